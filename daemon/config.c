@@ -1,0 +1,394 @@
+/* The settings table: every key with its type, default and whether SIGHUP may change it. */
+#include "config.h"
+#include "log.h"
+#include "util.h"
+#include "build_config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#define OFF(field) offsetof(struct config, field)
+#define LL_MAX LLONG_MAX
+
+/* Alphabetical within each section; the example config documents every key. */
+const struct setting_def config_settings[] = {
+	{ "database", "conninfo", SET_STRING, "dbname=baocao", false, 0, 0, OFF(conninfo),
+	  "libpq connection string" },
+	{ "database", "migrate_on_start", SET_BOOL, "false", false, 0, 0, OFF(migrate_on_start),
+	  "apply pending schema migrations when the daemon starts" },
+	{ "database", "reconnect_max", SET_DURATION, "10s", true, 100, 3600000, OFF(reconnect_max),
+	  "longest wait between attempts to re-establish a lost connection" },
+	{ "database", "statement_timeout", SET_DURATION, "30s", true, 0, 3600000,
+	  OFF(statement_timeout), "longest time one SQL statement may run (0: no limit)" },
+
+	{ "mail", "from", SET_STRING, "baocao <baocao@localhost>", true, 0, 0, OFF(mail_from),
+	  "sender address of every mail" },
+	{ "mail", "password_file", SET_STRING, "", true, 0, 0, OFF(smtp_password_file),
+	  "file holding the SMTP password" },
+	{ "mail", "smtp_url", SET_STRING, "", true, 0, 0, OFF(smtp_url),
+	  "SMTP server (smtp:// or smtps://); empty: write mails as .eml files into spool_dir/mail" },
+	{ "mail", "username", SET_STRING, "", true, 0, 0, OFF(smtp_user), "SMTP user name" },
+
+	{ "server", "data_dir", SET_STRING, "/var/lib/baocao", false, 0, 0, OFF(data_dir),
+	  "folder for keys and files the daemon keeps" },
+	{ "server", "listen", SET_STRING, "127.0.0.1", false, 0, 0, OFF(listen),
+	  "address to listen on" },
+	{ "server", "log_level", SET_LOGLEVEL, "info", true, 0, 0, OFF(log_level),
+	  "debug, info, warn or error" },
+	{ "server", "max_body_size", SET_SIZE, "20M", true, 1024, 1LL << 31, OFF(max_body_size),
+	  "largest request body accepted" },
+	{ "server", "port", SET_INT, "8080", false, 1, 65535, OFF(port), "TCP port" },
+	{ "server", "queue_max", SET_INT, "256", true, 1, 1000000, OFF(queue_max),
+	  "requests waiting for a worker before new ones get 503" },
+	{ "server", "request_timeout", SET_DURATION, "60s", true, 1000, 3600000,
+	  OFF(request_timeout), "idle time after which a client connection is closed" },
+	{ "server", "schema_dir", SET_STRING, BAOCAO_SCHEMA_DIR, false, 0, 0, OFF(schema_dir),
+	  "folder with the NNN_name.sql migrations" },
+	{ "server", "shutdown_timeout", SET_DURATION, "10s", true, 0, 3600000,
+	  OFF(shutdown_timeout), "how long SIGTERM waits for requests in flight" },
+	{ "server", "spool_dir", SET_STRING, "/var/spool/baocao", false, 0, 0, OFF(spool_dir),
+	  "folder for outgoing mail files and other spooled work" },
+	{ "server", "time_zone", SET_ZONE, "Asia/Ho_Chi_Minh", false, 0, 0, OFF(time_zone),
+	  "IANA time zone of every deadline" },
+	{ "server", "user", SET_STRING, "", false, 0, 0, OFF(user),
+	  "unprivileged user to switch to after binding, when started as root" },
+	{ "server", "workers", SET_INT, "4", false, 1, 256, OFF(workers),
+	  "worker threads, each with its own database connection" },
+	{ NULL, NULL, 0, NULL, false, 0, 0, 0, NULL },
+};
+
+/* Finds a setting by section and name. */
+static const struct setting_def *config_find(const char *section, const char *name)
+{
+	for (const struct setting_def *d = config_settings; d->name; d++)
+		if (strcmp(d->section, section) == 0 && strcmp(d->name, name) == 0)
+			return d;
+	return NULL;
+}
+
+/* Whether a section name is known at all. */
+static bool config_section_known(const char *section)
+{
+	for (const struct setting_def *d = config_settings; d->name; d++)
+		if (strcmp(d->section, section) == 0)
+			return true;
+	return false;
+}
+
+/* Parses a byte size: a number with an optional K, M or G suffix (powers of 1024). */
+bool config_parse_size(const char *s, long long *out)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || end == s || v < 0)
+		return false;
+	while (*end == ' ')
+		end++;
+	long long mul = 1;
+	if (*end) {
+		if (strcasecmp(end, "k") == 0 || strcasecmp(end, "kb") == 0 || strcasecmp(end, "kib") == 0)
+			mul = 1024;
+		else if (strcasecmp(end, "m") == 0 || strcasecmp(end, "mb") == 0 || strcasecmp(end, "mib") == 0)
+			mul = 1024 * 1024;
+		else if (strcasecmp(end, "g") == 0 || strcasecmp(end, "gb") == 0 || strcasecmp(end, "gib") == 0)
+			mul = 1024LL * 1024 * 1024;
+		else if (strcasecmp(end, "b") != 0)
+			return false;
+	}
+	if (v > LLONG_MAX / mul)
+		return false;
+	*out = v * mul;
+	return true;
+}
+
+/* Parses a duration: a number with ms, s, min or h (seconds when bare); gives milliseconds. */
+bool config_parse_duration(const char *s, long long *out_ms)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || end == s || v < 0)
+		return false;
+	while (*end == ' ')
+		end++;
+	long long mul;
+	if (*end == '\0' || strcmp(end, "s") == 0)
+		mul = 1000;
+	else if (strcmp(end, "ms") == 0)
+		mul = 1;
+	else if (strcmp(end, "min") == 0 || strcmp(end, "m") == 0)
+		mul = 60000;
+	else if (strcmp(end, "h") == 0)
+		mul = 3600000;
+	else
+		return false;
+	if (v > LLONG_MAX / mul)
+		return false;
+	*out_ms = v * mul;
+	return true;
+}
+
+/* Parses true/false, yes/no, on/off, 1/0. */
+bool config_parse_bool(const char *s, bool *out)
+{
+	static const char *const yes[] = { "true", "yes", "on", "1" };
+	static const char *const no[] = { "false", "no", "off", "0" };
+	for (size_t i = 0; i < nitems(yes); i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*out = true;
+			return true;
+		}
+		if (strcasecmp(s, no[i]) == 0) {
+			*out = false;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Whether a time zone name exists in the system's zone database. */
+static bool zone_exists(const char *name)
+{
+	if (name[0] == '\0' || name[0] == '/' || strstr(name, ".."))
+		return false;
+	char path[512];
+	struct stat st;
+	snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", name);
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Stores a parsed value of a definition into cfg; returns false with *why set if invalid. */
+static bool config_apply(struct config *cfg, const struct setting_def *d, const char *value,
+			 const char **why)
+{
+	char *base = (char *)cfg;
+	long long n;
+	bool b;
+	enum log_level lvl;
+
+	switch (d->type) {
+	case SET_STRING:
+		free(*(char **)(base + d->offset));
+		*(char **)(base + d->offset) = xstrdup(value);
+		return true;
+	case SET_ZONE:
+		if (!zone_exists(value)) {
+			*why = "not a time zone known to this system (e.g. Asia/Ho_Chi_Minh)";
+			return false;
+		}
+		free(*(char **)(base + d->offset));
+		*(char **)(base + d->offset) = xstrdup(value);
+		return true;
+	case SET_BOOL:
+		if (!config_parse_bool(value, &b)) {
+			*why = "expected true or false";
+			return false;
+		}
+		*(bool *)(base + d->offset) = b;
+		return true;
+	case SET_LOGLEVEL:
+		if (!log_level_parse(value, &lvl)) {
+			*why = "expected debug, info, warn or error";
+			return false;
+		}
+		*(long long *)(base + d->offset) = lvl;
+		return true;
+	case SET_INT: {
+		char *end;
+		errno = 0;
+		n = strtoll(value, &end, 10);
+		if (errno || end == value || *end) {
+			*why = "expected a whole number";
+			return false;
+		}
+		break;
+	}
+	case SET_SIZE:
+		if (!config_parse_size(value, &n)) {
+			*why = "expected a size such as 512K, 20M or 1G";
+			return false;
+		}
+		break;
+	case SET_DURATION:
+		if (!config_parse_duration(value, &n)) {
+			*why = "expected a duration such as 500ms, 30s, 5min or 2h";
+			return false;
+		}
+		break;
+	default:
+		*why = "unsupported setting type";
+		return false;
+	}
+	if (n < d->min || n > d->max) {
+		*why = "out of range";
+		return false;
+	}
+	*(long long *)(base + d->offset) = n;
+	return true;
+}
+
+/* Sets one setting from its text form. */
+int config_set(struct config *cfg, const char *section, const char *name, const char *value,
+	       char **err)
+{
+	const struct setting_def *d = config_find(section, name);
+	if (d == NULL) {
+		if (!config_section_known(section))
+			*err = xasprintf("unknown section [%s]", section);
+		else
+			*err = xasprintf("unknown key '%s' in section [%s]", name, section);
+		return -1;
+	}
+	const char *why = NULL;
+	if (!config_apply(cfg, d, value, &why)) {
+		if (d->type == SET_INT || d->type == SET_SIZE || d->type == SET_DURATION)
+			*err = xasprintf("invalid value '%s' for key '%s' in section [%s]: %s "
+					 "(allowed %lld to %lld%s)", value, name, section, why,
+					 d->min, d->max,
+					 d->type == SET_DURATION ? " ms" :
+					 d->type == SET_SIZE ? " bytes" : "");
+		else
+			*err = xasprintf("invalid value '%s' for key '%s' in section [%s]: %s",
+					 value, name, section, why);
+		return -1;
+	}
+	return 0;
+}
+
+/* Sets every setting to its default. */
+void config_defaults(struct config *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	for (const struct setting_def *d = config_settings; d->name; d++) {
+		const char *why = NULL;
+		if (!config_apply(cfg, d, d->def, &why)) {
+			/* The zone database may be missing; keep the name so the error comes later. */
+			if (d->type == SET_ZONE)
+				*(char **)((char *)cfg + d->offset) = xstrdup(d->def);
+			else
+				fatal("config", "bad default for %s.%s: %s", d->section, d->name, why);
+		}
+	}
+}
+
+struct parse_state {
+	FILE *f;
+	int line;
+	struct config *cfg;
+	char *err;
+	const char *path;
+};
+
+/* inih reader: one line at a time, so the line number is known in the handler. */
+static char *config_reader(char *str, int num, void *stream)
+{
+	struct parse_state *ps = stream;
+	char *r = fgets(str, num, ps->f);
+	if (r != NULL)
+		ps->line++;
+	return r;
+}
+
+/* inih handler: applies one key, remembering the first error. */
+static int config_handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse_state *ps = user;
+	if (ps->err)
+		return 0;
+	char *why = NULL;
+	if (config_set(ps->cfg, section, name, value, &why) < 0) {
+		ps->err = xasprintf("%s:%d: %s", ps->path, ps->line, why);
+		free(why);
+		return 0;
+	}
+	return 1;
+}
+
+/* Reads a file over the defaults. */
+int config_load(const char *path, struct config *cfg, char **err)
+{
+	config_defaults(cfg);
+	cfg->path = xstrdup(path);
+	FILE *f = fopen(path, "r");
+	if (f == NULL) {
+		*err = xasprintf("%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	struct parse_state ps = { f, 0, cfg, NULL, path };
+	ini_use_stack = false;
+	ini_allow_realloc = false;
+	ini_max_line = 8192;
+	ini_stop_on_first_error = true;
+	int rc = ini_parse_stream(config_reader, &ps, config_handler, &ps);
+	fclose(f);
+	if (ps.err == NULL && rc != 0)
+		ps.err = xasprintf("%s:%d: syntax error (expected [section] or key = value)",
+				   path, rc);
+	if (ps.err) {
+		*err = ps.err;
+		config_free(cfg);
+		config_defaults(cfg);
+		cfg->path = xstrdup(path);
+		return -1;
+	}
+	return 0;
+}
+
+/* Whether two settings values of one definition are equal. */
+static bool config_same(const struct config *a, const struct config *b, const struct setting_def *d)
+{
+	const char *pa = (const char *)a + d->offset, *pb = (const char *)b + d->offset;
+	switch (d->type) {
+	case SET_STRING:
+	case SET_ZONE:
+		return strcmp(*(char *const *)pa, *(char *const *)pb) == 0;
+	case SET_BOOL:
+		return *(const bool *)pa == *(const bool *)pb;
+	default:
+		return *(const long long *)pa == *(const long long *)pb;
+	}
+}
+
+/* Keeps the values of settings that need a restart, listing those the new file changed. */
+void config_keep_fixed(const struct config *old, struct config *new, char **changed)
+{
+	struct strbuf sb = STRBUF_INIT;
+	for (const struct setting_def *d = config_settings; d->name; d++) {
+		if (d->reloadable || config_same(old, new, d))
+			continue;
+		strbuf_addf(&sb, "%s%s.%s", sb.len ? ", " : "", d->section, d->name);
+		const char *po = (const char *)old + d->offset;
+		char *pn = (char *)new + d->offset;
+		if (d->type == SET_STRING || d->type == SET_ZONE) {
+			free(*(char **)pn);
+			*(char **)pn = xstrdup(*(char *const *)po);
+		} else if (d->type == SET_BOOL) {
+			*(bool *)pn = *(const bool *)po;
+		} else {
+			*(long long *)pn = *(const long long *)po;
+		}
+	}
+	*changed = sb.len ? strbuf_detach(&sb) : NULL;
+	strbuf_free(&sb);
+}
+
+/* Frees the strings a config holds. */
+void config_free(struct config *cfg)
+{
+	for (const struct setting_def *d = config_settings; d->name; d++) {
+		if (d->type == SET_STRING || d->type == SET_ZONE) {
+			char **p = (char **)((char *)cfg + d->offset);
+			free(*p);
+			*p = NULL;
+		}
+	}
+	free(cfg->path);
+	cfg->path = NULL;
+}

@@ -1,0 +1,75 @@
+/* The settings table: every key with its type, default and whether SIGHUP may change it. */
+#ifndef BAOCAO_CONFIG_H
+#define BAOCAO_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum setting_type { SET_STRING, SET_INT, SET_BOOL, SET_SIZE, SET_DURATION, SET_LOGLEVEL, SET_ZONE };
+
+/* All settings. Durations are in milliseconds, sizes in bytes. */
+struct config {
+	char *path;		/* the file it was read from, or NULL for defaults */
+
+	/* [server] */
+	char *listen;
+	long long port;
+	char *user;
+	long long workers;
+	long long queue_max;
+	long long max_body_size;
+	long long request_timeout;
+	long long shutdown_timeout;
+	long long log_level;
+	char *time_zone;
+	char *data_dir;
+	char *spool_dir;
+	char *schema_dir;
+
+	/* [database] */
+	char *conninfo;
+	bool migrate_on_start;
+	long long reconnect_max;
+	long long statement_timeout;
+
+	/* [mail] */
+	char *smtp_url;
+	char *mail_from;
+	char *smtp_user;
+	char *smtp_password_file;
+};
+
+struct setting_def {
+	const char *section;
+	const char *name;
+	enum setting_type type;
+	const char *def;
+	bool reloadable;
+	long long min, max;	/* for numbers, sizes and durations */
+	size_t offset;		/* into struct config */
+	const char *help;
+};
+
+/* The table of settings, ending with a zeroed entry. */
+extern const struct setting_def config_settings[];
+
+/* Fills cfg with the defaults. Never fails. */
+void config_defaults(struct config *cfg);
+/*
+ * Reads an INI file over the defaults. On error returns -1 and sets *err to a message that
+ * names the file, line and key; cfg is then left with the defaults only.
+ */
+int config_load(const char *path, struct config *cfg, char **err);
+/* Sets one setting from text; returns -1 with *err set when the name or value is wrong. */
+int config_set(struct config *cfg, const char *section, const char *name, const char *value,
+	       char **err);
+/* Copies the non-reloadable settings of old into new, naming each changed one in *changed. */
+void config_keep_fixed(const struct config *old, struct config *new, char **changed);
+void config_free(struct config *cfg);
+
+/* Parsers for typed values, shared with the command-line tools. */
+bool config_parse_size(const char *s, long long *out);
+bool config_parse_duration(const char *s, long long *out_ms);
+bool config_parse_bool(const char *s, bool *out);
+
+#endif

@@ -1,0 +1,29 @@
+/* baocaoctl: the admin tool's shared state and one entry point per command. */
+#ifndef BAOCAO_CTL_H
+#define BAOCAO_CTL_H
+
+#include "config.h"
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+/* Exit codes: success, a mistake the user can correct, an internal failure. */
+enum { CTL_OK = 0, CTL_USER = 1, CTL_INTERNAL = 2 };
+
+struct ctl {
+	const char *config_path;
+	struct config cfg;
+	PGconn *db;		/* opened on first use by ctl_db() */
+};
+
+/* The database connection of the configuration; NULL after printing why it failed. */
+PGconn *ctl_db(struct ctl *ctl);
+
+/* Commands: argv[0] is the command's own name. Each returns one of the exit codes. */
+int ctl_migrate(struct ctl *ctl, int argc, char **argv);
+int ctl_import(struct ctl *ctl, int argc, char **argv);
+int ctl_account(struct ctl *ctl, int argc, char **argv);
+int ctl_token(struct ctl *ctl, int argc, char **argv);
+int ctl_xlsx(struct ctl *ctl, int argc, char **argv);
+
+#endif
