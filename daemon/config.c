@@ -5,6 +5,7 @@
 #include "build_config.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <ini.h>
 #include <limits.h>
 #include <stdio.h>
@@ -391,4 +392,47 @@ void config_free(struct config *cfg)
 	}
 	free(cfg->path);
 	cfg->path = NULL;
+}
+
+struct retired {
+	struct config *cfg;
+	struct retired *next;
+};
+
+static struct config *_Atomic config_now;
+static struct retired *config_retired;
+
+/* The settings in force, or NULL before the first publish. */
+const struct config *config_current(void)
+{
+	return config_now;
+}
+
+/* Makes cfg (allocated with malloc, owned from now on) the settings in force. */
+void config_publish(struct config *cfg)
+{
+	struct config *old = atomic_exchange(&config_now, cfg);
+	if (old) {
+		struct retired *r = xmalloc(sizeof *r);
+		r->cfg = old;
+		r->next = config_retired;
+		config_retired = r;
+	}
+}
+
+/* Frees every published configuration; only when no other thread runs. */
+void config_retire_all(void)
+{
+	struct config *cur = atomic_exchange(&config_now, NULL);
+	if (cur) {
+		config_free(cur);
+		free(cur);
+	}
+	while (config_retired) {
+		struct retired *r = config_retired;
+		config_retired = r->next;
+		config_free(r->cfg);
+		free(r->cfg);
+		free(r);
+	}
 }

@@ -72,4 +72,13 @@ bool config_parse_size(const char *s, long long *out);
 bool config_parse_duration(const char *s, long long *out_ms);
 bool config_parse_bool(const char *s, bool *out);
 
+/*
+ * The settings in force, for any thread. config_publish() makes cfg current; the one it
+ * replaces is retired, not freed, so a thread still reading it never sees freed memory
+ * (reloads are rare; config_retire_all() frees them at exit).
+ */
+const struct config *config_current(void);
+void config_publish(struct config *cfg);
+void config_retire_all(void);
+
 #endif

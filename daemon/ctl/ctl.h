@@ -16,6 +16,8 @@ struct ctl {
 	PGconn *db;		/* opened on first use by ctl_db() */
 };
 
+/* Who is acting, for the audit log: "baocaoctl (user)". */
+const char *ctl_actor(void);
 /* The database connection of the configuration; NULL after printing why it failed. */
 PGconn *ctl_db(struct ctl *ctl);
 

@@ -1,0 +1,32 @@
+/* The audit log: who did what to which object, when, from where. */
+#include "audit.h"
+#include "util.h"
+
+#include <stdio.h>
+
+/* Inserts one audit entry. */
+int audit_write(PGconn *conn, const struct audit_entry *e, char **err)
+{
+	char account[24];
+	snprintf(account, sizeof account, "%lld", e->account_id);
+	const char *params[] = {
+		e->account_id ? account : NULL,
+		e->actor,
+		e->action,
+		e->object_type,
+		e->object_id ? e->object_id : "",
+		e->detail_json ? e->detail_json : "{}",
+		e->remote_addr ? e->remote_addr : "",
+	};
+	PGresult *r = PQexecParams(conn,
+		"INSERT INTO audit_log (account_id, actor, action, object_type, object_id, detail, "
+		"remote_addr) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)",
+		7, NULL, params, NULL, NULL, 0);
+	int rc = 0;
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		*err = xasprintf("cannot write the audit log: %s", str_trim(PQresultErrorMessage(r)));
+		rc = -1;
+	}
+	PQclear(r);
+	return rc;
+}

@@ -1,0 +1,127 @@
+/* baocaoctl: the admin tool; reads the daemon's configuration and works on its database. */
+#include "ctl.h"
+#include "auth.h"
+#include "db.h"
+#include "util.h"
+#include "build_config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+struct command {
+	const char *name;
+	int (*fn)(struct ctl *ctl, int argc, char **argv);
+	bool needs_config;
+	const char *usage;
+};
+
+static const struct command commands[] = {
+	{ "account", ctl_account, true,
+	  "account add --login L --unit CODE --role reporter|coordinator|recipient|admin --email E\n"
+	  "                [--name NAME] [--password-file FILE]\n"
+	  "  account passwd --login L [--password-file FILE]\n"
+	  "  account list" },
+	{ "import", ctl_import, true, "import units FILE.csv" },
+	{ "migrate", ctl_migrate, true, "migrate" },
+	{ "token", ctl_token, true, "token create --login L [--label TEXT]" },
+	{ "xlsx", ctl_xlsx, false, "xlsx dump FILE.xlsx" },
+	{ NULL, NULL, false, NULL },
+};
+
+/* Prints the list of commands. */
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: baocaoctl [-c FILE] COMMAND ...\n"
+		   "  -c FILE  the daemon's configuration (default: $BAOCAO_CONFIG or %s)\n\n"
+		   "commands:\n", BAOCAO_CONFIG_FILE);
+	for (const struct command *c = commands; c->name; c++)
+		fprintf(f, "  %s\n", c->usage);
+	fprintf(f, "\nexit status: 0 done, 1 a mistake to correct (the message says how), "
+		   "2 an internal failure\n");
+}
+
+/* Opens the database connection on first use. */
+PGconn *ctl_db(struct ctl *ctl)
+{
+	if (ctl->db)
+		return ctl->db;
+	char *err = NULL;
+	ctl->db = db_connect_once(ctl->cfg.conninfo, ctl->cfg.time_zone, &err);
+	if (ctl->db == NULL) {
+		fprintf(stderr, "error: cannot connect to the database: %s\n"
+			"  check [database] conninfo in %s and that PostgreSQL is running\n",
+			err, ctl->config_path);
+		free(err);
+	}
+	return ctl->db;
+}
+
+/* Who is acting, for the audit log. */
+const char *ctl_actor(void)
+{
+	static char actor[96];
+	const char *user = getenv("SUDO_USER");
+	if (user == NULL)
+		user = getenv("USER");
+	snprintf(actor, sizeof actor, "baocaoctl (%s)", user ? user : "unknown");
+	return actor;
+}
+
+int main(int argc, char **argv)
+{
+	struct ctl ctl = { 0 };
+	ctl.config_path = getenv("BAOCAO_CONFIG") ? getenv("BAOCAO_CONFIG") : BAOCAO_CONFIG_FILE;
+	int opt;
+	while ((opt = getopt(argc, argv, "+c:hV")) != -1) {
+		switch (opt) {
+		case 'c': ctl.config_path = optarg; break;
+		case 'h': usage(stdout); return CTL_OK;
+		case 'V': printf("baocaoctl %s\n", BAOCAO_VERSION); return CTL_OK;
+		default: usage(stderr); return CTL_USER;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return CTL_USER;
+	}
+	const char *name = argv[optind];
+	const struct command *cmd = NULL;
+	for (const struct command *c = commands; c->name; c++)
+		if (strcmp(c->name, name) == 0)
+			cmd = c;
+	if (cmd == NULL) {
+		fprintf(stderr, "error: unknown command '%s'\n\n", name);
+		usage(stderr);
+		return CTL_USER;
+	}
+	if (auth_init() != 0) {
+		fprintf(stderr, "error: cannot initialise libsodium\n");
+		return CTL_INTERNAL;
+	}
+	if (cmd->needs_config) {
+		char *err = NULL;
+		if (config_load(ctl.config_path, &ctl.cfg, &err) != 0) {
+			fprintf(stderr, "error: %s\n", err);
+			free(err);
+			config_free(&ctl.cfg);
+			return CTL_USER;
+		}
+		if (setenv("TZ", ctl.cfg.time_zone, 1) != 0) {
+			fprintf(stderr, "error: cannot set the time zone\n");
+			config_free(&ctl.cfg);
+			return CTL_INTERNAL;
+		}
+		tzset();
+	} else {
+		config_defaults(&ctl.cfg);
+	}
+	optind++;
+	int rc = cmd->fn(&ctl, argc - optind + 1, argv + optind - 1);
+	if (ctl.db)
+		PQfinish(ctl.db);
+	config_free(&ctl.cfg);
+	return rc;
+}

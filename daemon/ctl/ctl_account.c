@@ -1,0 +1,380 @@
+/* baocaoctl account and token: accounts, passwords and API tokens. */
+#include "audit.h"
+#include "auth.h"
+#include "ctl.h"
+#include "json.h"
+#include "units.h"
+#include "util.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MIN_PASSWORD 10
+
+struct account_opts {
+	const char *login, *unit, *role, *email, *name, *password_file, *label;
+};
+
+/* Parses --login and friends; returns false after printing what is wrong. */
+static bool parse_opts(int argc, char **argv, struct account_opts *o, const char *usage)
+{
+	static const struct option longopts[] = {
+		{ "login", required_argument, NULL, 'l' },
+		{ "unit", required_argument, NULL, 'u' },
+		{ "role", required_argument, NULL, 'r' },
+		{ "email", required_argument, NULL, 'e' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "password-file", required_argument, NULL, 'p' },
+		{ "label", required_argument, NULL, 'L' },
+		{ NULL, 0, NULL, 0 },
+	};
+	memset(o, 0, sizeof *o);
+	optind = 1;
+	int c;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'l': o->login = optarg; break;
+		case 'u': o->unit = optarg; break;
+		case 'r': o->role = optarg; break;
+		case 'e': o->email = optarg; break;
+		case 'n': o->name = optarg; break;
+		case 'p': o->password_file = optarg; break;
+		case 'L': o->label = optarg; break;
+		default:
+			fprintf(stderr, "usage: %s\n", usage);
+			return false;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "error: unexpected argument '%s'\nusage: %s\n", argv[optind], usage);
+		return false;
+	}
+	return true;
+}
+
+/* Whether a login has the allowed form: 2-64 of a-z 0-9 . _ -, starting with a letter or digit. */
+static bool login_valid(const char *s)
+{
+	size_t n = strlen(s);
+	if (n < 2 || n > 64 || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9')))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '.' ||
+		      s[i] == '_' || s[i] == '-'))
+			return false;
+	return true;
+}
+
+/* Reads a password from the first line of a file, or makes one (then *generated is set). */
+static char *obtain_password(const char *path, bool *generated)
+{
+	*generated = false;
+	if (path == NULL) {
+		*generated = true;
+		return auth_password_generate();
+	}
+	char *data;
+	size_t len;
+	if (file_read_all(path, 4096, &data, &len) != 0) {
+		fprintf(stderr, "error: cannot read the password file %s: %s\n", path,
+			strerror(errno));
+		return NULL;
+	}
+	data[strcspn(data, "\r\n")] = '\0';
+	if (strlen(data) < MIN_PASSWORD) {
+		fprintf(stderr, "error: the password in %s is shorter than %d characters; "
+			"choose a longer one\n", path, MIN_PASSWORD);
+		free(data);
+		return NULL;
+	}
+	return data;
+}
+
+/* Runs a statement in the current transaction; prints the error and returns NULL on failure. */
+static PGresult *run(PGconn *db, const char *sql, int n, const char *const *params)
+{
+	PGresult *r = PQexecParams(db, sql, n, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK && PQresultStatus(r) != PGRES_COMMAND_OK) {
+		fprintf(stderr, "error: %s\n", str_trim(PQresultErrorMessage(r)));
+		PQclear(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* Commits, or rolls back when ok is false; returns the exit code. */
+static int finish(PGconn *db, bool ok, int fail_code)
+{
+	PGresult *r = PQexec(db, ok ? "COMMIT" : "ROLLBACK");
+	bool done = PQresultStatus(r) == PGRES_COMMAND_OK;
+	PQclear(r);
+	if (ok && !done) {
+		fprintf(stderr, "error: commit failed: %s\n", PQerrorMessage(db));
+		return CTL_INTERNAL;
+	}
+	return ok ? CTL_OK : fail_code;
+}
+
+/* Writes an audit entry about an account; false on failure (printed). */
+static bool audit_account(PGconn *db, const char *action, const char *object_type,
+			  const char *login, const char *detail)
+{
+	char *err = NULL;
+	struct audit_entry e = { 0, ctl_actor(), action, object_type, login, detail, NULL };
+	if (audit_write(db, &e, &err) != 0) {
+		fprintf(stderr, "error: %s\n", err);
+		free(err);
+		return false;
+	}
+	return true;
+}
+
+/* account add */
+static int account_add(struct ctl *ctl, int argc, char **argv)
+{
+	const char *usage = "baocaoctl account add --login L --unit CODE --role "
+			    "reporter|coordinator|recipient|admin --email E [--name NAME] "
+			    "[--password-file FILE]";
+	struct account_opts o;
+	if (!parse_opts(argc, argv, &o, usage))
+		return CTL_USER;
+	if (!o.login || !o.unit || !o.role || !o.email) {
+		fprintf(stderr, "error: --login, --unit, --role and --email are required\n"
+			"usage: %s\n", usage);
+		return CTL_USER;
+	}
+	if (!login_valid(o.login)) {
+		fprintf(stderr, "error: invalid login '%s': use 2 to 64 of a-z, 0-9, '.', '_' "
+			"and '-', starting with a letter or digit\n", o.login);
+		return CTL_USER;
+	}
+	if (strcmp(o.role, "reporter") && strcmp(o.role, "coordinator") &&
+	    strcmp(o.role, "recipient") && strcmp(o.role, "admin")) {
+		fprintf(stderr, "error: invalid role '%s': use reporter, coordinator, recipient "
+			"or admin\n", o.role);
+		return CTL_USER;
+	}
+	if (!units_email_valid(o.email)) {
+		fprintf(stderr, "error: invalid e-mail address '%s'\n", o.email);
+		return CTL_USER;
+	}
+	if (o.name && !utf8_valid_text(o.name, strlen(o.name))) {
+		fprintf(stderr, "error: the name is not UTF-8 text\n");
+		return CTL_USER;
+	}
+	bool generated;
+	char *password = obtain_password(o.password_file, &generated);
+	if (password == NULL)
+		return CTL_USER;
+	char *hash = auth_password_hash(password);
+	if (hash == NULL) {
+		fprintf(stderr, "error: cannot hash the password (out of memory)\n");
+		free(password);
+		return CTL_INTERNAL;
+	}
+	PGconn *db = ctl_db(ctl);
+	if (db == NULL) {
+		free(password);
+		free(hash);
+		return CTL_USER;
+	}
+	int rc = CTL_INTERNAL;
+	PGresult *r = run(db, "BEGIN", 0, NULL);
+	if (r == NULL)
+		goto out;
+	PQclear(r);
+	const char *p1[] = { o.unit };
+	r = run(db, "SELECT id FROM unit WHERE code = $1", 1, p1);
+	if (r == NULL) {
+		rc = finish(db, false, CTL_INTERNAL);
+		goto out;
+	}
+	if (PQntuples(r) == 0) {
+		fprintf(stderr, "error: no unit with code '%s'; see the units with psql or import "
+			"them first (baocaoctl import units FILE.csv)\n", o.unit);
+		PQclear(r);
+		rc = finish(db, false, CTL_USER);
+		goto out;
+	}
+	char *unit_id = xstrdup(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	const char *p2[] = { o.login, o.name ? o.name : "", o.email, unit_id, o.role, hash };
+	r = run(db, "INSERT INTO account (login, display_name, email, unit_id, role, "
+		"password_hash) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (login) DO NOTHING "
+		"RETURNING id", 6, p2);
+	free(unit_id);
+	if (r == NULL) {
+		rc = finish(db, false, CTL_INTERNAL);
+		goto out;
+	}
+	if (PQntuples(r) == 0) {
+		fprintf(stderr, "error: an account with login '%s' already exists; choose another "
+			"login, or reset its password with: baocaoctl account passwd --login %s\n",
+			o.login, o.login);
+		PQclear(r);
+		rc = finish(db, false, CTL_USER);
+		goto out;
+	}
+	PQclear(r);
+	struct strbuf detail = STRBUF_INIT;
+	struct json j;
+	json_init(&j, &detail);
+	json_object_begin(&j);
+	json_kv_string(&j, "unit", o.unit);
+	json_kv_string(&j, "role", o.role);
+	json_kv_string(&j, "email", o.email);
+	json_object_end(&j);
+	bool ok = audit_account(db, "create", "account", o.login, strbuf_str(&detail));
+	strbuf_free(&detail);
+	rc = finish(db, ok, CTL_INTERNAL);
+	if (rc == CTL_OK) {
+		printf("account %s created (%s of %s)\n", o.login, o.role, o.unit);
+		if (generated)
+			printf("password: %s\n(shown only this once; give it to the user)\n", password);
+	}
+out:
+	free(password);
+	free(hash);
+	return rc;
+}
+
+/* account passwd: sets a new password. */
+static int account_passwd(struct ctl *ctl, int argc, char **argv)
+{
+	const char *usage = "baocaoctl account passwd --login L [--password-file FILE]";
+	struct account_opts o;
+	if (!parse_opts(argc, argv, &o, usage))
+		return CTL_USER;
+	if (!o.login) {
+		fprintf(stderr, "error: --login is required\nusage: %s\n", usage);
+		return CTL_USER;
+	}
+	bool generated;
+	char *password = obtain_password(o.password_file, &generated);
+	if (password == NULL)
+		return CTL_USER;
+	char *hash = auth_password_hash(password);
+	PGconn *db = hash ? ctl_db(ctl) : NULL;
+	int rc = hash ? CTL_USER : CTL_INTERNAL;
+	if (db == NULL)
+		goto out;
+	PGresult *r = run(db, "BEGIN", 0, NULL);
+	rc = CTL_INTERNAL;
+	if (r == NULL)
+		goto out;
+	PQclear(r);
+	const char *p[] = { o.login, hash };
+	r = run(db, "UPDATE account SET password_hash = $2, updated_at = now() "
+		"WHERE login = $1 RETURNING id", 2, p);
+	if (r == NULL || PQntuples(r) == 0) {
+		if (r)
+			fprintf(stderr, "error: no account with login '%s'; list them with: "
+				"baocaoctl account list\n", o.login);
+		rc = finish(db, false, r ? CTL_USER : CTL_INTERNAL);
+		PQclear(r);
+		goto out;
+	}
+	PQclear(r);
+	rc = finish(db, audit_account(db, "set_password", "account", o.login, NULL), CTL_INTERNAL);
+	if (rc == CTL_OK) {
+		printf("password of %s changed\n", o.login);
+		if (generated)
+			printf("password: %s\n(shown only this once; give it to the user)\n", password);
+	}
+out:
+	free(password);
+	free(hash);
+	return rc;
+}
+
+/* account list: one line per account. */
+static int account_list(struct ctl *ctl, int argc, char **argv)
+{
+	if (argc != 1) {
+		fprintf(stderr, "usage: baocaoctl account list\n");
+		return CTL_USER;
+	}
+	PGconn *db = ctl_db(ctl);
+	if (db == NULL)
+		return CTL_USER;
+	PGresult *r = run(db, "SELECT a.login, a.role, u.code, a.email, a.disabled "
+			  "FROM account a JOIN unit u ON u.id = a.unit_id ORDER BY a.login", 0, NULL);
+	if (r == NULL)
+		return CTL_INTERNAL;
+	for (int i = 0; i < PQntuples(r); i++)
+		printf("%-24s %-12s %-16s %s%s\n", PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
+		       PQgetvalue(r, i, 2), PQgetvalue(r, i, 3),
+		       strcmp(PQgetvalue(r, i, 4), "t") == 0 ? " (disabled)" : "");
+	PQclear(r);
+	return CTL_OK;
+}
+
+/* Dispatches "account add|passwd|list". */
+int ctl_account(struct ctl *ctl, int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "add") == 0)
+		return account_add(ctl, argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "passwd") == 0)
+		return account_passwd(ctl, argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "list") == 0)
+		return account_list(ctl, argc - 1, argv + 1);
+	fprintf(stderr, "usage: baocaoctl account add|passwd|list ...\n");
+	return CTL_USER;
+}
+
+/* token create: makes an API token and prints it once. */
+int ctl_token(struct ctl *ctl, int argc, char **argv)
+{
+	const char *usage = "baocaoctl token create --login L [--label TEXT]";
+	if (argc < 2 || strcmp(argv[1], "create") != 0) {
+		fprintf(stderr, "usage: %s\n", usage);
+		return CTL_USER;
+	}
+	struct account_opts o;
+	if (!parse_opts(argc - 1, argv + 1, &o, usage))
+		return CTL_USER;
+	if (!o.login) {
+		fprintf(stderr, "error: --login is required\nusage: %s\n", usage);
+		return CTL_USER;
+	}
+	PGconn *db = ctl_db(ctl);
+	if (db == NULL)
+		return CTL_USER;
+	char *token = auth_token_generate();
+	unsigned char hash[AUTH_HASH_BYTES];
+	auth_token_hash(token, hash);
+	char *hex = auth_hex(hash, sizeof hash);
+	char *bytea = xasprintf("\\x%s", hex);
+	free(hex);
+	int rc = CTL_INTERNAL;
+	PGresult *r = run(db, "BEGIN", 0, NULL);
+	if (r == NULL)
+		goto out;
+	PQclear(r);
+	const char *p[] = { o.login, bytea, o.label ? o.label : "" };
+	r = run(db, "INSERT INTO api_token (account_id, token_hash, label) "
+		"SELECT id, $2::bytea, $3 FROM account WHERE login = $1 AND NOT disabled "
+		"RETURNING id", 3, p);
+	if (r == NULL || PQntuples(r) == 0) {
+		if (r)
+			fprintf(stderr, "error: no enabled account with login '%s'; create it with: "
+				"baocaoctl account add ...\n", o.login);
+		rc = finish(db, false, r ? CTL_USER : CTL_INTERNAL);
+		PQclear(r);
+		goto out;
+	}
+	PQclear(r);
+	rc = finish(db, audit_account(db, "create", "api_token", o.login, NULL), CTL_INTERNAL);
+	if (rc == CTL_OK)
+		printf("%s\n", token);
+	if (rc == CTL_OK && isatty(STDOUT_FILENO))
+		fprintf(stderr, "(the token is shown only this once; keep it secret)\n");
+out:
+	free(token);
+	free(bytea);
+	return rc;
+}

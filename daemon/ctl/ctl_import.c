@@ -1,0 +1,50 @@
+/* baocaoctl import: loads units (and later calendars and tasks) from files. */
+#include "ctl.h"
+#include "units.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define IMPORT_MAX_SIZE (64 * 1024 * 1024)
+
+/* baocaoctl import units FILE.csv */
+static int import_units(struct ctl *ctl, const char *path)
+{
+	char *data;
+	size_t len;
+	if (file_read_all(path, IMPORT_MAX_SIZE, &data, &len) != 0) {
+		fprintf(stderr, "error: cannot read %s: %s\n", path, strerror(errno));
+		return CTL_USER;
+	}
+	PGconn *db = ctl_db(ctl);
+	if (db == NULL) {
+		free(data);
+		return CTL_USER;
+	}
+	struct units_import_result res;
+	char *err = NULL;
+	int rc = units_import_csv(db, data, len, ctl_actor(), &res, &err);
+	free(data);
+	if (rc != 0) {
+		fprintf(stderr, "error: %s: %s\n%s", path, err,
+			rc == 1 ? "  nothing was imported; correct the file and run the command again\n"
+				: "");
+		free(err);
+		return rc == 1 ? CTL_USER : CTL_INTERNAL;
+	}
+	printf("%s: %d units: %d added, %d updated, %d unchanged\n", path, res.rows, res.added,
+	       res.updated, res.unchanged);
+	return CTL_OK;
+}
+
+/* Dispatches "import WHAT FILE". */
+int ctl_import(struct ctl *ctl, int argc, char **argv)
+{
+	if (argc == 3 && strcmp(argv[1], "units") == 0)
+		return import_units(ctl, argv[2]);
+	fprintf(stderr, "usage: baocaoctl import units FILE.csv\n");
+	return CTL_USER;
+}

@@ -1,0 +1,193 @@
+/* Database connections: one per worker, re-established with backoff, failures logged once. */
+#include "db.h"
+#include "clock.h"
+#include "config.h"
+#include "log.h"
+#include "util.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BACKOFF_MIN_MS 250
+
+struct db {
+	char *conninfo;
+	char *options;		/* "-c TimeZone=..." */
+	PGconn *conn;
+	long long next_attempt;	/* monotonic ms */
+	long long backoff;	/* ms */
+	bool lost;
+	char *last_error;
+};
+
+/* Set while the database is known to be unavailable, so that the failure is logged once. */
+static atomic_bool db_down;
+
+/* Creates a holder; nothing is connected yet. */
+struct db *db_new(const char *conninfo, const char *time_zone)
+{
+	struct db *db = xcalloc(1, sizeof *db);
+	db->conninfo = xstrdup(conninfo);
+	db->options = xasprintf("-c TimeZone=%s", time_zone);
+	db->last_error = xstrdup("");
+	return db;
+}
+
+/* Closes the connection and frees the holder. */
+void db_free(struct db *db)
+{
+	if (db == NULL)
+		return;
+	if (db->conn)
+		PQfinish(db->conn);
+	free(db->conninfo);
+	free(db->options);
+	free(db->last_error);
+	free(db);
+}
+
+/* Keeps the message of the latest failure, trimmed to one line. */
+static void db_set_error(struct db *db, const char *msg)
+{
+	free(db->last_error);
+	db->last_error = str_trim(xstrdup(msg ? msg : ""));
+}
+
+/* Opens a connection with our session defaults; the caller checks PQstatus. */
+static PGconn *db_open(const char *conninfo, const char *options)
+{
+	/* Later entries win, so the configured conninfo overrides our defaults. */
+	const char *keys[] = { "connect_timeout", "application_name", "options", "dbname", NULL };
+	const char *vals[] = { "5", "baocaod", options, conninfo, NULL };
+	return PQconnectdbParams(keys, vals, 1);
+}
+
+/* Records a failed or lost connection and schedules the next attempt. */
+static void db_mark_down(struct db *db)
+{
+	const struct config *cfg = config_current();
+	long long cap = cfg ? cfg->reconnect_max : 10000;
+	db->backoff = db->backoff ? db->backoff * 2 : BACKOFF_MIN_MS;
+	if (db->backoff > cap)
+		db->backoff = cap;
+	db->next_attempt = clock_mono_ms() + db->backoff;
+	db->lost = true;
+	if (!atomic_exchange(&db_down, true))
+		log_warn("db", "database unavailable: %s (retrying every %lld ms at most)",
+			 db->last_error, cap);
+	else
+		log_debug("db", "connection attempt failed: %s", db->last_error);
+}
+
+/* Returns a working connection, or NULL while the database is unavailable. */
+PGconn *db_conn(struct db *db)
+{
+	if (db->conn && PQstatus(db->conn) == CONNECTION_OK)
+		return db->conn;
+	if (db->conn) {
+		PQfinish(db->conn);
+		db->conn = NULL;
+	}
+	if (db->next_attempt && clock_mono_ms() < db->next_attempt) {
+		db->lost = true;
+		return NULL;
+	}
+	PGconn *c = db_open(db->conninfo, db->options);
+	if (c == NULL || PQstatus(c) != CONNECTION_OK) {
+		db_set_error(db, c ? PQerrorMessage(c) : "out of memory");
+		if (c)
+			PQfinish(c);
+		db_mark_down(db);
+		return NULL;
+	}
+	db->conn = c;
+	db->backoff = 0;
+	db->next_attempt = 0;
+	db->lost = false;
+	if (atomic_exchange(&db_down, false))
+		log_info("db", "database connection restored");
+	return c;
+}
+
+/* Drops a connection that a failed statement showed to be broken. */
+void db_check_failure(struct db *db, const PGresult *res)
+{
+	if (db->conn == NULL)
+		return;
+	db_set_error(db, res ? PQresultErrorMessage(res) : PQerrorMessage(db->conn));
+	if (PQstatus(db->conn) == CONNECTION_BAD) {
+		if (db->last_error[0] == '\0')
+			db_set_error(db, PQerrorMessage(db->conn));
+		PQfinish(db->conn);
+		db->conn = NULL;
+		db->backoff = 0;
+		db->next_attempt = 0;	/* try again at once: the server may have restarted */
+		db->lost = true;
+		if (!atomic_exchange(&db_down, true))
+			log_warn("db", "database connection lost: %s", db->last_error);
+	} else {
+		db->lost = false;
+	}
+}
+
+/* Whether the latest failure was about the connection. */
+bool db_connection_lost(struct db *db)
+{
+	return db->lost;
+}
+
+/* The latest error message. */
+const char *db_last_error(struct db *db)
+{
+	return db->last_error;
+}
+
+/* Whether the database is known to be down. */
+bool db_is_down(void)
+{
+	return atomic_load(&db_down);
+}
+
+/* Whether a result is a success. */
+bool db_ok(const PGresult *res)
+{
+	if (res == NULL)
+		return false;
+	ExecStatusType st = PQresultStatus(res);
+	return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+}
+
+/* Runs one statement; NULL on failure, with the connection checked. */
+PGresult *db_exec(struct db *db, const char *sql, int nparams, const char *const *params)
+{
+	PGconn *c = db_conn(db);
+	if (c == NULL)
+		return NULL;
+	PGresult *res = PQexecParams(c, sql, nparams, NULL, params, NULL, NULL, 0);
+	if (db_ok(res))
+		return res;
+	db_check_failure(db, res);
+	if (!db->lost)
+		log_error("db", "statement failed: %s", db->last_error);
+	PQclear(res);
+	return NULL;
+}
+
+/* Connects once for a command-line tool. */
+PGconn *db_connect_once(const char *conninfo, const char *time_zone, char **err)
+{
+	char *options = xasprintf("-c TimeZone=%s", time_zone);
+	PGconn *c = db_open(conninfo, options);
+	free(options);
+	if (c == NULL) {
+		*err = xstrdup("out of memory");
+		return NULL;
+	}
+	if (PQstatus(c) != CONNECTION_OK) {
+		*err = str_trim(xstrdup(PQerrorMessage(c)));
+		PQfinish(c);
+		return NULL;
+	}
+	return c;
+}

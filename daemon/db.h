@@ -1,0 +1,35 @@
+/* Database connections: one per worker, re-established with backoff, failures logged once. */
+#ifndef BAOCAO_DB_H
+#define BAOCAO_DB_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+struct db;
+
+/* A connection holder for one thread; it connects lazily. */
+struct db *db_new(const char *conninfo, const char *time_zone);
+void db_free(struct db *db);
+/*
+ * A usable connection, connecting or reconnecting if needed; NULL while the database is
+ * unavailable (a new attempt is made only after the backoff delay).
+ */
+PGconn *db_conn(struct db *db);
+/* Tells the holder that a statement failed; if the connection is broken it is dropped. */
+void db_check_failure(struct db *db, const PGresult *res);
+/* Whether the last failure was a lost or refused connection (vs. an SQL error). */
+bool db_connection_lost(struct db *db);
+/* The latest connection error text, for logs. */
+const char *db_last_error(struct db *db);
+/* Whether any connection has reported the database as unavailable and none has recovered. */
+bool db_is_down(void);
+
+/* Runs a statement with text parameters; returns the result or NULL on failure (logged). */
+PGresult *db_exec(struct db *db, const char *sql, int nparams, const char *const *params);
+/* Whether a result is a success (command ok or tuples ok). */
+bool db_ok(const PGresult *res);
+
+/* Opens a connection for a one-off tool (baocaoctl); prints nothing. */
+PGconn *db_connect_once(const char *conninfo, const char *time_zone, char **err);
+
+#endif

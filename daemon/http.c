@@ -1,0 +1,328 @@
+/* The HTTP server: evhttp, the routing table, limits, and the hand-off of requests to workers. */
+#include "http.h"
+#include "clock.h"
+#include "config.h"
+#include "json.h"
+#include "log.h"
+#include "worker.h"
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/queue.h>
+
+struct http_job {
+	struct evhttp_request *req;
+	const struct route *route;
+	struct http_request rq;
+	struct http_response rs;
+	long long started;	/* monotonic ms */
+};
+
+static struct evhttp *server;
+static struct evhttp_bound_socket *listener;
+static bool stopping;
+
+/* The reason phrase of a status code. */
+static const char *http_reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 204: return "No Content";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Entity";
+	case 429: return "Too Many Requests";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	default: return "Status";
+	}
+}
+
+/* The text name of an evhttp method. */
+static const char *http_method_name(enum evhttp_cmd_type cmd)
+{
+	switch (cmd) {
+	case EVHTTP_REQ_GET: return "GET";
+	case EVHTTP_REQ_POST: return "POST";
+	case EVHTTP_REQ_HEAD: return "HEAD";
+	case EVHTTP_REQ_PUT: return "PUT";
+	case EVHTTP_REQ_DELETE: return "DELETE";
+	case EVHTTP_REQ_OPTIONS: return "OPTIONS";
+	case EVHTTP_REQ_PATCH: return "PATCH";
+	default: return "OTHER";
+	}
+}
+
+/* Case-insensitive header lookup. */
+const char *http_header(const struct http_request *rq, const char *name)
+{
+	for (size_t i = 0; i < rq->nheaders; i++)
+		if (strcasecmp(rq->headers[i].name, name) == 0)
+			return rq->headers[i].value;
+	return NULL;
+}
+
+/* A decoded query parameter. */
+char *http_query_param(const struct http_request *rq, const char *name)
+{
+	if (rq->query == NULL)
+		return NULL;
+	struct evkeyvalq q;
+	TAILQ_INIT(&q);
+	if (evhttp_parse_query_str(rq->query, &q) != 0)
+		return NULL;
+	const char *v = evhttp_find_header(&q, name);
+	char *out = v ? xstrdup(v) : NULL;
+	evhttp_clear_headers(&q);
+	return out;
+}
+
+/* Adds a header to a list. */
+static void header_push(struct http_header **list, size_t *n, const char *name, const char *value)
+{
+	*list = xrealloc(*list, (*n + 1) * sizeof **list);
+	(*list)[*n].name = xstrdup(name);
+	(*list)[*n].value = xstrdup(value);
+	(*n)++;
+}
+
+/* Frees a header list. */
+static void headers_free(struct http_header *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(list[i].name);
+		free(list[i].value);
+	}
+	free(list);
+}
+
+/* Adds a response header. */
+void http_add_header(struct http_response *rs, const char *name, const char *value)
+{
+	header_push(&rs->headers, &rs->nheaders, name, value);
+}
+
+/* Sets status and the JSON content type. */
+void http_json(struct http_response *rs, int status)
+{
+	rs->status = status;
+	rs->content_type = "application/json; charset=utf-8";
+	strbuf_reset(&rs->body);
+}
+
+/* Writes a JSON error body. */
+void http_error(struct http_response *rs, int status, const char *code, const char *message)
+{
+	http_json(rs, status);
+	struct json j;
+	json_init(&j, &rs->body);
+	json_object_begin(&j);
+	json_key(&j, "error");
+	json_object_begin(&j);
+	json_kv_string(&j, "code", code);
+	json_kv_string(&j, "message", message);
+	json_object_end(&j);
+	json_object_end(&j);
+}
+
+/* Frees a job and everything it holds. */
+static void job_free(struct http_job *job)
+{
+	free(job->rq.path);
+	free(job->rq.query);
+	route_params_free(&job->rq.params);
+	headers_free(job->rq.headers, job->rq.nheaders);
+	free(job->rq.remote_addr);
+	free(job->rq.body);
+	strbuf_free(&job->rs.body);
+	headers_free(job->rs.headers, job->rs.nheaders);
+	free(job);
+}
+
+/* Loop thread: sends the job's response and frees the job. */
+static void job_reply(struct http_job *job)
+{
+	struct evhttp_request *req = job->req;
+	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
+	int failed = 0;
+	if (job->rs.content_type)
+		failed |= evhttp_add_header(out, "Content-Type", job->rs.content_type);
+	failed |= evhttp_add_header(out, "Cache-Control", "no-store");
+	failed |= evhttp_add_header(out, "X-Content-Type-Options", "nosniff");
+	for (size_t i = 0; i < job->rs.nheaders; i++)
+		failed |= evhttp_add_header(out, job->rs.headers[i].name, job->rs.headers[i].value);
+	if (stopping)
+		failed |= evhttp_add_header(out, "Connection", "close");
+	if (failed)
+		log_warn("http", "%s %s: cannot set a response header", job->rq.method, job->rq.path);
+
+	struct evbuffer *body = evbuffer_new();
+	if (body == NULL || evbuffer_add(body, job->rs.body.data ? job->rs.body.data : "",
+					 job->rs.body.len) != 0) {
+		log_error("http", "%s %s: out of memory for the response", job->rq.method,
+			  job->rq.path);
+		evhttp_send_error(req, 500, NULL);
+	} else {
+		evhttp_send_reply(req, job->rs.status, http_reason(job->rs.status), body);
+	}
+	if (body)
+		evbuffer_free(body);
+	log_info("http", "%s %s %s %d %lldms", job->rq.remote_addr, job->rq.method, job->rq.path,
+		 job->rs.status, clock_mono_ms() - job->started);
+	job_free(job);
+}
+
+/* Worker thread: runs the handler. */
+static void job_run(struct db *db, void *arg)
+{
+	struct http_job *job = arg;
+	((http_handler)job->route->handler)(&job->rq, &job->rs, db);
+}
+
+/* Loop thread: the worker is done (or the job expired in the queue). */
+static void job_done(void *arg, bool ran)
+{
+	struct http_job *job = arg;
+	if (!ran) {
+		http_error(&job->rs, 503, "overloaded",
+			   "Máy chủ đang quá tải. Vui lòng thử lại sau ít phút.");
+		http_add_header(&job->rs, "Retry-After", "5");
+	}
+	job_reply(job);
+}
+
+/* Copies what handlers need out of the evhttp request. */
+static struct http_job *job_new(struct evhttp_request *req, const char *path, const char *query)
+{
+	struct http_job *job = xcalloc(1, sizeof *job);
+	job->req = req;
+	job->started = clock_mono_ms();
+	job->rq.method = http_method_name(evhttp_request_get_command(req));
+	job->rq.path = xstrdup(path);
+	job->rq.query = query ? xstrdup(query) : NULL;
+	job->rs.status = 500;
+
+	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+	for (struct evkeyval *kv = in->tqh_first; kv; kv = kv->next.tqe_next)
+		header_push(&job->rq.headers, &job->rq.nheaders, kv->key, kv->value);
+
+	struct evhttp_connection *con = evhttp_request_get_connection(req);
+	char *addr = NULL;
+	ev_uint16_t port = 0;
+	if (con)
+		evhttp_connection_get_peer(con, &addr, &port);
+	job->rq.remote_addr = xstrdup(addr ? addr : "-");
+
+	struct evbuffer *buf = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(buf);
+	job->rq.body = xmalloc(len + 1);
+	if (len && evbuffer_remove(buf, job->rq.body, len) != (ev_ssize_t)len)
+		len = 0;
+	job->rq.body[len] = '\0';
+	job->rq.body_len = len;
+	return job;
+}
+
+/* Loop thread: every request starts here. */
+static void http_dispatch(struct evhttp_request *req, void *arg)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+	const char *query = uri ? evhttp_uri_get_query(uri) : NULL;
+	struct http_job *job = job_new(req, path && *path ? path : "/", query);
+
+	if (stopping) {
+		http_error(&job->rs, 503, "shutting_down",
+			   "Máy chủ đang khởi động lại. Vui lòng thử lại sau ít phút.");
+		http_add_header(&job->rs, "Retry-After", "10");
+		job_reply(job);
+		return;
+	}
+	int status = 404;
+	job->route = route_match(http_routes, job->rq.method, job->rq.path, &job->rq.params,
+				 &status);
+	if (job->route == NULL) {
+		if (status == 405)
+			http_error(&job->rs, 405, "method_not_allowed",
+				   "Phương thức này không được hỗ trợ cho địa chỉ này.");
+		else
+			http_error(&job->rs, 404, "not_found",
+				   "Không tìm thấy địa chỉ này. Hãy kiểm tra lại đường dẫn.");
+		job_reply(job);
+		return;
+	}
+	if (job->route->flags & ROUTE_INLINE) {
+		((http_handler)job->route->handler)(&job->rq, &job->rs, NULL);
+		job_reply(job);
+		return;
+	}
+	if (!worker_submit(job_run, job_done, job)) {
+		log_warn("http", "queue full, refusing %s %s", job->rq.method, job->rq.path);
+		http_error(&job->rs, 503, "overloaded",
+			   "Máy chủ đang quá tải. Vui lòng thử lại sau ít phút.");
+		http_add_header(&job->rs, "Retry-After", "5");
+		job_reply(job);
+	}
+}
+
+/* Creates the server and binds its socket. */
+int http_bind(struct event_base *base, const struct config *cfg)
+{
+	server = evhttp_new(base);
+	if (server == NULL) {
+		log_error("http", "cannot create the HTTP server");
+		return -1;
+	}
+	evhttp_set_allowed_methods(server, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+				   EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH |
+				   EVHTTP_REQ_OPTIONS);
+	evhttp_set_max_headers_size(server, 64 * 1024);
+	evhttp_set_gencb(server, http_dispatch, NULL);
+	http_apply_config(cfg);
+	listener = evhttp_bind_socket_with_handle(server, cfg->listen, (ev_uint16_t)cfg->port);
+	if (listener == NULL) {
+		log_error("http", "cannot listen on %s port %lld: %s", cfg->listen, cfg->port,
+			  evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+		return -1;
+	}
+	return 0;
+}
+
+/* Applies reloadable limits. */
+void http_apply_config(const struct config *cfg)
+{
+	if (server == NULL)
+		return;
+	evhttp_set_max_body_size(server, (ev_ssize_t)cfg->max_body_size);
+	evhttp_set_timeout(server, (int)((cfg->request_timeout + 999) / 1000));
+}
+
+/* Stops accepting connections. */
+void http_stop_accepting(void)
+{
+	stopping = true;
+	if (server && listener) {
+		evhttp_del_accept_socket(server, listener);
+		listener = NULL;
+	}
+}
+
+/* Frees the server and its connections. */
+void http_free(void)
+{
+	if (server) {
+		evhttp_free(server);
+		server = NULL;
+	}
+}

@@ -1,0 +1,67 @@
+/* The HTTP server: evhttp, the routing table, limits, and the hand-off of requests to workers. */
+#ifndef BAOCAO_HTTP_H
+#define BAOCAO_HTTP_H
+
+#include "route.h"
+#include "util.h"
+
+#include <event2/event.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct db;
+struct config;
+
+struct http_header {
+	char *name;
+	char *value;
+};
+
+/* A request as handlers see it: plain copies, safe to use on a worker thread. */
+struct http_request {
+	const char *method;
+	char *path;
+	char *query;		/* raw query string, or NULL */
+	struct route_params params;
+	struct http_header *headers;
+	size_t nheaders;
+	char *remote_addr;
+	unsigned char *body;	/* NUL-terminated copy of the body */
+	size_t body_len;
+};
+
+struct http_response {
+	int status;
+	const char *content_type;
+	struct strbuf body;
+	struct http_header *headers;
+	size_t nheaders;
+};
+
+/* A route handler; db is NULL for ROUTE_INLINE routes. */
+typedef void (*http_handler)(struct http_request *rq, struct http_response *rs, struct db *db);
+
+/* The application's routes, ending with a zeroed entry (routes.c). */
+extern const struct route http_routes[];
+
+/* Binds the listening socket; returns 0 or -1 (logged). Call before dropping privileges. */
+int http_bind(struct event_base *base, const struct config *cfg);
+/* Applies the reloadable limits of cfg. */
+void http_apply_config(const struct config *cfg);
+/* Stops accepting new connections; requests in flight go on. */
+void http_stop_accepting(void);
+/* Frees the server. */
+void http_free(void);
+
+/* Case-insensitive request header lookup; NULL if absent. */
+const char *http_header(const struct http_request *rq, const char *name);
+/* A decoded query parameter, newly allocated; NULL if absent. */
+char *http_query_param(const struct http_request *rq, const char *name);
+/* Adds a response header. */
+void http_add_header(struct http_response *rs, const char *name, const char *value);
+/* Sets a JSON error body {"error":{"code":...,"message":...}}; the message is for users. */
+void http_error(struct http_response *rs, int status, const char *code, const char *message);
+/* Sets status and the JSON content type; the caller writes rs->body. */
+void http_json(struct http_response *rs, int status);
+
+#endif

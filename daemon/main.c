@@ -1,0 +1,275 @@
+/* baocaod: arguments, configuration, privileges, signals, start and graceful stop. */
+#include "clock.h"
+#include "config.h"
+#include "db.h"
+#include "http.h"
+#include "log.h"
+#include "migrate.h"
+#include "util.h"
+#include "worker.h"
+#include "build_config.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <event2/thread.h>
+#include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static struct event_base *base;
+static struct event *ev_term, *ev_int, *ev_hup, *ev_drain;
+static long long drain_deadline;	/* monotonic ms */
+
+/* Prints how to call the program. */
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: baocaod [-c FILE] [-t] [-V]\n"
+		   "  -c FILE  configuration file (default %s)\n"
+		   "  -t       check the configuration and exit\n"
+		   "  -V       print the version and exit\n", BAOCAO_CONFIG_FILE);
+}
+
+/* Applies the reloadable settings of the configuration in force. */
+static void apply_config(const struct config *cfg)
+{
+	log_set_level((enum log_level)cfg->log_level);
+	http_apply_config(cfg);
+	worker_set_limits((size_t)cfg->queue_max, cfg->request_timeout);
+}
+
+/* SIGHUP: reads the file again; a bad file is logged and the old settings stay. */
+static void on_reload(evutil_socket_t sig, short what, void *arg)
+{
+	const struct config *old = config_current();
+	struct config *cfg = xmalloc(sizeof *cfg);
+	char *err = NULL;
+	if (config_load(old->path, cfg, &err) != 0) {
+		log_error("config", "reload failed, keeping the old settings: %s", err);
+		free(err);
+		config_free(cfg);
+		free(cfg);
+		return;
+	}
+	char *changed = NULL;
+	config_keep_fixed(old, cfg, &changed);
+	if (changed) {
+		log_warn("config", "%s changed in %s but take effect only after a restart",
+			 changed, cfg->path);
+		free(changed);
+	}
+	config_publish(cfg);
+	apply_config(cfg);
+	log_info("config", "reloaded %s", cfg->path);
+}
+
+/* Timer while stopping: ends the loop once no request is in flight or the wait is over. */
+static void on_drain(evutil_socket_t fd, short what, void *arg)
+{
+	size_t n = worker_in_flight();
+	if (n == 0) {
+		event_base_loopbreak(base);
+		return;
+	}
+	if (clock_mono_ms() >= drain_deadline) {
+		log_warn("main", "shutdown timeout: %zu requests still in flight are abandoned", n);
+		event_base_loopbreak(base);
+	}
+}
+
+/* SIGTERM/SIGINT: stop accepting, let requests in flight finish, then exit. */
+static void on_stop(evutil_socket_t sig, short what, void *arg)
+{
+	if (ev_drain) {
+		log_info("main", "second signal: stopping now");
+		event_base_loopbreak(base);
+		return;
+	}
+	const struct config *cfg = config_current();
+	log_info("main", "received %s, stopping (waiting up to %lld ms for %zu requests)",
+		 sig == SIGTERM ? "SIGTERM" : "SIGINT", cfg->shutdown_timeout, worker_in_flight());
+	http_stop_accepting();
+	drain_deadline = clock_mono_ms() + cfg->shutdown_timeout;
+	ev_drain = event_new(base, -1, EV_PERSIST, on_drain, NULL);
+	struct timeval tv = { 0, 20000 };
+	if (ev_drain == NULL || event_add(ev_drain, &tv) != 0) {
+		log_error("main", "cannot arm the shutdown timer; stopping now");
+		event_base_loopbreak(base);
+		return;
+	}
+	on_drain(-1, 0, NULL);
+}
+
+/* Creates a folder (and its parents) if missing; gives it to uid/gid when those are set. */
+static int ensure_dir(const char *path, uid_t uid, gid_t gid, bool chown_it)
+{
+	char *p = xstrdup(path);
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+			free(p);
+			return -1;
+		}
+		*s = '/';
+	}
+	free(p);
+	if (mkdir(path, 0750) != 0 && errno != EEXIST)
+		return -1;
+	if (chown_it && chown(path, uid, gid) != 0)
+		return -1;
+	return 0;
+}
+
+/* Switches to the configured user when running as root; refuses to run as root otherwise. */
+static void drop_privileges(const struct config *cfg)
+{
+	if (geteuid() != 0) {
+		if (cfg->user[0])
+			log_info("main", "not root: server.user=%s is ignored", cfg->user);
+		if (ensure_dir(cfg->data_dir, 0, 0, false) != 0 ||
+		    ensure_dir(cfg->spool_dir, 0, 0, false) != 0)
+			fatal("main", "cannot create %s or %s: %s", cfg->data_dir, cfg->spool_dir,
+			      strerror(errno));
+		return;
+	}
+	if (cfg->user[0] == '\0')
+		fatal("main", "refusing to run as root: set server.user in %s to an unprivileged "
+		      "user (e.g. baocao)", cfg->path);
+	struct passwd *pw = getpwnam(cfg->user);
+	if (pw == NULL)
+		fatal("main", "server.user: no such user '%s'; create it (useradd --system %s) "
+		      "or name another", cfg->user, cfg->user);
+	if (pw->pw_uid == 0)
+		fatal("main", "server.user '%s' is root; name an unprivileged user", cfg->user);
+	if (ensure_dir(cfg->data_dir, pw->pw_uid, pw->pw_gid, true) != 0 ||
+	    ensure_dir(cfg->spool_dir, pw->pw_uid, pw->pw_gid, true) != 0)
+		fatal("main", "cannot prepare %s and %s for user %s: %s", cfg->data_dir,
+		      cfg->spool_dir, cfg->user, strerror(errno));
+	if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
+	    setuid(pw->pw_uid) != 0)
+		fatal("main", "cannot switch to user %s: %s", cfg->user, strerror(errno));
+	if (setuid(0) == 0)
+		fatal("main", "still able to regain root after switching to %s", cfg->user);
+	log_info("main", "running as user %s", cfg->user);
+}
+
+/* Applies pending migrations at start when configured to. */
+static void migrate_at_start(const struct config *cfg)
+{
+	char *err = NULL;
+	PGconn *c = db_connect_once(cfg->conninfo, cfg->time_zone, &err);
+	if (c == NULL)
+		fatal("migrate", "cannot connect to the database (%s): %s; check "
+		      "database.conninfo in %s", cfg->conninfo, err, cfg->path);
+	int n = migrate_run(c, cfg->schema_dir, NULL, &err);
+	PQfinish(c);
+	if (n < 0)
+		fatal("migrate", "%s", err);
+	log_info("migrate", n ? "applied %d migrations" : "schema is up to date (%d applied)", n);
+}
+
+/* Adds a signal event or dies. */
+static struct event *add_signal(int sig, event_callback_fn cb)
+{
+	struct event *ev = evsignal_new(base, sig, cb, NULL);
+	if (ev == NULL || event_add(ev, NULL) != 0)
+		fatal("main", "cannot watch signal %d", sig);
+	return ev;
+}
+
+int main(int argc, char **argv)
+{
+	const char *path = getenv("BAOCAO_CONFIG") ? getenv("BAOCAO_CONFIG") : BAOCAO_CONFIG_FILE;
+	bool check_only = false;
+	int opt;
+	while ((opt = getopt(argc, argv, "c:tVh")) != -1) {
+		switch (opt) {
+		case 'c': path = optarg; break;
+		case 't': check_only = true; break;
+		case 'V': printf("baocaod %s\n", BAOCAO_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 1;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 1;
+	}
+
+	struct config *cfg = xmalloc(sizeof *cfg);
+	char *err = NULL;
+	if (config_load(path, cfg, &err) != 0) {
+		fprintf(stderr, "baocaod: %s\n", err);
+		return 1;
+	}
+	if (check_only) {
+		printf("%s: configuration is valid\n", path);
+		config_free(cfg);
+		free(cfg);
+		return 0;
+	}
+	config_publish(cfg);
+	log_set_level((enum log_level)cfg->log_level);
+	if (setenv("TZ", cfg->time_zone, 1) != 0)
+		fatal("main", "cannot set the time zone: %s", strerror(errno));
+	tzset();
+	int fake = clock_init_from_env();
+	if (fake < 0)
+		fatal("main", "BAOCAO_FAKE_NOW is not an RFC 3339 time (e.g. 2026-11-27T10:59:59+07:00)");
+	if (fake > 0)
+		log_warn("main", "test clock in use: BAOCAO_FAKE_NOW=%s", getenv("BAOCAO_FAKE_NOW"));
+
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+		fatal("main", "cannot ignore SIGPIPE");
+	if (evthread_use_pthreads() != 0)
+		fatal("main", "libevent has no pthreads support");
+	base = event_base_new();
+	if (base == NULL)
+		fatal("main", "cannot create the event loop");
+
+	if (cfg->migrate_on_start)
+		migrate_at_start(cfg);
+	if (http_bind(base, cfg) != 0)
+		fatal("main", "cannot start the HTTP server; is another process on port %lld? "
+		      "Change server.port in %s", cfg->port, cfg->path);
+	drop_privileges(cfg);
+	worker_set_limits((size_t)cfg->queue_max, cfg->request_timeout);
+	if (worker_pool_start(base, (int)cfg->workers, cfg->conninfo, cfg->time_zone) != 0)
+		fatal("main", "cannot start the worker threads");
+
+	ev_term = add_signal(SIGTERM, on_stop);
+	ev_int = add_signal(SIGINT, on_stop);
+	ev_hup = add_signal(SIGHUP, on_reload);
+
+	log_info("main", "baocaod %s listening on http://%s:%lld/ (%lld workers, zone %s)",
+		 BAOCAO_VERSION, cfg->listen, cfg->port, cfg->workers, cfg->time_zone);
+	if (event_base_dispatch(base) < 0)
+		log_error("main", "event loop failed");
+
+	http_stop_accepting();
+	size_t abandoned = worker_in_flight();
+	if (abandoned > 0) {
+		/* Workers are still busy with them; do not free what they use. */
+		log_info("main", "stopped with %zu requests abandoned", abandoned);
+		_exit(0);
+	}
+	worker_pool_stop(true);
+	http_free();
+	event_free(ev_term);
+	event_free(ev_int);
+	event_free(ev_hup);
+	if (ev_drain)
+		event_free(ev_drain);
+	event_base_free(base);
+	log_info("main", "stopped");
+	config_retire_all();
+	libevent_global_shutdown();
+	return 0;
+}

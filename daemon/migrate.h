@@ -1,0 +1,15 @@
+/* Schema migrations: schema/NNN_name.sql applied in order, each in one transaction, recorded. */
+#ifndef BAOCAO_MIGRATE_H
+#define BAOCAO_MIGRATE_H
+
+#include <libpq-fe.h>
+#include <stdio.h>
+
+/*
+ * Applies the migrations of dir that the database has not recorded yet. Progress lines go to
+ * progress when it is not NULL. Returns how many were applied, or -1 with *err set (nothing of
+ * the failing migration stays applied).
+ */
+int migrate_run(PGconn *conn, const char *dir, FILE *progress, char **err);
+
+#endif

@@ -1,0 +1,35 @@
+/* The table of HTTP routes and the small handlers of the service itself. */
+#include "db.h"
+#include "http.h"
+#include "json.h"
+#include "log.h"
+
+#include <string.h>
+
+/* GET /healthz: the process is alive and its loop answers. */
+static void handle_healthz(struct http_request *rq, struct http_response *rs, struct db *db)
+{
+	http_json(rs, 200);
+	strbuf_adds(&rs->body, "{\"status\":\"ok\"}");
+}
+
+/* GET /readyz: 200 when the database answers, 503 with the reason when not. */
+static void handle_readyz(struct http_request *rq, struct http_response *rs, struct db *db)
+{
+	PGresult *res = db_exec(db, "SELECT 1", 0, NULL);
+	if (res == NULL) {
+		http_error(rs, 503, "database_unavailable",
+			   "Cơ sở dữ liệu chưa sẵn sàng. Quản trị viên cần kiểm tra máy chủ "
+			   "PostgreSQL; hệ thống sẽ tự kết nối lại.");
+		return;
+	}
+	PQclear(res);
+	http_json(rs, 200);
+	strbuf_adds(&rs->body, "{\"status\":\"ready\"}");
+}
+
+const struct route http_routes[] = {
+	{ "GET", "/healthz", ROUTE_FN(handle_healthz), ROUTE_INLINE },
+	{ "GET", "/readyz", ROUTE_FN(handle_readyz), 0 },
+	{ NULL, NULL, NULL, 0 },
+};

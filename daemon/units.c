@@ -1,0 +1,279 @@
+/* Units: validation and the idempotent CSV import (columns code,name,group[,emails]). */
+#include "units.h"
+#include "audit.h"
+#include "csv.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+struct unit_row {
+	int line;
+	char *code, *name, *group;
+	char *emails;		/* PostgreSQL array literal */
+};
+
+struct import_state {
+	int col_code, col_name, col_group, col_emails;
+	int ncols;
+	bool header_done;
+	struct unit_row *rows;
+	int nrows;
+	char *err;
+};
+
+/* Whether a unit code has the allowed form. */
+bool units_code_valid(const char *code)
+{
+	size_t n = strlen(code);
+	if (n == 0 || n > 32 || code[0] == '-' || code[0] == '_')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = code[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '_'))
+			return false;
+	}
+	return true;
+}
+
+/* Whether a group name has the allowed form (lower-case slug). */
+static bool group_valid(const char *g)
+{
+	size_t n = strlen(g);
+	if (n == 0 || n > 32 || g[0] == '-')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((g[i] >= 'a' && g[i] <= 'z') || (g[i] >= '0' && g[i] <= '9') || g[i] == '-'))
+			return false;
+	return true;
+}
+
+/* Whether an e-mail address is plausible: one '@', something on each side, no spaces or quotes. */
+bool units_email_valid(const char *e)
+{
+	const char *at = strchr(e, '@');
+	if (at == NULL || at == e || at[1] == '\0' || strchr(at + 1, '@') || strlen(e) > 254)
+		return false;
+	for (const char *p = e; *p; p++)
+		if ((unsigned char)*p <= ' ' || *p == '"' || *p == '\\' || *p == ',' || *p == ';' ||
+		    *p == '{' || *p == '}')
+			return false;
+	return strchr(at, '.') != NULL;
+}
+
+/* Turns "a@x.vn; b@y.vn" into a PostgreSQL array literal; NULL with *bad set if one is wrong. */
+static char *emails_to_array(const char *list, char **bad)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *copy = xstrdup(list), *save = NULL;
+	strbuf_addc(&sb, '{');
+	int n = 0;
+	for (char *tok = strtok_r(copy, ";, \t", &save); tok; tok = strtok_r(NULL, ";, \t", &save)) {
+		if (!units_email_valid(tok)) {
+			*bad = xstrdup(tok);
+			free(copy);
+			strbuf_free(&sb);
+			return NULL;
+		}
+		strbuf_addf(&sb, "%s\"%s\"", n++ ? "," : "", tok);
+	}
+	strbuf_addc(&sb, '}');
+	free(copy);
+	return strbuf_detach(&sb);
+}
+
+/* Reads the header line: which column is which. */
+static int import_header(struct import_state *st, char **f, int n, int line)
+{
+	st->col_code = st->col_name = st->col_group = st->col_emails = -1;
+	for (int i = 0; i < n; i++) {
+		char *h = str_trim(f[i]);
+		int *slot = strcasecmp(h, "code") == 0 ? &st->col_code :
+			    strcasecmp(h, "name") == 0 ? &st->col_name :
+			    strcasecmp(h, "group") == 0 ? &st->col_group :
+			    strcasecmp(h, "emails") == 0 ? &st->col_emails : NULL;
+		if (slot == NULL) {
+			st->err = xasprintf("line %d: unknown column '%s' (expected code, name, group "
+					    "and optionally emails)", line, h);
+			return 1;
+		}
+		if (*slot >= 0) {
+			st->err = xasprintf("line %d: column '%s' appears twice", line, h);
+			return 1;
+		}
+		*slot = i;
+	}
+	if (st->col_code < 0 || st->col_name < 0 || st->col_group < 0) {
+		st->err = xasprintf("line %d: the header must name the columns code, name and group "
+				    "(and optionally emails)", line);
+		return 1;
+	}
+	st->ncols = n;
+	st->header_done = true;
+	return 0;
+}
+
+/* Checks one data row and keeps it. */
+static int import_record(void *arg, char **f, int n, int line)
+{
+	struct import_state *st = arg;
+	if (!st->header_done)
+		return import_header(st, f, n, line);
+	if (n != st->ncols) {
+		st->err = xasprintf("line %d: %d fields, but the header has %d (quote a name that "
+				    "contains a comma)", line, n, st->ncols);
+		return 1;
+	}
+	char *code = str_trim(f[st->col_code]);
+	char *name = str_trim(f[st->col_name]);
+	char *group = str_trim(f[st->col_group]);
+	if (!units_code_valid(code)) {
+		st->err = xasprintf("line %d: invalid unit code '%s' (letters, digits, '-' and '_', "
+				    "at most 32)", line, code);
+		return 1;
+	}
+	if (name[0] == '\0' || strlen(name) > 300 || !utf8_valid_text(name, strlen(name))) {
+		st->err = xasprintf("line %d: unit %s: the name must be 1 to 300 characters of "
+				    "UTF-8 text", line, code);
+		return 1;
+	}
+	if (!group_valid(group)) {
+		st->err = xasprintf("line %d: unit %s: invalid group '%s' (lower-case letters, "
+				    "digits and '-', e.g. so-nganh)", line, code, group);
+		return 1;
+	}
+	for (int i = 0; i < st->nrows; i++) {
+		if (strcmp(st->rows[i].code, code) == 0) {
+			st->err = xasprintf("line %d: unit code %s already appears on line %d",
+					    line, code, st->rows[i].line);
+			return 1;
+		}
+	}
+	char *emails = NULL;
+	if (st->col_emails >= 0) {
+		char *bad = NULL;
+		emails = emails_to_array(f[st->col_emails], &bad);
+		if (emails == NULL) {
+			st->err = xasprintf("line %d: unit %s: invalid e-mail address '%s'", line,
+					    code, bad);
+			free(bad);
+			return 1;
+		}
+	}
+	st->rows = xrealloc(st->rows, (size_t)(st->nrows + 1) * sizeof *st->rows);
+	st->rows[st->nrows++] = (struct unit_row){ line, xstrdup(code), xstrdup(name),
+						   xstrdup(group), emails };
+	return 0;
+}
+
+/* Frees the kept rows. */
+static void import_state_free(struct import_state *st)
+{
+	for (int i = 0; i < st->nrows; i++) {
+		free(st->rows[i].code);
+		free(st->rows[i].name);
+		free(st->rows[i].group);
+		free(st->rows[i].emails);
+	}
+	free(st->rows);
+	free(st->err);
+}
+
+/* Runs a statement that must succeed; sets *err otherwise. */
+static bool exec_simple(PGconn *conn, const char *sql, char **err)
+{
+	PGresult *r = PQexec(conn, sql);
+	bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	if (!ok)
+		*err = xasprintf("%s failed: %s", sql, str_trim(PQresultErrorMessage(r)));
+	PQclear(r);
+	return ok;
+}
+
+/* Writes the checked rows in one transaction. */
+static int import_write(PGconn *conn, struct import_state *st, const char *actor,
+			struct units_import_result *res, char **err)
+{
+	if (!exec_simple(conn, "BEGIN", err))
+		return 2;
+	for (int i = 0; i < st->nrows; i++) {
+		struct unit_row *u = &st->rows[i];
+		const char *params[] = { u->code, u->name, u->group, u->emails ? u->emails : "{}",
+					 u->emails ? "t" : "f" };
+		PGresult *r = PQexecParams(conn,
+			"INSERT INTO unit AS u (code, name, unit_group, emails) "
+			"VALUES ($1, $2, $3, $4::text[]) "
+			"ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, "
+			"  unit_group = EXCLUDED.unit_group, "
+			"  emails = CASE WHEN $5::boolean THEN EXCLUDED.emails ELSE u.emails END, "
+			"  active = true, updated_at = now() "
+			"WHERE (u.name, u.unit_group, u.active) IS DISTINCT FROM "
+			"      (EXCLUDED.name, EXCLUDED.unit_group, true) "
+			"   OR ($5::boolean AND u.emails IS DISTINCT FROM EXCLUDED.emails) "
+			"RETURNING (xmax = 0)",
+			5, NULL, params, NULL, NULL, 0);
+		if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+			*err = xasprintf("line %d: unit %s: %s", u->line, u->code,
+					 str_trim(PQresultErrorMessage(r)));
+			PQclear(r);
+			PQclear(PQexec(conn, "ROLLBACK"));
+			return 2;
+		}
+		if (PQntuples(r) == 0)
+			res->unchanged++;
+		else if (strcmp(PQgetvalue(r, 0, 0), "t") == 0)
+			res->added++;
+		else
+			res->updated++;
+		PQclear(r);
+	}
+	res->rows = st->nrows;
+	char *detail = xasprintf("{\"rows\":%d,\"added\":%d,\"updated\":%d,\"unchanged\":%d}",
+				 res->rows, res->added, res->updated, res->unchanged);
+	struct audit_entry e = { 0, actor, "import", "unit", NULL, detail, NULL };
+	int rc = audit_write(conn, &e, err);
+	free(detail);
+	if (rc != 0) {
+		PQclear(PQexec(conn, "ROLLBACK"));
+		return 2;
+	}
+	return exec_simple(conn, "COMMIT", err) ? 0 : 2;
+}
+
+/* Imports units from CSV text. */
+int units_import_csv(PGconn *conn, const char *data, size_t len, const char *actor,
+		     struct units_import_result *res, char **err)
+{
+	memset(res, 0, sizeof *res);
+	if (!utf8_valid_text(data, len)) {
+		*err = xstrdup("the file is not UTF-8 text; save it as \"CSV UTF-8\"");
+		return 1;
+	}
+	struct import_state st = { 0 };
+	int bad_line = 0;
+	int rc = csv_parse(data, len, import_record, &st, &bad_line);
+	if (rc == -1) {
+		*err = xasprintf("line %d: malformed CSV (a quote that is not closed, or a quote "
+				 "inside an unquoted field)", bad_line);
+		import_state_free(&st);
+		return 1;
+	}
+	if (rc != 0) {
+		*err = st.err;
+		st.err = NULL;
+		import_state_free(&st);
+		return 1;
+	}
+	if (!st.header_done || st.nrows == 0) {
+		*err = xstrdup("no units: the file needs a header line code,name,group[,emails] "
+			       "and at least one row");
+		import_state_free(&st);
+		return 1;
+	}
+	rc = import_write(conn, &st, actor, res, err);
+	import_state_free(&st);
+	return rc;
+}
