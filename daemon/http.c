@@ -25,6 +25,50 @@ struct http_job {
 static struct evhttp *server;
 static struct evhttp_bound_socket *listener;
 static bool stopping;
+static size_t unsent;	/* replies handed to evhttp and not yet written out */
+
+/* Follows one reply until it is written or its connection closes, whichever comes first. */
+struct reply_tracker {
+	struct evhttp_connection *con;
+};
+
+/* The reply was written: stop following it. */
+static void reply_written(struct evhttp_request *req, void *arg)
+{
+	struct reply_tracker *t = arg;
+	if (t->con)
+		evhttp_connection_set_closecb(t->con, NULL, NULL);
+	unsent--;
+	free(t);
+}
+
+/* The connection closed before the reply was written. */
+static void reply_connection_closed(struct evhttp_connection *con, void *arg)
+{
+	struct reply_tracker *t = arg;
+	evhttp_connection_set_closecb(con, NULL, NULL);
+	unsent--;
+	free(t);
+}
+
+/* Starts following a reply about to be sent. */
+static void reply_track(struct evhttp_request *req)
+{
+	struct evhttp_connection *con = evhttp_request_get_connection(req);
+	if (con == NULL)
+		return;	/* the client has gone; evhttp frees the request when we reply */
+	struct reply_tracker *t = xmalloc(sizeof *t);
+	t->con = con;
+	unsent++;
+	evhttp_request_set_on_complete_cb(req, reply_written, t);
+	evhttp_connection_set_closecb(con, reply_connection_closed, t);
+}
+
+/* Replies handed to evhttp that are not yet written out. */
+size_t http_unsent(void)
+{
+	return unsent;
+}
 
 /* The reason phrase of a status code. */
 static const char *http_reason(int status)
@@ -167,6 +211,7 @@ static void job_reply(struct http_job *job)
 	if (failed)
 		log_warn("http", "%s %s: cannot set a response header", job->rq.method, job->rq.path);
 
+	reply_track(req);
 	struct evbuffer *body = evbuffer_new();
 	if (body == NULL || evbuffer_add(body, job->rs.body.data ? job->rs.body.data : "",
 					 job->rs.body.len) != 0) {

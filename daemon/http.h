@@ -50,6 +50,8 @@ int http_bind(struct event_base *base, const struct config *cfg);
 void http_apply_config(const struct config *cfg);
 /* Stops accepting new connections; requests in flight go on. */
 void http_stop_accepting(void);
+/* Replies handed to evhttp and not yet written out (graceful stop waits for them). */
+size_t http_unsent(void);
 /* Frees the server. */
 void http_free(void);
 

@@ -71,7 +71,7 @@ static void on_reload(evutil_socket_t sig, short what, void *arg)
 /* Timer while stopping: ends the loop once no request is in flight or the wait is over. */
 static void on_drain(evutil_socket_t fd, short what, void *arg)
 {
-	size_t n = worker_in_flight();
+	size_t n = worker_in_flight() + http_unsent();
 	if (n == 0) {
 		event_base_loopbreak(base);
 		return;

@@ -13,19 +13,26 @@ static void handle_healthz(struct http_request *rq, struct http_response *rs, st
 	strbuf_adds(&rs->body, "{\"status\":\"ok\"}");
 }
 
-/* GET /readyz: 200 when the database answers, 503 with the reason when not. */
+/* GET /readyz: 200 when the database answers and has the schema, 503 with the reason when not. */
 static void handle_readyz(struct http_request *rq, struct http_response *rs, struct db *db)
 {
-	PGresult *res = db_exec(db, "SELECT 1", 0, NULL);
-	if (res == NULL) {
+	PGresult *res = db_exec(db, "SELECT max(version) FROM schema_migration", 0, NULL);
+	if (res == NULL && (db_connection_lost(db) || db_conn(db) == NULL)) {
 		http_error(rs, 503, "database_unavailable",
 			   "Cơ sở dữ liệu chưa sẵn sàng. Quản trị viên cần kiểm tra máy chủ "
 			   "PostgreSQL; hệ thống sẽ tự kết nối lại.");
 		return;
 	}
-	PQclear(res);
+	if (res == NULL) {
+		http_error(rs, 503, "schema_missing",
+			   "Cơ sở dữ liệu chưa được khởi tạo. Quản trị viên cần chạy lệnh "
+			   "baocaoctl migrate.");
+		return;
+	}
 	http_json(rs, 200);
-	strbuf_adds(&rs->body, "{\"status\":\"ready\"}");
+	strbuf_addf(&rs->body, "{\"status\":\"ready\",\"schema_version\":%s}",
+		    PQgetisnull(res, 0, 0) ? "0" : PQgetvalue(res, 0, 0));
+	PQclear(res);
 }
 
 const struct route http_routes[] = {

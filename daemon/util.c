@@ -80,6 +80,8 @@ void strbuf_grow(struct strbuf *sb, size_t extra)
 	while (cap < need)
 		cap = cap * 2 > cap ? cap * 2 : need;
 	sb->data = xrealloc(sb->data, cap);
+	if (sb->cap == 0)
+		sb->data[0] = '\0';
 	sb->cap = cap;
 }
 

@@ -1,0 +1,220 @@
+"""Integration test harness: a private PostgreSQL, the real baocaod and baocaoctl, TAP output.
+
+Run with Debian's /usr/bin/python3 (stdlib only). meson passes the binaries' paths in
+BAOCAOD and BAOCAOCTL; without them the default build folder is used.
+"""
+import http.client
+import json
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BUILD = Path(os.environ.get("BAOCAO_BUILD", ROOT / "build"))
+BAOCAOD = os.environ.get("BAOCAOD", str(BUILD / "daemon" / "baocaod"))
+BAOCAOCTL = os.environ.get("BAOCAOCTL", str(BUILD / "daemon" / "baocaoctl"))
+IS_ROOT = os.geteuid() == 0
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(predicate, timeout=30.0, interval=0.1, what="condition"):
+    """Polls predicate until it returns a true value; raises after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = predicate()
+            if last:
+                return last
+        except (OSError, http.client.HTTPException) as e:
+            last = e
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
+
+
+class Workdir:
+    """A temporary folder that the daemon's unprivileged user can enter."""
+
+    def __init__(self, name):
+        self.path = Path(tempfile.mkdtemp(prefix=f"baocao-{name}-"))
+        os.chmod(self.path, 0o755)
+
+    def cleanup(self):
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+class Postgres:
+    """A throw-away cluster made by scripts/pg in its own folder."""
+
+    def __init__(self, workdir):
+        self.dir = workdir.path / "pg"
+        self.env = dict(os.environ, BAOCAO_PG_FAST="1")
+        self.conninfo = None
+
+    def _pg(self, cmd):
+        return subprocess.run([str(ROOT / "scripts" / "pg"), cmd, str(self.dir)], env=self.env,
+                              check=True, capture_output=True, text=True).stdout.strip()
+
+    def start(self):
+        self.conninfo = self._pg("start").splitlines()[-1]
+        return self.conninfo
+
+    def stop(self):
+        self._pg("stop")
+
+    def psql(self, sql):
+        """Runs SQL and returns the rows as lists of strings."""
+        out = subprocess.run(["psql", self.conninfo, "-X", "-q", "-tA", "-F", "\t",
+                              "-v", "ON_ERROR_STOP=1", "-c", sql],
+                             check=True, capture_output=True, text=True).stdout
+        return [line.split("\t") for line in out.splitlines() if line]
+
+    def scalar(self, sql):
+        rows = self.psql(sql)
+        return rows[0][0] if rows else None
+
+
+class Daemon:
+    """The real baocaod with a configuration of its own."""
+
+    def __init__(self, workdir, conninfo, **settings):
+        self.workdir = workdir
+        self.port = free_port()
+        self.conf = workdir.path / "baocaod.conf"
+        self.logfile = workdir.path / "baocaod.log"
+        self.proc = None
+        self.settings = {
+            "server": {
+                "listen": "127.0.0.1",
+                "port": str(self.port),
+                "workers": "2",
+                "data_dir": str(workdir.path / "data"),
+                "spool_dir": str(workdir.path / "spool"),
+                "schema_dir": str(ROOT / "schema"),
+                "shutdown_timeout": "10s",
+                "log_level": "info",
+            },
+            "database": {"conninfo": conninfo, "reconnect_max": "1s"},
+        }
+        if IS_ROOT:
+            self.settings["server"]["user"] = "nobody"
+        for key, value in settings.items():
+            section, name = key.split(".", 1)
+            self.settings.setdefault(section, {})[name] = str(value)
+        self.write_config()
+
+    def write_config(self, text=None):
+        if text is None:
+            text = ""
+            for section, values in self.settings.items():
+                text += f"[{section}]\n" + "".join(f"{k} = {v}\n" for k, v in values.items())
+        self.conf.write_text(text, encoding="utf-8")
+        os.chmod(self.conf, 0o644)
+
+    def ctl(self, *args, input=None, check=False):
+        """Runs baocaoctl with this daemon's configuration."""
+        return subprocess.run([BAOCAOCTL, "-c", str(self.conf), *map(str, args)], input=input,
+                              capture_output=True, text=True, check=check)
+
+    def start(self, env=None, wait=True):
+        self.log = open(self.logfile, "ab")
+        self.proc = subprocess.Popen([BAOCAOD, "-c", str(self.conf)], stdout=self.log,
+                                     stderr=subprocess.STDOUT, env=dict(os.environ, **(env or {})))
+        if wait:
+            wait_for(lambda: self.proc.poll() is None and self.get("/healthz")[0] == 200,
+                     timeout=30, what="baocaod /healthz")
+        return self
+
+    def stop(self, sig=signal.SIGTERM, timeout=20):
+        """Signals the daemon and returns its exit status."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            rc = self.proc.wait()
+        self.log.close()
+        self.proc = None
+        return rc
+
+    def log_text(self):
+        return self.logfile.read_text(encoding="utf-8", errors="replace")
+
+    def request(self, method, path, body=None, headers=None, timeout=30):
+        """Returns (status, headers dict with lower-case names, body bytes)."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            if isinstance(body, (dict, list)):
+                body = json.dumps(body).encode()
+                headers = dict(headers or {}, **{"Content-Type": "application/json"})
+            conn.request(method, path, body=body, headers=headers or {})
+            resp = conn.getresponse()
+            data = resp.read()
+            return resp.status, {k.lower(): v for k, v in resp.getheaders()}, data
+        finally:
+            conn.close()
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def get_json(self, path, **kw):
+        status, _, body = self.get(path, **kw)
+        return status, json.loads(body)
+
+
+def uid_of(pid):
+    """The real user id of a process."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("Uid:"):
+            return int(line.split()[1])
+    raise AssertionError("no Uid line")
+
+
+def nobody_uid():
+    return pwd.getpwnam("nobody").pw_uid
+
+
+def run_tests(tests, setup=None, teardown=None):
+    """Runs test functions in order and prints TAP; each gets the object setup() returned."""
+    print(f"1..{len(tests)}", flush=True)
+    failed = 0
+    ctx = None
+    try:
+        ctx = setup() if setup else None
+    except Exception:
+        for i, t in enumerate(tests, 1):
+            print(f"not ok {i} - {t.__name__} # setup failed", flush=True)
+        traceback.print_exc()
+        return 1
+    try:
+        for i, t in enumerate(tests, 1):
+            started = time.monotonic()
+            try:
+                t(ctx)
+                print(f"ok {i} - {t.__name__} ({time.monotonic() - started:.1f}s)", flush=True)
+            except Exception:
+                failed += 1
+                print(f"not ok {i} - {t.__name__}", flush=True)
+                for line in traceback.format_exc().splitlines():
+                    print(f"# {line}", flush=True)
+    finally:
+        if teardown:
+            teardown(ctx)
+    return 1 if failed else 0

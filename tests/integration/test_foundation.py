@@ -1,0 +1,376 @@
+"""The foundation: configuration, health and readiness, migrations, units, accounts, signals."""
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import (BAOCAOCTL, BAOCAOD, IS_ROOT, ROOT, Daemon, Postgres, Workdir, nobody_uid,  # noqa: E402
+                     run_tests, uid_of, wait_for)
+
+UNITS_CSV = ROOT / "config" / "ha-tinh-units.csv"
+
+
+class Ctx:
+    pass
+
+
+def setup():
+    c = Ctx()
+    c.work = Workdir("foundation")
+    c.pg = Postgres(c.work)
+    c.pg.start()
+    c.d = Daemon(c.work, c.pg.conninfo, **{"server.max_body_size": "64K"})
+    c.d.start()
+    return c
+
+
+def teardown(c):
+    if c is None:
+        return
+    c.d.stop()
+    c.pg.stop()
+    if os.environ.get("BAOCAO_KEEP_TMP") != "1":
+        c.work.cleanup()
+
+
+def write(c, name, text, encoding="utf-8"):
+    p = c.work.path / name
+    p.write_bytes(text.encode(encoding) if isinstance(text, str) else text)
+    return p
+
+
+def test_config_check_and_errors(c):
+    ok = subprocess.run([BAOCAOD, "-t", "-c", str(c.d.conf)], capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    bad = write(c, "bad.conf", "[server]\nport = 8080\nprot = 9\n")
+    r = subprocess.run([BAOCAOD, "-t", "-c", str(bad)], capture_output=True, text=True)
+    assert r.returncode == 1
+    assert f"{bad}:3: unknown key 'prot' in section [server]" in r.stderr, r.stderr
+    bad2 = write(c, "bad2.conf", "[server]\nworkers = many\n")
+    r = subprocess.run([BAOCAOD, "-c", str(bad2)], capture_output=True, text=True)
+    assert r.returncode == 1
+    assert f"{bad2}:2: invalid value 'many' for key 'workers'" in r.stderr, r.stderr
+
+
+def test_refuses_root_without_user(c):
+    if not IS_ROOT:
+        return  # only meaningful as root
+    conf = write(c, "root.conf", c.d.conf.read_text().replace("user = nobody\n", "")
+                 .replace(f"port = {c.d.port}", "port = 1"))
+    r = subprocess.run([BAOCAOD, "-c", str(conf)], capture_output=True, text=True, timeout=20)
+    assert r.returncode == 1
+    assert "refusing to run as root: set server.user" in r.stderr, r.stderr
+
+
+def test_healthz(c):
+    status, headers, body = c.d.get("/healthz")
+    assert status == 200
+    assert headers["content-type"].startswith("application/json")
+    assert body == b'{"status":"ok"}'
+
+
+def test_readyz_before_migration(c):
+    status, body = c.d.get_json("/readyz")
+    assert status == 503, body
+    assert body["error"]["code"] == "schema_missing"
+    assert "baocaoctl migrate" in body["error"]["message"]
+
+
+def test_migrate_idempotent(c):
+    r = c.d.ctl("migrate")
+    assert r.returncode == 0, r.stderr
+    files = sorted(p.name for p in (ROOT / "schema").glob("[0-9][0-9][0-9]_*.sql"))
+    assert f"applied {len(files)} migration" in r.stdout, r.stdout
+    shape = ("SELECT table_name, column_name, data_type, is_nullable FROM "
+             "information_schema.columns WHERE table_schema = 'public' ORDER BY 1, 2")
+    before = c.pg.psql(shape)
+    constraints = "SELECT count(*) FROM pg_constraint WHERE connamespace = 'public'::regnamespace"
+    ncons = c.pg.scalar(constraints)
+    r = c.d.ctl("migrate")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "schema is up to date", r.stdout
+    assert c.pg.psql(shape) == before
+    assert c.pg.scalar(constraints) == ncons
+    recorded = [row[0] for row in c.pg.psql("SELECT name FROM schema_migration ORDER BY version")]
+    assert recorded == files
+    for table in ("unit", "account", "api_token", "series", "calendar_day", "task", "period",
+                  "submission", "report_item", "consolidation", "outbox", "job_run",
+                  "audit_log"):
+        assert any(row[0] == table for row in before), f"table {table} missing"
+    status, body = c.d.get_json("/readyz")
+    assert status == 200, body
+    assert body == {"status": "ready", "schema_version": int(files[-1][:3])}
+
+
+def test_not_found_and_method_json(c):
+    status, body = c.d.get_json("/no/such/page")
+    assert status == 404
+    assert body["error"]["code"] == "not_found"
+    assert "Không tìm thấy" in body["error"]["message"]
+    status, _, raw = c.d.request("DELETE", "/healthz")
+    assert status == 405
+    assert b'"method_not_allowed"' in raw
+
+
+def test_body_size_limit(c):
+    status, _, _ = c.d.request("POST", "/readyz", body=b"x" * (100 * 1024),
+                               headers={"Content-Type": "application/octet-stream"})
+    assert status == 413
+    status, _, _ = c.d.get("/healthz")
+    assert status == 200
+
+
+def test_drops_privileges(c):
+    if not IS_ROOT:
+        return
+    assert uid_of(c.d.proc.pid) == nobody_uid()
+
+
+def test_import_units(c):
+    r = c.d.ctl("import", "units", UNITS_CSV)
+    assert r.returncode == 0, r.stderr
+    assert "88 units: 88 added, 0 updated, 0 unchanged" in r.stdout, r.stdout
+    assert c.pg.scalar("SELECT count(*) FROM unit") == "88"
+    assert c.pg.scalar("SELECT name FROM unit WHERE code = 'SVHTTDL'") == \
+        "Sở Văn hóa, Thể thao và Du lịch"
+    r = c.d.ctl("import", "units", UNITS_CSV)
+    assert r.returncode == 0
+    assert "88 added" not in r.stdout and "0 added, 0 updated, 88 unchanged" in r.stdout
+    changed = UNITS_CSV.read_text(encoding="utf-8").replace(
+        "code,name,group", "code,name,group,emails").splitlines()
+    changed = [changed[0]] + [line + "," for line in changed[1:]]
+    changed[1] = "SKHCN,Sở Khoa học và Công nghệ tỉnh Hà Tĩnh,so-nganh,vanthu@skhcn.hatinh.gov.vn; a@b.vn"
+    p = write(c, "units2.csv", "\n".join(changed) + "\n")
+    r = c.d.ctl("import", "units", p)
+    assert r.returncode == 0, r.stderr
+    assert "0 added, 1 updated, 87 unchanged" in r.stdout, r.stdout
+    assert c.pg.scalar("SELECT emails FROM unit WHERE code = 'SKHCN'") == \
+        "{vanthu@skhcn.hatinh.gov.vn,a@b.vn}"
+    assert int(c.pg.scalar("SELECT count(*) FROM audit_log WHERE object_type = 'unit'")) == 3
+
+
+def test_import_units_bad_files_import_nothing(c):
+    good = "code,name,group\nNEW1,Đơn vị mới 1,so-nganh\nNEW2,Đơn vị mới 2,so-nganh\n"
+    cases = [
+        (good + "bad code!,Tên,so-nganh\n", "line 4: invalid unit code 'bad code!'"),
+        (good + "NEW1,Trùng mã,so-nganh\n", "line 4: unit code NEW1 already appears on line 2"),
+        (good + "NEW3,Tên,Sở Ngành\n", "line 4: unit NEW3: invalid group"),
+        (good + "NEW3,,so-nganh\n", "line 4: unit NEW3: the name must be"),
+        (good + "NEW3,Tên\n", "line 4: 2 fields, but the header has 3"),
+        ("code,name,kind\nNEW1,Tên,so-nganh\n", "line 1: unknown column 'kind'"),
+        ("code,name,group,emails\nNEW1,Tên,so-nganh,not-an-address\n",
+         "line 2: unit NEW1: invalid e-mail address 'not-an-address'"),
+        (good + 'NEW3,"Tên chưa đóng,so-nganh\n', "line 4: malformed CSV"),
+        ("code,name,group\n", "no units"),
+    ]
+    before = c.pg.scalar("SELECT count(*) FROM unit")
+    for i, (text, expect) in enumerate(cases):
+        p = write(c, f"bad{i}.csv", text)
+        r = c.d.ctl("import", "units", p)
+        assert r.returncode == 1, (i, r.returncode, r.stderr)
+        assert expect in r.stderr, (i, r.stderr)
+        assert "nothing was imported" in r.stderr
+    latin1 = write(c, "latin1.csv", "code,name,group\nNEW1,Hà Tây,so-nganh\n", "latin-1")
+    r = c.d.ctl("import", "units", latin1)
+    assert r.returncode == 1 and "not UTF-8" in r.stderr, r.stderr
+    r = c.d.ctl("import", "units", c.work.path / "missing.csv")
+    assert r.returncode == 1 and "cannot read" in r.stderr
+    assert c.pg.scalar("SELECT count(*) FROM unit") == before
+    assert c.pg.scalar("SELECT count(*) FROM unit WHERE code LIKE 'NEW%'") == "0"
+
+
+def test_accounts_and_tokens(c):
+    r = c.d.ctl("account", "add", "--login", "nguyen.van.a", "--unit", "SKHCN", "--role",
+                "coordinator", "--email", "a@skhcn.hatinh.gov.vn", "--name", "Nguyễn Văn A")
+    assert r.returncode == 0, r.stderr
+    password = [line.split(": ", 1)[1] for line in r.stdout.splitlines()
+                if line.startswith("password: ")][0]
+    assert len(password) == 16
+    stored = c.pg.scalar("SELECT password_hash FROM account WHERE login = 'nguyen.van.a'")
+    assert stored.startswith("$argon2id$") and password not in stored
+    assert c.pg.scalar("SELECT display_name FROM account WHERE login = 'nguyen.van.a'") == \
+        "Nguyễn Văn A"
+
+    pwfile = write(c, "pw.txt", "mat-khau-rat-dai-2026\n")
+    r = c.d.ctl("account", "add", "--login", "vptu.nhan", "--unit", "VPTU", "--role",
+                "recipient", "--email", "nhan@vptu.hatinh.gov.vn", "--password-file", pwfile)
+    assert r.returncode == 0, r.stderr
+    assert "password:" not in r.stdout
+
+    r = c.d.ctl("account", "add", "--login", "nguyen.van.a", "--unit", "SKHCN", "--role",
+                "reporter", "--email", "x@y.vn")
+    assert r.returncode == 1 and "already exists" in r.stderr, r.stderr
+    r = c.d.ctl("account", "add", "--login", "someone", "--unit", "NOPE", "--role",
+                "reporter", "--email", "x@y.vn")
+    assert r.returncode == 1 and "no unit with code 'NOPE'" in r.stderr, r.stderr
+    r = c.d.ctl("account", "add", "--login", "someone", "--unit", "SKHCN", "--role",
+                "boss", "--email", "x@y.vn")
+    assert r.returncode == 1 and "invalid role 'boss'" in r.stderr
+    short = write(c, "short.txt", "ngan\n")
+    r = c.d.ctl("account", "add", "--login", "someone", "--unit", "SKHCN", "--role",
+                "reporter", "--email", "x@y.vn", "--password-file", short)
+    assert r.returncode == 1 and "shorter than" in r.stderr
+    assert c.pg.scalar("SELECT count(*) FROM account WHERE login = 'someone'") == "0"
+
+    r = c.d.ctl("token", "create", "--login", "nguyen.van.a")
+    assert r.returncode == 0, r.stderr
+    token = r.stdout.strip()
+    assert token.startswith("bct_") and len(token) == 47, token
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    assert c.pg.scalar("SELECT encode(token_hash, 'hex') FROM api_token") == digest
+    assert c.pg.scalar(f"SELECT count(*) FROM api_token WHERE encode(token_hash, 'hex') "
+                       f"LIKE '%{token[4:12]}%'") == "0"
+    r = c.d.ctl("token", "create", "--login", "nobody.here")
+    assert r.returncode == 1 and "no enabled account" in r.stderr
+    actions = c.pg.psql("SELECT action, object_type, object_id FROM audit_log "
+                        "WHERE object_type IN ('account', 'api_token') ORDER BY id")
+    assert actions == [["create", "account", "nguyen.van.a"], ["create", "account", "vptu.nhan"],
+                       ["create", "api_token", "nguyen.van.a"]], actions
+
+
+def test_ctl_usage_errors(c):
+    r = c.d.ctl("frobnicate")
+    assert r.returncode == 1 and "unknown command 'frobnicate'" in r.stderr
+    r = c.d.ctl("import", "widgets", "x.csv")
+    assert r.returncode == 1 and "usage:" in r.stderr
+    bad = write(c, "ctl-bad.conf", "[database]\nconninfo = host=/nonexistent dbname=x\n")
+    r = subprocess.run([BAOCAOCTL, "-c", str(bad), "migrate"], capture_output=True, text=True)
+    assert r.returncode == 1
+    assert "cannot connect to the database" in r.stderr and str(bad) in r.stderr, r.stderr
+
+
+def test_sighup_reload(c):
+    good = c.d.conf.read_text()
+    c.d.write_config(good + "[server]\nbogus_key = 1\n")
+    c.d.proc.send_signal(signal.SIGHUP)
+    wait_for(lambda: "reload failed, keeping the old settings" in c.d.log_text(),
+             what="reload failure in the log")
+    assert "bogus_key" in c.d.log_text()
+    assert c.d.get("/healthz")[0] == 200
+    c.d.write_config(good.replace("log_level = info", "log_level = debug")
+                     .replace(f"port = {c.d.port}", f"port = {c.d.port + 1}"))
+    c.d.proc.send_signal(signal.SIGHUP)
+    wait_for(lambda: "reloaded" in c.d.log_text(), what="reload in the log")
+    assert "server.port changed" in c.d.log_text()
+    assert c.d.get("/healthz")[0] == 200  # still on the old port
+    c.d.write_config(good)
+    c.d.proc.send_signal(signal.SIGHUP)
+    wait_for(lambda: c.d.log_text().count("reloaded") == 2, what="second reload")
+
+
+def test_readyz_follows_database(c):
+    c.pg.stop()
+    try:
+        for _ in range(5):
+            status, body = c.d.get_json("/readyz")
+            assert status == 503, body
+            assert body["error"]["code"] == "database_unavailable"
+            assert "PostgreSQL" in body["error"]["message"]
+        assert c.d.get("/healthz")[0] == 200
+    finally:
+        c.pg.start()
+    wait_for(lambda: c.d.get("/readyz")[0] == 200, timeout=30, what="readyz 200 after restart")
+    log = c.d.log_text()
+    failures = log.count("database connection lost") + log.count("database unavailable")
+    assert failures == 1, f"expected one failure line, got {failures}:\n{log}"
+    assert "database connection restored" in log
+
+
+def test_sigterm_finishes_request_in_flight(c):
+    # Hold a lock that /readyz must wait for, so that its request is in flight at SIGTERM.
+    locker = subprocess.Popen(["psql", c.pg.conninfo, "-X", "-q", "-c",
+                               "BEGIN; LOCK TABLE schema_migration IN ACCESS EXCLUSIVE MODE; "
+                               "SELECT pg_sleep(2); COMMIT;"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: c.pg.scalar("SELECT count(*) FROM pg_locks WHERE "
+                                     "relation = 'schema_migration'::regclass AND granted") != "0",
+                 what="lock taken")
+        result = {}
+
+        def call():
+            result["r"] = c.d.get_json("/readyz")
+        t = threading.Thread(target=call)
+        t.start()
+        wait_for(lambda: c.pg.scalar("SELECT count(*) FROM pg_stat_activity WHERE "
+                                     "application_name = 'baocaod' AND wait_event_type = 'Lock'")
+                 == "1", what="readyz waiting on the lock")
+        c.d.proc.send_signal(signal.SIGTERM)
+        time.sleep(0.3)
+        # New connections are refused while the old request is finishing.
+        assert c.d.proc.poll() is None, "exited before the request in flight finished"
+        t.join(30)
+        assert result["r"][0] == 200, result
+        rc = c.d.stop()
+        assert rc == 0, rc
+        log = c.d.log_text()
+        assert "received SIGTERM" in log and "info main: stopped" in log, log
+        assert "abandoned" not in log
+    finally:
+        locker.wait(30)
+    c.d.start()
+
+
+def test_shutdown_timeout_bounds_wait(c):
+    c.d.stop()
+    c.d.settings["server"]["shutdown_timeout"] = "1s"
+    c.d.write_config()
+    c.d.start()
+    locker = subprocess.Popen(["psql", c.pg.conninfo, "-X", "-q", "-c",
+                               "BEGIN; LOCK TABLE schema_migration IN ACCESS EXCLUSIVE MODE; "
+                               "SELECT pg_sleep(6); COMMIT;"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: c.pg.scalar("SELECT count(*) FROM pg_locks WHERE "
+                                     "relation = 'schema_migration'::regclass AND granted") != "0",
+                 what="lock taken")
+        def call():
+            try:
+                c.d.get("/readyz", timeout=15)
+            except OSError:
+                pass  # the abandoned request's connection is closed at exit
+        t = threading.Thread(target=call, daemon=True)
+        t.start()
+        wait_for(lambda: c.pg.scalar("SELECT count(*) FROM pg_stat_activity WHERE "
+                                     "application_name = 'baocaod' AND wait_event_type = 'Lock'")
+                 == "1", what="readyz waiting on the lock")
+        started = time.monotonic()
+        rc = c.d.stop()
+        assert rc == 0
+        assert time.monotonic() - started < 5, "shutdown did not stop waiting at its timeout"
+        assert "1 requests abandoned" in c.d.log_text()
+    finally:
+        c.pg.psql("SELECT pg_cancel_backend(pid) FROM pg_stat_activity "
+                  "WHERE query LIKE '%pg_sleep(6)%' AND pid <> pg_backend_pid()")
+        locker.wait(30)
+    c.d.settings["server"]["shutdown_timeout"] = "10s"
+    c.d.write_config()
+    c.d.start()
+
+
+TESTS = [
+    test_config_check_and_errors,
+    test_refuses_root_without_user,
+    test_healthz,
+    test_readyz_before_migration,
+    test_migrate_idempotent,
+    test_not_found_and_method_json,
+    test_body_size_limit,
+    test_drops_privileges,
+    test_import_units,
+    test_import_units_bad_files_import_nothing,
+    test_accounts_and_tokens,
+    test_ctl_usage_errors,
+    test_sighup_reload,
+    test_readyz_follows_database,
+    test_sigterm_finishes_request_in_flight,
+    test_shutdown_timeout_bounds_wait,
+]
+
+if __name__ == "__main__":
+    sys.exit(run_tests(TESTS, setup, teardown))
