@@ -683,6 +683,25 @@ int period_containing(enum period_kind kind, cal_day day, struct period *out)
 	return 0;
 }
 
+/* The period of a kind open at an instant. */
+int period_at_time(enum period_kind kind, time_t t, struct period *out)
+{
+	cal_day day;
+	if (cal_day_of_time(t, &day, NULL) != 0)
+		return -1;
+	return period_containing(kind, day, out);
+}
+
+/* The period as the instants [starts, ends). */
+int period_span(const struct period *p, time_t *starts, time_t *ends)
+{
+	cal_day first, last;
+	if (period_bounds(p, &first, &last) != 0 || cal_local_time(first, 0, starts) != 0 ||
+	    cal_local_time(last + 1, 0, ends) != 0)
+		return -1;
+	return 0;
+}
+
 /* The period `delta` periods after p (before, if negative). */
 static int period_step(const struct period *p, int delta, struct period *out)
 {

@@ -146,6 +146,11 @@ void period_format(const struct period *p, char buf[PERIOD_ID_BUF]);
 int period_bounds(const struct period *p, cal_day *first, cal_day *last);
 /* The period of a kind that contains a day; -1 for ad hoc or a day out of range. */
 int period_containing(enum period_kind kind, cal_day day, struct period *out);
+/* The period of a kind open at an instant (by its local date); -1 as period_containing. */
+int period_at_time(enum period_kind kind, time_t t, struct period *out);
+/* The period as instants: local midnight of its first day to local midnight after its last
+ * (ends is exclusive); -1 for ad hoc periods. */
+int period_span(const struct period *p, time_t *starts, time_t *ends);
 /* The period following p; -1 for ad hoc or past CAL_YEAR_MAX. */
 int period_next(const struct period *p, struct period *out);
 /* The period preceding p; -1 for ad hoc or before CAL_YEAR_MIN. */

@@ -329,6 +329,28 @@ static void test_issue_cases(void **state)
 	assert_string_equal(dl.reason_vi, "Tuần 08 năm 2026 (16/02/2026 - 22/02/2026) không có "
 			    "ngày làm việc nào; không yêu cầu báo cáo.");
 
+	/* The week open on Friday 27/11/2026 at 10:59:59 and at 23:59:59 is W48; at
+	 * midnight W49 opens. */
+	struct period q;
+	time_t starts, ends, t;
+	assert_int_equal(period_parse(PERIOD_WEEKLY, "2026-W48", &p, &err), 0);
+	assert_int_equal(period_span(&p, &starts, &ends), 0);
+	assert_int_equal(cal_format_rfc3339(starts, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "2026-11-23T00:00:00+07:00");
+	assert_int_equal(cal_format_rfc3339(ends, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "2026-11-30T00:00:00+07:00");
+	assert_int_equal(cal_local_time(cal_from_ymd(2026, 11, 27), 11 * 60 - 1, &t), 0);
+	assert_int_equal(period_at_time(PERIOD_WEEKLY, t, &q), 0);
+	assert_true(period_equal(&p, &q));
+	assert_int_equal(period_at_time(PERIOD_WEEKLY, ends - 1, &q), 0);
+	assert_true(period_equal(&p, &q));
+	assert_int_equal(period_at_time(PERIOD_WEEKLY, ends, &q), 0);
+	assert_int_equal(q.index, 49);
+	assert_int_equal(period_at_time(PERIOD_HALF_YEARLY, ends, &q), 0);
+	period_format(&q, buf);
+	assert_string_equal(buf, "2026-H2");
+	assert_int_equal(period_at_time(PERIOD_ADHOC, ends, &q), -1);
+
 	assert_int_equal(period_parse(PERIOD_WEEKLY, "2026-W53", &p, &err), 0);
 	assert_int_equal(period_parse(PERIOD_WEEKLY, "2027-W53", &p, &err), -1);
 	assert_string_equal(err, "invalid weekly period id '2027-W53': 2027 has 52 ISO weeks");
