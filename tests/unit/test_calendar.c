@@ -127,6 +127,7 @@ static void deadline_case(void *ctx, unsigned line, char **f, int n)
 	assert_int_equal(dl.reason_code == NULL, !dl.shifted);
 }
 
+/* Every case of calendar_cases.txt against the shipped 2026 calendar. */
 static void test_deadline_cases(void **state)
 {
 	struct cal_calendar *cal = load_2026();
@@ -182,6 +183,7 @@ static void period_case(void *ctx, unsigned line, char **f, int n)
 		fail_msg("period_cases.txt:%u: next %s, expected %s", line, buf, f[5]);
 }
 
+/* Every case of period_cases.txt. */
 static void test_period_cases(void **state)
 {
 	int n = for_each_case("period_cases.txt", 3, NULL, period_case);
@@ -569,6 +571,7 @@ static void test_csv(void **state)
 	}
 }
 
+/* Runs the tests in the time zone the daemon uses by default. */
 int main(void)
 {
 	if (setenv("TZ", "Asia/Ho_Chi_Minh", 1) != 0)

@@ -116,6 +116,7 @@ static int split_fields(char *line, char **fields, int max)
 	}
 }
 
+/* Every case of taskstatus_cases.txt. */
 static void test_cases(void **state)
 {
 	FILE *fp = fopen(CASES_FILE, "r");
@@ -239,6 +240,7 @@ static void test_fold(void **state)
 	assert_int_equal(task_state_parse("\xff", &st), -1);
 }
 
+/* Runs the tests. */
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
