@@ -41,32 +41,47 @@ CREATE TABLE calendar_day (
     updated_at  timestamptz NOT NULL DEFAULT now()
 );
 
+-- Phrases of the plans that name units or groups of units ("UBND các phường, xã"), so that
+-- task tables can be imported as written. targets holds unit codes and "group:NAME" entries;
+-- an empty array means "no particular unit" (allowed for cooperating units only).
+CREATE TABLE unit_alias (
+    phrase      text PRIMARY KEY CHECK (phrase <> ''),
+    label       text NOT NULL,
+    targets     text[] NOT NULL DEFAULT '{}',
+    updated_at  timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON COLUMN unit_alias.phrase IS 'the phrase folded: lower case, no diacritics, single spaces';
+
 CREATE TABLE task (
-    id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    series_id        bigint NOT NULL REFERENCES series (id),
-    code             text NOT NULL CHECK (code ~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$'),
-    ordinal          integer NOT NULL DEFAULT 0,
-    title            text NOT NULL CHECK (btrim(title) <> ''),
-    lead_unit_id     bigint NOT NULL REFERENCES unit (id),
-    expected_result  text NOT NULL DEFAULT '',
-    deadline         date,
-    deadline_text    text NOT NULL DEFAULT '',
-    source_document  text NOT NULL DEFAULT '',
-    starts_on        date,
-    active           boolean NOT NULL DEFAULT true,
-    created_at       timestamptz NOT NULL DEFAULT now(),
-    updated_at       timestamptz NOT NULL DEFAULT now(),
+    id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    series_id         bigint NOT NULL REFERENCES series (id),
+    code              text NOT NULL CHECK (code ~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$'),
+    ordinal           integer NOT NULL DEFAULT 0,
+    section           text NOT NULL DEFAULT '',
+    title             text NOT NULL CHECK (btrim(title) <> ''),
+    lead_text         text NOT NULL DEFAULT '',
+    cooperators_text  text NOT NULL DEFAULT '',
+    expected_result   text NOT NULL DEFAULT '',
+    deadline          date,
+    deadline_text     text NOT NULL DEFAULT '',
+    source_document   text NOT NULL DEFAULT '',
+    starts_on         date,
+    active            boolean NOT NULL DEFAULT true,
+    created_at        timestamptz NOT NULL DEFAULT now(),
+    updated_at        timestamptz NOT NULL DEFAULT now(),
     UNIQUE (series_id, code)
 );
-CREATE INDEX task_lead_unit ON task (lead_unit_id) WHERE active;
 COMMENT ON COLUMN task.deadline IS 'NULL: ongoing ("Thường xuyên"), never overdue';
+COMMENT ON COLUMN task.lead_text IS 'the lead units as the plan wrote them';
 
-CREATE TABLE task_cooperator (
+-- The units that carry out a task: its lead units (one or more) and its cooperating units.
+CREATE TABLE task_unit (
     task_id  bigint NOT NULL REFERENCES task (id) ON DELETE CASCADE,
     unit_id  bigint NOT NULL REFERENCES unit (id),
+    role     text NOT NULL CHECK (role IN ('lead', 'cooperator')),
     PRIMARY KEY (task_id, unit_id)
 );
-CREATE INDEX task_cooperator_unit ON task_cooperator (unit_id);
+CREATE INDEX task_unit_unit ON task_unit (unit_id);
 
 CREATE TABLE period (
     id                       bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -24,8 +24,13 @@ static const struct command commands[] = {
 	  "                [--name NAME] [--password-file FILE]\n"
 	  "  account passwd --login L [--password-file FILE]\n"
 	  "  account list" },
-	{ "import", ctl_import, true, "import units FILE.csv" },
+	{ "calendar", ctl_calendar, true, "calendar list [YEAR]" },
+	{ "import", ctl_import, true, "import units FILE.csv\n"
+	  "  import calendar FILE.csv\n"
+	  "  import aliases FILE.csv\n"
+	  "  import tasks SERIES FILE.csv|FILE.xlsx" },
 	{ "migrate", ctl_migrate, true, "migrate" },
+	{ "tasks", ctl_tasks, true, "tasks list SERIES [--unit CODE]" },
 	{ "token", ctl_token, true, "token create --login L [--label TEXT]" },
 	{ "xlsx", ctl_xlsx, false, "xlsx dump FILE.xlsx" },
 	{ NULL, NULL, false, NULL },

@@ -27,5 +27,14 @@ int ctl_import(struct ctl *ctl, int argc, char **argv);
 int ctl_account(struct ctl *ctl, int argc, char **argv);
 int ctl_token(struct ctl *ctl, int argc, char **argv);
 int ctl_xlsx(struct ctl *ctl, int argc, char **argv);
+int ctl_series(struct ctl *ctl, int argc, char **argv);
+int ctl_period(struct ctl *ctl, int argc, char **argv);
+int ctl_calendar(struct ctl *ctl, int argc, char **argv);
+int ctl_tasks(struct ctl *ctl, int argc, char **argv);
+/* "import tasks SERIES FILE" and "import aliases FILE" (argv[0] is "tasks" or "aliases"). */
+int ctl_import_tasks(struct ctl *ctl, int argc, char **argv);
+int ctl_import_aliases(struct ctl *ctl, int argc, char **argv);
+/* "import calendar FILE.csv" (argv[0] is "calendar"). */
+int ctl_import_calendar(struct ctl *ctl, int argc, char **argv);
 
 #endif

@@ -45,6 +45,15 @@ int ctl_import(struct ctl *ctl, int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "units") == 0)
 		return import_units(ctl, argv[2]);
-	fprintf(stderr, "usage: baocaoctl import units FILE.csv\n");
+	if (argc >= 2 && strcmp(argv[1], "calendar") == 0)
+		return ctl_import_calendar(ctl, argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "tasks") == 0)
+		return ctl_import_tasks(ctl, argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "aliases") == 0)
+		return ctl_import_aliases(ctl, argc - 1, argv + 1);
+	fprintf(stderr, "usage: baocaoctl import units FILE.csv\n"
+		"       baocaoctl import calendar FILE.csv\n"
+		"       baocaoctl import aliases FILE.csv\n"
+		"       baocaoctl import tasks SERIES FILE.csv|FILE.xlsx\n");
 	return CTL_USER;
 }

@@ -1,0 +1,143 @@
+/* baocaoctl import calendar and calendar: holidays and swapped working days. */
+#include "audit.h"
+#include "calendar.h"
+#include "ctl.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct cal_import {
+	PGconn *db;
+	int added, updated, unchanged;
+	char *err;
+};
+
+/* Writes one calendar row; stops the import on a database error. */
+static int calendar_row(void *ctx, unsigned line, cal_day day, enum cal_day_kind kind,
+			const char *note)
+{
+	struct cal_import *ci = ctx;
+	char date[11];
+	cal_format_date(day, date);
+	const char *params[] = { date, cal_day_kind_name(kind), note };
+	PGresult *r = PQexecParams(ci->db,
+		"INSERT INTO calendar_day AS c (day, kind, note) VALUES ($1, $2, $3) "
+		"ON CONFLICT (day) DO UPDATE SET kind = EXCLUDED.kind, note = EXCLUDED.note, "
+		"  updated_at = now() "
+		"WHERE (c.kind, c.note) IS DISTINCT FROM (EXCLUDED.kind, EXCLUDED.note) "
+		"RETURNING (xmax = 0)", 3, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		ci->err = xasprintf("line %u: %s", line, str_trim(PQresultErrorMessage(r)));
+		PQclear(r);
+		return -1;
+	}
+	if (PQntuples(r) == 0)
+		ci->unchanged++;
+	else if (strcmp(PQgetvalue(r, 0, 0), "t") == 0)
+		ci->added++;
+	else
+		ci->updated++;
+	PQclear(r);
+	return 0;
+}
+
+/* Runs a statement that must succeed. */
+static bool exec_ok(PGconn *db, const char *sql)
+{
+	PGresult *r = PQexec(db, sql);
+	bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	if (!ok)
+		fprintf(stderr, "error: %s: %s\n", sql, str_trim(PQresultErrorMessage(r)));
+	PQclear(r);
+	return ok;
+}
+
+/* baocaoctl import calendar FILE.csv: adds or updates days; days not in the file stay. */
+int ctl_import_calendar(struct ctl *ctl, int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: baocaoctl import calendar FILE.csv  (columns date,kind,note; "
+			"kind holiday or workday)\n");
+		return CTL_USER;
+	}
+	const char *path = argv[1];
+	char *data;
+	size_t len;
+	if (file_read_all(path, 16 * 1024 * 1024, &data, &len) != 0) {
+		fprintf(stderr, "error: cannot read %s: %s\n", path, strerror(errno));
+		return CTL_USER;
+	}
+	/* Check the whole file before touching the database. */
+	struct cal_calendar *check = cal_calendar_new();
+	char *err = NULL;
+	int rc = cal_calendar_load_csv(check, data, len, &err);
+	cal_calendar_free(check);
+	if (rc != 0) {
+		fprintf(stderr, "error: %s: %s\n  nothing was imported; correct the file and run the "
+			"command again\n", path, err);
+		free(err);
+		free(data);
+		return CTL_USER;
+	}
+	PGconn *db = ctl_db(ctl);
+	if (db == NULL || !exec_ok(db, "BEGIN")) {
+		free(data);
+		return db ? CTL_INTERNAL : CTL_USER;
+	}
+	struct cal_import ci = { db, 0, 0, 0, NULL };
+	rc = cal_csv_parse(data, len, calendar_row, &ci, &err);
+	free(data);
+	if (rc != 0) {
+		fprintf(stderr, "error: %s: %s\n", path, ci.err ? ci.err : err);
+		free(ci.err);
+		free(err);
+		exec_ok(db, "ROLLBACK");
+		return CTL_INTERNAL;
+	}
+	char *detail = xasprintf("{\"file\":\"%s\",\"added\":%d,\"updated\":%d,\"unchanged\":%d}",
+				 strrchr(path, '/') ? strrchr(path, '/') + 1 : path, ci.added,
+				 ci.updated, ci.unchanged);
+	struct audit_entry e = { 0, ctl_actor(), "import", "calendar", NULL, detail, NULL };
+	rc = audit_write(db, &e, &err);
+	free(detail);
+	if (rc != 0) {
+		fprintf(stderr, "error: %s\n", err);
+		free(err);
+		exec_ok(db, "ROLLBACK");
+		return CTL_INTERNAL;
+	}
+	if (!exec_ok(db, "COMMIT"))
+		return CTL_INTERNAL;
+	printf("%s: %d days: %d added, %d updated, %d unchanged\n", path,
+	       ci.added + ci.updated + ci.unchanged, ci.added, ci.updated, ci.unchanged);
+	return CTL_OK;
+}
+
+/* baocaoctl calendar list [YEAR] */
+int ctl_calendar(struct ctl *ctl, int argc, char **argv)
+{
+	if (argc < 2 || argc > 3 || strcmp(argv[1], "list") != 0) {
+		fprintf(stderr, "usage: baocaoctl calendar list [YEAR]\n");
+		return CTL_USER;
+	}
+	PGconn *db = ctl_db(ctl);
+	if (db == NULL)
+		return CTL_USER;
+	const char *params[] = { argc == 3 ? argv[2] : NULL };
+	PGresult *r = PQexecParams(db,
+		"SELECT to_char(day, 'YYYY-MM-DD Dy'), kind, note FROM calendar_day "
+		"WHERE $1::text IS NULL OR extract(year FROM day)::text = $1 ORDER BY day",
+		1, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		fprintf(stderr, "error: %s\n", str_trim(PQresultErrorMessage(r)));
+		PQclear(r);
+		return CTL_INTERNAL;
+	}
+	for (int i = 0; i < PQntuples(r); i++)
+		printf("%s  %-8s %s\n", PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2));
+	PQclear(r);
+	return CTL_OK;
+}
