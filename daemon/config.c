@@ -1,12 +1,13 @@
 /* The settings table: every key with its type, default and whether SIGHUP may change it. */
 #include "config.h"
+#include "inifile.h"
+#include "series.h"
 #include "log.h"
 #include "util.h"
 #include "build_config.h"
 
 #include <errno.h>
 #include <stdatomic.h>
-#include <ini.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +52,8 @@ const struct setting_def config_settings[] = {
 	  OFF(request_timeout), "idle time after which a client connection is closed" },
 	{ "server", "schema_dir", SET_STRING, BAOCAO_SCHEMA_DIR, false, 0, 0, OFF(schema_dir),
 	  "folder with the NNN_name.sql migrations" },
+	{ "server", "series_file", SET_STRING, "", true, 0, 0, OFF(series_file),
+	  "file defining the report series ([series NAME] sections); empty: none" },
 	{ "server", "shutdown_timeout", SET_DURATION, "10s", true, 0, 3600000,
 	  OFF(shutdown_timeout), "how long SIGTERM waits for requests in flight" },
 	{ "server", "spool_dir", SET_STRING, "/var/spool/baocao", false, 0, 0, OFF(spool_dir),
@@ -279,67 +282,25 @@ void config_defaults(struct config *cfg)
 	}
 }
 
-struct parse_state {
-	FILE *f;
-	int line;
-	struct config *cfg;
-	char *err;
-	const char *path;
-};
-
-/* inih reader: one line at a time, so the line number is known in the handler. */
-static char *config_reader(char *str, int num, void *stream)
+/* inifile callback: applies one key of the main file. */
+static int config_key(void *arg, const char *section, const char *name, const char *value,
+		      int line, char **why)
 {
-	struct parse_state *ps = stream;
-	char *r = fgets(str, num, ps->f);
-	if (r != NULL)
-		ps->line++;
-	return r;
+	return config_set(arg, section, name, value, why);
 }
 
-/* inih handler: applies one key, remembering the first error. */
-static int config_handler(void *user, const char *section, const char *name, const char *value)
-{
-	struct parse_state *ps = user;
-	if (ps->err)
-		return 0;
-	char *why = NULL;
-	if (config_set(ps->cfg, section, name, value, &why) < 0) {
-		ps->err = xasprintf("%s:%d: %s", ps->path, ps->line, why);
-		free(why);
-		return 0;
-	}
-	return 1;
-}
-
-/* Reads a file over the defaults. */
+/* Reads a file over the defaults, then the series file it names. */
 int config_load(const char *path, struct config *cfg, char **err)
 {
 	config_defaults(cfg);
 	cfg->path = xstrdup(path);
-	FILE *f = fopen(path, "r");
-	if (f == NULL) {
-		*err = xasprintf("%s: cannot open: %s", path, strerror(errno));
-		return -1;
-	}
-	struct parse_state ps = { f, 0, cfg, NULL, path };
-	ini_use_stack = false;
-	ini_allow_realloc = false;
-	ini_max_line = 8192;
-	ini_stop_on_first_error = true;
-	int rc = ini_parse_stream(config_reader, &ps, config_handler, &ps);
-	fclose(f);
-	if (ps.err == NULL && rc != 0)
-		ps.err = xasprintf("%s:%d: syntax error (expected [section] or key = value)",
-				   path, rc);
-	if (ps.err) {
-		*err = ps.err;
-		config_free(cfg);
-		config_defaults(cfg);
-		cfg->path = xstrdup(path);
-		return -1;
-	}
-	return 0;
+	if (inifile_read(path, config_key, cfg, err) == 0 &&
+	    (cfg->series_file[0] == '\0' || series_load(cfg->series_file, &cfg->series, err) == 0))
+		return 0;
+	config_free(cfg);
+	config_defaults(cfg);
+	cfg->path = xstrdup(path);
+	return -1;
 }
 
 /* Whether two settings values of one definition are equal. */
@@ -392,6 +353,7 @@ void config_free(struct config *cfg)
 	}
 	free(cfg->path);
 	cfg->path = NULL;
+	series_list_free(&cfg->series);
 }
 
 struct retired {

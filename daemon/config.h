@@ -2,6 +2,8 @@
 #ifndef BAOCAO_CONFIG_H
 #define BAOCAO_CONFIG_H
 
+#include "series.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -25,6 +27,8 @@ struct config {
 	char *data_dir;
 	char *spool_dir;
 	char *schema_dir;
+	char *series_file;
+	struct series_list series;	/* read from series_file */
 
 	/* [database] */
 	char *conninfo;
@@ -56,8 +60,8 @@ extern const struct setting_def config_settings[];
 /* Fills cfg with the defaults. Never fails. */
 void config_defaults(struct config *cfg);
 /*
- * Reads an INI file over the defaults. On error returns -1 and sets *err to a message that
- * names the file, line and key; cfg is then left with the defaults only.
+ * Reads an INI file over the defaults, then the series file it names. On error returns -1 and
+ * sets *err to a message that names the file, line and key; cfg then holds the defaults only.
  */
 int config_load(const char *path, struct config *cfg, char **err);
 /* Sets one setting from text; returns -1 with *err set when the name or value is wrong. */

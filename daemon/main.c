@@ -5,6 +5,7 @@
 #include "http.h"
 #include "log.h"
 #include "migrate.h"
+#include "series.h"
 #include "util.h"
 #include "worker.h"
 #include "build_config.h"
@@ -43,6 +44,44 @@ static void apply_config(const struct config *cfg)
 	worker_set_limits((size_t)cfg->queue_max, cfg->request_timeout);
 }
 
+/* Worker: copies the series definitions into the database. */
+static void series_sync_run(struct db *db, void *arg)
+{
+	const struct config *cfg = arg;
+	PGconn *conn = db_conn(db);
+	if (conn == NULL) {
+		log_warn("series", "cannot sync the series now: the database is unavailable; "
+			 "run baocaoctl series sync when it is back");
+		return;
+	}
+	char *err = NULL;
+	int rc = series_sync(conn, &cfg->series, &err);
+	if (rc != 0) {
+		if (rc == 2)
+			db_check_failure(db, NULL);
+		log_warn("series", "sync failed: %s", err);
+		free(err);
+		return;
+	}
+	log_info("series", "%zu series synced from %s", cfg->series.n, cfg->series_file);
+}
+
+/* Loop: the sync job is over. */
+static void series_sync_done(void *arg, bool ran)
+{
+	if (!ran)
+		log_warn("series", "the series sync waited too long and did not run");
+}
+
+/* Queues a sync of the series of cfg (at start and after a reload). */
+static void series_sync_later(const struct config *cfg)
+{
+	if (cfg->series_file[0] == '\0')
+		return;
+	if (!worker_submit(series_sync_run, series_sync_done, (void *)cfg))
+		log_warn("series", "cannot queue the series sync; run baocaoctl series sync");
+}
+
 /* SIGHUP: reads the file again; a bad file is logged and the old settings stay. */
 static void on_reload(evutil_socket_t sig, short what, void *arg)
 {
@@ -66,6 +105,7 @@ static void on_reload(evutil_socket_t sig, short what, void *arg)
 	config_publish(cfg);
 	apply_config(cfg);
 	log_info("config", "reloaded %s", cfg->path);
+	series_sync_later(cfg);
 }
 
 /* Timer while stopping: ends the loop once no request is in flight or the wait is over. */
@@ -244,6 +284,7 @@ int main(int argc, char **argv)
 	if (worker_pool_start(base, (int)cfg->workers, cfg->conninfo, cfg->time_zone) != 0)
 		fatal("main", "cannot start the worker threads");
 
+	series_sync_later(cfg);
 	ev_term = add_signal(SIGTERM, on_stop);
 	ev_int = add_signal(SIGINT, on_stop);
 	ev_hup = add_signal(SIGHUP, on_reload);

@@ -1,4 +1,5 @@
 /* The table of HTTP routes and the small handlers of the service itself. */
+#include "api.h"
 #include "db.h"
 #include "http.h"
 #include "json.h"
@@ -38,5 +39,6 @@ static void handle_readyz(struct http_request *rq, struct http_response *rs, str
 const struct route http_routes[] = {
 	{ "GET", "/healthz", ROUTE_FN(handle_healthz), ROUTE_INLINE },
 	{ "GET", "/readyz", ROUTE_FN(handle_readyz), 0 },
+	{ "GET", "/api/v1/series/{series}/periods/{period}", ROUTE_FN(api_period_get), 0 },
 	{ NULL, NULL, NULL, 0 },
 };

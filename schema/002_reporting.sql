@@ -83,6 +83,9 @@ CREATE TABLE task_unit (
 );
 CREATE INDEX task_unit_unit ON task_unit (unit_id);
 
+-- One period of a series; created when first needed. Its deadlines are computed from the
+-- series' rules and the calendar until the period is overridden or cut off. reason says in
+-- Vietnamese why they are what they are (skipped, moved off a holiday, overridden).
 CREATE TABLE period (
     id                       bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     series_id                bigint NOT NULL REFERENCES series (id),
@@ -94,7 +97,8 @@ CREATE TABLE period (
     overridden               boolean NOT NULL DEFAULT false,
     state                    text NOT NULL DEFAULT 'open' CHECK (state IN
                                  ('open', 'cut_off', 'consolidated', 'approved', 'delivered', 'skipped')),
-    skip_reason              text,
+    reason_code              text,
+    reason                   text,
     created_at               timestamptz NOT NULL DEFAULT now(),
     updated_at               timestamptz NOT NULL DEFAULT now(),
     UNIQUE (series_id, period_key),

@@ -2,6 +2,7 @@
 #include "ctl.h"
 #include "auth.h"
 #include "db.h"
+#include "clock.h"
 #include "util.h"
 #include "build_config.h"
 
@@ -30,6 +31,10 @@ static const struct command commands[] = {
 	  "  import aliases FILE.csv\n"
 	  "  import tasks SERIES FILE.csv|FILE.xlsx" },
 	{ "migrate", ctl_migrate, true, "migrate" },
+	{ "period", ctl_period, true, "period show SERIES PERIOD|current\n"
+	  "  period override SERIES PERIOD --unit-deadline TIME --consolidation-deadline TIME "
+	  "[--note TEXT] | --clear" },
+	{ "series", ctl_series, true, "series sync|list" },
 	{ "tasks", ctl_tasks, true, "tasks list SERIES [--unit CODE]" },
 	{ "token", ctl_token, true, "token create --login L [--label TEXT]" },
 	{ "xlsx", ctl_xlsx, false, "xlsx dump FILE.xlsx" },
@@ -122,6 +127,12 @@ int main(int argc, char **argv)
 		tzset();
 	} else {
 		config_defaults(&ctl.cfg);
+	}
+	if (clock_init_from_env() < 0) {
+		fprintf(stderr, "error: BAOCAO_FAKE_NOW is not an RFC 3339 time "
+			"(e.g. 2026-11-27T10:59:59+07:00)\n");
+		config_free(&ctl.cfg);
+		return CTL_USER;
 	}
 	optind++;
 	int rc = cmd->fn(&ctl, argc - optind + 1, argv + optind - 1);

@@ -33,7 +33,7 @@ static bool parse_opts(int argc, char **argv, struct account_opts *o, const char
 		{ NULL, 0, NULL, 0 },
 	};
 	memset(o, 0, sizeof *o);
-	optind = 1;
+	optind = 0;	/* 0: a full restart of getopt, forgetting the "+" of main's call */
 	int c;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {

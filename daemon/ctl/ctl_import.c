@@ -37,7 +37,8 @@ static int import_units(struct ctl *ctl, const char *path)
 	}
 	printf("%s: %d units: %d added, %d updated, %d unchanged\n", path, res.rows, res.added,
 	       res.updated, res.unchanged);
-	return CTL_OK;
+	/* Series name units and groups: bring their members up to date. */
+	return ctl_series_sync(ctl, true);
 }
 
 /* Dispatches "import WHAT FILE". */

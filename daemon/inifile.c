@@ -1,0 +1,68 @@
+/* Reading INI files with libinih, with the file and line of every error. */
+#include "inifile.h"
+#include "util.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct inifile_state {
+	FILE *f;
+	int line;
+	const char *path;
+	inifile_key_fn fn;
+	void *arg;
+	char *err;
+};
+
+/* inih reader: one line at a time, so the line number is known in the handler. */
+static char *inifile_reader(char *str, int num, void *stream)
+{
+	struct inifile_state *st = stream;
+	char *r = fgets(str, num, st->f);
+	if (r != NULL)
+		st->line++;
+	return r;
+}
+
+/* inih handler: passes one key on, keeping the first error. */
+static int inifile_handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct inifile_state *st = user;
+	if (st->err)
+		return 0;
+	char *why = NULL;
+	if (st->fn(st->arg, section, name, value, st->line, &why) != 0) {
+		st->err = xasprintf("%s:%d: %s", st->path, st->line, why ? why : "invalid");
+		free(why);
+		return 0;
+	}
+	return 1;
+}
+
+/* Reads a whole file. */
+int inifile_read(const char *path, inifile_key_fn fn, void *arg, char **err)
+{
+	FILE *f = fopen(path, "r");
+	if (f == NULL) {
+		*err = xasprintf("%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	struct inifile_state st = { f, 0, path, fn, arg, NULL };
+	/* Lines of any sensible length, and stop at the first error. */
+	ini_use_stack = false;
+	ini_allow_realloc = false;
+	ini_max_line = 8192;
+	ini_stop_on_first_error = true;
+	int rc = ini_parse_stream(inifile_reader, &st, inifile_handler, &st);
+	fclose(f);
+	if (st.err == NULL && rc != 0)
+		st.err = xasprintf("%s:%d: syntax error (expected [section] or key = value)", path, rc);
+	if (st.err) {
+		*err = st.err;
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,377 @@
+/* Periods of a series: their deadlines from the rules and the calendar, overrides, JSON. */
+#include "periods.h"
+#include "audit.h"
+#include "clock.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Runs a statement; NULL with *err on failure. */
+static PGresult *pexec(PGconn *c, const char *sql, int n, const char *const *p, char **err)
+{
+	PGresult *r = PQexecParams(c, sql, n, NULL, p, NULL, NULL, 0);
+	ExecStatusType st = PQresultStatus(r);
+	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+		*err = xasprintf("periods: %s", str_trim(PQresultErrorMessage(r)));
+		PQclear(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* Loads the calendar exceptions from the database. */
+static struct cal_calendar *load_calendar(PGconn *c, char **err)
+{
+	PGresult *r = pexec(c, "SELECT to_char(day, 'YYYY-MM-DD'), kind FROM calendar_day", 0,
+			    NULL, err);
+	if (r == NULL)
+		return NULL;
+	struct cal_calendar *cal = cal_calendar_new();
+	for (int i = 0; i < PQntuples(r); i++) {
+		cal_day day;
+		enum cal_day_kind kind;
+		if (cal_parse_date(PQgetvalue(r, i, 0), &day) != 0 ||
+		    cal_day_kind_parse(PQgetvalue(r, i, 1), &kind) != 0 ||
+		    cal_calendar_add(cal, day, kind, err) != 0) {
+			if (*err == NULL)
+				*err = xasprintf("periods: bad calendar row %s", PQgetvalue(r, i, 0));
+			cal_calendar_free(cal);
+			PQclear(r);
+			return NULL;
+		}
+	}
+	PQclear(r);
+	return cal;
+}
+
+/* The database id of an active series, as text; NULL with *err if it was never synced. */
+static char *series_db_id(PGconn *c, const struct series_def *s, char **err, bool *db_failed)
+{
+	const char *p[] = { s->name };
+	PGresult *r = pexec(c, "SELECT id FROM series WHERE name = $1 AND active", 1, p, err);
+	if (r == NULL) {
+		*db_failed = true;
+		return NULL;
+	}
+	char *id = PQntuples(r) ? xstrdup(PQgetvalue(r, 0, 0)) : NULL;
+	PQclear(r);
+	if (id == NULL)
+		*err = xasprintf("series '%s' is not in the database yet: run baocaoctl series sync",
+				 s->name);
+	return id;
+}
+
+/* Formats an instant as a timestamptz parameter. */
+static void ts_param(time_t t, char buf[32])
+{
+	snprintf(buf, 32, "%lld", (long long)t);
+}
+
+/* Reads the stored row of a period into out; PERIODS_NOT_FOUND if there is none. */
+static enum periods_result read_period(PGconn *c, const char *series_id, struct period_info *out,
+				       char **err)
+{
+	const char *p[] = { series_id, out->id };
+	PGresult *r = pexec(c,
+		"SELECT id, state, overridden, extract(epoch FROM unit_deadline)::bigint, "
+		"  extract(epoch FROM consolidation_deadline)::bigint, reason_code, reason "
+		"FROM period WHERE series_id = $1 AND period_key = $2", 2, p, err);
+	if (r == NULL)
+		return PERIODS_DB;
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		return PERIODS_NOT_FOUND;
+	}
+	out->db_id = atoll(PQgetvalue(r, 0, 0));
+	snprintf(out->state, sizeof out->state, "%s", PQgetvalue(r, 0, 1));
+	out->overridden = strcmp(PQgetvalue(r, 0, 2), "t") == 0;
+	out->skipped = strcmp(out->state, "skipped") == 0;
+	if (!PQgetisnull(r, 0, 3))
+		out->unit_deadline = (time_t)atoll(PQgetvalue(r, 0, 3));
+	if (!PQgetisnull(r, 0, 4))
+		out->consolidation_deadline = (time_t)atoll(PQgetvalue(r, 0, 4));
+	free(out->reason_code);
+	free(out->reason);
+	out->reason_code = PQgetisnull(r, 0, 5) ? NULL : xstrdup(PQgetvalue(r, 0, 5));
+	out->reason = PQgetisnull(r, 0, 6) ? NULL : xstrdup(PQgetvalue(r, 0, 6));
+	PQclear(r);
+	return PERIODS_OK;
+}
+
+/* Parses the id (or "current") into out->period and out->id. */
+static enum periods_result parse_id(const struct series_def *s, const char *id, time_t now,
+				    struct period_info *out, char **err)
+{
+	if (strcmp(id, "current") == 0) {
+		if (s->kind == PERIOD_ADHOC) {
+			*err = xasprintf("series '%s' is ad hoc: it has no current period; name "
+					 "the period", s->name);
+			return PERIODS_BAD_REQUEST;
+		}
+		if (period_at_time(s->kind, now, &out->period) != 0) {
+			*err = xstrdup("the current date is outside the calendar's range");
+			return PERIODS_BAD_REQUEST;
+		}
+	} else if (period_parse(s->kind, id, &out->period, err) != 0) {
+		return PERIODS_BAD_REQUEST;
+	}
+	period_format(&out->period, out->id);
+	out->has_span = period_span(&out->period, &out->starts, &out->ends) == 0;
+	return PERIODS_OK;
+}
+
+/* Finds or creates a period and brings its computed deadlines up to date. */
+enum periods_result periods_resolve(PGconn *conn, const struct series_def *s, const char *id,
+				    time_t now, struct period_info *out, char **err)
+{
+	memset(out, 0, sizeof *out);
+	out->series = s;
+	enum periods_result rc = parse_id(s, id, now, out, err);
+	if (rc != PERIODS_OK)
+		return rc;
+	bool db_failed = false;
+	char *sid = series_db_id(conn, s, err, &db_failed);
+	if (sid == NULL)
+		return db_failed ? PERIODS_DB : PERIODS_UNSYNCED;
+	if (s->kind == PERIOD_ADHOC || !s->has_rules) {
+		rc = read_period(conn, sid, out, err);
+		if (rc == PERIODS_NOT_FOUND)
+			*err = xasprintf("period '%s' of series '%s' does not exist; a coordinator "
+					 "creates it by setting its deadlines", out->id, s->name);
+		free(sid);
+		return rc;
+	}
+	struct cal_calendar *cal = load_calendar(conn, err);
+	if (cal == NULL) {
+		free(sid);
+		return PERIODS_DB;
+	}
+	struct cal_deadline ud, cd;
+	if (cal_deadline_compute(cal, &out->period, &s->unit_rule, s->shift, &ud, err) != 0 ||
+	    cal_deadline_compute(cal, &out->period, &s->consolidation_rule, s->shift, &cd, err) != 0) {
+		cal_calendar_free(cal);
+		free(sid);
+		return PERIODS_BAD_REQUEST;
+	}
+	cal_calendar_free(cal);
+
+	cal_day first, last;
+	char first_s[11], last_s[11], ut[32], ct[32];
+	if (period_bounds(&out->period, &first, &last) != 0) {
+		*err = xstrdup("periods: a period without dates");
+		free(sid);
+		return PERIODS_DB;
+	}
+	cal_format_date(first, first_s);
+	cal_format_date(last, last_s);
+	bool skipped = ud.skipped || cd.skipped;
+	ts_param(ud.when, ut);
+	ts_param(cd.when, ct);
+	const struct cal_deadline *why = ud.reason_code ? &ud : &cd;
+	const char *p[] = { sid, out->id, first_s, last_s, skipped ? NULL : ut, skipped ? NULL : ct,
+			    skipped ? "skipped" : "open", why->reason_code,
+			    why->reason_code ? why->reason_vi : NULL };
+	PGresult *r = pexec(conn,
+		"INSERT INTO period AS p (series_id, period_key, starts_on, ends_on, unit_deadline, "
+		"  consolidation_deadline, state, reason_code, reason) "
+		"VALUES ($1, $2, $3, $4, to_timestamp($5::bigint), to_timestamp($6::bigint), $7, $8, $9) "
+		"ON CONFLICT (series_id, period_key) DO UPDATE SET "
+		"  unit_deadline = EXCLUDED.unit_deadline, "
+		"  consolidation_deadline = EXCLUDED.consolidation_deadline, state = EXCLUDED.state, "
+		"  reason_code = EXCLUDED.reason_code, reason = EXCLUDED.reason, updated_at = now() "
+		"WHERE NOT p.overridden AND p.state IN ('open', 'skipped') AND "
+		"  (p.unit_deadline, p.consolidation_deadline, p.state, p.reason) IS DISTINCT FROM "
+		"  (EXCLUDED.unit_deadline, EXCLUDED.consolidation_deadline, EXCLUDED.state, "
+		"   EXCLUDED.reason)", 9, p, err);
+	if (r == NULL) {
+		free(sid);
+		return PERIODS_DB;
+	}
+	PQclear(r);
+	rc = read_period(conn, sid, out, err);
+	free(sid);
+	return rc;
+}
+
+/* Parses an RFC 3339 time or a local "YYYY-MM-DD HH:MM". */
+int periods_parse_time(const char *s, time_t *out)
+{
+	if (clock_parse_rfc3339(s, out) == 0)
+		return 0;
+	char date[11];
+	int h, m, n = 0;
+	if (strlen(s) < 16 || sscanf(s, "%10s %2d:%2d%n", date, &h, &m, &n) != 3 ||
+	    s[n] != '\0' || h > 23 || m > 59 || h < 0 || m < 0)
+		return -1;
+	cal_day day;
+	if (cal_parse_date(date, &day) != 0)
+		return -1;
+	return cal_local_time(day, h * 60 + m, out);
+}
+
+/* Writes an instant as a quoted RFC 3339 JSON string, or null. */
+static void quoted_time(bool present, time_t t, char buf[48])
+{
+	char text[40];
+	if (present && cal_format_rfc3339(t, text, sizeof text) == 0)
+		snprintf(buf, 48, "\"%s\"", text);
+	else
+		snprintf(buf, 48, "null");
+}
+
+/* Sets or clears a period's deadlines by hand. */
+enum periods_result periods_override(PGconn *conn, const struct series_def *s, const char *id,
+				     bool clear, time_t unit_deadline,
+				     time_t consolidation_deadline, const char *note,
+				     long long account_id, const char *actor, time_t now,
+				     char **err)
+{
+	if (!clear && consolidation_deadline < unit_deadline) {
+		*err = xstrdup("the consolidation deadline must not be before the units' deadline");
+		return PERIODS_BAD_REQUEST;
+	}
+	PGresult *r = pexec(conn, "BEGIN", 0, NULL, err);
+	if (r == NULL)
+		return PERIODS_DB;
+	PQclear(r);
+	struct period_info before;
+	enum periods_result rc = periods_resolve(conn, s, id, now, &before, err);
+	if (rc == PERIODS_NOT_FOUND && s->kind == PERIOD_ADHOC && !clear) {
+		/* An ad hoc period comes into being when its deadlines are set. */
+		free(*err);
+		*err = NULL;
+		bool db_failed = false;
+		char *sid = series_db_id(conn, s, err, &db_failed);
+		rc = sid ? PERIODS_OK : db_failed ? PERIODS_DB : PERIODS_UNSYNCED;
+		if (sid) {
+			char ut[32], ct[32], today[11];
+			cal_day d;
+			int minute;
+			if (cal_day_of_time(now, &d, &minute) != 0)
+				d = 0;
+			cal_format_date(d, today);
+			ts_param(unit_deadline, ut);
+			ts_param(consolidation_deadline, ct);
+			const char *p[] = { sid, before.id, today, ut, ct };
+			r = pexec(conn,
+				"INSERT INTO period (series_id, period_key, starts_on, ends_on, "
+				"  unit_deadline, consolidation_deadline, state) "
+				"VALUES ($1, $2, $3, GREATEST($3::date, "
+				"  (to_timestamp($5::bigint))::date), to_timestamp($4::bigint), "
+				"  to_timestamp($5::bigint), 'open')", 5, p, err);
+			rc = r ? PERIODS_OK : PERIODS_DB;
+			PQclear(r);
+			if (rc == PERIODS_OK)
+				rc = read_period(conn, sid, &before, err);
+			free(sid);
+		}
+	}
+	if (rc == PERIODS_OK && strcmp(before.state, "open") != 0 &&
+	    strcmp(before.state, "skipped") != 0) {
+		*err = xasprintf("period %s of %s is already %s; its deadlines can no longer change",
+				 before.id, s->name, before.state);
+		rc = PERIODS_CONFLICT;
+	}
+	char old_u[48], old_c[48];
+	if (rc == PERIODS_OK) {
+		quoted_time(!before.skipped, before.unit_deadline, old_u);
+		quoted_time(!before.skipped, before.consolidation_deadline, old_c);
+		char idbuf[24], ut[32], ct[32];
+		snprintf(idbuf, sizeof idbuf, "%lld", before.db_id);
+		ts_param(unit_deadline, ut);
+		ts_param(consolidation_deadline, ct);
+		char *reason = clear ? NULL :
+			xasprintf("Hạn nộp do điều phối viên ấn định%s%s", note && *note ? ": " : ".",
+				  note && *note ? note : "");
+		const char *p[] = { idbuf, ut, ct, reason };
+		r = clear ? pexec(conn, "UPDATE period SET overridden = false, updated_at = now() "
+				  "WHERE id = $1", 1, p, err)
+			  : pexec(conn,
+				  "UPDATE period SET unit_deadline = to_timestamp($2::bigint), "
+				  "  consolidation_deadline = to_timestamp($3::bigint), overridden = true, "
+				  "  state = 'open', reason_code = 'overridden', reason = $4, "
+				  "  updated_at = now() WHERE id = $1", 4, p, err);
+		free(reason);
+		rc = r ? PERIODS_OK : PERIODS_DB;
+		PQclear(r);
+	}
+	struct period_info after = { 0 };
+	if (rc == PERIODS_OK)
+		rc = periods_resolve(conn, s, before.id, now, &after, err);
+	if (rc == PERIODS_OK) {
+		char new_u[48], new_c[48];
+		quoted_time(!after.skipped, after.unit_deadline, new_u);
+		quoted_time(!after.skipped, after.consolidation_deadline, new_c);
+		struct strbuf detail = STRBUF_INIT;
+		strbuf_addf(&detail, "{\"series\":\"%s\",\"period\":\"%s\",\"clear\":%s,"
+			    "\"old_unit_deadline\":%s,\"old_consolidation_deadline\":%s,"
+			    "\"unit_deadline\":%s,\"consolidation_deadline\":%s,",
+			    s->name, before.id, clear ? "true" : "false", old_u, old_c, new_u, new_c);
+		strbuf_adds(&detail, "\"note\":");
+		json_quote(&detail, note ? note : "");
+		strbuf_addc(&detail, '}');
+		char object_id[96];
+		snprintf(object_id, sizeof object_id, "%s/%s", s->name, before.id);
+		struct audit_entry e = { account_id, actor, clear ? "clear_override" : "override",
+					 "period", object_id, detail.data, NULL };
+		if (audit_write(conn, &e, err) != 0)
+			rc = PERIODS_DB;
+		strbuf_free(&detail);
+	}
+	period_info_free(&before);
+	period_info_free(&after);
+	r = PQexec(conn, rc == PERIODS_OK ? "COMMIT" : "ROLLBACK");
+	if (rc == PERIODS_OK && PQresultStatus(r) != PGRES_COMMAND_OK) {
+		*err = xasprintf("periods: %s", str_trim(PQresultErrorMessage(r)));
+		rc = PERIODS_DB;
+	}
+	PQclear(r);
+	return rc;
+}
+
+/* Writes an instant as an RFC 3339 string, or null. */
+static void json_time(struct json *j, const char *key, bool present, time_t t)
+{
+	char buf[40];
+	json_key(j, key);
+	if (present && cal_format_rfc3339(t, buf, sizeof buf) == 0)
+		json_string(j, buf);
+	else
+		json_null(j);
+}
+
+/* Writes the period as a JSON object. */
+void period_info_json(struct json *j, const struct period_info *pi)
+{
+	char title[160], text[96];
+	json_object_begin(j);
+	json_kv_string(j, "series", pi->series->name);
+	json_kv_string(j, "period", pi->id);
+	if (period_title_vi(&pi->period, title, sizeof title) == 0)
+		json_kv_string(j, "title", title);
+	json_time(j, "starts", pi->has_span, pi->starts);
+	json_time(j, "ends", pi->has_span, pi->ends);
+	json_time(j, "unit_deadline", !pi->skipped, pi->unit_deadline);
+	json_time(j, "consolidation_deadline", !pi->skipped, pi->consolidation_deadline);
+	json_key(j, "unit_deadline_text");
+	if (!pi->skipped && cal_format_vi_long(pi->unit_deadline, text, sizeof text) == 0)
+		json_string(j, text);
+	else
+		json_null(j);
+	json_kv_string(j, "state", pi->state);
+	json_kv_bool(j, "skipped", pi->skipped);
+	json_kv_bool(j, "overridden", pi->overridden);
+	json_kv_string(j, "reason_code", pi->reason_code);
+	json_kv_string(j, "reason", pi->reason);
+	json_object_end(j);
+}
+
+/* Frees what a period_info holds. */
+void period_info_free(struct period_info *pi)
+{
+	free(pi->reason_code);
+	free(pi->reason);
+	pi->reason_code = pi->reason = NULL;
+}

@@ -1,0 +1,61 @@
+/* Periods of a series: their deadlines from the rules and the calendar, overrides, JSON. */
+#ifndef BAOCAO_PERIODS_H
+#define BAOCAO_PERIODS_H
+
+#include "calendar.h"
+#include "json.h"
+#include "series.h"
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <time.h>
+
+/* Results of the functions below. */
+enum periods_result {
+	PERIODS_OK = 0,
+	PERIODS_BAD_REQUEST = 1,	/* a wrong period id or argument: *err says what */
+	PERIODS_DB = 2,			/* a database failure: *err for the log */
+	PERIODS_NOT_FOUND = 3,		/* an ad hoc period nobody has created */
+	PERIODS_CONFLICT = 4,		/* the period is past the point where it may change */
+	PERIODS_UNSYNCED = 5,		/* the series is not in the database: series sync */
+};
+
+/* What is known of one period. */
+struct period_info {
+	const struct series_def *series;
+	struct period period;
+	char id[PERIOD_ID_BUF];
+	long long db_id;
+	bool has_span;			/* false for ad hoc periods */
+	time_t starts, ends;		/* local midnight of the first day; exclusive end */
+	bool skipped;
+	bool overridden;
+	time_t unit_deadline, consolidation_deadline;	/* unless skipped */
+	char state[16];
+	char *reason_code;		/* NULL or "no_working_day", "shifted_previous"... */
+	char *reason;			/* NULL or a Vietnamese sentence */
+};
+
+/*
+ * Finds or creates the period of a series named by id ("2026-W47", or "current" for the one
+ * open at now), computing its deadlines from the rules and the calendar in the database
+ * unless it was overridden or is past its cut-off.
+ */
+enum periods_result periods_resolve(PGconn *conn, const struct series_def *s, const char *id,
+				    time_t now, struct period_info *out, char **err);
+/*
+ * Sets a period's deadlines by hand (creating an ad hoc period), in one transaction with an
+ * audit entry. With clear, drops the override and computes the deadlines again.
+ */
+enum periods_result periods_override(PGconn *conn, const struct series_def *s, const char *id,
+				     bool clear, time_t unit_deadline,
+				     time_t consolidation_deadline, const char *note,
+				     long long account_id, const char *actor, time_t now,
+				     char **err);
+/* Parses "2026-05-04T11:00:00+07:00" or local "2026-05-04 11:00"; returns 0 or -1. */
+int periods_parse_time(const char *s, time_t *out);
+/* Writes the period as a JSON object. */
+void period_info_json(struct json *j, const struct period_info *pi);
+void period_info_free(struct period_info *pi);
+
+#endif

@@ -1,0 +1,53 @@
+/* Report series: their definitions in the series file, and their copy in the database. */
+#ifndef BAOCAO_SERIES_H
+#define BAOCAO_SERIES_H
+
+#include "calendar.h"
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* One [series NAME] section. */
+struct series_def {
+	char *name;			/* slug: nq57-weekly */
+	char *title;			/* Vietnamese title of the report */
+	char *source;			/* the document that orders it: "Thông báo số 15-TB/BCĐ" */
+	enum period_kind kind;
+	bool has_rules;			/* false only for ad hoc series */
+	struct cal_rule unit_rule;	/* units' deadline */
+	struct cal_rule consolidation_rule;
+	enum cal_shift shift;		/* for a deadline on a non-working day */
+	char *consolidator;		/* unit code */
+	char **recipients;		/* unit codes */
+	size_t nrecipients;
+	char **units;			/* who must report: unit codes, "group:NAME", "all" */
+	size_t nunits;
+	char **exclude;			/* unit codes left out of units */
+	size_t nexclude;
+	struct cal_rule *reminders;	/* when reminders go out */
+	size_t nreminders;
+	char *header;			/* "state" (Nghị định 30/2020) or "party" (HD 36-HD/VPTW) */
+	char *file;
+	int line;			/* where the section's first key is */
+};
+
+struct series_list {
+	struct series_def *items;
+	size_t n;
+};
+
+/* Reads a series file; returns 0, or -1 with *err naming the file, line and key. */
+int series_load(const char *path, struct series_list *out, char **err);
+void series_list_free(struct series_list *list);
+/* The series of that name, or NULL. */
+const struct series_def *series_find(const struct series_list *list, const char *name);
+
+/*
+ * Writes the definitions into the series, series_member and series_recipient tables in one
+ * transaction (series no longer defined are marked inactive). Returns 0; 1 with *err when a
+ * unit code or group names nothing (import the units first); 2 with *err on a database failure.
+ */
+int series_sync(PGconn *conn, const struct series_list *list, char **err);
+
+#endif
