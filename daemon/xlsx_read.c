@@ -196,6 +196,12 @@ parse_fail(struct parse *ps, enum xlsx_error err, const char *fmt, ...)
  * namespace (transitional or strict), 0 for no namespace, -1 for any other. */
 static int name_split(const char *name, const char **local)
 {
+	/* The common case first: one bounded comparison, no scan for the separator. */
+	if (name[0] == 'h' && strncmp(name, NS_MAIN, sizeof NS_MAIN - 1) == 0 &&
+	    name[sizeof NS_MAIN - 1] == NS_SEP) {
+		*local = name + sizeof NS_MAIN;
+		return 1;
+	}
 	const char *sep = strchr(name, NS_SEP);
 	if (sep == NULL) {
 		*local = name;
@@ -203,8 +209,7 @@ static int name_split(const char *name, const char **local)
 	}
 	*local = sep + 1;
 	size_t n = (size_t)(sep - name);
-	if ((n == sizeof NS_MAIN - 1 && memcmp(name, NS_MAIN, n) == 0) ||
-	    (n == sizeof NS_MAIN_STRICT - 1 && memcmp(name, NS_MAIN_STRICT, n) == 0))
+	if (n == sizeof NS_MAIN_STRICT - 1 && memcmp(name, NS_MAIN_STRICT, n) == 0)
 		return 1;
 	return -1;
 }
@@ -357,15 +362,20 @@ static enum xlsx_error part_parse_index(struct xlsx *x, zip_int64_t idx, struct 
 	XML_SetCharacterDataHandler(p, text);
 	XML_SetStartDoctypeDeclHandler(p, on_doctype);
 
+	/* The header's size only sizes the buffer (small parts need no big one); the bytes are
+	 * counted below whatever it says. */
+	int chunk = CHUNK;
+	if ((st.valid & ZIP_STAT_SIZE) && st.size + 1 < (uint64_t)CHUNK)
+		chunk = st.size + 1 < 4096 ? 4096 : (int)st.size + 1;
 	enum xlsx_error rc = XLSX_OK;
 	uint64_t inflated = 0;
 	for (;;) {
-		void *buf = XML_GetBuffer(p, CHUNK);
+		void *buf = XML_GetBuffer(p, chunk);
 		if (buf == NULL) {
 			rc = fail(x, XLSX_ERR_IO, "%s: XML parser out of memory", ps->part);
 			break;
 		}
-		zip_int64_t n = zip_fread(zf, buf, CHUNK);
+		zip_int64_t n = zip_fread(zf, buf, (zip_uint64_t)chunk);
 		if (n < 0) {
 			rc = fail(x, XLSX_ERR_CORRUPT, "%s: %s", ps->part, zip_file_strerror(zf));
 			break;
