@@ -59,9 +59,14 @@ void api_period_get(struct http_request *rq, struct http_response *rs, struct db
 		db_check_failure(db, NULL);
 		log_error("api", "period %s/%s: %s", name, id, err);
 		free(err);
-		http_error(rs, 503, "database_unavailable",
-			   "Hệ thống tạm thời không truy cập được cơ sở dữ liệu. Vui lòng thử lại "
-			   "sau ít phút.");
+		if (db_connection_lost(db))
+			http_error(rs, 503, "database_unavailable",
+				   "Hệ thống tạm thời không truy cập được cơ sở dữ liệu. Vui lòng thử "
+				   "lại sau ít phút.");
+		else
+			http_error(rs, 500, "internal_error",
+				   "Hệ thống gặp lỗi khi xử lý yêu cầu. Quản trị viên có thể xem chi "
+				   "tiết trong nhật ký của baocaod.");
 		return;
 	}
 	http_json(rs, 200);
