@@ -70,7 +70,7 @@ static void fill_random(unsigned char *buf, size_t n, void *arg)
 /* Fills with a new Ed25519 secret key (its public half is derived when loading). */
 static void fill_signing(unsigned char *buf, size_t n, void *arg)
 {
-	unsigned char pk[crypto_sign_PUBLICKEY_BYTES];
+	unsigned char pk[crypto_sign_PUBLICKEYBYTES];
 	crypto_sign_keypair(pk, buf);
 }
 

@@ -7,8 +7,8 @@
 
 struct keys {
 	unsigned char mac[32];					/* workbook MAC (HMAC-SHA-256) */
-	unsigned char sign_pk[crypto_sign_PUBLICKEY_BYTES];	/* receipts (Ed25519) */
-	unsigned char sign_sk[crypto_sign_SECRETKEY_BYTES];
+	unsigned char sign_pk[crypto_sign_PUBLICKEYBYTES];	/* receipts (Ed25519) */
+	unsigned char sign_sk[crypto_sign_SECRETKEYBYTES];
 };
 
 /*
