@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
 #include <xlsxwriter.h>
 #include <zip.h>
@@ -27,11 +26,21 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Peak resident memory of this process in KiB. */
+/* Peak resident memory of this process in KiB: VmHWM, which unlike getrusage()'s ru_maxrss
+ * does not carry over the peak of the process image before exec. */
 static long peak_kib(void)
 {
-	struct rusage ru;
-	return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : -1;
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long kib = -1;
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof line, f) != NULL)
+		if (sscanf(line, "VmHWM: %ld kB", &kib) == 1)
+			break;
+	if (fclose(f) != 0)
+		return -1;
+	return kib;
 }
 
 /* Writes a weekly-report-like workbook of rows x 10 cells with libxlsxwriter (shared strings). */
