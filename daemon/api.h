@@ -4,7 +4,18 @@
 
 #include "http.h"
 
+#include "auth.h"
+
+#include <stdbool.h>
+
 struct db;
+
+/* api_auth.c: identifies the caller, or writes the 401/503 answer and returns false. */
+bool api_authenticate(struct http_request *rq, struct http_response *rs, struct db *db,
+		      struct principal *who);
+/* api_auth.c: the common error answers. */
+void api_db_unavailable(struct http_response *rs);
+void api_internal_error(struct http_response *rs);
 
 /* api_periods.c */
 void api_period_get(struct http_request *rq, struct http_response *rs, struct db *db);

@@ -24,9 +24,7 @@ void api_period_get(struct http_request *rq, struct http_response *rs, struct db
 	}
 	PGconn *conn = db_conn(db);
 	if (conn == NULL) {
-		http_error(rs, 503, "database_unavailable",
-			   "Hệ thống tạm thời không truy cập được cơ sở dữ liệu. Vui lòng thử lại "
-			   "sau ít phút.");
+		api_db_unavailable(rs);
 		return;
 	}
 	struct period_info pi;
@@ -60,13 +58,9 @@ void api_period_get(struct http_request *rq, struct http_response *rs, struct db
 		log_error("api", "period %s/%s: %s", name, id, err);
 		free(err);
 		if (db_connection_lost(db))
-			http_error(rs, 503, "database_unavailable",
-				   "Hệ thống tạm thời không truy cập được cơ sở dữ liệu. Vui lòng thử "
-				   "lại sau ít phút.");
+			api_db_unavailable(rs);
 		else
-			http_error(rs, 500, "internal_error",
-				   "Hệ thống gặp lỗi khi xử lý yêu cầu. Quản trị viên có thể xem chi "
-				   "tiết trong nhật ký của baocaod.");
+			api_internal_error(rs);
 		return;
 	}
 	http_json(rs, 200);

@@ -3,7 +3,10 @@
 #include "util.h"
 
 #include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Initialises libsodium. */
 int auth_init(void)
@@ -62,4 +65,77 @@ char *auth_hex(const unsigned char *bytes, size_t n)
 	char *out = xmalloc(n * 2 + 1);
 	sodium_bin2hex(out, n * 2 + 1, bytes, n);
 	return out;
+}
+
+static const char *const role_names[] = { "reporter", "coordinator", "recipient", "admin" };
+
+/* Parses a role name. */
+int auth_role_parse(const char *s, enum auth_role *out)
+{
+	for (size_t i = 0; i < sizeof role_names / sizeof role_names[0]; i++) {
+		if (strcmp(s, role_names[i]) == 0) {
+			*out = (enum auth_role)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* The name of a role. */
+const char *auth_role_name(enum auth_role role)
+{
+	return role_names[role];
+}
+
+/* Whether p may act for a unit. */
+bool auth_may_act_for(const struct principal *p, long long unit_id)
+{
+	return p->role == ROLE_COORDINATOR || p->role == ROLE_ADMIN || p->unit_id == unit_id;
+}
+
+/* Looks up a bearer token. */
+enum auth_result auth_bearer(PGconn *conn, const char *authorization, struct principal *out,
+			     char **err)
+{
+	if (authorization == NULL || strncasecmp(authorization, "Bearer ", 7) != 0)
+		return AUTH_NONE;
+	const char *token = authorization + 7;
+	while (*token == ' ')
+		token++;
+	if (strncmp(token, "bct_", 4) != 0 || strlen(token) > 128)
+		return AUTH_INVALID;
+	unsigned char hash[AUTH_HASH_BYTES];
+	auth_token_hash(token, hash);
+	char *hex = auth_hex(hash, sizeof hash);
+	char *param = xasprintf("\\x%s", hex);
+	free(hex);
+	const char *p[] = { param };
+	PGresult *r = PQexecParams(conn,
+		"UPDATE api_token t SET last_used_at = now() "
+		"FROM account a JOIN unit u ON u.id = a.unit_id "
+		"WHERE t.token_hash = $1::bytea AND a.id = t.account_id AND NOT a.disabled "
+		"  AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now()) "
+		"RETURNING a.id, a.login, a.role, u.id, u.code", 1, NULL, p, NULL, NULL, 0);
+	free(param);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		*err = xasprintf("token lookup: %s", str_trim(PQresultErrorMessage(r)));
+		PQclear(r);
+		return AUTH_DB;
+	}
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return AUTH_INVALID;
+	}
+	memset(out, 0, sizeof *out);
+	out->account_id = atoll(PQgetvalue(r, 0, 0));
+	snprintf(out->login, sizeof out->login, "%s", PQgetvalue(r, 0, 1));
+	enum auth_result rc = AUTH_OK;
+	if (auth_role_parse(PQgetvalue(r, 0, 2), &out->role) != 0) {
+		*err = xasprintf("account %s has an unknown role", out->login);
+		rc = AUTH_DB;
+	}
+	out->unit_id = atoll(PQgetvalue(r, 0, 3));
+	snprintf(out->unit_code, sizeof out->unit_code, "%s", PQgetvalue(r, 0, 4));
+	PQclear(r);
+	return rc;
 }

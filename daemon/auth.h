@@ -22,4 +22,36 @@ void auth_token_hash(const char *token, unsigned char out[AUTH_HASH_BYTES]);
 /* Lower-case hex of bytes into a new string. */
 char *auth_hex(const unsigned char *bytes, size_t n);
 
+
+#include <libpq-fe.h>
+
+/* What an account may do. */
+enum auth_role { ROLE_REPORTER, ROLE_COORDINATOR, ROLE_RECIPIENT, ROLE_ADMIN };
+
+/* Who is making a request. */
+struct principal {
+	long long account_id;
+	char login[65];
+	long long unit_id;
+	char unit_code[33];
+	enum auth_role role;
+};
+
+/* Parses "reporter", "coordinator", "recipient" or "admin"; returns 0 or -1. */
+int auth_role_parse(const char *s, enum auth_role *out);
+const char *auth_role_name(enum auth_role role);
+/* Whether the principal may act for a unit: its own, or any for coordinators and admins. */
+bool auth_may_act_for(const struct principal *p, long long unit_id);
+
+/* Results of auth_bearer. */
+enum auth_result { AUTH_OK, AUTH_NONE, AUTH_INVALID, AUTH_DB };
+
+/*
+ * Checks an "Authorization: Bearer <token>" header value against the stored token hashes of
+ * enabled accounts. AUTH_NONE when there is no bearer token, AUTH_INVALID when it matches no
+ * live token, AUTH_DB (with *err) on a database failure.
+ */
+enum auth_result auth_bearer(PGconn *conn, const char *authorization, struct principal *out,
+			     char **err);
+
 #endif
