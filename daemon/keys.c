@@ -88,3 +88,17 @@ int keys_load(const char *data_dir, uid_t uid, gid_t gid, struct keys *out, char
 	}
 	return 0;
 }
+
+static struct keys server_keys;
+
+/* Keeps the daemon's keys. */
+void keys_set_server(const struct keys *k)
+{
+	server_keys = *k;
+}
+
+/* The daemon's keys. */
+const struct keys *keys_server(void)
+{
+	return &server_keys;
+}

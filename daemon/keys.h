@@ -17,4 +17,9 @@ struct keys {
  */
 int keys_load(const char *data_dir, uid_t uid, gid_t gid, struct keys *out, char **err);
 
+
+/* The daemon's keys, set once at start before the workers run. */
+void keys_set_server(const struct keys *k);
+const struct keys *keys_server(void);
+
 #endif

@@ -3,6 +3,7 @@
 #include "config.h"
 #include "db.h"
 #include "http.h"
+#include "keys.h"
 #include "log.h"
 #include "migrate.h"
 #include "series.h"
@@ -268,6 +269,8 @@ int main(int argc, char **argv)
 
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 		fatal("main", "cannot ignore SIGPIPE");
+	if (sodium_init() < 0)
+		fatal("main", "cannot initialise libsodium");
 	if (evthread_use_pthreads() != 0)
 		fatal("main", "libevent has no pthreads support");
 	base = event_base_new();
@@ -280,6 +283,11 @@ int main(int argc, char **argv)
 		fatal("main", "cannot start the HTTP server; is another process on port %lld? "
 		      "Change server.port in %s", cfg->port, cfg->path);
 	drop_privileges(cfg);
+	struct keys keys;
+	if (keys_load(cfg->data_dir, (uid_t)-1, (gid_t)-1, &keys, &err) != 0)
+		fatal("main", "%s", err);
+	keys_set_server(&keys);
+	sodium_memzero(&keys, sizeof keys);
 	worker_set_limits((size_t)cfg->queue_max, cfg->request_timeout);
 	if (worker_pool_start(base, (int)cfg->workers, cfg->conninfo, cfg->time_zone) != 0)
 		fatal("main", "cannot start the worker threads");
