@@ -10,6 +10,7 @@
 
 #include "csv.h"
 #include "json.h"
+#include "json_parse.h"
 #include "util.h"
 
 /* Collects records as "line:field|field|..." lines. */
@@ -120,6 +121,50 @@ static void test_utf8(void **state)
 	assert_true(utf8_valid_text("\xF0\x9F\x98\x80", 4));
 }
 
+static void test_json_parse_valid(void **state)
+{
+	const char *doc = " {\"items\":[{\"task\":\"NQ57-01\",\"progress\":40,\"done\":true,"
+			  "\"x\":null,\"f\":-1.5e2}],\"general\":{\"proposals\":\"Đề xuất \\u0110\\n\\ud83d\\ude00\"}} ";
+	char *err = NULL;
+	struct jv *v = jv_parse(doc, strlen(doc), &err);
+	if (v == NULL)
+		fail_msg("%s", err);
+	const struct jv *items = jv_get(v, "items");
+	assert_non_null(items);
+	assert_int_equal(items->type, JV_ARRAY);
+	assert_int_equal(items->len, 1);
+	const struct jv *it = &items->items[0];
+	assert_string_equal(jv_get_string(it, "task"), "NQ57-01");
+	assert_true(jv_get(it, "progress")->integral);
+	assert_true(jv_get(it, "progress")->number == 40);
+	assert_true(jv_get(it, "done")->boolean);
+	assert_int_equal(jv_get(it, "x")->type, JV_NULL);
+	assert_false(jv_get(it, "f")->integral);
+	assert_true(jv_get(it, "f")->number == -150);
+	assert_null(jv_get_string(it, "progress"));
+	assert_null(jv_get(it, "missing"));
+	assert_string_equal(jv_get_string(jv_get(v, "general"), "proposals"),
+			    "Đề xuất Đ\n\xF0\x9F\x98\x80");
+	jv_free(v);
+}
+
+static void test_json_parse_invalid(void **state)
+{
+	static const char *const bad[] = {
+		"", "{", "[1,]", "{\"a\":1,}", "{\"a\" 1}", "{\"a\":1,\"a\":2}", "01", "1.", "-",
+		"\"\\x\"", "\"\\ud800\"", "\"\\udc00x\"", "\"\\u0000\"", "\"a\nb\"", "tru", "nul",
+		"[1] 2", "\"\xC3\x28\"", "1e999", "{\"a\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
+	};
+	for (size_t i = 0; i < nitems(bad); i++) {
+		char *err = NULL;
+		struct jv *v = jv_parse(bad[i], strlen(bad[i]), &err);
+		if (v != NULL)
+			fail_msg("accepted invalid JSON #%zu: %s", i, bad[i]);
+		assert_non_null(err);
+		free(err);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -128,6 +173,8 @@ int main(void)
 		cmocka_unit_test(test_csv_stop),
 		cmocka_unit_test(test_json_writer),
 		cmocka_unit_test(test_utf8),
+		cmocka_unit_test(test_json_parse_valid),
+		cmocka_unit_test(test_json_parse_invalid),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
