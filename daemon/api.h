@@ -17,6 +17,13 @@ bool api_authenticate(struct http_request *rq, struct http_response *rs, struct 
 void api_db_unavailable(struct http_response *rs);
 void api_internal_error(struct http_response *rs);
 
+/* api_submission.c */
+void api_submission_put(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_submission_get(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_submission_file(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_submission_list(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_receipt_key(struct http_request *rq, struct http_response *rs, struct db *db);
+
 /* api_periods.c */
 void api_period_get(struct http_request *rq, struct http_response *rs, struct db *db);
 

@@ -29,6 +29,8 @@ struct config {
 	char *schema_dir;
 	char *series_file;
 	struct series_list series;	/* read from series_file */
+	long long uploads_per_minute;
+	long long max_text_length;
 
 	/* [database] */
 	char *conninfo;

@@ -1,0 +1,465 @@
+/* Submissions: upload (PUT), the latest one, its file, its versions, the receipts' key. */
+#include "api.h"
+#include "clock.h"
+#include "config.h"
+#include "db.h"
+#include "intake.h"
+#include "json.h"
+#include "keys.h"
+#include "log.h"
+#include "ratelimit.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define XLSX_MIME "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+/* Who asks about which unit's report in which period. */
+struct target {
+	struct principal who;
+	const struct series_def *series;
+	struct period_info period;
+	char unit[33];
+	PGconn *conn;
+};
+
+/* Answers a periods_* failure. */
+static void period_failure(struct http_response *rs, struct db *db, enum periods_result rc,
+			   char *err)
+{
+	switch (rc) {
+	case PERIODS_BAD_REQUEST:
+		http_error(rs, 400, "invalid_period",
+			   "Mã kỳ báo cáo không hợp lệ. Hãy dùng dạng 2026-W47 (tuần), 2026-11 "
+			   "(tháng), 2026-Q4 (quý), 2026-H2 (6 tháng), 2026 (năm) hoặc current.");
+		break;
+	case PERIODS_NOT_FOUND:
+		http_error(rs, 404, "unknown_period",
+			   "Kỳ báo cáo này chưa được tạo. Điều phối viên cần ấn định hạn nộp trước.");
+		break;
+	case PERIODS_UNSYNCED:
+		http_error(rs, 503, "series_not_ready",
+			   "Loại báo cáo này chưa được nạp vào cơ sở dữ liệu. Quản trị viên cần chạy "
+			   "lệnh baocaoctl series sync.");
+		break;
+	default:
+		db_check_failure(db, NULL);
+		log_error("api", "period: %s", err);
+		if (db_connection_lost(db))
+			api_db_unavailable(rs);
+		else
+			api_internal_error(rs);
+	}
+	free(err);
+}
+
+/* Authenticates and finds the series, period and unit a request is about. */
+static bool target_resolve(struct http_request *rq, struct http_response *rs, struct db *db,
+			   struct target *t)
+{
+	memset(t, 0, sizeof *t);
+	if (!api_authenticate(rq, rs, db, &t->who))
+		return false;
+	t->conn = db_conn(db);
+	const struct config *cfg = config_current();
+	t->series = series_find(&cfg->series, route_param(&rq->params, "series"));
+	if (t->series == NULL) {
+		http_error(rs, 404, "unknown_series",
+			   "Không có loại báo cáo này. Hãy kiểm tra lại tên loại báo cáo trong "
+			   "đường dẫn.");
+		return false;
+	}
+	char *err = NULL;
+	enum periods_result pr = periods_resolve(t->conn, t->series,
+						 route_param(&rq->params, "period"), clock_now(),
+						 &t->period, &err);
+	if (pr != PERIODS_OK) {
+		period_failure(rs, db, pr, err);
+		return false;
+	}
+	char *unit = http_query_param(rq, "unit");
+	snprintf(t->unit, sizeof t->unit, "%s", unit && *unit ? unit : t->who.unit_code);
+	free(unit);
+	if (strcmp(t->unit, t->who.unit_code) != 0 && t->who.role != ROLE_COORDINATOR &&
+	    t->who.role != ROLE_ADMIN) {
+		http_error(rs, 403, "forbidden_unit",
+			   "Bạn chỉ được gửi và xem báo cáo của đơn vị mình.");
+		return false;
+	}
+	return true;
+}
+
+/* Frees what a target holds. */
+static void target_free(struct target *t)
+{
+	period_info_free(&t->period);
+}
+
+/* Names another unit for messages: "Sở Tài chính", or NULL. */
+static char *other_unit_name(void *arg, const char *code)
+{
+	const char *p[] = { code };
+	PGresult *r = PQexecParams(arg, "SELECT name FROM unit WHERE code = $1", 1, NULL, p, NULL,
+				   NULL, 0);
+	char *name = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 ?
+		     xstrdup(PQgetvalue(r, 0, 0)) : NULL;
+	PQclear(r);
+	return name;
+}
+
+/* Loads the intake context; writes the error answer and returns false when it cannot. */
+static bool context_load(struct http_response *rs, struct db *db, struct target *t,
+			 struct intake_context *ctx)
+{
+	const struct config *cfg = config_current();
+	char *err = NULL;
+	enum intake_result ir = intake_load_context(t->conn, t->series, &t->period, t->unit,
+						    clock_now(), (size_t)cfg->max_text_length,
+						    keys_server()->mac, ctx, &err);
+	switch (ir) {
+	case INTAKE_OK:
+		ctx->other_unit_name = other_unit_name;
+		ctx->unit_name_arg = t->conn;
+		return true;
+	case INTAKE_UNKNOWN_UNIT:
+		http_error(rs, 404, "unknown_unit", "Không có đơn vị với mã này. Hãy kiểm tra lại "
+			   "mã đơn vị.");
+		break;
+	case INTAKE_NOT_MEMBER:
+		http_error(rs, 403, "not_a_member", "Đơn vị này không thuộc diện gửi loại báo cáo "
+			   "này. Nếu cần, hãy đề nghị quản trị viên bổ sung.");
+		break;
+	default:
+		db_check_failure(db, NULL);
+		log_error("api", "intake context: %s", err);
+		free(err);
+		if (db_connection_lost(db))
+			api_db_unavailable(rs);
+		else
+			api_internal_error(rs);
+	}
+	intake_context_free(ctx);
+	return false;
+}
+
+/* The media type of the body without parameters, lower-cased, in buf. */
+static const char *media_type(const struct http_request *rq, char buf[128])
+{
+	const char *ct = http_header(rq, "Content-Type");
+	size_t n = 0;
+	for (; ct && ct[n] && ct[n] != ';' && n < 127; n++)
+		buf[n] = (char)(ct[n] >= 'A' && ct[n] <= 'Z' ? ct[n] + 32 : ct[n]);
+	buf[n] = '\0';
+	str_trim(buf);
+	return buf;
+}
+
+/* PUT .../submission: the unit's report, as the workbook (raw body) or as JSON. */
+void api_submission_put(struct http_request *rq, struct http_response *rs, struct db *db)
+{
+	struct target t;
+	if (!target_resolve(rq, rs, db, &t))
+		goto out_target;
+	if (t.period.skipped) {
+		http_error(rs, 409, "period_skipped", "Kỳ này không yêu cầu báo cáo (không có ngày "
+			   "làm việc). Không cần gửi.");
+		goto out_target;
+	}
+	char mt[128];
+	media_type(rq, mt);
+	bool is_json = strcmp(mt, "application/json") == 0;
+	bool is_xlsx = strcmp(mt, XLSX_MIME) == 0 || strcmp(mt, "application/octet-stream") == 0;
+	if (!is_json && !is_xlsx) {
+		http_error(rs, 415, "unsupported_media_type",
+			   "Hãy gửi tệp .xlsx (Content-Type: " XLSX_MIME ") hoặc JSON "
+			   "(Content-Type: application/json).");
+		goto out_target;
+	}
+	if (rq->body_len == 0) {
+		http_error(rs, 400, "empty_body", "Chưa có nội dung: hãy chọn tệp báo cáo rồi gửi lại.");
+		goto out_target;
+	}
+	const struct config *cfg = config_current();
+	int retry = 60;
+	if (!ratelimit_allow(t.who.account_id, cfg->uploads_per_minute, clock_now(), &retry)) {
+		char after[16];
+		snprintf(after, sizeof after, "%d", retry > 0 ? retry : 1);
+		http_error(rs, 429, "too_many_uploads", "Bạn đã gửi quá nhiều lần trong một phút. "
+			   "Hãy đợi một chút rồi gửi lại.");
+		http_add_header(rs, "Retry-After", after);
+		goto out_target;
+	}
+	struct intake_context ctx;
+	if (!context_load(rs, db, &t, &ctx))
+		goto out_target;
+	struct intake_report report;
+	struct intake_errors errs = { 0 };
+	if (is_json)
+		intake_read_json(&ctx, (const char *)rq->body, rq->body_len, &report, &errs);
+	else
+		intake_read_xlsx(&ctx, rq->body, rq->body_len, &report, &errs);
+	if (errs.n > 0) {
+		log_info("intake", "%s %s %s: refused with %zu errors", t.series->name, t.period.id,
+			 t.unit, errs.n);
+		http_json(rs, 422);
+		intake_errors_json(&errs, &rs->body);
+		goto out_report;
+	}
+	struct intake_receipt receipt;
+	char *err = NULL;
+	enum intake_result ir = intake_store(t.conn, &ctx, &report, &t.who,
+					     is_json ? "api" : "xlsx", rq->body, rq->body_len,
+					     rq->remote_addr, clock_now(), keys_server(), &receipt,
+					     &err);
+	if (ir != INTAKE_OK) {
+		db_check_failure(db, NULL);
+		log_error("intake", "%s %s %s: %s", t.series->name, t.period.id, t.unit, err);
+		free(err);
+		if (db_connection_lost(db))
+			api_db_unavailable(rs);
+		else
+			api_internal_error(rs);
+		goto out_report;
+	}
+	log_info("intake", "%s %s %s: version %d%s%s", t.series->name, t.period.id, t.unit,
+		 receipt.version, receipt.on_time ? "" : " (late)",
+		 receipt.repeated ? " (same file again)" : "");
+	http_json(rs, receipt.repeated ? 200 : 201);
+	struct json j;
+	json_init(&j, &rs->body);
+	intake_receipt_json(&j, &receipt);
+out_report:
+	intake_errors_free(&errs);
+	intake_report_free(&report);
+	intake_context_free(&ctx);
+out_target:
+	target_free(&t);
+}
+
+/* Answers a failed query of the GET handlers. */
+static void query_failed(struct http_response *rs, struct db *db, PGresult *r)
+{
+	db_check_failure(db, r);
+	log_error("api", "submission query: %s", db_last_error(db));
+	PQclear(r);
+	if (db_connection_lost(db))
+		api_db_unavailable(rs);
+	else
+		api_internal_error(rs);
+}
+
+/* The current submission's row: id, version, received, sha, on_time, channel, signature... */
+static PGresult *current_submission(struct target *t, const char *columns)
+{
+	char period_id[24];
+	snprintf(period_id, sizeof period_id, "%lld", t->period.db_id);
+	const char *p[] = { period_id, t->unit };
+	char *sql = xasprintf("SELECT %s FROM submission s JOIN unit u ON u.id = s.unit_id "
+			      "WHERE s.period_id = $1 AND u.code = $2 AND NOT s.superseded", columns);
+	PGresult *r = PQexecParams(t->conn, sql, 2, NULL, p, NULL, NULL, 0);
+	free(sql);
+	return r;
+}
+
+/* GET .../submission: the unit's latest report with its items and receipt. */
+void api_submission_get(struct http_request *rq, struct http_response *rs, struct db *db)
+{
+	struct target t;
+	if (!target_resolve(rq, rs, db, &t))
+		goto out;
+	PGresult *r = current_submission(&t,
+		"s.id, s.version, extract(epoch FROM s.received_at)::bigint, encode(s.sha256, 'hex'), "
+		"s.on_time, (SELECT count(*) FROM report_item i WHERE i.submission_id = s.id), "
+		"s.receipt_signature, s.channel, s.general_difficulties, s.general_proposals");
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		query_failed(rs, db, r);
+		goto out;
+	}
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		http_error(rs, 404, "no_submission", "Đơn vị chưa gửi báo cáo kỳ này.");
+		goto out;
+	}
+	struct intake_receipt rc;
+	memset(&rc, 0, sizeof rc);
+	rc.submission = atoll(PQgetvalue(r, 0, 0));
+	rc.version = atoi(PQgetvalue(r, 0, 1));
+	rc.received_at = (time_t)atoll(PQgetvalue(r, 0, 2));
+	snprintf(rc.sha256, sizeof rc.sha256, "%s", PQgetvalue(r, 0, 3));
+	rc.on_time = strcmp(PQgetvalue(r, 0, 4), "t") == 0;
+	rc.items = (size_t)atoll(PQgetvalue(r, 0, 5));
+	snprintf(rc.signature, sizeof rc.signature, "%s", PQgetvalue(r, 0, 6));
+	snprintf(rc.series, sizeof rc.series, "%s", t.series->name);
+	snprintf(rc.period, sizeof rc.period, "%s", t.period.id);
+	snprintf(rc.unit, sizeof rc.unit, "%s", t.unit);
+	char *channel = xstrdup(PQgetvalue(r, 0, 7));
+	char *gd = xstrdup(PQgetvalue(r, 0, 8)), *gp = xstrdup(PQgetvalue(r, 0, 9));
+	PQclear(r);
+	char sub_id[24];
+	snprintf(sub_id, sizeof sub_id, "%lld", rc.submission);
+	const char *p[] = { sub_id };
+	r = PQexecParams(t.conn,
+		"SELECT t.code, t.title, i.status, i.progress, to_char(i.completed_on, 'YYYY-MM-DD'), "
+		"  i.result, i.difficulties, i.proposals, i.note "
+		"FROM report_item i JOIN task t ON t.id = i.task_id WHERE i.submission_id = $1 "
+		"ORDER BY t.ordinal, t.code", 1, NULL, p, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		query_failed(rs, db, r);
+		free(channel);
+		free(gd);
+		free(gp);
+		goto out;
+	}
+	http_json(rs, 200);
+	struct json j;
+	json_init(&j, &rs->body);
+	json_object_begin(&j);
+	json_kv_string(&j, "unit", t.unit);
+	json_kv_string(&j, "channel", channel);
+	json_key(&j, "receipt");
+	intake_receipt_json(&j, &rc);
+	json_key(&j, "items");
+	json_array_begin(&j);
+	static const char *const names[] = { "task", "title", "status", "progress", "completed_on",
+					     "result", "difficulties", "proposals", "note" };
+	for (int i = 0; i < PQntuples(r); i++) {
+		json_object_begin(&j);
+		for (int k = 0; k < 9; k++) {
+			json_key(&j, names[k]);
+			if (PQgetisnull(r, i, k))
+				json_null(&j);
+			else if (k == 3)
+				json_int(&j, atoll(PQgetvalue(r, i, k)));
+			else
+				json_string(&j, PQgetvalue(r, i, k));
+		}
+		json_object_end(&j);
+	}
+	json_array_end(&j);
+	json_key(&j, "general");
+	json_object_begin(&j);
+	json_kv_string(&j, "difficulties", gd);
+	json_kv_string(&j, "proposals", gp);
+	json_object_end(&j);
+	json_object_end(&j);
+	PQclear(r);
+	free(channel);
+	free(gd);
+	free(gp);
+out:
+	target_free(&t);
+}
+
+/* GET .../submission/file: the workbook as uploaded. */
+void api_submission_file(struct http_request *rq, struct http_response *rs, struct db *db)
+{
+	struct target t;
+	if (!target_resolve(rq, rs, db, &t))
+		goto out;
+	char period_id[24];
+	snprintf(period_id, sizeof period_id, "%lld", t.period.db_id);
+	const char *p[] = { period_id, t.unit };
+	PGresult *r = PQexecParams(t.conn,
+		"SELECT s.file, s.version FROM submission s JOIN unit u ON u.id = s.unit_id "
+		"WHERE s.period_id = $1 AND u.code = $2 AND NOT s.superseded", 2, NULL, p, NULL, NULL,
+		1);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		query_failed(rs, db, r);
+		goto out;
+	}
+	if (PQntuples(r) == 0 || PQgetisnull(r, 0, 0)) {
+		bool none = PQntuples(r) == 0;
+		PQclear(r);
+		http_error(rs, 404, none ? "no_submission" : "no_file",
+			   none ? "Đơn vị chưa gửi báo cáo kỳ này."
+				: "Báo cáo này được gửi qua biểu mẫu web hoặc API, không có tệp.");
+		goto out;
+	}
+	rs->status = 200;
+	rs->content_type = XLSX_MIME;
+	strbuf_add(&rs->body, PQgetvalue(r, 0, 0), (size_t)PQgetlength(r, 0, 0));
+	uint32_t version_be;
+	memcpy(&version_be, PQgetvalue(r, 0, 1), sizeof version_be);
+	char *disp = xasprintf("attachment; filename=\"bao-cao-%s-%s-%s-v%u.xlsx\"",
+			       t.series->name, t.period.id, t.unit, __builtin_bswap32(version_be));
+	http_add_header(rs, "Content-Disposition", disp);
+	free(disp);
+	PQclear(r);
+out:
+	target_free(&t);
+}
+
+/* GET .../submissions: every version the unit sent for the period. */
+void api_submission_list(struct http_request *rq, struct http_response *rs, struct db *db)
+{
+	struct target t;
+	if (!target_resolve(rq, rs, db, &t))
+		goto out;
+	char period_id[24];
+	snprintf(period_id, sizeof period_id, "%lld", t.period.db_id);
+	const char *p[] = { period_id, t.unit };
+	PGresult *r = PQexecParams(t.conn,
+		"SELECT s.id, s.version, extract(epoch FROM s.received_at)::bigint, "
+		"  encode(s.sha256, 'hex'), s.on_time, s.superseded, s.channel, "
+		"  (SELECT count(*) FROM report_item i WHERE i.submission_id = s.id), a.login "
+		"FROM submission s JOIN unit u ON u.id = s.unit_id "
+		"LEFT JOIN account a ON a.id = s.account_id "
+		"WHERE s.period_id = $1 AND u.code = $2 ORDER BY s.version", 2, NULL, p, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		query_failed(rs, db, r);
+		goto out;
+	}
+	http_json(rs, 200);
+	struct json j;
+	json_init(&j, &rs->body);
+	json_object_begin(&j);
+	json_kv_string(&j, "unit", t.unit);
+	json_kv_string(&j, "period", t.period.id);
+	json_key(&j, "submissions");
+	json_array_begin(&j);
+	for (int i = 0; i < PQntuples(r); i++) {
+		char when[40];
+		json_object_begin(&j);
+		json_kv_int(&j, "submission", atoll(PQgetvalue(r, i, 0)));
+		json_kv_int(&j, "version", atoll(PQgetvalue(r, i, 1)));
+		json_key(&j, "received_at");
+		if (cal_format_rfc3339((time_t)atoll(PQgetvalue(r, i, 2)), when, sizeof when) == 0)
+			json_string(&j, when);
+		else
+			json_null(&j);
+		json_kv_string(&j, "sha256", PQgetvalue(r, i, 3));
+		json_kv_bool(&j, "on_time", strcmp(PQgetvalue(r, i, 4), "t") == 0);
+		json_kv_bool(&j, "superseded", strcmp(PQgetvalue(r, i, 5), "t") == 0);
+		json_kv_string(&j, "channel", PQgetvalue(r, i, 6));
+		json_kv_int(&j, "items", atoll(PQgetvalue(r, i, 7)));
+		json_kv_string(&j, "by", PQgetisnull(r, i, 8) ? NULL : PQgetvalue(r, i, 8));
+		json_object_end(&j);
+	}
+	json_array_end(&j);
+	json_object_end(&j);
+	PQclear(r);
+out:
+	target_free(&t);
+}
+
+/* GET /api/v1/receipts/public-key: the key that verifies receipts. */
+void api_receipt_key(struct http_request *rq, struct http_response *rs, struct db *db)
+{
+	char b64[sodium_base64_ENCODED_LEN(crypto_sign_PUBLICKEYBYTES,
+					   sodium_base64_VARIANT_ORIGINAL)];
+	sodium_bin2base64(b64, sizeof b64, keys_server()->sign_pk, crypto_sign_PUBLICKEYBYTES,
+			  sodium_base64_VARIANT_ORIGINAL);
+	http_json(rs, 200);
+	struct json j;
+	json_init(&j, &rs->body);
+	json_object_begin(&j);
+	json_kv_string(&j, "algorithm", "Ed25519");
+	json_kv_string(&j, "public_key", b64);
+	json_kv_string(&j, "signed_text", "baocao receipt v1\\nsubmission: ...\\nseries: ...\\n"
+		       "period: ...\\nunit: ...\\nversion: ...\\nreceived_at: ...\\nsha256: ...\\n"
+		       "on_time: ...\\nitems: ...\\n");
+	json_object_end(&j);
+}
