@@ -361,11 +361,14 @@ void api_submission_file(struct http_request *rq, struct http_response *rs, stru
 		goto out;
 	char period_id[24];
 	snprintf(period_id, sizeof period_id, "%lld", t.period.db_id);
-	const char *p[] = { period_id, t.unit };
+	char *version = http_query_param(rq, "version");
+	const char *p[] = { period_id, t.unit, version };
 	PGresult *r = PQexecParams(t.conn,
 		"SELECT s.file, s.version FROM submission s JOIN unit u ON u.id = s.unit_id "
-		"WHERE s.period_id = $1 AND u.code = $2 AND NOT s.superseded", 2, NULL, p, NULL, NULL,
-		1);
+		"WHERE s.period_id = $1 AND u.code = $2 AND "
+		"  CASE WHEN $3::text IS NULL THEN NOT s.superseded "
+		"       ELSE s.version::text = $3::text END", 3, NULL, p, NULL, NULL, 1);
+	free(version);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		query_failed(rs, db, r);
 		goto out;
@@ -458,8 +461,8 @@ void api_receipt_key(struct http_request *rq, struct http_response *rs, struct d
 	json_object_begin(&j);
 	json_kv_string(&j, "algorithm", "Ed25519");
 	json_kv_string(&j, "public_key", b64);
-	json_kv_string(&j, "signed_text", "baocao receipt v1\\nsubmission: ...\\nseries: ...\\n"
-		       "period: ...\\nunit: ...\\nversion: ...\\nreceived_at: ...\\nsha256: ...\\n"
-		       "on_time: ...\\nitems: ...\\n");
+	json_kv_string(&j, "signed_text", "baocao receipt v1\nsubmission: ID\nseries: NAME\n"
+		       "period: ID\nunit: CODE\nversion: N\nreceived_at: YYYY-MM-DDTHH:MM:SSZ (UTC)\n"
+		       "sha256: HEX\non_time: true|false\nitems: N\n");
 	json_object_end(&j);
 }

@@ -951,8 +951,11 @@ out:
 /* The canonical text a receipt's signature covers. */
 char *intake_receipt_text(const struct intake_receipt *r)
 {
+	/* In UTC, so that the text does not depend on the verifier's time zone. */
 	char when[40];
-	if (cal_format_rfc3339(r->received_at, when, sizeof when) != 0)
+	struct tm tm;
+	time_t t = r->received_at;
+	if (gmtime_r(&t, &tm) == NULL || strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
 		snprintf(when, sizeof when, "%lld", (long long)r->received_at);
 	return xasprintf("baocao receipt v1\nsubmission: %lld\nseries: %s\nperiod: %s\nunit: %s\n"
 			 "version: %d\nreceived_at: %s\nsha256: %s\non_time: %s\nitems: %zu\n",
@@ -1125,12 +1128,15 @@ enum intake_result intake_store(PGconn *conn, const struct intake_context *ctx,
 			     with_file ? file : NULL, sha, on_time ? "t" : "f",
 			     report->general_difficulties ? report->general_difficulties : "",
 			     report->general_proposals ? report->general_proposals : "" };
+	/* The current version steps aside first: at most one is current (a unique index). */
+	if ((r = sx(conn, "UPDATE submission SET superseded = true WHERE period_id = $1 "
+		    "AND unit_id = $2 AND NOT superseded", 2, pl, err)) == NULL)
+		goto rollback;
+	PQclear(r);
 	/* The file goes as a binary parameter: no hex copy of a large upload. */
 	int lengths[10] = { 0, 0, 0, 0, 0, (int)file_len, 0, 0, 0, 0 };
 	int formats[10] = { 0, 0, 0, 0, 0, 1, 0, 0, 0, 0 };
 	r = PQexecParams(conn,
-	       "WITH old AS (UPDATE submission SET superseded = true WHERE period_id = $1 "
-	       "  AND unit_id = $2 AND NOT superseded RETURNING version) "
 	       "INSERT INTO submission (period_id, unit_id, version, received_at, account_id, "
 	       "  channel, file, sha256, on_time, general_difficulties, general_proposals) "
 	       "VALUES ($1, $2, (SELECT coalesce(max(version), 0) + 1 FROM submission "

@@ -34,6 +34,7 @@ static const struct command commands[] = {
 	{ "period", ctl_period, true, "period show SERIES PERIOD|current\n"
 	  "  period override SERIES PERIOD --unit-deadline TIME --consolidation-deadline TIME "
 	  "[--note TEXT] | --clear" },
+	{ "receipt", ctl_receipt, false, "receipt verify FILE.json [--public-key BASE64]" },
 	{ "series", ctl_series, true, "series sync|list" },
 	{ "tasks", ctl_tasks, true, "tasks list SERIES [--unit CODE]" },
 	{ "token", ctl_token, true, "token create --login L [--label TEXT]" },

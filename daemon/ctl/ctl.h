@@ -28,6 +28,7 @@ int ctl_account(struct ctl *ctl, int argc, char **argv);
 int ctl_token(struct ctl *ctl, int argc, char **argv);
 int ctl_xlsx(struct ctl *ctl, int argc, char **argv);
 int ctl_series(struct ctl *ctl, int argc, char **argv);
+int ctl_receipt(struct ctl *ctl, int argc, char **argv);
 /* Copies the series of the configuration into the database; quiet prints only errors. */
 int ctl_series_sync(struct ctl *ctl, bool quiet);
 int ctl_period(struct ctl *ctl, int argc, char **argv);
