@@ -1156,23 +1156,48 @@ enum intake_result intake_store(PGconn *conn, const struct intake_context *ctx,
 	PQclear(r);
 	char sub_id[24];
 	snprintf(sub_id, sizeof sub_id, "%lld", receipt->submission);
+	/* All items in one statement, as a JSON array of records. */
+	struct strbuf items = STRBUF_INIT;
+	struct json ij;
+	json_init(&ij, &items);
+	json_array_begin(&ij);
 	for (size_t i = 0; i < report->nitems; i++) {
 		const struct intake_item *it = &report->items[i];
-		char task_id[24], progress[8], done[11];
-		snprintf(task_id, sizeof task_id, "%lld", it->task_id);
-		snprintf(progress, sizeof progress, "%d", it->progress);
-		if (it->has_completed)
+		char done[11];
+		json_object_begin(&ij);
+		json_kv_int(&ij, "task_id", it->task_id);
+		json_kv_string(&ij, "status", task_state_code(it->state));
+		json_key(&ij, "progress");
+		if (it->progress >= 0)
+			json_int(&ij, it->progress);
+		else
+			json_null(&ij);
+		json_key(&ij, "completed_on");
+		if (it->has_completed) {
 			cal_format_date(it->completed_on, done);
-		const char *pi[] = { sub_id, task_id, task_state_code(it->state),
-				     it->progress >= 0 ? progress : NULL,
-				     it->has_completed ? done : NULL, it->result, it->difficulties,
-				     it->proposals, it->note };
-		if ((r = sx(conn, "INSERT INTO report_item (submission_id, task_id, status, progress, "
-			    "completed_on, result, difficulties, proposals, note) "
-			    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", 9, pi, err)) == NULL)
-			goto rollback;
-		PQclear(r);
+			json_string(&ij, done);
+		} else {
+			json_null(&ij);
+		}
+		json_kv_string(&ij, "result", it->result);
+		json_kv_string(&ij, "difficulties", it->difficulties);
+		json_kv_string(&ij, "proposals", it->proposals);
+		json_kv_string(&ij, "note", it->note);
+		json_object_end(&ij);
 	}
+	json_array_end(&ij);
+	const char *pi[] = { sub_id, items.data };
+	r = sx(conn, "INSERT INTO report_item (submission_id, task_id, status, progress, "
+	       "  completed_on, result, difficulties, proposals, note) "
+	       "SELECT $1, x.task_id, x.status, x.progress, x.completed_on, x.result, "
+	       "  x.difficulties, x.proposals, x.note "
+	       "FROM jsonb_to_recordset($2::jsonb) AS x(task_id bigint, status text, "
+	       "  progress smallint, completed_on date, result text, difficulties text, "
+	       "  proposals text, note text)", 2, pi, err);
+	strbuf_free(&items);
+	if (r == NULL)
+		goto rollback;
+	PQclear(r);
 	receipt->received_at = now;
 	snprintf(receipt->sha256, sizeof receipt->sha256, "%s", sha);
 	receipt->on_time = on_time;
