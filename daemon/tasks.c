@@ -61,6 +61,33 @@ char *tasks_errors_join(const struct tasks_errors *e, const char *indent)
 	return strbuf_detach(&sb);
 }
 
+/* The row a message is about ("line 12: ...", "row 12: ...", "cell C12: ..."), or 0. */
+static unsigned long message_row(const char *m)
+{
+	const char *p = str_has_prefix(m, "line ") ? m + 5 : str_has_prefix(m, "row ") ? m + 4 :
+			str_has_prefix(m, "cell ") ? m + 5 : NULL;
+	if (p == NULL)
+		return 0;
+	while (*p >= 'A' && *p <= 'Z')
+		p++;
+	return strtoul(p, NULL, 10);
+}
+
+/* Orders the messages by the row they are about, keeping the order of each row's messages. */
+static void errors_sort(struct tasks_errors *e)
+{
+	for (size_t i = 1; i < e->n; i++) {
+		char *m = e->msgs[i];
+		unsigned long row = message_row(m);
+		size_t k = i;
+		while (k > 0 && message_row(e->msgs[k - 1]) > row) {
+			e->msgs[k] = e->msgs[k - 1];
+			k--;
+		}
+		e->msgs[k] = m;
+	}
+}
+
 /* ---- folding with a map back to the text as written ---- */
 
 /* Text folded for matching, and for each byte of it the bytes of the original it came from. */
@@ -1665,6 +1692,7 @@ static int import_in_tx(PGconn *conn, const char *series, const char *file_label
 	}
 	int resolve_rc = tasks_table_resolve(&table, dir, &errs);
 	if (read_rc != 0 || resolve_rc != 0) {
+		errors_sort(&errs);
 		*err = errs.total == 1 ? xstrdup(errs.msgs[0]) : tasks_errors_join(&errs, "  ");
 		if (errs.total > 1) {
 			char *e = xasprintf("%zu problems:\n%s", errs.total, *err);

@@ -145,7 +145,7 @@ static char *lead_list(const struct groups *g, const char *codes_text)
 		codes[n++] = w;
 	}
 	struct strbuf sb = STRBUF_INIT;
-	char **done_groups = xmalloc((n ? n : 1) * sizeof *done_groups);
+	const char **done_groups = xmalloc((n ? n : 1) * sizeof *done_groups);
 	size_t ndone = 0;
 	for (size_t i = 0; i < n; i++) {
 		const char *group = group_of(g, codes[i]);
@@ -156,7 +156,7 @@ static char *lead_list(const struct groups *g, const char *codes_text)
 		if (printed)
 			continue;
 		if (whole) {
-			done_groups[ndone++] = (char *)group;
+			done_groups[ndone++] = group;
 			strbuf_addf(&sb, "%sgroup:%s", sb.len ? "," : "", group);
 		} else {
 			strbuf_addf(&sb, "%s%s", sb.len ? "," : "", codes[i]);
