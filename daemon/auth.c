@@ -1,5 +1,6 @@
 /* Passwords (Argon2id), API tokens and their hashes. */
 #include "auth.h"
+#include "db.h"
 #include "util.h"
 
 #include <sodium.h>
@@ -110,12 +111,14 @@ enum auth_result auth_bearer(PGconn *conn, const char *authorization, struct pri
 	char *param = xasprintf("\\x%s", hex);
 	free(hex);
 	const char *p[] = { param };
-	PGresult *r = PQexecParams(conn,
-		"UPDATE api_token t SET last_used_at = now() "
-		"FROM account a JOIN unit u ON u.id = a.unit_id "
-		"WHERE t.token_hash = $1::bytea AND a.id = t.account_id AND NOT a.disabled "
-		"  AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now()) "
-		"RETURNING a.id, a.login, a.role, u.id, u.code", 1, NULL, p, NULL, NULL, 0);
+	/* A read; the time of last use is written at most once a minute per token. */
+	PGresult *r = db_query(conn,
+		"SELECT a.id, a.login, a.role, u.id, u.code, t.id, "
+		"  t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute' "
+		"FROM api_token t JOIN account a ON a.id = t.account_id "
+		"JOIN unit u ON u.id = a.unit_id "
+		"WHERE t.token_hash = $1::bytea AND NOT a.disabled AND t.revoked_at IS NULL "
+		"  AND (t.expires_at IS NULL OR t.expires_at > now())", 1, p, NULL, NULL);
 	free(param);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		*err = xasprintf("token lookup: %s", str_trim(PQresultErrorMessage(r)));
@@ -136,6 +139,17 @@ enum auth_result auth_bearer(PGconn *conn, const char *authorization, struct pri
 	}
 	out->unit_id = atoll(PQgetvalue(r, 0, 3));
 	snprintf(out->unit_code, sizeof out->unit_code, "%s", PQgetvalue(r, 0, 4));
+	bool stale = strcmp(PQgetvalue(r, 0, 6), "t") == 0;
+	if (stale && rc == AUTH_OK) {
+		const char *id[] = { PQgetvalue(r, 0, 5) };
+		PGresult *u = PQexecParams(conn, "UPDATE api_token SET last_used_at = now() "
+					   "WHERE id = $1", 1, NULL, id, NULL, NULL, 0);
+		if (PQresultStatus(u) != PGRES_COMMAND_OK) {
+			*err = xasprintf("token use: %s", str_trim(PQresultErrorMessage(u)));
+			rc = AUTH_DB;
+		}
+		PQclear(u);
+	}
 	PQclear(r);
 	return rc;
 }

@@ -6,6 +6,7 @@
 #include "util.h"
 
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -190,4 +191,47 @@ PGconn *db_connect_once(const char *conninfo, const char *time_zone, char **err)
 		return NULL;
 	}
 	return c;
+}
+
+#define STMT_CACHE 96
+
+struct stmt {
+	const char *sql;	/* the literal's address */
+	const PGconn *conn;
+	int backend;		/* PQbackendPID: tells a new connection at a reused address */
+	char name[16];
+};
+
+/* Each thread has its own connection, so its own cache. */
+static __thread struct stmt stmt_cache[STMT_CACHE];
+static __thread int stmt_count;
+static __thread unsigned stmt_serial;
+
+/* Runs a statement prepared once per connection. */
+PGresult *db_query(PGconn *conn, const char *sql, int nparams, const char *const *params,
+		   const int *lengths, const int *formats)
+{
+	int backend = PQbackendPID(conn);
+	struct stmt *st = NULL;
+	for (int i = 0; i < stmt_count; i++) {
+		if (stmt_cache[i].sql == sql && stmt_cache[i].conn == conn &&
+		    stmt_cache[i].backend == backend) {
+			st = &stmt_cache[i];
+			break;
+		}
+	}
+	if (st == NULL) {
+		int slot = stmt_count < STMT_CACHE ? stmt_count++ : (int)(stmt_serial % STMT_CACHE);
+		st = &stmt_cache[slot];
+		st->sql = NULL;
+		snprintf(st->name, sizeof st->name, "bc%u", ++stmt_serial);
+		PGresult *r = PQprepare(conn, st->name, sql, nparams, NULL);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK)
+			return r;	/* the caller sees the failure as the statement's */
+		PQclear(r);
+		st->sql = sql;
+		st->conn = conn;
+		st->backend = backend;
+	}
+	return PQexecPrepared(conn, st->name, nparams, params, lengths, formats, 0);
 }

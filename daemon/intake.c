@@ -1,6 +1,6 @@
 /* Reading an upload (workbook or JSON) into report items, validating it, storing it, receipts. */
 #include "intake.h"
-#include "audit.h"
+#include "db.h"
 #include "json_parse.h"
 #include "util.h"
 #include "workbook.h"
@@ -105,10 +105,10 @@ enum intake_result intake_load_context(PGconn *conn, const struct series_def *s,
 		return INTAKE_DB;
 	}
 	const char *p1[] = { unit_code, s->name };
-	PGresult *r = PQexecParams(conn,
+	PGresult *r = db_query(conn,
 		"SELECT u.id, u.name, EXISTS (SELECT 1 FROM series_member m JOIN series s "
 		"  ON s.id = m.series_id WHERE s.name = $2 AND m.unit_id = u.id) "
-		"FROM unit u WHERE u.code = $1 AND u.active", 2, NULL, p1, NULL, NULL, 0);
+		"FROM unit u WHERE u.code = $1 AND u.active", 2, p1, NULL, NULL);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		*err = xasprintf("intake: %s", str_trim(PQresultErrorMessage(r)));
 		PQclear(r);
@@ -129,12 +129,12 @@ enum intake_result intake_load_context(PGconn *conn, const struct series_def *s,
 	char unit_id[24];
 	snprintf(unit_id, sizeof unit_id, "%lld", ctx->unit_id);
 	const char *p2[] = { s->name, unit_id };
-	r = PQexecParams(conn,
+	r = db_query(conn,
 		"SELECT t.id, t.code, t.title, to_char(t.starts_on, 'YYYY-MM-DD') "
 		"FROM task t JOIN series s ON s.id = t.series_id "
 		"JOIN task_unit tu ON tu.task_id = t.id "
 		"WHERE s.name = $1 AND tu.unit_id = $2 AND t.active "
-		"ORDER BY tu.role = 'lead' DESC, t.ordinal, t.code", 2, NULL, p2, NULL, NULL, 0);
+		"ORDER BY tu.role = 'lead' DESC, t.ordinal, t.code", 2, p2, NULL, NULL);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		*err = xasprintf("intake: %s", str_trim(PQresultErrorMessage(r)));
 		PQclear(r);
@@ -1015,7 +1015,7 @@ void intake_receipt_json(struct json *j, const struct intake_receipt *r)
 /* Runs a statement of the store transaction; NULL with *err on failure. */
 static PGresult *sx(PGconn *c, const char *sql, int n, const char *const *p, char **err)
 {
-	PGresult *r = PQexecParams(c, sql, n, NULL, p, NULL, NULL, 0);
+	PGresult *r = db_query(c, sql, n, p, NULL, NULL);
 	ExecStatusType st = PQresultStatus(r);
 	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
 		*err = xasprintf("intake: %s", str_trim(PQresultErrorMessage(r)));
@@ -1025,19 +1025,18 @@ static PGresult *sx(PGconn *c, const char *sql, int n, const char *const *p, cha
 	return r;
 }
 
-/* Queues the receipt mail to the account that sent the report. */
-static bool queue_receipt_mail(PGconn *c, const struct intake_context *ctx,
-			       const struct principal *who, const struct intake_receipt *r,
-			       char **err)
+/* The receipt mail's subject and body (new strings). */
+static void receipt_mail(const struct intake_context *ctx, const struct intake_receipt *r,
+			 char **subject, char **body)
 {
 	char when[96], deadline[96];
 	if (cal_format_vi_long(r->received_at, when, sizeof when) != 0)
 		snprintf(when, sizeof when, "%lld", (long long)r->received_at);
 	if (cal_format_vi_long(ctx->period->unit_deadline, deadline, sizeof deadline) != 0)
 		snprintf(deadline, sizeof deadline, "-");
-	char *subject = xasprintf("Biên nhận báo cáo %s kỳ %s - %s", ctx->series->name, r->period,
-				  ctx->unit_name);
-	char *body = xasprintf(
+	*subject = xasprintf("Biên nhận báo cáo %s kỳ %s - %s", ctx->series->name, r->period,
+			     ctx->unit_name);
+	*body = xasprintf(
 		"Hệ thống baocao đã nhận báo cáo của %s.\n\n"
 		"Loại báo cáo: %s\nKỳ báo cáo: %s\nLần gửi: %d\nThời điểm nhận: %s\n"
 		"Hạn gửi: %s\nĐúng hạn: %s\nSố nhiệm vụ: %zu\nSHA-256: %s\n\n"
@@ -1045,19 +1044,6 @@ static bool queue_receipt_mail(PGconn *c, const struct intake_context *ctx,
 		"baocaoctl receipt verify.\nChữ ký: %s\n",
 		ctx->unit_name, ctx->series->title, r->period, r->version, when, deadline,
 		r->on_time ? "có" : "không (gửi muộn)", r->items, r->sha256, r->signature);
-	char key[64], account[24];
-	snprintf(key, sizeof key, "receipt:%lld", r->submission);
-	snprintf(account, sizeof account, "%lld", who->account_id);
-	const char *p[] = { key, account, subject, body };
-	PGresult *res = sx(c, "INSERT INTO outbox (dedup_key, recipient, subject, body) "
-			   "SELECT $1, email, $3, $4 FROM account WHERE id = $2 "
-			   "ON CONFLICT (dedup_key) DO NOTHING", 4, p, err);
-	free(subject);
-	free(body);
-	if (res == NULL)
-		return false;
-	PQclear(res);
-	return true;
 }
 
 /* Reads the stored receipt of a submission row (id, version, received, sha, on_time, items). */
@@ -1077,7 +1063,59 @@ static void receipt_from_row(PGresult *r, int row, const struct intake_context *
 	snprintf(out->unit, sizeof out->unit, "%s", ctx->unit_code);
 }
 
-/* Stores a checked report. */
+/* The report's items as a JSON array of records, for jsonb_to_recordset. */
+static void items_json(const struct intake_report *report, struct strbuf *out)
+{
+	struct json j;
+	json_init(&j, out);
+	json_array_begin(&j);
+	for (size_t i = 0; i < report->nitems; i++) {
+		const struct intake_item *it = &report->items[i];
+		char done[11];
+		json_object_begin(&j);
+		json_kv_int(&j, "task_id", it->task_id);
+		json_kv_string(&j, "status", task_state_code(it->state));
+		json_key(&j, "progress");
+		if (it->progress >= 0)
+			json_int(&j, it->progress);
+		else
+			json_null(&j);
+		json_key(&j, "completed_on");
+		if (it->has_completed) {
+			cal_format_date(it->completed_on, done);
+			json_string(&j, done);
+		} else {
+			json_null(&j);
+		}
+		json_kv_string(&j, "result", it->result);
+		json_kv_string(&j, "difficulties", it->difficulties);
+		json_kv_string(&j, "proposals", it->proposals);
+		json_kv_string(&j, "note", it->note);
+		json_object_end(&j);
+	}
+	json_array_end(&j);
+}
+
+/* The audit entry's detail of a stored submission. */
+static char *audit_detail(const struct intake_context *ctx, const struct intake_receipt *r,
+			  const char *channel)
+{
+	struct strbuf detail = STRBUF_INIT;
+	struct json j;
+	json_init(&j, &detail);
+	json_object_begin(&j);
+	json_kv_string(&j, "series", ctx->series->name);
+	json_kv_string(&j, "period", ctx->period->id);
+	json_kv_string(&j, "unit", ctx->unit_code);
+	json_kv_int(&j, "version", r->version);
+	json_kv_bool(&j, "on_time", r->on_time);
+	json_kv_string(&j, "channel", channel);
+	json_kv_string(&j, "sha256", r->sha256);
+	json_object_end(&j);
+	return strbuf_detach(&detail);
+}
+
+/* Stores a checked report, in as few round trips as the work allows. */
 enum intake_result intake_store(PGconn *conn, const struct intake_context *ctx,
 				const struct intake_report *report, const struct principal *who,
 				const char *channel, const void *file, size_t file_len,
@@ -1094,98 +1132,87 @@ enum intake_result intake_store(PGconn *conn, const struct intake_context *ctx,
 	snprintf(account_id, sizeof account_id, "%lld", who->account_id);
 	snprintf(nowbuf, sizeof nowbuf, "%lld", (long long)now);
 
-	PGresult *r = sx(conn, "BEGIN", 0, NULL, err);
-	if (r == NULL)
-		return INTAKE_DB;
-	PQclear(r);
-	enum intake_result rc = INTAKE_DB;
-	/* One upload at a time per unit and period. */
-	const char *pl[] = { period_id, unit_id };
-	if ((r = sx(conn, "SELECT pg_advisory_xact_lock(hashtextextended('submission:' || $1 || "
-		    "':' || $2, 0))", 2, pl, err)) == NULL)
-		goto rollback;
-	PQclear(r);
-	r = sx(conn, "SELECT id, version, extract(epoch FROM received_at)::bigint, "
-	       "  encode(sha256, 'hex'), on_time, (SELECT count(*) FROM report_item i "
-	       "  WHERE i.submission_id = s.id), receipt_signature "
-	       "FROM submission s WHERE period_id = $1 AND unit_id = $2 AND NOT superseded",
-	       2, pl, err);
-	if (r == NULL)
-		goto rollback;
-	if (PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 3), sha) == 0) {
-		receipt_from_row(r, 0, ctx, receipt);
-		receipt->repeated = true;
-		PQclear(r);
-		r = PQexec(conn, "ROLLBACK");
-		PQclear(r);
-		return INTAKE_OK;
-	}
-	PQclear(r);
-
-	bool on_time = now <= ctx->period->unit_deadline;
-	bool with_file = strcmp(channel, "xlsx") == 0;
-	const char *ps[] = { period_id, unit_id, nowbuf, account_id, channel,
-			     with_file ? file : NULL, sha, on_time ? "t" : "f",
-			     report->general_difficulties ? report->general_difficulties : "",
-			     report->general_proposals ? report->general_proposals : "" };
-	/* The current version steps aside first: at most one is current (a unique index). */
-	if ((r = sx(conn, "UPDATE submission SET superseded = true WHERE period_id = $1 "
-		    "AND unit_id = $2 AND NOT superseded", 2, pl, err)) == NULL)
-		goto rollback;
-	PQclear(r);
-	/* The file goes as a binary parameter: no hex copy of a large upload. */
-	int lengths[10] = { 0, 0, 0, 0, 0, (int)file_len, 0, 0, 0, 0 };
-	int formats[10] = { 0, 0, 0, 0, 0, 1, 0, 0, 0, 0 };
-	r = PQexecParams(conn,
-	       "INSERT INTO submission (period_id, unit_id, version, received_at, account_id, "
-	       "  channel, file, sha256, on_time, general_difficulties, general_proposals) "
-	       "VALUES ($1, $2, (SELECT coalesce(max(version), 0) + 1 FROM submission "
-	       "  WHERE period_id = $1 AND unit_id = $2), to_timestamp($3::bigint), $4, $5, "
-	       "  $6::bytea, decode($7, 'hex'), $8, $9, $10) RETURNING id, version",
-	       10, NULL, ps, lengths, formats, 0);
+	/* One upload at a time per unit and period: the lock is taken with BEGIN. */
+	char *begin = xasprintf("BEGIN; SELECT pg_advisory_xact_lock(hashtextextended("
+				"'submission:%lld:%lld', 0))", ctx->period->db_id, ctx->unit_id);
+	PGresult *r = PQexec(conn, begin);
+	free(begin);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		*err = xasprintf("intake: %s", str_trim(PQresultErrorMessage(r)));
 		PQclear(r);
-		r = NULL;
+		PQclear(PQexec(conn, "ROLLBACK"));
+		return INTAKE_DB;
 	}
+	PQclear(r);
+	enum intake_result rc = INTAKE_DB;
+	/* The current version (if any), the next version number and the next id. */
+	const char *pl[] = { period_id, unit_id };
+	r = sx(conn,
+	       "SELECT s.id, s.version, extract(epoch FROM s.received_at)::bigint, "
+	       "  encode(s.sha256, 'hex'), s.on_time, (SELECT count(*) FROM report_item i "
+	       "  WHERE i.submission_id = s.id), s.receipt_signature, n.version, "
+	       "  nextval(pg_get_serial_sequence('submission', 'id')) "
+	       "FROM (SELECT coalesce(max(version), 0) + 1 AS version FROM submission "
+	       "      WHERE period_id = $1 AND unit_id = $2) n "
+	       "LEFT JOIN submission s ON s.period_id = $1 AND s.unit_id = $2 AND NOT s.superseded",
+	       2, pl, err);
 	if (r == NULL)
 		goto rollback;
-	memset(receipt, 0, sizeof *receipt);
-	receipt->submission = atoll(PQgetvalue(r, 0, 0));
-	receipt->version = atoi(PQgetvalue(r, 0, 1));
-	PQclear(r);
-	char sub_id[24];
-	snprintf(sub_id, sizeof sub_id, "%lld", receipt->submission);
-	/* All items in one statement, as a JSON array of records. */
-	struct strbuf items = STRBUF_INIT;
-	struct json ij;
-	json_init(&ij, &items);
-	json_array_begin(&ij);
-	for (size_t i = 0; i < report->nitems; i++) {
-		const struct intake_item *it = &report->items[i];
-		char done[11];
-		json_object_begin(&ij);
-		json_kv_int(&ij, "task_id", it->task_id);
-		json_kv_string(&ij, "status", task_state_code(it->state));
-		json_key(&ij, "progress");
-		if (it->progress >= 0)
-			json_int(&ij, it->progress);
-		else
-			json_null(&ij);
-		json_key(&ij, "completed_on");
-		if (it->has_completed) {
-			cal_format_date(it->completed_on, done);
-			json_string(&ij, done);
-		} else {
-			json_null(&ij);
-		}
-		json_kv_string(&ij, "result", it->result);
-		json_kv_string(&ij, "difficulties", it->difficulties);
-		json_kv_string(&ij, "proposals", it->proposals);
-		json_kv_string(&ij, "note", it->note);
-		json_object_end(&ij);
+	bool has_current = !PQgetisnull(r, 0, 0);
+	if (has_current && strcmp(PQgetvalue(r, 0, 3), sha) == 0) {
+		receipt_from_row(r, 0, ctx, receipt);
+		receipt->repeated = true;
+		PQclear(r);
+		PQclear(PQexec(conn, "ROLLBACK"));
+		return INTAKE_OK;
 	}
-	json_array_end(&ij);
+	memset(receipt, 0, sizeof *receipt);
+	receipt->version = atoi(PQgetvalue(r, 0, 7));
+	receipt->submission = atoll(PQgetvalue(r, 0, 8));
+	PQclear(r);
+	receipt->received_at = now;
+	snprintf(receipt->sha256, sizeof receipt->sha256, "%s", sha);
+	receipt->on_time = now <= ctx->period->unit_deadline;
+	receipt->items = report->nitems;
+	snprintf(receipt->series, sizeof receipt->series, "%s", ctx->series->name);
+	snprintf(receipt->period, sizeof receipt->period, "%s", ctx->period->id);
+	snprintf(receipt->unit, sizeof receipt->unit, "%s", ctx->unit_code);
+	receipt_sign(receipt, keys);
+
+	/* The current version steps aside first: at most one is current (a unique index). */
+	if (has_current) {
+		if ((r = sx(conn, "UPDATE submission SET superseded = true WHERE period_id = $1 "
+			    "AND unit_id = $2 AND NOT superseded", 2, pl, err)) == NULL)
+			goto rollback;
+		PQclear(r);
+	}
+	char sub_id[24], version[16];
+	snprintf(sub_id, sizeof sub_id, "%lld", receipt->submission);
+	snprintf(version, sizeof version, "%d", receipt->version);
+	bool with_file = strcmp(channel, "xlsx") == 0;
+	const char *ps[] = { sub_id, period_id, unit_id, version, nowbuf, account_id, channel,
+			     with_file ? file : NULL, sha, receipt->on_time ? "t" : "f",
+			     report->general_difficulties ? report->general_difficulties : "",
+			     report->general_proposals ? report->general_proposals : "",
+			     receipt->signature };
+	/* The file goes as a binary parameter: no hex copy of a large upload. */
+	int lengths[13] = { 0, 0, 0, 0, 0, 0, 0, (int)file_len, 0, 0, 0, 0, 0 };
+	int formats[13] = { 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0 };
+	r = db_query(conn,
+	       "INSERT INTO submission (id, period_id, unit_id, version, received_at, account_id, "
+	       "  channel, file, sha256, on_time, general_difficulties, general_proposals, "
+	       "  receipt_signature) OVERRIDING SYSTEM VALUE "
+	       "VALUES ($1, $2, $3, $4, to_timestamp($5::bigint), $6, $7, $8::bytea, "
+	       "  decode($9, 'hex'), $10, $11, $12, $13)", 13, ps, lengths, formats);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		*err = xasprintf("intake: %s", str_trim(PQresultErrorMessage(r)));
+		PQclear(r);
+		goto rollback;
+	}
+	PQclear(r);
+
+	struct strbuf items = STRBUF_INIT;
+	items_json(report, &items);
 	const char *pi[] = { sub_id, items.data };
 	r = sx(conn, "INSERT INTO report_item (submission_id, task_id, status, progress, "
 	       "  completed_on, result, difficulties, proposals, note) "
@@ -1198,44 +1225,33 @@ enum intake_result intake_store(PGconn *conn, const struct intake_context *ctx,
 	if (r == NULL)
 		goto rollback;
 	PQclear(r);
-	receipt->received_at = now;
-	snprintf(receipt->sha256, sizeof receipt->sha256, "%s", sha);
-	receipt->on_time = on_time;
-	receipt->items = report->nitems;
-	snprintf(receipt->series, sizeof receipt->series, "%s", ctx->series->name);
-	snprintf(receipt->period, sizeof receipt->period, "%s", ctx->period->id);
-	snprintf(receipt->unit, sizeof receipt->unit, "%s", ctx->unit_code);
-	receipt_sign(receipt, keys);
-	const char *pr[] = { sub_id, receipt->signature };
-	if ((r = sx(conn, "UPDATE submission SET receipt_signature = $2 WHERE id = $1", 2, pr,
-		    err)) == NULL)
+
+	/* The audit entry and the receipt mail, together. */
+	char *detail = audit_detail(ctx, receipt, channel);
+	char *subject = NULL, *body = NULL;
+	receipt_mail(ctx, receipt, &subject, &body);
+	char key[64];
+	snprintf(key, sizeof key, "receipt:%lld", receipt->submission);
+	const char *pa[] = { account_id, who->login, sub_id, detail, remote_addr ? remote_addr : "",
+			     key, subject, body };
+	r = sx(conn,
+	       "WITH audit AS (INSERT INTO audit_log (account_id, actor, action, object_type, "
+	       "  object_id, detail, remote_addr) VALUES ($1, $2, 'submit', 'submission', $3, "
+	       "  $4::jsonb, $5)) "
+	       "INSERT INTO outbox (dedup_key, recipient, subject, body) "
+	       "SELECT $6, email, $7, $8 FROM account WHERE id = $1 "
+	       "ON CONFLICT (dedup_key) DO NOTHING", 8, pa, err);
+	free(detail);
+	free(subject);
+	free(body);
+	if (r == NULL)
 		goto rollback;
 	PQclear(r);
-
-	struct strbuf detail = STRBUF_INIT;
-	struct json j;
-	json_init(&j, &detail);
-	json_object_begin(&j);
-	json_kv_string(&j, "series", ctx->series->name);
-	json_kv_string(&j, "period", ctx->period->id);
-	json_kv_string(&j, "unit", ctx->unit_code);
-	json_kv_int(&j, "version", receipt->version);
-	json_kv_bool(&j, "on_time", on_time);
-	json_kv_string(&j, "channel", channel);
-	json_kv_string(&j, "sha256", sha);
-	json_object_end(&j);
-	struct audit_entry ae = { who->account_id, who->login, "submit", "submission", sub_id,
-				  detail.data, remote_addr };
-	int arc = audit_write(conn, &ae, err);
-	strbuf_free(&detail);
-	if (arc != 0 || !queue_receipt_mail(conn, ctx, who, receipt, err))
-		goto rollback;
 	if ((r = sx(conn, "COMMIT", 0, NULL, err)) == NULL)
 		return INTAKE_DB;
 	PQclear(r);
 	return INTAKE_OK;
 rollback:
-	r = PQexec(conn, "ROLLBACK");
-	PQclear(r);
+	PQclear(PQexec(conn, "ROLLBACK"));
 	return rc;
 }

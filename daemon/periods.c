@@ -2,6 +2,7 @@
 #include "periods.h"
 #include "audit.h"
 #include "clock.h"
+#include "db.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -11,7 +12,7 @@
 /* Runs a statement; NULL with *err on failure. */
 static PGresult *pexec(PGconn *c, const char *sql, int n, const char *const *p, char **err)
 {
-	PGresult *r = PQexecParams(c, sql, n, NULL, p, NULL, NULL, 0);
+	PGresult *r = db_query(c, sql, n, p, NULL, NULL);
 	ExecStatusType st = PQresultStatus(r);
 	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
 		*err = xasprintf("periods: %s", str_trim(PQresultErrorMessage(r)));
@@ -21,28 +22,34 @@ static PGresult *pexec(PGconn *c, const char *sql, int n, const char *const *p, 
 	return r;
 }
 
-/* Loads the calendar exceptions from the database. */
-static struct cal_calendar *load_calendar(PGconn *c, char **err)
+/* Builds a calendar from "2026-01-01holiday,2026-01-10workday,..." (NULL: no exceptions). */
+static struct cal_calendar *calendar_from_text(const char *text, char **err)
 {
-	PGresult *r = pexec(c, "SELECT to_char(day, 'YYYY-MM-DD'), kind FROM calendar_day", 0,
-			    NULL, err);
-	if (r == NULL)
-		return NULL;
 	struct cal_calendar *cal = cal_calendar_new();
-	for (int i = 0; i < PQntuples(r); i++) {
+	for (const char *p = text; p && *p;) {
+		const char *end = strchr(p, ',');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		char date[11], kind_s[16];
 		cal_day day;
 		enum cal_day_kind kind;
-		if (cal_parse_date(PQgetvalue(r, i, 0), &day) != 0 ||
-		    cal_day_kind_parse(PQgetvalue(r, i, 1), &kind) != 0 ||
-		    cal_calendar_add(cal, day, kind, err) != 0) {
-			if (*err == NULL)
-				*err = xasprintf("periods: bad calendar row %s", PQgetvalue(r, i, 0));
+		if (n < 11 || n - 10 >= sizeof kind_s) {
+			*err = xstrdup("periods: bad calendar text");
 			cal_calendar_free(cal);
-			PQclear(r);
 			return NULL;
 		}
+		memcpy(date, p, 10);
+		date[10] = '\0';
+		memcpy(kind_s, p + 10, n - 10);
+		kind_s[n - 10] = '\0';
+		if (cal_parse_date(date, &day) != 0 || cal_day_kind_parse(kind_s, &kind) != 0 ||
+		    cal_calendar_add(cal, day, kind, err) != 0) {
+			if (*err == NULL)
+				*err = xasprintf("periods: bad calendar day %s", date);
+			cal_calendar_free(cal);
+			return NULL;
+		}
+		p += n + (end ? 1 : 0);
 	}
-	PQclear(r);
 	return cal;
 }
 
@@ -69,6 +76,24 @@ static void ts_param(time_t t, char buf[32])
 	snprintf(buf, 32, "%lld", (long long)t);
 }
 
+/* Fills out from a result's columns at col: id, state, overridden, the two deadlines (epoch),
+ * reason_code, reason. */
+static void fill_period(PGresult *r, int col, struct period_info *out)
+{
+	out->db_id = atoll(PQgetvalue(r, 0, col));
+	snprintf(out->state, sizeof out->state, "%s", PQgetvalue(r, 0, col + 1));
+	out->overridden = strcmp(PQgetvalue(r, 0, col + 2), "t") == 0;
+	out->skipped = strcmp(out->state, "skipped") == 0;
+	if (!PQgetisnull(r, 0, col + 3))
+		out->unit_deadline = (time_t)atoll(PQgetvalue(r, 0, col + 3));
+	if (!PQgetisnull(r, 0, col + 4))
+		out->consolidation_deadline = (time_t)atoll(PQgetvalue(r, 0, col + 4));
+	free(out->reason_code);
+	free(out->reason);
+	out->reason_code = PQgetisnull(r, 0, col + 5) ? NULL : xstrdup(PQgetvalue(r, 0, col + 5));
+	out->reason = PQgetisnull(r, 0, col + 6) ? NULL : xstrdup(PQgetvalue(r, 0, col + 6));
+}
+
 /* Reads the stored row of a period into out; PERIODS_NOT_FOUND if there is none. */
 static enum periods_result read_period(PGconn *c, const char *series_id, struct period_info *out,
 				       char **err)
@@ -84,18 +109,7 @@ static enum periods_result read_period(PGconn *c, const char *series_id, struct 
 		PQclear(r);
 		return PERIODS_NOT_FOUND;
 	}
-	out->db_id = atoll(PQgetvalue(r, 0, 0));
-	snprintf(out->state, sizeof out->state, "%s", PQgetvalue(r, 0, 1));
-	out->overridden = strcmp(PQgetvalue(r, 0, 2), "t") == 0;
-	out->skipped = strcmp(out->state, "skipped") == 0;
-	if (!PQgetisnull(r, 0, 3))
-		out->unit_deadline = (time_t)atoll(PQgetvalue(r, 0, 3));
-	if (!PQgetisnull(r, 0, 4))
-		out->consolidation_deadline = (time_t)atoll(PQgetvalue(r, 0, 4));
-	free(out->reason_code);
-	free(out->reason);
-	out->reason_code = PQgetisnull(r, 0, 5) ? NULL : xstrdup(PQgetvalue(r, 0, 5));
-	out->reason = PQgetisnull(r, 0, 6) ? NULL : xstrdup(PQgetvalue(r, 0, 6));
+	fill_period(r, 0, out);
 	PQclear(r);
 	return PERIODS_OK;
 }
@@ -131,19 +145,48 @@ enum periods_result periods_resolve(PGconn *conn, const struct series_def *s, co
 	enum periods_result rc = parse_id(s, id, now, out, err);
 	if (rc != PERIODS_OK)
 		return rc;
-	bool db_failed = false;
-	char *sid = series_db_id(conn, s, err, &db_failed);
-	if (sid == NULL)
-		return db_failed ? PERIODS_DB : PERIODS_UNSYNCED;
+	/* One round trip: the series, the stored period and the calendar around the period. */
+	cal_day first = 0, last = 0;
+	bool dated = period_bounds(&out->period, &first, &last) == 0;
+	char from[11] = "", to[11] = "";
+	if (dated) {
+		cal_format_date(first - 31, from);
+		cal_format_date(last + 62, to);
+	}
+	const char *q[] = { s->name, out->id, dated ? from : NULL, dated ? to : NULL };
+	PGresult *res = pexec(conn,
+		"SELECT s.id, p.id, p.state, p.overridden, "
+		"  extract(epoch FROM p.unit_deadline)::bigint, "
+		"  extract(epoch FROM p.consolidation_deadline)::bigint, p.reason_code, p.reason, "
+		"  (SELECT string_agg(to_char(day, 'YYYY-MM-DD') || kind, ',') FROM calendar_day "
+		"   WHERE day BETWEEN $3::date AND $4::date) "
+		"FROM series s LEFT JOIN period p ON p.series_id = s.id AND p.period_key = $2 "
+		"WHERE s.name = $1 AND s.active", 4, q, err);
+	if (res == NULL)
+		return PERIODS_DB;
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		*err = xasprintf("series '%s' is not in the database yet: run baocaoctl series sync",
+				 s->name);
+		return PERIODS_UNSYNCED;
+	}
+	char *sid = xstrdup(PQgetvalue(res, 0, 0));
+	bool stored = !PQgetisnull(res, 0, 1);
+	if (stored)
+		fill_period(res, 1, out);
 	if (s->kind == PERIOD_ADHOC || !s->has_rules) {
-		rc = read_period(conn, sid, out, err);
-		if (rc == PERIODS_NOT_FOUND)
+		PQclear(res);
+		free(sid);
+		if (!stored) {
 			*err = xasprintf("period '%s' of series '%s' does not exist; a coordinator "
 					 "creates it by setting its deadlines", out->id, s->name);
-		free(sid);
-		return rc;
+			return PERIODS_NOT_FOUND;
+		}
+		return PERIODS_OK;
 	}
-	struct cal_calendar *cal = load_calendar(conn, err);
+	struct cal_calendar *cal = calendar_from_text(PQgetisnull(res, 0, 8) ? NULL :
+						      PQgetvalue(res, 0, 8), err);
+	PQclear(res);
 	if (cal == NULL) {
 		free(sid);
 		return PERIODS_DB;
@@ -157,19 +200,25 @@ enum periods_result periods_resolve(PGconn *conn, const struct series_def *s, co
 	}
 	cal_calendar_free(cal);
 
-	cal_day first, last;
 	char first_s[11], last_s[11], ut[32], ct[32];
-	if (period_bounds(&out->period, &first, &last) != 0) {
-		*err = xstrdup("periods: a period without dates");
-		free(sid);
-		return PERIODS_DB;
-	}
 	cal_format_date(first, first_s);
 	cal_format_date(last, last_s);
 	bool skipped = ud.skipped || cd.skipped;
 	ts_param(ud.when, ut);
 	ts_param(cd.when, ct);
 	const struct cal_deadline *why = ud.reason_code ? &ud : &cd;
+	/* Most requests find the row as computed: write only when it must change. */
+	if (stored && (out->overridden || (strcmp(out->state, "open") != 0 &&
+						     strcmp(out->state, "skipped") != 0) ||
+				 (out->skipped == skipped &&
+				  (skipped || (out->unit_deadline == ud.when &&
+					       out->consolidation_deadline == cd.when)) &&
+				  ((out->reason == NULL && why->reason_code == NULL) ||
+				   (out->reason && why->reason_code &&
+				    strcmp(out->reason, why->reason_vi) == 0))))) {
+		free(sid);
+		return PERIODS_OK;
+	}
 	const char *p[] = { sid, out->id, first_s, last_s, skipped ? NULL : ut, skipped ? NULL : ct,
 			    skipped ? "skipped" : "open", why->reason_code,
 			    why->reason_code ? why->reason_vi : NULL };
