@@ -29,7 +29,7 @@ static const struct command commands[] = {
 	{ "import", ctl_import, true, "import units FILE.csv\n"
 	  "  import calendar FILE.csv\n"
 	  "  import aliases FILE.csv\n"
-	  "  import tasks SERIES FILE.csv|FILE.xlsx" },
+	  "  import tasks SERIES FILE.csv|FILE.xlsx [--source DOC]" },
 	{ "migrate", ctl_migrate, true, "migrate" },
 	{ "period", ctl_period, true, "period show SERIES PERIOD|current\n"
 	  "  period override SERIES PERIOD --unit-deadline TIME --consolidation-deadline TIME "

@@ -55,6 +55,6 @@ int ctl_import(struct ctl *ctl, int argc, char **argv)
 	fprintf(stderr, "usage: baocaoctl import units FILE.csv\n"
 		"       baocaoctl import calendar FILE.csv\n"
 		"       baocaoctl import aliases FILE.csv\n"
-		"       baocaoctl import tasks SERIES FILE.csv|FILE.xlsx\n");
+		"       baocaoctl import tasks SERIES FILE.csv|FILE.xlsx [--source DOC]\n");
 	return CTL_USER;
 }
