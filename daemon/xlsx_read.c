@@ -2,6 +2,7 @@
 #include "xlsx_read.h"
 
 #include "util.h"
+#include "xlsx_scan.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -28,8 +29,8 @@
 #define MAX_ROW 1048576u
 #define MAX_COL 16384u
 
-static const char NS_MAIN[] = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
-static const char NS_MAIN_STRICT[] = "http://purl.oclc.org/ooxml/spreadsheetml/main";
+static const char NS_MAIN[] = XLSX_NS_MAIN_URI;
+static const char NS_MAIN_STRICT[] = XLSX_NS_STRICT_URI;
 
 static const unsigned char OLE_MAGIC[8] = { 0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1 };
 
@@ -74,15 +75,29 @@ struct xlsx {
 	uint8_t *xf_date;
 	size_t nxf;
 	struct strbuf val;	/* the text of the cell being read, reused */
+	struct xlsx_scan *scan;	/* the fast XML scanner, made on first use and reused */
+	size_t fallbacks;	/* parts it gave up to expat */
 	char detail[320];
+};
+
+struct parse;
+
+/* How one kind of part is read: its XML handlers (shared by the scanner and expat), and how to
+ * forget what the scanner reported before it gave the part up to expat. */
+struct part_ops {
+	struct xlsx_xml_handlers xml;
+	void (*reset)(struct parse *ps);
 };
 
 /* The state shared by every part parser. */
 struct parse {
 	struct xlsx *x;
-	XML_Parser p;
+	XML_Parser p;		/* NULL while the scanner reads */
+	const struct part_ops *ops;
 	const char *part;
 	enum xlsx_error err;
+	struct xlsx_attr *atts;	/* expat's attributes, converted for the handlers */
+	size_t atts_cap;
 };
 
 /* Fills limits with the defaults. */
@@ -97,6 +112,7 @@ void xlsx_limits_default(struct xlsx_limits *limits)
 	limits->max_shared_strings = 1000000;
 	limits->max_shared_bytes = 64ull << 20;
 	limits->max_sheets = 1000;
+	limits->expat_only = false;
 }
 
 static const struct {
@@ -184,7 +200,7 @@ parse_fail(struct parse *ps, enum xlsx_error err, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		ps->x->detail[0] = '\0';
-	if (XML_StopParser(ps->p, XML_FALSE) != XML_STATUS_OK) {
+	if (ps->p != NULL && XML_StopParser(ps->p, XML_FALSE) != XML_STATUS_OK) {
 		/* Already finished: the error recorded above is still returned. */
 		return;
 	}
@@ -214,19 +230,12 @@ static int name_split(const char *name, const char **local)
 	return -1;
 }
 
-/* The local part of a SpreadsheetML element (or one with no namespace); NULL for others. */
-static const char *main_local(const char *name)
-{
-	const char *local;
-	return name_split(name, &local) >= 0 ? local : NULL;
-}
-
 /* The value of an unqualified attribute, or NULL. */
-static const char *attr_get(const char **atts, const char *name)
+static const char *attr_get(const struct xlsx_attr *atts, size_t n, const char *name)
 {
-	for (; atts[0] != NULL; atts += 2)
-		if (strcmp(atts[0], name) == 0)
-			return atts[1];
+	for (size_t i = 0; i < n; i++)
+		if (atts[i].ns == XLSX_NS_NONE && strcmp(atts[i].local, name) == 0)
+			return atts[i].value;
 	return NULL;
 }
 
@@ -332,75 +341,145 @@ static void on_doctype(void *ud, const XML_Char *name, const XML_Char *sysid, co
 	parse_fail(ps, XLSX_ERR_DTD, "%s: document type declaration", ps->part);
 }
 
-/* Inflates part idx through expat with the given handlers, counting and bounding the bytes. */
-static enum xlsx_error part_parse_index(struct xlsx *x, zip_int64_t idx, struct parse *ps,
-					XML_StartElementHandler start, XML_EndElementHandler end,
-					XML_CharacterDataHandler text)
+/* Passes an element's start from expat to the part's handler, names split, attributes
+ * converted. */
+static void expat_start(void *ud, const XML_Char *name, const XML_Char **atts)
+{
+	struct parse *ps = ud;
+	if (ps->err != XLSX_OK || ps->ops->xml.start == NULL)
+		return;
+	size_t n = 0;
+	while (atts[2 * n] != NULL)
+		n++;
+	if (n > ps->atts_cap) {
+		ps->atts_cap = n;
+		ps->atts = xrealloc(ps->atts, n * sizeof *ps->atts);
+	}
+	for (size_t i = 0; i < n; i++) {
+		ps->atts[i].ns = name_split(atts[2 * i], &ps->atts[i].local);
+		ps->atts[i].value = atts[2 * i + 1];
+	}
+	const char *local;
+	int ns = name_split(name, &local);
+	if (!ps->ops->xml.start(ps, ns, local, ps->atts, n) && ps->err == XLSX_OK)
+		parse_fail(ps, XLSX_ERR_STOPPED, "%s: stopped", ps->part);
+}
+
+/* Passes an element's end from expat to the part's handler. */
+static void expat_end(void *ud, const XML_Char *name)
+{
+	struct parse *ps = ud;
+	if (ps->err != XLSX_OK || ps->ops->xml.end == NULL)
+		return;
+	const char *local;
+	int ns = name_split(name, &local);
+	if (!ps->ops->xml.end(ps, ns, local) && ps->err == XLSX_OK)
+		parse_fail(ps, XLSX_ERR_STOPPED, "%s: stopped", ps->part);
+}
+
+/* Passes character data from expat to the part's handler. */
+static void expat_text(void *ud, const XML_Char *s, int len)
+{
+	struct parse *ps = ud;
+	if (ps->err != XLSX_OK || ps->ops->xml.text == NULL)
+		return;
+	if (!ps->ops->xml.text(ps, s, (size_t)len) && ps->err == XLSX_OK)
+		parse_fail(ps, XLSX_ERR_STOPPED, "%s: stopped", ps->part);
+}
+
+/* An entry being inflated: the bytes it has given, and what they are checked against. */
+struct entry {
+	zip_file_t *zf;
+	const char *part;
+	uint64_t comp;		/* compressed size, for the ratio */
+	uint64_t inflated;
+	size_t chunk;		/* bytes to ask for at a time */
+};
+
+/* Opens entry idx for reading; refuses an encrypted one. */
+static enum xlsx_error entry_open(struct xlsx *x, zip_int64_t idx, const char *part,
+				  struct entry *e)
 {
 	zip_stat_t st;
 	zip_stat_init(&st);
 	if (zip_stat_index(x->zip, (zip_uint64_t)idx, 0, &st) != 0)
-		return fail(x, XLSX_ERR_CORRUPT, "%s: %s", ps->part, zip_strerror(x->zip));
+		return fail(x, XLSX_ERR_CORRUPT, "%s: %s", part, zip_strerror(x->zip));
 	if ((st.valid & ZIP_STAT_ENCRYPTION_METHOD) && st.encryption_method != ZIP_EM_NONE)
-		return fail(x, XLSX_ERR_ENCRYPTED, "%s: zip entry is encrypted", ps->part);
-	uint64_t comp = (st.valid & ZIP_STAT_COMP_SIZE) ? st.comp_size : 0;
-
-	zip_file_t *zf = zip_fopen_index(x->zip, (zip_uint64_t)idx, 0);
-	if (zf == NULL)
-		return fail(x, XLSX_ERR_CORRUPT, "%s: %s", ps->part, zip_strerror(x->zip));
-
-	XML_Parser p = XML_ParserCreateNS(NULL, NS_SEP);
-	if (p == NULL) {
-		zip_fclose(zf);
-		return fail(x, XLSX_ERR_IO, "%s: cannot create XML parser", ps->part);
-	}
-	ps->x = x;
-	ps->p = p;
-	ps->err = XLSX_OK;
-	XML_SetUserData(p, ps);
-	XML_SetElementHandler(p, start, end);
-	XML_SetCharacterDataHandler(p, text);
-	XML_SetStartDoctypeDeclHandler(p, on_doctype);
-
+		return fail(x, XLSX_ERR_ENCRYPTED, "%s: zip entry is encrypted", part);
+	e->part = part;
+	e->comp = (st.valid & ZIP_STAT_COMP_SIZE) ? st.comp_size : 0;
+	e->inflated = 0;
 	/* The header's size only sizes the buffer (small parts need no big one); the bytes are
-	 * counted below whatever it says. */
-	int chunk = CHUNK;
+	 * counted whatever it says. */
+	e->chunk = CHUNK;
 	if ((st.valid & ZIP_STAT_SIZE) && st.size + 1 < (uint64_t)CHUNK)
-		chunk = st.size + 1 < 4096 ? 4096 : (int)st.size + 1;
-	enum xlsx_error rc = XLSX_OK;
-	uint64_t inflated = 0;
+		e->chunk = st.size + 1 < 4096 ? 4096 : (size_t)st.size + 1;
+	e->zf = zip_fopen_index(x->zip, (zip_uint64_t)idx, 0);
+	if (e->zf == NULL)
+		return fail(x, XLSX_ERR_CORRUPT, "%s: %s", part, zip_strerror(x->zip));
+	return XLSX_OK;
+}
+
+/* Inflates up to e->chunk more bytes into buf, counting and bounding them; *got is 0 at the
+ * end of the entry. */
+static enum xlsx_error entry_read(struct xlsx *x, struct entry *e, void *buf, size_t *got)
+{
+	zip_int64_t n = zip_fread(e->zf, buf, (zip_uint64_t)e->chunk);
+	if (n < 0)
+		return fail(x, XLSX_ERR_CORRUPT, "%s: %s", e->part, zip_file_strerror(e->zf));
+	*got = (size_t)n;
+	e->inflated += (uint64_t)n;
+	x->total_inflated += (uint64_t)n;
+	if (e->inflated > x->lim.max_entry_size)
+		return fail(x, XLSX_ERR_ENTRY_TOO_LARGE, "%s: inflates past %llu bytes", e->part,
+			    (unsigned long long)x->lim.max_entry_size);
+	uint64_t allowed;
+	if (__builtin_mul_overflow(x->lim.max_ratio, e->comp, &allowed))
+		allowed = UINT64_MAX;
+	if (e->inflated > x->lim.ratio_min_size && e->inflated > allowed)
+		return fail(x, XLSX_ERR_COMPRESSION_RATIO, "%s: %llu bytes inflated from %llu",
+			    e->part, (unsigned long long)e->inflated, (unsigned long long)e->comp);
+	if (x->total_inflated > x->lim.max_total_size)
+		return fail(x, XLSX_ERR_TOTAL_TOO_LARGE, "%s: workbook inflates past %llu bytes",
+			    e->part, (unsigned long long)x->lim.max_total_size);
+	return XLSX_OK;
+}
+
+/* Closes an entry; rc is what reading it gave, kept unless closing fails. */
+static enum xlsx_error entry_close(struct xlsx *x, struct entry *e, enum xlsx_error rc)
+{
+	if (zip_fclose(e->zf) != 0 && rc == XLSX_OK)
+		rc = fail(x, XLSX_ERR_CORRUPT, "%s: cannot close zip entry", e->part);
+	e->zf = NULL;
+	return rc;
+}
+
+/* Inflates part idx through expat, counting and bounding the bytes. */
+static enum xlsx_error part_expat(struct xlsx *x, zip_int64_t idx, struct parse *ps)
+{
+	struct entry e;
+	enum xlsx_error rc = entry_open(x, idx, ps->part, &e);
+	if (rc != XLSX_OK)
+		return rc;
+	XML_Parser p = XML_ParserCreateNS(NULL, NS_SEP);
+	if (p == NULL)
+		return entry_close(x, &e, fail(x, XLSX_ERR_IO, "%s: cannot create XML parser",
+					       ps->part));
+	ps->p = p;
+	XML_SetUserData(p, ps);
+	XML_SetElementHandler(p, expat_start, expat_end);
+	XML_SetCharacterDataHandler(p, expat_text);
+	XML_SetStartDoctypeDeclHandler(p, on_doctype);
 	for (;;) {
-		void *buf = XML_GetBuffer(p, chunk);
+		void *buf = XML_GetBuffer(p, (int)e.chunk);
 		if (buf == NULL) {
 			rc = fail(x, XLSX_ERR_IO, "%s: XML parser out of memory", ps->part);
 			break;
 		}
-		zip_int64_t n = zip_fread(zf, buf, (zip_uint64_t)chunk);
-		if (n < 0) {
-			rc = fail(x, XLSX_ERR_CORRUPT, "%s: %s", ps->part, zip_file_strerror(zf));
+		size_t n;
+		rc = entry_read(x, &e, buf, &n);
+		if (rc != XLSX_OK)
 			break;
-		}
-		inflated += (uint64_t)n;
-		x->total_inflated += (uint64_t)n;
-		if (inflated > x->lim.max_entry_size) {
-			rc = fail(x, XLSX_ERR_ENTRY_TOO_LARGE, "%s: inflates past %llu bytes", ps->part,
-				  (unsigned long long)x->lim.max_entry_size);
-			break;
-		}
-		uint64_t allowed;
-		if (__builtin_mul_overflow(x->lim.max_ratio, comp, &allowed))
-			allowed = UINT64_MAX;
-		if (inflated > x->lim.ratio_min_size && inflated > allowed) {
-			rc = fail(x, XLSX_ERR_COMPRESSION_RATIO,
-				  "%s: %llu bytes inflated from %llu", ps->part,
-				  (unsigned long long)inflated, (unsigned long long)comp);
-			break;
-		}
-		if (x->total_inflated > x->lim.max_total_size) {
-			rc = fail(x, XLSX_ERR_TOTAL_TOO_LARGE, "%s: workbook inflates past %llu bytes",
-				  ps->part, (unsigned long long)x->lim.max_total_size);
-			break;
-		}
 		if (XML_ParseBuffer(p, (int)n, n == 0) != XML_STATUS_OK) {
 			if (ps->err != XLSX_OK)
 				rc = ps->err;
@@ -418,15 +497,94 @@ static enum xlsx_error part_parse_index(struct xlsx *x, zip_int64_t idx, struct 
 			break;
 	}
 	XML_ParserFree(p);
-	if (zip_fclose(zf) != 0 && rc == XLSX_OK)
-		rc = fail(x, XLSX_ERR_CORRUPT, "%s: cannot close zip entry", ps->part);
+	ps->p = NULL;
+	return entry_close(x, &e, rc);
+}
+
+/*
+ * Inflates part idx through the fast scanner. It returns only what expat would return too:
+ * success, or a failure a handler found (a bad value, a limit of the shared strings, the
+ * caller's stop). On anything else (a token outside the scanner's subset, XML that is not
+ * well-formed, a zip or size failure) it sets *fallback, and the part is read again by expat,
+ * which reports the failure its own way.
+ */
+static enum xlsx_error part_scan(struct xlsx *x, zip_int64_t idx, struct parse *ps,
+				 bool *fallback)
+{
+	struct entry e;
+	enum xlsx_error rc = entry_open(x, idx, ps->part, &e);
+	if (rc != XLSX_OK) {
+		*fallback = true;
+		return rc;
+	}
+	if (x->scan == NULL)
+		x->scan = xlsx_scan_new();
+	xlsx_scan_start(x->scan, &ps->ops->xml, ps);
+	bool stopped = false;
+	for (;;) {
+		char *buf = xlsx_scan_buffer(x->scan, e.chunk);
+		if (buf == NULL) {
+			*fallback = true;
+			break;
+		}
+		size_t n;
+		rc = entry_read(x, &e, buf, &n);
+		if (rc != XLSX_OK)
+			break;
+		enum xlsx_scan_status st = xlsx_scan_parse(x->scan, n, n == 0);
+		if (st == XLSX_SCAN_STOPPED) {
+			stopped = true;
+			rc = ps->err != XLSX_OK ? ps->err :
+				fail(x, XLSX_ERR_STOPPED, "%s: stopped", ps->part);
+			break;
+		}
+		if (st == XLSX_SCAN_FALLBACK) {
+			*fallback = true;
+			break;
+		}
+		if (n == 0)
+			break;
+	}
+	rc = entry_close(x, &e, rc);
+	if (rc != XLSX_OK && !stopped)
+		*fallback = true;
+	return rc;
+}
+
+/* Reads part idx with the scanner, or with expat if the scanner gives up on it (or the limits
+ * ask for expat alone). */
+static enum xlsx_error part_parse_index(struct xlsx *x, zip_int64_t idx, struct parse *ps,
+					const struct part_ops *ops)
+{
+	ps->x = x;
+	ps->ops = ops;
+	ps->p = NULL;
+	ps->err = XLSX_OK;
+	enum xlsx_error rc;
+	if (!x->lim.expat_only) {
+		uint64_t total = x->total_inflated;
+		bool fallback = false;
+		rc = part_scan(x, idx, ps, &fallback);
+		if (!fallback)
+			goto out;
+		/* Start again as if the scanner had never run. */
+		x->fallbacks++;
+		x->total_inflated = total;
+		x->detail[0] = '\0';
+		ps->err = XLSX_OK;
+		ops->reset(ps);
+	}
+	rc = part_expat(x, idx, ps);
+out:
+	free(ps->atts);
+	ps->atts = NULL;
+	ps->atts_cap = 0;
 	return rc;
 }
 
 /* Parses the part named name; a missing part is XLSX_ERR_CORRUPT with *missing set. */
 static enum xlsx_error part_parse(struct xlsx *x, const char *name, struct parse *ps, bool *missing,
-				  XML_StartElementHandler start, XML_EndElementHandler end,
-				  XML_CharacterDataHandler text)
+				  const struct part_ops *ops)
 {
 	ps->part = name;
 	zip_int64_t idx = part_locate(x, name);
@@ -434,7 +592,7 @@ static enum xlsx_error part_parse(struct xlsx *x, const char *name, struct parse
 		*missing = idx < 0;
 	if (idx < 0)
 		return fail(x, XLSX_ERR_CORRUPT, "%s: part is missing", name);
-	return part_parse_index(x, idx, ps, start, end, text);
+	return part_parse_index(x, idx, ps, ops);
 }
 
 /* --- Relationships and content types ------------------------------------------------------ */
@@ -446,24 +604,22 @@ struct rels_parse {
 };
 
 /* Collects each <Relationship>. */
-static void rels_start(void *ud, const XML_Char *name, const XML_Char **atts)
+static bool rels_start(void *ud, int ns, const char *local, const struct xlsx_attr *atts,
+		       size_t natts)
 {
 	struct rels_parse *rp = ud;
-	const char *local;
-	if (rp->base.err != XLSX_OK)
-		return;
-	if (name_split(name, &local) == 1 || strcmp(local, "Relationship") != 0)
-		return;	/* a SpreadsheetML element is never a relationship */
-	const char *id = attr_get(atts, "Id");
-	const char *type = attr_get(atts, "Type");
-	const char *target = attr_get(atts, "Target");
-	const char *mode = attr_get(atts, "TargetMode");
+	if (ns == XLSX_NS_SML || strcmp(local, "Relationship") != 0)
+		return true;	/* a SpreadsheetML element is never a relationship */
+	const char *id = attr_get(atts, natts, "Id");
+	const char *type = attr_get(atts, natts, "Type");
+	const char *target = attr_get(atts, natts, "Target");
+	const char *mode = attr_get(atts, natts, "TargetMode");
 	if (id == NULL || type == NULL || target == NULL)
-		return;
+		return true;
 	struct rels *r = rp->rels;
 	if (r->n >= MAX_RELS) {
 		parse_fail(&rp->base, XLSX_ERR_CORRUPT, "%s: too many relationships", rp->base.part);
-		return;
+		return false;
 	}
 	if (r->n == r->cap) {
 		r->cap = r->cap ? 2 * r->cap : 16;
@@ -475,6 +631,7 @@ static void rels_start(void *ud, const XML_Char *name, const XML_Char **atts)
 	e->type = xstrdup(slash ? slash + 1 : type);
 	e->target = (mode != NULL && strcmp(mode, "External") == 0) ? NULL :
 		part_resolve(rp->source, target);
+	return true;
 }
 
 /* Frees a relationship list. */
@@ -489,13 +646,21 @@ static void rels_free(struct rels *r)
 	memset(r, 0, sizeof *r);
 }
 
+/* Forgets the relationships read so far. */
+static void rels_reset(struct parse *ps)
+{
+	rels_free(((struct rels_parse *)ps)->rels);
+}
+
+static const struct part_ops RELS_OPS = { { rels_start, NULL, NULL }, rels_reset };
+
 /* Reads the relationships of part source; a missing .rels part gives an empty list. */
 static enum xlsx_error rels_read(struct xlsx *x, const char *source, struct rels *out)
 {
 	char *path = source[0] ? rels_path(source) : xstrdup("_rels/.rels");
 	struct rels_parse rp = { .rels = out, .source = source };
 	bool missing;
-	enum xlsx_error rc = part_parse(x, path, &rp.base, &missing, rels_start, NULL, NULL);
+	enum xlsx_error rc = part_parse(x, path, &rp.base, &missing, &RELS_OPS);
 	if (rc != XLSX_OK && missing)
 		rc = XLSX_OK;
 	free(path);
@@ -526,24 +691,33 @@ struct ctypes_parse {
 };
 
 /* Finds the workbook part among the <Override> elements of [Content_Types].xml. */
-static void ctypes_start(void *ud, const XML_Char *name, const XML_Char **atts)
+static bool ctypes_start(void *ud, int ns, const char *local, const struct xlsx_attr *atts,
+			 size_t natts)
 {
 	struct ctypes_parse *cp = ud;
-	const char *local;
-	if (cp->base.err != XLSX_OK || cp->workbook != NULL)
-		return;
-	if (name_split(name, &local) == 1 || strcmp(local, "Override") != 0)
-		return;
-	const char *pn = attr_get(atts, "PartName");
-	const char *ct = attr_get(atts, "ContentType");
+	if (cp->workbook != NULL || ns == XLSX_NS_SML || strcmp(local, "Override") != 0)
+		return true;
+	const char *pn = attr_get(atts, natts, "PartName");
+	const char *ct = attr_get(atts, natts, "ContentType");
 	if (pn == NULL || ct == NULL)
-		return;
+		return true;
 	if (str_has_suffix(ct, ".main+xml") &&
 	    (strstr(ct, "spreadsheetml") != NULL || strstr(ct, "ms-excel") != NULL))
 		cp->workbook = part_resolve("", pn);
 	else if (strcmp(ct, "application/vnd.ms-excel.sheet.binary.macroEnabled.main") == 0)
 		cp->workbook = part_resolve("", pn);
+	return true;
 }
+
+/* Forgets the workbook part found so far. */
+static void ctypes_reset(struct parse *ps)
+{
+	struct ctypes_parse *cp = (struct ctypes_parse *)ps;
+	free(cp->workbook);
+	cp->workbook = NULL;
+}
+
+static const struct part_ops CTYPES_OPS = { { ctypes_start, NULL, NULL }, ctypes_reset };
 
 /* --- Workbook ----------------------------------------------------------------------------- */
 
@@ -566,30 +740,26 @@ static bool xsd_true(const char *s)
 }
 
 /* Collects <workbookPr date1904> and each <sheet>. */
-static void workbook_start(void *ud, const XML_Char *name, const XML_Char **atts)
+static bool workbook_start(void *ud, int ns, const char *local, const struct xlsx_attr *atts,
+			   size_t natts)
 {
 	struct workbook_parse *wp = ud;
 	struct xlsx *x = wp->base.x;
-	if (wp->base.err != XLSX_OK)
-		return;
-	const char *local = main_local(name);
-	if (local == NULL)
-		return;
+	if (ns == XLSX_NS_OTHER)
+		return true;
 	if (strcmp(local, "workbookPr") == 0) {
-		x->date1904 = xsd_true(attr_get(atts, "date1904"));
+		x->date1904 = xsd_true(attr_get(atts, natts, "date1904"));
 	} else if (strcmp(local, "sheet") == 0) {
-		const char *sname = attr_get(atts, "name");
-		const char *state = attr_get(atts, "state");
+		const char *sname = attr_get(atts, natts, "name");
+		const char *state = attr_get(atts, natts, "state");
 		const char *rid = NULL;
-		for (const char **a = atts; a[0] != NULL; a += 2) {
-			const char *alocal;
-			if (name_split(a[0], &alocal) != 0 && strcmp(alocal, "id") == 0)
-				rid = a[1];
-		}
+		for (size_t i = 0; i < natts; i++)
+			if (atts[i].ns != XLSX_NS_NONE && strcmp(atts[i].local, "id") == 0)
+				rid = atts[i].value;
 		if (wp->n >= x->lim.max_sheets) {
 			parse_fail(&wp->base, XLSX_ERR_CORRUPT, "%s: more than %llu sheets",
 				   wp->base.part, (unsigned long long)x->lim.max_sheets);
-			return;
+			return false;
 		}
 		if (wp->n == wp->cap) {
 			wp->cap = wp->cap ? 2 * wp->cap : 8;
@@ -604,7 +774,22 @@ static void workbook_start(void *ud, const XML_Char *name, const XML_Char **atts
 		else if (state != NULL && strcmp(state, "veryHidden") == 0)
 			s->state = XLSX_VERY_HIDDEN;
 	}
+	return true;
 }
+
+/* Forgets the sheets and date system read so far. */
+static void workbook_reset(struct parse *ps)
+{
+	struct workbook_parse *wp = (struct workbook_parse *)ps;
+	for (size_t i = 0; i < wp->n; i++) {
+		free(wp->v[i].name);
+		free(wp->v[i].rid);
+	}
+	wp->n = 0;
+	ps->x->date1904 = false;
+}
+
+static const struct part_ops WORKBOOK_OPS = { { workbook_start, NULL, NULL }, workbook_reset };
 
 /* --- Styles ------------------------------------------------------------------------------- */
 
@@ -693,25 +878,23 @@ static bool parse_u32(const char *s, uint32_t *out)
 }
 
 /* Collects custom number formats and the number format of each cell format. */
-static void styles_start(void *ud, const XML_Char *name, const XML_Char **atts)
+static bool styles_start(void *ud, int ns, const char *local, const struct xlsx_attr *atts,
+			 size_t natts)
 {
 	struct styles_parse *sp = ud;
-	if (sp->base.err != XLSX_OK)
-		return;
-	const char *local = main_local(name);
-	if (local == NULL)
-		return;
+	if (ns == XLSX_NS_OTHER)
+		return true;
 	if (strcmp(local, "numFmts") == 0) {
 		sp->in_numfmts++;
 	} else if (strcmp(local, "cellXfs") == 0) {
 		sp->in_cellxfs++;
 	} else if (sp->in_numfmts && strcmp(local, "numFmt") == 0) {
 		uint32_t id;
-		const char *code = attr_get(atts, "formatCode");
-		if (!parse_u32(attr_get(atts, "numFmtId"), &id) || code == NULL)
-			return;
+		const char *code = attr_get(atts, natts, "formatCode");
+		if (!parse_u32(attr_get(atts, natts, "numFmtId"), &id) || code == NULL)
+			return true;
 		if (sp->nfmts >= MAX_NUMFMTS)
-			return;
+			return true;
 		if (sp->nfmts == sp->capfmts) {
 			sp->capfmts = sp->capfmts ? 2 * sp->capfmts : 16;
 			sp->fmts = xrealloc(sp->fmts, sp->capfmts * sizeof *sp->fmts);
@@ -721,37 +904,48 @@ static void styles_start(void *ud, const XML_Char *name, const XML_Char **atts)
 		sp->nfmts++;
 	} else if (sp->in_cellxfs && strcmp(local, "xf") == 0) {
 		uint32_t id;
-		if (!parse_u32(attr_get(atts, "numFmtId"), &id))
+		if (!parse_u32(attr_get(atts, natts, "numFmtId"), &id))
 			id = 0;
 		if (sp->nxf >= MAX_XFS)
-			return;
+			return true;
 		if (sp->nxf == sp->capxf) {
 			sp->capxf = sp->capxf ? 2 * sp->capxf : 64;
 			sp->xf_fmt = xrealloc(sp->xf_fmt, sp->capxf * sizeof *sp->xf_fmt);
 		}
 		sp->xf_fmt[sp->nxf++] = id;
 	}
+	return true;
 }
 
 /* Tracks the end of <numFmts> and <cellXfs>. */
-static void styles_end(void *ud, const XML_Char *name)
+static bool styles_end(void *ud, int ns, const char *local)
 {
 	struct styles_parse *sp = ud;
-	const char *local = main_local(name);
-	if (local == NULL)
-		return;
+	if (ns == XLSX_NS_OTHER)
+		return true;
 	if (strcmp(local, "numFmts") == 0 && sp->in_numfmts > 0)
 		sp->in_numfmts--;
 	else if (strcmp(local, "cellXfs") == 0 && sp->in_cellxfs > 0)
 		sp->in_cellxfs--;
+	return true;
 }
+
+/* Forgets the formats read so far. */
+static void styles_reset(struct parse *ps)
+{
+	struct styles_parse *sp = (struct styles_parse *)ps;
+	sp->in_numfmts = sp->in_cellxfs = 0;
+	sp->nfmts = sp->nxf = 0;
+}
+
+static const struct part_ops STYLES_OPS = { { styles_start, styles_end, NULL }, styles_reset };
 
 /* Reads styles.xml into the table of cell formats that show dates. */
 static enum xlsx_error styles_read(struct xlsx *x, const char *part)
 {
 	struct styles_parse sp = { 0 };
 	bool missing;
-	enum xlsx_error rc = part_parse(x, part, &sp.base, &missing, styles_start, styles_end, NULL);
+	enum xlsx_error rc = part_parse(x, part, &sp.base, &missing, &STYLES_OPS);
 	if (rc == XLSX_OK) {
 		x->nxf = sp.nxf;
 		x->xf_date = xcalloc(sp.nxf ? sp.nxf : 1, 1);
@@ -862,14 +1056,12 @@ struct sst_parse {
 };
 
 /* Tracks <si>, its <t> and skipped <rPh> phonetic runs. */
-static void sst_start(void *ud, const XML_Char *name, const XML_Char **atts)
+static bool sst_start(void *ud, int ns, const char *local, const struct xlsx_attr *atts,
+		      size_t natts)
 {
 	struct sst_parse *sp = ud;
-	if (sp->base.err != XLSX_OK)
-		return;
-	const char *local = main_local(name);
-	if (local == NULL)
-		return;
+	if (ns == XLSX_NS_OTHER)
+		return true;
 	if (strcmp(local, "si") == 0) {
 		sp->in_si = true;
 		sp->in_t = sp->in_rph = 0;
@@ -879,33 +1071,32 @@ static void sst_start(void *ud, const XML_Char *name, const XML_Char **atts)
 	} else if (sp->in_si && strcmp(local, "rPh") == 0) {
 		sp->in_rph++;
 	}
+	return true;
 }
 
 /* Collects the text of <t> elements outside phonetic runs. */
-static void sst_text(void *ud, const XML_Char *s, int len)
+static bool sst_text(void *ud, const char *s, size_t len)
 {
 	struct sst_parse *sp = ud;
-	if (!sp->in_t || sp->in_rph || sp->base.err != XLSX_OK)
-		return;
+	if (!sp->in_t || sp->in_rph)
+		return true;
 	struct xlsx *x = sp->base.x;
-	if (x->sst.len + sp->text.len + (size_t)len > x->lim.max_shared_bytes) {
+	if (x->sst.len + sp->text.len + len > x->lim.max_shared_bytes) {
 		parse_fail(&sp->base, XLSX_ERR_SST_TOO_LARGE, "%s: more than %llu bytes of text",
 			   sp->base.part, (unsigned long long)x->lim.max_shared_bytes);
-		return;
+		return false;
 	}
-	strbuf_add(&sp->text, s, (size_t)len);
+	strbuf_add(&sp->text, s, len);
+	return true;
 }
 
 /* Stores each finished <si> in the table. */
-static void sst_end(void *ud, const XML_Char *name)
+static bool sst_end(void *ud, int ns, const char *local)
 {
 	struct sst_parse *sp = ud;
 	struct xlsx *x = sp->base.x;
-	if (sp->base.err != XLSX_OK)
-		return;
-	const char *local = main_local(name);
-	if (local == NULL || !sp->in_si)
-		return;
+	if (ns == XLSX_NS_OTHER || !sp->in_si)
+		return true;
 	if (strcmp(local, "t") == 0 && sp->in_t > 0) {
 		sp->in_t--;
 	} else if (strcmp(local, "rPh") == 0 && sp->in_rph > 0) {
@@ -915,7 +1106,7 @@ static void sst_end(void *ud, const XML_Char *name)
 		if (x->sst_n >= x->lim.max_shared_strings) {
 			parse_fail(&sp->base, XLSX_ERR_SST_TOO_LARGE, "%s: more than %llu strings",
 				   sp->base.part, (unsigned long long)x->lim.max_shared_strings);
-			return;
+			return false;
 		}
 		size_t n = sp->text.len ? xstring_unescape(sp->text.data, sp->text.len) : 0;
 		if (x->sst_n == x->sst_cap) {
@@ -926,14 +1117,28 @@ static void sst_end(void *ud, const XML_Char *name)
 		strbuf_add(&x->sst, sp->text.data ? sp->text.data : "", n);
 		strbuf_addc(&x->sst, '\0');
 	}
+	return true;
 }
+
+/* Forgets the strings read so far (the table is read once, so it empties it). */
+static void sst_reset(struct parse *ps)
+{
+	struct sst_parse *sp = (struct sst_parse *)ps;
+	sp->in_si = false;
+	sp->in_t = sp->in_rph = 0;
+	strbuf_reset(&sp->text);
+	ps->x->sst_n = 0;
+	strbuf_reset(&ps->x->sst);
+}
+
+static const struct part_ops SST_OPS = { { sst_start, sst_end, sst_text }, sst_reset };
 
 /* Reads the shared-string table. */
 static enum xlsx_error sst_read(struct xlsx *x, const char *part)
 {
 	struct sst_parse sp = { 0 };
 	bool missing;
-	enum xlsx_error rc = part_parse(x, part, &sp.base, &missing, sst_start, sst_end, sst_text);
+	enum xlsx_error rc = part_parse(x, part, &sp.base, &missing, &SST_OPS);
 	if (rc != XLSX_OK && missing)
 		rc = XLSX_OK;
 	strbuf_free(&sp.text);
@@ -1247,7 +1452,8 @@ struct sheet_parse {
 	uint32_t cell_row, cell_col;
 	uint32_t style;
 	enum ctype ctype;
-	const char *type_attr;
+	uint64_t delivered;	/* cells given to fn */
+	uint64_t skip;		/* cells to read again without giving them (after a fallback) */
 };
 
 /* The kind of cell value a t attribute names. */
@@ -1274,14 +1480,12 @@ static enum ctype ctype_of(const char *t)
 }
 
 /* Starts rows, cells and the elements that hold a cell's value. */
-static void sheet_start(void *ud, const XML_Char *name, const XML_Char **atts)
+static bool sheet_start(void *ud, int ns, const char *local, const struct xlsx_attr *atts,
+			size_t natts)
 {
 	struct sheet_parse *sp = ud;
-	if (sp->base.err != XLSX_OK)
-		return;
-	const char *local = main_local(name);
-	if (local == NULL)
-		return;
+	if (ns == XLSX_NS_OTHER)
+		return true;
 	if (sp->in_cell) {
 		if (local[0] == 'v' && local[1] == '\0') {
 			sp->in_v = true;
@@ -1300,22 +1504,23 @@ static void sheet_start(void *ud, const XML_Char *name, const XML_Char **atts)
 		} else if (sp->in_is && strcmp(local, "rPh") == 0) {
 			sp->in_rph++;
 		}
-		return;
+		return true;
 	}
 	if (!sp->in_data) {
 		if (strcmp(local, "sheetData") == 0)
 			sp->in_data = true;
-		return;
+		return true;
 	}
 	if (local[0] == 'c' && local[1] == '\0') {
 		const char *r = NULL, *t = NULL, *s = NULL;
-		for (const char **a = atts; a[0] != NULL; a += 2) {
-			if (a[0][1] != '\0')
+		for (size_t i = 0; i < natts; i++) {
+			const char *a = atts[i].local;
+			if (atts[i].ns != XLSX_NS_NONE || a[1] != '\0')
 				continue;
-			switch (a[0][0]) {
-			case 'r': r = a[1]; break;
-			case 't': t = a[1]; break;
-			case 's': s = a[1]; break;
+			switch (a[0]) {
+			case 'r': r = atts[i].value; break;
+			case 't': t = atts[i].value; break;
+			case 's': s = atts[i].value; break;
 			default: break;
 			}
 		}
@@ -1323,13 +1528,13 @@ static void sheet_start(void *ud, const XML_Char *name, const XML_Char **atts)
 			if (!parse_ref(r, &sp->cell_row, &sp->cell_col)) {
 				parse_fail(&sp->base, XLSX_ERR_CORRUPT, "%s: bad cell reference \"%.20s\"",
 					   sp->base.part, r);
-				return;
+				return false;
 			}
 		} else {
 			if (sp->col >= MAX_COL || sp->row == 0) {
 				parse_fail(&sp->base, XLSX_ERR_CORRUPT, "%s: cell outside the sheet",
 					   sp->base.part);
-				return;
+				return false;
 			}
 			sp->cell_row = sp->row;
 			sp->cell_col = sp->col + 1;
@@ -1342,43 +1547,45 @@ static void sheet_start(void *ud, const XML_Char *name, const XML_Char **atts)
 		sp->in_v = sp->in_is = sp->have_value = false;
 		sp->in_t = sp->in_rph = 0;
 	} else if (strcmp(local, "row") == 0) {
-		const char *r = attr_get(atts, "r");
+		const char *r = attr_get(atts, natts, "r");
 		uint32_t n;
 		if (r != NULL) {
 			if (!parse_u32(r, &n) || n == 0 || n > MAX_ROW) {
 				parse_fail(&sp->base, XLSX_ERR_CORRUPT, "%s: bad row number \"%.20s\"",
 					   sp->base.part, r);
-				return;
+				return false;
 			}
 			sp->row = n;
 		} else {
 			if (sp->row >= MAX_ROW) {
 				parse_fail(&sp->base, XLSX_ERR_CORRUPT, "%s: row outside the sheet",
 					   sp->base.part);
-				return;
+				return false;
 			}
 			sp->row++;
 		}
 		sp->col = 0;
 	}
+	return true;
 }
 
 /* Collects the text of <v>, or of the <t> of an inline string outside phonetic runs. */
-static void sheet_text(void *ud, const XML_Char *s, int len)
+static bool sheet_text(void *ud, const char *s, size_t len)
 {
 	struct sheet_parse *sp = ud;
 	if (!sp->in_cell)
-		return;
+		return true;
 	bool inl = sp->ctype == CT_INLINE;
 	if ((inl && sp->in_t && !sp->in_rph) || (!inl && sp->in_v)) {
 		struct strbuf *val = &sp->base.x->val;
-		if (val->len + (size_t)len > sp->base.x->lim.max_entry_size) {
+		if (val->len + len > sp->base.x->lim.max_entry_size) {
 			parse_fail(&sp->base, XLSX_ERR_ENTRY_TOO_LARGE, "%s: cell too large",
 				   sp->base.part);
-			return;
+			return false;
 		}
-		strbuf_add(val, s, (size_t)len);
+		strbuf_add(val, s, len);
 	}
+	return true;
 }
 
 /* Turns a finished cell into an xlsx_cell and gives it to the callback. */
@@ -1460,19 +1667,22 @@ static void sheet_cell(struct sheet_parse *sp)
 		c.str = v;
 		break;
 	}
+	if (sp->skip > 0) {
+		/* Given before the scanner gave the part up to expat. */
+		sp->skip--;
+		return;
+	}
+	sp->delivered++;
 	if (!sp->fn(&c, sp->arg))
 		parse_fail(&sp->base, XLSX_ERR_STOPPED, "%s: stopped by the caller", sp->base.part);
 }
 
 /* Ends values, cells and the sheet data. */
-static void sheet_end(void *ud, const XML_Char *name)
+static bool sheet_end(void *ud, int ns, const char *local)
 {
 	struct sheet_parse *sp = ud;
-	if (sp->base.err != XLSX_OK)
-		return;
-	const char *local = main_local(name);
-	if (local == NULL)
-		return;
+	if (ns == XLSX_NS_OTHER)
+		return true;
 	if (sp->in_cell) {
 		if (local[0] == 'c' && local[1] == '\0') {
 			sp->in_cell = false;
@@ -1489,7 +1699,23 @@ static void sheet_end(void *ud, const XML_Char *name)
 	} else if (strcmp(local, "sheetData") == 0) {
 		sp->in_data = false;
 	}
+	return sp->base.err == XLSX_OK;
 }
+
+/* Starts the sheet again for expat: the cells already given are read again, not given. */
+static void sheet_reset(struct parse *ps)
+{
+	struct sheet_parse *sp = (struct sheet_parse *)ps;
+	sp->in_data = sp->in_cell = sp->in_v = sp->in_is = sp->have_value = false;
+	sp->in_t = sp->in_rph = 0;
+	sp->row = sp->col = sp->cell_row = sp->cell_col = sp->style = 0;
+	sp->ctype = CT_NUMBER;
+	sp->skip = sp->delivered;
+	sp->delivered = 0;
+	strbuf_reset(&ps->x->val);
+}
+
+static const struct part_ops SHEET_OPS = { { sheet_start, sheet_end, sheet_text }, sheet_reset };
 
 /* Streams the cells of sheet i to fn. */
 enum xlsx_error xlsx_sheet_read(struct xlsx *x, size_t i, xlsx_cell_fn fn, void *arg)
@@ -1498,7 +1724,7 @@ enum xlsx_error xlsx_sheet_read(struct xlsx *x, size_t i, xlsx_cell_fn fn, void 
 	if (i >= x->nsheets)
 		return fail(x, XLSX_ERR_NO_SUCH_SHEET, "no sheet %zu (of %zu)", i, x->nsheets);
 	struct sheet_parse sp = { .fn = fn, .arg = arg };
-	return part_parse(x, x->sheets[i].part, &sp.base, NULL, sheet_start, sheet_end, sheet_text);
+	return part_parse(x, x->sheets[i].part, &sp.base, NULL, &SHEET_OPS);
 }
 
 /* --- Opening ------------------------------------------------------------------------------ */
@@ -1559,7 +1785,7 @@ static enum xlsx_error workbook_locate(struct xlsx *x, char **out)
 
 	struct ctypes_parse cp = { 0 };
 	bool missing;
-	rc = part_parse(x, "[Content_Types].xml", &cp.base, &missing, ctypes_start, NULL, NULL);
+	rc = part_parse(x, "[Content_Types].xml", &cp.base, &missing, &CTYPES_OPS);
 	if (rc != XLSX_OK && !missing) {
 		free(cp.workbook);
 		return rc;
@@ -1588,7 +1814,7 @@ static enum xlsx_error workbook_load(struct xlsx *x)
 	struct workbook_parse wp = { 0 };
 	rc = rels_read(x, wbpart, &rels);
 	if (rc == XLSX_OK)
-		rc = part_parse(x, wbpart, &wp.base, NULL, workbook_start, NULL, NULL);
+		rc = part_parse(x, wbpart, &wp.base, NULL, &WORKBOOK_OPS);
 
 	/* Resolve each sheet to its part through the workbook's relationships. */
 	if (rc == XLSX_OK) {
@@ -1774,6 +2000,7 @@ void xlsx_close(struct xlsx *x)
 	free(x->sst_off);
 	free(x->xf_date);
 	strbuf_free(&x->val);
+	xlsx_scan_free(x->scan);
 	free(x);
 }
 
@@ -1827,4 +2054,10 @@ const char *xlsx_sheet_state_name(enum xlsx_sheet_state state)
 const char *xlsx_detail(const struct xlsx *x)
 {
 	return x->detail;
+}
+
+/* Parts the scanner gave up to expat. */
+size_t xlsx_fallbacks(const struct xlsx *x)
+{
+	return x->fallbacks;
 }

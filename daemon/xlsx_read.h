@@ -45,10 +45,12 @@ struct xlsx_limits {
 	uint64_t max_shared_strings;	/* strings in the shared-string table */
 	uint64_t max_shared_bytes;	/* bytes of text in the shared-string table */
 	uint64_t max_sheets;		/* sheets listed by the workbook */
+	bool expat_only;		/* parse every part with expat, never the fast scanner (for
+					 * tests that compare the two; false by default) */
 };
 
 /* Fills limits with the defaults: 64 MiB files, 1,000 entries, 256 MiB per part, 1 GiB in all,
- * ratio 100:1 past 1 MiB, 1,000,000 shared strings in 64 MiB, 1,000 sheets. */
+ * ratio 100:1 past 1 MiB, 1,000,000 shared strings in 64 MiB, 1,000 sheets; the fast scanner. */
 void xlsx_limits_default(struct xlsx_limits *limits);
 
 /* Whether a sheet is shown in the spreadsheet program's tabs. */
@@ -123,6 +125,9 @@ const char *xlsx_sheet_state_name(enum xlsx_sheet_state state);
 enum xlsx_error xlsx_sheet_read(struct xlsx *x, size_t i, xlsx_cell_fn fn, void *arg);
 /* An English explanation of the last failure of xlsx_sheet_read(), for the log. */
 const char *xlsx_detail(const struct xlsx *x);
+/* How many parts the fast XML scanner gave up to expat on this handle so far (for tests and
+ * logs: the result is the same either way, only slower). */
+size_t xlsx_fallbacks(const struct xlsx *x);
 
 /* Converts a date serial in the 1900 or 1904 system; false if it is outside years 1..9999. */
 bool xlsx_serial_to_datetime(double serial, bool date1904, struct xlsx_datetime *out);

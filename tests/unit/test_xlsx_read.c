@@ -15,6 +15,11 @@
 
 #include "util.h"
 #include "xlsx_read.h"
+#include "xlsx_scan.h"
+
+/* The comparison of the scanner with expat, shared with tests/xlsx/xlsx_diff.c and the fuzzer;
+ * compiled in here because each unit test is built from one source file. */
+#include "../xlsx/xlsx_compare.c"
 
 /* One file of a zip the test writes. */
 struct entry {
@@ -142,9 +147,22 @@ static bool collect(const struct xlsx_cell *c, void *arg)
 	return true;
 }
 
-/* Opens bytes and returns every cell of sheet 0 as text; fails the test on any error. */
+/* Checks that the scanner and expat alone read the bytes the same way; returns how many parts
+ * the scanner gave up to expat. */
+static size_t paths_agree(const char *data, size_t len, const struct xlsx_limits *lim)
+{
+	size_t fallbacks = 0;
+	char *diff = xlsx_compare(NULL, data, len, lim, &fallbacks);
+	if (diff != NULL)
+		fail_msg("scanner and expat differ:\n%s", diff);
+	return fallbacks;
+}
+
+/* Opens bytes and returns every cell of sheet 0 as text; fails the test on any error, or if the
+ * scanner gave up a part or read it otherwise than expat. */
 static char *read_all(const char *data, size_t len, const struct xlsx_limits *lim)
 {
+	assert_int_equal(paths_agree(data, len, lim), 0);
 	struct xlsx *x;
 	char *detail = NULL;
 	enum xlsx_error rc = xlsx_open_memory(data, len, lim, &x, &detail);
@@ -169,9 +187,10 @@ static void expect_cells(const struct book *b, const char *want)
 	free(data);
 }
 
-/* Opens bytes and reads sheet 0, returning the first error. */
+/* Opens bytes and reads sheet 0, returning the first error (the same through both parsers). */
 static enum xlsx_error read_err(const char *data, size_t len, const struct xlsx_limits *lim)
 {
+	paths_agree(data, len, lim);
 	struct xlsx *x;
 	char *detail = NULL;
 	enum xlsx_error rc = xlsx_open_memory(data, len, lim, &x, &detail);
@@ -402,6 +421,7 @@ static void test_relationships(void **state)
 	};
 	size_t len;
 	char *data = zip_build(e, nitems(e), &len);
+	assert_int_equal(paths_agree(data, len, NULL), 0);
 	struct xlsx *x;
 	char *detail;
 	assert_int_equal(xlsx_open_memory(data, len, NULL, &x, &detail), XLSX_OK);
@@ -661,6 +681,7 @@ static void test_stop(void **state)
 	struct book b = { .sheet = SHEET("<row r=\"1\"><c r=\"A1\"><v>1</v></c><c r=\"B1\"><v>2</v></c></row>") };
 	size_t len;
 	char *data = book_build(&b, &len);
+	assert_int_equal(paths_agree(data, len, NULL), 0);
 	struct xlsx *x;
 	assert_int_equal(xlsx_open_memory(data, len, NULL, &x, NULL), XLSX_OK);
 	int n = 0;
@@ -685,6 +706,11 @@ static void test_open_file(void **state)
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, data, len), (ssize_t)len);
 	assert_int_equal(close(fd), 0);
+	size_t fallbacks = 1;
+	char *diff = xlsx_compare(path, NULL, 0, NULL, &fallbacks);
+	if (diff != NULL)
+		fail_msg("scanner and expat differ:\n%s", diff);
+	assert_int_equal(fallbacks, 0);
 	struct xlsx *x;
 	char *detail;
 	assert_int_equal(xlsx_open_file(path, NULL, &x, &detail), XLSX_OK);
@@ -741,6 +767,161 @@ static void test_threads(void **state)
 		free(a[i].got);
 	}
 	free(data);
+}
+
+#define SML "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+/* XML the scanner must read exactly as expat does, split at every byte, and XML it must give up
+ * to expat (where expat refuses it, or reads what the scanner does not). */
+static void test_scanner(void **state)
+{
+	static const struct {
+		const char *doc;
+		bool accepted;
+	} cases[] = {
+		{ "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\r\n<worksheet xmlns=\""
+		  SML "\"><sheetData><row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c></row></sheetData>"
+		  "</worksheet>", true },
+		{ "\xEF\xBB\xBF<?xml version = '1.0' encoding = 'utf-8' ?><worksheet/>", true },
+		{ "\xEF\xBB\xBF<worksheet xmlns='" SML "'/>\n<!-- after -->\n<?pi after?>\n", true },
+		{ "<x:worksheet xmlns:x=\"" SML "\"><x:sheetData><x:row><x:c t='inlineStr'><x:is>"
+		  "<x:t xml:space=\"preserve\"> a &amp; b &lt;&gt;&quot;&apos; &#233;&#xE9;&#x1F600;"
+		  "&#0000065;</x:t></x:is></x:c></x:row></x:sheetData></x:worksheet>", true },
+		{ "<worksheet xmlns=\"http://purl.oclc.org/ooxml/spreadsheetml/main\"><sheetData>"
+		  "<row><c><v>1</v></c></row></sheetData></worksheet>", true },
+		{ "<worksheet xmlns=\"" SML "\" xmlns:r=\"urn:r\"><sheetData><row><c><v>1</v></c>"
+		  "<c xmlns=\"urn:x\"><v>2</v></c><c xmlns=\"\"><v>3</v></c><r:c r:id=\"x\" r=\"B1\"/>"
+		  "</row></sheetData><extLst><ext uri=\"{x}\" xmlns:x14=\"urn:x14\"><x14:a x14:b=\"1\""
+		  " xmlns:y=\"urn:y\" y:c=\"2\"/></ext></extLst></worksheet>", true },
+		{ "<w:worksheet xmlns:w=\"" SML "\" xmlns=\"urn:d\"><w:c r=\"A1\"\n\tt = 's' s=\"&#49;\""
+		  " x='a\tb\r\nc\rd\ne&#9;f&#10;g&#13;h&lt;'><v>1</v></w:c></w:worksheet>", true },
+		{ "<!-- c --><?pi data?><worksheet><!----><sheetData><?x?><row><c><v>1<!-- -x- -->2"
+		  "<?y z?>3</v></c></row></sheetData></worksheet >", true },
+		{ "<worksheet><v><![CDATA[1<&>]]>2<![CDATA[]]><![CDATA[a\r\nb\rc]]]]></v>"
+		  "<t>]] ] ]x ]>&gt; a\r\nb\rc\r\r\nd</t></worksheet>", true },
+		{ "<worksheet><row/><c r=\"B1\"/><v></v><t>Hà Nội, Đà Nẵng, 東京, 😀</t>"
+		  "<a.b-c_d e.f-g_h=\"\"/></worksheet>", true },
+		{ "<worksheet>\x7f\xc2\x80\xef\xbf\xbd\xf4\x8f\xbf\xbf</worksheet>", true },
+
+		/* Valid, but outside the scanner's subset: expat reads them. */
+		{ "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><worksheet>\xe9</worksheet>", false },
+		{ "<?xml version=\"1.1\"?><worksheet/>", false },
+		{ "<worksheet><caf\xc3\xa9/></worksheet>", false },
+		{ "<worksheet xmlns:p=\"urn:a\" xmlns:q=\"urn:b\" p:x=\"1\" q:x=\"2\"/>", false },
+		{ "<worksheet xmlns:xml=\"http://www.w3.org/XML/1998/namespace\"/>", false },
+		{ "<?xml-stylesheet href=\"a\"?><worksheet/>", false },
+		{ "<worksheet>&#x00000000000000041;</worksheet>", false },
+		/* Not well-formed, or refused: expat says why. */
+		{ "<!DOCTYPE worksheet><worksheet/>", false },
+		{ "<worksheet><a></b></worksheet>", false },
+		{ "<worksheet>]]></worksheet>", false },
+		{ "<worksheet>\xc3</worksheet>", false },
+		{ "<worksheet>\xed\xa0\x80</worksheet>", false },
+		{ "<worksheet>\xef\xbf\xbe</worksheet>", false },
+		{ "<worksheet>\x01</worksheet>", false },
+		{ "<worksheet>&foo;</worksheet>", false },
+		{ "<worksheet>&#0;</worksheet>", false },
+		{ "<worksheet>&#xD800;</worksheet>", false },
+		{ "<worksheet>&#X41;</worksheet>", false },
+		{ "<worksheet>&amp</worksheet>", false },
+		{ "<worksheet a=\"1\" a=\"2\"/>", false },
+		{ "<worksheet a=\"1\"b=\"2\"/>", false },
+		{ "<worksheet a=\"<\"/>", false },
+		{ "<worksheet a=1/>", false },
+		{ "<p:worksheet/>", false },
+		{ "<worksheet xmlns:p=\"\"/>", false },
+		{ "<worksheet xmlns=\"http://www.w3.org/2000/xmlns/\"/>", false },
+		{ "<a:b:c xmlns:a=\"u\"/>", false },
+		{ "<worksheet/>junk", false },
+		{ "<worksheet/><worksheet/>", false },
+		{ "text<worksheet/>", false },
+		{ "", false },
+		{ "   ", false },
+		{ "<worksheet>", false },
+		{ "<worksheet><c r=\"A1\"", false },
+		{ " <?xml version=\"1.0\"?><worksheet/>", false },
+		{ "<worksheet><?xml version=\"1.0\"?></worksheet>", false },
+		{ "<worksheet><!-- a -- b --></worksheet>", false },
+		{ "<worksheet><!-- a ---></worksheet>", false },
+		{ "<worksheet/><![CDATA[x]]>", false },
+		{ "<worksheet></ worksheet>", false },
+		{ "<worksheet>x</worksheet>\0", false },
+	};
+	for (size_t i = 0; i < nitems(cases); i++) {
+		const char *doc = cases[i].doc;
+		size_t len = strlen(doc);
+		if (i == nitems(cases) - 1)
+			len++;	/* the NUL after the root */
+		for (size_t piece = 0; piece <= len + 1; piece++) {
+			bool accepted;
+			char *diff = xlsx_compare_xml(doc, len, piece, &accepted);
+			if (diff != NULL)
+				fail_msg("case %zu, pieces of %zu: %s", i, piece, diff);
+			if (accepted != cases[i].accepted)
+				fail_msg("case %zu, pieces of %zu: the scanner %s it", i, piece,
+					 accepted ? "accepted" : "gave up");
+		}
+	}
+}
+
+/* Parts the scanner gives up are read by expat, with the same cells and the same errors; cells
+ * given before the scanner gave up are not given twice. */
+static void test_fallback(void **state)
+{
+	static const struct {
+		const char *sheet;
+		enum xlsx_error err;
+	} cases[] = {
+		{ "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><worksheet " NS "><sheetData>"
+		  "<row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>caf\xe9</t></is></c></row>"
+		  "</sheetData></worksheet>", XLSX_OK },
+		{ SHEET("<row r=\"1\"><c r=\"A1\"><v>1</v></c><c r=\"B1\"><v>2</v></c></row>"
+			"<row r=\"2\"><caf\xc3\xa9/><c r=\"A2\"><v>3</v></c></row>"), XLSX_OK },
+		{ SHEET("<row r=\"1\"><c r=\"A1\"><v>1</v></c></row><row r=\"2\"><c r=\"A2\">"
+			"<v>&bad;</v></c></row>"), XLSX_ERR_BAD_XML },
+		{ SHEET("<row r=\"1\"><c r=\"A1\"><v>1</v></c></row><row r=\"2\"><c r=\"A2\">"
+			"<v>2</v></row>"), XLSX_ERR_BAD_XML },
+		{ SHEET("<row r=\"1\"><c r=\"A1\"><v>1</v></c></row>") "<junk/>", XLSX_ERR_BAD_XML },
+		{ SHEET("<row r=\"1\"><c r=\"A1\"><v>1</v></c></row><row r=\"2\">"), XLSX_ERR_BAD_XML },
+		{ "<!DOCTYPE x><worksheet " NS "/>", XLSX_ERR_DTD },
+	};
+	for (size_t i = 0; i < nitems(cases); i++) {
+		struct book b = { .sheet = cases[i].sheet };
+		size_t len;
+		char *data = book_build(&b, &len);
+		assert_int_equal(paths_agree(data, len, NULL), 1);
+		assert_string_equal(xlsx_error_code(read_err(data, len, NULL)),
+				    xlsx_error_code(cases[i].err));
+		free(data);
+	}
+}
+
+/* A sheet of several megabytes, so that every kind of token is cut between two reads. */
+static void test_large_sheet(void **state)
+{
+	struct strbuf sh = STRBUF_INIT;
+	strbuf_adds(&sh, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n<x:worksheet xmlns:x=\"" SML
+		    "\"><x:sheetData>");
+	for (int r = 1; r <= 12000; r++) {
+		strbuf_addf(&sh, "<x:row r=\"%d\" spans=\"1:6\">\r\n  <x:c r='A%d' t=\"inlineStr\">"
+			    "<x:is><x:t xml:space=\"preserve\">Dòng %d &amp; &#x1F600;\r\n</x:t>"
+			    "<x:r><x:t>&lt;<![CDATA[<b>]]></x:t></x:r></x:is></x:c><!-- %d -->", r, r, r, r);
+		strbuf_addf(&sh, "<x:c r=\"B%d\"><x:f>A1&amp;\"x\"</x:f><x:v>%d.%d</x:v></x:c>"
+			    "<?pi %d?><x:c t = \"b\" s=\"&#48;\"><x:v>%d</x:v></x:c><x:c/>"
+			    "<x:c t=\"str\"><x:v>_x0041_ ]] ]></x:v></x:c></x:row>\n", r, r, r % 97, r,
+			    r % 2);
+	}
+	strbuf_adds(&sh, "</x:sheetData></x:worksheet>");
+	assert_true(sh.len > 3 * (256u << 10));
+	struct book b = { .sheet = sh.data };
+	size_t len;
+	char *data = book_build(&b, &len);
+	char *got = read_all(data, len, NULL);
+	assert_non_null(strstr(got, "A12000 s Dòng 12000 & 😀\n<<b>\nB12000 n 12000.690000000001\n"
+				"C12000 b false\nE12000 s A ]] ]>\n"));
+	free(got);
+	free(data);
+	strbuf_free(&sh);
 }
 
 /* Every error has its own code name and a Vietnamese message that says what to do. */
@@ -808,6 +989,9 @@ int main(void)
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_error_names),
 		cmocka_unit_test(test_helpers),
+		cmocka_unit_test(test_scanner),
+		cmocka_unit_test(test_fallback),
+		cmocka_unit_test(test_large_sheet),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
