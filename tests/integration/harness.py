@@ -139,6 +139,16 @@ class Daemon:
                      timeout=30, what="baocaod /healthz")
         return self
 
+    def stop_clean(self):
+        """Stops the daemon and raises unless it exited 0 without a sanitizer report."""
+        rc = self.stop()
+        log = self.log_text()
+        for marker in ("AddressSanitizer", "LeakSanitizer", "runtime error:"):
+            if marker in log:
+                raise AssertionError(f"baocaod log has a {marker} report:\n{log[-4000:]}")
+        if rc not in (0, None):
+            raise AssertionError(f"baocaod exited with {rc}:\n{log[-2000:]}")
+
     def stop(self, sig=signal.SIGTERM, timeout=20):
         """Signals the daemon and returns its exit status."""
         if self.proc is None:
@@ -192,8 +202,10 @@ def nobody_uid():
 
 
 def run_tests(tests, setup=None, teardown=None):
-    """Runs test functions in order and prints TAP; each gets the object setup() returned."""
-    print(f"1..{len(tests)}", flush=True)
+    """Runs test functions in order and prints TAP; each gets the object setup() returned.
+    The teardown counts as one more test: the daemon must stop cleanly (exit 0, and no
+    sanitizer report in its log)."""
+    print(f"1..{len(tests) + 1}", flush=True)
     failed = 0
     ctx = None
     try:
@@ -201,6 +213,7 @@ def run_tests(tests, setup=None, teardown=None):
     except Exception:
         for i, t in enumerate(tests, 1):
             print(f"not ok {i} - {t.__name__} # setup failed", flush=True)
+        print(f"not ok {len(tests) + 1} - clean_shutdown # setup failed", flush=True)
         traceback.print_exc()
         return 1
     try:
@@ -215,6 +228,13 @@ def run_tests(tests, setup=None, teardown=None):
                 for line in traceback.format_exc().splitlines():
                     print(f"# {line}", flush=True)
     finally:
-        if teardown:
-            teardown(ctx)
+        try:
+            if teardown:
+                teardown(ctx)
+            print(f"ok {len(tests) + 1} - clean_shutdown", flush=True)
+        except Exception:
+            failed += 1
+            print(f"not ok {len(tests) + 1} - clean_shutdown", flush=True)
+            for line in traceback.format_exc().splitlines():
+                print(f"# {line}", flush=True)
     return 1 if failed else 0

@@ -71,10 +71,12 @@ class Example:
         return int(self.pg.scalar("SELECT count(*) FROM submission"))
 
     def close(self):
-        self.d.stop()
-        self.pg.stop()
-        if os.environ.get("BAOCAO_KEEP_TMP") != "1":
-            self.work.cleanup()
+        try:
+            self.d.stop_clean()
+        finally:
+            self.pg.stop()
+            if os.environ.get("BAOCAO_KEEP_TMP") != "1":
+                self.work.cleanup()
 
 
 def meta_mac(key, unit, series, period, version=1):

@@ -32,8 +32,10 @@ def setup():
 def teardown(c):
     if c is None:
         return
-    c.d.stop()
-    c.pg.stop()
+    try:
+        c.d.stop_clean()
+    finally:
+        c.pg.stop()
     if os.environ.get("BAOCAO_KEEP_TMP") != "1":
         c.work.cleanup()
 
