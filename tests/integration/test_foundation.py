@@ -355,6 +355,31 @@ def test_shutdown_timeout_bounds_wait(c):
     c.d.start()
 
 
+def test_migrate_on_start(c):
+    # A second daemon on a database of its own applies the schema when it starts.
+    subprocess.run(["createdb", "-h", str(c.pg.dir / "run"), "-U", "baocao", "baocao_auto"],
+                   check=True)
+    work = Workdir("foundation-auto")
+    try:
+        d2 = Daemon(work, c.pg.conninfo.replace("dbname=baocao", "dbname=baocao_auto"),
+                    **{"database.migrate_on_start": "true"})
+        d2.start()
+        try:
+            status, body = d2.get_json("/readyz")
+            assert status == 200, body
+            files = sorted((ROOT / "schema").glob("[0-9][0-9][0-9]_*.sql"))
+            assert body["schema_version"] == int(files[-1].name[:3])
+            assert "applied" in d2.log_text() and "migrations" in d2.log_text()
+        finally:
+            d2.stop_clean()
+        # Started again, it finds nothing to do.
+        d2.start()
+        d2.stop_clean()
+        assert "schema is up to date" in d2.log_text()
+    finally:
+        work.cleanup()
+
+
 TESTS = [
     test_config_check_and_errors,
     test_refuses_root_without_user,
@@ -372,6 +397,7 @@ TESTS = [
     test_readyz_follows_database,
     test_sigterm_finishes_request_in_flight,
     test_shutdown_timeout_bounds_wait,
+    test_migrate_on_start,
 ]
 
 if __name__ == "__main__":
