@@ -94,7 +94,12 @@ PGconn *db_conn(struct db *db)
 		db->lost = true;
 		return NULL;
 	}
-	PGconn *c = db_open(db->conninfo, db->options);
+	/* The statement timeout in force when the connection is made applies to it. */
+	const struct config *cfg = config_current();
+	char *options = cfg ? xasprintf("%s -c statement_timeout=%lld", db->options,
+					cfg->statement_timeout) : xstrdup(db->options);
+	PGconn *c = db_open(db->conninfo, options);
+	free(options);
 	if (c == NULL || PQstatus(c) != CONNECTION_OK) {
 		db_set_error(db, c ? PQerrorMessage(c) : "out of memory");
 		if (c)
