@@ -240,3 +240,17 @@ PGresult *db_query(PGconn *conn, const char *sql, int nparams, const char *const
 	}
 	return PQexecPrepared(conn, st->name, nparams, params, lengths, formats, 0);
 }
+
+/* Runs a statement that must succeed. */
+PGresult *db_run(PGconn *conn, const char *what, const char *sql, int nparams,
+		 const char *const *params, char **err)
+{
+	PGresult *r = db_query(conn, sql, nparams, params, NULL, NULL);
+	ExecStatusType st = PQresultStatus(r);
+	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+		*err = xasprintf("%s: %s", what, str_trim(PQresultErrorMessage(r)));
+		PQclear(r);
+		return NULL;
+	}
+	return r;
+}

@@ -42,4 +42,11 @@ PGconn *db_connect_once(const char *conninfo, const char *time_zone, char **err)
 PGresult *db_query(PGconn *conn, const char *sql, int nparams, const char *const *params,
 		   const int *lengths, const int *formats);
 
+/*
+ * db_query for statements that must succeed: returns the result, or NULL with *err set to
+ * "<what>: <PostgreSQL's message>" (the failed result is cleared).
+ */
+PGresult *db_run(PGconn *conn, const char *what, const char *sql, int nparams,
+		 const char *const *params, char **err);
+
 #endif

@@ -1012,19 +1012,6 @@ void intake_receipt_json(struct json *j, const struct intake_receipt *r)
 	json_object_end(j);
 }
 
-/* Runs a statement of the store transaction; NULL with *err on failure. */
-static PGresult *sx(PGconn *c, const char *sql, int n, const char *const *p, char **err)
-{
-	PGresult *r = db_query(c, sql, n, p, NULL, NULL);
-	ExecStatusType st = PQresultStatus(r);
-	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
-		*err = xasprintf("intake: %s", str_trim(PQresultErrorMessage(r)));
-		PQclear(r);
-		return NULL;
-	}
-	return r;
-}
-
 /* The receipt mail's subject and body (new strings). */
 static void receipt_mail(const struct intake_context *ctx, const struct intake_receipt *r,
 			 char **subject, char **body)
@@ -1147,7 +1134,7 @@ enum intake_result intake_store(PGconn *conn, const struct intake_context *ctx,
 	enum intake_result rc = INTAKE_DB;
 	/* The current version (if any), the next version number and the next id. */
 	const char *pl[] = { period_id, unit_id };
-	r = sx(conn,
+	r = db_run(conn, "intake",
 	       "SELECT s.id, s.version, extract(epoch FROM s.received_at)::bigint, "
 	       "  encode(s.sha256, 'hex'), s.on_time, (SELECT count(*) FROM report_item i "
 	       "  WHERE i.submission_id = s.id), s.receipt_signature, n.version, "
@@ -1181,8 +1168,9 @@ enum intake_result intake_store(PGconn *conn, const struct intake_context *ctx,
 
 	/* The current version steps aside first: at most one is current (a unique index). */
 	if (has_current) {
-		if ((r = sx(conn, "UPDATE submission SET superseded = true WHERE period_id = $1 "
-			    "AND unit_id = $2 AND NOT superseded", 2, pl, err)) == NULL)
+		r = db_run(conn, "intake", "UPDATE submission SET superseded = true "
+			   "WHERE period_id = $1 AND unit_id = $2 AND NOT superseded", 2, pl, err);
+		if (r == NULL)
 			goto rollback;
 		PQclear(r);
 	}
@@ -1214,7 +1202,8 @@ enum intake_result intake_store(PGconn *conn, const struct intake_context *ctx,
 	struct strbuf items = STRBUF_INIT;
 	items_json(report, &items);
 	const char *pi[] = { sub_id, items.data };
-	r = sx(conn, "INSERT INTO report_item (submission_id, task_id, status, progress, "
+	r = db_run(conn, "intake",
+	       "INSERT INTO report_item (submission_id, task_id, status, progress, "
 	       "  completed_on, result, difficulties, proposals, note) "
 	       "SELECT $1, x.task_id, x.status, x.progress, x.completed_on, x.result, "
 	       "  x.difficulties, x.proposals, x.note "
@@ -1234,7 +1223,7 @@ enum intake_result intake_store(PGconn *conn, const struct intake_context *ctx,
 	snprintf(key, sizeof key, "receipt:%lld", receipt->submission);
 	const char *pa[] = { account_id, who->login, sub_id, detail, remote_addr ? remote_addr : "",
 			     key, subject, body };
-	r = sx(conn,
+	r = db_run(conn, "intake",
 	       "WITH audit AS (INSERT INTO audit_log (account_id, actor, action, object_type, "
 	       "  object_id, detail, remote_addr) VALUES ($1, $2, 'submit', 'submission', $3, "
 	       "  $4::jsonb, $5)) "
@@ -1247,7 +1236,7 @@ enum intake_result intake_store(PGconn *conn, const struct intake_context *ctx,
 	if (r == NULL)
 		goto rollback;
 	PQclear(r);
-	if ((r = sx(conn, "COMMIT", 0, NULL, err)) == NULL)
+	if ((r = db_run(conn, "intake", "COMMIT", 0, NULL, err)) == NULL)
 		return INTAKE_DB;
 	PQclear(r);
 	return INTAKE_OK;

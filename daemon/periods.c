@@ -9,19 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Runs a statement; NULL with *err on failure. */
-static PGresult *pexec(PGconn *c, const char *sql, int n, const char *const *p, char **err)
-{
-	PGresult *r = db_query(c, sql, n, p, NULL, NULL);
-	ExecStatusType st = PQresultStatus(r);
-	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
-		*err = xasprintf("periods: %s", str_trim(PQresultErrorMessage(r)));
-		PQclear(r);
-		return NULL;
-	}
-	return r;
-}
-
 /* Builds a calendar from "2026-01-01holiday,2026-01-10workday,..." (NULL: no exceptions). */
 static struct cal_calendar *calendar_from_text(const char *text, char **err)
 {
@@ -57,7 +44,8 @@ static struct cal_calendar *calendar_from_text(const char *text, char **err)
 static char *series_db_id(PGconn *c, const struct series_def *s, char **err, bool *db_failed)
 {
 	const char *p[] = { s->name };
-	PGresult *r = pexec(c, "SELECT id FROM series WHERE name = $1 AND active", 1, p, err);
+	PGresult *r = db_run(c, "periods", "SELECT id FROM series WHERE name = $1 AND active", 1,
+			     p, err);
 	if (r == NULL) {
 		*db_failed = true;
 		return NULL;
@@ -99,7 +87,7 @@ static enum periods_result read_period(PGconn *c, const char *series_id, struct 
 				       char **err)
 {
 	const char *p[] = { series_id, out->id };
-	PGresult *r = pexec(c,
+	PGresult *r = db_run(c, "periods",
 		"SELECT id, state, overridden, extract(epoch FROM unit_deadline)::bigint, "
 		"  extract(epoch FROM consolidation_deadline)::bigint, reason_code, reason "
 		"FROM period WHERE series_id = $1 AND period_key = $2", 2, p, err);
@@ -154,7 +142,7 @@ enum periods_result periods_resolve(PGconn *conn, const struct series_def *s, co
 		cal_format_date(last + 62, to);
 	}
 	const char *q[] = { s->name, out->id, dated ? from : NULL, dated ? to : NULL };
-	PGresult *res = pexec(conn,
+	PGresult *res = db_run(conn, "periods",
 		"SELECT s.id, p.id, p.state, p.overridden, "
 		"  extract(epoch FROM p.unit_deadline)::bigint, "
 		"  extract(epoch FROM p.consolidation_deadline)::bigint, p.reason_code, p.reason, "
@@ -222,7 +210,7 @@ enum periods_result periods_resolve(PGconn *conn, const struct series_def *s, co
 	const char *p[] = { sid, out->id, first_s, last_s, skipped ? NULL : ut, skipped ? NULL : ct,
 			    skipped ? "skipped" : "open", why->reason_code,
 			    why->reason_code ? why->reason_vi : NULL };
-	PGresult *r = pexec(conn,
+	PGresult *r = db_run(conn, "periods",
 		"INSERT INTO period AS p (series_id, period_key, starts_on, ends_on, unit_deadline, "
 		"  consolidation_deadline, state, reason_code, reason) "
 		"VALUES ($1, $2, $3, $4, to_timestamp($5::bigint), to_timestamp($6::bigint), $7, $8, $9) "
@@ -281,7 +269,7 @@ enum periods_result periods_override(PGconn *conn, const struct series_def *s, c
 		*err = xstrdup("the consolidation deadline must not be before the units' deadline");
 		return PERIODS_BAD_REQUEST;
 	}
-	PGresult *r = pexec(conn, "BEGIN", 0, NULL, err);
+	PGresult *r = db_run(conn, "periods", "BEGIN", 0, NULL, err);
 	if (r == NULL)
 		return PERIODS_DB;
 	PQclear(r);
@@ -304,7 +292,7 @@ enum periods_result periods_override(PGconn *conn, const struct series_def *s, c
 			ts_param(unit_deadline, ut);
 			ts_param(consolidation_deadline, ct);
 			const char *p[] = { sid, before.id, today, ut, ct };
-			r = pexec(conn,
+			r = db_run(conn, "periods",
 				"INSERT INTO period (series_id, period_key, starts_on, ends_on, "
 				"  unit_deadline, consolidation_deadline, state) "
 				"VALUES ($1, $2, $3, GREATEST($3::date, "
@@ -335,9 +323,9 @@ enum periods_result periods_override(PGconn *conn, const struct series_def *s, c
 			xasprintf("Hạn nộp do điều phối viên ấn định%s%s", note && *note ? ": " : ".",
 				  note && *note ? note : "");
 		const char *p[] = { idbuf, ut, ct, reason };
-		r = clear ? pexec(conn, "UPDATE period SET overridden = false, updated_at = now() "
+		r = clear ? db_run(conn, "periods", "UPDATE period SET overridden = false, updated_at = now() "
 				  "WHERE id = $1", 1, p, err)
-			  : pexec(conn,
+			  : db_run(conn, "periods",
 				  "UPDATE period SET unit_deadline = to_timestamp($2::bigint), "
 				  "  consolidation_deadline = to_timestamp($3::bigint), overridden = true, "
 				  "  state = 'open', reason_code = 'overridden', reason = $4, "

@@ -1,5 +1,6 @@
 /* Report series: their definitions in the series file, and their copy in the database. */
 #include "series.h"
+#include "db.h"
 #include "inifile.h"
 #include "units.h"
 #include "util.h"
@@ -303,25 +304,12 @@ static char *array_of(char **v, size_t n, const char *prefix)
 	return strbuf_detach(&sb);
 }
 
-/* Runs a statement in the sync transaction; NULL with *err on failure. */
-static PGresult *sync_exec(PGconn *c, const char *sql, int n, const char *const *p, char **err)
-{
-	PGresult *r = PQexecParams(c, sql, n, NULL, p, NULL, NULL, 0);
-	ExecStatusType st = PQresultStatus(r);
-	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
-		*err = xasprintf("series sync: %s", str_trim(PQresultErrorMessage(r)));
-		PQclear(r);
-		return NULL;
-	}
-	return r;
-}
-
 /* Names the entries of a list that match no unit or group; NULL when all do. */
 static char *unknown_units(PGconn *c, const char *codes, const char *groups, char **err,
 			   bool *failed)
 {
 	const char *p[] = { codes, groups };
-	PGresult *r = sync_exec(c,
+	PGresult *r = db_run(c, "series sync",
 		"SELECT string_agg(x, ', ') FROM ("
 		"  SELECT x FROM unnest($1::text[]) x WHERE NOT EXISTS "
 		"    (SELECT 1 FROM unit WHERE code = x AND active)"
@@ -383,7 +371,7 @@ static int sync_one(PGconn *c, const struct series_def *d, char **err)
 	}
 	const char *p[] = { d->name, d->title, period_kind_name(d->kind), unit_rule, cons_rule,
 			    cal_shift_name(d->shift), d->consolidator, d->header, rem.data };
-	PGresult *r = sync_exec(c,
+	PGresult *r = db_run(c, "series sync",
 		"INSERT INTO series AS s (name, title, period_kind, unit_deadline_rule, "
 		"  consolidation_deadline_rule, non_working_day, consolidator_unit_id, header_style, "
 		"  reminders) "
@@ -402,14 +390,14 @@ static int sync_one(PGconn *c, const struct series_def *d, char **err)
 	PQclear(r);
 	const char *pm[] = { id, codes, groups, all ? "t" : "f", exclude };
 	const char *pr[] = { id, recipients };
-	if ((r = sync_exec(c, "DELETE FROM series_member WHERE series_id = $1", 1, pm, err)) &&
-	    (PQclear(r), r = sync_exec(c,
+	if ((r = db_run(c, "series sync", "DELETE FROM series_member WHERE series_id = $1", 1, pm, err)) &&
+	    (PQclear(r), r = db_run(c, "series sync",
 		"INSERT INTO series_member (series_id, unit_id) SELECT $1, id FROM unit "
 		"WHERE active AND (code = ANY($2::text[]) OR unit_group = ANY($3::text[]) OR $4) "
 		"  AND NOT (code = ANY($5::text[]))", 5, pm, err)) &&
-	    (PQclear(r), r = sync_exec(c, "DELETE FROM series_recipient WHERE series_id = $1", 1,
+	    (PQclear(r), r = db_run(c, "series sync", "DELETE FROM series_recipient WHERE series_id = $1", 1,
 				       pr, err)) &&
-	    (PQclear(r), r = sync_exec(c,
+	    (PQclear(r), r = db_run(c, "series sync",
 		"INSERT INTO series_recipient (series_id, unit_id) SELECT $1, id FROM unit "
 		"WHERE code = ANY($2::text[])", 2, pr, err))) {
 		PQclear(r);
@@ -432,7 +420,7 @@ out:
 /* Writes all definitions in one transaction. */
 int series_sync(PGconn *conn, const struct series_list *list, char **err)
 {
-	PGresult *r = sync_exec(conn, "BEGIN", 0, NULL, err);
+	PGresult *r = db_run(conn, "series sync", "BEGIN", 0, NULL, err);
 	if (r == NULL)
 		return 2;
 	PQclear(r);
@@ -446,7 +434,7 @@ int series_sync(PGconn *conn, const struct series_list *list, char **err)
 	strbuf_addc(&names, '}');
 	if (rc == 0) {
 		const char *p[] = { names.data };
-		r = sync_exec(conn, "UPDATE series SET active = false, updated_at = now() "
+		r = db_run(conn, "series sync", "UPDATE series SET active = false, updated_at = now() "
 			      "WHERE active AND NOT (name = ANY($1::text[]))", 1, p, err);
 		if (r == NULL)
 			rc = 2;
