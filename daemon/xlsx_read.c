@@ -22,6 +22,8 @@
 #define NS_SEP '\x01'
 /* Bytes inflated and handed to expat at a time. */
 #define CHUNK (256 * 1024)
+/* Files up to this size are read whole when opened by path. */
+#define SMALL_FILE (1u << 20)
 /* Bounds that keep a broken part from costing unbounded memory. */
 #define MAX_RELS 10000
 #define MAX_XFS (1u << 20)
@@ -1159,7 +1161,9 @@ static bool is_space(char c)
 }
 
 /* Parses a decimal number exactly as strtod() would (correctly rounded); s is NUL-terminated.
- * Short numbers take an exact fast path; others go to strtod(). Rejects anything else. */
+ * Numbers whose digits make an integer of at most 2^53 with a power of ten up to 22 take an exact
+ * fast path (Clinger's: both are exact doubles, so one operation rounds correctly); others go to
+ * strtod(). Rejects anything else. */
 static bool parse_number(const char *s, double *out)
 {
 	while (is_space(*s))
@@ -1217,7 +1221,7 @@ static bool parse_number(const char *s, double *out)
 	double v;
 	if (mant == 0) {
 		v = 0.0;
-	} else if (digits <= 15 && scale >= -22 && scale <= 22) {
+	} else if (digits <= 19 && mant <= (1ull << 53) && scale >= -22 && scale <= 22) {
 		/* Both the mantissa and the power of ten are exact doubles: one correct rounding. */
 		v = scale < 0 ? (double)mant / POW10[-scale] : (double)mant * POW10[scale];
 	} else {
@@ -1937,12 +1941,37 @@ enum xlsx_error xlsx_open_memory(const void *data, size_t len, const struct xlsx
 	return open_finish(x, rc, out, detail);
 }
 
-/* Opens a workbook file. */
+/* Reads up to size bytes of fd into a new buffer; false (errno set) on a read error. */
+static bool fd_read_small(int fd, size_t size, char **out, size_t *len)
+{
+	char *buf = xmalloc(size ? size : 1);
+	size_t got = 0;
+	while (got < size) {
+		ssize_t n = pread(fd, buf + got, size - got, (off_t)got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			free(buf);
+			return false;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	*out = buf;
+	*len = got;
+	return true;
+}
+
+/* Opens a workbook file. A small file is read whole at once (fewer system calls than libzip's
+ * seeks and reads, part after part); a larger one is read through libzip as needed. */
 enum xlsx_error xlsx_open_file(const char *path, const struct xlsx_limits *limits,
 			       struct xlsx **out, char **detail)
 {
 	struct xlsx *x = xlsx_new(limits);
 	enum xlsx_error rc = XLSX_OK;
+	char *small = NULL;
+	size_t small_len = 0;
 	unsigned char magic[8] = { 0 };
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
@@ -1967,6 +1996,9 @@ enum xlsx_error xlsx_open_file(const char *path, const struct xlsx_limits *limit
 			}
 		} else if (n < 4 || memcmp(magic, "PK", 2) != 0) {
 			rc = fail(x, XLSX_ERR_NOT_XLSX, "%s: not a zip file", path);
+		} else if ((uint64_t)st.st_size <= SMALL_FILE &&
+			   !fd_read_small(fd, (size_t)st.st_size, &small, &small_len)) {
+			rc = fail(x, XLSX_ERR_IO, "%s: %s", path, strerror(errno));
 		}
 	}
 	if (fd >= 0 && close(fd) != 0 && rc == XLSX_OK)
@@ -1974,13 +2006,19 @@ enum xlsx_error xlsx_open_file(const char *path, const struct xlsx_limits *limit
 	if (rc == XLSX_OK) {
 		zip_error_t ze;
 		zip_error_init(&ze);
-		zip_source_t *src = zip_source_file_create(path, 0, -1, &ze);
+		/* libzip frees the small file's bytes with the source. */
+		zip_source_t *src = small != NULL ?
+			zip_source_buffer_create(small, small_len, 1, &ze) :
+			zip_source_file_create(path, 0, -1, &ze);
 		if (src == NULL)
 			rc = fail(x, XLSX_ERR_IO, "%s: %s", path, zip_error_strerror(&ze));
 		else
 			rc = open_source(x, src);
+		if (src != NULL)
+			small = NULL;
 		zip_error_fini(&ze);
 	}
+	free(small);
 	return open_finish(x, rc, out, detail);
 }
 

@@ -74,12 +74,17 @@ struct raw_attr {
 	int ns;
 };
 
+/* Qualified names up to this long are kept in the element itself, longer ones in an arena. */
+#define SHORT_NAME 20
+
 /* An open element. */
 struct elem {
-	size_t name_off, name_len;	/* its qualified name in the names arena */
-	size_t nbinds;			/* bindings in force before it */
+	size_t name_len;
+	size_t name_off;		/* a long name's place in the names arena */
+	char name[SHORT_NAME];		/* a short name */
 	int ns;
 	int prev_default;		/* the default namespace before it */
+	size_t nbinds;			/* bindings in force before it */
 };
 
 /* A namespace declaration in force. */
@@ -399,7 +404,8 @@ static void pop(struct xlsx_scan *sc)
 		sc->nbinds = e->nbinds;
 	}
 	sc->default_ns = e->prev_default;
-	sc->names.len = e->name_off;
+	if (e->name_len > SHORT_NAME)
+		sc->names.len = e->name_off;
 	if (sc->depth == 0)
 		sc->where = W_EPILOG;
 }
@@ -486,7 +492,8 @@ static int attrs_resolve(struct xlsx_scan *sc, size_t na, size_t *nout)
 		struct raw_attr *a = &sc->raw[i];
 		for (size_t j = 0; j < i; j++) {
 			const struct raw_attr *b = &sc->raw[j];
-			if (a->len == b->len && memcmp(a->name, b->name, a->len) == 0)
+			if (a->len == b->len && a->name[a->len - 1] == b->name[b->len - 1] &&
+			    memcmp(a->name, b->name, a->len) == 0)
 				return R_FALLBACK;	/* a duplicate attribute */
 			/* Two prefixes may name one namespace: expat would refuse such a pair. */
 			if (a->plen && b->plen && a->len - a->plen == b->len - b->plen &&
@@ -615,12 +622,16 @@ static int start_tag(struct xlsx_scan *sc, bool final)
 		sc->stack = xrealloc(sc->stack, sc->stack_cap * sizeof *sc->stack);
 	}
 	struct elem *e = &sc->stack[sc->depth++];
-	e->name_off = sc->names.len;
 	e->name_len = nlen;
+	if (nlen <= SHORT_NAME) {
+		memcpy(e->name, name, nlen);
+	} else {
+		e->name_off = sc->names.len;
+		strbuf_add(&sc->names, name, nlen);
+	}
 	e->nbinds = nbinds;
 	e->ns = ns;
 	e->prev_default = prev_default;
-	strbuf_add(&sc->names, name, nlen);
 	name[nlen] = '\0';
 	const char *local = plen ? name + plen + 1 : name;
 	sc->where = W_ROOT;
@@ -653,8 +664,12 @@ static int end_tag(struct xlsx_scan *sc, bool final)
 	if (sc->depth == 0)
 		return R_FALLBACK;
 	const struct elem *e = &sc->stack[sc->depth - 1];
-	if (e->name_len != nlen || memcmp(sc->names.data + e->name_off, name, nlen) != 0)
+	if (e->name_len != nlen)
 		return R_FALLBACK;
+	const char *open = nlen <= SHORT_NAME ? e->name : sc->names.data + e->name_off;
+	for (size_t i = 0; i < nlen; i++)
+		if (open[i] != name[i])
+			return R_FALLBACK;
 	int ns = e->ns;
 	name[nlen] = '\0';
 	pop(sc);

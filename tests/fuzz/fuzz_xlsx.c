@@ -1,8 +1,11 @@
-/* libFuzzer target: the .xlsx reader must refuse or read any bytes without crashing or leaking. */
+/* libFuzzer target: the .xlsx reader must refuse or read any bytes without crashing or leaking,
+ * and its fast XML scanner must read them exactly as expat does. */
 #include "util.h"
+#include "xlsx_compare.h"
 #include "xlsx_read.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -91,7 +94,32 @@ static bool touch(const struct xlsx_cell *c, void *arg)
 	return true;
 }
 
-/* Opens the input (a zip, an OLE file, anything) or the zip built from its parts; reads all. */
+/* Crashes, so that libFuzzer keeps the input, if the scanner and expat differ. */
+static void check(char *diff, const char *what)
+{
+	if (diff == NULL)
+		return;
+	fprintf(stderr, "%s: the scanner and expat differ:\n%s\n", what, diff);
+	abort();
+}
+
+/* Scans each XML part of a non-zip input whole and in pieces of a size the input chooses: what
+ * the scanner accepts, expat must accept and report the same way. */
+static void scan_parts(const char *in, size_t n)
+{
+	uint32_t piece = (uint32_t)crc32(0, (const Bytef *)in, (uInt)n) % 61 + 1;
+	const char *p = in, *end = in + n;
+	while (p != NULL) {
+		const char *q = memmem(p, (size_t)(end - p), PART_SEP, sizeof PART_SEP - 1);
+		size_t len = (size_t)((q ? q : end) - p);
+		check(xlsx_compare_xml(p, len, 0, NULL), "XML part, whole");
+		check(xlsx_compare_xml(p, len, piece, NULL), "XML part, in pieces");
+		p = q ? q + sizeof PART_SEP - 1 : NULL;
+	}
+}
+
+/* Opens the input (a zip, an OLE file, anything) or the zip built from its parts; reads all,
+ * through the scanner and through expat alone, which must give the same. */
 static void run(const void *data, size_t size)
 {
 	struct xlsx_limits lim;
@@ -99,6 +127,7 @@ static void run(const void *data, size_t size)
 	/* Keep each input well under a second. */
 	lim.max_entry_size = 8u << 20;
 	lim.max_total_size = 32u << 20;
+	check(xlsx_compare(NULL, data, size, &lim, NULL), "workbook");
 	struct xlsx *x;
 	char *detail = NULL;
 	if (xlsx_open_memory(data, size, &lim, &x, &detail) != XLSX_OK) {
@@ -114,12 +143,14 @@ static void run(const void *data, size_t size)
 	xlsx_close(x);
 }
 
+/* One input: a zip or OLE file as given, or XML parts to zip. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size >= 2 && (memcmp(data, "PK", 2) == 0 || data[0] == 0xD0)) {
 		run(data, size);
 		return 0;
 	}
+	scan_parts((const char *)data, size);
 	struct strbuf z = STRBUF_INIT;
 	zip_from_parts((const char *)data, size, &z);
 	run(z.data, z.len);

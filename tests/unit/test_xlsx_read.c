@@ -515,6 +515,9 @@ static void test_numbers(void **state)
 		"2.2250738585072014E-308", "123456789012345678", "9007199254740993", "1E22", "1E23",
 		"3.3333333333333298E-2", "-0", "  42 ", "1e-7", "000123.4500", "44197.999988425923",
 		"8.5000000000000006E-2", "12345678901234567890123", ".5", "5.",
+		"46055.04236111111", "0.7494033412887828", "9007199254740992", "9007199254740991.5",
+		"0.9007199254740993", "4503599627370497.5", "1234567890123456789", "-0.0000000000000001",
+		"7.2057594037927933E16", "1.7976931348623157E-300", "0.00000000000000000000001",
 	};
 	for (size_t i = 0; i < nitems(nums); i++) {
 		char *sheet = xasprintf(SHEET("<row r=\"1\"><c r=\"A1\"><v>%s</v></c></row>"), nums[i]);
@@ -896,7 +899,8 @@ static void test_fallback(void **state)
 	}
 }
 
-/* A sheet of several megabytes, so that every kind of token is cut between two reads. */
+/* A sheet of several megabytes, so that every kind of token is cut between two reads; stored
+ * without compression, so that the file is also too large to be read whole when opened by path. */
 static void test_large_sheet(void **state)
 {
 	struct strbuf sh = STRBUF_INIT;
@@ -913,9 +917,30 @@ static void test_large_sheet(void **state)
 	}
 	strbuf_adds(&sh, "</x:sheetData></x:worksheet>");
 	assert_true(sh.len > 3 * (256u << 10));
-	struct book b = { .sheet = sh.data };
+	struct entry e[] = {
+		{ "[Content_Types].xml", CT, 0, false }, { "_rels/.rels", ROOT_RELS, 0, false },
+		{ "xl/workbook.xml", WB, 0, false }, { "xl/_rels/workbook.xml.rels", WB_RELS, 0, false },
+		{ "xl/worksheets/sheet1.xml", sh.data, 0, true },
+	};
 	size_t len;
-	char *data = book_build(&b, &len);
+	char *data = zip_build(e, nitems(e), &len);
+	assert_true(len > (2u << 20));
+	char path[] = "/tmp/baocao-test-xlsx-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	assert_int_equal(close(fd), 0);
+	size_t fallbacks = 1;
+	char *diff = xlsx_compare(path, NULL, 0, NULL, &fallbacks);
+	if (diff != NULL)
+		fail_msg("scanner and expat differ:\n%s", diff);
+	assert_int_equal(fallbacks, 0);
+	char *from_file = xlsx_compare_dump(path, NULL, 0, NULL, NULL);
+	char *from_memory = xlsx_compare_dump(NULL, data, len, NULL, NULL);
+	assert_string_equal(from_file, from_memory);
+	free(from_file);
+	free(from_memory);
+	assert_int_equal(unlink(path), 0);
 	char *got = read_all(data, len, NULL);
 	assert_non_null(strstr(got, "A12000 s Dòng 12000 & 😀\n<<b>\nB12000 n 12000.690000000001\n"
 				"C12000 b false\nE12000 s A ]] ]>\n"));
