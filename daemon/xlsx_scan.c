@@ -25,9 +25,12 @@
 
 /* The most bytes an unfinished token may keep in the buffer. */
 #define MAX_CARRY (1u << 20)
-/* Deeper documents, or elements with more attributes, go to expat. */
+/* Deeper documents, elements with more attributes, longer names or more namespace declarations
+ * in force go to expat: the scanner's memory stays a few megabytes whatever the part holds. */
 #define MAX_DEPTH 4096
 #define MAX_ATTS 64
+#define MAX_NAME 1024
+#define MAX_BINDS 1024
 /* Digits of a character reference (leading zeros count). */
 #define MAX_REF_DIGITS 16
 
@@ -379,9 +382,12 @@ static bool prefix_ns(const struct xlsx_scan *sc, const char *p, size_t n, int *
 	return false;
 }
 
-/* Records a namespace declaration of the element being opened (len 0: the default one). */
-static void bind(struct xlsx_scan *sc, const char *prefix, size_t len, int ns)
+/* Records a namespace declaration of the element being opened (len 0: the default one); false
+ * if too many are in force. */
+static bool bind(struct xlsx_scan *sc, const char *prefix, size_t len, int ns)
 {
+	if (sc->nbinds == MAX_BINDS)
+		return false;
 	if (sc->nbinds == sc->binds_cap) {
 		sc->binds_cap = sc->binds_cap ? 2 * sc->binds_cap : 16;
 		sc->binds = xrealloc(sc->binds, sc->binds_cap * sizeof *sc->binds);
@@ -393,6 +399,7 @@ static void bind(struct xlsx_scan *sc, const char *prefix, size_t len, int ns)
 	strbuf_add(&sc->prefixes, prefix, len);
 	if (len == 0)
 		sc->default_ns = ns;
+	return true;
 }
 
 /* Closes the innermost element: its declarations go out of scope. */
@@ -508,19 +515,17 @@ static int attrs_resolve(struct xlsx_scan *sc, size_t na, size_t *nout)
 		bool reserved;
 		if (a->plen == 0 && a->len == 5 && memcmp(a->name, "xmlns", 5) == 0) {
 			int ns = uri_class(a->val, (size_t)(a->val_end - a->val), &reserved);
-			if (reserved)
+			if (reserved || !bind(sc, "", 0, ns))
 				return R_FALLBACK;
-			bind(sc, "", 0, ns);
 			a->ns = 2;	/* a declaration, not an attribute */
 		} else if (a->plen == 5 && memcmp(a->name, "xmlns", 5) == 0) {
 			const char *pfx = a->name + 6;
 			size_t n = a->len - 6;
 			size_t vn = (size_t)(a->val_end - a->val);
 			int ns = uri_class(a->val, vn, &reserved);
-			if (reserved || vn == 0 || (n == 3 && memcmp(pfx, "xml", 3) == 0) ||
-			    (n == 5 && memcmp(pfx, "xmlns", 5) == 0))
+			if (reserved || vn == 0 || n > MAX_NAME || (n == 3 && memcmp(pfx, "xml", 3) == 0) ||
+			    (n == 5 && memcmp(pfx, "xmlns", 5) == 0) || !bind(sc, pfx, n, ns))
 				return R_FALLBACK;
-			bind(sc, pfx, n, ns);
 			a->ns = 2;
 		} else {
 			a->ns = XLSX_NS_NONE;
@@ -604,7 +609,7 @@ static int start_tag(struct xlsx_scan *sc, bool final)
 	}
 
 	/* The tag is whole: check it, then write NULs and decode inside it. */
-	if (sc->depth == MAX_DEPTH)
+	if (sc->depth == MAX_DEPTH || nlen > MAX_NAME)
 		return R_FALLBACK;
 	size_t nbinds = sc->nbinds;
 	int prev_default = sc->default_ns;

@@ -867,6 +867,53 @@ static void test_scanner(void **state)
 	}
 }
 
+/* Past its bounds (depth, attributes, name length, declarations in force, unfinished token), the
+ * scanner gives the document up to expat; just within them, it reads it. */
+static void test_scanner_bounds(void **state)
+{
+	for (int over = 0; over <= 1; over++) {
+		struct strbuf doc[5] = { STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT,
+					 STRBUF_INIT };
+		for (int i = 0; i < 4096 + over; i++)
+			strbuf_adds(&doc[0], "<a>");
+		for (int i = 0; i < 4096 + over; i++)
+			strbuf_adds(&doc[0], "</a>");
+		strbuf_adds(&doc[1], "<a");
+		for (int i = 0; i < 64 + over; i++)
+			strbuf_addf(&doc[1], " b%d='%d'", i, i);
+		strbuf_adds(&doc[1], "/>");
+		struct strbuf name = STRBUF_INIT;
+		for (int i = 0; i < 1024 + over; i++)
+			strbuf_addc(&name, "abcdefghijklmnopqrstuvwxyz"[i % 26]);
+		strbuf_addf(&doc[2], "<%s>x</%s>", name.data, name.data);
+		strbuf_free(&name);
+		for (int i = 0; i < 1024 + over; i++)
+			strbuf_addf(&doc[3], "<a xmlns:p%d='urn:%d'>", i, i);
+		for (int i = 0; i < 1024 + over; i++)
+			strbuf_adds(&doc[3], "</a>");
+		strbuf_adds(&doc[4], "<a><!--");
+		/* Kept unfinished past 1 MiB: the bound is checked before each read is added. */
+		for (int i = 0; i < (1 << 20) / 8 - 16 + (1 << 16) * over; i++)
+			strbuf_adds(&doc[4], " comment");
+		strbuf_adds(&doc[4], "--></a>");
+		for (size_t d = 0; d < nitems(doc); d++) {
+			/* Whole, and in reads of 256 KiB as the reader does. */
+			for (size_t piece = 0; piece <= (256u << 10); piece += 256u << 10) {
+				bool accepted;
+				char *diff = xlsx_compare_xml(doc[d].data, doc[d].len, piece, &accepted);
+				if (diff != NULL)
+					fail_msg("document %zu: %s", d, diff);
+				bool want = !over || (d == 4 && piece == 0);
+				if (accepted != want)
+					fail_msg("document %zu, %s the bound, pieces of %zu: the scanner %s it",
+						 d, over ? "past" : "at", piece,
+						 accepted ? "accepted" : "gave up");
+			}
+			strbuf_free(&doc[d]);
+		}
+	}
+}
+
 /* Parts the scanner gives up are read by expat, with the same cells and the same errors; cells
  * given before the scanner gave up are not given twice. */
 static void test_fallback(void **state)
@@ -1015,6 +1062,7 @@ int main(void)
 		cmocka_unit_test(test_error_names),
 		cmocka_unit_test(test_helpers),
 		cmocka_unit_test(test_scanner),
+		cmocka_unit_test(test_scanner_bounds),
 		cmocka_unit_test(test_fallback),
 		cmocka_unit_test(test_large_sheet),
 	};
