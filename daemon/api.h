@@ -26,5 +26,6 @@ void api_receipt_key(struct http_request *rq, struct http_response *rs, struct d
 
 /* api_periods.c */
 void api_period_get(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_template_get(struct http_request *rq, struct http_response *rs, struct db *db);
 
 #endif

@@ -40,6 +40,7 @@ const struct route http_routes[] = {
 	{ "GET", "/healthz", ROUTE_FN(handle_healthz), ROUTE_INLINE },
 	{ "GET", "/readyz", ROUTE_FN(handle_readyz), 0 },
 	{ "GET", "/api/v1/series/{series}/periods/{period}", ROUTE_FN(api_period_get), 0 },
+	{ "GET", "/api/v1/series/{series}/periods/{period}/template", ROUTE_FN(api_template_get), 0 },
 	{ "PUT", "/api/v1/series/{series}/periods/{period}/submission",
 	  ROUTE_FN(api_submission_put), 0 },
 	{ "GET", "/api/v1/series/{series}/periods/{period}/submission",

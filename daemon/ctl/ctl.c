@@ -37,6 +37,7 @@ static const struct command commands[] = {
 	{ "receipt", ctl_receipt, false, "receipt verify FILE.json [--public-key BASE64]" },
 	{ "series", ctl_series, true, "series sync|list" },
 	{ "tasks", ctl_tasks, true, "tasks list SERIES [--unit CODE]" },
+	{ "template", ctl_template, true, "template SERIES PERIOD|current UNIT -o FILE.xlsx|-" },
 	{ "token", ctl_token, true, "token create --login L [--label TEXT]" },
 	{ "xlsx", ctl_xlsx, false, "xlsx dump FILE.xlsx" },
 	{ NULL, NULL, false, NULL },

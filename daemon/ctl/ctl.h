@@ -34,6 +34,7 @@ int ctl_series_sync(struct ctl *ctl, bool quiet);
 int ctl_period(struct ctl *ctl, int argc, char **argv);
 int ctl_calendar(struct ctl *ctl, int argc, char **argv);
 int ctl_tasks(struct ctl *ctl, int argc, char **argv);
+int ctl_template(struct ctl *ctl, int argc, char **argv);
 /* "import tasks SERIES FILE" and "import aliases FILE" (argv[0] is "tasks" or "aliases"). */
 int ctl_import_tasks(struct ctl *ctl, int argc, char **argv);
 int ctl_import_aliases(struct ctl *ctl, int argc, char **argv);

@@ -1,0 +1,188 @@
+/* GET /api/v1/series/{series}/periods/{period}/template: the unit's workbook for a period. */
+#include "api.h"
+#include "clock.h"
+#include "config.h"
+#include "db.h"
+#include "keys.h"
+#include "log.h"
+#include "periods.h"
+#include "template.h"
+#include "units.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define XLSX_MIME "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+/* Answers a database failure: 503 when the connection is gone, 500 otherwise. */
+static void db_failed(struct http_response *rs, struct db *db, const char *what, char *err)
+{
+	db_check_failure(db, NULL);
+	log_error("api", "template %s: %s", what, err ? err : "unknown failure");
+	free(err);
+	if (db_connection_lost(db))
+		api_db_unavailable(rs);
+	else
+		api_internal_error(rs);
+}
+
+/* Answers a periods_resolve() failure. */
+static void period_failed(struct http_response *rs, struct db *db, const char *what,
+			  enum periods_result rc, char *err)
+{
+	switch (rc) {
+	case PERIODS_BAD_REQUEST:
+		log_info("api", "template %s: %s", what, err);
+		free(err);
+		http_error(rs, 400, "invalid_period",
+			   "Mã kỳ báo cáo không hợp lệ. Hãy dùng dạng 2026-W47 (tuần), 2026-11 "
+			   "(tháng), 2026-Q4 (quý), 2026-H2 (6 tháng), 2026 (năm) hoặc current.");
+		return;
+	case PERIODS_NOT_FOUND:
+		free(err);
+		http_error(rs, 404, "unknown_period",
+			   "Kỳ báo cáo này chưa được tạo. Điều phối viên cần ấn định hạn nộp cho kỳ "
+			   "báo cáo đột xuất trước.");
+		return;
+	case PERIODS_UNSYNCED:
+		log_warn("api", "template %s: %s", what, err);
+		free(err);
+		http_error(rs, 503, "series_not_ready",
+			   "Loại báo cáo này chưa được nạp vào cơ sở dữ liệu. Quản trị viên cần "
+			   "chạy lệnh baocaoctl series sync.");
+		return;
+	default:
+		db_failed(rs, db, what, err);
+	}
+}
+
+/* Appends text percent-encoded as RFC 8187 wants for filename*= (attr-char kept). */
+static void add_ext_value(struct strbuf *sb, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		unsigned char c = *p;
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    strchr("!#$&+-.^_`|~", c) != NULL) {
+			strbuf_addc(sb, (char)c);
+		} else {
+			strbuf_addc(sb, '%');
+			strbuf_addc(sb, hex[c >> 4]);
+			strbuf_addc(sb, hex[c & 15]);
+		}
+	}
+}
+
+/* The Content-Disposition of a workbook: an ASCII name and the Vietnamese one. */
+static char *disposition(const struct period_info *pi, const char *unit,
+			 const char *unit_name)
+{
+	char *ascii = template_filename(pi->series->name, pi->id, unit);
+	char *vi = template_filename_vi(pi->id, unit_name);
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addf(&sb, "attachment; filename=\"%s\"; filename*=UTF-8''", ascii);
+	add_ext_value(&sb, vi);
+	free(ascii);
+	free(vi);
+	return strbuf_detach(&sb);
+}
+
+/* Answers with the workbook of the caller's unit, or of ?unit=CODE for coordinators. */
+void api_template_get(struct http_request *rq, struct http_response *rs, struct db *db)
+{
+	struct principal who;
+	if (!api_authenticate(rq, rs, db, &who))
+		return;
+	const struct config *cfg = config_current();
+	const char *name = route_param(&rq->params, "series");
+	const char *id = route_param(&rq->params, "period");
+	const struct series_def *s = series_find(&cfg->series, name);
+	if (s == NULL) {
+		http_error(rs, 404, "unknown_series",
+			   "Không có loại báo cáo này. Hãy kiểm tra lại tên loại báo cáo trong "
+			   "đường dẫn.");
+		return;
+	}
+	char unit[33];
+	char *asked = http_query_param(rq, "unit");
+	if (asked && *asked && !units_code_valid(asked)) {
+		free(asked);
+		http_error(rs, 400, "invalid_unit",
+			   "Mã đơn vị không hợp lệ: chỉ gồm chữ cái không dấu, chữ số, dấu gạch "
+			   "ngang hoặc gạch dưới, tối đa 32 ký tự.");
+		return;
+	}
+	snprintf(unit, sizeof unit, "%s", asked && *asked ? asked : who.unit_code);
+	free(asked);
+	if (strcmp(unit, who.unit_code) != 0 && who.role != ROLE_COORDINATOR &&
+	    who.role != ROLE_ADMIN) {
+		log_info("api", "template %s/%s: %s (%s) may not have unit %s's workbook", name, id,
+			 who.login, who.unit_code, unit);
+		http_error(rs, 403, "forbidden_unit",
+			   "Bạn chỉ được tải biểu mẫu báo cáo của đơn vị mình. Muốn lấy biểu mẫu "
+			   "của đơn vị khác, hãy liên hệ điều phối viên.");
+		return;
+	}
+	PGconn *conn = db_conn(db);
+	if (conn == NULL) {
+		api_db_unavailable(rs);
+		return;
+	}
+	char *what = xasprintf("%s/%s/%s", name, id, unit);
+	struct period_info pi;
+	char *err = NULL;
+	enum periods_result pr = periods_resolve(conn, s, id, clock_now(), &pi, &err);
+	if (pr != PERIODS_OK) {
+		period_failed(rs, db, what, pr, err);
+		free(what);
+		return;
+	}
+	struct template_file tf;
+	enum template_result tr = template_build(conn, &pi, unit, keys_server()->mac, &tf, &err);
+	if (tr == TEMPLATE_REFUSED) {
+		log_info("api", "template %s: %s", what, err);
+		free(err);
+		char *msg;
+		switch (tf.refusal) {
+		case TEMPLATE_UNKNOWN_UNIT:
+			http_error(rs, 404, "unknown_unit",
+				   "Không có đơn vị với mã này. Hãy kiểm tra lại mã đơn vị.");
+			break;
+		case TEMPLATE_NOT_MEMBER:
+			http_error(rs, 403, "not_a_member",
+				   "Đơn vị này không thuộc diện gửi loại báo cáo này nên không có "
+				   "biểu mẫu. Nếu cần, hãy đề nghị quản trị viên bổ sung.");
+			break;
+		default:
+			msg = pi.reason ? xasprintf("%s Đơn vị không cần tải biểu mẫu và không cần "
+						    "gửi báo cáo cho kỳ này.", pi.reason)
+					: xasprintf("Kỳ %s không có ngày làm việc nào nên không yêu "
+						    "cầu báo cáo. Đơn vị không cần tải biểu mẫu.",
+						    pi.id);
+			http_error(rs, 409, "period_skipped", msg);
+			free(msg);
+		}
+	} else if (tr != TEMPLATE_OK) {
+		if (tr == TEMPLATE_DB) {
+			db_failed(rs, db, what, err);
+		} else {
+			log_error("api", "template %s: %s", what, err);
+			free(err);
+			api_internal_error(rs);
+		}
+	} else {
+		rs->status = 200;
+		rs->content_type = XLSX_MIME;
+		strbuf_reset(&rs->body);
+		strbuf_add(&rs->body, tf.data, tf.len);
+		char *disp = disposition(&pi, unit, tf.unit_name);
+		http_add_header(rs, "Content-Disposition", disp);
+		free(disp);
+		log_info("api", "template %s for %s: %zu tasks, %zu carried forward, %zu bytes",
+			 what, who.login, tf.tasks, tf.carried, tf.len);
+	}
+	template_file_free(&tf);
+	period_info_free(&pi);
+	free(what);
+}

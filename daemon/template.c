@@ -1,0 +1,1058 @@
+/* The workbook a unit downloads for a period: its tasks, last period's status, the meta sheet. */
+#include "template.h"
+#include "calendar.h"
+#include "db.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <xlsxwriter.h>
+#include <zip.h>
+
+/* A workbook is a few tens of kilobytes; anything near this is a fault. */
+#define TEMPLATE_FILE_MAX (64 * 1024 * 1024)
+
+/* Rows of the report sheet (0-based): the title block, the header row, the first task. */
+enum {
+	ROW_UNIT = 0,
+	ROW_TITLE = 1,
+	ROW_PERIOD = 2,
+	ROW_DEADLINE = 3,
+	ROW_GUIDE = 4,
+	ROW_HEADER = 5,
+	ROW_FIRST_TASK = 6,
+};
+
+/* Column widths in characters, summing to what fits A4 landscape at about 80 %. */
+static const double column_widths[WB_NCOLS] = {
+	[WB_COL_STT] = 5,
+	[WB_COL_CODE] = 10,
+	[WB_COL_TITLE] = 40,
+	[WB_COL_DEADLINE] = 12,
+	[WB_COL_STATUS] = 14,
+	[WB_COL_PROGRESS] = 8,
+	[WB_COL_COMPLETED] = 11,
+	[WB_COL_RESULT] = 30,
+	[WB_COL_DIFFICULTIES] = 20,
+	[WB_COL_PROPOSALS] = 20,
+	[WB_COL_NOTE] = 12,
+};
+
+#define FONT "Times New Roman"
+#define PAPER_A4 9
+#define COLOR_LOCKED 0xF2F2F2
+#define COLOR_HEADER 0xD9D9D9
+#define COLOR_DEADLINE 0xC00000
+
+/* One task row. */
+struct tpl_task {
+	long long id;
+	char *code;
+	char *title;
+	char *leads;		/* who leads it, as the plan says; for cooperating units */
+	bool lead;		/* the unit leads it (else it cooperates) */
+	bool has_deadline;
+	cal_day deadline;
+	const char *status;	/* carried forward: a WB_STATUS_* word, or NULL */
+	int progress;		/* carried forward; -1 for none */
+	bool has_completed;
+	cal_day completed;
+};
+
+/* What the workbook is made of. */
+struct tpl_data {
+	const struct period_info *pi;
+	const char *unit_code;
+	long long unit_id;
+	char *unit_name;
+	struct tpl_task *tasks;
+	size_t ntasks;
+	size_t carried;
+	char carried_from[PERIOD_ID_BUF];	/* the period the carried values come from */
+	char mac[WB_MAC_HEX];
+};
+
+/* ---- loading ---- */
+
+/* Frees what a tpl_data holds (not the unit name, which goes to the caller). */
+static void data_free(struct tpl_data *d)
+{
+	for (size_t i = 0; i < d->ntasks; i++) {
+		free(d->tasks[i].code);
+		free(d->tasks[i].title);
+		free(d->tasks[i].leads);
+	}
+	free(d->tasks);
+	d->tasks = NULL;
+	d->ntasks = 0;
+}
+
+/* Sets *err from a failed result and clears it; returns TEMPLATE_DB. */
+static enum template_result db_failure(PGresult *r, const char *what, char **err)
+{
+	*err = xasprintf("template: %s: %s", what, str_trim(PQresultErrorMessage(r)));
+	PQclear(r);
+	return TEMPLATE_DB;
+}
+
+/* Finds the unit and whether it reports in the series. */
+static enum template_result load_unit(PGconn *conn, struct tpl_data *d,
+				      struct template_file *out, char **err)
+{
+	const char *p[] = { d->unit_code, d->pi->series->name };
+	PGresult *r = db_query(conn,
+		"SELECT u.id, u.name, EXISTS (SELECT 1 FROM series_member m JOIN series s "
+		"  ON s.id = m.series_id WHERE s.name = $2 AND m.unit_id = u.id) "
+		"FROM unit u WHERE u.code = $1 AND u.active", 2, p, NULL, NULL);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		return db_failure(r, "unit", err);
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		out->refusal = TEMPLATE_UNKNOWN_UNIT;
+		*err = xasprintf("no active unit has the code '%s'", d->unit_code);
+		return TEMPLATE_REFUSED;
+	}
+	d->unit_id = atoll(PQgetvalue(r, 0, 0));
+	d->unit_name = xstrdup(PQgetvalue(r, 0, 1));
+	out->unit_name = xstrdup(d->unit_name);
+	bool member = strcmp(PQgetvalue(r, 0, 2), "t") == 0;
+	PQclear(r);
+	if (!member) {
+		out->refusal = TEMPLATE_NOT_MEMBER;
+		*err = xasprintf("unit %s (%s) does not report in series %s; add it to the units "
+				 "of the series in the series file", d->unit_code, d->unit_name,
+				 d->pi->series->name);
+		return TEMPLATE_REFUSED;
+	}
+	return TEMPLATE_OK;
+}
+
+/* Loads the unit's active tasks of the series: those it leads, then those it cooperates in. */
+static enum template_result load_tasks(PGconn *conn, struct tpl_data *d, char **err)
+{
+	char unit_id[24];
+	snprintf(unit_id, sizeof unit_id, "%lld", d->unit_id);
+	const char *p[] = { d->pi->series->name, unit_id };
+	PGresult *r = db_query(conn,
+		"SELECT t.id, t.code, t.title, to_char(t.deadline, 'YYYY-MM-DD'), "
+		"  tu.role = 'lead', COALESCE(NULLIF(btrim(t.lead_text), ''), "
+		"    (SELECT string_agg(lu.name, '; ' ORDER BY lu.name) FROM task_unit l "
+		"     JOIN unit lu ON lu.id = l.unit_id WHERE l.task_id = t.id AND l.role = 'lead'), "
+		"    '') "
+		"FROM task t JOIN series s ON s.id = t.series_id "
+		"JOIN task_unit tu ON tu.task_id = t.id "
+		"WHERE s.name = $1 AND tu.unit_id = $2 AND t.active "
+		"ORDER BY tu.role = 'lead' DESC, t.ordinal, t.code", 2, p, NULL, NULL);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		return db_failure(r, "tasks", err);
+	d->ntasks = (size_t)PQntuples(r);
+	d->tasks = xcalloc(d->ntasks ? d->ntasks : 1, sizeof *d->tasks);
+	for (size_t i = 0; i < d->ntasks; i++) {
+		struct tpl_task *t = &d->tasks[i];
+		int row = (int)i;
+		t->id = atoll(PQgetvalue(r, row, 0));
+		t->code = xstrdup(PQgetvalue(r, row, 1));
+		t->title = xstrdup(PQgetvalue(r, row, 2));
+		t->has_deadline = !PQgetisnull(r, row, 3) &&
+				  cal_parse_date(PQgetvalue(r, row, 3), &t->deadline) == 0;
+		t->lead = strcmp(PQgetvalue(r, row, 4), "t") == 0;
+		t->leads = xstrdup(PQgetvalue(r, row, 5));
+		t->progress = -1;
+	}
+	PQclear(r);
+	return TEMPLATE_OK;
+}
+
+/* The drop-down word of a stored status, or NULL. */
+static const char *status_word(const char *status)
+{
+	if (strcmp(status, "done") == 0)
+		return WB_STATUS_DONE;
+	if (strcmp(status, "in_progress") == 0)
+		return WB_STATUS_IN_PROGRESS;
+	if (strcmp(status, "not_started") == 0)
+		return WB_STATUS_NOT_STARTED;
+	return NULL;
+}
+
+/*
+ * Carries forward status, progress and completion date from the unit's current (not
+ * superseded) report of the latest earlier period of the series that has one: last week's
+ * as a rule, the week before a skipped one, or the last the unit sent if it missed a week.
+ */
+static enum template_result load_carried(PGconn *conn, struct tpl_data *d, char **err)
+{
+	cal_day first, last;
+	if (!d->pi->has_span || period_bounds(&d->pi->period, &first, &last) != 0)
+		return TEMPLATE_OK;	/* ad hoc periods stand alone */
+	char unit_id[24], starts[CAL_DATE_BUF];
+	snprintf(unit_id, sizeof unit_id, "%lld", d->unit_id);
+	cal_format_date(first, starts);
+	const char *p[] = { d->pi->series->name, unit_id, starts };
+	PGresult *r = db_query(conn,
+		"SELECT p.period_key, i.task_id, i.status, i.progress, "
+		"  to_char(i.completed_on, 'YYYY-MM-DD') "
+		"FROM report_item i JOIN submission b ON b.id = i.submission_id "
+		"JOIN period p ON p.id = b.period_id "
+		"WHERE b.id = (SELECT b2.id FROM submission b2 JOIN period p2 ON p2.id = b2.period_id "
+		"  JOIN series s ON s.id = p2.series_id "
+		"  WHERE s.name = $1 AND b2.unit_id = $2 AND NOT b2.superseded "
+		"    AND p2.starts_on < $3::date "
+		"  ORDER BY p2.starts_on DESC, b2.version DESC LIMIT 1)", 3, p, NULL, NULL);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		return db_failure(r, "previous report", err);
+	int n = PQntuples(r);
+	for (int row = 0; row < n; row++) {
+		long long task_id = atoll(PQgetvalue(r, row, 1));
+		struct tpl_task *t = NULL;
+		for (size_t i = 0; i < d->ntasks && t == NULL; i++)
+			if (d->tasks[i].id == task_id)
+				t = &d->tasks[i];
+		if (t == NULL)
+			continue;	/* a task the unit no longer has */
+		snprintf(d->carried_from, sizeof d->carried_from, "%s", PQgetvalue(r, row, 0));
+		t->status = status_word(PQgetvalue(r, row, 2));
+		if (!PQgetisnull(r, row, 3))
+			t->progress = atoi(PQgetvalue(r, row, 3));
+		t->has_completed = !PQgetisnull(r, row, 4) &&
+				   cal_parse_date(PQgetvalue(r, row, 4), &t->completed) == 0;
+		d->carried++;
+	}
+	PQclear(r);
+	return TEMPLATE_OK;
+}
+
+/* ---- text ---- */
+
+/* The upper-case form of a Vietnamese letter's code point (other code points unchanged). */
+static unsigned upper_vi_cp(unsigned c)
+{
+	if (c >= 'a' && c <= 'z')
+		return c - 32;
+	if (c >= 0xE0 && c <= 0xFE && c != 0xF7)
+		return c - 0x20;
+	switch (c) {
+	case 0x103: case 0x111: case 0x129: case 0x169: case 0x1A1:
+		return c - 1;	/* ă đ ĩ ũ ơ */
+	case 0x1B0:
+		return 0x1AF;	/* ư */
+	}
+	if (c >= 0x1EA1 && c <= 0x1EF9 && (c & 1))
+		return c - 1;	/* ạ ả ấ ... ỹ: pairs in Latin Extended Additional */
+	return c;
+}
+
+/* The text in upper case, for titles ("BÁO CÁO ..."); new string. Invalid bytes are kept. */
+static char *upper_vi(const char *s)
+{
+	struct strbuf out = STRBUF_INIT;
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		unsigned c = *p;
+		int len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : 0;
+		bool ok = len > 0;
+		for (int k = 1; ok && k < len; k++)
+			ok = (p[k] & 0xC0) == 0x80;
+		if (!ok) {
+			strbuf_addc(&out, (char)*p++);
+			continue;
+		}
+		if (len == 2)
+			c = ((c & 0x1F) << 6) | (p[1] & 0x3F);
+		else if (len == 3)
+			c = ((c & 0x0F) << 12) | ((unsigned)(p[1] & 0x3F) << 6) | (p[2] & 0x3F);
+		p += len;
+		c = upper_vi_cp(c);
+		if (c < 0x80) {
+			strbuf_addc(&out, (char)c);
+		} else if (c < 0x800) {
+			strbuf_addc(&out, (char)(0xC0 | (c >> 6)));
+			strbuf_addc(&out, (char)(0x80 | (c & 0x3F)));
+		} else {
+			strbuf_addc(&out, (char)(0xE0 | (c >> 12)));
+			strbuf_addc(&out, (char)(0x80 | ((c >> 6) & 0x3F)));
+			strbuf_addc(&out, (char)(0x80 | (c & 0x3F)));
+		}
+	}
+	return strbuf_detach(&out);
+}
+
+/* Number of characters (not bytes) of UTF-8 text. */
+static size_t utf8_chars(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
+/* The period's title with its dates: "Tuần 48 năm 2026 (23/11/2026 - 29/11/2026)". */
+static char *period_title(const struct period_info *pi)
+{
+	char title[160];
+	if (period_title_vi(&pi->period, title, sizeof title) != 0)
+		snprintf(title, sizeof title, "Kỳ %s", pi->id);
+	cal_day first, last;
+	if (pi->period.kind == PERIOD_WEEKLY || period_bounds(&pi->period, &first, &last) != 0)
+		return xstrdup(title);	/* weekly titles carry their dates already */
+	char a[CAL_DATE_BUF], b[CAL_DATE_BUF];
+	cal_format_date_vi(first, a);
+	cal_format_date_vi(last, b);
+	return xasprintf("%s (%s - %s)", title, a, b);
+}
+
+/* ---- writing ---- */
+
+/* The formats of the workbook, all in Times New Roman. */
+struct formats {
+	lxw_format *unit, *title, *period, *deadline, *guide, *header;
+	lxw_format *task_center, *task_text, *task_date;
+	lxw_format *in_text, *in_center, *in_number, *in_date;
+	lxw_format *rich_plain, *rich_note, *column;
+	lxw_format *g_title, *g_sub, *g_label, *g_input, *g_note;
+	lxw_format *meta;
+};
+
+/* A workbook being written and its first failure. */
+struct writer {
+	lxw_workbook *wb;
+	struct formats f;
+	lxw_error err;
+	const char *what;	/* what was being written when err happened */
+};
+
+/* Keeps the first libxlsxwriter failure and what it was about. */
+static void check(struct writer *w, lxw_error e, const char *what)
+{
+	if (e != LXW_NO_ERROR && w->err == LXW_NO_ERROR) {
+		w->err = e;
+		w->what = what;
+	}
+}
+
+/* A new format in the workbook's font; dies on out-of-memory, as xmalloc does. */
+static lxw_format *new_format(struct writer *w, double size, bool bold, bool italic)
+{
+	lxw_format *f = workbook_add_format(w->wb);
+	if (f == NULL) {
+		fprintf(stderr, "fatal: out of memory (libxlsxwriter format)\n");
+		abort();
+	}
+	format_set_font_name(f, FONT);
+	format_set_font_size(f, size);
+	if (bold)
+		format_set_bold(f);
+	if (italic)
+		format_set_italic(f);
+	return f;
+}
+
+/* A bordered table cell: locked cells grey, input cells white and unlocked. */
+static lxw_format *cell_format(struct writer *w, bool input, uint8_t align, const char *num)
+{
+	lxw_format *f = new_format(w, 12, false, false);
+	format_set_border(f, LXW_BORDER_THIN);
+	format_set_align(f, align);
+	format_set_align(f, LXW_ALIGN_VERTICAL_TOP);
+	format_set_text_wrap(f);
+	if (num)
+		format_set_num_format(f, num);
+	if (input)
+		format_set_unlocked(f);
+	else
+		format_set_bg_color(f, COLOR_LOCKED);
+	return f;
+}
+
+/* Creates every format the workbook uses. */
+static void make_formats(struct writer *w)
+{
+	struct formats *f = &w->f;
+	f->column = new_format(w, 12, false, false);
+	f->unit = new_format(w, 12, true, false);
+	format_set_align(f->unit, LXW_ALIGN_VERTICAL_CENTER);
+	f->title = new_format(w, 14, true, false);
+	format_set_align(f->title, LXW_ALIGN_CENTER);
+	format_set_align(f->title, LXW_ALIGN_VERTICAL_CENTER);
+	format_set_text_wrap(f->title);
+	f->period = new_format(w, 12, true, false);
+	format_set_align(f->period, LXW_ALIGN_CENTER);
+	format_set_align(f->period, LXW_ALIGN_VERTICAL_CENTER);
+	f->deadline = new_format(w, 12, true, true);
+	format_set_align(f->deadline, LXW_ALIGN_CENTER);
+	format_set_align(f->deadline, LXW_ALIGN_VERTICAL_CENTER);
+	format_set_font_color(f->deadline, COLOR_DEADLINE);
+	f->guide = new_format(w, 11, false, true);
+	format_set_align(f->guide, LXW_ALIGN_LEFT);
+	format_set_align(f->guide, LXW_ALIGN_VERTICAL_TOP);
+	format_set_text_wrap(f->guide);
+	f->header = new_format(w, 12, true, false);
+	format_set_align(f->header, LXW_ALIGN_CENTER);
+	format_set_align(f->header, LXW_ALIGN_VERTICAL_CENTER);
+	format_set_text_wrap(f->header);
+	format_set_border(f->header, LXW_BORDER_THIN);
+	format_set_bg_color(f->header, COLOR_HEADER);
+	f->task_center = cell_format(w, false, LXW_ALIGN_CENTER, NULL);
+	f->task_text = cell_format(w, false, LXW_ALIGN_LEFT, NULL);
+	f->task_date = cell_format(w, false, LXW_ALIGN_CENTER, "dd/mm/yyyy");
+	f->in_text = cell_format(w, true, LXW_ALIGN_LEFT, NULL);
+	f->in_center = cell_format(w, true, LXW_ALIGN_CENTER, NULL);
+	f->in_number = cell_format(w, true, LXW_ALIGN_CENTER, "0");
+	f->in_date = cell_format(w, true, LXW_ALIGN_CENTER, "dd/mm/yyyy");
+	f->rich_plain = new_format(w, 12, false, false);
+	f->rich_note = new_format(w, 11, false, true);
+	f->g_title = new_format(w, 14, true, false);
+	format_set_align(f->g_title, LXW_ALIGN_CENTER);
+	format_set_align(f->g_title, LXW_ALIGN_VERTICAL_CENTER);
+	format_set_text_wrap(f->g_title);
+	f->g_sub = new_format(w, 12, false, true);
+	format_set_align(f->g_sub, LXW_ALIGN_CENTER);
+	format_set_align(f->g_sub, LXW_ALIGN_VERTICAL_CENTER);
+	format_set_text_wrap(f->g_sub);
+	f->g_label = new_format(w, 12, true, false);
+	format_set_align(f->g_label, LXW_ALIGN_LEFT);
+	format_set_align(f->g_label, LXW_ALIGN_VERTICAL_TOP);
+	format_set_text_wrap(f->g_label);
+	format_set_border(f->g_label, LXW_BORDER_THIN);
+	format_set_bg_color(f->g_label, COLOR_HEADER);
+	f->g_input = cell_format(w, true, LXW_ALIGN_LEFT, NULL);
+	f->g_note = f->guide;
+	f->meta = new_format(w, 11, false, false);
+}
+
+/* Writes an instant's local date as an Excel date (whole day). */
+static void write_day(struct writer *w, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col,
+		      cal_day day, lxw_format *f, const char *what)
+{
+	int y, m, d;
+	cal_to_ymd(day, &y, &m, &d);
+	lxw_datetime dt = { .year = y, .month = m, .day = d };
+	check(w, worksheet_write_datetime(ws, row, col, &dt, f), what);
+}
+
+/* Page set-up shared by the visible sheets: A4 landscape, one page wide, page numbers. */
+static void page_setup(struct writer *w, lxw_worksheet *ws, const struct tpl_data *d)
+{
+	worksheet_set_landscape(ws);
+	worksheet_set_paper(ws, PAPER_A4);
+	worksheet_fit_to_pages(ws, 1, 0);
+	worksheet_set_margins(ws, 0.4, 0.4, 0.5, 0.6);
+	worksheet_center_horizontally(ws);
+	/* Codes and period ids are ASCII without '&', so the footer needs no escaping. */
+	char *footer = xasprintf("&L&\"" FONT ",Italic\"&9%s - %s - %s"
+				 "&R&\"" FONT ",Regular\"&9Trang &P/&N", d->unit_code,
+				 d->pi->series->name, d->pi->id);
+	check(w, worksheet_set_footer(ws, footer), "footer");
+	free(footer);
+}
+
+/* The guidance line under the deadline. */
+static char *guide_text(const struct tpl_data *d)
+{
+	struct strbuf sb = STRBUF_INIT;
+	if (d->pi->reason && !d->pi->skipped)
+		strbuf_addf(&sb, "%s ", d->pi->reason);
+	if (d->ntasks == 0) {
+		strbuf_addf(&sb, "Đơn vị chưa có nhiệm vụ nào trong danh mục của báo cáo này; hãy ghi "
+			    "nội dung ở trang “%s”.", WB_GENERAL_SHEET);
+		return strbuf_detach(&sb);
+	}
+	strbuf_addf(&sb, "Cách điền: chỉ điền các ô nền trắng, từ cột “%s” đến cột “%s”; các cột "
+		    "của nhiệm vụ đã được khoá. “%s” chọn trong danh sách; “%s” là số nguyên từ 0 "
+		    "đến 100; “%s” ghi dạng dd/mm/yyyy khi đã hoàn thành. Không đổi tên cột, không "
+		    "thêm hoặc xoá dòng. Khó khăn, kiến nghị chung ghi ở trang “%s”.",
+		    wb_column_titles[WB_COL_STATUS], wb_column_titles[WB_COL_NOTE],
+		    wb_column_titles[WB_COL_STATUS], wb_column_titles[WB_COL_PROGRESS],
+		    wb_column_titles[WB_COL_COMPLETED], WB_GENERAL_SHEET);
+	if (d->carried > 0)
+		strbuf_addf(&sb, " Tình trạng, tiến độ và ngày hoàn thành đã được điền sẵn theo báo "
+			    "cáo kỳ %s của đơn vị: chỉ sửa những gì đã thay đổi.", d->carried_from);
+	return strbuf_detach(&sb);
+}
+
+/* The title block above the header row. */
+static void write_title_block(struct writer *w, lxw_worksheet *ws, const struct tpl_data *d)
+{
+	const struct formats *f = &w->f;
+	lxw_col_t last = WB_NCOLS - 1;
+	char *unit = xasprintf("Đơn vị báo cáo: %s (mã %s)", d->unit_name, d->unit_code);
+	check(w, worksheet_merge_range(ws, ROW_UNIT, 0, ROW_UNIT, last, unit, f->unit), "unit");
+	free(unit);
+	check(w, worksheet_set_row(ws, ROW_UNIT, 20, NULL), "unit row");
+
+	char *title = upper_vi(d->pi->series->title);
+	check(w, worksheet_merge_range(ws, ROW_TITLE, 0, ROW_TITLE, last, title, f->title),
+	      "title");
+	check(w, worksheet_set_row(ws, ROW_TITLE, utf8_chars(title) > 120 ? 40 : 24, NULL),
+	      "title row");
+	free(title);
+
+	char *pt = period_title(d->pi);
+	char *period = xasprintf("Kỳ báo cáo: %s", pt);
+	free(pt);
+	check(w, worksheet_merge_range(ws, ROW_PERIOD, 0, ROW_PERIOD, last, period, f->period),
+	      "period");
+	free(period);
+	check(w, worksheet_set_row(ws, ROW_PERIOD, 20, NULL), "period row");
+
+	char when[CAL_VI_LONG_BUF] = "";
+	if (cal_format_vi_long(d->pi->unit_deadline, when, sizeof when) != 0)
+		snprintf(when, sizeof when, "(chưa ấn định)");
+	char *deadline = xasprintf("Hạn gửi: %s", when);
+	check(w, worksheet_merge_range(ws, ROW_DEADLINE, 0, ROW_DEADLINE, last, deadline,
+				       f->deadline), "deadline");
+	free(deadline);
+	check(w, worksheet_set_row(ws, ROW_DEADLINE, 20, NULL), "deadline row");
+
+	char *guide = guide_text(d);
+	check(w, worksheet_merge_range(ws, ROW_GUIDE, 0, ROW_GUIDE, last, guide, f->guide),
+	      "guide");
+	/* About 170 characters of 11 pt italic fit on a line of the merged row. */
+	double lines = (double)(utf8_chars(guide) / 160 + 1);
+	check(w, worksheet_set_row(ws, ROW_GUIDE, 15 * lines + 4, NULL), "guide row");
+	free(guide);
+}
+
+/* The title cell of a task; cooperating units see "phối hợp" and who leads. */
+static void write_task_title(struct writer *w, lxw_worksheet *ws, lxw_row_t row,
+			     const struct tpl_task *t)
+{
+	const struct formats *f = &w->f;
+	if (t->lead) {
+		check(w, worksheet_write_string(ws, row, WB_COL_TITLE, t->title, f->task_text),
+		      "task title");
+		return;
+	}
+	char *note = t->leads[0] ? xasprintf("\n(phối hợp; chủ trì: %s)", t->leads)
+				 : xstrdup("\n(phối hợp)");
+	lxw_rich_string_tuple plain = { .format = f->rich_plain, .string = t->title };
+	lxw_rich_string_tuple coop = { .format = f->rich_note, .string = note };
+	lxw_rich_string_tuple *parts[] = { &plain, &coop, NULL };
+	check(w, worksheet_write_rich_string(ws, row, WB_COL_TITLE, parts, f->task_text),
+	      "task title");
+	free(note);
+}
+
+/* Characters of 12 pt Times New Roman that a line of the title column holds, a little less
+ * than fit, and of the 11 pt note under a cooperating unit's title. */
+#define TITLE_LINE_CHARS 45
+#define NOTE_LINE_CHARS 50
+/* Height of a line of 12 pt text, in points; task rows get at least two, room to write. */
+#define LINE_POINTS 15.75
+
+/*
+ * A task row's height. Rows are given their height because LibreOffice does not fit rows to
+ * wrapped text when it opens a workbook; people may still resize rows (the protection allows
+ * it) when what they write needs more room.
+ */
+static double task_row_height(const struct tpl_task *t)
+{
+	size_t lines = (utf8_chars(t->title) + TITLE_LINE_CHARS - 1) / TITLE_LINE_CHARS;
+	if (!t->lead)	/* "(phối hợp; chủ trì: ...)" on lines of its own */
+		lines += (utf8_chars(t->leads) + 20 + NOTE_LINE_CHARS - 1) / NOTE_LINE_CHARS;
+	return (double)(lines > 2 ? lines : 2) * LINE_POINTS + 3;
+}
+
+/* One task row: the locked task columns, then the input cells, some carried forward. */
+static void write_task(struct writer *w, lxw_worksheet *ws, lxw_row_t row, size_t i,
+		       const struct tpl_task *t)
+{
+	const struct formats *f = &w->f;
+	check(w, worksheet_write_number(ws, row, WB_COL_STT, (double)(i + 1), f->task_center),
+	      "STT");
+	check(w, worksheet_write_string(ws, row, WB_COL_CODE, t->code, f->task_center),
+	      "task code");
+	write_task_title(w, ws, row, t);
+	if (t->has_deadline)
+		write_day(w, ws, row, WB_COL_DEADLINE, t->deadline, f->task_date, "deadline");
+	else
+		check(w, worksheet_write_string(ws, row, WB_COL_DEADLINE, "Thường xuyên",
+						f->task_center), "deadline");
+	if (t->status)
+		check(w, worksheet_write_string(ws, row, WB_COL_STATUS, t->status, f->in_center),
+		      "status");
+	else
+		check(w, worksheet_write_blank(ws, row, WB_COL_STATUS, f->in_center), "status");
+	if (t->progress >= 0)
+		check(w, worksheet_write_number(ws, row, WB_COL_PROGRESS, t->progress,
+						f->in_number), "progress");
+	else
+		check(w, worksheet_write_blank(ws, row, WB_COL_PROGRESS, f->in_number), "progress");
+	if (t->has_completed)
+		write_day(w, ws, row, WB_COL_COMPLETED, t->completed, f->in_date, "completed");
+	else
+		check(w, worksheet_write_blank(ws, row, WB_COL_COMPLETED, f->in_date), "completed");
+	for (int col = WB_COL_RESULT; col <= WB_COL_NOTE; col++)
+		check(w, worksheet_write_blank(ws, row, (lxw_col_t)col, f->in_text), "input");
+	check(w, worksheet_set_row(ws, row, task_row_height(t), NULL), "task row");
+}
+
+/* Drop-down of statuses, whole numbers 0-100 and dates on the task rows' input columns. */
+static void write_validations(struct writer *w, lxw_worksheet *ws, lxw_row_t first,
+			      lxw_row_t last)
+{
+	char *statuses[] = { WB_STATUS_DONE, WB_STATUS_IN_PROGRESS, WB_STATUS_NOT_STARTED, NULL };
+	lxw_data_validation status = {
+		.validate = LXW_VALIDATION_TYPE_LIST,
+		.value_list = statuses,
+		.input_title = "Tình trạng",
+		.input_message = "Chọn trong danh sách: " WB_STATUS_DONE ", " WB_STATUS_IN_PROGRESS
+				 " hoặc " WB_STATUS_NOT_STARTED ".",
+		.error_title = "Tình trạng không hợp lệ",
+		.error_message = "Hãy chọn một trong ba tình trạng: " WB_STATUS_DONE ", "
+				 WB_STATUS_IN_PROGRESS " hoặc " WB_STATUS_NOT_STARTED ".",
+	};
+	check(w, worksheet_data_validation_range(ws, first, WB_COL_STATUS, last, WB_COL_STATUS,
+						 &status), "status validation");
+	lxw_data_validation progress = {
+		.validate = LXW_VALIDATION_TYPE_INTEGER,
+		.criteria = LXW_VALIDATION_CRITERIA_BETWEEN,
+		.minimum_number = 0,
+		.maximum_number = 100,
+		.input_title = "Tiến độ (%)",
+		.input_message = "Nhập số nguyên từ 0 đến 100, không kèm dấu %. Ví dụ: 40.",
+		.error_title = "Tiến độ không hợp lệ",
+		.error_message = "Tiến độ phải là số nguyên từ 0 đến 100 (ví dụ 40). Hãy nhập lại.",
+	};
+	check(w, worksheet_data_validation_range(ws, first, WB_COL_PROGRESS, last,
+						 WB_COL_PROGRESS, &progress), "progress validation");
+	lxw_data_validation date = {
+		.validate = LXW_VALIDATION_TYPE_DATE,
+		.criteria = LXW_VALIDATION_CRITERIA_BETWEEN,
+		.minimum_datetime = { .year = 2000, .month = 1, .day = 1 },
+		.maximum_datetime = { .year = 2099, .month = 12, .day = 31 },
+		.input_title = "Ngày hoàn thành",
+		.input_message = "Chỉ ghi khi tình trạng là “" WB_STATUS_DONE "”: ngày dạng "
+				 "dd/mm/yyyy, ví dụ 20/11/2026.",
+		.error_title = "Ngày không hợp lệ",
+		.error_message = "Hãy nhập một ngày dạng dd/mm/yyyy, ví dụ 20/11/2026.",
+	};
+	check(w, worksheet_data_validation_range(ws, first, WB_COL_COMPLETED, last,
+						 WB_COL_COMPLETED, &date), "date validation");
+}
+
+/* The "Báo cáo" sheet. */
+static void write_report_sheet(struct writer *w, lxw_worksheet *ws, const struct tpl_data *d)
+{
+	const struct formats *f = &w->f;
+	for (int col = 0; col < WB_NCOLS; col++)
+		check(w, worksheet_set_column(ws, (lxw_col_t)col, (lxw_col_t)col,
+					      column_widths[col], f->column), "column width");
+	write_title_block(w, ws, d);
+	for (int col = 0; col < WB_NCOLS; col++)
+		check(w, worksheet_write_string(ws, ROW_HEADER, (lxw_col_t)col,
+						wb_column_titles[col], f->header), "header");
+	check(w, worksheet_set_row(ws, ROW_HEADER, 33, NULL), "header row");
+	for (size_t i = 0; i < d->ntasks; i++)
+		write_task(w, ws, (lxw_row_t)(ROW_FIRST_TASK + i), i, &d->tasks[i]);
+	lxw_row_t last = (lxw_row_t)(ROW_FIRST_TASK + (d->ntasks ? d->ntasks - 1 : 0));
+	if (d->ntasks > 0)
+		write_validations(w, ws, ROW_FIRST_TASK, last);
+
+	worksheet_freeze_panes(ws, ROW_FIRST_TASK, 0);
+	page_setup(w, ws, d);
+	check(w, worksheet_repeat_rows(ws, ROW_HEADER, ROW_HEADER), "print titles");
+	check(w, worksheet_print_area(ws, 0, 0, d->ntasks ? last : ROW_HEADER, WB_NCOLS - 1),
+	      "print area");
+	/* No password: the protection keeps the layout, not secrets. Rows and columns may be
+	 * resized so that long text can be read. */
+	lxw_protection prot = { .format_columns = 1, .format_rows = 1 };
+	worksheet_protect(ws, NULL, &prot);
+}
+
+/* The "Kiến nghị chung" sheet: difficulties and proposals not tied to a task. */
+static void write_general_sheet(struct writer *w, lxw_worksheet *ws, const struct tpl_data *d)
+{
+	const struct formats *f = &w->f;
+	check(w, worksheet_set_column(ws, 0, 0, 30, f->column), "column width");
+	check(w, worksheet_set_column(ws, 1, 1, 110, f->column), "column width");
+	check(w, worksheet_merge_range(ws, 0, 0, 0, 1,
+				       "KHÓ KHĂN, VƯỚNG MẮC VÀ KIẾN NGHỊ, ĐỀ XUẤT CHUNG",
+				       f->g_title), "general title");
+	check(w, worksheet_set_row(ws, 0, 24, NULL), "general title row");
+	char *pt = period_title(d->pi);
+	char *sub = xasprintf("%s (mã %s) - kỳ báo cáo: %s", d->unit_name, d->unit_code, pt);
+	free(pt);
+	check(w, worksheet_merge_range(ws, 1, 0, 1, 1, sub, f->g_sub), "general subtitle");
+	free(sub);
+	check(w, worksheet_set_row(ws, 1, 20, NULL), "general subtitle row");
+	check(w, worksheet_write_string(ws, 2, 0, WB_GENERAL_DIFFICULTIES, f->g_label),
+	      "general label");
+	check(w, worksheet_write_blank(ws, 2, 1, f->g_input), "general input");
+	check(w, worksheet_set_row(ws, 2, 160, NULL), "general row");
+	check(w, worksheet_write_string(ws, 3, 0, WB_GENERAL_PROPOSALS, f->g_label),
+	      "general label");
+	check(w, worksheet_write_blank(ws, 3, 1, f->g_input), "general input");
+	check(w, worksheet_set_row(ws, 3, 160, NULL), "general row");
+	char *note = xasprintf("Ghi ở đây những khó khăn, kiến nghị không gắn với một nhiệm vụ cụ "
+			       "thể; khó khăn, kiến nghị của từng nhiệm vụ ghi ở trang “%s”.",
+			       WB_REPORT_SHEET);
+	check(w, worksheet_merge_range(ws, 4, 0, 4, 1, note, f->g_note), "general note");
+	free(note);
+	check(w, worksheet_set_row(ws, 4, 20, NULL), "general note row");
+	page_setup(w, ws, d);
+	check(w, worksheet_print_area(ws, 0, 0, 4, 1), "print area");
+	lxw_protection prot = { .format_columns = 1, .format_rows = 1 };
+	worksheet_protect(ws, NULL, &prot);
+}
+
+/* The meta sheet: unit, series, period, version and their MAC, in workbook.h's order. */
+static void write_meta_sheet(struct writer *w, lxw_worksheet *ws, const struct tpl_data *d)
+{
+	lxw_format *f = w->f.meta;
+	check(w, worksheet_set_column(ws, 0, 0, 10, f), "column width");
+	check(w, worksheet_set_column(ws, 1, 1, 70, f), "column width");
+	const char *keys[] = { WB_META_UNIT, WB_META_SERIES, WB_META_PERIOD, WB_META_VERSION,
+			       WB_META_MAC };
+	for (lxw_row_t row = 0; row < 5; row++)
+		check(w, worksheet_write_string(ws, row, 0, keys[row], f), "meta key");
+	check(w, worksheet_write_string(ws, 0, 1, d->unit_code, f), "meta unit");
+	check(w, worksheet_write_string(ws, 1, 1, d->pi->series->name, f), "meta series");
+	check(w, worksheet_write_string(ws, 2, 1, d->pi->id, f), "meta period");
+	check(w, worksheet_write_number(ws, 3, 1, WB_TEMPLATE_VERSION, f), "meta version");
+	check(w, worksheet_write_string(ws, 4, 1, d->mac, f), "meta mac");
+	worksheet_hide(ws);
+}
+
+/* The document's fixed properties, so that the same inputs give the same bytes. */
+static void write_properties(struct writer *w, const struct tpl_data *d)
+{
+	char *pt = period_title(d->pi);
+	char *title = xasprintf("%s - %s - %s", d->pi->series->title, pt, d->unit_name);
+	char *keywords = xasprintf("baocao; %s; %s; %s", d->pi->series->name, d->pi->id,
+				   d->unit_code);
+	char *comments = xasprintf("Biểu mẫu phiên bản %d do hệ thống baocao tạo cho %s.",
+				   WB_TEMPLATE_VERSION, d->unit_name);
+	char author[] = "baocao";
+	time_t created = d->pi->has_span ? d->pi->starts : d->pi->unit_deadline;
+	if (created <= 0)
+		created = 946684800;	/* 2000-01-01: 0 would make the library use "now" */
+	lxw_doc_properties props = {
+		.title = title,
+		.subject = d->pi->series->title,
+		.author = author,
+		.keywords = keywords,
+		.comments = comments,
+		.created = created,
+	};
+	check(w, workbook_set_properties(w->wb, &props), "properties");
+	free(pt);
+	free(title);
+	free(keywords);
+	free(comments);
+}
+
+/*
+ * Serialises workbook_close(): libxlsxwriter 1.1 formats the document's dates with gmtime(),
+ * whose result is shared by all threads. A lock, not state: it guards a library call.
+ */
+static pthread_mutex_t close_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Closes (writes and frees) a workbook, one thread at a time. */
+static lxw_error close_workbook(lxw_workbook *wb)
+{
+	/* A default mutex fails only when memory is corrupt: a broken invariant. */
+	if (pthread_mutex_lock(&close_lock) != 0)
+		abort();
+	lxw_error e = workbook_close(wb);
+	if (pthread_mutex_unlock(&close_lock) != 0)
+		abort();
+	return e;
+}
+
+/* Removes a private temporary folder and whatever is left in it. */
+static void remove_dir(const char *dir)
+{
+	DIR *dh = opendir(dir);
+	if (dh != NULL) {
+		struct dirent *de;
+		while ((de = readdir(dh)) != NULL) {
+			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+				continue;
+			char *path = xasprintf("%s/%s", dir, de->d_name);
+			if (unlink(path) != 0 && errno != ENOENT)
+				fprintf(stderr, "warning: template: cannot remove %s: %s\n", path,
+					strerror(errno));
+			free(path);
+		}
+		if (closedir(dh) != 0)
+			fprintf(stderr, "warning: template: closedir %s: %s\n", dir, strerror(errno));
+	}
+	if (rmdir(dir) != 0 && errno != ENOENT)
+		fprintf(stderr, "warning: template: cannot remove %s: %s\n", dir, strerror(errno));
+}
+
+/* Writes the workbook into a private temporary folder and reads it back. */
+static enum template_result write_workbook(const struct tpl_data *d, unsigned char **data,
+					   size_t *len, char **err)
+{
+	const char *base = getenv("TMPDIR");
+	if (base == NULL || base[0] != '/')
+		base = "/tmp";
+	char *dir = xasprintf("%s/baocao-template-XXXXXX", base);
+	if (mkdtemp(dir) == NULL) {
+		*err = xasprintf("template: cannot create a temporary folder in %s: %s", base,
+				 strerror(errno));
+		free(dir);
+		return TEMPLATE_FAILED;
+	}
+	char *path = xasprintf("%s/workbook.xlsx", dir);
+	lxw_workbook_options opts = { .constant_memory = LXW_FALSE, .tmpdir = dir };
+	struct writer w = { .wb = workbook_new_opt(path, &opts), .err = LXW_NO_ERROR };
+	enum template_result rc = TEMPLATE_FAILED;
+	if (w.wb == NULL) {
+		*err = xasprintf("template: libxlsxwriter cannot start a workbook in %s", dir);
+		goto out;
+	}
+	make_formats(&w);
+	lxw_worksheet *report = workbook_add_worksheet(w.wb, WB_REPORT_SHEET);
+	lxw_worksheet *general = workbook_add_worksheet(w.wb, WB_GENERAL_SHEET);
+	lxw_worksheet *meta = workbook_add_worksheet(w.wb, WB_META_SHEET);
+	if (report == NULL || general == NULL || meta == NULL) {
+		check(&w, LXW_ERROR_MEMORY_MALLOC_FAILED, "worksheets");
+	} else {
+		write_report_sheet(&w, report, d);
+		write_general_sheet(&w, general, d);
+		write_meta_sheet(&w, meta, d);
+		worksheet_activate(report);
+		write_properties(&w, d);
+	}
+	lxw_error closed = close_workbook(w.wb);	/* always: it also frees the workbook */
+	if (w.err != LXW_NO_ERROR) {
+		*err = xasprintf("template: writing the %s: %s", w.what, lxw_strerror(w.err));
+		goto out;
+	}
+	if (closed != LXW_NO_ERROR) {
+		*err = xasprintf("template: closing the workbook in %s: %s", dir,
+				 lxw_strerror(closed));
+		goto out;
+	}
+	char *bytes;
+	if (file_read_all(path, TEMPLATE_FILE_MAX, &bytes, len) != 0) {
+		*err = xasprintf("template: cannot read back %s: %s", path, strerror(errno));
+		goto out;
+	}
+	*data = (unsigned char *)bytes;
+	rc = TEMPLATE_OK;
+out:
+	if (unlink(path) != 0 && errno != ENOENT)
+		fprintf(stderr, "warning: template: cannot remove %s: %s\n", path, strerror(errno));
+	remove_dir(dir);
+	free(path);
+	free(dir);
+	return rc;
+}
+
+/* ---- the meta sheet's state ---- */
+
+/* Sets *err from a libzip error; returns TEMPLATE_FAILED. */
+static enum template_result zip_failure(zip_error_t *ze, const char *what, char **err)
+{
+	*err = xasprintf("template: very hidden sheet: %s: %s", what, zip_error_strerror(ze));
+	zip_error_fini(ze);
+	return TEMPLATE_FAILED;
+}
+
+/* Reads one entry of an open archive into a new NUL-terminated buffer. */
+static int zip_read_entry(zip_t *za, zip_int64_t idx, char **out, size_t *len)
+{
+	zip_stat_t st;
+	if (zip_stat_index(za, (zip_uint64_t)idx, 0, &st) != 0 || !(st.valid & ZIP_STAT_SIZE) ||
+	    st.size > TEMPLATE_FILE_MAX)
+		return -1;
+	zip_file_t *zf = zip_fopen_index(za, (zip_uint64_t)idx, 0);
+	if (zf == NULL)
+		return -1;
+	char *buf = xmalloc((size_t)st.size + 1);
+	zip_int64_t got = zip_fread(zf, buf, st.size);
+	if (zip_fclose(zf) != 0 || got < 0 || (zip_uint64_t)got != st.size) {
+		free(buf);
+		return -1;
+	}
+	buf[st.size] = '\0';
+	*out = buf;
+	*len = (size_t)st.size;
+	return 0;
+}
+
+/* Reads everything a (closed) source holds into a new buffer. */
+static int zip_source_take(zip_source_t *src, unsigned char **out, size_t *len)
+{
+	zip_stat_t st;
+	if (zip_source_stat(src, &st) != 0 || !(st.valid & ZIP_STAT_SIZE) ||
+	    st.size > TEMPLATE_FILE_MAX || zip_source_open(src) != 0)
+		return -1;
+	unsigned char *buf = xmalloc((size_t)st.size ? (size_t)st.size : 1);
+	zip_int64_t got = zip_source_read(src, buf, st.size);
+	int closed = zip_source_close(src);
+	if (closed != 0 || got < 0 || (zip_uint64_t)got != st.size) {
+		free(buf);
+		return -1;
+	}
+	*out = buf;
+	*len = (size_t)st.size;
+	return 0;
+}
+
+/*
+ * Makes the hidden meta sheet very hidden (not listed by Excel's Unhide), which
+ * libxlsxwriter 1.1 cannot write: xl/workbook.xml is rewritten with state="veryHidden". The
+ * other entries are copied as they are; the new entry gets the same 1980-01-01 date.
+ */
+static enum template_result make_very_hidden(unsigned char **data, size_t *len, char **err)
+{
+	zip_error_t ze;
+	zip_error_init(&ze);
+	zip_source_t *src = zip_source_buffer_create(*data, *len, 0, &ze);
+	if (src == NULL)
+		return zip_failure(&ze, "buffer", err);
+	zip_t *za = zip_open_from_source(src, 0, &ze);
+	if (za == NULL) {
+		zip_source_free(src);
+		return zip_failure(&ze, "open", err);
+	}
+	zip_source_keep(src);	/* the rewritten archive is read from it after zip_close */
+	enum template_result rc = TEMPLATE_FAILED;
+	char *xml = NULL;
+	size_t xml_len = 0;
+	zip_int64_t idx = zip_name_locate(za, "xl/workbook.xml", 0);
+	if (idx < 0 || zip_read_entry(za, idx, &xml, &xml_len) != 0) {
+		*err = xasprintf("template: very hidden sheet: cannot read xl/workbook.xml: %s",
+				 zip_strerror(za));
+		zip_discard(za);
+		goto out;
+	}
+	static const char from[] = "state=\"hidden\"", to[] = "state=\"veryHidden\"";
+	char *at = strstr(xml, from);
+	if (at == NULL || strstr(at + 1, from) != NULL) {
+		*err = xstrdup("template: very hidden sheet: xl/workbook.xml does not have exactly "
+			       "one hidden sheet");
+		zip_discard(za);
+		goto out;
+	}
+	size_t head = (size_t)(at - xml), tail = xml_len - head - (sizeof from - 1);
+	size_t new_len = head + (sizeof to - 1) + tail;
+	char *new_xml = xmalloc(new_len);
+	memcpy(new_xml, xml, head);
+	memcpy(new_xml + head, to, sizeof to - 1);
+	memcpy(new_xml + head + sizeof to - 1, at + sizeof from - 1, tail);
+	zip_source_t *entry = zip_source_buffer(za, new_xml, new_len, 1);
+	if (entry == NULL) {
+		free(new_xml);
+		*err = xasprintf("template: very hidden sheet: %s", zip_strerror(za));
+		zip_discard(za);
+		goto out;
+	}
+	time_t dos_epoch;
+	if (zip_file_replace(za, (zip_uint64_t)idx, entry, 0) != 0) {
+		zip_source_free(entry);
+		*err = xasprintf("template: very hidden sheet: replace: %s", zip_strerror(za));
+		zip_discard(za);
+		goto out;
+	}
+	if (cal_local_time(cal_from_ymd(1980, 1, 1), 0, &dos_epoch) != 0 ||
+	    zip_file_set_mtime(za, (zip_uint64_t)idx, dos_epoch, 0) != 0) {
+		*err = xasprintf("template: very hidden sheet: mtime: %s", zip_strerror(za));
+		zip_discard(za);
+		goto out;
+	}
+	if (zip_close(za) != 0) {
+		*err = xasprintf("template: very hidden sheet: write: %s", zip_strerror(za));
+		zip_discard(za);
+		goto out;
+	}
+	unsigned char *rewritten;
+	size_t rewritten_len;
+	if (zip_source_take(src, &rewritten, &rewritten_len) != 0) {
+		*err = xstrdup("template: very hidden sheet: cannot read the rewritten archive");
+		goto out;
+	}
+	free(*data);
+	*data = rewritten;
+	*len = rewritten_len;
+	rc = TEMPLATE_OK;
+out:
+	free(xml);
+	zip_source_free(src);
+	zip_error_fini(&ze);
+	return rc;
+}
+
+/* ---- the interface ---- */
+
+/* Builds the unit's workbook for the period. */
+enum template_result template_build(PGconn *conn, const struct period_info *pi,
+				    const char *unit_code,
+				    const unsigned char mac_key[WB_MAC_KEY_BYTES],
+				    struct template_file *out, char **err)
+{
+	memset(out, 0, sizeof *out);
+	struct tpl_data d = { .pi = pi, .unit_code = unit_code };
+	enum template_result rc = load_unit(conn, &d, out, err);
+	if (rc != TEMPLATE_OK)
+		goto out;
+	if (pi->skipped) {
+		out->refusal = TEMPLATE_SKIPPED;
+		*err = xasprintf("period %s of %s expects no report: %s", pi->id, pi->series->name,
+				 pi->reason ? pi->reason : "no working day");
+		rc = TEMPLATE_REFUSED;
+		goto out;
+	}
+	if ((rc = load_tasks(conn, &d, err)) != TEMPLATE_OK ||
+	    (rc = load_carried(conn, &d, err)) != TEMPLATE_OK)
+		goto out;
+	wb_mac(mac_key, unit_code, pi->series->name, pi->id, WB_TEMPLATE_VERSION, d.mac);
+	if ((rc = write_workbook(&d, &out->data, &out->len, err)) != TEMPLATE_OK ||
+	    (rc = make_very_hidden(&out->data, &out->len, err)) != TEMPLATE_OK)
+		goto out;
+	out->tasks = d.ntasks;
+	out->carried = d.carried;
+out:
+	if (rc != TEMPLATE_OK) {
+		free(out->data);
+		out->data = NULL;
+		out->len = 0;
+	}
+	free(d.unit_name);
+	data_free(&d);
+	return rc;
+}
+
+/* Frees a built workbook. */
+void template_file_free(struct template_file *f)
+{
+	free(f->data);
+	free(f->unit_name);
+	memset(f, 0, sizeof *f);
+}
+
+/* The ASCII file name. */
+char *template_filename(const char *series, const char *period, const char *unit_code)
+{
+	char *name = xasprintf("bao-cao-%s-%s-%s.xlsx", series, period, unit_code);
+	for (char *p = name; *p; p++) {
+		char c = *p;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '_' || c == '.'))
+			*p = '-';
+	}
+	return name;
+}
+
+/* The UTF-8 file name for people. */
+char *template_filename_vi(const char *period, const char *unit_name)
+{
+	char *name = xasprintf("Báo cáo %s - %s.xlsx", period, unit_name);
+	for (char *p = name; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c < 0x20 || c == 0x7F || strchr("/\\:*?\"<>|", c) != NULL)
+			*p = '-';
+	}
+	return name;
+}
