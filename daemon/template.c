@@ -452,11 +452,31 @@ static void page_setup(struct writer *w, lxw_worksheet *ws, const struct tpl_dat
 	free(footer);
 }
 
+/*
+ * Whether the period's reason sentence is about the units' deadline. A period keeps one
+ * reason, and a shift of the consolidation deadline alone (a half-year's +10d on a Sunday)
+ * says nothing to units; a shift names the day it moved to, so it is theirs if it names
+ * their deadline's day. Overrides concern both deadlines.
+ */
+static bool reason_for_units(const struct period_info *pi)
+{
+	if (pi->reason == NULL || pi->reason_code == NULL || pi->skipped)
+		return false;
+	if (strcmp(pi->reason_code, "overridden") == 0)
+		return true;
+	cal_day day;
+	char vi[CAL_DATE_BUF];
+	if (cal_day_of_time(pi->unit_deadline, &day, NULL) != 0)
+		return false;
+	cal_format_date_vi(day, vi);
+	return strstr(pi->reason, vi) != NULL;
+}
+
 /* The guidance line under the deadline. */
 static char *guide_text(const struct tpl_data *d)
 {
 	struct strbuf sb = STRBUF_INIT;
-	if (d->pi->reason && !d->pi->skipped)
+	if (reason_for_units(d->pi))
 		strbuf_addf(&sb, "%s ", d->pi->reason);
 	if (d->ntasks == 0) {
 		strbuf_addf(&sb, "Đơn vị chưa có nhiệm vụ nào trong danh mục của báo cáo này; hãy ghi "

@@ -8,6 +8,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -42,23 +43,47 @@ static int load_keys(struct ctl *ctl, struct keys *k)
 	return CTL_OK;
 }
 
-/* Writes bytes to a file ("-" for standard output); returns 0 or -1 with errno set. */
+/* Writes all bytes to a descriptor; returns 0 or -1 with errno set. */
+static int write_all(int fd, const unsigned char *data, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, data, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Writes bytes to a file ("-" for standard output); returns 0 or -1 with errno set. A file
+ * this command created and could not write whole is removed; an existing file (or device) is
+ * never removed.
+ */
 static int write_file(const char *path, const unsigned char *data, size_t len)
 {
-	bool out = strcmp(path, "-") == 0;
-	FILE *f = out ? stdout : fopen(path, "wb");
-	if (f == NULL)
+	if (strcmp(path, "-") == 0)
+		return write_all(STDOUT_FILENO, data, len);
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	bool created = fd >= 0;
+	if (fd < 0 && errno == EEXIST)
+		fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0)
 		return -1;
-	bool ok = fwrite(data, 1, len, f) == len;
+	int rc = write_all(fd, data, len);
 	int saved = errno;
-	if (out) {
-		ok = fflush(f) == 0 && ok;
-	} else if (fclose(f) != 0) {
-		ok = false;
+	if (close(fd) != 0 && rc == 0) {
+		rc = -1;
 		saved = errno;
 	}
+	if (rc != 0 && created && unlink(path) != 0)
+		fprintf(stderr, "warning: cannot remove the incomplete %s: %s\n", path,
+			strerror(errno));
 	errno = saved;
-	return ok ? 0 : -1;
+	return rc;
 }
 
 /* Says why there is no workbook and gives the exit code. */

@@ -418,6 +418,29 @@ def test_skipped_week_is_409(ex):
     assert "không yêu cầu báo cáo" in err["message"] and "Tuần 08" in err["message"], err
 
 
+def test_deadline_moved_and_other_kinds(ex):
+    # Friday 01/05/2026 is a holiday: week 18's deadline moves to Wednesday, and says why.
+    ws = load(download(ex, "skhcn.baocao", period="2026-W18")[0])["Báo cáo"]
+    assert ws["A4"].value == "Hạn gửi: 11 giờ 00, thứ Tư, ngày 29/04/2026", ws["A4"].value
+    assert ws["A5"].value.startswith("Ngày 01/05/2026 (thứ Sáu) không phải ngày làm việc"), \
+        ws["A5"].value
+    # A half-year: dates in the title; the consolidation deadline's shift (Sunday 10/01/2027)
+    # is not the units' business; a unit without tasks gets the header and a word about it.
+    status, _, body = ex.get("dieuphoi", "/api/v1/series/ngoai-vu-282-half-yearly/periods/"
+                             "2026-H2/template?unit=SNGV")
+    assert status == 200, body[:300]
+    wb = load(body)
+    ws = wb["Báo cáo"]
+    assert ws["A2"].value.startswith("BÁO CÁO 6 THÁNG"), ws["A2"].value
+    assert ws["A3"].value == "Kỳ báo cáo: 6 tháng cuối năm 2026 (01/07/2026 - 31/12/2026)"
+    assert ws["A4"].value == "Hạn gửi: 17 giờ 00, thứ Ba, ngày 05/01/2027", ws["A4"].value
+    assert "10/01/2027" not in ws["A5"].value and "chưa có nhiệm vụ" in ws["A5"].value
+    assert [c.value for c in ws[HEADER_ROW]] == TITLES and not task_rows(ws)
+    assert not ws.data_validations.dataValidation
+    assert wb["baocao_meta"]["B2"].value == "ngoai-vu-282-half-yearly"
+    assert wb["baocao_meta"]["B3"].value == "2026-H2"
+
+
 def test_current_period(ex):
     body, headers = download(ex, "skhcn.baocao", period="current")
     assert "2026-W48" in headers["content-disposition"]
@@ -477,6 +500,10 @@ def test_ctl_template_errors(ex):
         assert not out.exists()
     r = ex.d.ctl("template", SERIES, "2026-W48")
     assert r.returncode == 1 and "usage:" in r.stderr, r.stderr
+    if os.path.exists("/dev/full"):
+        r = ex.d.ctl("template", SERIES, "2026-W48", "SKHCN", "-o", "/dev/full")
+        assert r.returncode == 1 and "cannot write /dev/full" in r.stderr, r.stderr
+        assert os.path.exists("/dev/full"), "an existing file is never removed"
 
 
 def test_libreoffice_renders_it(ex):
@@ -521,6 +548,7 @@ TESTS = [
     test_coordinator_and_admin_choose_the_unit,
     test_unknown_and_non_member_units,
     test_skipped_week_is_409,
+    test_deadline_moved_and_other_kinds,
     test_current_period,
     test_concurrent_downloads,
     test_ctl_template_same_workbook,
