@@ -93,10 +93,13 @@ static void data_free(struct tpl_data *d)
 	d->ntasks = 0;
 }
 
-/* Sets *err from a failed result and clears it; returns TEMPLATE_DB. */
-static enum template_result db_failure(PGresult *r, const char *what, char **err)
+/* Sets *err from a failed statement and clears its result; returns TEMPLATE_DB. */
+static enum template_result db_failure(PGconn *conn, PGresult *r, const char *what,
+				       char **err)
 {
-	*err = xasprintf("template: %s: %s", what, str_trim(PQresultErrorMessage(r)));
+	char *msg = xstrdup(r ? PQresultErrorMessage(r) : PQerrorMessage(conn));
+	*err = xasprintf("template: %s: %s", what, str_trim(msg));
+	free(msg);
 	PQclear(r);
 	return TEMPLATE_DB;
 }
@@ -111,7 +114,7 @@ static enum template_result load_unit(PGconn *conn, struct tpl_data *d,
 		"  ON s.id = m.series_id WHERE s.name = $2 AND m.unit_id = u.id) "
 		"FROM unit u WHERE u.code = $1 AND u.active", 2, p, NULL, NULL);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK)
-		return db_failure(r, "unit", err);
+		return db_failure(conn, r, "unit", err);
 	if (PQntuples(r) == 0) {
 		PQclear(r);
 		out->refusal = TEMPLATE_UNKNOWN_UNIT;
@@ -150,7 +153,7 @@ static enum template_result load_tasks(PGconn *conn, struct tpl_data *d, char **
 		"WHERE s.name = $1 AND tu.unit_id = $2 AND t.active "
 		"ORDER BY tu.role = 'lead' DESC, t.ordinal, t.code", 2, p, NULL, NULL);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK)
-		return db_failure(r, "tasks", err);
+		return db_failure(conn, r, "tasks", err);
 	d->ntasks = (size_t)PQntuples(r);
 	d->tasks = xcalloc(d->ntasks ? d->ntasks : 1, sizeof *d->tasks);
 	for (size_t i = 0; i < d->ntasks; i++) {
@@ -206,7 +209,7 @@ static enum template_result load_carried(PGconn *conn, struct tpl_data *d, char 
 		"    AND p2.starts_on < $3::date "
 		"  ORDER BY p2.starts_on DESC, b2.version DESC LIMIT 1)", 3, p, NULL, NULL);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK)
-		return db_failure(r, "previous report", err);
+		return db_failure(conn, r, "previous report", err);
 	int n = PQntuples(r);
 	for (int row = 0; row < n; row++) {
 		long long task_id = atoll(PQgetvalue(r, row, 1));
