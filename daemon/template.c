@@ -877,7 +877,7 @@ out:
 /* Sets *err from a libzip error; returns TEMPLATE_FAILED. */
 static enum template_result zip_failure(zip_error_t *ze, const char *what, char **err)
 {
-	*err = xasprintf("template: very hidden sheet: %s: %s", what, zip_error_strerror(ze));
+	*err = xasprintf("template: xl/workbook.xml: %s: %s", what, zip_error_strerror(ze));
 	zip_error_fini(ze);
 	return TEMPLATE_FAILED;
 }
@@ -923,12 +923,22 @@ static int zip_source_take(zip_source_t *src, unsigned char **out, size_t *len)
 	return 0;
 }
 
+/* text with its one occurrence of from replaced by to (new string); NULL unless exactly one. */
+static char *replace_once(const char *text, const char *from, const char *to)
+{
+	const char *at = strstr(text, from);
+	if (at == NULL || strstr(at + 1, from) != NULL)
+		return NULL;
+	return xasprintf("%.*s%s%s", (int)(at - text), text, to, at + strlen(from));
+}
+
 /*
- * Makes the hidden meta sheet very hidden (not listed by Excel's Unhide), which
- * libxlsxwriter 1.1 cannot write: xl/workbook.xml is rewritten with state="veryHidden". The
- * other entries are copied as they are; the new entry gets the same 1980-01-01 date.
+ * Writes what libxlsxwriter 1.1 cannot into xl/workbook.xml: the meta sheet very hidden
+ * (state="veryHidden": not listed by Excel's Unhide) and the workbook's structure locked
+ * without a password (sheets cannot be added, removed, renamed or unhidden). The other
+ * entries are copied as they are; the new entry gets the same 1980-01-01 date.
  */
-static enum template_result make_very_hidden(unsigned char **data, size_t *len, char **err)
+static enum template_result edit_workbook_xml(unsigned char **data, size_t *len, char **err)
 {
 	zip_error_t ze;
 	zip_error_init(&ze);
@@ -942,58 +952,55 @@ static enum template_result make_very_hidden(unsigned char **data, size_t *len, 
 	}
 	zip_source_keep(src);	/* the rewritten archive is read from it after zip_close */
 	enum template_result rc = TEMPLATE_FAILED;
-	char *xml = NULL;
+	char *xml = NULL, *hidden = NULL, *edited = NULL;
 	size_t xml_len = 0;
 	zip_int64_t idx = zip_name_locate(za, "xl/workbook.xml", 0);
 	if (idx < 0 || zip_read_entry(za, idx, &xml, &xml_len) != 0) {
-		*err = xasprintf("template: very hidden sheet: cannot read xl/workbook.xml: %s",
-				 zip_strerror(za));
+		*err = xasprintf("template: xl/workbook.xml: cannot read it: %s", zip_strerror(za));
 		zip_discard(za);
 		goto out;
 	}
-	static const char from[] = "state=\"hidden\"", to[] = "state=\"veryHidden\"";
-	char *at = strstr(xml, from);
-	if (at == NULL || strstr(at + 1, from) != NULL) {
-		*err = xstrdup("template: very hidden sheet: xl/workbook.xml does not have exactly "
-			       "one hidden sheet");
+	hidden = replace_once(xml, "state=\"hidden\"", "state=\"veryHidden\"");
+	edited = hidden ? replace_once(hidden, "<bookViews>",
+				       "<workbookProtection lockStructure=\"1\"/><bookViews>")
+			: NULL;
+	if (edited == NULL) {
+		*err = xstrdup("template: xl/workbook.xml: not one hidden sheet and one <bookViews> "
+			       "as libxlsxwriter writes them");
 		zip_discard(za);
 		goto out;
 	}
-	size_t head = (size_t)(at - xml), tail = xml_len - head - (sizeof from - 1);
-	size_t new_len = head + (sizeof to - 1) + tail;
-	char *new_xml = xmalloc(new_len);
-	memcpy(new_xml, xml, head);
-	memcpy(new_xml + head, to, sizeof to - 1);
-	memcpy(new_xml + head + sizeof to - 1, at + sizeof from - 1, tail);
-	zip_source_t *entry = zip_source_buffer(za, new_xml, new_len, 1);
+	size_t edited_len = strlen(edited);
+	zip_source_t *entry = zip_source_buffer(za, edited, edited_len, 1);
 	if (entry == NULL) {
-		free(new_xml);
-		*err = xasprintf("template: very hidden sheet: %s", zip_strerror(za));
+		*err = xasprintf("template: xl/workbook.xml: %s", zip_strerror(za));
 		zip_discard(za);
 		goto out;
 	}
+	edited = NULL;	/* the entry frees it */
 	time_t dos_epoch;
 	if (zip_file_replace(za, (zip_uint64_t)idx, entry, 0) != 0) {
 		zip_source_free(entry);
-		*err = xasprintf("template: very hidden sheet: replace: %s", zip_strerror(za));
+		*err = xasprintf("template: xl/workbook.xml: replace: %s", zip_strerror(za));
 		zip_discard(za);
 		goto out;
 	}
 	if (cal_local_time(cal_from_ymd(1980, 1, 1), 0, &dos_epoch) != 0 ||
 	    zip_file_set_mtime(za, (zip_uint64_t)idx, dos_epoch, 0) != 0) {
-		*err = xasprintf("template: very hidden sheet: mtime: %s", zip_strerror(za));
+		*err = xasprintf("template: xl/workbook.xml: mtime: %s", zip_strerror(za));
 		zip_discard(za);
 		goto out;
 	}
 	if (zip_close(za) != 0) {
-		*err = xasprintf("template: very hidden sheet: write: %s", zip_strerror(za));
+		*err = xasprintf("template: xl/workbook.xml: rewriting the archive: %s",
+				 zip_strerror(za));
 		zip_discard(za);
 		goto out;
 	}
 	unsigned char *rewritten;
 	size_t rewritten_len;
 	if (zip_source_take(src, &rewritten, &rewritten_len) != 0) {
-		*err = xstrdup("template: very hidden sheet: cannot read the rewritten archive");
+		*err = xstrdup("template: xl/workbook.xml: cannot read the rewritten archive");
 		goto out;
 	}
 	free(*data);
@@ -1002,6 +1009,8 @@ static enum template_result make_very_hidden(unsigned char **data, size_t *len, 
 	rc = TEMPLATE_OK;
 out:
 	free(xml);
+	free(hidden);
+	free(edited);
 	zip_source_free(src);
 	zip_error_fini(&ze);
 	return rc;
@@ -1032,7 +1041,7 @@ enum template_result template_build(PGconn *conn, const struct period_info *pi,
 		goto out;
 	wb_mac(mac_key, unit_code, pi->series->name, pi->id, WB_TEMPLATE_VERSION, d.mac);
 	if ((rc = write_workbook(&d, &out->data, &out->len, err)) != TEMPLATE_OK ||
-	    (rc = make_very_hidden(&out->data, &out->len, err)) != TEMPLATE_OK)
+	    (rc = edit_workbook_xml(&out->data, &out->len, err)) != TEMPLATE_OK)
 		goto out;
 	out->tasks = d.ntasks;
 	out->carried = d.carried;

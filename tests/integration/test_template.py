@@ -115,6 +115,10 @@ def test_sheets_and_states(ex):
     with zipfile.ZipFile(io.BytesIO(skhcn(ex)[0])) as z:
         xml = z.read("xl/workbook.xml").decode()
     assert xml.count('state="veryHidden"') == 1 and 'state="hidden"' not in xml, xml
+    # The structure is locked without a password: no sheet added, removed or unhidden.
+    assert '<workbookProtection lockStructure="1"/><bookViews>' in xml, xml
+    assert wb.security is not None and wb.security.lockStructure, wb.security
+    assert not wb.security.workbookPassword
 
 
 def test_title_block_and_header(ex):
