@@ -29,7 +29,7 @@ void api_period_get(struct http_request *rq, struct http_response *rs, struct db
 	}
 	struct period_info pi;
 	char *err = NULL;
-	enum periods_result rc = periods_resolve(conn, s, id, clock_now(), &pi, &err);
+	enum periods_result rc = periods_lookup(conn, s, id, clock_now(), &pi, &err);
 	switch (rc) {
 	case PERIODS_OK:
 		break;

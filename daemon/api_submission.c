@@ -74,7 +74,7 @@ static bool target_resolve(struct http_request *rq, struct http_response *rs, st
 	}
 	char *err = NULL;
 	enum periods_result pr = periods_resolve(t->conn, t->series,
-						 route_param(&rq->params, "period"), clock_now(),
+						 route_param(&rq->params, "period"), rq->received_at,
 						 &t->period, &err);
 	if (pr != PERIODS_OK) {
 		period_failure(rs, db, pr, err);
@@ -112,12 +112,12 @@ static char *other_unit_name(void *arg, const char *code)
 
 /* Loads the intake context; writes the error answer and returns false when it cannot. */
 static bool context_load(struct http_response *rs, struct db *db, struct target *t,
-			 struct intake_context *ctx)
+			 struct intake_context *ctx, time_t now)
 {
 	const struct config *cfg = config_current();
 	char *err = NULL;
 	enum intake_result ir = intake_load_context(t->conn, t->series, &t->period, t->unit,
-						    clock_now(), (size_t)cfg->max_text_length,
+						    now, (size_t)cfg->max_text_length,
 						    keys_server()->mac, ctx, &err);
 	switch (ir) {
 	case INTAKE_OK:
@@ -163,9 +163,19 @@ void api_submission_put(struct http_request *rq, struct http_response *rs, struc
 	struct target t;
 	if (!target_resolve(rq, rs, db, &t))
 		goto out_target;
+	if (t.who.role == ROLE_RECIPIENT) {
+		http_error(rs, 403, "forbidden_role", "Tài khoản nhận báo cáo không gửi báo cáo. Hãy "
+			   "dùng tài khoản báo cáo của đơn vị.");
+		goto out_target;
+	}
 	if (t.period.skipped) {
 		http_error(rs, 409, "period_skipped", "Kỳ này không yêu cầu báo cáo (không có ngày "
 			   "làm việc). Không cần gửi.");
+		goto out_target;
+	}
+	if (t.period.has_span && rq->received_at < t.period.starts) {
+		http_error(rs, 409, "period_not_open", "Kỳ báo cáo này chưa bắt đầu. Hãy gửi báo cáo "
+			   "từ ngày đầu của kỳ.");
 		goto out_target;
 	}
 	char mt[128];
@@ -184,7 +194,7 @@ void api_submission_put(struct http_request *rq, struct http_response *rs, struc
 	}
 	const struct config *cfg = config_current();
 	int retry = 60;
-	if (!ratelimit_allow(t.who.account_id, cfg->uploads_per_minute, clock_now(), &retry)) {
+	if (!ratelimit_allow(t.who.account_id, cfg->uploads_per_minute, rq->received_at, &retry)) {
 		char after[16];
 		snprintf(after, sizeof after, "%d", retry > 0 ? retry : 1);
 		http_error(rs, 429, "too_many_uploads", "Bạn đã gửi quá nhiều lần trong một phút. "
@@ -193,7 +203,7 @@ void api_submission_put(struct http_request *rq, struct http_response *rs, struc
 		goto out_target;
 	}
 	struct intake_context ctx;
-	if (!context_load(rs, db, &t, &ctx))
+	if (!context_load(rs, db, &t, &ctx, rq->received_at))
 		goto out_target;
 	struct intake_report report;
 	struct intake_errors errs = { 0 };
@@ -212,7 +222,7 @@ void api_submission_put(struct http_request *rq, struct http_response *rs, struc
 	char *err = NULL;
 	enum intake_result ir = intake_store(t.conn, &ctx, &report, &t.who,
 					     is_json ? "api" : "xlsx", rq->body, rq->body_len,
-					     rq->remote_addr, clock_now(), keys_server(), &receipt,
+					     rq->remote_addr, rq->received_at, keys_server(), &receipt,
 					     &err);
 	if (ir != INTAKE_OK) {
 		db_check_failure(db, NULL);

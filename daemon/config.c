@@ -43,7 +43,7 @@ const struct setting_def config_settings[] = {
 	  "address to listen on" },
 	{ "server", "log_level", SET_LOGLEVEL, "info", true, 0, 0, OFF(log_level),
 	  "debug, info, warn or error" },
-	{ "server", "max_body_size", SET_SIZE, "20M", true, 1024, 1LL << 31, OFF(max_body_size),
+	{ "server", "max_body_size", SET_SIZE, "20M", true, 1024, 1LL << 30, OFF(max_body_size),
 	  "largest request body accepted" },
 	{ "server", "max_text_length", SET_INT, "4000", true, 100, 1000000, OFF(max_text_length),
 	  "longest text of one report cell, in characters" },

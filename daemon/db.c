@@ -15,7 +15,9 @@
 struct db {
 	char *conninfo;
 	char *options;		/* "-c TimeZone=..." */
+	char *time_zone;
 	PGconn *conn;
+	const struct config *applied;	/* the settings the session was last set from */
 	long long next_attempt;	/* monotonic ms */
 	long long backoff;	/* ms */
 	bool lost;
@@ -31,6 +33,7 @@ struct db *db_new(const char *conninfo, const char *time_zone)
 	struct db *db = xcalloc(1, sizeof *db);
 	db->conninfo = xstrdup(conninfo);
 	db->options = xasprintf("-c TimeZone=%s", time_zone);
+	db->time_zone = xstrdup(time_zone);
 	db->last_error = xstrdup("");
 	return db;
 }
@@ -44,6 +47,7 @@ void db_free(struct db *db)
 		PQfinish(db->conn);
 	free(db->conninfo);
 	free(db->options);
+	free(db->time_zone);
 	free(db->last_error);
 	free(db);
 }
@@ -81,11 +85,36 @@ static void db_mark_down(struct db *db)
 		log_debug("db", "connection attempt failed: %s", db->last_error);
 }
 
+/* Each thread's count of connections made, part of the prepared-statement cache's key. */
+static __thread unsigned conn_generation;
+
+/* Sets the session's time zone and statement timeout (a conninfo "options=" may have
+ * replaced ours, and a reload may have changed the timeout). Returns false on failure. */
+static bool db_session_settings(struct db *db, const struct config *cfg)
+{
+	char timeout[32];
+	snprintf(timeout, sizeof timeout, "%lld", cfg ? cfg->statement_timeout : 30000);
+	const char *p[] = { db->time_zone, timeout };
+	PGresult *r = PQexecParams(db->conn, "SELECT set_config('TimeZone', $1, false), "
+				   "set_config('statement_timeout', $2, false)", 2, NULL, p, NULL,
+				   NULL, 0);
+	bool ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+	if (!ok)
+		db_set_error(db, PQresultErrorMessage(r));
+	PQclear(r);
+	db->applied = cfg;
+	return ok;
+}
+
 /* Returns a working connection, or NULL while the database is unavailable. */
 PGconn *db_conn(struct db *db)
 {
-	if (db->conn && PQstatus(db->conn) == CONNECTION_OK)
+	if (db->conn && PQstatus(db->conn) == CONNECTION_OK) {
+		const struct config *cfg = config_current();
+		if (cfg != db->applied && !db_session_settings(db, cfg))
+			log_warn("db", "cannot apply the session settings: %s", db->last_error);
 		return db->conn;
+	}
 	if (db->conn) {
 		PQfinish(db->conn);
 		db->conn = NULL;
@@ -94,12 +123,7 @@ PGconn *db_conn(struct db *db)
 		db->lost = true;
 		return NULL;
 	}
-	/* The statement timeout in force when the connection is made applies to it. */
-	const struct config *cfg = config_current();
-	char *options = cfg ? xasprintf("%s -c statement_timeout=%lld", db->options,
-					cfg->statement_timeout) : xstrdup(db->options);
-	PGconn *c = db_open(db->conninfo, options);
-	free(options);
+	PGconn *c = db_open(db->conninfo, db->options);
 	if (c == NULL || PQstatus(c) != CONNECTION_OK) {
 		db_set_error(db, c ? PQerrorMessage(c) : "out of memory");
 		if (c)
@@ -108,6 +132,14 @@ PGconn *db_conn(struct db *db)
 		return NULL;
 	}
 	db->conn = c;
+	conn_generation++;
+	if (!db_session_settings(db, config_current())) {
+		log_warn("db", "cannot apply the session settings: %s", db->last_error);
+		PQfinish(c);
+		db->conn = NULL;
+		db_mark_down(db);
+		return NULL;
+	}
 	db->backoff = 0;
 	db->next_attempt = 0;
 	db->lost = false;
@@ -195,6 +227,7 @@ PGconn *db_connect_once(const char *conninfo, const char *time_zone, char **err)
 		PQfinish(c);
 		return NULL;
 	}
+	conn_generation++;
 	return c;
 }
 
@@ -203,7 +236,8 @@ PGconn *db_connect_once(const char *conninfo, const char *time_zone, char **err)
 struct stmt {
 	const char *sql;	/* the literal's address */
 	const PGconn *conn;
-	int backend;		/* PQbackendPID: tells a new connection at a reused address */
+	int backend;		/* PQbackendPID */
+	unsigned generation;	/* conn_generation: a new connection at a reused address */
 	char name[16];
 };
 
@@ -211,6 +245,23 @@ struct stmt {
 static __thread struct stmt stmt_cache[STMT_CACHE];
 static __thread int stmt_count;
 static __thread unsigned stmt_serial;
+
+/* Prepares sql under a new name in a cache slot; returns NULL or the failed result. */
+static PGresult *stmt_prepare(PGconn *conn, struct stmt *st, const char *sql, int nparams,
+			      int backend)
+{
+	st->sql = NULL;
+	snprintf(st->name, sizeof st->name, "bc%u", ++stmt_serial);
+	PGresult *r = PQprepare(conn, st->name, sql, nparams, NULL);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		return r;
+	PQclear(r);
+	st->sql = sql;
+	st->conn = conn;
+	st->backend = backend;
+	st->generation = conn_generation;
+	return NULL;
+}
 
 /* Runs a statement prepared once per connection. */
 PGresult *db_query(PGconn *conn, const char *sql, int nparams, const char *const *params,
@@ -220,7 +271,8 @@ PGresult *db_query(PGconn *conn, const char *sql, int nparams, const char *const
 	struct stmt *st = NULL;
 	for (int i = 0; i < stmt_count; i++) {
 		if (stmt_cache[i].sql == sql && stmt_cache[i].conn == conn &&
-		    stmt_cache[i].backend == backend) {
+		    stmt_cache[i].backend == backend &&
+		    stmt_cache[i].generation == conn_generation) {
 			st = &stmt_cache[i];
 			break;
 		}
@@ -228,17 +280,21 @@ PGresult *db_query(PGconn *conn, const char *sql, int nparams, const char *const
 	if (st == NULL) {
 		int slot = stmt_count < STMT_CACHE ? stmt_count++ : (int)(stmt_serial % STMT_CACHE);
 		st = &stmt_cache[slot];
-		st->sql = NULL;
-		snprintf(st->name, sizeof st->name, "bc%u", ++stmt_serial);
-		PGresult *r = PQprepare(conn, st->name, sql, nparams, NULL);
-		if (PQresultStatus(r) != PGRES_COMMAND_OK)
-			return r;	/* the caller sees the failure as the statement's */
-		PQclear(r);
-		st->sql = sql;
-		st->conn = conn;
-		st->backend = backend;
+		PGresult *failed = stmt_prepare(conn, st, sql, nparams, backend);
+		if (failed)
+			return failed;	/* the caller sees the failure as the statement's */
 	}
-	return PQexecPrepared(conn, st->name, nparams, params, lengths, formats, 0);
+	PGresult *r = PQexecPrepared(conn, st->name, nparams, params, lengths, formats, 0);
+	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	if (state && strcmp(state, "26000") == 0 && PQtransactionStatus(conn) == PQTRANS_IDLE) {
+		/* The server forgot it (DISCARD ALL, a pooler): prepare again, once. */
+		PQclear(r);
+		PGresult *failed = stmt_prepare(conn, st, sql, nparams, backend);
+		if (failed)
+			return failed;
+		r = PQexecPrepared(conn, st->name, nparams, params, lengths, formats, 0);
+	}
+	return r;
 }
 
 /* Runs a statement that must succeed. */

@@ -253,6 +253,7 @@ static struct http_job *job_new(struct evhttp_request *req, const char *path, co
 	struct http_job *job = xcalloc(1, sizeof *job);
 	job->req = req;
 	job->started = clock_mono_ms();
+	job->rq.received_at = clock_now();
 	job->rq.method = http_method_name(evhttp_request_get_command(req));
 	job->rq.path = xstrdup(path);
 	job->rq.query = query ? xstrdup(query) : NULL;

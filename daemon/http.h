@@ -8,6 +8,7 @@
 #include <event2/event.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 struct db;
 struct config;
@@ -28,6 +29,7 @@ struct http_request {
 	char *remote_addr;
 	unsigned char *body;	/* NUL-terminated copy of the body */
 	size_t body_len;
+	time_t received_at;	/* when the request arrived (clock_now on the loop thread) */
 };
 
 struct http_response {

@@ -690,7 +690,9 @@ static void check_meta(struct intake_context *ctx, struct xlsx *x, size_t sheet,
 	enum xlsx_error rc = grid_read(x, sheet, &g);
 	if (rc != XLSX_OK) {
 		grid_free(&g);
-		return;	/* a damaged meta sheet counts as a lost one */
+		err_add(e, WB_META_SHEET, NULL, NULL, "Không đọc được phần nhận dạng ẩn của biểu mẫu: "
+			"hãy tải biểu mẫu mới của kỳ %s và nhập lại.", ctx->period->id);
+		return;
 	}
 	char *val[5] = { 0 };
 	char ref[5][XLSX_REF_MAX] = { "", "", "", "", "" };
@@ -699,11 +701,14 @@ static void check_meta(struct intake_context *ctx, struct xlsx *x, size_t sheet,
 	for (size_t i = 0; i < g.n; i++) {
 		if (g.v[i].col != 1 || g.v[i].type != XLSX_STRING)
 			continue;
+		size_t end = i + 1;
+		while (end < g.n && g.v[end].row == g.v[i].row)
+			end++;
 		for (int k = 0; k < 5; k++) {
-			if (strcmp(g.v[i].text, keys[k]) != 0)
+			if (val[k] != NULL || strcmp(g.v[i].text, keys[k]) != 0)
 				continue;
-			const struct cellv *b = row_cell(&g, i, g.n, 2);
-			if (b && b->row == g.v[i].row && val[k] == NULL) {
+			const struct cellv *b = row_cell(&g, i, end, 2);
+			if (b) {
 				val[k] = cell_text(b);
 				xlsx_ref_format(b->row, 2, ref[k]);
 			}
@@ -712,7 +717,10 @@ static void check_meta(struct intake_context *ctx, struct xlsx *x, size_t sheet,
 	grid_free(&g);
 	const char *ms = WB_META_SHEET;
 	if (!val[0] || !val[1] || !val[2] || !val[3] || !val[4]) {
-		/* Incomplete: treat as lost, as when a program drops the sheet. */
+		/* Present but incomplete: someone removed part of it; a program that drops hidden
+		 * sheets drops all of it, and that is accepted. */
+		err_add(e, ms, NULL, NULL, "Phần nhận dạng ẩn của biểu mẫu không đầy đủ: hãy tải "
+			"biểu mẫu mới của kỳ %s và nhập lại.", ctx->period->id);
 	} else if (atoi(val[3]) != WB_TEMPLATE_VERSION) {
 		err_add(e, ms, ref[3], NULL, "Biểu mẫu này thuộc phiên bản %s, không còn được hỗ trợ: "
 			"hãy tải biểu mẫu mới của kỳ %s và nhập lại.", val[3], ctx->period->id);

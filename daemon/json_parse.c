@@ -8,6 +8,8 @@
 #include <string.h>
 
 #define JV_MAX_DEPTH 32
+#define JV_MAX_KEYS 256		/* per object: the duplicate check is linear */
+#define JV_MAX_ITEMS 100000	/* per array */
 
 struct jp {
 	const char *s;
@@ -230,6 +232,10 @@ static bool jp_array(struct jp *p, struct jv *out, int depth)
 		return true;
 	}
 	for (;;) {
+		if (out->len >= JV_MAX_ITEMS) {
+			jp_fail(p, "too many array items");
+			return false;
+		}
 		out->items = xrealloc(out->items, (out->len + 1) * sizeof *out->items);
 		memset(&out->items[out->len], 0, sizeof *out->items);
 		out->len++;
@@ -262,6 +268,10 @@ static bool jp_object(struct jp *p, struct jv *out, int depth)
 		jp_ws(p);
 		if (p->pos >= p->len || p->s[p->pos] != '"') {
 			jp_fail(p, "expected a key");
+			return false;
+		}
+		if (out->len >= JV_MAX_KEYS) {
+			jp_fail(p, "too many keys in one object");
 			return false;
 		}
 		p->pos++;

@@ -19,7 +19,8 @@ struct jv {
 };
 
 /*
- * Parses text (at most len bytes) into a tree. Refuses depth over 32, invalid UTF-8, lone
+ * Parses text (at most len bytes) into a tree. Refuses depth over 32, more than 256 keys in an
+ * object or 100,000 items in an array, invalid UTF-8, lone
  * surrogates, duplicate keys and trailing garbage. Returns the tree or NULL with *err set
  * to an English message with the byte offset.
  */

@@ -43,18 +43,38 @@ static int key_file(const char *dir, const char *name, unsigned char *buf, size_
 		return -1;
 	}
 	fill(buf, n, arg);
-	char *tmp = xasprintf("%s.tmp", path);
+	/* Written under a name of its own, then linked into place: link() never replaces a key
+	 * another process created meanwhile (that one is read and used instead). */
+	char *tmp = xasprintf("%s.%ld.tmp", path, (long)getpid());
+	if (unlink(tmp) != 0 && errno != ENOENT) {	/* left by a crash of this pid */
+		*err = xasprintf("%s: cannot remove %s: %s", path, tmp, strerror(errno));
+		free(tmp);
+		free(path);
+		return -1;
+	}
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	bool ok = fd >= 0 && write(fd, buf, n) == (ssize_t)n && fsync(fd) == 0;
 	if (fd >= 0 && close(fd) != 0)
 		ok = false;
 	if (ok && uid != (uid_t)-1 && chown(tmp, uid, gid) != 0)
 		ok = false;
-	if (ok && rename(tmp, path) != 0)
-		ok = false;
-	if (!ok) {
+	bool raced = false;
+	if (ok && link(tmp, path) != 0) {
+		if (errno == EEXIST)
+			raced = true;
+		else
+			ok = false;
+	}
+	if (!ok)
 		*err = xasprintf("%s: cannot write a new key: %s", path, strerror(errno));
-		unlink(tmp);
+	if (unlink(tmp) != 0 && ok) {
+		*err = xasprintf("%s: cannot remove %s: %s", path, tmp, strerror(errno));
+		ok = false;
+	}
+	if (ok && raced) {
+		free(tmp);
+		free(path);
+		return key_file(dir, name, buf, n, fill, arg, uid, gid, err);
 	}
 	free(tmp);
 	free(path);

@@ -124,9 +124,9 @@ static enum periods_result parse_id(const struct series_def *s, const char *id, 
 	return PERIODS_OK;
 }
 
-/* Finds or creates a period and brings its computed deadlines up to date. */
-enum periods_result periods_resolve(PGconn *conn, const struct series_def *s, const char *id,
-				    time_t now, struct period_info *out, char **err)
+/* Finds a period and brings its computed deadlines up to date; creates its row if create. */
+static enum periods_result resolve(PGconn *conn, const struct series_def *s, const char *id,
+				   time_t now, struct period_info *out, char **err, bool create)
 {
 	memset(out, 0, sizeof *out);
 	out->series = s;
@@ -195,6 +195,17 @@ enum periods_result periods_resolve(PGconn *conn, const struct series_def *s, co
 	ts_param(ud.when, ut);
 	ts_param(cd.when, ct);
 	const struct cal_deadline *why = ud.reason_code ? &ud : &cd;
+	if (!stored && !create) {
+		/* Shown, not stored: only authenticated work creates period rows. */
+		free(sid);
+		out->skipped = skipped;
+		snprintf(out->state, sizeof out->state, "%s", skipped ? "skipped" : "open");
+		out->unit_deadline = ud.when;
+		out->consolidation_deadline = cd.when;
+		out->reason_code = why->reason_code ? xstrdup(why->reason_code) : NULL;
+		out->reason = why->reason_code ? xstrdup(why->reason_vi) : NULL;
+		return PERIODS_OK;
+	}
 	/* Most requests find the row as computed: write only when it must change. */
 	if (stored && (out->overridden || (strcmp(out->state, "open") != 0 &&
 						     strcmp(out->state, "skipped") != 0) ||
@@ -230,6 +241,20 @@ enum periods_result periods_resolve(PGconn *conn, const struct series_def *s, co
 	rc = read_period(conn, sid, out, err);
 	free(sid);
 	return rc;
+}
+
+/* Finds or creates a period and brings its computed deadlines up to date. */
+enum periods_result periods_resolve(PGconn *conn, const struct series_def *s, const char *id,
+				    time_t now, struct period_info *out, char **err)
+{
+	return resolve(conn, s, id, now, out, err, true);
+}
+
+/* As periods_resolve, without creating the period's row when it has none. */
+enum periods_result periods_lookup(PGconn *conn, const struct series_def *s, const char *id,
+				   time_t now, struct period_info *out, char **err)
+{
+	return resolve(conn, s, id, now, out, err, false);
 }
 
 /* Parses an RFC 3339 time or a local "YYYY-MM-DD HH:MM". */

@@ -43,6 +43,10 @@ struct period_info {
  */
 enum periods_result periods_resolve(PGconn *conn, const struct series_def *s, const char *id,
 				    time_t now, struct period_info *out, char **err);
+/* As periods_resolve, but a period without a row is computed and shown, not stored (db_id 0):
+ * for unauthenticated readers, who must not be able to create rows. */
+enum periods_result periods_lookup(PGconn *conn, const struct series_def *s, const char *id,
+				   time_t now, struct period_info *out, char **err);
 /*
  * Sets a period's deadlines by hand (creating an ad hoc period), in one transaction with an
  * audit entry. With clear, drops the override and computes the deadlines again.

@@ -172,9 +172,15 @@ static int series_key(void *arg, const char *section, const char *key, const cha
 static int check_unit_list(char **v, size_t n, bool allow_groups, const char *key, char **why)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (allow_groups && (strcmp(v[i], "all") == 0 ||
-				     (strncmp(v[i], "group:", 6) == 0 && v[i][6])))
+		if (allow_groups && strcmp(v[i], "all") == 0)
 			continue;
+		if (allow_groups && strncmp(v[i], "group:", 6) == 0) {
+			if (series_name_valid(v[i] + 6))
+				continue;
+			*why = xasprintf("invalid group '%s' in '%s' (lower-case letters, digits and "
+					 "'-', e.g. group:so-nganh)", v[i] + 6, key);
+			return -1;
+		}
 		if (!units_code_valid(v[i])) {
 			*why = xasprintf("invalid entry '%s' in '%s' (unit codes%s)", v[i], key,
 					 allow_groups ? ", group:NAME or all" : "");

@@ -163,16 +163,20 @@ const char *strbuf_str(const struct strbuf *sb)
 	return sb->data ? sb->data : "";
 }
 
-/* Strips ASCII white space at both ends. */
+/* Strips ASCII white space at both ends; writes nothing when there is none (so a read-only
+ * string without such space, e.g. libpq's "" for a missing result, is safe). */
 char *str_trim(char *s)
 {
 	char *start = s;
 	while (*start == ' ' || *start == '\t' || *start == '\r' || *start == '\n')
 		start++;
 	size_t len = strlen(start);
+	size_t full = len;
 	while (len > 0 && (start[len - 1] == ' ' || start[len - 1] == '\t' ||
 			   start[len - 1] == '\r' || start[len - 1] == '\n'))
 		len--;
+	if (start == s && len == full)
+		return s;
 	memmove(s, start, len);
 	s[len] = '\0';
 	return s;

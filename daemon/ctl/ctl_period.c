@@ -34,6 +34,26 @@ int ctl_series_sync(struct ctl *ctl, bool quiet)
 	return CTL_OK;
 }
 
+/* Makes sure the series has its row: synced only when missing, so that showing a period never
+ * rewrites what the running daemon uses. */
+static int ensure_series(struct ctl *ctl, const struct series_def *s)
+{
+	PGconn *db = ctl_db(ctl);
+	if (db == NULL)
+		return CTL_USER;
+	const char *p[] = { s->name };
+	PGresult *r = PQexecParams(db, "SELECT 1 FROM series WHERE name = $1 AND active", 1, NULL,
+				   p, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		fprintf(stderr, "error: %s\n", str_trim(xstrdup(PQresultErrorMessage(r))));
+		PQclear(r);
+		return CTL_INTERNAL;
+	}
+	bool present = PQntuples(r) == 1;
+	PQclear(r);
+	return present ? CTL_OK : ctl_series_sync(ctl, true);
+}
+
 /* Finds a series of the configuration; prints the known ones when it is not there. */
 static const struct series_def *find_series(struct ctl *ctl, const char *name)
 {
@@ -88,7 +108,7 @@ static int period_show(struct ctl *ctl, int argc, char **argv)
 	const struct series_def *s = find_series(ctl, argv[1]);
 	if (s == NULL)
 		return CTL_USER;
-	int rc = ctl_series_sync(ctl, true);
+	int rc = ensure_series(ctl, s);
 	if (rc != CTL_OK)
 		return rc;
 	struct period_info pi;
@@ -151,7 +171,7 @@ static int period_override(struct ctl *ctl, int argc, char **argv)
 	const struct series_def *s = find_series(ctl, argv[optind]);
 	if (s == NULL)
 		return CTL_USER;
-	int rc = ctl_series_sync(ctl, true);
+	int rc = ensure_series(ctl, s);
 	if (rc != CTL_OK)
 		return rc;
 	char *err = NULL;

@@ -139,8 +139,10 @@ int ctl_receipt(struct ctl *ctl, int argc, char **argv)
 		free(err);
 		return CTL_USER;
 	}
+	/* A receipt alone, or the answer of GET .../submission, which holds one. */
+	const struct jv *inner = jv_get(doc, "receipt");
 	struct intake_receipt r;
-	bool ok = receipt_from_json(doc, &r, path);
+	bool ok = receipt_from_json(inner && inner->type == JV_OBJECT ? inner : doc, &r, path);
 	jv_free(doc);
 	if (!ok)
 		return CTL_USER;

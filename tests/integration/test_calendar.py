@@ -106,6 +106,12 @@ def test_current_period_follows_the_clock(c):
     assert body["consolidation_deadline"] == "2026-11-13T17:00:00+07:00"
 
 
+def test_api_shows_without_storing(c):
+    status, body = api(c, "nq57-weekly", "2031-W10")
+    assert status == 200 and body["unit_deadline"] == "2031-03-07T11:00:00+07:00", body
+    assert c.pg.scalar("SELECT count(*) FROM period WHERE period_key = '2031-W10'") == "0"
+
+
 def test_api_errors(c):
     status, body = api(c, "no-such-series", "2026-W18")
     assert status == 404 and body["error"]["code"] == "unknown_series"
@@ -260,6 +266,7 @@ TESTS = [
     test_week_53_exists,
     test_ordinary_week,
     test_current_period_follows_the_clock,
+    test_api_shows_without_storing,
     test_api_errors,
     test_rule_next,
     test_override_changes_one_period_and_is_audited,

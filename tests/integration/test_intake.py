@@ -20,6 +20,7 @@ def setup():
     ex.account("kyanh.baocao", "X-KY-ANH", "reporter")
     ex.account("skhcn.tonghop", "SKHCN", "coordinator")
     ex.account("stc.nhieu", "STC", "reporter")
+    ex.account("vptu.nhan", "VPTU", "recipient")
     ex.stc = ex.tasks_of("STC")
     assert len(ex.stc) >= 3, ex.stc
     return ex
@@ -245,6 +246,18 @@ def test_error_forged_meta(ex):
     one_error(errors, "baocao_meta", "B5", ["bị sửa đổi"])
 
 
+def test_error_incomplete_meta(ex):
+    meta = [kv for kv in meta_for(ex) if kv[0] != "mac"]
+    errors = expect_errors(ex, build_workbook(rows_for(ex.stc), meta=meta))
+    assert any(e["sheet"] == "baocao_meta" and "không đầy đủ" in e["message"] for e in errors), errors
+
+
+def test_error_json_too_many_keys(ex):
+    item = {f"k{i}": "x" for i in range(300)}
+    errors = expect_errors(ex, json.dumps({"items": [item]}).encode(), content_type="application/json")
+    assert "too many keys" in errors[0]["message"], errors
+
+
 def test_error_reader_refusals(ex):
     cases = [
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504, "Excel 97-2003"),
@@ -295,6 +308,10 @@ def test_auth_and_units(ex):
     status, _, raw = ex.put("kyanh.baocao", PERIOD, body)
     assert status == 422 and "Sở Tài chính" in raw.decode(), raw
     assert ex.count_submissions() == before
+    # A recipient does not report.
+    status, _, raw = ex.put("vptu.nhan", PERIOD, body)
+    assert status == 403 and json.loads(raw)["error"]["code"] == "forbidden_role", raw
+    assert ex.count_submissions() == before
     # A coordinator may send for a unit.
     status, _, raw = ex.put("skhcn.tonghop", PERIOD, body, unit="STC")
     assert status in (200, 201), raw
@@ -314,6 +331,9 @@ def test_skipped_week_and_media_type(ex):
     assert status == 409 and json.loads(raw)["error"]["code"] == "period_skipped"
     status, _, raw = ex.put("stc.baocao", PERIOD, b"x", content_type="text/plain")
     assert status == 415
+    # Next week has not begun yet (the clock says Wednesday of week 48).
+    status, _, raw = ex.put("stc.baocao", "2026-W49", b"x")
+    assert status == 409 and json.loads(raw)["error"]["code"] == "period_not_open", raw
 
 
 def test_receipt_signature(ex):
@@ -327,6 +347,12 @@ def test_receipt_signature(ex):
     r = subprocess.run([BAOCAOCTL, "receipt", "verify", str(path), "--public-key", key["public_key"]],
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
+    # The answer of GET .../submission holds the current receipt, and verifies too.
+    status, _, raw = ex.get("stc.baocao", f"/api/v1/series/nq57-weekly/periods/{PERIOD}/submission")
+    whole = ex.work.path / "submission.json"
+    whole.write_bytes(raw)
+    r = ex.d.ctl("receipt", "verify", whole)
+    assert r.returncode == 0 and r.stdout.startswith("valid:"), (r.stdout, r.stderr)
     for field, value in (("on_time", False), ("version", 9), ("unit", "SNV"), ("items", 1),
                          ("received_at", "2026-11-25T08:00:00+07:00"), ("sha256", "0" * 64),
                          ("period", "2026-W49"), ("submission", 12345)):
@@ -387,6 +413,8 @@ TESTS = [
     test_error_another_period,
     test_error_unknown_template_version,
     test_error_forged_meta,
+    test_error_incomplete_meta,
+    test_error_json_too_many_keys,
     test_error_reader_refusals,
     test_error_no_header,
     test_moved_columns_still_read,

@@ -21,6 +21,7 @@ def setup():
     ex = Example("roundtrip", NOW)
     ex.account("stc.baocao", "STC", "reporter")
     ex.account("thanhsen.baocao", "P-THANH-SEN", "reporter")
+    ex.account("kyanh.baocao", "X-KY-ANH", "reporter")
     return ex
 
 
@@ -159,19 +160,24 @@ def test_filled_then_resaved_by_gnumeric(ex):
 
 
 def test_carried_forward_values_upload_unchanged(ex):
-    # Next week's template carries this week's status, progress and completion date; uploaded
-    # as it is, it is accepted, and the statuses stay as they were.
-    import openpyxl
-    status, _, raw = ex.get("stc.baocao", BASE + "/submission")
+    # Kỳ Anh reports week 47 (late); this week's template carries that report's status,
+    # progress and completion date; uploaded as it is, it is accepted and the statuses stay.
+    w47 = "/api/v1/series/nq57-weekly/periods/2026-W47"
+    status, _, body = ex.get("kyanh.baocao", w47 + "/template")
+    assert status == 200, body[:300]
+    body, _ = fill(body, 6)
+    status, _, raw = ex.put("kyanh.baocao", "2026-W47", body)
+    assert status == 201 and json.loads(raw)["on_time"] is False, raw
+    status, _, raw = ex.get("kyanh.baocao", w47 + "/submission")
     before = {i["task"]: (i["status"], i["progress"], i["completed_on"])
               for i in json.loads(raw)["items"]}
-    status, _, body = ex.get("stc.baocao", "/api/v1/series/nq57-weekly/periods/2026-W49/template")
-    assert status == 200, body[:300]
+    body = template(ex, "kyanh.baocao")
+    import openpyxl
     wb = openpyxl.load_workbook(io.BytesIO(body))
     assert any("Hoàn thành" in [c.value for c in row] for row in wb["Báo cáo"].iter_rows())
-    status, _, raw = ex.put("stc.baocao", "2026-W49", body)
+    status, _, raw = ex.put("kyanh.baocao", PERIOD, body)
     assert status == 201, raw
-    status, _, raw = ex.get("stc.baocao", "/api/v1/series/nq57-weekly/periods/2026-W49/submission")
+    status, _, raw = ex.get("kyanh.baocao", BASE + "/submission")
     after = {i["task"]: (i["status"], i["progress"], i["completed_on"])
              for i in json.loads(raw)["items"]}
     assert after == before, (after, before)

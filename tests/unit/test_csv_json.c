@@ -110,6 +110,17 @@ static void test_json_writer(void **state)
 	strbuf_free(&sb);
 }
 
+static void test_str_trim(void **state)
+{
+	/* Nothing to strip: nothing is written, so read-only strings are safe. */
+	assert_string_equal(str_trim((char *)""), "");
+	assert_string_equal(str_trim((char *)"ok"), "ok");
+	char buf[] = " \t hai bên \r\n";
+	assert_string_equal(str_trim(buf), "hai bên");
+	char blank[] = " \n";
+	assert_string_equal(str_trim(blank), "");
+}
+
 static void test_utf8(void **state)
 {
 	assert_true(utf8_valid_text("Nghị quyết 57", strlen("Nghị quyết 57")));
@@ -172,6 +183,7 @@ int main(void)
 		cmocka_unit_test(test_csv_errors),
 		cmocka_unit_test(test_csv_stop),
 		cmocka_unit_test(test_json_writer),
+		cmocka_unit_test(test_str_trim),
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_json_parse_valid),
 		cmocka_unit_test(test_json_parse_invalid),
