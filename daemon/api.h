@@ -24,6 +24,11 @@ void api_submission_file(struct http_request *rq, struct http_response *rs, stru
 void api_submission_list(struct http_request *rq, struct http_response *rs, struct db *db);
 void api_receipt_key(struct http_request *rq, struct http_response *rs, struct db *db);
 
+/* api_session.c */
+void api_session_create(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_session_get(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_session_delete(struct http_request *rq, struct http_response *rs, struct db *db);
+
 /* api_periods.c */
 void api_period_get(struct http_request *rq, struct http_response *rs, struct db *db);
 void api_template_get(struct http_request *rq, struct http_response *rs, struct db *db);

@@ -3,6 +3,7 @@
 #include "db.h"
 #include "util.h"
 
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,4 +153,177 @@ enum auth_result auth_bearer(PGconn *conn, const char *authorization, struct pri
 	}
 	PQclear(r);
 	return rc;
+}
+
+/* Finds the session token in a Cookie header; a new string, or NULL. */
+static char *cookie_token(const char *header)
+{
+	if (header == NULL)
+		return NULL;
+	const char *p = header;
+	size_t name_len = strlen(AUTH_COOKIE);
+	while (*p) {
+		while (*p == ' ' || *p == ';')
+			p++;
+		const char *end = strchr(p, ';');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		if (n > name_len && strncmp(p, AUTH_COOKIE, name_len) == 0 && p[name_len] == '=')
+			return xstrndup(p + name_len + 1, n - name_len - 1);
+		p += n;
+	}
+	return NULL;
+}
+
+/* The bytea parameter of a token's SHA-256. */
+static char *token_param(const char *token)
+{
+	unsigned char hash[AUTH_HASH_BYTES];
+	auth_token_hash(token, hash);
+	char *hex = auth_hex(hash, sizeof hash);
+	char *param = xasprintf("\\x%s", hex);
+	free(hex);
+	return param;
+}
+
+/* Fills a principal from columns: account id, login, role, unit id, unit code. */
+static bool principal_from_row(PGresult *r, int col, struct principal *out)
+{
+	memset(out, 0, sizeof *out);
+	out->account_id = atoll(PQgetvalue(r, 0, col));
+	snprintf(out->login, sizeof out->login, "%s", PQgetvalue(r, 0, col + 1));
+	out->unit_id = atoll(PQgetvalue(r, 0, col + 3));
+	snprintf(out->unit_code, sizeof out->unit_code, "%s", PQgetvalue(r, 0, col + 4));
+	return auth_role_parse(PQgetvalue(r, 0, col + 2), &out->role) == 0;
+}
+
+/* Checks a session cookie. */
+enum auth_result auth_session(PGconn *conn, const char *cookie_header, struct principal *out,
+			      char **csrf, char **err)
+{
+	char *token = cookie_token(cookie_header);
+	if (token == NULL)
+		return AUTH_NONE;
+	if (strlen(token) > 128) {
+		free(token);
+		return AUTH_INVALID;
+	}
+	char *param = token_param(token);
+	free(token);
+	const char *p[] = { param };
+	PGresult *r = db_query(conn,
+		"UPDATE web_session s SET last_seen_at = now() FROM account a "
+		"JOIN unit u ON u.id = a.unit_id "
+		"WHERE s.token_hash = $1::bytea AND a.id = s.account_id AND NOT a.disabled "
+		"  AND s.expires_at > now() "
+		"RETURNING a.id, a.login, a.role, u.id, u.code, s.csrf_token", 1, p, NULL, NULL);
+	free(param);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		*err = xasprintf("session lookup: %s", str_trim(xstrdup(PQresultErrorMessage(r))));
+		PQclear(r);
+		return AUTH_DB;
+	}
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return AUTH_INVALID;
+	}
+	enum auth_result rc = principal_from_row(r, 0, out) ? AUTH_OK : AUTH_DB;
+	if (rc == AUTH_OK)
+		*csrf = xstrdup(PQgetvalue(r, 0, 5));
+	else
+		*err = xasprintf("account %s has an unknown role", out->login);
+	PQclear(r);
+	return rc;
+}
+
+/* A hash to verify against when the login does not exist, so that it costs the same time. */
+static char *dummy_hash;
+static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
+
+/* Makes the dummy hash once. */
+static void dummy_init(void)
+{
+	dummy_hash = auth_password_hash("baocao: no such account");
+}
+
+/* Checks a password and opens a session. */
+enum auth_result auth_login(PGconn *conn, const char *login, const char *password,
+			    long long lifetime_s, const char *remote_addr, struct principal *out,
+			    char **token, char **csrf, time_t *expires, char **err)
+{
+	const char *p[] = { login };
+	PGresult *r = db_query(conn,
+		"SELECT a.id, a.login, a.role, u.id, u.code, a.password_hash, a.disabled "
+		"FROM account a JOIN unit u ON u.id = a.unit_id WHERE a.login = $1", 1, p, NULL,
+		NULL);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		*err = xasprintf("login lookup: %s", str_trim(xstrdup(PQresultErrorMessage(r))));
+		PQclear(r);
+		return AUTH_DB;
+	}
+	bool found = PQntuples(r) == 1 && !PQgetisnull(r, 0, 5);
+	if (pthread_once(&dummy_once, dummy_init) != 0 || dummy_hash == NULL) {
+		*err = xstrdup("login: cannot prepare the password check");
+		PQclear(r);
+		return AUTH_DB;
+	}
+	bool ok = auth_password_verify(found ? PQgetvalue(r, 0, 5) : dummy_hash, password);
+	if (!found || !ok || strcmp(PQgetvalue(r, 0, 6), "t") == 0 ||
+	    !principal_from_row(r, 0, out)) {
+		PQclear(r);
+		return AUTH_INVALID;
+	}
+	PQclear(r);
+	*token = auth_token_generate();
+	*csrf = auth_token_generate();
+	char *param = token_param(*token);
+	char account[24], seconds[24];
+	snprintf(account, sizeof account, "%lld", out->account_id);
+	snprintf(seconds, sizeof seconds, "%lld", lifetime_s);
+	const char *q[] = { account, param, *csrf, seconds, remote_addr ? remote_addr : "" };
+	r = db_query(conn,
+		"INSERT INTO web_session (account_id, token_hash, csrf_token, expires_at, remote_addr) "
+		"VALUES ($1, $2::bytea, $3, now() + make_interval(secs => $4::bigint), $5) "
+		"RETURNING extract(epoch FROM expires_at)::bigint", 5, q, NULL, NULL);
+	free(param);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		*err = xasprintf("session: %s", str_trim(xstrdup(PQresultErrorMessage(r))));
+		PQclear(r);
+		free(*token);
+		free(*csrf);
+		*token = *csrf = NULL;
+		return AUTH_DB;
+	}
+	*expires = (time_t)atoll(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return AUTH_OK;
+}
+
+/* Ends a session. */
+enum auth_result auth_logout(PGconn *conn, const char *cookie_header, char **err)
+{
+	char *token = cookie_token(cookie_header);
+	if (token == NULL)
+		return AUTH_OK;
+	char *param = token_param(token);
+	free(token);
+	const char *p[] = { param };
+	PGresult *r = db_query(conn, "DELETE FROM web_session WHERE token_hash = $1::bytea", 1, p,
+			       NULL, NULL);
+	free(param);
+	enum auth_result rc = AUTH_OK;
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		*err = xasprintf("logout: %s", str_trim(xstrdup(PQresultErrorMessage(r))));
+		rc = AUTH_DB;
+	}
+	PQclear(r);
+	return rc;
+}
+
+/* Constant-time string comparison. */
+bool auth_equal(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la != lb)
+		return false;
+	return sodium_memcmp(a, b, la) == 0;
 }

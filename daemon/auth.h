@@ -24,6 +24,7 @@ char *auth_hex(const unsigned char *bytes, size_t n);
 
 
 #include <libpq-fe.h>
+#include <time.h>
 
 /* What an account may do. */
 enum auth_role { ROLE_REPORTER, ROLE_COORDINATOR, ROLE_RECIPIENT, ROLE_ADMIN };
@@ -53,5 +54,28 @@ enum auth_result { AUTH_OK, AUTH_NONE, AUTH_INVALID, AUTH_DB };
  */
 enum auth_result auth_bearer(PGconn *conn, const char *authorization, struct principal *out,
 			     char **err);
+
+/* The name of the session cookie. */
+#define AUTH_COOKIE "baocao_session"
+
+/*
+ * Checks the session cookie of a Cookie header value. AUTH_OK fills out and sets *csrf (new
+ * string) to the session's CSRF token; AUTH_NONE when there is no session cookie; AUTH_INVALID
+ * when it names no live session.
+ */
+enum auth_result auth_session(PGconn *conn, const char *cookie_header, struct principal *out,
+			      char **csrf, char **err);
+/*
+ * Checks a login and password and opens a session for lifetime_s seconds. AUTH_OK gives the
+ * session token for the cookie and its CSRF token (new strings) and the expiry; AUTH_INVALID
+ * for an unknown login, a wrong password or a disabled account (the same time is spent).
+ */
+enum auth_result auth_login(PGconn *conn, const char *login, const char *password,
+			    long long lifetime_s, const char *remote_addr, struct principal *out,
+			    char **token, char **csrf, time_t *expires, char **err);
+/* Ends the session of a Cookie header value, if any. Returns AUTH_OK or AUTH_DB. */
+enum auth_result auth_logout(PGconn *conn, const char *cookie_header, char **err);
+/* Whether two strings are equal, in time that does not depend on where they differ. */
+bool auth_equal(const char *a, const char *b);
 
 #endif

@@ -37,6 +37,8 @@ const struct setting_def config_settings[] = {
 	  "SMTP server (smtp:// or smtps://); empty: write mails as .eml files into spool_dir/mail" },
 	{ "mail", "username", SET_STRING, "", true, 0, 0, OFF(smtp_user), "SMTP user name" },
 
+	{ "server", "cookie_secure", SET_BOOL, "false", true, 0, 0, OFF(cookie_secure),
+	  "mark the session cookie Secure (set true when clients reach the daemon over HTTPS)" },
 	{ "server", "data_dir", SET_STRING, "/var/lib/baocao", false, 0, 0, OFF(data_dir),
 	  "folder for keys and files the daemon keeps" },
 	{ "server", "listen", SET_STRING, "127.0.0.1", false, 0, 0, OFF(listen),
@@ -56,6 +58,8 @@ const struct setting_def config_settings[] = {
 	  "folder with the NNN_name.sql migrations" },
 	{ "server", "series_file", SET_STRING, "", true, 0, 0, OFF(series_file),
 	  "file defining the report series ([series NAME] sections); empty: none" },
+	{ "server", "session_lifetime", SET_DURATION, "12h", true, 60000, 2592000000LL,
+	  OFF(session_lifetime), "how long a web login lasts" },
 	{ "server", "shutdown_timeout", SET_DURATION, "10s", true, 0, 3600000,
 	  OFF(shutdown_timeout), "how long SIGTERM waits for requests in flight" },
 	{ "server", "spool_dir", SET_STRING, "/var/spool/baocao", false, 0, 0, OFF(spool_dir),

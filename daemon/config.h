@@ -31,6 +31,8 @@ struct config {
 	struct series_list series;	/* read from series_file */
 	long long uploads_per_minute;
 	long long max_text_length;
+	long long session_lifetime;
+	bool cookie_secure;
 
 	/* [database] */
 	char *conninfo;

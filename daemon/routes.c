@@ -50,5 +50,8 @@ const struct route http_routes[] = {
 	{ "GET", "/api/v1/series/{series}/periods/{period}/submissions",
 	  ROUTE_FN(api_submission_list), 0 },
 	{ "GET", "/api/v1/receipts/public-key", ROUTE_FN(api_receipt_key), ROUTE_INLINE },
+	{ "POST", "/api/v1/session", ROUTE_FN(api_session_create), 0 },
+	{ "GET", "/api/v1/session", ROUTE_FN(api_session_get), 0 },
+	{ "DELETE", "/api/v1/session", ROUTE_FN(api_session_delete), 0 },
 	{ NULL, NULL, NULL, 0 },
 };

@@ -79,6 +79,12 @@ class Example:
                 self.work.cleanup()
 
 
+def meta_for_unit(ex, unit, period, series="nq57-weekly", version=1):
+    """The meta sheet's rows of a unit's workbook, with a MAC made with the server's key."""
+    return [("unit", unit), ("series", series), ("period", period), ("version", version),
+            ("mac", meta_mac(ex.mac_key(), unit, series, period, version))]
+
+
 def meta_mac(key, unit, series, period, version=1):
     return hmac.new(key, f"{unit}\n{series}\n{period}\n{version}".encode(),
                     hashlib.sha256).hexdigest()
