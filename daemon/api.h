@@ -5,6 +5,7 @@
 #include "http.h"
 
 #include "auth.h"
+#include "periods.h"
 
 #include <stdbool.h>
 
@@ -13,9 +14,16 @@ struct db;
 /* api_auth.c: identifies the caller, or writes the 401/503 answer and returns false. */
 bool api_authenticate(struct http_request *rq, struct http_response *rs, struct db *db,
 		      struct principal *who);
-/* api_auth.c: the common error answers. */
+/* api_common.c: the answers every handler shares. */
 void api_db_unavailable(struct http_response *rs);
 void api_internal_error(struct http_response *rs);
+/* Logs a database failure and answers 503 (connection lost) or 500; frees err. */
+void api_db_failed(struct http_response *rs, struct db *db, const char *what, char *err);
+/* Answers a periods_resolve()/periods_lookup() failure; frees err. */
+void api_period_failed(struct http_response *rs, struct db *db, const char *what,
+		       enum periods_result rc, char *err);
+/* The series named in the path, or NULL after answering 404. */
+const struct series_def *api_series(struct http_request *rq, struct http_response *rs);
 
 /* api_submission.c */
 void api_submission_put(struct http_request *rq, struct http_response *rs, struct db *db);

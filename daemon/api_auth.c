@@ -42,13 +42,7 @@ bool api_authenticate(struct http_request *rq, struct http_response *rs, struct 
 		http_add_header(rs, "WWW-Authenticate", "Bearer realm=\"baocao\", error=\"invalid_token\"");
 		return false;
 	default:
-		db_check_failure(db, NULL);
-		log_error("api", "%s %s: %s", rq->method, rq->path, err);
-		free(err);
-		if (db_connection_lost(db))
-			api_db_unavailable(rs);
-		else
-			api_internal_error(rs);
+		api_db_failed(rs, db, "authentication", err);
 		return false;
 	}
 	/* A cookie rides along with any request the browser makes: changes need the CSRF token
@@ -68,21 +62,4 @@ bool api_authenticate(struct http_request *rq, struct http_response *rs, struct 
 	}
 	free(csrf);
 	return true;
-}
-
-/* 503: the database cannot be reached. */
-void api_db_unavailable(struct http_response *rs)
-{
-	http_error(rs, 503, "database_unavailable",
-		   "Hệ thống tạm thời không truy cập được cơ sở dữ liệu. Vui lòng thử lại sau ít "
-		   "phút.");
-	http_add_header(rs, "Retry-After", "30");
-}
-
-/* 500: something failed that the user cannot fix. */
-void api_internal_error(struct http_response *rs)
-{
-	http_error(rs, 500, "internal_error",
-		   "Hệ thống gặp lỗi khi xử lý yêu cầu. Quản trị viên có thể xem chi tiết trong "
-		   "nhật ký của baocaod.");
 }

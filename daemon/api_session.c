@@ -90,13 +90,7 @@ void api_session_create(struct http_request *rq, struct http_response *rs, struc
 	}
 	free(tried);
 	if (rc != AUTH_OK) {
-		db_check_failure(db, NULL);
-		log_error("auth", "login: %s", err);
-		free(err);
-		if (db_connection_lost(db))
-			api_db_unavailable(rs);
-		else
-			api_internal_error(rs);
+		api_db_failed(rs, db, "login", err);
 		return;
 	}
 	struct audit_entry e = { who.account_id, who.login, "login", "account", who.login, NULL,
@@ -140,10 +134,7 @@ void api_session_get(struct http_request *rq, struct http_response *rs, struct d
 		return;
 	}
 	if (rc != AUTH_OK) {
-		db_check_failure(db, NULL);
-		log_error("auth", "session: %s", err);
-		free(err);
-		api_internal_error(rs);
+		api_db_failed(rs, db, "session", err);
 		return;
 	}
 	http_json(rs, 200);
@@ -164,10 +155,7 @@ void api_session_delete(struct http_request *rq, struct http_response *rs, struc
 		return;
 	char *err = NULL;
 	if (auth_logout(db_conn(db), http_header(rq, "Cookie"), &err) != AUTH_OK) {
-		db_check_failure(db, NULL);
-		log_error("auth", "logout: %s", err);
-		free(err);
-		api_internal_error(rs);
+		api_db_failed(rs, db, "logout", err);
 		return;
 	}
 	set_cookie(rs, NULL, 0);

@@ -26,36 +26,6 @@ struct target {
 	PGconn *conn;
 };
 
-/* Answers a periods_* failure. */
-static void period_failure(struct http_response *rs, struct db *db, enum periods_result rc,
-			   char *err)
-{
-	switch (rc) {
-	case PERIODS_BAD_REQUEST:
-		http_error(rs, 400, "invalid_period",
-			   "Mã kỳ báo cáo không hợp lệ. Hãy dùng dạng 2026-W47 (tuần), 2026-11 "
-			   "(tháng), 2026-Q4 (quý), 2026-H2 (6 tháng), 2026 (năm) hoặc current.");
-		break;
-	case PERIODS_NOT_FOUND:
-		http_error(rs, 404, "unknown_period",
-			   "Kỳ báo cáo này chưa được tạo. Điều phối viên cần ấn định hạn nộp trước.");
-		break;
-	case PERIODS_UNSYNCED:
-		http_error(rs, 503, "series_not_ready",
-			   "Loại báo cáo này chưa được nạp vào cơ sở dữ liệu. Quản trị viên cần chạy "
-			   "lệnh baocaoctl series sync.");
-		break;
-	default:
-		db_check_failure(db, NULL);
-		log_error("api", "period: %s", err);
-		if (db_connection_lost(db))
-			api_db_unavailable(rs);
-		else
-			api_internal_error(rs);
-	}
-	free(err);
-}
-
 /* Authenticates and finds the series, period and unit a request is about. */
 static bool target_resolve(struct http_request *rq, struct http_response *rs, struct db *db,
 			   struct target *t)
@@ -64,20 +34,15 @@ static bool target_resolve(struct http_request *rq, struct http_response *rs, st
 	if (!api_authenticate(rq, rs, db, &t->who))
 		return false;
 	t->conn = db_conn(db);
-	const struct config *cfg = config_current();
-	t->series = series_find(&cfg->series, route_param(&rq->params, "series"));
-	if (t->series == NULL) {
-		http_error(rs, 404, "unknown_series",
-			   "Không có loại báo cáo này. Hãy kiểm tra lại tên loại báo cáo trong "
-			   "đường dẫn.");
+	t->series = api_series(rq, rs);
+	if (t->series == NULL)
 		return false;
-	}
 	char *err = NULL;
 	enum periods_result pr = periods_resolve(t->conn, t->series,
 						 route_param(&rq->params, "period"), rq->received_at,
 						 &t->period, &err);
 	if (pr != PERIODS_OK) {
-		period_failure(rs, db, pr, err);
+		api_period_failed(rs, db, "submission period", pr, err);
 		return false;
 	}
 	char *unit = http_query_param(rq, "unit");
@@ -133,13 +98,7 @@ static bool context_load(struct http_response *rs, struct db *db, struct target 
 			   "này. Nếu cần, hãy đề nghị quản trị viên bổ sung.");
 		break;
 	default:
-		db_check_failure(db, NULL);
-		log_error("api", "intake context: %s", err);
-		free(err);
-		if (db_connection_lost(db))
-			api_db_unavailable(rs);
-		else
-			api_internal_error(rs);
+		api_db_failed(rs, db, "intake context", err);
 	}
 	intake_context_free(ctx);
 	return false;
@@ -225,13 +184,9 @@ void api_submission_put(struct http_request *rq, struct http_response *rs, struc
 					     rq->remote_addr, rq->received_at, keys_server(), &receipt,
 					     &err);
 	if (ir != INTAKE_OK) {
-		db_check_failure(db, NULL);
-		log_error("intake", "%s %s %s: %s", t.series->name, t.period.id, t.unit, err);
-		free(err);
-		if (db_connection_lost(db))
-			api_db_unavailable(rs);
-		else
-			api_internal_error(rs);
+		char *what = xasprintf("intake %s %s %s", t.series->name, t.period.id, t.unit);
+		api_db_failed(rs, db, what, err);
+		free(what);
 		goto out_report;
 	}
 	log_info("intake", "%s %s %s: version %d%s%s", t.series->name, t.period.id, t.unit,
@@ -252,13 +207,9 @@ out_target:
 /* Answers a failed query of the GET handlers. */
 static void query_failed(struct http_response *rs, struct db *db, PGresult *r)
 {
-	db_check_failure(db, r);
-	log_error("api", "submission query: %s", db_last_error(db));
+	char *err = xstrdup(PQresultErrorMessage(r));
 	PQclear(r);
-	if (db_connection_lost(db))
-		api_db_unavailable(rs);
-	else
-		api_internal_error(rs);
+	api_db_failed(rs, db, "submission query", str_trim(err));
 }
 
 /* The current submission's row: id, version, received, sha, on_time, channel, signature... */

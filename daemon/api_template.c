@@ -15,48 +15,6 @@
 
 #define XLSX_MIME "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-/* Answers a database failure: 503 when the connection is gone, 500 otherwise. */
-static void db_failed(struct http_response *rs, struct db *db, const char *what, char *err)
-{
-	db_check_failure(db, NULL);
-	log_error("api", "template %s: %s", what, err ? err : "unknown failure");
-	free(err);
-	if (db_connection_lost(db))
-		api_db_unavailable(rs);
-	else
-		api_internal_error(rs);
-}
-
-/* Answers a periods_resolve() failure. */
-static void period_failed(struct http_response *rs, struct db *db, const char *what,
-			  enum periods_result rc, char *err)
-{
-	switch (rc) {
-	case PERIODS_BAD_REQUEST:
-		log_info("api", "template %s: %s", what, err);
-		free(err);
-		http_error(rs, 400, "invalid_period",
-			   "Mã kỳ báo cáo không hợp lệ. Hãy dùng dạng 2026-W47 (tuần), 2026-11 "
-			   "(tháng), 2026-Q4 (quý), 2026-H2 (6 tháng), 2026 (năm) hoặc current.");
-		return;
-	case PERIODS_NOT_FOUND:
-		free(err);
-		http_error(rs, 404, "unknown_period",
-			   "Kỳ báo cáo này chưa được tạo. Điều phối viên cần ấn định hạn nộp cho kỳ "
-			   "báo cáo đột xuất trước.");
-		return;
-	case PERIODS_UNSYNCED:
-		log_warn("api", "template %s: %s", what, err);
-		free(err);
-		http_error(rs, 503, "series_not_ready",
-			   "Loại báo cáo này chưa được nạp vào cơ sở dữ liệu. Quản trị viên cần "
-			   "chạy lệnh baocaoctl series sync.");
-		return;
-	default:
-		db_failed(rs, db, what, err);
-	}
-}
-
 /* Appends text percent-encoded as RFC 8187 wants for filename*= (attr-char kept). */
 static void add_ext_value(struct strbuf *sb, const char *s)
 {
@@ -94,16 +52,11 @@ void api_template_get(struct http_request *rq, struct http_response *rs, struct 
 	struct principal who;
 	if (!api_authenticate(rq, rs, db, &who))
 		return;
-	const struct config *cfg = config_current();
 	const char *name = route_param(&rq->params, "series");
 	const char *id = route_param(&rq->params, "period");
-	const struct series_def *s = series_find(&cfg->series, name);
-	if (s == NULL) {
-		http_error(rs, 404, "unknown_series",
-			   "Không có loại báo cáo này. Hãy kiểm tra lại tên loại báo cáo trong "
-			   "đường dẫn.");
+	const struct series_def *s = api_series(rq, rs);
+	if (s == NULL)
 		return;
-	}
 	char unit[33];
 	char *asked = http_query_param(rq, "unit");
 	if (asked && *asked && !units_code_valid(asked)) {
@@ -129,12 +82,12 @@ void api_template_get(struct http_request *rq, struct http_response *rs, struct 
 		api_db_unavailable(rs);
 		return;
 	}
-	char *what = xasprintf("%s/%s/%s", name, id, unit);
+	char *what = xasprintf("template %s/%s/%s", name, id, unit);
 	struct period_info pi;
 	char *err = NULL;
 	enum periods_result pr = periods_resolve(conn, s, id, clock_now(), &pi, &err);
 	if (pr != PERIODS_OK) {
-		period_failed(rs, db, what, pr, err);
+		api_period_failed(rs, db, what, pr, err);
 		free(what);
 		return;
 	}
@@ -165,7 +118,7 @@ void api_template_get(struct http_request *rq, struct http_response *rs, struct 
 		}
 	} else if (tr != TEMPLATE_OK) {
 		if (tr == TEMPLATE_DB) {
-			db_failed(rs, db, what, err);
+			api_db_failed(rs, db, what, err);
 		} else {
 			log_error("api", "template %s: %s", what, err);
 			free(err);

@@ -95,66 +95,6 @@ bool auth_may_act_for(const struct principal *p, long long unit_id)
 	return p->role == ROLE_COORDINATOR || p->role == ROLE_ADMIN || p->unit_id == unit_id;
 }
 
-/* Looks up a bearer token. */
-enum auth_result auth_bearer(PGconn *conn, const char *authorization, struct principal *out,
-			     char **err)
-{
-	if (authorization == NULL || strncasecmp(authorization, "Bearer ", 7) != 0)
-		return AUTH_NONE;
-	const char *token = authorization + 7;
-	while (*token == ' ')
-		token++;
-	if (strncmp(token, "bct_", 4) != 0 || strlen(token) > 128)
-		return AUTH_INVALID;
-	unsigned char hash[AUTH_HASH_BYTES];
-	auth_token_hash(token, hash);
-	char *hex = auth_hex(hash, sizeof hash);
-	char *param = xasprintf("\\x%s", hex);
-	free(hex);
-	const char *p[] = { param };
-	/* A read; the time of last use is written at most once a minute per token. */
-	PGresult *r = db_query(conn,
-		"SELECT a.id, a.login, a.role, u.id, u.code, t.id, "
-		"  t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute' "
-		"FROM api_token t JOIN account a ON a.id = t.account_id "
-		"JOIN unit u ON u.id = a.unit_id "
-		"WHERE t.token_hash = $1::bytea AND NOT a.disabled AND t.revoked_at IS NULL "
-		"  AND (t.expires_at IS NULL OR t.expires_at > now())", 1, p, NULL, NULL);
-	free(param);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		*err = xasprintf("token lookup: %s", str_trim(PQresultErrorMessage(r)));
-		PQclear(r);
-		return AUTH_DB;
-	}
-	if (PQntuples(r) != 1) {
-		PQclear(r);
-		return AUTH_INVALID;
-	}
-	memset(out, 0, sizeof *out);
-	out->account_id = atoll(PQgetvalue(r, 0, 0));
-	snprintf(out->login, sizeof out->login, "%s", PQgetvalue(r, 0, 1));
-	enum auth_result rc = AUTH_OK;
-	if (auth_role_parse(PQgetvalue(r, 0, 2), &out->role) != 0) {
-		*err = xasprintf("account %s has an unknown role", out->login);
-		rc = AUTH_DB;
-	}
-	out->unit_id = atoll(PQgetvalue(r, 0, 3));
-	snprintf(out->unit_code, sizeof out->unit_code, "%s", PQgetvalue(r, 0, 4));
-	bool stale = strcmp(PQgetvalue(r, 0, 6), "t") == 0;
-	if (stale && rc == AUTH_OK) {
-		const char *id[] = { PQgetvalue(r, 0, 5) };
-		PGresult *u = PQexecParams(conn, "UPDATE api_token SET last_used_at = now() "
-					   "WHERE id = $1", 1, NULL, id, NULL, NULL, 0);
-		if (PQresultStatus(u) != PGRES_COMMAND_OK) {
-			*err = xasprintf("token use: %s", str_trim(PQresultErrorMessage(u)));
-			rc = AUTH_DB;
-		}
-		PQclear(u);
-	}
-	PQclear(r);
-	return rc;
-}
-
 /* Finds the session token in a Cookie header; a new string, or NULL. */
 static char *cookie_token(const char *header)
 {
@@ -194,6 +134,57 @@ static bool principal_from_row(PGresult *r, int col, struct principal *out)
 	out->unit_id = atoll(PQgetvalue(r, 0, col + 3));
 	snprintf(out->unit_code, sizeof out->unit_code, "%s", PQgetvalue(r, 0, col + 4));
 	return auth_role_parse(PQgetvalue(r, 0, col + 2), &out->role) == 0;
+}
+
+/* Looks up a bearer token. */
+enum auth_result auth_bearer(PGconn *conn, const char *authorization, struct principal *out,
+			     char **err)
+{
+	if (authorization == NULL || strncasecmp(authorization, "Bearer ", 7) != 0)
+		return AUTH_NONE;
+	const char *token = authorization + 7;
+	while (*token == ' ')
+		token++;
+	if (strncmp(token, "bct_", 4) != 0 || strlen(token) > 128)
+		return AUTH_INVALID;
+	char *param = token_param(token);
+	const char *p[] = { param };
+	/* A read; the time of last use is written at most once a minute per token. */
+	PGresult *r = db_query(conn,
+		"SELECT a.id, a.login, a.role, u.id, u.code, t.id, "
+		"  t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute' "
+		"FROM api_token t JOIN account a ON a.id = t.account_id "
+		"JOIN unit u ON u.id = a.unit_id "
+		"WHERE t.token_hash = $1::bytea AND NOT a.disabled AND t.revoked_at IS NULL "
+		"  AND (t.expires_at IS NULL OR t.expires_at > now())", 1, p, NULL, NULL);
+	free(param);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		*err = xasprintf("token lookup: %s", str_trim(PQresultErrorMessage(r)));
+		PQclear(r);
+		return AUTH_DB;
+	}
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return AUTH_INVALID;
+	}
+	enum auth_result rc = AUTH_OK;
+	if (!principal_from_row(r, 0, out)) {
+		*err = xasprintf("account %s has an unknown role", out->login);
+		rc = AUTH_DB;
+	}
+	bool stale = strcmp(PQgetvalue(r, 0, 6), "t") == 0;
+	if (stale && rc == AUTH_OK) {
+		const char *id[] = { PQgetvalue(r, 0, 5) };
+		PGresult *u = PQexecParams(conn, "UPDATE api_token SET last_used_at = now() "
+					   "WHERE id = $1", 1, NULL, id, NULL, NULL, 0);
+		if (PQresultStatus(u) != PGRES_COMMAND_OK) {
+			*err = xasprintf("token use: %s", str_trim(PQresultErrorMessage(u)));
+			rc = AUTH_DB;
+		}
+		PQclear(u);
+	}
+	PQclear(r);
+	return rc;
 }
 
 /* Checks a session cookie. */

@@ -1,0 +1,78 @@
+/* The answers every API handler shares: unknown series, period and database failures. */
+#include "api.h"
+#include "config.h"
+#include "db.h"
+#include "log.h"
+
+#include <stdlib.h>
+
+/* 503: the database cannot be reached. */
+void api_db_unavailable(struct http_response *rs)
+{
+	http_error(rs, 503, "database_unavailable",
+		   "Hệ thống tạm thời không truy cập được cơ sở dữ liệu. Vui lòng thử lại sau ít "
+		   "phút.");
+	http_add_header(rs, "Retry-After", "30");
+}
+
+/* 500: something failed that the user cannot fix. */
+void api_internal_error(struct http_response *rs)
+{
+	http_error(rs, 500, "internal_error",
+		   "Hệ thống gặp lỗi khi xử lý yêu cầu. Quản trị viên có thể xem chi tiết trong "
+		   "nhật ký của baocaod.");
+}
+
+/* Logs a database failure of a request and answers 503 (connection) or 500; frees err. */
+void api_db_failed(struct http_response *rs, struct db *db, const char *what, char *err)
+{
+	db_check_failure(db, NULL);
+	log_error("api", "%s: %s", what, err ? err : db_last_error(db));
+	free(err);
+	if (db_connection_lost(db))
+		api_db_unavailable(rs);
+	else
+		api_internal_error(rs);
+}
+
+/* Answers a periods_resolve() or periods_lookup() failure; frees err. */
+void api_period_failed(struct http_response *rs, struct db *db, const char *what,
+		       enum periods_result rc, char *err)
+{
+	switch (rc) {
+	case PERIODS_BAD_REQUEST:
+		log_info("api", "%s: %s", what, err);
+		free(err);
+		http_error(rs, 400, "invalid_period",
+			   "Mã kỳ báo cáo không hợp lệ. Hãy dùng dạng 2026-W47 (tuần), 2026-11 "
+			   "(tháng), 2026-Q4 (quý), 2026-H2 (6 tháng), 2026 (năm) hoặc current.");
+		return;
+	case PERIODS_NOT_FOUND:
+		free(err);
+		http_error(rs, 404, "unknown_period",
+			   "Kỳ báo cáo này chưa được tạo. Điều phối viên cần ấn định hạn nộp cho kỳ "
+			   "báo cáo đột xuất trước.");
+		return;
+	case PERIODS_UNSYNCED:
+		log_warn("api", "%s: %s", what, err);
+		free(err);
+		http_error(rs, 503, "series_not_ready",
+			   "Loại báo cáo này chưa được nạp vào cơ sở dữ liệu. Quản trị viên cần "
+			   "chạy lệnh baocaoctl series sync.");
+		return;
+	default:
+		api_db_failed(rs, db, what, err);
+	}
+}
+
+/* The series named in the path, or NULL after answering 404. */
+const struct series_def *api_series(struct http_request *rq, struct http_response *rs)
+{
+	const struct series_def *s = series_find(&config_current()->series,
+						 route_param(&rq->params, "series"));
+	if (s == NULL)
+		http_error(rs, 404, "unknown_series",
+			   "Không có loại báo cáo này. Hãy kiểm tra lại tên loại báo cáo trong "
+			   "đường dẫn.");
+	return s;
+}
