@@ -9,12 +9,13 @@
 #include "log.h"
 #include "ratelimit.h"
 
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-#define LOGINS_PER_MINUTE 10	/* per client address */
+#define FAILURES_PER_ADDRESS 20	/* failed logins a minute from one client address */
+#define FAILURES_PER_LOGIN 5	/* failed logins a minute for one login name */
 
 /* Writes who the principal is, as the session answers do. */
 static void principal_json(struct json *j, const struct principal *p)
@@ -24,37 +25,59 @@ static void principal_json(struct json *j, const struct principal *p)
 	json_kv_string(j, "role", auth_role_name(p->role));
 }
 
-/* A number standing for a client address in the rate limiter (negative: not an account). */
-static long long address_key(const char *addr)
-{
-	uint64_t h = 1469598103934665603ULL;
-	for (const char *p = addr; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-	return -(long long)(h >> 2) - 1;
-}
-
 /* Sets the session cookie (or clears it when token is NULL). */
 static void set_cookie(struct http_response *rs, const char *token, long long max_age)
 {
 	const struct config *cfg = config_current();
 	char *cookie = xasprintf("%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld%s",
-				 AUTH_COOKIE, token ? token : "", token ? max_age : 0,
+				 cfg->cookie_secure ? AUTH_COOKIE_SECURE : AUTH_COOKIE,
+				 token ? token : "", token ? max_age : 0,
 				 cfg->cookie_secure ? "; Secure" : "");
 	http_add_header(rs, "Set-Cookie", cookie);
 	free(cookie);
 }
 
+/* Whether a request comes from another site (a form or script on a foreign page). */
+static bool cross_site(const struct http_request *rq)
+{
+	const char *site = http_header(rq, "Sec-Fetch-Site");
+	if (site && strcmp(site, "cross-site") == 0)
+		return true;
+	const char *origin = http_header(rq, "Origin"), *host = http_header(rq, "Host");
+	if (origin == NULL)
+		return false;
+	const char *o = strstr(origin, "://");
+	return host == NULL || o == NULL || strcmp(o + 3, host) != 0;
+}
+
+/* Answers 429 for a limit on failed logins. */
+static void too_many(struct http_response *rs, int retry)
+{
+	char after[16];
+	snprintf(after, sizeof after, "%d", retry > 0 ? retry : 1);
+	http_error(rs, 429, "too_many_logins", "Đăng nhập sai quá nhiều lần. Hãy đợi một phút "
+		   "rồi thử lại.");
+	http_add_header(rs, "Retry-After", after);
+}
+
 /* POST /api/v1/session {"login":"...","password":"..."}: logs in. */
 void api_session_create(struct http_request *rq, struct http_response *rs, struct db *db)
 {
+	const char *ct = http_header(rq, "Content-Type");
+	if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0) {
+		http_error(rs, 415, "unsupported_media_type", "Hãy gửi tên đăng nhập và mật khẩu "
+			   "dưới dạng JSON (Content-Type: application/json).");
+		return;
+	}
+	if (cross_site(rq)) {
+		log_warn("auth", "cross-site login attempt from %s", rq->remote_addr);
+		http_error(rs, 403, "cross_site", "Chỉ đăng nhập được từ trang của hệ thống.");
+		return;
+	}
 	int retry = 60;
-	if (!ratelimit_allow(address_key(rq->remote_addr), LOGINS_PER_MINUTE, rq->received_at,
-			     &retry)) {
-		char after[16];
-		snprintf(after, sizeof after, "%d", retry > 0 ? retry : 1);
-		http_error(rs, 429, "too_many_logins", "Đăng nhập sai quá nhiều lần. Hãy đợi một phút "
-			   "rồi thử lại.");
-		http_add_header(rs, "Retry-After", after);
+	long long by_addr = ratelimit_key("address", rq->remote_addr);
+	if (ratelimit_over(by_addr, FAILURES_PER_ADDRESS, rq->received_at, &retry)) {
+		too_many(rs, retry);
 		return;
 	}
 	char *err = NULL;
@@ -65,6 +88,12 @@ void api_session_create(struct http_request *rq, struct http_response *rs, struc
 		jv_free(doc);
 		http_error(rs, 400, "bad_login_request", "Hãy gửi tên đăng nhập và mật khẩu: "
 			   "{\"login\":\"...\",\"password\":\"...\"}.");
+		return;
+	}
+	long long by_login = ratelimit_key("login", login);
+	if (ratelimit_over(by_login, FAILURES_PER_LOGIN, rq->received_at, &retry)) {
+		jv_free(doc);
+		too_many(rs, retry);
 		return;
 	}
 	PGconn *conn = db_conn(db);
@@ -82,7 +111,9 @@ void api_session_create(struct http_request *rq, struct http_response *rs, struc
 	char *tried = xstrdup(login);
 	jv_free(doc);
 	if (rc == AUTH_INVALID) {
-		log_info("auth", "failed login for '%s' from %s", tried, rq->remote_addr);
+		ratelimit_note(by_addr, rq->received_at);
+		ratelimit_note(by_login, rq->received_at);
+		log_info("auth", "failed login for '%.64s' from %s", tried, rq->remote_addr);
 		free(tried);
 		http_error(rs, 401, "bad_credentials", "Tên đăng nhập hoặc mật khẩu không đúng. Hãy "
 			   "kiểm tra lại; nếu quên mật khẩu, hãy liên hệ quản trị viên.");
@@ -147,16 +178,35 @@ void api_session_get(struct http_request *rq, struct http_response *rs, struct d
 	free(csrf);
 }
 
-/* DELETE /api/v1/session: logs out. */
+/* DELETE /api/v1/session: logs out; a session that is already gone just loses its cookie. */
 void api_session_delete(struct http_request *rq, struct http_response *rs, struct db *db)
 {
-	struct principal who;
-	if (!api_authenticate(rq, rs, db, &who))
+	PGconn *conn = db_conn(db);
+	if (conn == NULL) {
+		api_db_unavailable(rs);
 		return;
-	char *err = NULL;
-	if (auth_logout(db_conn(db), http_header(rq, "Cookie"), &err) != AUTH_OK) {
+	}
+	struct principal who;
+	char *csrf = NULL, *err = NULL;
+	enum auth_result rc = auth_session(conn, http_header(rq, "Cookie"), &who, &csrf, &err);
+	if (rc == AUTH_DB) {
 		api_db_failed(rs, db, "logout", err);
 		return;
+	}
+	if (rc == AUTH_OK) {
+		const char *sent = http_header(rq, "X-CSRF-Token");
+		bool ok = sent && auth_equal(sent, csrf);
+		free(csrf);
+		if (!ok) {
+			http_error(rs, 403, "csrf", "Yêu cầu thiếu mã chống giả mạo (CSRF). Hãy tải lại "
+				   "trang rồi thử lại.");
+			return;
+		}
+		if (auth_logout(conn, http_header(rq, "Cookie"), &err) != AUTH_OK) {
+			api_db_failed(rs, db, "logout", err);
+			return;
+		}
+		log_info("auth", "%s logged out", who.login);
 	}
 	set_cookie(rs, NULL, 0);
 	rs->status = 204;

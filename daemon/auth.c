@@ -1,6 +1,7 @@
 /* Passwords (Argon2id), API tokens and their hashes. */
 #include "auth.h"
 #include "db.h"
+#include "log.h"
 #include "util.h"
 
 #include <pthread.h>
@@ -95,23 +96,27 @@ bool auth_may_act_for(const struct principal *p, long long unit_id)
 	return p->role == ROLE_COORDINATOR || p->role == ROLE_ADMIN || p->unit_id == unit_id;
 }
 
-/* Finds the session token in a Cookie header; a new string, or NULL. */
-static char *cookie_token(const char *header)
+#define MAX_COOKIE_TOKENS 4
+
+/* Collects the session tokens of a Cookie header (either cookie name; a page may carry more
+ * than one, e.g. one set by a sibling domain); returns how many (new strings in out). */
+static int cookie_tokens(const char *header, char *out[MAX_COOKIE_TOKENS])
 {
-	if (header == NULL)
-		return NULL;
-	const char *p = header;
-	size_t name_len = strlen(AUTH_COOKIE);
-	while (*p) {
+	int n = 0;
+	for (const char *p = header; p && *p && n < MAX_COOKIE_TOKENS;) {
 		while (*p == ' ' || *p == ';')
 			p++;
-		const char *end = strchr(p, ';');
-		size_t n = end ? (size_t)(end - p) : strlen(p);
-		if (n > name_len && strncmp(p, AUTH_COOKIE, name_len) == 0 && p[name_len] == '=')
-			return xstrndup(p + name_len + 1, n - name_len - 1);
-		p += n;
+		size_t len = strcspn(p, ";");
+		static const char *const names[] = { AUTH_COOKIE, AUTH_COOKIE_SECURE };
+		for (size_t k = 0; k < 2; k++) {
+			size_t nl = strlen(names[k]);
+			if (len > nl + 1 && strncmp(p, names[k], nl) == 0 && p[nl] == '=' &&
+			    len - nl - 1 <= 128)
+				out[n++] = xstrndup(p + nl + 1, len - nl - 1);
+		}
+		p += len;
 	}
-	return NULL;
+	return n;
 }
 
 /* The bytea parameter of a token's SHA-256. */
@@ -177,39 +182,31 @@ enum auth_result auth_bearer(PGconn *conn, const char *authorization, struct pri
 		const char *id[] = { PQgetvalue(r, 0, 5) };
 		PGresult *u = PQexecParams(conn, "UPDATE api_token SET last_used_at = now() "
 					   "WHERE id = $1", 1, NULL, id, NULL, NULL, 0);
-		if (PQresultStatus(u) != PGRES_COMMAND_OK) {
-			*err = xasprintf("token use: %s", str_trim(PQresultErrorMessage(u)));
-			rc = AUTH_DB;
-		}
+		if (PQresultStatus(u) != PGRES_COMMAND_OK)	/* bookkeeping: log, go on */
+			log_warn("auth", "cannot note the token's last use: %s",
+				 str_trim(PQresultErrorMessage(u)));
 		PQclear(u);
 	}
 	PQclear(r);
 	return rc;
 }
 
-/* Checks a session cookie. */
-enum auth_result auth_session(PGconn *conn, const char *cookie_header, struct principal *out,
-			      char **csrf, char **err)
+/* Looks up one session token; AUTH_OK, AUTH_INVALID or AUTH_DB. */
+static enum auth_result session_lookup(PGconn *conn, const char *token, struct principal *out,
+				       char **csrf, char **err)
 {
-	char *token = cookie_token(cookie_header);
-	if (token == NULL)
-		return AUTH_NONE;
-	if (strlen(token) > 128) {
-		free(token);
-		return AUTH_INVALID;
-	}
 	char *param = token_param(token);
-	free(token);
 	const char *p[] = { param };
 	PGresult *r = db_query(conn,
-		"UPDATE web_session s SET last_seen_at = now() FROM account a "
+		"SELECT a.id, a.login, a.role, u.id, u.code, s.csrf_token, s.id, "
+		"  s.last_seen_at < now() - interval '1 minute' "
+		"FROM web_session s JOIN account a ON a.id = s.account_id "
 		"JOIN unit u ON u.id = a.unit_id "
-		"WHERE s.token_hash = $1::bytea AND a.id = s.account_id AND NOT a.disabled "
-		"  AND s.expires_at > now() "
-		"RETURNING a.id, a.login, a.role, u.id, u.code, s.csrf_token", 1, p, NULL, NULL);
+		"WHERE s.token_hash = $1::bytea AND NOT a.disabled AND s.expires_at > now()",
+		1, p, NULL, NULL);
 	free(param);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		*err = xasprintf("session lookup: %s", str_trim(xstrdup(PQresultErrorMessage(r))));
+		*err = xasprintf("session lookup: %s", str_trim(PQresultErrorMessage(r)));
 		PQclear(r);
 		return AUTH_DB;
 	}
@@ -217,12 +214,38 @@ enum auth_result auth_session(PGconn *conn, const char *cookie_header, struct pr
 		PQclear(r);
 		return AUTH_INVALID;
 	}
-	enum auth_result rc = principal_from_row(r, 0, out) ? AUTH_OK : AUTH_DB;
-	if (rc == AUTH_OK)
-		*csrf = xstrdup(PQgetvalue(r, 0, 5));
-	else
+	if (!principal_from_row(r, 0, out)) {
 		*err = xasprintf("account %s has an unknown role", out->login);
+		PQclear(r);
+		return AUTH_DB;
+	}
+	*csrf = xstrdup(PQgetvalue(r, 0, 5));
+	if (strcmp(PQgetvalue(r, 0, 7), "t") == 0) {
+		/* Bookkeeping, at most once a minute; a failure does not fail the request. */
+		const char *id[] = { PQgetvalue(r, 0, 6) };
+		PGresult *u = PQexecParams(conn, "UPDATE web_session SET last_seen_at = now() "
+					   "WHERE id = $1", 1, NULL, id, NULL, NULL, 0);
+		if (PQresultStatus(u) != PGRES_COMMAND_OK)
+			log_warn("auth", "cannot note the session's last use: %s",
+				 str_trim(PQresultErrorMessage(u)));
+		PQclear(u);
+	}
 	PQclear(r);
+	return AUTH_OK;
+}
+
+/* Checks the session cookies of a request: the first live one wins. */
+enum auth_result auth_session(PGconn *conn, const char *cookie_header, struct principal *out,
+			      char **csrf, char **err)
+{
+	char *tokens[MAX_COOKIE_TOKENS];
+	int n = cookie_tokens(cookie_header, tokens);
+	enum auth_result rc = n ? AUTH_INVALID : AUTH_NONE;
+	for (int i = 0; i < n; i++) {
+		if (rc == AUTH_INVALID)
+			rc = session_lookup(conn, tokens[i], out, csrf, err);
+		free(tokens[i]);
+	}
 	return rc;
 }
 
@@ -247,7 +270,7 @@ enum auth_result auth_login(PGconn *conn, const char *login, const char *passwor
 		"FROM account a JOIN unit u ON u.id = a.unit_id WHERE a.login = $1", 1, p, NULL,
 		NULL);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		*err = xasprintf("login lookup: %s", str_trim(xstrdup(PQresultErrorMessage(r))));
+		*err = xasprintf("login lookup: %s", str_trim(PQresultErrorMessage(r)));
 		PQclear(r);
 		return AUTH_DB;
 	}
@@ -264,6 +287,13 @@ enum auth_result auth_login(PGconn *conn, const char *login, const char *passwor
 		return AUTH_INVALID;
 	}
 	PQclear(r);
+	/* Sessions long expired go as new ones come. */
+	r = db_query(conn, "DELETE FROM web_session WHERE expires_at < now() - interval '1 day'",
+		     0, NULL, NULL, NULL);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		log_warn("auth", "cannot purge expired sessions: %s",
+			 str_trim(PQresultErrorMessage(r)));
+	PQclear(r);
 	*token = auth_token_generate();
 	*csrf = auth_token_generate();
 	char *param = token_param(*token);
@@ -277,7 +307,7 @@ enum auth_result auth_login(PGconn *conn, const char *login, const char *passwor
 		"RETURNING extract(epoch FROM expires_at)::bigint", 5, q, NULL, NULL);
 	free(param);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		*err = xasprintf("session: %s", str_trim(xstrdup(PQresultErrorMessage(r))));
+		*err = xasprintf("session: %s", str_trim(PQresultErrorMessage(r)));
 		PQclear(r);
 		free(*token);
 		free(*csrf);
@@ -289,24 +319,25 @@ enum auth_result auth_login(PGconn *conn, const char *login, const char *passwor
 	return AUTH_OK;
 }
 
-/* Ends a session. */
+/* Ends the sessions a request presents. */
 enum auth_result auth_logout(PGconn *conn, const char *cookie_header, char **err)
 {
-	char *token = cookie_token(cookie_header);
-	if (token == NULL)
-		return AUTH_OK;
-	char *param = token_param(token);
-	free(token);
-	const char *p[] = { param };
-	PGresult *r = db_query(conn, "DELETE FROM web_session WHERE token_hash = $1::bytea", 1, p,
-			       NULL, NULL);
-	free(param);
+	char *tokens[MAX_COOKIE_TOKENS];
+	int n = cookie_tokens(cookie_header, tokens);
 	enum auth_result rc = AUTH_OK;
-	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-		*err = xasprintf("logout: %s", str_trim(xstrdup(PQresultErrorMessage(r))));
-		rc = AUTH_DB;
+	for (int i = 0; i < n; i++) {
+		char *param = token_param(tokens[i]);
+		free(tokens[i]);
+		const char *p[] = { param };
+		PGresult *r = db_query(conn, "DELETE FROM web_session WHERE token_hash = $1::bytea",
+				       1, p, NULL, NULL);
+		free(param);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK && rc == AUTH_OK) {
+			*err = xasprintf("logout: %s", str_trim(PQresultErrorMessage(r)));
+			rc = AUTH_DB;
+		}
+		PQclear(r);
 	}
-	PQclear(r);
 	return rc;
 }
 

@@ -55,8 +55,10 @@ enum auth_result { AUTH_OK, AUTH_NONE, AUTH_INVALID, AUTH_DB };
 enum auth_result auth_bearer(PGconn *conn, const char *authorization, struct principal *out,
 			     char **err);
 
-/* The name of the session cookie. */
+/* The name of the session cookie; with HTTPS (cookie_secure) the __Host- form, which a
+ * sibling domain cannot set. Both are read. */
 #define AUTH_COOKIE "baocao_session"
+#define AUTH_COOKIE_SECURE "__Host-baocao_session"
 
 /*
  * Checks the session cookie of a Cookie header value. AUTH_OK fills out and sets *csrf (new

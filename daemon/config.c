@@ -66,6 +66,8 @@ const struct setting_def config_settings[] = {
 	  "folder for outgoing mail files and other spooled work" },
 	{ "server", "time_zone", SET_ZONE, "Asia/Ho_Chi_Minh", false, 0, 0, OFF(time_zone),
 	  "IANA time zone of every deadline" },
+	{ "server", "trusted_proxies", SET_STRING, "", true, 0, 0, OFF(trusted_proxies),
+	  "addresses of reverse proxies whose X-Forwarded-For names the client" },
 	{ "server", "uploads_per_minute", SET_INT, "20", true, 0, 100000, OFF(uploads_per_minute),
 	  "uploads one account may make per minute (0: no limit); more get 429" },
 	{ "server", "user", SET_STRING, "", false, 0, 0, OFF(user),

@@ -33,6 +33,7 @@ struct config {
 	long long max_text_length;
 	long long session_lifetime;
 	bool cookie_secure;
+	char *trusted_proxies;
 
 	/* [database] */
 	char *conninfo;

@@ -247,6 +247,44 @@ static void job_done(void *arg, bool ran)
 	job_reply(job);
 }
 
+/* Whether addr is one of the configured reverse proxies. */
+static bool trusted_proxy(const char *addr, size_t len)
+{
+	const char *list = config_current()->trusted_proxies;
+	for (const char *p = list; *p;) {
+		while (*p == ' ' || *p == ',')
+			p++;
+		size_t n = strcspn(p, " ,");
+		if (n && n == len && strncmp(p, addr, len) == 0)
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+/* The client's address: the peer's, or behind trusted proxies the last X-Forwarded-For entry
+ * that is not one of them. A new string. */
+static char *client_address(const char *peer, const char *forwarded)
+{
+	if (forwarded == NULL || !trusted_proxy(peer, strlen(peer)))
+		return xstrdup(peer);
+	const char *end = forwarded + strlen(forwarded);
+	while (end > forwarded) {
+		const char *start = end;
+		while (start > forwarded && start[-1] != ',')
+			start--;
+		const char *a = start, *b = end;
+		while (a < b && *a == ' ')
+			a++;
+		while (b > a && b[-1] == ' ')
+			b--;
+		if (b > a && b - a < 64 && !trusted_proxy(a, (size_t)(b - a)))
+			return xstrndup(a, (size_t)(b - a));
+		end = start > forwarded ? start - 1 : forwarded;
+	}
+	return xstrdup(peer);
+}
+
 /* Copies what handlers need out of the evhttp request. */
 static struct http_job *job_new(struct evhttp_request *req, const char *path, const char *query)
 {
@@ -268,7 +306,8 @@ static struct http_job *job_new(struct evhttp_request *req, const char *path, co
 	ev_uint16_t port = 0;
 	if (con)
 		evhttp_connection_get_peer(con, &addr, &port);
-	job->rq.remote_addr = xstrdup(addr ? addr : "-");
+	job->rq.remote_addr = client_address(addr ? addr : "-",
+					     http_header(&job->rq, "X-Forwarded-For"));
 
 	struct evbuffer *buf = evhttp_request_get_input_buffer(req);
 	size_t len = evbuffer_get_length(buf);

@@ -3,6 +3,8 @@
 #include "calendar.h"
 #include "db.h"
 #include "util.h"
+#include "workbook.h"
+#include "xlsx_read.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -1019,6 +1021,35 @@ out:
 /* ---- the interface ---- */
 
 /* Builds the unit's workbook for the period. */
+/* Reader callback of read_back(): every cell is fine. */
+static bool read_back_cell(const struct xlsx_cell *cell, void *arg)
+{
+	return true;
+}
+
+/*
+ * Reads the built workbook back with our own reader: libxlsxwriter does not check every
+ * write of its temporary files, so a full disk could otherwise give a truncated file.
+ */
+static enum template_result read_back(const unsigned char *data, size_t len, char **err)
+{
+	struct xlsx *x = NULL;
+	char *detail = NULL;
+	enum xlsx_error xe = xlsx_open_memory(data, len, NULL, &x, &detail);
+	for (size_t i = 0; xe == XLSX_OK && i < xlsx_sheet_count(x); i++)
+		xe = xlsx_sheet_read(x, i, read_back_cell, NULL);
+	if (xe != XLSX_OK) {
+		*err = xasprintf("template: the built workbook does not read back (%s%s%s); is the "
+				 "temporary folder full?", xlsx_error_code(xe), detail ? ": " : "",
+				 detail ? detail : "");
+		free(detail);
+		xlsx_close(x);
+		return TEMPLATE_FAILED;
+	}
+	xlsx_close(x);
+	return TEMPLATE_OK;
+}
+
 enum template_result template_build(PGconn *conn, const struct period_info *pi,
 				    const char *unit_code,
 				    const unsigned char mac_key[WB_MAC_KEY_BYTES],
@@ -1041,7 +1072,8 @@ enum template_result template_build(PGconn *conn, const struct period_info *pi,
 		goto out;
 	wb_mac(mac_key, unit_code, pi->series->name, pi->id, WB_TEMPLATE_VERSION, d.mac);
 	if ((rc = write_workbook(&d, &out->data, &out->len, err)) != TEMPLATE_OK ||
-	    (rc = edit_workbook_xml(&out->data, &out->len, err)) != TEMPLATE_OK)
+	    (rc = edit_workbook_xml(&out->data, &out->len, err)) != TEMPLATE_OK ||
+	    (rc = read_back(out->data, out->len, err)) != TEMPLATE_OK)
 		goto out;
 	out->tasks = d.ntasks;
 	out->carried = d.carried;

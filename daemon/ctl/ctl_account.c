@@ -279,6 +279,14 @@ static int account_passwd(struct ctl *ctl, int argc, char **argv)
 		goto out;
 	}
 	PQclear(r);
+	/* A new password ends the account's web sessions: a stolen cookie stops working. */
+	r = run(db, "DELETE FROM web_session WHERE account_id = "
+		"(SELECT id FROM account WHERE login = $1)", 1, p);
+	if (r == NULL) {
+		rc = finish(db, false, CTL_INTERNAL);
+		goto out;
+	}
+	PQclear(r);
 	rc = finish(db, audit_account(db, "set_password", "account", o.login, NULL), CTL_INTERNAL);
 	if (rc == CTL_OK) {
 		printf("password of %s changed\n", o.login);

@@ -70,7 +70,7 @@ static int write_file(const char *path, const unsigned char *data, size_t len)
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	bool created = fd >= 0;
 	if (fd < 0 && errno == EEXIST)
-		fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+		fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);	/* never through a planted link */
 	if (fd < 0)
 		return -1;
 	int rc = write_all(fd, data, len);

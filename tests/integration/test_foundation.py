@@ -355,6 +355,26 @@ def test_shutdown_timeout_bounds_wait(c):
     c.d.start()
 
 
+def test_client_address_behind_a_trusted_proxy(c):
+    good = c.d.conf.read_text()
+    c.d.write_config(good.replace("[server]\n", "[server]\ntrusted_proxies = 127.0.0.1 ::1\n", 1))
+    c.d.proc.send_signal(signal.SIGHUP)
+    wait_for(lambda: c.d.log_text().count("reloaded") >= 3, what="reload")
+    try:
+        c.d.get("/healthz", headers={"X-Forwarded-For": "203.0.113.9, 127.0.0.1"})
+        wait_for(lambda: "203.0.113.9 GET /healthz 200" in c.d.log_text(), what="proxied address")
+    finally:
+        c.d.write_config(good)
+        c.d.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: c.d.log_text().count("reloaded") >= 4, what="reload back")
+    # Without trusted proxies the header is ignored.
+    before = c.d.log_text().count("127.0.0.1 GET /healthz 200")
+    c.d.get("/healthz", headers={"X-Forwarded-For": "198.51.100.7"})
+    wait_for(lambda: c.d.log_text().count("127.0.0.1 GET /healthz 200") > before,
+             what="the request logged with the peer's address")
+    assert "198.51.100.7" not in c.d.log_text()
+
+
 def test_migrate_on_start(c):
     # A second daemon on a database of its own applies the schema when it starts.
     subprocess.run(["createdb", "-h", str(c.pg.dir / "run"), "-U", "baocao", "baocao_auto"],
@@ -397,6 +417,7 @@ TESTS = [
     test_readyz_follows_database,
     test_sigterm_finishes_request_in_flight,
     test_shutdown_timeout_bounds_wait,
+    test_client_address_behind_a_trusted_proxy,
     test_migrate_on_start,
 ]
 
