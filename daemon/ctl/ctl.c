@@ -6,6 +6,7 @@
 #include "util.h"
 #include "build_config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,23 @@ PGconn *ctl_db(struct ctl *ctl)
 		free(err);
 	}
 	return ctl->db;
+}
+
+/* Reads an input file and opens the database. */
+int ctl_load_input(struct ctl *ctl, const char *path, size_t max, char **data, size_t *len,
+		   PGconn **db)
+{
+	if (file_read_all(path, max, data, len) != 0) {
+		fprintf(stderr, "error: cannot read %s: %s\n", path, strerror(errno));
+		return CTL_USER;
+	}
+	*db = ctl_db(ctl);
+	if (*db == NULL) {
+		free(*data);
+		*data = NULL;
+		return CTL_USER;
+	}
+	return CTL_OK;
 }
 
 /* Who is acting, for the audit log. */

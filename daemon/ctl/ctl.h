@@ -18,6 +18,12 @@ struct ctl {
 
 /* Who is acting, for the audit log: "baocaoctl (user)". */
 const char *ctl_actor(void);
+/*
+ * Reads an input file of at most max bytes and opens the database, printing what went wrong;
+ * returns CTL_OK (free *data) or CTL_USER.
+ */
+int ctl_load_input(struct ctl *ctl, const char *path, size_t max, char **data, size_t *len,
+		   PGconn **db);
 /* The database connection of the configuration; NULL after printing why it failed. */
 PGconn *ctl_db(struct ctl *ctl);
 

@@ -3,7 +3,6 @@
 #include "units.h"
 #include "util.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,15 +14,9 @@ static int import_units(struct ctl *ctl, const char *path)
 {
 	char *data;
 	size_t len;
-	if (file_read_all(path, IMPORT_MAX_SIZE, &data, &len) != 0) {
-		fprintf(stderr, "error: cannot read %s: %s\n", path, strerror(errno));
+	PGconn *db;
+	if (ctl_load_input(ctl, path, IMPORT_MAX_SIZE, &data, &len, &db) != CTL_OK)
 		return CTL_USER;
-	}
-	PGconn *db = ctl_db(ctl);
-	if (db == NULL) {
-		free(data);
-		return CTL_USER;
-	}
 	struct units_import_result res;
 	char *err = NULL;
 	int rc = units_import_csv(db, data, len, ctl_actor(), &res, &err);

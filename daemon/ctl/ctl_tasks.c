@@ -3,7 +3,6 @@
 #include "tasks.h"
 #include "util.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,15 +52,9 @@ int ctl_import_tasks(struct ctl *ctl, int argc, char **argv)
 	}
 	char *data;
 	size_t len;
-	if (file_read_all(path, TASKS_FILE_MAX, &data, &len) != 0) {
-		fprintf(stderr, "error: cannot read %s: %s\n", path, strerror(errno));
+	PGconn *db;
+	if (ctl_load_input(ctl, path, TASKS_FILE_MAX, &data, &len, &db) != CTL_OK)
 		return CTL_USER;
-	}
-	PGconn *db = ctl_db(ctl);
-	if (db == NULL) {
-		free(data);
-		return CTL_USER;
-	}
 	struct tasks_import_result res;
 	char *err = NULL;
 	int rc = tasks_import(db, series, base_name(path), data, len, source, ctl_actor(), &res,
@@ -85,15 +78,9 @@ int ctl_import_aliases(struct ctl *ctl, int argc, char **argv)
 	const char *path = argv[1];
 	char *data;
 	size_t len;
-	if (file_read_all(path, TASKS_FILE_MAX, &data, &len) != 0) {
-		fprintf(stderr, "error: cannot read %s: %s\n", path, strerror(errno));
+	PGconn *db;
+	if (ctl_load_input(ctl, path, TASKS_FILE_MAX, &data, &len, &db) != CTL_OK)
 		return CTL_USER;
-	}
-	PGconn *db = ctl_db(ctl);
-	if (db == NULL) {
-		free(data);
-		return CTL_USER;
-	}
 	struct tasks_aliases_result res;
 	char *err = NULL;
 	int rc = tasks_aliases_import(db, data, len, ctl_actor(), &res, &err);
