@@ -9,6 +9,7 @@
 #include "log.h"
 #include "ratelimit.h"
 
+#include <arpa/inet.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -348,7 +349,7 @@ void api_submission_file(struct http_request *rq, struct http_response *rs, stru
 	uint32_t version_be;
 	memcpy(&version_be, PQgetvalue(r, 0, 1), sizeof version_be);
 	char *disp = xasprintf("attachment; filename=\"bao-cao-%s-%s-%s-v%u.xlsx\"",
-			       t.series->name, t.period.id, t.unit, __builtin_bswap32(version_be));
+			       t.series->name, t.period.id, t.unit, ntohl(version_be));
 	http_add_header(rs, "Content-Disposition", disp);
 	free(disp);
 	PQclear(r);
