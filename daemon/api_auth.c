@@ -1,9 +1,12 @@
-/* Authentication of API requests: who is calling, or the JSON error that says why not. */
+/* The gate before every handler: who is calling, and whether the access table lets them. */
 #include "api.h"
 #include "auth.h"
+#include "authz.h"
 #include "db.h"
 #include "log.h"
+#include "units.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,6 +63,65 @@ bool api_authenticate(struct http_request *rq, struct http_response *rs, struct 
 			return false;
 		}
 	}
+	rq->by_session = by_session;
+	snprintf(rq->csrf, sizeof rq->csrf, "%s", by_session && csrf ? csrf : "");
 	free(csrf);
 	return true;
+}
+
+/* Whether an action is about one unit's reports (the unit is ?unit= or the caller's own). */
+static bool about_a_unit(enum authz_action a)
+{
+	return a == ACT_REPORT_READ || a == ACT_REPORT_WRITE || a == ACT_REPORT_FILE_FOR;
+}
+
+/* Identifies the caller and checks the route's action against the access table. */
+bool http_gate(struct http_request *rq, struct http_response *rs, struct db *db,
+	       const struct route *route)
+{
+	enum authz_action action = (enum authz_action)route->action;
+	rq->authenticated = false;
+	rq->series = NULL;
+	rq->unit[0] = '\0';
+	rq->on_behalf = false;
+	if (action == ACT_PUBLIC)
+		return true;
+	if (!api_authenticate(rq, rs, db, &rq->who))
+		return false;
+	rq->authenticated = true;
+	if (route_param(&rq->params, "series") != NULL) {
+		rq->series = api_series(rq, rs);
+		if (rq->series == NULL)
+			return false;
+	}
+	const char *unit = NULL;
+	if (about_a_unit(action)) {
+		char *asked = http_query_param(rq, "unit");
+		if (asked && *asked && !units_code_valid(asked)) {
+			free(asked);
+			http_error(rs, 400, "invalid_unit",
+				   "Mã đơn vị không hợp lệ: chỉ gồm chữ cái không dấu, chữ số, dấu "
+				   "gạch ngang hoặc gạch dưới, tối đa 32 ký tự.");
+			return false;
+		}
+		snprintf(rq->unit, sizeof rq->unit, "%s",
+			 asked && *asked ? asked : rq->who.unit_code);
+		free(asked);
+		unit = rq->unit;
+		/* Filing for another unit is an action of its own, marked on what it stores. */
+		if (action == ACT_REPORT_WRITE && strcmp(unit, rq->who.unit_code) != 0) {
+			action = ACT_REPORT_FILE_FOR;
+			rq->on_behalf = true;
+		}
+	}
+	if (authz_may(&rq->who, action, rq->series, unit) == AUTHZ_ALLOW)
+		return true;
+	log_info("authz", "%s %s: %s (%s, %s) may not %s%s%s", rq->method, rq->path,
+		 rq->who.login, auth_role_name(rq->who.role), rq->who.unit_code,
+		 authz_action_name(action), unit ? " for unit " : "", unit ? unit : "");
+	bool by_role = rq->who.role == ROLE_RECIPIENT || rq->who.role == ROLE_ADMIN ||
+		       action == ACT_ADMIN;
+	http_error(rs, 403, by_role ? "forbidden_role" : "forbidden_unit",
+		   authz_refusal(&rq->who, action));
+	return false;
 }

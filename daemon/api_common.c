@@ -47,6 +47,10 @@ void api_period_failed(struct http_response *rs, struct db *db, const char *what
 			   "Mã kỳ báo cáo không hợp lệ. Hãy dùng dạng 2026-W47 (tuần), 2026-11 "
 			   "(tháng), 2026-Q4 (quý), 2026-H2 (6 tháng), 2026 (năm) hoặc current.");
 		return;
+	case PERIODS_OUT_OF_RANGE:
+		http_error(rs, 404, "unknown_period", err);
+		free(err);
+		return;
 	case PERIODS_NOT_FOUND:
 		free(err);
 		http_error(rs, 404, "unknown_period",
@@ -68,6 +72,8 @@ void api_period_failed(struct http_response *rs, struct db *db, const char *what
 /* The series named in the path, or NULL after answering 404. */
 const struct series_def *api_series(struct http_request *rq, struct http_response *rs)
 {
+	if (rq->series)
+		return rq->series;
 	const struct series_def *s = series_find(&config_current()->series,
 						 route_param(&rq->params, "series"));
 	if (s == NULL)

@@ -23,7 +23,7 @@ void api_period_get(struct http_request *rq, struct http_response *rs, struct db
 	const char *id = route_param(&rq->params, "period");
 	struct period_info pi;
 	char *err = NULL;
-	enum periods_result rc = periods_lookup(conn, s, id, clock_now(), &pi, &err);
+	enum periods_result rc = periods_lookup(conn, s, id, rq->received_at, &pi, &err);
 	if (rc != PERIODS_OK) {
 		char *what = xasprintf("period %s/%s", s->name, id);
 		api_period_failed(rs, db, what, rc, err);

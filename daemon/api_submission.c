@@ -20,39 +20,32 @@
 
 /* Who asks about which unit's report in which period. */
 struct target {
-	struct principal who;
+	const struct principal *who;
 	const struct series_def *series;
 	struct period_info period;
-	char unit[33];
+	const char *unit;
 	PGconn *conn;
 };
 
-/* Authenticates and finds the series, period and unit a request is about. */
+/* Finds the period a request is about (the gate has checked who may ask for which unit). */
 static bool target_resolve(struct http_request *rq, struct http_response *rs, struct db *db,
 			   struct target *t)
 {
 	memset(t, 0, sizeof *t);
-	if (!api_authenticate(rq, rs, db, &t->who))
-		return false;
+	t->who = &rq->who;
+	t->series = rq->series;
+	t->unit = rq->unit;
 	t->conn = db_conn(db);
-	t->series = api_series(rq, rs);
-	if (t->series == NULL)
-		return false;
-	char *err = NULL;
-	enum periods_result pr = periods_resolve(t->conn, t->series,
-						 route_param(&rq->params, "period"), rq->received_at,
-						 &t->period, &err);
-	if (pr != PERIODS_OK) {
-		api_period_failed(rs, db, "submission period", pr, err);
+	if (t->conn == NULL) {
+		api_db_unavailable(rs);
 		return false;
 	}
-	char *unit = http_query_param(rq, "unit");
-	snprintf(t->unit, sizeof t->unit, "%s", unit && *unit ? unit : t->who.unit_code);
-	free(unit);
-	if (strcmp(t->unit, t->who.unit_code) != 0 && t->who.role != ROLE_COORDINATOR &&
-	    t->who.role != ROLE_ADMIN) {
-		http_error(rs, 403, "forbidden_unit",
-			   "Bạn chỉ được gửi và xem báo cáo của đơn vị mình.");
+	char *err = NULL;
+	enum periods_result pr = periods_lookup(t->conn, t->series,
+						route_param(&rq->params, "period"), rq->received_at,
+						&t->period, &err);
+	if (pr != PERIODS_OK) {
+		api_period_failed(rs, db, "submission period", pr, err);
 		return false;
 	}
 	return true;
@@ -68,8 +61,7 @@ static void target_free(struct target *t)
 static char *other_unit_name(void *arg, const char *code)
 {
 	const char *p[] = { code };
-	PGresult *r = PQexecParams(arg, "SELECT name FROM unit WHERE code = $1", 1, NULL, p, NULL,
-				   NULL, 0);
+	PGresult *r = db_query(arg, "SELECT name FROM unit WHERE code = $1", 1, p, NULL, NULL);
 	char *name = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 ?
 		     xstrdup(PQgetvalue(r, 0, 0)) : NULL;
 	PQclear(r);
@@ -123,17 +115,12 @@ void api_submission_put(struct http_request *rq, struct http_response *rs, struc
 	struct target t;
 	if (!target_resolve(rq, rs, db, &t))
 		goto out_target;
-	if (t.who.role == ROLE_RECIPIENT) {
-		http_error(rs, 403, "forbidden_role", "Tài khoản nhận báo cáo không gửi báo cáo. Hãy "
-			   "dùng tài khoản báo cáo của đơn vị.");
-		goto out_target;
-	}
 	if (t.period.skipped) {
 		http_error(rs, 409, "period_skipped", "Kỳ này không yêu cầu báo cáo (không có ngày "
 			   "làm việc). Không cần gửi.");
 		goto out_target;
 	}
-	if (t.period.has_span && rq->received_at < t.period.starts) {
+	if (t.period.db_id == 0 || (t.period.has_span && rq->received_at < t.period.starts)) {
 		http_error(rs, 409, "period_not_open", "Kỳ báo cáo này chưa bắt đầu. Hãy gửi báo cáo "
 			   "từ ngày đầu của kỳ.");
 		goto out_target;
@@ -154,7 +141,7 @@ void api_submission_put(struct http_request *rq, struct http_response *rs, struc
 	}
 	const struct config *cfg = config_current();
 	int retry = 60;
-	if (!ratelimit_allow(t.who.account_id, cfg->uploads_per_minute, rq->received_at, &retry)) {
+	if (!ratelimit_allow(t.who->account_id, cfg->uploads_per_minute, rq->received_at, &retry)) {
 		char after[16];
 		snprintf(after, sizeof after, "%d", retry > 0 ? retry : 1);
 		http_error(rs, 429, "too_many_uploads", "Bạn đã gửi quá nhiều lần trong một phút. "
@@ -180,7 +167,7 @@ void api_submission_put(struct http_request *rq, struct http_response *rs, struc
 	}
 	struct intake_receipt receipt;
 	char *err = NULL;
-	enum intake_result ir = intake_store(t.conn, &ctx, &report, &t.who,
+	enum intake_result ir = intake_store(t.conn, &ctx, &report, t.who, rq->on_behalf,
 					     is_json ? "api" : "xlsx", rq->body, rq->body_len,
 					     rq->remote_addr, rq->received_at, keys_server(), &receipt,
 					     &err);
@@ -213,17 +200,22 @@ static void query_failed(struct http_response *rs, struct db *db, PGresult *r)
 	api_db_failed(rs, db, "submission query", str_trim(err));
 }
 
-/* The current submission's row: id, version, received, sha, on_time, channel, signature... */
-static PGresult *current_submission(struct target *t, const char *columns)
+/* The current submission's row: id, version, received, sha, on_time, items, signature,
+ * channel, the general difficulties and proposals, and whether it was filed on the unit's
+ * behalf. */
+static PGresult *current_submission(struct target *t)
 {
 	char period_id[24];
 	snprintf(period_id, sizeof period_id, "%lld", t->period.db_id);
 	const char *p[] = { period_id, t->unit };
-	char *sql = xasprintf("SELECT %s FROM submission s JOIN unit u ON u.id = s.unit_id "
-			      "WHERE s.period_id = $1 AND u.code = $2 AND NOT s.superseded", columns);
-	PGresult *r = PQexecParams(t->conn, sql, 2, NULL, p, NULL, NULL, 0);
-	free(sql);
-	return r;
+	return db_query(t->conn,
+		"SELECT s.id, s.version, extract(epoch FROM s.received_at)::bigint, "
+		"  encode(s.sha256, 'hex'), s.on_time, "
+		"  (SELECT count(*) FROM report_item i WHERE i.submission_id = s.id), "
+		"  s.receipt_signature, s.channel, s.general_difficulties, s.general_proposals, "
+		"  s.on_behalf "
+		"FROM submission s JOIN unit u ON u.id = s.unit_id "
+		"WHERE s.period_id = $1 AND u.code = $2 AND NOT s.superseded", 2, p, NULL, NULL);
 }
 
 /* GET .../submission: the unit's latest report with its items and receipt. */
@@ -232,10 +224,7 @@ void api_submission_get(struct http_request *rq, struct http_response *rs, struc
 	struct target t;
 	if (!target_resolve(rq, rs, db, &t))
 		goto out;
-	PGresult *r = current_submission(&t,
-		"s.id, s.version, extract(epoch FROM s.received_at)::bigint, encode(s.sha256, 'hex'), "
-		"s.on_time, (SELECT count(*) FROM report_item i WHERE i.submission_id = s.id), "
-		"s.receipt_signature, s.channel, s.general_difficulties, s.general_proposals");
+	PGresult *r = current_submission(&t);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		query_failed(rs, db, r);
 		goto out;
@@ -259,15 +248,16 @@ void api_submission_get(struct http_request *rq, struct http_response *rs, struc
 	snprintf(rc.unit, sizeof rc.unit, "%s", t.unit);
 	char *channel = xstrdup(PQgetvalue(r, 0, 7));
 	char *gd = xstrdup(PQgetvalue(r, 0, 8)), *gp = xstrdup(PQgetvalue(r, 0, 9));
+	bool on_behalf = strcmp(PQgetvalue(r, 0, 10), "t") == 0;
 	PQclear(r);
 	char sub_id[24];
 	snprintf(sub_id, sizeof sub_id, "%lld", rc.submission);
 	const char *p[] = { sub_id };
-	r = PQexecParams(t.conn,
+	r = db_query(t.conn,
 		"SELECT t.code, t.title, i.status, i.progress, to_char(i.completed_on, 'YYYY-MM-DD'), "
 		"  i.result, i.difficulties, i.proposals, i.note "
 		"FROM report_item i JOIN task t ON t.id = i.task_id WHERE i.submission_id = $1 "
-		"ORDER BY t.ordinal, t.code", 1, NULL, p, NULL, NULL, 0);
+		"ORDER BY t.ordinal, t.code", 1, p, NULL, NULL);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		query_failed(rs, db, r);
 		free(channel);
@@ -281,6 +271,7 @@ void api_submission_get(struct http_request *rq, struct http_response *rs, struc
 	json_object_begin(&j);
 	json_kv_string(&j, "unit", t.unit);
 	json_kv_string(&j, "channel", channel);
+	json_kv_bool(&j, "on_behalf", on_behalf);
 	json_key(&j, "receipt");
 	intake_receipt_json(&j, &rc);
 	json_key(&j, "items");
@@ -325,11 +316,11 @@ void api_submission_file(struct http_request *rq, struct http_response *rs, stru
 	snprintf(period_id, sizeof period_id, "%lld", t.period.db_id);
 	char *version = http_query_param(rq, "version");
 	const char *p[] = { period_id, t.unit, version };
-	PGresult *r = PQexecParams(t.conn,
+	PGresult *r = db_query_binary(t.conn,
 		"SELECT s.file, s.version FROM submission s JOIN unit u ON u.id = s.unit_id "
 		"WHERE s.period_id = $1 AND u.code = $2 AND "
 		"  CASE WHEN $3::text IS NULL THEN NOT s.superseded "
-		"       ELSE s.version::text = $3::text END", 3, NULL, p, NULL, NULL, 1);
+		"       ELSE s.version::text = $3::text END", 3, p);
 	free(version);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		query_failed(rs, db, r);
@@ -366,13 +357,14 @@ void api_submission_list(struct http_request *rq, struct http_response *rs, stru
 	char period_id[24];
 	snprintf(period_id, sizeof period_id, "%lld", t.period.db_id);
 	const char *p[] = { period_id, t.unit };
-	PGresult *r = PQexecParams(t.conn,
+	PGresult *r = db_query(t.conn,
 		"SELECT s.id, s.version, extract(epoch FROM s.received_at)::bigint, "
 		"  encode(s.sha256, 'hex'), s.on_time, s.superseded, s.channel, "
-		"  (SELECT count(*) FROM report_item i WHERE i.submission_id = s.id), a.login "
+		"  (SELECT count(*) FROM report_item i WHERE i.submission_id = s.id), a.login, "
+		"  s.on_behalf "
 		"FROM submission s JOIN unit u ON u.id = s.unit_id "
 		"LEFT JOIN account a ON a.id = s.account_id "
-		"WHERE s.period_id = $1 AND u.code = $2 ORDER BY s.version", 2, NULL, p, NULL, NULL, 0);
+		"WHERE s.period_id = $1 AND u.code = $2 ORDER BY s.version", 2, p, NULL, NULL);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		query_failed(rs, db, r);
 		goto out;
@@ -401,6 +393,7 @@ void api_submission_list(struct http_request *rq, struct http_response *rs, stru
 		json_kv_string(&j, "channel", PQgetvalue(r, i, 6));
 		json_kv_int(&j, "items", atoll(PQgetvalue(r, i, 7)));
 		json_kv_string(&j, "by", PQgetisnull(r, i, 8) ? NULL : PQgetvalue(r, i, 8));
+		json_kv_bool(&j, "on_behalf", strcmp(PQgetvalue(r, i, 9), "t") == 0);
 		json_object_end(&j);
 	}
 	json_array_end(&j);

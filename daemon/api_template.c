@@ -46,37 +46,15 @@ static char *disposition(const struct period_info *pi, const char *unit,
 	return strbuf_detach(&sb);
 }
 
-/* Answers with the workbook of the caller's unit, or of ?unit=CODE for coordinators. */
+/* Answers with the workbook of the caller's unit, or of ?unit=CODE (the gate has checked
+ * that the caller may have it). */
 void api_template_get(struct http_request *rq, struct http_response *rs, struct db *db)
 {
-	struct principal who;
-	if (!api_authenticate(rq, rs, db, &who))
-		return;
-	const char *name = route_param(&rq->params, "series");
+	const struct principal *who = &rq->who;
+	const char *name = rq->series->name;
 	const char *id = route_param(&rq->params, "period");
-	const struct series_def *s = api_series(rq, rs);
-	if (s == NULL)
-		return;
-	char unit[33];
-	char *asked = http_query_param(rq, "unit");
-	if (asked && *asked && !units_code_valid(asked)) {
-		free(asked);
-		http_error(rs, 400, "invalid_unit",
-			   "Mã đơn vị không hợp lệ: chỉ gồm chữ cái không dấu, chữ số, dấu gạch "
-			   "ngang hoặc gạch dưới, tối đa 32 ký tự.");
-		return;
-	}
-	snprintf(unit, sizeof unit, "%s", asked && *asked ? asked : who.unit_code);
-	free(asked);
-	if (strcmp(unit, who.unit_code) != 0 && who.role != ROLE_COORDINATOR &&
-	    who.role != ROLE_ADMIN) {
-		log_info("api", "template %s/%s: %s (%s) may not have unit %s's workbook", name, id,
-			 who.login, who.unit_code, unit);
-		http_error(rs, 403, "forbidden_unit",
-			   "Bạn chỉ được tải biểu mẫu báo cáo của đơn vị mình. Muốn lấy biểu mẫu "
-			   "của đơn vị khác, hãy liên hệ điều phối viên.");
-		return;
-	}
+	const struct series_def *s = rq->series;
+	const char *unit = rq->unit;
 	PGconn *conn = db_conn(db);
 	if (conn == NULL) {
 		api_db_unavailable(rs);
@@ -85,7 +63,7 @@ void api_template_get(struct http_request *rq, struct http_response *rs, struct 
 	char *what = xasprintf("template %s/%s/%s", name, id, unit);
 	struct period_info pi;
 	char *err = NULL;
-	enum periods_result pr = periods_resolve(conn, s, id, clock_now(), &pi, &err);
+	enum periods_result pr = periods_lookup(conn, s, id, rq->received_at, &pi, &err);
 	if (pr != PERIODS_OK) {
 		api_period_failed(rs, db, what, pr, err);
 		free(what);
@@ -133,7 +111,7 @@ void api_template_get(struct http_request *rq, struct http_response *rs, struct 
 		http_add_header(rs, "Content-Disposition", disp);
 		free(disp);
 		log_info("api", "template %s for %s: %zu tasks, %zu carried forward, %zu bytes",
-			 what, who.login, tf.tasks, tf.carried, tf.len);
+			 what, who->login, tf.tasks, tf.carried, tf.len);
 	}
 	template_file_free(&tf);
 	period_info_free(&pi);

@@ -90,12 +90,6 @@ const char *auth_role_name(enum auth_role role)
 	return role_names[role];
 }
 
-/* Whether p may act for a unit. */
-bool auth_may_act_for(const struct principal *p, long long unit_id)
-{
-	return p->role == ROLE_COORDINATOR || p->role == ROLE_ADMIN || p->unit_id == unit_id;
-}
-
 #define MAX_COOKIE_TOKENS 4
 
 /* Collects the session tokens of a Cookie header (either cookie name; a page may carry more

@@ -41,8 +41,6 @@ struct principal {
 /* Parses "reporter", "coordinator", "recipient" or "admin"; returns 0 or -1. */
 int auth_role_parse(const char *s, enum auth_role *out);
 const char *auth_role_name(enum auth_role role);
-/* Whether the principal may act for a unit: its own, or any for coordinators and admins. */
-bool auth_may_act_for(const struct principal *p, long long unit_id);
 
 /* Results of auth_bearer. */
 enum auth_result { AUTH_OK, AUTH_NONE, AUTH_INVALID, AUTH_DB };

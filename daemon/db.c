@@ -99,17 +99,42 @@ static bool db_session_settings(struct db *db, const struct config *cfg)
 				   "set_config('statement_timeout', $2, false)", 2, NULL, p, NULL,
 				   NULL, 0);
 	bool ok = PQresultStatus(r) == PGRES_TUPLES_OK;
-	if (!ok)
-		db_set_error(db, PQresultErrorMessage(r));
+	if (ok)
+		db->applied = cfg;	/* only when they were: a failure is tried again */
+	else
+		db_set_error(db, r ? PQresultErrorMessage(r) : PQerrorMessage(db->conn));
 	PQclear(r);
-	db->applied = cfg;
 	return ok;
+}
+
+/* Whether the connection is idle, outside any transaction; a connection left inside one (a
+ * path that forgot to end it) is rolled back, and one in an unknown state is closed. */
+static bool db_idle(struct db *db)
+{
+	PGTransactionStatusType ts = PQtransactionStatus(db->conn);
+	if (ts == PQTRANS_IDLE)
+		return true;
+	if (ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR) {
+		log_error("db", "a connection was handed back inside a transaction; rolling it back");
+		PGresult *r = PQexec(db->conn, "ROLLBACK");
+		bool ok = PQresultStatus(r) == PGRES_COMMAND_OK &&
+			  PQtransactionStatus(db->conn) == PQTRANS_IDLE;
+		PQclear(r);
+		if (ok)
+			return true;
+	} else {
+		log_error("db", "a connection was handed back busy or in an unknown state; "
+			  "closing it");
+	}
+	PQfinish(db->conn);
+	db->conn = NULL;
+	return false;
 }
 
 /* Returns a working connection, or NULL while the database is unavailable. */
 PGconn *db_conn(struct db *db)
 {
-	if (db->conn && PQstatus(db->conn) == CONNECTION_OK) {
+	if (db->conn && PQstatus(db->conn) == CONNECTION_OK && db_idle(db)) {
 		const struct config *cfg = config_current();
 		if (cfg != db->applied && !db_session_settings(db, cfg))
 			log_warn("db", "cannot apply the session settings: %s", db->last_error);
@@ -202,7 +227,7 @@ PGresult *db_exec(struct db *db, const char *sql, int nparams, const char *const
 	PGconn *c = db_conn(db);
 	if (c == NULL)
 		return NULL;
-	PGresult *res = PQexecParams(c, sql, nparams, NULL, params, NULL, NULL, 0);
+	PGresult *res = db_query(c, sql, nparams, params, NULL, NULL);
 	if (db_ok(res))
 		return res;
 	db_check_failure(db, res);
@@ -231,6 +256,33 @@ PGconn *db_connect_once(const char *conninfo, const char *time_zone, char **err)
 	return c;
 }
 
+/* What the current request on this thread has seen of its connection. */
+static __thread unsigned long request_ok;	/* statements that succeeded */
+static __thread bool request_broken;		/* a statement found the connection broken */
+
+/* Forgets what the previous request on this thread saw. */
+void db_request_start(void)
+{
+	request_ok = 0;
+	request_broken = false;
+}
+
+/* Whether the request met a broken connection before any statement of it succeeded. */
+bool db_request_retryable(void)
+{
+	return request_broken && request_ok == 0;
+}
+
+/* Notes the outcome of one statement for the request running on this thread. */
+static void request_note(PGconn *conn, const PGresult *r)
+{
+	ExecStatusType st = PQresultStatus(r);
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+		request_ok++;
+	else if (PQstatus(conn) == CONNECTION_BAD)
+		request_broken = true;
+}
+
 #define STMT_CACHE 96
 
 struct stmt {
@@ -253,6 +305,8 @@ static PGresult *stmt_prepare(PGconn *conn, struct stmt *st, const char *sql, in
 	st->sql = NULL;
 	snprintf(st->name, sizeof st->name, "bc%u", ++stmt_serial);
 	PGresult *r = PQprepare(conn, st->name, sql, nparams, NULL);
+	if (r == NULL)		/* out of memory or no connection: a failed result all the same */
+		r = PQmakeEmptyPGresult(conn, PGRES_FATAL_ERROR);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK)
 		return r;
 	PQclear(r);
@@ -263,9 +317,9 @@ static PGresult *stmt_prepare(PGconn *conn, struct stmt *st, const char *sql, in
 	return NULL;
 }
 
-/* Runs a statement prepared once per connection. */
-PGresult *db_query(PGconn *conn, const char *sql, int nparams, const char *const *params,
-		   const int *lengths, const int *formats)
+/* Runs a statement prepared once per connection, the result in text (0) or binary (1). */
+static PGresult *query(PGconn *conn, const char *sql, int nparams, const char *const *params,
+		       const int *lengths, const int *formats, int result_format)
 {
 	int backend = PQbackendPID(conn);
 	struct stmt *st = NULL;
@@ -281,20 +335,40 @@ PGresult *db_query(PGconn *conn, const char *sql, int nparams, const char *const
 		int slot = stmt_count < STMT_CACHE ? stmt_count++ : (int)(stmt_serial % STMT_CACHE);
 		st = &stmt_cache[slot];
 		PGresult *failed = stmt_prepare(conn, st, sql, nparams, backend);
-		if (failed)
+		if (failed) {
+			request_note(conn, failed);
 			return failed;	/* the caller sees the failure as the statement's */
+		}
 	}
-	PGresult *r = PQexecPrepared(conn, st->name, nparams, params, lengths, formats, 0);
+	PGresult *r = PQexecPrepared(conn, st->name, nparams, params, lengths, formats,
+				     result_format);
 	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
 	if (state && strcmp(state, "26000") == 0 && PQtransactionStatus(conn) == PQTRANS_IDLE) {
 		/* The server forgot it (DISCARD ALL, a pooler): prepare again, once. */
 		PQclear(r);
 		PGresult *failed = stmt_prepare(conn, st, sql, nparams, backend);
-		if (failed)
+		if (failed) {
+			request_note(conn, failed);
 			return failed;
-		r = PQexecPrepared(conn, st->name, nparams, params, lengths, formats, 0);
+		}
+		r = PQexecPrepared(conn, st->name, nparams, params, lengths, formats,
+				   result_format);
 	}
+	request_note(conn, r);
 	return r;
+}
+
+/* Runs a statement prepared once per connection. */
+PGresult *db_query(PGconn *conn, const char *sql, int nparams, const char *const *params,
+		   const int *lengths, const int *formats)
+{
+	return query(conn, sql, nparams, params, lengths, formats, 0);
+}
+
+/* As db_query, the result in binary format. */
+PGresult *db_query_binary(PGconn *conn, const char *sql, int nparams, const char *const *params)
+{
+	return query(conn, sql, nparams, params, NULL, NULL, 1);
 }
 
 /* Runs a statement that must succeed. */
@@ -309,4 +383,51 @@ PGresult *db_run(PGconn *conn, const char *what, const char *sql, int nparams,
 		return NULL;
 	}
 	return r;
+}
+
+/* Runs parameterless SQL text that must succeed. */
+int db_command(PGconn *conn, const char *what, const char *sql, char **err)
+{
+	PGresult *r = PQexec(conn, sql);
+	request_note(conn, r);
+	ExecStatusType st = PQresultStatus(r);
+	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+		*err = xasprintf("%s: %s", what, r ? str_trim(PQresultErrorMessage(r))
+						  : str_trim(PQerrorMessage(conn)));
+		PQclear(r);
+		return -1;
+	}
+	PQclear(r);
+	return 0;
+}
+
+/* Runs fn inside a transaction that is always ended. */
+int db_tx(PGconn *conn, db_tx_fn fn, void *arg, char **err)
+{
+	if (db_command(conn, "BEGIN", "BEGIN", err) != 0)
+		return DB_TX_FAILED;
+	int rc = fn(conn, arg, err);
+	if (rc == 0) {
+		/* A transaction that failed answers COMMIT with "ROLLBACK": not a commit. */
+		PGresult *r = PQexec(conn, "COMMIT");
+		request_note(conn, r);
+		bool committed = PQresultStatus(r) == PGRES_COMMAND_OK &&
+				 strcmp(PQcmdStatus(r), "COMMIT") == 0;
+		if (!committed)
+			*err = xasprintf("COMMIT: %s", r && PQresultErrorMessage(r)[0] ?
+					 str_trim(PQresultErrorMessage(r)) :
+					 "the transaction had failed and was rolled back");
+		PQclear(r);
+		if (committed)
+			return 0;
+		rc = DB_TX_FAILED;
+	}
+	if (PQtransactionStatus(conn) != PQTRANS_IDLE) {
+		PGresult *r = PQexec(conn, "ROLLBACK");
+		if (PQresultStatus(r) != PGRES_COMMAND_OK)	/* db_conn closes it if still open */
+			log_warn("db", "rollback failed: %s", r ? str_trim(PQresultErrorMessage(r))
+								 : "no result");
+		PQclear(r);
+	}
+	return rc;
 }

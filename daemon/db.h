@@ -42,11 +42,38 @@ PGconn *db_connect_once(const char *conninfo, const char *time_zone, char **err)
 PGresult *db_query(PGconn *conn, const char *sql, int nparams, const char *const *params,
 		   const int *lengths, const int *formats);
 
+/* db_query with text parameters and the result in binary format (for bytea columns). */
+PGresult *db_query_binary(PGconn *conn, const char *sql, int nparams, const char *const *params);
+
 /*
  * db_query for statements that must succeed: returns the result, or NULL with *err set to
  * "<what>: <PostgreSQL's message>" (the failed result is cleared).
  */
 PGresult *db_run(PGconn *conn, const char *what, const char *sql, int nparams,
 		 const char *const *params, char **err);
+/*
+ * Runs SQL text without parameters (one or several statements, e.g. a migration file) that
+ * must succeed; returns 0, or -1 with *err set to "<what>: <message>".
+ */
+int db_command(PGconn *conn, const char *what, const char *sql, char **err);
+
+/* The body of a transaction: returns 0 to commit, anything else to roll back. */
+typedef int (*db_tx_fn)(PGconn *conn, void *arg, char **err);
+/* What db_tx returns when BEGIN or COMMIT itself failed. */
+#define DB_TX_FAILED (-1)
+/*
+ * Runs fn between BEGIN and COMMIT and always ends the transaction: a non-zero result of fn
+ * rolls back and is returned as it is; DB_TX_FAILED (with *err) when BEGIN or COMMIT failed.
+ * 0 means committed.
+ */
+int db_tx(PGconn *conn, db_tx_fn fn, void *arg, char **err);
+
+/*
+ * Per request on a worker thread: db_request_start() forgets the previous request, and
+ * db_request_retryable() says whether this one found its connection broken before any of its
+ * statements succeeded (so running it again on a new connection changes nothing twice).
+ */
+void db_request_start(void);
+bool db_request_retryable(void);
 
 #endif

@@ -1,7 +1,9 @@
 /* The HTTP server: evhttp, the routing table, limits, and the hand-off of requests to workers. */
 #include "http.h"
+#include "authz.h"
 #include "clock.h"
 #include "config.h"
+#include "db.h"
 #include "json.h"
 #include "log.h"
 #include "worker.h"
@@ -228,11 +230,35 @@ static void job_reply(struct http_job *job)
 	job_free(job);
 }
 
-/* Worker thread: runs the handler. */
+/* Forgets what a handler wrote, for a second run. */
+static void response_reset(struct http_response *rs)
+{
+	headers_free(rs->headers, rs->nheaders);
+	rs->headers = NULL;
+	rs->nheaders = 0;
+	strbuf_reset(&rs->body);
+	rs->content_type = NULL;
+	rs->status = 500;
+}
+
+/* Worker thread: runs the handler; once more on a new connection when the first run found
+ * its connection broken before anything succeeded (the database restarted meanwhile). */
 static void job_run(struct db *db, void *arg)
 {
 	struct http_job *job = arg;
-	((http_handler)job->route->handler)(&job->rq, &job->rs, db);
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (attempt > 0) {
+			log_info("http", "%s %s: the database connection was broken; trying once "
+				 "more on a new one", job->rq.method, job->rq.path);
+			db_check_failure(db, NULL);
+			response_reset(&job->rs);
+		}
+		db_request_start();
+		if (http_gate(&job->rq, &job->rs, db, job->route))
+			((http_handler)job->route->handler)(&job->rq, &job->rs, db);
+		if (!db_request_retryable())
+			return;
+	}
 }
 
 /* Loop thread: the worker is done (or the job expired in the queue). */
@@ -364,6 +390,10 @@ static void http_dispatch(struct evhttp_request *req, void *arg)
 /* Creates the server and binds its socket. */
 int http_bind(struct event_base *base, const struct config *cfg)
 {
+	for (const struct route *r = http_routes; r->pattern; r++)
+		if ((r->flags & ROUTE_INLINE) && r->action != ACT_PUBLIC)
+			fatal("http", "route %s %s runs on the loop thread but is not public",
+			      r->method, r->pattern);
 	server = evhttp_new(base);
 	if (server == NULL) {
 		log_error("http", "cannot create the HTTP server");

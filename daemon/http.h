@@ -2,6 +2,7 @@
 #ifndef BAOCAO_HTTP_H
 #define BAOCAO_HTTP_H
 
+#include "auth.h"
 #include "route.h"
 #include "util.h"
 
@@ -30,6 +31,15 @@ struct http_request {
 	unsigned char *body;	/* NUL-terminated copy of the body */
 	size_t body_len;
 	time_t received_at;	/* when the request arrived (clock_now on the loop thread) */
+
+	/* Filled by http_gate before the handler runs (routes other than public ones). */
+	bool authenticated;
+	struct principal who;
+	bool by_session;			/* by the session cookie, not a bearer token */
+	char csrf[96];				/* the session's CSRF token, when by_session */
+	const struct series_def *series;	/* the {series} of the path, if any */
+	char unit[33];				/* the unit acted for: ?unit= or the caller's */
+	bool on_behalf;				/* a coordinator filing for another unit */
 };
 
 struct http_response {
@@ -45,6 +55,13 @@ typedef void (*http_handler)(struct http_request *rq, struct http_response *rs, 
 
 /* The application's routes, ending with a zeroed entry (routes.c). */
 extern const struct route http_routes[];
+/*
+ * Worker thread, before a handler: identifies the caller and checks the route's action
+ * against the access table (api_auth.c). Returns true to run the handler; otherwise the
+ * 401/403/404 answer is written.
+ */
+bool http_gate(struct http_request *rq, struct http_response *rs, struct db *db,
+	       const struct route *route);
 
 /* Binds the listening socket; returns 0 or -1 (logged). Call before dropping privileges. */
 int http_bind(struct event_base *base, const struct config *cfg);

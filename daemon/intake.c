@@ -1,5 +1,6 @@
 /* Reading an upload (workbook or JSON) into report items, validating it, storing it, receipts. */
 #include "intake.h"
+#include "unittasks.h"
 #include "db.h"
 #include "json_parse.h"
 #include "util.h"
@@ -104,53 +105,30 @@ enum intake_result intake_load_context(PGconn *conn, const struct series_def *s,
 		*err = xstrdup("intake: the clock is outside the calendar's range");
 		return INTAKE_DB;
 	}
-	const char *p1[] = { unit_code, s->name };
-	PGresult *r = db_query(conn,
-		"SELECT u.id, u.name, EXISTS (SELECT 1 FROM series_member m JOIN series s "
-		"  ON s.id = m.series_id WHERE s.name = $2 AND m.unit_id = u.id) "
-		"FROM unit u WHERE u.code = $1 AND u.active", 2, p1, NULL, NULL);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		*err = xasprintf("intake: %s", str_trim(PQresultErrorMessage(r)));
-		PQclear(r);
-		return INTAKE_DB;
+	struct unit_tasks ut;
+	enum unit_tasks_result ur = unit_tasks_load(conn, s->name, unit_code, &ut, err);
+	if (ur != UNIT_TASKS_OK) {
+		unit_tasks_free(&ut);
+		if (ur == UNIT_TASKS_DB)
+			return INTAKE_DB;
+		free(*err);
+		*err = NULL;
+		return ur == UNIT_TASKS_UNKNOWN_UNIT ? INTAKE_UNKNOWN_UNIT : INTAKE_NOT_MEMBER;
 	}
-	if (PQntuples(r) == 0) {
-		PQclear(r);
-		return INTAKE_UNKNOWN_UNIT;
-	}
-	ctx->unit_id = atoll(PQgetvalue(r, 0, 0));
+	ctx->unit_id = ut.unit_id;
 	snprintf(ctx->unit_code, sizeof ctx->unit_code, "%s", unit_code);
-	ctx->unit_name = xstrdup(PQgetvalue(r, 0, 1));
-	bool member = strcmp(PQgetvalue(r, 0, 2), "t") == 0;
-	PQclear(r);
-	if (!member)
-		return INTAKE_NOT_MEMBER;
-
-	char unit_id[24];
-	snprintf(unit_id, sizeof unit_id, "%lld", ctx->unit_id);
-	const char *p2[] = { s->name, unit_id };
-	r = db_query(conn,
-		"SELECT t.id, t.code, t.title, to_char(t.starts_on, 'YYYY-MM-DD') "
-		"FROM task t JOIN series s ON s.id = t.series_id "
-		"JOIN task_unit tu ON tu.task_id = t.id "
-		"WHERE s.name = $1 AND tu.unit_id = $2 AND t.active "
-		"ORDER BY tu.role = 'lead' DESC, t.ordinal, t.code", 2, p2, NULL, NULL);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		*err = xasprintf("intake: %s", str_trim(PQresultErrorMessage(r)));
-		PQclear(r);
-		return INTAKE_DB;
-	}
-	ctx->ntasks = (size_t)PQntuples(r);
-	ctx->tasks = xcalloc(ctx->ntasks, sizeof *ctx->tasks);
+	ctx->unit_name = xstrdup(ut.unit_name);
+	ctx->ntasks = ut.n;
+	ctx->tasks = xcalloc(ctx->ntasks ? ctx->ntasks : 1, sizeof *ctx->tasks);
 	for (size_t i = 0; i < ctx->ntasks; i++) {
 		struct intake_task *t = &ctx->tasks[i];
-		t->id = atoll(PQgetvalue(r, (int)i, 0));
-		t->code = xstrdup(PQgetvalue(r, (int)i, 1));
-		t->title = xstrdup(PQgetvalue(r, (int)i, 2));
-		t->has_start = !PQgetisnull(r, (int)i, 3) &&
-			       cal_parse_date(PQgetvalue(r, (int)i, 3), &t->starts_on) == 0;
+		t->id = ut.items[i].id;
+		t->code = xstrdup(ut.items[i].code);
+		t->title = xstrdup(ut.items[i].title);
+		t->has_start = ut.items[i].has_start;
+		t->starts_on = ut.items[i].starts_on;
 	}
-	PQclear(r);
+	unit_tasks_free(&ut);
 	return INTAKE_OK;
 }
 
@@ -1110,38 +1088,58 @@ static char *audit_detail(const struct intake_context *ctx, const struct intake_
 	return strbuf_detach(&detail);
 }
 
-/* Stores a checked report, in as few round trips as the work allows. */
-enum intake_result intake_store(PGconn *conn, const struct intake_context *ctx,
-				const struct intake_report *report, const struct principal *who,
-				const char *channel, const void *file, size_t file_len,
-				const char *remote_addr, time_t now, const struct keys *keys,
-				struct intake_receipt *receipt, char **err)
-{
-	unsigned char digest[crypto_hash_sha256_BYTES];
+/* What one store transaction works with. */
+struct store {
+	const struct intake_context *ctx;
+	const struct intake_report *report;
+	const struct principal *who;
+	bool on_behalf;
+	const char *channel;
+	const void *file;
+	size_t file_len;
+	const char *remote_addr;
+	time_t now;
+	const struct keys *keys;
+	struct intake_receipt *receipt;
 	char sha[65];
-	crypto_hash_sha256(digest, file, file_len);
-	sodium_bin2hex(sha, sizeof sha, digest, sizeof digest);
+};
+
+/* The transaction's answer when the same file is already the current version. */
+#define STORE_REPEATED 1
+
+/* The body of the store transaction: locks, numbers, signs and writes one version. */
+static int store_tx(PGconn *conn, void *arg, char **err)
+{
+	struct store *st = arg;
+	const struct intake_context *ctx = st->ctx;
+	struct intake_receipt *receipt = st->receipt;
 	char period_id[24], unit_id[24], account_id[24], nowbuf[24];
 	snprintf(period_id, sizeof period_id, "%lld", ctx->period->db_id);
 	snprintf(unit_id, sizeof unit_id, "%lld", ctx->unit_id);
-	snprintf(account_id, sizeof account_id, "%lld", who->account_id);
-	snprintf(nowbuf, sizeof nowbuf, "%lld", (long long)now);
+	snprintf(account_id, sizeof account_id, "%lld", st->who->account_id);
+	snprintf(nowbuf, sizeof nowbuf, "%lld", (long long)st->now);
 
-	/* One upload at a time per unit and period: the lock is taken with BEGIN. */
-	char *begin = xasprintf("BEGIN; SELECT pg_advisory_xact_lock(hashtextextended("
-				"'submission:%lld:%lld', 0))", ctx->period->db_id, ctx->unit_id);
-	PGresult *r = PQexec(conn, begin);
-	free(begin);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		*err = xasprintf("intake: %s", str_trim(PQresultErrorMessage(r)));
-		PQclear(r);
-		PQclear(PQexec(conn, "ROLLBACK"));
-		return INTAKE_DB;
-	}
-	PQclear(r);
-	enum intake_result rc = INTAKE_DB;
-	/* The current version (if any), the next version number and the next id. */
+	/* One upload at a time per unit and period; the period's row is read under a share
+	 * lock, so the cut-off (which changes its state) comes wholly before or after. */
 	const char *pl[] = { period_id, unit_id };
+	PGresult *r = db_run(conn, "intake",
+	       "SELECT p.state, extract(epoch FROM p.unit_deadline)::bigint, "
+	       "  pg_advisory_xact_lock(hashtextextended('submission:' || $1::bigint || ':' || "
+	       "    $2::bigint, 0)) "
+	       "FROM period p WHERE p.id = $1::bigint FOR SHARE", 2, pl, err);
+	if (r == NULL)
+		return -1;
+	if (PQntuples(r) != 1 || strcmp(PQgetvalue(r, 0, 0), "skipped") == 0) {
+		*err = xasprintf("intake: period %s is %s", ctx->period->id,
+				 PQntuples(r) ? "skipped" : "gone");
+		PQclear(r);
+		return -1;
+	}
+	bool open = strcmp(PQgetvalue(r, 0, 0), "open") == 0;
+	time_t deadline = (time_t)atoll(PQgetvalue(r, 0, 1));
+	PQclear(r);
+
+	/* The current version (if any), the next version number and the next id. */
 	r = db_run(conn, "intake",
 	       "SELECT s.id, s.version, extract(epoch FROM s.received_at)::bigint, "
 	       "  encode(s.sha256, 'hex'), s.on_time, (SELECT count(*) FROM report_item i "
@@ -1152,58 +1150,59 @@ enum intake_result intake_store(PGconn *conn, const struct intake_context *ctx,
 	       "LEFT JOIN submission s ON s.period_id = $1 AND s.unit_id = $2 AND NOT s.superseded",
 	       2, pl, err);
 	if (r == NULL)
-		goto rollback;
+		return -1;
 	bool has_current = !PQgetisnull(r, 0, 0);
-	if (has_current && strcmp(PQgetvalue(r, 0, 3), sha) == 0) {
+	if (has_current && strcmp(PQgetvalue(r, 0, 3), st->sha) == 0) {
 		receipt_from_row(r, 0, ctx, receipt);
 		receipt->repeated = true;
 		PQclear(r);
-		PQclear(PQexec(conn, "ROLLBACK"));
-		return INTAKE_OK;
+		return STORE_REPEATED;
 	}
 	memset(receipt, 0, sizeof *receipt);
 	receipt->version = atoi(PQgetvalue(r, 0, 7));
 	receipt->submission = atoll(PQgetvalue(r, 0, 8));
 	PQclear(r);
-	receipt->received_at = now;
-	snprintf(receipt->sha256, sizeof receipt->sha256, "%s", sha);
-	receipt->on_time = now <= ctx->period->unit_deadline;
-	receipt->items = report->nitems;
+	receipt->received_at = st->now;
+	snprintf(receipt->sha256, sizeof receipt->sha256, "%s", st->sha);
+	/* Once the cut-off has run, whatever comes is late, whatever the clock says. */
+	receipt->on_time = open && st->now <= deadline;
+	receipt->items = st->report->nitems;
 	snprintf(receipt->series, sizeof receipt->series, "%s", ctx->series->name);
 	snprintf(receipt->period, sizeof receipt->period, "%s", ctx->period->id);
 	snprintf(receipt->unit, sizeof receipt->unit, "%s", ctx->unit_code);
-	receipt_sign(receipt, keys);
+	receipt_sign(receipt, st->keys);
 
 	/* The current version steps aside first: at most one is current (a unique index). */
 	if (has_current) {
 		r = db_run(conn, "intake", "UPDATE submission SET superseded = true "
 			   "WHERE period_id = $1 AND unit_id = $2 AND NOT superseded", 2, pl, err);
 		if (r == NULL)
-			goto rollback;
+			return -1;
 		PQclear(r);
 	}
 	char sub_id[24], version[16];
 	snprintf(sub_id, sizeof sub_id, "%lld", receipt->submission);
 	snprintf(version, sizeof version, "%d", receipt->version);
-	bool with_file = strcmp(channel, "xlsx") == 0;
-	const char *ps[] = { sub_id, period_id, unit_id, version, nowbuf, account_id, channel,
-			     with_file ? file : NULL, sha, receipt->on_time ? "t" : "f",
+	bool with_file = strcmp(st->channel, "xlsx") == 0;
+	const struct intake_report *report = st->report;
+	const char *ps[] = { sub_id, period_id, unit_id, version, nowbuf, account_id, st->channel,
+			     with_file ? st->file : NULL, st->sha, receipt->on_time ? "t" : "f",
 			     report->general_difficulties ? report->general_difficulties : "",
 			     report->general_proposals ? report->general_proposals : "",
-			     receipt->signature };
+			     receipt->signature, st->on_behalf ? "t" : "f" };
 	/* The file goes as a binary parameter: no hex copy of a large upload. */
-	int lengths[13] = { 0, 0, 0, 0, 0, 0, 0, (int)file_len, 0, 0, 0, 0, 0 };
-	int formats[13] = { 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0 };
+	int lengths[14] = { 0, 0, 0, 0, 0, 0, 0, (int)st->file_len, 0, 0, 0, 0, 0, 0 };
+	int formats[14] = { 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0 };
 	r = db_query(conn,
 	       "INSERT INTO submission (id, period_id, unit_id, version, received_at, account_id, "
 	       "  channel, file, sha256, on_time, general_difficulties, general_proposals, "
-	       "  receipt_signature) OVERRIDING SYSTEM VALUE "
+	       "  receipt_signature, on_behalf) OVERRIDING SYSTEM VALUE "
 	       "VALUES ($1, $2, $3, $4, to_timestamp($5::bigint), $6, $7, $8::bytea, "
-	       "  decode($9, 'hex'), $10, $11, $12, $13)", 13, ps, lengths, formats);
+	       "  decode($9, 'hex'), $10, $11, $12, $13, $14)", 14, ps, lengths, formats);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 		*err = xasprintf("intake: %s", str_trim(PQresultErrorMessage(r)));
 		PQclear(r);
-		goto rollback;
+		return -1;
 	}
 	PQclear(r);
 
@@ -1220,35 +1219,46 @@ enum intake_result intake_store(PGconn *conn, const struct intake_context *ctx,
 	       "  proposals text, note text)", 2, pi, err);
 	strbuf_free(&items);
 	if (r == NULL)
-		goto rollback;
+		return -1;
 	PQclear(r);
 
 	/* The audit entry and the receipt mail, together. */
-	char *detail = audit_detail(ctx, receipt, channel);
+	char *detail = audit_detail(ctx, receipt, st->channel);
 	char *subject = NULL, *body = NULL;
 	receipt_mail(ctx, receipt, &subject, &body);
 	char key[64];
 	snprintf(key, sizeof key, "receipt:%lld", receipt->submission);
-	const char *pa[] = { account_id, who->login, sub_id, detail, remote_addr ? remote_addr : "",
-			     key, subject, body };
+	const char *pa[] = { account_id, st->who->login, sub_id, detail,
+			     st->remote_addr ? st->remote_addr : "", key, subject, body,
+			     st->on_behalf ? "submit_on_behalf" : "submit" };
 	r = db_run(conn, "intake",
 	       "WITH audit AS (INSERT INTO audit_log (account_id, actor, action, object_type, "
-	       "  object_id, detail, remote_addr) VALUES ($1, $2, 'submit', 'submission', $3, "
+	       "  object_id, detail, remote_addr) VALUES ($1, $2, $9, 'submission', $3, "
 	       "  $4::jsonb, $5)) "
 	       "INSERT INTO outbox (dedup_key, recipient, subject, body) "
 	       "SELECT $6, email, $7, $8 FROM account WHERE id = $1 "
-	       "ON CONFLICT (dedup_key) DO NOTHING", 8, pa, err);
+	       "ON CONFLICT (dedup_key) DO NOTHING", 9, pa, err);
 	free(detail);
 	free(subject);
 	free(body);
 	if (r == NULL)
-		goto rollback;
+		return -1;
 	PQclear(r);
-	if ((r = db_run(conn, "intake", "COMMIT", 0, NULL, err)) == NULL)
-		return INTAKE_DB;
-	PQclear(r);
-	return INTAKE_OK;
-rollback:
-	PQclear(PQexec(conn, "ROLLBACK"));
-	return rc;
+	return 0;
+}
+
+/* Stores a checked report, in as few round trips as the work allows. */
+enum intake_result intake_store(PGconn *conn, const struct intake_context *ctx,
+				const struct intake_report *report, const struct principal *who,
+				bool on_behalf, const char *channel, const void *file,
+				size_t file_len, const char *remote_addr, time_t now,
+				const struct keys *keys, struct intake_receipt *receipt, char **err)
+{
+	struct store st = { ctx, report, who, on_behalf, channel, file, file_len, remote_addr,
+			    now, keys, receipt, "" };
+	unsigned char digest[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256(digest, file, file_len);
+	sodium_bin2hex(st.sha, sizeof st.sha, digest, sizeof digest);
+	int rc = db_tx(conn, store_tx, &st, err);
+	return rc == 0 || rc == STORE_REPEATED ? INTAKE_OK : INTAKE_DB;
 }

@@ -112,15 +112,16 @@ void intake_errors_json(const struct intake_errors *e, struct strbuf *out);
 
 /*
  * Stores a checked report as the unit's new version in one transaction: the submission (the
- * previous version superseded), its items, the raw file and its SHA-256, on time or late, an
- * audit entry and a receipt mail in the outbox. The identical file again gives the stored
+ * previous version superseded), its items, the raw file and its SHA-256, on time or late (late
+ * once the period is past its cut-off), an audit entry and a receipt mail in the outbox;
+ * on_behalf marks a report a coordinator filed for the unit. The identical file again gives the stored
  * receipt (receipt->repeated) and stores nothing.
  */
 enum intake_result intake_store(PGconn *conn, const struct intake_context *ctx,
 				const struct intake_report *report, const struct principal *who,
-				const char *channel, const void *file, size_t file_len,
-				const char *remote_addr, time_t now, const struct keys *keys,
-				struct intake_receipt *receipt, char **err);
+				bool on_behalf, const char *channel, const void *file,
+				size_t file_len, const char *remote_addr, time_t now,
+				const struct keys *keys, struct intake_receipt *receipt, char **err);
 
 /* The canonical text a receipt's signature covers. */
 char *intake_receipt_text(const struct intake_receipt *r);

@@ -2,7 +2,9 @@
 #include "clock.h"
 #include "config.h"
 #include "db.h"
+#include "housekeeping.h"
 #include "http.h"
+#include "authz.h"
 #include "keys.h"
 #include "log.h"
 #include "migrate.h"
@@ -24,6 +26,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define HOUSEKEEPING_INTERVAL_MS (5 * 60 * 1000)	/* periods open within 5 minutes */
+
 static struct event_base *base;
 static struct event *ev_term, *ev_int, *ev_hup, *ev_drain;
 static long long drain_deadline;	/* monotonic ms */
@@ -31,10 +35,19 @@ static long long drain_deadline;	/* monotonic ms */
 /* Prints how to call the program. */
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: baocaod [-c FILE] [-t] [-V]\n"
+	fprintf(f, "usage: baocaod [-c FILE] [-t] [-r] [-V]\n"
 		   "  -c FILE  configuration file (default %s)\n"
 		   "  -t       check the configuration and exit\n"
+		   "  -r       list the routes with the action each performs, and exit\n"
 		   "  -V       print the version and exit\n", BAOCAO_CONFIG_FILE);
+}
+
+/* Prints the route table: method, pattern, action (for people and the access test). */
+static void list_routes(void)
+{
+	for (const struct route *r = http_routes; r->pattern; r++)
+		printf("%s %s %s\n", r->method, r->pattern,
+		       authz_action_name((enum authz_action)r->action));
 }
 
 /* Applies the reloadable settings of the configuration in force. */
@@ -72,6 +85,7 @@ static void series_sync_done(void *arg, bool ran)
 {
 	if (!ran)
 		log_warn("series", "the series sync waited too long and did not run");
+	housekeeping_kick();
 }
 
 /* Queues a sync of the series of cfg (at start and after a reload). */
@@ -230,9 +244,10 @@ int main(int argc, char **argv)
 	const char *path = getenv("BAOCAO_CONFIG") ? getenv("BAOCAO_CONFIG") : BAOCAO_CONFIG_FILE;
 	bool check_only = false;
 	int opt;
-	while ((opt = getopt(argc, argv, "c:tVh")) != -1) {
+	while ((opt = getopt(argc, argv, "c:trVh")) != -1) {
 		switch (opt) {
 		case 'c': path = optarg; break;
+		case 'r': list_routes(); return 0;
 		case 't': check_only = true; break;
 		case 'V': printf("baocaod %s\n", BAOCAO_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
@@ -277,12 +292,12 @@ int main(int argc, char **argv)
 	if (base == NULL)
 		fatal("main", "cannot create the event loop");
 
-	if (cfg->migrate_on_start)
-		migrate_at_start(cfg);
 	if (http_bind(base, cfg) != 0)
 		fatal("main", "cannot start the HTTP server; is another process on port %lld? "
 		      "Change server.port in %s", cfg->port, cfg->path);
 	drop_privileges(cfg);
+	if (cfg->migrate_on_start)
+		migrate_at_start(cfg);
 	struct keys keys;
 	if (keys_load(cfg->data_dir, (uid_t)-1, (gid_t)-1, &keys, &err) != 0)
 		fatal("main", "%s", err);
@@ -293,6 +308,8 @@ int main(int argc, char **argv)
 		fatal("main", "cannot start the worker threads");
 
 	series_sync_later(cfg);
+	if (housekeeping_start(base, HOUSEKEEPING_INTERVAL_MS) != 0)
+		fatal("main", "cannot arm the housekeeping timer");
 	ev_term = add_signal(SIGTERM, on_stop);
 	ev_int = add_signal(SIGINT, on_stop);
 	ev_hup = add_signal(SIGHUP, on_reload);
@@ -309,6 +326,7 @@ int main(int argc, char **argv)
 		log_info("main", "stopped with %zu requests abandoned", abandoned);
 		_exit(0);
 	}
+	housekeeping_stop();
 	worker_pool_stop(true);
 	http_free();
 	event_free(ev_term);

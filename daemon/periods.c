@@ -124,9 +124,41 @@ static enum periods_result parse_id(const struct series_def *s, const char *id, 
 	return PERIODS_OK;
 }
 
+/* Whether a period without a row lies between the series' first period (first_period, or
+ * else its first stored one, or else the current one) and the next one; otherwise *err says, in Vietnamese,
+ * which periods there are. */
+static bool in_range(const struct series_def *s, const struct period_info *pi,
+		     const char *first_key, time_t now, char **err)
+{
+	struct period cur, next, first;
+	cal_day asked, lo, hi, unused;
+	if (period_at_time(s->kind, now, &cur) != 0 || period_next(&cur, &next) != 0)
+		return true;	/* at the calendar's edge: nothing to compare with */
+	char *perr = NULL;
+	if (s->has_first)
+		first = s->first;
+	else if (first_key == NULL || period_parse(s->kind, first_key, &first, &perr) != 0)
+		first = cur;
+	free(perr);
+	if (period_bounds(&pi->period, &asked, &unused) != 0 ||
+	    period_bounds(&first, &lo, &unused) != 0 || period_bounds(&next, &hi, &unused) != 0)
+		return true;
+	if (lo > hi)
+		lo = hi;
+	if (asked >= lo && asked <= hi)
+		return true;
+	char a[PERIOD_ID_BUF], b[PERIOD_ID_BUF];
+	period_format(lo == hi ? &next : &first, a);
+	period_format(&next, b);
+	*err = xasprintf("Kỳ %s nằm ngoài các kỳ của loại báo cáo này. Hãy chọn một kỳ từ %s "
+			 "đến %s (kỳ hiện tại hoặc kỳ kế tiếp, hay một kỳ đã qua).", pi->id, a, b);
+	return false;
+}
+
 /* Finds a period and brings its computed deadlines up to date; creates its row if create. */
-static enum periods_result resolve(PGconn *conn, const struct series_def *s, const char *id,
-				   time_t now, struct period_info *out, char **err, bool create)
+static enum periods_result resolve_inner(PGconn *conn, const struct series_def *s,
+					 const char *id, time_t now, struct period_info *out,
+					 char **err, bool create, bool ranged)
 {
 	memset(out, 0, sizeof *out);
 	out->series = s;
@@ -147,7 +179,9 @@ static enum periods_result resolve(PGconn *conn, const struct series_def *s, con
 		"  extract(epoch FROM p.unit_deadline)::bigint, "
 		"  extract(epoch FROM p.consolidation_deadline)::bigint, p.reason_code, p.reason, "
 		"  (SELECT string_agg(to_char(day, 'YYYY-MM-DD') || kind, ',') FROM calendar_day "
-		"   WHERE day BETWEEN $3::date AND $4::date) "
+		"   WHERE day BETWEEN $3::date AND $4::date), "
+		"  (SELECT f.period_key FROM period f WHERE f.series_id = s.id "
+		"   ORDER BY f.starts_on, f.id LIMIT 1) "
 		"FROM series s LEFT JOIN period p ON p.series_id = s.id AND p.period_key = $2 "
 		"WHERE s.name = $1 AND s.active", 4, q, err);
 	if (res == NULL)
@@ -162,6 +196,18 @@ static enum periods_result resolve(PGconn *conn, const struct series_def *s, con
 	bool stored = !PQgetisnull(res, 0, 1);
 	if (stored)
 		fill_period(res, 1, out);
+	if (stored && !create) {
+		/* A reader sees the row as it is; the system keeps it up to date. */
+		PQclear(res);
+		free(sid);
+		return PERIODS_OK;
+	}
+	if (!stored && !create && ranged && dated &&
+	    !in_range(s, out, PQgetisnull(res, 0, 9) ? NULL : PQgetvalue(res, 0, 9), now, err)) {
+		PQclear(res);
+		free(sid);
+		return PERIODS_OUT_OF_RANGE;
+	}
 	if (s->kind == PERIOD_ADHOC || !s->has_rules) {
 		PQclear(res);
 		free(sid);
@@ -243,18 +289,84 @@ static enum periods_result resolve(PGconn *conn, const struct series_def *s, con
 	return rc;
 }
 
-/* Finds or creates a period and brings its computed deadlines up to date. */
-enum periods_result periods_resolve(PGconn *conn, const struct series_def *s, const char *id,
-				    time_t now, struct period_info *out, char **err)
+/* resolve_inner, leaving nothing allocated in out when it fails. */
+static enum periods_result resolve(PGconn *conn, const struct series_def *s, const char *id,
+				   time_t now, struct period_info *out, char **err, bool create)
 {
-	return resolve(conn, s, id, now, out, err, true);
+	enum periods_result rc = resolve_inner(conn, s, id, now, out, err, create, !create);
+	if (rc != PERIODS_OK)
+		period_info_free(out);
+	return rc;
 }
 
-/* As periods_resolve, without creating the period's row when it has none. */
+/* Finds any period without writing anything, whatever its distance from now. */
+enum periods_result periods_compute(PGconn *conn, const struct series_def *s, const char *id,
+				    time_t now, struct period_info *out, char **err)
+{
+	enum periods_result rc = resolve_inner(conn, s, id, now, out, err, false, false);
+	if (rc != PERIODS_OK)
+		period_info_free(out);
+	return rc;
+}
+
+/* Finds a period without writing anything. */
 enum periods_result periods_lookup(PGconn *conn, const struct series_def *s, const char *id,
 				   time_t now, struct period_info *out, char **err)
 {
 	return resolve(conn, s, id, now, out, err, false);
+}
+
+/* Creates or refreshes one period by id. */
+static enum periods_result sync_one(PGconn *conn, const struct series_def *s, const char *id,
+				    time_t now, char **err)
+{
+	struct period_info pi;
+	enum periods_result rc = resolve(conn, s, id, now, &pi, err, true);
+	period_info_free(&pi);
+	return rc;
+}
+
+#define SYNC_MAX_PERIODS 600	/* how far back the first period may lie: 11 years of weeks */
+
+/* Creates the periods of a series from its first one (first_period, or the current one) to
+ * the next one, and refreshes the computed deadlines of those still open. */
+enum periods_result periods_sync(PGconn *conn, const struct series_def *s, time_t now,
+				 char **err)
+{
+	if (s->kind == PERIOD_ADHOC || !s->has_rules)
+		return PERIODS_OK;
+	struct period cur, next, p;
+	if (period_at_time(s->kind, now, &cur) != 0 || period_next(&cur, &next) != 0) {
+		*err = xstrdup("periods: the clock is outside the calendar's range");
+		return PERIODS_BAD_REQUEST;
+	}
+	cal_day first_day, next_day, unused;
+	p = s->has_first ? s->first : cur;
+	if (period_bounds(&p, &first_day, &unused) != 0 ||
+	    period_bounds(&next, &next_day, &unused) != 0 || first_day > next_day)
+		p = cur;
+	/* What is stored: a period that is past its cut-off or set by hand is left alone. */
+	const char *q[] = { s->name };
+	PGresult *r = db_run(conn, "periods",
+		"SELECT string_agg(p.period_key, ',') FROM period p JOIN series s "
+		"ON s.id = p.series_id WHERE s.name = $1 AND "
+		"(p.overridden OR p.state NOT IN ('open', 'skipped'))", 1, q, err);
+	if (r == NULL)
+		return PERIODS_DB;
+	char *settled = xasprintf(",%s,", PQgetisnull(r, 0, 0) ? "" : PQgetvalue(r, 0, 0));
+	PQclear(r);
+	enum periods_result rc = PERIODS_OK;
+	for (int n = 0; rc == PERIODS_OK && n < SYNC_MAX_PERIODS; n++) {
+		char id[PERIOD_ID_BUF], key[PERIOD_ID_BUF + 2];
+		period_format(&p, id);
+		snprintf(key, sizeof key, ",%s,", id);
+		if (strstr(settled, key) == NULL)
+			rc = sync_one(conn, s, id, now, err);
+		if (period_equal(&p, &next) || period_next(&p, &p) != 0)
+			break;
+	}
+	free(settled);
+	return rc;
 }
 
 /* Parses an RFC 3339 time or a local "YYYY-MM-DD HH:MM". */
@@ -299,7 +411,7 @@ enum periods_result periods_override(PGconn *conn, const struct series_def *s, c
 		return PERIODS_DB;
 	PQclear(r);
 	struct period_info before;
-	enum periods_result rc = periods_resolve(conn, s, id, now, &before, err);
+	enum periods_result rc = resolve(conn, s, id, now, &before, err, true);
 	if (rc == PERIODS_NOT_FOUND && s->kind == PERIOD_ADHOC && !clear) {
 		/* An ad hoc period comes into being when its deadlines are set. */
 		free(*err);
@@ -361,7 +473,7 @@ enum periods_result periods_override(PGconn *conn, const struct series_def *s, c
 	}
 	struct period_info after = { 0 };
 	if (rc == PERIODS_OK)
-		rc = periods_resolve(conn, s, before.id, now, &after, err);
+		rc = resolve(conn, s, before.id, now, &after, err, true);
 	if (rc == PERIODS_OK) {
 		char new_u[48], new_c[48];
 		quoted_time(!after.skipped, after.unit_deadline, new_u);

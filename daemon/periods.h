@@ -18,6 +18,7 @@ enum periods_result {
 	PERIODS_NOT_FOUND = 3,		/* an ad hoc period nobody has created */
 	PERIODS_CONFLICT = 4,		/* the period is past the point where it may change */
 	PERIODS_UNSYNCED = 5,		/* the series is not in the database: series sync */
+	PERIODS_OUT_OF_RANGE = 6,	/* before the first period or after the next one */
 };
 
 /* What is known of one period. */
@@ -37,16 +38,24 @@ struct period_info {
 };
 
 /*
- * Finds or creates the period of a series named by id ("2026-W47", or "current" for the one
- * open at now), computing its deadlines from the rules and the calendar in the database
- * unless it was overridden or is past its cut-off.
+ * Finds the period of a series named by id ("2026-W47", or "current" for the one open at
+ * now) without writing anything: its stored row, or, for a period without one, its deadlines
+ * computed from the rules and the calendar (db_id 0). A period before the series' first
+ * stored one or after the next one is PERIODS_OUT_OF_RANGE, with *err a Vietnamese sentence
+ * naming the valid range.
  */
-enum periods_result periods_resolve(PGconn *conn, const struct series_def *s, const char *id,
-				    time_t now, struct period_info *out, char **err);
-/* As periods_resolve, but a period without a row is computed and shown, not stored (db_id 0):
- * for unauthenticated readers, who must not be able to create rows. */
 enum periods_result periods_lookup(PGconn *conn, const struct series_def *s, const char *id,
 				   time_t now, struct period_info *out, char **err);
+/* As periods_lookup for any period, however far from now (for administrators' tools). */
+enum periods_result periods_compute(PGconn *conn, const struct series_def *s, const char *id,
+				    time_t now, struct period_info *out, char **err);
+/*
+ * The system's side: creates the periods of a series from its first one (first_period, or
+ * the current one) to the next one, and brings the computed deadlines of those still open
+ * (and not set by hand) up to date with the calendar.
+ */
+enum periods_result periods_sync(PGconn *conn, const struct series_def *s, time_t now,
+				 char **err);
 /*
  * Sets a period's deadlines by hand (creating an ad hoc period), in one transaction with an
  * audit entry. With clear, drops the override and computes the deadlines again.

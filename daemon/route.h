@@ -18,6 +18,7 @@ struct route {
 	const char *method;	/* "GET", "PUT", ... */
 	const char *pattern;	/* "/api/v1/series/{series}/periods/{period}" */
 	void (*handler)(void);	/* the caller's handler type, cast with ROUTE_FN */
+	int action;		/* what it does, for the access table (enum authz_action) */
 	int flags;
 };
 

@@ -1,5 +1,6 @@
 /* The table of HTTP routes and the small handlers of the service itself. */
 #include "api.h"
+#include "authz.h"
 #include "db.h"
 #include "http.h"
 #include "json.h"
@@ -36,22 +37,26 @@ static void handle_readyz(struct http_request *rq, struct http_response *rs, str
 	PQclear(res);
 }
 
+/* Every route names its action; authz.c's table decides who may do it. */
 const struct route http_routes[] = {
-	{ "GET", "/healthz", ROUTE_FN(handle_healthz), ROUTE_INLINE },
-	{ "GET", "/readyz", ROUTE_FN(handle_readyz), 0 },
-	{ "GET", "/api/v1/series/{series}/periods/{period}", ROUTE_FN(api_period_get), 0 },
-	{ "GET", "/api/v1/series/{series}/periods/{period}/template", ROUTE_FN(api_template_get), 0 },
+	{ "GET", "/healthz", ROUTE_FN(handle_healthz), ACT_PUBLIC, ROUTE_INLINE },
+	{ "GET", "/readyz", ROUTE_FN(handle_readyz), ACT_PUBLIC, 0 },
+	{ "GET", "/api/v1/series/{series}/periods/{period}", ROUTE_FN(api_period_get),
+	  ACT_PUBLIC, 0 },
+	{ "GET", "/api/v1/series/{series}/periods/{period}/template", ROUTE_FN(api_template_get),
+	  ACT_REPORT_READ, 0 },
 	{ "PUT", "/api/v1/series/{series}/periods/{period}/submission",
-	  ROUTE_FN(api_submission_put), 0 },
+	  ROUTE_FN(api_submission_put), ACT_REPORT_WRITE, 0 },
 	{ "GET", "/api/v1/series/{series}/periods/{period}/submission",
-	  ROUTE_FN(api_submission_get), 0 },
+	  ROUTE_FN(api_submission_get), ACT_REPORT_READ, 0 },
 	{ "GET", "/api/v1/series/{series}/periods/{period}/submission/file",
-	  ROUTE_FN(api_submission_file), 0 },
+	  ROUTE_FN(api_submission_file), ACT_REPORT_READ, 0 },
 	{ "GET", "/api/v1/series/{series}/periods/{period}/submissions",
-	  ROUTE_FN(api_submission_list), 0 },
-	{ "GET", "/api/v1/receipts/public-key", ROUTE_FN(api_receipt_key), ROUTE_INLINE },
-	{ "POST", "/api/v1/session", ROUTE_FN(api_session_create), 0 },
-	{ "GET", "/api/v1/session", ROUTE_FN(api_session_get), 0 },
-	{ "DELETE", "/api/v1/session", ROUTE_FN(api_session_delete), 0 },
-	{ NULL, NULL, NULL, 0 },
+	  ROUTE_FN(api_submission_list), ACT_REPORT_READ, 0 },
+	{ "GET", "/api/v1/receipts/public-key", ROUTE_FN(api_receipt_key), ACT_PUBLIC,
+	  ROUTE_INLINE },
+	{ "POST", "/api/v1/session", ROUTE_FN(api_session_create), ACT_PUBLIC, 0 },
+	{ "GET", "/api/v1/session", ROUTE_FN(api_session_get), ACT_SIGNED_IN, 0 },
+	{ "DELETE", "/api/v1/session", ROUTE_FN(api_session_delete), ACT_PUBLIC, 0 },
+	{ NULL, NULL, NULL, 0, 0 },
 };

@@ -153,6 +153,9 @@ static int series_key(void *arg, const char *section, const char *key, const cha
 			}
 		}
 		free_strings(texts, n);
+	} else if (strcmp(key, "first_period") == 0) {
+		free(d->first_text);
+		d->first_text = xstrdup(value);
 	} else if (strcmp(key, "header") == 0) {
 		if (strcmp(value, "state") != 0 && strcmp(value, "party") != 0) {
 			*why = xasprintf("invalid value '%s' for key 'header': expected state "
@@ -229,6 +232,17 @@ static int series_check(struct series_def *d, char **why)
 	    check_unit_list(d->exclude, d->nexclude, false, "exclude_units", why) != 0 ||
 	    check_unit_list(d->recipients, d->nrecipients, false, "recipients", why) != 0)
 		return -1;
+	if (d->first_text) {
+		if (d->kind == PERIOD_ADHOC ||
+		    period_parse(d->kind, d->first_text, &d->first, &err) != 0) {
+			*why = d->kind == PERIOD_ADHOC ?
+			       xstrdup("first_period: an ad hoc series has no sequence of periods") :
+			       xasprintf("first_period: %s", err);
+			free(err);
+			return -1;
+		}
+		d->has_first = true;
+	}
 	if (d->header == NULL)
 		d->header = xstrdup("state");
 	if (d->source == NULL)
@@ -272,6 +286,7 @@ void series_list_free(struct series_list *list)
 		free_strings(d->exclude, d->nexclude);
 		free(d->reminders);
 		free(d->header);
+		free(d->first_text);
 		free(d->file);
 	}
 	free(list->items);

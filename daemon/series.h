@@ -28,6 +28,9 @@ struct series_def {
 	struct cal_rule *reminders;	/* when reminders go out */
 	size_t nreminders;
 	char *header;			/* "state" (Nghị định 30/2020) or "party" (HD 36-HD/VPTW) */
+	char *first_text;		/* first_period as written */
+	bool has_first;			/* first_period is set */
+	struct period first;		/* the series' first period: none before it exists */
 	char *file;
 	int line;			/* where the section's first key is */
 };

@@ -1,5 +1,6 @@
 /* The workbook a unit downloads for a period: its tasks, last period's status, the meta sheet. */
 #include "template.h"
+#include "unittasks.h"
 #include "calendar.h"
 #include "db.h"
 #include "util.h"
@@ -106,71 +107,46 @@ static enum template_result db_failure(PGconn *conn, PGresult *r, const char *wh
 	return TEMPLATE_DB;
 }
 
-/* Finds the unit and whether it reports in the series. */
+/* Loads the unit and its tasks of the series (the same question the intake asks). */
 static enum template_result load_unit(PGconn *conn, struct tpl_data *d,
 				      struct template_file *out, char **err)
 {
-	const char *p[] = { d->unit_code, d->pi->series->name };
-	PGresult *r = db_query(conn,
-		"SELECT u.id, u.name, EXISTS (SELECT 1 FROM series_member m JOIN series s "
-		"  ON s.id = m.series_id WHERE s.name = $2 AND m.unit_id = u.id) "
-		"FROM unit u WHERE u.code = $1 AND u.active", 2, p, NULL, NULL);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK)
-		return db_failure(conn, r, "unit", err);
-	if (PQntuples(r) == 0) {
-		PQclear(r);
-		out->refusal = TEMPLATE_UNKNOWN_UNIT;
-		*err = xasprintf("no active unit has the code '%s'", d->unit_code);
+	struct unit_tasks ut;
+	enum unit_tasks_result ur = unit_tasks_load(conn, d->pi->series->name, d->unit_code, &ut,
+						    err);
+	if (ur == UNIT_TASKS_DB) {
+		unit_tasks_free(&ut);
+		char *msg = *err;
+		*err = xasprintf("template: %s", msg);
+		free(msg);
+		return TEMPLATE_DB;
+	}
+	if (ur != UNIT_TASKS_UNKNOWN_UNIT) {
+		d->unit_id = ut.unit_id;
+		d->unit_name = xstrdup(ut.unit_name);
+		out->unit_name = xstrdup(ut.unit_name);
+	}
+	if (ur != UNIT_TASKS_OK) {
+		out->refusal = ur == UNIT_TASKS_UNKNOWN_UNIT ? TEMPLATE_UNKNOWN_UNIT
+							     : TEMPLATE_NOT_MEMBER;
+		unit_tasks_free(&ut);
 		return TEMPLATE_REFUSED;
 	}
-	d->unit_id = atoll(PQgetvalue(r, 0, 0));
-	d->unit_name = xstrdup(PQgetvalue(r, 0, 1));
-	out->unit_name = xstrdup(d->unit_name);
-	bool member = strcmp(PQgetvalue(r, 0, 2), "t") == 0;
-	PQclear(r);
-	if (!member) {
-		out->refusal = TEMPLATE_NOT_MEMBER;
-		*err = xasprintf("unit %s (%s) does not report in series %s; add it to the units "
-				 "of the series in the series file", d->unit_code, d->unit_name,
-				 d->pi->series->name);
-		return TEMPLATE_REFUSED;
-	}
-	return TEMPLATE_OK;
-}
-
-/* Loads the unit's active tasks of the series: those it leads, then those it cooperates in. */
-static enum template_result load_tasks(PGconn *conn, struct tpl_data *d, char **err)
-{
-	char unit_id[24];
-	snprintf(unit_id, sizeof unit_id, "%lld", d->unit_id);
-	const char *p[] = { d->pi->series->name, unit_id };
-	PGresult *r = db_query(conn,
-		"SELECT t.id, t.code, t.title, to_char(t.deadline, 'YYYY-MM-DD'), "
-		"  tu.role = 'lead', COALESCE(NULLIF(btrim(t.lead_text), ''), "
-		"    (SELECT string_agg(lu.name, '; ' ORDER BY lu.name) FROM task_unit l "
-		"     JOIN unit lu ON lu.id = l.unit_id WHERE l.task_id = t.id AND l.role = 'lead'), "
-		"    '') "
-		"FROM task t JOIN series s ON s.id = t.series_id "
-		"JOIN task_unit tu ON tu.task_id = t.id "
-		"WHERE s.name = $1 AND tu.unit_id = $2 AND t.active "
-		"ORDER BY tu.role = 'lead' DESC, t.ordinal, t.code", 2, p, NULL, NULL);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK)
-		return db_failure(conn, r, "tasks", err);
-	d->ntasks = (size_t)PQntuples(r);
+	d->ntasks = ut.n;
 	d->tasks = xcalloc(d->ntasks ? d->ntasks : 1, sizeof *d->tasks);
 	for (size_t i = 0; i < d->ntasks; i++) {
 		struct tpl_task *t = &d->tasks[i];
-		int row = (int)i;
-		t->id = atoll(PQgetvalue(r, row, 0));
-		t->code = xstrdup(PQgetvalue(r, row, 1));
-		t->title = xstrdup(PQgetvalue(r, row, 2));
-		t->has_deadline = !PQgetisnull(r, row, 3) &&
-				  cal_parse_date(PQgetvalue(r, row, 3), &t->deadline) == 0;
-		t->lead = strcmp(PQgetvalue(r, row, 4), "t") == 0;
-		t->leads = xstrdup(PQgetvalue(r, row, 5));
+		const struct unit_task *u = &ut.items[i];
+		t->id = u->id;
+		t->code = xstrdup(u->code);
+		t->title = xstrdup(u->title);
+		t->has_deadline = u->has_deadline;
+		t->deadline = u->deadline;
+		t->lead = u->lead;
+		t->leads = xstrdup(u->leads);
 		t->progress = -1;
 	}
-	PQclear(r);
+	unit_tasks_free(&ut);
 	return TEMPLATE_OK;
 }
 
@@ -1067,8 +1043,7 @@ enum template_result template_build(PGconn *conn, const struct period_info *pi,
 		rc = TEMPLATE_REFUSED;
 		goto out;
 	}
-	if ((rc = load_tasks(conn, &d, err)) != TEMPLATE_OK ||
-	    (rc = load_carried(conn, &d, err)) != TEMPLATE_OK)
+	if ((rc = load_carried(conn, &d, err)) != TEMPLATE_OK)
 		goto out;
 	wb_mac(mac_key, unit_code, pi->series->name, pi->id, WB_TEMPLATE_VERSION, d.mac);
 	if ((rc = write_workbook(&d, &out->data, &out->len, err)) != TEMPLATE_OK ||

@@ -37,6 +37,8 @@ int ctl_series(struct ctl *ctl, int argc, char **argv);
 int ctl_receipt(struct ctl *ctl, int argc, char **argv);
 /* Copies the series of the configuration into the database; quiet prints only errors. */
 int ctl_series_sync(struct ctl *ctl, bool quiet);
+/* Creates and refreshes the periods of every series (periods_sync). */
+int ctl_periods_sync(struct ctl *ctl);
 int ctl_period(struct ctl *ctl, int argc, char **argv);
 int ctl_calendar(struct ctl *ctl, int argc, char **argv);
 int ctl_tasks(struct ctl *ctl, int argc, char **argv);

@@ -113,7 +113,8 @@ int ctl_import_calendar(struct ctl *ctl, int argc, char **argv)
 		return CTL_INTERNAL;
 	printf("%s: %d days: %d added, %d updated, %d unchanged\n", path,
 	       ci.added + ci.updated + ci.unchanged, ci.added, ci.updated, ci.unchanged);
-	return CTL_OK;
+	/* Open periods' deadlines follow the calendar at once, not at the daemon's next run. */
+	return ctl_periods_sync(ctl);
 }
 
 /* baocaoctl calendar list [YEAR] */

@@ -31,6 +31,31 @@ int ctl_series_sync(struct ctl *ctl, bool quiet)
 	}
 	if (!quiet)
 		printf("%zu series synced from %s\n", ctl->cfg.series.n, ctl->cfg.series_file);
+	return ctl_periods_sync(ctl);
+}
+
+/* Creates the periods of every series up to the next one and refreshes the deadlines of the
+ * open ones, as the daemon does every few minutes (after an import, at once). */
+int ctl_periods_sync(struct ctl *ctl)
+{
+	PGconn *db = ctl_db(ctl);
+	if (db == NULL)
+		return CTL_USER;
+	for (size_t i = 0; i < ctl->cfg.series.n; i++) {
+		char *err = NULL;
+		enum periods_result rc = periods_sync(db, &ctl->cfg.series.items[i], clock_now(),
+						      &err);
+		if (rc == PERIODS_UNSYNCED) {	/* not in the database yet: nothing to refresh */
+			free(err);
+			continue;
+		}
+		if (rc != PERIODS_OK) {
+			fprintf(stderr, "error: periods of %s: %s\n", ctl->cfg.series.items[i].name,
+				err ? err : "failed");
+			free(err);
+			return rc == PERIODS_DB ? CTL_INTERNAL : CTL_USER;
+		}
+	}
 	return CTL_OK;
 }
 
@@ -113,7 +138,7 @@ static int period_show(struct ctl *ctl, int argc, char **argv)
 		return rc;
 	struct period_info pi;
 	char *err = NULL;
-	enum periods_result pr = periods_resolve(ctl->db, s, argv[2], clock_now(), &pi, &err);
+	enum periods_result pr = periods_compute(ctl->db, s, argv[2], clock_now(), &pi, &err);
 	if (pr != PERIODS_OK)
 		return period_failure(pr, err);
 	struct strbuf out = STRBUF_INIT;

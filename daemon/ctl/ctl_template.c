@@ -137,7 +137,7 @@ int ctl_template(struct ctl *ctl, int argc, char **argv)
 	}
 	struct period_info pi;
 	char *err = NULL;
-	enum periods_result pr = periods_resolve(ctl->db, s, pos[1], clock_now(), &pi, &err);
+	enum periods_result pr = periods_compute(ctl->db, s, pos[1], clock_now(), &pi, &err);
 	if (pr != PERIODS_OK) {
 		sodium_memzero(&keys, sizeof keys);
 		fprintf(stderr, "error: %s\n", err ? err : "unknown failure");

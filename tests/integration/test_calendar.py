@@ -106,10 +106,19 @@ def test_current_period_follows_the_clock(c):
     assert body["consolidation_deadline"] == "2026-11-13T17:00:00+07:00"
 
 
-def test_api_shows_without_storing(c):
-    status, body = api(c, "nq57-weekly", "2031-W10")
-    assert status == 200 and body["unit_deadline"] == "2031-03-07T11:00:00+07:00", body
-    assert c.pg.scalar("SELECT count(*) FROM period WHERE period_key = '2031-W10'") == "0"
+def test_reads_never_create_periods(c):
+    rows = c.pg.scalar("SELECT count(*) FROM period")
+    # Before the series' first period (first_period = 2026-W01) or after the next one: 404,
+    # naming the periods there are, and nothing stored.
+    for week in ("1901-W01", "2999-W01", "2031-W10", "2025-W52"):
+        status, body = api(c, "nq57-weekly", week)
+        assert status == 404 and body["error"]["code"] == "unknown_period", body
+        assert "2026-W01" in body["error"]["message"], body
+    assert c.pg.scalar("SELECT count(*) FROM period") == rows
+    # A week in range that the calendar knows is shown as computed.
+    status, body = api(c, "nq57-weekly", "2026-W18")
+    assert status == 200 and body["unit_deadline"] == "2026-04-29T11:00:00+07:00", body
+    assert c.pg.scalar("SELECT count(*) FROM period") == rows
 
 
 def test_api_errors(c):
@@ -266,7 +275,7 @@ TESTS = [
     test_week_53_exists,
     test_ordinary_week,
     test_current_period_follows_the_clock,
-    test_api_shows_without_storing,
+    test_reads_never_create_periods,
     test_api_errors,
     test_rule_next,
     test_override_changes_one_period_and_is_audited,

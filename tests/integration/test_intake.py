@@ -312,9 +312,14 @@ def test_auth_and_units(ex):
     status, _, raw = ex.put("vptu.nhan", PERIOD, body)
     assert status == 403 and json.loads(raw)["error"]["code"] == "forbidden_role", raw
     assert ex.count_submissions() == before
-    # A coordinator may send for a unit.
+    # A coordinator of the series may file for a member unit: marked so, and audited so.
     status, _, raw = ex.put("skhcn.tonghop", PERIOD, body, unit="STC")
     assert status in (200, 201), raw
+    sub = json.loads(raw)["submission"]
+    if status == 201:
+        assert ex.pg.scalar(f"SELECT on_behalf FROM submission WHERE id = {sub}") == "t"
+        assert ex.pg.scalar("SELECT action FROM audit_log WHERE object_type = 'submission' "
+                            f"AND object_id = '{sub}'") == "submit_on_behalf"
 
 
 def test_late_upload_is_accepted_and_marked(ex):

@@ -36,6 +36,7 @@ def setup():
     ex.account("thanhsen.baocao", "P-THANH-SEN", "reporter")
     ex.account("dieuphoi", "SKHCN", "coordinator")
     ex.account("quantri", "SKHCN", "admin")
+    ex.account("sngv.baocao", "SNGV", "reporter")
     ex.cache = {}
     # The daemon builds workbooks in a temporary folder of its own, checked empty at the end.
     ex.tmp = ex.work.path / "tmp"
@@ -389,8 +390,11 @@ def test_reporter_of_another_unit_is_403(ex):
     assert status == 200, body[:300]
 
 
-def test_coordinator_and_admin_choose_the_unit(ex):
-    for login in ("dieuphoi", "quantri"):
+def test_coordinator_chooses_the_unit(ex):
+    # An administrator administers: the units' workbooks are not its business.
+    status, _, body = ex.get("quantri", url(unit="P-THANH-SEN"))
+    assert status == 403 and json.loads(body)["error"]["code"] == "forbidden_role", body
+    for login in ("dieuphoi",):
         body, headers = download(ex, login, unit="P-THANH-SEN")
         assert "bao-cao-nq57-weekly-2026-W48-P-THANH-SEN.xlsx" in headers["content-disposition"]
         meta = load(body)["baocao_meta"]
@@ -430,8 +434,13 @@ def test_deadline_moved_and_other_kinds(ex):
         ws["A5"].value
     # A half-year: dates in the title; the consolidation deadline's shift (Sunday 10/01/2027)
     # is not the units' business; a unit without tasks gets the header and a word about it.
+    # Sở KH&CN's coordinator does not consolidate the 282 reports: Sở Ngoại vụ's workbook is
+    # its own reporter's to download.
     status, _, body = ex.get("dieuphoi", "/api/v1/series/ngoai-vu-282-half-yearly/periods/"
                              "2026-H2/template?unit=SNGV")
+    assert status == 403 and json.loads(body)["error"]["code"] == "forbidden_unit", body
+    status, _, body = ex.get("sngv.baocao", "/api/v1/series/ngoai-vu-282-half-yearly/periods/"
+                             "2026-H2/template")
     assert status == 200, body[:300]
     wb = load(body)
     ws = wb["Báo cáo"]
@@ -549,7 +558,7 @@ TESTS = [
     test_carry_forward_over_a_skipped_week,
     test_no_token_is_401,
     test_reporter_of_another_unit_is_403,
-    test_coordinator_and_admin_choose_the_unit,
+    test_coordinator_chooses_the_unit,
     test_unknown_and_non_member_units,
     test_skipped_week_is_409,
     test_deadline_moved_and_other_kinds,

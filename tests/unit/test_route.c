@@ -17,11 +17,11 @@ static void h_c(void) {}
 static void h_d(void) {}
 
 static const struct route table[] = {
-	{ "GET", "/healthz", h_a, ROUTE_INLINE },
-	{ "GET", "/api/v1/series/{series}/periods/{period}", h_b, 0 },
-	{ "PUT", "/api/v1/series/{series}/periods/{period}/submission", h_c, 0 },
-	{ "GET", "/api/v1/series/{series}/periods/{period}/submission", h_d, 0 },
-	{ NULL, NULL, NULL, 0 },
+	{ "GET", "/healthz", h_a, 0, ROUTE_INLINE },
+	{ "GET", "/api/v1/series/{series}/periods/{period}", h_b, 0, 0 },
+	{ "PUT", "/api/v1/series/{series}/periods/{period}/submission", h_c, 0, 0 },
+	{ "GET", "/api/v1/series/{series}/periods/{period}/submission", h_d, 0, 0 },
+	{ NULL, NULL, NULL, 0, 0 },
 };
 
 /* One case: method, path, expected handler (NULL: error) and status, parameter values. */

@@ -1,0 +1,94 @@
+/* Who may do what: one table of actions by role, scoped by series and unit. */
+#include "authz.h"
+
+#include <string.h>
+
+/* How far a role reaches for one action. */
+enum reach {
+	NONE,		/* never */
+	ANY,		/* always */
+	OWN_UNIT,	/* only for the account's own unit */
+	SERIES,		/* any unit of a series the account's unit consolidates */
+	OTHER_UNIT,	/* a unit other than its own, of a series its unit consolidates */
+};
+
+/* The table: one row per action, one column per role (reporter, coordinator, recipient,
+ * admin). docs/access.md prints the same table for people. */
+static const enum reach table[ACT_COUNT][4] = {
+	/*                       reporter  coordinator recipient admin */
+	[ACT_PUBLIC]          = { ANY,      ANY,        ANY,      ANY },
+	[ACT_SIGNED_IN]       = { ANY,      ANY,        ANY,      ANY },
+	[ACT_REPORT_READ]     = { OWN_UNIT, SERIES,     NONE,     NONE },
+	[ACT_REPORT_WRITE]    = { OWN_UNIT, OWN_UNIT,   NONE,     NONE },
+	[ACT_REPORT_FILE_FOR] = { NONE,     OTHER_UNIT, NONE,     NONE },
+	[ACT_ADMIN]           = { NONE,     NONE,       NONE,     ANY },
+};
+
+static const char *const action_names[ACT_COUNT] = {
+	[ACT_PUBLIC] = "public",
+	[ACT_SIGNED_IN] = "signed_in",
+	[ACT_REPORT_READ] = "report.read",
+	[ACT_REPORT_WRITE] = "report.write",
+	[ACT_REPORT_FILE_FOR] = "report.file_for",
+	[ACT_ADMIN] = "admin",
+};
+
+/* The name of an action. */
+const char *authz_action_name(enum authz_action a)
+{
+	return a >= 0 && a < ACT_COUNT ? action_names[a] : "unknown";
+}
+
+/* Whether the account's unit consolidates the series. */
+static bool consolidates(const struct principal *p, const struct series_def *s)
+{
+	return s && s->consolidator && strcmp(s->consolidator, p->unit_code) == 0;
+}
+
+/* Judges one request against the table. */
+enum authz_decision authz_may(const struct principal *p, enum authz_action a,
+			      const struct series_def *s, const char *unit)
+{
+	if (a < 0 || a >= ACT_COUNT)
+		return AUTHZ_DENY;
+	if (a == ACT_PUBLIC)
+		return AUTHZ_ALLOW;
+	if (p == NULL || (unsigned)p->role > ROLE_ADMIN)
+		return AUTHZ_DENY;
+	bool own = unit != NULL && strcmp(unit, p->unit_code) == 0;
+	switch (table[a][p->role]) {
+	case ANY:
+		return AUTHZ_ALLOW;
+	case OWN_UNIT:
+		return own ? AUTHZ_ALLOW : AUTHZ_DENY;
+	case SERIES:
+		return unit != NULL && (own || consolidates(p, s)) ? AUTHZ_ALLOW : AUTHZ_DENY;
+	case OTHER_UNIT:
+		return unit != NULL && !own && consolidates(p, s) ? AUTHZ_ALLOW : AUTHZ_DENY;
+	case NONE:
+	default:
+		return AUTHZ_DENY;
+	}
+}
+
+/* Why an action is refused, for the person refused. */
+const char *authz_refusal(const struct principal *p, enum authz_action a)
+{
+	if (a == ACT_ADMIN)
+		return "Chỉ quản trị viên được làm việc này. Hãy liên hệ quản trị viên của hệ thống.";
+	switch (p ? p->role : ROLE_REPORTER) {
+	case ROLE_RECIPIENT:
+		return "Tài khoản nhận báo cáo chỉ xem được báo cáo tổng hợp, không xem hay gửi báo "
+		       "cáo của từng đơn vị.";
+	case ROLE_ADMIN:
+		return "Tài khoản quản trị không gửi hay xem báo cáo của đơn vị. Hãy dùng tài khoản "
+		       "báo cáo của đơn vị đó.";
+	case ROLE_COORDINATOR:
+		return "Bạn chỉ điều phối loại báo cáo do đơn vị mình tổng hợp. Với loại báo cáo "
+		       "khác, bạn chỉ được gửi và xem báo cáo của đơn vị mình.";
+	case ROLE_REPORTER:
+	default:
+		return "Bạn chỉ được gửi và xem báo cáo của đơn vị mình. Nếu cần làm việc cho đơn "
+		       "vị khác, hãy đề nghị quản trị viên cấp tài khoản của đơn vị đó.";
+	}
+}

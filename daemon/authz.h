@@ -1,0 +1,43 @@
+/* Who may do what: one table of actions by role, scoped by series and unit. */
+#ifndef BAOCAO_AUTHZ_H
+#define BAOCAO_AUTHZ_H
+
+#include "auth.h"
+#include "series.h"
+
+#include <stdbool.h>
+
+/* What a route does, as the table below judges it. Every route names one. */
+enum authz_action {
+	ACT_PUBLIC,		/* anyone, without credentials */
+	ACT_SIGNED_IN,		/* any signed-in account, about itself */
+	ACT_REPORT_READ,	/* a unit's report, its versions, its file, its workbook */
+	ACT_REPORT_WRITE,	/* a unit's own report */
+	ACT_REPORT_FILE_FOR,	/* a coordinator filing a report on a member unit's behalf */
+	ACT_ADMIN,		/* administration */
+	ACT_COUNT
+};
+
+/* The answer of authz_may. */
+enum authz_decision {
+	AUTHZ_DENY,
+	AUTHZ_ALLOW,
+};
+
+/* The name of an action ("report.read"), for logs, docs and the route listing. */
+const char *authz_action_name(enum authz_action a);
+
+/*
+ * Whether p may do a in series s (NULL when the route names none) to unit (a unit code, NULL
+ * when the route is not about a unit). Roles are scoped: a reporter acts for its own unit;
+ * a coordinator is an account of the series' consolidating unit and reads every unit's
+ * reports of that series; a recipient is an account of one of the series' recipient units;
+ * an admin administers. Membership of the unit in the series is the caller's to check.
+ */
+enum authz_decision authz_may(const struct principal *p, enum authz_action a,
+			      const struct series_def *s, const char *unit);
+
+/* A Vietnamese sentence telling p why a is refused and what to do instead. */
+const char *authz_refusal(const struct principal *p, enum authz_action a);
+
+#endif

@@ -1,0 +1,13 @@
+/* The daemon's own periodic work: opening the periods of every series, purging old rows. */
+#ifndef BAOCAO_HOUSEKEEPING_H
+#define BAOCAO_HOUSEKEEPING_H
+
+#include <event2/event.h>
+
+/* Runs the work now (on a worker) and then every interval_ms. Returns 0 or -1. */
+int housekeeping_start(struct event_base *base, long long interval_ms);
+/* Runs the work again soon (after a reload or a change of the series). */
+void housekeeping_kick(void);
+void housekeeping_stop(void);
+
+#endif
