@@ -1,0 +1,170 @@
+#!/usr/bin/env python3
+"""Who may do what: every route x every role x own unit / other unit / other series.
+
+The routes come from `baocaod -r`, so a route added to the daemon without a row here fails
+the first test. The expected statuses are written out by hand, one table per action, from the
+access rules in docs/access.md; "ok" means the request passed the gate (the handler's own
+answer: 200, 201, 404 no_submission, 422 for a body it refuses...).
+"""
+import json
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import BAOCAOD, run_tests  # noqa: E402
+from intake_util import Example  # noqa: E402
+
+NOW = "2026-12-02T09:00:00+07:00"   # Wednesday of week 49, in the second half-year
+
+# Every route of the daemon and the action it declares.
+ROUTES = {
+    ("GET", "/healthz"): "public",
+    ("GET", "/readyz"): "public",
+    ("GET", "/api/v1/series/{series}/periods/{period}"): "public",
+    ("GET", "/api/v1/series/{series}/periods/{period}/template"): "report.read",
+    ("PUT", "/api/v1/series/{series}/periods/{period}/submission"): "report.write",
+    ("GET", "/api/v1/series/{series}/periods/{period}/submission"): "report.read",
+    ("GET", "/api/v1/series/{series}/periods/{period}/submission/file"): "report.read",
+    ("GET", "/api/v1/series/{series}/periods/{period}/submissions"): "report.read",
+    ("GET", "/api/v1/receipts/public-key"): "public",
+    ("POST", "/api/v1/session"): "public",
+    ("GET", "/api/v1/session"): "signed_in",
+    ("DELETE", "/api/v1/session"): "public",
+}
+
+# The callers: (login or None, unit of the account, role).
+ROLES = {
+    "anonymous": (None, None, None),
+    "reporter": ("stc.baocao", "STC", "reporter"),
+    "coordinator": ("skhcn.dieuphoi", "SKHCN", "coordinator"),        # consolidates nq57-weekly
+    "coordinator-282": ("sngv.dieuphoi", "SNGV", "coordinator"),      # consolidates the 282 series
+    "recipient": ("vptu.nhan", "VPTU", "recipient"),
+    "admin": ("quantri", "SKHCN", "admin"),
+}
+
+# What each request is about: (series, unit; None for the caller's own unit).
+TARGETS = {
+    "own": ("nq57-weekly", None),
+    "other-unit": ("nq57-weekly", "P-THANH-SEN"),
+    "other-series": ("ngoai-vu-282-half-yearly", "P-THANH-SEN"),
+}
+
+# role -> (own, other-unit, other-series), per action.
+EXPECTED = {
+    "public": {r: ("ok", "ok", "ok") for r in ROLES},
+    "signed_in": dict({r: ("ok", "ok", "ok") for r in ROLES}, anonymous=(401, 401, 401)),
+    "report.read": {
+        "anonymous": (401, 401, 401),
+        "reporter": ("ok", 403, 403),
+        "coordinator": ("ok", "ok", 403),
+        "coordinator-282": ("ok", 403, "ok"),
+        "recipient": (403, 403, 403),
+        "admin": (403, 403, 403),
+    },
+    "report.write": {
+        "anonymous": (401, 401, 401),
+        "reporter": ("ok", 403, 403),
+        "coordinator": ("ok", "ok", 403),        # for another unit: filed on its behalf
+        "coordinator-282": ("ok", 403, "ok"),
+        "recipient": (403, 403, 403),
+        "admin": (403, 403, 403),
+    },
+}
+
+
+def setup():
+    ex = Example("access", NOW)
+    for login, unit, role in ROLES.values():
+        if login:
+            ex.account(login, unit, role)
+    return ex
+
+
+def teardown(ex):
+    if ex is not None:
+        ex.close()
+
+
+def test_every_route_has_a_row(ex):
+    out = subprocess.run([BAOCAOD, "-r"], capture_output=True, text=True, check=True).stdout
+    listed = {}
+    for line in out.splitlines():
+        method, pattern, action = line.split(" ")
+        listed[(method, pattern)] = action
+    assert listed == ROUTES, (sorted(set(listed.items()) ^ set(ROUTES.items())))
+    assert set(ROUTES.values()) <= set(EXPECTED), "an action without an expected table"
+
+
+def request(ex, login, method, pattern, series, unit):
+    path = pattern.replace("{series}", series).replace("{period}", "current")
+    if unit and "{series}" in pattern:
+        path += f"?unit={unit}"
+    headers = {}
+    if login:
+        headers["Authorization"] = f"Bearer {ex.tokens[login]}"
+    body = None
+    if method == "PUT":
+        body = b'{"items": [{"task": "KHONG-CO", "status": "not_started"}]}'
+        headers["Content-Type"] = "application/json"
+    elif method == "POST":
+        body = b"{}"
+        headers["Content-Type"] = "application/json"
+    if "{period}" in pattern and series != "nq57-weekly":
+        path = path.replace("/current", "/2026-H2")
+    return ex.d.request(method, path, body=body, headers=headers)
+
+
+def check_matrix(ex):
+    """Runs every request of the matrix; returns the list of mismatches."""
+    wrong = []
+    for (method, pattern), action in sorted(ROUTES.items()):
+        for role, (login, _, _) in ROLES.items():
+            for i, (target, (series, unit)) in enumerate(TARGETS.items()):
+                want = EXPECTED[action][role][i]
+                status, _, raw = request(ex, login, method, pattern, series, unit)
+                code = None
+                if raw.startswith(b"{"):
+                    code = json.loads(raw).get("error", {}).get("code")
+                if want == "ok":
+                    good = status not in (401, 403) and status < 500
+                else:
+                    good = status == want
+                if not good:
+                    wrong.append(f"{method} {pattern} as {role} for {target}: "
+                                 f"{status} {code}, expected {want}")
+    return wrong
+
+
+def test_matrix(ex):
+    before = ex.count_submissions()
+    wrong = check_matrix(ex)
+    assert not wrong, "\n".join(wrong)
+    # Nothing was stored by any request: the PUT bodies name a task nobody has.
+    assert ex.count_submissions() == before
+
+
+def test_refusals_say_what_to_do(ex):
+    status, _, raw = ex.get("stc.baocao", "/api/v1/series/nq57-weekly/periods/current/"
+                            "submission?unit=P-THANH-SEN")
+    err = json.loads(raw)["error"]
+    assert status == 403 and err["code"] == "forbidden_unit", err
+    assert "đơn vị mình" in err["message"], err
+    status, _, raw = ex.get("vptu.nhan", "/api/v1/series/nq57-weekly/periods/current/submission")
+    err = json.loads(raw)["error"]
+    assert status == 403 and err["code"] == "forbidden_role", err
+    assert "báo cáo tổng hợp" in err["message"], err
+    status, _, raw = ex.get("skhcn.dieuphoi", "/api/v1/series/ngoai-vu-282-half-yearly/periods/"
+                            "2026-H2/submissions?unit=P-THANH-SEN")
+    err = json.loads(raw)["error"]
+    assert status == 403 and "đơn vị mình tổng hợp" in err["message"], err
+
+
+def test_refusals_are_logged(ex):
+    log = ex.d.log_text()
+    assert "authz" in log and "may not report.read for unit P-THANH-SEN" in log
+
+
+if __name__ == "__main__":
+    sys.exit(run_tests([test_every_route_has_a_row, test_matrix, test_refusals_say_what_to_do,
+                        test_refusals_are_logged], setup=setup, teardown=teardown))
