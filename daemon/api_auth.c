@@ -2,6 +2,7 @@
 #include "api.h"
 #include "auth.h"
 #include "authz.h"
+#include "config.h"
 #include "db.h"
 #include "log.h"
 #include "units.h"
@@ -20,11 +21,16 @@ bool api_authenticate(struct http_request *rq, struct http_response *rs, struct 
 		return false;
 	}
 	char *err = NULL;
-	enum auth_result rc = auth_bearer(conn, http_header(rq, "Authorization"), who, &err);
+	enum auth_result rc = auth_bearer(conn, http_header(rq, "Authorization"), rq->received_at,
+					  who, &err);
 	char *csrf = NULL;
 	bool by_session = false;
 	if (rc == AUTH_NONE) {
-		rc = auth_session(conn, http_header(rq, "Cookie"), who, &csrf, &err);
+		const struct config *cfg = config_current();
+		struct auth_session_rules rules = { rq->received_at,
+						    cfg->session_idle_timeout / 1000,
+						    cfg->cookie_secure };
+		rc = auth_session(conn, http_header(rq, "Cookie"), &rules, who, &csrf, &err);
 		by_session = rc == AUTH_OK;
 	}
 	switch (rc) {

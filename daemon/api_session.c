@@ -2,20 +2,20 @@
 #include "api.h"
 #include "audit.h"
 #include "calendar.h"
+#include "clock.h"
 #include "config.h"
 #include "db.h"
 #include "json.h"
 #include "json_parse.h"
 #include "log.h"
-#include "ratelimit.h"
+#include "loginlimit.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#define FAILURES_PER_ADDRESS 20	/* failed logins a minute from one client address */
-#define FAILURES_PER_LOGIN 5	/* failed logins a minute for one login name */
+#define LOGIN_BODY_MAX 4096	/* a login and a password in JSON */
 
 /* Writes who the principal is, as the session answers do. */
 static void principal_json(struct json *j, const struct principal *p)
@@ -50,13 +50,15 @@ static bool cross_site(const struct http_request *rq)
 	return host == NULL || o == NULL || strcmp(o + 3, host) != 0;
 }
 
-/* Answers 429 for a limit on failed logins. */
-static void too_many(struct http_response *rs, int retry)
+/* Answers 429: this address, or this login from it, failed too often; wait_s to wait. */
+static void too_many(struct http_response *rs, long long wait_s)
 {
-	char after[16];
-	snprintf(after, sizeof after, "%d", retry > 0 ? retry : 1);
-	http_error(rs, 429, "too_many_logins", "Đăng nhập sai quá nhiều lần. Hãy đợi một phút "
-		   "rồi thử lại.");
+	char after[24], *msg;
+	snprintf(after, sizeof after, "%lld", wait_s > 0 ? wait_s : 1);
+	msg = xasprintf("Đăng nhập sai nhiều lần liên tiếp. Hãy đợi %lld giây rồi thử lại; nếu "
+			"quên mật khẩu, hãy liên hệ quản trị viên.", wait_s > 0 ? wait_s : 1);
+	http_error(rs, 429, "too_many_logins", msg);
+	free(msg);
 	http_add_header(rs, "Retry-After", after);
 }
 
@@ -74,26 +76,20 @@ void api_session_create(struct http_request *rq, struct http_response *rs, struc
 		http_error(rs, 403, "cross_site", "Chỉ đăng nhập được từ trang của hệ thống.");
 		return;
 	}
-	int retry = 60;
-	long long by_addr = ratelimit_key("address", rq->remote_addr);
-	if (ratelimit_over(by_addr, FAILURES_PER_ADDRESS, rq->received_at, &retry)) {
-		too_many(rs, retry);
+	if (rq->body_len > LOGIN_BODY_MAX) {
+		http_error(rs, 413, "body_too_large", "Yêu cầu đăng nhập quá lớn. Hãy gửi đúng tên "
+			   "đăng nhập và mật khẩu.");
 		return;
 	}
 	char *err = NULL;
 	struct jv *doc = jv_parse((const char *)rq->body, rq->body_len, &err);
 	const char *login = jv_get_string(doc, "login"), *password = jv_get_string(doc, "password");
-	if (doc == NULL || login == NULL || password == NULL) {
+	if (doc == NULL || login == NULL || password == NULL || strlen(login) > 64 ||
+	    strlen(password) > 1024) {
 		free(err);
 		jv_free(doc);
 		http_error(rs, 400, "bad_login_request", "Hãy gửi tên đăng nhập và mật khẩu: "
 			   "{\"login\":\"...\",\"password\":\"...\"}.");
-		return;
-	}
-	long long by_login = ratelimit_key("login", login);
-	if (ratelimit_over(by_login, FAILURES_PER_LOGIN, rq->received_at, &retry)) {
-		jv_free(doc);
-		too_many(rs, retry);
 		return;
 	}
 	PGconn *conn = db_conn(db);
@@ -102,17 +98,35 @@ void api_session_create(struct http_request *rq, struct http_response *rs, struc
 		api_db_unavailable(rs);
 		return;
 	}
+	struct loginlimit_keys keys;
+	loginlimit_keys(login, rq->remote_addr, &keys);
+	long long wait_s = 0;
+	if (loginlimit_check(conn, &keys, rq->received_at, &wait_s, &err) != 0) {
+		jv_free(doc);
+		api_db_failed(rs, db, "login limit", err);
+		return;
+	}
+	if (wait_s > 0) {
+		jv_free(doc);
+		too_many(rs, wait_s);
+		return;
+	}
 	const struct config *cfg = config_current();
 	struct principal who;
 	char *token = NULL, *csrf = NULL;
 	time_t expires = 0;
 	enum auth_result rc = auth_login(conn, login, password, cfg->session_lifetime / 1000,
-					 rq->remote_addr, &who, &token, &csrf, &expires, &err);
+					 rq->received_at, rq->remote_addr, &who, &token, &csrf,
+					 &expires, &err);
 	char *tried = xstrdup(login);
 	jv_free(doc);
 	if (rc == AUTH_INVALID) {
-		ratelimit_note(by_addr, rq->received_at);
-		ratelimit_note(by_login, rq->received_at);
+		/* Counted from now, after the slow password check, so the wait is whole. */
+		if (loginlimit_failed(conn, &keys, clock_now(), &err) != 0) {
+			free(tried);
+			api_db_failed(rs, db, "login limit", err);
+			return;
+		}
 		log_info("auth", "failed login for '%.64s' from %s", tried, rq->remote_addr);
 		free(tried);
 		http_error(rs, 401, "bad_credentials", "Tên đăng nhập hoặc mật khẩu không đúng. Hãy "
@@ -123,6 +137,11 @@ void api_session_create(struct http_request *rq, struct http_response *rs, struc
 	if (rc != AUTH_OK) {
 		api_db_failed(rs, db, "login", err);
 		return;
+	}
+	if (loginlimit_succeeded(conn, &keys, &err) != 0) {
+		log_warn("auth", "%s: %s", who.login, err);	/* bookkeeping: the login stands */
+		free(err);
+		err = NULL;
 	}
 	struct audit_entry e = { who.account_id, who.login, "login", "account", who.login, NULL,
 				 rq->remote_addr };
@@ -172,7 +191,11 @@ void api_session_delete(struct http_request *rq, struct http_response *rs, struc
 	}
 	struct principal who;
 	char *csrf = NULL, *err = NULL;
-	enum auth_result rc = auth_session(conn, http_header(rq, "Cookie"), &who, &csrf, &err);
+	const struct config *cfg = config_current();
+	struct auth_session_rules rules = { rq->received_at, cfg->session_idle_timeout / 1000,
+					    cfg->cookie_secure };
+	enum auth_result rc = auth_session(conn, http_header(rq, "Cookie"), &rules, &who, &csrf,
+					   &err);
 	if (rc == AUTH_DB) {
 		api_db_failed(rs, db, "logout", err);
 		return;

@@ -92,9 +92,10 @@ const char *auth_role_name(enum auth_role role)
 
 #define MAX_COOKIE_TOKENS 4
 
-/* Collects the session tokens of a Cookie header (either cookie name; a page may carry more
- * than one, e.g. one set by a sibling domain); returns how many (new strings in out). */
-static int cookie_tokens(const char *header, char *out[MAX_COOKIE_TOKENS])
+/* Collects the session tokens of a Cookie header (either cookie name, or with secure_only
+ * only the __Host- one, which a sibling domain or plain HTTP cannot set; a page may carry
+ * more than one); returns how many (new strings in out). */
+static int cookie_tokens(const char *header, bool secure_only, char *out[MAX_COOKIE_TOKENS])
 {
 	int n = 0;
 	for (const char *p = header; p && *p && n < MAX_COOKIE_TOKENS;) {
@@ -102,7 +103,7 @@ static int cookie_tokens(const char *header, char *out[MAX_COOKIE_TOKENS])
 			p++;
 		size_t len = strcspn(p, ";");
 		static const char *const names[] = { AUTH_COOKIE, AUTH_COOKIE_SECURE };
-		for (size_t k = 0; k < 2; k++) {
+		for (size_t k = secure_only ? 1 : 0; k < 2; k++) {
 			size_t nl = strlen(names[k]);
 			if (len > nl + 1 && strncmp(p, names[k], nl) == 0 && p[nl] == '=' &&
 			    len - nl - 1 <= 128)
@@ -136,8 +137,8 @@ static bool principal_from_row(PGresult *r, int col, struct principal *out)
 }
 
 /* Looks up a bearer token. */
-enum auth_result auth_bearer(PGconn *conn, const char *authorization, struct principal *out,
-			     char **err)
+enum auth_result auth_bearer(PGconn *conn, const char *authorization, time_t now,
+			     struct principal *out, char **err)
 {
 	if (authorization == NULL || strncasecmp(authorization, "Bearer ", 7) != 0)
 		return AUTH_NONE;
@@ -147,15 +148,19 @@ enum auth_result auth_bearer(PGconn *conn, const char *authorization, struct pri
 	if (strncmp(token, "bct_", 4) != 0 || strlen(token) > 128)
 		return AUTH_INVALID;
 	char *param = token_param(token);
-	const char *p[] = { param };
+	char nowbuf[24];
+	snprintf(nowbuf, sizeof nowbuf, "%lld", (long long)now);
+	const char *p[] = { param, nowbuf };
 	/* A read; the time of last use is written at most once a minute per token. */
 	PGresult *r = db_query(conn,
 		"SELECT a.id, a.login, a.role, u.id, u.code, t.id, "
-		"  t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute' "
+		"  t.last_used_at IS NULL OR "
+		"  t.last_used_at < to_timestamp($2::bigint) - interval '1 minute' "
 		"FROM api_token t JOIN account a ON a.id = t.account_id "
 		"JOIN unit u ON u.id = a.unit_id "
 		"WHERE t.token_hash = $1::bytea AND NOT a.disabled AND t.revoked_at IS NULL "
-		"  AND (t.expires_at IS NULL OR t.expires_at > now())", 1, p, NULL, NULL);
+		"  AND (t.expires_at IS NULL OR t.expires_at > to_timestamp($2::bigint))", 2, p,
+		NULL, NULL);
 	free(param);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		*err = xasprintf("token lookup: %s", str_trim(PQresultErrorMessage(r)));
@@ -173,9 +178,10 @@ enum auth_result auth_bearer(PGconn *conn, const char *authorization, struct pri
 	}
 	bool stale = strcmp(PQgetvalue(r, 0, 6), "t") == 0;
 	if (stale && rc == AUTH_OK) {
-		const char *id[] = { PQgetvalue(r, 0, 5) };
-		PGresult *u = PQexecParams(conn, "UPDATE api_token SET last_used_at = now() "
-					   "WHERE id = $1", 1, NULL, id, NULL, NULL, 0);
+		const char *id[] = { PQgetvalue(r, 0, 5), nowbuf };
+		PGresult *u = db_query(conn, "UPDATE api_token SET "
+				       "last_used_at = to_timestamp($2::bigint) WHERE id = $1", 2, id,
+				       NULL, NULL);
 		if (PQresultStatus(u) != PGRES_COMMAND_OK)	/* bookkeeping: log, go on */
 			log_warn("auth", "cannot note the token's last use: %s",
 				 str_trim(PQresultErrorMessage(u)));
@@ -186,18 +192,24 @@ enum auth_result auth_bearer(PGconn *conn, const char *authorization, struct pri
 }
 
 /* Looks up one session token; AUTH_OK, AUTH_INVALID or AUTH_DB. */
-static enum auth_result session_lookup(PGconn *conn, const char *token, struct principal *out,
-				       char **csrf, char **err)
+static enum auth_result session_lookup(PGconn *conn, const char *token, time_t now,
+				       long long idle_s, struct principal *out, char **csrf,
+				       char **err)
 {
 	char *param = token_param(token);
-	const char *p[] = { param };
+	char nowbuf[24], idle[24];
+	snprintf(nowbuf, sizeof nowbuf, "%lld", (long long)now);
+	snprintf(idle, sizeof idle, "%lld", idle_s);
+	const char *p[] = { param, nowbuf, idle };
 	PGresult *r = db_query(conn,
 		"SELECT a.id, a.login, a.role, u.id, u.code, s.csrf_token, s.id, "
-		"  s.last_seen_at < now() - interval '1 minute' "
+		"  s.last_seen_at < to_timestamp($2::bigint) - interval '1 minute' "
 		"FROM web_session s JOIN account a ON a.id = s.account_id "
 		"JOIN unit u ON u.id = a.unit_id "
-		"WHERE s.token_hash = $1::bytea AND NOT a.disabled AND s.expires_at > now()",
-		1, p, NULL, NULL);
+		"WHERE s.token_hash = $1::bytea AND NOT a.disabled "
+		"  AND s.expires_at > to_timestamp($2::bigint) "
+		"  AND s.last_seen_at > to_timestamp($2::bigint) - make_interval(secs => $3::bigint)",
+		3, p, NULL, NULL);
 	free(param);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		*err = xasprintf("session lookup: %s", str_trim(PQresultErrorMessage(r)));
@@ -216,9 +228,10 @@ static enum auth_result session_lookup(PGconn *conn, const char *token, struct p
 	*csrf = xstrdup(PQgetvalue(r, 0, 5));
 	if (strcmp(PQgetvalue(r, 0, 7), "t") == 0) {
 		/* Bookkeeping, at most once a minute; a failure does not fail the request. */
-		const char *id[] = { PQgetvalue(r, 0, 6) };
-		PGresult *u = PQexecParams(conn, "UPDATE web_session SET last_seen_at = now() "
-					   "WHERE id = $1", 1, NULL, id, NULL, NULL, 0);
+		const char *id[] = { PQgetvalue(r, 0, 6), nowbuf };
+		PGresult *u = db_query(conn, "UPDATE web_session SET "
+				       "last_seen_at = to_timestamp($2::bigint) WHERE id = $1", 2, id,
+				       NULL, NULL);
 		if (PQresultStatus(u) != PGRES_COMMAND_OK)
 			log_warn("auth", "cannot note the session's last use: %s",
 				 str_trim(PQresultErrorMessage(u)));
@@ -229,15 +242,17 @@ static enum auth_result session_lookup(PGconn *conn, const char *token, struct p
 }
 
 /* Checks the session cookies of a request: the first live one wins. */
-enum auth_result auth_session(PGconn *conn, const char *cookie_header, struct principal *out,
+enum auth_result auth_session(PGconn *conn, const char *cookie_header,
+			      const struct auth_session_rules *rules, struct principal *out,
 			      char **csrf, char **err)
 {
 	char *tokens[MAX_COOKIE_TOKENS];
-	int n = cookie_tokens(cookie_header, tokens);
+	int n = cookie_tokens(cookie_header, rules->secure_only, tokens);
 	enum auth_result rc = n ? AUTH_INVALID : AUTH_NONE;
 	for (int i = 0; i < n; i++) {
 		if (rc == AUTH_INVALID)
-			rc = session_lookup(conn, tokens[i], out, csrf, err);
+			rc = session_lookup(conn, tokens[i], rules->now, rules->idle_s, out, csrf,
+					    err);
 		free(tokens[i]);
 	}
 	return rc;
@@ -255,8 +270,9 @@ static void dummy_init(void)
 
 /* Checks a password and opens a session. */
 enum auth_result auth_login(PGconn *conn, const char *login, const char *password,
-			    long long lifetime_s, const char *remote_addr, struct principal *out,
-			    char **token, char **csrf, time_t *expires, char **err)
+			    long long lifetime_s, time_t now, const char *remote_addr,
+			    struct principal *out, char **token, char **csrf, time_t *expires,
+			    char **err)
 {
 	const char *p[] = { login };
 	PGresult *r = db_query(conn,
@@ -281,9 +297,12 @@ enum auth_result auth_login(PGconn *conn, const char *login, const char *passwor
 		return AUTH_INVALID;
 	}
 	PQclear(r);
+	char nowbuf[24];
+	snprintf(nowbuf, sizeof nowbuf, "%lld", (long long)now);
+	const char *pn[] = { nowbuf };
 	/* Sessions long expired go as new ones come. */
-	r = db_query(conn, "DELETE FROM web_session WHERE expires_at < now() - interval '1 day'",
-		     0, NULL, NULL, NULL);
+	r = db_query(conn, "DELETE FROM web_session WHERE "
+		     "expires_at < to_timestamp($1::bigint) - interval '1 day'", 1, pn, NULL, NULL);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK)
 		log_warn("auth", "cannot purge expired sessions: %s",
 			 str_trim(PQresultErrorMessage(r)));
@@ -294,11 +313,13 @@ enum auth_result auth_login(PGconn *conn, const char *login, const char *passwor
 	char account[24], seconds[24];
 	snprintf(account, sizeof account, "%lld", out->account_id);
 	snprintf(seconds, sizeof seconds, "%lld", lifetime_s);
-	const char *q[] = { account, param, *csrf, seconds, remote_addr ? remote_addr : "" };
+	const char *q[] = { account, param, *csrf, seconds, remote_addr ? remote_addr : "", nowbuf };
 	r = db_query(conn,
-		"INSERT INTO web_session (account_id, token_hash, csrf_token, expires_at, remote_addr) "
-		"VALUES ($1, $2::bytea, $3, now() + make_interval(secs => $4::bigint), $5) "
-		"RETURNING extract(epoch FROM expires_at)::bigint", 5, q, NULL, NULL);
+		"INSERT INTO web_session (account_id, token_hash, csrf_token, created_at, "
+		"  last_seen_at, expires_at, remote_addr) "
+		"VALUES ($1, $2::bytea, $3, to_timestamp($6::bigint), to_timestamp($6::bigint), "
+		"  to_timestamp($6::bigint) + make_interval(secs => $4::bigint), $5) "
+		"RETURNING extract(epoch FROM expires_at)::bigint", 6, q, NULL, NULL);
 	free(param);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		*err = xasprintf("session: %s", str_trim(PQresultErrorMessage(r)));
@@ -317,7 +338,7 @@ enum auth_result auth_login(PGconn *conn, const char *login, const char *passwor
 enum auth_result auth_logout(PGconn *conn, const char *cookie_header, char **err)
 {
 	char *tokens[MAX_COOKIE_TOKENS];
-	int n = cookie_tokens(cookie_header, tokens);
+	int n = cookie_tokens(cookie_header, false, tokens);
 	enum auth_result rc = AUTH_OK;
 	for (int i = 0; i < n; i++) {
 		char *param = token_param(tokens[i]);

@@ -50,20 +50,28 @@ enum auth_result { AUTH_OK, AUTH_NONE, AUTH_INVALID, AUTH_DB };
  * enabled accounts. AUTH_NONE when there is no bearer token, AUTH_INVALID when it matches no
  * live token, AUTH_DB (with *err) on a database failure.
  */
-enum auth_result auth_bearer(PGconn *conn, const char *authorization, struct principal *out,
-			     char **err);
+enum auth_result auth_bearer(PGconn *conn, const char *authorization, time_t now,
+			     struct principal *out, char **err);
 
 /* The name of the session cookie; with HTTPS (cookie_secure) the __Host- form, which a
  * sibling domain cannot set. Both are read. */
 #define AUTH_COOKIE "baocao_session"
 #define AUTH_COOKIE_SECURE "__Host-baocao_session"
 
+/* How sessions are judged: the clock, the idle timeout, which cookie name counts. */
+struct auth_session_rules {
+	time_t now;
+	long long idle_s;	/* a session unused this long is over */
+	bool secure_only;	/* only the __Host- cookie (the site is served over HTTPS) */
+};
+
 /*
  * Checks the session cookie of a Cookie header value. AUTH_OK fills out and sets *csrf (new
  * string) to the session's CSRF token; AUTH_NONE when there is no session cookie; AUTH_INVALID
  * when it names no live session.
  */
-enum auth_result auth_session(PGconn *conn, const char *cookie_header, struct principal *out,
+enum auth_result auth_session(PGconn *conn, const char *cookie_header,
+			      const struct auth_session_rules *rules, struct principal *out,
 			      char **csrf, char **err);
 /*
  * Checks a login and password and opens a session for lifetime_s seconds. AUTH_OK gives the
@@ -71,8 +79,9 @@ enum auth_result auth_session(PGconn *conn, const char *cookie_header, struct pr
  * for an unknown login, a wrong password or a disabled account (the same time is spent).
  */
 enum auth_result auth_login(PGconn *conn, const char *login, const char *password,
-			    long long lifetime_s, const char *remote_addr, struct principal *out,
-			    char **token, char **csrf, time_t *expires, char **err);
+			    long long lifetime_s, time_t now, const char *remote_addr,
+			    struct principal *out, char **token, char **csrf, time_t *expires,
+			    char **err);
 /* Ends the session of a Cookie header value, if any. Returns AUTH_OK or AUTH_DB. */
 enum auth_result auth_logout(PGconn *conn, const char *cookie_header, char **err);
 /* Whether two strings are equal, in time that does not depend on where they differ. */

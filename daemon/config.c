@@ -58,6 +58,8 @@ const struct setting_def config_settings[] = {
 	  "folder with the NNN_name.sql migrations" },
 	{ "server", "series_file", SET_STRING, "", true, 0, 0, OFF(series_file),
 	  "file defining the report series ([series NAME] sections); empty: none" },
+	{ "server", "session_idle_timeout", SET_DURATION, "2h", true, 60000, 2592000000LL,
+	  OFF(session_idle_timeout), "a web login unused this long is over" },
 	{ "server", "session_lifetime", SET_DURATION, "12h", true, 60000, 2592000000LL,
 	  OFF(session_lifetime), "how long a web login lasts" },
 	{ "server", "shutdown_timeout", SET_DURATION, "10s", true, 0, 3600000,

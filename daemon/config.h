@@ -32,6 +32,7 @@ struct config {
 	long long uploads_per_minute;
 	long long max_text_length;
 	long long session_lifetime;
+	long long session_idle_timeout;
 	bool cookie_secure;
 	char *trusted_proxies;
 
