@@ -16,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
+#define JSON_REPORT_MAX (1024 * 1024)	/* a report as JSON: 30 tasks take a few KiB */
 #define XLSX_MIME "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 /* Who asks about which unit's report in which period. */
@@ -133,6 +134,11 @@ void api_submission_put(struct http_request *rq, struct http_response *rs, struc
 		http_error(rs, 415, "unsupported_media_type",
 			   "Hãy gửi tệp .xlsx (Content-Type: " XLSX_MIME ") hoặc JSON "
 			   "(Content-Type: application/json).");
+		goto out_target;
+	}
+	if (is_json && rq->body_len > JSON_REPORT_MAX) {
+		http_error(rs, 413, "body_too_large", "Báo cáo dạng JSON tối đa 1 MiB. Hãy gửi tệp "
+			   ".xlsx, hoặc rút gọn nội dung rồi gửi lại.");
 		goto out_target;
 	}
 	if (rq->body_len == 0) {

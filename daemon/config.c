@@ -45,8 +45,11 @@ const struct setting_def config_settings[] = {
 	  "address to listen on" },
 	{ "server", "log_level", SET_LOGLEVEL, "info", true, 0, 0, OFF(log_level),
 	  "debug, info, warn or error" },
-	{ "server", "max_body_size", SET_SIZE, "20M", true, 1024, 1LL << 30, OFF(max_body_size),
-	  "largest request body accepted" },
+	{ "server", "max_connections", SET_INT, "1024", true, 1, 1000000, OFF(max_connections),
+	  "client connections open at once; requests on more are answered 503" },
+	{ "server", "max_upload_size", SET_SIZE, "10M", true, 1024, 1LL << 30,
+	  OFF(max_upload_size), "largest report upload (.xlsx); JSON reports 1 MiB, other "
+	  "requests 4 KiB" },
 	{ "server", "max_text_length", SET_INT, "4000", true, 100, 1000000, OFF(max_text_length),
 	  "longest text of one report cell, in characters" },
 	{ "server", "port", SET_INT, "8080", false, 1, 65535, OFF(port), "TCP port" },

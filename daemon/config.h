@@ -19,7 +19,8 @@ struct config {
 	char *user;
 	long long workers;
 	long long queue_max;
-	long long max_body_size;
+	long long max_upload_size;
+	long long max_connections;
 	long long request_timeout;
 	long long shutdown_timeout;
 	long long log_level;

@@ -1,5 +1,6 @@
 /* The HTTP server: evhttp, the routing table, limits, and the hand-off of requests to workers. */
 #include "http.h"
+#include "http_guard.h"
 #include "authz.h"
 #include "clock.h"
 #include "config.h"
@@ -345,6 +346,30 @@ static struct http_job *job_new(struct evhttp_request *req, const char *path, co
 	return job;
 }
 
+/* Answers a request the guard refused from its head; false if the mark is not the guard's. */
+static bool guard_refusal(struct http_job *job, const char *mark)
+{
+	const char *nonce = http_guard_nonce();
+	size_t n = strlen(nonce);
+	if (strncmp(mark, nonce, n) != 0 || mark[n] != ' ')
+		return false;	/* a client's own header of that name: ignored */
+	int status = atoi(mark + n + 1);
+	if (status == 413) {
+		char *msg = xasprintf("Nội dung gửi lên vượt quá giới hạn của địa chỉ này. Tệp báo "
+				      "cáo tối đa %lld KiB; hãy kiểm tra lại tệp rồi gửi lại.",
+				      config_current()->max_upload_size / 1024);
+		http_error(&job->rs, 413, "body_too_large", msg);
+		free(msg);
+	} else {
+		http_error(&job->rs, 503, "too_many_connections",
+			   "Máy chủ đang có quá nhiều kết nối. Vui lòng thử lại sau ít phút.");
+		http_add_header(&job->rs, "Retry-After", "10");
+	}
+	http_add_header(&job->rs, "Connection", "close");
+	job_reply(job);
+	return true;
+}
+
 /* Loop thread: every request starts here. */
 static void http_dispatch(struct evhttp_request *req, void *arg)
 {
@@ -353,6 +378,9 @@ static void http_dispatch(struct evhttp_request *req, void *arg)
 	const char *query = uri ? evhttp_uri_get_query(uri) : NULL;
 	struct http_job *job = job_new(req, path && *path ? path : "/", query);
 
+	const char *mark = http_header(&job->rq, HTTP_GUARD_HEADER);
+	if (mark && guard_refusal(job, mark))
+		return;
 	if (stopping) {
 		http_error(&job->rs, 503, "shutting_down",
 			   "Máy chủ đang khởi động lại. Vui lòng thử lại sau ít phút.");
@@ -404,6 +432,10 @@ int http_bind(struct event_base *base, const struct config *cfg)
 				   EVHTTP_REQ_OPTIONS);
 	evhttp_set_max_headers_size(server, 64 * 1024);
 	evhttp_set_gencb(server, http_dispatch, NULL);
+	if (http_guard_install(base, server) != 0) {
+		log_error("http", "cannot install the request guard");
+		return -1;
+	}
 	http_apply_config(cfg);
 	listener = evhttp_bind_socket_with_handle(server, cfg->listen, (ev_uint16_t)cfg->port);
 	if (listener == NULL) {
@@ -419,7 +451,10 @@ void http_apply_config(const struct config *cfg)
 {
 	if (server == NULL)
 		return;
-	evhttp_set_max_body_size(server, (ev_ssize_t)cfg->max_body_size);
+	/* The guard refuses over-large bodies per route before they are read; this is
+	 * evhttp's own ceiling for what the guard lets through (chunked bodies). */
+	evhttp_set_max_body_size(server, (ev_ssize_t)cfg->max_upload_size);
+	http_guard_set_limits(cfg->max_upload_size, cfg->max_connections);
 	evhttp_set_timeout(server, (int)((cfg->request_timeout + 999) / 1000));
 }
 
@@ -440,4 +475,5 @@ void http_free(void)
 		evhttp_free(server);
 		server = NULL;
 	}
+	http_guard_free();
 }

@@ -46,7 +46,7 @@ const struct route http_routes[] = {
 	{ "GET", "/api/v1/series/{series}/periods/{period}/template", ROUTE_FN(api_template_get),
 	  ACT_REPORT_READ, 0 },
 	{ "PUT", "/api/v1/series/{series}/periods/{period}/submission",
-	  ROUTE_FN(api_submission_put), ACT_REPORT_WRITE, 0 },
+	  ROUTE_FN(api_submission_put), ACT_REPORT_WRITE, ROUTE_UPLOAD },
 	{ "GET", "/api/v1/series/{series}/periods/{period}/submission",
 	  ROUTE_FN(api_submission_get), ACT_REPORT_READ, 0 },
 	{ "GET", "/api/v1/series/{series}/periods/{period}/submission/file",

@@ -1,7 +1,9 @@
 """The foundation: configuration, health and readiness, migrations, units, accounts, signals."""
 import hashlib
+import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -24,7 +26,7 @@ def setup():
     c.work = Workdir("foundation")
     c.pg = Postgres(c.work)
     c.pg.start()
-    c.d = Daemon(c.work, c.pg.conninfo, **{"server.max_body_size": "64K"})
+    c.d = Daemon(c.work, c.pg.conninfo, **{"server.max_upload_size": "64K"})
     c.d.start()
     return c
 
@@ -119,12 +121,91 @@ def test_not_found_and_method_json(c):
     assert b'"method_not_allowed"' in raw
 
 
+def raw_exchange(c, head, body=b"", read_timeout=10):
+    """Sends bytes on a new connection and returns (status, headers text, body bytes)."""
+    with socket.create_connection(("127.0.0.1", c.d.port), timeout=read_timeout) as s:
+        s.sendall(head + body)
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        head_text, _, rest = data.partition(b"\r\n\r\n")
+        length = 0
+        for line in head_text.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        while len(rest) < length:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            rest += chunk
+        return int(head_text.split(b" ")[1]), head_text.decode(), rest
+
+
 def test_body_size_limit(c):
-    status, _, _ = c.d.request("POST", "/readyz", body=b"x" * (100 * 1024),
-                               headers={"Content-Type": "application/octet-stream"})
-    assert status == 413
+    status, _, raw = c.d.request("POST", "/readyz", body=b"x" * (100 * 1024),
+                                 headers={"Content-Type": "application/octet-stream"})
+    assert status == 413 and json.loads(raw)["error"]["code"] == "body_too_large", raw
     status, _, _ = c.d.get("/healthz")
     assert status == 200
+
+
+def test_body_limits_are_read_from_the_head(c):
+    # A 2 MiB login: answered 413 from its head alone, before a byte of the body is sent.
+    head = (b"POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 2097152\r\n\r\n")
+    status, headers, raw = raw_exchange(c, head)
+    assert status == 413 and json.loads(raw)["error"]["code"] == "body_too_large", raw
+    assert "Connection: close" in headers, headers
+    # A report upload within max_upload_size (64K here) passes the guard (401: no token) ...
+    head = (b"PUT /api/v1/series/nq57-weekly/periods/current/submission HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Type: application/octet-stream\r\nContent-Length: 40000\r\n\r\n")
+    status, _, raw = raw_exchange(c, head, b"x" * 40000)
+    assert status == 401, raw
+    # ... but the same size as JSON is over nothing (1 MiB) and a GET may not carry it.
+    head = (b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 40000\r\n\r\n")
+    status, _, raw = raw_exchange(c, head)
+    assert status == 413, raw
+    # A request after a body on the same connection is read as the next request.
+    two = (b"POST /readyz HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"
+           b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    with socket.create_connection(("127.0.0.1", c.d.port), timeout=10) as s:
+        s.sendall(two)
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    assert data.count(b"HTTP/1.1 ") == 2 and b'"status":"ok"' in data, data
+    # A client's own guard header is ignored.
+    status, _, _ = c.d.request("GET", "/healthz", headers={"X-Baocao-Guard": "abc 413"})
+    assert status == 200
+
+
+def test_connection_cap(c):
+    good = c.d.conf.read_text()
+    before = c.d.log_text().count("reloaded")
+    c.d.write_config(good.replace("[server]\n", "[server]\nmax_connections = 3\n", 1))
+    c.d.proc.send_signal(signal.SIGHUP)
+    wait_for(lambda: c.d.log_text().count("reloaded") == before + 1, what="reload")
+    held = []
+    try:
+        for _ in range(3):
+            held.append(socket.create_connection(("127.0.0.1", c.d.port), timeout=10))
+        time.sleep(0.3)
+        status, headers, raw = raw_exchange(c, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert status == 503 and json.loads(raw)["error"]["code"] == "too_many_connections", raw
+    finally:
+        for s in held:
+            s.close()
+        c.d.write_config(good)
+        c.d.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: c.d.log_text().count("reloaded") == before + 2, what="second reload")
+    wait_for(lambda: c.d.get("/healthz")[0] == 200, what="healthz after the cap is lifted")
 
 
 def test_drops_privileges(c):
@@ -247,6 +328,7 @@ def test_ctl_usage_errors(c):
 
 
 def test_sighup_reload(c):
+    before = c.d.log_text().count("reloaded")
     good = c.d.conf.read_text()
     c.d.write_config(good + "[server]\nbogus_key = 1\n")
     c.d.proc.send_signal(signal.SIGHUP)
@@ -257,12 +339,12 @@ def test_sighup_reload(c):
     c.d.write_config(good.replace("log_level = info", "log_level = debug")
                      .replace(f"port = {c.d.port}", f"port = {c.d.port + 1}"))
     c.d.proc.send_signal(signal.SIGHUP)
-    wait_for(lambda: "reloaded" in c.d.log_text(), what="reload in the log")
+    wait_for(lambda: c.d.log_text().count("reloaded") == before + 1, what="reload in the log")
     assert "server.port changed" in c.d.log_text()
     assert c.d.get("/healthz")[0] == 200  # still on the old port
     c.d.write_config(good)
     c.d.proc.send_signal(signal.SIGHUP)
-    wait_for(lambda: c.d.log_text().count("reloaded") == 2, what="second reload")
+    wait_for(lambda: c.d.log_text().count("reloaded") == before + 2, what="second reload")
 
 
 def test_readyz_follows_database(c):
@@ -281,6 +363,39 @@ def test_readyz_follows_database(c):
     failures = log.count("database connection lost") + log.count("database unavailable")
     assert failures == 1, f"expected one failure line, got {failures}:\n{log}"
     assert "database connection restored" in log
+
+
+def test_database_restart_costs_no_request(c):
+    # Every worker holds a connection that the restart breaks while nobody is asking.
+    for _ in range(8):
+        assert c.d.get("/readyz")[0] == 200
+    c.pg.stop()
+    c.pg.start()
+    statuses = [c.d.get("/readyz")[0] for _ in range(8)]
+    assert statuses == [200] * 8, statuses
+    assert "trying once more on a new one" in c.d.log_text()
+    # A steady stream of requests across a restart: once one succeeds again, none fails.
+    seen, stop = [], threading.Event()
+
+    def stream():
+        while not stop.is_set():
+            seen.append(c.d.get("/readyz")[0])
+            time.sleep(0.02)
+    t = threading.Thread(target=stream)
+    t.start()
+    try:
+        time.sleep(0.3)
+        c.pg.stop()
+        time.sleep(0.5)
+        c.pg.start()
+        wait_for(lambda: seen and seen[-1] == 200, what="a success after the restart")
+        mark = len(seen)
+        time.sleep(1.0)
+    finally:
+        stop.set()
+        t.join()
+    after = seen[mark:]
+    assert len(after) >= 10 and after == [200] * len(after), after
 
 
 def test_sigterm_finishes_request_in_flight(c):
@@ -408,6 +523,8 @@ TESTS = [
     test_migrate_idempotent,
     test_not_found_and_method_json,
     test_body_size_limit,
+    test_body_limits_are_read_from_the_head,
+    test_connection_cap,
     test_drops_privileges,
     test_import_units,
     test_import_units_bad_files_import_nothing,
@@ -415,6 +532,7 @@ TESTS = [
     test_ctl_usage_errors,
     test_sighup_reload,
     test_readyz_follows_database,
+    test_database_restart_costs_no_request,
     test_sigterm_finishes_request_in_flight,
     test_shutdown_timeout_bounds_wait,
     test_client_address_behind_a_trusted_proxy,

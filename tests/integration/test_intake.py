@@ -381,7 +381,7 @@ def test_audit_and_receipt_mail(ex):
 
 def test_rate_limit_and_body_limit(ex):
     good = ex.d.conf.read_text()
-    ex.d.write_config(good.replace("uploads_per_minute = 1000", "uploads_per_minute = 3\nmax_body_size = 64K"))
+    ex.d.write_config(good.replace("uploads_per_minute = 1000", "uploads_per_minute = 3\nmax_upload_size = 64K"))
     ex.d.proc.send_signal(signal.SIGHUP)
     wait_for(lambda: "reloaded" in ex.d.log_text(), what="reload")
     try:

@@ -44,7 +44,7 @@ static void test_defaults(void **state)
 	assert_string_equal(cfg.listen, "127.0.0.1");
 	assert_int_equal(cfg.port, 8080);
 	assert_int_equal(cfg.workers, 4);
-	assert_int_equal(cfg.max_body_size, 20 * 1024 * 1024);
+	assert_int_equal(cfg.max_upload_size, 10 * 1024 * 1024);
 	assert_string_equal(cfg.time_zone, "Asia/Ho_Chi_Minh");
 	assert_false(cfg.migrate_on_start);
 	assert_int_equal(cfg.shutdown_timeout, 10000);
@@ -84,7 +84,7 @@ static void test_good_file(void **state)
 			   "[server]\n"
 			   "port = 9090\n"
 			   "workers = 2   ; inline comment\n"
-			   "max_body_size = 512K\n"
+			   "max_upload_size = 512K\n"
 			   "shutdown_timeout = 1500ms\n"
 			   "log_level = debug\n"
 			   "[database]\n"
@@ -95,7 +95,7 @@ static void test_good_file(void **state)
 	assert_null(err);
 	assert_int_equal(cfg.port, 9090);
 	assert_int_equal(cfg.workers, 2);
-	assert_int_equal(cfg.max_body_size, 512 * 1024);
+	assert_int_equal(cfg.max_upload_size, 512 * 1024);
 	assert_int_equal(cfg.shutdown_timeout, 1500);
 	assert_int_equal(cfg.log_level, 0);
 	assert_string_equal(cfg.conninfo, "host=/tmp dbname=x");
@@ -117,7 +117,7 @@ static void test_bad_files(void **state)
 		{ "[srever]\nport = 80\n", ":2: unknown section [srever]" },
 		{ "port = 80\n", ":1: unknown section []" },
 		{ "[server]\nworkers = 0\n", ":2: invalid value '0' for key 'workers'" },
-		{ "[server]\nmax_body_size = 20Q\n", "key 'max_body_size'" },
+		{ "[server]\nmax_upload_size = 20Q\n", "key 'max_upload_size'" },
 		{ "[server]\nlog_level = loud\n", "expected debug, info, warn or error" },
 		{ "[server]\ntime_zone = Mars/Olympus\n", ":2: invalid value 'Mars/Olympus' for key 'time_zone'" },
 		{ "[database]\nmigrate_on_start = maybe\n", "expected true or false" },
