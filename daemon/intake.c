@@ -759,6 +759,20 @@ static void read_general(struct intake_context *ctx, struct xlsx *x, size_t shee
 	grid_free(&g);
 }
 
+/* The reader's limits for an upload: a unit's weekly workbook is tens of KiB and inflates to
+ * well under a MiB; these leave room for a hundredfold while bounding what one upload costs. */
+void intake_xlsx_limits(struct xlsx_limits *l)
+{
+	xlsx_limits_default(l);
+	l->max_file_size = 64ull << 20;
+	l->max_entries = 200;
+	l->max_entry_size = 32ull << 20;
+	l->max_total_size = 64ull << 20;
+	l->max_shared_strings = 200000;
+	l->max_shared_bytes = 16ull << 20;
+	l->max_sheets = 50;
+}
+
 /* Reads and checks a workbook upload. */
 void intake_read_xlsx(struct intake_context *ctx, const void *data, size_t len,
 		      struct intake_report *out, struct intake_errors *errs)
@@ -766,7 +780,9 @@ void intake_read_xlsx(struct intake_context *ctx, const void *data, size_t len,
 	memset(out, 0, sizeof *out);
 	struct xlsx *x = NULL;
 	char *detail = NULL;
-	enum xlsx_error rc = xlsx_open_memory(data, len, NULL, &x, &detail);
+	struct xlsx_limits limits;
+	intake_xlsx_limits(&limits);
+	enum xlsx_error rc = xlsx_open_memory(data, len, &limits, &x, &detail);
 	free(detail);
 	if (rc != XLSX_OK) {
 		err_add(errs, NULL, NULL, NULL, "%s", xlsx_error_message(rc));

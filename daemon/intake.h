@@ -99,6 +99,10 @@ enum intake_result intake_load_context(PGconn *conn, const struct series_def *s,
 				       char **err);
 void intake_context_free(struct intake_context *ctx);
 
+struct xlsx_limits;
+/* The .xlsx reader's limits for an upload: 64 MiB inflated in all, 32 MiB a part, 200 parts,
+ * 50 sheets, 200,000 shared strings in 16 MiB (the defaults are sized for any workbook). */
+void intake_xlsx_limits(struct xlsx_limits *limits);
 /* Reads and checks an .xlsx upload; every problem found goes to errs. */
 void intake_read_xlsx(struct intake_context *ctx, const void *data, size_t len,
 		      struct intake_report *out, struct intake_errors *errs);

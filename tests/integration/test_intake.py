@@ -1,6 +1,8 @@
 """Uploads: workbooks and JSON, validation cell by cell, versions, receipts, limits."""
 import datetime
+import io
 import json
+import zipfile
 import os
 import signal
 import subprocess
@@ -379,6 +381,37 @@ def test_audit_and_receipt_mail(ex):
                      "Biên nhận báo cáo nq57-weekly kỳ 2026-W48 - Sở Tài chính", "t", "t"]], mail
 
 
+def test_upload_reader_limits(ex):
+    # 250,000 shared strings: within the reader's general limit (1,000,000), over an
+    # upload's (200,000).
+    body = build_workbook(rows_for(ex.stc), meta=meta_for(ex))
+    src = zipfile.ZipFile(io.BytesIO(body))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"</Relationships>", (
+                    '<Relationship Id="rIdSST" Type="http://schemas.openxmlformats.org/'
+                    'officeDocument/2006/relationships/sharedStrings" '
+                    'Target="sharedStrings.xml"/></Relationships>').encode())
+            elif item.filename == "[Content_Types].xml":
+                data = data.replace(b"</Types>", (
+                    '<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                    'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+                    '</Types>').encode())
+            z.writestr(item, data)
+        # A table of strings no cell uses, read all the same.
+        z.writestr("xl/sharedStrings.xml", (
+            '<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.'
+            'org/spreadsheetml/2006/main">' +
+            "".join(f"<si><t>s{i}</t></si>" for i in range(250000)) + "</sst>").encode())
+    before = ex.count_submissions()
+    status, _, raw = ex.put("stc.baocao", PERIOD, out.getvalue())
+    assert status == 422 and "quá nhiều văn bản" in raw.decode(), raw[:500]
+    assert ex.count_submissions() == before
+
+
 def test_rate_limit_and_body_limit(ex):
     good = ex.d.conf.read_text()
     ex.d.write_config(good.replace("uploads_per_minute = 1000", "uploads_per_minute = 3\nmax_upload_size = 64K"))
@@ -429,6 +462,7 @@ TESTS = [
     test_skipped_week_and_media_type,
     test_receipt_signature,
     test_audit_and_receipt_mail,
+    test_upload_reader_limits,
     test_rate_limit_and_body_limit,
 ]
 
