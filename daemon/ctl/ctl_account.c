@@ -1,5 +1,4 @@
 /* baocaoctl account and token: accounts, passwords and API tokens. */
-#include "audit.h"
 #include "auth.h"
 #include "ctl.h"
 #include "json.h"
@@ -94,45 +93,6 @@ static char *obtain_password(const char *path, bool *generated)
 	return data;
 }
 
-/* Runs a statement in the current transaction; prints the error and returns NULL on failure. */
-static PGresult *run(PGconn *db, const char *sql, int n, const char *const *params)
-{
-	PGresult *r = PQexecParams(db, sql, n, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK && PQresultStatus(r) != PGRES_COMMAND_OK) {
-		fprintf(stderr, "error: %s\n", str_trim(PQresultErrorMessage(r)));
-		PQclear(r);
-		return NULL;
-	}
-	return r;
-}
-
-/* Commits, or rolls back when ok is false; returns the exit code. */
-static int finish(PGconn *db, bool ok, int fail_code)
-{
-	PGresult *r = PQexec(db, ok ? "COMMIT" : "ROLLBACK");
-	bool done = PQresultStatus(r) == PGRES_COMMAND_OK;
-	PQclear(r);
-	if (ok && !done) {
-		fprintf(stderr, "error: commit failed: %s\n", PQerrorMessage(db));
-		return CTL_INTERNAL;
-	}
-	return ok ? CTL_OK : fail_code;
-}
-
-/* Writes an audit entry about an account; false on failure (printed). */
-static bool audit_account(PGconn *db, const char *action, const char *object_type,
-			  const char *login, const char *detail)
-{
-	char *err = NULL;
-	struct audit_entry e = { 0, ctl_actor(), action, object_type, login, detail, NULL };
-	if (audit_write(db, &e, &err) != 0) {
-		fprintf(stderr, "error: %s\n", err);
-		free(err);
-		return false;
-	}
-	return true;
-}
-
 /* account add */
 static int account_add(struct ctl *ctl, int argc, char **argv)
 {
@@ -183,32 +143,32 @@ static int account_add(struct ctl *ctl, int argc, char **argv)
 		return CTL_USER;
 	}
 	int rc = CTL_INTERNAL;
-	PGresult *r = run(db, "BEGIN", 0, NULL);
+	PGresult *r = ctl_query(db, "BEGIN", 0, NULL);
 	if (r == NULL)
 		goto out;
 	PQclear(r);
 	const char *p1[] = { o.unit };
-	r = run(db, "SELECT id FROM unit WHERE code = $1", 1, p1);
+	r = ctl_query(db, "SELECT id FROM unit WHERE code = $1", 1, p1);
 	if (r == NULL) {
-		rc = finish(db, false, CTL_INTERNAL);
+		rc = ctl_finish(db, false, CTL_INTERNAL);
 		goto out;
 	}
 	if (PQntuples(r) == 0) {
 		fprintf(stderr, "error: no unit with code '%s'; see the units with psql or import "
 			"them first (baocaoctl import units FILE.csv)\n", o.unit);
 		PQclear(r);
-		rc = finish(db, false, CTL_USER);
+		rc = ctl_finish(db, false, CTL_USER);
 		goto out;
 	}
 	char *unit_id = xstrdup(PQgetvalue(r, 0, 0));
 	PQclear(r);
 	const char *p2[] = { o.login, o.name ? o.name : "", o.email, unit_id, o.role, hash };
-	r = run(db, "INSERT INTO account (login, display_name, email, unit_id, role, "
+	r = ctl_query(db, "INSERT INTO account (login, display_name, email, unit_id, role, "
 		"password_hash) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (login) DO NOTHING "
 		"RETURNING id", 6, p2);
 	free(unit_id);
 	if (r == NULL) {
-		rc = finish(db, false, CTL_INTERNAL);
+		rc = ctl_finish(db, false, CTL_INTERNAL);
 		goto out;
 	}
 	if (PQntuples(r) == 0) {
@@ -216,7 +176,7 @@ static int account_add(struct ctl *ctl, int argc, char **argv)
 			"login, or reset its password with: baocaoctl account passwd --login %s\n",
 			o.login, o.login);
 		PQclear(r);
-		rc = finish(db, false, CTL_USER);
+		rc = ctl_finish(db, false, CTL_USER);
 		goto out;
 	}
 	PQclear(r);
@@ -228,9 +188,9 @@ static int account_add(struct ctl *ctl, int argc, char **argv)
 	json_kv_string(&j, "role", o.role);
 	json_kv_string(&j, "email", o.email);
 	json_object_end(&j);
-	bool ok = audit_account(db, "create", "account", o.login, strbuf_str(&detail));
+	bool ok = ctl_audit(db, "create", "account", o.login, strbuf_str(&detail));
 	strbuf_free(&detail);
-	rc = finish(db, ok, CTL_INTERNAL);
+	rc = ctl_finish(db, ok, CTL_INTERNAL);
 	if (rc == CTL_OK) {
 		printf("account %s created (%s of %s)\n", o.login, o.role, o.unit);
 		if (generated)
@@ -262,32 +222,32 @@ static int account_passwd(struct ctl *ctl, int argc, char **argv)
 	int rc = hash ? CTL_USER : CTL_INTERNAL;
 	if (db == NULL)
 		goto out;
-	PGresult *r = run(db, "BEGIN", 0, NULL);
+	PGresult *r = ctl_query(db, "BEGIN", 0, NULL);
 	rc = CTL_INTERNAL;
 	if (r == NULL)
 		goto out;
 	PQclear(r);
 	const char *p[] = { o.login, hash };
-	r = run(db, "UPDATE account SET password_hash = $2, updated_at = now() "
+	r = ctl_query(db, "UPDATE account SET password_hash = $2, updated_at = now() "
 		"WHERE login = $1 RETURNING id", 2, p);
 	if (r == NULL || PQntuples(r) == 0) {
 		if (r)
 			fprintf(stderr, "error: no account with login '%s'; list them with: "
 				"baocaoctl account list\n", o.login);
-		rc = finish(db, false, r ? CTL_USER : CTL_INTERNAL);
+		rc = ctl_finish(db, false, r ? CTL_USER : CTL_INTERNAL);
 		PQclear(r);
 		goto out;
 	}
 	PQclear(r);
 	/* A new password ends the account's web sessions: a stolen cookie stops working. */
-	r = run(db, "DELETE FROM web_session WHERE account_id = "
+	r = ctl_query(db, "DELETE FROM web_session WHERE account_id = "
 		"(SELECT id FROM account WHERE login = $1)", 1, p);
 	if (r == NULL) {
-		rc = finish(db, false, CTL_INTERNAL);
+		rc = ctl_finish(db, false, CTL_INTERNAL);
 		goto out;
 	}
 	PQclear(r);
-	rc = finish(db, audit_account(db, "set_password", "account", o.login, NULL), CTL_INTERNAL);
+	rc = ctl_finish(db, ctl_audit(db, "set_password", "account", o.login, NULL), CTL_INTERNAL);
 	if (rc == CTL_OK) {
 		printf("password of %s changed\n", o.login);
 		if (generated)
@@ -309,7 +269,7 @@ static int account_list(struct ctl *ctl, int argc, char **argv)
 	PGconn *db = ctl_db(ctl);
 	if (db == NULL)
 		return CTL_USER;
-	PGresult *r = run(db, "SELECT a.login, a.role, u.code, a.email, a.disabled "
+	PGresult *r = ctl_query(db, "SELECT a.login, a.role, u.code, a.email, a.disabled "
 			  "FROM account a JOIN unit u ON u.id = a.unit_id ORDER BY a.login", 0, NULL);
 	if (r == NULL)
 		return CTL_INTERNAL;
@@ -359,24 +319,24 @@ int ctl_token(struct ctl *ctl, int argc, char **argv)
 	char *bytea = xasprintf("\\x%s", hex);
 	free(hex);
 	int rc = CTL_INTERNAL;
-	PGresult *r = run(db, "BEGIN", 0, NULL);
+	PGresult *r = ctl_query(db, "BEGIN", 0, NULL);
 	if (r == NULL)
 		goto out;
 	PQclear(r);
 	const char *p[] = { o.login, bytea, o.label ? o.label : "" };
-	r = run(db, "INSERT INTO api_token (account_id, token_hash, label) "
+	r = ctl_query(db, "INSERT INTO api_token (account_id, token_hash, label) "
 		"SELECT id, $2::bytea, $3 FROM account WHERE login = $1 AND NOT disabled "
 		"RETURNING id", 3, p);
 	if (r == NULL || PQntuples(r) == 0) {
 		if (r)
 			fprintf(stderr, "error: no enabled account with login '%s'; create it with: "
 				"baocaoctl account add ...\n", o.login);
-		rc = finish(db, false, r ? CTL_USER : CTL_INTERNAL);
+		rc = ctl_finish(db, false, r ? CTL_USER : CTL_INTERNAL);
 		PQclear(r);
 		goto out;
 	}
 	PQclear(r);
-	rc = finish(db, audit_account(db, "create", "api_token", o.login, NULL), CTL_INTERNAL);
+	rc = ctl_finish(db, ctl_audit(db, "create", "api_token", o.login, NULL), CTL_INTERNAL);
 	if (rc == CTL_OK)
 		printf("%s\n", token);
 	if (rc == CTL_OK && isatty(STDOUT_FILENO))
