@@ -40,7 +40,10 @@ static const struct command commands[] = {
 	{ "series", ctl_series, true, "series sync|list" },
 	{ "tasks", ctl_tasks, true, "tasks list SERIES [--unit CODE]" },
 	{ "template", ctl_template, true, "template SERIES PERIOD|current UNIT -o FILE.xlsx|-" },
-	{ "token", ctl_token, true, "token create --login L [--label TEXT]" },
+	{ "token", ctl_token, true, "token create --login L [--label TEXT] "
+	  "[--expires 90d|12h|YYYY-MM-DD|RFC3339-TIME]\n"
+	  "  token list [--login L]\n"
+	  "  token revoke ID" },
 	{ "xlsx", ctl_xlsx, false, "xlsx dump FILE.xlsx" },
 	{ NULL, NULL, false, NULL },
 };

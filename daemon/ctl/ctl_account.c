@@ -1,4 +1,4 @@
-/* baocaoctl account and token: accounts, passwords and API tokens. */
+/* baocaoctl account: accounts and their passwords. */
 #include "auth.h"
 #include "ctl.h"
 #include "json.h"
@@ -10,12 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define MIN_PASSWORD 10
 
 struct account_opts {
-	const char *login, *unit, *role, *email, *name, *password_file, *label;
+	const char *login, *unit, *role, *email, *name, *password_file;
 };
 
 /* Parses --login and friends; returns false after printing what is wrong. */
@@ -28,7 +27,6 @@ static bool parse_opts(int argc, char **argv, struct account_opts *o, const char
 		{ "email", required_argument, NULL, 'e' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "password-file", required_argument, NULL, 'p' },
-		{ "label", required_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
 	};
 	memset(o, 0, sizeof *o);
@@ -42,7 +40,6 @@ static bool parse_opts(int argc, char **argv, struct account_opts *o, const char
 		case 'e': o->email = optarg; break;
 		case 'n': o->name = optarg; break;
 		case 'p': o->password_file = optarg; break;
-		case 'L': o->label = optarg; break;
 		default:
 			fprintf(stderr, "usage: %s\n", usage);
 			return false;
@@ -292,57 +289,4 @@ int ctl_account(struct ctl *ctl, int argc, char **argv)
 		return account_list(ctl, argc - 1, argv + 1);
 	fprintf(stderr, "usage: baocaoctl account add|passwd|list ...\n");
 	return CTL_USER;
-}
-
-/* token create: makes an API token and prints it once. */
-int ctl_token(struct ctl *ctl, int argc, char **argv)
-{
-	const char *usage = "baocaoctl token create --login L [--label TEXT]";
-	if (argc < 2 || strcmp(argv[1], "create") != 0) {
-		fprintf(stderr, "usage: %s\n", usage);
-		return CTL_USER;
-	}
-	struct account_opts o;
-	if (!parse_opts(argc - 1, argv + 1, &o, usage))
-		return CTL_USER;
-	if (!o.login) {
-		fprintf(stderr, "error: --login is required\nusage: %s\n", usage);
-		return CTL_USER;
-	}
-	PGconn *db = ctl_db(ctl);
-	if (db == NULL)
-		return CTL_USER;
-	char *token = auth_token_generate();
-	unsigned char hash[AUTH_HASH_BYTES];
-	auth_token_hash(token, hash);
-	char *hex = auth_hex(hash, sizeof hash);
-	char *bytea = xasprintf("\\x%s", hex);
-	free(hex);
-	int rc = CTL_INTERNAL;
-	PGresult *r = ctl_query(db, "BEGIN", 0, NULL);
-	if (r == NULL)
-		goto out;
-	PQclear(r);
-	const char *p[] = { o.login, bytea, o.label ? o.label : "" };
-	r = ctl_query(db, "INSERT INTO api_token (account_id, token_hash, label) "
-		"SELECT id, $2::bytea, $3 FROM account WHERE login = $1 AND NOT disabled "
-		"RETURNING id", 3, p);
-	if (r == NULL || PQntuples(r) == 0) {
-		if (r)
-			fprintf(stderr, "error: no enabled account with login '%s'; create it with: "
-				"baocaoctl account add ...\n", o.login);
-		rc = ctl_finish(db, false, r ? CTL_USER : CTL_INTERNAL);
-		PQclear(r);
-		goto out;
-	}
-	PQclear(r);
-	rc = ctl_finish(db, ctl_audit(db, "create", "api_token", o.login, NULL), CTL_INTERNAL);
-	if (rc == CTL_OK)
-		printf("%s\n", token);
-	if (rc == CTL_OK && isatty(STDOUT_FILENO))
-		fprintf(stderr, "(the token is shown only this once; keep it secret)\n");
-out:
-	free(token);
-	free(bytea);
-	return rc;
 }
