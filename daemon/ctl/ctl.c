@@ -26,7 +26,8 @@ static const struct command commands[] = {
 	  "account add --login L --unit CODE --role reporter|coordinator|recipient|admin --email E\n"
 	  "                [--name NAME] [--password-file FILE]\n"
 	  "  account passwd --login L [--password-file FILE]\n"
-	  "  account list" },
+	  "  account list\n"
+	  "  account disable|enable --login L" },
 	{ "calendar", ctl_calendar, true, "calendar list [YEAR]" },
 	{ "import", ctl_import, true, "import units FILE.csv\n"
 	  "  import calendar FILE.csv\n"

@@ -1,4 +1,4 @@
-/* baocaoctl account: accounts and their passwords. */
+/* baocaoctl account: accounts, their passwords, and turning them off and on. */
 #include "auth.h"
 #include "ctl.h"
 #include "json.h"
@@ -278,7 +278,110 @@ static int account_list(struct ctl *ctl, int argc, char **argv)
 	return CTL_OK;
 }
 
-/* Dispatches "account add|passwd|list". */
+/* How many live API tokens (not revoked, not expired) an account has; -1 after printing why not. */
+static int live_tokens(PGconn *db, const char *login)
+{
+	const char *p[] = { login };
+	PGresult *r = ctl_query(db, "SELECT count(*) FROM api_token t JOIN account a "
+				"ON a.id = t.account_id WHERE a.login = $1 AND t.revoked_at IS NULL "
+				"AND (t.expires_at IS NULL OR t.expires_at > now())", 1, p);
+	if (r == NULL)
+		return -1;
+	int n = atoi(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return n;
+}
+
+/* account disable|enable: turns an account off (ending its web sessions) or on again. */
+static int account_set_disabled(struct ctl *ctl, int argc, char **argv, bool disable)
+{
+	const char *usage = disable ? "baocaoctl account disable --login L"
+				    : "baocaoctl account enable --login L";
+	struct account_opts o;
+	if (!parse_opts(argc, argv, &o, usage))
+		return CTL_USER;
+	if (!o.login || o.unit || o.role || o.email || o.name || o.password_file) {
+		fprintf(stderr, "error: account %s takes --login and nothing else\nusage: %s\n",
+			argv[0], usage);
+		return CTL_USER;
+	}
+	PGconn *db = ctl_db(ctl);
+	if (db == NULL)
+		return CTL_USER;
+	PGresult *r = ctl_query(db, "BEGIN", 0, NULL);
+	if (r == NULL)
+		return CTL_INTERNAL;
+	PQclear(r);
+	const char *p[] = { o.login, disable ? "true" : "false" };
+	r = ctl_query(db, "SELECT disabled FROM account WHERE login = $1 FOR UPDATE", 1, p);
+	if (r == NULL)
+		return ctl_finish(db, false, CTL_INTERNAL);
+	if (PQntuples(r) == 0) {
+		fprintf(stderr, "error: no account with login '%s'; list them with: "
+			"baocaoctl account list\n", o.login);
+		PQclear(r);
+		return ctl_finish(db, false, CTL_USER);
+	}
+	bool change = (strcmp(PQgetvalue(r, 0, 0), "t") == 0) != disable;
+	PQclear(r);
+	if (change) {
+		r = ctl_query(db, "UPDATE account SET disabled = $2::boolean, updated_at = now() "
+			      "WHERE login = $1", 2, p);
+		if (r == NULL)
+			return ctl_finish(db, false, CTL_INTERNAL);
+		PQclear(r);
+	}
+	/* The daemon already refuses a disabled account's sessions; deleting them keeps them
+	 * from coming back when it is enabled again. Enabling deletes them too: one may have
+	 * been opened by a login that raced the disable. */
+	int ended = 0;
+	if (disable || change) {
+		r = ctl_query(db, "DELETE FROM web_session WHERE account_id = "
+			      "(SELECT id FROM account WHERE login = $1)", 1, p);
+		if (r == NULL)
+			return ctl_finish(db, false, CTL_INTERNAL);
+		ended = atoi(PQcmdTuples(r));
+		PQclear(r);
+	}
+	int tokens = live_tokens(db, o.login);
+	if (tokens < 0)
+		return ctl_finish(db, false, CTL_INTERNAL);
+	bool ok = true;
+	if (change || ended > 0) {
+		struct strbuf detail = STRBUF_INIT;
+		struct json j;
+		json_init(&j, &detail);
+		json_object_begin(&j);
+		json_kv_int(&j, "web_sessions_ended", ended);
+		json_kv_int(&j, "live_api_tokens", tokens);
+		json_object_end(&j);
+		ok = ctl_audit(db, disable ? "disable" : "enable", "account", o.login,
+			       strbuf_str(&detail));
+		strbuf_free(&detail);
+	}
+	int rc = ctl_finish(db, ok, CTL_INTERNAL);
+	if (rc != CTL_OK)
+		return rc;
+	if (!change)
+		printf("account %s is already %s%s\n", o.login, disable ? "disabled" : "enabled",
+		       ended > 0 ? "" : "; nothing to do");
+	else if (disable)
+		printf("account %s disabled; its sessions and API tokens are refused from now on\n",
+		       o.login);
+	else
+		printf("account %s enabled\n", o.login);
+	if (ended > 0)
+		printf("web sessions ended: %d\n", ended);
+	if (disable && tokens > 0)
+		printf("live API tokens: %d (they work again if the account is enabled; to end them "
+		       "for good: baocaoctl token list --login %s, then baocaoctl token revoke ID)\n",
+		       tokens, o.login);
+	else if (!disable && change && tokens > 0)
+		printf("live API tokens: %d (they work again)\n", tokens);
+	return CTL_OK;
+}
+
+/* Dispatches "account add|passwd|list|disable|enable". */
 int ctl_account(struct ctl *ctl, int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "add") == 0)
@@ -287,6 +390,10 @@ int ctl_account(struct ctl *ctl, int argc, char **argv)
 		return account_passwd(ctl, argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "list") == 0)
 		return account_list(ctl, argc - 1, argv + 1);
-	fprintf(stderr, "usage: baocaoctl account add|passwd|list ...\n");
+	if (argc >= 2 && strcmp(argv[1], "disable") == 0)
+		return account_set_disabled(ctl, argc - 1, argv + 1, true);
+	if (argc >= 2 && strcmp(argv[1], "enable") == 0)
+		return account_set_disabled(ctl, argc - 1, argv + 1, false);
+	fprintf(stderr, "usage: baocaoctl account add|passwd|list|disable|enable ...\n");
 	return CTL_USER;
 }
