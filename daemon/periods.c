@@ -366,6 +366,22 @@ enum periods_result periods_sync(PGconn *conn, const struct series_def *s, time_
 			break;
 	}
 	free(settled);
+	if (rc != PERIODS_OK)
+		return rc;
+	/* Open periods stored beyond the next one (an override, or a clock that was ahead)
+	 * follow the calendar too. */
+	char after[CAL_DATE_BUF];
+	cal_format_date(next_day, after);
+	const char *q2[] = { s->name, after };
+	r = db_run(conn, "periods",
+		"SELECT p.period_key FROM period p JOIN series s ON s.id = p.series_id "
+		"WHERE s.name = $1 AND p.starts_on > $2::date AND NOT p.overridden "
+		"  AND p.state IN ('open', 'skipped') ORDER BY p.starts_on", 2, q2, err);
+	if (r == NULL)
+		return PERIODS_DB;
+	for (int i = 0; i < PQntuples(r) && rc == PERIODS_OK; i++)
+		rc = sync_one(conn, s, PQgetvalue(r, i, 0), now, err);
+	PQclear(r);
 	return rc;
 }
 

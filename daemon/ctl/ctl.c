@@ -1,5 +1,6 @@
 /* baocaoctl: the admin tool; reads the daemon's configuration and works on its database. */
 #include "ctl.h"
+#include "audit.h"
 #include "auth.h"
 #include "db.h"
 #include "clock.h"
@@ -25,7 +26,8 @@ static const struct command commands[] = {
 	  "account add --login L --unit CODE --role reporter|coordinator|recipient|admin --email E\n"
 	  "                [--name NAME] [--password-file FILE]\n"
 	  "  account passwd --login L [--password-file FILE]\n"
-	  "  account list" },
+	  "  account list\n"
+	  "  account disable|enable --login L" },
 	{ "calendar", ctl_calendar, true, "calendar list [YEAR]" },
 	{ "import", ctl_import, true, "import units FILE.csv\n"
 	  "  import calendar FILE.csv\n"
@@ -39,7 +41,10 @@ static const struct command commands[] = {
 	{ "series", ctl_series, true, "series sync|list" },
 	{ "tasks", ctl_tasks, true, "tasks list SERIES [--unit CODE]" },
 	{ "template", ctl_template, true, "template SERIES PERIOD|current UNIT -o FILE.xlsx|-" },
-	{ "token", ctl_token, true, "token create --login L [--label TEXT]" },
+	{ "token", ctl_token, true, "token create --login L [--label TEXT] "
+	  "[--expires 90d|12h|YYYY-MM-DD|RFC3339-TIME]\n"
+	  "  token list [--login L]\n"
+	  "  token revoke ID" },
 	{ "xlsx", ctl_xlsx, false, "xlsx dump FILE.xlsx" },
 	{ NULL, NULL, false, NULL },
 };
@@ -87,6 +92,45 @@ int ctl_load_input(struct ctl *ctl, const char *path, size_t max, char **data, s
 		return CTL_USER;
 	}
 	return CTL_OK;
+}
+
+/* Runs a statement and prints its error. */
+PGresult *ctl_query(PGconn *db, const char *sql, int n, const char *const *params)
+{
+	PGresult *r = PQexecParams(db, sql, n, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK && PQresultStatus(r) != PGRES_COMMAND_OK) {
+		fprintf(stderr, "error: %s\n", str_trim(PQresultErrorMessage(r)));
+		PQclear(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* Ends the current transaction: COMMIT when ok, ROLLBACK otherwise. */
+int ctl_finish(PGconn *db, bool ok, int fail_code)
+{
+	PGresult *r = PQexec(db, ok ? "COMMIT" : "ROLLBACK");
+	bool done = PQresultStatus(r) == PGRES_COMMAND_OK;
+	PQclear(r);
+	if (ok && !done) {
+		fprintf(stderr, "error: commit failed: %s\n", PQerrorMessage(db));
+		return CTL_INTERNAL;
+	}
+	return ok ? CTL_OK : fail_code;
+}
+
+/* Writes one audit entry for the person running baocaoctl. */
+bool ctl_audit(PGconn *db, const char *action, const char *object_type, const char *object_id,
+	       const char *detail_json)
+{
+	char *err = NULL;
+	struct audit_entry e = { 0, ctl_actor(), action, object_type, object_id, detail_json, NULL };
+	if (audit_write(db, &e, &err) != 0) {
+		fprintf(stderr, "error: %s\n", err);
+		free(err);
+		return false;
+	}
+	return true;
 }
 
 /* Who is acting, for the audit log. */

@@ -26,6 +26,16 @@ int ctl_load_input(struct ctl *ctl, const char *path, size_t max, char **data, s
 		   PGconn **db);
 /* The database connection of the configuration; NULL after printing why it failed. */
 PGconn *ctl_db(struct ctl *ctl);
+/* Runs a statement (in the current transaction, if any); prints the error and returns NULL
+ * on failure. */
+PGresult *ctl_query(PGconn *db, const char *sql, int n, const char *const *params);
+/* Commits, or rolls back when ok is false; returns CTL_OK, fail_code, or CTL_INTERNAL when
+ * the commit fails (printed). */
+int ctl_finish(PGconn *db, bool ok, int fail_code);
+/* Writes an audit entry by ctl_actor() in the current transaction; false after printing why
+ * not. detail_json may be NULL. */
+bool ctl_audit(PGconn *db, const char *action, const char *object_type, const char *object_id,
+	       const char *detail_json);
 
 /* Commands: argv[0] is the command's own name. Each returns one of the exit codes. */
 int ctl_migrate(struct ctl *ctl, int argc, char **argv);

@@ -1,6 +1,6 @@
-/* baocaoctl account and token: accounts, passwords and API tokens. */
-#include "audit.h"
+/* baocaoctl account: accounts, their passwords, and turning them off and on. */
 #include "auth.h"
+#include "clock.h"
 #include "ctl.h"
 #include "json.h"
 #include "units.h"
@@ -11,12 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define MIN_PASSWORD 10
 
 struct account_opts {
-	const char *login, *unit, *role, *email, *name, *password_file, *label;
+	const char *login, *unit, *role, *email, *name, *password_file;
 };
 
 /* Parses --login and friends; returns false after printing what is wrong. */
@@ -29,7 +28,6 @@ static bool parse_opts(int argc, char **argv, struct account_opts *o, const char
 		{ "email", required_argument, NULL, 'e' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "password-file", required_argument, NULL, 'p' },
-		{ "label", required_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
 	};
 	memset(o, 0, sizeof *o);
@@ -43,7 +41,6 @@ static bool parse_opts(int argc, char **argv, struct account_opts *o, const char
 		case 'e': o->email = optarg; break;
 		case 'n': o->name = optarg; break;
 		case 'p': o->password_file = optarg; break;
-		case 'L': o->label = optarg; break;
 		default:
 			fprintf(stderr, "usage: %s\n", usage);
 			return false;
@@ -92,45 +89,6 @@ static char *obtain_password(const char *path, bool *generated)
 		return NULL;
 	}
 	return data;
-}
-
-/* Runs a statement in the current transaction; prints the error and returns NULL on failure. */
-static PGresult *run(PGconn *db, const char *sql, int n, const char *const *params)
-{
-	PGresult *r = PQexecParams(db, sql, n, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK && PQresultStatus(r) != PGRES_COMMAND_OK) {
-		fprintf(stderr, "error: %s\n", str_trim(PQresultErrorMessage(r)));
-		PQclear(r);
-		return NULL;
-	}
-	return r;
-}
-
-/* Commits, or rolls back when ok is false; returns the exit code. */
-static int finish(PGconn *db, bool ok, int fail_code)
-{
-	PGresult *r = PQexec(db, ok ? "COMMIT" : "ROLLBACK");
-	bool done = PQresultStatus(r) == PGRES_COMMAND_OK;
-	PQclear(r);
-	if (ok && !done) {
-		fprintf(stderr, "error: commit failed: %s\n", PQerrorMessage(db));
-		return CTL_INTERNAL;
-	}
-	return ok ? CTL_OK : fail_code;
-}
-
-/* Writes an audit entry about an account; false on failure (printed). */
-static bool audit_account(PGconn *db, const char *action, const char *object_type,
-			  const char *login, const char *detail)
-{
-	char *err = NULL;
-	struct audit_entry e = { 0, ctl_actor(), action, object_type, login, detail, NULL };
-	if (audit_write(db, &e, &err) != 0) {
-		fprintf(stderr, "error: %s\n", err);
-		free(err);
-		return false;
-	}
-	return true;
 }
 
 /* account add */
@@ -183,32 +141,32 @@ static int account_add(struct ctl *ctl, int argc, char **argv)
 		return CTL_USER;
 	}
 	int rc = CTL_INTERNAL;
-	PGresult *r = run(db, "BEGIN", 0, NULL);
+	PGresult *r = ctl_query(db, "BEGIN", 0, NULL);
 	if (r == NULL)
 		goto out;
 	PQclear(r);
 	const char *p1[] = { o.unit };
-	r = run(db, "SELECT id FROM unit WHERE code = $1", 1, p1);
+	r = ctl_query(db, "SELECT id FROM unit WHERE code = $1", 1, p1);
 	if (r == NULL) {
-		rc = finish(db, false, CTL_INTERNAL);
+		rc = ctl_finish(db, false, CTL_INTERNAL);
 		goto out;
 	}
 	if (PQntuples(r) == 0) {
 		fprintf(stderr, "error: no unit with code '%s'; see the units with psql or import "
 			"them first (baocaoctl import units FILE.csv)\n", o.unit);
 		PQclear(r);
-		rc = finish(db, false, CTL_USER);
+		rc = ctl_finish(db, false, CTL_USER);
 		goto out;
 	}
 	char *unit_id = xstrdup(PQgetvalue(r, 0, 0));
 	PQclear(r);
 	const char *p2[] = { o.login, o.name ? o.name : "", o.email, unit_id, o.role, hash };
-	r = run(db, "INSERT INTO account (login, display_name, email, unit_id, role, "
+	r = ctl_query(db, "INSERT INTO account (login, display_name, email, unit_id, role, "
 		"password_hash) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (login) DO NOTHING "
 		"RETURNING id", 6, p2);
 	free(unit_id);
 	if (r == NULL) {
-		rc = finish(db, false, CTL_INTERNAL);
+		rc = ctl_finish(db, false, CTL_INTERNAL);
 		goto out;
 	}
 	if (PQntuples(r) == 0) {
@@ -216,7 +174,7 @@ static int account_add(struct ctl *ctl, int argc, char **argv)
 			"login, or reset its password with: baocaoctl account passwd --login %s\n",
 			o.login, o.login);
 		PQclear(r);
-		rc = finish(db, false, CTL_USER);
+		rc = ctl_finish(db, false, CTL_USER);
 		goto out;
 	}
 	PQclear(r);
@@ -228,9 +186,9 @@ static int account_add(struct ctl *ctl, int argc, char **argv)
 	json_kv_string(&j, "role", o.role);
 	json_kv_string(&j, "email", o.email);
 	json_object_end(&j);
-	bool ok = audit_account(db, "create", "account", o.login, strbuf_str(&detail));
+	bool ok = ctl_audit(db, "create", "account", o.login, strbuf_str(&detail));
 	strbuf_free(&detail);
-	rc = finish(db, ok, CTL_INTERNAL);
+	rc = ctl_finish(db, ok, CTL_INTERNAL);
 	if (rc == CTL_OK) {
 		printf("account %s created (%s of %s)\n", o.login, o.role, o.unit);
 		if (generated)
@@ -262,32 +220,32 @@ static int account_passwd(struct ctl *ctl, int argc, char **argv)
 	int rc = hash ? CTL_USER : CTL_INTERNAL;
 	if (db == NULL)
 		goto out;
-	PGresult *r = run(db, "BEGIN", 0, NULL);
+	PGresult *r = ctl_query(db, "BEGIN", 0, NULL);
 	rc = CTL_INTERNAL;
 	if (r == NULL)
 		goto out;
 	PQclear(r);
 	const char *p[] = { o.login, hash };
-	r = run(db, "UPDATE account SET password_hash = $2, updated_at = now() "
+	r = ctl_query(db, "UPDATE account SET password_hash = $2, updated_at = now() "
 		"WHERE login = $1 RETURNING id", 2, p);
 	if (r == NULL || PQntuples(r) == 0) {
 		if (r)
 			fprintf(stderr, "error: no account with login '%s'; list them with: "
 				"baocaoctl account list\n", o.login);
-		rc = finish(db, false, r ? CTL_USER : CTL_INTERNAL);
+		rc = ctl_finish(db, false, r ? CTL_USER : CTL_INTERNAL);
 		PQclear(r);
 		goto out;
 	}
 	PQclear(r);
 	/* A new password ends the account's web sessions: a stolen cookie stops working. */
-	r = run(db, "DELETE FROM web_session WHERE account_id = "
+	r = ctl_query(db, "DELETE FROM web_session WHERE account_id = "
 		"(SELECT id FROM account WHERE login = $1)", 1, p);
 	if (r == NULL) {
-		rc = finish(db, false, CTL_INTERNAL);
+		rc = ctl_finish(db, false, CTL_INTERNAL);
 		goto out;
 	}
 	PQclear(r);
-	rc = finish(db, audit_account(db, "set_password", "account", o.login, NULL), CTL_INTERNAL);
+	rc = ctl_finish(db, ctl_audit(db, "set_password", "account", o.login, NULL), CTL_INTERNAL);
 	if (rc == CTL_OK) {
 		printf("password of %s changed\n", o.login);
 		if (generated)
@@ -309,7 +267,7 @@ static int account_list(struct ctl *ctl, int argc, char **argv)
 	PGconn *db = ctl_db(ctl);
 	if (db == NULL)
 		return CTL_USER;
-	PGresult *r = run(db, "SELECT a.login, a.role, u.code, a.email, a.disabled "
+	PGresult *r = ctl_query(db, "SELECT a.login, a.role, u.code, a.email, a.disabled "
 			  "FROM account a JOIN unit u ON u.id = a.unit_id ORDER BY a.login", 0, NULL);
 	if (r == NULL)
 		return CTL_INTERNAL;
@@ -321,7 +279,113 @@ static int account_list(struct ctl *ctl, int argc, char **argv)
 	return CTL_OK;
 }
 
-/* Dispatches "account add|passwd|list". */
+/* How many live API tokens (not revoked, not expired) an account has; -1 after printing why not. */
+static int live_tokens(PGconn *db, const char *login)
+{
+	char now[24];
+	snprintf(now, sizeof now, "%lld", (long long)clock_now());
+	const char *p[] = { login, now };
+	PGresult *r = ctl_query(db, "SELECT count(*) FROM api_token t JOIN account a "
+				"ON a.id = t.account_id WHERE a.login = $1 AND t.revoked_at IS NULL "
+				"AND (t.expires_at IS NULL OR "
+				"t.expires_at > to_timestamp($2::bigint))", 2, p);
+	if (r == NULL)
+		return -1;
+	int n = atoi(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return n;
+}
+
+/* account disable|enable: turns an account off (ending its web sessions) or on again. */
+static int account_set_disabled(struct ctl *ctl, int argc, char **argv, bool disable)
+{
+	const char *usage = disable ? "baocaoctl account disable --login L"
+				    : "baocaoctl account enable --login L";
+	struct account_opts o;
+	if (!parse_opts(argc, argv, &o, usage))
+		return CTL_USER;
+	if (!o.login || o.unit || o.role || o.email || o.name || o.password_file) {
+		fprintf(stderr, "error: account %s takes --login and nothing else\nusage: %s\n",
+			argv[0], usage);
+		return CTL_USER;
+	}
+	PGconn *db = ctl_db(ctl);
+	if (db == NULL)
+		return CTL_USER;
+	PGresult *r = ctl_query(db, "BEGIN", 0, NULL);
+	if (r == NULL)
+		return CTL_INTERNAL;
+	PQclear(r);
+	const char *p[] = { o.login, disable ? "true" : "false" };
+	r = ctl_query(db, "SELECT disabled FROM account WHERE login = $1 FOR UPDATE", 1, p);
+	if (r == NULL)
+		return ctl_finish(db, false, CTL_INTERNAL);
+	if (PQntuples(r) == 0) {
+		fprintf(stderr, "error: no account with login '%s'; list them with: "
+			"baocaoctl account list\n", o.login);
+		PQclear(r);
+		return ctl_finish(db, false, CTL_USER);
+	}
+	bool change = (strcmp(PQgetvalue(r, 0, 0), "t") == 0) != disable;
+	PQclear(r);
+	if (change) {
+		r = ctl_query(db, "UPDATE account SET disabled = $2::boolean, updated_at = now() "
+			      "WHERE login = $1", 2, p);
+		if (r == NULL)
+			return ctl_finish(db, false, CTL_INTERNAL);
+		PQclear(r);
+	}
+	/* The daemon already refuses a disabled account's sessions; deleting them keeps them
+	 * from coming back when it is enabled again. Enabling deletes them too: one may have
+	 * been opened by a login that raced the disable. */
+	int ended = 0;
+	if (disable || change) {
+		r = ctl_query(db, "DELETE FROM web_session WHERE account_id = "
+			      "(SELECT id FROM account WHERE login = $1)", 1, p);
+		if (r == NULL)
+			return ctl_finish(db, false, CTL_INTERNAL);
+		ended = atoi(PQcmdTuples(r));
+		PQclear(r);
+	}
+	int tokens = live_tokens(db, o.login);
+	if (tokens < 0)
+		return ctl_finish(db, false, CTL_INTERNAL);
+	bool ok = true;
+	if (change || ended > 0) {
+		struct strbuf detail = STRBUF_INIT;
+		struct json j;
+		json_init(&j, &detail);
+		json_object_begin(&j);
+		json_kv_int(&j, "web_sessions_ended", ended);
+		json_kv_int(&j, "live_api_tokens", tokens);
+		json_object_end(&j);
+		ok = ctl_audit(db, disable ? "disable" : "enable", "account", o.login,
+			       strbuf_str(&detail));
+		strbuf_free(&detail);
+	}
+	int rc = ctl_finish(db, ok, CTL_INTERNAL);
+	if (rc != CTL_OK)
+		return rc;
+	if (!change)
+		printf("account %s is already %s%s\n", o.login, disable ? "disabled" : "enabled",
+		       ended > 0 ? "" : "; nothing to do");
+	else if (disable)
+		printf("account %s disabled; its sessions and API tokens are refused from now on\n",
+		       o.login);
+	else
+		printf("account %s enabled\n", o.login);
+	if (ended > 0)
+		printf("web sessions ended: %d\n", ended);
+	if (disable && tokens > 0)
+		printf("live API tokens: %d (they work again if the account is enabled; to end them "
+		       "for good: baocaoctl token list --login %s, then baocaoctl token revoke ID)\n",
+		       tokens, o.login);
+	else if (!disable && change && tokens > 0)
+		printf("live API tokens: %d (they work again)\n", tokens);
+	return CTL_OK;
+}
+
+/* Dispatches "account add|passwd|list|disable|enable". */
 int ctl_account(struct ctl *ctl, int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "add") == 0)
@@ -330,59 +394,10 @@ int ctl_account(struct ctl *ctl, int argc, char **argv)
 		return account_passwd(ctl, argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "list") == 0)
 		return account_list(ctl, argc - 1, argv + 1);
-	fprintf(stderr, "usage: baocaoctl account add|passwd|list ...\n");
+	if (argc >= 2 && strcmp(argv[1], "disable") == 0)
+		return account_set_disabled(ctl, argc - 1, argv + 1, true);
+	if (argc >= 2 && strcmp(argv[1], "enable") == 0)
+		return account_set_disabled(ctl, argc - 1, argv + 1, false);
+	fprintf(stderr, "usage: baocaoctl account add|passwd|list|disable|enable ...\n");
 	return CTL_USER;
-}
-
-/* token create: makes an API token and prints it once. */
-int ctl_token(struct ctl *ctl, int argc, char **argv)
-{
-	const char *usage = "baocaoctl token create --login L [--label TEXT]";
-	if (argc < 2 || strcmp(argv[1], "create") != 0) {
-		fprintf(stderr, "usage: %s\n", usage);
-		return CTL_USER;
-	}
-	struct account_opts o;
-	if (!parse_opts(argc - 1, argv + 1, &o, usage))
-		return CTL_USER;
-	if (!o.login) {
-		fprintf(stderr, "error: --login is required\nusage: %s\n", usage);
-		return CTL_USER;
-	}
-	PGconn *db = ctl_db(ctl);
-	if (db == NULL)
-		return CTL_USER;
-	char *token = auth_token_generate();
-	unsigned char hash[AUTH_HASH_BYTES];
-	auth_token_hash(token, hash);
-	char *hex = auth_hex(hash, sizeof hash);
-	char *bytea = xasprintf("\\x%s", hex);
-	free(hex);
-	int rc = CTL_INTERNAL;
-	PGresult *r = run(db, "BEGIN", 0, NULL);
-	if (r == NULL)
-		goto out;
-	PQclear(r);
-	const char *p[] = { o.login, bytea, o.label ? o.label : "" };
-	r = run(db, "INSERT INTO api_token (account_id, token_hash, label) "
-		"SELECT id, $2::bytea, $3 FROM account WHERE login = $1 AND NOT disabled "
-		"RETURNING id", 3, p);
-	if (r == NULL || PQntuples(r) == 0) {
-		if (r)
-			fprintf(stderr, "error: no enabled account with login '%s'; create it with: "
-				"baocaoctl account add ...\n", o.login);
-		rc = finish(db, false, r ? CTL_USER : CTL_INTERNAL);
-		PQclear(r);
-		goto out;
-	}
-	PQclear(r);
-	rc = finish(db, audit_account(db, "create", "api_token", o.login, NULL), CTL_INTERNAL);
-	if (rc == CTL_OK)
-		printf("%s\n", token);
-	if (rc == CTL_OK && isatty(STDOUT_FILENO))
-		fprintf(stderr, "(the token is shown only this once; keep it secret)\n");
-out:
-	free(token);
-	free(bytea);
-	return rc;
 }

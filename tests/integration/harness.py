@@ -125,12 +125,15 @@ class Daemon:
         self.conf.write_text(text, encoding="utf-8")
         os.chmod(self.conf, 0o644)
 
-    def ctl(self, *args, input=None, check=False):
-        """Runs baocaoctl with this daemon's configuration."""
+    def ctl(self, *args, input=None, check=False, env=None):
+        """Runs baocaoctl with this daemon's configuration and, once the daemon runs, its test
+        clock (BAOCAO_FAKE_NOW), so that both read the same time."""
+        run_env = dict(os.environ, **getattr(self, "run_env", {}), **(env or {}))
         return subprocess.run([BAOCAOCTL, "-c", str(self.conf), *map(str, args)], input=input,
-                              capture_output=True, text=True, check=check)
+                              capture_output=True, text=True, check=check, env=run_env)
 
     def start(self, env=None, wait=True):
+        self.run_env = {k: v for k, v in (env or {}).items() if k == "BAOCAO_FAKE_NOW"}
         self.log = open(self.logfile, "ab")
         self.proc = subprocess.Popen([BAOCAOD, "-c", str(self.conf)], stdout=self.log,
                                      stderr=subprocess.STDOUT, env=dict(os.environ, **(env or {})))
