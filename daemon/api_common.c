@@ -1,6 +1,6 @@
 /* The answers every API handler shares: unknown series, period and database failures. */
 #include "api.h"
-#include "config.h"
+#include "series_store.h"
 #include "db.h"
 #include "log.h"
 
@@ -74,8 +74,7 @@ const struct series_def *api_series(struct http_request *rq, struct http_respons
 {
 	if (rq->series)
 		return rq->series;
-	const struct series_def *s = series_find(&config_current()->series,
-						 route_param(&rq->params, "series"));
+	const struct series_def *s = series_current_find(route_param(&rq->params, "series"));
 	if (s == NULL)
 		http_error(rs, 404, "unknown_series",
 			   "Không có loại báo cáo này. Hãy kiểm tra lại tên loại báo cáo trong "

@@ -1,7 +1,6 @@
 /* The settings table: every key with its type, default and whether SIGHUP may change it. */
 #include "config.h"
 #include "inifile.h"
-#include "series.h"
 #include "log.h"
 #include "util.h"
 #include "build_config.h"
@@ -47,11 +46,11 @@ const struct setting_def config_settings[] = {
 	  "debug, info, warn or error" },
 	{ "server", "max_connections", SET_INT, "1024", true, 1, 1000000, OFF(max_connections),
 	  "client connections open at once; requests on more are answered 503" },
+	{ "server", "max_text_length", SET_INT, "4000", true, 100, 1000000, OFF(max_text_length),
+	  "longest text of one report cell, in characters" },
 	{ "server", "max_upload_size", SET_SIZE, "10M", true, 1024, 1LL << 30,
 	  OFF(max_upload_size), "largest report upload (.xlsx); JSON reports 1 MiB, other "
 	  "requests 4 KiB" },
-	{ "server", "max_text_length", SET_INT, "4000", true, 100, 1000000, OFF(max_text_length),
-	  "longest text of one report cell, in characters" },
 	{ "server", "port", SET_INT, "8080", false, 1, 65535, OFF(port), "TCP port" },
 	{ "server", "queue_max", SET_INT, "256", true, 1, 1000000, OFF(queue_max),
 	  "requests waiting for a worker before new ones get 503" },
@@ -60,7 +59,8 @@ const struct setting_def config_settings[] = {
 	{ "server", "schema_dir", SET_STRING, BAOCAO_SCHEMA_DIR, false, 0, 0, OFF(schema_dir),
 	  "folder with the NNN_name.sql migrations" },
 	{ "server", "series_file", SET_STRING, "", true, 0, 0, OFF(series_file),
-	  "file defining the report series ([series NAME] sections); empty: none" },
+	  "the series file ([series NAME] sections) that baocaoctl series sync writes "
+	  "into the database" },
 	{ "server", "session_idle_timeout", SET_DURATION, "2h", true, 60000, 2592000000LL,
 	  OFF(session_idle_timeout), "a web login unused this long is over" },
 	{ "server", "session_lifetime", SET_DURATION, "12h", true, 60000, 2592000000LL,
@@ -304,13 +304,12 @@ static int config_key(void *arg, const char *section, const char *name, const ch
 	return config_set(arg, section, name, value, why);
 }
 
-/* Reads a file over the defaults, then the series file it names. */
+/* Reads a file over the defaults. */
 int config_load(const char *path, struct config *cfg, char **err)
 {
 	config_defaults(cfg);
 	cfg->path = xstrdup(path);
-	if (inifile_read(path, config_key, cfg, err) == 0 &&
-	    (cfg->series_file[0] == '\0' || series_load(cfg->series_file, &cfg->series, err) == 0))
+	if (inifile_read(path, config_key, cfg, err) == 0)
 		return 0;
 	config_free(cfg);
 	config_defaults(cfg);
@@ -368,7 +367,6 @@ void config_free(struct config *cfg)
 	}
 	free(cfg->path);
 	cfg->path = NULL;
-	series_list_free(&cfg->series);
 }
 
 struct retired {

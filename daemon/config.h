@@ -2,8 +2,6 @@
 #ifndef BAOCAO_CONFIG_H
 #define BAOCAO_CONFIG_H
 
-#include "series.h"
-
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -28,8 +26,7 @@ struct config {
 	char *data_dir;
 	char *spool_dir;
 	char *schema_dir;
-	char *series_file;
-	struct series_list series;	/* read from series_file */
+	char *series_file;		/* for baocaoctl series sync; daemons read the database */
 	long long uploads_per_minute;
 	long long max_text_length;
 	long long session_lifetime;
@@ -67,8 +64,8 @@ extern const struct setting_def config_settings[];
 /* Fills cfg with the defaults. Never fails. */
 void config_defaults(struct config *cfg);
 /*
- * Reads an INI file over the defaults, then the series file it names. On error returns -1 and
- * sets *err to a message that names the file, line and key; cfg then holds the defaults only.
+ * Reads an INI file over the defaults. On error returns -1 and sets *err to a message that
+ * names the file, line and key; cfg then holds the defaults only.
  */
 int config_load(const char *path, struct config *cfg, char **err);
 /* Sets one setting from text; returns -1 with *err set when the name or value is wrong. */

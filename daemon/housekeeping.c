@@ -1,10 +1,11 @@
-/* The daemon's own periodic work: opening the periods of every series, purging old rows. */
+/* The daemon's own periodic work: following the series in the database, opening their
+ * periods, purging old rows. */
 #include "housekeeping.h"
 #include "clock.h"
-#include "config.h"
 #include "db.h"
 #include "log.h"
 #include "periods.h"
+#include "series_store.h"
 #include "worker.h"
 
 #include <stdbool.h>
@@ -12,8 +13,10 @@
 
 static struct event *timer;
 static bool queued;	/* a run is queued or running (loop thread only) */
+static _Atomic bool forced;	/* read the series again even if they look unchanged */
 
-/* Worker: creates the current and next periods of every series; purges stale login counts. */
+/* Worker: reads the series if they changed, creates the periods of every series up to the
+ * next one, purges stale login counts. */
 static void housekeeping_run(struct db *db, void *arg)
 {
 	PGconn *conn = db_conn(db);
@@ -21,10 +24,20 @@ static void housekeeping_run(struct db *db, void *arg)
 		log_debug("housekeeping", "skipped: the database is unavailable");
 		return;
 	}
-	const struct series_list *list = &config_current()->series;
+	char *err = NULL;
+	int changed = series_store_refresh(conn, forced, &err);
+	forced = false;
+	if (changed < 0) {
+		db_check_failure(db, NULL);
+		log_warn("housekeeping", "%s; the series in force stay", err);
+		free(err);
+		err = NULL;
+	} else if (changed > 0) {
+		log_info("series", "%zu series read from the database", series_current()->n);
+	}
+	const struct series_list *list = series_current();
 	time_t now = clock_now();
 	for (size_t i = 0; i < list->n; i++) {
-		char *err = NULL;
 		enum periods_result rc = periods_sync(conn, &list->items[i], now, &err);
 		if (rc == PERIODS_DB)
 			db_check_failure(db, NULL);
@@ -32,12 +45,12 @@ static void housekeeping_run(struct db *db, void *arg)
 			log_warn("housekeeping", "periods of %s: %s", list->items[i].name,
 				 err ? err : "failed");
 			free(err);
+			err = NULL;
 		}
 	}
 	char nowbuf[24];
 	snprintf(nowbuf, sizeof nowbuf, "%lld", (long long)now);
 	const char *p[] = { nowbuf };
-	char *err = NULL;
 	PGresult *r = db_run(conn, "login failures",
 		"DELETE FROM login_failure WHERE window_start < to_timestamp($1::bigint) - "
 		"interval '1 day' AND (blocked_until IS NULL OR "
@@ -77,9 +90,10 @@ int housekeeping_start(struct event_base *base, long long interval_ms)
 	return 0;
 }
 
-/* Runs the work again soon. */
+/* Runs the work again soon, reading the series again whatever their version. */
 void housekeeping_kick(void)
 {
+	forced = true;
 	housekeeping_queue(-1, 0, NULL);
 }
 

@@ -1,4 +1,5 @@
-/* The daemon's own periodic work: opening the periods of every series, purging old rows. */
+/* The daemon's own periodic work: following the series in the database, opening their
+ * periods, purging old rows. */
 #ifndef BAOCAO_HOUSEKEEPING_H
 #define BAOCAO_HOUSEKEEPING_H
 
@@ -6,7 +7,7 @@
 
 /* Runs the work now (on a worker) and then every interval_ms. Returns 0 or -1. */
 int housekeeping_start(struct event_base *base, long long interval_ms);
-/* Runs the work again soon (after a reload or a change of the series). */
+/* Runs the work again soon, reading the series whatever their version (after SIGHUP). */
 void housekeeping_kick(void);
 void housekeeping_stop(void);
 

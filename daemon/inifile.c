@@ -42,6 +42,26 @@ static int inifile_handler(void *user, const char *section, const char *name, co
 	return 1;
 }
 
+/* Parses an open stream named origin. */
+static int inifile_stream(FILE *f, const char *origin, inifile_key_fn fn, void *arg, char **err)
+{
+	struct inifile_state st = { f, 0, origin, fn, arg, NULL };
+	/* Lines of any sensible length, and stop at the first error. */
+	ini_use_stack = false;
+	ini_allow_realloc = false;
+	ini_max_line = 8192;
+	ini_stop_on_first_error = true;
+	int rc = ini_parse_stream(inifile_reader, &st, inifile_handler, &st);
+	if (st.err == NULL && rc != 0)
+		st.err = xasprintf("%s:%d: syntax error (expected [section] or key = value)", origin,
+				   rc);
+	if (st.err) {
+		*err = st.err;
+		return -1;
+	}
+	return 0;
+}
+
 /* Reads a whole file. */
 int inifile_read(const char *path, inifile_key_fn fn, void *arg, char **err)
 {
@@ -50,19 +70,22 @@ int inifile_read(const char *path, inifile_key_fn fn, void *arg, char **err)
 		*err = xasprintf("%s: cannot open: %s", path, strerror(errno));
 		return -1;
 	}
-	struct inifile_state st = { f, 0, path, fn, arg, NULL };
-	/* Lines of any sensible length, and stop at the first error. */
-	ini_use_stack = false;
-	ini_allow_realloc = false;
-	ini_max_line = 8192;
-	ini_stop_on_first_error = true;
-	int rc = ini_parse_stream(inifile_reader, &st, inifile_handler, &st);
+	int rc = inifile_stream(f, path, fn, arg, err);
 	fclose(f);
-	if (st.err == NULL && rc != 0)
-		st.err = xasprintf("%s:%d: syntax error (expected [section] or key = value)", path, rc);
-	if (st.err) {
-		*err = st.err;
+	return rc;
+}
+
+/* Reads INI text held in memory. */
+int inifile_read_text(const char *text, const char *origin, inifile_key_fn fn, void *arg,
+		      char **err)
+{
+	size_t len = strlen(text);
+	FILE *f = fmemopen((void *)text, len ? len : 1, "r");
+	if (f == NULL) {
+		*err = xasprintf("%s: cannot read: %s", origin, strerror(errno));
 		return -1;
 	}
-	return 0;
+	int rc = len ? inifile_stream(f, origin, fn, arg, err) : 0;
+	fclose(f);
+	return rc;
 }

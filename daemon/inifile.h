@@ -14,5 +14,8 @@ typedef int (*inifile_key_fn)(void *arg, const char *section, const char *name,
  * *err set to "FILE:LINE: message" (or "FILE: cannot open: ...").
  */
 int inifile_read(const char *path, inifile_key_fn fn, void *arg, char **err);
+/* As inifile_read, for text in memory; origin names it in errors. */
+int inifile_read_text(const char *text, const char *origin, inifile_key_fn fn, void *arg,
+		      char **err);
 
 #endif

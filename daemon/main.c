@@ -8,7 +8,7 @@
 #include "keys.h"
 #include "log.h"
 #include "migrate.h"
-#include "series.h"
+#include "series_store.h"
 #include "util.h"
 #include "worker.h"
 #include "build_config.h"
@@ -26,7 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define HOUSEKEEPING_INTERVAL_MS (5 * 60 * 1000)	/* periods open within 5 minutes */
+#define HOUSEKEEPING_INTERVAL_MS (60 * 1000)	/* series and periods followed each minute */
 
 static struct event_base *base;
 static struct event *ev_term, *ev_int, *ev_hup, *ev_drain;
@@ -58,43 +58,20 @@ static void apply_config(const struct config *cfg)
 	worker_set_limits((size_t)cfg->queue_max, cfg->request_timeout);
 }
 
-/* Worker: copies the series definitions into the database. */
-static void series_sync_run(struct db *db, void *arg)
+/* Reads the series from the database before serving; if it cannot, the housekeeping
+ * reads them as soon as the database answers. */
+static void series_at_start(const struct config *cfg)
 {
-	const struct config *cfg = arg;
-	PGconn *conn = db_conn(db);
-	if (conn == NULL) {
-		log_warn("series", "cannot sync the series now: the database is unavailable; "
-			 "run baocaoctl series sync when it is back");
-		return;
-	}
 	char *err = NULL;
-	int rc = series_sync(conn, &cfg->series, &err);
-	if (rc != 0) {
-		if (rc == 2)
-			db_check_failure(db, NULL);
-		log_warn("series", "sync failed: %s", err);
+	PGconn *c = db_connect_once(cfg->conninfo, cfg->time_zone, &err);
+	if (c != NULL && series_store_refresh(c, true, &err) >= 0) {
+		log_info("series", "%zu series read from the database", series_current()->n);
+	} else {
+		log_warn("series", "cannot read the series now (%s); retrying every minute", err);
 		free(err);
-		return;
 	}
-	log_info("series", "%zu series synced from %s", cfg->series.n, cfg->series_file);
-}
-
-/* Loop: the sync job is over. */
-static void series_sync_done(void *arg, bool ran)
-{
-	if (!ran)
-		log_warn("series", "the series sync waited too long and did not run");
-	housekeeping_kick();
-}
-
-/* Queues a sync of the series of cfg (at start and after a reload). */
-static void series_sync_later(const struct config *cfg)
-{
-	if (cfg->series_file[0] == '\0')
-		return;
-	if (!worker_submit(series_sync_run, series_sync_done, (void *)cfg))
-		log_warn("series", "cannot queue the series sync; run baocaoctl series sync");
+	if (c)
+		PQfinish(c);
 }
 
 /* SIGHUP: reads the file again; a bad file is logged and the old settings stay. */
@@ -120,7 +97,7 @@ static void on_reload(evutil_socket_t sig, short what, void *arg)
 	config_publish(cfg);
 	apply_config(cfg);
 	log_info("config", "reloaded %s", cfg->path);
-	series_sync_later(cfg);
+	housekeeping_kick();	/* reads the series again too */
 }
 
 /* Timer while stopping: ends the loop once no request is in flight or the wait is over. */
@@ -307,7 +284,7 @@ int main(int argc, char **argv)
 	if (worker_pool_start(base, (int)cfg->workers, cfg->conninfo, cfg->time_zone) != 0)
 		fatal("main", "cannot start the worker threads");
 
-	series_sync_later(cfg);
+	series_at_start(cfg);
 	if (housekeeping_start(base, HOUSEKEEPING_INTERVAL_MS) != 0)
 		fatal("main", "cannot arm the housekeeping timer");
 	ev_term = add_signal(SIGTERM, on_stop);
@@ -337,6 +314,7 @@ int main(int argc, char **argv)
 	event_base_free(base);
 	log_info("main", "stopped");
 	config_retire_all();
+	series_store_retire_all();
 	libevent_global_shutdown();
 	return 0;
 }

@@ -1,6 +1,5 @@
-/* Report series: their definitions in the series file, and their copy in the database. */
+/* Report series: their definitions, read from the series file or from the database's copy. */
 #include "series.h"
-#include "db.h"
 #include "inifile.h"
 #include "units.h"
 #include "util.h"
@@ -250,6 +249,22 @@ static int series_check(struct series_def *d, char **why)
 	return 0;
 }
 
+/* Checks every definition read; -1 with *err naming the origin and line of a bad one. */
+static int series_check_all(const char *origin, struct series_list *out, char **err)
+{
+	for (size_t i = 0; i < out->n; i++) {
+		char *why = NULL;
+		if (series_check(&out->items[i], &why) != 0) {
+			*err = xasprintf("%s:%d: series %s: %s", origin, out->items[i].line,
+					 out->items[i].name, why);
+			free(why);
+			series_list_free(out);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Reads a series file. */
 int series_load(const char *path, struct series_list *out, char **err)
 {
@@ -259,17 +274,62 @@ int series_load(const char *path, struct series_list *out, char **err)
 		series_list_free(out);
 		return -1;
 	}
-	for (size_t i = 0; i < out->n; i++) {
-		char *why = NULL;
-		if (series_check(&out->items[i], &why) != 0) {
-			*err = xasprintf("%s:%d: series %s: %s", path, out->items[i].line,
-					 out->items[i].name, why);
-			free(why);
-			series_list_free(out);
-			return -1;
-		}
+	return series_check_all(path, out, err);
+}
+
+/* Reads series definitions held as text. */
+int series_parse_text(const char *text, const char *origin, struct series_list *out, char **err)
+{
+	memset(out, 0, sizeof *out);
+	struct series_parse sp = { out, origin };
+	if (inifile_read_text(text, origin, series_key, &sp, err) != 0) {
+		series_list_free(out);
+		return -1;
 	}
-	return 0;
+	return series_check_all(origin, out, err);
+}
+
+/* Writes a list of words separated by sep. */
+static void add_words(struct strbuf *out, const char *key, char **v, size_t n, const char *sep)
+{
+	if (n == 0)
+		return;
+	strbuf_addf(out, "%s = ", key);
+	for (size_t i = 0; i < n; i++)
+		strbuf_addf(out, "%s%s", i ? sep : "", v[i]);
+	strbuf_addc(out, '\n');
+}
+
+/* Writes one definition as the keys of its section. */
+void series_format(const struct series_def *d, struct strbuf *out)
+{
+	char rule[CAL_RULE_BUF];
+	strbuf_addf(out, "title = %s\n", d->title);
+	if (d->source && d->source[0])
+		strbuf_addf(out, "source = %s\n", d->source);
+	strbuf_addf(out, "period = %s\n", period_kind_name(d->kind));
+	if (d->first_text)
+		strbuf_addf(out, "first_period = %s\n", d->first_text);
+	if (d->has_rules) {
+		cal_rule_format(&d->unit_rule, rule);
+		strbuf_addf(out, "unit_deadline = %s\n", rule);
+		cal_rule_format(&d->consolidation_rule, rule);
+		strbuf_addf(out, "consolidation_deadline = %s\n", rule);
+	}
+	strbuf_addf(out, "non_working_day = %s\n", cal_shift_name(d->shift));
+	strbuf_addf(out, "consolidator = %s\n", d->consolidator);
+	add_words(out, "recipients", d->recipients, d->nrecipients, " ");
+	add_words(out, "units", d->units, d->nunits, " ");
+	add_words(out, "exclude_units", d->exclude, d->nexclude, " ");
+	if (d->nreminders) {
+		strbuf_adds(out, "reminders = ");
+		for (size_t i = 0; i < d->nreminders; i++) {
+			cal_rule_format(&d->reminders[i], rule);
+			strbuf_addf(out, "%s%s", i ? ", " : "", rule);
+		}
+		strbuf_addc(out, '\n');
+	}
+	strbuf_addf(out, "header = %s\n", d->header);
 }
 
 /* Frees every definition. */
@@ -301,172 +361,4 @@ const struct series_def *series_find(const struct series_list *list, const char 
 		if (strcmp(list->items[i].name, name) == 0)
 			return &list->items[i];
 	return NULL;
-}
-
-/* A PostgreSQL array literal of the entries with a prefix (stripped) or, if NULL, of codes. */
-static char *array_of(char **v, size_t n, const char *prefix)
-{
-	struct strbuf sb = STRBUF_INIT;
-	strbuf_addc(&sb, '{');
-	bool first = true;
-	for (size_t i = 0; i < n; i++) {
-		const char *s = v[i];
-		if (prefix) {
-			if (strncmp(s, prefix, strlen(prefix)) != 0)
-				continue;
-			s += strlen(prefix);
-		} else if (strchr(s, ':') || strcmp(s, "all") == 0) {
-			continue;
-		}
-		strbuf_addf(&sb, "%s\"%s\"", first ? "" : ",", s);
-		first = false;
-	}
-	strbuf_addc(&sb, '}');
-	return strbuf_detach(&sb);
-}
-
-/* Names the entries of a list that match no unit or group; NULL when all do. */
-static char *unknown_units(PGconn *c, const char *codes, const char *groups, char **err,
-			   bool *failed)
-{
-	const char *p[] = { codes, groups };
-	PGresult *r = db_run(c, "series sync",
-		"SELECT string_agg(x, ', ') FROM ("
-		"  SELECT x FROM unnest($1::text[]) x WHERE NOT EXISTS "
-		"    (SELECT 1 FROM unit WHERE code = x AND active)"
-		"  UNION ALL"
-		"  SELECT 'group:' || g FROM unnest($2::text[]) g WHERE NOT EXISTS "
-		"    (SELECT 1 FROM unit WHERE unit_group = g AND active)) missing",
-		2, p, err);
-	if (r == NULL) {
-		*failed = true;
-		return NULL;
-	}
-	char *out = PQgetisnull(r, 0, 0) ? NULL : xstrdup(PQgetvalue(r, 0, 0));
-	PQclear(r);
-	return out;
-}
-
-/* Writes one definition; returns 0, 1 (unknown units) or 2. */
-static int sync_one(PGconn *c, const struct series_def *d, char **err)
-{
-	char unit_rule[CAL_RULE_BUF] = "", cons_rule[CAL_RULE_BUF] = "";
-	if (d->has_rules) {
-		cal_rule_format(&d->unit_rule, unit_rule);
-		cal_rule_format(&d->consolidation_rule, cons_rule);
-	}
-	struct strbuf rem = STRBUF_INIT;
-	strbuf_addc(&rem, '{');
-	for (size_t i = 0; i < d->nreminders; i++) {
-		char buf[CAL_RULE_BUF];
-		cal_rule_format(&d->reminders[i], buf);
-		strbuf_addf(&rem, "%s\"%s\"", i ? "," : "", buf);
-	}
-	strbuf_addc(&rem, '}');
-
-	char *codes = array_of(d->units, d->nunits, NULL);
-	char *groups = array_of(d->units, d->nunits, "group:");
-	char *exclude = array_of(d->exclude, d->nexclude, NULL);
-	char *recipients = array_of(d->recipients, d->nrecipients, NULL);
-	char *consolidator = xasprintf("{\"%s\"}", d->consolidator);
-	bool all = false;
-	for (size_t i = 0; i < d->nunits; i++)
-		all |= strcmp(d->units[i], "all") == 0;
-
-	int rc = 2;
-	bool failed = false;
-	char *missing = unknown_units(c, codes, groups, err, &failed);
-	char *missing2 = failed ? NULL : unknown_units(c, recipients, "{}", err, &failed);
-	char *missing3 = failed ? NULL : unknown_units(c, consolidator, "{}", err, &failed);
-	if (failed)
-		goto out;
-	if (missing || missing2 || missing3) {
-		*err = xasprintf("%s:%d: series %s names units that are not in the database: %s%s%s"
-				 "%s%s; import the units first (baocaoctl import units FILE.csv) "
-				 "or correct the series file", d->file, d->line, d->name,
-				 missing ? missing : "", missing && (missing2 || missing3) ? ", " : "",
-				 missing2 ? missing2 : "", missing2 && missing3 ? ", " : "",
-				 missing3 ? missing3 : "");
-		rc = 1;
-		goto out;
-	}
-	const char *p[] = { d->name, d->title, period_kind_name(d->kind), unit_rule, cons_rule,
-			    cal_shift_name(d->shift), d->consolidator, d->header, rem.data };
-	PGresult *r = db_run(c, "series sync",
-		"INSERT INTO series AS s (name, title, period_kind, unit_deadline_rule, "
-		"  consolidation_deadline_rule, non_working_day, consolidator_unit_id, header_style, "
-		"  reminders) "
-		"VALUES ($1, $2, $3, $4, $5, $6, (SELECT id FROM unit WHERE code = $7), $8, $9) "
-		"ON CONFLICT (name) DO UPDATE SET title = EXCLUDED.title, "
-		"  period_kind = EXCLUDED.period_kind, unit_deadline_rule = EXCLUDED.unit_deadline_rule, "
-		"  consolidation_deadline_rule = EXCLUDED.consolidation_deadline_rule, "
-		"  non_working_day = EXCLUDED.non_working_day, "
-		"  consolidator_unit_id = EXCLUDED.consolidator_unit_id, "
-		"  header_style = EXCLUDED.header_style, reminders = EXCLUDED.reminders, "
-		"  active = true, updated_at = now() "
-		"RETURNING id", 9, p, err);
-	if (r == NULL)
-		goto out;
-	char *id = xstrdup(PQgetvalue(r, 0, 0));
-	PQclear(r);
-	const char *pm[] = { id, codes, groups, all ? "t" : "f", exclude };
-	const char *pr[] = { id, recipients };
-	if ((r = db_run(c, "series sync", "DELETE FROM series_member WHERE series_id = $1", 1, pm, err)) &&
-	    (PQclear(r), r = db_run(c, "series sync",
-		"INSERT INTO series_member (series_id, unit_id) SELECT $1, id FROM unit "
-		"WHERE active AND (code = ANY($2::text[]) OR unit_group = ANY($3::text[]) OR $4) "
-		"  AND NOT (code = ANY($5::text[]))", 5, pm, err)) &&
-	    (PQclear(r), r = db_run(c, "series sync", "DELETE FROM series_recipient WHERE series_id = $1", 1,
-				       pr, err)) &&
-	    (PQclear(r), r = db_run(c, "series sync",
-		"INSERT INTO series_recipient (series_id, unit_id) SELECT $1, id FROM unit "
-		"WHERE code = ANY($2::text[])", 2, pr, err))) {
-		PQclear(r);
-		rc = 0;
-	}
-	free(id);
-out:
-	free(missing);
-	free(missing2);
-	free(missing3);
-	free(codes);
-	free(groups);
-	free(exclude);
-	free(recipients);
-	free(consolidator);
-	strbuf_free(&rem);
-	return rc;
-}
-
-/* Writes all definitions in one transaction. */
-int series_sync(PGconn *conn, const struct series_list *list, char **err)
-{
-	PGresult *r = db_run(conn, "series sync", "BEGIN", 0, NULL, err);
-	if (r == NULL)
-		return 2;
-	PQclear(r);
-	int rc = 0;
-	struct strbuf names = STRBUF_INIT;
-	strbuf_addc(&names, '{');
-	for (size_t i = 0; i < list->n && rc == 0; i++) {
-		rc = sync_one(conn, &list->items[i], err);
-		strbuf_addf(&names, "%s\"%s\"", i ? "," : "", list->items[i].name);
-	}
-	strbuf_addc(&names, '}');
-	if (rc == 0) {
-		const char *p[] = { names.data };
-		r = db_run(conn, "series sync", "UPDATE series SET active = false, updated_at = now() "
-			      "WHERE active AND NOT (name = ANY($1::text[]))", 1, p, err);
-		if (r == NULL)
-			rc = 2;
-		PQclear(r);
-	}
-	strbuf_free(&names);
-	r = PQexec(conn, rc == 0 ? "COMMIT" : "ROLLBACK");
-	if (rc == 0 && PQresultStatus(r) != PGRES_COMMAND_OK) {
-		*err = xasprintf("series sync: %s", str_trim(PQresultErrorMessage(r)));
-		rc = 2;
-	}
-	PQclear(r);
-	return rc;
 }

@@ -1,4 +1,5 @@
-/* Report series: their definitions in the series file, and their copy in the database. */
+/* Report series: their definitions, read from the series file or from the database's copy,
+ * and the writing of the file's definitions into the database (series_sync.c). */
 #ifndef BAOCAO_SERIES_H
 #define BAOCAO_SERIES_H
 
@@ -43,12 +44,18 @@ struct series_list {
 /* Reads a series file; returns 0, or -1 with *err naming the file, line and key. */
 int series_load(const char *path, struct series_list *out, char **err);
 void series_list_free(struct series_list *list);
+/* Reads definitions held as text (the sections of a series file); as series_load. */
+int series_parse_text(const char *text, const char *origin, struct series_list *out, char **err);
+struct strbuf;
+/* Writes a definition as the keys of its [series NAME] section (the database keeps this). */
+void series_format(const struct series_def *d, struct strbuf *out);
 /* The series of that name, or NULL. */
 const struct series_def *series_find(const struct series_list *list, const char *name);
 
 /*
- * Writes the definitions into the series, series_member and series_recipient tables in one
- * transaction (series no longer defined are marked inactive). Returns 0; 1 with *err when a
+ * Writes the definitions (and their text, which daemons read) into the series,
+ * series_member and series_recipient tables in one transaction (series no longer defined are
+ * marked inactive). Returns 0; 1 with *err when a
  * unit code or group names nothing (import the units first); 2 with *err on a database failure.
  */
 int series_sync(PGconn *conn, const struct series_list *list, char **err);

@@ -4,6 +4,7 @@
 #include "auth.h"
 #include "db.h"
 #include "clock.h"
+#include "series_store.h"
 #include "util.h"
 #include "build_config.h"
 
@@ -202,6 +203,7 @@ int main(int argc, char **argv)
 	int rc = cmd->fn(&ctl, argc - optind + 1, argv + optind - 1);
 	if (ctl.db)
 		PQfinish(ctl.db);
+	series_store_retire_all();
 	config_free(&ctl.cfg);
 	return rc;
 }

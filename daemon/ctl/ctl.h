@@ -49,6 +49,12 @@ int ctl_receipt(struct ctl *ctl, int argc, char **argv);
 int ctl_series_sync(struct ctl *ctl, bool quiet);
 /* Creates and refreshes the periods of every series (periods_sync). */
 int ctl_periods_sync(struct ctl *ctl);
+struct series_list;
+struct series_def;
+/* The series in the database; NULL after printing why not. */
+const struct series_list *ctl_series_list(struct ctl *ctl);
+/* A series of the database by name; NULL after printing the known ones. */
+const struct series_def *ctl_find_series(struct ctl *ctl, const char *name);
 int ctl_period(struct ctl *ctl, int argc, char **argv);
 int ctl_calendar(struct ctl *ctl, int argc, char **argv);
 int ctl_tasks(struct ctl *ctl, int argc, char **argv);

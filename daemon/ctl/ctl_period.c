@@ -4,6 +4,7 @@
 #include "json.h"
 #include "periods.h"
 #include "series.h"
+#include "series_store.h"
 #include "util.h"
 
 #include <getopt.h>
@@ -11,7 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Copies the series definitions into the database; prints why when it cannot. */
+/* Copies the series file's definitions into the database, where the daemons read them;
+ * prints why when it cannot. */
 int ctl_series_sync(struct ctl *ctl, bool quiet)
 {
 	if (ctl->cfg.series_file[0] == '\0') {
@@ -19,38 +21,59 @@ int ctl_series_sync(struct ctl *ctl, bool quiet)
 			printf("no series file configured ([server] series_file): nothing to do\n");
 		return CTL_OK;
 	}
-	PGconn *db = ctl_db(ctl);
-	if (db == NULL)
-		return CTL_USER;
+	struct series_list file;
 	char *err = NULL;
-	int rc = series_sync(db, &ctl->cfg.series, &err);
+	if (series_load(ctl->cfg.series_file, &file, &err) != 0) {
+		fprintf(stderr, "error: %s\n", err);
+		free(err);
+		return CTL_USER;
+	}
+	PGconn *db = ctl_db(ctl);
+	if (db == NULL) {
+		series_list_free(&file);
+		return CTL_USER;
+	}
+	int rc = series_sync(db, &file, &err);
 	if (rc != 0) {
 		fprintf(stderr, "error: %s\n", err);
 		free(err);
+		series_list_free(&file);
 		return rc == 1 ? CTL_USER : CTL_INTERNAL;
 	}
 	if (!quiet)
-		printf("%zu series synced from %s\n", ctl->cfg.series.n, ctl->cfg.series_file);
+		printf("%zu series synced from %s; running daemons take them up within a minute "
+		       "(at once on SIGHUP)\n", file.n, ctl->cfg.series_file);
+	series_list_free(&file);
 	return ctl_periods_sync(ctl);
 }
 
-/* Creates the periods of every series up to the next one and refreshes the deadlines of the
- * open ones, as the daemon does every few minutes (after an import, at once). */
-int ctl_periods_sync(struct ctl *ctl)
+/* The series in the database, as the daemons read them; NULL after printing why not. */
+const struct series_list *ctl_series_list(struct ctl *ctl)
 {
 	PGconn *db = ctl_db(ctl);
 	if (db == NULL)
-		return CTL_USER;
-	for (size_t i = 0; i < ctl->cfg.series.n; i++) {
+		return NULL;
+	char *err = NULL;
+	if (series_store_refresh(db, false, &err) < 0) {
+		fprintf(stderr, "error: %s\n", err);
+		free(err);
+		return NULL;
+	}
+	return series_current();
+}
+
+/* Creates the periods of every series up to the next one and refreshes the deadlines of the
+ * open ones, as the daemon does every minute (after an import, at once). */
+int ctl_periods_sync(struct ctl *ctl)
+{
+	const struct series_list *list = ctl_series_list(ctl);
+	if (list == NULL)
+		return CTL_INTERNAL;
+	for (size_t i = 0; i < list->n; i++) {
 		char *err = NULL;
-		enum periods_result rc = periods_sync(db, &ctl->cfg.series.items[i], clock_now(),
-						      &err);
-		if (rc == PERIODS_UNSYNCED) {	/* not in the database yet: nothing to refresh */
-			free(err);
-			continue;
-		}
+		enum periods_result rc = periods_sync(ctl->db, &list->items[i], clock_now(), &err);
 		if (rc != PERIODS_OK) {
-			fprintf(stderr, "error: periods of %s: %s\n", ctl->cfg.series.items[i].name,
+			fprintf(stderr, "error: periods of %s: %s\n", list->items[i].name,
 				err ? err : "failed");
 			free(err);
 			return rc == PERIODS_DB ? CTL_INTERNAL : CTL_USER;
@@ -59,36 +82,18 @@ int ctl_periods_sync(struct ctl *ctl)
 	return CTL_OK;
 }
 
-/* Makes sure the series has its row: synced only when missing, so that showing a period never
- * rewrites what the running daemon uses. */
-static int ensure_series(struct ctl *ctl, const struct series_def *s)
+/* Finds a series in the database; prints the known ones when it is not there. */
+const struct series_def *ctl_find_series(struct ctl *ctl, const char *name)
 {
-	PGconn *db = ctl_db(ctl);
-	if (db == NULL)
-		return CTL_USER;
-	const char *p[] = { s->name };
-	PGresult *r = PQexecParams(db, "SELECT 1 FROM series WHERE name = $1 AND active", 1, NULL,
-				   p, NULL, NULL, 0);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		fprintf(stderr, "error: %s\n", str_trim(xstrdup(PQresultErrorMessage(r))));
-		PQclear(r);
-		return CTL_INTERNAL;
-	}
-	bool present = PQntuples(r) == 1;
-	PQclear(r);
-	return present ? CTL_OK : ctl_series_sync(ctl, true);
-}
-
-/* Finds a series of the configuration; prints the known ones when it is not there. */
-static const struct series_def *find_series(struct ctl *ctl, const char *name)
-{
-	const struct series_def *s = series_find(&ctl->cfg.series, name);
+	const struct series_list *list = ctl_series_list(ctl);
+	if (list == NULL)
+		return NULL;
+	const struct series_def *s = series_find(list, name);
 	if (s == NULL) {
-		fprintf(stderr, "error: unknown series '%s'; the series of %s are:",
-			name, ctl->cfg.series_file[0] ? ctl->cfg.series_file : "(no series file)");
-		for (size_t i = 0; i < ctl->cfg.series.n; i++)
-			fprintf(stderr, " %s", ctl->cfg.series.items[i].name);
-		fprintf(stderr, "\n");
+		fprintf(stderr, "error: unknown series '%s'; the series in the database are:", name);
+		for (size_t i = 0; i < list->n; i++)
+			fprintf(stderr, " %s", list->items[i].name);
+		fprintf(stderr, "%s\n", list->n ? "" : " none (run baocaoctl series sync)");
 	}
 	return s;
 }
@@ -99,8 +104,11 @@ int ctl_series(struct ctl *ctl, int argc, char **argv)
 	if (argc == 2 && strcmp(argv[1], "sync") == 0)
 		return ctl_series_sync(ctl, false);
 	if (argc == 2 && strcmp(argv[1], "list") == 0) {
-		for (size_t i = 0; i < ctl->cfg.series.n; i++) {
-			const struct series_def *s = &ctl->cfg.series.items[i];
+		const struct series_list *list = ctl_series_list(ctl);
+		if (list == NULL)
+			return CTL_INTERNAL;
+		for (size_t i = 0; i < list->n; i++) {
+			const struct series_def *s = &list->items[i];
 			char ur[CAL_RULE_BUF] = "-", cr[CAL_RULE_BUF] = "-";
 			if (s->has_rules) {
 				cal_rule_format(&s->unit_rule, ur);
@@ -130,12 +138,9 @@ static int period_show(struct ctl *ctl, int argc, char **argv)
 		fprintf(stderr, "usage: baocaoctl period show SERIES PERIOD|current\n");
 		return CTL_USER;
 	}
-	const struct series_def *s = find_series(ctl, argv[1]);
+	const struct series_def *s = ctl_find_series(ctl, argv[1]);
 	if (s == NULL)
 		return CTL_USER;
-	int rc = ensure_series(ctl, s);
-	if (rc != CTL_OK)
-		return rc;
 	struct period_info pi;
 	char *err = NULL;
 	enum periods_result pr = periods_compute(ctl->db, s, argv[2], clock_now(), &pi, &err);
@@ -193,12 +198,9 @@ static int period_override(struct ctl *ctl, int argc, char **argv)
 		fprintf(stderr, "error: the note is not UTF-8 text\n");
 		return CTL_USER;
 	}
-	const struct series_def *s = find_series(ctl, argv[optind]);
+	const struct series_def *s = ctl_find_series(ctl, argv[optind]);
 	if (s == NULL)
 		return CTL_USER;
-	int rc = ensure_series(ctl, s);
-	if (rc != CTL_OK)
-		return rc;
 	char *err = NULL;
 	enum periods_result pr = periods_override(ctl->db, s, argv[optind + 1], clear, ut, ct, note,
 						  0, ctl_actor(), clock_now(), &err);

@@ -117,24 +117,13 @@ int ctl_template(struct ctl *ctl, int argc, char **argv)
 		fputs(USAGE, stderr);
 		return CTL_USER;
 	}
-	const struct series_def *s = series_find(&ctl->cfg.series, pos[0]);
-	if (s == NULL) {
-		fprintf(stderr, "error: unknown series '%s'; the series of %s are:", pos[0],
-			ctl->cfg.series_file[0] ? ctl->cfg.series_file : "(no series file)");
-		for (size_t i = 0; i < ctl->cfg.series.n; i++)
-			fprintf(stderr, " %s", ctl->cfg.series.items[i].name);
-		fprintf(stderr, "\n");
+	const struct series_def *s = ctl_find_series(ctl, pos[0]);
+	if (s == NULL)
 		return CTL_USER;
-	}
 	struct keys keys;
 	int rc = load_keys(ctl, &keys);
 	if (rc != CTL_OK)
 		return rc;
-	rc = ctl_series_sync(ctl, true);
-	if (rc != CTL_OK) {
-		sodium_memzero(&keys, sizeof keys);
-		return rc;
-	}
 	struct period_info pi;
 	char *err = NULL;
 	enum periods_result pr = periods_compute(ctl->db, s, pos[1], clock_now(), &pi, &err);

@@ -1,11 +1,12 @@
 """Series, periods and deadlines: the Vietnamese calendar, shifts, skipped weeks, overrides."""
 import json
 import os
+import signal
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import BAOCAOCTL, ROOT, Daemon, Postgres, Workdir, run_tests  # noqa: E402
+from harness import BAOCAOCTL, ROOT, Daemon, Postgres, Workdir, run_tests, wait_for  # noqa: E402
 
 SERIES = ROOT / "config" / "series.conf"
 CALENDAR = ROOT / "config" / "vn-calendar-2026.csv"
@@ -252,20 +253,52 @@ def test_series_errors(c):
                    encoding="utf-8")
     conf = c.work.path / "bad-series-main.conf"
     conf.write_text(c.d.conf.read_text().replace(str(SERIES), str(bad)), encoding="utf-8")
-    r = subprocess.run([BAOCAOCTL, "-c", str(conf), "series", "list"], capture_output=True,
+    r = subprocess.run([BAOCAOCTL, "-c", str(conf), "series", "sync"], capture_output=True,
                        text=True)
     assert r.returncode == 1
     assert f"{bad}:2: series x:" in r.stderr, r.stderr
     bad.write_text("[series x]\ntitle = X\nperiod = fortnightly\n", encoding="utf-8")
-    r = subprocess.run([BAOCAOCTL, "-c", str(conf), "series", "list"], capture_output=True,
+    r = subprocess.run([BAOCAOCTL, "-c", str(conf), "series", "sync"], capture_output=True,
                        text=True)
     assert r.returncode == 1 and f"{bad}:3: invalid period 'fortnightly'" in r.stderr, r.stderr
+    # Nothing of the bad file reached the database.
+    r = c.d.ctl("series", "list")
+    assert r.returncode == 0 and "nq57-weekly" in r.stdout and "\nx " not in r.stdout
     members = c.pg.scalar("SELECT count(*) FROM series_member m JOIN series s ON s.id = m.series_id "
                           "WHERE s.name = 'nq57-weekly'")
     assert members == "87", members  # 88 units but the recipient VPTU
     assert c.pg.scalar("SELECT count(*) FROM series_member m JOIN series s ON s.id = m.series_id "
                        "JOIN unit u ON u.id = m.unit_id WHERE s.name = 'nq57-weekly' "
                        "AND u.code IN ('SKHCN', 'VPTU')") == "1"
+
+
+def test_daemons_read_series_from_the_database(c):
+    status, _ = api(c, "thu-nghiem", "current")
+    assert status == 404
+    extra = c.work.path / "series-extra.conf"
+    extra.write_text(SERIES.read_text(encoding="utf-8") +
+                     "\n[series thu-nghiem]\ntitle = Báo cáo thử nghiệm\nperiod = weekly\n"
+                     "unit_deadline = fri 16:00\nconsolidation_deadline = fri 17:00\n"
+                     "consolidator = SKHCN\nrecipients = VPTU\nunits = STC\n",
+                     encoding="utf-8")
+    conf = c.work.path / "series-extra-main.conf"
+    conf.write_text(c.d.conf.read_text().replace(str(SERIES), str(extra)), encoding="utf-8")
+    r = subprocess.run([BAOCAOCTL, "-c", str(conf), "series", "sync"], capture_output=True,
+                       text=True, env=dict(os.environ, **c.d.run_env))
+    assert r.returncode == 0, r.stderr
+    assert "Báo cáo thử nghiệm" in c.pg.scalar(
+        "SELECT definition FROM series WHERE name = 'thu-nghiem'")
+    # The daemon's own series_file never named it: it reads the database (at once on SIGHUP).
+    c.d.proc.send_signal(signal.SIGHUP)
+    wait_for(lambda: api(c, "thu-nghiem", "current")[0] == 200, what="the new series")
+    body = api(c, "thu-nghiem", "current")[1]
+    assert body["unit_deadline"] == "2026-04-29T16:00:00+07:00", body  # Friday 01/05 is a holiday
+    assert "read from the database" in c.d.log_text()
+    # Synced away again: gone from the daemon too.
+    r = c.d.ctl("series", "sync")
+    assert r.returncode == 0, r.stderr
+    c.d.proc.send_signal(signal.SIGHUP)
+    wait_for(lambda: api(c, "thu-nghiem", "current")[0] == 404, what="the series gone")
 
 
 TESTS = [
@@ -285,6 +318,7 @@ TESTS = [
     test_new_holiday_moves_an_open_deadline,
     test_calendar_import_errors,
     test_series_errors,
+    test_daemons_read_series_from_the_database,
 ]
 
 if __name__ == "__main__":
