@@ -1,8 +1,10 @@
 /* The audit log: who did what to which object, when, from where. */
 #include "audit.h"
+#include "db.h"
 #include "util.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 /* Inserts one audit entry. */
 int audit_write(PGconn *conn, const struct audit_entry *e, char **err)
@@ -18,15 +20,15 @@ int audit_write(PGconn *conn, const struct audit_entry *e, char **err)
 		e->detail_json ? e->detail_json : "{}",
 		e->remote_addr ? e->remote_addr : "",
 	};
-	PGresult *r = PQexecParams(conn,
+	char *why = NULL;
+	PGresult *r = db_run(conn, "audit",
 		"INSERT INTO audit_log (account_id, actor, action, object_type, object_id, detail, "
-		"remote_addr) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)",
-		7, NULL, params, NULL, NULL, 0);
-	int rc = 0;
-	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-		*err = xasprintf("cannot write the audit log: %s", str_trim(PQresultErrorMessage(r)));
-		rc = -1;
+		"remote_addr) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)", 7, params, &why);
+	if (r == NULL) {
+		*err = xasprintf("cannot write the audit log: %s", why);
+		free(why);
+		return -1;
 	}
 	PQclear(r);
-	return rc;
+	return 0;
 }

@@ -144,7 +144,9 @@ PGconn *db_conn(struct db *db)
 		PQfinish(db->conn);
 		db->conn = NULL;
 	}
-	if (db->next_attempt && clock_mono_ms() < db->next_attempt) {
+	/* Back off while the database is down; once another worker has reached it again, try
+	 * at once rather than fail requests until this worker's delay is over. */
+	if (db->next_attempt && clock_mono_ms() < db->next_attempt && atomic_load(&db_down)) {
 		db->lost = true;
 		return NULL;
 	}

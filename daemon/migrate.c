@@ -1,5 +1,6 @@
 /* Schema migrations: schema/NNN_name.sql applied in order, each in one transaction, recorded. */
 #include "migrate.h"
+#include "db.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -40,15 +41,10 @@ static int migration_cmp(const void *a, const void *b)
 	return ((const struct migration *)a)->version - ((const struct migration *)b)->version;
 }
 
-/* Runs one statement that must succeed, setting *err if it does not. */
+/* Runs parameterless SQL that must succeed, setting *err if it does not. */
 static bool exec_ok(PGconn *conn, const char *sql, char **err)
 {
-	PGresult *r = PQexec(conn, sql);
-	bool ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
-	if (!ok)
-		*err = xasprintf("%s: %s", sql, str_trim(PQresultErrorMessage(r)));
-	PQclear(r);
-	return ok;
+	return db_command(conn, sql, sql, err) == 0;
 }
 
 /* Hex SHA-256 of a buffer. */
@@ -99,41 +95,45 @@ static int migration_list(const char *dir, struct migration **out, char **err)
 	return n;
 }
 
+/* What one migration's transaction applies. */
+struct apply {
+	const char *dir;
+	const struct migration *m;
+	const char *sql;
+};
+
+/* The body of one migration's transaction: its SQL, then its row in schema_migration. */
+static int apply_tx(PGconn *conn, void *arg, char **err)
+{
+	struct apply *a = arg;
+	char *why = NULL;
+	if (db_command(conn, "migration", a->sql, &why) != 0) {
+		*err = xasprintf("%s/%s failed, nothing of it was applied: %s", a->dir, a->m->file,
+				 why);
+		free(why);
+		return -1;
+	}
+	char version[16];
+	snprintf(version, sizeof version, "%d", a->m->version);
+	const char *params[] = { version, a->m->file, a->m->sha256 };
+	PGresult *r = db_run(conn, "migration", "INSERT INTO schema_migration (version, name, "
+			     "sha256) VALUES ($1, $2, $3)", 3, params, &why);
+	if (r == NULL) {
+		*err = xasprintf("cannot record %s: %s", a->m->file, why);
+		free(why);
+		return -1;
+	}
+	PQclear(r);
+	return 0;
+}
+
 /* Applies one migration in its own transaction. */
 static bool migration_apply(PGconn *conn, const char *dir, struct migration *m, const char *sql,
 			    char **err)
 {
-	if (!exec_ok(conn, "BEGIN", err))
-		return false;
-	PGresult *r = PQexec(conn, sql);
-	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
-		*err = xasprintf("%s/%s failed, nothing of it was applied: %s", dir, m->file,
-				 str_trim(PQresultErrorMessage(r)));
-		PQclear(r);
-		char *ignored = NULL;
-		if (!exec_ok(conn, "ROLLBACK", &ignored))
-			free(ignored);
-		return false;
-	}
-	PQclear(r);
-	char version[16];
-	snprintf(version, sizeof version, "%d", m->version);
-	const char *params[] = { version, m->file, m->sha256 };
-	r = PQexecParams(conn, "INSERT INTO schema_migration (version, name, sha256) "
-			 "VALUES ($1, $2, $3)", 3, NULL, params, NULL, NULL, 0);
-	bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-	if (!ok)
-		*err = xasprintf("cannot record %s: %s", m->file, str_trim(PQresultErrorMessage(r)));
-	PQclear(r);
-	if (!ok) {
-		char *ignored = NULL;
-		if (!exec_ok(conn, "ROLLBACK", &ignored))
-			free(ignored);
-		return false;
-	}
-	return exec_ok(conn, "COMMIT", err);
+	struct apply a = { dir, m, sql };
+	return db_tx(conn, apply_tx, &a, err) == 0;
 }
-
 /* Applies what is pending, under an advisory lock so that two processes never both do. */
 int migrate_run(PGconn *conn, const char *dir, FILE *progress, char **err)
 {
@@ -173,12 +173,9 @@ int migrate_run(PGconn *conn, const char *dir, FILE *progress, char **err)
 		char version[16];
 		snprintf(version, sizeof version, "%d", m->version);
 		const char *params[] = { version };
-		PGresult *r = PQexecParams(conn, "SELECT name, sha256 FROM schema_migration "
-					   "WHERE version = $1", 1, NULL, params, NULL, NULL, 0);
-		if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-			*err = xasprintf("cannot read schema_migration: %s",
-					 str_trim(PQresultErrorMessage(r)));
-			PQclear(r);
+		PGresult *r = db_run(conn, "cannot read schema_migration", "SELECT name, sha256 "
+				     "FROM schema_migration WHERE version = $1", 1, params, err);
+		if (r == NULL) {
 			free(sql);
 			applied = -1;
 			break;

@@ -411,21 +411,30 @@ static void quoted_time(bool present, time_t t, char buf[48])
 		snprintf(buf, 48, "null");
 }
 
-/* Sets or clears a period's deadlines by hand. */
-enum periods_result periods_override(PGconn *conn, const struct series_def *s, const char *id,
-				     bool clear, time_t unit_deadline,
-				     time_t consolidation_deadline, const char *note,
-				     long long account_id, const char *actor, time_t now,
-				     char **err)
+/* An override's arguments, for its transaction. */
+struct override {
+	const struct series_def *s;
+	const char *id;
+	bool clear;
+	time_t unit_deadline, consolidation_deadline;
+	const char *note;
+	long long account_id;
+	const char *actor;
+	time_t now;
+};
+
+/* The body of an override's transaction: returns a periods_result (0 commits). */
+static int override_tx(PGconn *conn, void *arg, char **err)
 {
-	if (!clear && consolidation_deadline < unit_deadline) {
-		*err = xstrdup("the consolidation deadline must not be before the units' deadline");
-		return PERIODS_BAD_REQUEST;
-	}
-	PGresult *r = db_run(conn, "periods", "BEGIN", 0, NULL, err);
-	if (r == NULL)
-		return PERIODS_DB;
-	PQclear(r);
+	const struct override *o = arg;
+	const struct series_def *s = o->s;
+	const char *id = o->id;
+	bool clear = o->clear;
+	time_t unit_deadline = o->unit_deadline, consolidation_deadline = o->consolidation_deadline;
+	const char *note = o->note, *actor = o->actor;
+	long long account_id = o->account_id;
+	time_t now = o->now;
+	PGresult *r;
 	struct period_info before;
 	enum periods_result rc = resolve(conn, s, id, now, &before, err, true);
 	if (rc == PERIODS_NOT_FOUND && s->kind == PERIOD_ADHOC && !clear) {
@@ -512,13 +521,25 @@ enum periods_result periods_override(PGconn *conn, const struct series_def *s, c
 	}
 	period_info_free(&before);
 	period_info_free(&after);
-	r = PQexec(conn, rc == PERIODS_OK ? "COMMIT" : "ROLLBACK");
-	if (rc == PERIODS_OK && PQresultStatus(r) != PGRES_COMMAND_OK) {
-		*err = xasprintf("periods: %s", str_trim(PQresultErrorMessage(r)));
-		rc = PERIODS_DB;
-	}
-	PQclear(r);
 	return rc;
+}
+
+
+/* Sets or clears a period's deadlines by hand. */
+enum periods_result periods_override(PGconn *conn, const struct series_def *s, const char *id,
+				     bool clear, time_t unit_deadline,
+				     time_t consolidation_deadline, const char *note,
+				     long long account_id, const char *actor, time_t now,
+				     char **err)
+{
+	if (!clear && consolidation_deadline < unit_deadline) {
+		*err = xstrdup("the consolidation deadline must not be before the units' deadline");
+		return PERIODS_BAD_REQUEST;
+	}
+	struct override o = { s, id, clear, unit_deadline, consolidation_deadline, note,
+			      account_id, actor, now };
+	int rc = db_tx(conn, override_tx, &o, err);
+	return rc == DB_TX_FAILED ? PERIODS_DB : (enum periods_result)rc;
 }
 
 /* Writes an instant as an RFC 3339 string, or null. */

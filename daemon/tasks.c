@@ -2,6 +2,7 @@
 #include "tasks.h"
 #include "audit.h"
 #include "csv.h"
+#include "db.h"
 #include "json.h"
 #include "units.h"
 #include "util.h"
@@ -1382,28 +1383,11 @@ int tasks_table_resolve(struct tasks_table *t, const struct tasks_directory *d,
 
 /* ---- the database ---- */
 
-/* Runs a statement that must succeed; sets *err otherwise. */
-static bool exec_ok(PGconn *conn, const char *sql, char **err)
-{
-	PGresult *r = PQexec(conn, sql);
-	bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-	if (!ok)
-		*err = xasprintf("%s failed: %s", sql, str_trim(PQresultErrorMessage(r)));
-	PQclear(r);
-	return ok;
-}
-
 /* Runs a parameterised query; returns its result, or NULL with *err. */
 static PGresult *query(PGconn *conn, const char *sql, int n, const char *const *params,
 		       char **err)
 {
-	PGresult *r = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
-	ExecStatusType st = PQresultStatus(r);
-	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
-		return r;
-	*err = xasprintf("database: %s", str_trim(PQresultErrorMessage(r)));
-	PQclear(r);
-	return NULL;
+	return db_run(conn, "database", sql, n, params, err);
 }
 
 /* Splits s at spaces into a fresh array of words. */
@@ -1738,20 +1722,31 @@ out:
 	return rc;
 }
 
+/* An import's arguments, for its transaction. */
+struct import_args {
+	const char *series, *file_label, *source_doc, *actor;
+	const void *data;
+	size_t len;
+	struct tasks_import_result *res;
+};
+
+/* The body of an import's transaction. */
+static int import_tx(PGconn *conn, void *arg, char **err)
+{
+	struct import_args *a = arg;
+	return import_in_tx(conn, a->series, a->file_label, a->data, a->len, a->source_doc,
+			    a->actor, a->res, err);
+}
+
 /* Imports a task table into a series. */
 int tasks_import(PGconn *conn, const char *series, const char *file_label, const void *data,
 		 size_t len, const char *source_doc, const char *actor,
 		 struct tasks_import_result *res, char **err)
 {
 	memset(res, 0, sizeof *res);
-	if (!exec_ok(conn, "BEGIN", err))
-		return 2;
-	int rc = import_in_tx(conn, series, file_label, data, len, source_doc, actor, res, err);
-	if (rc != 0) {
-		PQclear(PQexec(conn, "ROLLBACK"));
-		return rc;
-	}
-	return exec_ok(conn, "COMMIT", err) ? 0 : 2;
+	struct import_args a = { series, file_label, source_doc, actor, data, len, res };
+	int rc = db_tx(conn, import_tx, &a, err);
+	return rc == DB_TX_FAILED ? 2 : rc;
 }
 
 /* ---- aliases ---- */
@@ -1905,6 +1900,20 @@ static int aliases_in_tx(PGconn *conn, struct alias_reader *ar, const char *acto
 	return rc == 0 ? 0 : 2;
 }
 
+/* An alias import's arguments, for its transaction. */
+struct aliases_args {
+	struct alias_reader *ar;
+	const char *actor;
+	struct tasks_aliases_result *res;
+};
+
+/* The body of an alias import's transaction. */
+static int aliases_tx(PGconn *conn, void *arg, char **err)
+{
+	struct aliases_args *a = arg;
+	return aliases_in_tx(conn, a->ar, a->actor, a->res, err);
+}
+
 /* Imports alias phrases from CSV text. */
 int tasks_aliases_import(PGconn *conn, const char *data, size_t len, const char *actor,
 			 struct tasks_aliases_result *res, char **err)
@@ -1925,15 +1934,10 @@ int tasks_aliases_import(PGconn *conn, const char *data, size_t len, const char 
 				   "and at least one row");
 	}
 	if (errs.total == 0) {
-		if (!exec_ok(conn, "BEGIN", err)) {
+		struct aliases_args a = { &ar, actor, res };
+		rc = db_tx(conn, aliases_tx, &a, err);
+		if (rc == DB_TX_FAILED)
 			rc = 2;
-			goto out;
-		}
-		rc = aliases_in_tx(conn, &ar, actor, res, err);
-		if (rc == 0 && !exec_ok(conn, "COMMIT", err))
-			rc = 2;
-		if (rc != 0)
-			PQclear(PQexec(conn, "ROLLBACK"));
 		if (rc != 1)
 			goto out;
 	}

@@ -1,5 +1,6 @@
 /* Units: validation and the idempotent CSV import (columns code,name,group[,emails]). */
 #include "units.h"
+#include "db.h"
 #include "audit.h"
 #include "csv.h"
 #include "util.h"
@@ -182,28 +183,24 @@ static void import_state_free(struct import_state *st)
 	free(st->err);
 }
 
-/* Runs a statement that must succeed; sets *err otherwise. */
-static bool exec_simple(PGconn *conn, const char *sql, char **err)
-{
-	PGresult *r = PQexec(conn, sql);
-	bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-	if (!ok)
-		*err = xasprintf("%s failed: %s", sql, str_trim(PQresultErrorMessage(r)));
-	PQclear(r);
-	return ok;
-}
+/* What the import transaction writes. */
+struct import_write {
+	struct import_state *st;
+	const char *actor;
+	struct units_import_result *res;
+};
 
-/* Writes the checked rows in one transaction. */
-static int import_write(PGconn *conn, struct import_state *st, const char *actor,
-			struct units_import_result *res, char **err)
+/* The body of the import transaction: every row, then the audit entry. */
+static int import_tx(PGconn *conn, void *arg, char **err)
 {
-	if (!exec_simple(conn, "BEGIN", err))
-		return 2;
-	for (int i = 0; i < st->nrows; i++) {
-		struct unit_row *u = &st->rows[i];
+	struct import_write *w = arg;
+	struct units_import_result *res = w->res;
+	for (int i = 0; i < w->st->nrows; i++) {
+		struct unit_row *u = &w->st->rows[i];
 		const char *params[] = { u->code, u->name, u->group, u->emails ? u->emails : "{}",
 					 u->emails ? "t" : "f" };
-		PGresult *r = PQexecParams(conn,
+		char *why = NULL;
+		PGresult *r = db_run(conn, "unit",
 			"INSERT INTO unit AS u (code, name, unit_group, emails) "
 			"VALUES ($1, $2, $3, $4::text[]) "
 			"ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, "
@@ -213,13 +210,10 @@ static int import_write(PGconn *conn, struct import_state *st, const char *actor
 			"WHERE (u.name, u.unit_group, u.active) IS DISTINCT FROM "
 			"      (EXCLUDED.name, EXCLUDED.unit_group, true) "
 			"   OR ($5::boolean AND u.emails IS DISTINCT FROM EXCLUDED.emails) "
-			"RETURNING (xmax = 0)",
-			5, NULL, params, NULL, NULL, 0);
-		if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-			*err = xasprintf("line %d: unit %s: %s", u->line, u->code,
-					 str_trim(PQresultErrorMessage(r)));
-			PQclear(r);
-			PQclear(PQexec(conn, "ROLLBACK"));
+			"RETURNING (xmax = 0)", 5, params, &why);
+		if (r == NULL) {
+			*err = xasprintf("line %d: %s %s", u->line, u->code, why);
+			free(why);
 			return 2;
 		}
 		if (PQntuples(r) == 0)
@@ -230,17 +224,26 @@ static int import_write(PGconn *conn, struct import_state *st, const char *actor
 			res->updated++;
 		PQclear(r);
 	}
-	res->rows = st->nrows;
+	res->rows = w->st->nrows;
 	char *detail = xasprintf("{\"rows\":%d,\"added\":%d,\"updated\":%d,\"unchanged\":%d}",
 				 res->rows, res->added, res->updated, res->unchanged);
-	struct audit_entry e = { 0, actor, "import", "unit", NULL, detail, NULL };
+	struct audit_entry e = { 0, w->actor, "import", "unit", NULL, detail, NULL };
 	int rc = audit_write(conn, &e, err);
 	free(detail);
+	return rc != 0 ? 2 : 0;
+}
+
+/* Writes the checked rows in one transaction. */
+static int import_write(PGconn *conn, struct import_state *st, const char *actor,
+			struct units_import_result *res, char **err)
+{
+	struct import_write w = { st, actor, res };
+	int rc = db_tx(conn, import_tx, &w, err);
 	if (rc != 0) {
-		PQclear(PQexec(conn, "ROLLBACK"));
+		res->added = res->updated = res->unchanged = res->rows = 0;
 		return 2;
 	}
-	return exec_simple(conn, "COMMIT", err) ? 0 : 2;
+	return 0;
 }
 
 /* Imports units from CSV text. */

@@ -98,24 +98,35 @@ int ctl_load_input(struct ctl *ctl, const char *path, size_t max, char **data, s
 /* Runs a statement and prints its error. */
 PGresult *ctl_query(PGconn *db, const char *sql, int n, const char *const *params)
 {
-	PGresult *r = PQexecParams(db, sql, n, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK && PQresultStatus(r) != PGRES_COMMAND_OK) {
-		fprintf(stderr, "error: %s\n", str_trim(PQresultErrorMessage(r)));
-		PQclear(r);
-		return NULL;
+	char *err = NULL;
+	PGresult *r = db_run(db, "error", sql, n, params, &err);
+	if (r == NULL) {
+		fprintf(stderr, "%s\n", err);
+		free(err);
 	}
 	return r;
+}
+
+/* Starts a transaction, printing why it cannot. */
+bool ctl_begin(PGconn *db)
+{
+	char *err = NULL;
+	if (db_command(db, "error: BEGIN", "BEGIN", &err) == 0)
+		return true;
+	fprintf(stderr, "%s\n", err);
+	free(err);
+	return false;
 }
 
 /* Ends the current transaction: COMMIT when ok, ROLLBACK otherwise. */
 int ctl_finish(PGconn *db, bool ok, int fail_code)
 {
-	PGresult *r = PQexec(db, ok ? "COMMIT" : "ROLLBACK");
-	bool done = PQresultStatus(r) == PGRES_COMMAND_OK;
-	PQclear(r);
-	if (ok && !done) {
-		fprintf(stderr, "error: commit failed: %s\n", PQerrorMessage(db));
-		return CTL_INTERNAL;
+	char *err = NULL;
+	if (db_command(db, ok ? "error: commit failed" : "error: rollback failed",
+		       ok ? "COMMIT" : "ROLLBACK", &err) != 0) {
+		fprintf(stderr, "%s\n", err);
+		free(err);
+		return ok ? CTL_INTERNAL : fail_code;
 	}
 	return ok ? CTL_OK : fail_code;
 }

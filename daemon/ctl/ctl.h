@@ -31,6 +31,8 @@ PGconn *ctl_db(struct ctl *ctl);
 PGresult *ctl_query(PGconn *db, const char *sql, int n, const char *const *params);
 /* Commits, or rolls back when ok is false; returns CTL_OK, fail_code, or CTL_INTERNAL when
  * the commit fails (printed). */
+/* Starts a transaction; false after printing why it cannot. */
+bool ctl_begin(PGconn *db);
 int ctl_finish(PGconn *db, bool ok, int fail_code);
 /* Writes an audit entry by ctl_actor() in the current transaction; false after printing why
  * not. detail_json may be NULL. */

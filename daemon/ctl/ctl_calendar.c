@@ -2,6 +2,7 @@
 #include "audit.h"
 #include "calendar.h"
 #include "ctl.h"
+#include "db.h"
 #include "util.h"
 
 #include <errno.h>
@@ -23,15 +24,16 @@ static int calendar_row(void *ctx, unsigned line, cal_day day, enum cal_day_kind
 	char date[11];
 	cal_format_date(day, date);
 	const char *params[] = { date, cal_day_kind_name(kind), note };
-	PGresult *r = PQexecParams(ci->db,
+	char *why = NULL;
+	PGresult *r = db_run(ci->db, "database",
 		"INSERT INTO calendar_day AS c (day, kind, note) VALUES ($1, $2, $3) "
 		"ON CONFLICT (day) DO UPDATE SET kind = EXCLUDED.kind, note = EXCLUDED.note, "
 		"  updated_at = now() "
 		"WHERE (c.kind, c.note) IS DISTINCT FROM (EXCLUDED.kind, EXCLUDED.note) "
-		"RETURNING (xmax = 0)", 3, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		ci->err = xasprintf("line %u: %s", line, str_trim(PQresultErrorMessage(r)));
-		PQclear(r);
+		"RETURNING (xmax = 0)", 3, params, &why);
+	if (r == NULL) {
+		ci->err = xasprintf("line %u: %s", line, why);
+		free(why);
 		return -1;
 	}
 	if (PQntuples(r) == 0)
@@ -42,17 +44,6 @@ static int calendar_row(void *ctx, unsigned line, cal_day day, enum cal_day_kind
 		ci->updated++;
 	PQclear(r);
 	return 0;
-}
-
-/* Runs a statement that must succeed. */
-static bool exec_ok(PGconn *db, const char *sql)
-{
-	PGresult *r = PQexec(db, sql);
-	bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-	if (!ok)
-		fprintf(stderr, "error: %s: %s\n", sql, str_trim(PQresultErrorMessage(r)));
-	PQclear(r);
-	return ok;
 }
 
 /* baocaoctl import calendar FILE.csv: adds or updates days; days not in the file stay. */
@@ -83,7 +74,7 @@ int ctl_import_calendar(struct ctl *ctl, int argc, char **argv)
 		return CTL_USER;
 	}
 	PGconn *db = ctl_db(ctl);
-	if (db == NULL || !exec_ok(db, "BEGIN")) {
+	if (db == NULL || !ctl_begin(db)) {
 		free(data);
 		return db ? CTL_INTERNAL : CTL_USER;
 	}
@@ -94,7 +85,7 @@ int ctl_import_calendar(struct ctl *ctl, int argc, char **argv)
 		fprintf(stderr, "error: %s: %s\n", path, ci.err ? ci.err : err);
 		free(ci.err);
 		free(err);
-		exec_ok(db, "ROLLBACK");
+		ctl_finish(db, false, CTL_INTERNAL);
 		return CTL_INTERNAL;
 	}
 	char *detail = xasprintf("{\"file\":\"%s\",\"added\":%d,\"updated\":%d,\"unchanged\":%d}",
@@ -106,10 +97,10 @@ int ctl_import_calendar(struct ctl *ctl, int argc, char **argv)
 	if (rc != 0) {
 		fprintf(stderr, "error: %s\n", err);
 		free(err);
-		exec_ok(db, "ROLLBACK");
+		ctl_finish(db, false, CTL_INTERNAL);
 		return CTL_INTERNAL;
 	}
-	if (!exec_ok(db, "COMMIT"))
+	if (ctl_finish(db, true, CTL_INTERNAL) != CTL_OK)
 		return CTL_INTERNAL;
 	printf("%s: %d days: %d added, %d updated, %d unchanged\n", path,
 	       ci.added + ci.updated + ci.unchanged, ci.added, ci.updated, ci.unchanged);
@@ -128,15 +119,12 @@ int ctl_calendar(struct ctl *ctl, int argc, char **argv)
 	if (db == NULL)
 		return CTL_USER;
 	const char *params[] = { argc == 3 ? argv[2] : NULL };
-	PGresult *r = PQexecParams(db,
+	PGresult *r = ctl_query(db,
 		"SELECT to_char(day, 'YYYY-MM-DD Dy'), kind, note FROM calendar_day "
 		"WHERE $1::text IS NULL OR extract(year FROM day)::text = $1 ORDER BY day",
-		1, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		fprintf(stderr, "error: %s\n", str_trim(PQresultErrorMessage(r)));
-		PQclear(r);
+		1, params);
+	if (r == NULL)
 		return CTL_INTERNAL;
-	}
 	for (int i = 0; i < PQntuples(r); i++)
 		printf("%s  %-8s %s\n", PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2));
 	PQclear(r);

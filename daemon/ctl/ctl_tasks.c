@@ -159,13 +159,9 @@ static char *lead_list(const struct groups *g, const char *codes_text)
 static int check_series(PGconn *db, const char *series)
 {
 	const char *params[] = { series };
-	PGresult *r = PQexecParams(db, "SELECT 1 FROM series WHERE name = $1", 1, NULL, params,
-				   NULL, NULL, 0);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		fprintf(stderr, "error: %s\n", str_trim(PQresultErrorMessage(r)));
-		PQclear(r);
+	PGresult *r = ctl_query(db, "SELECT 1 FROM series WHERE name = $1", 1, params);
+	if (r == NULL)
 		return CTL_INTERNAL;
-	}
 	int n = PQntuples(r);
 	PQclear(r);
 	if (n == 0) {
@@ -180,13 +176,9 @@ static int check_series(PGconn *db, const char *series)
 static int check_unit(PGconn *db, const char *code)
 {
 	const char *params[] = { code };
-	PGresult *r = PQexecParams(db, "SELECT 1 FROM unit WHERE code = $1", 1, NULL, params,
-				   NULL, NULL, 0);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		fprintf(stderr, "error: %s\n", str_trim(PQresultErrorMessage(r)));
-		PQclear(r);
+	PGresult *r = ctl_query(db, "SELECT 1 FROM unit WHERE code = $1", 1, params);
+	if (r == NULL)
 		return CTL_INTERNAL;
-	}
 	int n = PQntuples(r);
 	PQclear(r);
 	if (n == 0) {
@@ -222,14 +214,12 @@ int ctl_tasks(struct ctl *ctl, int argc, char **argv)
 	if (rc != CTL_OK)
 		return rc;
 	struct groups g;
-	g.units = PQexec(db, "SELECT code, unit_group FROM unit WHERE active ORDER BY id");
-	if (PQresultStatus(g.units) != PGRES_TUPLES_OK) {
-		fprintf(stderr, "error: %s\n", str_trim(PQresultErrorMessage(g.units)));
-		PQclear(g.units);
+	g.units = ctl_query(db, "SELECT code, unit_group FROM unit WHERE active ORDER BY id", 0,
+			    NULL);
+	if (g.units == NULL)
 		return CTL_INTERNAL;
-	}
 	const char *params[] = { series, unit };
-	PGresult *r = PQexecParams(db,
+	PGresult *r = ctl_query(db,
 		"SELECT t.code, coalesce(to_char(t.deadline, 'YYYY-MM-DD'), '-'), "
 		"  coalesce(string_agg(u.code, ' ' ORDER BY u.id) FILTER (WHERE tu.role = 'lead'), ''), "
 		"  t.title "
@@ -238,11 +228,8 @@ int ctl_tasks(struct ctl *ctl, int argc, char **argv)
 		"WHERE s.name = $1 AND t.active AND ($2::text IS NULL OR EXISTS ("
 		"  SELECT 1 FROM task_unit x JOIN unit ux ON ux.id = x.unit_id "
 		"  WHERE x.task_id = t.id AND ux.code = $2)) "
-		"GROUP BY t.id ORDER BY t.ordinal, t.code",
-		2, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		fprintf(stderr, "error: %s\n", str_trim(PQresultErrorMessage(r)));
-		PQclear(r);
+		"GROUP BY t.id ORDER BY t.ordinal, t.code", 2, params);
+	if (r == NULL) {
 		PQclear(g.units);
 		return CTL_INTERNAL;
 	}
