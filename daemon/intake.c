@@ -7,6 +7,7 @@
 #include "workbook.h"
 #include "xlsx_read.h"
 
+#include <math.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -313,7 +314,9 @@ static void check_item(struct intake_context *ctx, const struct raw_item *raw,
 	free(status);
 
 	if (raw->progress_given) {
-		if (!raw->progress_ok || raw->progress < 0 || raw->progress > 100)
+		/* The range is checked on the double before it is converted, so that 1e300,
+		 * -1e300, infinities and NaN (which fails every comparison) are refused like 150. */
+		if (!raw->progress_ok || !(raw->progress >= 0 && raw->progress <= 100))
 			err_at(e, l, WB_COL_PROGRESS, "Tiến độ phải là số nguyên từ 0 đến 100 (không "
 			       "ghi dấu %%).");
 		else
@@ -631,7 +634,8 @@ static void read_rows(struct intake_context *ctx, const char *sheet, const struc
 			raw.progress_given = true;
 			if (pc->type == XLSX_NUMBER) {
 				raw.progress = pc->num;
-				raw.progress_ok = pc->num == (double)(long long)pc->num;
+				/* Whole, tested without converting: a cell may hold 1E+300. */
+				raw.progress_ok = isfinite(pc->num) && pc->num == floor(pc->num);
 			} else if (pc->type == XLSX_STRING) {
 				raw.progress_ok = parse_progress_text(pc->text, &raw.progress);
 			}

@@ -11,6 +11,8 @@
 #define JV_MAX_KEYS 256		/* per object: the duplicate check is linear */
 #define JV_MAX_ITEMS 100000	/* per array */
 
+_Static_assert(sizeof(struct jv) <= 48, "json_parse.h promises values of 48 bytes at most");
+
 struct jp {
 	const char *s;
 	size_t len, pos;
@@ -66,98 +68,121 @@ static int jp_hex4(struct jp *p)
 	return v;
 }
 
-/* Appends a code point as UTF-8. */
-static void put_utf8(struct strbuf *sb, unsigned cp)
+/* Writes a code point as UTF-8 at w; returns the number of bytes. */
+static size_t put_utf8(char *w, unsigned cp)
 {
 	if (cp < 0x80) {
-		strbuf_addc(sb, (char)cp);
-	} else if (cp < 0x800) {
-		strbuf_addc(sb, (char)(0xc0 | (cp >> 6)));
-		strbuf_addc(sb, (char)(0x80 | (cp & 0x3f)));
-	} else if (cp < 0x10000) {
-		strbuf_addc(sb, (char)(0xe0 | (cp >> 12)));
-		strbuf_addc(sb, (char)(0x80 | ((cp >> 6) & 0x3f)));
-		strbuf_addc(sb, (char)(0x80 | (cp & 0x3f)));
-	} else {
-		strbuf_addc(sb, (char)(0xf0 | (cp >> 18)));
-		strbuf_addc(sb, (char)(0x80 | ((cp >> 12) & 0x3f)));
-		strbuf_addc(sb, (char)(0x80 | ((cp >> 6) & 0x3f)));
-		strbuf_addc(sb, (char)(0x80 | (cp & 0x3f)));
+		w[0] = (char)cp;
+		return 1;
 	}
+	if (cp < 0x800) {
+		w[0] = (char)(0xc0 | (cp >> 6));
+		w[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		w[0] = (char)(0xe0 | (cp >> 12));
+		w[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		w[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	w[0] = (char)(0xf0 | (cp >> 18));
+	w[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+	w[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+	w[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
 }
 
-/* Reads a string after its opening quote. */
+/* Reads the code point of a \u escape after its 'u', joining a surrogate pair; -1 on error. */
+static int jp_escape_u(struct jp *p)
+{
+	int cp = jp_hex4(p);
+	if (cp < 0) {
+		jp_fail(p, "bad \\u escape");
+		return -1;
+	}
+	if (cp >= 0xd800 && cp <= 0xdbff) {
+		int lo = -1;
+		if (p->len - p->pos >= 2 && p->s[p->pos] == '\\' && p->s[p->pos + 1] == 'u') {
+			p->pos += 2;
+			lo = jp_hex4(p);
+		}
+		if (lo < 0xdc00 || lo > 0xdfff) {
+			jp_fail(p, "lone surrogate");
+			return -1;
+		}
+		return 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+	}
+	if ((cp >= 0xdc00 && cp <= 0xdfff) || cp == 0) {
+		jp_fail(p, cp ? "lone surrogate" : "NUL in string");
+		return -1;
+	}
+	return cp;
+}
+
+/*
+ * Reads a string after its opening quote. Every escape is at least as long as the UTF-8 it
+ * stands for, so a buffer the size of the raw text holds the result: one allocation, no larger
+ * than the input it comes from.
+ */
 static char *jp_string(struct jp *p, size_t *outlen)
 {
-	struct strbuf sb = STRBUF_INIT;
-	strbuf_grow(&sb, 0);
-	size_t run = p->pos;
+	size_t end = p->pos;
+	while (end < p->len && p->s[end] != '"')
+		end += p->s[end] == '\\' ? 2 : 1;
+	char *out = xmalloc((end < p->len ? end : p->len) - p->pos + 1);
+	size_t n = 0, run = p->pos;
 	for (;;) {
 		if (p->pos >= p->len) {
 			jp_fail(p, "unterminated string");
 			goto fail;
 		}
 		unsigned char c = (unsigned char)p->s[p->pos];
-		if (c == '"' || c == '\\') {
-			strbuf_add(&sb, p->s + run, p->pos - run);
+		if (c >= 0x20 && c != '"' && c != '\\') {
 			p->pos++;
-			if (c == '"')
-				break;
-			if (p->pos >= p->len) {
-				jp_fail(p, "unterminated escape");
-				goto fail;
-			}
-			char e = p->s[p->pos++];
-			switch (e) {
-			case '"': strbuf_addc(&sb, '"'); break;
-			case '\\': strbuf_addc(&sb, '\\'); break;
-			case '/': strbuf_addc(&sb, '/'); break;
-			case 'b': strbuf_addc(&sb, '\b'); break;
-			case 'f': strbuf_addc(&sb, '\f'); break;
-			case 'n': strbuf_addc(&sb, '\n'); break;
-			case 'r': strbuf_addc(&sb, '\r'); break;
-			case 't': strbuf_addc(&sb, '\t'); break;
-			case 'u': {
-				int cp = jp_hex4(p);
-				if (cp < 0) {
-					jp_fail(p, "bad \\u escape");
-					goto fail;
-				}
-				if (cp >= 0xd800 && cp <= 0xdbff) {
-					int lo = -1;
-					if (p->len - p->pos >= 2 && p->s[p->pos] == '\\' &&
-					    p->s[p->pos + 1] == 'u') {
-						p->pos += 2;
-						lo = jp_hex4(p);
-					}
-					if (lo < 0xdc00 || lo > 0xdfff) {
-						jp_fail(p, "lone surrogate");
-						goto fail;
-					}
-					cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-				} else if ((cp >= 0xdc00 && cp <= 0xdfff) || cp == 0) {
-					jp_fail(p, cp ? "lone surrogate" : "NUL in string");
-					goto fail;
-				}
-				put_utf8(&sb, (unsigned)cp);
-				break;
-			}
-			default:
-				jp_fail(p, "bad escape");
-				goto fail;
-			}
-			run = p->pos;
-		} else if (c < 0x20) {
+			continue;
+		}
+		if (c < 0x20) {
 			jp_fail(p, "control character in string");
 			goto fail;
-		} else {
-			p->pos++;
 		}
+		memcpy(out + n, p->s + run, p->pos - run);
+		n += p->pos - run;
+		p->pos++;
+		if (c == '"')
+			break;
+		if (p->pos >= p->len) {
+			jp_fail(p, "unterminated escape");
+			goto fail;
+		}
+		char e = p->s[p->pos++];
+		switch (e) {
+		case '"': out[n++] = '"'; break;
+		case '\\': out[n++] = '\\'; break;
+		case '/': out[n++] = '/'; break;
+		case 'b': out[n++] = '\b'; break;
+		case 'f': out[n++] = '\f'; break;
+		case 'n': out[n++] = '\n'; break;
+		case 'r': out[n++] = '\r'; break;
+		case 't': out[n++] = '\t'; break;
+		case 'u': {
+			int cp = jp_escape_u(p);
+			if (cp < 0)
+				goto fail;
+			n += put_utf8(out + n, (unsigned)cp);
+			break;
+		}
+		default:
+			jp_fail(p, "bad escape");
+			goto fail;
+		}
+		run = p->pos;
 	}
-	*outlen = sb.len;
-	return strbuf_detach(&sb);
+	out[n] = '\0';
+	*outlen = n;
+	return out;
 fail:
-	strbuf_free(&sb);
+	free(out);
 	return NULL;
 }
 
@@ -222,6 +247,31 @@ static bool jp_number(struct jp *p, struct jv *out)
 	return true;
 }
 
+/* Makes room for one more member of a container, doubling its arrays (keys too for an object)
+ * as they fill, up to max members: reading n members copies fewer than 2n in all. */
+static void jp_reserve(struct jv *v, size_t *cap, size_t max)
+{
+	if (v->len < *cap)
+		return;
+	*cap = *cap ? *cap * 2 : 1;
+	if (*cap > max)
+		*cap = max;
+	v->items = xrealloc(v->items, *cap * sizeof *v->items);
+	if (v->type == JV_OBJECT)
+		v->keys = xrealloc(v->keys, *cap * sizeof *v->keys);
+}
+
+/* Gives back the unused end of a finished container's arrays; returns true. */
+static bool jp_fit(struct jv *v, size_t cap)
+{
+	if (v->len == 0 || v->len == cap)
+		return true;
+	v->items = xrealloc(v->items, v->len * sizeof *v->items);
+	if (v->type == JV_OBJECT)
+		v->keys = xrealloc(v->keys, v->len * sizeof *v->keys);
+	return true;
+}
+
 /* Reads an array after its '['. */
 static bool jp_array(struct jp *p, struct jv *out, int depth)
 {
@@ -231,12 +281,13 @@ static bool jp_array(struct jp *p, struct jv *out, int depth)
 		p->pos++;
 		return true;
 	}
+	size_t cap = 0;
 	for (;;) {
 		if (out->len >= JV_MAX_ITEMS) {
 			jp_fail(p, "too many array items");
 			return false;
 		}
-		out->items = xrealloc(out->items, (out->len + 1) * sizeof *out->items);
+		jp_reserve(out, &cap, JV_MAX_ITEMS);
 		memset(&out->items[out->len], 0, sizeof *out->items);
 		out->len++;
 		if (!jp_value(p, &out->items[out->len - 1], depth + 1))
@@ -248,7 +299,7 @@ static bool jp_array(struct jp *p, struct jv *out, int depth)
 		}
 		if (p->pos < p->len && p->s[p->pos] == ']') {
 			p->pos++;
-			return true;
+			return jp_fit(out, cap);
 		}
 		jp_fail(p, "expected ',' or ']'");
 		return false;
@@ -264,6 +315,7 @@ static bool jp_object(struct jp *p, struct jv *out, int depth)
 		p->pos++;
 		return true;
 	}
+	size_t cap = 0;
 	for (;;) {
 		jp_ws(p);
 		if (p->pos >= p->len || p->s[p->pos] != '"') {
@@ -286,8 +338,7 @@ static bool jp_object(struct jp *p, struct jv *out, int depth)
 				return false;
 			}
 		}
-		out->items = xrealloc(out->items, (out->len + 1) * sizeof *out->items);
-		out->keys = xrealloc(out->keys, (out->len + 1) * sizeof *out->keys);
+		jp_reserve(out, &cap, JV_MAX_KEYS);
 		memset(&out->items[out->len], 0, sizeof *out->items);
 		out->keys[out->len] = key;
 		out->len++;
@@ -306,7 +357,7 @@ static bool jp_object(struct jp *p, struct jv *out, int depth)
 		}
 		if (p->pos < p->len && p->s[p->pos] == '}') {
 			p->pos++;
-			return true;
+			return jp_fit(out, cap);
 		}
 		jp_fail(p, "expected ',' or '}'");
 		return false;
@@ -333,7 +384,6 @@ static bool jp_value(struct jp *p, struct jv *out, int depth)
 		p->pos++;
 		out->type = JV_STRING;
 		out->string = jp_string(p, &out->len);
-		out->len = 0;
 		return out->string != NULL;
 	case 't': out->type = JV_BOOL; out->boolean = true; return jp_word(p, "true");
 	case 'f': out->type = JV_BOOL; out->boolean = false; return jp_word(p, "false");
@@ -346,7 +396,7 @@ static bool jp_value(struct jp *p, struct jv *out, int depth)
 static void jv_clear(struct jv *v)
 {
 	free(v->string);
-	for (size_t i = 0; i < v->len && v->items; i++) {
+	for (size_t i = 0; v->items != NULL && i < v->len; i++) {
 		jv_clear(&v->items[i]);
 		if (v->keys)
 			free(v->keys[i]);

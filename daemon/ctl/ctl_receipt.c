@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,13 @@ static bool server_public_key(const char *data_dir, unsigned char pk[crypto_sign
 	return ok;
 }
 
+/* True if v is a number written as a whole one, from lo to hi (checked before any conversion). */
+static bool whole_in(const struct jv *v, double lo, double hi)
+{
+	return v != NULL && v->type == JV_NUMBER && v->integral && v->number >= lo &&
+	       v->number <= hi;
+}
+
 /* Fills a receipt from its JSON; false after printing which field is wrong. */
 static bool receipt_from_json(const struct jv *doc, struct intake_receipt *r, const char *path)
 {
@@ -44,14 +52,16 @@ static bool receipt_from_json(const struct jv *doc, struct intake_receipt *r, co
 	char *dest[] = { r->sha256, r->series, r->period, r->unit, r->signature };
 	size_t sizes[] = { sizeof r->sha256, sizeof r->series, sizeof r->period, sizeof r->unit,
 			   sizeof r->signature };
+	/* Integers a double holds exactly; a larger one cannot be what was signed. */
+	const double exact = 9007199254740992.0;	/* 2^53 */
 	const char *missing = NULL;
-	if (!sub || sub->type != JV_NUMBER || !sub->integral)
+	if (!whole_in(sub, -exact, exact))
 		missing = "submission";
-	else if (!ver || ver->type != JV_NUMBER || !ver->integral)
+	else if (!whole_in(ver, INT_MIN, INT_MAX))
 		missing = "version";
 	else if (!ont || ont->type != JV_BOOL)
 		missing = "on_time";
-	else if (!items || items->type != JV_NUMBER || !items->integral || items->number < 0)
+	else if (!whole_in(items, 0, exact))
 		missing = "items";
 	else if (!when || clock_parse_rfc3339(when, &r->received_at) != 0)
 		missing = "received_at";

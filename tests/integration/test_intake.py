@@ -189,6 +189,34 @@ def test_error_progress(ex):
         one_error(errors, "Báo cáo", cell, ["Tiến độ phải là số nguyên từ 0 đến 100"])
 
 
+def test_error_progress_out_of_any_range(ex):
+    """Numbers no integer holds get the answer 150 gets, in a workbook and in JSON."""
+    words = ["Tiến độ phải là số nguyên từ 0 đến 100"]
+    rows = rows_for(ex.stc, **{ex.stc[0][0]: {"Tiến độ (%)": 1e300}, ex.stc[1][0]: {"Tiến độ (%)": -1e300},
+                               ex.stc[2][0]: {"Tiến độ (%)": "NaN"}})
+    errors = expect_errors(ex, build_workbook(rows))
+    for cell in ("F6", "F7", "F8"):
+        one_error(errors, "Báo cáo", cell, words)
+    rows = rows_for(ex.stc, **{ex.stc[0][0]: {"Tiến độ (%)": "1E+300"}, ex.stc[1][0]: {"Tiến độ (%)": 1e20},
+                               ex.stc[2][0]: {"Tiến độ (%)": "-inf"}})
+    errors = expect_errors(ex, build_workbook(rows))
+    for cell in ("F6", "F7", "F8"):
+        one_error(errors, "Báo cáo", cell, words)
+    values = [1e300, -1e300, "NaN", 10 ** 21, -(10 ** 30)]
+    items = [{"task": c, "status": "in_progress", "progress": 50, "result": "JSON"} for c, _ in ex.stc]
+    for i, v in enumerate(values):
+        items[i % len(items)]["progress"] = v
+        errors = expect_errors(ex, json.dumps({"items": items}).encode(), content_type="application/json")
+        progress = [e for e in errors if e.get("field") == f"items[{i % len(items)}].progress"]
+        assert progress and all(w in progress[0]["message"] for w in words), (v, errors)
+        items[i % len(items)]["progress"] = 50
+    # Not numbers JSON can hold: the body is refused as a whole.
+    for v in ("NaN", "Infinity", "-Infinity", "1e400", "-1e400"):
+        body = json.dumps({"items": items}).replace('"progress": 50', '"progress": ' + v, 1)
+        errors = expect_errors(ex, body.encode(), content_type="application/json")
+        assert len(errors) == 1 and "không phải JSON hợp lệ" in errors[0]["message"], (v, errors)
+
+
 def test_error_done_without_date(ex):
     rows = rows_for(ex.stc, **{ex.stc[0][0]: {"Tình trạng": "Hoàn thành", "Tiến độ (%)": 100}})
     one_error(expect_errors(ex, build_workbook(rows)), "Báo cáo", "G6", ["cần có ngày hoàn thành"])
@@ -367,6 +395,13 @@ def test_receipt_signature(ex):
         path.write_text(json.dumps(altered), encoding="utf-8")
         r = ex.d.ctl("receipt", "verify", path)
         assert r.returncode == 1 and "INVALID" in r.stderr, (field, r.stdout, r.stderr)
+    # Whole numbers that no integer of the receipt holds are refused before any conversion.
+    for field, value in (("version", 10 ** 20), ("version", -(10 ** 20)), ("submission", 10 ** 30),
+                         ("items", 10 ** 25), ("items", -1)):
+        path.write_text(json.dumps(dict(receipt, **{field: value})), encoding="utf-8")
+        r = ex.d.ctl("receipt", "verify", path)
+        assert r.returncode == 1 and f'the field "{field}" is missing or wrong' in r.stderr, \
+            (field, value, r.stdout, r.stderr)
 
 
 def test_audit_and_receipt_mail(ex):
@@ -442,6 +477,7 @@ TESTS = [
     test_error_duplicate_task,
     test_error_status_not_in_list,
     test_error_progress,
+    test_error_progress_out_of_any_range,
     test_error_done_without_date,
     test_error_date_after_upload,
     test_error_date_before_task_start,

@@ -1,10 +1,11 @@
-/* Tests of the CSV reader and the JSON writer. */
+/* Tests of the CSV reader, the JSON writer and the JSON parser. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,71 @@
 #include "json.h"
 #include "json_parse.h"
 #include "util.h"
+
+/* Allocations counted while a parse runs: all bytes allocated (a realloc counts its whole new
+ * size, as if copied) and the bytes still held, in the allocator's usable sizes. */
+static struct {
+	bool on;
+	size_t total, live;
+} counted;
+
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t size);
+void *__real_realloc(void *p, size_t n);
+void __real_free(void *p);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t n, size_t size);
+void *__wrap_realloc(void *p, size_t n);
+void __wrap_free(void *p);
+
+/* Counts a new or resized block. */
+static void *count_alloc(void *p)
+{
+	if (counted.on && p != NULL) {
+		size_t n = malloc_usable_size(p);
+		counted.total += n;
+		counted.live += n;
+	}
+	return p;
+}
+
+/* Counts a block given back. */
+static void count_free(void *p)
+{
+	if (counted.on && p != NULL) {
+		size_t n = malloc_usable_size(p);
+		counted.live -= n < counted.live ? n : counted.live;
+	}
+}
+
+/* malloc, counted. */
+void *__wrap_malloc(size_t n)
+{
+	return count_alloc(__real_malloc(n));
+}
+
+/* calloc, counted. */
+void *__wrap_calloc(size_t n, size_t size)
+{
+	return count_alloc(__real_calloc(n, size));
+}
+
+/* realloc, counted as a release and a new allocation. */
+void *__wrap_realloc(void *p, size_t n)
+{
+	size_t old = counted.on && p != NULL ? malloc_usable_size(p) : 0;
+	void *q = __real_realloc(p, n);
+	if (q != NULL || n == 0)
+		counted.live -= old < counted.live ? old : counted.live;
+	return count_alloc(q);
+}
+
+/* free, counted. */
+void __wrap_free(void *p)
+{
+	count_free(p);
+	__real_free(p);
+}
 
 /* Collects records as "line:field|field|..." lines. */
 static int collect(void *arg, char **fields, int n, int line)
@@ -154,8 +220,11 @@ static void test_json_parse_valid(void **state)
 	assert_true(jv_get(it, "f")->number == -150);
 	assert_null(jv_get_string(it, "progress"));
 	assert_null(jv_get(it, "missing"));
-	assert_string_equal(jv_get_string(jv_get(v, "general"), "proposals"),
-			    "Đề xuất Đ\n\xF0\x9F\x98\x80");
+	const struct jv *proposals = jv_get(jv_get(v, "general"), "proposals");
+	assert_string_equal(proposals->string, "Đề xuất Đ\n\xF0\x9F\x98\x80");
+	assert_int_equal(proposals->len, strlen(proposals->string));
+	assert_int_equal(jv_get(it, "task")->len, 7);
+	assert_int_equal(jv_get(it, "progress")->len, 0);
 	jv_free(v);
 }
 
@@ -176,6 +245,122 @@ static void test_json_parse_invalid(void **state)
 	}
 }
 
+/* Parses text, counting what the parser allocates; fails the test on a refusal. */
+static struct jv *parse_counted(const struct strbuf *text)
+{
+	char *err = NULL;
+	counted.total = counted.live = 0;
+	counted.on = true;
+	struct jv *v = jv_parse(text->data, text->len, &err);
+	counted.on = false;
+	if (v == NULL)
+		fail_msg("refused: %s", err);
+	return v;
+}
+
+/* Fails unless what one parse allocated in all is in proportion to its text. */
+static void assert_work_bounded(const struct strbuf *text)
+{
+	struct jv *v = parse_counted(text);
+	if (counted.total > 128 * text->len + 256)
+		fail_msg("%zu bytes allocated to read %zu bytes", counted.total, text->len);
+	jv_free(v);
+}
+
+/* Fails unless the tree of a parse takes at most 32 bytes per byte of text. */
+static void assert_tree_bounded(const struct strbuf *text)
+{
+	struct jv *v = parse_counted(text);
+	if (counted.live > 32 * text->len + 256)
+		fail_msg("a tree of %zu bytes from %zu bytes", counted.live, text->len);
+	jv_free(v);
+}
+
+/* Builds "[item,item,...]" of n items, or with keys "{"k0":item,...}". */
+static void json_repeat(struct strbuf *sb, bool object, size_t n, const char *item)
+{
+	strbuf_reset(sb);
+	strbuf_addc(sb, object ? '{' : '[');
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			strbuf_addc(sb, ',');
+		if (object)
+			strbuf_addf(sb, "\"k%zu\":", i);
+		strbuf_adds(sb, item);
+	}
+	strbuf_addc(sb, object ? '}' : ']');
+}
+
+/* Arrays and objects grow by doubling: members added one at a time made the work quadratic
+ * (256 keys took 2 MB of allocations, 100,000 items about 280 GB). */
+static void test_json_parse_work_bounded(void **state)
+{
+	struct strbuf sb = STRBUF_INIT;
+	json_repeat(&sb, true, 256, "0");
+	assert_work_bounded(&sb);
+	json_repeat(&sb, false, 100000, "0");
+	assert_work_bounded(&sb);
+	json_repeat(&sb, false, 100000, "[]");
+	assert_work_bounded(&sb);
+	json_repeat(&sb, false, 20000, "[1,[2,[3,[4]]]]");
+	assert_work_bounded(&sb);
+	strbuf_free(&sb);
+}
+
+/* A string takes no more than its text: every string took a buffer of at least 64 bytes, so
+ * that an array of empty strings took 43 bytes per byte of text. */
+static void test_json_parse_tree_bounded(void **state)
+{
+	struct strbuf sb = STRBUF_INIT;
+	json_repeat(&sb, false, 30000, "\"\"");
+	assert_tree_bounded(&sb);
+	json_repeat(&sb, true, 256, "\"\"");
+	assert_tree_bounded(&sb);
+	json_repeat(&sb, false, 30000, "\"\\u0041\\ud83d\\ude00\"");
+	assert_tree_bounded(&sb);
+	json_repeat(&sb, false, 30000, "0");
+	assert_tree_bounded(&sb);
+	json_repeat(&sb, false, 10000, "[[[[[[0]]]]]]");
+	assert_tree_bounded(&sb);
+	strbuf_free(&sb);
+}
+
+/* The documented limits hold exactly: 256 keys, 100,000 items, 32 levels. */
+static void test_json_parse_limits(void **state)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const struct { bool object; size_t n; const char *item; bool ok; } cases[] = {
+		{ true, 256, "0", true }, { true, 257, "0", false },
+		{ false, 100000, "0", true }, { false, 100001, "0", false },
+	};
+	for (size_t i = 0; i < nitems(cases); i++) {
+		json_repeat(&sb, cases[i].object, cases[i].n, cases[i].item);
+		char *err = NULL;
+		struct jv *v = jv_parse(sb.data, sb.len, &err);
+		if ((v != NULL) != cases[i].ok)
+			fail_msg("case %zu: %s", i, err ? err : "accepted");
+		if (v != NULL)
+			assert_int_equal(v->len, cases[i].n);
+		jv_free(v);
+		free(err);
+	}
+	for (int depth = 32; depth <= 34; depth++) {
+		strbuf_reset(&sb);
+		for (int i = 0; i < depth; i++)
+			strbuf_addc(&sb, '[');
+		strbuf_addc(&sb, '0');
+		for (int i = 0; i < depth; i++)
+			strbuf_addc(&sb, ']');
+		char *err = NULL;
+		struct jv *v = jv_parse(sb.data, sb.len, &err);
+		if ((v != NULL) != (depth <= 32))
+			fail_msg("depth %d: %s", depth, err ? err : "accepted");
+		jv_free(v);
+		free(err);
+	}
+	strbuf_free(&sb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -187,6 +372,9 @@ int main(void)
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_json_parse_valid),
 		cmocka_unit_test(test_json_parse_invalid),
+		cmocka_unit_test(test_json_parse_work_bounded),
+		cmocka_unit_test(test_json_parse_tree_bounded),
+		cmocka_unit_test(test_json_parse_limits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
