@@ -53,6 +53,19 @@ class Workdir:
         self.path = Path(tempfile.mkdtemp(prefix=f"baocao-{name}-"))
         os.chmod(self.path, 0o755)
 
+    def copy(self, src):
+        """Copies a file into the folder, readable by everyone, and returns the copy's path;
+        a file already in the folder is returned as it is."""
+        src = Path(src)
+        if src.resolve().parent == self.path.resolve():
+            return src
+        dst = self.path / src.name
+        if dst.exists() and dst.read_bytes() != src.read_bytes():
+            raise AssertionError(f"{dst} already exists with other contents than {src}")
+        shutil.copyfile(src, dst)
+        os.chmod(dst, 0o644)
+        return dst
+
     def cleanup(self):
         shutil.rmtree(self.path, ignore_errors=True)
 
@@ -88,8 +101,16 @@ class Postgres:
         return rows[0][0] if rows else None
 
 
+# Settings naming files that the daemon reads after it has switched to server.user (on SIGHUP,
+# or when it sends mail). The daemon gets copies in its work folder, which that user can read
+# wherever the checkout is: from a checkout inside a folder only root may enter, it could not
+# read the originals.
+FILE_SETTINGS = ("server.series_file", "mail.password_file")
+
+
 class Daemon:
-    """The real baocaod with a configuration of its own."""
+    """The real baocaod with a configuration of its own. Files named by FILE_SETTINGS are
+    copied into the work folder and the configuration names the copies."""
 
     def __init__(self, workdir, conninfo, **settings):
         self.workdir = workdir
@@ -114,6 +135,8 @@ class Daemon:
             self.settings["server"]["user"] = "nobody"
         for key, value in settings.items():
             section, name = key.split(".", 1)
+            if key in FILE_SETTINGS and str(value):
+                value = workdir.copy(value)
             self.settings.setdefault(section, {})[name] = str(value)
         self.write_config()
 
