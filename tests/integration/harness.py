@@ -22,6 +22,8 @@ BUILD = Path(os.environ.get("BAOCAO_BUILD", ROOT / "build"))
 BAOCAOD = os.environ.get("BAOCAOD", str(BUILD / "daemon" / "baocaod"))
 BAOCAOCTL = os.environ.get("BAOCAOCTL", str(BUILD / "daemon" / "baocaoctl"))
 IS_ROOT = os.geteuid() == 0
+# Words that start a sanitizer's report in the daemon's log: any of them fails the test.
+SANITIZER_MARKERS = ("AddressSanitizer", "LeakSanitizer", "ThreadSanitizer", "runtime error:")
 
 
 def free_port():
@@ -166,9 +168,12 @@ class Daemon:
         """Stops the daemon and raises unless it exited 0 without a sanitizer report."""
         rc = self.stop()
         log = self.log_text()
-        for marker in ("AddressSanitizer", "LeakSanitizer", "runtime error:"):
-            if marker in log:
-                raise AssertionError(f"baocaod log has a {marker} report:\n{log[-4000:]}")
+        for marker in SANITIZER_MARKERS:
+            at = log.find(marker)
+            if at >= 0:
+                start = log.rfind("\n", 0, at) + 1  # from the line of the first such report
+                raise AssertionError(f"baocaod log has a {marker} report:\n"
+                                     f"{log[start:start + 6000]}")
         if rc not in (0, None):
             raise AssertionError(f"baocaod exited with {rc}:\n{log[-2000:]}")
 
