@@ -22,6 +22,8 @@ BUILD = Path(os.environ.get("BAOCAO_BUILD", ROOT / "build"))
 BAOCAOD = os.environ.get("BAOCAOD", str(BUILD / "daemon" / "baocaod"))
 BAOCAOCTL = os.environ.get("BAOCAOCTL", str(BUILD / "daemon" / "baocaoctl"))
 IS_ROOT = os.geteuid() == 0
+# Words that start a sanitizer's report in the daemon's log: any of them fails the test.
+SANITIZER_MARKERS = ("AddressSanitizer", "LeakSanitizer", "ThreadSanitizer", "runtime error:")
 
 
 def free_port():
@@ -52,6 +54,29 @@ class Workdir:
     def __init__(self, name):
         self.path = Path(tempfile.mkdtemp(prefix=f"baocao-{name}-"))
         os.chmod(self.path, 0o755)
+
+    def copy(self, src):
+        """Copies a file into the folder, readable by everyone, and returns the copy's path;
+        a file already in the folder is returned as it is."""
+        src = Path(src)
+        if src.resolve().parent == self.path.resolve():
+            return src
+        dst = self.path / src.name
+        if dst.exists() and dst.read_bytes() != src.read_bytes():
+            raise AssertionError(f"{dst} already exists with other contents than {src}")
+        shutil.copyfile(src, dst)
+        os.chmod(dst, 0o644)
+        return dst
+
+    def copy_tree(self, src):
+        """Copies a folder of files into this one (readable by everyone) once; returns it."""
+        src = Path(src)
+        dst = self.path / src.name
+        if not dst.exists():
+            shutil.copytree(src, dst)
+            for f in [dst, *dst.rglob("*")]:
+                os.chmod(f, 0o755 if f.is_dir() else 0o644)
+        return dst
 
     def cleanup(self):
         shutil.rmtree(self.path, ignore_errors=True)
@@ -88,8 +113,16 @@ class Postgres:
         return rows[0][0] if rows else None
 
 
+# Settings naming files that the daemon reads after it has switched to server.user (on SIGHUP,
+# or when it sends mail). The daemon gets copies in its work folder, which that user can read
+# wherever the checkout is: from a checkout inside a folder only root may enter, it could not
+# read the originals.
+FILE_SETTINGS = ("server.series_file", "mail.password_file")
+
+
 class Daemon:
-    """The real baocaod with a configuration of its own."""
+    """The real baocaod with a configuration of its own. Files named by FILE_SETTINGS are
+    copied into the work folder and the configuration names the copies."""
 
     def __init__(self, workdir, conninfo, **settings):
         self.workdir = workdir
@@ -104,7 +137,8 @@ class Daemon:
                 "workers": "2",
                 "data_dir": str(workdir.path / "data"),
                 "spool_dir": str(workdir.path / "spool"),
-                "schema_dir": str(ROOT / "schema"),
+                # migrate_on_start reads it after the switch to server.user
+                "schema_dir": str(workdir.copy_tree(ROOT / "schema")),
                 "shutdown_timeout": "10s",
                 "log_level": "info",
             },
@@ -114,6 +148,8 @@ class Daemon:
             self.settings["server"]["user"] = "nobody"
         for key, value in settings.items():
             section, name = key.split(".", 1)
+            if key in FILE_SETTINGS and str(value):
+                value = workdir.copy(value)
             self.settings.setdefault(section, {})[name] = str(value)
         self.write_config()
 
@@ -146,9 +182,12 @@ class Daemon:
         """Stops the daemon and raises unless it exited 0 without a sanitizer report."""
         rc = self.stop()
         log = self.log_text()
-        for marker in ("AddressSanitizer", "LeakSanitizer", "runtime error:"):
-            if marker in log:
-                raise AssertionError(f"baocaod log has a {marker} report:\n{log[-4000:]}")
+        for marker in SANITIZER_MARKERS:
+            at = log.find(marker)
+            if at >= 0:
+                start = log.rfind("\n", 0, at) + 1  # from the line of the first such report
+                raise AssertionError(f"baocaod log has a {marker} report:\n"
+                                     f"{log[start:start + 6000]}")
         if rc not in (0, None):
             raise AssertionError(f"baocaod exited with {rc}:\n{log[-2000:]}")
 

@@ -140,8 +140,9 @@ def test_rule_next(c):
         "non_working_day = previous\nconsolidator = SKHCN",
         "non_working_day = next\nconsolidator = SKHCN", 1), encoding="utf-8")
     conf = c.work.path / "next.conf"
+    daemon_series = c.d.settings["server"]["series_file"]  # the daemon's copy of SERIES
     conf.write_text(c.d.conf.read_text().replace("dbname=baocao", "dbname=baocao_next")
-                    .replace(str(SERIES), str(series)), encoding="utf-8")
+                    .replace(daemon_series, str(series)), encoding="utf-8")
 
     def ctl(*args):
         return subprocess.run([BAOCAOCTL, "-c", str(conf), *map(str, args)],
@@ -252,7 +253,8 @@ def test_series_errors(c):
     bad.write_text("[series x]\ntitle = X\nperiod = weekly\nunit_deadline = 11-05 17:00\n",
                    encoding="utf-8")
     conf = c.work.path / "bad-series-main.conf"
-    conf.write_text(c.d.conf.read_text().replace(str(SERIES), str(bad)), encoding="utf-8")
+    daemon_series = c.d.settings["server"]["series_file"]  # the test's copy of SERIES
+    conf.write_text(c.d.conf.read_text().replace(daemon_series, str(bad)), encoding="utf-8")
     r = subprocess.run([BAOCAOCTL, "-c", str(conf), "series", "sync"], capture_output=True,
                        text=True)
     assert r.returncode == 1
