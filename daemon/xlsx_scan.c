@@ -899,8 +899,10 @@ static bool decl_attr(const char **pp, const char *end, const char *name, const 
 	return true;
 }
 
+#define DECL_MAX 256	/* bytes of an XML declaration, "<?xml" to "?>" */
+
 /* Handles the start of the document: a UTF-8 byte order mark, then an XML declaration that
- * says version 1.0 and UTF-8 (any other encoding goes to expat). */
+ * says version 1.0 and UTF-8 (any other encoding, or a longer declaration, goes to expat). */
 static int doc_start(struct xlsx_scan *sc, bool final)
 {
 	const char *p = sc->buf + sc->pos, *end = sc->buf + sc->len;
@@ -910,9 +912,12 @@ static int doc_start(struct xlsx_scan *sc, bool final)
 	if (end - p >= 3 && memcmp(p, bom, 3) == 0)
 		p += 3;
 	if (end - p >= 6 && memcmp(p, "<?xml", 5) == 0 && is_space(p[5])) {
-		const char *q = memmem(p, (size_t)(end - p), "?>", 2);
+		/* A declaration this scanner accepts is short: look no further than DECL_MAX,
+		 * so a part fed in small pieces is not searched again and again. */
+		size_t avail = (size_t)(end - p);
+		const char *q = memmem(p, avail < DECL_MAX ? avail : DECL_MAX, "?>", 2);
 		if (q == NULL)
-			return need(final);
+			return avail >= DECL_MAX ? R_FALLBACK : need(final);
 		const char *v;
 		size_t vlen;
 		p += 5;

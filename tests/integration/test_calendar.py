@@ -284,7 +284,8 @@ def test_daemons_read_series_from_the_database(c):
                      "consolidator = SKHCN\nrecipients = VPTU\nunits = STC\n",
                      encoding="utf-8")
     conf = c.work.path / "series-extra-main.conf"
-    conf.write_text(c.d.conf.read_text().replace(str(SERIES), str(extra)), encoding="utf-8")
+    daemon_series = c.d.settings["server"]["series_file"]  # the test's copy of SERIES
+    conf.write_text(c.d.conf.read_text().replace(daemon_series, str(extra)), encoding="utf-8")
     r = subprocess.run([BAOCAOCTL, "-c", str(conf), "series", "sync"], capture_output=True,
                        text=True, env=dict(os.environ, **c.d.run_env))
     assert r.returncode == 0, r.stderr

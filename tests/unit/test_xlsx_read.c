@@ -867,13 +867,14 @@ static void test_scanner(void **state)
 	}
 }
 
-/* Past its bounds (depth, attributes, name length, declarations in force, unfinished token), the
- * scanner gives the document up to expat; just within them, it reads it. */
+/* Past its bounds (depth, attributes, name length, declarations in force, unfinished token, the
+ * length of the XML declaration), the scanner gives the document up to expat; just within them,
+ * it reads it. */
 static void test_scanner_bounds(void **state)
 {
 	for (int over = 0; over <= 1; over++) {
-		struct strbuf doc[5] = { STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT,
-					 STRBUF_INIT };
+		struct strbuf doc[6] = { STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT,
+					 STRBUF_INIT, STRBUF_INIT };
 		for (int i = 0; i < 4096 + over; i++)
 			strbuf_adds(&doc[0], "<a>");
 		for (int i = 0; i < 4096 + over; i++)
@@ -896,6 +897,11 @@ static void test_scanner_bounds(void **state)
 		for (int i = 0; i < (1 << 20) / 8 - 16 + (1 << 16) * over; i++)
 			strbuf_adds(&doc[4], " comment");
 		strbuf_adds(&doc[4], "--></a>");
+		/* An XML declaration of 256 bytes, "<?xml" to "?>", or one more. */
+		strbuf_adds(&doc[5], "<?xml version=\"1.0\"");
+		for (int i = 0; i < 256 - 21 + over; i++)
+			strbuf_addc(&doc[5], ' ');
+		strbuf_adds(&doc[5], "?><a/>");
 		for (size_t d = 0; d < nitems(doc); d++) {
 			/* Whole, and in reads of 256 KiB as the reader does. */
 			for (size_t piece = 0; piece <= (256u << 10); piece += 256u << 10) {
