@@ -177,16 +177,6 @@ void intake_report_free(struct intake_report *r)
 	memset(r, 0, sizeof *r);
 }
 
-/* Number of characters (code points) of UTF-8 text. */
-static size_t utf8_chars(const char *s)
-{
-	size_t n = 0;
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			n++;
-	return n;
-}
-
 
 static const char *const json_field_names[WB_NCOLS] = {
 	[WB_COL_STT] = "stt", [WB_COL_CODE] = "task", [WB_COL_TITLE] = "title",
@@ -232,7 +222,7 @@ void intake_take_text(struct intake_context *ctx, const char *text, char **out,
 		      const struct loc *l, enum wb_column col, struct intake_errors *e)
 {
 	char *t = str_trim(xstrdup(text ? text : ""));
-	size_t n = utf8_chars(t);
+	size_t n = utf8_length(t);
 	if (n > ctx->max_text)
 		intake_err_at(e, l, col, "Nội dung dài %zu ký tự, vượt quá giới hạn %zu ký tự: hãy rút gọn.",
 		       n, ctx->max_text);

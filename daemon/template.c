@@ -1,9 +1,11 @@
-/* The workbook a unit downloads for a period: its tasks, last period's status, the meta sheet. */
+/* The workbook a unit downloads for a period: its tasks, last period's status, the meta sheet
+ * (made very hidden, and the structure locked, by template_lock.c). */
 #include "template.h"
 #include "unittasks.h"
 #include "calendar.h"
 #include "db.h"
 #include "util.h"
+#include "vntext.h"
 #include "workbook.h"
 #include "xlsx_read.h"
 
@@ -16,7 +18,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <xlsxwriter.h>
-#include <zip.h>
 
 /* A workbook is a few tens of kilobytes; anything near this is a fault. */
 #define TEMPLATE_FILE_MAX (64 * 1024 * 1024)
@@ -207,70 +208,6 @@ static enum template_result load_carried(PGconn *conn, struct tpl_data *d, char 
 	}
 	PQclear(r);
 	return TEMPLATE_OK;
-}
-
-/* ---- text ---- */
-
-/* The upper-case form of a Vietnamese letter's code point (other code points unchanged). */
-static unsigned upper_vi_cp(unsigned c)
-{
-	if (c >= 'a' && c <= 'z')
-		return c - 32;
-	if (c >= 0xE0 && c <= 0xFE && c != 0xF7)
-		return c - 0x20;
-	switch (c) {
-	case 0x103: case 0x111: case 0x129: case 0x169: case 0x1A1:
-		return c - 1;	/* ă đ ĩ ũ ơ */
-	case 0x1B0:
-		return 0x1AF;	/* ư */
-	}
-	if (c >= 0x1EA1 && c <= 0x1EF9 && (c & 1))
-		return c - 1;	/* ạ ả ấ ... ỹ: pairs in Latin Extended Additional */
-	return c;
-}
-
-/* The text in upper case, for titles ("BÁO CÁO ..."); new string. Invalid bytes are kept. */
-static char *upper_vi(const char *s)
-{
-	struct strbuf out = STRBUF_INIT;
-	const unsigned char *p = (const unsigned char *)s;
-	while (*p) {
-		unsigned c = *p;
-		int len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : 0;
-		bool ok = len > 0;
-		for (int k = 1; ok && k < len; k++)
-			ok = (p[k] & 0xC0) == 0x80;
-		if (!ok) {
-			strbuf_addc(&out, (char)*p++);
-			continue;
-		}
-		if (len == 2)
-			c = ((c & 0x1F) << 6) | (p[1] & 0x3F);
-		else if (len == 3)
-			c = ((c & 0x0F) << 12) | ((unsigned)(p[1] & 0x3F) << 6) | (p[2] & 0x3F);
-		p += len;
-		c = upper_vi_cp(c);
-		if (c < 0x80) {
-			strbuf_addc(&out, (char)c);
-		} else if (c < 0x800) {
-			strbuf_addc(&out, (char)(0xC0 | (c >> 6)));
-			strbuf_addc(&out, (char)(0x80 | (c & 0x3F)));
-		} else {
-			strbuf_addc(&out, (char)(0xE0 | (c >> 12)));
-			strbuf_addc(&out, (char)(0x80 | ((c >> 6) & 0x3F)));
-			strbuf_addc(&out, (char)(0x80 | (c & 0x3F)));
-		}
-	}
-	return strbuf_detach(&out);
-}
-
-/* Number of characters (not bytes) of UTF-8 text. */
-static size_t utf8_chars(const char *s)
-{
-	size_t n = 0;
-	for (; *s; s++)
-		n += ((unsigned char)*s & 0xC0) != 0x80;
-	return n;
 }
 
 /* The period's title with its dates: "Tuần 48 năm 2026 (23/11/2026 - 29/11/2026)". */
@@ -487,10 +424,10 @@ static void write_title_block(struct writer *w, lxw_worksheet *ws, const struct 
 	free(unit);
 	check(w, worksheet_set_row(ws, ROW_UNIT, 20, NULL), "unit row");
 
-	char *title = upper_vi(d->pi->series->title);
+	char *title = vn_upper(d->pi->series->title);
 	check(w, worksheet_merge_range(ws, ROW_TITLE, 0, ROW_TITLE, last, title, f->title),
 	      "title");
-	check(w, worksheet_set_row(ws, ROW_TITLE, utf8_chars(title) > 120 ? 40 : 24, NULL),
+	check(w, worksheet_set_row(ws, ROW_TITLE, utf8_length(title) > 120 ? 40 : 24, NULL),
 	      "title row");
 	free(title);
 
@@ -515,7 +452,7 @@ static void write_title_block(struct writer *w, lxw_worksheet *ws, const struct 
 	check(w, worksheet_merge_range(ws, ROW_GUIDE, 0, ROW_GUIDE, last, guide, f->guide),
 	      "guide");
 	/* About 170 characters of 11 pt italic fit on a line of the merged row. */
-	double lines = (double)(utf8_chars(guide) / 160 + 1);
+	double lines = (double)(utf8_length(guide) / 160 + 1);
 	check(w, worksheet_set_row(ws, ROW_GUIDE, 15 * lines + 4, NULL), "guide row");
 	free(guide);
 }
@@ -554,9 +491,9 @@ static void write_task_title(struct writer *w, lxw_worksheet *ws, lxw_row_t row,
  */
 static double task_row_height(const struct tpl_task *t)
 {
-	size_t lines = (utf8_chars(t->title) + TITLE_LINE_CHARS - 1) / TITLE_LINE_CHARS;
+	size_t lines = (utf8_length(t->title) + TITLE_LINE_CHARS - 1) / TITLE_LINE_CHARS;
 	if (!t->lead)	/* "(phối hợp; chủ trì: ...)" on lines of its own */
-		lines += (utf8_chars(t->leads) + 20 + NOTE_LINE_CHARS - 1) / NOTE_LINE_CHARS;
+		lines += (utf8_length(t->leads) + 20 + NOTE_LINE_CHARS - 1) / NOTE_LINE_CHARS;
 	return (double)(lines > 2 ? lines : 2) * LINE_POINTS + 3;
 }
 
@@ -850,150 +787,6 @@ out:
 	return rc;
 }
 
-/* ---- the meta sheet's state ---- */
-
-/* Sets *err from a libzip error; returns TEMPLATE_FAILED. */
-static enum template_result zip_failure(zip_error_t *ze, const char *what, char **err)
-{
-	*err = xasprintf("template: xl/workbook.xml: %s: %s", what, zip_error_strerror(ze));
-	zip_error_fini(ze);
-	return TEMPLATE_FAILED;
-}
-
-/* Reads one entry of an open archive into a new NUL-terminated buffer. */
-static int zip_read_entry(zip_t *za, zip_int64_t idx, char **out, size_t *len)
-{
-	zip_stat_t st;
-	if (zip_stat_index(za, (zip_uint64_t)idx, 0, &st) != 0 || !(st.valid & ZIP_STAT_SIZE) ||
-	    st.size > TEMPLATE_FILE_MAX)
-		return -1;
-	zip_file_t *zf = zip_fopen_index(za, (zip_uint64_t)idx, 0);
-	if (zf == NULL)
-		return -1;
-	char *buf = xmalloc((size_t)st.size + 1);
-	zip_int64_t got = zip_fread(zf, buf, st.size);
-	if (zip_fclose(zf) != 0 || got < 0 || (zip_uint64_t)got != st.size) {
-		free(buf);
-		return -1;
-	}
-	buf[st.size] = '\0';
-	*out = buf;
-	*len = (size_t)st.size;
-	return 0;
-}
-
-/* Reads everything a (closed) source holds into a new buffer. */
-static int zip_source_take(zip_source_t *src, unsigned char **out, size_t *len)
-{
-	zip_stat_t st;
-	if (zip_source_stat(src, &st) != 0 || !(st.valid & ZIP_STAT_SIZE) ||
-	    st.size > TEMPLATE_FILE_MAX || zip_source_open(src) != 0)
-		return -1;
-	unsigned char *buf = xmalloc((size_t)st.size ? (size_t)st.size : 1);
-	zip_int64_t got = zip_source_read(src, buf, st.size);
-	int closed = zip_source_close(src);
-	if (closed != 0 || got < 0 || (zip_uint64_t)got != st.size) {
-		free(buf);
-		return -1;
-	}
-	*out = buf;
-	*len = (size_t)st.size;
-	return 0;
-}
-
-/* text with its one occurrence of from replaced by to (new string); NULL unless exactly one. */
-static char *replace_once(const char *text, const char *from, const char *to)
-{
-	const char *at = strstr(text, from);
-	if (at == NULL || strstr(at + 1, from) != NULL)
-		return NULL;
-	return xasprintf("%.*s%s%s", (int)(at - text), text, to, at + strlen(from));
-}
-
-/*
- * Writes what libxlsxwriter 1.1 cannot into xl/workbook.xml: the meta sheet very hidden
- * (state="veryHidden": not listed by Excel's Unhide) and the workbook's structure locked
- * without a password (sheets cannot be added, removed, renamed or unhidden). The other
- * entries are copied as they are; the new entry gets the same 1980-01-01 date.
- */
-static enum template_result edit_workbook_xml(unsigned char **data, size_t *len, char **err)
-{
-	zip_error_t ze;
-	zip_error_init(&ze);
-	zip_source_t *src = zip_source_buffer_create(*data, *len, 0, &ze);
-	if (src == NULL)
-		return zip_failure(&ze, "buffer", err);
-	zip_t *za = zip_open_from_source(src, 0, &ze);
-	if (za == NULL) {
-		zip_source_free(src);
-		return zip_failure(&ze, "open", err);
-	}
-	zip_source_keep(src);	/* the rewritten archive is read from it after zip_close */
-	enum template_result rc = TEMPLATE_FAILED;
-	char *xml = NULL, *hidden = NULL, *edited = NULL;
-	size_t xml_len = 0;
-	zip_int64_t idx = zip_name_locate(za, "xl/workbook.xml", 0);
-	if (idx < 0 || zip_read_entry(za, idx, &xml, &xml_len) != 0) {
-		*err = xasprintf("template: xl/workbook.xml: cannot read it: %s", zip_strerror(za));
-		zip_discard(za);
-		goto out;
-	}
-	hidden = replace_once(xml, "state=\"hidden\"", "state=\"veryHidden\"");
-	edited = hidden ? replace_once(hidden, "<bookViews>",
-				       "<workbookProtection lockStructure=\"1\"/><bookViews>")
-			: NULL;
-	if (edited == NULL) {
-		*err = xstrdup("template: xl/workbook.xml: not one hidden sheet and one <bookViews> "
-			       "as libxlsxwriter writes them");
-		zip_discard(za);
-		goto out;
-	}
-	size_t edited_len = strlen(edited);
-	zip_source_t *entry = zip_source_buffer(za, edited, edited_len, 1);
-	if (entry == NULL) {
-		*err = xasprintf("template: xl/workbook.xml: %s", zip_strerror(za));
-		zip_discard(za);
-		goto out;
-	}
-	edited = NULL;	/* the entry frees it */
-	time_t dos_epoch;
-	if (zip_file_replace(za, (zip_uint64_t)idx, entry, 0) != 0) {
-		zip_source_free(entry);
-		*err = xasprintf("template: xl/workbook.xml: replace: %s", zip_strerror(za));
-		zip_discard(za);
-		goto out;
-	}
-	if (cal_local_time(cal_from_ymd(1980, 1, 1), 0, &dos_epoch) != 0 ||
-	    zip_file_set_mtime(za, (zip_uint64_t)idx, dos_epoch, 0) != 0) {
-		*err = xasprintf("template: xl/workbook.xml: mtime: %s", zip_strerror(za));
-		zip_discard(za);
-		goto out;
-	}
-	if (zip_close(za) != 0) {
-		*err = xasprintf("template: xl/workbook.xml: rewriting the archive: %s",
-				 zip_strerror(za));
-		zip_discard(za);
-		goto out;
-	}
-	unsigned char *rewritten;
-	size_t rewritten_len;
-	if (zip_source_take(src, &rewritten, &rewritten_len) != 0) {
-		*err = xstrdup("template: xl/workbook.xml: cannot read the rewritten archive");
-		goto out;
-	}
-	free(*data);
-	*data = rewritten;
-	*len = rewritten_len;
-	rc = TEMPLATE_OK;
-out:
-	free(xml);
-	free(hidden);
-	free(edited);
-	zip_source_free(src);
-	zip_error_fini(&ze);
-	return rc;
-}
-
 /* ---- the interface ---- */
 
 /* Builds the unit's workbook for the period. */
@@ -1047,7 +840,7 @@ enum template_result template_build(PGconn *conn, const struct period_info *pi,
 		goto out;
 	wb_mac(mac_key, unit_code, pi->series->name, pi->id, WB_TEMPLATE_VERSION, d.mac);
 	if ((rc = write_workbook(&d, &out->data, &out->len, err)) != TEMPLATE_OK ||
-	    (rc = edit_workbook_xml(&out->data, &out->len, err)) != TEMPLATE_OK ||
+	    (rc = template_lock(&out->data, &out->len, err)) != TEMPLATE_OK ||
 	    (rc = read_back(out->data, out->len, err)) != TEMPLATE_OK)
 		goto out;
 	out->tasks = d.ntasks;

@@ -62,4 +62,8 @@ char *template_filename(const char *series, const char *period, const char *unit
  */
 char *template_filename_vi(const char *period, const char *unit_name);
 
+/* template_lock.c: makes the meta sheet very hidden and locks the structure of a written
+ * workbook (replaces *data); TEMPLATE_OK, or TEMPLATE_FAILED with *err. */
+enum template_result template_lock(unsigned char **data, size_t *len, char **err);
+
 #endif

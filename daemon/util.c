@@ -265,3 +265,12 @@ int file_read_all(const char *path, size_t max, char **out, size_t *outlen)
 	*out = strbuf_detach(&sb);
 	return 0;
 }
+
+/* Number of characters (code points) of UTF-8 text. */
+size_t utf8_length(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
