@@ -28,6 +28,13 @@ struct tasks_errors {
 void tasks_errors_free(struct tasks_errors *e);
 /* All messages, one per line, each after indent; "" when there are none. Free the result. */
 char *tasks_errors_join(const struct tasks_errors *e, const char *indent);
+/* Adds a message (after the first 200 they are only counted). */
+void tasks_errors_add(struct tasks_errors *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Orders the messages by the row they are about, keeping each row's messages in order. */
+void tasks_errors_sort(struct tasks_errors *e);
+/* A copy of text with surrounding white space trimmed and inner runs made one space. */
+char *tasks_squash(const char *text);
 
 /* ---- naming units ---- */
 
@@ -37,6 +44,9 @@ struct tasks_directory;
 struct tasks_directory *tasks_directory_new(void);
 /* Frees the directory; NULL is allowed. */
 void tasks_directory_free(struct tasks_directory *d);
+/* The targets of the directory's i-th alias (in the order added), in canonical form. */
+const char *const *tasks_directory_alias_targets(const struct tasks_directory *d, size_t i,
+						 size_t *n);
 /*
  * Adds a unit. Its code and its name both name it. Two units whose names fold to the same
  * text make that name ambiguous (an error only where a cell uses it). Returns 0, or -1 with
@@ -61,6 +71,9 @@ struct tasks_units {
 };
 
 void tasks_units_free(struct tasks_units *u);
+/* Whether a list has a unit code; adds one unless it is there. */
+bool tasks_units_has(const struct tasks_units *u, const char *code);
+void tasks_units_add(struct tasks_units *u, const char *code);
 
 /*
  * Resolves a cell that names units: unit names, codes and alias phrases separated by ';',
