@@ -61,7 +61,7 @@ const struct setting_def config_settings[] = {
 	{ "server", "series_file", SET_STRING, "", true, 0, 0, OFF(series_file),
 	  "the series file ([series NAME] sections) that baocaoctl series sync writes "
 	  "into the database" },
-	{ "server", "session_idle_timeout", SET_DURATION, "2h", true, 60000, 2592000000LL,
+	{ "server", "session_idle_timeout", SET_DURATION, "2h", true, 300000, 2592000000LL,
 	  OFF(session_idle_timeout), "a web login unused this long is over" },
 	{ "server", "session_lifetime", SET_DURATION, "12h", true, 60000, 2592000000LL,
 	  OFF(session_lifetime), "how long a web login lasts" },

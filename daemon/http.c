@@ -86,6 +86,7 @@ static const char *http_reason(int status)
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
 	case 409: return "Conflict";
+	case 411: return "Length Required";
 	case 413: return "Payload Too Large";
 	case 415: return "Unsupported Media Type";
 	case 422: return "Unprocessable Entity";
@@ -333,8 +334,14 @@ static struct http_job *job_new(struct evhttp_request *req, const char *path, co
 	ev_uint16_t port = 0;
 	if (con)
 		evhttp_connection_get_peer(con, &addr, &port);
-	job->rq.remote_addr = client_address(addr ? addr : "-",
-					     http_header(&job->rq, "X-Forwarded-For"));
+	/* Every X-Forwarded-For header, in order: a proxy may add its own rather than append to
+	 * the client's, and the client's own must not be the one believed. */
+	struct strbuf xff = STRBUF_INIT;
+	for (size_t i = 0; i < job->rq.nheaders; i++)
+		if (strcasecmp(job->rq.headers[i].name, "X-Forwarded-For") == 0)
+			strbuf_addf(&xff, "%s%s", xff.len ? ", " : "", job->rq.headers[i].value);
+	job->rq.remote_addr = client_address(addr ? addr : "-", xff.len ? xff.data : NULL);
+	strbuf_free(&xff);
 
 	struct evbuffer *buf = evhttp_request_get_input_buffer(req);
 	size_t len = evbuffer_get_length(buf);
@@ -360,6 +367,19 @@ static bool guard_refusal(struct http_job *job, const char *mark)
 				      config_current()->max_upload_size / 1024);
 		http_error(&job->rs, 413, "body_too_large", msg);
 		free(msg);
+	} else if (status == 401) {
+		http_error(&job->rs, 401, "unauthenticated",
+			   "Bạn chưa đăng nhập. Hãy đăng nhập, hoặc gửi kèm mã truy cập (API token) "
+			   "trong tiêu đề Authorization: Bearer.");
+		http_add_header(&job->rs, "WWW-Authenticate", "Bearer realm=\"baocao\"");
+	} else if (status == 411) {
+		http_error(&job->rs, 411, "length_required",
+			   "Hãy gửi nội dung kèm độ dài (Content-Length), không dùng "
+			   "Transfer-Encoding.");
+	} else if (status == 400) {
+		http_error(&job->rs, 400, "bad_request",
+			   "Yêu cầu không hợp lệ (tiêu đề mơ hồ hoặc sai dạng). Hãy gửi lại bằng "
+			   "trình duyệt hoặc chương trình khác.");
 	} else {
 		http_error(&job->rs, 503, "too_many_connections",
 			   "Máy chủ đang có quá nhiều kết nối. Vui lòng thử lại sau ít phút.");

@@ -7,9 +7,10 @@
 #include <event2/http.h>
 #include <stddef.h>
 
-/* The header the guard puts in a request it refuses: "<nonce> <status>" (413: the body is
- * too large, announced as empty, and the rest of the connection's input is dropped; 503: over
- * max_connections). The dispatcher answers such a request with that status and closes. */
+/* The header the guard puts in a request it refuses: "<nonce> <status>": 400 an ambiguous
+ * head, 401 an upload without credentials, 411 a body without Content-Length, 413 a body over
+ * its route's limit, 503 over max_connections. The body is announced as empty and the rest of
+ * the connection's input dropped; the dispatcher answers with that status and closes. */
 #define HTTP_GUARD_HEADER "X-Baocao-Guard"
 
 /* Puts the guard on every new connection of the server. Returns 0 or -1. */

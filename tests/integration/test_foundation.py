@@ -160,11 +160,15 @@ def test_body_limits_are_read_from_the_head(c):
     status, headers, raw = raw_exchange(c, head)
     assert status == 413 and json.loads(raw)["error"]["code"] == "body_too_large", raw
     assert "Connection: close" in headers, headers
-    # A report upload within max_upload_size (64K here) passes the guard (401: no token) ...
+    # A report upload within max_upload_size (64K here) passes the guard (401: a bad token) ...
     head = (b"PUT /api/v1/series/nq57-weekly/periods/current/submission HTTP/1.1\r\nHost: x\r\n"
+            b"Authorization: Bearer bct_x\r\n"
             b"Content-Type: application/octet-stream\r\nContent-Length: 40000\r\n\r\n")
     status, _, raw = raw_exchange(c, head, b"x" * 40000)
     assert status == 401, raw
+    # ... but not without credentials: nobody uploads anonymously, and the body is not read.
+    status, _, raw = raw_exchange(c, head.replace(b"Authorization: Bearer bct_x\r\n", b""))
+    assert status == 401 and json.loads(raw)["error"]["code"] == "unauthenticated", raw
     # ... but the same size as JSON is over nothing (1 MiB) and a GET may not carry it.
     head = (b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 40000\r\n\r\n")
     status, _, raw = raw_exchange(c, head)
@@ -181,9 +185,53 @@ def test_body_limits_are_read_from_the_head(c):
                 break
             data += chunk
     assert data.count(b"HTTP/1.1 ") == 2 and b'"status":"ok"' in data, data
-    # A client's own guard header is ignored.
+    # A client's own guard header is dropped: it neither fakes nor hides a refusal.
     status, _, _ = c.d.request("GET", "/healthz", headers={"X-Baocao-Guard": "abc 413"})
     assert status == 200
+    login = b"POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    status, _, raw = raw_exchange(c, login + b"X-Baocao-Guard: a\r\nContent-Length: 60000\r\n\r\n")
+    assert status == 413, raw
+
+
+def test_guard_refuses_ambiguous_heads(c):
+    login = b"POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    cases = [
+        # The length after 1,100 blanks, or with leading zeros, is still the length.
+        (login + b"Content-Length:" + b" " * 1100 + b"60000\r\n\r\n", 413),
+        (login + b"Content-Length: " + b"0" * 1100 + b"60000\r\n\r\n", 413),
+        # Folded header lines, and a line of one blank: ambiguous, refused.
+        (login + b"Content-Length:\r\n 60000\r\n\r\n", 400),
+        (login + b"Host2: x\r\n \nContent-Length: 60000\r\n\r\n", 400),
+        # Two lengths that differ.
+        (login + b"Content-Length: 0\r\nContent-Length: 200\r\n\r\n", 400),
+        # A HEAD request with a body another reader would take for the next request.
+        (b"HEAD /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n", 400),
+        # Bodies come with their length.
+        (login + b"Transfer-Encoding: chunked\r\n\r\n", 411),
+        (login + b"Transfer-Encoding: gzip, chunked\r\n\r\n", 411),
+    ]
+    for head, want in cases:
+        status, headers, raw = raw_exchange(c, head)
+        assert status == want, (head[:120], status, raw)
+        assert "Connection: close" in headers, headers
+    # A head that arrives a few bytes at a time is judged whole.
+    head = login + b"Content-Length: 60000\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", c.d.port), timeout=10) as s:
+        for i in range(0, len(head), 7):
+            s.sendall(head[i:i + 7])
+            time.sleep(0.01)
+        data = s.recv(65536)
+    assert data.startswith(b"HTTP/1.1 413"), data[:200]
+    # Many short header lines (over 64 KiB with their line ends) are evhttp's to refuse.
+    many = login + b"a:b\r\n" * 14000 + b"Content-Length: 60000\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", c.d.port), timeout=10) as s:
+        try:
+            s.sendall(many)
+            data = s.recv(65536)
+        except (ConnectionResetError, BrokenPipeError):
+            data = b""
+    assert not data.startswith(b"HTTP/1.1 2"), data[:200]
+    assert c.d.get("/healthz")[0] == 200
 
 
 def test_connection_cap(c):
@@ -525,6 +573,7 @@ TESTS = [
     test_not_found_and_method_json,
     test_body_size_limit,
     test_body_limits_are_read_from_the_head,
+    test_guard_refuses_ambiguous_heads,
     test_connection_cap,
     test_drops_privileges,
     test_import_units,
