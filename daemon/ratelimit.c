@@ -1,4 +1,4 @@
-/* Per-account rate limits: a fixed window of one minute, kept in memory. */
+/* Per-account upload limits: a fixed window of one minute, kept in each daemon's memory. */
 #include "ratelimit.h"
 
 #include <pthread.h>
@@ -7,7 +7,7 @@
 #define RL_SLOTS 16384	/* keys tracked at once; a slot is reused when its minute ends */
 
 struct rl_slot {
-	long long account;	/* the key: an account id, or a negative ratelimit_key() */
+	long long account;	/* the key: an account id */
 	time_t window;		/* start of the minute */
 	long long count;
 };
@@ -54,39 +54,4 @@ bool ratelimit_allow(long long account_id, long long per_minute, time_t now, int
 	}
 	pthread_mutex_unlock(&rl.lock);
 	return allowed;
-}
-
-/* Whether a key is over its limit, without counting. */
-bool ratelimit_over(long long key, long long per_minute, time_t now, int *retry_after)
-{
-	time_t window = now - now % 60;
-	pthread_mutex_lock(&rl.lock);
-	struct rl_slot *s = rl_slot(key, window);
-	bool over = s && per_minute > 0 && s->count >= per_minute;
-	pthread_mutex_unlock(&rl.lock);
-	if (over)
-		*retry_after = (int)(window + 60 - now);
-	return over;
-}
-
-/* Counts one event. */
-void ratelimit_note(long long key, time_t now)
-{
-	pthread_mutex_lock(&rl.lock);
-	struct rl_slot *s = rl_slot(key, now - now % 60);
-	if (s)
-		s->count++;
-	pthread_mutex_unlock(&rl.lock);
-}
-
-/* A negative key from a kind and a text (FNV-1a). */
-long long ratelimit_key(const char *kind, const char *text)
-{
-	uint64_t h = 1469598103934665603ULL;
-	for (const char *p = kind; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-	h = (h ^ ':') * 1099511628211ULL;
-	for (const char *p = text; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-	return -(long long)(h >> 2) - 1;
 }

@@ -1,4 +1,4 @@
-/* Per-account rate limits: a fixed window of one minute, kept in memory. */
+/* Per-account upload limits: a fixed window of one minute, kept in each daemon's memory. */
 #ifndef BAOCAO_RATELIMIT_H
 #define BAOCAO_RATELIMIT_H
 
@@ -11,11 +11,4 @@
  * seconds until the window opens again when the answer is false.
  */
 bool ratelimit_allow(long long account_id, long long per_minute, time_t now, int *retry_after);
-/* Whether key already has per_minute events in the current minute (counts nothing). */
-bool ratelimit_over(long long key, long long per_minute, time_t now, int *retry_after);
-/* Counts one event of key (for limits on failures only). */
-void ratelimit_note(long long key, time_t now);
-/* A key for a text (a login, a client address), apart from account ids (negative). */
-long long ratelimit_key(const char *kind, const char *text);
-
 #endif
