@@ -79,6 +79,10 @@ const struct setting_def config_settings[] = {
 	  "unprivileged user to switch to after binding, when started as root" },
 	{ "server", "workers", SET_INT, "4", false, 1, 256, OFF(workers),
 	  "worker threads, each with its own database connection" },
+
+	{ "testing", "clock_control", SET_BOOL, "false", false, 0, 0, OFF(clock_control),
+	  "let an administrator set the daemon's clock (PUT /api/v1/testing/clock): for tests "
+	  "only" },
 	{ NULL, NULL, 0, NULL, false, 0, 0, 0, NULL },
 };
 

@@ -45,6 +45,9 @@ struct config {
 	char *mail_from;
 	char *smtp_user;
 	char *smtp_password_file;
+
+	/* [testing] */
+	bool clock_control;
 };
 
 struct setting_def {

@@ -97,6 +97,14 @@ void housekeeping_kick(void)
 	housekeeping_queue(-1, 0, NULL);
 }
 
+/* From any thread: asks the loop to run the work soon (after the clock moved). */
+void housekeeping_request(void)
+{
+	forced = true;
+	if (timer)
+		event_active(timer, EV_TIMEOUT, 0);
+}
+
 /* Stops the timer. */
 void housekeeping_stop(void)
 {

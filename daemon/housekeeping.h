@@ -9,6 +9,8 @@
 int housekeeping_start(struct event_base *base, long long interval_ms);
 /* Runs the work again soon, reading the series whatever their version (after SIGHUP). */
 void housekeeping_kick(void);
+/* As housekeeping_kick, from any thread (a worker that moved the test clock). */
+void housekeeping_request(void);
 void housekeeping_stop(void);
 
 #endif

@@ -258,6 +258,9 @@ int main(int argc, char **argv)
 		fatal("main", "BAOCAO_FAKE_NOW is not an RFC 3339 time (e.g. 2026-11-27T10:59:59+07:00)");
 	if (fake > 0)
 		log_warn("main", "test clock in use: BAOCAO_FAKE_NOW=%s", getenv("BAOCAO_FAKE_NOW"));
+	if (cfg->clock_control)
+		log_warn("main", "[testing] clock_control is on: administrators may move this "
+			 "daemon's clock; never use this setting in production");
 
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 		fatal("main", "cannot ignore SIGPIPE");

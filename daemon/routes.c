@@ -1,11 +1,15 @@
 /* The table of HTTP routes and the small handlers of the service itself. */
 #include "api.h"
 #include "authz.h"
+#include "calendar.h"
+#include "clock.h"
+#include "config.h"
 #include "db.h"
 #include "http.h"
 #include "json.h"
 #include "log.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* GET /healthz: the process is alive and its loop answers. */
@@ -32,9 +36,18 @@ static void handle_readyz(struct http_request *rq, struct http_response *rs, str
 		return;
 	}
 	http_json(rs, 200);
-	strbuf_addf(&rs->body, "{\"status\":\"ready\",\"schema_version\":%s}",
+	strbuf_addf(&rs->body, "{\"status\":\"ready\",\"schema_version\":%s",
 		    PQgetisnull(res, 0, 0) ? "0" : PQgetvalue(res, 0, 0));
 	PQclear(res);
+	if (config_current()->clock_control) {
+		/* A test installation says so wherever it is watched. */
+		char now[40];
+		if (cal_format_rfc3339(clock_now(), now, sizeof now) != 0)
+			snprintf(now, sizeof now, "?");
+		strbuf_addf(&rs->body, ",\"warning\":\"clock_control is on: the clock may be moved "
+			    "by an administrator\",\"now\":\"%s\"", now);
+	}
+	strbuf_addc(&rs->body, '}');
 }
 
 /* Every route names its action; authz.c's table decides who may do it. */
@@ -58,5 +71,6 @@ const struct route http_routes[] = {
 	{ "POST", "/api/v1/session", ROUTE_FN(api_session_create), ACT_PUBLIC, 0 },
 	{ "GET", "/api/v1/session", ROUTE_FN(api_session_get), ACT_SIGNED_IN, 0 },
 	{ "DELETE", "/api/v1/session", ROUTE_FN(api_session_delete), ACT_PUBLIC, 0 },
+	{ "PUT", "/api/v1/testing/clock", ROUTE_FN(api_testing_clock_put), ACT_ADMIN, 0 },
 	{ NULL, NULL, NULL, 0, 0 },
 };

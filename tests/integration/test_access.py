@@ -31,6 +31,7 @@ ROUTES = {
     ("POST", "/api/v1/session"): "public",
     ("GET", "/api/v1/session"): "signed_in",
     ("DELETE", "/api/v1/session"): "public",
+    ("PUT", "/api/v1/testing/clock"): "admin",
 }
 
 # The callers: (login or None, unit of the account, role).
@@ -62,6 +63,8 @@ EXPECTED = {
         "recipient": (403, 403, 403),
         "admin": (403, 403, 403),
     },
+    "admin": dict({r: (403, 403, 403) for r in ROLES}, anonymous=(401, 401, 401),
+                  admin=("ok", "ok", "ok")),
     "report.write": {
         "anonymous": (401, 401, 401),
         "reporter": ("ok", 403, 403),
