@@ -141,10 +141,9 @@ static int account_add(struct ctl *ctl, int argc, char **argv)
 		return CTL_USER;
 	}
 	int rc = CTL_INTERNAL;
-	PGresult *r = ctl_query(db, "BEGIN", 0, NULL);
-	if (r == NULL)
+	if (!ctl_begin(db))
 		goto out;
-	PQclear(r);
+	PGresult *r;
 	const char *p1[] = { o.unit };
 	r = ctl_query(db, "SELECT id FROM unit WHERE code = $1", 1, p1);
 	if (r == NULL) {
@@ -220,11 +219,10 @@ static int account_passwd(struct ctl *ctl, int argc, char **argv)
 	int rc = hash ? CTL_USER : CTL_INTERNAL;
 	if (db == NULL)
 		goto out;
-	PGresult *r = ctl_query(db, "BEGIN", 0, NULL);
 	rc = CTL_INTERNAL;
-	if (r == NULL)
+	if (!ctl_begin(db))
 		goto out;
-	PQclear(r);
+	PGresult *r;
 	const char *p[] = { o.login, hash };
 	r = ctl_query(db, "UPDATE account SET password_hash = $2, updated_at = now() "
 		"WHERE login = $1 RETURNING id", 2, p);
@@ -312,10 +310,9 @@ static int account_set_disabled(struct ctl *ctl, int argc, char **argv, bool dis
 	PGconn *db = ctl_db(ctl);
 	if (db == NULL)
 		return CTL_USER;
-	PGresult *r = ctl_query(db, "BEGIN", 0, NULL);
-	if (r == NULL)
+	if (!ctl_begin(db))
 		return CTL_INTERNAL;
-	PQclear(r);
+	PGresult *r;
 	const char *p[] = { o.login, disable ? "true" : "false" };
 	r = ctl_query(db, "SELECT disabled FROM account WHERE login = $1 FOR UPDATE", 1, p);
 	if (r == NULL)

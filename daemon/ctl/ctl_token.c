@@ -252,10 +252,8 @@ static int token_create(struct ctl *ctl, int argc, char **argv)
 	PGconn *db = ctl_db(ctl);
 	if (db == NULL)
 		return CTL_USER;
-	PGresult *r = ctl_query(db, "BEGIN", 0, NULL);
-	if (r == NULL)
+	if (!ctl_begin(db))
 		return CTL_INTERNAL;
-	PQclear(r);
 	int rc;
 	char *account_id = enabled_account(db, o.login, &rc);
 	if (account_id == NULL)
@@ -381,10 +379,9 @@ static int token_revoke(struct ctl *ctl, int argc, char **argv)
 	PGconn *db = ctl_db(ctl);
 	if (db == NULL)
 		return CTL_USER;
-	PGresult *r = ctl_query(db, "BEGIN", 0, NULL);
-	if (r == NULL)
+	if (!ctl_begin(db))
 		return CTL_INTERNAL;
-	PQclear(r);
+	PGresult *r;
 	const char *p[] = { id };
 	r = ctl_query(db, "SELECT a.login, t.label, "
 		      "  coalesce(to_char(t.revoked_at, '" TIME_FORMAT "'), '') "
