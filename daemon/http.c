@@ -136,10 +136,11 @@ char *http_query_param(const struct http_request *rq, const char *name)
 	return out;
 }
 
-/* Adds a header to a list. */
+/* Adds a header to a list (grown in powers of two). */
 static void header_push(struct http_header **list, size_t *n, const char *name, const char *value)
 {
-	*list = xrealloc(*list, (*n + 1) * sizeof **list);
+	if ((*n & (*n - 1)) == 0)	/* 0, 1, 2, 4, 8...: full */
+		*list = xrealloc(*list, (*n ? 2 * *n : 1) * sizeof **list);
 	(*list)[*n].name = xstrdup(name);
 	(*list)[*n].value = xstrdup(value);
 	(*n)++;

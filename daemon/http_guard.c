@@ -19,6 +19,7 @@
  * 64 KiB without line ends, so a longer one is evhttp's to refuse: it is passed on as it is. */
 #define HEAD_MAX (160 * 1024)
 #define SMALL_BODY (4 * 1024)	/* a login, a logout, a request that sends nothing */
+#define MAX_HEADERS 100		/* header lines of one request; browsers send about 20 */
 #define SWEEP_MS 2000
 
 /* Where a connection's input stands. */
@@ -47,6 +48,7 @@ struct head {
 	int content_lengths;		/* Content-Length headers */
 	long long length;		/* the first one's value; -1 if unreadable */
 	bool length_differs;		/* a later one says otherwise */
+	int headers;			/* header lines */
 	bool transfer_encoding, folded, credentials;
 };
 
@@ -140,6 +142,8 @@ static void head_read(const char *text, struct head *h)
 			break;
 		}
 		const char *v;
+		if (!first)
+			h->headers++;
 		if (first) {
 			request_line(h, l, len);
 			first = false;
@@ -210,6 +214,8 @@ static int head_judge(const struct guard *g, const struct head *h, long long *bo
 		return 503;
 	if (h->folded || h->length_differs || (h->content_lengths && h->length < 0))
 		return 400;	/* ambiguous: another reader could see another request */
+	if (h->headers > MAX_HEADERS)
+		return 400;
 	if (h->transfer_encoding)
 		return 411;	/* bodies come with their length */
 	bool bodiless = strcmp(h->method, "HEAD") == 0 || strcmp(h->method, "TRACE") == 0;
