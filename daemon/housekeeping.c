@@ -4,6 +4,7 @@
 #include "clock.h"
 #include "db.h"
 #include "log.h"
+#include "periodic.h"
 #include "periods.h"
 #include "series_store.h"
 #include "worker.h"
@@ -11,8 +12,6 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
-static struct event *timer;
-static bool queued;	/* a run is queued or running (loop thread only) */
 static _Atomic bool forced;	/* read the series again even if they look unchanged */
 
 /* Worker: reads the series if they changed, creates the periods of every series up to the
@@ -62,54 +61,32 @@ static void housekeeping_run(struct db *db, void *arg)
 	PQclear(r);
 }
 
-/* Loop: the run is over. */
-static void housekeeping_done(void *arg, bool ran)
-{
-	queued = false;
-}
-
-/* Loop: queues a run unless one is queued already. */
-static void housekeeping_queue(evutil_socket_t fd, short what, void *arg)
-{
-	if (queued)
-		return;
-	if (worker_submit(housekeeping_run, housekeeping_done, NULL))
-		queued = true;
-	else
-		log_warn("housekeeping", "the queue is full; trying again at the next tick");
-}
+static struct periodic *task;
 
 /* Starts the timer and the first run. */
 int housekeeping_start(struct event_base *base, long long interval_ms)
 {
-	timer = event_new(base, -1, EV_PERSIST, housekeeping_queue, NULL);
-	struct timeval tv = { (time_t)(interval_ms / 1000), (suseconds_t)(interval_ms % 1000) * 1000 };
-	if (timer == NULL || event_add(timer, &tv) != 0)
-		return -1;
-	housekeeping_queue(-1, 0, NULL);
-	return 0;
+	task = periodic_start(base, "housekeeping", interval_ms, housekeeping_run, NULL);
+	return task ? 0 : -1;
 }
 
 /* Runs the work again soon, reading the series again whatever their version. */
 void housekeeping_kick(void)
 {
 	forced = true;
-	housekeeping_queue(-1, 0, NULL);
+	periodic_kick(task);
 }
 
 /* From any thread: asks the loop to run the work soon (after the clock moved). */
 void housekeeping_request(void)
 {
 	forced = true;
-	if (timer)
-		event_active(timer, EV_TIMEOUT, 0);
+	periodic_request(task);
 }
 
 /* Stops the timer. */
 void housekeeping_stop(void)
 {
-	if (timer) {
-		event_free(timer);
-		timer = NULL;
-	}
+	periodic_stop(task);
+	task = NULL;
 }

@@ -305,14 +305,16 @@ static int store_tx(PGconn *conn, void *arg, char **err)
 	snprintf(key, sizeof key, "receipt:%lld", receipt->submission);
 	const char *pa[] = { account_id, st->who->login, sub_id, detail,
 			     st->remote_addr ? st->remote_addr : "", key, subject, body,
-			     st->on_behalf ? "submit_on_behalf" : "submit" };
+			     st->on_behalf ? "submit_on_behalf" : "submit", nowbuf };
 	r = db_run(conn, "intake",
 	       "WITH audit AS (INSERT INTO audit_log (account_id, actor, action, object_type, "
 	       "  object_id, detail, remote_addr) VALUES ($1, $2, $9, 'submission', $3, "
 	       "  $4::jsonb, $5)) "
-	       "INSERT INTO outbox (dedup_key, recipient, subject, body) "
-	       "SELECT $6, email, $7, $8 FROM account WHERE id = $1 "
-	       "ON CONFLICT (dedup_key) DO NOTHING", 9, pa, err);
+	       "INSERT INTO outbox (dedup_key, recipient, subject, body, created_at, "
+	       "  next_attempt_at) "
+	       "SELECT $6, email, $7, $8, to_timestamp($10::bigint), to_timestamp($10::bigint) "
+	       "FROM account WHERE id = $1 "
+	       "ON CONFLICT (dedup_key) DO NOTHING", 10, pa, err);
 	free(detail);
 	free(subject);
 	free(body);

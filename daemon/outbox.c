@@ -1,0 +1,223 @@
+/* The outbox's sender: claims due messages under a lease, sends them (SMTP, or .eml files in
+ * the spool when no server is set), and records each outcome, with retries and expiry. */
+#include "outbox.h"
+#include "clock.h"
+#include "config.h"
+#include "db.h"
+#include "log.h"
+#include "mail.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define OUTBOX_BATCH 50			/* messages claimed at once */
+#define OUTBOX_LEASE_S 300		/* how long a claimed message is this sender's */
+#define OUTBOX_RETRY_MIN_S 300		/* a deferred message waits clamp(age, 5 min, 1 h) */
+#define OUTBOX_RETRY_MAX_S 3600
+#define OUTBOX_PASSWORD_MAX 4096
+
+/* The SMTP password, read from [mail] password_file (new string, "" when none). */
+static char *smtp_password(const struct config *cfg, char **err)
+{
+	if (cfg->smtp_password_file[0] == '\0')
+		return xstrdup("");
+	char *text = NULL;
+	size_t len = 0;
+	if (file_read_all(cfg->smtp_password_file, OUTBOX_PASSWORD_MAX, &text, &len) != 0) {
+		*err = xasprintf("cannot read [mail] password_file %s", cfg->smtp_password_file);
+		return NULL;
+	}
+	return str_trim(text);
+}
+
+/* Marks messages whose lease ran out mid-send as unknown (they are sent again, with the same
+ * Message-ID: a duplicate is better than a missed report) and expires those past their
+ * business deadline. */
+static int outbox_recover(PGconn *conn, const char *now, char **err)
+{
+	const char *p[] = { now };
+	PGresult *r = db_run(conn, "outbox",
+		"UPDATE outbox SET state = 'unknown', locked_by = NULL, lease_until = NULL, "
+		"  next_attempt_at = to_timestamp($1::bigint), "
+		"  last_error = 'the sender stopped while sending; sent again' "
+		"WHERE state = 'sending' AND lease_until < to_timestamp($1::bigint)", 1, p, err);
+	if (r == NULL)
+		return -1;
+	if (atoi(PQcmdTuples(r)) > 0)
+		log_warn("outbox", "%s messages were left sending by a stopped sender; sending them "
+			 "again", PQcmdTuples(r));
+	PQclear(r);
+	r = db_run(conn, "outbox",
+		"UPDATE outbox SET state = 'expired', failed_at = to_timestamp($1::bigint) "
+		"WHERE state IN ('queued', 'deferred', 'unknown') "
+		"  AND expires_at < to_timestamp($1::bigint) RETURNING dedup_key", 1, p, err);
+	if (r == NULL)
+		return -1;
+	for (int i = 0; i < PQntuples(r); i++)
+		log_warn("outbox", "%s: expired unsent (its deadline passed)", PQgetvalue(r, i, 0));
+	PQclear(r);
+	return 0;
+}
+
+/* Records one attempt's outcome; fenced by the lease (this sender, this attempt). */
+static void outbox_record(PGconn *conn, const char *id, const char *attempts, const char *now,
+			  const char *instance, enum mail_result res, const char *detail)
+{
+	static const char *const states[] = { [MAIL_SENT] = "sent", [MAIL_TEMPORARY] = "deferred",
+					      [MAIL_PERMANENT] = "failed" };
+	char min_s[16], max_s[16];
+	snprintf(min_s, sizeof min_s, "%d", OUTBOX_RETRY_MIN_S);
+	snprintf(max_s, sizeof max_s, "%d", OUTBOX_RETRY_MAX_S);
+	const char *p[] = { id, attempts, now, instance, states[res], detail, min_s, max_s };
+	char *err = NULL;
+	PGresult *r = db_run(conn, "outbox",
+		"UPDATE outbox SET state = $5, locked_by = NULL, lease_until = NULL, "
+		"  sent_at = CASE WHEN $5 = 'sent' THEN to_timestamp($3::bigint) END, "
+		"  failed_at = CASE WHEN $5 = 'failed' THEN to_timestamp($3::bigint) END, "
+		"  last_error = CASE WHEN $5 = 'sent' THEN NULL ELSE $6 END, "
+		"  next_attempt_at = CASE WHEN $5 = 'deferred' THEN to_timestamp($3::bigint) + "
+		"    make_interval(secs => least(greatest(extract(epoch FROM "
+		"      to_timestamp($3::bigint) - created_at), $7::int), $8::int)) "
+		"    ELSE next_attempt_at END "
+		"WHERE id = $1 AND attempts = $2::int AND locked_by = $4 AND state = 'sending'",
+		8, p, &err);
+	if (r == NULL) {
+		log_error("outbox", "message %s: cannot record the outcome (%s): %s", id, states[res],
+			  err);
+		free(err);
+		return;
+	}
+	if (atoi(PQcmdTuples(r)) == 0)
+		log_warn("outbox", "message %s: its lease had passed to another sender; outcome "
+			 "%s not recorded", id, states[res]);
+	PQclear(r);
+}
+
+/* Sends one claimed row (columns: id, attempts, recipient, subject, body, html, message_id,
+ * attachment filename, content type, data). */
+static enum mail_result outbox_send_one(PGresult *r, int row, const struct config *cfg,
+					const struct mail_server *server, time_t now,
+					char **detail)
+{
+	struct mail_attachment att = { 0 };
+	struct mail_message m = {
+		.from = cfg->mail_from,
+		.to = PQgetvalue(r, row, 2),
+		.subject = PQgetvalue(r, row, 3),
+		.text = PQgetvalue(r, row, 4),
+		.html = PQgetisnull(r, row, 5) ? NULL : PQgetvalue(r, row, 5),
+		.message_id = PQgetvalue(r, row, 6),
+		.date = now,
+	};
+	size_t len = 0;
+	unsigned char *data = NULL;
+	if (!PQgetisnull(r, row, 7)) {
+		data = PQunescapeBytea((const unsigned char *)PQgetvalue(r, row, 9), &len);
+		if (data == NULL) {
+			*detail = xstrdup("cannot read the attachment");
+			return MAIL_TEMPORARY;
+		}
+		att.filename = PQgetvalue(r, row, 7);
+		att.content_type = PQgetvalue(r, row, 8);
+		att.data = data;
+		att.len = len;
+		m.attachments = &att;
+		m.nattachments = 1;
+	}
+	enum mail_result res;
+	if (mail_check(&m, detail) != 0) {
+		res = MAIL_PERMANENT;
+	} else if (server == NULL) {
+		char *dir = xasprintf("%s/mail", cfg->spool_dir);
+		res = mail_spool(dir, &m, detail) == 0 ? MAIL_SENT : MAIL_TEMPORARY;
+		free(dir);
+	} else {
+		res = mail_send(server, &m, detail);
+	}
+	PQfreemem(data);
+	return res;
+}
+
+/* Sends what is due now: recovers, claims a batch, sends each message, records each outcome.
+ * Returns how many messages it claimed, or -1 on a database failure. */
+int outbox_run(PGconn *conn, const char *instance, char **err)
+{
+	const struct config *cfg = config_current();
+	time_t now = clock_now();
+	char nowbuf[24], lease[16], batch[16];
+	snprintf(nowbuf, sizeof nowbuf, "%lld", (long long)now);
+	snprintf(lease, sizeof lease, "%d", OUTBOX_LEASE_S);
+	snprintf(batch, sizeof batch, "%d", OUTBOX_BATCH);
+	if (outbox_recover(conn, nowbuf, err) != 0)
+		return -1;
+	const char *p[] = { nowbuf, instance, lease, batch };
+	PGresult *r = db_run(conn, "outbox",
+		"WITH due AS (SELECT id FROM outbox WHERE state IN ('queued', 'deferred', 'unknown') "
+		"  AND next_attempt_at <= to_timestamp($1::bigint) "
+		"  ORDER BY next_attempt_at, id LIMIT $4::int FOR UPDATE SKIP LOCKED), "
+		"claimed AS (UPDATE outbox o SET state = 'sending', locked_by = $2, "
+		"  lease_until = to_timestamp($1::bigint) + make_interval(secs => $3::int), "
+		"  attempts = o.attempts + 1, last_attempt_at = to_timestamp($1::bigint) "
+		"  FROM due WHERE o.id = due.id "
+		"  RETURNING o.id, o.attempts, o.recipient, o.subject, o.body, o.html, o.message_id, "
+		"    o.attachment_id) "
+		"SELECT c.id, c.attempts, c.recipient, c.subject, c.body, c.html, c.message_id, "
+		"  a.filename, a.content_type, a.data "
+		"FROM claimed c LEFT JOIN mail_attachment a ON a.id = c.attachment_id ORDER BY c.id",
+		4, p, err);
+	if (r == NULL)
+		return -1;
+	int n = PQntuples(r);
+	if (n == 0) {
+		PQclear(r);
+		return 0;
+	}
+	struct mail_server server = { cfg->smtp_url, cfg->smtp_user, NULL, 60000 };
+	char *password = NULL;
+	if (cfg->smtp_url[0]) {
+		char *why = NULL;
+		password = smtp_password(cfg, &why);
+		if (password == NULL) {
+			log_error("outbox", "%s; messages wait", why);
+			free(why);
+		}
+		server.password = password;
+	}
+	for (int i = 0; i < n; i++) {
+		char *detail = NULL;
+		enum mail_result res;
+		if (cfg->smtp_url[0] && password == NULL) {
+			res = MAIL_TEMPORARY;
+			detail = xstrdup("the SMTP password file cannot be read");
+		} else {
+			res = outbox_send_one(r, i, cfg, cfg->smtp_url[0] ? &server : NULL, now,
+					      &detail);
+		}
+		if (res == MAIL_SENT)
+			log_info("outbox", "message %s to %s sent%s", PQgetvalue(r, i, 0),
+				 PQgetvalue(r, i, 2), cfg->smtp_url[0] ? "" : " (to the spool)");
+		else
+			log_warn("outbox", "message %s to %s: %s: %s", PQgetvalue(r, i, 0),
+				 PQgetvalue(r, i, 2), mail_result_name(res), detail ? detail : "");
+		outbox_record(conn, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), nowbuf, instance, res,
+			      detail ? detail : "");
+		free(detail);
+	}
+	free(password);
+	PQclear(r);
+	return n;
+}
+
+/* Messages that failed for good and are waiting for a person. */
+long long outbox_failed_count(PGconn *conn, char **err)
+{
+	PGresult *r = db_run(conn, "outbox", "SELECT count(*) FROM outbox WHERE state IN "
+			     "('failed', 'expired')", 0, NULL, err);
+	if (r == NULL)
+		return -1;
+	long long n = atoll(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return n;
+}
