@@ -140,8 +140,7 @@ static enum mail_result outbox_send_one(PGresult *r, int row, const struct confi
 	return res;
 }
 
-/* Sends what is due now: recovers, claims a batch, sends each message, records each outcome.
- * Returns how many messages it claimed, or -1 on a database failure. */
+/* Sends what is due now: recovers, claims a batch, sends each message, records each outcome. */
 int outbox_run(PGconn *conn, const char *instance, char **err)
 {
 	const struct config *cfg = config_current();
@@ -210,11 +209,15 @@ int outbox_run(PGconn *conn, const char *instance, char **err)
 	return n;
 }
 
-/* Messages that failed for good and are waiting for a person. */
-long long outbox_failed_count(PGconn *conn, char **err)
+/* Messages that failed for good lately, waiting for a person. */
+long long outbox_failed_count(PGconn *conn, long long now, char **err)
 {
+	char nowbuf[24];
+	snprintf(nowbuf, sizeof nowbuf, "%lld", now);
+	const char *p[] = { nowbuf };
 	PGresult *r = db_run(conn, "outbox", "SELECT count(*) FROM outbox WHERE state IN "
-			     "('failed', 'expired')", 0, NULL, err);
+			     "('failed', 'expired') AND failed_at > to_timestamp($1::bigint) - "
+			     "interval '7 days'", 1, p, err);
 	if (r == NULL)
 		return -1;
 	long long n = atoll(PQgetvalue(r, 0, 0));

@@ -35,6 +35,8 @@ static const struct command commands[] = {
 	  "  import aliases FILE.csv\n"
 	  "  import tasks SERIES FILE.csv|FILE.xlsx [--source DOC]" },
 	{ "migrate", ctl_migrate, true, "migrate" },
+	{ "outbox", ctl_outbox, true, "outbox [--failed]\n"
+	  "  outbox retry ID" },
 	{ "period", ctl_period, true, "period show SERIES PERIOD|current\n"
 	  "  period override SERIES PERIOD --unit-deadline TIME --consolidation-deadline TIME "
 	  "[--note TEXT] | --clear" },

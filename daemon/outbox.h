@@ -1,0 +1,19 @@
+/* The outbox's sender: claims due messages under a lease, sends them (SMTP, or .eml files in
+ * the spool when no server is set), and records each outcome, with retries and expiry. */
+#ifndef BAOCAO_OUTBOX_H
+#define BAOCAO_OUTBOX_H
+
+#include <libpq-fe.h>
+
+/*
+ * One round: messages whose lease ran out mid-send become "unknown" (sent again with the same
+ * Message-ID), those past their expiry "expired"; then up to 50 due messages are claimed for
+ * instance (a lease of 5 minutes), sent, and each recorded as sent, deferred (a 4xx answer or
+ * a transport error: next try after clamp(age, 5 min, 1 h)) or failed (a 5xx answer). Returns
+ * how many were claimed, or -1 with *err on a database failure.
+ */
+int outbox_run(PGconn *conn, const char *instance, char **err);
+/* Messages failed or expired in the last 7 days by now (for /readyz); -1 with *err. */
+long long outbox_failed_count(PGconn *conn, long long now, char **err);
+
+#endif
