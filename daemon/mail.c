@@ -313,6 +313,19 @@ static bool attr_char(unsigned char c)
 	       strchr("!#$&+-.^_`|~", c) != NULL;
 }
 
+/* The length of the next character of a percent-encoded UTF-8 value, "%E1%BA%A7" for one
+ * character of three bytes, so that a continuation never splits a character (at most left). */
+static size_t enc_unit(const char *e, size_t left)
+{
+	if (e[0] != '%' || left < 3)
+		return 1;
+	unsigned byte = 0;
+	if (sscanf(e + 1, "%2x", &byte) != 1)
+		return 1;
+	size_t n = byte >= 0xF0 ? 12 : byte >= 0xE0 ? 9 : byte >= 0xC0 ? 6 : 3;
+	return n < left ? n : left;
+}
+
 /* Appends the Content-Disposition of an attachment: an ASCII filename and the UTF-8 name as
  * filename* (RFC 2231), split into filename*0*, filename*1*, ... when one line cannot hold it. */
 static void header_disposition(struct strbuf *out, const char *filename)
@@ -333,9 +346,10 @@ static void header_disposition(struct strbuf *out, const char *filename)
 		size_t ext = dot != NULL && strlen(dot) <= 10 ? strlen(dot) : 0;
 		memmove(ascii + FALLBACK_MAX - ext, ascii + n - ext, ext + 1);
 	}
-	strbuf_addf(out, "Content-Disposition: attachment;\r\n filename=\"%s\";\r\n", ascii);
-	if (strlen(" filename*=UTF-8''") + enc.len <= LINE_MAX_HEADER) {
-		strbuf_addf(out, " filename*=UTF-8''%s\r\n", e);
+	/* filename* comes first: readers that know both take the first (Python's email does). */
+	strbuf_adds(out, "Content-Disposition: attachment;\r\n");
+	if (strlen(" filename*=UTF-8''") + enc.len + 1 <= LINE_MAX_HEADER) {
+		strbuf_addf(out, " filename*=UTF-8''%s;\r\n", e);
 	} else {
 		size_t at = 0;
 		for (int i = 0; at < enc.len; i++) {
@@ -344,16 +358,17 @@ static void header_disposition(struct strbuf *out, const char *filename)
 			size_t room = LINE_MAX_HEADER - 1 - (out->len - start);
 			size_t take = 0;
 			while (at + take < enc.len) {
-				size_t len = e[at + take] == '%' ? 3 : 1;
-				if (take + len > room)
+				size_t len = enc_unit(e + at + take, enc.len - at - take);
+				if (take + len > room && take > 0)
 					break;
 				take += len;
 			}
 			strbuf_add(out, e + at, take);
 			at += take;
-			strbuf_adds(out, at < enc.len ? ";\r\n" : "\r\n");
+			strbuf_adds(out, ";\r\n");
 		}
 	}
+	strbuf_addf(out, " filename=\"%s\"\r\n", ascii);
 	strbuf_free(&enc);
 	free(ascii);
 }
