@@ -1,4 +1,4 @@
-/* Vietnamese text for documents: upper case with diacritics kept ("BÁO CÁO"). */
+/* Vietnamese text for documents: upper case with diacritics kept ("BÁO CÁO"), ASCII folding. */
 #include "vntext.h"
 #include "util.h"
 
@@ -53,6 +53,77 @@ char *vn_upper(const char *s)
 			strbuf_addc(&out, (char)(0x80 | ((c >> 6) & 0x3F)));
 			strbuf_addc(&out, (char)(0x80 | (c & 0x3F)));
 		}
+	}
+	return strbuf_detach(&out);
+}
+
+/* The ASCII letter a Vietnamese letter's code point is written with, or 0 for none. */
+static char ascii_cp(unsigned c)
+{
+	/* Latin-1 Supplement from U+00C0: À..ÿ, 0 where no Vietnamese letter stands. */
+	static const char latin1[] = "AAAAAAACEEEEIIII" "DNOOOOO_OUUUUY__" "aaaaaaaceeeeiiii"
+				     "dnooooo_ouuuuy_y";
+	if (c >= 0xC0 && c <= 0xFF)
+		return latin1[c - 0xC0] == '_' ? 0 : latin1[c - 0xC0];
+	switch (c) {
+	case 0x102: return 'A';
+	case 0x103: return 'a';
+	case 0x110: return 'D';
+	case 0x111: return 'd';
+	case 0x128: return 'I';
+	case 0x129: return 'i';
+	case 0x168: return 'U';
+	case 0x169: return 'u';
+	case 0x1A0: return 'O';
+	case 0x1A1: return 'o';
+	case 0x1AF: return 'U';
+	case 0x1B0: return 'u';
+	}
+	/* Latin Extended Additional: upper and lower case in pairs, grouped by base letter. */
+	static const struct { unsigned last; char upper; } groups[] = {
+		{ 0x1EB7, 'A' }, { 0x1EC7, 'E' }, { 0x1ECB, 'I' }, { 0x1EE3, 'O' },
+		{ 0x1EF1, 'U' }, { 0x1EF9, 'Y' },
+	};
+	if (c >= 0x1EA0 && c <= 0x1EF9) {
+		for (size_t i = 0; i < nitems(groups); i++)
+			if (c <= groups[i].last)
+				return (char)(groups[i].upper + ((c & 1) ? 'a' - 'A' : 0));
+	}
+	return 0;
+}
+
+/* The text with Vietnamese letters folded to ASCII and other non-ASCII characters as '_'. */
+char *vn_ascii(const char *s)
+{
+	struct strbuf out = STRBUF_INIT;
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		unsigned c = *p;
+		int len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+		bool ok = len > 0;
+		for (int k = 1; ok && k < len; k++)
+			ok = (p[k] & 0xC0) == 0x80;
+		if (!ok) {
+			strbuf_addc(&out, '_');
+			p++;
+			continue;
+		}
+		if (len == 1) {
+			strbuf_addc(&out, (char)c);
+			p++;
+			continue;
+		}
+		if (len == 2)
+			c = ((c & 0x1F) << 6) | (p[1] & 0x3F);
+		else if (len == 3)
+			c = ((c & 0x0F) << 12) | ((unsigned)(p[1] & 0x3F) << 6) | (p[2] & 0x3F);
+		else
+			c = 0x10000;	/* outside the planes of Vietnamese letters */
+		p += len;
+		if (c >= 0x300 && c <= 0x36F)
+			continue;	/* a combining mark of decomposed text */
+		char a = ascii_cp(c);
+		strbuf_addc(&out, a != 0 ? a : '_');
 	}
 	return strbuf_detach(&out);
 }
