@@ -7,7 +7,10 @@
 #include "authz.h"
 #include "keys.h"
 #include "log.h"
+#include "mail.h"
 #include "migrate.h"
+#include "outbox.h"
+#include "periodic.h"
 #include "series_store.h"
 #include "util.h"
 #include "worker.h"
@@ -27,6 +30,7 @@
 #include <unistd.h>
 
 #define HOUSEKEEPING_INTERVAL_MS (60 * 1000)	/* series and periods followed each minute */
+#define OUTBOX_INTERVAL_MS 2000			/* mail is sent within seconds */
 
 static struct event_base *base;
 static struct event *ev_term, *ev_int, *ev_hup, *ev_drain;
@@ -72,6 +76,27 @@ static void series_at_start(const struct config *cfg)
 	}
 	if (c)
 		PQfinish(c);
+}
+
+static struct periodic *outbox_task;
+static char instance[128];	/* host:pid, the name this daemon's leases carry */
+
+/* Worker: sends what is due in the outbox. */
+static void outbox_tick(struct db *db, void *arg)
+{
+	PGconn *conn = db_conn(db);
+	if (conn == NULL)
+		return;
+	char *err = NULL;
+	int n;
+	/* A full batch means more may be due: go on while it is so. */
+	while ((n = outbox_run(conn, instance, &err)) == OUTBOX_BATCH_SIZE)
+		;
+	if (n < 0) {
+		db_check_failure(db, NULL);
+		log_warn("outbox", "%s", err);
+		free(err);
+	}
 }
 
 /* SIGHUP: reads the file again; a bad file is logged and the old settings stay. */
@@ -268,6 +293,13 @@ int main(int argc, char **argv)
 		fatal("main", "cannot initialise libsodium");
 	if (evthread_use_pthreads() != 0)
 		fatal("main", "libevent has no pthreads support");
+	if (mail_init() != 0)
+		fatal("main", "cannot initialise libcurl");
+	char host[64] = "";
+	if (gethostname(host, sizeof host) != 0)
+		snprintf(host, sizeof host, "localhost");
+	host[sizeof host - 1] = '\0';
+	snprintf(instance, sizeof instance, "%s:%d", host, (int)getpid());
 	base = event_base_new();
 	if (base == NULL)
 		fatal("main", "cannot create the event loop");
@@ -290,6 +322,11 @@ int main(int argc, char **argv)
 	series_at_start(cfg);
 	if (housekeeping_start(base, HOUSEKEEPING_INTERVAL_MS) != 0)
 		fatal("main", "cannot arm the housekeeping timer");
+	outbox_task = periodic_start(base, "outbox", OUTBOX_INTERVAL_MS, outbox_tick, NULL);
+	if (outbox_task == NULL)
+		fatal("main", "cannot arm the outbox timer");
+	log_info("outbox", "sending %s", cfg->smtp_url[0] ? "through [mail] smtp_url" :
+		 "into spool_dir/mail as .eml files ([mail] smtp_url is empty)");
 	ev_term = add_signal(SIGTERM, on_stop);
 	ev_int = add_signal(SIGINT, on_stop);
 	ev_hup = add_signal(SIGHUP, on_reload);
@@ -307,6 +344,7 @@ int main(int argc, char **argv)
 		_exit(0);
 	}
 	housekeeping_stop();
+	periodic_stop(outbox_task);
 	worker_pool_stop(true);
 	http_free();
 	event_free(ev_term);
@@ -316,6 +354,7 @@ int main(int argc, char **argv)
 		event_free(ev_drain);
 	event_base_free(base);
 	log_info("main", "stopped");
+	mail_cleanup();
 	config_retire_all();
 	series_store_retire_all();
 	libevent_global_shutdown();

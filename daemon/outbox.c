@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define OUTBOX_BATCH 50			/* messages claimed at once */
 #define OUTBOX_LEASE_S 300		/* how long a claimed message is this sender's */
 #define OUTBOX_RETRY_MIN_S 300		/* a deferred message waits clamp(age, 5 min, 1 h) */
 #define OUTBOX_RETRY_MAX_S 3600
@@ -148,7 +147,7 @@ int outbox_run(PGconn *conn, const char *instance, char **err)
 	char nowbuf[24], lease[16], batch[16];
 	snprintf(nowbuf, sizeof nowbuf, "%lld", (long long)now);
 	snprintf(lease, sizeof lease, "%d", OUTBOX_LEASE_S);
-	snprintf(batch, sizeof batch, "%d", OUTBOX_BATCH);
+	snprintf(batch, sizeof batch, "%d", OUTBOX_BATCH_SIZE);
 	if (outbox_recover(conn, nowbuf, err) != 0)
 		return -1;
 	const char *p[] = { nowbuf, instance, lease, batch };

@@ -5,6 +5,9 @@
 
 #include <libpq-fe.h>
 
+/* Messages claimed in one round. */
+#define OUTBOX_BATCH_SIZE 50
+
 /*
  * One round: messages whose lease ran out mid-send become "unknown" (sent again with the same
  * Message-ID), those past their expiry "expired"; then up to 50 due messages are claimed for

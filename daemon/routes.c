@@ -8,8 +8,10 @@
 #include "http.h"
 #include "json.h"
 #include "log.h"
+#include "outbox.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* GET /healthz: the process is alive and its loop answers. */
@@ -39,6 +41,15 @@ static void handle_readyz(struct http_request *rq, struct http_response *rs, str
 	strbuf_addf(&rs->body, "{\"status\":\"ready\",\"schema_version\":%s",
 		    PQgetisnull(res, 0, 0) ? "0" : PQgetvalue(res, 0, 0));
 	PQclear(res);
+	char *why = NULL;
+	PGconn *conn = db_conn(db);
+	long long failed = conn ? outbox_failed_count(conn, (long long)clock_now(), &why) : 0;
+	if (failed < 0) {
+		free(why);
+	} else if (failed > 0) {
+		/* Mail that will not go by itself: a person must look (baocaoctl outbox --failed). */
+		strbuf_addf(&rs->body, ",\"outbox_failed\":%lld", failed);
+	}
 	if (config_current()->clock_control) {
 		/* A test installation says so wherever it is watched. */
 		char now[40];
