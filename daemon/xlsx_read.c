@@ -1274,7 +1274,6 @@ static void civil_from_days(long long z, int *y, int *m, int *d)
  * 1 to 59 are shifted a day for the fake 1900-02-29 (serial 60, shown as 1900-02-28). */
 bool xlsx_serial_to_datetime(double v, bool date1904, struct xlsx_datetime *out)
 {
-	/* Before any conversion to an integer; NaN fails the test too. */
 	if (!(v > -800000.0 && v < 3000000.0))
 		return false;
 	double day = floor(v);
