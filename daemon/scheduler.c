@@ -16,15 +16,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SCHEDULER_LEASE_S 300		/* how long a claimed run is this daemon's */
-#define SCHEDULER_BATCH 16			/* runs claimed by one statement */
-#define SCHEDULER_LATE_AFTER_S 300		/* a run started later than this after its due time is late */
-#define SCHEDULER_SLOTS_MAX 32		/* occurrences of one job in one period */
-#define SCHEDULER_SAFETY_MS (60 * 1000)	/* the runner also looks every minute, whatever the timer */
-#define SCHEDULER_SLEEP_MAX_S 3600		/* the longest the timer sleeps before looking again */
-#define SCHEDULER_CLOCK_SKEW_S 5.0		/* a difference from PostgreSQL's clock worth a warning */
-#define SCHEDULER_SKEW_WARN_EVERY_MS (60LL * 60 * 1000)	/* the warning again, at most hourly */
-#define SCHEDULER_INTERRUPTED "lease expired: the daemon that ran it stopped"
+#define LEASE_S 300			/* how long a claimed run is this daemon's */
+#define BATCH 16			/* runs claimed by one statement */
+#define LATE_AFTER_S 300		/* a run started later than this after its time is late */
+#define SLOTS_MAX 32			/* occurrences of one job in one period */
+#define SAFETY_MS (60 * 1000)		/* the runner also looks every minute, whatever the timer */
+#define SLEEP_MAX_S 3600		/* the longest the timer sleeps before looking again */
+#define CLOCK_SKEW_S 5.0		/* a difference from PostgreSQL's clock worth a warning */
+#define SKEW_WARN_EVERY_MS (3600 * 1000LL)	/* that warning again at most hourly */
+#define INTERRUPTED "lease expired: the daemon that ran it stopped"
 
 /* What to do with an occurrence found due after its time had passed. */
 enum scheduler_catchup {
@@ -60,7 +60,6 @@ struct scheduler_kind {
 static bool open_due(const struct series_def *s, const struct period_info *pi, int slot,
 		     time_t *out)
 {
-	(void)s;
 	if (slot != 0 || !pi->has_span)
 		return false;
 	*out = pi->starts;
@@ -139,7 +138,7 @@ static int scheduler_recover(PGconn *conn, time_t now, char **err)
 {
 	char nowbuf[24];
 	snprintf(nowbuf, sizeof nowbuf, "%lld", (long long)now);
-	const char *p[] = { nowbuf, SCHEDULER_INTERRUPTED };
+	const char *p[] = { nowbuf, INTERRUPTED };
 	PGresult *r = db_run(conn, "jobs",
 		"UPDATE job_run j SET state = 'interrupted', locked_by = NULL, lease_until = NULL, "
 		"  error = $2 FROM series s, period p "
@@ -152,7 +151,7 @@ static int scheduler_recover(PGconn *conn, time_t now, char **err)
 		log_warn("jobs", "run %s (%s %s %s, attempt %s on %s): %s; it runs again",
 			 PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
 			 PQgetvalue(r, i, 3), PQgetvalue(r, i, 5), PQgetvalue(r, i, 4),
-			 SCHEDULER_INTERRUPTED);
+			 INTERRUPTED);
 	PQclear(r);
 	return 0;
 }
@@ -177,7 +176,7 @@ static int scheduler_check_clock(PGconn *conn, char **err)
 	double theirs = atof(PQgetvalue(r, 0, 0));
 	PQclear(r);
 	double diff = (double)clock_now_ms() / 1000.0 - theirs;
-	if (fabs(diff) <= SCHEDULER_CLOCK_SKEW_S)
+	if (fabs(diff) <= CLOCK_SKEW_S)
 		return 0;
 	if (clock_is_test()) {
 		if (!atomic_exchange(&skew_explained, true))
@@ -187,7 +186,7 @@ static int scheduler_check_clock(PGconn *conn, char **err)
 		return 0;
 	}
 	long long mono = clock_mono_ms(), last = atomic_load(&skew_warned_ms);
-	if (last < 0 || mono - last >= SCHEDULER_SKEW_WARN_EVERY_MS) {
+	if (last < 0 || mono - last >= SKEW_WARN_EVERY_MS) {
 		atomic_store(&skew_warned_ms, mono);
 		log_warn("jobs", "this daemon's clock is %.0f s %s PostgreSQL's; jobs run by this "
 			 "daemon's clock: check time synchronisation (NTP) on both hosts", fabs(diff),
@@ -240,7 +239,7 @@ static int plan_period(PGconn *conn, const struct series_def *s, const struct pe
 	if (pi.db_id > 0) {
 		for (size_t k = 0; k < NKINDS && ret == 0; k++) {
 			time_t due;
-			for (int slot = 0; slot < SCHEDULER_SLOTS_MAX && ret == 0 &&
+			for (int slot = 0; slot < SLOTS_MAX && ret == 0 &&
 			     kinds[k].due(s, &pi, slot, &due); slot++)
 				ret = plan_one(conn, &kinds[k], pi.db_id, slot, due, err);
 		}
@@ -297,11 +296,11 @@ static void scheduler_record(PGconn *conn, const struct scheduler_run *run, cons
 int scheduler_lease_keep(PGconn *conn, struct scheduler_run *run, char **err)
 {
 	long long now_ms = clock_mono_ms();
-	if (now_ms - run->lease_from_ms < SCHEDULER_LEASE_S * 1000LL / 2)
+	if (now_ms - run->lease_from_ms < LEASE_S * 1000LL / 2)
 		return 0;
 	char nowbuf[24], lease[16];
 	snprintf(nowbuf, sizeof nowbuf, "%lld", (long long)clock_now());
-	snprintf(lease, sizeof lease, "%d", SCHEDULER_LEASE_S);
+	snprintf(lease, sizeof lease, "%d", LEASE_S);
 	const char *p[] = { run->id, run->attempt, run->instance, nowbuf, lease };
 	PGresult *r = db_run(conn, "jobs",
 		"UPDATE job_run SET lease_until = to_timestamp($4::bigint) + "
@@ -387,9 +386,9 @@ static int scheduler_claim_and_run(PGconn *conn, const char *instance, char **er
 	time_t now = clock_now();
 	char nowbuf[24], lease[16], batch[16], late[16];
 	snprintf(nowbuf, sizeof nowbuf, "%lld", (long long)now);
-	snprintf(lease, sizeof lease, "%d", SCHEDULER_LEASE_S);
-	snprintf(batch, sizeof batch, "%d", SCHEDULER_BATCH);
-	snprintf(late, sizeof late, "%d", SCHEDULER_LATE_AFTER_S);
+	snprintf(lease, sizeof lease, "%d", LEASE_S);
+	snprintf(batch, sizeof batch, "%d", BATCH);
+	snprintf(late, sizeof late, "%d", LATE_AFTER_S);
 	char *names = kind_names();
 	const char *p[] = { nowbuf, instance, lease, batch, names, late };
 	PGresult *r = db_run(conn, "jobs",
@@ -459,14 +458,13 @@ static char scheduler_instance[128];
 /* Worker: recovers, runs what is due, and tells the loop when the next occurrence is due. */
 static void scheduler_tick(struct db *db, void *arg)
 {
-	(void)arg;
 	PGconn *conn = db_conn(db);
 	if (conn == NULL)
 		return;
 	char *err = NULL;
 	int n = 0;
 	if (scheduler_recover(conn, clock_now(), &err) == 0) {
-		while ((n = scheduler_claim_and_run(conn, scheduler_instance, &err)) == SCHEDULER_BATCH)
+		while ((n = scheduler_claim_and_run(conn, scheduler_instance, &err)) == BATCH)
 			;
 	} else {
 		n = -1;
@@ -485,18 +483,12 @@ static void scheduler_tick(struct db *db, void *arg)
 /* Loop: the timer went off; run what is due. */
 static void scheduler_wake(evutil_socket_t fd, short what, void *arg)
 {
-	(void)fd;
-	(void)what;
-	(void)arg;
 	periodic_kick(runner);
 }
 
 /* Loop: arms the timer for the next due time the runner found. */
 static void scheduler_arm(evutil_socket_t fd, short what, void *arg)
 {
-	(void)fd;
-	(void)what;
-	(void)arg;
 	long long due = atomic_load(&next_due_ms);
 	if (event_del(timer) != 0)
 		log_warn("jobs", "cannot stop the timer");
@@ -505,8 +497,8 @@ static void scheduler_arm(evutil_socket_t fd, short what, void *arg)
 	long long wait = due - clock_now_ms();
 	if (wait < 0)
 		wait = 0;
-	if (wait > SCHEDULER_SLEEP_MAX_S * 1000LL)
-		wait = SCHEDULER_SLEEP_MAX_S * 1000LL;
+	if (wait > SLEEP_MAX_S * 1000LL)
+		wait = SLEEP_MAX_S * 1000LL;
 	struct timeval tv = { (time_t)(wait / 1000), (suseconds_t)(wait % 1000) * 1000 };
 	if (event_add(timer, &tv) != 0)
 		log_error("jobs", "cannot arm the timer; due runs wait for the next minute");
@@ -522,7 +514,7 @@ int scheduler_start(struct event_base *base, const char *instance)
 		scheduler_stop();
 		return -1;
 	}
-	runner = periodic_start(base, "jobs", SCHEDULER_SAFETY_MS, scheduler_tick, NULL);
+	runner = periodic_start(base, "jobs", SAFETY_MS, scheduler_tick, NULL);
 	if (runner == NULL) {
 		scheduler_stop();
 		return -1;
