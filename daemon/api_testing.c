@@ -7,6 +7,7 @@
 #include "json.h"
 #include "json_parse.h"
 #include "log.h"
+#include "scheduler.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,7 @@ void api_testing_clock_put(struct http_request *rq, struct http_response *rs, st
 	log_warn("testing", "%s moved the clock from %s to %s", rq->who.login, was, is);
 	jv_free(doc);
 	housekeeping_request();
+	scheduler_request();	/* the timer sleeps by the old clock: arm it again */
 	http_json(rs, 200);
 	struct json j;
 	json_init(&j, &rs->body);

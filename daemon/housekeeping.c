@@ -1,11 +1,12 @@
 /* The daemon's own periodic work: following the series in the database, opening their
- * periods, purging old rows. */
+ * periods, planning their jobs, purging old rows. */
 #include "housekeeping.h"
 #include "clock.h"
 #include "db.h"
 #include "log.h"
 #include "periodic.h"
 #include "periods.h"
+#include "scheduler.h"
 #include "series_store.h"
 #include "worker.h"
 
@@ -15,7 +16,7 @@
 static _Atomic bool forced;	/* read the series again even if they look unchanged */
 
 /* Worker: reads the series if they changed, creates the periods of every series up to the
- * next one, purges stale login counts. */
+ * next one, plans the jobs of those periods, purges stale login counts. */
 static void housekeeping_run(struct db *db, void *arg)
 {
 	PGconn *conn = db_conn(db);
@@ -47,6 +48,13 @@ static void housekeeping_run(struct db *db, void *arg)
 			err = NULL;
 		}
 	}
+	if (scheduler_plan(conn, now, &err) != 0) {
+		db_check_failure(db, NULL);
+		log_warn("housekeeping", "planning the jobs: %s", err ? err : "failed");
+		free(err);
+		err = NULL;
+	}
+	scheduler_request();
 	char nowbuf[24];
 	snprintf(nowbuf, sizeof nowbuf, "%lld", (long long)now);
 	const char *p[] = { nowbuf };

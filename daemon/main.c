@@ -11,6 +11,7 @@
 #include "migrate.h"
 #include "outbox.h"
 #include "periodic.h"
+#include "scheduler.h"
 #include "series_store.h"
 #include "util.h"
 #include "worker.h"
@@ -320,6 +321,8 @@ int main(int argc, char **argv)
 		fatal("main", "cannot start the worker threads");
 
 	series_at_start(cfg);
+	if (scheduler_start(base, instance) != 0)
+		fatal("main", "cannot arm the job scheduler's timer");
 	if (housekeeping_start(base, HOUSEKEEPING_INTERVAL_MS) != 0)
 		fatal("main", "cannot arm the housekeeping timer");
 	outbox_task = periodic_start(base, "outbox", OUTBOX_INTERVAL_MS, outbox_tick, NULL);
@@ -344,6 +347,7 @@ int main(int argc, char **argv)
 		_exit(0);
 	}
 	housekeeping_stop();
+	scheduler_stop();
 	periodic_stop(outbox_task);
 	worker_pool_stop(true);
 	http_free();

@@ -34,6 +34,7 @@ static const struct command commands[] = {
 	  "  import calendar FILE.csv\n"
 	  "  import aliases FILE.csv\n"
 	  "  import tasks SERIES FILE.csv|FILE.xlsx [--source DOC]" },
+	{ "jobs", ctl_jobs, true, "jobs [SERIES [PERIOD]]" },
 	{ "migrate", ctl_migrate, true, "migrate" },
 	{ "outbox", ctl_outbox, true, "outbox [--failed]\n"
 	  "  outbox retry ID" },

@@ -45,6 +45,7 @@ int ctl_import(struct ctl *ctl, int argc, char **argv);
 int ctl_account(struct ctl *ctl, int argc, char **argv);
 int ctl_token(struct ctl *ctl, int argc, char **argv);
 int ctl_outbox(struct ctl *ctl, int argc, char **argv);
+int ctl_jobs(struct ctl *ctl, int argc, char **argv);
 int ctl_xlsx(struct ctl *ctl, int argc, char **argv);
 int ctl_series(struct ctl *ctl, int argc, char **argv);
 int ctl_receipt(struct ctl *ctl, int argc, char **argv);
