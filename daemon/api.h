@@ -40,6 +40,7 @@ void api_session_delete(struct http_request *rq, struct http_response *rs, struc
 /* api_periods.c */
 void api_period_get(struct http_request *rq, struct http_response *rs, struct db *db);
 void api_template_get(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_period_remind(struct http_request *rq, struct http_response *rs, struct db *db);
 
 /* api_testing.c */
 void api_testing_clock_put(struct http_request *rq, struct http_response *rs, struct db *db);

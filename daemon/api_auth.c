@@ -126,7 +126,7 @@ bool http_gate(struct http_request *rq, struct http_response *rs, struct db *db,
 		 rq->who.login, auth_role_name(rq->who.role), rq->who.unit_code,
 		 authz_action_name(action), unit ? " for unit " : "", unit ? unit : "");
 	bool by_role = rq->who.role == ROLE_RECIPIENT || rq->who.role == ROLE_ADMIN ||
-		       action == ACT_ADMIN;
+		       action == ACT_ADMIN || action == ACT_REMIND;
 	http_error(rs, 403, by_role ? "forbidden_role" : "forbidden_unit",
 		   authz_refusal(&rq->who, action));
 	return false;

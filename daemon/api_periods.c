@@ -1,4 +1,4 @@
-/* GET /api/v1/series/{series}/periods/{period}: a period's dates, deadlines and state. */
+/* A period: GET .../periods/{period} (its dates, deadlines and state) and POST .../remind. */
 #include "api.h"
 #include "clock.h"
 #include "config.h"
@@ -6,6 +6,7 @@
 #include "json.h"
 #include "log.h"
 #include "periods.h"
+#include "remind.h"
 
 #include <stdlib.h>
 
@@ -35,4 +36,53 @@ void api_period_get(struct http_request *rq, struct http_response *rs, struct db
 	json_init(&j, &rs->body);
 	period_info_json(&j, &pi);
 	period_info_free(&pi);
+}
+
+/* POST .../periods/{period}/remind: reminds now the units that have not reported. */
+void api_period_remind(struct http_request *rq, struct http_response *rs, struct db *db)
+{
+	PGconn *conn = db_conn(db);
+	if (conn == NULL) {
+		api_db_unavailable(rs);
+		return;
+	}
+	const struct series_def *s = rq->series;
+	const char *id = route_param(&rq->params, "period");
+	struct period_info pi;
+	char *err = NULL;
+	enum periods_result rc = periods_lookup(conn, s, id, rq->received_at, &pi, &err);
+	if (rc != PERIODS_OK) {
+		char *what = xasprintf("remind %s/%s", s->name, id);
+		api_period_failed(rs, db, what, rc, err);
+		free(what);
+		return;
+	}
+	if (pi.db_id == 0 || pi.skipped || (pi.has_span && rq->received_at < pi.starts)) {
+		period_info_free(&pi);
+		http_error(rs, 409, "nothing_to_remind", "Kỳ này chưa bắt đầu hoặc không yêu cầu báo "
+			   "cáo, nên không có gì để nhắc.");
+		return;
+	}
+	int units = 0, messages = 0;
+	int r = remind_now(conn, s, &pi, rq->received_at, &units, &messages, &err);
+	period_info_free(&pi);
+	if (r < 0) {
+		api_db_failed(rs, db, "remind", err);
+		return;
+	}
+	log_info("remind", "%s reminded %s %s by hand: %d units missing, %d messages queued%s",
+		 rq->who.login, s->name, id, units, messages,
+		 r == 1 ? " (asked again within 10 minutes: nothing new)" : "");
+	http_json(rs, 200);
+	struct json j;
+	json_init(&j, &rs->body);
+	json_object_begin(&j);
+	json_kv_bool(&j, "queued_now", r == 0);
+	json_kv_int(&j, "units_missing", units);
+	json_kv_int(&j, "messages", messages);
+	json_kv_string(&j, "message", r == 1 ?
+		       "Đã gửi thư nhắc trong 10 phút vừa qua; lần này không gửi thêm." :
+		       messages > 0 ? "Đã xếp thư nhắc vào hàng gửi." :
+		       "Không còn đơn vị nào chưa gửi báo cáo.");
+	json_object_end(&j);
 }

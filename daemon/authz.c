@@ -10,6 +10,7 @@ enum reach {
 	OWN_UNIT,	/* only for the account's own unit */
 	SERIES,		/* any unit of a series the account's unit consolidates */
 	OTHER_UNIT,	/* a unit other than its own, of a series its unit consolidates */
+	CONSOLIDATOR,	/* a series its unit consolidates */
 };
 
 /* The table: one row per action, one column per role (reporter, coordinator, recipient,
@@ -21,6 +22,7 @@ static const enum reach table[ACT_COUNT][4] = {
 	[ACT_REPORT_READ]     = { OWN_UNIT, SERIES,     NONE,     NONE },
 	[ACT_REPORT_WRITE]    = { OWN_UNIT, OWN_UNIT,   NONE,     NONE },
 	[ACT_REPORT_FILE_FOR] = { NONE,     OTHER_UNIT, NONE,     NONE },
+	[ACT_REMIND]          = { NONE,     CONSOLIDATOR, NONE,   NONE },
 	[ACT_ADMIN]           = { NONE,     NONE,       NONE,     ANY },
 };
 
@@ -30,6 +32,7 @@ static const char *const action_names[ACT_COUNT] = {
 	[ACT_REPORT_READ] = "report.read",
 	[ACT_REPORT_WRITE] = "report.write",
 	[ACT_REPORT_FILE_FOR] = "report.file_for",
+	[ACT_REMIND] = "remind",
 	[ACT_ADMIN] = "admin",
 };
 
@@ -65,6 +68,8 @@ enum authz_decision authz_may(const struct principal *p, enum authz_action a,
 		return unit != NULL && (own || consolidates(p, s)) ? AUTHZ_ALLOW : AUTHZ_DENY;
 	case OTHER_UNIT:
 		return unit != NULL && !own && consolidates(p, s) ? AUTHZ_ALLOW : AUTHZ_DENY;
+	case CONSOLIDATOR:
+		return consolidates(p, s) ? AUTHZ_ALLOW : AUTHZ_DENY;
 	case NONE:
 	default:
 		return AUTHZ_DENY;
@@ -76,6 +81,8 @@ const char *authz_refusal(const struct principal *p, enum authz_action a)
 {
 	if (a == ACT_ADMIN)
 		return "Chỉ quản trị viên được làm việc này. Hãy liên hệ quản trị viên của hệ thống.";
+	if (a == ACT_REMIND)
+		return "Chỉ điều phối viên của đơn vị tổng hợp loại báo cáo này được gửi thư nhắc.";
 	switch (p ? p->role : ROLE_REPORTER) {
 	case ROLE_RECIPIENT:
 		return "Tài khoản nhận báo cáo chỉ xem được báo cáo tổng hợp, không xem hay gửi báo "

@@ -14,6 +14,7 @@ enum authz_action {
 	ACT_REPORT_READ,	/* a unit's report, its versions, its file, its workbook */
 	ACT_REPORT_WRITE,	/* a unit's own report */
 	ACT_REPORT_FILE_FOR,	/* a coordinator filing a report on a member unit's behalf */
+	ACT_REMIND,		/* reminding the units of a series that have not reported */
 	ACT_ADMIN,		/* administration */
 	ACT_COUNT
 };

@@ -52,6 +52,8 @@ const struct setting_def config_settings[] = {
 	  OFF(max_upload_size), "largest report upload (.xlsx); JSON reports 1 MiB, other "
 	  "requests 4 KiB" },
 	{ "server", "port", SET_INT, "8080", false, 1, 65535, OFF(port), "TCP port" },
+	{ "server", "public_url", SET_STRING, "http://127.0.0.1:8080/", true, 0, 0,
+	  OFF(public_url), "the address people reach baocao at, for links in mails (ends with /)" },
 	{ "server", "queue_max", SET_INT, "256", true, 1, 1000000, OFF(queue_max),
 	  "requests waiting for a worker before new ones get 503" },
 	{ "server", "request_timeout", SET_DURATION, "60s", true, 1000, 3600000,

@@ -33,6 +33,7 @@ struct config {
 	long long session_idle_timeout;
 	bool cookie_secure;
 	char *trusted_proxies;
+	char *public_url;
 
 	/* [database] */
 	char *conninfo;

@@ -69,6 +69,8 @@ const struct route http_routes[] = {
 	  ACT_PUBLIC, 0 },
 	{ "GET", "/api/v1/series/{series}/periods/{period}/template", ROUTE_FN(api_template_get),
 	  ACT_REPORT_READ, 0 },
+	{ "POST", "/api/v1/series/{series}/periods/{period}/remind", ROUTE_FN(api_period_remind),
+	  ACT_REMIND, 0 },
 	{ "PUT", "/api/v1/series/{series}/periods/{period}/submission",
 	  ROUTE_FN(api_submission_put), ACT_REPORT_WRITE, ROUTE_UPLOAD },
 	{ "GET", "/api/v1/series/{series}/periods/{period}/submission",

@@ -7,6 +7,7 @@
 #include "log.h"
 #include "periodic.h"
 #include "periods.h"
+#include "remind.h"
 #include "series_store.h"
 #include "util.h"
 
@@ -104,9 +105,53 @@ static int open_run(PGconn *conn, struct scheduler_run *run, char **outcome, cha
 	return 0;
 }
 
+/* remind: one slot per reminder rule of the series, before the units' deadline. */
+static bool remind_due(const struct series_def *s, const struct period_info *pi, int slot,
+		       time_t *out)
+{
+	if (pi->skipped || slot < 0 || (size_t)slot >= s->nreminders)
+		return false;
+	return reminder_due(&s->reminders[slot], pi->unit_deadline, out) == 0 &&
+	       *out < pi->unit_deadline;
+}
+
+/* remind: a reminder is pointless once the units' deadline has passed. */
+static bool remind_deadline(const struct period_info *pi, int slot, time_t *out)
+{
+	*out = pi->unit_deadline;
+	return !pi->skipped;
+}
+
+/* remind: queues the round's messages to the units still missing and to the coordinators. */
+static int remind_run(PGconn *conn, struct scheduler_run *run, char **outcome, char **err)
+{
+	const struct series_def *s = series_current_find(run->series);
+	if (s == NULL || run->slot < 0 || (size_t)run->slot >= s->nreminders) {
+		*err = xasprintf("the series %s or its reminder %d is no longer in force",
+				 run->series, run->slot);
+		return -1;
+	}
+	struct period_info pi;
+	memset(&pi, 0, sizeof pi);
+	time_t now = clock_now();
+	if (periods_lookup(conn, s, run->period, now, &pi, err) != PERIODS_OK)
+		return -1;
+	char occasion[REMINDER_BUF];
+	reminder_format(&s->reminders[run->slot], occasion);
+	int units = 0, messages = 0;
+	int rc = remind_queue(conn, s, &pi, occasion, now, &units, &messages, err);
+	period_info_free(&pi);
+	if (rc != 0)
+		return -1;
+	*outcome = xasprintf("%d unit%s missing, %d message%s queued", units, units == 1 ? "" : "s",
+			     messages, messages == 1 ? "" : "s");
+	return 0;
+}
+
 /* The kinds of job; a new kind is one more row. */
 static const struct scheduler_kind kinds[] = {
 	{ "open", open_due, open_run, SCHEDULER_RUN_LATE, NULL },
+	{ "remind", remind_due, remind_run, SCHEDULER_SKIP_PAST, remind_deadline },
 };
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 

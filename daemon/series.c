@@ -143,10 +143,10 @@ static int series_key(void *arg, const char *section, const char *key, const cha
 		}
 		free(copy);
 		free(d->reminders);
-		d->reminders = xcalloc(n, sizeof *d->reminders);
+		d->reminders = xcalloc(n ? n : 1, sizeof *d->reminders);
 		d->nreminders = n;
 		for (size_t i = 0; i < n; i++) {
-			if (keep_rule(texts[i], &d->reminders[i], why) != 0) {
+			if (reminder_parse(texts[i], &d->reminders[i], why) != 0) {
 				free_strings(texts, n);
 				return -1;
 			}
@@ -220,13 +220,7 @@ static int series_check(struct series_def *d, char **why)
 			return -1;
 		}
 	}
-	for (size_t i = 0; i < d->nreminders; i++) {
-		if (cal_rule_check(&d->reminders[i], d->kind, &err) != 0) {
-			*why = xasprintf("reminders: %s", err);
-			free(err);
-			return -1;
-		}
-	}
+
 	if (check_unit_list(d->units, d->nunits, true, "units", why) != 0 ||
 	    check_unit_list(d->exclude, d->nexclude, false, "exclude_units", why) != 0 ||
 	    check_unit_list(d->recipients, d->nrecipients, false, "recipients", why) != 0)
@@ -324,8 +318,9 @@ void series_format(const struct series_def *d, struct strbuf *out)
 	if (d->nreminders) {
 		strbuf_adds(out, "reminders = ");
 		for (size_t i = 0; i < d->nreminders; i++) {
-			cal_rule_format(&d->reminders[i], rule);
-			strbuf_addf(out, "%s%s", i ? ", " : "", rule);
+			char text[REMINDER_BUF];
+			reminder_format(&d->reminders[i], text);
+			strbuf_addf(out, "%s%s", i ? ", " : "", text);
 		}
 		strbuf_addc(out, '\n');
 	}

@@ -4,6 +4,7 @@
 #define BAOCAO_SERIES_H
 
 #include "calendar.h"
+#include "reminder.h"
 
 #include <libpq-fe.h>
 #include <stdbool.h>
@@ -26,7 +27,7 @@ struct series_def {
 	size_t nunits;
 	char **exclude;			/* unit codes left out of units */
 	size_t nexclude;
-	struct cal_rule *reminders;	/* when reminders go out */
+	struct reminder_rule *reminders;	/* when reminders go out, before the deadline */
 	size_t nreminders;
 	char *header;			/* "state" (Nghị định 30/2020) or "party" (HD 36-HD/VPTW) */
 	char *first_text;		/* first_period as written */

@@ -62,8 +62,8 @@ static int sync_one(PGconn *c, const struct series_def *d, char **err)
 	struct strbuf rem = STRBUF_INIT;
 	strbuf_addc(&rem, '{');
 	for (size_t i = 0; i < d->nreminders; i++) {
-		char buf[CAL_RULE_BUF];
-		cal_rule_format(&d->reminders[i], buf);
+		char buf[REMINDER_BUF];
+		reminder_format(&d->reminders[i], buf);
 		strbuf_addf(&rem, "%s\"%s\"", i ? "," : "", buf);
 	}
 	strbuf_addc(&rem, '}');

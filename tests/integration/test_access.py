@@ -23,6 +23,7 @@ ROUTES = {
     ("GET", "/readyz"): "public",
     ("GET", "/api/v1/series/{series}/periods/{period}"): "public",
     ("GET", "/api/v1/series/{series}/periods/{period}/template"): "report.read",
+    ("POST", "/api/v1/series/{series}/periods/{period}/remind"): "remind",
     ("PUT", "/api/v1/series/{series}/periods/{period}/submission"): "report.write",
     ("GET", "/api/v1/series/{series}/periods/{period}/submission"): "report.read",
     ("GET", "/api/v1/series/{series}/periods/{period}/submission/file"): "report.read",
@@ -65,6 +66,14 @@ EXPECTED = {
     },
     "admin": dict({r: (403, 403, 403) for r in ROLES}, anonymous=(401, 401, 401),
                   admin=("ok", "ok", "ok")),
+    "remind": {
+        "anonymous": (401, 401, 401),
+        "reporter": (403, 403, 403),
+        "coordinator": ("ok", "ok", 403),
+        "coordinator-282": (403, 403, "ok"),
+        "recipient": (403, 403, 403),
+        "admin": (403, 403, 403),
+    },
     "report.write": {
         "anonymous": (401, 401, 401),
         "reporter": ("ok", 403, 403),

@@ -1,0 +1,151 @@
+/* Who gets which reminder: every address of every unit that has not reported a period, and one
+ * digest of the missing units for each coordinator of the series, queued in the outbox. */
+#include "remind.h"
+#include "calendar.h"
+#include "config.h"
+#include "db.h"
+#include "util.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* What one reminder round writes, for its transaction. */
+struct remind_round {
+	const struct series_def *s;
+	const struct period_info *pi;
+	const char *occasion;
+	time_t now, expires;
+	int cooldown_s;
+	int units, messages;
+	bool too_soon;
+};
+
+/* The units of the series that must report and have no current report for the period. */
+#define MISSING \
+	"missing AS (SELECT u.id, u.code, u.name, u.emails FROM series_member m " \
+	"  JOIN series s ON s.id = m.series_id JOIN unit u ON u.id = m.unit_id " \
+	"  WHERE s.name = $1 AND u.active AND NOT EXISTS (SELECT 1 FROM submission x " \
+	"    WHERE x.period_id = $2::bigint AND x.unit_id = u.id AND NOT x.superseded))"
+
+/* The body of a round's transaction: the units' reminders, then the coordinators' digests. */
+static int remind_tx(PGconn *conn, void *arg, char **err)
+{
+	struct remind_round *rr = arg;
+	const struct period_info *pi = rr->pi;
+	char title[160], deadline[96], now_text[96], period_id[24], nowbuf[24], expires[24];
+	if (period_title_vi(&pi->period, title, sizeof title) != 0)
+		snprintf(title, sizeof title, "kỳ %s", pi->id);
+	if (cal_format_vi_long(pi->unit_deadline, deadline, sizeof deadline) != 0 ||
+	    cal_format_vi_long(rr->now, now_text, sizeof now_text) != 0) {
+		*err = xstrdup("remind: the times are outside the calendar's range");
+		return -1;
+	}
+	snprintf(period_id, sizeof period_id, "%lld", pi->db_id);
+	snprintf(nowbuf, sizeof nowbuf, "%lld", (long long)rr->now);
+	snprintf(expires, sizeof expires, "%lld", (long long)rr->expires);
+	if (rr->cooldown_s > 0) {
+		/* One round at a time per period; none again within the cool-down. */
+		char cool[16];
+		snprintf(cool, sizeof cool, "%d", rr->cooldown_s);
+		const char *pc[] = { rr->s->name, pi->id, nowbuf, cool, rr->occasion };
+		PGresult *c = db_run(conn, "remind",
+			"SELECT pg_advisory_xact_lock(hashtextextended('remind:' || $1 || ':' || $2, 0)), "
+			"  EXISTS (SELECT 1 FROM outbox WHERE dedup_key LIKE "
+			"    'reminder%:' || $1 || ':' || $2 || ':' || split_part($5, ':', 1) || ':%' "
+			"    AND created_at > to_timestamp($3::bigint) - make_interval(secs => $4::int))",
+			5, pc, err);
+		if (c == NULL)
+			return -1;
+		rr->too_soon = strcmp(PQgetvalue(c, 0, 1), "t") == 0;
+		PQclear(c);
+		if (rr->too_soon)
+			return 0;
+	}
+	const struct config *cfg = config_current();
+	char *subject = xasprintf("Nhắc gửi báo cáo: %s, %s", rr->s->title, title);
+	char *text = xasprintf(
+		",\n\nĐến %s, hệ thống chưa nhận được báo cáo của đơn vị cho %s (%s).\n"
+		"Hạn gửi: %s.\n\n"
+		"Biểu mẫu đã điền sẵn các nhiệm vụ của đơn vị: %sapi/v1/series/%s/periods/%s/template\n"
+		"Đơn vị điền kết quả vào biểu mẫu rồi gửi lại qua hệ thống trước hạn.\n"
+		"Nếu đơn vị vừa gửi, xin bỏ qua thư này.\n\n"
+		"Hệ thống baocao\n", now_text, rr->s->title, title, deadline, cfg->public_url,
+		rr->s->name, pi->id);
+	const char *p[] = { rr->s->name, period_id, rr->occasion, pi->id, subject, text, nowbuf,
+			    expires };
+	PGresult *r = db_run(conn, "remind",
+		"WITH " MISSING ", "
+		"addr AS (SELECT mi.code, mi.name, lower(a.email) AS email FROM missing mi "
+		"  JOIN account a ON a.unit_id = mi.id AND a.role = 'reporter' AND NOT a.disabled "
+		"  UNION SELECT mi.code, mi.name, lower(e) FROM missing mi, unnest(mi.emails) e), "
+		"ins AS (INSERT INTO outbox (dedup_key, recipient, subject, body, created_at, "
+		"  next_attempt_at, expires_at) "
+		"  SELECT 'reminder:' || $1 || ':' || $4 || ':' || $3 || ':' || code || ':' || email, "
+		"    email, $5, 'Kính gửi ' || name || $6, to_timestamp($7::bigint), "
+		"    to_timestamp($7::bigint), to_timestamp($8::bigint) FROM addr "
+		"  ON CONFLICT (dedup_key) DO NOTHING RETURNING 1) "
+		"SELECT (SELECT count(*) FROM missing), (SELECT count(*) FROM ins)", 8, p, err);
+	free(subject);
+	free(text);
+	if (r == NULL)
+		return -1;
+	rr->units = atoi(PQgetvalue(r, 0, 0));
+	rr->messages = atoi(PQgetvalue(r, 0, 1));
+	PQclear(r);
+
+	subject = xasprintf("Đơn vị chưa gửi báo cáo: %s, %s", rr->s->title, title);
+	text = xasprintf("Đến %s, các đơn vị dưới đây chưa gửi báo cáo cho %s (hạn gửi: %s); "
+			 "hệ thống đã gửi thư nhắc đến từng đơn vị:\n\n", now_text, title,
+			 deadline);
+	const char *pd[] = { rr->s->name, period_id, rr->occasion, pi->id, subject, text, nowbuf,
+			     expires, rr->s->consolidator };
+	r = db_run(conn, "remind",
+		"WITH " MISSING ", "
+		"list AS (SELECT string_agg('- ' || name || ' (' || code || ')', E'\\n' "
+		"  ORDER BY name) AS names, count(*) AS n FROM missing), "
+		"ins AS (INSERT INTO outbox (dedup_key, recipient, subject, body, created_at, "
+		"  next_attempt_at, expires_at) "
+		"  SELECT 'reminder-digest:' || $1 || ':' || $4 || ':' || $3 || ':' || a.login, "
+		"    a.email, $5, $6 || list.names || E'\\n', to_timestamp($7::bigint), "
+		"    to_timestamp($7::bigint), to_timestamp($8::bigint) "
+		"  FROM account a JOIN unit u ON u.id = a.unit_id, list "
+		"  WHERE u.code = $9 AND a.role = 'coordinator' AND NOT a.disabled AND list.n > 0 "
+		"  ON CONFLICT (dedup_key) DO NOTHING RETURNING 1) "
+		"SELECT count(*) FROM ins", 9, pd, err);
+	free(subject);
+	free(text);
+	if (r == NULL)
+		return -1;
+	rr->messages += atoi(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return 0;
+}
+
+/* Queues a reminder round for a period. */
+int remind_queue(PGconn *conn, const struct series_def *s, const struct period_info *pi,
+		 const char *occasion, time_t now, int *units, int *messages, char **err)
+{
+	struct remind_round rr = { s, pi, occasion, now, pi->unit_deadline, 0, 0, 0, false };
+	if (db_tx(conn, remind_tx, &rr, err) != 0)
+		return -1;
+	*units = rr.units;
+	*messages = rr.messages;
+	return 0;
+}
+
+/* Queues a round a coordinator asked for, unless one was asked for lately. */
+int remind_now(PGconn *conn, const struct series_def *s, const struct period_info *pi,
+	       time_t now, int *units, int *messages, char **err)
+{
+	char occasion[32];
+	snprintf(occasion, sizeof occasion, "manual:%lld", (long long)now);
+	time_t expires = pi->consolidation_deadline > now ? pi->consolidation_deadline : now + 3600;
+	struct remind_round rr = { s, pi, occasion, now, expires, REMIND_COOLDOWN_S, 0, 0, false };
+	if (db_tx(conn, remind_tx, &rr, err) != 0)
+		return -1;
+	*units = rr.units;
+	*messages = rr.messages;
+	return rr.too_soon ? 1 : 0;
+}

@@ -1,0 +1,184 @@
+#!/usr/bin/env python3
+"""Reminders through a week, with the test clock and a real SMTP server (aiosmtpd): Thursday's
+reminder reaches exactly the units without a report, each address once; a unit that then
+reports gets no Friday reminder; moving the clock back and forth sends nothing twice; a
+coordinator's reminder by hand, and again within ten minutes."""
+import datetime
+import email
+import email.policy
+import json
+import os
+import sys
+import threading
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import free_port, run_tests, wait_for  # noqa: E402
+from intake_util import XLSX, Example, build_workbook, meta_for_unit  # noqa: E402
+
+from aiosmtpd.controller import Controller  # noqa: E402
+
+NOW = "2026-12-09T09:00:00+07:00"   # Wednesday of week 50; the deadline is Friday 11/12 11:00
+PERIOD = "2026-W50"
+REPORTERS = {"STC": "stc.baocao", "SNV": "snv.baocao", "SXD": "sxd.baocao"}
+
+
+class Handler:
+    """Keeps every message it is given."""
+
+    def __init__(self):
+        self.messages = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            for to in envelope.rcpt_tos:
+                self.messages.append((to, email.message_from_bytes(
+                    bytes(envelope.original_content), policy=email.policy.default)))
+        return "250 2.0.0 accepted"
+
+    def to(self, address):
+        with self.lock:
+            return [m for t, m in self.messages if t == address]
+
+    def reminders(self, address):
+        """The reminders (not the receipts) an address got."""
+        return [m for m in self.to(address) if m["Subject"].startswith("Nhắc gửi báo cáo")]
+
+    def count(self):
+        with self.lock:
+            return len(self.messages)
+
+
+def setup():
+    handler = Handler()
+    port = free_port()
+    ex = Example("remind", NOW, **{"mail.smtp_url": f"smtp://127.0.0.1:{port}",
+                                   "testing.clock_control": "true"})
+    ex.handler = handler
+    ex.smtp = Controller(handler, hostname="127.0.0.1", port=port)
+    try:
+        ex.smtp.start()
+        for unit, login in REPORTERS.items():
+            ex.account(login, unit, "reporter")
+        ex.account("skhcn.dieuphoi", "SKHCN", "coordinator")
+        ex.account("quantri", "SKHCN", "admin")
+    except Exception:
+        teardown(ex)
+        raise
+    return ex
+
+
+def teardown(ex):
+    if ex is None:
+        return
+    try:
+        ex.smtp.stop()
+    finally:
+        ex.close()
+
+
+def upload(ex, unit):
+    rows = [{"Mã nhiệm vụ": code, "Tình trạng": "Đang thực hiện", "Tiến độ (%)": 40}
+            for code, _ in ex.tasks_of(unit)]
+    body = build_workbook(rows, meta=meta_for_unit(ex, unit, PERIOD))
+    status, _, raw = ex.put(REPORTERS[unit], PERIOD, body, content_type=XLSX)
+    assert status == 201, raw
+
+
+def set_clock(ex, when):
+    status, _, raw = ex.d.request("PUT", "/api/v1/testing/clock",
+                                  body=json.dumps({"now": when}).encode(),
+                                  headers={"Authorization": f"Bearer {ex.tokens['quantri']}",
+                                           "Content-Type": "application/json"})
+    assert status == 200, raw
+
+
+def run_state(ex, slot):
+    return ex.pg.scalar("SELECT j.state FROM job_run j JOIN period p ON p.id = j.period_id "
+                        f"WHERE j.job = 'remind' AND p.period_key = '{PERIOD}' AND j.slot = {slot} "
+                        "AND j.series_id = (SELECT id FROM series WHERE name = 'nq57-weekly')")
+
+
+def unsent(ex):
+    return int(ex.pg.scalar("SELECT count(*) FROM outbox WHERE state IN "
+                            "('queued', 'sending', 'deferred')"))
+
+
+def test_thursday_reaches_exactly_the_units_missing(ex):
+    upload(ex, "STC")
+    wait_for(lambda: run_state(ex, 0) == "due", what="the Thursday reminder planned")
+    due = ex.pg.scalar("SELECT to_char(j.due_at AT TIME ZONE 'Asia/Ho_Chi_Minh', "
+                       "'YYYY-MM-DD HH24:MI') FROM job_run j JOIN period p ON p.id = j.period_id "
+                       f"WHERE j.job = 'remind' AND p.period_key = '{PERIOD}' AND j.slot = 0 "
+                       "AND j.series_id = (SELECT id FROM series WHERE name = 'nq57-weekly')")
+    assert due == "2026-12-10 15:00", due      # the day before the deadline, at 15:00
+    set_clock(ex, "2026-12-10T14:59:50+07:00")
+    assert run_state(ex, 0) == "due"
+    set_clock(ex, "2026-12-10T15:00:05+07:00")
+    wait_for(lambda: run_state(ex, 0) == "done", what="the Thursday reminder run")
+    wait_for(lambda: unsent(ex) == 0, what="the outbox emptied")
+    # Sở Nội vụ and Sở Xây dựng have not reported: their reporters are reminded, once each.
+    for login in ("snv.baocao", "sxd.baocao"):
+        got = ex.handler.reminders(f"{login}@example.vn")
+        assert len(got) == 1, (login, len(got))
+        assert got[0]["Subject"].startswith("Nhắc gửi báo cáo:"), got[0]["Subject"]
+        text = got[0].get_body(preferencelist=("plain",)).get_content()
+        assert "11 giờ 00, thứ Sáu, ngày 11/12/2026" in text, text
+        assert f"/periods/{PERIOD}/template" in text, text
+    # Sở Tài chính has: nothing for it.
+    assert ex.handler.reminders("stc.baocao@example.vn") == []
+    # The coordinator's digest names the missing units, not the one that reported.
+    digest = [m for m in ex.handler.to("skhcn.dieuphoi@example.vn")
+              if m["Subject"].startswith("Đơn vị chưa gửi")]
+    assert len(digest) == 1
+    body = digest[0].get_body(preferencelist=("plain",)).get_content()
+    assert "Sở Nội vụ (SNV)" in body and "Sở Xây dựng (SXD)" in body and "(STC)" not in body
+    outcome = ex.pg.scalar("SELECT outcome FROM job_run WHERE job = 'remind' AND slot = 0 "
+                           "AND state = 'done' ORDER BY id LIMIT 1")
+    assert "units missing" in outcome and "messages queued" in outcome, outcome
+
+
+def test_a_unit_that_reports_gets_no_friday_reminder(ex):
+    upload(ex, "SNV")
+    set_clock(ex, "2026-12-11T08:30:05+07:00")
+    wait_for(lambda: run_state(ex, 1) == "done", what="the Friday reminder run")
+    wait_for(lambda: unsent(ex) == 0, what="the outbox emptied")
+    assert len(ex.handler.reminders("snv.baocao@example.vn")) == 1  # Thursday's only
+    assert len(ex.handler.reminders("sxd.baocao@example.vn")) == 2  # Thursday and Friday
+
+
+def test_the_clock_back_and_forth_sends_nothing_twice(ex):
+    before = ex.handler.count()
+    runs = ex.pg.scalar("SELECT count(*) FROM job_run WHERE job = 'remind'")
+    set_clock(ex, "2026-12-10T14:00:00+07:00")
+    set_clock(ex, "2026-12-11T08:31:00+07:00")
+    wait_for(lambda: unsent(ex) == 0, what="the outbox emptied")
+    assert ex.handler.count() == before
+    assert ex.pg.scalar("SELECT count(*) FROM job_run WHERE job = 'remind'") == runs
+    assert ex.pg.scalar("SELECT max(attempt) FROM job_run WHERE job = 'remind'") == "1"
+
+
+def test_remind_by_hand(ex):
+    path = f"/api/v1/series/nq57-weekly/periods/{PERIOD}/remind"
+    headers = {"Authorization": f"Bearer {ex.tokens['skhcn.dieuphoi']}"}
+    status, _, raw = ex.d.request("POST", path, headers=headers)
+    assert status == 200, raw
+    first = json.loads(raw)
+    assert first["queued_now"] is True and first["messages"] >= 2, first
+    wait_for(lambda: unsent(ex) == 0, what="the outbox emptied")
+    assert len(ex.handler.reminders("sxd.baocao@example.vn")) == 3
+    assert len(ex.handler.reminders("snv.baocao@example.vn")) == 1  # reported: not again
+    # Again within ten minutes: nothing new.
+    status, _, raw = ex.d.request("POST", path, headers=headers)
+    second = json.loads(raw)
+    assert status == 200 and second["queued_now"] is False and second["messages"] == 0, second
+    status, _, raw = ex.d.request("POST", path,
+                                  headers={"Authorization": f"Bearer {ex.tokens['sxd.baocao']}"})
+    assert status == 403, raw
+
+
+if __name__ == "__main__":
+    sys.exit(run_tests([test_thursday_reaches_exactly_the_units_missing,
+                        test_a_unit_that_reports_gets_no_friday_reminder,
+                        test_the_clock_back_and_forth_sends_nothing_twice,
+                        test_remind_by_hand], setup=setup, teardown=teardown))
