@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "calendar.h"
+#include "clock.h"
+#include "reminder.h"
 #include "util.h"
 
 #define CALENDAR_CSV TEST_SOURCE_ROOT "/config/vn-calendar-2026.csv"
@@ -572,6 +574,43 @@ static void test_csv(void **state)
 }
 
 /* Runs the tests in the time zone the daemon uses by default. */
+/* Reminder rules: read, written back the same, and timed from the deadline they follow. */
+static void test_reminder_rules(void **state)
+{
+	static const struct { const char *text, *canonical, *deadline, *due; } cases[] = {
+		/* Week 18 of 2026: the deadline moved to Wednesday 29/04, and so do its reminders. */
+		{ "-1d 15:00", "-1d 15:00", "2026-04-29T11:00:00+07:00", "2026-04-28T15:00:00+07:00" },
+		{ "0d 8:30", "0d 08:30", "2026-04-29T11:00:00+07:00", "2026-04-29T08:30:00+07:00" },
+		{ "-30m", "-30m", "2026-12-11T11:00:00+07:00", "2026-12-11T10:30:00+07:00" },
+		{ "-120m", "-2h", "2026-12-11T11:00:00+07:00", "2026-12-11T09:00:00+07:00" },
+		{ "-7d 08:30", "-7d 08:30", "2026-11-04T17:00:00+07:00", "2026-10-28T08:30:00+07:00" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct reminder_rule r;
+		char *err = NULL;
+		if (reminder_parse(cases[i].text, &r, &err) != 0)
+			fail_msg("%s: %s", cases[i].text, err);
+		char buf[REMINDER_BUF];
+		reminder_format(&r, buf);
+		assert_string_equal(buf, cases[i].canonical);
+		time_t deadline, due, want;
+		assert_int_equal(clock_parse_rfc3339(cases[i].deadline, &deadline), 0);
+		assert_int_equal(clock_parse_rfc3339(cases[i].due, &want), 0);
+		assert_int_equal(reminder_due(&r, deadline, &due), 0);
+		assert_int_equal((long long)due, (long long)want);
+	}
+	static const char *const bad[] = { "thu 15:00", "+1d 08:00", "-1d", "-0m", "-1d 25:00",
+					    "30m", "-99999m", "-40d 08:00", "" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct reminder_rule r;
+		char *err = NULL;
+		if (reminder_parse(bad[i], &r, &err) == 0)
+			fail_msg("'%s' was accepted", bad[i]);
+		assert_non_null(strstr(err, "-1d 15:00"));
+		free(err);
+	}
+}
+
 int main(void)
 {
 	if (setenv("TZ", "Asia/Ho_Chi_Minh", 1) != 0)
@@ -587,6 +626,7 @@ int main(void)
 		cmocka_unit_test(test_periods_tile),
 		cmocka_unit_test(test_formatting),
 		cmocka_unit_test(test_csv),
+		cmocka_unit_test(test_reminder_rules),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
