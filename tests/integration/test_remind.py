@@ -8,6 +8,7 @@ import email
 import email.policy
 import json
 import os
+import signal
 import sys
 import threading
 
@@ -177,8 +178,48 @@ def test_remind_by_hand(ex):
     assert status == 403, raw
 
 
+def remind_runs(ex, period):
+    return ex.pg.psql("SELECT j.slot, j.state, j.late, j.attempt FROM job_run j "
+                      "JOIN period p ON p.id = j.period_id WHERE j.job = 'remind' "
+                      f"AND p.period_key = '{period}' AND j.series_id = "
+                      "(SELECT id FROM series WHERE name = 'nq57-weekly') ORDER BY j.slot")
+
+
+def test_daemon_down_across_a_reminder_runs_it_once_late(ex):
+    # Down from before Thursday 17/12 15:00 (week 51) until 16:00: the reminder runs once, late.
+    ex.d.stop_clean()
+    ex.d.start(env={"BAOCAO_FAKE_NOW": "2026-12-17T16:00:00+07:00"})
+    wait_for(lambda: remind_runs(ex, "2026-W51")[0][1] == "done", what="the late reminder")
+    slot, state, late, attempt = remind_runs(ex, "2026-W51")[0]
+    assert late == "t" and attempt == "1", remind_runs(ex, "2026-W51")
+    assert [r[1] for r in remind_runs(ex, "2026-W51")[1:]] == ["due", "due"]
+    wait_for(lambda: unsent(ex) == 0, what="the outbox emptied")
+    for login in REPORTERS.values():
+        week51 = [m for m in ex.handler.reminders(f"{login}@example.vn")
+                  if "Tuần 51" in m["Subject"]]
+        assert len(week51) == 1, (login, len(week51))
+
+
+def test_killed_mid_run_sends_nothing_twice(ex):
+    # The Friday 08:30 reminder of week 51 starts, and the daemon is killed at once.
+    set_clock(ex, "2026-12-18T08:30:01+07:00")
+    ex.d.stop(sig=signal.SIGKILL)
+    # Back ten minutes later (past the run's lease): it finishes once, whatever it had done.
+    ex.d.start(env={"BAOCAO_FAKE_NOW": "2026-12-18T08:40:00+07:00"})
+    wait_for(lambda: remind_runs(ex, "2026-W51")[1][1] == "done", what="the Friday reminder")
+    wait_for(lambda: unsent(ex) == 0, what="the outbox emptied")
+    for login in REPORTERS.values():
+        week51 = [m for m in ex.handler.reminders(f"{login}@example.vn")
+                  if "Tuần 51" in m["Subject"]]
+        assert len(week51) == 2, (login, len(week51))     # Thursday's and Friday's, once each
+    ids = [m["Message-ID"] for t, m in ex.handler.messages]
+    assert len(ids) == len(set(ids)), "a message was sent twice"
+
+
 if __name__ == "__main__":
     sys.exit(run_tests([test_thursday_reaches_exactly_the_units_missing,
                         test_a_unit_that_reports_gets_no_friday_reminder,
                         test_the_clock_back_and_forth_sends_nothing_twice,
-                        test_remind_by_hand], setup=setup, teardown=teardown))
+                        test_remind_by_hand,
+                        test_daemon_down_across_a_reminder_runs_it_once_late,
+                        test_killed_mid_run_sends_nothing_twice], setup=setup, teardown=teardown))
