@@ -18,6 +18,7 @@ struct remind_round {
 	const char *occasion;
 	time_t now, expires;
 	int cooldown_s;
+	bool late;		/* the late notice, after the deadline */
 	int units, messages;
 	bool too_soon;
 };
@@ -64,15 +65,19 @@ static int remind_tx(PGconn *conn, void *arg, char **err)
 			return 0;
 	}
 	const struct config *cfg = config_current();
-	char *subject = xasprintf("Nhắc gửi báo cáo: %s, %s", rr->s->title, title);
+	char *subject = xasprintf(rr->late ? "Quá hạn gửi báo cáo: %s, %s" :
+				  "Nhắc gửi báo cáo: %s, %s", rr->s->title, title);
 	char *text = xasprintf(
 		",\n\nĐến %s, hệ thống chưa nhận được báo cáo của đơn vị cho %s (%s).\n"
-		"Hạn gửi: %s.\n\n"
+		"Hạn gửi: %s%s.\n\n"
 		"Biểu mẫu đã điền sẵn các nhiệm vụ của đơn vị: %sapi/v1/series/%s/periods/%s/template\n"
-		"Đơn vị điền kết quả vào biểu mẫu rồi gửi lại qua hệ thống trước hạn.\n"
+		"%s\n"
 		"Nếu đơn vị vừa gửi, xin bỏ qua thư này.\n\n"
-		"Hệ thống baocao\n", now_text, rr->s->title, title, deadline, cfg->public_url,
-		rr->s->name, pi->id);
+		"Hệ thống baocao\n", now_text, rr->s->title, title, deadline,
+		rr->late ? " (đã qua)" : "", cfg->public_url, rr->s->name, pi->id,
+		rr->late ? "Đơn vị vẫn gửi được báo cáo qua hệ thống; báo cáo được ghi nhận là gửi "
+			   "muộn." :
+			   "Đơn vị điền kết quả vào biểu mẫu rồi gửi lại qua hệ thống trước hạn.");
 	const char *p[] = { rr->s->name, period_id, rr->occasion, pi->id, subject, text, nowbuf,
 			    expires };
 	PGresult *r = db_run(conn, "remind",
@@ -127,7 +132,21 @@ static int remind_tx(PGconn *conn, void *arg, char **err)
 int remind_queue(PGconn *conn, const struct series_def *s, const struct period_info *pi,
 		 const char *occasion, time_t now, int *units, int *messages, char **err)
 {
-	struct remind_round rr = { s, pi, occasion, now, pi->unit_deadline, 0, 0, 0, false };
+	struct remind_round rr = { s, pi, occasion, now, pi->unit_deadline, 0, false, 0, 0,
+				   false };
+	if (db_tx(conn, remind_tx, &rr, err) != 0)
+		return -1;
+	*units = rr.units;
+	*messages = rr.messages;
+	return 0;
+}
+
+/* Queues the late notice of a period. */
+int remind_late(PGconn *conn, const struct series_def *s, const struct period_info *pi,
+		time_t now, int *units, int *messages, char **err)
+{
+	struct remind_round rr = { s, pi, "late", now, pi->consolidation_deadline, 0, true, 0, 0,
+				   false };
 	if (db_tx(conn, remind_tx, &rr, err) != 0)
 		return -1;
 	*units = rr.units;
@@ -142,7 +161,8 @@ int remind_now(PGconn *conn, const struct series_def *s, const struct period_inf
 	char occasion[32];
 	snprintf(occasion, sizeof occasion, "manual:%lld", (long long)now);
 	time_t expires = pi->consolidation_deadline > now ? pi->consolidation_deadline : now + 3600;
-	struct remind_round rr = { s, pi, occasion, now, expires, REMIND_COOLDOWN_S, 0, 0, false };
+	struct remind_round rr = { s, pi, occasion, now, expires, REMIND_COOLDOWN_S, false, 0, 0,
+				   false };
 	if (db_tx(conn, remind_tx, &rr, err) != 0)
 		return -1;
 	*units = rr.units;

@@ -20,6 +20,11 @@
 int remind_queue(PGconn *conn, const struct series_def *s, const struct period_info *pi,
 		 const char *occasion, time_t now, int *units, int *messages, char **err);
 
+/* The late notice, once the deadline has passed, to the units still missing (and the digest),
+ * expiring at the consolidation deadline; as remind_queue. */
+int remind_late(PGconn *conn, const struct series_def *s, const struct period_info *pi,
+		time_t now, int *units, int *messages, char **err);
+
 /* A round asked for by hand is not repeated within this many seconds. */
 #define REMIND_COOLDOWN_S 600
 

@@ -148,10 +148,52 @@ static int remind_run(PGconn *conn, struct scheduler_run *run, char **outcome, c
 	return 0;
 }
 
+/* late_notice: a minute after the units' deadline. */
+static bool late_due(const struct series_def *s, const struct period_info *pi, int slot,
+		     time_t *out)
+{
+	if (pi->skipped || slot != 0 || s->nreminders == 0 ||
+	    pi->consolidation_deadline <= pi->unit_deadline + 60)
+		return false;
+	*out = pi->unit_deadline + 60;
+	return true;
+}
+
+/* late_notice: pointless once the consolidated report is due. */
+static bool late_deadline(const struct period_info *pi, int slot, time_t *out)
+{
+	*out = pi->consolidation_deadline;
+	return !pi->skipped;
+}
+
+/* late_notice: tells the units still missing that they are late (and the coordinators). */
+static int late_run(PGconn *conn, struct scheduler_run *run, char **outcome, char **err)
+{
+	const struct series_def *s = series_current_find(run->series);
+	if (s == NULL) {
+		*err = xasprintf("the series %s is no longer in force", run->series);
+		return -1;
+	}
+	struct period_info pi;
+	memset(&pi, 0, sizeof pi);
+	time_t now = clock_now();
+	if (periods_lookup(conn, s, run->period, now, &pi, err) != PERIODS_OK)
+		return -1;
+	int units = 0, messages = 0;
+	int rc = remind_late(conn, s, &pi, now, &units, &messages, err);
+	period_info_free(&pi);
+	if (rc != 0)
+		return -1;
+	*outcome = xasprintf("%d unit%s late, %d message%s queued", units, units == 1 ? "" : "s",
+			     messages, messages == 1 ? "" : "s");
+	return 0;
+}
+
 /* The kinds of job; a new kind is one more row. */
 static const struct scheduler_kind kinds[] = {
 	{ "open", open_due, open_run, SCHEDULER_RUN_LATE, NULL },
 	{ "remind", remind_due, remind_run, SCHEDULER_SKIP_PAST, remind_deadline },
+	{ "late_notice", late_due, late_run, SCHEDULER_SKIP_PAST, late_deadline },
 };
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 

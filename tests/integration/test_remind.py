@@ -178,6 +178,27 @@ def test_remind_by_hand(ex):
     assert status == 403, raw
 
 
+def test_after_the_deadline(ex):
+    # Past Friday 11:00: the 10:30 reminder, never run, is skipped (its deadline has passed);
+    # the units still missing get one late notice.
+    set_clock(ex, "2026-12-11T11:01:30+07:00")
+    wait_for(lambda: run_state(ex, 2) == "skipped", what="the 10:30 reminder skipped")
+    late = lambda: ex.pg.scalar(  # noqa: E731
+        "SELECT j.state FROM job_run j JOIN period p ON p.id = j.period_id "
+        f"WHERE j.job = 'late_notice' AND p.period_key = '{PERIOD}' AND j.series_id = "
+        "(SELECT id FROM series WHERE name = 'nq57-weekly')")
+    wait_for(lambda: late() == "done", what="the late notice")
+    wait_for(lambda: unsent(ex) == 0, what="the outbox emptied")
+    notices = [m for m in ex.handler.to("sxd.baocao@example.vn")
+               if m["Subject"].startswith("Quá hạn gửi báo cáo")]
+    assert len(notices) == 1, notices
+    text = notices[0].get_body(preferencelist=("plain",)).get_content()
+    assert "gửi muộn" in text and "(đã qua)" in text, text
+    for login in ("stc.baocao", "snv.baocao"):
+        assert not [m for m in ex.handler.to(f"{login}@example.vn")
+                    if m["Subject"].startswith("Quá hạn")], login
+
+
 def remind_runs(ex, period):
     return ex.pg.psql("SELECT j.slot, j.state, j.late, j.attempt FROM job_run j "
                       "JOIN period p ON p.id = j.period_id WHERE j.job = 'remind' "
@@ -221,5 +242,6 @@ if __name__ == "__main__":
                         test_a_unit_that_reports_gets_no_friday_reminder,
                         test_the_clock_back_and_forth_sends_nothing_twice,
                         test_remind_by_hand,
+                        test_after_the_deadline,
                         test_daemon_down_across_a_reminder_runs_it_once_late,
                         test_killed_mid_run_sends_nothing_twice], setup=setup, teardown=teardown))
