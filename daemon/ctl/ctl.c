@@ -134,6 +134,44 @@ int ctl_finish(PGconn *db, bool ok, int fail_code)
 	return ok ? CTL_OK : fail_code;
 }
 
+/* Prints one row, each column as wide as its widest cell (characters, not bytes). */
+static void table_row(const char *const *cells, const size_t *widths, int ncols)
+{
+	for (int c = 0; c < ncols; c++) {
+		fputs(cells[c], stdout);
+		for (size_t w = utf8_length(cells[c]); c < ncols - 1 && w < widths[c] + 2; w++)
+			putchar(' ');
+	}
+	putchar('\n');
+}
+
+/* Prints a header and the first ncols columns of every row of r, aligned; clears r. */
+int ctl_print_table(const char *const *header, int ncols, PGresult *r)
+{
+	size_t *widths = xcalloc((size_t)ncols, sizeof *widths);
+	for (int c = 0; c < ncols; c++) {
+		widths[c] = utf8_length(header[c]);
+		for (int i = 0; i < PQntuples(r); i++)
+			if (utf8_length(PQgetvalue(r, i, c)) > widths[c])
+				widths[c] = utf8_length(PQgetvalue(r, i, c));
+	}
+	table_row(header, widths, ncols);
+	const char **cells = xcalloc((size_t)ncols, sizeof *cells);
+	for (int i = 0; i < PQntuples(r); i++) {
+		for (int c = 0; c < ncols; c++)
+			cells[c] = PQgetvalue(r, i, c);
+		table_row(cells, widths, ncols);
+	}
+	free(cells);
+	free(widths);
+	PQclear(r);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "error: cannot write the list: %s\n", strerror(errno));
+		return CTL_INTERNAL;
+	}
+	return CTL_OK;
+}
+
 /* Writes one audit entry for the person running baocaoctl. */
 bool ctl_audit(PGconn *db, const char *action, const char *object_type, const char *object_id,
 	       const char *detail_json)

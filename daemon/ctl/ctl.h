@@ -31,6 +31,9 @@ PGconn *ctl_db(struct ctl *ctl);
 PGresult *ctl_query(PGconn *db, const char *sql, int n, const char *const *params);
 /* Commits, or rolls back when ok is false; returns CTL_OK, fail_code, or CTL_INTERNAL when
  * the commit fails (printed). */
+/* Prints a header and the first ncols columns of every row of r, aligned as a table; clears
+ * r. CTL_OK, or CTL_INTERNAL when stdout cannot be written. */
+int ctl_print_table(const char *const *header, int ncols, PGresult *r);
 /* Starts a transaction; false after printing why it cannot. */
 bool ctl_begin(PGconn *db);
 int ctl_finish(PGconn *db, bool ok, int fail_code);

@@ -11,27 +11,6 @@
 #define JOBS_COLUMNS 13
 #define TIME_FORMAT "YYYY-MM-DD HH24:MI:SS"	/* times as the list prints them (to_char) */
 
-/* The width of a cell on a terminal: its characters, not its bytes. */
-static size_t cell_width(const char *s)
-{
-	size_t n = 0;
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			n++;
-	return n;
-}
-
-/* Prints one row, each column as wide as its widest cell. */
-static void print_row(const char *const cells[JOBS_COLUMNS], const size_t widths[JOBS_COLUMNS])
-{
-	for (int c = 0; c < JOBS_COLUMNS; c++) {
-		fputs(cells[c], stdout);
-		for (size_t w = cell_width(cells[c]); c < JOBS_COLUMNS - 1 && w < widths[c] + 2; w++)
-			putchar(' ');
-	}
-	putchar('\n');
-}
-
 /* Says why nothing is listed: no such series, or no runs yet (then CTL_OK). */
 static int jobs_empty(PGconn *db, const char *series)
 {
@@ -91,24 +70,5 @@ int ctl_jobs(struct ctl *ctl, int argc, char **argv)
 		"ID", "JOB", "SERIES", "PERIOD", "SLOT", "DUE", "STATE", "LATE", "TRY", "STARTED",
 		"FINISHED", "INSTANCE", "OUTCOME / ERROR",
 	};
-	size_t widths[JOBS_COLUMNS];
-	for (int c = 0; c < JOBS_COLUMNS; c++) {
-		widths[c] = cell_width(header[c]);
-		for (int i = 0; i < PQntuples(r); i++)
-			if (cell_width(PQgetvalue(r, i, c)) > widths[c])
-				widths[c] = cell_width(PQgetvalue(r, i, c));
-	}
-	print_row(header, widths);
-	for (int i = 0; i < PQntuples(r); i++) {
-		const char *cells[JOBS_COLUMNS];
-		for (int c = 0; c < JOBS_COLUMNS; c++)
-			cells[c] = PQgetvalue(r, i, c);
-		print_row(cells, widths);
-	}
-	PQclear(r);
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "error: cannot write the list: %s\n", strerror(errno));
-		return CTL_INTERNAL;
-	}
-	return CTL_OK;
+	return ctl_print_table(header, JOBS_COLUMNS, r);
 }

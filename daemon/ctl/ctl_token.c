@@ -263,27 +263,6 @@ static int token_create(struct ctl *ctl, int argc, char **argv)
 	return rc;
 }
 
-/* The width of a cell on a terminal: its characters, not its bytes. */
-static size_t text_width(const char *s)
-{
-	size_t n = 0;
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			n++;
-	return n;
-}
-
-/* Prints one row of the list, each column as wide as its widest cell. */
-static void print_row(const char *const cells[LIST_COLUMNS], const size_t widths[LIST_COLUMNS])
-{
-	for (int c = 0; c < LIST_COLUMNS; c++) {
-		fputs(cells[c], stdout);
-		for (size_t w = text_width(cells[c]); c < LIST_COLUMNS - 1 && w < widths[c] + 2; w++)
-			putchar(' ');
-	}
-	putchar('\n');
-}
-
 /* Says there is nothing to list, or that the login names no account (then CTL_USER). */
 static int list_empty(PGconn *db, const char *login)
 {
@@ -340,26 +319,7 @@ static int token_list(struct ctl *ctl, int argc, char **argv)
 	static const char *const header[LIST_COLUMNS] = {
 		"ID", "LOGIN", "LABEL", "CREATED", "LAST USED", "EXPIRES", "STATE",
 	};
-	size_t widths[LIST_COLUMNS];
-	for (int c = 0; c < LIST_COLUMNS; c++) {
-		widths[c] = text_width(header[c]);
-		for (int i = 0; i < PQntuples(r); i++)
-			if (text_width(PQgetvalue(r, i, c)) > widths[c])
-				widths[c] = text_width(PQgetvalue(r, i, c));
-	}
-	print_row(header, widths);
-	for (int i = 0; i < PQntuples(r); i++) {
-		const char *cells[LIST_COLUMNS];
-		for (int c = 0; c < LIST_COLUMNS; c++)
-			cells[c] = PQgetvalue(r, i, c);
-		print_row(cells, widths);
-	}
-	PQclear(r);
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "error: cannot write the list: %s\n", strerror(errno));
-		return CTL_INTERNAL;
-	}
-	return CTL_OK;
+	return ctl_print_table(header, LIST_COLUMNS, r);
 }
 
 /* token revoke ID: the token stops working at its next use; the row stays for the record. */
