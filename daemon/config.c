@@ -30,6 +30,9 @@ const struct setting_def config_settings[] = {
 
 	{ "mail", "from", SET_STRING, "baocao <baocao@localhost>", true, 0, 0, OFF(mail_from),
 	  "sender address of every mail" },
+	{ "mail", "head_after_missed", SET_INT, "2", true, 0, 100, OFF(head_after_missed),
+	  "a unit that missed this many deadlines in a row has its head (head:ADDRESS among its "
+	  "emails) copied on reminders; 0: never" },
 	{ "mail", "password_file", SET_STRING, "", true, 0, 0, OFF(smtp_password_file),
 	  "file holding the SMTP password" },
 	{ "mail", "smtp_url", SET_STRING, "", true, 0, 0, OFF(smtp_url),

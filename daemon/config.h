@@ -46,6 +46,7 @@ struct config {
 	char *mail_from;
 	char *smtp_user;
 	char *smtp_password_file;
+	long long head_after_missed;
 
 	/* [testing] */
 	bool clock_control;

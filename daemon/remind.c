@@ -25,10 +25,23 @@ struct remind_round {
 
 /* The units of the series that must report and have no current report for the period. */
 #define MISSING \
-	"missing AS (SELECT u.id, u.code, u.name, u.emails FROM series_member m " \
+	"missing AS (SELECT u.id, u.code, u.name, u.emails, s.id AS series_id " \
+	"  FROM series_member m " \
 	"  JOIN series s ON s.id = m.series_id JOIN unit u ON u.id = m.unit_id " \
 	"  WHERE s.name = $1 AND u.active AND NOT EXISTS (SELECT 1 FROM submission x " \
 	"    WHERE x.period_id = $2::bigint AND x.unit_id = u.id AND NOT x.superseded))"
+
+/* Of those, the units that missed each of the last $9 deadlines before this period (no report
+ * on time): their head is copied ($9 = 0: never). */
+#define KEEP_MISSING \
+	"keep_missing AS (SELECT mi.id FROM missing mi WHERE $9::int > 0 AND $9::int = (" \
+	"  SELECT count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM submission y " \
+	"    WHERE y.period_id = q.id AND y.unit_id = mi.id AND y.on_time)) " \
+	"  FROM (SELECT p2.id FROM period p2 WHERE p2.series_id = mi.series_id " \
+	"    AND p2.state <> 'skipped' AND p2.unit_deadline < to_timestamp($7::bigint) " \
+	"    AND p2.starts_on < (SELECT starts_on FROM period WHERE id = $2::bigint) " \
+	"    ORDER BY p2.starts_on DESC LIMIT $9::int) q " \
+	"  HAVING count(*) = $9::int))"
 
 /* The body of a round's transaction: the units' reminders, then the coordinators' digests. */
 static int remind_tx(PGconn *conn, void *arg, char **err)
@@ -78,20 +91,25 @@ static int remind_tx(PGconn *conn, void *arg, char **err)
 		rr->late ? "Đơn vị vẫn gửi được báo cáo qua hệ thống; báo cáo được ghi nhận là gửi "
 			   "muộn." :
 			   "Đơn vị điền kết quả vào biểu mẫu rồi gửi lại qua hệ thống trước hạn.");
+	char head_after[16];
+	snprintf(head_after, sizeof head_after, "%lld", cfg->head_after_missed);
 	const char *p[] = { rr->s->name, period_id, rr->occasion, pi->id, subject, text, nowbuf,
-			    expires };
+			    expires, head_after };
 	PGresult *r = db_run(conn, "remind",
-		"WITH " MISSING ", "
+		"WITH " MISSING ", " KEEP_MISSING ", "
 		"addr AS (SELECT mi.code, mi.name, lower(a.email) AS email FROM missing mi "
 		"  JOIN account a ON a.unit_id = mi.id AND a.role = 'reporter' AND NOT a.disabled "
-		"  UNION SELECT mi.code, mi.name, lower(e) FROM missing mi, unnest(mi.emails) e), "
+		"  UNION SELECT mi.code, mi.name, lower(e) FROM missing mi, unnest(mi.emails) e "
+		"    WHERE e NOT LIKE 'head:%' "
+		"  UNION SELECT mi.code, mi.name, lower(substr(e, 6)) FROM missing mi "
+		"    JOIN keep_missing k ON k.id = mi.id, unnest(mi.emails) e WHERE e LIKE 'head:%'), "
 		"ins AS (INSERT INTO outbox (dedup_key, recipient, subject, body, created_at, "
 		"  next_attempt_at, expires_at) "
 		"  SELECT 'reminder:' || $1 || ':' || $4 || ':' || $3 || ':' || code || ':' || email, "
 		"    email, $5, 'Kính gửi ' || name || $6, to_timestamp($7::bigint), "
 		"    to_timestamp($7::bigint), to_timestamp($8::bigint) FROM addr "
 		"  ON CONFLICT (dedup_key) DO NOTHING RETURNING 1) "
-		"SELECT (SELECT count(*) FROM missing), (SELECT count(*) FROM ins)", 8, p, err);
+		"SELECT (SELECT count(*) FROM missing), (SELECT count(*) FROM ins)", 9, p, err);
 	free(subject);
 	free(text);
 	if (r == NULL)

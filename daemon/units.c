@@ -65,7 +65,8 @@ bool units_email_valid(const char *e)
 	return strchr(at, '.') != NULL;
 }
 
-/* Turns "a@x.vn; b@y.vn" into a PostgreSQL array literal; NULL with *bad set if one is wrong. */
+/* Turns "a@x.vn; head:b@y.vn" into a PostgreSQL array literal; NULL with *bad set if one is
+ * wrong. */
 static char *emails_to_array(const char *list, char **bad)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -73,7 +74,9 @@ static char *emails_to_array(const char *list, char **bad)
 	strbuf_addc(&sb, '{');
 	int n = 0;
 	for (char *tok = strtok_r(copy, ";, \t", &save); tok; tok = strtok_r(NULL, ";, \t", &save)) {
-		if (!units_email_valid(tok)) {
+		/* "head:addr" is the unit's head, copied only on units that keep missing. */
+		const char *addr = strncmp(tok, "head:", 5) == 0 ? tok + 5 : tok;
+		if (!units_email_valid(addr)) {
 			*bad = xstrdup(tok);
 			free(copy);
 			strbuf_free(&sb);

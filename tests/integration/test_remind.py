@@ -63,6 +63,13 @@ def setup():
             ex.account(login, unit, "reporter")
         ex.account("skhcn.dieuphoi", "SKHCN", "coordinator")
         ex.account("quantri", "SKHCN", "admin")
+        # Sở Xây dựng's contact, and its head, copied once it has missed two deadlines.
+        units = ex.work.path / "sxd.csv"
+        units.write_text("code,name,group,emails\nSXD,Sở Xây dựng,so-nganh,"
+                         "vanthu@sxd.example.vn; head:giamdoc@sxd.example.vn\n",
+                         encoding="utf-8")
+        r = ex.d.ctl("import", "units", units)
+        assert r.returncode == 0, r.stderr
     except Exception:
         teardown(ex)
         raise
@@ -126,6 +133,9 @@ def test_thursday_reaches_exactly_the_units_missing(ex):
         text = got[0].get_body(preferencelist=("plain",)).get_content()
         assert "11 giờ 00, thứ Sáu, ngày 11/12/2026" in text, text
         assert f"/periods/{PERIOD}/template" in text, text
+    # Sở Xây dựng's contact too; and its head, since it missed weeks 48 and 49.
+    assert len(ex.handler.reminders("vanthu@sxd.example.vn")) == 1
+    assert len(ex.handler.reminders("giamdoc@sxd.example.vn")) == 1
     # Sở Tài chính has: nothing for it.
     assert ex.handler.reminders("stc.baocao@example.vn") == []
     # The coordinator's digest names the missing units, not the one that reported.
