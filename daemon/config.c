@@ -35,6 +35,8 @@ const struct setting_def config_settings[] = {
 	  "emails) copied on reminders; 0: never" },
 	{ "mail", "password_file", SET_STRING, "", true, 0, 0, OFF(smtp_password_file),
 	  "file holding the SMTP password" },
+	{ "mail", "reply_to", SET_STRING, "", true, 0, 0, OFF(mail_reply_to),
+	  "the address replies go to (e.g. the coordinating office); empty: none" },
 	{ "mail", "smtp_url", SET_STRING, "", true, 0, 0, OFF(smtp_url),
 	  "SMTP server (smtp:// or smtps://); empty: write mails as .eml files into spool_dir/mail" },
 	{ "mail", "username", SET_STRING, "", true, 0, 0, OFF(smtp_user), "SMTP user name" },

@@ -44,6 +44,7 @@ struct config {
 	/* [mail] */
 	char *smtp_url;
 	char *mail_from;
+	char *mail_reply_to;
 	char *smtp_user;
 	char *smtp_password_file;
 	long long head_after_missed;

@@ -103,6 +103,7 @@ static enum mail_result outbox_send_one(PGresult *r, int row, const struct confi
 	struct mail_attachment att = { 0 };
 	struct mail_message m = {
 		.from = cfg->mail_from,
+		.reply_to = cfg->mail_reply_to[0] ? cfg->mail_reply_to : NULL,
 		.to = PQgetvalue(r, row, 2),
 		.subject = PQgetvalue(r, row, 3),
 		.text = PQgetvalue(r, row, 4),

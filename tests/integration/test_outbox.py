@@ -53,6 +53,7 @@ def setup():
     handler = Handler()
     port = free_port()
     ex = Example("outbox", NOW, **{"mail.smtp_url": f"smtp://127.0.0.1:{port}",
+                                   "mail.reply_to": "vanphong@skhcn.example.vn",
                                    "testing.clock_control": "true"})
     ex.handler, ex.smtp_port, ex.smtp = handler, port, None
     try:
@@ -117,6 +118,7 @@ def test_receipt_mail_arrives(ex):
     assert len(got) == 1
     m = got[0]
     assert m["To"] == "stc.baocao@example.vn", m["To"]
+    assert m["Reply-To"] == "vanphong@skhcn.example.vn", m["Reply-To"]
     # The Vietnamese subject and body arrive as they were queued, to the character.
     subject, body = ex.pg.psql("SELECT subject, encode(convert_to(body, 'UTF8'), 'hex') "
                                f"FROM outbox WHERE id = {msg['id']}")[0]

@@ -13,8 +13,8 @@ import sys
 import threading
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import free_port, run_tests, wait_for  # noqa: E402
-from intake_util import XLSX, Example, build_workbook, meta_for_unit  # noqa: E402
+from harness import Daemon, Workdir, free_port, run_tests, wait_for  # noqa: E402
+from intake_util import SERIES, XLSX, Example, build_workbook, meta_for_unit  # noqa: E402
 
 from aiosmtpd.controller import Controller  # noqa: E402
 
@@ -247,6 +247,36 @@ def test_killed_mid_run_sends_nothing_twice(ex):
     assert len(ids) == len(set(ids)), "a message was sent twice"
 
 
+def test_two_daemons_send_each_reminder_once(ex):
+    # Two daemons on one database reach Thursday 24/12 15:00 (week 52) together.
+    ex.d.stop_clean()
+    work = Workdir("remind-2")
+    other = Daemon(work, ex.pg.conninfo, **{"server.series_file": SERIES,
+                                            "mail.smtp_url": f"smtp://127.0.0.1:{ex.smtp.port}",
+                                            "testing.clock_control": "true",
+                                            "server.uploads_per_minute": 1000})
+    try:
+        before = "2026-12-24T14:59:55+07:00"
+        ex.d.start(env={"BAOCAO_FAKE_NOW": before})
+        other.start(env={"BAOCAO_FAKE_NOW": before})
+        wait_for(lambda: remind_runs(ex, "2026-W52") and
+                 remind_runs(ex, "2026-W52")[0][1] == "done", what="the week 52 reminder")
+        slot, state, late, attempt = remind_runs(ex, "2026-W52")[0]
+        assert attempt == "1", remind_runs(ex, "2026-W52")
+        wait_for(lambda: unsent(ex) == 0, what="the outbox emptied")
+        for login in REPORTERS.values():
+            week52 = [m for m in ex.handler.reminders(f"{login}@example.vn")
+                      if "Tuần 52" in m["Subject"]]
+            assert len(week52) == 1, (login, len(week52))
+        logs = ex.d.log_text() + other.log_text()
+        assert logs.count("(remind nq57-weekly 2026-W52, attempt 1) done") == 1, logs[-3000:]
+    finally:
+        try:
+            other.stop_clean()
+        finally:
+            work.cleanup()
+
+
 if __name__ == "__main__":
     sys.exit(run_tests([test_thursday_reaches_exactly_the_units_missing,
                         test_a_unit_that_reports_gets_no_friday_reminder,
@@ -254,4 +284,5 @@ if __name__ == "__main__":
                         test_remind_by_hand,
                         test_after_the_deadline,
                         test_daemon_down_across_a_reminder_runs_it_once_late,
-                        test_killed_mid_run_sends_nothing_twice], setup=setup, teardown=teardown))
+                        test_killed_mid_run_sends_nothing_twice,
+                        test_two_daemons_send_each_reminder_once], setup=setup, teardown=teardown))
