@@ -10,6 +10,7 @@
 #include "series_store.h"
 #include "worker.h"
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 
@@ -25,8 +26,8 @@ static void housekeeping_run(struct db *db, void *arg)
 		return;
 	}
 	char *err = NULL;
-	int changed = series_store_refresh(conn, forced, &err);
-	forced = false;
+	/* Taken and cleared at once, so that a kick during this run is not lost. */
+	int changed = series_store_refresh(conn, atomic_exchange(&forced, false), &err);
 	if (changed < 0) {
 		db_check_failure(db, NULL);
 		log_warn("housekeeping", "%s; the series in force stay", err);

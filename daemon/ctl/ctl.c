@@ -110,6 +110,18 @@ PGresult *ctl_query(PGconn *db, const char *sql, int n, const char *const *param
 	return r;
 }
 
+/* Whether id is a row ID (1 to 18 digits); otherwise says so, naming the command that lists
+ * the IDs of that kind of row. */
+bool ctl_id_valid(const char *id, const char *kind, const char *lister)
+{
+	size_t n = strlen(id);
+	if (n > 0 && n <= 18 && strspn(id, "0123456789") == n)
+		return true;
+	fprintf(stderr, "error: '%s' is not a %s ID; the IDs are the numbers that %s shows\n", id,
+		kind, lister);
+	return false;
+}
+
 /* Starts a transaction, printing why it cannot. */
 bool ctl_begin(PGconn *db)
 {

@@ -34,6 +34,8 @@ PGresult *ctl_query(PGconn *db, const char *sql, int n, const char *const *param
 /* Prints a header and the first ncols columns of every row of r, aligned as a table; clears
  * r. CTL_OK, or CTL_INTERNAL when stdout cannot be written. */
 int ctl_print_table(const char *const *header, int ncols, PGresult *r);
+/* Whether id is a row ID; false after saying that lister shows the IDs of that kind. */
+bool ctl_id_valid(const char *id, const char *kind, const char *lister);
 /* Starts a transaction; false after printing why it cannot. */
 bool ctl_begin(PGconn *db);
 int ctl_finish(PGconn *db, bool ok, int fail_code);

@@ -49,12 +49,8 @@ static int outbox_list(struct ctl *ctl, bool failed_only)
 /* baocaoctl outbox retry ID: queues a message again, now, with no expiry. */
 static int outbox_retry(struct ctl *ctl, const char *id)
 {
-	size_t n = strlen(id);
-	if (n == 0 || n > 18 || strspn(id, "0123456789") != n) {
-		fprintf(stderr, "error: '%s' is not a message ID; the IDs are the numbers that "
-			"baocaoctl outbox shows\n", id);
+	if (!ctl_id_valid(id, "message", "baocaoctl outbox"))
 		return CTL_USER;
-	}
 	PGconn *db = ctl_db(ctl);
 	if (db == NULL)
 		return CTL_USER;

@@ -330,12 +330,8 @@ static int token_revoke(struct ctl *ctl, int argc, char **argv)
 		return CTL_USER;
 	}
 	const char *id = argv[1];
-	size_t n = strlen(id);
-	if (n == 0 || n > 18 || strspn(id, "0123456789") != n) {
-		fprintf(stderr, "error: '%s' is not a token ID; the IDs are the numbers that "
-			"baocaoctl token list shows\n", id);
+	if (!ctl_id_valid(id, "token", "baocaoctl token list"))
 		return CTL_USER;
-	}
 	PGconn *db = ctl_db(ctl);
 	if (db == NULL)
 		return CTL_USER;
