@@ -1,0 +1,153 @@
+/* The consolidated report of one period: what goes into it (loaded from the database by
+ * consolidate.c) and the workbook written from it (consolidate_xlsx.c). */
+#ifndef BAOCAO_CONSOLIDATE_H
+#define BAOCAO_CONSOLIDATE_H
+
+#include "calendar.h"
+#include "taskstatus.h"
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+/* Sheet names, exactly as the issue and the recipients know them. */
+#define CONSOL_SHEET_SUMMARY "Tổng hợp"
+#define CONSOL_SHEET_DETAIL "Chi tiết"
+#define CONSOL_SHEET_BEHIND "Chậm tiến độ"
+#define CONSOL_SHEET_PROPOSALS "Kiến nghị"
+#define CONSOL_SHEET_MISSING "Chưa báo cáo"
+#define CONSOL_SHEET_ASSESSMENT "Đánh giá"
+#define CONSOL_SHEET_TIMELINESS "Chuyên cần"
+
+/* Periods the "Chuyên cần" sheet looks back over (the current one included). */
+#define CONSOL_HISTORY 12
+
+/* A unit's state in the period. */
+enum consol_state {
+	CONSOL_ON_TIME,		/* its report arrived by the unit deadline */
+	CONSOL_LATE,		/* it arrived after the deadline ("nộp muộn") */
+	CONSOL_MISSING,		/* nothing arrived */
+	CONSOL_RETURNED,	/* the coordinator returned it for correction */
+};
+#define CONSOL_NSTATES 4
+
+/* One of a unit's past periods in "Chuyên cần". */
+enum consol_mark {
+	CONSOL_MARK_NONE,	/* the unit did not have to report then */
+	CONSOL_MARK_ON_TIME,
+	CONSOL_MARK_LATE,
+	CONSOL_MARK_MISSING,
+};
+
+/* One report item: what a unit said about one task. */
+struct consol_item {
+	char *task_code;
+	char *task_title;
+	char *deadline_text;		/* "31/12/2026", "Thường xuyên" (never empty) */
+	enum task_state state;		/* what the unit reported */
+	enum task_status status;	/* the official status, derived */
+	bool behind;			/* overdue, or not started though due this period */
+	int progress;			/* 0-100, or -1 when not given */
+	bool has_completed;
+	cal_day completed_on;
+	char *result;
+	char *difficulties;
+	char *proposals;
+	char *note;
+};
+
+/* One unit that had to report. */
+struct consol_unit {
+	char *code;
+	char *name;
+	char *group;			/* "so-nganh" */
+	enum consol_state state;
+	bool late;			/* the report in use arrived after the deadline */
+	char *received_at;		/* "10:42 11/12/2026" local time, or NULL when missing */
+	int version;			/* the submission's version, 0 when missing */
+	char *comment;			/* the coordinator's comment when returned, or NULL */
+	char **emails;			/* contacts ("head:" prefix removed) */
+	size_t nemails;
+	char *general_difficulties;	/* "" when none */
+	char *general_proposals;
+	struct consol_item *items;
+	size_t nitems;
+	unsigned status_counts[4];	/* items by enum task_status */
+	enum consol_mark history[CONSOL_HISTORY];	/* oldest first; the last is this period */
+};
+
+/* A group of units, in the order the document lists them. */
+struct consol_group {
+	char *name;			/* "so-nganh" */
+	char *title;			/* "Sở, ban, ngành" */
+};
+
+/* The document header's kind (series "header"). */
+enum consol_header {
+	CONSOL_HEADER_STATE,		/* Nghị định 30/2020/NĐ-CP */
+	CONSOL_HEADER_PARTY,		/* Hướng dẫn 36-HD/VPTW */
+};
+
+/* Which edition a workbook is. */
+enum consol_edition {
+	CONSOL_LIVE,			/* from what is there now */
+	CONSOL_CUTOFF,			/* the draft frozen at the unit deadline */
+	CONSOL_FINAL,			/* approved (or automatic) and delivered */
+};
+
+struct consol_doc {
+	enum consol_header header;
+	enum consol_edition edition;
+	int version;			/* final: 1, 2 ... (above 1: "bổ sung"); else 0 */
+	char *parent_body;		/* "UBND TỈNH HÀ TĨNH" (state); "ĐẢNG BỘ TỈNH HÀ TĨNH" (party) */
+	char *issuing_body;		/* "SỞ KHOA HỌC VÀ CÔNG NGHỆ" */
+	char *number;			/* "Số: ......./BC-SKHCN" */
+	char *place;			/* "Hà Tĩnh" */
+	cal_day date;			/* the document's date */
+	char *subject;			/* "Tổng hợp kết quả ... tuần 50 (từ 07/12/2026 đến 13/12/2026)" */
+	char *series_name;		/* "nq57-weekly" */
+	char *period_key;		/* "2026-W50" */
+	char *deadline_text;		/* "11 giờ 00, thứ Sáu, ngày 11/12/2026" */
+	char *built_at_text;		/* "11 giờ 00, ngày 11/12/2026": when the data was read */
+	char *assessment;		/* the coordinator's text, "" when none */
+	char *approved_by;		/* display name, or NULL */
+	char *approved_at_text;		/* "14 giờ 05, ngày 11/12/2026", or NULL */
+	bool automatic;			/* delivered without approval: "tự động" */
+	char **recipients;		/* names for "Nơi nhận:" */
+	size_t nrecipients;
+	char *archive_code;		/* "- Lưu: VT, SKHCN." tail: the consolidator's code */
+	struct consol_group *groups;
+	size_t ngroups;
+	struct consol_unit *units;	/* grouped by group (in groups' order), then by name */
+	size_t nunits;
+	char *history_labels[CONSOL_HISTORY];	/* "T50", "12/2026" ...; NULL when fewer periods */
+	size_t nhistory;		/* periods in history (<= CONSOL_HISTORY) */
+	time_t created;			/* the workbook's creation time (its properties) */
+};
+
+/* Frees everything a consol_doc owns (what consol_load filled, or a test's fixture made with
+ * the library's allocator). */
+void consol_doc_free(struct consol_doc *doc);
+
+/* Counts over the units: expected, and by enum consol_state. */
+struct consol_totals {
+	unsigned expected;
+	unsigned by_state[CONSOL_NSTATES];
+	unsigned by_status[4];		/* items by enum task_status */
+	unsigned items;
+};
+void consol_totals(const struct consol_doc *doc, struct consol_totals *out);
+
+/* The largest workbook the daemon builds and keeps (bytes). */
+#define CONSOL_FILE_MAX (256u << 20)
+
+/*
+ * Writes the workbook (libxlsxwriter, in a private temporary folder under $TMPDIR) and returns
+ * its bytes in *data (free them). The same doc gives a byte-identical file. Returns 0, or -1
+ * with *err (English) on failure.
+ */
+int consol_write_xlsx(const struct consol_doc *doc, unsigned char **data, size_t *len,
+		      char **err);
+
+#endif
