@@ -106,7 +106,7 @@ enum intake_result intake_load_context(PGconn *conn, const struct series_def *s,
 		return INTAKE_DB;
 	}
 	struct unit_tasks ut;
-	enum unit_tasks_result ur = unit_tasks_load(conn, s->name, unit_code, &ut, err);
+	enum unit_tasks_result ur = unit_tasks_load(conn, s->name, p->db_id, unit_code, &ut, err);
 	if (ur != UNIT_TASKS_OK) {
 		unit_tasks_free(&ut);
 		if (ur == UNIT_TASKS_DB)

@@ -579,6 +579,37 @@ void period_info_json(struct json *j, const struct period_info *pi)
 	json_object_end(j);
 }
 
+/* Fixes a period's roster once. */
+int periods_roster_fix(PGconn *conn, long long period_id, time_t now, char **err)
+{
+	char pid[24], nowbuf[24];
+	snprintf(pid, sizeof pid, "%lld", period_id);
+	snprintf(nowbuf, sizeof nowbuf, "%lld", (long long)now);
+	const char *p[] = { pid, nowbuf };
+	PGresult *r = db_run(conn, "periods",
+		"SELECT period_roster_open($1::bigint, to_timestamp($2::bigint))", 2, p, err);
+	if (r == NULL)
+		return -1;
+	int fixed = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	PQclear(r);
+	return fixed;
+}
+
+/* Refreshes the rosters of the periods still open. */
+int periods_roster_refresh(PGconn *conn, const char *series_id, time_t now, char **err)
+{
+	char nowbuf[24];
+	snprintf(nowbuf, sizeof nowbuf, "%lld", (long long)now);
+	const char *p[] = { series_id, nowbuf };
+	PGresult *r = db_run(conn, "periods",
+		"SELECT period_roster_refresh($1::bigint, to_timestamp($2::bigint))", 2, p, err);
+	if (r == NULL)
+		return -1;
+	int n = atoi(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return n;
+}
+
 /* Frees what a period_info holds. */
 void period_info_free(struct period_info *pi)
 {

@@ -67,6 +67,13 @@ enum periods_result periods_override(PGconn *conn, const struct series_def *s, c
 				     char **err);
 /* Parses "2026-05-04T11:00:00+07:00" or local "2026-05-04 11:00"; returns 0 or -1. */
 int periods_parse_time(const char *s, time_t *out);
+/* Fixes who must report in the period and on which tasks, unless already fixed (the "open"
+ * job). Returns 1 when it fixed them, 0 when they were fixed before, -1 with *err. */
+int periods_roster_fix(PGconn *conn, long long period_id, time_t now, char **err);
+/* After an import (inside its transaction): periods still open before their unit deadline
+ * take the catalogue as it now is; past periods keep theirs. series_id NULL: every series.
+ * Returns the number of periods refreshed, or -1 with *err. */
+int periods_roster_refresh(PGconn *conn, const char *series_id, time_t now, char **err);
 /* Writes the period as a JSON object. */
 void period_info_json(struct json *j, const struct period_info *pi);
 void period_info_free(struct period_info *pi);

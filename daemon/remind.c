@@ -23,12 +23,12 @@ struct remind_round {
 	bool too_soon;
 };
 
-/* The units of the series that must report and have no current report for the period. */
+/* The units that must report in the period (its roster) and have no current report for it. */
 #define MISSING \
 	"missing AS (SELECT u.id, u.code, u.name, u.emails, s.id AS series_id " \
-	"  FROM series_member m " \
-	"  JOIN series s ON s.id = m.series_id JOIN unit u ON u.id = m.unit_id " \
-	"  WHERE s.name = $1 AND u.active AND NOT EXISTS (SELECT 1 FROM submission x " \
+	"  FROM period_units($2::bigint) m " \
+	"  JOIN series s ON s.name = $1 JOIN unit u ON u.id = m.unit_id " \
+	"  WHERE u.active AND NOT EXISTS (SELECT 1 FROM submission x " \
 	"    WHERE x.period_id = $2::bigint AND x.unit_id = u.id AND NOT x.superseded))"
 
 /* Of those, the units that missed each of the last $9 deadlines before this period (no report

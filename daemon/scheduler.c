@@ -1,6 +1,7 @@
 /* The scheduler: each occurrence of a job is a job_run row planned from the series and their
  * periods, claimed under a lease when due and run once across the daemons of one database. */
 #include "scheduler.h"
+#include "jobs.h"
 #include "clock.h"
 #include "config.h"
 #include "db.h"
@@ -27,182 +28,12 @@
 #define SKEW_WARN_EVERY_MS (3600 * 1000LL)	/* that warning again at most hourly */
 #define INTERRUPTED "lease expired: the daemon that ran it stopped"
 
-/* What to do with an occurrence found due after its time had passed. */
-enum scheduler_catchup {
-	SCHEDULER_RUN_LATE,		/* run it once, late, and say so */
-	SCHEDULER_SKIP_PAST,	/* skip it (recorded as skipped) once past the kind's deadline */
-};
-
-struct scheduler_run {
-	const struct scheduler_kind *kind;
-	const char *id, *attempt;	/* the row and this attempt, fencing every write */
-	const char *series, *period;	/* series name, period key */
-	int slot;
-	time_t due;
-	bool late;
-	long long lease_from_ms;	/* when the lease was last taken or renewed */
-	const char *instance;
-};
-
-/* One kind of job: when its occurrences are due, what a run does, what a late one does. */
-struct scheduler_kind {
-	const char *name;
-	/* The due time of occurrence slot of a period; false when the period has no such slot. */
-	bool (*due)(const struct series_def *s, const struct period_info *pi, int slot,
-		    time_t *out);
-	/* Runs an occurrence; 0 with *outcome (new string), or -1 with *err. */
-	int (*run)(PGconn *conn, struct scheduler_run *run, char **outcome, char **err);
-	enum scheduler_catchup catchup;
-	/* With SCHEDULER_SKIP_PAST: the time after which a run is no longer meaningful. */
-	bool (*deadline)(const struct period_info *pi, int slot, time_t *out);
-};
-
-/* open: due at the period's first day, 00:00 local time. */
-static bool open_due(const struct series_def *s, const struct period_info *pi, int slot,
-		     time_t *out)
-{
-	if (slot != 0 || !pi->has_span)
-		return false;
-	*out = pi->starts;
-	return true;
-}
-
-/* The number of periods stored for a series, or -1 with *err. */
-static long long periods_stored(PGconn *conn, const char *series, char **err)
-{
-	const char *p[] = { series };
-	PGresult *r = db_run(conn, "jobs",
-		"SELECT count(*) FROM period p JOIN series s ON s.id = p.series_id "
-		"WHERE s.name = $1", 1, p, err);
-	if (r == NULL)
-		return -1;
-	long long n = atoll(PQgetvalue(r, 0, 0));
-	PQclear(r);
-	return n;
-}
-
-/* open: creates the period's row and the next one (periods_sync), counting what it made. */
-static int open_run(PGconn *conn, struct scheduler_run *run, char **outcome, char **err)
-{
-	const struct series_def *s = series_current_find(run->series);
-	if (s == NULL) {
-		*err = xasprintf("the series %s is no longer in force", run->series);
-		return -1;
-	}
-	long long before = periods_stored(conn, run->series, err);
-	if (before < 0)
-		return -1;
-	if (periods_sync(conn, s, clock_now(), err) != PERIODS_OK) {
-		if (*err == NULL)
-			*err = xstrdup("periods: cannot create the periods");
-		return -1;
-	}
-	long long after = periods_stored(conn, run->series, err);
-	if (after < 0)
-		return -1;
-	*outcome = xasprintf("%lld period%s created", after - before,
-			     after - before == 1 ? "" : "s");
-	return 0;
-}
-
-/* remind: one slot per reminder rule of the series, before the units' deadline. */
-static bool remind_due(const struct series_def *s, const struct period_info *pi, int slot,
-		       time_t *out)
-{
-	if (pi->skipped || slot < 0 || (size_t)slot >= s->nreminders)
-		return false;
-	return reminder_due(&s->reminders[slot], pi->unit_deadline, out) == 0 &&
-	       *out < pi->unit_deadline;
-}
-
-/* remind: a reminder is pointless once the units' deadline has passed. */
-static bool remind_deadline(const struct period_info *pi, int slot, time_t *out)
-{
-	*out = pi->unit_deadline;
-	return !pi->skipped;
-}
-
-/* remind: queues the round's messages to the units still missing and to the coordinators. */
-static int remind_run(PGconn *conn, struct scheduler_run *run, char **outcome, char **err)
-{
-	const struct series_def *s = series_current_find(run->series);
-	if (s == NULL || run->slot < 0 || (size_t)run->slot >= s->nreminders) {
-		*err = xasprintf("the series %s or its reminder %d is no longer in force",
-				 run->series, run->slot);
-		return -1;
-	}
-	struct period_info pi;
-	memset(&pi, 0, sizeof pi);
-	time_t now = clock_now();
-	if (periods_lookup(conn, s, run->period, now, &pi, err) != PERIODS_OK)
-		return -1;
-	char occasion[REMINDER_BUF];
-	reminder_format(&s->reminders[run->slot], occasion);
-	int units = 0, messages = 0;
-	int rc = remind_queue(conn, s, &pi, occasion, now, &units, &messages, err);
-	period_info_free(&pi);
-	if (rc != 0)
-		return -1;
-	*outcome = xasprintf("%d unit%s missing, %d message%s queued", units, units == 1 ? "" : "s",
-			     messages, messages == 1 ? "" : "s");
-	return 0;
-}
-
-/* late_notice: a minute after the units' deadline. */
-static bool late_due(const struct series_def *s, const struct period_info *pi, int slot,
-		     time_t *out)
-{
-	if (pi->skipped || slot != 0 || s->nreminders == 0 ||
-	    pi->consolidation_deadline <= pi->unit_deadline + 60)
-		return false;
-	*out = pi->unit_deadline + 60;
-	return true;
-}
-
-/* late_notice: pointless once the consolidated report is due. */
-static bool late_deadline(const struct period_info *pi, int slot, time_t *out)
-{
-	*out = pi->consolidation_deadline;
-	return !pi->skipped;
-}
-
-/* late_notice: tells the units still missing that they are late (and the coordinators). */
-static int late_run(PGconn *conn, struct scheduler_run *run, char **outcome, char **err)
-{
-	const struct series_def *s = series_current_find(run->series);
-	if (s == NULL) {
-		*err = xasprintf("the series %s is no longer in force", run->series);
-		return -1;
-	}
-	struct period_info pi;
-	memset(&pi, 0, sizeof pi);
-	time_t now = clock_now();
-	if (periods_lookup(conn, s, run->period, now, &pi, err) != PERIODS_OK)
-		return -1;
-	int units = 0, messages = 0;
-	int rc = remind_late(conn, s, &pi, now, &units, &messages, err);
-	period_info_free(&pi);
-	if (rc != 0)
-		return -1;
-	*outcome = xasprintf("%d unit%s late, %d message%s queued", units, units == 1 ? "" : "s",
-			     messages, messages == 1 ? "" : "s");
-	return 0;
-}
-
-/* The kinds of job; a new kind is one more row. */
-static const struct scheduler_kind kinds[] = {
-	{ "open", open_due, open_run, SCHEDULER_RUN_LATE, NULL },
-	{ "remind", remind_due, remind_run, SCHEDULER_SKIP_PAST, remind_deadline },
-	{ "late_notice", late_due, late_run, SCHEDULER_SKIP_PAST, late_deadline },
-};
-#define NKINDS (sizeof kinds / sizeof kinds[0])
-
 /* The kind of that name, or NULL. */
 static const struct scheduler_kind *kind_find(const char *name)
 {
-	for (size_t i = 0; i < NKINDS; i++)
-		if (strcmp(kinds[i].name, name) == 0)
-			return &kinds[i];
+	for (size_t i = 0; i < job_nkinds; i++)
+		if (strcmp(job_kinds[i].name, name) == 0)
+			return &job_kinds[i];
 	return NULL;
 }
 
@@ -210,8 +41,8 @@ static const struct scheduler_kind *kind_find(const char *name)
 static char *kind_names(void)
 {
 	char *list = xstrdup("{");
-	for (size_t i = 0; i < NKINDS; i++) {
-		char *more = xasprintf("%s%s%s", list, i ? "," : "", kinds[i].name);
+	for (size_t i = 0; i < job_nkinds; i++) {
+		char *more = xasprintf("%s%s%s", list, i ? "," : "", job_kinds[i].name);
 		free(list);
 		list = more;
 	}
@@ -324,11 +155,11 @@ static int plan_period(PGconn *conn, const struct series_def *s, const struct pe
 	}
 	int ret = 0;
 	if (pi.db_id > 0) {
-		for (size_t k = 0; k < NKINDS && ret == 0; k++) {
+		for (size_t k = 0; k < job_nkinds && ret == 0; k++) {
 			time_t due;
 			for (int slot = 0; slot < SLOTS_MAX && ret == 0 &&
-			     kinds[k].due(s, &pi, slot, &due); slot++)
-				ret = plan_one(conn, &kinds[k], pi.db_id, slot, due, err);
+			     job_kinds[k].due(s, &pi, slot, &due); slot++)
+				ret = plan_one(conn, &job_kinds[k], pi.db_id, slot, due, err);
 		}
 	}
 	period_info_free(&pi);

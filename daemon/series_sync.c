@@ -1,6 +1,8 @@
 /* Report series: writing the series file's definitions into the database. */
 #include "series.h"
+#include "clock.h"
 #include "db.h"
+#include "periods.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -169,6 +171,8 @@ static int sync_tx(PGconn *conn, void *arg, char **err)
 			rc = 2;
 		PQclear(r);
 	}
+	if (rc == 0 && periods_roster_refresh(conn, NULL, clock_now(), err) < 0)
+		rc = 2;
 	strbuf_free(&names);
 	return rc;
 }

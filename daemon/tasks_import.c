@@ -2,9 +2,11 @@
  * tables and alias phrases, each in one transaction. */
 #include "tasks.h"
 #include "audit.h"
+#include "clock.h"
 #include "csv.h"
 #include "db.h"
 #include "json.h"
+#include "periods.h"
 #include "units.h"
 #include "util.h"
 #include "xlsx_read.h"
@@ -345,7 +347,7 @@ static int import_in_tx(PGconn *conn, const char *series, const char *file_label
 	res->deactivated = PQntuples(gone);
 	int arc = audit_tasks(conn, series, file_label, source_doc, actor, res, gone, err);
 	PQclear(gone);
-	if (arc == 0)
+	if (arc == 0 && periods_roster_refresh(conn, series_id, clock_now(), err) >= 0)
 		rc = 0;
 out:
 	free(series_id);

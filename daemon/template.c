@@ -113,8 +113,8 @@ static enum template_result load_unit(PGconn *conn, struct tpl_data *d,
 				      struct template_file *out, char **err)
 {
 	struct unit_tasks ut;
-	enum unit_tasks_result ur = unit_tasks_load(conn, d->pi->series->name, d->unit_code, &ut,
-						    err);
+	enum unit_tasks_result ur = unit_tasks_load(conn, d->pi->series->name, d->pi->db_id,
+						    d->unit_code, &ut, err);
 	if (ur == UNIT_TASKS_DB) {
 		unit_tasks_free(&ut);
 		char *msg = *err;

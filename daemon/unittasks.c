@@ -3,19 +3,24 @@
 #include "db.h"
 #include "util.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* Loads the unit, its membership of the series and its tasks. */
-enum unit_tasks_result unit_tasks_load(PGconn *conn, const char *series, const char *unit_code,
-				       struct unit_tasks *out, char **err)
+enum unit_tasks_result unit_tasks_load(PGconn *conn, const char *series, long long period_id,
+				       const char *unit_code, struct unit_tasks *out, char **err)
 {
 	memset(out, 0, sizeof *out);
-	const char *p1[] = { unit_code, series };
+	char pid[24];
+	snprintf(pid, sizeof pid, "%lld", period_id);
+	const char *p1[] = { unit_code, series, pid };
 	PGresult *r = db_run(conn, "unit tasks",
-		"SELECT u.id, u.name, EXISTS (SELECT 1 FROM series_member m JOIN series s "
-		"  ON s.id = m.series_id WHERE s.name = $2 AND m.unit_id = u.id) "
-		"FROM unit u WHERE u.code = $1 AND u.active", 2, p1, err);
+		"SELECT u.id, u.name, CASE WHEN $3::bigint > 0 "
+		"  THEN EXISTS (SELECT 1 FROM period_units($3::bigint) pu WHERE pu.unit_id = u.id) "
+		"  ELSE EXISTS (SELECT 1 FROM series_member m JOIN series s "
+		"    ON s.id = m.series_id WHERE s.name = $2 AND m.unit_id = u.id) END "
+		"FROM unit u WHERE u.code = $1 AND u.active", 3, p1, err);
 	if (r == NULL)
 		return UNIT_TASKS_DB;
 	if (PQntuples(r) == 0) {
@@ -34,8 +39,12 @@ enum unit_tasks_result unit_tasks_load(PGconn *conn, const char *series, const c
 	}
 	char unit_id[24];
 	snprintf(unit_id, sizeof unit_id, "%lld", out->unit_id);
-	const char *p2[] = { series, unit_id };
+	const char *p2[] = { series, unit_id, pid };
 	r = db_run(conn, "unit tasks",
+		"WITH tu AS (SELECT pt.task_id, pt.role FROM period_unit_tasks($3::bigint, $2::bigint) pt "
+		"  WHERE $3::bigint > 0 "
+		"  UNION ALL SELECT x.task_id, x.role FROM task_unit x "
+		"  WHERE $3::bigint <= 0 AND x.unit_id = $2::bigint) "
 		"SELECT t.id, t.code, t.title, to_char(t.deadline, 'YYYY-MM-DD'), "
 		"  to_char(t.starts_on, 'YYYY-MM-DD'), tu.role = 'lead', "
 		"  COALESCE(NULLIF(btrim(t.lead_text), ''), "
@@ -43,9 +52,9 @@ enum unit_tasks_result unit_tasks_load(PGconn *conn, const char *series, const c
 		"     JOIN unit lu ON lu.id = l.unit_id WHERE l.task_id = t.id AND l.role = 'lead'), "
 		"    '') "
 		"FROM task t JOIN series s ON s.id = t.series_id "
-		"JOIN task_unit tu ON tu.task_id = t.id "
-		"WHERE s.name = $1 AND tu.unit_id = $2 AND t.active "
-		"ORDER BY tu.role = 'lead' DESC, t.ordinal, t.code", 2, p2, err);
+		"JOIN tu ON tu.task_id = t.id "
+		"WHERE s.name = $1 AND ($3::bigint > 0 OR t.active) "
+		"ORDER BY tu.role = 'lead' DESC, t.ordinal, t.code", 3, p2, err);
 	if (r == NULL)
 		return UNIT_TASKS_DB;
 	out->n = (size_t)PQntuples(r);

@@ -33,12 +33,14 @@ enum unit_tasks_result { UNIT_TASKS_OK, UNIT_TASKS_UNKNOWN_UNIT, UNIT_TASKS_NOT_
 			 UNIT_TASKS_DB };
 
 /*
- * Loads an active unit by code and, when it reports in the series, its tasks. UNKNOWN_UNIT
+ * Loads an active unit by code and, when it reports in the series, its tasks. With a stored
+ * period (period_id > 0), membership and tasks are the period's roster (fixed when it
+ * opened); with 0, the series' members and tasks as they are now. UNKNOWN_UNIT
  * and NOT_MEMBER set *err to an English sentence for the log (unit_name is filled for
  * NOT_MEMBER); DB sets it to the database's message.
  */
-enum unit_tasks_result unit_tasks_load(PGconn *conn, const char *series, const char *unit_code,
-				       struct unit_tasks *out, char **err);
+enum unit_tasks_result unit_tasks_load(PGconn *conn, const char *series, long long period_id,
+				       const char *unit_code, struct unit_tasks *out, char **err);
 void unit_tasks_free(struct unit_tasks *ut);
 
 #endif

@@ -78,7 +78,7 @@ def test_open_runs_on_time_at_monday_midnight(ex):
     state, late, attempt, instance, outcome, due, started = wait_done(ex, "2026-W50")
     assert late == "f" and attempt == "1", (late, attempt)
     assert 0 <= int(started) - int(due) < 60, (due, started)
-    assert re.fullmatch(r"\d+ periods? created", outcome), outcome
+    assert re.fullmatch(r"\d+ periods? created; who must report fixed", outcome), outcome
     assert instance.endswith(f":{ex.d.proc.pid}"), instance
     wait_for(lambda: period_exists(ex, "2026-W51"), what="the period after the new one")
     r = ex.d.ctl("jobs", "nq57-weekly")
