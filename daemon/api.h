@@ -42,6 +42,18 @@ void api_period_get(struct http_request *rq, struct http_response *rs, struct db
 void api_template_get(struct http_request *rq, struct http_response *rs, struct db *db);
 void api_period_remind(struct http_request *rq, struct http_response *rs, struct db *db);
 
+/* api_consolidated.c */
+void api_consolidated_get(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_consolidated_versions(struct http_request *rq, struct http_response *rs,
+			       struct db *db);
+void api_period_status(struct http_request *rq, struct http_response *rs, struct db *db);
+
+/* api_review.c */
+void api_review_put(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_assessment_put(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_assessment_get(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_approve_post(struct http_request *rq, struct http_response *rs, struct db *db);
+
 /* api_testing.c */
 void api_testing_clock_put(struct http_request *rq, struct http_response *rs, struct db *db);
 

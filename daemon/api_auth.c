@@ -78,7 +78,8 @@ bool api_authenticate(struct http_request *rq, struct http_response *rs, struct 
 /* Whether an action is about one unit's reports (the unit is ?unit= or the caller's own). */
 static bool about_a_unit(enum authz_action a)
 {
-	return a == ACT_REPORT_READ || a == ACT_REPORT_WRITE || a == ACT_REPORT_FILE_FOR;
+	return a == ACT_REPORT_READ || a == ACT_REPORT_WRITE || a == ACT_REPORT_FILE_FOR ||
+	       a == ACT_REVIEW;
 }
 
 /* Identifies the caller and checks the route's action against the access table. */
@@ -99,6 +100,13 @@ bool http_gate(struct http_request *rq, struct http_response *rs, struct db *db,
 		rq->series = api_series(rq, rs);
 		if (rq->series == NULL)
 			return false;
+	}
+	if (action == ACT_DELIVERED_READ) {
+		/* Recipients read what was delivered; any other version is the coordinators'. */
+		char *version = http_query_param(rq, "version");
+		if (version != NULL && strcmp(version, "final") != 0)
+			action = ACT_CONSOLIDATE;
+		free(version);
 	}
 	const char *unit = NULL;
 	if (about_a_unit(action)) {
@@ -126,7 +134,8 @@ bool http_gate(struct http_request *rq, struct http_response *rs, struct db *db,
 		 rq->who.login, auth_role_name(rq->who.role), rq->who.unit_code,
 		 authz_action_name(action), unit ? " for unit " : "", unit ? unit : "");
 	bool by_role = rq->who.role == ROLE_RECIPIENT || rq->who.role == ROLE_ADMIN ||
-		       action == ACT_ADMIN || action == ACT_REMIND;
+		       action == ACT_ADMIN || action == ACT_REMIND || action == ACT_CONSOLIDATE ||
+		       action == ACT_DELIVERED_READ;
 	http_error(rs, 403, by_role ? "forbidden_role" : "forbidden_unit",
 		   authz_refusal(&rq->who, action));
 	return false;

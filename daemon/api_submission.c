@@ -219,7 +219,8 @@ static PGresult *current_submission(struct target *t)
 		"  encode(s.sha256, 'hex'), s.on_time, "
 		"  (SELECT count(*) FROM report_item i WHERE i.submission_id = s.id), "
 		"  s.receipt_signature, s.channel, s.general_difficulties, s.general_proposals, "
-		"  s.on_behalf "
+		"  s.on_behalf, s.review, s.review_comment, "
+		"  to_char(s.reviewed_at, 'YYYY-MM-DD\"T\"HH24:MI:SSOF') "
 		"FROM submission s JOIN unit u ON u.id = s.unit_id "
 		"WHERE s.period_id = $1 AND u.code = $2 AND NOT s.superseded", 2, p, NULL, NULL);
 }
@@ -255,6 +256,9 @@ void api_submission_get(struct http_request *rq, struct http_response *rs, struc
 	char *channel = xstrdup(PQgetvalue(r, 0, 7));
 	char *gd = xstrdup(PQgetvalue(r, 0, 8)), *gp = xstrdup(PQgetvalue(r, 0, 9));
 	bool on_behalf = strcmp(PQgetvalue(r, 0, 10), "t") == 0;
+	char *review = PQgetisnull(r, 0, 11) ? NULL : xstrdup(PQgetvalue(r, 0, 11));
+	char *comment = PQgetisnull(r, 0, 12) ? NULL : xstrdup(PQgetvalue(r, 0, 12));
+	char *reviewed_at = PQgetisnull(r, 0, 13) ? NULL : xstrdup(PQgetvalue(r, 0, 13));
 	PQclear(r);
 	char sub_id[24];
 	snprintf(sub_id, sizeof sub_id, "%lld", rc.submission);
@@ -269,6 +273,9 @@ void api_submission_get(struct http_request *rq, struct http_response *rs, struc
 		free(channel);
 		free(gd);
 		free(gp);
+		free(review);
+		free(comment);
+		free(reviewed_at);
 		goto out;
 	}
 	http_json(rs, 200);
@@ -278,6 +285,24 @@ void api_submission_get(struct http_request *rq, struct http_response *rs, struc
 	json_kv_string(&j, "unit", t.unit);
 	json_kv_string(&j, "channel", channel);
 	json_kv_bool(&j, "on_behalf", on_behalf);
+	/* The coordinator's review: returned for correction (with the comment) or accepted. */
+	json_key(&j, "review");
+	if (review == NULL) {
+		json_null(&j);
+	} else {
+		json_object_begin(&j);
+		json_kv_string(&j, "decision", review);
+		json_key(&j, "comment");
+		if (comment)
+			json_string(&j, comment);
+		else
+			json_null(&j);
+		json_kv_string(&j, "at", reviewed_at ? reviewed_at : "");
+		json_object_end(&j);
+	}
+	free(review);
+	free(comment);
+	free(reviewed_at);
 	json_key(&j, "receipt");
 	intake_receipt_json(&j, &rc);
 	json_key(&j, "items");

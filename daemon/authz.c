@@ -11,6 +11,8 @@ enum reach {
 	SERIES,		/* any unit of a series the account's unit consolidates */
 	OTHER_UNIT,	/* a unit other than its own, of a series its unit consolidates */
 	CONSOLIDATOR,	/* a series its unit consolidates */
+	RECEIVER,	/* a series its unit receives the consolidated report of */
+	CONSOLIDATED,	/* any unit (its own too) of a series its unit consolidates */
 };
 
 /* The table: one row per action, one column per role (reporter, coordinator, recipient,
@@ -23,6 +25,9 @@ static const enum reach table[ACT_COUNT][4] = {
 	[ACT_REPORT_WRITE]    = { OWN_UNIT, OWN_UNIT,   NONE,     NONE },
 	[ACT_REPORT_FILE_FOR] = { NONE,     OTHER_UNIT, NONE,     NONE },
 	[ACT_REMIND]          = { NONE,     CONSOLIDATOR, NONE,   NONE },
+	[ACT_REVIEW]          = { NONE,     CONSOLIDATED, NONE,   NONE },
+	[ACT_CONSOLIDATE]     = { NONE,     CONSOLIDATOR, NONE,   NONE },
+	[ACT_DELIVERED_READ]  = { NONE,     CONSOLIDATOR, RECEIVER, NONE },
 	[ACT_ADMIN]           = { NONE,     NONE,       NONE,     ANY },
 };
 
@@ -33,6 +38,9 @@ static const char *const action_names[ACT_COUNT] = {
 	[ACT_REPORT_WRITE] = "report.write",
 	[ACT_REPORT_FILE_FOR] = "report.file_for",
 	[ACT_REMIND] = "remind",
+	[ACT_REVIEW] = "report.review",
+	[ACT_CONSOLIDATE] = "consolidate",
+	[ACT_DELIVERED_READ] = "consolidated.read",
 	[ACT_ADMIN] = "admin",
 };
 
@@ -46,6 +54,15 @@ const char *authz_action_name(enum authz_action a)
 static bool consolidates(const struct principal *p, const struct series_def *s)
 {
 	return s && s->consolidator && strcmp(s->consolidator, p->unit_code) == 0;
+}
+
+/* Whether the account's unit receives the series' consolidated report. */
+static bool receives(const struct principal *p, const struct series_def *s)
+{
+	for (size_t i = 0; s && i < s->nrecipients; i++)
+		if (strcmp(s->recipients[i], p->unit_code) == 0)
+			return true;
+	return false;
 }
 
 /* Judges one request against the table. */
@@ -70,6 +87,10 @@ enum authz_decision authz_may(const struct principal *p, enum authz_action a,
 		return unit != NULL && !own && consolidates(p, s) ? AUTHZ_ALLOW : AUTHZ_DENY;
 	case CONSOLIDATOR:
 		return consolidates(p, s) ? AUTHZ_ALLOW : AUTHZ_DENY;
+	case CONSOLIDATED:
+		return unit != NULL && consolidates(p, s) ? AUTHZ_ALLOW : AUTHZ_DENY;
+	case RECEIVER:
+		return receives(p, s) ? AUTHZ_ALLOW : AUTHZ_DENY;
 	case NONE:
 	default:
 		return AUTHZ_DENY;
@@ -83,6 +104,15 @@ const char *authz_refusal(const struct principal *p, enum authz_action a)
 		return "Chỉ quản trị viên được làm việc này. Hãy liên hệ quản trị viên của hệ thống.";
 	if (a == ACT_REMIND)
 		return "Chỉ điều phối viên của đơn vị tổng hợp loại báo cáo này được gửi thư nhắc.";
+	if (a == ACT_CONSOLIDATE)
+		return "Chỉ điều phối viên của đơn vị tổng hợp loại báo cáo này được xem bảng theo "
+		       "dõi, bản tổng hợp trực tiếp và bản khóa sổ, ghi đánh giá và phê duyệt.";
+	if (a == ACT_DELIVERED_READ)
+		return "Chỉ đơn vị nhận báo cáo tổng hợp (và điều phối viên của đơn vị tổng hợp) "
+		       "được tải các bản đã gửi.";
+	if (a == ACT_REVIEW)
+		return "Chỉ điều phối viên của đơn vị tổng hợp loại báo cáo này được trả lại hoặc "
+		       "chấp nhận báo cáo của đơn vị.";
 	switch (p ? p->role : ROLE_REPORTER) {
 	case ROLE_RECIPIENT:
 		return "Tài khoản nhận báo cáo chỉ xem được báo cáo tổng hợp, không xem hay gửi báo "

@@ -15,6 +15,9 @@ enum authz_action {
 	ACT_REPORT_WRITE,	/* a unit's own report */
 	ACT_REPORT_FILE_FOR,	/* a coordinator filing a report on a member unit's behalf */
 	ACT_REMIND,		/* reminding the units of a series that have not reported */
+	ACT_REVIEW,		/* returning a unit's report for correction, or accepting it */
+	ACT_CONSOLIDATE,	/* the board, the live and cut-off workbooks, assessment, approval */
+	ACT_DELIVERED_READ,	/* the delivered (final) workbooks and their list */
 	ACT_ADMIN,		/* administration */
 	ACT_COUNT
 };
@@ -32,7 +35,8 @@ const char *authz_action_name(enum authz_action a);
  * Whether p may do a in series s (NULL when the route names none) to unit (a unit code, NULL
  * when the route is not about a unit). Roles are scoped: a reporter acts for its own unit;
  * a coordinator is an account of the series' consolidating unit and reads every unit's
- * reports of that series; a recipient is an account of one of the series' recipient units;
+ * reports of that series; a recipient is an account of one of the series' recipient units
+ * and reads the reports delivered to it;
  * an admin administers. Membership of the unit in the series is the caller's to check.
  */
 enum authz_decision authz_may(const struct principal *p, enum authz_action a,

@@ -41,6 +41,18 @@ const struct setting_def config_settings[] = {
 	  "SMTP server (smtp:// or smtps://); empty: write mails as .eml files into spool_dir/mail" },
 	{ "mail", "username", SET_STRING, "", true, 0, 0, OFF(smtp_user), "SMTP user name" },
 
+	{ "report", "automatic_before", SET_DURATION, "15m", true, 0, 86400000,
+	  OFF(automatic_before), "how long before the consolidation deadline the final report is "
+	  "delivered without approval (\"tự động\") when nobody approved it" },
+	{ "report", "delivery_dir", SET_STRING, "", true, 0, 0, OFF(delivery_dir),
+	  "a folder each delivered report is also written into (empty: none)" },
+	{ "report", "delivery_url", SET_STRING, "", true, 0, 0, OFF(delivery_url),
+	  "a URL each delivered report is also POSTed to (empty: none)" },
+	{ "report", "parent_body", SET_STRING, "", true, 0, 0, OFF(parent_body),
+	  "the consolidator's parent body, top left of the report (\"UBND TỈNH HÀ TĨNH\")" },
+	{ "report", "place", SET_STRING, "", true, 0, 0, OFF(place),
+	  "the place in the report's date line (\"Hà Tĩnh\")" },
+
 	{ "server", "cookie_secure", SET_BOOL, "false", true, 0, 0, OFF(cookie_secure),
 	  "mark the session cookie Secure (set true when clients reach the daemon over HTTPS)" },
 	{ "server", "data_dir", SET_STRING, "/var/lib/baocao", false, 0, 0, OFF(data_dir),

@@ -49,6 +49,13 @@ struct config {
 	char *smtp_password_file;
 	long long head_after_missed;
 
+	/* [report] */
+	long long automatic_before;
+	char *delivery_dir;
+	char *delivery_url;
+	char *parent_body;
+	char *place;
+
 	/* [testing] */
 	bool clock_control;
 };

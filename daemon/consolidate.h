@@ -74,7 +74,8 @@ struct consol_unit {
 	struct consol_item *items;
 	size_t nitems;
 	unsigned status_counts[4];	/* items by enum task_status */
-	enum consol_mark history[CONSOL_HISTORY];	/* oldest first; the last is this period */
+	enum consol_mark history[CONSOL_HISTORY];	/* [0, nhistory): oldest first; the
+							   last, [nhistory - 1], is this period */
 };
 
 /* A group of units, in the order the document lists them. */
@@ -121,7 +122,8 @@ struct consol_doc {
 	size_t ngroups;
 	struct consol_unit *units;	/* grouped by group (in groups' order), then by name */
 	size_t nunits;
-	char *history_labels[CONSOL_HISTORY];	/* "T50", "12/2026" ...; NULL when fewer periods */
+	char *history_labels[CONSOL_HISTORY];	/* [0, nhistory): "T50/2026", "12/2026" ...,
+						   oldest first; the rest NULL */
 	size_t nhistory;		/* periods in history (<= CONSOL_HISTORY) */
 	time_t created;			/* the workbook's creation time (its properties) */
 };
@@ -149,5 +151,51 @@ void consol_totals(const struct consol_doc *doc, struct consol_totals *out);
  */
 int consol_write_xlsx(const struct consol_doc *doc, unsigned char **data, size_t *len,
 		      char **err);
+
+/* ---- from the database (consolidate.c) ---- */
+
+struct period_info;
+
+/* How the submissions of a consolidation are chosen. */
+enum consol_source {
+	CONSOL_FROM_NOW,	/* each expected unit's current submission (live, final) */
+	CONSOL_FROM_DEADLINE,	/* its latest submission received by the unit deadline (cut-off) */
+	CONSOL_FROM_STORED,	/* the entries kept with a stored consolidation */
+};
+
+/* Which submission of one expected unit goes in (0: none). */
+struct consol_entry {
+	long long unit_id;
+	long long submission_id;
+	enum consol_state state;
+};
+
+struct consol_entries {
+	struct consol_entry *items;
+	size_t n;
+};
+
+/* Chooses the entries of a period (consolidation_id: with CONSOL_FROM_STORED). 0 or -1. */
+int consol_entries_load(PGconn *conn, long long period_id, enum consol_source src,
+			long long consolidation_id, struct consol_entries *out, char **err);
+void consol_entries_free(struct consol_entries *e);
+/* "on_time", "late", "missing", "returned". */
+const char *consol_state_code(enum consol_state state);
+
+/* What the document says beyond the units' reports. */
+struct consol_meta {
+	enum consol_edition edition;
+	int version;			/* final: 1, 2, ... */
+	time_t built_at;		/* when the data was read */
+	time_t created;			/* the workbook's creation time */
+	const char *approved_by;	/* display name, or NULL */
+	time_t approved_at;
+	bool automatic;
+	long long assessment_id;	/* 0: the newest one, if any */
+};
+
+/* Loads the document of a period from the chosen entries. Returns 0, or -1 with *err. */
+int consol_load(PGconn *conn, const struct period_info *pi, const struct consol_entries *e,
+		const struct consol_meta *meta, struct consol_doc *out, char **err);
 
 #endif

@@ -19,6 +19,7 @@
  * 64 KiB without line ends, so a longer one is evhttp's to refuse: it is passed on as it is. */
 #define HEAD_MAX (160 * 1024)
 #define SMALL_BODY (4 * 1024)	/* a login, a logout, a request that sends nothing */
+#define TEXT_BODY (64 * 1024)	/* a long text: an assessment */
 #define MAX_HEADERS 100		/* header lines of one request; browsers send about 20 */
 #define SWEEP_MS 2000
 
@@ -65,7 +66,8 @@ const char *http_guard_nonce(void)
 	return nonce;
 }
 
-/* The most body bytes a request may send: max_upload_size on upload routes, 4 KiB elsewhere. */
+/* The most body bytes a request may send: max_upload_size on upload routes, 64 KiB on long
+ * text routes, 4 KiB elsewhere. */
 static long long body_limit(const struct head *h)
 {
 	struct route_params params;
@@ -74,7 +76,8 @@ static long long body_limit(const struct head *h)
 	if (r == NULL)
 		return SMALL_BODY;
 	route_params_free(&params);
-	return (r->flags & ROUTE_UPLOAD) ? upload_max : SMALL_BODY;
+	return (r->flags & ROUTE_UPLOAD) ? upload_max : (r->flags & ROUTE_TEXT) ? TEXT_BODY :
+								     SMALL_BODY;
 }
 
 /* Reads the method and path of a request line ("GET /x?y HTTP/1.1"). */

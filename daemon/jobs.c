@@ -1,6 +1,8 @@
 /* The kinds of scheduled job: when each is due, what a run does, what a late run does. */
 #include "jobs.h"
 #include "clock.h"
+#include "config.h"
+#include "consolidation.h"
 #include "db.h"
 #include "periods.h"
 #include "remind.h"
@@ -153,10 +155,96 @@ static int late_run(PGconn *conn, struct scheduler_run *run, char **outcome, cha
 	return 0;
 }
 
+/* cutoff: at the units' deadline. */
+static bool cutoff_due(const struct series_def *s, const struct period_info *pi, int slot,
+		       time_t *out)
+{
+	if (pi->skipped || slot != 0)
+		return false;
+	*out = pi->unit_deadline;
+	return true;
+}
+
+/* Looks the run's period up; 0, or -1 with *err. */
+static int run_period(PGconn *conn, const struct scheduler_run *run, struct period_info *pi,
+		      char **err)
+{
+	const struct series_def *s = series_current_find(run->series);
+	memset(pi, 0, sizeof *pi);
+	if (s == NULL) {
+		*err = xasprintf("the series %s is no longer in force", run->series);
+		return -1;
+	}
+	if (periods_lookup(conn, s, run->period, clock_now(), pi, err) != PERIODS_OK) {
+		if (*err == NULL)
+			*err = xasprintf("period %s of %s cannot be read", run->period, run->series);
+		return -1;
+	}
+	if (pi->db_id <= 0) {
+		period_info_free(pi);
+		*err = xasprintf("period %s of %s is not stored", run->period, run->series);
+		return -1;
+	}
+	return 0;
+}
+
+/* cutoff: the snapshot of what arrived, the draft, the mail to the coordinators. */
+static int cutoff_run(PGconn *conn, struct scheduler_run *run, char **outcome, char **err)
+{
+	struct period_info pi;
+	if (run_period(conn, run, &pi, err) != 0)
+		return -1;
+	int rc = consolidation_cutoff(conn, &pi, clock_now(), outcome, err);
+	period_info_free(&pi);
+	return rc;
+}
+
+/* deliver: [report] automatic_before the consolidation deadline (at the units' deadline at
+ * the earliest). */
+static bool deliver_due(const struct series_def *s, const struct period_info *pi, int slot,
+			time_t *out)
+{
+	if (pi->skipped || slot != 0)
+		return false;
+	time_t at = pi->consolidation_deadline -
+		    (time_t)(config_current()->automatic_before / 1000);
+	*out = at > pi->unit_deadline ? at : pi->unit_deadline;
+	return true;
+}
+
+/* deliver: when nobody approved, the final report goes to the recipients anyway, marked
+ * "tự động"; after an approval it does nothing. */
+static int deliver_run(PGconn *conn, struct scheduler_run *run, char **outcome, char **err)
+{
+	struct period_info pi;
+	if (run_period(conn, run, &pi, err) != 0)
+		return -1;
+	struct consolidation_file f;
+	int queued = 0;
+	enum consolidation_result rc = consolidation_finalize(conn, &pi, clock_now(), NULL, &f,
+							      &queued, err);
+	period_info_free(&pi);
+	switch (rc) {
+	case CONSOLIDATION_OK:
+		*outcome = xasprintf("nobody approved: final version %d (automatic, sha256 %.12s) "
+				     "queued to %d recipient%s", f.version, f.sha256, queued,
+				     queued == 1 ? "" : "s");
+		consolidation_file_free(&f);
+		return 0;
+	case CONSOLIDATION_NONE:
+		*outcome = xstrdup("approved before: nothing to deliver automatically");
+		return 0;
+	default:
+		return -1;
+	}
+}
+
 const struct scheduler_kind job_kinds[] = {
 	{ "open", open_due, open_run, SCHEDULER_RUN_LATE, NULL },
 	{ "remind", remind_due, remind_run, SCHEDULER_SKIP_PAST, remind_deadline },
 	{ "late_notice", late_due, late_run, SCHEDULER_SKIP_PAST, late_deadline },
+	{ "cutoff", cutoff_due, cutoff_run, SCHEDULER_RUN_LATE, NULL },
+	{ "deliver", deliver_due, deliver_run, SCHEDULER_RUN_LATE, NULL },
 };
 const size_t job_nkinds = sizeof job_kinds / sizeof job_kinds[0];
 

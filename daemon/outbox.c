@@ -4,6 +4,7 @@
 #include "clock.h"
 #include "config.h"
 #include "db.h"
+#include "deliver.h"
 #include "log.h"
 #include "mail.h"
 #include "util.h"
@@ -94,8 +95,32 @@ static void outbox_record(PGconn *conn, const char *id, const char *attempts, co
 	PQclear(r);
 }
 
+/* Delivers a row of another channel than mail: its attachment into a folder or to a URL. The
+ * key names what it is: "final:SERIES:PERIOD:vN:CHANNEL". */
+static enum mail_result deliver_other(const char *channel, const char *key,
+				      const struct mail_message *m, char **detail)
+{
+	if (m->nattachments != 1) {
+		*detail = xasprintf("a %s delivery without a file", channel);
+		return MAIL_PERMANENT;
+	}
+	const struct mail_attachment *a = m->attachments;
+	if (strcmp(channel, "folder") == 0)
+		return deliver_folder(m->to, a->filename, a->data, a->len, detail);
+	char series[80] = "", period[80] = "";
+	int version = 0;
+	if (sscanf(key, "final:%79[^:]:%79[^:]:v%d:", series, period, &version) != 3)
+		version = 0;
+	struct deliver_file f = { a->filename, a->content_type, a->data, a->len, m->message_id,
+				  series, period, version };
+	if (strcmp(channel, "http") == 0)
+		return deliver_http(m->to, &f, detail);
+	*detail = xasprintf("unknown delivery channel %s", channel);
+	return MAIL_PERMANENT;
+}
+
 /* Sends one claimed row (columns: id, attempts, recipient, subject, body, html, message_id,
- * attachment filename, content type, data). */
+ * attachment filename, content type, data, channel, key). */
 static enum mail_result outbox_send_one(PGresult *r, int row, const struct config *cfg,
 					const struct mail_server *server, time_t now,
 					char **detail)
@@ -127,7 +152,10 @@ static enum mail_result outbox_send_one(PGresult *r, int row, const struct confi
 		m.nattachments = 1;
 	}
 	enum mail_result res;
-	if (mail_check(&m, detail) != 0) {
+	const char *channel = PQgetvalue(r, row, 10);
+	if (strcmp(channel, "mail") != 0) {
+		res = deliver_other(channel, PQgetvalue(r, row, 11), &m, detail);
+	} else if (mail_check(&m, detail) != 0) {
 		res = MAIL_PERMANENT;
 	} else if (server == NULL) {
 		char *dir = xasprintf("%s/mail", cfg->spool_dir);
@@ -161,9 +189,9 @@ int outbox_run(PGconn *conn, const char *instance, char **err)
 		"  attempts = o.attempts + 1, last_attempt_at = to_timestamp($1::bigint) "
 		"  FROM due WHERE o.id = due.id "
 		"  RETURNING o.id, o.attempts, o.recipient, o.subject, o.body, o.html, o.message_id, "
-		"    o.attachment_id) "
+		"    o.attachment_id, o.channel, o.dedup_key) "
 		"SELECT c.id, c.attempts, c.recipient, c.subject, c.body, c.html, c.message_id, "
-		"  a.filename, a.content_type, a.data "
+		"  a.filename, a.content_type, a.data, c.channel, c.dedup_key "
 		"FROM claimed c LEFT JOIN mail_attachment a ON a.id = c.attachment_id ORDER BY c.id",
 		4, p, err);
 	if (r == NULL)

@@ -9,6 +9,7 @@
 #include "build_config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,8 @@ static const struct command commands[] = {
 	  "  account list\n"
 	  "  account disable|enable --login L" },
 	{ "calendar", ctl_calendar, true, "calendar list [YEAR]" },
+	{ "consolidate", ctl_consolidate, true, "consolidate SERIES PERIOD|current "
+	  "[--version live|cutoff|final [--n N]] -o FILE.xlsx|-" },
 	{ "import", ctl_import, true, "import units FILE.csv\n"
 	  "  import calendar FILE.csv\n"
 	  "  import aliases FILE.csv\n"
@@ -196,6 +199,49 @@ bool ctl_audit(PGconn *db, const char *action, const char *object_type, const ch
 		return false;
 	}
 	return true;
+}
+
+/* Writes all bytes to a descriptor; returns 0 or -1 with errno set. */
+static int write_all(int fd, const unsigned char *data, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, data, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Writes bytes to a file ("-" for standard output); returns 0 or -1 with errno set. A file
+ * this command created and could not write whole is removed; an existing file (or device) is
+ * never removed.
+ */
+int ctl_write_file(const char *path, const unsigned char *data, size_t len)
+{
+	if (strcmp(path, "-") == 0)
+		return write_all(STDOUT_FILENO, data, len);
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	bool created = fd >= 0;
+	if (fd < 0 && errno == EEXIST)
+		fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);	/* never through a planted link */
+	if (fd < 0)
+		return -1;
+	int rc = write_all(fd, data, len);
+	int saved = errno;
+	if (close(fd) != 0 && rc == 0) {
+		rc = -1;
+		saved = errno;
+	}
+	if (rc != 0 && created && unlink(path) != 0)
+		fprintf(stderr, "warning: cannot remove the incomplete %s: %s\n", path,
+			strerror(errno));
+	errno = saved;
+	return rc;
 }
 
 /* Who is acting, for the audit log. */

@@ -36,6 +36,9 @@ PGresult *ctl_query(PGconn *db, const char *sql, int n, const char *const *param
 int ctl_print_table(const char *const *header, int ncols, PGresult *r);
 /* Whether id is a row ID; false after saying that lister shows the IDs of that kind. */
 bool ctl_id_valid(const char *id, const char *kind, const char *lister);
+/* Writes bytes to a file ("-" for standard output); 0 or -1 with errno set. A file this
+ * created and could not write whole is removed; an existing one is never removed. */
+int ctl_write_file(const char *path, const unsigned char *data, size_t len);
 /* Starts a transaction; false after printing why it cannot. */
 bool ctl_begin(PGconn *db);
 int ctl_finish(PGconn *db, bool ok, int fail_code);
@@ -68,6 +71,7 @@ int ctl_period(struct ctl *ctl, int argc, char **argv);
 int ctl_calendar(struct ctl *ctl, int argc, char **argv);
 int ctl_tasks(struct ctl *ctl, int argc, char **argv);
 int ctl_template(struct ctl *ctl, int argc, char **argv);
+int ctl_consolidate(struct ctl *ctl, int argc, char **argv);
 /* "import tasks SERIES FILE" and "import aliases FILE" (argv[0] is "tasks" or "aliases"). */
 int ctl_import_tasks(struct ctl *ctl, int argc, char **argv);
 int ctl_import_aliases(struct ctl *ctl, int argc, char **argv);

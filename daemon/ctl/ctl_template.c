@@ -43,49 +43,6 @@ static int load_keys(struct ctl *ctl, struct keys *k)
 	return CTL_OK;
 }
 
-/* Writes all bytes to a descriptor; returns 0 or -1 with errno set. */
-static int write_all(int fd, const unsigned char *data, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, data, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/*
- * Writes bytes to a file ("-" for standard output); returns 0 or -1 with errno set. A file
- * this command created and could not write whole is removed; an existing file (or device) is
- * never removed.
- */
-static int write_file(const char *path, const unsigned char *data, size_t len)
-{
-	if (strcmp(path, "-") == 0)
-		return write_all(STDOUT_FILENO, data, len);
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	bool created = fd >= 0;
-	if (fd < 0 && errno == EEXIST)
-		fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);	/* never through a planted link */
-	if (fd < 0)
-		return -1;
-	int rc = write_all(fd, data, len);
-	int saved = errno;
-	if (close(fd) != 0 && rc == 0) {
-		rc = -1;
-		saved = errno;
-	}
-	if (rc != 0 && created && unlink(path) != 0)
-		fprintf(stderr, "warning: cannot remove the incomplete %s: %s\n", path,
-			strerror(errno));
-	errno = saved;
-	return rc;
-}
-
 /* Says why there is no workbook and gives the exit code. */
 static int build_failure(enum template_result rc, const struct template_file *tf, char *err)
 {
@@ -138,7 +95,7 @@ int ctl_template(struct ctl *ctl, int argc, char **argv)
 	sodium_memzero(&keys, sizeof keys);
 	if (tr != TEMPLATE_OK) {
 		rc = build_failure(tr, &tf, err);
-	} else if (write_file(output, tf.data, tf.len) != 0) {
+	} else if (ctl_write_file(output, tf.data, tf.len) != 0) {
 		fprintf(stderr, "error: cannot write %s: %s\n", output, strerror(errno));
 		rc = CTL_USER;
 	} else {

@@ -28,6 +28,14 @@ ROUTES = {
     ("GET", "/api/v1/series/{series}/periods/{period}/submission"): "report.read",
     ("GET", "/api/v1/series/{series}/periods/{period}/submission/file"): "report.read",
     ("GET", "/api/v1/series/{series}/periods/{period}/submissions"): "report.read",
+    ("GET", "/api/v1/series/{series}/periods/{period}/status"): "consolidate",
+    ("PUT", "/api/v1/series/{series}/periods/{period}/review"): "report.review",
+    ("GET", "/api/v1/series/{series}/periods/{period}/assessment"): "consolidate",
+    ("PUT", "/api/v1/series/{series}/periods/{period}/assessment"): "consolidate",
+    ("POST", "/api/v1/series/{series}/periods/{period}/approve"): "consolidate",
+    ("GET", "/api/v1/series/{series}/periods/{period}/consolidated"): "consolidated.read",
+    ("GET", "/api/v1/series/{series}/periods/{period}/consolidated/versions"):
+        "consolidated.read",
     ("GET", "/api/v1/receipts/public-key"): "public",
     ("POST", "/api/v1/session"): "public",
     ("GET", "/api/v1/session"): "signed_in",
@@ -72,6 +80,31 @@ EXPECTED = {
         "coordinator": ("ok", "ok", 403),
         "coordinator-282": (403, 403, "ok"),
         "recipient": (403, 403, 403),
+        "admin": (403, 403, 403),
+    },
+    "report.review": {
+        "anonymous": (401, 401, 401),
+        "reporter": (403, 403, 403),
+        "coordinator": ("ok", "ok", 403),       # any unit of the series it consolidates
+        "coordinator-282": (403, 403, "ok"),    # not its own report in another's series
+        "recipient": (403, 403, 403),
+        "admin": (403, 403, 403),
+    },
+    "consolidate": {
+        "anonymous": (401, 401, 401),
+        "reporter": (403, 403, 403),
+        "coordinator": ("ok", "ok", 403),
+        "coordinator-282": (403, 403, "ok"),
+        "recipient": (403, 403, 403),
+        "admin": (403, 403, 403),
+    },
+    # The delivered workbooks (?version=final, the default); other versions are "consolidate".
+    "consolidated.read": {
+        "anonymous": (401, 401, 401),
+        "reporter": (403, 403, 403),
+        "coordinator": ("ok", "ok", 403),
+        "coordinator-282": (403, 403, "ok"),
+        "recipient": ("ok", "ok", 403),         # Văn phòng Tỉnh ủy receives nq57-weekly
         "admin": (403, 403, 403),
     },
     "report.write": {
@@ -172,6 +205,18 @@ def test_refusals_say_what_to_do(ex):
     assert status == 403 and "đơn vị mình tổng hợp" in err["message"], err
 
 
+def test_recipients_read_only_what_was_delivered(ex):
+    base = "/api/v1/series/nq57-weekly/periods/current/consolidated"
+    for version in ("live", "cutoff"):
+        status, _, raw = ex.get("vptu.nhan", f"{base}?version={version}")
+        err = json.loads(raw)["error"]
+        assert status == 403 and err["code"] == "forbidden_role", (version, err)
+        status, _, raw = ex.get("skhcn.dieuphoi", f"{base}?version={version}")
+        assert status not in (401, 403), (version, status, raw)
+    status, _, raw = ex.get("vptu.nhan", f"{base}?version=final")
+    assert status == 404 and json.loads(raw)["error"]["code"] == "no_final", raw
+
+
 def test_refusals_are_logged(ex):
     log = ex.d.log_text()
     assert "authz" in log and "may not report.read for unit P-THANH-SEN" in log
@@ -179,4 +224,5 @@ def test_refusals_are_logged(ex):
 
 if __name__ == "__main__":
     sys.exit(run_tests([test_every_route_has_a_row, test_matrix, test_refusals_say_what_to_do,
+                        test_recipients_read_only_what_was_delivered,
                         test_refusals_are_logged], setup=setup, teardown=teardown))

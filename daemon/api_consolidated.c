@@ -1,0 +1,251 @@
+/* The consolidated report's API: the workbooks (live, cut-off, final), the versions delivered,
+ * the board's status of every unit, the assessment and the approval. */
+#include "api.h"
+#include "audit.h"
+#include "consolidation.h"
+#include "db.h"
+#include "json.h"
+#include "json_parse.h"
+#include "log.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ASSESSMENT_MAX 20000		/* bytes of an assessment (the schema's limit too) */
+#define VERSION_MAX 100000
+
+/* The period of the path, looked up; false after answering. */
+static bool period_of(struct http_request *rq, struct http_response *rs, struct db *db,
+		      PGconn **conn, struct period_info *pi)
+{
+	memset(pi, 0, sizeof *pi);
+	*conn = db_conn(db);
+	if (*conn == NULL) {
+		api_db_unavailable(rs);
+		return false;
+	}
+	const char *id = route_param(&rq->params, "period");
+	char *err = NULL;
+	enum periods_result rc = periods_lookup(*conn, rq->series, id, rq->received_at, pi, &err);
+	if (rc != PERIODS_OK) {
+		char *what = xasprintf("consolidated %s/%s", rq->series->name, id);
+		api_period_failed(rs, db, what, rc, err);
+		free(what);
+		return false;
+	}
+	if (pi->db_id == 0) {
+		period_info_free(pi);
+		http_error(rs, 404, "period_not_open", "Kỳ báo cáo này chưa mở nên chưa có số liệu "
+			   "tổng hợp. Hãy chọn kỳ hiện tại hoặc một kỳ đã qua.");
+		return false;
+	}
+	return true;
+}
+
+/* GET .../consolidated?version=live|cutoff|final[&n=N]: the workbook (default: the newest
+ * final version). */
+void api_consolidated_get(struct http_request *rq, struct http_response *rs, struct db *db)
+{
+	char *version = http_query_param(rq, "version");
+	char *n_text = http_query_param(rq, "n");
+	enum consol_edition edition = CONSOL_FINAL;
+	int n = 0;
+	bool ok = true;
+	if (version != NULL && strcmp(version, "live") == 0)
+		edition = CONSOL_LIVE;
+	else if (version != NULL && strcmp(version, "cutoff") == 0)
+		edition = CONSOL_CUTOFF;
+	else if (version != NULL && strcmp(version, "final") != 0)
+		ok = false;
+	if (n_text != NULL) {
+		char *end;
+		long v = strtol(n_text, &end, 10);
+		if (*n_text == '\0' || *end != '\0' || v < 1 || v > VERSION_MAX)
+			ok = false;
+		n = (int)v;
+	}
+	free(version);
+	free(n_text);
+	if (!ok) {
+		http_error(rs, 400, "bad_version", "Tham số version phải là live (số liệu hiện tại), "
+			   "cutoff (bản khóa sổ) hoặc final (bản đã gửi); n là số thứ tự bản đã gửi.");
+		return;
+	}
+	PGconn *conn;
+	struct period_info pi;
+	if (!period_of(rq, rs, db, &conn, &pi))
+		return;
+	struct consolidation_file f;
+	char *err = NULL;
+	enum consolidation_result rc = consolidation_get(conn, &pi, edition, n, rq->received_at,
+							 &f, &err);
+	period_info_free(&pi);
+	if (rc == CONSOLIDATION_FAILED) {
+		api_db_failed(rs, db, "consolidated", err);
+		return;
+	}
+	if (rc == CONSOLIDATION_NONE) {
+		http_error(rs, 404, edition == CONSOL_CUTOFF ? "no_cutoff" : "no_final",
+			   edition == CONSOL_CUTOFF ?
+			   "Kỳ này chưa khóa sổ nên chưa có bản dự thảo. Bản khóa sổ được lập khi "
+			   "hết hạn gửi của các đơn vị; trước đó hãy xem bản trực tiếp (version=live)." :
+			   "Chưa có bản báo cáo tổng hợp nào được phê duyệt và gửi cho kỳ này (hoặc "
+			   "không có bản số n). Bản chính thức được gửi khi điều phối viên phê duyệt, "
+			   "hoặc tự động trước hạn tổng hợp.");
+		return;
+	}
+	rs->status = 200;
+	rs->content_type = CONSOL_CONTENT_TYPE;
+	strbuf_add(&rs->body, f.data, f.len);
+	char *disp = xasprintf("attachment; filename=\"%s\"", f.filename);
+	http_add_header(rs, "Content-Disposition", disp);
+	http_add_header(rs, "X-Content-SHA256", f.sha256);
+	http_add_header(rs, "Cache-Control", "no-store");
+	free(disp);
+	consolidation_file_free(&f);
+}
+
+/* GET .../consolidated/versions: the final versions with their deliveries. */
+void api_consolidated_versions(struct http_request *rq, struct http_response *rs,
+			       struct db *db)
+{
+	PGconn *conn;
+	struct period_info pi;
+	if (!period_of(rq, rs, db, &conn, &pi))
+		return;
+	char period_id[24];
+	snprintf(period_id, sizeof period_id, "%lld", pi.db_id);
+	const char *p[] = { period_id, rq->series->name, pi.id };
+	char *err = NULL;
+	PGresult *r = db_run(conn, "consolidated",
+		"SELECT c.version, to_char(c.built_at, 'YYYY-MM-DD\"T\"HH24:MI:SSOF'), "
+		"  encode(c.sha256, 'hex'), c.automatic, coalesce(nullif(a.display_name, ''), a.login), "
+		"  to_char(c.approved_at, 'YYYY-MM-DD\"T\"HH24:MI:SSOF'), "
+		"  coalesce((SELECT json_agg(json_build_object('channel', o.channel, "
+		"    'recipient', o.recipient, 'state', o.state, 'sent_at', o.sent_at, "
+		"    'last_error', o.last_error) ORDER BY o.id) FROM outbox o "
+		"    WHERE o.dedup_key LIKE 'final:' || $2 || ':' || $3 || ':v' || c.version || ':%'), "
+		"    '[]') "
+		"FROM consolidation c LEFT JOIN account a ON a.id = c.approved_by "
+		"WHERE c.period_id = $1::bigint AND c.kind = 'final' ORDER BY c.version", 3, p, &err);
+	period_info_free(&pi);
+	if (r == NULL) {
+		api_db_failed(rs, db, "consolidated versions", err);
+		return;
+	}
+	http_json(rs, 200);
+	struct json j;
+	json_init(&j, &rs->body);
+	json_object_begin(&j);
+	json_kv_string(&j, "series", rq->series->name);
+	json_kv_string(&j, "period", route_param(&rq->params, "period"));
+	json_key(&j, "versions");
+	json_array_begin(&j);
+	for (int i = 0; i < PQntuples(r); i++) {
+		json_object_begin(&j);
+		json_kv_int(&j, "version", atoll(PQgetvalue(r, i, 0)));
+		json_kv_string(&j, "built_at", PQgetvalue(r, i, 1));
+		json_kv_string(&j, "sha256", PQgetvalue(r, i, 2));
+		json_kv_bool(&j, "automatic", strcmp(PQgetvalue(r, i, 3), "t") == 0);
+		json_kv_bool(&j, "correction", atoll(PQgetvalue(r, i, 0)) > 1);
+		json_key(&j, "approved_by");
+		if (PQgetisnull(r, i, 4))
+			json_null(&j);
+		else
+			json_string(&j, PQgetvalue(r, i, 4));
+		json_kv_string(&j, "approved_at", PQgetvalue(r, i, 5));
+		json_key(&j, "deliveries");
+		strbuf_adds(&rs->body, PQgetvalue(r, i, 6));	/* JSON from PostgreSQL */
+		json_object_end(&j);
+	}
+	json_array_end(&j);
+	json_object_end(&j);
+	PQclear(r);
+}
+
+/* GET .../status: every unit that must report, its state, and the totals. */
+void api_period_status(struct http_request *rq, struct http_response *rs, struct db *db)
+{
+	PGconn *conn;
+	struct period_info pi;
+	if (!period_of(rq, rs, db, &conn, &pi))
+		return;
+	char period_id[24];
+	snprintf(period_id, sizeof period_id, "%lld", pi.db_id);
+	const char *p[] = { period_id };
+	char *err = NULL;
+	PGresult *r = db_run(conn, "status",
+		"SELECT u.code, u.name, u.unit_group, "
+		"  CASE WHEN x.id IS NULL THEN 'missing' WHEN x.review = 'returned' THEN 'returned' "
+		"    WHEN x.on_time THEN 'on_time' ELSE 'late' END, "
+		"  to_char(x.received_at, 'YYYY-MM-DD\"T\"HH24:MI:SSOF'), x.version, "
+		"  (SELECT count(*) FROM report_item i WHERE i.submission_id = x.id), x.review, "
+		"  x.review_comment, x.on_time "
+		"FROM period_units($1::bigint) pu JOIN unit u ON u.id = pu.unit_id "
+		"LEFT JOIN submission x ON x.period_id = $1::bigint AND x.unit_id = u.id "
+		"  AND NOT x.superseded "
+		"ORDER BY CASE u.unit_group WHEN 'so-nganh' THEN 0 WHEN 'xa-phuong' THEN 1 "
+		"  WHEN 'dang-doan-the' THEN 2 ELSE 3 END, u.unit_group, u.name COLLATE \"C\", u.code",
+		1, p, &err);
+	if (r == NULL) {
+		period_info_free(&pi);
+		api_db_failed(rs, db, "status", err);
+		return;
+	}
+	int n = PQntuples(r);
+	long long counts[4] = { 0 };
+	static const char *const names[4] = { "on_time", "late", "missing", "returned" };
+	http_json(rs, 200);
+	struct json j;
+	json_init(&j, &rs->body);
+	json_object_begin(&j);
+	json_kv_string(&j, "series", rq->series->name);
+	json_kv_string(&j, "period", pi.id);
+	json_kv_string(&j, "state", pi.state);
+	json_key(&j, "units");
+	json_array_begin(&j);
+	for (int i = 0; i < n; i++) {
+		const char *state = PQgetvalue(r, i, 3);
+		for (int k = 0; k < 4; k++)
+			if (strcmp(state, names[k]) == 0)
+				counts[k]++;
+		json_object_begin(&j);
+		json_kv_string(&j, "unit", PQgetvalue(r, i, 0));
+		json_kv_string(&j, "name", PQgetvalue(r, i, 1));
+		json_kv_string(&j, "group", PQgetvalue(r, i, 2));
+		json_kv_string(&j, "state", state);
+		bool none = PQgetisnull(r, i, 4);
+		json_key(&j, "received_at");
+		if (none)
+			json_null(&j);
+		else
+			json_string(&j, PQgetvalue(r, i, 4));
+		json_kv_int(&j, "version", none ? 0 : atoll(PQgetvalue(r, i, 5)));
+		json_kv_int(&j, "items", atoll(PQgetvalue(r, i, 6)));
+		json_key(&j, "late");
+		if (none)
+			json_null(&j);
+		else
+			json_bool(&j, strcmp(PQgetvalue(r, i, 9), "t") != 0);
+		json_key(&j, "review");
+		if (PQgetisnull(r, i, 7))
+			json_null(&j);
+		else
+			json_string(&j, PQgetvalue(r, i, 7));
+		if (!PQgetisnull(r, i, 8))
+			json_kv_string(&j, "comment", PQgetvalue(r, i, 8));
+		json_object_end(&j);
+	}
+	json_array_end(&j);
+	json_key(&j, "totals");
+	json_object_begin(&j);
+	json_kv_int(&j, "expected", n);
+	for (int k = 0; k < 4; k++)
+		json_kv_int(&j, names[k], counts[k]);
+	json_object_end(&j);
+	json_object_end(&j);
+	PQclear(r);
+	period_info_free(&pi);
+}

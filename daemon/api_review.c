@@ -1,0 +1,351 @@
+/* The coordinator's work on a period: reviewing a unit's report (return it with a comment, or
+ * accept it), the assessment with its history, and the approval that delivers the report. */
+#include "api.h"
+#include "audit.h"
+#include "config.h"
+#include "consolidation.h"
+#include "db.h"
+#include "json.h"
+#include "json_parse.h"
+#include "log.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define COMMENT_MAX 2000		/* bytes of a review comment */
+#define ASSESSMENT_MAX 20000		/* bytes of an assessment (the schema's limit too) */
+
+/* The period of the path, stored; false after answering. */
+static bool stored_period(struct http_request *rq, struct http_response *rs, struct db *db,
+			  PGconn **conn, struct period_info *pi)
+{
+	memset(pi, 0, sizeof *pi);
+	*conn = db_conn(db);
+	if (*conn == NULL) {
+		api_db_unavailable(rs);
+		return false;
+	}
+	const char *id = route_param(&rq->params, "period");
+	char *err = NULL;
+	enum periods_result rc = periods_lookup(*conn, rq->series, id, rq->received_at, pi, &err);
+	if (rc != PERIODS_OK) {
+		char *what = xasprintf("review %s/%s", rq->series->name, id);
+		api_period_failed(rs, db, what, rc, err);
+		free(what);
+		return false;
+	}
+	if (pi->db_id == 0) {
+		period_info_free(pi);
+		http_error(rs, 404, "period_not_open", "Kỳ báo cáo này chưa mở. Hãy chọn kỳ hiện "
+			   "tại hoặc một kỳ đã qua.");
+		return false;
+	}
+	return true;
+}
+
+/* Whether text is valid UTF-8 without control characters other than newline and tab. */
+static bool text_ok(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+	return n <= max && utf8_valid_text(s, n);
+}
+
+/* ---- review ---- */
+
+struct review_args {
+	const struct http_request *rq;
+	const struct period_info *pi;
+	bool returned;
+	const char *comment;
+	int status;		/* the answer when refused */
+	const char *code, *message;
+	long long submission;
+	int version, mails;
+};
+
+static int review_tx(PGconn *conn, void *arg, char **err)
+{
+	struct review_args *a = arg;
+	const struct http_request *rq = a->rq;
+	char period_id[24], nowbuf[24], who[24];
+	snprintf(period_id, sizeof period_id, "%lld", a->pi->db_id);
+	snprintf(nowbuf, sizeof nowbuf, "%lld", (long long)rq->received_at);
+	snprintf(who, sizeof who, "%lld", rq->who.account_id);
+	const char *p[] = { period_id, rq->unit, a->returned ? "returned" : "accepted",
+			    a->returned ? a->comment : NULL, who, nowbuf };
+	PGresult *r = db_run(conn, "review",
+		"UPDATE submission x SET review = $3, review_comment = $4, reviewed_by = $5::bigint, "
+		"  reviewed_at = to_timestamp($6::bigint) FROM unit u "
+		"WHERE x.period_id = $1::bigint AND x.unit_id = u.id AND u.code = $2 "
+		"  AND NOT x.superseded RETURNING x.id, x.version, u.name", 6, p, err);
+	if (r == NULL)
+		return -1;
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		a->status = 404;
+		a->code = "no_submission";
+		a->message = "Đơn vị chưa gửi báo cáo kỳ này nên chưa có gì để trả lại hay chấp nhận.";
+		return 1;
+	}
+	a->submission = atoll(PQgetvalue(r, 0, 0));
+	a->version = atoi(PQgetvalue(r, 0, 1));
+	char *unit_name = xstrdup(PQgetvalue(r, 0, 2));
+	PQclear(r);
+	char sub[24];
+	snprintf(sub, sizeof sub, "%lld", a->submission);
+	char *detail = xasprintf("{\"series\":\"%s\",\"period\":\"%s\",\"unit\":\"%s\","
+				 "\"version\":%d}", rq->series->name, a->pi->id, rq->unit,
+				 a->version);
+	struct audit_entry au = { rq->who.account_id, rq->who.login,
+				  a->returned ? "review_return" : "review_accept", "submission", sub,
+				  detail, rq->remote_addr };
+	int rc = audit_write(conn, &au, err);
+	free(detail);
+	if (rc != 0 || !a->returned) {
+		free(unit_name);
+		return rc;
+	}
+	/* The unit is told, at every address reminders reach, with the comment. */
+	char title[160];
+	if (period_title_vi(&a->pi->period, title, sizeof title) != 0)
+		snprintf(title, sizeof title, "Kỳ %s", a->pi->id);
+	char *subject = xasprintf("Báo cáo cần bổ sung: %s, %s", rq->series->title, title);
+	char *body = xasprintf(
+		"Kính gửi %s,\n\nBáo cáo %s (lần gửi thứ %d) của đơn vị đã được điều phối viên trả "
+		"lại để bổ sung, với nhận xét:\n\n%s\n\nĐơn vị sửa báo cáo rồi gửi lại qua hệ thống "
+		"(%s); lần gửi mới sẽ thay thế bản này.\n\nHệ thống baocao\n", unit_name, title,
+		a->version, a->comment, config_current()->public_url);
+	free(unit_name);
+	const char *pm[] = { rq->series->name, a->pi->id, rq->unit, sub, subject, body, nowbuf };
+	r = db_run(conn, "review",
+		"WITH addr AS (SELECT lower(a.email) AS email FROM account a JOIN unit u "
+		"  ON u.id = a.unit_id WHERE u.code = $3 AND a.role = 'reporter' AND NOT a.disabled "
+		"  UNION SELECT lower(e) FROM unit u, unnest(u.emails) e "
+		"  WHERE u.code = $3 AND e NOT LIKE 'head:%'), "
+		"ins AS (INSERT INTO outbox (dedup_key, recipient, subject, body, created_at, "
+		"  next_attempt_at) "
+		"  SELECT 'returned:' || $1 || ':' || $2 || ':' || $3 || ':' || $4 || ':' || email, "
+		"    email, $5, $6, to_timestamp($7::bigint), to_timestamp($7::bigint) FROM addr "
+		"  ON CONFLICT (dedup_key) DO NOTHING RETURNING 1) SELECT count(*) FROM ins",
+		7, pm, err);
+	free(subject);
+	free(body);
+	if (r == NULL)
+		return -1;
+	a->mails = atoi(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return 0;
+}
+
+/* PUT .../review?unit=CODE {"decision":"returned"|"accepted","comment":"..."} */
+void api_review_put(struct http_request *rq, struct http_response *rs, struct db *db)
+{
+	char *err = NULL;
+	struct jv *doc = jv_parse((const char *)rq->body, rq->body_len, &err);
+	free(err);
+	err = NULL;
+	const char *decision = jv_get_string(doc, "decision");
+	const char *comment = jv_get_string(doc, "comment");
+	bool returned = decision && strcmp(decision, "returned") == 0;
+	bool accepted = decision && strcmp(decision, "accepted") == 0;
+	if (doc == NULL || (!returned && !accepted)) {
+		jv_free(doc);
+		http_error(rs, 400, "bad_review", "Hãy gửi {\"decision\":\"returned\",\"comment\":"
+			   "\"...\"} để trả lại báo cáo, hoặc {\"decision\":\"accepted\"} để chấp "
+			   "nhận.");
+		return;
+	}
+	char *text = comment ? str_trim(xstrdup(comment)) : xstrdup("");
+	if (returned && (text[0] == '\0' || !text_ok(text, COMMENT_MAX))) {
+		free(text);
+		jv_free(doc);
+		http_error(rs, 422, "bad_comment", "Khi trả lại báo cáo, hãy ghi nhận xét cho đơn vị "
+			   "biết cần bổ sung gì (tối đa 2000 ký tự).");
+		return;
+	}
+	jv_free(doc);
+	PGconn *conn;
+	struct period_info pi;
+	if (!stored_period(rq, rs, db, &conn, &pi)) {
+		free(text);
+		return;
+	}
+	struct review_args a = { rq, &pi, returned, text, 0, NULL, NULL, 0, 0, 0 };
+	int rc = db_tx(conn, review_tx, &a, &err);
+	period_info_free(&pi);
+	free(text);
+	if (rc == 1) {
+		http_error(rs, a.status, a.code, a.message);
+		return;
+	}
+	if (rc != 0) {
+		api_db_failed(rs, db, "review", err);
+		return;
+	}
+	log_info("review", "%s %s the report of %s for %s %s (version %d)", rq->who.login,
+		 returned ? "returned" : "accepted", rq->unit, rq->series->name,
+		 route_param(&rq->params, "period"), a.version);
+	http_json(rs, 200);
+	struct json j;
+	json_init(&j, &rs->body);
+	json_object_begin(&j);
+	json_kv_string(&j, "unit", rq->unit);
+	json_kv_int(&j, "version", a.version);
+	json_kv_string(&j, "review", returned ? "returned" : "accepted");
+	json_kv_int(&j, "messages", a.mails);
+	json_kv_string(&j, "message", returned ?
+		       "Đã trả lại báo cáo; đơn vị được báo qua thư điện tử kèm nhận xét." :
+		       "Đã chấp nhận báo cáo.");
+	json_object_end(&j);
+}
+
+/* ---- assessment ---- */
+
+/* PUT .../assessment {"text":"..."}: a new version of the assessment. */
+void api_assessment_put(struct http_request *rq, struct http_response *rs, struct db *db)
+{
+	char *err = NULL;
+	struct jv *doc = jv_parse((const char *)rq->body, rq->body_len, &err);
+	free(err);
+	err = NULL;
+	const char *text = jv_get_string(doc, "text");
+	if (doc == NULL || text == NULL || !text_ok(text, ASSESSMENT_MAX)) {
+		jv_free(doc);
+		http_error(rs, 400, "bad_assessment", "Hãy gửi {\"text\":\"...\"}: nội dung đánh giá, "
+			   "tối đa 20000 byte.");
+		return;
+	}
+	PGconn *conn;
+	struct period_info pi;
+	if (!stored_period(rq, rs, db, &conn, &pi)) {
+		jv_free(doc);
+		return;
+	}
+	char period_id[24], who[24], nowbuf[24];
+	snprintf(period_id, sizeof period_id, "%lld", pi.db_id);
+	snprintf(who, sizeof who, "%lld", rq->who.account_id);
+	snprintf(nowbuf, sizeof nowbuf, "%lld", (long long)rq->received_at);
+	const char *p[] = { period_id, text, who, nowbuf };
+	PGresult *r = db_run(conn, "assessment",
+		"INSERT INTO assessment (period_id, body, account_id, written_at) "
+		"VALUES ($1::bigint, $2, $3::bigint, to_timestamp($4::bigint)) RETURNING id", 4, p,
+		&err);
+	jv_free(doc);
+	period_info_free(&pi);
+	if (r == NULL) {
+		api_db_failed(rs, db, "assessment", err);
+		return;
+	}
+	long long id = atoll(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	http_json(rs, 200);
+	struct json j;
+	json_init(&j, &rs->body);
+	json_object_begin(&j);
+	json_kv_int(&j, "id", id);
+	json_kv_string(&j, "message", "Đã lưu đánh giá; bản phê duyệt sẽ dùng nội dung này.");
+	json_object_end(&j);
+}
+
+/* GET .../assessment: the assessment in force and its earlier versions, newest first. */
+void api_assessment_get(struct http_request *rq, struct http_response *rs, struct db *db)
+{
+	PGconn *conn;
+	struct period_info pi;
+	if (!stored_period(rq, rs, db, &conn, &pi))
+		return;
+	char period_id[24];
+	snprintf(period_id, sizeof period_id, "%lld", pi.db_id);
+	period_info_free(&pi);
+	const char *p[] = { period_id };
+	char *err = NULL;
+	PGresult *r = db_run(conn, "assessment",
+		"SELECT s.id, s.body, coalesce(a.login, ''), "
+		"  to_char(s.written_at, 'YYYY-MM-DD\"T\"HH24:MI:SSOF') "
+		"FROM assessment s LEFT JOIN account a ON a.id = s.account_id "
+		"WHERE s.period_id = $1::bigint ORDER BY s.id DESC LIMIT 50", 1, p, &err);
+	if (r == NULL) {
+		api_db_failed(rs, db, "assessment", err);
+		return;
+	}
+	http_json(rs, 200);
+	struct json j;
+	json_init(&j, &rs->body);
+	json_object_begin(&j);
+	json_key(&j, "text");
+	if (PQntuples(r) == 0)
+		json_string(&j, "");
+	else
+		json_string(&j, PQgetvalue(r, 0, 1));
+	json_key(&j, "history");
+	json_array_begin(&j);
+	for (int i = 0; i < PQntuples(r); i++) {
+		json_object_begin(&j);
+		json_kv_int(&j, "id", atoll(PQgetvalue(r, i, 0)));
+		json_kv_string(&j, "text", PQgetvalue(r, i, 1));
+		json_kv_string(&j, "by", PQgetvalue(r, i, 2));
+		json_kv_string(&j, "at", PQgetvalue(r, i, 3));
+		json_object_end(&j);
+	}
+	json_array_end(&j);
+	json_object_end(&j);
+	PQclear(r);
+}
+
+/* ---- approval ---- */
+
+/* POST .../approve: freezes a final version and queues its delivery. */
+void api_approve_post(struct http_request *rq, struct http_response *rs, struct db *db)
+{
+	PGconn *conn;
+	struct period_info pi;
+	if (!stored_period(rq, rs, db, &conn, &pi))
+		return;
+	char *err = NULL;
+	const char *pa[] = { rq->who.login };
+	PGresult *r = db_run(conn, "approve", "SELECT display_name FROM account WHERE login = $1",
+			     1, pa, &err);
+	if (r == NULL) {
+		period_info_free(&pi);
+		api_db_failed(rs, db, "approve", err);
+		return;
+	}
+	char *name = xstrdup(PQntuples(r) ? PQgetvalue(r, 0, 0) : "");
+	PQclear(r);
+	struct consolidation_approver who = { rq->who.account_id, rq->who.login, name,
+					      rq->remote_addr };
+	struct consolidation_file f;
+	int queued = 0;
+	enum consolidation_result rc = consolidation_finalize(conn, &pi, rq->received_at, &who, &f,
+							      &queued, &err);
+	free(name);
+	period_info_free(&pi);
+	if (rc == CONSOLIDATION_REFUSED) {
+		http_error(rs, 409, "not_yet", err);
+		free(err);
+		return;
+	}
+	if (rc != CONSOLIDATION_OK) {
+		api_db_failed(rs, db, "approve", err);
+		return;
+	}
+	log_info("approve", "%s approved %s %s: final version %d (sha256 %s), %d deliveries "
+		 "queued", rq->who.login, rq->series->name, route_param(&rq->params, "period"),
+		 f.version, f.sha256, queued);
+	http_json(rs, 201);
+	struct json j;
+	json_init(&j, &rs->body);
+	json_object_begin(&j);
+	json_kv_int(&j, "version", f.version);
+	json_kv_bool(&j, "correction", f.version > 1);
+	json_kv_string(&j, "sha256", f.sha256);
+	json_kv_string(&j, "filename", f.filename);
+	json_kv_int(&j, "deliveries", queued);
+	json_kv_string(&j, "message", f.version > 1 ?
+		       "Đã phê duyệt bản bổ sung và xếp vào hàng gửi cho đơn vị nhận." :
+		       "Đã phê duyệt và xếp báo cáo vào hàng gửi cho đơn vị nhận.");
+	json_object_end(&j);
+	consolidation_file_free(&f);
+}

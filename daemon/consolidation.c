@@ -1,0 +1,534 @@
+/* The consolidated report's life in a period: the cut-off snapshot and its draft, the final
+ * versions and their delivery through the outbox, and fetching any of them. */
+#include "consolidation.h"
+#include "audit.h"
+#include "config.h"
+#include "db.h"
+#include "log.h"
+#include "util.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void consolidation_file_free(struct consolidation_file *f)
+{
+	free(f->data);
+	free(f->filename);
+	memset(f, 0, sizeof *f);
+}
+
+/* "tong-hop-nq57-weekly-2026-W50-chinh-thuc-v2.xlsx" (new string). */
+static char *file_name(const struct period_info *pi, enum consol_edition edition, int version)
+{
+	const char *what = edition == CONSOL_LIVE ? "truc-tiep" :
+			   edition == CONSOL_CUTOFF ? "du-thao-khoa-so" : "chinh-thuc";
+	if (edition == CONSOL_FINAL)
+		return xasprintf("tong-hop-%s-%s-%s-v%d.xlsx", pi->series->name, pi->id, what,
+				 version);
+	return xasprintf("tong-hop-%s-%s-%s.xlsx", pi->series->name, pi->id, what);
+}
+
+int consolidation_build(PGconn *conn, const struct period_info *pi,
+			const struct consol_entries *e, const struct consol_meta *meta,
+			struct consolidation_file *out, char **err)
+{
+	memset(out, 0, sizeof *out);
+	struct consol_doc doc;
+	if (consol_load(conn, pi, e, meta, &doc, err) != 0)
+		return -1;
+	consol_totals(&doc, &out->totals);
+	int rc = consol_write_xlsx(&doc, &out->data, &out->len, err);
+	consol_doc_free(&doc);
+	if (rc != 0)
+		return -1;
+	unsigned char digest[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256(digest, out->data, out->len);
+	sodium_bin2hex(out->sha256, sizeof out->sha256, digest, sizeof digest);
+	out->filename = file_name(pi, meta->edition, meta->version);
+	out->version = meta->version;
+	return 0;
+}
+
+/* Keeps a built workbook: its file (as an attachment the outbox can send), the consolidation
+ * row and its entries. Returns the consolidation's id and sets *attachment, or -1. */
+static long long store(PGconn *conn, const struct period_info *pi, const char *kind,
+		       const struct consol_meta *meta, long long approver,
+		       const struct consol_entries *e, const struct consolidation_file *f,
+		       long long *attachment, char **err)
+{
+	char period_id[24], version[16], built[24], approved_at[24], who[24];
+	snprintf(period_id, sizeof period_id, "%lld", pi->db_id);
+	snprintf(version, sizeof version, "%d", meta->version > 0 ? meta->version : 1);
+	snprintf(built, sizeof built, "%lld", (long long)meta->built_at);
+	snprintf(approved_at, sizeof approved_at, "%lld", (long long)meta->approved_at);
+	snprintf(who, sizeof who, "%lld", approver);
+	const char *pa[] = { f->filename, CONSOL_CONTENT_TYPE, (const char *)f->data, f->sha256 };
+	int lengths[4] = { 0, 0, (int)f->len, 0 };
+	int formats[4] = { 0, 0, 1, 0 };
+	PGresult *r = db_query(conn,
+		"INSERT INTO mail_attachment (filename, content_type, data, sha256) "
+		"VALUES ($1, $2, $3::bytea, decode($4, 'hex')) RETURNING id", 4, pa, lengths, formats);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		*err = xasprintf("consolidation: %s", str_trim(PQresultErrorMessage(r)));
+		PQclear(r);
+		return -1;
+	}
+	*attachment = atoll(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	char att[24];
+	snprintf(att, sizeof att, "%lld", *attachment);
+	bool approved = approver > 0 || meta->automatic;
+	const char *pc[] = { period_id, kind, version, built, att, f->sha256,
+			     approver > 0 ? who : NULL, approved ? approved_at : NULL,
+			     meta->automatic ? "t" : "f" };
+	r = db_run(conn, "consolidation",
+		"INSERT INTO consolidation (period_id, kind, version, built_at, attachment_id, "
+		"  sha256, assessment_id, approved_by, approved_at, automatic) "
+		"VALUES ($1::bigint, $2, $3::int, to_timestamp($4::bigint), $5::bigint, "
+		"  decode($6, 'hex'), (SELECT max(id) FROM assessment WHERE period_id = $1::bigint), "
+		"  $7::bigint, to_timestamp($8::bigint), $9::boolean) RETURNING id", 9, pc, err);
+	if (r == NULL)
+		return -1;
+	long long id = atoll(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	struct strbuf units = STRBUF_INIT, subs = STRBUF_INIT, states = STRBUF_INIT;
+	strbuf_addc(&units, '{');
+	strbuf_addc(&subs, '{');
+	strbuf_addc(&states, '{');
+	for (size_t i = 0; i < e->n; i++) {
+		const char *sep = i ? "," : "";
+		strbuf_addf(&units, "%s%lld", sep, e->items[i].unit_id);
+		if (e->items[i].submission_id)
+			strbuf_addf(&subs, "%s%lld", sep, e->items[i].submission_id);
+		else
+			strbuf_addf(&subs, "%sNULL", sep);
+		strbuf_addf(&states, "%s%s", sep, consol_state_code(e->items[i].state));
+	}
+	strbuf_addc(&units, '}');
+	strbuf_addc(&subs, '}');
+	strbuf_addc(&states, '}');
+	char cid[24];
+	snprintf(cid, sizeof cid, "%lld", id);
+	const char *pe[] = { cid, units.data, subs.data, states.data };
+	r = db_run(conn, "consolidation",
+		"INSERT INTO consolidation_entry (consolidation_id, unit_id, submission_id, state) "
+		"SELECT $1::bigint, u, s, st FROM unnest($2::bigint[], $3::bigint[], $4::text[]) "
+		"  AS x(u, s, st)", 4, pe, err);
+	strbuf_free(&units);
+	strbuf_free(&subs);
+	strbuf_free(&states);
+	if (r == NULL)
+		return -1;
+	PQclear(r);
+	return id;
+}
+
+/* "12 đơn vị đúng hạn, 2 nộp muộn, 1 chưa báo cáo, 0 trả lại" for mails. */
+static char *totals_text(const struct consol_totals *t)
+{
+	return xasprintf("%u đơn vị phải báo cáo: %u gửi đúng hạn, %u gửi muộn, %u chưa gửi, "
+			 "%u được trả lại để bổ sung.", t->expected, t->by_state[CONSOL_ON_TIME],
+			 t->by_state[CONSOL_LATE], t->by_state[CONSOL_MISSING],
+			 t->by_state[CONSOL_RETURNED]);
+}
+
+/* Locks the period's row for the rest of the transaction; its state in *state. */
+static int lock_period(PGconn *conn, const struct period_info *pi, char state[16], char **err)
+{
+	char period_id[24];
+	snprintf(period_id, sizeof period_id, "%lld", pi->db_id);
+	const char *p[] = { period_id };
+	PGresult *r = db_run(conn, "consolidation",
+		"SELECT state FROM period WHERE id = $1::bigint FOR UPDATE", 1, p, err);
+	if (r == NULL)
+		return -1;
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		*err = xasprintf("consolidation: period %s is not stored", pi->id);
+		return -1;
+	}
+	snprintf(state, 16, "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return 0;
+}
+
+/* The id of the period's consolidation of that kind and version (0: newest), or 0. */
+static long long find(PGconn *conn, const struct period_info *pi, const char *kind, int version,
+		      char **err)
+{
+	char period_id[24], v[16];
+	snprintf(period_id, sizeof period_id, "%lld", pi->db_id);
+	snprintf(v, sizeof v, "%d", version);
+	const char *p[] = { period_id, kind, v };
+	PGresult *r = db_run(conn, "consolidation",
+		"SELECT id FROM consolidation WHERE period_id = $1::bigint AND kind = $2 "
+		"  AND ($3::int = 0 OR version = $3::int) ORDER BY version DESC LIMIT 1", 3, p, err);
+	if (r == NULL)
+		return -1;
+	long long id = PQntuples(r) ? atoll(PQgetvalue(r, 0, 0)) : 0;
+	PQclear(r);
+	return id;
+}
+
+/* ---- the cut-off ---- */
+
+struct cutoff_args {
+	const struct period_info *pi;
+	time_t now;
+	char *outcome;
+};
+
+/* The cut-off inside the caller's transaction (the period's row locked). */
+static int cutoff_in_tx(PGconn *conn, const struct period_info *pi, time_t now,
+			char **outcome, char **err)
+{
+	long long existing = find(conn, pi, "cutoff", 1, err);
+	if (existing < 0)
+		return -1;
+	if (existing > 0) {
+		*outcome = xstrdup("cut off before: nothing to do");
+		return 0;
+	}
+	struct consol_entries e;
+	if (consol_entries_load(conn, pi->db_id, CONSOL_FROM_DEADLINE, 0, &e, err) != 0)
+		return -1;
+	struct consol_meta meta = { .edition = CONSOL_CUTOFF, .version = 1,
+				    .built_at = pi->unit_deadline < now ? pi->unit_deadline : now,
+				    .created = now };
+	struct consolidation_file f;
+	long long attachment = 0;
+	int rc = consolidation_build(conn, pi, &e, &meta, &f, err);
+	if (rc == 0 && store(conn, pi, "cutoff", &meta, 0, &e, &f, &attachment, err) < 0)
+		rc = -1;
+	consol_entries_free(&e);
+	if (rc != 0) {
+		consolidation_file_free(&f);
+		return -1;
+	}
+	char period_id[24], att[24], nowbuf[24], expires[24], title[160], deadline[96];
+	snprintf(period_id, sizeof period_id, "%lld", pi->db_id);
+	snprintf(att, sizeof att, "%lld", attachment);
+	snprintf(nowbuf, sizeof nowbuf, "%lld", (long long)now);
+	snprintf(expires, sizeof expires, "%lld", (long long)pi->consolidation_deadline);
+	if (period_title_vi(&pi->period, title, sizeof title) != 0)
+		snprintf(title, sizeof title, "Kỳ %s", pi->id);
+	if (cal_format_vi_long(pi->unit_deadline, deadline, sizeof deadline) != 0)
+		snprintf(deadline, sizeof deadline, "%s", pi->id);
+	char *counts = totals_text(&f.totals);
+	char *subject = xasprintf("Dự thảo báo cáo tổng hợp: %s, %s", pi->series->title, title);
+	char *body = xasprintf(
+		"Hệ thống đã khóa sổ lúc %s và lập dự thảo báo cáo tổng hợp %s (tệp đính kèm).\n\n"
+		"%s\n\n"
+		"Báo cáo gửi sau thời điểm này vẫn được nhận và đánh dấu \"nộp muộn\". Xem bảng theo "
+		"dõi, ghi nhận xét, đánh giá và phê duyệt tại %s\n\nHệ thống baocao\n",
+		deadline, title, counts, config_current()->public_url);
+	const char *pm[] = { pi->series->name, pi->id, subject, body, att, nowbuf, expires,
+			     pi->series->consolidator ? pi->series->consolidator : "" };
+	PGresult *r = db_run(conn, "consolidation",
+		"WITH ins AS (INSERT INTO outbox (dedup_key, recipient, subject, body, "
+		"  attachment_id, created_at, next_attempt_at, expires_at) "
+		"  SELECT 'cutoff:' || $1 || ':' || $2 || ':' || a.login, a.email, $3, $4, "
+		"    $5::bigint, to_timestamp($6::bigint), to_timestamp($6::bigint), "
+		"    to_timestamp($7::bigint) "
+		"  FROM account a JOIN unit u ON u.id = a.unit_id "
+		"  WHERE u.code = $8 AND a.role = 'coordinator' AND NOT a.disabled "
+		"  ON CONFLICT (dedup_key) DO NOTHING RETURNING 1) SELECT count(*) FROM ins",
+		8, pm, err);
+	free(subject);
+	free(body);
+	if (r == NULL) {
+		free(counts);
+		consolidation_file_free(&f);
+		return -1;
+	}
+	int mails = atoi(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	const char *ps[] = { period_id };
+	r = db_run(conn, "consolidation",
+		"UPDATE period SET state = 'cut_off', updated_at = now() "
+		"WHERE id = $1::bigint AND state = 'open'", 1, ps, err);
+	if (r == NULL) {
+		free(counts);
+		consolidation_file_free(&f);
+		return -1;
+	}
+	PQclear(r);
+	char *detail = xasprintf("{\"series\":\"%s\",\"period\":\"%s\",\"sha256\":\"%s\"}",
+				 pi->series->name, pi->id, f.sha256);
+	struct audit_entry a = { 0, "baocaod", "cutoff", "period", period_id, detail, NULL };
+	rc = audit_write(conn, &a, err);
+	free(detail);
+	if (rc == 0)
+		*outcome = xasprintf("snapshot taken: %s; draft of %zu bytes queued to %d "
+				     "coordinator%s", counts, f.len, mails, mails == 1 ? "" : "s");
+	free(counts);
+	consolidation_file_free(&f);
+	return rc;
+}
+
+static int cutoff_tx(PGconn *conn, void *arg, char **err)
+{
+	struct cutoff_args *a = arg;
+	char state[16];
+	if (lock_period(conn, a->pi, state, err) != 0)
+		return -1;
+	if (strcmp(state, "skipped") == 0) {
+		a->outcome = xstrdup("the period is skipped: nothing to cut off");
+		return 0;
+	}
+	return cutoff_in_tx(conn, a->pi, a->now, &a->outcome, err);
+}
+
+int consolidation_cutoff(PGconn *conn, const struct period_info *pi, time_t now,
+			 char **outcome, char **err)
+{
+	struct cutoff_args a = { pi, now, NULL };
+	if (db_tx(conn, cutoff_tx, &a, err) != 0) {
+		free(a.outcome);
+		return -1;
+	}
+	*outcome = a.outcome;
+	return 0;
+}
+
+/* ---- final versions and their delivery ---- */
+
+struct final_args {
+	const struct period_info *pi;
+	time_t now;
+	const struct consolidation_approver *who;
+	struct consolidation_file *file;
+	int queued;
+	enum consolidation_result result;
+};
+
+/* Queues a final version to the recipients: each address by mail, then the folder and the
+ * URL of [report] when set. Returns the rows queued, or -1. */
+static int queue_delivery(PGconn *conn, const struct period_info *pi, int version,
+			  bool automatic, long long attachment, time_t now,
+			  const struct consol_totals *t, char **err)
+{
+	const struct config *cfg = config_current();
+	char title[160], att[24], nowbuf[24], v[16];
+	if (period_title_vi(&pi->period, title, sizeof title) != 0)
+		snprintf(title, sizeof title, "Kỳ %s", pi->id);
+	snprintf(att, sizeof att, "%lld", attachment);
+	snprintf(nowbuf, sizeof nowbuf, "%lld", (long long)now);
+	snprintf(v, sizeof v, "%d", version);
+	char *counts = totals_text(t);
+	char *correction = version > 1 ? xasprintf(" (bổ sung lần %d)", version - 1) : xstrdup("");
+	char *subject = xasprintf("Báo cáo tổng hợp%s: %s, %s", correction, pi->series->title,
+				  title);
+	char *body = xasprintf(
+		"Kính gửi Quý cơ quan,\n\n"
+		"Xin gửi kèm báo cáo tổng hợp %s, %s%s.\n%s\n%s\n\n%s"
+		"Các phiên bản đã gửi có thể tải lại tại %s\n\nHệ thống baocao\n",
+		pi->series->title, title, correction,
+		version > 1 ? "Bản này thay thế bản đã gửi trước đó.\n" : "", counts,
+		automatic ? "Báo cáo được gửi tự động khi đến hạn mà chưa được phê duyệt.\n\n" :
+			    "",
+		cfg->public_url);
+	free(counts);
+	free(correction);
+	const char *pm[] = { pi->series->name, pi->id, v, subject, body, att, nowbuf };
+	PGresult *r = db_run(conn, "consolidation",
+		"WITH addr AS (SELECT lower(regexp_replace(e, '^head:', '')) AS email "
+		"  FROM series se JOIN series_recipient sr ON sr.series_id = se.id "
+		"  JOIN unit u ON u.id = sr.unit_id, unnest(u.emails) e WHERE se.name = $1 "
+		"  UNION SELECT lower(a.email) FROM series se "
+		"  JOIN series_recipient sr ON sr.series_id = se.id "
+		"  JOIN account a ON a.unit_id = sr.unit_id AND a.role = 'recipient' "
+		"    AND NOT a.disabled WHERE se.name = $1), "
+		"ins AS (INSERT INTO outbox (dedup_key, channel, recipient, subject, body, "
+		"  attachment_id, created_at, next_attempt_at) "
+		"  SELECT 'final:' || $1 || ':' || $2 || ':v' || $3 || ':mail:' || email, 'mail', "
+		"    email, $4, $5, $6::bigint, to_timestamp($7::bigint), to_timestamp($7::bigint) "
+		"  FROM addr ON CONFLICT (dedup_key) DO NOTHING RETURNING 1) "
+		"SELECT count(*) FROM ins", 7, pm, err);
+	if (r == NULL) {
+		free(subject);
+		free(body);
+		return -1;
+	}
+	int queued = atoi(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	const char *channels[2][2] = { { "folder", cfg->delivery_dir },
+				       { "http", cfg->delivery_url } };
+	for (int i = 0; i < 2 && queued >= 0; i++) {
+		if (channels[i][1] == NULL || channels[i][1][0] == '\0')
+			continue;
+		const char *pc[] = { pi->series->name, pi->id, v, channels[i][0], channels[i][1],
+				     subject, att, nowbuf };
+		r = db_run(conn, "consolidation",
+			"INSERT INTO outbox (dedup_key, channel, recipient, subject, attachment_id, "
+			"  created_at, next_attempt_at) "
+			"VALUES ('final:' || $1 || ':' || $2 || ':v' || $3 || ':' || $4, $4, $5, $6, "
+			"  $7::bigint, to_timestamp($8::bigint), to_timestamp($8::bigint)) "
+			"ON CONFLICT (dedup_key) DO NOTHING", 8, pc, err);
+		if (r == NULL) {
+			queued = -1;
+			break;
+		}
+		queued += atoi(PQcmdTuples(r));
+		PQclear(r);
+	}
+	free(subject);
+	free(body);
+	return queued;
+}
+
+static int final_tx(PGconn *conn, void *arg, char **err)
+{
+	struct final_args *a = arg;
+	const struct period_info *pi = a->pi;
+	char state[16];
+	if (lock_period(conn, pi, state, err) != 0)
+		return -1;
+	if (strcmp(state, "skipped") == 0 || pi->skipped) {
+		a->result = CONSOLIDATION_REFUSED;
+		*err = xasprintf("Kỳ %s không yêu cầu báo cáo nên không có báo cáo tổng hợp.", pi->id);
+		return 1;
+	}
+	if (a->now < pi->unit_deadline) {
+		char when[96];
+		if (cal_format_vi_long(pi->unit_deadline, when, sizeof when) != 0)
+			snprintf(when, sizeof when, "hạn gửi");
+		a->result = CONSOLIDATION_REFUSED;
+		*err = xasprintf("Chưa đến hạn khóa sổ (%s): các đơn vị còn đang gửi báo cáo. "
+				 "Hãy phê duyệt sau thời điểm đó.", when);
+		return 1;
+	}
+	/* A cut-off the job has not made yet (it runs late) is made first. */
+	char *cut = NULL;
+	if (cutoff_in_tx(conn, pi, a->now, &cut, err) != 0)
+		return -1;
+	free(cut);
+	long long newest = find(conn, pi, "final", 0, err);
+	if (newest < 0)
+		return -1;
+	if (a->who == NULL && newest > 0) {
+		a->result = CONSOLIDATION_NONE;
+		return 0;
+	}
+	char period_id[24];
+	snprintf(period_id, sizeof period_id, "%lld", pi->db_id);
+	const char *pv[] = { period_id };
+	PGresult *r = db_run(conn, "consolidation",
+		"SELECT coalesce(max(version), 0) + 1 FROM consolidation "
+		"WHERE period_id = $1::bigint AND kind = 'final'", 1, pv, err);
+	if (r == NULL)
+		return -1;
+	int version = atoi(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	struct consol_entries e;
+	if (consol_entries_load(conn, pi->db_id, CONSOL_FROM_NOW, 0, &e, err) != 0)
+		return -1;
+	struct consol_meta meta = {
+		.edition = CONSOL_FINAL, .version = version, .built_at = a->now, .created = a->now,
+		.approved_by = a->who ? (a->who->display_name && a->who->display_name[0] ?
+					 a->who->display_name : a->who->login) : NULL,
+		.approved_at = a->now, .automatic = a->who == NULL,
+	};
+	long long attachment = 0;
+	int rc = consolidation_build(conn, pi, &e, &meta, a->file, err);
+	if (rc == 0 && store(conn, pi, "final", &meta, a->who ? a->who->account_id : 0, &e,
+			     a->file, &attachment, err) < 0)
+		rc = -1;
+	consol_entries_free(&e);
+	if (rc != 0)
+		return -1;
+	a->queued = queue_delivery(conn, pi, version, a->who == NULL, attachment, a->now,
+				   &a->file->totals, err);
+	if (a->queued < 0)
+		return -1;
+	r = db_run(conn, "consolidation",
+		"UPDATE period SET state = 'approved', updated_at = now() "
+		"WHERE id = $1::bigint AND state <> 'approved'", 1, pv, err);
+	if (r == NULL)
+		return -1;
+	PQclear(r);
+	char *detail = xasprintf("{\"series\":\"%s\",\"period\":\"%s\",\"version\":%d,"
+				 "\"sha256\":\"%s\",\"deliveries\":%d}", pi->series->name, pi->id,
+				 version, a->file->sha256, a->queued);
+	struct audit_entry au = {
+		a->who ? a->who->account_id : 0, a->who ? a->who->login : "baocaod",
+		a->who ? (version > 1 ? "approve_correction" : "approve") : "deliver_automatic",
+		"period", period_id, detail, a->who ? a->who->remote_addr : NULL,
+	};
+	rc = audit_write(conn, &au, err);
+	free(detail);
+	a->result = CONSOLIDATION_OK;
+	return rc;
+}
+
+enum consolidation_result consolidation_finalize(PGconn *conn, const struct period_info *pi,
+						 time_t now,
+						 const struct consolidation_approver *who,
+						 struct consolidation_file *file, int *queued,
+						 char **err)
+{
+	memset(file, 0, sizeof *file);
+	struct final_args a = { pi, now, who, file, 0, CONSOLIDATION_FAILED };
+	int rc = db_tx(conn, final_tx, &a, err);
+	free(file->data);	/* kept in the database; the caller needs its name and hash */
+	file->data = NULL;
+	if (rc != 0) {
+		consolidation_file_free(file);
+		return a.result == CONSOLIDATION_REFUSED ? CONSOLIDATION_REFUSED :
+							   CONSOLIDATION_FAILED;
+	}
+	*queued = a.queued;
+	return a.result;
+}
+
+/* ---- fetching ---- */
+
+enum consolidation_result consolidation_get(PGconn *conn, const struct period_info *pi,
+					    enum consol_edition edition, int version, time_t now,
+					    struct consolidation_file *out, char **err)
+{
+	memset(out, 0, sizeof *out);
+	if (edition == CONSOL_LIVE) {
+		if (pi->db_id <= 0)
+			return CONSOLIDATION_NONE;
+		struct consol_entries e;
+		if (consol_entries_load(conn, pi->db_id, CONSOL_FROM_NOW, 0, &e, err) != 0)
+			return CONSOLIDATION_FAILED;
+		struct consol_meta meta = { .edition = CONSOL_LIVE, .built_at = now, .created = now };
+		int rc = consolidation_build(conn, pi, &e, &meta, out, err);
+		consol_entries_free(&e);
+		return rc == 0 ? CONSOLIDATION_OK : CONSOLIDATION_FAILED;
+	}
+	char period_id[24], v[16];
+	snprintf(period_id, sizeof period_id, "%lld", pi->db_id);
+	snprintf(v, sizeof v, "%d", edition == CONSOL_CUTOFF ? 1 : version);
+	const char *p[] = { period_id, edition == CONSOL_CUTOFF ? "cutoff" : "final", v };
+	PGresult *r = db_query_binary(conn,
+		"SELECT a.data, c.version, encode(c.sha256, 'hex') FROM consolidation c "
+		"JOIN mail_attachment a ON a.id = c.attachment_id "
+		"WHERE c.period_id = $1::bigint AND c.kind = $2 "
+		"  AND ($3::int = 0 OR c.version = $3::int) ORDER BY c.version DESC LIMIT 1", 3, p);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		*err = xasprintf("consolidation: %s", str_trim(PQresultErrorMessage(r)));
+		PQclear(r);
+		return CONSOLIDATION_FAILED;
+	}
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		return CONSOLIDATION_NONE;
+	}
+	out->len = (size_t)PQgetlength(r, 0, 0);
+	out->data = xmalloc(out->len ? out->len : 1);
+	memcpy(out->data, PQgetvalue(r, 0, 0), out->len);
+	/* Binary int4 and text are big-endian and raw bytes. */
+	const unsigned char *vb = (const unsigned char *)PQgetvalue(r, 0, 1);
+	out->version = (int)((unsigned)vb[0] << 24 | (unsigned)vb[1] << 16 | (unsigned)vb[2] << 8 |
+			     vb[3]);
+	snprintf(out->sha256, sizeof out->sha256, "%.*s", PQgetlength(r, 0, 2),
+		 PQgetvalue(r, 0, 2));
+	PQclear(r);
+	out->filename = file_name(pi, edition, out->version);
+	return CONSOLIDATION_OK;
+}

@@ -1,0 +1,30 @@
+/* Deliveries besides mail: the report written into a folder, or POSTed to a URL. Each is an
+ * outbox row of its own (channel "folder" or "http"), retried like mail. */
+#ifndef BAOCAO_DELIVER_H
+#define BAOCAO_DELIVER_H
+
+#include "mail.h"
+
+#include <stddef.h>
+
+/* One file to deliver and what identifies it. */
+struct deliver_file {
+	const char *filename;
+	const char *content_type;
+	const void *data;
+	size_t len;
+	const char *key;	/* the same on every attempt: the outbox row's Message-ID */
+	const char *series, *period;
+	int version;
+};
+
+/* Writes the file as dir/filename (temp file, then rename). MAIL_SENT, or MAIL_TEMPORARY /
+ * MAIL_PERMANENT with *detail (new string). */
+enum mail_result deliver_folder(const char *dir, const char *filename, const void *data,
+				size_t len, char **detail);
+/* POSTs the file to url (http:// or https://) with Idempotency-Key and X-Baocao-* headers:
+ * 2xx is sent; 408, 425, 429, 5xx and transport errors are temporary; other answers are
+ * permanent. */
+enum mail_result deliver_http(const char *url, const struct deliver_file *f, char **detail);
+
+#endif

@@ -1,0 +1,408 @@
+#!/usr/bin/env python3
+"""A whole Friday with the test clock and a real SMTP server (aiosmtpd): the 11:00 cut-off
+freezes what arrived and mails the draft to the coordinators; a late upload appears in the
+live workbook marked late; a report returned and corrected; the assessment; approval at 14:00
+delivers the final workbook to the recipients (decoded and read with openpyxl) and no
+automatic delivery follows; a correction is delivered as "bổ sung". The next Friday, without
+an approval, gets the automatic delivery once. The daemon killed during a cut-off builds and
+mails the draft once after its restart. Later imports do not rewrite a past week's roster."""
+import csv
+import email
+import email.policy
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import ROOT, free_port, run_tests, wait_for  # noqa: E402
+from intake_util import XLSX, Example, build_workbook, meta_for_unit  # noqa: E402
+
+import openpyxl  # noqa: E402
+from aiosmtpd.controller import Controller  # noqa: E402
+
+NOW = "2026-12-09T09:00:00+07:00"   # Wednesday of week 50; units' deadline Friday 11/12 11:00
+PERIOD = "2026-W50"
+NEXT = "2026-W51"
+LATER = "2026-W52"
+SHEETS = ["Tổng hợp", "Chi tiết", "Chậm tiến độ", "Kiến nghị", "Chưa báo cáo", "Đánh giá",
+          "Chuyên cần"]
+REPORTERS = {"STC": "stc.baocao", "SNV": "snv.baocao", "SXD": "sxd.baocao"}
+COORDINATOR = "skhcn.dieuphoi"
+RECIPIENT = "vptu.nhan"
+BASE = "/api/v1/series/nq57-weekly/periods"
+
+
+class Handler:
+    """Keeps every message it is given."""
+
+    def __init__(self):
+        self.messages = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            for to in envelope.rcpt_tos:
+                self.messages.append((to, email.message_from_bytes(
+                    bytes(envelope.original_content), policy=email.policy.default)))
+        return "250 2.0.0 accepted"
+
+    def to(self, address, subject_start=""):
+        with self.lock:
+            return [m for t, m in self.messages
+                    if t == address and m["Subject"].startswith(subject_start)]
+
+
+def setup():
+    handler = Handler()
+    port = free_port()
+    ex = Example("consolidate", NOW, **{"mail.smtp_url": f"smtp://127.0.0.1:{port}",
+                                        "testing.clock_control": "true",
+                                        "report.parent_body": "UBND tỉnh Hà Tĩnh",
+                                        "report.place": "Hà Tĩnh"})
+    ex.handler = handler
+    ex.smtp = Controller(handler, hostname="127.0.0.1", port=port)
+    try:
+        ex.smtp.start()
+        for unit, login in REPORTERS.items():
+            ex.account(login, unit, "reporter")
+        ex.account(COORDINATOR, "SKHCN", "coordinator")
+        ex.account(RECIPIENT, "VPTU", "recipient")
+        ex.account("quantri", "SKHCN", "admin")
+    except Exception:
+        teardown(ex)
+        raise
+    return ex
+
+
+def teardown(ex):
+    if ex is None:
+        return
+    try:
+        ex.smtp.stop()
+    finally:
+        ex.close()
+
+
+def call(ex, login, method, path, body=None):
+    headers = {"Authorization": f"Bearer {ex.tokens[login]}"}
+    status, hdrs, raw = ex.d.request(method, path, body=body, headers=headers)
+    return status, hdrs, raw
+
+
+def set_clock(ex, when):
+    status, _, raw = call(ex, "quantri", "PUT", "/api/v1/testing/clock", {"now": when})
+    assert status == 200, raw
+
+
+def upload(ex, unit, period=PERIOD, status_word="Đang thực hiện", proposal=""):
+    rows = [{"Mã nhiệm vụ": code, "Tình trạng": status_word, "Tiến độ (%)": 40,
+             "Kết quả thực hiện trong kỳ": f"Kết quả của {unit}",
+             "Kiến nghị, đề xuất": proposal}
+            for code, _ in ex.tasks_of(unit)]
+    body = build_workbook(rows, meta=meta_for_unit(ex, unit, period))
+    status, _, raw = ex.put(REPORTERS[unit], period, body, content_type=XLSX)
+    assert status == 201, raw
+    return json.loads(raw)
+
+
+def job(ex, kind, period):
+    rows = ex.pg.psql("SELECT j.state, coalesce(j.outcome, ''), coalesce(j.error, ''), j.attempt "
+                      "FROM job_run j JOIN period p ON p.id = j.period_id "
+                      f"WHERE j.job = '{kind}' AND p.period_key = '{period}' "
+                      "AND j.series_id = (SELECT id FROM series WHERE name = 'nq57-weekly')")
+    return rows[0] if rows else None
+
+
+def wait_job(ex, kind, period, what=None):
+    return wait_for(lambda: (r := job(ex, kind, period)) and r[0] in ("done", "failed") and r,
+                    timeout=60, what=what or f"the {kind} run of {period}")
+
+
+def unsent(ex):
+    return int(ex.pg.scalar("SELECT count(*) FROM outbox WHERE state IN "
+                            "('queued', 'sending', 'deferred', 'unknown')"))
+
+
+def workbook_of(data):
+    return openpyxl.load_workbook(io.BytesIO(data), read_only=False)
+
+
+def texts(ws):
+    """Every non-empty cell value of a sheet, as strings."""
+    return [str(c.value) for row in ws.iter_rows() for c in row if c.value is not None]
+
+
+def attachment(msg):
+    atts = list(msg.iter_attachments())
+    assert len(atts) == 1, [a.get_filename() for a in atts]
+    assert atts[0].get_filename().endswith(".xlsx"), atts[0].get_filename()
+    return atts[0].get_content()
+
+
+def status_of(ex, period=PERIOD):
+    status, _, raw = call(ex, COORDINATOR, "GET", f"{BASE}/{period}/status")
+    assert status == 200, raw
+    doc = json.loads(raw)
+    return doc, {u["unit"]: u for u in doc["units"]}
+
+
+def test_the_cutoff_freezes_what_arrived_and_mails_the_draft(ex):
+    upload(ex, "STC", proposal="Bổ sung kinh phí chuyển đổi số")
+    upload(ex, "SNV")
+    assert job(ex, "cutoff", PERIOD)[0] == "due"
+    set_clock(ex, "2026-12-11T10:59:50+07:00")
+    assert job(ex, "cutoff", PERIOD)[0] == "due"
+    set_clock(ex, "2026-12-11T11:00:05+07:00")
+    state, outcome, error, attempt = wait_job(ex, "cutoff", PERIOD)
+    assert state == "done" and attempt == "1", (state, outcome, error)
+    assert "snapshot taken" in outcome, outcome
+    assert ex.pg.scalar(f"SELECT state FROM period WHERE period_key = '{PERIOD}' AND series_id = "
+                        "(SELECT id FROM series WHERE name = 'nq57-weekly')") == "cut_off"
+    # The snapshot is rows: which submission of each unit went into the 11:00 report.
+    rows = dict(ex.pg.psql(
+        "SELECT u.code, e.state FROM consolidation_entry e JOIN consolidation c "
+        "ON c.id = e.consolidation_id JOIN unit u ON u.id = e.unit_id JOIN period p "
+        f"ON p.id = c.period_id WHERE c.kind = 'cutoff' AND p.period_key = '{PERIOD}'"))
+    assert rows["STC"] == "on_time" and rows["SNV"] == "on_time" and rows["SXD"] == "missing"
+    expected = int(ex.pg.scalar(
+        "SELECT count(*) FROM period_member m JOIN period p ON p.id = m.period_id "
+        f"WHERE p.period_key = '{PERIOD}' AND p.series_id = "
+        "(SELECT id FROM series WHERE name = 'nq57-weekly')"))
+    assert len(rows) == expected and expected > 80, (len(rows), expected)
+    wait_for(lambda: unsent(ex) == 0, what="the outbox emptied")
+    drafts = ex.handler.to(f"{COORDINATOR}@example.vn", "Dự thảo báo cáo tổng hợp")
+    assert len(drafts) == 1, len(drafts)
+    wb = workbook_of(attachment(drafts[0]))
+    assert wb.sheetnames == SHEETS, wb.sheetnames
+    missing = " ".join(texts(wb["Chưa báo cáo"]))
+    assert "Sở Xây dựng" in missing and "Sở Tài chính" not in missing
+    detail = " ".join(texts(wb["Chi tiết"]))
+    for code, _ in ex.tasks_of("STC"):
+        assert code in detail, code
+    assert "Bổ sung kinh phí chuyển đổi số" in " ".join(texts(wb["Kiến nghị"]))
+    # The same draft through the API, byte for byte.
+    status, hdrs, raw = call(ex, COORDINATOR, "GET", f"{BASE}/{PERIOD}/consolidated?version=cutoff")
+    assert status == 200 and raw == attachment(drafts[0]), status
+
+
+def test_a_late_upload_is_live_and_marked_late(ex):
+    set_clock(ex, "2026-12-11T12:00:00+07:00")
+    receipt = upload(ex, "SXD")
+    assert receipt["on_time"] is False, receipt
+    doc, units = status_of(ex)
+    assert units["SXD"]["state"] == "late" and units["STC"]["state"] == "on_time"
+    assert doc["totals"]["expected"] == len(doc["units"])
+    assert doc["totals"]["late"] == 1 and doc["totals"]["on_time"] == 2, doc["totals"]
+    status, _, raw = call(ex, COORDINATOR, "GET", f"{BASE}/{PERIOD}/consolidated?version=live")
+    assert status == 200, raw
+    wb = workbook_of(raw)
+    assert "Sở Xây dựng" not in " ".join(texts(wb["Chưa báo cáo"]))
+    assert any("nộp muộn" in t.lower() for t in texts(wb["Chi tiết"])), "no late mark"
+    # The cut-off draft still says what was there at 11:00.
+    state = ex.pg.scalar("SELECT e.state FROM consolidation_entry e JOIN consolidation c "
+                         "ON c.id = e.consolidation_id JOIN unit u ON u.id = e.unit_id "
+                         "WHERE c.kind = 'cutoff' AND u.code = 'SXD'")
+    assert state == "missing", state
+    # Recipients never see the live or cut-off workbooks; reporters see none.
+    for version in ("live", "cutoff"):
+        status, _, _ = call(ex, RECIPIENT, "GET", f"{BASE}/{PERIOD}/consolidated?version={version}")
+        assert status == 403, (version, status)
+    status, _, _ = call(ex, "stc.baocao", "GET", f"{BASE}/{PERIOD}/consolidated?version=live")
+    assert status == 403
+    status, _, raw = call(ex, RECIPIENT, "GET", f"{BASE}/{PERIOD}/consolidated")
+    assert status == 404 and json.loads(raw)["error"]["code"] == "no_final", raw
+
+
+def test_a_returned_report_is_corrected(ex):
+    comment = "Đề nghị bổ sung số liệu giải ngân của nhiệm vụ chuyển đổi số."
+    status, _, raw = call(ex, COORDINATOR, "PUT", f"{BASE}/{PERIOD}/review?unit=SNV",
+                          {"decision": "returned", "comment": comment})
+    assert status == 200, raw
+    _, units = status_of(ex)
+    assert units["SNV"]["state"] == "returned" and units["SNV"]["comment"] == comment
+    # Without a comment a report cannot be returned.
+    status, _, raw = call(ex, COORDINATOR, "PUT", f"{BASE}/{PERIOD}/review?unit=STC",
+                          {"decision": "returned", "comment": "  "})
+    assert status == 422, raw
+    # The unit is told, with the comment, and sees it.
+    wait_for(lambda: ex.handler.to("snv.baocao@example.vn", "Báo cáo cần bổ sung"),
+             what="the return notice")
+    notice = ex.handler.to("snv.baocao@example.vn", "Báo cáo cần bổ sung")[0]
+    assert comment in notice.get_body(preferencelist=("plain",)).get_content()
+    assert ex.pg.scalar("SELECT count(*) FROM audit_log WHERE action = 'review_return'") == "1"
+    status, _, raw = call(ex, "snv.baocao", "GET", f"{BASE}/{PERIOD}/submission")
+    review = json.loads(raw)["review"]
+    assert status == 200 and review["decision"] == "returned" and review["comment"] == comment
+    # Its next upload clears it (late now: after the deadline).
+    upload(ex, "SNV", status_word="Hoàn thành")
+    _, units = status_of(ex)
+    assert units["SNV"]["state"] == "late" and units["SNV"]["review"] is None, units["SNV"]
+    status, _, raw = call(ex, COORDINATOR, "PUT", f"{BASE}/{PERIOD}/review?unit=STC",
+                          {"decision": "accepted"})
+    assert status == 200, raw
+    _, units = status_of(ex)
+    assert units["STC"]["review"] == "accepted" and units["STC"]["state"] == "on_time"
+    # Another unit's coordinator rights do not reach: a reporter cannot review.
+    status, _, _ = call(ex, "stc.baocao", "PUT", f"{BASE}/{PERIOD}/review?unit=STC",
+                        {"decision": "accepted"})
+    assert status == 403
+
+
+def test_approval_delivers_the_final_once(ex):
+    text = "Các đơn vị cơ bản hoàn thành nhiệm vụ trong tuần.\nĐề nghị Sở Xây dựng gửi đúng hạn."
+    status, _, raw = call(ex, COORDINATOR, "PUT", f"{BASE}/{PERIOD}/assessment", {"text": text})
+    assert status == 200, raw
+    status, _, raw = call(ex, COORDINATOR, "PUT", f"{BASE}/{PERIOD}/assessment",
+                          {"text": text + "\nBản sửa."})
+    assert status == 200, raw
+    status, _, raw = call(ex, COORDINATOR, "GET", f"{BASE}/{PERIOD}/assessment")
+    doc = json.loads(raw)
+    assert doc["text"].endswith("Bản sửa.") and len(doc["history"]) == 2, doc
+    set_clock(ex, "2026-12-11T14:00:00+07:00")
+    status, _, raw = call(ex, COORDINATOR, "POST", f"{BASE}/{PERIOD}/approve")
+    assert status == 201, raw
+    approved = json.loads(raw)
+    assert approved["version"] == 1 and approved["correction"] is False, approved
+    assert approved["deliveries"] >= 1, approved
+    wait_for(lambda: unsent(ex) == 0, what="the delivery sent")
+    finals = ex.handler.to(f"{RECIPIENT}@example.vn", "Báo cáo tổng hợp")
+    assert len(finals) == 1, len(finals)
+    data = attachment(finals[0])
+    wb = workbook_of(data)
+    assert wb.sheetnames == SHEETS
+    assessment = " ".join(texts(wb["Đánh giá"]))
+    assert "Bản sửa." in assessment and COORDINATOR in assessment, assessment
+    # The recipient fetches it later: the same bytes, the SHA-256 kept.
+    status, hdrs, raw = call(ex, RECIPIENT, "GET", f"{BASE}/{PERIOD}/consolidated?version=final")
+    assert status == 200 and raw == data, status
+    assert hdrs["x-content-sha256"] == approved["sha256"]
+    # The automatic delivery at 15:15 finds the approval and sends nothing.
+    set_clock(ex, "2026-12-11T15:15:05+07:00")
+    state, outcome, error, _ = wait_job(ex, "deliver", PERIOD)
+    assert state == "done" and "approved before" in outcome, (state, outcome, error)
+    wait_for(lambda: unsent(ex) == 0, what="the outbox emptied")
+    assert len(ex.handler.to(f"{RECIPIENT}@example.vn", "Báo cáo tổng hợp")) == 1
+
+
+def test_approving_again_delivers_a_correction(ex):
+    status, _, raw = call(ex, COORDINATOR, "POST", f"{BASE}/{PERIOD}/approve")
+    assert status == 201, raw
+    assert json.loads(raw)["version"] == 2 and json.loads(raw)["correction"] is True
+    wait_for(lambda: unsent(ex) == 0, what="the correction sent")
+    finals = ex.handler.to(f"{RECIPIENT}@example.vn", "Báo cáo tổng hợp")
+    assert len(finals) == 2 and "bổ sung lần 1" in finals[1]["Subject"], \
+        [m["Subject"] for m in finals]
+    status, _, raw = call(ex, RECIPIENT, "GET", f"{BASE}/{PERIOD}/consolidated/versions")
+    assert status == 200, raw
+    versions = json.loads(raw)["versions"]
+    assert [v["version"] for v in versions] == [1, 2], versions
+    assert all(d["state"] == "sent" for v in versions for d in v["deliveries"]), versions
+    status, _, raw = call(ex, RECIPIENT, "GET", f"{BASE}/{PERIOD}/consolidated?version=final&n=1")
+    assert status == 200
+    assert ex.pg.scalar("SELECT count(*) FROM audit_log WHERE action = 'approve_correction'") == "1"
+
+
+def test_without_approval_the_final_goes_automatically_once(ex):
+    set_clock(ex, "2026-12-14T08:00:00+07:00")
+    wait_job(ex, "open", NEXT)
+    upload(ex, "STC", period=NEXT)
+    set_clock(ex, "2026-12-18T15:15:05+07:00")
+    state, outcome, error, _ = wait_job(ex, "deliver", NEXT)
+    assert state == "done" and "automatic" in outcome, (state, outcome, error)
+    assert wait_job(ex, "cutoff", NEXT)[0] == "done"
+    wait_for(lambda: unsent(ex) == 0, what="the automatic delivery sent")
+    finals = [m for m in ex.handler.to(f"{RECIPIENT}@example.vn", "Báo cáo tổng hợp")
+              if "Tuần 51" in m["Subject"]]
+    assert len(finals) == 1, [m["Subject"] for m in finals]
+    wb = workbook_of(attachment(finals[0]))
+    assert any("tự động" in t.lower() for t in texts(wb["Đánh giá"])), texts(wb["Đánh giá"])
+    # The clock back and forth again: nothing more.
+    set_clock(ex, "2026-12-18T15:00:00+07:00")
+    set_clock(ex, "2026-12-18T15:16:00+07:00")
+    wait_for(lambda: unsent(ex) == 0, what="the outbox emptied")
+    assert ex.pg.scalar("SELECT count(*) FROM consolidation c JOIN period p ON p.id = c.period_id "
+                        f"WHERE p.period_key = '{NEXT}' AND c.kind = 'final'") == "1"
+    assert ex.pg.scalar("SELECT automatic FROM consolidation c JOIN period p "
+                        f"ON p.id = c.period_id WHERE p.period_key = '{NEXT}' "
+                        "AND c.kind = 'final'") == "t"
+
+
+def test_a_cutoff_killed_mid_build_runs_once_after_restart(ex):
+    set_clock(ex, "2026-12-21T08:00:00+07:00")
+    wait_job(ex, "open", LATER)
+    # A session holds the period's row, so the cut-off blocks inside its transaction.
+    holder = subprocess.Popen(["psql", ex.pg.conninfo, "-X", "-q", "-v", "ON_ERROR_STOP=1"],
+                              stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    try:
+        holder.stdin.write("BEGIN; SELECT 1 FROM period WHERE period_key = '%s' FOR UPDATE;\n"
+                           "SELECT pg_sleep(120);\n" % LATER)
+        holder.stdin.flush()
+        wait_for(lambda: ex.pg.scalar("SELECT count(*) FROM pg_stat_activity WHERE query LIKE "
+                                      "'%pg_sleep(120)%' AND state = 'active'") == "1",
+                 what="the row held")
+        set_clock(ex, "2026-12-25T11:00:05+07:00")
+        wait_for(lambda: job(ex, "cutoff", LATER)[0] == "running", what="the cut-off started")
+        ex.d.stop(sig=signal.SIGKILL)
+    finally:
+        holder.kill()
+        holder.wait()
+    wait_for(lambda: ex.pg.scalar("SELECT count(*) FROM pg_stat_activity WHERE query LIKE "
+                                  "'%pg_sleep(120)%' AND state = 'active'") == "0",
+             what="the holder gone")
+    assert ex.pg.scalar("SELECT count(*) FROM consolidation c JOIN period p ON p.id = c.period_id "
+                        f"WHERE p.period_key = '{LATER}'") == "0"
+    # Restarted after the lease ran out: the run is interrupted, then runs once.
+    ex.d.start(env={"BAOCAO_FAKE_NOW": "2026-12-25T11:06:00+07:00"})
+    state, outcome, error, attempt = wait_job(ex, "cutoff", LATER)
+    assert state == "done" and attempt == "2", (state, outcome, error, attempt)
+    assert "lease expired" in ex.d.log_text()
+    wait_for(lambda: unsent(ex) == 0, what="the draft sent")
+    drafts = [m for m in ex.handler.to(f"{COORDINATOR}@example.vn", "Dự thảo báo cáo tổng hợp")
+              if "Tuần 52" in m["Subject"]]
+    assert len(drafts) == 1, len(drafts)
+    assert ex.pg.scalar("SELECT count(*) FROM consolidation c JOIN period p ON p.id = c.period_id "
+                        f"WHERE p.period_key = '{LATER}' AND c.kind = 'cutoff'") == "1"
+
+
+def test_later_imports_do_not_rewrite_past_weeks(ex):
+    def roster(period):
+        return int(ex.pg.scalar(
+            "SELECT count(*) FROM period_task t JOIN period p ON p.id = t.period_id "
+            f"WHERE p.period_key = '{period}' AND p.series_id = "
+            "(SELECT id FROM series WHERE name = 'nq57-weekly')"))
+    current = "2026-W53"
+    set_clock(ex, "2026-12-28T08:00:00+07:00")
+    wait_job(ex, "open", current)
+    before = roster(PERIOD)
+    assert before > 0 and roster(current) == before, (before, roster(current))
+    # A table with only the first task: the others are deactivated from now on.
+    with open(ROOT / "config" / "tasks-nq57-weekly.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    first = next(r for r in rows[1:] if r[0])
+    small = ex.work.path / "tasks-small.csv"
+    with open(small, "w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([rows[0], first])
+    r = ex.d.ctl("import", "tasks", "nq57-weekly", small)
+    assert r.returncode == 0, r.stderr
+    assert roster(PERIOD) == before, "a past week's tasks changed"
+    assert 0 < roster(current) < before, "the open week did not follow the import"
+    # The past week's workbook still lists its tasks.
+    status, _, raw = call(ex, COORDINATOR, "GET", f"{BASE}/{PERIOD}/consolidated?version=live")
+    assert status == 200
+
+
+if __name__ == "__main__":
+    sys.exit(run_tests(
+        [test_the_cutoff_freezes_what_arrived_and_mails_the_draft,
+         test_a_late_upload_is_live_and_marked_late,
+         test_a_returned_report_is_corrected,
+         test_approval_delivers_the_final_once,
+         test_approving_again_delivers_a_correction,
+         test_without_approval_the_final_goes_automatically_once,
+         test_a_cutoff_killed_mid_build_runs_once_after_restart,
+         test_later_imports_do_not_rewrite_past_weeks],
+        setup, teardown))
