@@ -8,10 +8,9 @@
 #include "vntext.h"
 #include "workbook.h"
 #include "xlsx_read.h"
+#include "xlsxw.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -686,60 +685,13 @@ static void write_properties(struct writer *w, const struct tpl_data *d)
 	free(comments);
 }
 
-/*
- * Serialises workbook_close(): libxlsxwriter 1.1 formats the document's dates with gmtime(),
- * whose result is shared by all threads. A lock, not state: it guards a library call.
- */
-static pthread_mutex_t close_lock = PTHREAD_MUTEX_INITIALIZER;
-
-/* Closes (writes and frees) a workbook, one thread at a time. */
-static lxw_error close_workbook(lxw_workbook *wb)
-{
-	/* A default mutex fails only when memory is corrupt: a broken invariant. */
-	if (pthread_mutex_lock(&close_lock) != 0)
-		abort();
-	lxw_error e = workbook_close(wb);
-	if (pthread_mutex_unlock(&close_lock) != 0)
-		abort();
-	return e;
-}
-
-/* Removes a private temporary folder and whatever is left in it. */
-static void remove_dir(const char *dir)
-{
-	DIR *dh = opendir(dir);
-	if (dh != NULL) {
-		struct dirent *de;
-		while ((de = readdir(dh)) != NULL) {
-			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-				continue;
-			char *path = xasprintf("%s/%s", dir, de->d_name);
-			if (unlink(path) != 0 && errno != ENOENT)
-				fprintf(stderr, "warning: template: cannot remove %s: %s\n", path,
-					strerror(errno));
-			free(path);
-		}
-		if (closedir(dh) != 0)
-			fprintf(stderr, "warning: template: closedir %s: %s\n", dir, strerror(errno));
-	}
-	if (rmdir(dir) != 0 && errno != ENOENT)
-		fprintf(stderr, "warning: template: cannot remove %s: %s\n", dir, strerror(errno));
-}
-
 /* Writes the workbook into a private temporary folder and reads it back. */
 static enum template_result write_workbook(const struct tpl_data *d, unsigned char **data,
 					   size_t *len, char **err)
 {
-	const char *base = getenv("TMPDIR");
-	if (base == NULL || base[0] != '/')
-		base = "/tmp";
-	char *dir = xasprintf("%s/baocao-template-XXXXXX", base);
-	if (mkdtemp(dir) == NULL) {
-		*err = xasprintf("template: cannot create a temporary folder in %s: %s", base,
-				 strerror(errno));
-		free(dir);
+	char *dir = xlsxw_tmpdir("template", err);
+	if (dir == NULL)
 		return TEMPLATE_FAILED;
-	}
 	char *path = xasprintf("%s/workbook.xlsx", dir);
 	lxw_workbook_options opts = { .constant_memory = LXW_FALSE, .tmpdir = dir };
 	struct writer w = { .wb = workbook_new_opt(path, &opts), .err = LXW_NO_ERROR };
@@ -761,7 +713,7 @@ static enum template_result write_workbook(const struct tpl_data *d, unsigned ch
 		worksheet_activate(report);
 		write_properties(&w, d);
 	}
-	lxw_error closed = close_workbook(w.wb);	/* always: it also frees the workbook */
+	lxw_error closed = xlsxw_close(w.wb);	/* always: it also frees the workbook */
 	if (w.err != LXW_NO_ERROR) {
 		*err = xasprintf("template: writing the %s: %s", w.what, lxw_strerror(w.err));
 		goto out;
@@ -781,7 +733,7 @@ static enum template_result write_workbook(const struct tpl_data *d, unsigned ch
 out:
 	if (unlink(path) != 0 && errno != ENOENT)
 		fprintf(stderr, "warning: template: cannot remove %s: %s\n", path, strerror(errno));
-	remove_dir(dir);
+	xlsxw_tmpdir_remove(dir, "template");
 	free(path);
 	free(dir);
 	return rc;
