@@ -157,7 +157,7 @@ void api_consolidated_versions(struct http_request *rq, struct http_response *rs
 			json_string(&j, PQgetvalue(r, i, 4));
 		json_kv_string(&j, "approved_at", PQgetvalue(r, i, 5));
 		json_key(&j, "deliveries");
-		strbuf_adds(&rs->body, PQgetvalue(r, i, 6));	/* JSON from PostgreSQL */
+		json_raw(&j, PQgetvalue(r, i, 6));	/* made by PostgreSQL's json_agg */
 		json_object_end(&j);
 	}
 	json_array_end(&j);

@@ -68,6 +68,13 @@ void json_string(struct json *j, const char *s)
 		json_quote(j->out, s);
 }
 
+/* Writes a value that is JSON already (e.g. made by PostgreSQL's json functions). */
+void json_raw(struct json *j, const char *text)
+{
+	json_sep(j);
+	strbuf_adds(j->out, text);
+}
+
 /* Writes an integer value. */
 void json_int(struct json *j, long long v)
 {

@@ -23,6 +23,8 @@ void json_array_end(struct json *j);
 void json_key(struct json *j, const char *key);
 void json_string(struct json *j, const char *s);
 void json_int(struct json *j, long long v);
+/* A value that is valid JSON already, written as it is. */
+void json_raw(struct json *j, const char *text);
 void json_double(struct json *j, double v);
 void json_bool(struct json *j, bool v);
 void json_null(struct json *j);
