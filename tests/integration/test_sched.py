@@ -109,10 +109,15 @@ def test_moving_the_clock_back_and_forth_runs_nothing_twice(ex):
     assert instance.endswith(f":{ex.d.proc.pid}"), instance
     assert "lease expired: the daemon that ran it stopped" in ex.d.log_text()
     # Every other run ran once.
-    rows = ex.pg.psql("SELECT p.period_key, j.attempt FROM job_run j "
+    rows = ex.pg.psql("SELECT j.job, p.period_key, j.attempt FROM job_run j "
                       "JOIN period p ON p.id = j.period_id JOIN series s ON s.id = j.series_id "
                       "WHERE j.state = 'done' AND s.name = 'nq57-weekly'")
-    assert sorted(rows) == [["2026-W49", "1"], ["2026-W50", "2"]], rows
+    opened = sorted(r[1:] for r in rows if r[0] == "open")
+    assert opened == [["2026-W49", "1"], ["2026-W50", "2"]], rows
+    # Week 49's cut-off and delivery, passed by the jump, ran once each.
+    assert sorted(r[:2] for r in rows if r[0] != "open") == \
+        [["cutoff", "2026-W49"], ["deliver", "2026-W49"]], rows
+    assert all(r[2] == "1" for r in rows if r[0] != "open"), rows
     done_lines = re.findall(r"\(open nq57-weekly 2026-W50, attempt \d\) done", ex.d.log_text())
     assert len(done_lines) == 2, done_lines
 
