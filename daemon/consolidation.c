@@ -532,3 +532,47 @@ enum consolidation_result consolidation_get(PGconn *conn, const struct period_in
 	out->filename = file_name(pi, edition, out->version);
 	return CONSOLIDATION_OK;
 }
+
+/* ---- deliveries that do not arrive ---- */
+
+int consolidation_escalate(PGconn *conn, time_t now, int *escalated, char **err)
+{
+	char nowbuf[24], wait_s[16];
+	snprintf(nowbuf, sizeof nowbuf, "%lld", (long long)now);
+	snprintf(wait_s, sizeof wait_s, "%d", CONSOL_ESCALATE_AFTER_S);
+	const char *body =
+		"Báo cáo tổng hợp kỳ %s chưa đến được %s (kênh %s, trạng thái %s).\n"
+		"Lỗi gần nhất: %s\n\n"
+		"Hãy kiểm tra địa chỉ hoặc máy chủ nhận, rồi gửi lại bằng lệnh baocaoctl outbox "
+		"retry %s, hoặc gửi tệp cho đơn vị nhận bằng cách khác. Các bản đã gửi tải được "
+		"tại %s\n\nHệ thống baocao\n";
+	const char *p[] = { nowbuf, wait_s, config_current()->public_url, body };
+	/* One statement: the rows are marked and the mails queued together, once. */
+	PGresult *r = db_run(conn, "consolidation",
+		"WITH stuck AS (UPDATE outbox o SET escalated_at = to_timestamp($1::bigint) "
+		"  WHERE o.dedup_key LIKE 'final:%' AND o.escalated_at IS NULL "
+		"    AND (o.state IN ('failed', 'expired') OR (o.state <> 'sent' "
+		"      AND o.created_at < to_timestamp($1::bigint) - make_interval(secs => $2::int))) "
+		"  RETURNING o.id, o.channel, o.recipient, o.state, coalesce(o.last_error, '') AS why, "
+		"    split_part(o.dedup_key, ':', 2) AS series, split_part(o.dedup_key, ':', 3) AS period), "
+		"ins AS (INSERT INTO outbox (dedup_key, recipient, subject, body, created_at, "
+		"  next_attempt_at) "
+		"  SELECT 'escalation:' || st.id || ':' || a.login, a.email, "
+		"    'Chưa gửi được báo cáo tổng hợp: ' || se.title || ', kỳ ' || st.period, "
+		"    format($4, st.period, st.recipient, st.channel, st.state, st.why, st.id, $3), "
+		"    to_timestamp($1::bigint), to_timestamp($1::bigint) "
+		"  FROM stuck st JOIN series se ON se.name = st.series "
+		"  JOIN unit u ON u.id = se.consolidator_unit_id "
+		"  JOIN account a ON a.unit_id = u.id AND a.role = 'coordinator' AND NOT a.disabled "
+		"  ON CONFLICT (dedup_key) DO NOTHING RETURNING 1) "
+		"SELECT (SELECT count(*) FROM stuck), (SELECT count(*) FROM ins)", 4, p, err);
+	if (r == NULL)
+		return -1;
+	*escalated = atoi(PQgetvalue(r, 0, 0));
+	if (*escalated > 0)
+		log_error("delivery", "%d deliveries of a consolidated report have not arrived; %s "
+			  "mails to the coordinators queued (baocaoctl outbox --failed)", *escalated,
+			  PQgetvalue(r, 0, 1));
+	PQclear(r);
+	return 0;
+}

@@ -68,6 +68,16 @@ enum consolidation_result consolidation_get(PGconn *conn, const struct period_in
 					    enum consol_edition edition, int version, time_t now,
 					    struct consolidation_file *out, char **err);
 
+/* A delivery not sent this long after it was queued is escalated. */
+#define CONSOL_ESCALATE_AFTER_S (30 * 60)
+
+/*
+ * Deliveries of final versions that failed, expired, or are still not sent 30 minutes after
+ * they were queued: each is marked escalated and the consolidator's coordinators are mailed
+ * once about it (housekeeping, every minute). Returns 0 with *escalated, or -1 with *err.
+ */
+int consolidation_escalate(PGconn *conn, time_t now, int *escalated, char **err);
+
 /* Builds a workbook of the period from the chosen entries (no database writes). */
 int consolidation_build(PGconn *conn, const struct period_info *pi,
 			const struct consol_entries *e, const struct consol_meta *meta,

@@ -2,6 +2,7 @@
  * periods, planning their jobs, purging old rows. */
 #include "housekeeping.h"
 #include "clock.h"
+#include "consolidation.h"
 #include "db.h"
 #include "log.h"
 #include "periodic.h"
@@ -17,7 +18,8 @@
 static _Atomic bool forced;	/* read the series again even if they look unchanged */
 
 /* Worker: reads the series if they changed, creates the periods of every series up to the
- * next one, plans the jobs of those periods, purges stale login counts. */
+ * next one, plans the jobs of those periods, escalates deliveries that do not arrive, purges
+ * stale login counts. */
 static void housekeeping_run(struct db *db, void *arg)
 {
 	PGconn *conn = db_conn(db);
@@ -56,6 +58,13 @@ static void housekeeping_run(struct db *db, void *arg)
 		err = NULL;
 	}
 	scheduler_request();
+	int escalated = 0;
+	if (consolidation_escalate(conn, now, &escalated, &err) != 0) {
+		db_check_failure(db, NULL);
+		log_warn("housekeeping", "deliveries: %s", err ? err : "failed");
+		free(err);
+		err = NULL;
+	}
 	char nowbuf[24];
 	snprintf(nowbuf, sizeof nowbuf, "%lld", (long long)now);
 	const char *p[] = { nowbuf };

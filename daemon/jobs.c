@@ -243,8 +243,8 @@ const struct scheduler_kind job_kinds[] = {
 	{ "open", open_due, open_run, SCHEDULER_RUN_LATE, NULL },
 	{ "remind", remind_due, remind_run, SCHEDULER_SKIP_PAST, remind_deadline },
 	{ "late_notice", late_due, late_run, SCHEDULER_SKIP_PAST, late_deadline },
-	{ "cutoff", cutoff_due, cutoff_run, SCHEDULER_RUN_LATE, NULL },
-	{ "deliver", deliver_due, deliver_run, SCHEDULER_RUN_LATE, NULL },
+	{ "cutoff", cutoff_due, cutoff_run, SCHEDULER_RUN_LATE_IF_PLANNED, NULL },
+	{ "deliver", deliver_due, deliver_run, SCHEDULER_RUN_LATE_IF_PLANNED, NULL },
 };
 const size_t job_nkinds = sizeof job_kinds / sizeof job_kinds[0];
 

@@ -15,6 +15,8 @@
 /* What to do with an occurrence found due after its time had passed. */
 enum scheduler_catchup {
 	SCHEDULER_RUN_LATE,		/* run it once, late, and say so */
+	SCHEDULER_RUN_LATE_IF_PLANNED,	/* the same, if it was planned before its time; one
+					   first planned after it is recorded as skipped */
 	SCHEDULER_SKIP_PAST,	/* skip it (recorded as skipped) once past the kind's deadline */
 };
 

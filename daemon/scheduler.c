@@ -113,23 +113,39 @@ static int scheduler_check_clock(PGconn *conn, char **err)
 	return 0;
 }
 
-/* Inserts one occurrence, or moves its due time while it is still due. */
+/* Inserts one occurrence, or moves its due time while it is still due. An occurrence of a
+ * kind that catches up only what it knew of is inserted as skipped when its time has passed
+ * already: it was due before baocao ran (a first start, a series added with past periods). */
 static int plan_one(PGconn *conn, const struct scheduler_kind *k, long long period_id, int slot,
-		    time_t due, char **err)
+		    time_t due, time_t now, char **err)
 {
-	char pid[24], slotbuf[16], duebuf[24];
+	char pid[24], slotbuf[16], duebuf[24], nowbuf[24];
 	snprintf(pid, sizeof pid, "%lld", period_id);
 	snprintf(slotbuf, sizeof slotbuf, "%d", slot);
 	snprintf(duebuf, sizeof duebuf, "%lld", (long long)due);
-	const char *p[] = { k->name, pid, slotbuf, duebuf };
+	snprintf(nowbuf, sizeof nowbuf, "%lld", (long long)now);
+	bool never = k->catchup == SCHEDULER_RUN_LATE_IF_PLANNED && due < now;
+	const char *p[] = { k->name, pid, slotbuf, duebuf, never ? "skipped" : "due", nowbuf,
+			    never ? "skipped: its time had passed when it was first planned "
+				    "(baocao did not run then); nothing done" : NULL };
 	PGresult *r = db_run(conn, "jobs",
-		"INSERT INTO job_run (job, series_id, period_id, slot, due_at) "
-		"SELECT $1, p.series_id, p.id, $3::int, to_timestamp($4::bigint) FROM period p "
+		"INSERT INTO job_run (job, series_id, period_id, slot, due_at, state, finished_at, "
+		"  outcome) "
+		"SELECT $1, p.series_id, p.id, $3::int, to_timestamp($4::bigint), $5, "
+		"  CASE WHEN $5 = 'skipped' THEN to_timestamp($6::bigint) END, $7 FROM period p "
 		"WHERE p.id = $2::bigint "
 		"ON CONFLICT (job, series_id, period_id, slot) DO UPDATE SET due_at = EXCLUDED.due_at "
-		"WHERE job_run.state = 'due' AND job_run.due_at <> EXCLUDED.due_at", 4, p, err);
+		"WHERE job_run.state = 'due' AND job_run.due_at <> EXCLUDED.due_at "
+		"RETURNING (xmax = 0) AND job_run.state = 'skipped'", 7, p, err);
 	if (r == NULL)
 		return -1;
+	if (PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0) {
+		char text[40] = "?";
+		if (cal_format_rfc3339(due, text, sizeof text) != 0)
+			snprintf(text, sizeof text, "%lld", (long long)due);
+		log_info("jobs", "%s of period %lld was due at %s, before this installation planned "
+			 "it: recorded as skipped", k->name, period_id, text);
+	}
 	PQclear(r);
 	return 0;
 }
@@ -159,7 +175,7 @@ static int plan_period(PGconn *conn, const struct series_def *s, const struct pe
 			time_t due;
 			for (int slot = 0; slot < SLOTS_MAX && ret == 0 &&
 			     job_kinds[k].due(s, &pi, slot, &due); slot++)
-				ret = plan_one(conn, &job_kinds[k], pi.db_id, slot, due, err);
+				ret = plan_one(conn, &job_kinds[k], pi.db_id, slot, due, now, err);
 		}
 	}
 	period_info_free(&pi);

@@ -12,10 +12,12 @@ import email.policy
 import io
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import ROOT, free_port, run_tests, wait_for  # noqa: E402
@@ -56,13 +58,48 @@ class Handler:
                     if t == address and m["Subject"].startswith(subject_start)]
 
 
+class Receiver(BaseHTTPRequestHandler):
+    """The recipients' HTTP endpoint: 503 for the first POST, then 200; 422 for corrections."""
+    posts = []
+    lock = threading.Lock()
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        with Receiver.lock:
+            Receiver.posts.append((dict(self.headers), body))
+            first = len(Receiver.posts) == 1
+        status = 422 if self.headers["X-Baocao-Version"] != "1" else 503 if first else 200
+        self.send_response(status)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"no")
+
+    def log_message(self, *args):
+        pass
+
+
 def setup():
     handler = Handler()
     port = free_port()
-    ex = Example("consolidate", NOW, **{"mail.smtp_url": f"smtp://127.0.0.1:{port}",
-                                        "testing.clock_control": "true",
-                                        "report.parent_body": "UBND tỉnh Hà Tĩnh",
-                                        "report.place": "Hà Tĩnh"})
+    receiver = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    work_dir = None
+    try:
+        import tempfile
+        work_dir = tempfile.mkdtemp(prefix="baocao-delivered-")
+        os.chmod(work_dir, 0o777)     # the daemon writes there as its own user
+        ex = Example("consolidate", NOW, **{
+            "mail.smtp_url": f"smtp://127.0.0.1:{port}",
+            "testing.clock_control": "true",
+            "report.parent_body": "UBND tỉnh Hà Tĩnh",
+            "report.place": "Hà Tĩnh",
+            "report.delivery_dir": work_dir,
+            "report.delivery_url": f"http://127.0.0.1:{receiver.server_port}/bao-cao"})
+    except Exception:
+        receiver.shutdown()
+        raise
+    ex.receiver = receiver
+    ex.delivered = work_dir
     ex.handler = handler
     ex.smtp = Controller(handler, hostname="127.0.0.1", port=port)
     try:
@@ -83,8 +120,10 @@ def teardown(ex):
         return
     try:
         ex.smtp.stop()
+        ex.receiver.shutdown()
     finally:
         ex.close()
+        shutil.rmtree(ex.delivered, ignore_errors=True)
 
 
 def call(ex, login, method, path, body=None):
@@ -123,8 +162,14 @@ def wait_job(ex, kind, period, what=None):
 
 
 def unsent(ex):
-    return int(ex.pg.scalar("SELECT count(*) FROM outbox WHERE state IN "
+    """Mails not sent yet (other deliveries retry on their own time)."""
+    return int(ex.pg.scalar("SELECT count(*) FROM outbox WHERE channel = 'mail' AND state IN "
                             "('queued', 'sending', 'deferred', 'unknown')"))
+
+
+def http_state(ex, version):
+    return ex.pg.scalar("SELECT state FROM outbox WHERE channel = 'http' AND dedup_key LIKE "
+                        f"'final:nq57-weekly:{PERIOD}:v{version}:%'")
 
 
 def workbook_of(data):
@@ -184,6 +229,15 @@ def test_the_cutoff_freezes_what_arrived_and_mails_the_draft(ex):
     for code, _ in ex.tasks_of("STC"):
         assert code in detail, code
     assert "Bổ sung kinh phí chuyển đổi số" in " ".join(texts(wb["Kiến nghị"]))
+    # A yearly report whose deadlines passed (November) before this installation ran is not
+    # cut off or delivered now: those runs are recorded as skipped.
+    rows = ex.pg.psql("SELECT j.job, j.state FROM job_run j JOIN series s ON s.id = j.series_id "
+                      "JOIN period p ON p.id = j.period_id WHERE s.name = 'ngoai-vu-nq59-yearly' "
+                      "AND p.period_key = '2026' AND j.job IN ('cutoff', 'deliver')")
+    assert sorted(rows) == [["cutoff", "skipped"], ["deliver", "skipped"]], rows
+    assert ex.pg.scalar("SELECT count(*) FROM consolidation c JOIN period p ON p.id = c.period_id "
+                        "JOIN series s ON s.id = p.series_id "
+                        "WHERE s.name = 'ngoai-vu-nq59-yearly'") == "0"
     # The same draft through the API, byte for byte.
     status, hdrs, raw = call(ex, COORDINATOR, "GET", f"{BASE}/{PERIOD}/consolidated?version=cutoff")
     assert status == 200 and raw == attachment(drafts[0]), status
@@ -276,6 +330,13 @@ def test_approval_delivers_the_final_once(ex):
     assert wb.sheetnames == SHEETS
     assessment = " ".join(texts(wb["Đánh giá"]))
     assert "Bản sửa." in assessment and COORDINATOR in assessment, assessment
+    # The folder has the same file; the URL answered 503 first: retried later, same key.
+    files = os.listdir(ex.delivered)
+    assert files == ["tong-hop-nq57-weekly-2026-W50-chinh-thuc-v1.xlsx"], files
+    with open(os.path.join(ex.delivered, files[0]), "rb") as f:
+        assert f.read() == data
+    assert len(Receiver.posts) == 1
+    assert ex.pg.scalar("SELECT state FROM outbox WHERE channel = 'http'") == "deferred"
     # The recipient fetches it later: the same bytes, the SHA-256 kept.
     status, hdrs, raw = call(ex, RECIPIENT, "GET", f"{BASE}/{PERIOD}/consolidated?version=final")
     assert status == 200 and raw == data, status
@@ -286,6 +347,11 @@ def test_approval_delivers_the_final_once(ex):
     assert state == "done" and "approved before" in outcome, (state, outcome, error)
     wait_for(lambda: unsent(ex) == 0, what="the outbox emptied")
     assert len(ex.handler.to(f"{RECIPIENT}@example.vn", "Báo cáo tổng hợp")) == 1
+    wait_for(lambda: http_state(ex, 1) == "sent", what="the POST retried")
+    assert len(Receiver.posts) == 2, len(Receiver.posts)
+    (h1, b1), (h2, b2) = Receiver.posts
+    assert b1 == b2 == data and h1["Idempotency-Key"] == h2["Idempotency-Key"]
+    assert h2["X-Baocao-Series"] == "nq57-weekly" and h2["X-Baocao-Period"] == PERIOD
 
 
 def test_approving_again_delivers_a_correction(ex):
@@ -293,6 +359,7 @@ def test_approving_again_delivers_a_correction(ex):
     assert status == 201, raw
     assert json.loads(raw)["version"] == 2 and json.loads(raw)["correction"] is True
     wait_for(lambda: unsent(ex) == 0, what="the correction sent")
+    wait_for(lambda: http_state(ex, 2) == "failed", what="the POST refused")
     finals = ex.handler.to(f"{RECIPIENT}@example.vn", "Báo cáo tổng hợp")
     assert len(finals) == 2 and "bổ sung lần 1" in finals[1]["Subject"], \
         [m["Subject"] for m in finals]
@@ -300,7 +367,21 @@ def test_approving_again_delivers_a_correction(ex):
     assert status == 200, raw
     versions = json.loads(raw)["versions"]
     assert [v["version"] for v in versions] == [1, 2], versions
-    assert all(d["state"] == "sent" for v in versions for d in v["deliveries"]), versions
+    by_channel = {(v["version"], d["channel"]): d["state"] for v in versions
+                  for d in v["deliveries"]}
+    assert by_channel[(2, "http")] == "failed", by_channel      # the URL refused it: 422
+    assert all(state == "sent" for key, state in by_channel.items() if key != (2, "http"))
+    # A delivery that failed is not left to be found: the coordinators are told, once.
+    set_clock(ex, "2026-12-11T15:40:00+07:00")
+    wait_for(lambda: ex.handler.to(f"{COORDINATOR}@example.vn", "Chưa gửi được báo cáo"),
+             what="the escalation")
+    set_clock(ex, "2026-12-11T15:45:00+07:00")
+    wait_for(lambda: unsent(ex) == 0, what="the outbox emptied")
+    told = ex.handler.to(f"{COORDINATOR}@example.vn", "Chưa gửi được báo cáo")
+    assert len(told) == 1, len(told)
+    assert "baocaoctl outbox retry" in told[0].get_body(preferencelist=("plain",)).get_content()
+    status, ready = ex.d.get_json("/readyz")
+    assert ready.get("outbox_failed", 0) >= 1, ready
     status, _, raw = call(ex, RECIPIENT, "GET", f"{BASE}/{PERIOD}/consolidated?version=final&n=1")
     assert status == 200
     assert ex.pg.scalar("SELECT count(*) FROM audit_log WHERE action = 'approve_correction'") == "1"
