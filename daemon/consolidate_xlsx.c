@@ -509,15 +509,15 @@ lxw_row_t consol_xlsx_frame(struct consol_xlsx *w, lxw_worksheet *ws,
 	return ROW_FIRST_FREE;
 }
 
-/* The table header repeated on printed pages, the print area, the frozen panes. */
+/* The table header repeated on printed pages, the print area. */
 void consol_xlsx_finish(struct consol_xlsx *w, lxw_worksheet *ws, const struct consol_layout *l,
 			lxw_row_t first_header, lxw_row_t last_header, lxw_row_t last_row)
 {
-	if (first_header <= last_header) {
+	/* No frozen panes: with the document header above it, the table's header is too far
+	 * down for a pane to leave room on a small screen. */
+	if (first_header <= last_header)
 		consol_xlsx_check(w, worksheet_repeat_rows(ws, first_header, last_header),
 				  "repeated rows");
-		worksheet_freeze_panes(ws, last_header + 1, 0);
-	}
 	consol_xlsx_check(w, worksheet_print_area(ws, 0, 0, last_row, l->ncols - 1),
 			  "print area");
 }

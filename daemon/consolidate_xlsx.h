@@ -78,8 +78,7 @@ double consol_xlsx_span(const struct consol_layout *l, lxw_col_t first, lxw_col_
 lxw_row_t consol_xlsx_frame(struct consol_xlsx *w, lxw_worksheet *ws,
 			    const struct consol_layout *l);
 /* Ends a sheet: the table header rows repeated on each printed page (first_header to
- * last_header, or none when first_header > last_header), the print area up to last_row, the
- * panes frozen under the table header. */
+ * last_header, or none when first_header > last_header), the print area up to last_row. */
 void consol_xlsx_finish(struct consol_xlsx *w, lxw_worksheet *ws, const struct consol_layout *l,
 			lxw_row_t first_header, lxw_row_t last_header, lxw_row_t last_row);
 /* A table's header row: one title per column of the layout. */

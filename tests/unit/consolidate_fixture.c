@@ -196,7 +196,8 @@ static void fixture_doc(struct consol_doc *doc, enum consol_header header,
 }
 
 /* A large document for the benchmark: units × items of made-up but plausible text. */
-static void fixture_big(struct consol_doc *doc, size_t units, size_t items)
+__attribute__((unused)) static void fixture_big(struct consol_doc *doc, size_t units,
+						size_t items)
 {
 	fixture_doc(doc, CONSOL_HEADER_STATE, CONSOL_FINAL, 1);
 	struct consol_doc fixture_units = { .units = doc->units, .nunits = doc->nunits };
