@@ -209,7 +209,7 @@ __attribute__((unused)) static void fixture_big(struct consol_doc *doc, size_t u
 		u->code = xasprintf("DV-%05zu", i + 1);
 		u->name = xasprintf("Đơn vị số %zu của tỉnh Hà Tĩnh", i + 1);
 		u->group = xstrdup(doc->groups[i * 3 / units].name);
-		u->state = (enum consol_state)(i % 7 == 3 ? CONSOL_MISSING : i % 5 == 1 ? CONSOL_LATE
+		u->state = (enum consol_state)(i % 50 == 3 ? CONSOL_MISSING : i % 5 == 1 ? CONSOL_LATE
 						   : CONSOL_ON_TIME);
 		u->late = u->state == CONSOL_LATE;
 		u->received_at = u->state == CONSOL_MISSING ? NULL : xstrdup("10:42 11/12/2026");
