@@ -216,7 +216,7 @@ static void summary_chart(struct consol_xlsx *w, lxw_worksheet *ws, lxw_row_t at
 		consol_xlsx_check(w, LXW_ERROR_MEMORY_MALLOC_FAILED, "chart");
 		return;
 	}
-	/* Done on time green, done late olive, in progress on time blue, overdue red. */
+	/* Done on time green, done late amber, in progress on time blue, overdue red. */
 	static const uint32_t colors[4] = { 0x70AD47, 0xBF9000, 0x4472C4, 0xC00000 };
 	lxw_chart_font font = { .name = (char *)"Times New Roman", .size = 10 };
 	for (int s = 0; s < 4; s++) {
