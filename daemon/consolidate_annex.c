@@ -23,16 +23,10 @@ static lxw_row_t text_row(struct consol_xlsx *w, lxw_worksheet *ws, const struct
 	return row + 1;
 }
 
-/* Whether the unit starts a new group in the order of the list. */
-static bool new_group(const struct consol_unit *u, const char *group, bool first)
-{
-	return first || (u->group ? !group || strcmp(u->group, group) != 0 : group != NULL);
-}
-
 /* ---- Chưa báo cáo ---- */
 
 enum { M_STT, M_CODE, M_NAME, M_GROUP, M_CONTACTS, M_NCOLS };
-static const double missing_widths[M_NCOLS] = { 6, 13, 40, 27, 50 };
+static const double missing_widths[M_NCOLS] = { 6, 15, 40, 27, 48 };
 static const struct consol_layout missing_layout = { missing_widths, M_NCOLS, 3 };
 static const char *const missing_titles[M_NCOLS] = {
 	"STT", "Mã đơn vị", "Đơn vị", "Khối", "Địa chỉ liên hệ",
@@ -68,11 +62,15 @@ void consol_sheet_missing(struct consol_xlsx *w, lxw_worksheet *ws)
 		consol_xlsx_str(w, ws, row, M_NAME, u->name, f->text, "unit name");
 		consol_xlsx_str(w, ws, row, M_GROUP, group, f->text, "group");
 		consol_xlsx_str(w, ws, row, M_CONTACTS, strbuf_str(&w->line), f->text, "contacts");
-		unsigned lines = consol_xlsx_lines(u->name, missing_widths[M_NAME], 12);
-		unsigned k = consol_xlsx_lines(strbuf_str(&w->line), missing_widths[M_CONTACTS], 12);
-		unsigned g = consol_xlsx_lines(group, missing_widths[M_GROUP], 12);
-		lines = k > lines ? k : lines;
-		lines = g > lines ? g : lines;
+		const char *texts[M_NCOLS] = { [M_CODE] = u->code, [M_NAME] = u->name,
+					       [M_GROUP] = group,
+					       [M_CONTACTS] = strbuf_str(&w->line) };
+		unsigned lines = 1;
+		for (int c = M_CODE; c < M_NCOLS; c++) {
+			double width = missing_widths[c] - (c == M_CODE ? 0 : CONSOL_INDENT_CHARS);
+			unsigned k = consol_xlsx_lines(texts[c], width, 12);
+			lines = k > lines ? k : lines;
+		}
 		consol_xlsx_height(w, ws, row++, consol_xlsx_row_points(lines));
 	}
 	if (n == 0)
@@ -215,7 +213,7 @@ void consol_sheet_timeliness(struct consol_xlsx *w, lxw_worksheet *ws)
 	const char *group = NULL;
 	for (size_t i = 0; i < doc->nunits; i++) {
 		const struct consol_unit *u = &doc->units[i];
-		if (new_group(u, group, i == 0)) {
+		if (consol_new_group(u, group, i == 0)) {
 			consol_xlsx_merge(w, ws, row, 0, ncols - 1, consol_group_title(doc, u->group),
 					  f->group, "group row");
 			consol_xlsx_height(w, ws, row++, consol_xlsx_row_points(1));
@@ -240,7 +238,7 @@ void consol_sheet_timeliness(struct consol_xlsx *w, lxw_worksheet *ws)
 		consol_xlsx_ratio(w, ws, row, after + 3, n[CONSOL_MARK_ON_TIME], expected, f->pct,
 				  "on-time rate");
 		consol_xlsx_height(w, ws, row++, consol_xlsx_row_points(
-			consol_xlsx_lines(u->name, T_NAME_WIDTH, 12)));
+			consol_xlsx_lines(u->name, T_NAME_WIDTH - CONSOL_INDENT_CHARS, 12)));
 	}
 	consol_xlsx_finish(w, ws, l, header, header, row - 1);
 }

@@ -41,7 +41,8 @@ static lxw_row_t unit_row(struct consol_xlsx *w, lxw_worksheet *ws, const struct
 	consol_xlsx_merge(w, ws, row, 0, l->ncols - 1, strbuf_str(&w->line), w->f.unit,
 			  "unit row");
 	consol_xlsx_height(w, ws, row, consol_xlsx_row_points(
-		consol_xlsx_lines(strbuf_str(&w->line), consol_xlsx_span(l, 0, l->ncols - 1), 12)));
+		consol_xlsx_lines(strbuf_str(&w->line),
+				  consol_xlsx_span(l, 0, l->ncols - 1) - CONSOL_INDENT_CHARS, 12)));
 	return row + 1;
 }
 
@@ -55,15 +56,19 @@ static lxw_row_t note_row(struct consol_xlsx *w, lxw_worksheet *ws, const struct
 	return row + 1;
 }
 
-/* The tallest of a row's text cells, in lines: texts[i] in column cols[i]. */
+/* The tallest of a row's text cells, in lines: texts[i] in column cols[i], indented unless
+ * the column's bit is set in centred. */
 static unsigned row_lines(const struct consol_layout *l, const char *const *texts,
-			  const lxw_col_t *cols, size_t n)
+			  const lxw_col_t *cols, size_t n, unsigned centred)
 {
 	unsigned lines = 1;
 	for (size_t i = 0; i < n; i++) {
 		if (texts[i] == NULL || texts[i][0] == '\0')
 			continue;
-		unsigned k = consol_xlsx_lines(texts[i], l->widths[cols[i]], 12);
+		double width = l->widths[cols[i]];
+		if (!(centred & 1u << cols[i]))
+			width -= CONSOL_INDENT_CHARS;
+		unsigned k = consol_xlsx_lines(texts[i], width, 12);
 		if (k > lines)
 			lines = k;
 	}
@@ -85,7 +90,7 @@ static void label_row(struct consol_xlsx *w, lxw_worksheet *ws, lxw_row_t row, c
 	consol_xlsx_merge(w, ws, row, S_STT, S_NAME, label, total ? w->f.total : w->f.text,
 			  "label");
 	consol_xlsx_height(w, ws, row, consol_xlsx_row_points(consol_xlsx_lines(
-		label, consol_xlsx_span(&summary_layout, S_STT, S_NAME) - 2, 12)));
+		label, consol_xlsx_span(&summary_layout, S_STT, S_NAME) - CONSOL_INDENT_CHARS, 12)));
 }
 
 /* I: the units' reports by state. */
@@ -211,7 +216,7 @@ static void summary_chart(struct consol_xlsx *w, lxw_worksheet *ws, lxw_row_t at
 		consol_xlsx_check(w, LXW_ERROR_MEMORY_MALLOC_FAILED, "chart");
 		return;
 	}
-	/* Done on time green, done late olive, in progress on time blue, overdue red. */
+	/* Done on time green, done late amber, in progress on time blue, overdue red. */
 	static const uint32_t colors[4] = { 0x70AD47, 0xBF9000, 0x4472C4, 0xC00000 };
 	lxw_chart_font font = { .name = (char *)"Times New Roman", .size = 10 };
 	for (int s = 0; s < 4; s++) {
@@ -260,7 +265,7 @@ static lxw_row_t summary_list(struct consol_xlsx *w, lxw_worksheet *ws, lxw_row_
 	const char *group = NULL;
 	for (size_t i = 0; i < doc->nunits; i++) {
 		const struct consol_unit *u = &doc->units[i];
-		if (i == 0 || (u->group ? !group || strcmp(u->group, group) != 0 : group != NULL))
+		if (consol_new_group(u, group, i == 0))
 			row = group_row(w, ws, l, row, u->group);
 		group = u->group;
 		consol_xlsx_num(w, ws, row, S_STT, (double)(i + 1), f->center, "STT");
@@ -275,7 +280,7 @@ static lxw_row_t summary_list(struct consol_xlsx *w, lxw_worksheet *ws, lxw_row_
 		consol_xlsx_str(w, ws, row, S_COMMENT, u->comment, f->text, "comment");
 		const char *texts[] = { u->name, u->comment };
 		const lxw_col_t cols[] = { S_NAME, S_COMMENT };
-		consol_xlsx_height(w, ws, row++, consol_xlsx_row_points(row_lines(l, texts, cols, 2)));
+		consol_xlsx_height(w, ws, row++, consol_xlsx_row_points(row_lines(l, texts, cols, 2, 0)));
 	}
 	if (doc->nunits == 0)
 		row = note_row(w, ws, l, row, "Không có đơn vị nào phải báo cáo trong kỳ.");
@@ -339,8 +344,9 @@ static void item_row(struct consol_xlsx *w, lxw_worksheet *ws, const struct cons
 				it->proposals, it->deadline_text, it->note };
 	const lxw_col_t cols[] = { D_TITLE, D_STATUS, D_RESULT, D_DIFFICULTIES, D_PROPOSALS,
 				   D_DEADLINE, D_NOTE };
+	unsigned centred = 1u << D_STATUS | 1u << D_DEADLINE;
 	consol_xlsx_height(w, ws, row, consol_xlsx_row_points(row_lines(l, texts, cols,
-									note ? 7 : 6)));
+									note ? 7 : 6, centred)));
 }
 
 /* Whether an item is on "Chậm tiến độ". */
@@ -377,8 +383,7 @@ static void items_sheet(struct consol_xlsx *w, lxw_worksheet *ws, const struct c
 		const struct consol_unit *u = &doc->units[i];
 		if (!unit_listed(u, behind))
 			continue;
-		if (listed++ == 0 ||
-		    (u->group ? !group || strcmp(u->group, group) != 0 : group != NULL))
+		if (consol_new_group(u, group, listed++ == 0))
 			row = group_row(w, ws, l, row, u->group);
 		group = u->group;
 		row = unit_row(w, ws, l, row, u);
@@ -436,7 +441,7 @@ static void proposal_row(struct consol_xlsx *w, lxw_worksheet *ws, lxw_row_t row
 	const char *texts[] = { title, difficulties, proposals };
 	const lxw_col_t cols[] = { P_TITLE, P_DIFFICULTIES, P_PROPOSALS };
 	consol_xlsx_height(w, ws, row, consol_xlsx_row_points(row_lines(&proposals_layout, texts,
-									  cols, 3)));
+									  cols, 3, 0)));
 }
 
 /* Whether a unit said anything difficult or proposed anything. */
@@ -464,8 +469,7 @@ void consol_sheet_proposals(struct consol_xlsx *w, lxw_worksheet *ws)
 		const struct consol_unit *u = &doc->units[i];
 		if (!unit_has_proposals(u))
 			continue;
-		if (listed++ == 0 ||
-		    (u->group ? !group || strcmp(u->group, group) != 0 : group != NULL))
+		if (consol_new_group(u, group, listed++ == 0))
 			row = group_row(w, ws, l, row, u->group);
 		group = u->group;
 		row = unit_row(w, ws, l, row, u);

@@ -147,29 +147,33 @@ void consol_xlsx_height(struct consol_xlsx *w, lxw_worksheet *ws, lxw_row_t row,
 
 /*
  * Lines of wrapped text, words wrapped whole. A column `chars` wide is 7 * chars pixels, less
- * the cell's margins and indent; Vietnamese text in Times New Roman averages about 0.37 em a
- * character (measured in LibreOffice's PDF; 0.38 to be safe; callers give bold text a larger
- * size).
+ * the cell's margins; Vietnamese text in Times New Roman averages about 0.37 em a
+ * character (measured in LibreOffice's PDF; 0.38 to be safe), ASCII capitals about 0.7 em and
+ * digits 0.5 em (codes such as "X-THACH-HA"). Callers give bold text a larger size.
  */
 unsigned consol_xlsx_lines(const char *s, double chars, double points)
 {
 	if (s == NULL)
 		return 1;
-	double cap = (7 * chars - 16) / (0.38 * points * 96 / 72);
-	size_t per_line = cap < 1 ? 1 : (size_t)cap;
+	double em = points * 96 / 72, cap = (7 * chars - 6) / (0.38 * em);
+	if (cap < 1)
+		cap = 1;
 	unsigned lines = 1;
-	size_t line = 0, word = 0;	/* characters on the line, of the word being read */
+	double line = 0, word = 0;	/* widths of the line and of the word being read */
 	for (const unsigned char *p = (const unsigned char *)s;; p++) {
 		if (*p == ' ' || *p == '\n' || *p == '\0') {
 			if (word > 0) {
-				if (line > 0 && line + 1 + word <= per_line) {
+				if (line > 0 && line + 1 + word <= cap) {
 					line += 1 + word;
 				} else {
 					if (line > 0)
 						lines++;
 					/* a word longer than a line breaks where it must */
-					lines += (unsigned)((word - 1) / per_line);
-					line = (word - 1) % per_line + 1;
+					while (word > cap) {
+						lines++;
+						word -= cap;
+					}
+					line = word;
 				}
 				word = 0;
 			}
@@ -179,8 +183,12 @@ unsigned consol_xlsx_lines(const char *s, double chars, double points)
 				lines++;
 				line = 0;
 			}
+		} else if (*p >= 'A' && *p <= 'Z') {
+			word += 0.7 / 0.38;
+		} else if (*p >= '0' && *p <= '9') {
+			word += 0.5 / 0.38;
 		} else if ((*p & 0xC0) != 0x80) {
-			word++;
+			word += 1;
 		}
 	}
 	return lines;
@@ -224,6 +232,17 @@ const char *consol_group_title(const struct consol_doc *doc, const char *group)
 		if (group && doc->groups[i].name && strcmp(doc->groups[i].name, group) == 0)
 			return doc->groups[i].title ? doc->groups[i].title : group;
 	return group ? group : "";
+}
+
+/* Whether a unit starts a new group in a list: the first listed, or its group differs from
+ * the previous unit's. */
+bool consol_new_group(const struct consol_unit *u, const char *previous, bool first)
+{
+	if (first)
+		return true;
+	if (u->group == NULL || previous == NULL)
+		return u->group != previous;
+	return strcmp(u->group, previous) != 0;
 }
 
 /* ---- formats ---- */
@@ -304,18 +323,18 @@ static void make_formats(struct consol_xlsx *w)
 	f->th = cell(w, true, LXW_ALIGN_CENTER, NULL, COLOR_HEADER);
 	format_set_align(f->th, LXW_ALIGN_VERTICAL_CENTER);
 	f->text = cell(w, false, LXW_ALIGN_LEFT, NULL, 0);
-	format_set_indent(f->text, 1);
+	format_set_indent(f->text, CONSOL_INDENT);
 	f->center = cell(w, false, LXW_ALIGN_CENTER, NULL, 0);
 	f->count = cell(w, false, LXW_ALIGN_CENTER, "#,##0", 0);
 	f->pct = cell(w, false, LXW_ALIGN_CENTER, "0.0%", 0);
 	f->mark = cell(w, false, LXW_ALIGN_CENTER, NULL, 0);
 	f->progress = cell(w, false, LXW_ALIGN_CENTER, "0", 0);
 	f->group = cell(w, true, LXW_ALIGN_LEFT, NULL, 0);
-	format_set_indent(f->group, 1);
+	format_set_indent(f->group, CONSOL_INDENT);
 	f->unit = cell(w, true, LXW_ALIGN_LEFT, NULL, COLOR_UNIT);
-	format_set_indent(f->unit, 1);
+	format_set_indent(f->unit, CONSOL_INDENT);
 	f->total = cell(w, true, LXW_ALIGN_LEFT, NULL, 0);
-	format_set_indent(f->total, 1);
+	format_set_indent(f->total, CONSOL_INDENT);
 	f->total_count = cell(w, true, LXW_ALIGN_CENTER, "#,##0", 0);
 	f->total_pct = cell(w, true, LXW_ALIGN_CENTER, "0.0%", 0);
 }
@@ -509,15 +528,15 @@ lxw_row_t consol_xlsx_frame(struct consol_xlsx *w, lxw_worksheet *ws,
 	return ROW_FIRST_FREE;
 }
 
-/* The table header repeated on printed pages, the print area, the frozen panes. */
+/* The table header repeated on printed pages, the print area. */
 void consol_xlsx_finish(struct consol_xlsx *w, lxw_worksheet *ws, const struct consol_layout *l,
 			lxw_row_t first_header, lxw_row_t last_header, lxw_row_t last_row)
 {
-	if (first_header <= last_header) {
+	/* No frozen panes: with the document header above it, the table's header is too far
+	 * down for a pane to leave room on a small screen. */
+	if (first_header <= last_header)
 		consol_xlsx_check(w, worksheet_repeat_rows(ws, first_header, last_header),
 				  "repeated rows");
-		worksheet_freeze_panes(ws, last_header + 1, 0);
-	}
 	consol_xlsx_check(w, worksheet_print_area(ws, 0, 0, last_row, l->ncols - 1),
 			  "print area");
 }

@@ -63,8 +63,14 @@ void consol_xlsx_merge(struct consol_xlsx *w, lxw_worksheet *ws, lxw_row_t row,
 		       const char *what);
 /* Sets a row's height in points. */
 void consol_xlsx_height(struct consol_xlsx *w, lxw_worksheet *ws, lxw_row_t row, double points);
+/* The indent of left-aligned table text (its level, and the column characters it takes): the
+ * text does not touch the border. */
+#define CONSOL_INDENT 1
+#define CONSOL_INDENT_CHARS 1.5
+
 /* Lines that wrapped text takes in a column span `chars` wide (in column-width characters) at
- * a font size; explicit line breaks count. At least 1. */
+ * a font size; explicit line breaks count. At least 1. Indented text: chars less
+ * CONSOL_INDENT_CHARS. */
 unsigned consol_xlsx_lines(const char *s, double chars, double points);
 /* The height in points of a table row whose tallest cell takes `lines` lines of 12 pt. */
 double consol_xlsx_row_points(unsigned lines);
@@ -78,8 +84,7 @@ double consol_xlsx_span(const struct consol_layout *l, lxw_col_t first, lxw_col_
 lxw_row_t consol_xlsx_frame(struct consol_xlsx *w, lxw_worksheet *ws,
 			    const struct consol_layout *l);
 /* Ends a sheet: the table header rows repeated on each printed page (first_header to
- * last_header, or none when first_header > last_header), the print area up to last_row, the
- * panes frozen under the table header. */
+ * last_header, or none when first_header > last_header), the print area up to last_row. */
 void consol_xlsx_finish(struct consol_xlsx *w, lxw_worksheet *ws, const struct consol_layout *l,
 			lxw_row_t first_header, lxw_row_t last_header, lxw_row_t last_row);
 /* A table's header row: one title per column of the layout. */
@@ -91,6 +96,10 @@ void consol_xlsx_table_header(struct consol_xlsx *w, lxw_worksheet *ws,
 const char *consol_state_label_vi(enum consol_state state);
 /* The title of a unit group ("Sở, ban, ngành"), or its name when the document lacks it. */
 const char *consol_group_title(const struct consol_doc *doc, const char *group);
+
+/* Whether a unit starts a new group in a list: the first listed, or another group than the
+ * previous unit's (previous). */
+bool consol_new_group(const struct consol_unit *u, const char *previous, bool first);
 
 /* The sheets, in the workbook's order (consolidate_sheets.c and consolidate_annex.c). */
 void consol_sheet_summary(struct consol_xlsx *w, lxw_worksheet *ws);
