@@ -559,7 +559,7 @@ int consolidation_escalate(PGconn *conn, time_t now, int *escalated, char **err)
 		"  next_attempt_at) "
 		"  SELECT 'escalation:' || st.id || ':' || a.login, a.email, "
 		"    'Chưa gửi được báo cáo tổng hợp: ' || se.title || ', kỳ ' || st.period, "
-		"    format($4, st.period, st.recipient, st.channel, st.state, st.why, st.id, $3), "
+		"    format($4::text, st.period, st.recipient, st.channel, st.state, st.why, st.id, $3::text), "
 		"    to_timestamp($1::bigint), to_timestamp($1::bigint) "
 		"  FROM stuck st JOIN series se ON se.name = st.series "
 		"  JOIN unit u ON u.id = se.consolidator_unit_id "
