@@ -42,6 +42,11 @@ void api_period_get(struct http_request *rq, struct http_response *rs, struct db
 void api_template_get(struct http_request *rq, struct http_response *rs, struct db *db);
 void api_period_remind(struct http_request *rq, struct http_response *rs, struct db *db);
 
+/* api_me.c, api_tasks.c, api_account.c */
+void api_me_get(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_tasks_get(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_account_password_put(struct http_request *rq, struct http_response *rs, struct db *db);
+
 /* api_testing.c */
 void api_testing_clock_put(struct http_request *rq, struct http_response *rs, struct db *db);
 
