@@ -141,6 +141,12 @@ void api_me_get(struct http_request *rq, struct http_response *rs, struct db *db
 	json_kv_string(&j, "name", PQgetvalue(r, 0, 2));
 	json_object_end(&j);
 	json_kv_string(&j, "csrf_token", rq->by_session ? rq->csrf : NULL);
+	char now[40];
+	json_key(&j, "now");	/* the daemon's clock, which the countdowns follow */
+	if (cal_format_rfc3339(rq->received_at, now, sizeof now) == 0)
+		json_string(&j, now);
+	else
+		json_null(&j);
 	PQclear(r);
 	json_key(&j, "series");
 	json_array_begin(&j);
