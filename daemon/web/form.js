@@ -13,7 +13,7 @@ const TEXTS = [
   ['result', 'Kết quả thực hiện trong kỳ', 3],
   ['difficulties', 'Khó khăn, vướng mắc', 2],
   ['proposals', 'Kiến nghị, đề xuất', 2],
-  ['note', 'Ghi chú', 1],
+  ['note', 'Ghi chú', 2],
 ];
 const params = new URLSearchParams(location.search);
 const enc = encodeURIComponent;
@@ -46,9 +46,10 @@ function taskBlock(t, i) {
       field(i, 'status', 'Tình trạng', status),
       field(i, 'progress', 'Tiến độ (%)', progress),
       field(i, 'completed_on', 'Ngày hoàn thành', date)));
-  for (const [name, label, rows] of TEXTS) {
-    block.append(field(i, name, label, el('textarea', { rows: String(rows) })));
-  }
+  const [first, ...rest] = TEXTS;
+  block.append(field(i, first[0], first[1], el('textarea', { rows: String(first[2]) })));
+  block.append(el('div', { class: 'row texts' },
+    ...rest.map(([name, label, rows]) => field(i, name, label, el('textarea', { rows: String(rows) })))));
   status.addEventListener('change', () => syncStatus(i));
   return block;
 }
