@@ -174,7 +174,9 @@ void api_submission_put(struct http_request *rq, struct http_response *rs, struc
 	struct intake_receipt receipt;
 	char *err = NULL;
 	enum intake_result ir = intake_store(t.conn, &ctx, &report, t.who, rq->on_behalf,
-					     is_json ? "api" : "xlsx", rq->body, rq->body_len,
+					     /* JSON with the session cookie: the pages' form */
+					     is_json ? (rq->by_session ? "web" : "api") : "xlsx",
+					     rq->body, rq->body_len,
 					     rq->remote_addr, rq->received_at, keys_server(), &receipt,
 					     &err);
 	if (ir != INTAKE_OK) {

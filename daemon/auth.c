@@ -364,3 +364,44 @@ bool auth_equal(const char *a, const char *b)
 		return false;
 	return sodium_memcmp(a, b, la) == 0;
 }
+
+/* Sets an account's password hash and ends its sessions other than those the Cookie header
+ * presents; in the caller's transaction. */
+long long auth_password_set(PGconn *conn, long long account_id, const char *hash,
+			    const char *cookie_header, char **err)
+{
+	char *tokens[MAX_COOKIE_TOKENS];
+	int n = cookie_tokens(cookie_header, false, tokens);
+	struct strbuf keep = STRBUF_INIT;
+	for (int i = 0; i < n; i++) {
+		char *param = token_param(tokens[i]);
+		strbuf_addf(&keep, "%s%s", i ? "," : "", param);
+		free(param);
+		free(tokens[i]);
+	}
+	char account[24];
+	snprintf(account, sizeof account, "%lld", account_id);
+	const char *p[] = { account, hash };
+	PGresult *r = db_query(conn, "UPDATE account SET password_hash = $2, updated_at = now() "
+			       "WHERE id = $1", 2, p, NULL, NULL);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK || strcmp(PQcmdTuples(r), "1") != 0) {
+		*err = xasprintf("password: %s", PQresultStatus(r) == PGRES_COMMAND_OK ?
+				 "no such account" : str_trim(PQresultErrorMessage(r)));
+		PQclear(r);
+		strbuf_free(&keep);
+		return -1;
+	}
+	PQclear(r);
+	const char *q[] = { account, strbuf_str(&keep) };
+	r = db_query(conn, "DELETE FROM web_session WHERE account_id = $1 AND "
+		     "token_hash <> ALL (string_to_array($2, ',')::bytea[])", 2, q, NULL, NULL);
+	strbuf_free(&keep);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		*err = xasprintf("password: sessions: %s", str_trim(PQresultErrorMessage(r)));
+		PQclear(r);
+		return -1;
+	}
+	long long ended = atoll(PQcmdTuples(r));
+	PQclear(r);
+	return ended;
+}

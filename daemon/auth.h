@@ -84,6 +84,13 @@ enum auth_result auth_login(PGconn *conn, const char *login, const char *passwor
 			    char **err);
 /* Ends the session of a Cookie header value, if any. Returns AUTH_OK or AUTH_DB. */
 enum auth_result auth_logout(PGconn *conn, const char *cookie_header, char **err);
+/*
+ * Sets an account's password (an auth_password_hash string) and ends its web sessions other
+ * than those the Cookie header presents, in the caller's transaction. Returns the number of
+ * sessions ended, or -1 with *err set.
+ */
+long long auth_password_set(PGconn *conn, long long account_id, const char *hash,
+			    const char *cookie_header, char **err);
 /* Whether two strings are equal, in time that does not depend on where they differ. */
 bool auth_equal(const char *a, const char *b);
 

@@ -96,6 +96,8 @@ const struct setting_def config_settings[] = {
 	  "uploads one account may make per minute (0: no limit); more get 429" },
 	{ "server", "user", SET_STRING, "", false, 0, 0, OFF(user),
 	  "unprivileged user to switch to after binding, when started as root" },
+	{ "server", "web_dir", SET_STRING, BAOCAO_WEB_DIR, true, 0, 0, OFF(web_dir),
+	  "folder of the web pages (HTML, CSS, JavaScript), read at start and on SIGHUP" },
 	{ "server", "workers", SET_INT, "4", false, 1, 256, OFF(workers),
 	  "worker threads, each with its own database connection" },
 

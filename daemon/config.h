@@ -26,6 +26,7 @@ struct config {
 	char *data_dir;
 	char *spool_dir;
 	char *schema_dir;
+	char *web_dir;			/* the web pages, served from memory */
 	char *series_file;		/* for baocaoctl series sync; daemons read the database */
 	long long uploads_per_minute;
 	long long max_text_length;

@@ -80,6 +80,7 @@ static const char *http_reason(int status)
 	case 200: return "OK";
 	case 201: return "Created";
 	case 204: return "No Content";
+	case 304: return "Not Modified";
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";
 	case 403: return "Forbidden";
@@ -199,6 +200,21 @@ static void job_free(struct http_job *job)
 	free(job);
 }
 
+/* The policy of every response: the pages run only their own scripts and styles, load
+ * nothing from elsewhere, post only to the daemon and are never framed. */
+#define HTTP_CSP "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; " \
+		 "connect-src 'self'; object-src 'none'; frame-ancestors 'none'; " \
+		 "form-action 'self'; base-uri 'none'"
+
+/* Whether the handler set a response header of this name. */
+static bool response_has(const struct http_response *rs, const char *name)
+{
+	for (size_t i = 0; i < rs->nheaders; i++)
+		if (strcasecmp(rs->headers[i].name, name) == 0)
+			return true;
+	return false;
+}
+
 /* Loop thread: sends the job's response and frees the job. */
 static void job_reply(struct http_job *job)
 {
@@ -207,8 +223,11 @@ static void job_reply(struct http_job *job)
 	int failed = 0;
 	if (job->rs.content_type)
 		failed |= evhttp_add_header(out, "Content-Type", job->rs.content_type);
-	failed |= evhttp_add_header(out, "Cache-Control", "no-store");
+	if (!response_has(&job->rs, "Cache-Control"))	/* API answers: never kept */
+		failed |= evhttp_add_header(out, "Cache-Control", "no-store");
 	failed |= evhttp_add_header(out, "X-Content-Type-Options", "nosniff");
+	failed |= evhttp_add_header(out, "Content-Security-Policy", HTTP_CSP);
+	failed |= evhttp_add_header(out, "Referrer-Policy", "same-origin");
 	for (size_t i = 0; i < job->rs.nheaders; i++)
 		failed |= evhttp_add_header(out, job->rs.headers[i].name, job->rs.headers[i].value);
 	if (stopping)

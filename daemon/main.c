@@ -3,6 +3,7 @@
 #include "config.h"
 #include "db.h"
 #include "housekeeping.h"
+#include "static.h"
 #include "http.h"
 #include "authz.h"
 #include "keys.h"
@@ -100,6 +101,19 @@ static void outbox_tick(struct db *db, void *arg)
 	}
 }
 
+/* Reads the web pages (at start and on SIGHUP); a failure keeps the pages in use. */
+static void web_load(const struct config *cfg, const char *how)
+{
+	char *err = NULL;
+	if (static_load(cfg->web_dir, &err) != 0) {
+		log_error("web", "%s; %s", err, static_count() ? "the pages loaded before are "
+			  "still served" : "the web pages answer 404 until it is corrected (SIGHUP)");
+		free(err);
+		return;
+	}
+	log_info("web", "%s %zu files from %s", how, static_count(), cfg->web_dir);
+}
+
 /* SIGHUP: reads the file again; a bad file is logged and the old settings stay. */
 static void on_reload(evutil_socket_t sig, short what, void *arg)
 {
@@ -122,6 +136,7 @@ static void on_reload(evutil_socket_t sig, short what, void *arg)
 	}
 	config_publish(cfg);
 	apply_config(cfg);
+	web_load(cfg, "reloaded");
 	log_info("config", "reloaded %s", cfg->path);
 	housekeeping_kick();	/* reads the series again too */
 }
@@ -309,6 +324,7 @@ int main(int argc, char **argv)
 		fatal("main", "cannot start the HTTP server; is another process on port %lld? "
 		      "Change server.port in %s", cfg->port, cfg->path);
 	drop_privileges(cfg);
+	web_load(cfg, "serving");
 	if (cfg->migrate_on_start)
 		migrate_at_start(cfg);
 	struct keys keys;
@@ -351,6 +367,7 @@ int main(int argc, char **argv)
 	periodic_stop(outbox_task);
 	worker_pool_stop(true);
 	http_free();
+	static_free();
 	event_free(ev_term);
 	event_free(ev_int);
 	event_free(ev_hup);

@@ -9,6 +9,7 @@
 #include "json.h"
 #include "log.h"
 #include "outbox.h"
+#include "static.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,11 +94,19 @@ const struct route http_routes[] = {
 	  ROUTE_FN(api_consolidated_versions), ACT_DELIVERED_READ, 0 },
 	{ "GET", "/api/v1/series/{series}/periods/{period}/submissions",
 	  ROUTE_FN(api_submission_list), ACT_REPORT_READ, 0 },
+	{ "GET", "/api/v1/series/{series}/periods/{period}/tasks", ROUTE_FN(api_tasks_get),
+	  ACT_REPORT_READ, 0 },
 	{ "GET", "/api/v1/receipts/public-key", ROUTE_FN(api_receipt_key), ACT_PUBLIC,
 	  ROUTE_INLINE },
 	{ "POST", "/api/v1/session", ROUTE_FN(api_session_create), ACT_PUBLIC, 0 },
 	{ "GET", "/api/v1/session", ROUTE_FN(api_session_get), ACT_SIGNED_IN, 0 },
 	{ "DELETE", "/api/v1/session", ROUTE_FN(api_session_delete), ACT_PUBLIC, 0 },
 	{ "PUT", "/api/v1/testing/clock", ROUTE_FN(api_testing_clock_put), ACT_ADMIN, 0 },
+	{ "GET", "/api/v1/me", ROUTE_FN(api_me_get), ACT_SIGNED_IN, 0 },
+	{ "PUT", "/api/v1/account/password", ROUTE_FN(api_account_password_put), ACT_SIGNED_IN,
+	  0 },
+	/* The web pages, from memory; their data comes from the API behind the gate. */
+	{ "GET", "/", ROUTE_FN(static_serve), ACT_PUBLIC, ROUTE_INLINE },
+	{ "GET", "/{file}", ROUTE_FN(static_serve), ACT_PUBLIC, ROUTE_INLINE },
 	{ NULL, NULL, NULL, 0, 0 },
 };

@@ -27,6 +27,19 @@ install_deps() {
 	fi
 }
 
+# The browser tests' Node packages: Debian's npm when no npm is installed (a nodejs from
+# elsewhere brings its own), then npm ci in tests/browser from its committed lock file.
+install_browser_deps() {
+	if ! command -v npm >/dev/null 2>&1; then
+		[ "$(id -u)" -eq 0 ] || die "npm is missing; install it with: sudo apt-get install npm"
+		say "installing: npm"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends npm \
+			>>/tmp/baocao-apt.log 2>&1 || die "apt-get install npm failed; see /tmp/baocao-apt.log"
+	fi
+	(cd "$BAOCAO_ROOT/tests/browser" && npm ci --no-audit --no-fund >/tmp/baocao-npm.log 2>&1) ||
+		say "warning: npm ci in tests/browser failed (see /tmp/baocao-npm.log); the browser tests will fail"
+}
+
 # Configures (once) and builds a meson build folder: build_dir DIR [meson options...].
 build_dir() {
 	local dir=$1; shift

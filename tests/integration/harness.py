@@ -139,6 +139,8 @@ class Daemon:
                 "spool_dir": str(workdir.path / "spool"),
                 # migrate_on_start reads it after the switch to server.user
                 "schema_dir": str(workdir.copy_tree(ROOT / "schema")),
+                # the web pages, read at start and on SIGHUP (after the switch too)
+                "web_dir": str(workdir.copy_tree(ROOT / "daemon" / "web")),
                 "shutdown_timeout": "10s",
                 "log_level": "info",
             },

@@ -41,6 +41,11 @@ ROUTES = {
     ("GET", "/api/v1/session"): "signed_in",
     ("DELETE", "/api/v1/session"): "public",
     ("PUT", "/api/v1/testing/clock"): "admin",
+    ("GET", "/api/v1/series/{series}/periods/{period}/tasks"): "report.read",
+    ("GET", "/api/v1/me"): "signed_in",
+    ("PUT", "/api/v1/account/password"): "signed_in",
+    ("GET", "/"): "public",
+    ("GET", "/{file}"): "public",
 }
 
 # The callers: (login or None, unit of the account, role).
@@ -143,6 +148,7 @@ def test_every_route_has_a_row(ex):
 
 def request(ex, login, method, pattern, series, unit):
     path = pattern.replace("{series}", series).replace("{period}", "current")
+    path = path.replace("{file}", "login.html")
     if unit and "{series}" in pattern:
         path += f"?unit={unit}"
     headers = {}

@@ -1,0 +1,169 @@
+/* GET /api/v1/me: the signed-in account, its unit, and the series it reports in with their
+ * current period and the unit's recent periods, for the pages' first screen. */
+#include "api.h"
+#include "calendar.h"
+#include "db.h"
+#include "json.h"
+#include "log.h"
+#include "periods.h"
+#include "series_store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RECENT_PERIODS 12	/* earlier periods listed per series */
+
+/* The name of a period kind, as the pages read it. */
+static const char *kind_name(enum period_kind k)
+{
+	switch (k) {
+	case PERIOD_WEEKLY: return "weekly";
+	case PERIOD_MONTHLY: return "monthly";
+	case PERIOD_QUARTERLY: return "quarterly";
+	case PERIOD_HALF_YEARLY: return "half-yearly";
+	case PERIOD_YEARLY: return "yearly";
+	default: return "adhoc";
+	}
+}
+
+/* Writes the unit's latest periods of a series that have begun, with its report in each.
+ * Returns 0, or -1 after answering the failure. */
+static int recent_json(struct json *j, PGconn *conn, const struct series_def *s,
+		       long long unit_id, time_t now, char **err)
+{
+	char unit[24], at[24], limit[8];
+	snprintf(unit, sizeof unit, "%lld", unit_id);
+	snprintf(at, sizeof at, "%lld", (long long)now);
+	snprintf(limit, sizeof limit, "%d", RECENT_PERIODS);
+	const char *p[] = { s->name, unit, at, limit };
+	PGresult *r = db_run(conn, "recent periods",
+		"SELECT p.period_key, to_char(p.starts_on, 'YYYY-MM-DD'), "
+		"  to_char(p.ends_on, 'YYYY-MM-DD'), p.state, b.version, b.on_time "
+		"FROM period p JOIN series s ON s.id = p.series_id "
+		"LEFT JOIN submission b ON b.period_id = p.id AND b.unit_id = $2 "
+		"  AND NOT b.superseded "
+		"WHERE s.name = $1 AND p.starts_on <= to_timestamp($3::bigint)::date "
+		"ORDER BY p.starts_on DESC LIMIT $4::int", 4, p, err);
+	if (r == NULL)
+		return -1;
+	json_key(j, "recent");
+	json_array_begin(j);
+	for (int i = 0; i < PQntuples(r); i++) {
+		json_object_begin(j);
+		json_kv_string(j, "period", PQgetvalue(r, i, 0));
+		json_kv_string(j, "starts_on", PQgetvalue(r, i, 1));
+		json_kv_string(j, "ends_on", PQgetvalue(r, i, 2));
+		json_kv_string(j, "state", PQgetvalue(r, i, 3));
+		json_key(j, "version");
+		if (PQgetisnull(r, i, 4))
+			json_null(j);
+		else
+			json_int(j, atoll(PQgetvalue(r, i, 4)));
+		json_key(j, "on_time");
+		if (PQgetisnull(r, i, 5))
+			json_null(j);
+		else
+			json_bool(j, strcmp(PQgetvalue(r, i, 5), "t") == 0);
+		json_object_end(j);
+	}
+	json_array_end(j);
+	PQclear(r);
+	return 0;
+}
+
+/* Writes one series the unit reports in: its names, its current period, its recent ones. */
+static int series_json(struct json *j, PGconn *conn, const struct series_def *s,
+		       long long unit_id, time_t now, char **err)
+{
+	json_object_begin(j);
+	json_kv_string(j, "name", s->name);
+	json_kv_string(j, "title", s->title);
+	json_kv_string(j, "kind", kind_name(s->kind));
+	json_key(j, "current");
+	struct period_info pi;
+	char *perr = NULL;
+	enum periods_result rc = periods_lookup(conn, s, "current", now, &pi, &perr);
+	if (rc == PERIODS_OK) {
+		period_info_json(j, &pi);
+		period_info_free(&pi);
+	} else if (rc == PERIODS_DB) {
+		*err = perr;
+		return -1;
+	} else {
+		json_null(j);	/* an ad hoc series, or none open now */
+		free(perr);
+	}
+	if (recent_json(j, conn, s, unit_id, now, err) != 0)
+		return -1;
+	json_object_end(j);
+	return 0;
+}
+
+/* GET /api/v1/me */
+void api_me_get(struct http_request *rq, struct http_response *rs, struct db *db)
+{
+	PGconn *conn = db_conn(db);
+	if (conn == NULL) {
+		api_db_unavailable(rs);
+		return;
+	}
+	char *err = NULL;
+	char account[24];
+	snprintf(account, sizeof account, "%lld", rq->who.account_id);
+	const char *p[] = { account };
+	PGresult *r = db_run(conn, "me",
+		"SELECT a.display_name, a.email, u.name, "
+		"  (SELECT string_agg(s.name, ' ' ORDER BY s.name) FROM series_member m "
+		"   JOIN series s ON s.id = m.series_id WHERE m.unit_id = u.id) "
+		"FROM account a JOIN unit u ON u.id = a.unit_id WHERE a.id = $1", 1, p, &err);
+	if (r == NULL) {
+		api_db_failed(rs, db, "me", err);
+		return;
+	}
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		http_error(rs, 401, "invalid_token", "Tài khoản không còn tồn tại. Hãy đăng nhập lại.");
+		return;
+	}
+	char *names = xstrdup(PQgetisnull(r, 0, 3) ? "" : PQgetvalue(r, 0, 3));
+	http_json(rs, 200);
+	struct json j;
+	json_init(&j, &rs->body);
+	json_object_begin(&j);
+	json_kv_string(&j, "login", rq->who.login);
+	json_kv_string(&j, "display_name", PQgetvalue(r, 0, 0));
+	json_kv_string(&j, "email", PQgetvalue(r, 0, 1));
+	json_kv_string(&j, "role", auth_role_name(rq->who.role));
+	json_key(&j, "unit");
+	json_object_begin(&j);
+	json_kv_string(&j, "code", rq->who.unit_code);
+	json_kv_string(&j, "name", PQgetvalue(r, 0, 2));
+	json_object_end(&j);
+	json_kv_string(&j, "csrf_token", rq->by_session ? rq->csrf : NULL);
+	char now[40];
+	json_key(&j, "now");	/* the daemon's clock, which the countdowns follow */
+	if (cal_format_rfc3339(rq->received_at, now, sizeof now) == 0)
+		json_string(&j, now);
+	else
+		json_null(&j);
+	PQclear(r);
+	json_key(&j, "series");
+	json_array_begin(&j);
+	/* Reporters and coordinators report for their unit; the others report in no series. */
+	bool reports = rq->who.role == ROLE_REPORTER || rq->who.role == ROLE_COORDINATOR;
+	for (char *save = NULL, *name = strtok_r(names, " ", &save); reports && name;
+	     name = strtok_r(NULL, " ", &save)) {
+		const struct series_def *s = series_current_find(name);
+		if (s == NULL)
+			continue;	/* in the database, not yet read by this daemon */
+		if (series_json(&j, conn, s, rq->who.unit_id, rq->received_at, &err) != 0) {
+			free(names);
+			api_db_failed(rs, db, "me: series", err);
+			return;
+		}
+	}
+	free(names);
+	json_array_end(&j);
+	json_object_end(&j);
+}

@@ -1,0 +1,227 @@
+// The reporter's page: the period, its deadline, the unit's report state, the workbook to
+// download, the upload with its receipt or errors, and the versions sent.
+import { api, loadMe, uploadFile, ApiError } from './api.js';
+import {
+  $, el, say, header, timeWords, countdown, reportState, periodLabel, channelName, timeShort,
+  showReceipt, showErrors, pageError, pickSeries,
+} from './ui.js';
+
+const MAX_UPLOAD = 10 * 1024 * 1024; // the daemon's default max_upload_size
+const params = new URLSearchParams(location.search);
+let series = null;
+let periodId = null;
+let base = '';
+let timer = null;
+let chosen = null;
+
+const enc = encodeURIComponent;
+
+// The address of this page for a series and period.
+function pageUrl(path, s, p) {
+  return `${path}?series=${enc(s)}&period=${enc(p)}`;
+}
+
+// Fills the choice of series and periods.
+function fillChoices(me) {
+  const field = $('series-field');
+  const select = $('series');
+  if (me.series.length > 1) {
+    field.hidden = false;
+    for (const s of me.series) select.append(el('option', { value: s.name, text: s.title, selected: s === series }));
+    select.addEventListener('change', () => location.assign('/?series=' + enc(select.value)));
+  }
+  const periods = $('period-select');
+  const seen = new Set();
+  if (series.current) {
+    periods.append(el('option', { value: series.current.period, text: 'Kỳ hiện tại: ' + series.current.title }));
+    seen.add(series.current.period);
+  }
+  for (const p of series.recent) {
+    if (seen.has(p.period)) continue;
+    seen.add(p.period);
+    const mark = p.version ? (p.on_time ? ' · đã gửi' : ' · gửi muộn') : ' · chưa gửi';
+    periods.append(el('option', { value: p.period, text: periodLabel(p) + mark }));
+  }
+  if (!seen.has(periodId)) periods.append(el('option', { value: periodId, text: periodId }));
+  periods.value = periodId;
+  periods.addEventListener('change', () => location.assign(pageUrl('/', series.name, periods.value)));
+}
+
+// Shows the period: title, deadline in words and as a countdown.
+function showPeriod(period) {
+  $('series-title').textContent = series.title;
+  $('period-title').textContent = period.title;
+  if (timer) clearInterval(timer);
+  const reason = $('period-reason');
+  if (period.skipped) {
+    $('deadline').textContent = 'Kỳ này không yêu cầu báo cáo.';
+    $('countdown').textContent = '';
+  } else {
+    $('deadline').textContent = 'Hạn gửi: ' + (period.unit_deadline_text || timeWords(period.unit_deadline));
+    timer = countdown($('countdown'), period.unit_deadline);
+  }
+  if (period.reason) {
+    reason.textContent = period.reason;
+    reason.hidden = false;
+  }
+  if (period.state && period.state !== 'open' && !period.skipped) {
+    reason.textContent = (period.reason ? period.reason + ' ' : '') +
+      'Kỳ này đã chốt số liệu: báo cáo gửi bây giờ vẫn được nhận nhưng ghi là gửi muộn.';
+    reason.hidden = false;
+  }
+  $('period').hidden = false;
+}
+
+// Shows the unit's report state (and the coordinator's comment on a returned report).
+function showState(sub) {
+  const st = reportState(sub);
+  const badge = $('state');
+  badge.textContent = st.label;
+  badge.className = 'badge ' + st.key;
+  const review = $('review');
+  if (st.key === 'returned') {
+    review.replaceChildren(el('strong', { text: 'Điều phối viên đề nghị bổ sung: ' }),
+      st.comment || '(không có ghi chú)', el('br'),
+      'Hãy sửa báo cáo theo ý kiến trên rồi gửi lại.');
+    review.hidden = false;
+  } else {
+    review.hidden = true;
+  }
+}
+
+// Fills the table of versions sent in the period.
+function showVersions(list) {
+  const body = $('versions-body');
+  body.replaceChildren();
+  for (const v of [...list.submissions].reverse()) {
+    const file = v.channel === 'xlsx'
+      ? el('a', { href: `${base}/submission/file?version=${v.version}`, download: true, text: 'Tải về' })
+      : '—';
+    body.append(el('tr', { class: v.superseded ? 'old' : 'current' },
+      el('td', { text: v.version + (v.superseded ? '' : ' (đang dùng)') }),
+      el('td', { text: timeShort(v.received_at) }),
+      el('td', { text: v.on_time ? 'Đúng hạn' : 'Muộn' }),
+      el('td', { text: channelName(v.channel) + (v.on_behalf ? ' (điều phối viên gửi thay)' : '') }),
+      el('td', { text: v.by || '—' }),
+      el('td', {}, file)));
+  }
+  $('versions-none').hidden = list.submissions.length > 0;
+  $('versions').hidden = false;
+}
+
+// Reads the unit's report and its versions again, and shows them.
+async function refresh() {
+  const [sub, list] = await Promise.all([
+    api('GET', base + '/submission').catch((e) => {
+      if (e.code === 'no_submission') return null;
+      throw e;
+    }),
+    api('GET', base + '/submissions'),
+  ]);
+  showState(sub);
+  showVersions(list);
+}
+
+// Takes the file the person chose or dropped.
+function choose(file) {
+  const status = $('upload-status');
+  chosen = null;
+  $('send').disabled = true;
+  if (!file) return;
+  if (!/\.xlsx$/i.test(file.name)) {
+    say(status, `Tệp “${file.name}” không phải tệp Excel .xlsx. Hãy chọn đúng biểu mẫu đã tải về (nếu tệp là .xls, hãy mở bằng Excel và lưu lại dạng .xlsx).`, 'error');
+    return;
+  }
+  if (file.size > MAX_UPLOAD) {
+    say(status, 'Tệp lớn hơn 10 MiB. Hãy xoá hình ảnh hoặc trang tính thừa trong tệp rồi chọn lại.', 'error');
+    return;
+  }
+  chosen = file;
+  $('file-name').textContent = `Đã chọn: ${file.name} (${Math.ceil(file.size / 1024)} KiB)`;
+  say(status, 'Hãy bấm “Gửi báo cáo”.', 'info');
+  $('send').disabled = false;
+}
+
+// Sends the chosen file and shows the receipt or the errors.
+async function send() {
+  if (!chosen) return;
+  const status = $('upload-status');
+  const bar = $('progress');
+  const button = $('send');
+  button.disabled = true;
+  bar.value = 0;
+  bar.hidden = false;
+  say(status, 'Đang gửi tệp…', 'info');
+  try {
+    const { status: code, body } = await uploadFile(base + '/submission', chosen, (p) => {
+      bar.value = p;
+    });
+    bar.value = 1;
+    if (code === 422) {
+      say(status, 'Báo cáo có lỗi, chưa được nhận. Xem danh sách lỗi bên dưới.', 'error');
+      showErrors($('result'), body);
+    } else {
+      say(status, code === 200 ? 'Tệp này giống hệt lần gửi trước: hệ thống giữ nguyên biên nhận cũ.' : 'Đã gửi xong.', 'ok');
+      showReceipt($('result'), body);
+      await refresh();
+    }
+    $('result').scrollIntoView({ behavior: 'smooth', block: 'start' });
+    $('result').focus();
+  } catch (err) {
+    say(status, err instanceof ApiError ? err.message : 'Không gửi được tệp. Hãy thử lại.', 'error');
+  } finally {
+    bar.hidden = true;
+    button.disabled = !chosen;
+  }
+}
+
+// Wires the file picker and the drop zone.
+function wireUpload() {
+  const drop = $('drop');
+  $('file').addEventListener('change', (e) => choose(e.target.files[0]));
+  for (const type of ['dragenter', 'dragover']) {
+    drop.addEventListener(type, (e) => {
+      e.preventDefault();
+      drop.classList.add('over');
+    });
+  }
+  for (const type of ['dragleave', 'drop']) drop.addEventListener(type, () => drop.classList.remove('over'));
+  drop.addEventListener('drop', (e) => {
+    e.preventDefault();
+    choose(e.dataTransfer.files[0]);
+  });
+  $('send').addEventListener('click', send);
+}
+
+async function main() {
+  const me = await loadMe();
+  header(me);
+  if (me.series.length === 0) {
+    pageError(new Error('Đơn vị của bạn không phải gửi loại báo cáo nào. Nếu đây là nhầm lẫn, hãy liên hệ quản trị viên.'));
+    return;
+  }
+  series = pickSeries(me, params.get('series'));
+  periodId = params.get('period') || (series.current ? series.current.period : null);
+  if (!periodId) {
+    pageError(new Error('Loại báo cáo này hiện không có kỳ nào đang mở. Hãy chọn kỳ khác hoặc chờ điều phối viên mở kỳ báo cáo.'));
+    return;
+  }
+  base = `/api/v1/series/${enc(series.name)}/periods/${enc(periodId)}`;
+  fillChoices(me);
+  const period = series.current && series.current.period === periodId ? series.current
+    : await api('GET', base);
+  showPeriod(period);
+  $('download').href = base + '/template';
+  $('form-link').href = pageUrl('/form.html', series.name, periodId);
+  $('nav-form').href = pageUrl('/form.html', series.name, periodId);
+  if (!period.skipped) {
+    $('steps').hidden = false;
+    wireUpload();
+  }
+  await refresh();
+}
+
+main().catch((err) => {
+  if (err instanceof ApiError && err.status === 401) return; // on the way to the login page
+  pageError(err);
+});
