@@ -106,7 +106,7 @@ void api_tasks_get(struct http_request *rq, struct http_response *rs, struct db 
 		return;
 	}
 	struct unit_tasks ut;
-	enum unit_tasks_result ur = unit_tasks_load(conn, s->name, rq->unit, &ut, &err);
+	enum unit_tasks_result ur = unit_tasks_load(conn, s->name, pi.db_id, rq->unit, &ut, &err);
 	if (ur != UNIT_TASKS_OK) {
 		if (ur == UNIT_TASKS_DB) {
 			api_db_failed(rs, db, "tasks", err);
