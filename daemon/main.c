@@ -136,7 +136,7 @@ static void on_reload(evutil_socket_t sig, short what, void *arg)
 	}
 	config_publish(cfg);
 	apply_config(cfg);
-	web_load(cfg, "reloaded");
+	web_load(cfg, "read again");
 	log_info("config", "reloaded %s", cfg->path);
 	housekeeping_kick();	/* reads the series again too */
 }

@@ -127,11 +127,10 @@ def test_nothing_outside_the_set(ex):
 
 def reload(ex):
     """SIGHUP, then waits for the log line of the new load."""
-    before = ex.d.log_text().count("web: reloaded")
+    before = ex.d.log_text().count("config: reloaded")
     ex.d.proc.send_signal(signal.SIGHUP)
-    wait_for(lambda: ex.d.log_text().count("web: reloaded") > before or
-             ex.d.log_text().count("the pages loaded before") > 0 and
-             ex.d.log_text().count("reloaded ") > before, timeout=10, what="reload")
+    wait_for(lambda: ex.d.log_text().count("config: reloaded") > before, timeout=10,
+             what="reload")
 
 
 def test_sighup_reloads_and_a_bad_folder_keeps_the_pages(ex):
