@@ -387,6 +387,17 @@ def test_approving_again_delivers_a_correction(ex):
     status, _, raw = call(ex, RECIPIENT, "GET", f"{BASE}/{PERIOD}/consolidated?version=final&n=1")
     assert status == 200
     assert ex.pg.scalar("SELECT count(*) FROM audit_log WHERE action = 'approve_correction'") == "1"
+    # baocaoctl writes the same workbooks.
+    out = ex.work.path / "final-1.xlsx"
+    r = ex.d.ctl("consolidate", "nq57-weekly", PERIOD, "--version", "final", "--n", "1", "-o", out)
+    assert r.returncode == 0, r.stderr
+    assert out.read_bytes() == raw
+    live = ex.work.path / "live.xlsx"
+    r = ex.d.ctl("consolidate", "nq57-weekly", PERIOD, "-o", live)
+    assert r.returncode == 0 and "units expected" in r.stdout, (r.stdout, r.stderr)
+    assert workbook_of(live.read_bytes()).sheetnames == SHEETS
+    r = ex.d.ctl("consolidate", "nq57-weekly", NEXT, "--version", "cutoff", "-o", live)
+    assert r.returncode == 1 and "no cut-off workbook yet" in r.stderr, r.stderr
 
 
 def test_without_approval_the_final_goes_automatically_once(ex):
