@@ -3,6 +3,7 @@
 #include "config.h"
 #include "db.h"
 #include "housekeeping.h"
+#include "notify.h"
 #include "static.h"
 #include "http.h"
 #include "authz.h"
@@ -341,6 +342,8 @@ int main(int argc, char **argv)
 		fatal("main", "cannot arm the job scheduler's timer");
 	if (housekeeping_start(base, HOUSEKEEPING_INTERVAL_MS) != 0)
 		fatal("main", "cannot arm the housekeeping timer");
+	if (notify_start(cfg->conninfo, cfg->time_zone) != 0)
+		fatal("main", "cannot start the listener for announced changes");
 	outbox_task = periodic_start(base, "outbox", OUTBOX_INTERVAL_MS, outbox_tick, NULL);
 	if (outbox_task == NULL)
 		fatal("main", "cannot arm the outbox timer");
@@ -362,6 +365,7 @@ int main(int argc, char **argv)
 		log_info("main", "stopped with %zu requests abandoned", abandoned);
 		_exit(0);
 	}
+	notify_stop();
 	housekeeping_stop();
 	scheduler_stop();
 	periodic_stop(outbox_task);

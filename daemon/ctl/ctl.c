@@ -3,6 +3,7 @@
 #include "audit.h"
 #include "auth.h"
 #include "db.h"
+#include "notify.h"
 #include "clock.h"
 #include "series_store.h"
 #include "util.h"
@@ -214,6 +215,17 @@ static int write_all(int fd, const unsigned char *data, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+/* Announces a change that may move due times to running daemons. */
+void ctl_announce(struct ctl *ctl)
+{
+	char *err = NULL;
+	if (ctl->db != NULL && notify_announce(ctl->db, &err) != 0) {
+		fprintf(stderr, "warning: running daemons were not told at once (%s); they plan "
+			"their jobs again within a minute\n", err);
+		free(err);
+	}
 }
 
 /*

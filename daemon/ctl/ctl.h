@@ -39,6 +39,9 @@ bool ctl_id_valid(const char *id, const char *kind, const char *lister);
 /* Writes bytes to a file ("-" for standard output); 0 or -1 with errno set. A file this
  * created and could not write whole is removed; an existing one is never removed. */
 int ctl_write_file(const char *path, const unsigned char *data, size_t len);
+/* Tells running daemons that due times may have moved (they plan their jobs again at once);
+ * a failure is only a warning: they plan every minute anyway. */
+void ctl_announce(struct ctl *ctl);
 /* Starts a transaction; false after printing why it cannot. */
 bool ctl_begin(PGconn *db);
 int ctl_finish(PGconn *db, bool ok, int fail_code);

@@ -79,6 +79,7 @@ int ctl_periods_sync(struct ctl *ctl)
 			return rc == PERIODS_DB ? CTL_INTERNAL : CTL_USER;
 		}
 	}
+	ctl_announce(ctl);
 	return CTL_OK;
 }
 
@@ -206,6 +207,7 @@ static int period_override(struct ctl *ctl, int argc, char **argv)
 						  0, ctl_actor(), clock_now(), &err);
 	if (pr != PERIODS_OK)
 		return period_failure(pr, err);
+	ctl_announce(ctl);
 	char *show[] = { "show", argv[optind], argv[optind + 1], NULL };
 	return period_show(ctl, 3, show);
 }

@@ -64,6 +64,7 @@ int ctl_import_tasks(struct ctl *ctl, int argc, char **argv)
 		return report_failure(path, rc, err);
 	printf("%s: %d tasks: %d added, %d updated, %d unchanged, %d deactivated\n", path,
 	       res.tasks, res.added, res.updated, res.unchanged, res.deactivated);
+	ctl_announce(ctl);
 	return CTL_OK;
 }
 

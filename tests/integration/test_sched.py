@@ -161,9 +161,30 @@ def test_two_daemons_run_each_open_once(ex):
     assert len(re.findall(r"\(open nq57-weekly 2026-W52, attempt 1\) done", logs)) == 1, logs
 
 
+def cutoff_due(ex, period):
+    return ex.pg.scalar("SELECT to_char(j.due_at AT TIME ZONE 'Asia/Ho_Chi_Minh', "
+                        "'YYYY-MM-DD HH24:MI') FROM job_run j JOIN period p ON p.id = j.period_id "
+                        f"WHERE j.job = 'cutoff' AND p.period_key = '{period}' AND j.series_id = "
+                        "(SELECT id FROM series WHERE name = 'nq57-weekly')")
+
+
+def test_an_override_moves_the_jobs_at_once(ex):
+    # baocaoctl announces the change; the daemons plan again at once, not at the next minute.
+    assert cutoff_due(ex, "2026-W52") == "2026-12-25 11:00"
+    for unit, cons in (("2026-12-24T10:00:00+07:00", "2026-12-24T15:00:00+07:00"),
+                       ("2026-12-23T09:00:00+07:00", "2026-12-23T16:00:00+07:00")):
+        r = ex.d.ctl("period", "override", "nq57-weekly", "2026-W52", "--unit-deadline", unit,
+                     "--consolidation-deadline", cons, "--note", "Thử nghiệm")
+        assert r.returncode == 0, r.stderr
+        want = unit[:10] + " " + unit[11:16]
+        wait_for(lambda: cutoff_due(ex, "2026-W52") == want, timeout=5,
+                 what=f"the cut-off moved to {want}")
+
+
 if __name__ == "__main__":
     sys.exit(run_tests(
         [test_the_current_and_next_periods_are_planned, test_open_runs_on_time_at_monday_midnight,
          test_moving_the_clock_back_and_forth_runs_nothing_twice,
-         test_a_missed_open_runs_once_late_after_a_restart, test_two_daemons_run_each_open_once],
+         test_a_missed_open_runs_once_late_after_a_restart, test_two_daemons_run_each_open_once,
+         test_an_override_moves_the_jobs_at_once],
         setup=setup, teardown=teardown))
