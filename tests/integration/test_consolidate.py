@@ -181,6 +181,20 @@ def texts(ws):
     return [str(c.value) for row in ws.iter_rows() for c in row if c.value is not None]
 
 
+def summary_count(ws, label):
+    """The count on `Tổng hợp` of the row labelled so in its first column."""
+    for row in ws.iter_rows(values_only=True):
+        if row[0] == label:
+            return next(v for v in row[1:] if isinstance(v, (int, float)))
+    raise AssertionError(f"no row {label!r}")
+
+
+def item_codes(ws):
+    """The task codes of the item rows of a sheet that lists items (`Chi tiết`)."""
+    return [row[1] for row in ws.iter_rows(values_only=True)
+            if isinstance(row[1], str) and row[1].startswith("NQ57-")]
+
+
 def attachment(msg):
     atts = list(msg.iter_attachments())
     assert len(atts) == 1, [a.get_filename() for a in atts]
@@ -328,6 +342,23 @@ def test_approval_delivers_the_final_once(ex):
     data = attachment(finals[0])
     wb = workbook_of(data)
     assert wb.sheetnames == SHEETS
+    # Its counts are the board's, and every item of every report in it is listed once.
+    doc, _ = status_of(ex)
+    totals = doc["totals"]
+    summary = wb["Tổng hợp"]
+    assert summary_count(summary, "Số đơn vị phải báo cáo") == totals["expected"]
+    for label, key in (("Đúng hạn", "on_time"), ("Nộp muộn", "late"),
+                       ("Chưa báo cáo", "missing"), ("Trả lại để bổ sung", "returned")):
+        assert summary_count(summary, label) == totals[key], (label, totals)
+    items = ex.pg.psql(
+        "SELECT t.code FROM consolidation c JOIN period p ON p.id = c.period_id "
+        "JOIN consolidation_entry e ON e.consolidation_id = c.id "
+        "JOIN report_item i ON i.submission_id = e.submission_id JOIN task t ON t.id = i.task_id "
+        f"WHERE p.period_key = '{PERIOD}' AND c.kind = 'final' AND c.version = 1")
+    assert sorted(item_codes(wb["Chi tiết"])) == sorted(r[0] for r in items) and items
+    missing = " ".join(texts(wb["Chưa báo cáo"]))
+    for u in doc["units"]:
+        assert (u["name"] in missing) == (u["state"] == "missing"), u
     assessment = " ".join(texts(wb["Đánh giá"]))
     assert "Bản sửa." in assessment and COORDINATOR in assessment, assessment
     # The folder has the same file; the URL answered 503 first: retried later, same key.
