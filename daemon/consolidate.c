@@ -234,8 +234,9 @@ static int load_header(PGconn *conn, const struct period_info *pi, const struct 
 		d->date = 0;
 	const char *code = s->consolidator ? s->consolidator : "";
 	d->archive_code = xstrdup(code);
-	d->number = d->header == CONSOL_HEADER_PARTY ? xasprintf("Số        -BC/%s", code) :
-		    xasprintf("Số:        /BC-%s", code);
+	/* The number is given by the office's register when the document is issued: dots. */
+	d->number = d->header == CONSOL_HEADER_PARTY ? xasprintf("Số .......-BC/%s", code) :
+		    xasprintf("Số: ......./BC-%s", code);
 	d->automatic = m->automatic;
 	d->approved_by = m->approved_by ? xstrdup(m->approved_by) : NULL;
 	d->approved_at_text = m->approved_by || m->automatic ? time_long(m->approved_at) : NULL;

@@ -201,6 +201,18 @@ static int ensure_dir(const char *path, uid_t uid, gid_t gid, bool chown_it)
 	return 0;
 }
 
+/* A delivery folder ([report] delivery_dir) that does not exist yet is made for the daemon's
+ * user; an existing one is left as it is (a share's owner decides who writes there). */
+static void ensure_delivery_dir(const struct config *cfg, const struct passwd *pw)
+{
+	if (cfg->delivery_dir[0] == '\0' || access(cfg->delivery_dir, F_OK) == 0)
+		return;
+	if (ensure_dir(cfg->delivery_dir, pw ? pw->pw_uid : 0, pw ? pw->pw_gid : 0, pw != NULL) != 0)
+		log_warn("main", "cannot create [report] delivery_dir %s: %s; deliveries there wait "
+			 "and are retried until it exists and the daemon's user may write in it",
+			 cfg->delivery_dir, strerror(errno));
+}
+
 /* Switches to the configured user when running as root; refuses to run as root otherwise. */
 static void drop_privileges(const struct config *cfg)
 {
@@ -211,6 +223,7 @@ static void drop_privileges(const struct config *cfg)
 		    ensure_dir(cfg->spool_dir, 0, 0, false) != 0)
 			fatal("main", "cannot create %s or %s: %s", cfg->data_dir, cfg->spool_dir,
 			      strerror(errno));
+		ensure_delivery_dir(cfg, NULL);
 		return;
 	}
 	if (cfg->user[0] == '\0')
@@ -226,6 +239,7 @@ static void drop_privileges(const struct config *cfg)
 	    ensure_dir(cfg->spool_dir, pw->pw_uid, pw->pw_gid, true) != 0)
 		fatal("main", "cannot prepare %s and %s for user %s: %s", cfg->data_dir,
 		      cfg->spool_dir, cfg->user, strerror(errno));
+	ensure_delivery_dir(cfg, pw);
 	if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
 	    setuid(pw->pw_uid) != 0)
 		fatal("main", "cannot switch to user %s: %s", cfg->user, strerror(errno));

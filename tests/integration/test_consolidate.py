@@ -87,13 +87,14 @@ def setup():
     try:
         import tempfile
         work_dir = tempfile.mkdtemp(prefix="baocao-delivered-")
-        os.chmod(work_dir, 0o777)     # the daemon writes there as its own user
+        os.chmod(work_dir, 0o755)
         ex = Example("consolidate", NOW, **{
             "mail.smtp_url": f"smtp://127.0.0.1:{port}",
             "testing.clock_control": "true",
             "report.parent_body": "UBND tỉnh Hà Tĩnh",
             "report.place": "Hà Tĩnh",
-            "report.delivery_dir": work_dir,
+            # made at start for the daemon's user
+            "report.delivery_dir": os.path.join(work_dir, "reports"),
             "report.delivery_url": f"http://127.0.0.1:{receiver.server_port}/bao-cao"})
     except Exception:
         receiver.shutdown()
@@ -362,9 +363,10 @@ def test_approval_delivers_the_final_once(ex):
     assessment = " ".join(texts(wb["Đánh giá"]))
     assert "Bản sửa." in assessment and COORDINATOR in assessment, assessment
     # The folder has the same file; the URL answered 503 first: retried later, same key.
-    files = os.listdir(ex.delivered)
+    folder = os.path.join(ex.delivered, "reports")
+    files = os.listdir(folder)
     assert files == ["tong-hop-nq57-weekly-2026-W50-chinh-thuc-v1.xlsx"], files
-    with open(os.path.join(ex.delivered, files[0]), "rb") as f:
+    with open(os.path.join(folder, files[0]), "rb") as f:
         assert f.read() == data
     assert len(Receiver.posts) == 1
     assert ex.pg.scalar("SELECT state FROM outbox WHERE channel = 'http'") == "deferred"
