@@ -9,12 +9,15 @@
 #include "log.h"
 #include "util.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define ASSESSMENT_MAX 20000		/* bytes of an assessment (the schema's limit too) */
 #define VERSION_MAX 100000
+#define LIVE_BUILDS_MAX 2		/* live workbooks built at once; more answer 503 */
+
+static _Atomic int live_builds;		/* live workbooks being built now, by every worker */
 
 /* The period of the path, looked up; false after answering. */
 static bool period_of(struct http_request *rq, struct http_response *rs, struct db *db,
@@ -77,10 +80,22 @@ void api_consolidated_get(struct http_request *rq, struct http_response *rs, str
 	struct period_info pi;
 	if (!period_of(rq, rs, db, &conn, &pi))
 		return;
+	/* A live workbook is built from the whole period: its memory and time are bounded by
+	 * letting only a few be built at once. */
+	if (edition == CONSOL_LIVE && atomic_fetch_add(&live_builds, 1) >= LIVE_BUILDS_MAX) {
+		atomic_fetch_sub(&live_builds, 1);
+		period_info_free(&pi);
+		http_add_header(rs, "Retry-After", "10");
+		http_error(rs, 503, "busy_building", "Hệ thống đang lập các bản tổng hợp khác. Hãy "
+			   "thử lại sau khoảng 10 giây.");
+		return;
+	}
 	struct consolidation_file f;
 	char *err = NULL;
 	enum consolidation_result rc = consolidation_get(conn, &pi, edition, n, rq->received_at,
 							 &f, &err);
+	if (edition == CONSOL_LIVE)
+		atomic_fetch_sub(&live_builds, 1);
 	period_info_free(&pi);
 	if (rc == CONSOLIDATION_FAILED) {
 		api_db_failed(rs, db, "consolidated", err);
