@@ -91,6 +91,7 @@ def setup():
         ex = Example("consolidate", NOW, **{
             "mail.smtp_url": f"smtp://127.0.0.1:{port}",
             "testing.clock_control": "true",
+            "server.workers": "4",
             "report.parent_body": "UBND tỉnh Hà Tĩnh",
             "report.place": "Hà Tĩnh",
             # made at start for the daemon's user
@@ -284,6 +285,41 @@ def test_a_late_upload_is_live_and_marked_late(ex):
     assert status == 403
     status, _, raw = call(ex, RECIPIENT, "GET", f"{BASE}/{PERIOD}/consolidated")
     assert status == 404 and json.loads(raw)["error"]["code"] == "no_final", raw
+
+
+def test_live_builds_are_limited(ex):
+    # With the submissions locked, two live builds wait inside; a third is refused at once.
+    holder = subprocess.Popen(["psql", ex.pg.conninfo, "-X", "-q", "-v", "ON_ERROR_STOP=1"],
+                              stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    results = []
+    try:
+        holder.stdin.write("BEGIN; LOCK TABLE submission IN ACCESS EXCLUSIVE MODE;\n"
+                           "SELECT pg_sleep(60);\n")
+        holder.stdin.flush()
+        wait_for(lambda: ex.pg.scalar("SELECT count(*) FROM pg_locks WHERE relation = "
+                                      "'submission'::regclass AND granted AND "
+                                      "mode = 'AccessExclusiveLock'") == "1", what="the lock")
+
+        def build():
+            results.append(call(ex, COORDINATOR, "GET",
+                                f"{BASE}/{PERIOD}/consolidated?version=live")[0])
+        threads = [threading.Thread(target=build) for _ in range(2)]
+        for t in threads:
+            t.start()
+        wait_for(lambda: ex.pg.scalar("SELECT count(*) FROM pg_stat_activity WHERE "
+                                      "wait_event_type = 'Lock' AND application_name = "
+                                      "'baocaod'") == "2", what="two builds waiting")
+        status, hdrs, raw = call(ex, COORDINATOR, "GET", f"{BASE}/{PERIOD}/consolidated?version=live")
+        assert status == 503 and json.loads(raw)["error"]["code"] == "busy_building", raw
+        assert hdrs["retry-after"] == "10"
+    finally:
+        holder.kill()
+        holder.wait()
+        ex.pg.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE "
+                   "'%pg_sleep(60)%' AND pid <> pg_backend_pid()")
+    for t in threads:
+        t.join(60)
+    assert results == [200, 200], results
 
 
 def test_a_returned_report_is_corrected(ex):
@@ -526,6 +562,7 @@ if __name__ == "__main__":
     sys.exit(run_tests(
         [test_the_cutoff_freezes_what_arrived_and_mails_the_draft,
          test_a_late_upload_is_live_and_marked_late,
+         test_live_builds_are_limited,
          test_a_returned_report_is_corrected,
          test_approval_delivers_the_final_once,
          test_approving_again_delivers_a_correction,
