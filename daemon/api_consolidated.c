@@ -7,6 +7,7 @@
 #include "json.h"
 #include "json_parse.h"
 #include "log.h"
+#include "outbox.h"
 #include "util.h"
 
 #include <stdatomic.h>
@@ -139,7 +140,8 @@ void api_consolidated_versions(struct http_request *rq, struct http_response *rs
 		"  encode(c.sha256, 'hex'), c.automatic, coalesce(nullif(a.display_name, ''), a.login), "
 		"  to_char(c.approved_at, 'YYYY-MM-DD\"T\"HH24:MI:SSOF'), "
 		"  coalesce((SELECT json_agg(json_build_object('channel', o.channel, "
-		"    'recipient', o.recipient, 'state', o.state, 'sent_at', o.sent_at, "
+		"    'recipient', " OUTBOX_RECIPIENT_SHOWN("o") ", 'state', o.state, "
+		"    'sent_at', o.sent_at, "
 		"    'last_error', o.last_error) ORDER BY o.id) FROM outbox o "
 		"    WHERE o.dedup_key LIKE 'final:' || $2 || ':' || $3 || ':v' || c.version || ':%'), "
 		"    '[]') "

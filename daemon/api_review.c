@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define COMMENT_MAX 2000		/* bytes of a review comment */
-#define ASSESSMENT_MAX 20000		/* bytes of an assessment (the schema's limit too) */
+#define COMMENT_MAX 2000		/* characters of a review comment */
+#define ASSESSMENT_MAX 20000		/* characters of an assessment (the schema's limit too) */
 
 /* The period of the path, stored; false after answering. */
 static bool stored_period(struct http_request *rq, struct http_response *rs, struct db *db,
@@ -45,11 +45,11 @@ static bool stored_period(struct http_request *rq, struct http_response *rs, str
 	return true;
 }
 
-/* Whether text is valid UTF-8 without control characters other than newline and tab. */
+/* Whether text is valid UTF-8 (no control characters but newline and tab) of at most max
+ * characters. */
 static bool text_ok(const char *s, size_t max)
 {
-	size_t n = strlen(s);
-	return n <= max && utf8_valid_text(s, n);
+	return utf8_valid_text(s, strlen(s)) && utf8_length(s) <= max;
 }
 
 /* ---- review ---- */
@@ -214,7 +214,7 @@ void api_assessment_put(struct http_request *rq, struct http_response *rs, struc
 	if (doc == NULL || text == NULL || !text_ok(text, ASSESSMENT_MAX)) {
 		jv_free(doc);
 		http_error(rs, 400, "bad_assessment", "Hãy gửi {\"text\":\"...\"}: nội dung đánh giá, "
-			   "tối đa 20000 byte.");
+			   "tối đa 20000 ký tự.");
 		return;
 	}
 	PGconn *conn;

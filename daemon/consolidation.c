@@ -5,6 +5,7 @@
 #include "config.h"
 #include "db.h"
 #include "log.h"
+#include "outbox.h"
 #include "util.h"
 
 #include <sodium.h>
@@ -64,6 +65,11 @@ static long long store(PGconn *conn, const struct period_info *pi, const char *k
 	snprintf(built, sizeof built, "%lld", (long long)meta->built_at);
 	snprintf(approved_at, sizeof approved_at, "%lld", (long long)meta->approved_at);
 	snprintf(who, sizeof who, "%lld", approver);
+	if (f->len > CONSOL_FILE_MAX) {
+		*err = xasprintf("consolidation: a workbook of %zu bytes is more than the %u kept",
+				 f->len, CONSOL_FILE_MAX);
+		return -1;
+	}
 	const char *pa[] = { f->filename, CONSOL_CONTENT_TYPE, (const char *)f->data, f->sha256 };
 	int lengths[4] = { 0, 0, (int)f->len, 0 };
 	int formats[4] = { 0, 0, 1, 0 };
@@ -379,6 +385,36 @@ static int queue_delivery(PGconn *conn, const struct period_info *pi, int versio
 	return queued;
 }
 
+/* Whether a stored consolidation has the same entries and the same assessment as now: 1 yes,
+ * 0 no, -1 with *err. */
+static int same_as_stored(PGconn *conn, long long stored, const struct consol_entries *now,
+			  char **err)
+{
+	struct consol_entries then;
+	if (consol_entries_load(conn, 0, CONSOL_FROM_STORED, stored, &then, err) != 0)
+		return -1;
+	bool same = then.n == now->n;
+	for (size_t i = 0; same && i < now->n; i++)	/* both ordered by unit id */
+		same = then.items[i].unit_id == now->items[i].unit_id &&
+		       then.items[i].submission_id == now->items[i].submission_id &&
+		       then.items[i].state == now->items[i].state;
+	consol_entries_free(&then);
+	if (!same)
+		return 0;
+	char id[24];
+	snprintf(id, sizeof id, "%lld", stored);
+	const char *p[] = { id };
+	PGresult *r = db_run(conn, "consolidation",
+		"SELECT c.assessment_id IS NOT DISTINCT FROM "
+		"  (SELECT max(a.id) FROM assessment a WHERE a.period_id = c.period_id) "
+		"FROM consolidation c WHERE c.id = $1::bigint", 1, p, err);
+	if (r == NULL)
+		return -1;
+	same = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	PQclear(r);
+	return same;
+}
+
 static int final_tx(PGconn *conn, void *arg, char **err)
 {
 	struct final_args *a = arg;
@@ -425,6 +461,23 @@ static int final_tx(PGconn *conn, void *arg, char **err)
 	struct consol_entries e;
 	if (consol_entries_load(conn, pi->db_id, CONSOL_FROM_NOW, 0, &e, err) != 0)
 		return -1;
+	if (newest > 0) {
+		/* A correction must correct something: a double click sends nothing twice. */
+		int same = same_as_stored(conn, newest, &e, err);
+		if (same < 0) {
+			consol_entries_free(&e);
+			return -1;
+		}
+		if (same) {
+			consol_entries_free(&e);
+			a->result = CONSOLIDATION_REFUSED;
+			*err = xasprintf("Không có gì thay đổi so với bản đã gửi (bản số %d): không có "
+					 "báo cáo nào mới hay được sửa và đánh giá vẫn như cũ, nên không "
+					 "gửi bản bổ sung. Hãy sửa đánh giá hoặc chờ đơn vị gửi lại rồi "
+					 "phê duyệt.", version - 1);
+			return 1;
+		}
+	}
 	struct consol_meta meta = {
 		.edition = CONSOL_FINAL, .version = version, .built_at = a->now, .created = a->now,
 		.approved_by = a->who ? (a->who->display_name && a->who->display_name[0] ?
@@ -553,7 +606,8 @@ int consolidation_escalate(PGconn *conn, time_t now, int *escalated, char **err)
 		"  WHERE o.dedup_key LIKE 'final:%' AND o.escalated_at IS NULL "
 		"    AND (o.state IN ('failed', 'expired') OR (o.state <> 'sent' "
 		"      AND o.created_at < to_timestamp($1::bigint) - make_interval(secs => $2::int))) "
-		"  RETURNING o.id, o.channel, o.recipient, o.state, coalesce(o.last_error, '') AS why, "
+		"  RETURNING o.id, o.channel, " OUTBOX_RECIPIENT_SHOWN("o") " AS recipient, o.state, "
+		"    coalesce(o.last_error, '') AS why, "
 		"    split_part(o.dedup_key, ':', 2) AS series, split_part(o.dedup_key, ':', 3) AS period), "
 		"ins AS (INSERT INTO outbox (dedup_key, recipient, subject, body, created_at, "
 		"  next_attempt_at) "

@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define HTTP_TIMEOUT_MS 60000L
+#define HTTP_TIMEOUT_MS 600000L		/* ten minutes in all */
+#define HTTP_LOW_SPEED_BPS 1024L		/* slower than 1 KiB/s ... */
+#define HTTP_LOW_SPEED_S 60L			/* ... for a minute: given up */
 #define HTTP_CONNECT_TIMEOUT_MS 15000L
 #define ANSWER_MAX 512			/* bytes of the server's answer kept for the log */
 
@@ -24,8 +26,9 @@ enum mail_result deliver_folder(const char *dir, const char *filename, const voi
 		*detail = xasprintf("the file name %s cannot be written into a folder", filename);
 		return MAIL_PERMANENT;
 	}
-	return file_write_atomic(dir, filename, data, len, detail) == 0 ? MAIL_SENT :
-									 MAIL_TEMPORARY;
+	/* Readable by the folder's group: whoever collects the reports there. */
+	return file_write_atomic(dir, filename, data, len, 0640, false, detail) == 0 ?
+	       MAIL_SENT : MAIL_TEMPORARY;
 }
 
 /* Keeps the first ANSWER_MAX bytes of the answer's body. */
@@ -38,6 +41,43 @@ static size_t keep_answer(char *ptr, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
+/* The URL without what may be secret (user, password, query, fragment), for logs and errors
+ * (new string). */
+char *deliver_url_display(const char *url)
+{
+	CURLU *u = curl_url();
+	char *shown = NULL, *out = NULL;
+	if (u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_set(u, CURLUPART_USER, NULL, 0) == CURLUE_OK &&
+	    curl_url_set(u, CURLUPART_PASSWORD, NULL, 0) == CURLUE_OK &&
+	    curl_url_set(u, CURLUPART_QUERY, NULL, 0) == CURLUE_OK &&
+	    curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_URL, &shown, 0) == CURLUE_OK)
+		out = xstrdup(shown);
+	curl_free(shown);
+	curl_url_cleanup(u);
+	return out ? out : xstrdup("(the delivery URL)");
+}
+
+/* Whether the URL may be used: https://, or http:// to this machine only. */
+static bool url_allowed(const char *url)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL;
+	bool ok = false;
+	if (u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK)
+		ok = strcmp(scheme, "https") == 0 ||
+		     (strcmp(scheme, "http") == 0 &&
+		      (strcmp(host, "127.0.0.1") == 0 || strcmp(host, "localhost") == 0 ||
+		       strcmp(host, "[::1]") == 0));
+	curl_free(scheme);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return ok;
+}
+
 /* Whether an HTTP status is worth trying again. */
 static bool http_temporary(long status)
 {
@@ -47,8 +87,11 @@ static bool http_temporary(long status)
 /* POSTs the file to the URL. */
 enum mail_result deliver_http(const char *url, const struct deliver_file *f, char **detail)
 {
-	if (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0) {
-		*detail = xasprintf("the delivery URL %s is neither http:// nor https://", url);
+	if (!url_allowed(url)) {
+		char *shown = deliver_url_display(url);
+		*detail = xasprintf("the delivery URL %s must be https:// (http:// only to this "
+				    "machine): set [report] delivery_url", shown);
+		free(shown);
 		return MAIL_PERMANENT;
 	}
 	CURL *c = curl_easy_init();
@@ -96,6 +139,12 @@ enum mail_result deliver_http(const char *url, const struct deliver_file *f, cha
 		rc = curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, keep_answer);
 	if (rc == CURLE_OK)
 		rc = curl_easy_setopt(c, CURLOPT_WRITEDATA, &answer);
+	if (rc == CURLE_OK)	/* the configured URL, not a proxy from the environment */
+		rc = curl_easy_setopt(c, CURLOPT_PROXY, "");
+	if (rc == CURLE_OK)	/* a large file on a slow line may take long, if it moves */
+		rc = curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, HTTP_LOW_SPEED_BPS);
+	if (rc == CURLE_OK)
+		rc = curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, HTTP_LOW_SPEED_S);
 	if (rc == CURLE_OK)
 		rc = curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, HTTP_TIMEOUT_MS);
 	if (rc == CURLE_OK)
@@ -103,11 +152,12 @@ enum mail_result deliver_http(const char *url, const struct deliver_file *f, cha
 	if (rc == CURLE_OK)
 		rc = curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	enum mail_result res;
+	char *shown = deliver_url_display(url);
 	if (rc != CURLE_OK) {
 		*detail = xasprintf("libcurl: %s", curl_easy_strerror(rc));
 		res = MAIL_TEMPORARY;
 	} else if ((rc = curl_easy_perform(c)) != CURLE_OK) {
-		*detail = xasprintf("POST %s: %s", url, errbuf[0] ? errbuf : curl_easy_strerror(rc));
+		*detail = xasprintf("POST %s: %s", shown, errbuf[0] ? errbuf : curl_easy_strerror(rc));
 		res = MAIL_TEMPORARY;
 	} else {
 		long status = 0;
@@ -117,12 +167,10 @@ enum mail_result deliver_http(const char *url, const struct deliver_file *f, cha
 			res = MAIL_SENT;
 		} else {
 			res = http_temporary(status) || status == 0 ? MAIL_TEMPORARY : MAIL_PERMANENT;
-			for (size_t i = 0; i < answer.len; i++)
-				if ((unsigned char)answer.data[i] < 0x20)
-					answer.data[i] = ' ';
-			*detail = xasprintf("POST %s: HTTP %ld %s", url, status, strbuf_str(&answer));
+			*detail = xasprintf("POST %s: HTTP %ld %s", shown, status, strbuf_str(&answer));
 		}
 	}
+	free(shown);
 	curl_slist_free_all(headers);
 	curl_easy_cleanup(c);
 	strbuf_free(&answer);

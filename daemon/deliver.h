@@ -22,7 +22,9 @@ struct deliver_file {
  * MAIL_PERMANENT with *detail (new string). */
 enum mail_result deliver_folder(const char *dir, const char *filename, const void *data,
 				size_t len, char **detail);
-/* POSTs the file to url (http:// or https://) with Idempotency-Key and X-Baocao-* headers:
+/* The URL without user, password, query and fragment, for logs and errors (new string). */
+char *deliver_url_display(const char *url);
+/* POSTs the file to url (https://, or http:// to this machine only) with Idempotency-Key and X-Baocao-* headers:
  * 2xx is sent; 408, 425, 429, 5xx and transport errors are temporary; other answers are
  * permanent. */
 enum mail_result deliver_http(const char *url, const struct deliver_file *f, char **detail);

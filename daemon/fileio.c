@@ -62,17 +62,29 @@ static int sync_dir(const char *dir)
 
 /* Writes dir/name through a temporary file in the same folder. */
 int file_write_atomic(const char *dir, const char *name, const void *data, size_t len,
-		      char **detail)
+		      mode_t mode, bool make_dir, char **detail)
 {
-	if (file_make_dirs(dir) < 0) {
+	if (make_dir && file_make_dirs(dir) < 0) {
 		*detail = xasprintf("mkdir %s: %s", dir, strerror(errno));
 		return -1;
+	}
+	if (!make_dir) {
+		struct stat st;
+		int e = stat(dir, &st) != 0 ? errno : !S_ISDIR(st.st_mode) ? ENOTDIR : 0;
+		if (e != 0) {
+			*detail = xasprintf("the folder %s is not there (%s): it is not made here, in "
+					    "case it is a share that is not mounted", dir, strerror(e));
+			errno = e;
+			return -1;
+		}
 	}
 	char *final = xasprintf("%s/%s", dir, name);
 	char *tmp = xasprintf("%s/.%s.XXXXXX", dir, name);
 	const char *step = "mkstemp";
 	int fd = mkstemp(tmp);
 	int rc = fd < 0 ? -1 : 0;
+	if (rc == 0 && (step = "fchmod", fchmod(fd, mode) < 0))
+		rc = -1;
 	if (rc == 0 && (step = "write", write_all(fd, data, len) < 0))
 		rc = -1;
 	if (rc == 0 && (step = "fsync", fsync(fd) < 0))

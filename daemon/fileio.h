@@ -3,16 +3,20 @@
 #ifndef BAOCAO_FILEIO_H
 #define BAOCAO_FILEIO_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 /* Makes dir and its missing parents with mode 0750; 0 or -1 with errno set. */
 int file_make_dirs(const char *dir);
 /*
- * Writes data as dir/name (dir made when missing) through a temporary file ".name.XXXXXX" in
- * the same folder; an existing file of that name is replaced. Returns 0, or -1 with *detail
- * (new string) naming the step and the file.
+ * Writes data as dir/name through a temporary file ".name.XXXXXX" in the same folder, with the
+ * given mode; an existing file of that name is replaced. make_dir: dir (and its parents) is
+ * made when missing; otherwise a missing dir is an error (a share that is not mounted must not
+ * be filled on the local disk). Returns 0, or -1 with *detail (new string) naming the step and
+ * the file, and errno set.
  */
 int file_write_atomic(const char *dir, const char *name, const void *data, size_t len,
-		      char **detail);
+		      mode_t mode, bool make_dir, char **detail);
 
 #endif

@@ -50,7 +50,7 @@ int mail_spool(const char *dir, const struct mail_message *m, char **detail)
 	mail_format(m, &msg);
 	char *file = xasprintf("%s.eml", name);
 	free(name);
-	int rc = file_write_atomic(dir, file, strbuf_str(&msg), msg.len, detail);
+	int rc = file_write_atomic(dir, file, strbuf_str(&msg), msg.len, 0600, true, detail);
 	free(file);
 	strbuf_free(&msg);
 	return rc;

@@ -2,6 +2,7 @@
  * thread listens on the database channel "baocao_plan" and has the jobs planned again at once,
  * rather than at the next minute's housekeeping. */
 #include "notify.h"
+#include "clock.h"
 #include "db.h"
 #include "housekeeping.h"
 #include "log.h"
@@ -19,6 +20,8 @@
 
 #define RETRY_MIN_MS 250
 #define RETRY_MAX_MS 10000
+#define STABLE_MS 60000			/* a connection that lived this long was not flapping */
+#define CONNECT_TIMEOUT "10"		/* seconds: a stop is never held up longer by a connect */
 
 static pthread_t thread;
 static bool started;
@@ -63,7 +66,8 @@ static PGconn *listen_connect(bool *logged)
 	return c;
 }
 
-/* The thread: listens, and asks for a planning round on each notification. */
+/* The thread: listens, and asks for a planning round on each notification (and after each
+ * reconnection: what was announced meanwhile is lost). */
 static void *notify_main(void *arg)
 {
 	int retry_ms = RETRY_MIN_MS;
@@ -76,9 +80,10 @@ static void *notify_main(void *arg)
 			retry_ms = retry_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : retry_ms * 2;
 			continue;
 		}
-		retry_ms = RETRY_MIN_MS;
-		bool stop = false, broken = false;
-		while (!stop && !broken) {
+		housekeeping_request();
+		long long since = clock_mono_ms();
+		bool stop = false;
+		while (!stop) {
 			struct pollfd p[2] = { { .fd = stop_fd, .events = POLLIN },
 					       { .fd = PQsocket(c), .events = POLLIN } };
 			int rc = poll(p, 2, -1);
@@ -89,9 +94,10 @@ static void *notify_main(void *arg)
 				break;
 			}
 			if (PQconsumeInput(c) == 0) {
-				log_warn("notify", "connection lost: %s",
-					 str_trim(PQerrorMessage(c)));
-				broken = true;
+				/* Said once per outage: listen_connect says when it is back. */
+				log_warn("notify", "connection lost (%s); jobs are planned every minute "
+					 "until it is back", str_trim(PQerrorMessage(c)));
+				logged = true;
 				break;
 			}
 			bool any = false;
@@ -106,6 +112,11 @@ static void *notify_main(void *arg)
 			}
 		}
 		PQfinish(c);
+		/* A connection that keeps breaking at once is retried ever more slowly. */
+		if (clock_mono_ms() - since >= STABLE_MS)
+			retry_ms = RETRY_MIN_MS;
+		else
+			retry_ms = retry_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : retry_ms * 2;
 		if (stop || wait_stop(retry_ms))
 			return NULL;
 	}
@@ -118,7 +129,10 @@ int notify_start(const char *conn_info, const char *zone)
 		log_error("notify", "eventfd: %s", strerror(errno));
 		return -1;
 	}
-	conninfo = xstrdup(conn_info);
+	/* key=value settings get a connect timeout unless they set one; URIs are left as they are. */
+	bool uri = strncmp(conn_info, "postgres", 8) == 0;
+	conninfo = uri || strstr(conn_info, "connect_timeout") ? xstrdup(conn_info) :
+		   xasprintf("%s connect_timeout=" CONNECT_TIMEOUT, conn_info);
 	time_zone = xstrdup(zone);
 	int rc = pthread_create(&thread, NULL, notify_main, NULL);
 	if (rc != 0) {

@@ -70,7 +70,9 @@ static void outbox_record(PGconn *conn, const char *id, const char *attempts, co
 	char min_s[16], max_s[16];
 	snprintf(min_s, sizeof min_s, "%d", OUTBOX_RETRY_MIN_S);
 	snprintf(max_s, sizeof max_s, "%d", OUTBOX_RETRY_MAX_S);
-	const char *p[] = { id, attempts, now, instance, states[res], detail, min_s, max_s };
+	/* A server's answer may be cut in a character or in another encoding. */
+	char *clean = str_scrub(xstrdup(detail));
+	const char *p[] = { id, attempts, now, instance, states[res], clean, min_s, max_s };
 	char *err = NULL;
 	PGresult *r = db_run(conn, "outbox",
 		"UPDATE outbox SET state = $5, locked_by = NULL, lease_until = NULL, "
@@ -83,6 +85,7 @@ static void outbox_record(PGconn *conn, const char *id, const char *attempts, co
 		"    ELSE next_attempt_at END "
 		"WHERE id = $1 AND attempts = $2::int AND locked_by = $4 AND state = 'sending'",
 		8, p, &err);
+	free(clean);
 	if (r == NULL) {
 		log_error("outbox", "message %s: cannot record the outcome (%s): %s", id, states[res],
 			  err);
@@ -119,9 +122,35 @@ static enum mail_result deliver_other(const char *channel, const char *key,
 	return MAIL_PERMANENT;
 }
 
+/* Renews the lease of one claimed row before it is worked, so that a slow batch never sends
+ * a row whose lease another sender could have taken over; false when it was lost. */
+static bool lease_row(PGconn *conn, const char *id, const char *attempts, const char *instance,
+		      time_t now)
+{
+	char nowbuf[24], lease[16];
+	snprintf(nowbuf, sizeof nowbuf, "%lld", (long long)now);
+	snprintf(lease, sizeof lease, "%d", OUTBOX_LEASE_S);
+	const char *p[] = { id, attempts, instance, nowbuf, lease };
+	char *err = NULL;
+	PGresult *r = db_run(conn, "outbox",
+		"UPDATE outbox SET lease_until = to_timestamp($4::bigint) + "
+		"  make_interval(secs => $5::int) "
+		"WHERE id = $1::bigint AND attempts = $2::int AND locked_by = $3 "
+		"  AND state = 'sending'", 5, p, &err);
+	if (r == NULL) {
+		log_warn("outbox", "message %s: %s", id, err);
+		free(err);
+		return false;
+	}
+	bool kept = atoi(PQcmdTuples(r)) == 1;
+	PQclear(r);
+	return kept;
+}
+
 /* Sends one claimed row (columns: id, attempts, recipient, subject, body, html, message_id,
- * attachment filename, content type, data, channel, key). */
-static enum mail_result outbox_send_one(PGresult *r, int row, const struct config *cfg,
+ * attachment id, channel, key); its attachment is read now, in binary, for this row only. */
+static enum mail_result outbox_send_one(PGconn *conn, PGresult *r, int row,
+					const struct config *cfg,
 					const struct mail_server *server, time_t now,
 					char **detail)
 {
@@ -136,25 +165,28 @@ static enum mail_result outbox_send_one(PGresult *r, int row, const struct confi
 		.message_id = PQgetvalue(r, row, 6),
 		.date = now,
 	};
-	size_t len = 0;
-	unsigned char *data = NULL;
+	PGresult *a = NULL;
 	if (!PQgetisnull(r, row, 7)) {
-		data = PQunescapeBytea((const unsigned char *)PQgetvalue(r, row, 9), &len);
-		if (data == NULL) {
-			*detail = xstrdup("cannot read the attachment");
+		const char *pa[] = { PQgetvalue(r, row, 7) };
+		a = db_query_binary(conn, "SELECT filename, content_type, data FROM mail_attachment "
+				    "WHERE id = $1::bigint", 1, pa);
+		if (PQresultStatus(a) != PGRES_TUPLES_OK || PQntuples(a) != 1) {
+			*detail = xasprintf("cannot read the attachment: %s",
+					    PQresultErrorMessage(a));
+			PQclear(a);
 			return MAIL_TEMPORARY;
 		}
-		att.filename = PQgetvalue(r, row, 7);
-		att.content_type = PQgetvalue(r, row, 8);
-		att.data = data;
-		att.len = len;
+		att.filename = PQgetvalue(a, 0, 0);
+		att.content_type = PQgetvalue(a, 0, 1);
+		att.data = (const unsigned char *)PQgetvalue(a, 0, 2);
+		att.len = (size_t)PQgetlength(a, 0, 2);
 		m.attachments = &att;
 		m.nattachments = 1;
 	}
 	enum mail_result res;
-	const char *channel = PQgetvalue(r, row, 10);
+	const char *channel = PQgetvalue(r, row, 8);
 	if (strcmp(channel, "mail") != 0) {
-		res = deliver_other(channel, PQgetvalue(r, row, 11), &m, detail);
+		res = deliver_other(channel, PQgetvalue(r, row, 9), &m, detail);
 	} else if (mail_check(&m, detail) != 0) {
 		res = MAIL_PERMANENT;
 	} else if (server == NULL) {
@@ -164,7 +196,7 @@ static enum mail_result outbox_send_one(PGresult *r, int row, const struct confi
 	} else {
 		res = mail_send(server, &m, detail);
 	}
-	PQfreemem(data);
+	PQclear(a);
 	return res;
 }
 
@@ -191,8 +223,7 @@ int outbox_run(PGconn *conn, const char *instance, char **err)
 		"  RETURNING o.id, o.attempts, o.recipient, o.subject, o.body, o.html, o.message_id, "
 		"    o.attachment_id, o.channel, o.dedup_key) "
 		"SELECT c.id, c.attempts, c.recipient, c.subject, c.body, c.html, c.message_id, "
-		"  a.filename, a.content_type, a.data, c.channel, c.dedup_key "
-		"FROM claimed c LEFT JOIN mail_attachment a ON a.id = c.attachment_id ORDER BY c.id",
+		"  c.attachment_id, c.channel, c.dedup_key FROM claimed c ORDER BY c.id",
 		4, p, err);
 	if (r == NULL)
 		return -1;
@@ -218,16 +249,25 @@ int outbox_run(PGconn *conn, const char *instance, char **err)
 		if (cfg->smtp_url[0] && password == NULL) {
 			res = MAIL_TEMPORARY;
 			detail = xstrdup("the SMTP password file cannot be read");
+		} else if (!lease_row(conn, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), instance,
+				      clock_now())) {
+			log_warn("outbox", "message %s: its lease passed to another sender before it "
+				 "was sent; left to it", PQgetvalue(r, i, 0));
+			continue;
 		} else {
-			res = outbox_send_one(r, i, cfg, cfg->smtp_url[0] ? &server : NULL, now,
+			res = outbox_send_one(conn, r, i, cfg, cfg->smtp_url[0] ? &server : NULL, now,
 					      &detail);
 		}
+		bool mail = strcmp(PQgetvalue(r, i, 8), "mail") == 0;
+		char *to = strcmp(PQgetvalue(r, i, 8), "http") == 0 ?
+			   deliver_url_display(PQgetvalue(r, i, 2)) : xstrdup(PQgetvalue(r, i, 2));
 		if (res == MAIL_SENT)
-			log_info("outbox", "message %s to %s sent%s", PQgetvalue(r, i, 0),
-				 PQgetvalue(r, i, 2), cfg->smtp_url[0] ? "" : " (to the spool)");
+			log_info("outbox", "message %s to %s sent%s", PQgetvalue(r, i, 0), to,
+				 mail && !cfg->smtp_url[0] ? " (to the spool)" : "");
 		else
-			log_warn("outbox", "message %s to %s: %s: %s", PQgetvalue(r, i, 0),
-				 PQgetvalue(r, i, 2), mail_result_name(res), detail ? detail : "");
+			log_warn("outbox", "message %s to %s: %s: %s", PQgetvalue(r, i, 0), to,
+				 mail_result_name(res), detail ? detail : "");
+		free(to);
 		outbox_record(conn, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), nowbuf, instance, res,
 			      detail ? detail : "");
 		free(detail);

@@ -5,6 +5,12 @@
 
 #include <libpq-fe.h>
 
+/* SQL: an outbox row's recipient as it may be shown (a delivery URL without its user,
+ * password, query and fragment); ROW names the row. */
+#define OUTBOX_RECIPIENT_SHOWN(ROW) \
+	"CASE WHEN " ROW ".channel = 'http' THEN regexp_replace(regexp_replace(" ROW ".recipient, " \
+	"'^([A-Za-z][A-Za-z0-9+.-]*://)[^/@]*@', '\\1'), '[?#].*$', '') ELSE " ROW ".recipient END"
+
 /* Messages claimed in one round. */
 #define OUTBOX_BATCH_SIZE 50
 

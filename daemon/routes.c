@@ -81,7 +81,7 @@ const struct route http_routes[] = {
 	{ "GET", "/api/v1/series/{series}/periods/{period}/status", ROUTE_FN(api_period_status),
 	  ACT_CONSOLIDATE, 0 },
 	{ "PUT", "/api/v1/series/{series}/periods/{period}/review", ROUTE_FN(api_review_put),
-	  ACT_REVIEW, 0 },
+	  ACT_REVIEW, ROUTE_TEXT },
 	{ "GET", "/api/v1/series/{series}/periods/{period}/assessment",
 	  ROUTE_FN(api_assessment_get), ACT_CONSOLIDATE, 0 },
 	{ "PUT", "/api/v1/series/{series}/periods/{period}/assessment",

@@ -27,6 +27,8 @@
 #define CLOCK_SKEW_S 5.0		/* a difference from PostgreSQL's clock worth a warning */
 #define SKEW_WARN_EVERY_MS (3600 * 1000LL)	/* that warning again at most hourly */
 #define INTERRUPTED "lease expired: the daemon that ran it stopped"
+#define PLANNED_LATE "skipped: its time had passed when it was first planned (baocao did not " \
+		     "run then); nothing done"
 
 /* The kind of that name, or NULL. */
 static const struct scheduler_kind *kind_find(const char *name)
@@ -126,17 +128,20 @@ static int plan_one(PGconn *conn, const struct scheduler_kind *k, long long peri
 	snprintf(nowbuf, sizeof nowbuf, "%lld", (long long)now);
 	bool never = k->catchup == SCHEDULER_RUN_LATE_IF_PLANNED && due < now;
 	const char *p[] = { k->name, pid, slotbuf, duebuf, never ? "skipped" : "due", nowbuf,
-			    never ? "skipped: its time had passed when it was first planned "
-				    "(baocao did not run then); nothing done" : NULL };
+			    never ? PLANNED_LATE : NULL, PLANNED_LATE };
 	PGresult *r = db_run(conn, "jobs",
 		"INSERT INTO job_run (job, series_id, period_id, slot, due_at, state, finished_at, "
 		"  outcome) "
 		"SELECT $1, p.series_id, p.id, $3::int, to_timestamp($4::bigint), $5, "
 		"  CASE WHEN $5 = 'skipped' THEN to_timestamp($6::bigint) END, $7 FROM period p "
 		"WHERE p.id = $2::bigint "
-		"ON CONFLICT (job, series_id, period_id, slot) DO UPDATE SET due_at = EXCLUDED.due_at "
-		"WHERE job_run.state = 'due' AND job_run.due_at <> EXCLUDED.due_at "
-		"RETURNING (xmax = 0) AND job_run.state = 'skipped'", 7, p, err);
+		"ON CONFLICT (job, series_id, period_id, slot) DO UPDATE SET due_at = EXCLUDED.due_at, "
+		"  state = 'due', finished_at = NULL, outcome = NULL "
+		"WHERE (job_run.state = 'due' AND job_run.due_at <> EXCLUDED.due_at) "
+		/* skipped as first planned too late, and now moved into the future: due again */
+		"  OR (job_run.state = 'skipped' AND job_run.outcome = $8 "
+		"      AND EXCLUDED.due_at > to_timestamp($6::bigint)) "
+		"RETURNING (xmax = 0) AND job_run.state = 'skipped'", 8, p, err);
 	if (r == NULL)
 		return -1;
 	if (PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0) {

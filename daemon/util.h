@@ -44,6 +44,9 @@ bool str_has_prefix(const char *s, const char *prefix);
 bool str_has_suffix(const char *s, const char *suffix);
 /* True if s is well-formed UTF-8 without NUL bytes and control characters other than tab/newline. */
 bool utf8_valid_text(const char *s, size_t n);
+/* Makes text from elsewhere (a server's answer) safe to store and log, in place: bytes that
+ * are not valid UTF-8 become '?', control characters spaces. Returns str. */
+char *str_scrub(char *str);
 /* The number of characters (code points) of UTF-8 text. */
 size_t utf8_length(const char *s);
 /* Copies a file into memory; returns 0, or -1 with errno set. */

@@ -96,7 +96,9 @@ def setup():
             "report.place": "Hà Tĩnh",
             # made at start for the daemon's user
             "report.delivery_dir": os.path.join(work_dir, "reports"),
-            "report.delivery_url": f"http://127.0.0.1:{receiver.server_port}/bao-cao"})
+            # a user, a password and a token the logs and answers must not show
+            "report.delivery_url": f"http://nhan:matkhau-bi-mat@127.0.0.1:"
+                                   f"{receiver.server_port}/bao-cao?token=khoa-bi-mat"})
     except Exception:
         receiver.shutdown()
         raise
@@ -254,6 +256,16 @@ def test_the_cutoff_freezes_what_arrived_and_mails_the_draft(ex):
     assert ex.pg.scalar("SELECT count(*) FROM consolidation c JOIN period p ON p.id = c.period_id "
                         "JOIN series s ON s.id = p.series_id "
                         "WHERE s.name = 'ngoai-vu-nq59-yearly'") == "0"
+    # Moved into the future by an override, such a run is due again.
+    r = ex.d.ctl("period", "override", "ngoai-vu-nq59-yearly", "2026",
+                 "--unit-deadline", "2026-12-20T17:00:00+07:00",
+                 "--consolidation-deadline", "2026-12-22T17:00:00+07:00")
+    assert r.returncode == 0, r.stderr
+    wait_for(lambda: ex.pg.scalar(
+        "SELECT j.state || ' ' || to_char(j.due_at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'MM-DD HH24:MI') "
+        "FROM job_run j JOIN period p ON p.id = j.period_id JOIN series s ON s.id = j.series_id "
+        "WHERE s.name = 'ngoai-vu-nq59-yearly' AND p.period_key = '2026' AND j.job = 'cutoff'")
+        == "due 12-20 17:00", timeout=10, what="the cut-off due again")
     # The same draft through the API, byte for byte.
     status, hdrs, raw = call(ex, COORDINATOR, "GET", f"{BASE}/{PERIOD}/consolidated?version=cutoff")
     assert status == 200 and raw == attachment(drafts[0]), status
@@ -426,6 +438,12 @@ def test_approval_delivers_the_final_once(ex):
 
 
 def test_approving_again_delivers_a_correction(ex):
+    # Nothing changed since version 1: a second press sends nothing.
+    status, _, raw = call(ex, COORDINATOR, "POST", f"{BASE}/{PERIOD}/approve")
+    assert status == 409 and "Không có gì thay đổi" in json.loads(raw)["error"]["message"], raw
+    status, _, raw = call(ex, COORDINATOR, "PUT", f"{BASE}/{PERIOD}/assessment",
+                          {"text": "Bổ sung: Sở Xây dựng đã gửi báo cáo muộn."})
+    assert status == 200, raw
     status, _, raw = call(ex, COORDINATOR, "POST", f"{BASE}/{PERIOD}/approve")
     assert status == 201, raw
     assert json.loads(raw)["version"] == 2 and json.loads(raw)["correction"] is True
@@ -453,6 +471,13 @@ def test_approving_again_delivers_a_correction(ex):
     assert "baocaoctl outbox retry" in told[0].get_body(preferencelist=("plain",)).get_content()
     status, ready = ex.d.get_json("/readyz")
     assert ready.get("outbox_failed", 0) >= 1, ready
+    # The URL's secrets reach neither the log, nor the versions' list, nor the mails.
+    body = told[0].get_body(preferencelist=("plain",)).get_content()
+    status, _, listed = call(ex, RECIPIENT, "GET", f"{BASE}/{PERIOD}/consolidated/versions")
+    for secret in ("matkhau-bi-mat", "khoa-bi-mat"):
+        assert secret not in ex.d.log_text() and secret not in body, secret
+        assert secret.encode() not in listed, secret
+    assert Receiver.posts[0][0]["Authorization"].startswith("Basic ")
     status, _, raw = call(ex, RECIPIENT, "GET", f"{BASE}/{PERIOD}/consolidated?version=final&n=1")
     assert status == 200
     assert ex.pg.scalar("SELECT count(*) FROM audit_log WHERE action = 'approve_correction'") == "1"

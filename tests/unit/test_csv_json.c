@@ -196,6 +196,10 @@ static void test_utf8(void **state)
 	assert_false(utf8_valid_text("a\0b", 3));
 	assert_false(utf8_valid_text("\xF0\x9F\x98", 3));	/* truncated */
 	assert_true(utf8_valid_text("\xF0\x9F\x98\x80", 4));
+	/* A server's answer cut in a character, with bytes of another encoding and controls. */
+	char answer[] = "L\xE1\xBB\x97i m\xC3\xA1y ch\xE1\xBB\xa7\r\n\xE9t\xE1\xBB";
+	assert_string_equal(str_scrub(answer), "Lỗi máy chủ  ?t??");
+	assert_true(utf8_valid_text(answer, strlen(answer)));
 }
 
 static void test_json_parse_valid(void **state)

@@ -8,8 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "deliver.h"
+#include "fileio.h"
 #include "json_parse.h"
 #include "mail.h"
 #include "util.h"
@@ -296,6 +299,46 @@ static void test_python_parses_back(void **state)
 	jv_free(v);
 }
 
+/* Deliveries: secrets are not shown, plain http only to this machine, a missing folder is
+ * not made, a written file has the delivery's mode. */
+static void test_deliveries(void **state)
+{
+	char *shown = deliver_url_display("https://nhan:bi-mat@vptu.example.vn:8443/nhan?token=x#y");
+	assert_string_equal(shown, "https://vptu.example.vn:8443/nhan");
+	free(shown);
+	struct deliver_file f = { "a.xlsx", "application/octet-stream", "x", 1, "<k@baocao>",
+				  "nq57-weekly", "2026-W50", 1 };
+	char *detail = NULL;
+	assert_int_equal(deliver_http("http://vptu.example.vn/nhan?token=bi-mat", &f, &detail),
+			 MAIL_PERMANENT);
+	assert_non_null(strstr(detail, "https://"));
+	assert_null(strstr(detail, "bi-mat"));
+	free(detail);
+	detail = NULL;
+
+	char dir[] = "/tmp/baocao-deliver-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *missing = xasprintf("%s/share", dir);
+	assert_int_equal(deliver_folder(missing, "a.xlsx", "x", 1, &detail), MAIL_TEMPORARY);
+	assert_non_null(strstr(detail, "not there"));
+	free(detail);
+	detail = NULL;
+	struct stat st;
+	assert_int_not_equal(stat(missing, &st), 0);	/* not made */
+	assert_int_equal(deliver_folder(dir, "../a.xlsx", "x", 1, &detail), MAIL_PERMANENT);
+	free(detail);
+	detail = NULL;
+	assert_int_equal(deliver_folder(dir, "a.xlsx", "abc", 3, &detail), MAIL_SENT);
+	char *path = xasprintf("%s/a.xlsx", dir);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0640);
+	assert_int_equal(st.st_size, 3);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(dir), 0);
+	free(path);
+	free(missing);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -305,6 +348,7 @@ int main(void)
 		cmocka_unit_test(test_lines_and_line_ends),
 		cmocka_unit_test(test_check_refuses),
 		cmocka_unit_test(test_python_parses_back),
+		cmocka_unit_test(test_deliveries),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
