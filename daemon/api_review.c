@@ -322,8 +322,8 @@ void api_approve_post(struct http_request *rq, struct http_response *rs, struct 
 							      &queued, &err);
 	free(name);
 	period_info_free(&pi);
-	if (rc == CONSOLIDATION_REFUSED) {
-		http_error(rs, 409, "not_yet", err);
+	if (rc == CONSOLIDATION_REFUSED || rc == CONSOLIDATION_UNCHANGED) {
+		http_error(rs, 409, rc == CONSOLIDATION_REFUSED ? "not_yet" : "nothing_changed", err);
 		free(err);
 		return;
 	}

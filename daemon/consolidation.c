@@ -470,7 +470,7 @@ static int final_tx(PGconn *conn, void *arg, char **err)
 		}
 		if (same) {
 			consol_entries_free(&e);
-			a->result = CONSOLIDATION_REFUSED;
+			a->result = CONSOLIDATION_UNCHANGED;
 			*err = xasprintf("Không có gì thay đổi so với bản đã gửi (bản số %d): không có "
 					 "báo cáo nào mới hay được sửa và đánh giá vẫn như cũ, nên không "
 					 "gửi bản bổ sung. Hãy sửa đánh giá hoặc chờ đơn vị gửi lại rồi "
@@ -529,8 +529,8 @@ enum consolidation_result consolidation_finalize(PGconn *conn, const struct peri
 	file->data = NULL;
 	if (rc != 0) {
 		consolidation_file_free(file);
-		return a.result == CONSOLIDATION_REFUSED ? CONSOLIDATION_REFUSED :
-							   CONSOLIDATION_FAILED;
+		return a.result == CONSOLIDATION_REFUSED || a.result == CONSOLIDATION_UNCHANGED ?
+		       a.result : CONSOLIDATION_FAILED;
 	}
 	*queued = a.queued;
 	return a.result;

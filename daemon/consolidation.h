@@ -16,6 +16,7 @@ enum consolidation_result {
 	CONSOLIDATION_OK,
 	CONSOLIDATION_NONE,		/* no such version (yet) */
 	CONSOLIDATION_REFUSED,		/* not now: *err is a Vietnamese sentence for the person */
+	CONSOLIDATION_UNCHANGED,	/* nothing changed since the newest final: as REFUSED */
 	CONSOLIDATION_FAILED,		/* database or writer failure: *err is English */
 };
 

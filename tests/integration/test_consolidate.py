@@ -440,7 +440,9 @@ def test_approval_delivers_the_final_once(ex):
 def test_approving_again_delivers_a_correction(ex):
     # Nothing changed since version 1: a second press sends nothing.
     status, _, raw = call(ex, COORDINATOR, "POST", f"{BASE}/{PERIOD}/approve")
-    assert status == 409 and "Không có gì thay đổi" in json.loads(raw)["error"]["message"], raw
+    err = json.loads(raw)["error"]
+    assert status == 409 and err["code"] == "nothing_changed", raw
+    assert "Không có gì thay đổi" in err["message"], raw
     status, _, raw = call(ex, COORDINATOR, "PUT", f"{BASE}/{PERIOD}/assessment",
                           {"text": "Bổ sung: Sở Xây dựng đã gửi báo cáo muộn."})
     assert status == 200, raw
