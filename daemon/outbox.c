@@ -292,3 +292,16 @@ long long outbox_failed_count(PGconn *conn, long long now, char **err)
 	PQclear(r);
 	return n;
 }
+
+/* Deliveries of final reports escalated and still not sent (for /readyz). */
+long long outbox_deliveries_stuck(PGconn *conn, char **err)
+{
+	PGresult *r = db_run(conn, "outbox", "SELECT count(*) FROM outbox WHERE dedup_key LIKE "
+			     "'final:%' AND escalated_at IS NOT NULL AND state <> 'sent'", 0, NULL,
+			     err);
+	if (r == NULL)
+		return -1;
+	long long n = atoll(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return n;
+}

@@ -24,5 +24,8 @@
 int outbox_run(PGconn *conn, const char *instance, char **err);
 /* Messages failed or expired in the last 7 days by now (for /readyz); -1 with *err. */
 long long outbox_failed_count(PGconn *conn, long long now, char **err);
+/* Deliveries of consolidated reports that were escalated to the coordinators and are still
+ * not sent (for /readyz); -1 with *err. */
+long long outbox_deliveries_stuck(PGconn *conn, char **err);
 
 #endif

@@ -47,9 +47,19 @@ static void handle_readyz(struct http_request *rq, struct http_response *rs, str
 	long long failed = conn ? outbox_failed_count(conn, (long long)clock_now(), &why) : 0;
 	if (failed < 0) {
 		free(why);
+		why = NULL;
 	} else if (failed > 0) {
 		/* Mail that will not go by itself: a person must look (baocaoctl outbox --failed). */
 		strbuf_addf(&rs->body, ",\"outbox_failed\":%lld", failed);
+	}
+	long long stuck = conn ? outbox_deliveries_stuck(conn, &why) : 0;
+	if (stuck < 0) {
+		free(why);
+		why = NULL;
+	} else if (stuck > 0) {
+		/* A consolidated report that has not reached its recipients: the coordinators were
+		 * mailed; the operators see it here. */
+		strbuf_addf(&rs->body, ",\"deliveries_not_arrived\":%lld", stuck);
 	}
 	if (config_current()->clock_control) {
 		/* A test installation says so wherever it is watched. */

@@ -473,6 +473,7 @@ def test_approving_again_delivers_a_correction(ex):
     assert "baocaoctl outbox retry" in told[0].get_body(preferencelist=("plain",)).get_content()
     status, ready = ex.d.get_json("/readyz")
     assert ready.get("outbox_failed", 0) >= 1, ready
+    assert ready.get("deliveries_not_arrived") == 1, ready
     # The URL's secrets reach neither the log, nor the versions' list, nor the mails.
     body = told[0].get_body(preferencelist=("plain",)).get_content()
     status, _, listed = call(ex, RECIPIENT, "GET", f"{BASE}/{PERIOD}/consolidated/versions")
