@@ -261,7 +261,7 @@ void api_deliveries_get(struct http_request *rq, struct http_response *rs, struc
 		"  ORDER BY p.starts_on DESC LIMIT $2::int) "
 		"SELECT ps.period_key, to_char(ps.starts_on, 'YYYY-MM-DD'), "
 		"  to_char(ps.ends_on, 'YYYY-MM-DD'), c.version, "
-		"  to_char(coalesce(c.approved_at, c.built_at), 'YYYY-MM-DD\"T\"HH24:MI:SSOF'), "
+		"  to_char(coalesce(c.approved_at, c.built_at), 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM'), "
 		"  c.automatic, encode(c.sha256, 'hex'), m.filename "
 		"FROM ps JOIN consolidation c ON c.period_id = ps.id AND c.kind = 'final' "
 		"JOIN mail_attachment m ON m.id = c.attachment_id "

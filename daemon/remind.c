@@ -207,7 +207,7 @@ PGresult *remind_preview(PGconn *conn, const struct series_def *s, const struct 
 		"WITH " MISSING ", " KEEP_MISSING_OF("$2", "$3", "$4") ", " ADDRESSES " "
 		"SELECT mi.code, mi.name, u.unit_group, "
 		"  (SELECT count(*) FROM addr a WHERE a.code = mi.code), "
-		"  (SELECT to_char(max(o.created_at), 'YYYY-MM-DD\"T\"HH24:MI:SSOF') FROM outbox o "
+		"  (SELECT to_char(max(o.created_at), 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM') FROM outbox o "
 		"   WHERE o.dedup_key LIKE 'reminder:' || $1 || ':' || $5 || ':manual:%') "
 		"FROM missing mi JOIN unit u ON u.id = mi.id "
 		"ORDER BY CASE u.unit_group WHEN 'so-nganh' THEN 0 WHEN 'xa-phuong' THEN 1 "
