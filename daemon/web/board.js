@@ -34,8 +34,8 @@ function cells(u) {
     el('td', {}, link),
     el('td', { title: u.comment || null }, badge),
     el('td', { text: u.received_at ? timeShort(u.received_at) : '—' }),
-    el('td', { class: 'num', text: u.version ? String(u.version) : '—' }),
-    el('td', { class: 'num', text: u.version ? String(u.items) : '—' }),
+    el('td', { class: 'qty', text: u.version ? String(u.version) : '—' }),
+    el('td', { class: 'qty', text: u.version ? String(u.items) : '—' }),
   ];
 }
 
@@ -152,7 +152,7 @@ function wireRemind() {
       const body = $('remind-body');
       body.replaceChildren(...doc.units.map((u) => el('tr', {},
         el('td', { class: 'code', text: u.unit }), el('td', { text: u.name }),
-        el('td', { class: 'num', text: String(u.addresses) }))));
+        el('td', { class: 'qty', text: String(u.addresses) }))));
       $('remind-caption').textContent = `${doc.units.length} đơn vị chưa gửi, ${doc.addresses} địa chỉ nhận thư nhắc`;
       $('remind-list').hidden = doc.units.length === 0;
       const last = doc.last_manual_at ? ` Lần nhắc gần nhất: ${timeShort(doc.last_manual_at)}.` : '';

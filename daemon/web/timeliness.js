@@ -15,8 +15,8 @@ function head() {
     const m = /^\d{4}-W(\d{2})$/.exec(p.period);
     cols.push(el('th', { scope: 'col', class: 'period', title: p.title, text: m ? 'T' + Number(m[1]) : dateVi(p.starts_on) }));
   }
-  cols.push(el('th', { scope: 'col', class: 'num', text: 'Đúng hạn' }), el('th', { scope: 'col', class: 'num', text: 'Muộn' }),
-    el('th', { scope: 'col', class: 'num', text: 'Không gửi' }), el('th', { scope: 'col', class: 'num', text: 'Tỉ lệ đúng hạn' }));
+  cols.push(el('th', { scope: 'col', class: 'qty', text: 'Đúng hạn' }), el('th', { scope: 'col', class: 'qty', text: 'Muộn' }),
+    el('th', { scope: 'col', class: 'qty', text: 'Không gửi' }), el('th', { scope: 'col', class: 'qty', text: 'Tỉ lệ đúng hạn' }));
   $('head-row').replaceChildren(...cols);
 }
 
@@ -27,9 +27,9 @@ function build() {
     u.states.forEach((s, i) => {
       tds.push(el('td', { class: 'mark ' + (s || 'none'), title: s ? `${doc.periods[i].title}: ${WORDS[s]}` : `${doc.periods[i].title}: không phải báo cáo`, text: s ? MARKS[s] : '' }));
     });
-    tds.push(el('td', { class: 'num', text: String(u.on_time) }), el('td', { class: 'num', text: String(u.late) }),
-      el('td', { class: 'num', text: String(u.missing) }),
-      el('td', { class: 'num rate', text: u.rate === null ? '—' : u.rate.toLocaleString('vi-VN') + '%' }));
+    tds.push(el('td', { class: 'qty', text: String(u.on_time) }), el('td', { class: 'qty', text: String(u.late) }),
+      el('td', { class: 'qty', text: String(u.missing) }),
+      el('td', { class: 'qty rate', text: u.rate === null ? '—' : u.rate.toLocaleString('vi-VN') + '%' }));
     return { u, tr: el('tr', {}, ...tds), text: fold(u.name + ' ' + u.unit) };
   });
 }

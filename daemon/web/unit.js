@@ -47,7 +47,7 @@ function showReport(sub) {
     el('td', { class: 'code', text: it.task }),
     el('td', { text: it.title || '' }),
     el('td', { text: STATUS_NAMES[it.status] || it.status || '—' }),
-    el('td', { class: 'num', text: it.progress === null ? '—' : it.progress + '%' }),
+    el('td', { class: 'qty', text: it.progress === null ? '—' : it.progress + '%' }),
     el('td', { text: it.result || '' }),
     el('td', { text: [it.difficulties, it.proposals].filter(Boolean).join(' · ') }))));
   const dl = $('general');

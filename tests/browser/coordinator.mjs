@@ -24,6 +24,12 @@ async function shot(page, name) {
   await page.screenshot({ path: path.join(env.ARTEFACTS, name + '.png'), fullPage: true });
 }
 
+// Saves a screenshot of what the window shows (1366×768, or the phone's screen).
+async function view(page, name) {
+  mkdirSync(env.ARTEFACTS, { recursive: true });
+  await page.screenshot({ path: path.join(env.ARTEFACTS, name + '.png'), fullPage: false });
+}
+
 // A new page that fails the scenario on any script error or refused resource.
 async function newPage(browser, viewport = DESKTOP) {
   const context = await browser.newContext({ viewport, acceptDownloads: true, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh' });
@@ -115,7 +121,11 @@ const scenarios = {
     const deadline = await page.textContent('#deadline');
     check(/11 giờ 00, thứ Sáu, ngày 11\/12\/2026/.test(deadline), 'deadline: ' + deadline);
     check(/^Còn 2 ngày/.test(await page.textContent('#countdown')), 'countdown: ' + await page.textContent('#countdown'));
-    await shot(page, 'board');
+    await view(page, 'board');
+    await shot(page, 'board-full');
+    await page.evaluate(() => document.querySelector('#units').scrollIntoView());
+    await view(page, 'board-units');
+    await page.evaluate(() => window.scrollTo(0, 0));
 
     // "Chưa gửi": only the missing units, as many as the count says.
     await page.click('label:has(input[value="missing"])');
@@ -175,7 +185,9 @@ const scenarios = {
     await phone.waitForSelector('#board tbody tr[data-unit]');
     const wide = await overflow(phone);
     check(wide <= 0, `the phone board scrolls sideways by ${wide}px`);
-    await phone.screenshot({ path: path.join(env.ARTEFACTS, 'board-phone.png'), fullPage: false });
+    await view(phone, 'board-phone');
+    await phone.evaluate(() => document.querySelector('#units').scrollIntoView());
+    await view(phone, 'board-phone-units');
     clean(page);
     clean(phone);
   },
