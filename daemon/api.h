@@ -54,6 +54,11 @@ void api_assessment_put(struct http_request *rq, struct http_response *rs, struc
 void api_assessment_get(struct http_request *rq, struct http_response *rs, struct db *db);
 void api_approve_post(struct http_request *rq, struct http_response *rs, struct db *db);
 
+/* api_board.c: the coordinator's and the recipient's pages */
+void api_remind_preview(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_timeliness_get(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_deliveries_get(struct http_request *rq, struct http_response *rs, struct db *db);
+
 /* api_me.c, api_tasks.c, api_account.c */
 void api_me_get(struct http_request *rq, struct http_response *rs, struct db *db);
 void api_tasks_get(struct http_request *rq, struct http_response *rs, struct db *db);

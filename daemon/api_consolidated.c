@@ -2,6 +2,8 @@
  * the board's status of every unit, the assessment and the approval. */
 #include "api.h"
 #include "audit.h"
+#include "board_xlsx.h"
+#include "calendar.h"
 #include "consolidation.h"
 #include "db.h"
 #include "json.h"
@@ -182,9 +184,60 @@ void api_consolidated_versions(struct http_request *rq, struct http_response *rs
 	PQclear(r);
 }
 
-/* GET .../status: every unit that must report, its state, and the totals. */
+/* Answers the board as a workbook (GET .../status?format=xlsx) from the status query. */
+static void status_xlsx(struct http_request *rq, struct http_response *rs,
+			const struct period_info *pi, PGresult *r)
+{
+	int n = PQntuples(r);
+	struct board_row *rows = xcalloc(n > 0 ? (size_t)n : 1, sizeof *rows);
+	for (int i = 0; i < n; i++) {
+		rows[i] = (struct board_row){
+			PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
+			PQgetvalue(r, i, 3), PQgetisnull(r, i, 4) ? NULL : PQgetvalue(r, i, 4),
+			atoll(PQgetvalue(r, i, 5)), atoll(PQgetvalue(r, i, 6)),
+			PQgetisnull(r, i, 8) ? NULL : PQgetvalue(r, i, 8) };
+	}
+	char title[160], made[96];
+	if (period_title_vi(&pi->period, title, sizeof title) != 0)
+		snprintf(title, sizeof title, "kỳ %s", pi->id);
+	if (cal_format_vi_long(rq->received_at, made, sizeof made) != 0)
+		snprintf(made, sizeof made, "nay");
+	struct board_title t = { rq->series->title, title, made };
+	unsigned char *data;
+	size_t len;
+	char *err = NULL;
+	int rc = board_xlsx_write(&t, rows, (size_t)n, &data, &len, &err);
+	free(rows);
+	if (rc != 0) {
+		log_error("status", "%s", err);
+		free(err);
+		api_internal_error(rs);
+		return;
+	}
+	rs->status = 200;
+	rs->content_type = CONSOL_CONTENT_TYPE;
+	strbuf_add(&rs->body, data, len);
+	free(data);
+	char *disp = xasprintf("attachment; filename=\"tinh-hinh-%s-%s.xlsx\"", rq->series->name,
+			       pi->id);
+	http_add_header(rs, "Content-Disposition", disp);
+	http_add_header(rs, "Cache-Control", "no-store");
+	free(disp);
+}
+
+/* GET .../status[?format=json|xlsx]: every unit that must report, its state, and the totals
+ * (JSON), or the same as a workbook. */
 void api_period_status(struct http_request *rq, struct http_response *rs, struct db *db)
 {
+	char *format = http_query_param(rq, "format");
+	bool xlsx = format != NULL && strcmp(format, "xlsx") == 0;
+	bool bad = format != NULL && !xlsx && strcmp(format, "json") != 0;
+	free(format);
+	if (bad) {
+		http_error(rs, 400, "bad_format", "Tham số format là json (mặc định) hoặc xlsx "
+			   "(bảng tình hình dạng Excel).");
+		return;
+	}
 	PGconn *conn;
 	struct period_info pi;
 	if (!period_of(rq, rs, db, &conn, &pi))
@@ -209,6 +262,12 @@ void api_period_status(struct http_request *rq, struct http_response *rs, struct
 	if (r == NULL) {
 		period_info_free(&pi);
 		api_db_failed(rs, db, "status", err);
+		return;
+	}
+	if (xlsx) {
+		status_xlsx(rq, rs, &pi, r);
+		PQclear(r);
+		period_info_free(&pi);
 		return;
 	}
 	int n = PQntuples(r);

@@ -100,6 +100,89 @@ static int series_json(struct json *j, PGconn *conn, const struct series_def *s,
 	return 0;
 }
 
+/* Writes "recent": the series' latest periods that have begun (any unit's view). Returns 0,
+ * or -1 with *err. */
+static int periods_json(struct json *j, PGconn *conn, const struct series_def *s, time_t now,
+			char **err)
+{
+	char at[24], limit[16];
+	snprintf(at, sizeof at, "%lld", (long long)now);
+	snprintf(limit, sizeof limit, "%d", RECENT_PERIODS);
+	const char *p[] = { s->name, at, limit };
+	PGresult *r = db_run(conn, "recent periods",
+		"SELECT p.period_key, to_char(p.starts_on, 'YYYY-MM-DD'), "
+		"  to_char(p.ends_on, 'YYYY-MM-DD'), p.state "
+		"FROM period p JOIN series s ON s.id = p.series_id "
+		"WHERE s.name = $1 AND p.starts_on <= to_timestamp($2::bigint)::date "
+		"ORDER BY p.starts_on DESC LIMIT $3::int", 3, p, err);
+	if (r == NULL)
+		return -1;
+	json_key(j, "recent");
+	json_array_begin(j);
+	for (int i = 0; i < PQntuples(r); i++) {
+		json_object_begin(j);
+		json_kv_string(j, "period", PQgetvalue(r, i, 0));
+		json_kv_string(j, "starts_on", PQgetvalue(r, i, 1));
+		json_kv_string(j, "ends_on", PQgetvalue(r, i, 2));
+		json_kv_string(j, "state", PQgetvalue(r, i, 3));
+		json_object_end(j);
+	}
+	json_array_end(j);
+	PQclear(r);
+	return 0;
+}
+
+/* Writes "consolidates" (coordinators: the series the unit consolidates, with their current
+ * period) and "receives" (recipients: the series whose final report the unit receives).
+ * Returns 0, or -1 with *err. */
+static int consolidated_json(struct json *j, PGconn *conn, const struct http_request *rq,
+			     char **err)
+{
+	const struct series_list *all = series_current();
+	for (int pass = 0; pass < 2; pass++) {
+		bool coord = pass == 0;
+		json_key(j, coord ? "consolidates" : "receives");
+		json_array_begin(j);
+		for (size_t i = 0; all && i < all->n; i++) {
+			const struct series_def *s = &all->items[i];
+			bool mine = false;
+			if (coord && rq->who.role == ROLE_COORDINATOR)
+				mine = s->consolidator && strcmp(s->consolidator, rq->who.unit_code) == 0;
+			for (size_t k = 0; !coord && rq->who.role == ROLE_RECIPIENT &&
+			     k < s->nrecipients; k++)
+				mine = mine || strcmp(s->recipients[k], rq->who.unit_code) == 0;
+			if (!mine)
+				continue;
+			json_object_begin(j);
+			json_kv_string(j, "name", s->name);
+			json_kv_string(j, "title", s->title);
+			json_kv_string(j, "kind", kind_name(s->kind));
+			if (coord) {
+				json_key(j, "current");
+				struct period_info pi;
+				char *perr = NULL;
+				enum periods_result rc = periods_lookup(conn, s, "current",
+									rq->received_at, &pi, &perr);
+				if (rc == PERIODS_OK) {
+					period_info_json(j, &pi);
+					period_info_free(&pi);
+				} else if (rc == PERIODS_DB) {
+					*err = perr;
+					return -1;
+				} else {
+					json_null(j);
+					free(perr);
+				}
+				if (periods_json(j, conn, s, rq->received_at, err) != 0)
+					return -1;
+			}
+			json_object_end(j);
+		}
+		json_array_end(j);
+	}
+	return 0;
+}
+
 /* GET /api/v1/me */
 void api_me_get(struct http_request *rq, struct http_response *rs, struct db *db)
 {
@@ -165,5 +248,9 @@ void api_me_get(struct http_request *rq, struct http_response *rs, struct db *db
 	}
 	free(names);
 	json_array_end(&j);
+	if (consolidated_json(&j, conn, rq, &err) != 0) {
+		api_db_failed(rs, db, "me: consolidated series", err);
+		return;
+	}
 	json_object_end(&j);
 }

@@ -31,17 +31,28 @@ struct remind_round {
 	"  WHERE u.active AND NOT EXISTS (SELECT 1 FROM submission x " \
 	"    WHERE x.period_id = $2::bigint AND x.unit_id = u.id AND NOT x.superseded))"
 
-/* Of those, the units that missed each of the last $9 deadlines before this period (no report
- * on time): their head is copied ($9 = 0: never). */
-#define KEEP_MISSING \
-	"keep_missing AS (SELECT mi.id FROM missing mi WHERE $9::int > 0 AND $9::int = (" \
+/* Of those, the units that missed each of the last N deadlines before period P as of NOW (no
+ * report on time): their head is copied (N = 0: never). P, NOW and N name parameters. */
+#define KEEP_MISSING_OF(P, NOW, N) \
+	"keep_missing AS (SELECT mi.id FROM missing mi WHERE " N "::int > 0 AND " N "::int = (" \
 	"  SELECT count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM submission y " \
 	"    WHERE y.period_id = q.id AND y.unit_id = mi.id AND y.on_time)) " \
 	"  FROM (SELECT p2.id FROM period p2 WHERE p2.series_id = mi.series_id " \
-	"    AND p2.state <> 'skipped' AND p2.unit_deadline < to_timestamp($7::bigint) " \
-	"    AND p2.starts_on < (SELECT starts_on FROM period WHERE id = $2::bigint) " \
-	"    ORDER BY p2.starts_on DESC LIMIT $9::int) q " \
-	"  HAVING count(*) = $9::int))"
+	"    AND p2.state <> 'skipped' AND p2.unit_deadline < to_timestamp(" NOW "::bigint) " \
+	"    AND p2.starts_on < (SELECT starts_on FROM period WHERE id = " P "::bigint) " \
+	"    ORDER BY p2.starts_on DESC LIMIT " N "::int) q " \
+	"  HAVING count(*) = " N "::int))"
+#define KEEP_MISSING KEEP_MISSING_OF("$2", "$7", "$9")
+
+/* Every address a missing unit's reminder goes to: its reporters, its contacts, and its head
+ * when it keeps missing. */
+#define ADDRESSES \
+	"addr AS (SELECT mi.code, mi.name, lower(a.email) AS email FROM missing mi " \
+	"  JOIN account a ON a.unit_id = mi.id AND a.role = 'reporter' AND NOT a.disabled " \
+	"  UNION SELECT mi.code, mi.name, lower(e) FROM missing mi, unnest(mi.emails) e " \
+	"    WHERE e NOT LIKE 'head:%' " \
+	"  UNION SELECT mi.code, mi.name, lower(substr(e, 6)) FROM missing mi " \
+	"    JOIN keep_missing k ON k.id = mi.id, unnest(mi.emails) e WHERE e LIKE 'head:%')"
 
 /* The body of a round's transaction: the units' reminders, then the coordinators' digests. */
 static int remind_tx(PGconn *conn, void *arg, char **err)
@@ -97,12 +108,7 @@ static int remind_tx(PGconn *conn, void *arg, char **err)
 			    expires, head_after };
 	PGresult *r = db_run(conn, "remind",
 		"WITH " MISSING ", " KEEP_MISSING ", "
-		"addr AS (SELECT mi.code, mi.name, lower(a.email) AS email FROM missing mi "
-		"  JOIN account a ON a.unit_id = mi.id AND a.role = 'reporter' AND NOT a.disabled "
-		"  UNION SELECT mi.code, mi.name, lower(e) FROM missing mi, unnest(mi.emails) e "
-		"    WHERE e NOT LIKE 'head:%' "
-		"  UNION SELECT mi.code, mi.name, lower(substr(e, 6)) FROM missing mi "
-		"    JOIN keep_missing k ON k.id = mi.id, unnest(mi.emails) e WHERE e LIKE 'head:%'), "
+		ADDRESSES ", "
 		"ins AS (INSERT INTO outbox (dedup_key, recipient, subject, body, created_at, "
 		"  next_attempt_at, expires_at) "
 		"  SELECT 'reminder:' || $1 || ':' || $4 || ':' || $3 || ':' || code || ':' || email, "
@@ -186,4 +192,25 @@ int remind_now(PGconn *conn, const struct series_def *s, const struct period_inf
 	*units = rr.units;
 	*messages = rr.messages;
 	return rr.too_soon ? 1 : 0;
+}
+
+/* Who a round asked for now would reach: the missing units with their addresses. */
+PGresult *remind_preview(PGconn *conn, const struct series_def *s, const struct period_info *pi,
+			 time_t now, char **err)
+{
+	char period_id[24], nowbuf[24], head_after[24];
+	snprintf(period_id, sizeof period_id, "%lld", pi->db_id);
+	snprintf(nowbuf, sizeof nowbuf, "%lld", (long long)now);
+	snprintf(head_after, sizeof head_after, "%lld", config_current()->head_after_missed);
+	const char *p[] = { s->name, period_id, nowbuf, head_after, pi->id };
+	return db_run(conn, "remind preview",
+		"WITH " MISSING ", " KEEP_MISSING_OF("$2", "$3", "$4") ", " ADDRESSES " "
+		"SELECT mi.code, mi.name, u.unit_group, "
+		"  (SELECT count(*) FROM addr a WHERE a.code = mi.code), "
+		"  (SELECT to_char(max(o.created_at), 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM') FROM outbox o "
+		"   WHERE o.dedup_key LIKE 'reminder:' || $1 || ':' || $5 || ':manual:%') "
+		"FROM missing mi JOIN unit u ON u.id = mi.id "
+		"ORDER BY CASE u.unit_group WHEN 'so-nganh' THEN 0 WHEN 'xa-phuong' THEN 1 "
+		"  WHEN 'dang-doan-the' THEN 2 ELSE 3 END, u.unit_group, u.name COLLATE \"C\", u.code",
+		5, p, err);
 }

@@ -36,4 +36,12 @@ int remind_late(PGconn *conn, const struct series_def *s, const struct period_in
 int remind_now(PGconn *conn, const struct series_def *s, const struct period_info *pi,
 	       time_t now, int *units, int *messages, char **err);
 
+/*
+ * Who a round asked for at now would reach, without queuing anything: one row per missing
+ * unit (code, name, group, number of addresses, and the time of the period's latest round
+ * asked for by hand or NULL, the same on every row); NULL with *err.
+ */
+PGresult *remind_preview(PGconn *conn, const struct series_def *s, const struct period_info *pi,
+			 time_t now, char **err);
+
 #endif

@@ -193,8 +193,27 @@ function wireUpload() {
   $('send').addEventListener('click', send);
 }
 
+// Sends each role to its page: recipients to the reports received, administrators to theirs,
+// coordinators to the board (their own unit's report stays here, with ?own=1 or ?series=).
+function landing(me) {
+  if (me.role === 'recipient') return '/received.html';
+  if (me.role === 'admin') return '/admin.html';
+  const coordinates = me.role === 'coordinator' && me.consolidates && me.consolidates.length > 0;
+  if (coordinates) {
+    $('nav-board').hidden = false;
+    $('nav-report').href = '/?own=1';
+    if (!params.has('own') && !params.has('series')) return '/board.html';
+  }
+  return null;
+}
+
 async function main() {
   const me = await loadMe();
+  const elsewhere = landing(me);
+  if (elsewhere) {
+    location.replace(elsewhere);
+    return;
+  }
   header(me);
   if (me.series.length === 0) {
     pageError(new Error('Đơn vị của bạn không phải gửi loại báo cáo nào. Nếu đây là nhầm lẫn, hãy liên hệ quản trị viên.'));

@@ -53,15 +53,20 @@ function parts(ms) {
   return { ...p, wd: days[p.weekday] };
 }
 
+// The time of an RFC 3339 text, also with a zone written "+07" (as PostgreSQL's OF gives).
+export function parseTime(iso) {
+  return Date.parse(/[+-]\d\d$/.test(iso) ? iso + ':00' : iso);
+}
+
 // "11 giờ 00, thứ Sáu, ngày 11/12/2026" from an RFC 3339 time.
 export function timeWords(iso) {
-  const p = parts(Date.parse(iso));
+  const p = parts(parseTime(iso));
   return `${p.hour} giờ ${p.minute}, ${WEEKDAYS[p.wd]}, ngày ${p.day}/${p.month}/${p.year}`;
 }
 
 // "09:05 ngày 25/11/2026".
 export function timeShort(iso) {
-  const p = parts(Date.parse(iso));
+  const p = parts(parseTime(iso));
   return `${p.hour}:${p.minute} ngày ${p.day}/${p.month}/${p.year}`;
 }
 
@@ -91,7 +96,7 @@ export function duration(ms) {
 
 // Keeps a countdown to a deadline up to date in node.
 export function countdown(node, deadlineIso) {
-  const deadline = Date.parse(deadlineIso);
+  const deadline = parseTime(deadlineIso);
   const tick = () => {
     const left = deadline - serverNow();
     node.textContent = left > 0 ? 'Còn ' + duration(left) : 'Đã quá hạn ' + duration(left);
@@ -103,11 +108,11 @@ export function countdown(node, deadlineIso) {
 
 // The state of the unit's report: key and Vietnamese label. sub is GET .../submission's
 // answer, or null when nothing was sent. A report the coordinator returned for correction
-// carries review.state "returned" with the coordinator's comment.
+// carries review.decision "returned" with the coordinator's comment.
 export function reportState(sub) {
   if (!sub) return { key: 'missing', label: 'Chưa gửi' };
   const review = sub.review;
-  if (review && (review.state === 'returned' || review.status === 'returned')) {
+  if (review && review.decision === 'returned') {
     return { key: 'returned', label: 'Cần bổ sung', comment: review.comment || '' };
   }
   return sub.receipt.on_time ? { key: 'on_time', label: 'Đã gửi đúng hạn' }

@@ -36,6 +36,9 @@ ROUTES = {
     ("GET", "/api/v1/series/{series}/periods/{period}/consolidated"): "consolidated.read",
     ("GET", "/api/v1/series/{series}/periods/{period}/consolidated/versions"):
         "consolidated.read",
+    ("GET", "/api/v1/series/{series}/periods/{period}/remind/preview"): "remind",
+    ("GET", "/api/v1/series/{series}/timeliness"): "consolidate",
+    ("GET", "/api/v1/series/{series}/deliveries"): "consolidated.read",
     ("GET", "/api/v1/receipts/public-key"): "public",
     ("POST", "/api/v1/session"): "public",
     ("GET", "/api/v1/session"): "signed_in",

@@ -1,0 +1,314 @@
+/* What the coordinator's and the recipient's pages read besides the board itself: who a
+ * reminder would reach, the units' timeliness over past periods, and the delivered reports. */
+#include "api.h"
+#include "calendar.h"
+#include "db.h"
+#include "json.h"
+#include "log.h"
+#include "remind.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TIMELINESS_DEFAULT 12	/* periods in the timeliness table unless ?periods= says */
+#define TIMELINESS_MAX 52
+#define DELIVERIES_DEFAULT 26	/* periods listed by GET .../deliveries unless ?periods= says */
+#define DELIVERIES_MAX 104
+
+/* ?periods=N, strictly a number in 1..max (def when absent); -1 after answering 400. */
+static int periods_param(struct http_request *rq, struct http_response *rs, int def, int max)
+{
+	char *text = http_query_param(rq, "periods");
+	if (text == NULL)
+		return def;
+	char *end;
+	long v = strlen(text) <= 3 ? strtol(text, &end, 10) : -1;
+	bool ok = v >= 1 && v <= max && text[0] >= '0' && text[0] <= '9' && *end == '\0';
+	free(text);
+	if (!ok) {
+		char *msg = xasprintf("Tham số periods là số kỳ cần xem, từ 1 đến %d (mặc định %d).",
+				      max, def);
+		http_error(rs, 400, "bad_periods", msg);
+		free(msg);
+		return -1;
+	}
+	return (int)v;
+}
+
+/* Writes a text column that may be NULL. */
+static void kv_nullable(struct json *j, const char *key, PGresult *r, int row, int col)
+{
+	json_key(j, key);
+	if (PQgetisnull(r, row, col))
+		json_null(j);
+	else
+		json_string(j, PQgetvalue(r, row, col));
+}
+
+/* The Vietnamese title of a period of the series ("Tuần 50 năm 2026 ..."), or its id. */
+static void period_title(const struct series_def *s, const char *id, char *buf, size_t size)
+{
+	struct period p;
+	char *err = NULL;
+	if (period_parse(s->kind, id, &p, &err) != 0 || period_title_vi(&p, buf, size) != 0)
+		snprintf(buf, size, "%s", id);
+	free(err);
+}
+
+/* GET .../periods/{period}/remind/preview: the units a reminder asked for now would reach. */
+void api_remind_preview(struct http_request *rq, struct http_response *rs, struct db *db)
+{
+	PGconn *conn = db_conn(db);
+	if (conn == NULL) {
+		api_db_unavailable(rs);
+		return;
+	}
+	const struct series_def *s = rq->series;
+	const char *id = route_param(&rq->params, "period");
+	struct period_info pi;
+	char *err = NULL;
+	enum periods_result rc = periods_lookup(conn, s, id, rq->received_at, &pi, &err);
+	if (rc != PERIODS_OK) {
+		char *what = xasprintf("remind preview %s/%s", s->name, id);
+		api_period_failed(rs, db, what, rc, err);
+		free(what);
+		return;
+	}
+	if (pi.db_id == 0 || pi.skipped || (pi.has_span && rq->received_at < pi.starts)) {
+		period_info_free(&pi);
+		http_error(rs, 409, "nothing_to_remind", "Kỳ này chưa bắt đầu hoặc không yêu cầu báo "
+			   "cáo, nên không có gì để nhắc.");
+		return;
+	}
+	PGresult *r = remind_preview(conn, s, &pi, rq->received_at, &err);
+	if (r == NULL) {
+		period_info_free(&pi);
+		api_db_failed(rs, db, "remind preview", err);
+		return;
+	}
+	int n = PQntuples(r);
+	long long addresses = 0;
+	http_json(rs, 200);
+	struct json j;
+	json_init(&j, &rs->body);
+	json_object_begin(&j);
+	json_kv_string(&j, "series", s->name);
+	json_kv_string(&j, "period", pi.id);
+	json_key(&j, "units");
+	json_array_begin(&j);
+	for (int i = 0; i < n; i++) {
+		long long k = atoll(PQgetvalue(r, i, 3));
+		addresses += k;
+		json_object_begin(&j);
+		json_kv_string(&j, "unit", PQgetvalue(r, i, 0));
+		json_kv_string(&j, "name", PQgetvalue(r, i, 1));
+		json_kv_string(&j, "group", PQgetvalue(r, i, 2));
+		json_kv_int(&j, "addresses", k);
+		json_object_end(&j);
+	}
+	json_array_end(&j);
+	json_kv_int(&j, "addresses", addresses);
+	if (n > 0)
+		kv_nullable(&j, "last_manual_at", r, 0, 4);
+	else
+		json_kv_string(&j, "last_manual_at", NULL);
+	json_kv_int(&j, "cooldown_s", REMIND_COOLDOWN_S);
+	json_object_end(&j);
+	PQclear(r);
+	period_info_free(&pi);
+}
+
+/* One unit's row of the timeliness table, from consecutive result rows. */
+struct unit_row {
+	int on_time, late, missing;
+};
+
+/* GET /api/v1/series/{series}/timeliness[?periods=N]: each unit's punctuality over the last
+ * N periods whose units' deadline has passed (not skipped), oldest first. */
+void api_timeliness_get(struct http_request *rq, struct http_response *rs, struct db *db)
+{
+	int count = periods_param(rq, rs, TIMELINESS_DEFAULT, TIMELINESS_MAX);
+	if (count < 0)
+		return;
+	PGconn *conn = db_conn(db);
+	if (conn == NULL) {
+		api_db_unavailable(rs);
+		return;
+	}
+	char nowbuf[24], limit[16];
+	snprintf(nowbuf, sizeof nowbuf, "%lld", (long long)rq->received_at);
+	snprintf(limit, sizeof limit, "%d", count);
+	const char *p[] = { rq->series->name, nowbuf, limit };
+	char *err = NULL;
+	/* The periods, then one row per unit and period of its roster: 'on_time' when a version
+	 * came in time, 'late' when only after, 'missing' when none. */
+	PGresult *pr = db_run(conn, "timeliness",
+		"SELECT x.period_key, to_char(x.starts_on, 'YYYY-MM-DD'), "
+		"  to_char(x.ends_on, 'YYYY-MM-DD') FROM (SELECT p.period_key, p.starts_on, p.ends_on "
+		"  FROM period p JOIN series s ON s.id = p.series_id WHERE s.name = $1 "
+		"  AND p.state <> 'skipped' AND p.unit_deadline < to_timestamp($2::bigint) "
+		"  ORDER BY p.starts_on DESC LIMIT $3::int) x ORDER BY x.starts_on", 3, p, &err);
+	if (pr == NULL) {
+		api_db_failed(rs, db, "timeliness", err);
+		return;
+	}
+	PGresult *r = db_run(conn, "timeliness",
+		"WITH ps AS (SELECT p.id, p.period_key, p.starts_on FROM period p "
+		"  JOIN series s ON s.id = p.series_id WHERE s.name = $1 AND p.state <> 'skipped' "
+		"  AND p.unit_deadline < to_timestamp($2::bigint) ORDER BY p.starts_on DESC "
+		"  LIMIT $3::int) "
+		"SELECT u.code, u.name, u.unit_group, ps.period_key, "
+		"  CASE WHEN count(x.id) = 0 THEN 'missing' WHEN bool_or(x.on_time) THEN 'on_time' "
+		"    ELSE 'late' END "
+		"FROM ps CROSS JOIN LATERAL period_units(ps.id) pu JOIN unit u ON u.id = pu.unit_id "
+		"LEFT JOIN submission x ON x.period_id = ps.id AND x.unit_id = u.id "
+		"GROUP BY u.id, u.code, u.name, u.unit_group, ps.period_key, ps.starts_on "
+		"ORDER BY CASE u.unit_group WHEN 'so-nganh' THEN 0 WHEN 'xa-phuong' THEN 1 "
+		"  WHEN 'dang-doan-the' THEN 2 ELSE 3 END, u.unit_group, u.name COLLATE \"C\", u.code, "
+		"  ps.starts_on", 3, p, &err);
+	if (r == NULL) {
+		PQclear(pr);
+		api_db_failed(rs, db, "timeliness", err);
+		return;
+	}
+	int np = PQntuples(pr), n = PQntuples(r);
+	http_json(rs, 200);
+	struct json j;
+	json_init(&j, &rs->body);
+	json_object_begin(&j);
+	json_kv_string(&j, "series", rq->series->name);
+	json_key(&j, "periods");
+	json_array_begin(&j);
+	for (int i = 0; i < np; i++) {
+		char title[160];
+		period_title(rq->series, PQgetvalue(pr, i, 0), title, sizeof title);
+		json_object_begin(&j);
+		json_kv_string(&j, "period", PQgetvalue(pr, i, 0));
+		json_kv_string(&j, "title", title);
+		json_kv_string(&j, "starts_on", PQgetvalue(pr, i, 1));
+		json_kv_string(&j, "ends_on", PQgetvalue(pr, i, 2));
+		json_object_end(&j);
+	}
+	json_array_end(&j);
+	json_key(&j, "units");
+	json_array_begin(&j);
+	for (int i = 0; i < n;) {
+		const char *code = PQgetvalue(r, i, 0);
+		json_object_begin(&j);
+		json_kv_string(&j, "unit", code);
+		json_kv_string(&j, "name", PQgetvalue(r, i, 1));
+		json_kv_string(&j, "group", PQgetvalue(r, i, 2));
+		/* "states": one per period of "periods", null where the unit was not asked. */
+		json_key(&j, "states");
+		json_array_begin(&j);
+		struct unit_row u = { 0, 0, 0 };
+		for (int k = 0; k < np; k++) {
+			if (i < n && strcmp(PQgetvalue(r, i, 0), code) == 0 &&
+			    strcmp(PQgetvalue(r, i, 3), PQgetvalue(pr, k, 0)) == 0) {
+				const char *st = PQgetvalue(r, i, 4);
+				u.on_time += st[0] == 'o';
+				u.late += st[0] == 'l';
+				u.missing += st[0] == 'm';
+				json_string(&j, st);
+				i++;
+			} else {
+				json_null(&j);
+			}
+		}
+		/* A row whose period is not in the list cannot happen (same periods); skip it. */
+		while (i < n && strcmp(PQgetvalue(r, i, 0), code) == 0)
+			i++;
+		json_array_end(&j);
+		json_kv_int(&j, "on_time", u.on_time);
+		json_kv_int(&j, "late", u.late);
+		json_kv_int(&j, "missing", u.missing);
+		int asked = u.on_time + u.late + u.missing;
+		json_key(&j, "rate");	/* per cent on time, one decimal */
+		if (asked == 0)
+			json_null(&j);
+		else
+			json_double(&j, (double)((u.on_time * 1000 + asked / 2) / asked) / 10.0);
+		json_object_end(&j);
+	}
+	json_array_end(&j);
+	json_object_end(&j);
+	PQclear(r);
+	PQclear(pr);
+}
+
+/* GET /api/v1/series/{series}/deliveries[?periods=N]: the final versions of the last N
+ * periods that have one, newest period first, each version with its time and file. */
+void api_deliveries_get(struct http_request *rq, struct http_response *rs, struct db *db)
+{
+	int count = periods_param(rq, rs, DELIVERIES_DEFAULT, DELIVERIES_MAX);
+	if (count < 0)
+		return;
+	PGconn *conn = db_conn(db);
+	if (conn == NULL) {
+		api_db_unavailable(rs);
+		return;
+	}
+	char limit[16];
+	snprintf(limit, sizeof limit, "%d", count);
+	const char *p[] = { rq->series->name, limit };
+	char *err = NULL;
+	PGresult *r = db_run(conn, "deliveries",
+		"WITH ps AS (SELECT p.id, p.period_key, p.starts_on, p.ends_on FROM period p "
+		"  JOIN series s ON s.id = p.series_id WHERE s.name = $1 AND EXISTS (SELECT 1 "
+		"  FROM consolidation c WHERE c.period_id = p.id AND c.kind = 'final') "
+		"  ORDER BY p.starts_on DESC LIMIT $2::int) "
+		"SELECT ps.period_key, to_char(ps.starts_on, 'YYYY-MM-DD'), "
+		"  to_char(ps.ends_on, 'YYYY-MM-DD'), c.version, "
+		"  to_char(coalesce(c.approved_at, c.built_at), 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM'), "
+		"  c.automatic, encode(c.sha256, 'hex'), m.filename "
+		"FROM ps JOIN consolidation c ON c.period_id = ps.id AND c.kind = 'final' "
+		"JOIN mail_attachment m ON m.id = c.attachment_id "
+		"ORDER BY ps.starts_on DESC, c.version DESC", 2, p, &err);
+	if (r == NULL) {
+		api_db_failed(rs, db, "deliveries", err);
+		return;
+	}
+	int n = PQntuples(r);
+	http_json(rs, 200);
+	struct json j;
+	json_init(&j, &rs->body);
+	json_object_begin(&j);
+	json_kv_string(&j, "series", rq->series->name);
+	json_kv_string(&j, "title", rq->series->title);
+	json_key(&j, "periods");
+	json_array_begin(&j);
+	for (int i = 0; i < n;) {
+		const char *key = PQgetvalue(r, i, 0);
+		char title[160];
+		period_title(rq->series, key, title, sizeof title);
+		json_object_begin(&j);
+		json_kv_string(&j, "period", key);
+		json_kv_string(&j, "title", title);
+		json_kv_string(&j, "starts_on", PQgetvalue(r, i, 1));
+		json_kv_string(&j, "ends_on", PQgetvalue(r, i, 2));
+		json_key(&j, "versions");
+		json_array_begin(&j);
+		for (; i < n && strcmp(PQgetvalue(r, i, 0), key) == 0; i++) {
+			long long v = atoll(PQgetvalue(r, i, 3));
+			json_object_begin(&j);
+			json_kv_int(&j, "version", v);
+			json_kv_bool(&j, "correction", v > 1);
+			json_kv_string(&j, "released_at", PQgetvalue(r, i, 4));
+			json_kv_bool(&j, "automatic", strcmp(PQgetvalue(r, i, 5), "t") == 0);
+			json_kv_string(&j, "sha256", PQgetvalue(r, i, 6));
+			json_kv_string(&j, "filename", PQgetvalue(r, i, 7));
+			char *url = xasprintf("/api/v1/series/%s/periods/%s/consolidated?version=final"
+					      "&n=%lld", rq->series->name, key, v);
+			json_kv_string(&j, "url", url);
+			free(url);
+			json_object_end(&j);
+		}
+		json_array_end(&j);
+		json_object_end(&j);
+	}
+	json_array_end(&j);
+	json_object_end(&j);
+	PQclear(r);
+}

@@ -1,0 +1,46 @@
+// The recipient's page: the consolidated reports delivered to its unit, by period, every
+// version with its time, its "bổ sung" mark and the file to download.
+import { api, loadMe, ApiError } from './api.js';
+import { $, el, header, timeWords, pageError } from './ui.js';
+
+const enc = encodeURIComponent;
+
+// One card per period, newest first.
+function show(doc) {
+  const box = $('periods');
+  box.replaceChildren(...doc.periods.map((p) => el('section', { class: 'card period-card' },
+    el('h2', { text: p.title }),
+    el('ul', { class: 'versions' }, ...p.versions.map((v) => el('li', {},
+      el('span', { class: 'vname', text: `Phiên bản ${v.version}` }),
+      v.correction ? el('span', { class: 'badge returned', text: 'bổ sung' }) : el('span', { class: 'badge on_time', text: 'chính thức' }),
+      el('span', { class: 'note', text: `${timeWords(v.released_at)}${v.automatic ? ' · gửi tự động' : ''}` }),
+      el('a', { class: 'button secondary small', href: v.url, download: v.filename, text: 'Tải về (.xlsx)' })))))));
+  $('none').hidden = doc.periods.length > 0;
+}
+
+async function main() {
+  const me = await loadMe();
+  header(me);
+  const list = me.receives || [];
+  if (me.role !== 'recipient' || list.length === 0) {
+    throw new Error(me.role === 'recipient'
+      ? 'Đơn vị của bạn chưa được chỉ định nhận loại báo cáo tổng hợp nào. Nếu đây là nhầm lẫn, hãy liên hệ quản trị viên.'
+      : 'Trang này dành cho đơn vị nhận báo cáo tổng hợp. Hãy về trang chủ để làm việc của bạn.');
+  }
+  const asked = new URLSearchParams(location.search).get('series');
+  const series = list.find((s) => s.name === asked) || list[0];
+  if (list.length > 1) {
+    const select = $('series');
+    for (const s of list) select.append(el('option', { value: s.name, text: s.title, selected: s === series }));
+    select.addEventListener('change', () => location.assign('/received.html?series=' + enc(select.value)));
+    $('series-field').hidden = false;
+  }
+  $('series-title').textContent = series.title;
+  $('intro').hidden = false;
+  show(await api('GET', `/api/v1/series/${enc(series.name)}/deliveries`));
+}
+
+main().catch((err) => {
+  if (err instanceof ApiError && err.status === 401) return;
+  pageError(err);
+});

@@ -1,0 +1,85 @@
+// The timeliness table: per unit, its last periods on time, late or missing, and its rate.
+import { api, ApiError } from './api.js';
+import { $, el, dateVi, pageError } from './ui.js';
+import { openCoordinator, groupName, fold, enc } from './coord.js';
+
+const MARKS = { on_time: 'Đ', late: 'M', missing: 'K' };
+const WORDS = { on_time: 'đúng hạn', late: 'gửi muộn', missing: 'không gửi' };
+let doc = null;
+let rows = [];
+
+// The column headers: the unit, one per period (its week or dates), the counts and the rate.
+function head() {
+  const cols = [el('th', { scope: 'col', text: 'Đơn vị' })];
+  for (const p of doc.periods) {
+    const m = /^\d{4}-W(\d{2})$/.exec(p.period);
+    cols.push(el('th', { scope: 'col', class: 'period', title: p.title, text: m ? 'T' + Number(m[1]) : dateVi(p.starts_on) }));
+  }
+  cols.push(el('th', { scope: 'col', class: 'qty', text: 'Đúng hạn' }), el('th', { scope: 'col', class: 'qty', text: 'Muộn' }),
+    el('th', { scope: 'col', class: 'qty', text: 'Không gửi' }), el('th', { scope: 'col', class: 'qty', text: 'Tỉ lệ đúng hạn' }));
+  $('head-row').replaceChildren(...cols);
+}
+
+// One row per unit, made once.
+function build() {
+  rows = doc.units.map((u) => {
+    const tds = [el('td', {}, u.name, el('span', { class: 'code small', text: ' ' + u.unit }))];
+    u.states.forEach((s, i) => {
+      tds.push(el('td', { class: 'mark ' + (s || 'none'), title: s ? `${doc.periods[i].title}: ${WORDS[s]}` : `${doc.periods[i].title}: không phải báo cáo`, text: s ? MARKS[s] : '' }));
+    });
+    tds.push(el('td', { class: 'qty', text: String(u.on_time) }), el('td', { class: 'qty', text: String(u.late) }),
+      el('td', { class: 'qty', text: String(u.missing) }),
+      el('td', { class: 'qty rate', text: u.rate === null ? '—' : u.rate.toLocaleString('vi-VN') + '%' }));
+    return { u, tr: el('tr', {}, ...tds), text: fold(u.name + ' ' + u.unit) };
+  });
+}
+
+// Lays the rows out in the order chosen, with the group headings, keeping the search.
+function layout() {
+  const byRate = $('sort').value === 'rate';
+  const list = [...rows];
+  if (byRate) list.sort((a, b) => (a.u.rate ?? 101) - (b.u.rate ?? 101) || a.u.name.localeCompare(b.u.name, 'vi'));
+  const body = $('rows');
+  const frag = document.createDocumentFragment();
+  let group = null;
+  for (const r of list) {
+    if (!byRate && r.u.group !== group) {
+      group = r.u.group;
+      frag.append(el('tr', { class: 'group-head' }, el('th', { colspan: String(doc.periods.length + 5), scope: 'rowgroup', text: groupName(group) })));
+    }
+    frag.append(r.tr);
+  }
+  body.replaceChildren(frag);
+  search();
+}
+
+// Hides the units the search leaves out.
+function search() {
+  const needle = fold($('search').value.trim());
+  for (const r of rows) r.tr.hidden = !!needle && !r.text.includes(needle);
+}
+
+async function main() {
+  const ctx = await openCoordinator({ period: false });
+  $('series-title').textContent = ctx.series.title;
+  const params = new URLSearchParams(location.search);
+  const n = ['4', '12', '26'].includes(params.get('periods')) ? params.get('periods') : '12';
+  $('count').value = n;
+  $('count').addEventListener('change', () => {
+    location.assign(`/timeliness.html?series=${enc(ctx.series.name)}&periods=${enc($('count').value)}`);
+  });
+  $('intro').hidden = false;
+  doc = await api('GET', `/api/v1/series/${enc(ctx.series.name)}/timeliness?periods=${n}`);
+  $('none').hidden = doc.periods.length > 0;
+  head();
+  build();
+  layout();
+  $('sort').addEventListener('change', layout);
+  $('search').addEventListener('input', search);
+  $('table-card').hidden = false;
+}
+
+main().catch((err) => {
+  if (err instanceof ApiError && err.status === 401) return;
+  pageError(err);
+});

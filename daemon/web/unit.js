@@ -1,0 +1,138 @@
+// A unit's report as the coordinator sees it: the report in force (its tasks), its versions
+// with their files, and the decision: return it for correction with a comment, or accept it.
+import { api, ApiError } from './api.js';
+import { $, el, say, timeWords, timeShort, channelName, pageError } from './ui.js';
+import { openCoordinator, enc } from './coord.js';
+
+const COMMENT_MAX = 2000;
+const STATUS_NAMES = { not_started: 'Chưa triển khai', in_progress: 'Đang thực hiện', done: 'Hoàn thành' };
+const unitCode = new URLSearchParams(location.search).get('unit') || '';
+let ctx = null;
+let q = '';
+
+// The unit's state, from its report in force.
+function showHead(sub, name) {
+  $('period-line').textContent = `${ctx.series.title} · ${ctx.period.title}`;
+  $('unit-title').textContent = name ? `${name} (${unitCode})` : unitCode;
+  const badge = $('state');
+  const review = $('review');
+  review.hidden = true;
+  if (!sub) {
+    badge.textContent = 'Chưa gửi';
+    badge.className = 'badge missing';
+    $('received').textContent = '';
+  } else {
+    const decision = sub.review && sub.review.decision;
+    const key = decision === 'returned' ? 'returned' : sub.receipt.on_time ? 'on_time' : 'late';
+    badge.textContent = { returned: 'Đã trả lại, chờ bổ sung', on_time: 'Gửi đúng hạn', late: 'Gửi muộn' }[key] +
+      (decision === 'accepted' ? ' · đã chấp nhận' : '');
+    badge.className = 'badge ' + key;
+    $('received').textContent = `Phiên bản ${sub.receipt.version}, nhận lúc ${timeWords(sub.receipt.received_at)}`;
+    if (decision === 'returned') {
+      review.replaceChildren(el('strong', { text: 'Đã trả lại với nhận xét: ' }), sub.review.comment || '',
+        sub.review.at ? ` (${timeShort(sub.review.at)})` : '');
+      review.hidden = false;
+    }
+  }
+  $('head').hidden = false;
+}
+
+// The tasks of the report in force.
+function showReport(sub) {
+  $('report').hidden = !sub;
+  $('no-report').hidden = !!sub;
+  $('decide').hidden = !sub;
+  if (!sub) return;
+  $('items-body').replaceChildren(...sub.items.map((it) => el('tr', {},
+    el('td', { class: 'code', text: it.task }),
+    el('td', { text: it.title || '' }),
+    el('td', { text: STATUS_NAMES[it.status] || it.status || '—' }),
+    el('td', { class: 'qty', text: it.progress === null ? '—' : it.progress + '%' }),
+    el('td', { text: it.result || '' }),
+    el('td', { text: [it.difficulties, it.proposals].filter(Boolean).join(' · ') }))));
+  const dl = $('general');
+  dl.replaceChildren();
+  if (sub.general && (sub.general.difficulties || sub.general.proposals)) {
+    dl.append(el('dt', { text: 'Khó khăn chung' }), el('dd', { text: sub.general.difficulties || '—' }),
+      el('dt', { text: 'Kiến nghị chung' }), el('dd', { text: sub.general.proposals || '—' }));
+  }
+}
+
+// The versions sent in the period, each with its file.
+function showVersions(list) {
+  $('versions-body').replaceChildren(...[...list.submissions].reverse().map((v) => el('tr', { class: v.superseded ? 'old' : 'current' },
+    el('td', { text: v.version + (v.superseded ? '' : ' (đang dùng)') }),
+    el('td', { text: timeShort(v.received_at) }),
+    el('td', { text: v.on_time ? 'Đúng hạn' : 'Muộn' }),
+    el('td', { text: channelName(v.channel) + (v.on_behalf ? ' (điều phối viên gửi thay)' : '') }),
+    el('td', { text: v.by || '—' }),
+    el('td', {}, v.channel === 'xlsx'
+      ? el('a', { href: `${ctx.base}/submission/file?${q}&version=${v.version}`, download: true, text: 'Tải tệp' })
+      : '—'))));
+  $('versions').hidden = list.submissions.length === 0;
+}
+
+// Reads the unit's report, its versions and its name, and shows them.
+async function load() {
+  const [sub, list, status] = await Promise.all([
+    api('GET', `${ctx.base}/submission?${q}`).catch((e) => {
+      if (e.code === 'no_submission') return null;
+      throw e;
+    }),
+    api('GET', `${ctx.base}/submissions?${q}`),
+    api('GET', `${ctx.base}/status`).catch(() => null),
+  ]);
+  const row = status && status.units.find((u) => u.unit === unitCode);
+  showHead(sub, row && row.name);
+  showReport(sub);
+  showVersions(list);
+}
+
+// Sends the decision and shows the answer.
+async function decide(decision) {
+  const box = $('decide-status');
+  const comment = $('comment').value.trim();
+  if (decision === 'returned' && !comment) {
+    say(box, 'Hãy ghi nhận xét cho đơn vị biết cần bổ sung gì, rồi bấm “Trả lại để bổ sung”.', 'error');
+    $('comment').setAttribute('aria-invalid', 'true');
+    $('comment').focus();
+    return;
+  }
+  $('comment').removeAttribute('aria-invalid');
+  try {
+    const body = decision === 'returned' ? { decision, comment } : { decision };
+    const doc = await api('PUT', `${ctx.base}/review?${q}`, body);
+    say(box, doc.message + (doc.messages ? ` (${doc.messages} thư báo)` : ''), 'ok');
+    await load();
+  } catch (err) {
+    say(box, err.message, 'error');
+  }
+}
+
+// The comment's counter.
+function wireDecide() {
+  const box = $('comment');
+  const count = () => {
+    $('comment-count').textContent = `${box.value.length}/${COMMENT_MAX} ký tự`;
+  };
+  box.addEventListener('input', count);
+  count();
+  $('return').addEventListener('click', () => decide('returned'));
+  $('accept').addEventListener('click', () => decide('accepted'));
+}
+
+async function main() {
+  ctx = await openCoordinator();
+  if (!/^[A-Za-z0-9_-]{1,32}$/.test(unitCode)) {
+    throw new Error('Địa chỉ trang thiếu mã đơn vị. Hãy mở báo cáo của đơn vị từ bảng theo dõi.');
+  }
+  q = 'unit=' + enc(unitCode);
+  document.title = `${unitCode} · Báo cáo của đơn vị · Hệ thống báo cáo định kỳ`;
+  wireDecide();
+  await load();
+}
+
+main().catch((err) => {
+  if (err instanceof ApiError && err.status === 401) return;
+  pageError(err);
+});

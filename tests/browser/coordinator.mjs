@@ -1,0 +1,326 @@
+// The coordinator's and the recipient's pages in headless Chromium, against a running baocaod
+// (test_coordinator.py starts it with PostgreSQL and an SMTP server). Usage:
+// node coordinator.mjs board|review|approve|recipient. The scenarios run in that order on one
+// database. Exit status 0 when the scenario passed; the reason on stderr otherwise.
+import { chromium } from 'playwright-core';
+import { mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+const env = process.env;
+const BASE = env.BASE_URL;
+const DESKTOP = { width: 1366, height: 768 };
+const PHONE = { width: 390, height: 844 };
+const API = `/api/v1/series/nq57-weekly/periods/${env.PERIOD}`;
+const opened = [];
+
+// Fails the scenario with a message.
+function check(cond, message) {
+  if (!cond) throw new Error(message);
+}
+
+// Saves a screenshot of the whole page into ARTEFACTS.
+async function shot(page, name) {
+  mkdirSync(env.ARTEFACTS, { recursive: true });
+  await page.screenshot({ path: path.join(env.ARTEFACTS, name + '.png'), fullPage: true });
+}
+
+// Saves a screenshot of what the window shows (1366×768, or the phone's screen).
+async function view(page, name) {
+  mkdirSync(env.ARTEFACTS, { recursive: true });
+  await page.screenshot({ path: path.join(env.ARTEFACTS, name + '.png'), fullPage: false });
+}
+
+// A new page that fails the scenario on any script error or refused resource.
+async function newPage(browser, viewport = DESKTOP) {
+  const context = await browser.newContext({ viewport, acceptDownloads: true, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh' });
+  const page = await context.newPage();
+  opened.push(page);
+  page.problems = [];
+  page.on('pageerror', (e) => page.problems.push('script error: ' + e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/^Failed to load resource: the server responded with a status of 4\d\d/.test(m.text())) {
+      page.problems.push('console: ' + m.text());
+    }
+  });
+  return page;
+}
+
+// Fails when the page met script errors or the security policy refused something.
+function clean(page) {
+  check(page.problems.length === 0, page.problems.join('\n'));
+}
+
+// Logs in with the keyboard from the login page.
+async function login(page, name, password) {
+  await page.waitForURL(/\/login\.html/);
+  await page.locator('#login').focus();
+  await page.keyboard.type(name);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(password);
+  await page.keyboard.press('Enter');
+  await page.waitForURL((u) => !u.pathname.startsWith('/login.html'));
+}
+
+// Every form control of the page has a label.
+async function labelled(page) {
+  const missing = await page.evaluate(() => [...document.querySelectorAll('input, select, textarea')]
+    .filter((e) => e.type !== 'hidden' && e.labels.length === 0 && !e.getAttribute('aria-label'))
+    .map((e) => e.id || e.outerHTML));
+  check(missing.length === 0, 'controls without a label: ' + missing.join(', '));
+}
+
+// The page scrolls sideways by this many pixels (0 when it fits).
+function overflow(page) {
+  return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+}
+
+// A call to the API with a token, from Node.
+async function call(method, url, token, body) {
+  const res = await fetch(BASE + url, {
+    method, headers: { Authorization: 'Bearer ' + token, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text.startsWith('{') ? JSON.parse(text) : text };
+}
+
+// The coordinator's board, logged in from the landing page.
+async function openBoard(browser, query = '') {
+  const page = await newPage(browser);
+  await page.goto(BASE + '/');
+  await login(page, env.COORD_LOGIN, env.COORD_PASSWORD);
+  await page.waitForURL(/\/board\.html/);
+  if (query) await page.goto(BASE + '/board.html' + query);
+  await page.waitForSelector('#board tbody tr[data-unit]');
+  return page;
+}
+
+// The number of a count at the top of the board.
+async function count(page, key) {
+  return Number(await page.textContent('#n-' + key));
+}
+
+// The state shown for a unit's row.
+function rowState(page, unit) {
+  return page.textContent(`#board tr[data-unit="${unit}"] .badge`);
+}
+
+const scenarios = {
+  // The board: counts, groups, the filter and the search; a unit reports and the board
+  // shows it by itself, keeping the filter and the scroll; the phone; the reminders; the export.
+  async board(browser) {
+    const page = await openBoard(browser, '?refresh=5');
+    await labelled(page);
+    const expected = await count(page, 'expected');
+    const rows = await page.$$eval('#board tr[data-unit]', (trs) => trs.length);
+    check(expected === rows && rows > 10, `expected ${expected}, rows ${rows}`);
+    check(await count(page, 'on_time') === 1, 'on time: ' + await count(page, 'on_time'));
+    check(await rowState(page, 'STC') === 'Đúng hạn', 'STC: ' + await rowState(page, 'STC'));
+    const heads = await page.$$eval('#board tr.group-head th', (ths) => ths.map((t) => t.textContent));
+    check(heads.some((h) => h.startsWith('Sở, ban, ngành')) && heads.some((h) => h.startsWith('Xã, phường')), 'groups: ' + heads.join(' | '));
+    const deadline = await page.textContent('#deadline');
+    check(/11 giờ 00, thứ Sáu, ngày 11\/12\/2026/.test(deadline), 'deadline: ' + deadline);
+    check(/^Còn 2 ngày/.test(await page.textContent('#countdown')), 'countdown: ' + await page.textContent('#countdown'));
+    await view(page, 'board');
+    await shot(page, 'board-full');
+    await page.evaluate(() => document.querySelector('#units').scrollIntoView());
+    await view(page, 'board-units');
+    await page.evaluate(() => window.scrollTo(0, 0));
+
+    // "Chưa gửi": only the missing units, as many as the count says.
+    await page.click('label:has(input[value="missing"])');
+    const missing = await count(page, 'missing');
+    const shown = await page.$$eval('#board tr[data-unit]:not([hidden])', (trs) => trs.map((t) => t.querySelector('.badge').textContent));
+    check(shown.length === missing && shown.every((s) => s === 'Chưa gửi'), `missing filter: ${shown.length} rows, count ${missing}`);
+    check(await page.isHidden('#board tr[data-unit="STC"]'), 'STC shown under "chưa gửi"');
+    // The search, without diacritics, on top of the filter.
+    await page.fill('#search', 'noi vu');
+    await page.waitForFunction(() => /^Đang hiện 1 trên/.test(document.querySelector('#shown').textContent));
+    const found = await page.$$eval('#board tr[data-unit]:not([hidden])', (trs) => trs.map((t) => t.dataset.unit));
+    check(found.length === 1 && found[0] === 'SNV', 'search "noi vu": ' + found.join(', '));
+    await page.fill('#search', '');
+    await page.waitForFunction((n) => document.querySelector('#shown').textContent.startsWith(`Đang hiện ${n} trên`), missing);
+    await page.evaluate(() => window.scrollTo(0, 600));
+    const scrolled = await page.evaluate(() => window.scrollY);
+
+    // A unit reports (through the API); the board shows it at its next refresh.
+    const tasks = await call('GET', API + '/tasks', env.SNV_TOKEN);
+    check(tasks.status === 200, 'tasks: ' + tasks.status);
+    const items = tasks.body.tasks.map((t) => ({ task: t.task, status: 'in_progress', progress: 30, result: 'Đang triển khai' }));
+    const put = await call('PUT', API + '/submission', env.SNV_TOKEN, { items, general: {} });
+    check(put.status === 201, 'SNV upload: ' + put.status + ' ' + JSON.stringify(put.body));
+    await page.waitForFunction(() => document.querySelector('#n-on_time').textContent === '2', null, { timeout: 20000 });
+    check(await rowState(page, 'SNV') === 'Đúng hạn', 'SNV after its report: ' + await rowState(page, 'SNV'));
+    check(await page.isHidden('#board tr[data-unit="SNV"]'), 'SNV still shown under "chưa gửi"');
+    check(await page.isChecked('input[value="missing"]'), 'the filter was lost');
+    check(await count(page, 'missing') === missing - 1, 'missing after: ' + await count(page, 'missing'));
+    const after = await page.evaluate(() => window.scrollY);
+    check(Math.abs(after - scrolled) < 5, `the scroll moved from ${scrolled} to ${after}`);
+
+    // The reminders: who gets one, then the round, then the cool-down.
+    await page.click('label:has(input[value="all"])');
+    await page.click('#remind-preview');
+    await page.waitForSelector('#remind-caption:not(:empty)');
+    const listed = await page.$$eval('#remind-body tr', (trs) => trs.length);
+    check(listed === missing - 1, `preview lists ${listed} units, ${missing - 1} missing`);
+    await page.click('#remind-send');
+    await page.waitForFunction(() => /Đã xếp thư nhắc/.test(document.querySelector('#remind-status').textContent));
+    await shot(page, 'board-remind');
+    await page.click('#remind-preview');
+    await page.waitForFunction(() => /Lần nhắc gần nhất/.test(document.querySelector('#remind-status').textContent));
+    await page.click('#remind-send');
+    await page.waitForFunction(() => /10 phút/.test(document.querySelector('#remind-status').textContent));
+
+    // The board as a workbook.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export')]);
+    const file = path.join(env.WORK, 'board.xlsx');
+    await download.saveAs(file);
+    check(readFileSync(file).subarray(0, 2).toString() === 'PK', 'the export is not an .xlsx');
+    check(/^tinh-hinh-nq57-weekly-2026-W50\.xlsx$/.test(download.suggestedFilename()), 'export name: ' + download.suggestedFilename());
+
+    // On a phone: no sideways scroll of the page.
+    const phone = await newPage(browser, PHONE);
+    await phone.context().addCookies(await page.context().cookies());
+    await phone.goto(BASE + '/board.html');
+    await phone.waitForSelector('#board tbody tr[data-unit]');
+    const wide = await overflow(phone);
+    check(wide <= 0, `the phone board scrolls sideways by ${wide}px`);
+    await view(phone, 'board-phone');
+    await phone.evaluate(() => document.querySelector('#units').scrollIntoView());
+    await view(phone, 'board-phone-units');
+    clean(page);
+    clean(phone);
+  },
+
+  // A unit's report returned with a comment; the reporter's page says "cần bổ sung".
+  async review(browser) {
+    const page = await openBoard(browser);
+    await page.click('#board tr[data-unit="STC"] a');
+    await page.waitForURL(/\/unit\.html/);
+    await page.waitForSelector('#items-body tr');
+    await labelled(page);
+    check((await page.textContent('#unit-title')).includes('STC'), 'title: ' + await page.textContent('#unit-title'));
+    check((await page.$$('#versions-body tr')).length === 1, 'versions of STC');
+    await page.click('#return');
+    check(/Hãy ghi nhận xét/.test(await page.textContent('#decide-status')), 'no comment: ' + await page.textContent('#decide-status'));
+    const comment = 'Đề nghị bổ sung số liệu giải ngân vốn đầu tư công của nhiệm vụ thứ nhất.';
+    await page.fill('#comment', comment);
+    check((await page.textContent('#comment-count')) === `${comment.length}/2000 ký tự`, 'counter: ' + await page.textContent('#comment-count'));
+    await page.click('#return');
+    await page.waitForFunction(() => /Đã trả lại báo cáo/.test(document.querySelector('#decide-status').textContent));
+    await page.waitForFunction(() => /trả lại/.test(document.querySelector('#state').textContent));
+    check((await page.textContent('#review')).includes(comment), 'review: ' + await page.textContent('#review'));
+    await shot(page, 'unit');
+
+    const reporter = await newPage(browser);
+    await reporter.goto(BASE + '/');
+    await login(reporter, env.LOGIN, env.PASSWORD);
+    await reporter.waitForSelector('#state:not(:empty)');
+    check((await reporter.textContent('#state')) === 'Cần bổ sung', 'reporter state: ' + await reporter.textContent('#state'));
+    check((await reporter.textContent('#review')).includes(comment), 'reporter review: ' + await reporter.textContent('#review'));
+    await shot(reporter, 'reporter-returned');
+
+    await page.goto(BASE + '/board.html');
+    await page.waitForSelector('#board tr[data-unit="STC"]');
+    check(await count(page, 'returned') === 1, 'returned on the board: ' + await count(page, 'returned'));
+    clean(page);
+    clean(reporter);
+  },
+
+  // The assessment, the approval refused before the deadline, then after it (test clock),
+  // and the deliveries sent; the timeliness table.
+  async approve(browser) {
+    const page = await openBoard(browser);
+    await page.click('nav a[data-page="/consolidated.html"]');
+    await page.waitForURL(/\/consolidated\.html/);
+    await page.waitForSelector('#assessment:not([hidden])');
+    await labelled(page);
+    await page.fill('#assessment-text', 'Các đơn vị cơ bản gửi báo cáo đúng hạn.');
+    await page.click('#assessment-save');
+    await page.waitForFunction(() => /Đã lưu đánh giá/.test(document.querySelector('#assessment-status').textContent));
+    const text = 'Các đơn vị cơ bản gửi báo cáo đúng hạn; Sở Tài chính cần bổ sung số liệu giải ngân.';
+    await page.fill('#assessment-text', text);
+    await page.click('#assessment-save');
+    await page.waitForFunction(() => document.querySelectorAll('#history-list li').length === 2);
+    await page.click('#approve-open');
+    check(/gửi ngay cho các đơn vị nhận/.test(await page.textContent('#confirm-text')), 'confirmation: ' + await page.textContent('#confirm-text'));
+    await page.click('#approve-yes');
+    await page.waitForSelector('#approve-status:not([hidden])');
+    check(/Hãy phê duyệt sau hạn gửi/.test(await page.textContent('#approve-status')), 'before the deadline: ' + await page.textContent('#approve-status'));
+
+    const res = await call('PUT', '/api/v1/testing/clock', env.ADMIN_TOKEN, { now: '2026-12-11T11:30:00+07:00' });
+    check(res.status === 200, 'moving the clock: ' + res.status);
+    await page.reload();
+    await page.waitForSelector('#assessment:not([hidden])');
+    check((await page.inputValue('#assessment-text')) === text, 'the assessment kept');
+    await page.click('#approve-open');
+    await page.click('#approve-yes');
+    await page.waitForFunction(() => /Đã phê duyệt/.test(document.querySelector('#approve-status').textContent));
+    await page.waitForSelector('#deliveries-list .version');
+    // Every message delivered (the page looks again every 5 s while one is on its way).
+    await page.waitForFunction(() => {
+      const states = [...document.querySelectorAll('#deliveries-list .badge.delivery')].map((b) => b.textContent);
+      return states.length > 0 && states.every((s) => s === 'Đã gửi');
+    }, null, { timeout: 60000 });
+    check(/phiên bản 2.*bổ sung/.test(await page.textContent('#approve-what')), 'after approval: ' + await page.textContent('#approve-what'));
+    check(!(await page.isHidden('#dl-final')), 'no final to download');
+    await shot(page, 'consolidated');
+
+    await page.click('nav a[data-page="/timeliness.html"]');
+    await page.waitForSelector('#rows tr td.mark');
+    await labelled(page);
+    const stc = await page.$$eval('#rows tr', (trs) => trs.filter((t) => t.textContent.includes('STC')).map((t) => [...t.querySelectorAll('td.mark')].map((m) => m.textContent)));
+    check(stc.length === 1 && stc[0][stc[0].length - 1] === 'Đ', 'STC in the timeliness table: ' + JSON.stringify(stc));
+    await shot(page, 'timeliness');
+    clean(page);
+  },
+
+  // The recipient lands on the reports received and downloads the final, byte for byte.
+  async recipient(browser) {
+    const page = await newPage(browser);
+    await page.goto(BASE + '/');
+    await login(page, env.RECIPIENT_LOGIN, env.RECIPIENT_PASSWORD);
+    await page.waitForURL(/\/received\.html/);
+    await page.waitForSelector('.period-card ul.versions li');
+    const first = await page.textContent('.period-card');
+    check(first.includes('Tuần 50') && first.includes('Phiên bản 1') && first.includes('chính thức'), 'received: ' + first);
+    await shot(page, 'received');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('.period-card a.button')]);
+    const file = path.join(env.WORK, 'final.xlsx');
+    await download.saveAs(file);
+    const got = readFileSync(file);
+    const direct = await page.request.get(BASE + API + '/consolidated?version=final');
+    check(direct.status() === 200, 'final: ' + direct.status());
+    check(Buffer.compare(got, await direct.body()) === 0, 'the downloaded file differs from the final workbook');
+    // The recipient has no board.
+    await page.goto(BASE + '/board.html');
+    await page.waitForSelector('#page-error:not([hidden])');
+    check(/dành cho điều phối viên/.test(await page.textContent('#page-error')), 'board for a recipient: ' + await page.textContent('#page-error'));
+    clean(page);
+  },
+};
+
+const name = process.argv[2];
+if (!scenarios[name]) {
+  console.error('usage: node coordinator.mjs ' + Object.keys(scenarios).join('|'));
+  process.exit(2);
+}
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+});
+let status = 0;
+try {
+  await scenarios[name](browser);
+} catch (e) {
+  console.error(e.stack || String(e));
+  status = 1;
+  for (const [i, page] of opened.entries()) {
+    console.error(`page ${i}: ${page.url()}\n${page.problems.join('\n')}`);
+    await shot(page, `failed-coord-${name}-${i}`).catch(() => {});
+  }
+} finally {
+  await browser.close();
+}
+process.exit(status);
