@@ -160,6 +160,10 @@ def test_deliveries(ex):
     doc = get_json(ex, RECIPIENT, f"{BASE}/deliveries")
     assert doc["periods"] == [] and doc["title"]
     for n in (1, 2):
+        # the second approval corrects something: a new assessment
+        status, _, raw = call(ex, COORDINATOR, "PUT", f"{BASE}/periods/{PERIOD}/assessment",
+                              {"text": f"Đánh giá lần {n}."})
+        assert status == 200, raw
         status, _, raw = call(ex, COORDINATOR, "POST", f"{BASE}/periods/{PERIOD}/approve", {})
         assert status == 201, raw
     doc = get_json(ex, RECIPIENT, f"{BASE}/deliveries")
