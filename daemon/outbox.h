@@ -3,7 +3,11 @@
 #ifndef BAOCAO_OUTBOX_H
 #define BAOCAO_OUTBOX_H
 
+#include "audit.h"
+
 #include <libpq-fe.h>
+#include <stdbool.h>
+#include <time.h>
 
 /* Messages claimed in one round. */
 #define OUTBOX_BATCH_SIZE 50
@@ -18,5 +22,12 @@
 int outbox_run(PGconn *conn, const char *instance, char **err);
 /* Messages failed or expired in the last 7 days by now (for /readyz); -1 with *err. */
 long long outbox_failed_count(PGconn *conn, long long now, char **err);
+/*
+ * Queues a message again, due at now, with no expiry, in one transaction with an audit entry
+ * "retry"; never one being sent. stopped_only: only a failed, expired or unknown one. Returns
+ * 1 when queued, 0 when there is no such message (or it may not be retried), -1 with *err.
+ */
+int outbox_retry(PGconn *conn, long long id, time_t now, bool stopped_only,
+		 const struct audit_who *who, char **err);
 
 #endif
