@@ -122,7 +122,7 @@ void api_admin_unit_put(struct http_request *rq, struct http_response *rs, struc
 		break;
 	case UNITS_BAD_GROUP:
 		http_error(rs, 422, "invalid_unit", "Nhóm đơn vị chỉ gồm chữ thường không dấu, chữ "
-			   "số và dấu gạch ngang, tối đa 32 ký tự (ví dụ so-nganh, phuong-xa).");
+			   "số và dấu gạch ngang, tối đa 32 ký tự (ví dụ so-nganh, xa-phuong).");
 		break;
 	case UNITS_BAD_EMAIL:
 		msg = xasprintf("Địa chỉ thư điện tử \"%s\" không hợp lệ. Hãy sửa lại dạng "
