@@ -195,6 +195,10 @@ function wireUpload() {
 
 async function main() {
   const me = await loadMe();
+  if (me.role === 'admin') {
+    location.replace('/admin.html');
+    return;
+  }
   header(me);
   if (me.series.length === 0) {
     pageError(new Error('Đơn vị của bạn không phải gửi loại báo cáo nào. Nếu đây là nhầm lẫn, hãy liên hệ quản trị viên.'));
