@@ -66,7 +66,8 @@ async function loadPeriods() {
   const doc = await api('GET', '/api/v1/admin/series');
   series = doc.series;
   const select = $('per-series');
-  const keep = select.value;
+  // The series chosen before, else the first one with periods (an ad hoc one may have none).
+  const keep = select.value || (series.find((x) => x.periods.length) || series[0] || {}).name;
   select.replaceChildren();
   for (const s of series) select.append(el('option', { value: s.name, text: s.title, selected: s.name === keep }));
   const s = series.find((x) => x.name === select.value);

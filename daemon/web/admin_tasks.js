@@ -31,12 +31,13 @@ function codes(title, list, cls) {
 // Shows what an import would do (or did), with the Áp dụng button for a preview.
 function showResult(doc) {
   const box = $('tasks-result');
-  box.replaceChildren(
+  box.replaceChildren(...[
     el('h3', { text: doc.dry_run ? 'Xem trước: những gì sẽ thay đổi' : 'Đã nhập bảng nhiệm vụ' }),
     el('p', { class: doc.dry_run ? 'message info' : 'message ok', role: 'status', text: doc.message }),
     codes('Thêm mới', doc.added, 'added'),
     codes('Thay đổi (nội dung, thứ tự hoặc đơn vị)', doc.updated, 'updated'),
-    codes('Ngừng theo dõi (không còn trong tệp)', doc.deactivated, 'deactivated'));
+    codes('Ngừng theo dõi (không còn trong tệp)', doc.deactivated, 'deactivated'),
+  ].filter(Boolean));
   if (doc.added.length + doc.updated.length + doc.deactivated.length === 0) {
     box.append(el('p', { class: 'note', text: 'Bảng trong tệp giống hệt danh sách hiện có.' }));
   }
