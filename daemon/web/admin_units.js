@@ -13,8 +13,9 @@ function emailCell(emails) {
   const cell = el('td', { class: 'emails' });
   for (const e of emails) {
     const head = e.startsWith('head:');
-    cell.append(el('span', { class: head ? 'email head' : 'email', text: head ? e.slice(5) : e }),
-      head ? el('span', { class: 'tag', text: 'thủ trưởng' }) : null, el('br'));
+    cell.append(el('span', { class: head ? 'email head' : 'email', text: head ? e.slice(5) : e }));
+    if (head) cell.append(el('span', { class: 'tag', text: 'thủ trưởng' }));
+    cell.append(el('br'));
   }
   if (emails.length === 0) cell.append(el('span', { class: 'note', text: 'chưa có' }));
   return cell;
