@@ -67,4 +67,27 @@ void api_account_password_put(struct http_request *rq, struct http_response *rs,
 /* api_testing.c */
 void api_testing_clock_put(struct http_request *rq, struct http_response *rs, struct db *db);
 
+/* api_admin_*.c: the administrators' pages (action admin) */
+void api_admin_units_get(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_admin_unit_put(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_admin_units_import(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_admin_accounts_get(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_admin_accounts_post(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_admin_account_password_put(struct http_request *rq, struct http_response *rs,
+				    struct db *db);
+void api_admin_account_disabled_put(struct http_request *rq, struct http_response *rs,
+				    struct db *db);
+void api_admin_tasks_preview(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_admin_tasks_import(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_admin_calendar_get(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_admin_calendar_put(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_admin_calendar_delete(struct http_request *rq, struct http_response *rs,
+			       struct db *db);
+void api_admin_series_get(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_admin_override_put(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_admin_override_delete(struct http_request *rq, struct http_response *rs,
+			       struct db *db);
+void api_admin_outbox_get(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_admin_outbox_retry(struct http_request *rq, struct http_response *rs, struct db *db);
+
 #endif

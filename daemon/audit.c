@@ -32,3 +32,13 @@ int audit_write(PGconn *conn, const struct audit_entry *e, char **err)
 	PQclear(r);
 	return 0;
 }
+
+/* Inserts an entry by who. */
+int audit_write_by(PGconn *conn, const struct audit_who *who, const char *action,
+		   const char *object_type, const char *object_id, const char *detail_json,
+		   char **err)
+{
+	struct audit_entry e = { who ? who->account_id : 0, who ? who->actor : "baocaod", action,
+				 object_type, object_id, detail_json, who ? who->remote_addr : NULL };
+	return audit_write(conn, &e, err);
+}

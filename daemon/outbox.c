@@ -305,3 +305,42 @@ long long outbox_deliveries_stuck(PGconn *conn, char **err)
 	PQclear(r);
 	return n;
 }
+
+struct retry {
+	long long id;
+	time_t now;
+	bool stopped_only;
+	const struct audit_who *who;
+	int done;
+};
+
+/* The body of outbox_retry. */
+static int retry_tx(PGconn *conn, void *arg, char **err)
+{
+	struct retry *rt = arg;
+	char id[24], now[24];
+	snprintf(id, sizeof id, "%lld", rt->id);
+	snprintf(now, sizeof now, "%lld", (long long)rt->now);
+	const char *p[] = { id, now, rt->stopped_only ? "t" : "f" };
+	PGresult *r = db_run(conn, "outbox retry",
+		"UPDATE outbox SET state = 'queued', next_attempt_at = to_timestamp($2::bigint), "
+		"  expires_at = NULL, failed_at = NULL, locked_by = NULL, lease_until = NULL, "
+		"  escalated_at = NULL "
+		"WHERE id = $1::bigint AND state <> 'sending' AND (NOT $3::boolean OR "
+		"  state IN ('failed', 'expired', 'unknown')) RETURNING state", 3, p, err);
+	if (r == NULL)
+		return -1;
+	rt->done = PQntuples(r);
+	PQclear(r);
+	if (rt->done == 0)
+		return 0;
+	return audit_write_by(conn, rt->who, "retry", "outbox", id, "{}", err);
+}
+
+/* Queues a message again. */
+int outbox_retry(PGconn *conn, long long id, time_t now, bool stopped_only,
+		 const struct audit_who *who, char **err)
+{
+	struct retry rt = { id, now, stopped_only, who, 0 };
+	return db_tx(conn, retry_tx, &rt, err) == 0 ? rt.done : -1;
+}

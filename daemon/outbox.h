@@ -3,7 +3,11 @@
 #ifndef BAOCAO_OUTBOX_H
 #define BAOCAO_OUTBOX_H
 
+#include "audit.h"
+
 #include <libpq-fe.h>
+#include <stdbool.h>
+#include <time.h>
 
 /* SQL: an outbox row's recipient as it may be shown (a delivery URL without its user,
  * password, query and fragment); ROW names the row. */
@@ -27,5 +31,12 @@ long long outbox_failed_count(PGconn *conn, long long now, char **err);
 /* Deliveries of consolidated reports that were escalated to the coordinators and are still
  * not sent (for /readyz); -1 with *err. */
 long long outbox_deliveries_stuck(PGconn *conn, char **err);
+/*
+ * Queues a message again, due at now, with no expiry, in one transaction with an audit entry
+ * "retry"; never one being sent. stopped_only: only a failed, expired or unknown one. Returns
+ * 1 when queued, 0 when there is no such message (or it may not be retried), -1 with *err.
+ */
+int outbox_retry(PGconn *conn, long long id, time_t now, bool stopped_only,
+		 const struct audit_who *who, char **err);
 
 #endif

@@ -2,6 +2,7 @@
 #ifndef BAOCAO_TASKS_H
 #define BAOCAO_TASKS_H
 
+#include "audit.h"
 #include "taskstatus.h"
 
 #include <libpq-fe.h>
@@ -142,19 +143,40 @@ struct tasks_import_result {
 	int updated;
 	int unchanged;
 	int deactivated;
+	/* The codes of each kind of change, in the file's order (deactivated: the database's). */
+	struct tasks_units added_codes, updated_codes, deactivated_codes;
+	/* A bad file (tasks_import_run's 1): every problem, ordered by row. */
+	struct tasks_errors errors;
 };
+
+/* Frees the lists of a result (the counts stay). */
+void tasks_import_result_free(struct tasks_import_result *res);
 
 /*
  * Imports a task table into a series in one transaction: tasks are upserted by (series,
  * code), their task_unit rows replaced, the series' active tasks missing from the file
- * deactivated (never deleted), and an audit entry written. source_doc (e.g. "282/KH-UBND")
- * may be NULL to keep what existing tasks have. file_label names the file in the audit log.
+ * deactivated (never deleted), an audit entry written, and the rosters of periods still open
+ * refreshed (periods_roster_refresh). source_doc (e.g. "282/KH-UBND") may be NULL to keep
+ * what existing tasks have. file_label names the file in the audit log.
  * Returns 0; 1 with *err (every problem, one per line) for an unknown series or a bad file,
  * when nothing is stored; 2 with *err on a database failure.
  */
 int tasks_import(PGconn *conn, const char *series, const char *file_label, const void *data,
 		 size_t len, const char *source_doc, const char *actor,
 		 struct tasks_import_result *res, char **err);
+
+/* An import as the admin pages ask for it. */
+struct tasks_import_req {
+	const char *series, *file_label, *source_doc;
+	const void *data;
+	size_t len;
+	const struct audit_who *who;
+	bool dry_run;		/* do it all, then roll back: what would change */
+};
+
+/* As tasks_import, filling every list of res (free it with tasks_import_result_free). */
+int tasks_import_run(PGconn *conn, const struct tasks_import_req *req,
+		     struct tasks_import_result *res, char **err);
 
 struct tasks_aliases_result {
 	int rows;

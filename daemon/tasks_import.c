@@ -242,18 +242,21 @@ static int write_task(PGconn *conn, const char *series_id, const struct tasks_ta
 	free(id);
 	if (rc != 0)
 		return -1;
-	if (added)
+	if (added) {
 		res->added++;
-	else if (row_changed || units_changed)
+		tasks_units_add(&res->added_codes, t->code);
+	} else if (row_changed || units_changed) {
 		res->updated++;
-	else
+		tasks_units_add(&res->updated_codes, t->code);
+	} else {
 		res->unchanged++;
+	}
 	return 0;
 }
 
 /* Writes the audit entry of a task import. */
 static int audit_tasks(PGconn *conn, const char *series, const char *file_label,
-		       const char *source_doc, const char *actor,
+		       const char *source_doc, const struct audit_who *who,
 		       const struct tasks_import_result *res, PGresult *gone, char **err)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -275,16 +278,15 @@ static int audit_tasks(PGconn *conn, const char *series, const char *file_label,
 		json_string(&j, PQgetvalue(gone, i, 0));
 	json_array_end(&j);
 	json_object_end(&j);
-	struct audit_entry e = { 0, actor, "import", "task", series, strbuf_str(&sb), NULL };
-	int rc = audit_write(conn, &e, err);
+	int rc = audit_write_by(conn, who, "import", "task", series, strbuf_str(&sb), err);
 	strbuf_free(&sb);
 	return rc;
 }
 
 /* Reads, resolves and writes a task table; the caller has begun the transaction. */
 static int import_in_tx(PGconn *conn, const char *series, const char *file_label,
-			const void *data, size_t len, const char *source_doc, const char *actor,
-			struct tasks_import_result *res, char **err)
+			const void *data, size_t len, const char *source_doc,
+			const struct audit_who *who, struct tasks_import_result *res, char **err)
 {
 	const char *p1[] = { series };
 	PGresult *r = query(conn, "SELECT id FROM series WHERE name = $1 FOR UPDATE", 1, p1, err);
@@ -318,6 +320,8 @@ static int import_in_tx(PGconn *conn, const char *series, const char *file_label
 			free(*err);
 			*err = e;
 		}
+		res->errors = errs;
+		memset(&errs, 0, sizeof errs);
 		goto out;
 	}
 	rc = 2;
@@ -345,7 +349,9 @@ static int import_in_tx(PGconn *conn, const char *series, const char *file_label
 	if (gone == NULL)
 		goto out;
 	res->deactivated = PQntuples(gone);
-	int arc = audit_tasks(conn, series, file_label, source_doc, actor, res, gone, err);
+	for (int i = 0; i < PQntuples(gone); i++)
+		tasks_units_add(&res->deactivated_codes, PQgetvalue(gone, i, 0));
+	int arc = audit_tasks(conn, series, file_label, source_doc, who, res, gone, err);
 	PQclear(gone);
 	if (arc == 0 && periods_roster_refresh(conn, series_id, clock_now(), err) >= 0)
 		rc = 0;
@@ -357,20 +363,50 @@ out:
 	return rc;
 }
 
-/* An import's arguments, for its transaction. */
-struct import_args {
-	const char *series, *file_label, *source_doc, *actor;
-	const void *data;
-	size_t len;
-	struct tasks_import_result *res;
-};
+/* What an import's transaction returns after a dry run that went well: roll back. */
+#define TASKS_DRY_RUN_DONE 3
 
 /* The body of an import's transaction. */
 static int import_tx(PGconn *conn, void *arg, char **err)
 {
-	struct import_args *a = arg;
-	return import_in_tx(conn, a->series, a->file_label, a->data, a->len, a->source_doc,
-			    a->actor, a->res, err);
+	struct tasks_import_req *q = ((void **)arg)[0];
+	struct tasks_import_result *res = ((void **)arg)[1];
+	int rc = import_in_tx(conn, q->series, q->file_label, q->data, q->len, q->source_doc,
+			      q->who, res, err);
+	return rc == 0 && q->dry_run ? TASKS_DRY_RUN_DONE : rc;
+}
+
+/* Frees the lists of a result. */
+void tasks_import_result_free(struct tasks_import_result *res)
+{
+	tasks_units_free(&res->added_codes);
+	tasks_units_free(&res->updated_codes);
+	tasks_units_free(&res->deactivated_codes);
+	tasks_errors_free(&res->errors);
+	memset(&res->added_codes, 0, sizeof res->added_codes);
+	memset(&res->updated_codes, 0, sizeof res->updated_codes);
+	memset(&res->deactivated_codes, 0, sizeof res->deactivated_codes);
+	memset(&res->errors, 0, sizeof res->errors);
+}
+
+/* Imports a task table, or tries it and rolls back. */
+int tasks_import_run(PGconn *conn, const struct tasks_import_req *req,
+		     struct tasks_import_result *res, char **err)
+{
+	memset(res, 0, sizeof *res);
+	void *args[] = { (void *)req, res };
+	int rc = db_tx(conn, import_tx, args, err);
+	if (rc == TASKS_DRY_RUN_DONE)
+		return 0;
+	if (rc != 0) {
+		/* Nothing was stored: no counts, only the problems. */
+		struct tasks_errors keep = res->errors;
+		memset(&res->errors, 0, sizeof res->errors);
+		tasks_import_result_free(res);
+		memset(res, 0, sizeof *res);
+		res->errors = keep;
+	}
+	return rc == DB_TX_FAILED ? 2 : rc;
 }
 
 /* Imports a task table into a series. */
@@ -378,10 +414,11 @@ int tasks_import(PGconn *conn, const char *series, const char *file_label, const
 		 size_t len, const char *source_doc, const char *actor,
 		 struct tasks_import_result *res, char **err)
 {
-	memset(res, 0, sizeof *res);
-	struct import_args a = { series, file_label, source_doc, actor, data, len, res };
-	int rc = db_tx(conn, import_tx, &a, err);
-	return rc == DB_TX_FAILED ? 2 : rc;
+	struct audit_who who = { 0, actor, NULL };
+	struct tasks_import_req req = { series, file_label, source_doc, data, len, &who, false };
+	int rc = tasks_import_run(conn, &req, res, err);
+	tasks_import_result_free(res);
+	return rc;
 }
 
 /* ---- aliases ---- */

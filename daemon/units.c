@@ -41,7 +41,7 @@ bool units_code_valid(const char *code)
 }
 
 /* Whether a group name has the allowed form (lower-case slug). */
-static bool group_valid(const char *g)
+bool units_group_valid(const char *g)
 {
 	size_t n = strlen(g);
 	if (n == 0 || n > 32 || g[0] == '-')
@@ -144,7 +144,7 @@ static int import_record(void *arg, char **f, int n, int line)
 				    "UTF-8 text", line, code);
 		return 1;
 	}
-	if (!group_valid(group)) {
+	if (!units_group_valid(group)) {
 		st->err = xasprintf("line %d: unit %s: invalid group '%s' (lower-case letters, "
 				    "digits and '-', e.g. so-nganh)", line, code, group);
 		return 1;
@@ -189,7 +189,7 @@ static void import_state_free(struct import_state *st)
 /* What the import transaction writes. */
 struct import_write {
 	struct import_state *st;
-	const char *actor;
+	const struct audit_who *who;
 	struct units_import_result *res;
 };
 
@@ -230,17 +230,16 @@ static int import_tx(PGconn *conn, void *arg, char **err)
 	res->rows = w->st->nrows;
 	char *detail = xasprintf("{\"rows\":%d,\"added\":%d,\"updated\":%d,\"unchanged\":%d}",
 				 res->rows, res->added, res->updated, res->unchanged);
-	struct audit_entry e = { 0, w->actor, "import", "unit", NULL, detail, NULL };
-	int rc = audit_write(conn, &e, err);
+	int rc = audit_write_by(conn, w->who, "import", "unit", NULL, detail, err);
 	free(detail);
 	return rc != 0 ? 2 : 0;
 }
 
 /* Writes the checked rows in one transaction. */
-static int import_write(PGconn *conn, struct import_state *st, const char *actor,
+static int import_write(PGconn *conn, struct import_state *st, const struct audit_who *who,
 			struct units_import_result *res, char **err)
 {
-	struct import_write w = { st, actor, res };
+	struct import_write w = { st, who, res };
 	int rc = db_tx(conn, import_tx, &w, err);
 	if (rc != 0) {
 		res->added = res->updated = res->unchanged = res->rows = 0;
@@ -250,7 +249,7 @@ static int import_write(PGconn *conn, struct import_state *st, const char *actor
 }
 
 /* Imports units from CSV text. */
-int units_import_csv(PGconn *conn, const char *data, size_t len, const char *actor,
+int units_import_csv(PGconn *conn, const char *data, size_t len, const struct audit_who *who,
 		     struct units_import_result *res, char **err)
 {
 	memset(res, 0, sizeof *res);
@@ -279,7 +278,58 @@ int units_import_csv(PGconn *conn, const char *data, size_t len, const char *act
 		import_state_free(&st);
 		return 1;
 	}
-	rc = import_write(conn, &st, actor, res, err);
+	rc = import_write(conn, &st, who, res, err);
 	import_state_free(&st);
 	return rc;
+}
+
+/* What units_update writes. */
+struct update {
+	const char *code, *name, *group, *emails;	/* emails: an array literal */
+	const struct audit_who *who;
+};
+
+/* The body of units_update: the row before, the new one, the audit entry. */
+static int update_tx(PGconn *conn, void *arg, char **err)
+{
+	struct update *u = arg;
+	const char *p[] = { u->code, u->name, u->group, u->emails };
+	PGresult *r = db_run(conn, "unit",
+		"WITH old AS (SELECT id, name, unit_group, emails FROM unit WHERE code = $1 "
+		"  FOR UPDATE) "
+		"UPDATE unit AS u SET name = $2, unit_group = $3, emails = $4::text[], "
+		"  updated_at = now() FROM old WHERE u.id = old.id "
+		"RETURNING json_build_object('name', old.name, 'group', old.unit_group, "
+		"  'emails', old.emails)::text, json_build_object('name', u.name, 'group', "
+		"  u.unit_group, 'emails', u.emails)::text", 4, p, err);
+	if (r == NULL)
+		return UNITS_DB;
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		return UNITS_NOT_FOUND;
+	}
+	char *detail = xasprintf("{\"before\":%s,\"after\":%s}", PQgetvalue(r, 0, 0),
+				 PQgetvalue(r, 0, 1));
+	PQclear(r);
+	int rc = audit_write_by(conn, u->who, "update", "unit", u->code, detail, err);
+	free(detail);
+	return rc == 0 ? UNITS_OK : UNITS_DB;
+}
+
+/* Sets one unit's name, group and contacts. */
+enum units_result units_update(PGconn *conn, const char *code, const char *name,
+			       const char *group, const char *emails, const struct audit_who *who,
+			       char **err)
+{
+	if (name[0] == '\0' || strlen(name) > 300 || !utf8_valid_text(name, strlen(name)))
+		return UNITS_BAD_NAME;
+	if (!units_group_valid(group))
+		return UNITS_BAD_GROUP;
+	char *list = emails_to_array(emails, err);
+	if (list == NULL)
+		return UNITS_BAD_EMAIL;
+	struct update u = { code, name, group, list, who };
+	int rc = db_tx(conn, update_tx, &u, err);
+	free(list);
+	return rc == DB_TX_FAILED ? UNITS_DB : (enum units_result)rc;
 }

@@ -2,6 +2,8 @@
 #ifndef BAOCAO_UNITS_H
 #define BAOCAO_UNITS_H
 
+#include "audit.h"
+
 #include <libpq-fe.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -23,7 +25,28 @@ bool units_email_valid(const char *email);
  * written if any row is wrong. Returns 0; 1 with *err naming the line for bad input; 2 with
  * *err for a database failure.
  */
-int units_import_csv(PGconn *conn, const char *data, size_t len, const char *actor,
+int units_import_csv(PGconn *conn, const char *data, size_t len, const struct audit_who *who,
 		     struct units_import_result *res, char **err);
+
+/* Whether a group name has the allowed form (lower-case letters, digits, '-'; at most 32). */
+bool units_group_valid(const char *group);
+
+enum units_result {
+	UNITS_OK,
+	UNITS_NOT_FOUND,	/* no unit with that code */
+	UNITS_BAD_NAME,		/* empty, longer than 300 bytes, or not UTF-8 text */
+	UNITS_BAD_GROUP,
+	UNITS_BAD_EMAIL,	/* *err is the address that is wrong */
+	UNITS_DB,		/* with *err */
+};
+
+/*
+ * Sets one unit's name, group and contacts (emails as the CSV column has them: addresses
+ * separated by ';', ',' or spaces, "head:" before the head's), in one transaction with an
+ * audit entry "update" holding the values before and after.
+ */
+enum units_result units_update(PGconn *conn, const char *code, const char *name,
+			       const char *group, const char *emails, const struct audit_who *who,
+			       char **err);
 
 #endif

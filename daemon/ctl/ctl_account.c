@@ -1,4 +1,5 @@
 /* baocaoctl account: accounts, their passwords, and turning them off and on. */
+#include "accounts.h"
 #include "auth.h"
 #include "clock.h"
 #include "ctl.h"
@@ -53,19 +54,6 @@ static bool parse_opts(int argc, char **argv, struct account_opts *o, const char
 	return true;
 }
 
-/* Whether a login has the allowed form: 2-64 of a-z 0-9 . _ -, starting with a letter or digit. */
-static bool login_valid(const char *s)
-{
-	size_t n = strlen(s);
-	if (n < 2 || n > 64 || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9')))
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '.' ||
-		      s[i] == '_' || s[i] == '-'))
-			return false;
-	return true;
-}
-
 /* Reads a password from the first line of a file, or makes one (then *generated is set). */
 static char *obtain_password(const char *path, bool *generated)
 {
@@ -105,7 +93,7 @@ static int account_add(struct ctl *ctl, int argc, char **argv)
 			"usage: %s\n", usage);
 		return CTL_USER;
 	}
-	if (!login_valid(o.login)) {
+	if (!accounts_login_valid(o.login)) {
 		fprintf(stderr, "error: invalid login '%s': use 2 to 64 of a-z, 0-9, '.', '_' "
 			"and '-', starting with a letter or digit\n", o.login);
 		return CTL_USER;
@@ -135,64 +123,33 @@ static int account_add(struct ctl *ctl, int argc, char **argv)
 		return CTL_INTERNAL;
 	}
 	PGconn *db = ctl_db(ctl);
-	if (db == NULL) {
-		free(password);
-		free(hash);
-		return CTL_USER;
-	}
-	int rc = CTL_INTERNAL;
-	if (!ctl_begin(db))
+	int rc = CTL_USER;
+	if (db == NULL)
 		goto out;
-	PGresult *r;
-	const char *p1[] = { o.unit };
-	r = ctl_query(db, "SELECT id FROM unit WHERE code = $1", 1, p1);
-	if (r == NULL) {
-		rc = ctl_finish(db, false, CTL_INTERNAL);
-		goto out;
-	}
-	if (PQntuples(r) == 0) {
-		fprintf(stderr, "error: no unit with code '%s'; see the units with psql or import "
-			"them first (baocaoctl import units FILE.csv)\n", o.unit);
-		PQclear(r);
-		rc = ctl_finish(db, false, CTL_USER);
-		goto out;
-	}
-	char *unit_id = xstrdup(PQgetvalue(r, 0, 0));
-	PQclear(r);
-	const char *p2[] = { o.login, o.name ? o.name : "", o.email, unit_id, o.role, hash };
-	r = ctl_query(db, "INSERT INTO account (login, display_name, email, unit_id, role, "
-		"password_hash) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (login) DO NOTHING "
-		"RETURNING id", 6, p2);
-	free(unit_id);
-	if (r == NULL) {
-		rc = ctl_finish(db, false, CTL_INTERNAL);
-		goto out;
-	}
-	if (PQntuples(r) == 0) {
-		fprintf(stderr, "error: an account with login '%s' already exists; choose another "
-			"login, or reset its password with: baocaoctl account passwd --login %s\n",
-			o.login, o.login);
-		PQclear(r);
-		rc = ctl_finish(db, false, CTL_USER);
-		goto out;
-	}
-	PQclear(r);
-	struct strbuf detail = STRBUF_INIT;
-	struct json j;
-	json_init(&j, &detail);
-	json_object_begin(&j);
-	json_kv_string(&j, "unit", o.unit);
-	json_kv_string(&j, "role", o.role);
-	json_kv_string(&j, "email", o.email);
-	json_object_end(&j);
-	bool ok = ctl_audit(db, "create", "account", o.login, strbuf_str(&detail));
-	strbuf_free(&detail);
-	rc = ctl_finish(db, ok, CTL_INTERNAL);
-	if (rc == CTL_OK) {
+	struct accounts_new a = { o.login, o.name, o.email, o.unit, o.role, hash };
+	struct audit_who who = { 0, ctl_actor(), NULL };
+	char *err = NULL;
+	switch (accounts_create(db, &a, &who, &err)) {
+	case ACCOUNTS_OK:
+		rc = CTL_OK;
 		printf("account %s created (%s of %s)\n", o.login, o.role, o.unit);
 		if (generated)
 			printf("password: %s\n(shown only this once; give it to the user)\n", password);
+		break;
+	case ACCOUNTS_NO_UNIT:
+		fprintf(stderr, "error: no unit with code '%s'; see the units with psql or import "
+			"them first (baocaoctl import units FILE.csv)\n", o.unit);
+		break;
+	case ACCOUNTS_EXISTS:
+		fprintf(stderr, "error: an account with login '%s' already exists; choose another "
+			"login, or reset its password with: baocaoctl account passwd --login %s\n",
+			o.login, o.login);
+		break;
+	default:
+		fprintf(stderr, "error: %s\n", err ? err : "cannot create the account");
+		rc = CTL_INTERNAL;
 	}
+	free(err);
 out:
 	free(password);
 	free(hash);
@@ -219,36 +176,27 @@ static int account_passwd(struct ctl *ctl, int argc, char **argv)
 	int rc = hash ? CTL_USER : CTL_INTERNAL;
 	if (db == NULL)
 		goto out;
-	rc = CTL_INTERNAL;
-	if (!ctl_begin(db))
-		goto out;
-	PGresult *r;
-	const char *p[] = { o.login, hash };
-	r = ctl_query(db, "UPDATE account SET password_hash = $2, updated_at = now() "
-		"WHERE login = $1 RETURNING id", 2, p);
-	if (r == NULL || PQntuples(r) == 0) {
-		if (r)
-			fprintf(stderr, "error: no account with login '%s'; list them with: "
-				"baocaoctl account list\n", o.login);
-		rc = ctl_finish(db, false, r ? CTL_USER : CTL_INTERNAL);
-		PQclear(r);
-		goto out;
-	}
-	PQclear(r);
 	/* A new password ends the account's web sessions: a stolen cookie stops working. */
-	r = ctl_query(db, "DELETE FROM web_session WHERE account_id = "
-		"(SELECT id FROM account WHERE login = $1)", 1, p);
-	if (r == NULL) {
-		rc = ctl_finish(db, false, CTL_INTERNAL);
-		goto out;
-	}
-	PQclear(r);
-	rc = ctl_finish(db, ctl_audit(db, "set_password", "account", o.login, NULL), CTL_INTERNAL);
-	if (rc == CTL_OK) {
+	struct audit_who who = { 0, ctl_actor(), NULL };
+	long long ended = 0;
+	char *err = NULL;
+	switch (accounts_set_password(db, o.login, hash, NULL, &who, &ended, &err)) {
+	case ACCOUNTS_OK:
+		rc = CTL_OK;
 		printf("password of %s changed\n", o.login);
 		if (generated)
 			printf("password: %s\n(shown only this once; give it to the user)\n", password);
+		break;
+	case ACCOUNTS_NOT_FOUND:
+		fprintf(stderr, "error: no account with login '%s'; list them with: "
+			"baocaoctl account list\n", o.login);
+		rc = CTL_USER;
+		break;
+	default:
+		fprintf(stderr, "error: %s\n", err ? err : "cannot set the password");
+		rc = CTL_INTERNAL;
 	}
+	free(err);
 out:
 	free(password);
 	free(hash);
@@ -277,23 +225,6 @@ static int account_list(struct ctl *ctl, int argc, char **argv)
 	return CTL_OK;
 }
 
-/* How many live API tokens (not revoked, not expired) an account has; -1 after printing why not. */
-static int live_tokens(PGconn *db, const char *login)
-{
-	char now[24];
-	snprintf(now, sizeof now, "%lld", (long long)clock_now());
-	const char *p[] = { login, now };
-	PGresult *r = ctl_query(db, "SELECT count(*) FROM api_token t JOIN account a "
-				"ON a.id = t.account_id WHERE a.login = $1 AND t.revoked_at IS NULL "
-				"AND (t.expires_at IS NULL OR "
-				"t.expires_at > to_timestamp($2::bigint))", 2, p);
-	if (r == NULL)
-		return -1;
-	int n = atoi(PQgetvalue(r, 0, 0));
-	PQclear(r);
-	return n;
-}
-
 /* account disable|enable: turns an account off (ending its web sessions) or on again. */
 static int account_set_disabled(struct ctl *ctl, int argc, char **argv, bool disable)
 {
@@ -310,59 +241,23 @@ static int account_set_disabled(struct ctl *ctl, int argc, char **argv, bool dis
 	PGconn *db = ctl_db(ctl);
 	if (db == NULL)
 		return CTL_USER;
-	if (!ctl_begin(db))
-		return CTL_INTERNAL;
-	PGresult *r;
-	const char *p[] = { o.login, disable ? "true" : "false" };
-	r = ctl_query(db, "SELECT disabled FROM account WHERE login = $1 FOR UPDATE", 1, p);
-	if (r == NULL)
-		return ctl_finish(db, false, CTL_INTERNAL);
-	if (PQntuples(r) == 0) {
+	struct audit_who who = { 0, ctl_actor(), NULL };
+	struct accounts_switch sw;
+	char *err = NULL;
+	enum accounts_result ar = accounts_set_disabled(db, o.login, disable, clock_now(), &who,
+							&sw, &err);
+	if (ar == ACCOUNTS_NOT_FOUND) {
 		fprintf(stderr, "error: no account with login '%s'; list them with: "
 			"baocaoctl account list\n", o.login);
-		PQclear(r);
-		return ctl_finish(db, false, CTL_USER);
+		return CTL_USER;
 	}
-	bool change = (strcmp(PQgetvalue(r, 0, 0), "t") == 0) != disable;
-	PQclear(r);
-	if (change) {
-		r = ctl_query(db, "UPDATE account SET disabled = $2::boolean, updated_at = now() "
-			      "WHERE login = $1", 2, p);
-		if (r == NULL)
-			return ctl_finish(db, false, CTL_INTERNAL);
-		PQclear(r);
+	if (ar != ACCOUNTS_OK) {
+		fprintf(stderr, "error: %s\n", err ? err : "cannot change the account");
+		free(err);
+		return CTL_INTERNAL;
 	}
-	/* The daemon already refuses a disabled account's sessions; deleting them keeps them
-	 * from coming back when it is enabled again. Enabling deletes them too: one may have
-	 * been opened by a login that raced the disable. */
-	int ended = 0;
-	if (disable || change) {
-		r = ctl_query(db, "DELETE FROM web_session WHERE account_id = "
-			      "(SELECT id FROM account WHERE login = $1)", 1, p);
-		if (r == NULL)
-			return ctl_finish(db, false, CTL_INTERNAL);
-		ended = atoi(PQcmdTuples(r));
-		PQclear(r);
-	}
-	int tokens = live_tokens(db, o.login);
-	if (tokens < 0)
-		return ctl_finish(db, false, CTL_INTERNAL);
-	bool ok = true;
-	if (change || ended > 0) {
-		struct strbuf detail = STRBUF_INIT;
-		struct json j;
-		json_init(&j, &detail);
-		json_object_begin(&j);
-		json_kv_int(&j, "web_sessions_ended", ended);
-		json_kv_int(&j, "live_api_tokens", tokens);
-		json_object_end(&j);
-		ok = ctl_audit(db, disable ? "disable" : "enable", "account", o.login,
-			       strbuf_str(&detail));
-		strbuf_free(&detail);
-	}
-	int rc = ctl_finish(db, ok, CTL_INTERNAL);
-	if (rc != CTL_OK)
-		return rc;
+	bool change = sw.changed;
+	long long ended = sw.ended, tokens = sw.tokens;
 	if (!change)
 		printf("account %s is already %s%s\n", o.login, disable ? "disabled" : "enabled",
 		       ended > 0 ? "" : "; nothing to do");
@@ -372,13 +267,13 @@ static int account_set_disabled(struct ctl *ctl, int argc, char **argv, bool dis
 	else
 		printf("account %s enabled\n", o.login);
 	if (ended > 0)
-		printf("web sessions ended: %d\n", ended);
+		printf("web sessions ended: %lld\n", ended);
 	if (disable && tokens > 0)
-		printf("live API tokens: %d (they work again if the account is enabled; to end them "
+		printf("live API tokens: %lld (they work again if the account is enabled; to end them "
 		       "for good: baocaoctl token list --login %s, then baocaoctl token revoke ID)\n",
 		       tokens, o.login);
 	else if (!disable && change && tokens > 0)
-		printf("live API tokens: %d (they work again)\n", tokens);
+		printf("live API tokens: %lld (they work again)\n", tokens);
 	return CTL_OK;
 }
 

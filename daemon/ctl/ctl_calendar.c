@@ -1,6 +1,7 @@
 /* baocaoctl import calendar and calendar: holidays and swapped working days. */
 #include "audit.h"
 #include "calendar.h"
+#include "calendar_store.h"
 #include "ctl.h"
 #include "db.h"
 #include "util.h"
@@ -21,28 +22,19 @@ static int calendar_row(void *ctx, unsigned line, cal_day day, enum cal_day_kind
 			const char *note)
 {
 	struct cal_import *ci = ctx;
-	char date[11];
-	cal_format_date(day, date);
-	const char *params[] = { date, cal_day_kind_name(kind), note };
 	char *why = NULL;
-	PGresult *r = db_run(ci->db, "database",
-		"INSERT INTO calendar_day AS c (day, kind, note) VALUES ($1, $2, $3) "
-		"ON CONFLICT (day) DO UPDATE SET kind = EXCLUDED.kind, note = EXCLUDED.note, "
-		"  updated_at = now() "
-		"WHERE (c.kind, c.note) IS DISTINCT FROM (EXCLUDED.kind, EXCLUDED.note) "
-		"RETURNING (xmax = 0)", 3, params, &why);
-	if (r == NULL) {
+	int outcome = calendar_store_day(ci->db, day, kind, note, &why);
+	if (outcome < 0) {
 		ci->err = xasprintf("line %u: %s", line, why);
 		free(why);
 		return -1;
 	}
-	if (PQntuples(r) == 0)
+	if (outcome == CALENDAR_UNCHANGED)
 		ci->unchanged++;
-	else if (strcmp(PQgetvalue(r, 0, 0), "t") == 0)
+	else if (outcome == CALENDAR_ADDED)
 		ci->added++;
 	else
 		ci->updated++;
-	PQclear(r);
 	return 0;
 }
 

@@ -19,7 +19,8 @@ static int import_units(struct ctl *ctl, const char *path)
 		return CTL_USER;
 	struct units_import_result res;
 	char *err = NULL;
-	int rc = units_import_csv(db, data, len, ctl_actor(), &res, &err);
+	struct audit_who who = { 0, ctl_actor(), NULL };
+	int rc = units_import_csv(db, data, len, &who, &res, &err);
 	free(data);
 	if (rc != 0) {
 		fprintf(stderr, "error: %s: %s\n%s", path, err,

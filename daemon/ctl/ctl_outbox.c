@@ -1,6 +1,7 @@
 /* baocaoctl outbox: the messages waiting, sent or failed, and sending one again. */
 #include "clock.h"
 #include "ctl.h"
+#include "outbox.h"
 #include "util.h"
 
 #include <stdbool.h>
@@ -47,31 +48,26 @@ static int outbox_list(struct ctl *ctl, bool failed_only)
 }
 
 /* baocaoctl outbox retry ID: queues a message again, now, with no expiry. */
-static int outbox_retry(struct ctl *ctl, const char *id)
+static int outbox_retry_cmd(struct ctl *ctl, const char *id)
 {
 	if (!ctl_id_valid(id, "message", "baocaoctl outbox"))
 		return CTL_USER;
 	PGconn *db = ctl_db(ctl);
 	if (db == NULL)
 		return CTL_USER;
-	char now[24];
-	snprintf(now, sizeof now, "%lld", (long long)clock_now());
-	const char *p[] = { id, now };
-	PGresult *r = ctl_query(db,
-		"UPDATE outbox SET state = 'queued', next_attempt_at = to_timestamp($2::bigint), "
-		"  expires_at = NULL, failed_at = NULL, locked_by = NULL, lease_until = NULL "
-		"WHERE id = $1::bigint AND state <> 'sending' RETURNING state", 2, p);
-	if (r == NULL)
+	struct audit_who who = { 0, ctl_actor(), NULL };
+	char *err = NULL;
+	int done = outbox_retry(db, atoll(id), clock_now(), false, &who, &err);
+	if (done < 0) {
+		fprintf(stderr, "error: %s\n", err);
+		free(err);
 		return CTL_INTERNAL;
-	int done = PQntuples(r);
-	PQclear(r);
+	}
 	if (done == 0) {
 		fprintf(stderr, "error: no message %s, or it is being sent right now; see baocaoctl "
 			"outbox\n", id);
 		return CTL_USER;
 	}
-	if (!ctl_audit(db, "retry", "outbox", id, "{}"))
-		return CTL_INTERNAL;
 	printf("message %s queued again; a running daemon sends it within seconds\n", id);
 	return CTL_OK;
 }
@@ -84,7 +80,7 @@ int ctl_outbox(struct ctl *ctl, int argc, char **argv)
 	if (argc == 2 && strcmp(argv[1], "--failed") == 0)
 		return outbox_list(ctl, true);
 	if (argc == 3 && strcmp(argv[1], "retry") == 0)
-		return outbox_retry(ctl, argv[2]);
+		return outbox_retry_cmd(ctl, argv[2]);
 	fputs(OUTBOX_USAGE, stderr);
 	return CTL_USER;
 }

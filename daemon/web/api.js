@@ -54,12 +54,16 @@ async function settle(res, redirect) {
     err.message || 'Máy chủ trả lời lỗi ' + res.status + '. Hãy thử lại sau ít phút.', body);
 }
 
-// Calls the API; body (an object) is sent as JSON. Options: redirect (default true) sends a
+// Calls the API; body (an object) is sent as JSON, a File or Blob as it is. Options: redirect (default true) sends a
 // person whose session is over to the login page.
 export async function api(method, path, body, options = {}) {
   const headers = { Accept: 'application/json' };
   let payload;
-  if (body !== undefined) {
+  if (body instanceof Blob) {
+    // A file sent as it is (an import): its own type, else bytes.
+    headers['Content-Type'] = body.type || 'application/octet-stream';
+    payload = body;
+  } else if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
     payload = JSON.stringify(body);
   }

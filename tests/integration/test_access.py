@@ -49,6 +49,24 @@ ROUTES = {
     ("PUT", "/api/v1/account/password"): "signed_in",
     ("GET", "/"): "public",
     ("GET", "/{file}"): "public",
+    # The administrators' pages (admin.html)
+    ("GET", "/api/v1/admin/units"): "admin",
+    ("PUT", "/api/v1/admin/units/{unit}"): "admin",
+    ("POST", "/api/v1/admin/units/import"): "admin",
+    ("GET", "/api/v1/admin/accounts"): "admin",
+    ("POST", "/api/v1/admin/accounts"): "admin",
+    ("PUT", "/api/v1/admin/accounts/{login}/password"): "admin",
+    ("PUT", "/api/v1/admin/accounts/{login}/disabled"): "admin",
+    ("GET", "/api/v1/admin/series"): "admin",
+    ("POST", "/api/v1/admin/series/{series}/tasks/preview"): "admin",
+    ("POST", "/api/v1/admin/series/{series}/tasks/import"): "admin",
+    ("PUT", "/api/v1/admin/series/{series}/periods/{period}/override"): "admin",
+    ("DELETE", "/api/v1/admin/series/{series}/periods/{period}/override"): "admin",
+    ("GET", "/api/v1/admin/calendar"): "admin",
+    ("PUT", "/api/v1/admin/calendar/{day}"): "admin",
+    ("DELETE", "/api/v1/admin/calendar/{day}"): "admin",
+    ("GET", "/api/v1/admin/outbox"): "admin",
+    ("POST", "/api/v1/admin/outbox/{id}/retry"): "admin",
 }
 
 # The callers: (login or None, unit of the account, role).

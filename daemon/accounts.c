@@ -1,0 +1,214 @@
+/* Accounts as administrators change them, each change in one transaction with its audit entry. */
+#include "accounts.h"
+#include "auth.h"
+#include "db.h"
+#include "json.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Whether a login has the allowed form. */
+bool accounts_login_valid(const char *s)
+{
+	size_t n = strlen(s);
+	if (n < 2 || n > 64 || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9')))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '.' ||
+		      s[i] == '_' || s[i] == '-'))
+			return false;
+	return true;
+}
+
+struct create {
+	const struct accounts_new *a;
+	const struct audit_who *who;
+};
+
+/* The body of accounts_create. */
+static int create_tx(PGconn *conn, void *arg, char **err)
+{
+	struct create *c = arg;
+	const struct accounts_new *a = c->a;
+	const char *p1[] = { a->unit };
+	PGresult *r = db_run(conn, "account", "SELECT id FROM unit WHERE code = $1", 1, p1, err);
+	if (r == NULL)
+		return ACCOUNTS_DB;
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		return ACCOUNTS_NO_UNIT;
+	}
+	char *unit_id = xstrdup(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	const char *p2[] = { a->login, a->name ? a->name : "", a->email, unit_id, a->role,
+			     a->hash };
+	r = db_run(conn, "account", "INSERT INTO account (login, display_name, email, unit_id, "
+		   "role, password_hash) VALUES ($1, $2, $3, $4, $5, $6) "
+		   "ON CONFLICT (login) DO NOTHING RETURNING id", 6, p2, err);
+	free(unit_id);
+	if (r == NULL)
+		return ACCOUNTS_DB;
+	int n = PQntuples(r);
+	PQclear(r);
+	if (n == 0)
+		return ACCOUNTS_EXISTS;
+	struct strbuf detail = STRBUF_INIT;
+	struct json j;
+	json_init(&j, &detail);
+	json_object_begin(&j);
+	json_kv_string(&j, "unit", a->unit);
+	json_kv_string(&j, "role", a->role);
+	json_kv_string(&j, "email", a->email);
+	json_kv_bool(&j, "password", a->hash != NULL);
+	json_object_end(&j);
+	int rc = audit_write_by(conn, c->who, "create", "account", a->login, strbuf_str(&detail),
+				err);
+	strbuf_free(&detail);
+	return rc == 0 ? ACCOUNTS_OK : ACCOUNTS_DB;
+}
+
+/* Runs a body in a transaction; a user's mistake rolls back too. */
+static enum accounts_result run_tx(PGconn *conn, db_tx_fn fn, void *arg, char **err)
+{
+	int rc = db_tx(conn, fn, arg, err);
+	return rc == DB_TX_FAILED ? ACCOUNTS_DB : (enum accounts_result)rc;
+}
+
+/* Creates an account. */
+enum accounts_result accounts_create(PGconn *conn, const struct accounts_new *a,
+				     const struct audit_who *who, char **err)
+{
+	struct create c = { a, who };
+	return run_tx(conn, create_tx, &c, err);
+}
+
+/* The account's id (locked for the transaction), or "" when there is none; NULL on failure. */
+static char *account_id(PGconn *conn, const char *login, bool *disabled, char **err)
+{
+	const char *p[] = { login };
+	PGresult *r = db_run(conn, "account", "SELECT id, disabled FROM account WHERE login = $1 "
+			     "FOR UPDATE", 1, p, err);
+	if (r == NULL)
+		return NULL;
+	char *id = xstrdup(PQntuples(r) ? PQgetvalue(r, 0, 0) : "");
+	if (disabled)
+		*disabled = PQntuples(r) && strcmp(PQgetvalue(r, 0, 1), "t") == 0;
+	PQclear(r);
+	return id;
+}
+
+struct passwd {
+	const char *login, *hash, *keep_cookie;
+	const struct audit_who *who;
+	long long ended;
+};
+
+/* The body of accounts_set_password. */
+static int passwd_tx(PGconn *conn, void *arg, char **err)
+{
+	struct passwd *pw = arg;
+	char *id = account_id(conn, pw->login, NULL, err);
+	if (id == NULL)
+		return ACCOUNTS_DB;
+	if (id[0] == '\0') {
+		free(id);
+		return ACCOUNTS_NOT_FOUND;
+	}
+	pw->ended = auth_password_set(conn, atoll(id), pw->hash, pw->keep_cookie, err);
+	free(id);
+	if (pw->ended < 0)
+		return ACCOUNTS_DB;
+	char detail[64];
+	snprintf(detail, sizeof detail, "{\"sessions_ended\":%lld}", pw->ended);
+	return audit_write_by(conn, pw->who, "set_password", "account", pw->login, detail, err)
+		       ? ACCOUNTS_DB : ACCOUNTS_OK;
+}
+
+/* Sets an account's password. */
+enum accounts_result accounts_set_password(PGconn *conn, const char *login, const char *hash,
+					   const char *keep_cookie, const struct audit_who *who,
+					   long long *ended, char **err)
+{
+	struct passwd pw = { login, hash, keep_cookie, who, 0 };
+	enum accounts_result rc = run_tx(conn, passwd_tx, &pw, err);
+	*ended = pw.ended;
+	return rc;
+}
+
+struct disable {
+	const char *login;
+	bool disable;
+	time_t now;
+	const struct audit_who *who;
+	struct accounts_switch *out;
+};
+
+/* The body of accounts_set_disabled. */
+static int disable_tx(PGconn *conn, void *arg, char **err)
+{
+	struct disable *d = arg;
+	bool was;
+	char *id = account_id(conn, d->login, &was, err);
+	if (id == NULL)
+		return ACCOUNTS_DB;
+	if (id[0] == '\0') {
+		free(id);
+		return ACCOUNTS_NOT_FOUND;
+	}
+	char now[24];
+	snprintf(now, sizeof now, "%lld", (long long)d->now);
+	const char *p[] = { id, d->disable ? "true" : "false", now };
+	int rc = ACCOUNTS_DB;
+	PGresult *r;
+	d->out->changed = was != d->disable;
+	if (d->out->changed) {
+		r = db_run(conn, "account", "UPDATE account SET disabled = $2::boolean, "
+			   "updated_at = now() WHERE id = $1", 2, p, err);
+		if (r == NULL)
+			goto out;
+		PQclear(r);
+	}
+	/* The daemon already refuses a disabled account's sessions; deleting them keeps them
+	 * from coming back when it is enabled again. Enabling deletes them too: one may have
+	 * been opened by a login that raced the disable. */
+	if (d->disable || d->out->changed) {
+		r = db_run(conn, "account", "DELETE FROM web_session WHERE account_id = $1", 1, p,
+			   err);
+		if (r == NULL)
+			goto out;
+		d->out->ended = atoll(PQcmdTuples(r));
+		PQclear(r);
+	}
+	const char *pt[] = { id, now };
+	r = db_run(conn, "account", "SELECT count(*) FROM api_token WHERE account_id = $1 "
+		   "AND revoked_at IS NULL AND (expires_at IS NULL OR "
+		   "expires_at > to_timestamp($2::bigint))", 2, pt, err);
+	if (r == NULL)
+		goto out;
+	d->out->tokens = atoll(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	rc = ACCOUNTS_OK;
+	if (d->out->changed || d->out->ended > 0) {
+		char detail[96];
+		snprintf(detail, sizeof detail, "{\"web_sessions_ended\":%lld,"
+			 "\"live_api_tokens\":%lld}", d->out->ended, d->out->tokens);
+		if (audit_write_by(conn, d->who, d->disable ? "disable" : "enable", "account",
+				   d->login, detail, err) != 0)
+			rc = ACCOUNTS_DB;
+	}
+out:
+	free(id);
+	return rc;
+}
+
+/* Disables or enables an account. */
+enum accounts_result accounts_set_disabled(PGconn *conn, const char *login, bool disable,
+					   time_t now, const struct audit_who *who,
+					   struct accounts_switch *out, char **err)
+{
+	memset(out, 0, sizeof *out);
+	struct disable d = { login, disable, now, who, out };
+	return run_tx(conn, disable_tx, &d, err);
+}

@@ -1,0 +1,53 @@
+/* Accounts as administrators change them: creating, setting a password, turning off and on,
+ * each in one transaction with its audit entry (baocaoctl account and the admin pages). */
+#ifndef BAOCAO_ACCOUNTS_H
+#define BAOCAO_ACCOUNTS_H
+
+#include "audit.h"
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <time.h>
+
+enum accounts_result {
+	ACCOUNTS_OK,
+	ACCOUNTS_NO_UNIT,	/* no unit with that code */
+	ACCOUNTS_EXISTS,	/* the login is taken */
+	ACCOUNTS_NOT_FOUND,	/* no account with that login */
+	ACCOUNTS_DB,		/* a database failure, with *err */
+};
+
+/* Whether a login has the allowed form: 2-64 of a-z 0-9 . _ -, starting with a letter or
+ * digit. */
+bool accounts_login_valid(const char *login);
+
+struct accounts_new {
+	const char *login, *name, *email, *unit, *role;	/* name may be NULL or "" */
+	const char *hash;	/* auth_password_hash(), or NULL: no password login */
+};
+
+/* Creates an account; audit "create". */
+enum accounts_result accounts_create(PGconn *conn, const struct accounts_new *a,
+				     const struct audit_who *who, char **err);
+/*
+ * Sets an account's password hash and ends its web sessions but those the Cookie header
+ * keep_cookie presents (NULL: all of them); audit "set_password". *ended is the number ended.
+ */
+enum accounts_result accounts_set_password(PGconn *conn, const char *login, const char *hash,
+					   const char *keep_cookie, const struct audit_who *who,
+					   long long *ended, char **err);
+
+/* What turning an account off or on did. */
+struct accounts_switch {
+	bool changed;		/* false: it was already so */
+	long long ended;	/* web sessions ended */
+	long long tokens;	/* live API tokens (refused while disabled) */
+};
+
+/* Disables or enables an account, ending its web sessions; audit "disable"/"enable" when
+ * something changed. */
+enum accounts_result accounts_set_disabled(PGconn *conn, const char *login, bool disable,
+					   time_t now, const struct audit_who *who,
+					   struct accounts_switch *out, char **err);
+
+#endif

@@ -1,0 +1,198 @@
+/* /api/v1/admin/units: the units and their contacts, editing one, importing the units file
+ * (as baocaoctl import units, audited with the admin's login). */
+#include "api_admin.h"
+#include "db.h"
+#include "housekeeping.h"
+#include "json.h"
+#include "log.h"
+#include "series.h"
+#include "series_store.h"
+#include "units.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* GET /api/v1/admin/units */
+void api_admin_units_get(struct http_request *rq, struct http_response *rs, struct db *db)
+{
+	PGconn *conn = db_conn(db);
+	if (conn == NULL) {
+		api_db_unavailable(rs);
+		return;
+	}
+	char *err = NULL;
+	PGresult *r = db_run(conn, "units",
+		"SELECT code, name, unit_group, array_to_json(emails)::text, active, "
+		"  (SELECT count(*) FROM account a WHERE a.unit_id = u.id) "
+		"FROM unit u ORDER BY unit_group, code", 0, NULL, &err);
+	if (r == NULL) {
+		api_db_failed(rs, db, "admin units", err);
+		return;
+	}
+	http_json(rs, 200);
+	struct json j;
+	json_init(&j, &rs->body);
+	json_object_begin(&j);
+	json_key(&j, "units");
+	json_array_begin(&j);
+	for (int i = 0; i < PQntuples(r); i++) {
+		json_object_begin(&j);
+		json_kv_string(&j, "code", PQgetvalue(r, i, 0));
+		json_kv_string(&j, "name", PQgetvalue(r, i, 1));
+		json_kv_string(&j, "group", PQgetvalue(r, i, 2));
+		json_key(&j, "emails");
+		json_raw(&j, PQgetvalue(r, i, 3));
+		json_kv_bool(&j, "active", strcmp(PQgetvalue(r, i, 4), "t") == 0);
+		json_kv_int(&j, "accounts", atoll(PQgetvalue(r, i, 5)));
+		json_object_end(&j);
+	}
+	json_array_end(&j);
+	json_object_end(&j);
+	PQclear(r);
+}
+
+/* The emails of a request, as the CSV column writes them: a string, or an array of strings
+ * joined with spaces; NULL when neither (or too long). */
+static char *emails_of(const struct jv *doc)
+{
+	const struct jv *v = jv_get(doc, "emails");
+	if (v && v->type == JV_STRING)
+		return v->len <= 4096 ? xstrdup(v->string) : NULL;
+	if (v == NULL || v->type != JV_ARRAY || v->len > 50)
+		return NULL;
+	struct strbuf sb = STRBUF_INIT;
+	for (size_t i = 0; i < v->len; i++) {
+		if (v->items[i].type != JV_STRING || v->items[i].len > 300) {
+			strbuf_free(&sb);
+			return NULL;
+		}
+		strbuf_addf(&sb, "%s%s", i ? " " : "", v->items[i].string);
+	}
+	return strbuf_detach(&sb);
+}
+
+/* PUT /api/v1/admin/units/{unit} {"name":"...","group":"...","emails":["head:a@x.vn","b@y.vn"]} */
+void api_admin_unit_put(struct http_request *rq, struct http_response *rs, struct db *db)
+{
+	const char *code = route_param(&rq->params, "unit");
+	if (code == NULL || !units_code_valid(code)) {
+		http_error(rs, 404, "unknown_unit", "Không có đơn vị này. Hãy tải lại danh sách đơn "
+			   "vị rồi chọn lại.");
+		return;
+	}
+	struct jv *doc = api_admin_json(rq, rs, "{\"name\":\"Sở Tài chính\",\"group\":"
+					"\"so-nganh\",\"emails\":[\"head:giamdoc@stc.gov.vn\"]}");
+	if (doc == NULL)
+		return;
+	const char *name = api_admin_text(doc, "name", 300);
+	const char *group = api_admin_text(doc, "group", 32);
+	char *emails = emails_of(doc);
+	if (name == NULL || group == NULL || emails == NULL) {
+		jv_free(doc);
+		free(emails);
+		http_error(rs, 400, "bad_request", "Hãy gửi tên, nhóm và danh sách thư điện tử của "
+			   "đơn vị: {\"name\":\"...\",\"group\":\"...\",\"emails\":[\"...\"]}.");
+		return;
+	}
+	PGconn *conn = db_conn(db);
+	if (conn == NULL) {
+		jv_free(doc);
+		free(emails);
+		api_db_unavailable(rs);
+		return;
+	}
+	struct audit_who who;
+	api_admin_who(rq, &who);
+	char *err = NULL, *msg;
+	switch (units_update(conn, code, name, group, emails, &who, &err)) {
+	case UNITS_OK:
+		log_info("admin", "%s changed the unit %s", rq->who.login, code);
+		api_admin_ok(rs, "Đã lưu thông tin đơn vị.");
+		/* Series name groups: a unit that changed group may change series. */
+		housekeeping_request();
+		break;
+	case UNITS_NOT_FOUND:
+		http_error(rs, 404, "unknown_unit", "Không có đơn vị này. Hãy tải lại danh sách đơn "
+			   "vị rồi chọn lại.");
+		break;
+	case UNITS_BAD_NAME:
+		http_error(rs, 422, "invalid_unit", "Tên đơn vị phải có từ 1 đến 300 ký tự. Hãy "
+			   "nhập lại tên.");
+		break;
+	case UNITS_BAD_GROUP:
+		http_error(rs, 422, "invalid_unit", "Nhóm đơn vị chỉ gồm chữ thường không dấu, chữ "
+			   "số và dấu gạch ngang, tối đa 32 ký tự (ví dụ so-nganh, xa-phuong).");
+		break;
+	case UNITS_BAD_EMAIL:
+		msg = xasprintf("Địa chỉ thư điện tử \"%s\" không hợp lệ. Hãy sửa lại dạng "
+				"ten@donvi.gov.vn; địa chỉ của thủ trưởng viết thêm head: ở đầu.",
+				err ? err : "");
+		http_error(rs, 422, "invalid_email", msg);
+		free(msg);
+		break;
+	default:
+		api_db_failed(rs, db, "admin: update unit", err);
+		err = NULL;
+	}
+	free(err);
+	free(emails);
+	jv_free(doc);
+}
+
+/* Brings the series' members up to date after the units changed, as baocaoctl import units
+ * does (series name groups); the daemon's copy of the definitions is written back. */
+static void series_members_refresh(PGconn *conn)
+{
+	const struct series_list *list = series_current();
+	char *err = NULL;
+	if (list->n > 0 && series_sync(conn, list, &err) != 0) {
+		log_warn("admin", "series members after a units import: %s; they follow within a "
+			 "minute", err ? err : "failed");
+		free(err);
+	}
+	housekeeping_request();
+}
+
+/* POST /api/v1/admin/units/import: the units file (CSV, columns code,name,group[,emails]). */
+void api_admin_units_import(struct http_request *rq, struct http_response *rs, struct db *db)
+{
+	PGconn *conn = db_conn(db);
+	if (conn == NULL) {
+		api_db_unavailable(rs);
+		return;
+	}
+	struct audit_who who;
+	api_admin_who(rq, &who);
+	struct units_import_result res;
+	char *err = NULL, *msg;
+	int rc = units_import_csv(conn, (const char *)rq->body, rq->body_len, &who, &res, &err);
+	if (rc == 1) {
+		msg = xasprintf("Tệp đơn vị có lỗi nên chưa nhập gì. Hãy sửa tệp (CSV UTF-8, các cột "
+				"code, name, group và emails) rồi nhập lại. Chi tiết: %s", err);
+		http_error(rs, 422, "invalid_units_file", msg);
+		free(msg);
+		free(err);
+		return;
+	}
+	if (rc != 0) {
+		api_db_failed(rs, db, "admin: import units", err);
+		return;
+	}
+	log_info("admin", "%s imported %d units: %d added, %d updated, %d unchanged",
+		 rq->who.login, res.rows, res.added, res.updated, res.unchanged);
+	series_members_refresh(conn);
+	http_json(rs, 200);
+	struct json j;
+	json_init(&j, &rs->body);
+	json_object_begin(&j);
+	json_kv_int(&j, "rows", res.rows);
+	json_kv_int(&j, "added", res.added);
+	json_kv_int(&j, "updated", res.updated);
+	json_kv_int(&j, "unchanged", res.unchanged);
+	msg = xasprintf("Đã nhập %d đơn vị: %d thêm mới, %d cập nhật, %d không đổi.", res.rows,
+			res.added, res.updated, res.unchanged);
+	json_kv_string(&j, "message", msg);
+	free(msg);
+	json_object_end(&j);
+}
