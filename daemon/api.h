@@ -22,6 +22,9 @@ void api_db_failed(struct http_response *rs, struct db *db, const char *what, ch
 /* Answers a periods_resolve()/periods_lookup() failure; frees err. */
 void api_period_failed(struct http_response *rs, struct db *db, const char *what,
 		       enum periods_result rc, char *err);
+/* After a change that may move due times: plans the jobs again at once, here and (NOTIFY) in
+ * every other daemon on the database. */
+void api_changed(PGconn *conn);
 /* The series named in the path, or NULL after answering 404. */
 const struct series_def *api_series(struct http_request *rq, struct http_response *rs);
 

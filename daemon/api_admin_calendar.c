@@ -100,7 +100,7 @@ static void deadlines_follow(PGconn *conn)
 			free(err);
 		}
 	}
-	housekeeping_request();
+	api_changed(conn);
 }
 
 /* PUT /api/v1/admin/calendar/{day} {"kind":"holiday"|"workday","note":"..."} */

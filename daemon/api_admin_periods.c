@@ -163,7 +163,7 @@ static void override(struct http_request *rq, struct http_response *rs, struct d
 	log_info("admin", "%s %s the deadlines of %s %s", rq->who.login,
 		 clear ? "cleared" : "set", s->name, period);
 	/* The reminders, cut-off and consolidation of the period move with its deadlines. */
-	housekeeping_request();
+	api_changed(conn);
 	struct period_info pi;
 	pr = periods_compute(conn, s, period, now, &pi, &err);
 	if (pr != PERIODS_OK) {

@@ -107,7 +107,7 @@ static void tasks_upload(struct http_request *rq, struct http_response *rs, stru
 		log_info("admin", "%s imported %d tasks into %s: %d added, %d updated, %d "
 			 "deactivated", rq->who.login, res.tasks, s->name, res.added, res.updated,
 			 res.deactivated);
-		housekeeping_request();
+		api_changed(conn);
 	}
 out:
 	free(err);

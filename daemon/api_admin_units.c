@@ -110,7 +110,7 @@ void api_admin_unit_put(struct http_request *rq, struct http_response *rs, struc
 		log_info("admin", "%s changed the unit %s", rq->who.login, code);
 		api_admin_ok(rs, "Đã lưu thông tin đơn vị.");
 		/* Series name groups: a unit that changed group may change series. */
-		housekeeping_request();
+		api_changed(conn);
 		break;
 	case UNITS_NOT_FOUND:
 		http_error(rs, 404, "unknown_unit", "Không có đơn vị này. Hãy tải lại danh sách đơn "
@@ -151,7 +151,7 @@ static void series_members_refresh(PGconn *conn)
 			 "minute", err ? err : "failed");
 		free(err);
 	}
-	housekeeping_request();
+	api_changed(conn);
 }
 
 /* POST /api/v1/admin/units/import: the units file (CSV, columns code,name,group[,emails]). */

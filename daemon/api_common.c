@@ -1,5 +1,7 @@
 /* The answers every API handler shares: unknown series, period and database failures. */
 #include "api.h"
+#include "housekeeping.h"
+#include "notify.h"
 #include "series_store.h"
 #include "db.h"
 #include "log.h"
@@ -80,4 +82,16 @@ const struct series_def *api_series(struct http_request *rq, struct http_respons
 			   "Không có loại báo cáo này. Hãy kiểm tra lại tên loại báo cáo trong "
 			   "đường dẫn.");
 	return s;
+}
+
+/* Plans the jobs again here and in every other daemon. */
+void api_changed(PGconn *conn)
+{
+	housekeeping_request();
+	char *err = NULL;
+	if (notify_announce(conn, &err) != 0) {
+		log_warn("api", "other daemons were not told of the change (%s); they plan again "
+			 "within a minute", err);
+		free(err);
+	}
 }
