@@ -390,18 +390,6 @@ static int load_submissions(PGconn *conn, struct consol_doc *d, const long long 
 	return 0;
 }
 
-/* The deadline column's text: the plan's words, else the date, else "Thường xuyên". */
-static char *deadline_text(const char *text, bool has, cal_day day)
-{
-	if (text[0] != '\0')
-		return xstrdup(text);
-	if (!has)
-		return xstrdup("Thường xuyên");
-	char buf[CAL_DATE_BUF];
-	cal_format_date_vi(day, buf);
-	return xstrdup(buf);
-}
-
 /* A column's text, or NULL when it is NULL. */
 static const char *value_or_null(PGresult *r, int row, int col)
 {
@@ -424,18 +412,16 @@ static enum task_status item_status(const char *state_text, const char *deadline
 	return task_status_derive(state, has_done ? &done : NULL, &dl, period_end);
 }
 
-/* Fills one item from a row of the items' statement. */
+/* Fills one item from a row of the items' statement; its texts stay in the result (the
+ * batch's), which is freed, not they, when the batch is dropped. */
 static void item_fill(PGresult *r, int row, cal_day period_end, struct consol_item *it)
 {
-	struct task_deadline dl = { .has_date = !PQgetisnull(r, row, 4) };
-	if (dl.has_date && cal_parse_date(PQgetvalue(r, row, 4), &dl.day) != 0)
-		dl.has_date = false;
 	cal_day starts = 0;
 	bool has_start = !PQgetisnull(r, row, 5) && cal_parse_date(PQgetvalue(r, row, 5),
 								   &starts) == 0;
-	it->task_code = xstrdup(PQgetvalue(r, row, 1));
-	it->task_title = xstrdup(PQgetvalue(r, row, 2));
-	it->deadline_text = deadline_text(PQgetvalue(r, row, 3), dl.has_date, dl.day);
+	it->task_code = PQgetvalue(r, row, 1);
+	it->task_title = PQgetvalue(r, row, 2);
+	it->deadline_text = PQgetvalue(r, row, 3);
 	if (task_state_parse(PQgetvalue(r, row, 6), &it->state) != 0)
 		it->state = TASK_STATE_NOT_STARTED;
 	it->progress = PQgetisnull(r, row, 7) ? -1 : atoi(PQgetvalue(r, row, 7));
@@ -445,10 +431,10 @@ static void item_fill(PGresult *r, int row, cal_day period_end, struct consol_it
 				 value_or_null(r, row, 8), period_end);
 	it->behind = it->status == TASK_OVERDUE ||
 		     (it->state == TASK_STATE_NOT_STARTED && (!has_start || starts <= period_end));
-	it->result = xstrdup(PQgetvalue(r, row, 9));
-	it->difficulties = xstrdup(PQgetvalue(r, row, 10));
-	it->proposals = xstrdup(PQgetvalue(r, row, 11));
-	it->note = xstrdup(PQgetvalue(r, row, 12));
+	it->result = PQgetvalue(r, row, 9);
+	it->difficulties = PQgetvalue(r, row, 10);
+	it->proposals = PQgetvalue(r, row, 11);
+	it->note = PQgetvalue(r, row, 12);
 }
 
 /* The units' items counted by official status ("Tổng hợp" comes before the items): a
@@ -507,21 +493,34 @@ struct consol_feed {
 	struct consol_doc *doc;
 	long long *sub;		/* each unit's submission, 0 when none */
 	cal_day period_end;	/* items are judged at the period's last day */
+	PGresult *batch;	/* the rows the batch's items point into, or NULL */
+	size_t from, to;	/* the batch's units */
 };
+
+/* Takes back the batch's items: their arrays, then the rows their texts are in. */
+static void feed_release(struct consol_feed *f)
+{
+	for (size_t i = f->from; i < f->to && i < f->doc->nunits; i++) {
+		free(f->doc->units[i].items);
+		f->doc->units[i].items = NULL;
+	}
+	PQclear(f->batch);
+	f->batch = NULL;
+	f->from = f->to = 0;
+}
 
 /* Gives units [from, *to) their items: one statement for the batch's submissions. */
 static int feed_fill(void *ctx, size_t from, size_t *to, char **err)
 {
 	struct consol_feed *f = ctx;
 	struct consol_doc *d = f->doc;
+	feed_release(f);
 	size_t end = from + ITEM_BATCH < d->nunits ? from + ITEM_BATCH : d->nunits;
 	*to = end;
 	struct strbuf ids = STRBUF_INIT;
 	strbuf_addc(&ids, '{');
 	size_t count = 0;
 	for (size_t i = from; i < end; i++) {
-		struct consol_unit *u = &d->units[i];
-		consol_unit_drop_items(u);
 		if (f->sub[i])
 			strbuf_addf(&ids, "%s%lld", count++ ? "," : "", f->sub[i]);
 	}
@@ -532,7 +531,10 @@ static int feed_fill(void *ctx, size_t from, size_t *to, char **err)
 	}
 	const char *p[] = { ids.data };
 	PGresult *r = db_run(f->conn, "consolidate",
-		"SELECT ri.submission_id, t.code, t.title, t.deadline_text, "
+		"SELECT ri.submission_id, t.code, t.title, "
+		"  CASE WHEN t.deadline_text <> '' THEN t.deadline_text "
+		"    WHEN t.deadline IS NULL THEN 'Thường xuyên' "
+		"    ELSE to_char(t.deadline, 'DD/MM/YYYY') END, "
 		"  to_char(t.deadline, 'YYYY-MM-DD'), to_char(t.starts_on, 'YYYY-MM-DD'), "
 		"  ri.status, ri.progress, to_char(ri.completed_on, 'YYYY-MM-DD'), ri.result, "
 		"  ri.difficulties, ri.proposals, ri.note "
@@ -561,7 +563,9 @@ static int feed_fill(void *ctx, size_t from, size_t *to, char **err)
 		}
 		row = stop;
 	}
-	PQclear(r);
+	f->batch = r;	/* the items' texts: kept until the batch is dropped */
+	f->from = from;
+	f->to = end;
 	return 0;
 }
 
@@ -569,8 +573,8 @@ static int feed_fill(void *ctx, size_t from, size_t *to, char **err)
 static void feed_drop(void *ctx, size_t from, size_t to)
 {
 	struct consol_feed *f = ctx;
-	for (size_t i = from; i < to && i < f->doc->nunits; i++)
-		consol_unit_drop_items(&f->doc->units[i]);
+	if (from == f->from && to == f->to)
+		feed_release(f);
 }
 
 void consol_feed_batches(struct consol_feed *feed, struct consol_batches *out)
@@ -584,6 +588,7 @@ void consol_feed_free(struct consol_feed *feed)
 {
 	if (feed == NULL)
 		return;
+	feed_release(feed);
 	free(feed->sub);
 	free(feed);
 }

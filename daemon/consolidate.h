@@ -226,9 +226,8 @@ int consol_load(PGconn *conn, const struct period_info *pi, const struct consol_
 		char **err);
 /* The writer's batches read from the feed. */
 void consol_feed_batches(struct consol_feed *feed, struct consol_batches *out);
-/* Frees the feed (not the document). */
+/* Frees the feed, and a batch of items it still holds (before consol_doc_free(): the items'
+ * texts are in the feed's rows). */
 void consol_feed_free(struct consol_feed *feed);
-/* Frees a unit's items and leaves items NULL (nitems and status_counts stay). */
-void consol_unit_drop_items(struct consol_unit *u);
 
 #endif

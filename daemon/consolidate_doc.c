@@ -16,8 +16,8 @@ static void item_free(struct consol_item *it)
 	free(it->note);
 }
 
-/* Frees a unit's items, if it holds them; its counts stay. */
-void consol_unit_drop_items(struct consol_unit *u)
+/* Frees a unit's items, if it holds them. */
+static void unit_free_items(struct consol_unit *u)
 {
 	if (u->items == NULL)
 		return;
@@ -40,7 +40,7 @@ static void unit_free(struct consol_unit *u)
 	free(u->emails);
 	free(u->general_difficulties);
 	free(u->general_proposals);
-	consol_unit_drop_items(u);
+	unit_free_items(u);
 }
 
 /* Frees everything the document owns and leaves it zeroed (freeing it twice is harmless). */
