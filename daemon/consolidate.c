@@ -12,7 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ITEM_BATCH 500		/* submissions whose items one statement reads */
+/* Units whose items one statement reads and the writer holds at a time: about 3,000 items of
+ * 30 per unit, a few MiB, whatever the number of units. */
+#define ITEM_BATCH 100
+/* Submissions whose items one statement counts. */
+#define COUNT_BATCH 500
 
 /* The groups the document lists units by, in this order; others follow by name. */
 static const struct { const char *name, *title; } known_groups[] = {
@@ -387,97 +391,207 @@ static int load_submissions(PGconn *conn, struct consol_doc *d, const long long 
 	return 0;
 }
 
-/* The deadline column's text: the plan's words, else the date, else "Thường xuyên". */
-static char *deadline_text(const char *text, bool has, cal_day day)
+/* A column's text, or NULL when it is NULL. */
+static const char *value_or_null(PGresult *r, int row, int col)
 {
-	if (text[0] != '\0')
-		return xstrdup(text);
-	if (!has)
-		return xstrdup("Thường xuyên");
-	char buf[CAL_DATE_BUF];
-	cal_format_date_vi(day, buf);
-	return xstrdup(buf);
+	return PQgetisnull(r, row, col) ? NULL : PQgetvalue(r, row, col);
 }
 
-/* Fills one item from a row of the items' statement. */
+/* An item's official status from its columns: the state reported, the task's deadline and
+ * the completion date ("YYYY-MM-DD", or NULL when none). */
+static enum task_status item_status(const char *state_text, const char *deadline,
+				    const char *completed, cal_day period_end)
+{
+	struct task_deadline dl = { .has_date = deadline != NULL };
+	if (dl.has_date && cal_parse_date(deadline, &dl.day) != 0)
+		dl.has_date = false;
+	enum task_state state;
+	if (task_state_parse(state_text, &state) != 0)
+		state = TASK_STATE_NOT_STARTED;
+	cal_day done;
+	bool has_done = completed != NULL && cal_parse_date(completed, &done) == 0;
+	return task_status_derive(state, has_done ? &done : NULL, &dl, period_end);
+}
+
+/* Fills one item from a row of the items' statement; its texts stay in the result (the
+ * batch's), which is freed, not they, when the batch is dropped. */
 static void item_fill(PGresult *r, int row, cal_day period_end, struct consol_item *it)
 {
-	struct task_deadline dl = { .has_date = !PQgetisnull(r, row, 4) };
-	if (dl.has_date && cal_parse_date(PQgetvalue(r, row, 4), &dl.day) != 0)
-		dl.has_date = false;
 	cal_day starts = 0;
 	bool has_start = !PQgetisnull(r, row, 5) && cal_parse_date(PQgetvalue(r, row, 5),
 								   &starts) == 0;
-	it->task_code = xstrdup(PQgetvalue(r, row, 1));
-	it->task_title = xstrdup(PQgetvalue(r, row, 2));
-	it->deadline_text = deadline_text(PQgetvalue(r, row, 3), dl.has_date, dl.day);
+	it->task_code = PQgetvalue(r, row, 1);
+	it->task_title = PQgetvalue(r, row, 2);
+	it->deadline_text = PQgetvalue(r, row, 3);
 	if (task_state_parse(PQgetvalue(r, row, 6), &it->state) != 0)
 		it->state = TASK_STATE_NOT_STARTED;
 	it->progress = PQgetisnull(r, row, 7) ? -1 : atoi(PQgetvalue(r, row, 7));
 	it->has_completed = !PQgetisnull(r, row, 8) &&
 			    cal_parse_date(PQgetvalue(r, row, 8), &it->completed_on) == 0;
-	it->status = task_status_derive(it->state, it->has_completed ? &it->completed_on : NULL,
-					&dl, period_end);
+	it->status = item_status(PQgetvalue(r, row, 6), value_or_null(r, row, 4),
+				 value_or_null(r, row, 8), period_end);
 	it->behind = it->status == TASK_OVERDUE ||
 		     (it->state == TASK_STATE_NOT_STARTED && (!has_start || starts <= period_end));
-	it->result = xstrdup(PQgetvalue(r, row, 9));
-	it->difficulties = xstrdup(PQgetvalue(r, row, 10));
-	it->proposals = xstrdup(PQgetvalue(r, row, 11));
-	it->note = xstrdup(PQgetvalue(r, row, 12));
+	it->result = PQgetvalue(r, row, 9);
+	it->difficulties = PQgetvalue(r, row, 10);
+	it->proposals = PQgetvalue(r, row, 11);
+	it->note = PQgetvalue(r, row, 12);
 }
 
-/* The report items of the units' submissions, a batch of submissions per statement. */
-static int load_items(PGconn *conn, struct consol_doc *d, const long long *sub,
-		      cal_day period_end, char **err)
+/* The units' items counted by official status ("Tổng hợp" comes before the items): a
+ * statement per COUNT_BATCH submissions, items alike counted together. */
+static int load_counts(PGconn *conn, struct consol_doc *d, const long long *sub,
+		       cal_day period_end, char **err)
 {
 	size_t i = 0;
 	while (i < d->nunits) {
 		struct strbuf ids = STRBUF_INIT;
 		strbuf_addc(&ids, '{');
 		size_t start = i, count = 0;
-		for (; i < d->nunits && count < ITEM_BATCH; i++)
-			if (sub[i]) {
-				strbuf_addf(&ids, "%s%lld", count ? "," : "", sub[i]);
-				count++;
-			}
+		for (; i < d->nunits && count < COUNT_BATCH; i++)
+			if (sub[i])
+				strbuf_addf(&ids, "%s%lld", count++ ? "," : "", sub[i]);
 		strbuf_addc(&ids, '}');
+		if (count == 0) {
+			strbuf_free(&ids);
+			continue;
+		}
 		const char *p[] = { ids.data };
 		PGresult *r = db_run(conn, "consolidate",
-			"SELECT ri.submission_id, t.code, t.title, t.deadline_text, "
-			"  to_char(t.deadline, 'YYYY-MM-DD'), to_char(t.starts_on, 'YYYY-MM-DD'), "
-			"  ri.status, ri.progress, to_char(ri.completed_on, 'YYYY-MM-DD'), ri.result, "
-			"  ri.difficulties, ri.proposals, ri.note "
+			"SELECT ri.submission_id, ri.status, to_char(t.deadline, 'YYYY-MM-DD'), "
+			"  to_char(ri.completed_on, 'YYYY-MM-DD'), count(*) "
 			"FROM report_item ri JOIN task t ON t.id = ri.task_id "
-			"WHERE ri.submission_id = ANY ($1::bigint[]) "
-			"ORDER BY ri.submission_id, t.ordinal, t.code", 1, p, err);
+			"WHERE ri.submission_id = ANY ($1::bigint[]) GROUP BY 1, 2, 3, 4 ORDER BY 1",
+			1, p, err);
 		strbuf_free(&ids);
 		if (r == NULL)
 			return -1;
-		int n = PQntuples(r), row = 0;
-		/* Walk the batch's units in submission order, matching the rows' runs. */
-		while (row < n) {
+		int n = PQntuples(r);
+		size_t k = start;	/* the unit of the last row's submission */
+		for (int row = 0; row < n; row++) {
 			long long sid = atoll(PQgetvalue(r, row, 0));
-			int end = row;
-			while (end < n && atoll(PQgetvalue(r, end, 0)) == sid)
-				end++;
-			for (size_t k = start; k < i; k++) {
-				if (sub[k] != sid)
-					continue;
-				struct consol_unit *u = &d->units[k];
-				u->nitems = (size_t)(end - row);
-				u->items = xcalloc(u->nitems, sizeof *u->items);
-				for (int q = row; q < end; q++) {
-					struct consol_item *it = &u->items[q - row];
-					item_fill(r, q, period_end, it);
-					u->status_counts[it->status]++;
-				}
-				break;
-			}
-			row = end;
+			if (k >= i || sub[k] != sid)
+				for (k = start; k < i && sub[k] != sid; k++)
+					;
+			if (k >= i)
+				continue;
+			struct consol_unit *u = &d->units[k];
+			unsigned many = (unsigned)strtoul(PQgetvalue(r, row, 4), NULL, 10);
+			enum task_status st = item_status(PQgetvalue(r, row, 1),
+							  value_or_null(r, row, 2),
+							  value_or_null(r, row, 3), period_end);
+			u->status_counts[st] += many;
+			u->nitems += many;
 		}
 		PQclear(r);
 	}
 	return 0;
+}
+
+/* The items still in the database: what reading a batch of units needs. */
+struct consol_feed {
+	PGconn *conn;
+	struct consol_doc *doc;
+	long long *sub;		/* each unit's submission, 0 when none */
+	cal_day period_end;	/* items are judged at the period's last day */
+	PGresult *batch;	/* the rows the batch's items point into, or NULL */
+	size_t from, to;	/* the batch's units */
+};
+
+/* Takes back the batch's items: their arrays, then the rows their texts are in. */
+static void feed_release(struct consol_feed *f)
+{
+	for (size_t i = f->from; i < f->to && i < f->doc->nunits; i++) {
+		free(f->doc->units[i].items);
+		f->doc->units[i].items = NULL;
+	}
+	PQclear(f->batch);
+	f->batch = NULL;
+	f->from = f->to = 0;
+}
+
+/* Gives units [from, *to) their items: one statement for the batch's submissions. */
+static int feed_fill(void *ctx, size_t from, size_t *to, char **err)
+{
+	struct consol_feed *f = ctx;
+	struct consol_doc *d = f->doc;
+	feed_release(f);
+	size_t end = from + ITEM_BATCH < d->nunits ? from + ITEM_BATCH : d->nunits;
+	*to = end;
+	struct strbuf ids = STRBUF_INIT;
+	strbuf_addc(&ids, '{');
+	size_t count = 0;
+	for (size_t i = from; i < end; i++) {
+		if (f->sub[i])
+			strbuf_addf(&ids, "%s%lld", count++ ? "," : "", f->sub[i]);
+	}
+	strbuf_addc(&ids, '}');
+	if (count == 0) {
+		strbuf_free(&ids);
+		return 0;
+	}
+	const char *p[] = { ids.data };
+	PGresult *r = db_run(f->conn, "consolidate",
+		"SELECT ri.submission_id, t.code, t.title, "
+		"  CASE WHEN t.deadline_text <> '' THEN t.deadline_text "
+		"    WHEN t.deadline IS NULL THEN 'Thường xuyên' "
+		"    ELSE to_char(t.deadline, 'DD/MM/YYYY') END, "
+		"  to_char(t.deadline, 'YYYY-MM-DD'), to_char(t.starts_on, 'YYYY-MM-DD'), "
+		"  ri.status, ri.progress, to_char(ri.completed_on, 'YYYY-MM-DD'), ri.result, "
+		"  ri.difficulties, ri.proposals, ri.note "
+		"FROM report_item ri JOIN task t ON t.id = ri.task_id "
+		"WHERE ri.submission_id = ANY ($1::bigint[]) "
+		"ORDER BY ri.submission_id, t.ordinal, t.code", 1, p, err);
+	strbuf_free(&ids);
+	if (r == NULL)
+		return -1;
+	int n = PQntuples(r), row = 0;
+	/* The rows come in runs by submission; a run's unit is found among the batch's. */
+	while (row < n) {
+		long long sid = atoll(PQgetvalue(r, row, 0));
+		int stop = row;
+		while (stop < n && atoll(PQgetvalue(r, stop, 0)) == sid)
+			stop++;
+		for (size_t k = from; k < end; k++) {
+			if (f->sub[k] != sid)
+				continue;
+			struct consol_unit *u = &d->units[k];
+			u->nitems = (size_t)(stop - row);
+			u->items = xcalloc(u->nitems, sizeof *u->items);
+			for (int q = row; q < stop; q++)
+				item_fill(r, q, f->period_end, &u->items[q - row]);
+			break;
+		}
+		row = stop;
+	}
+	f->batch = r;	/* the items' texts: kept until the batch is dropped */
+	f->from = from;
+	f->to = end;
+	return 0;
+}
+
+/* Takes back the items of units [from, to) once written. */
+static void feed_drop(void *ctx, size_t from, size_t to)
+{
+	struct consol_feed *f = ctx;
+	if (from == f->from && to == f->to)
+		feed_release(f);
+}
+
+void consol_feed_batches(struct consol_feed *feed, struct consol_batches *out)
+{
+	out->fill = feed_fill;
+	out->drop = feed_drop;
+	out->ctx = feed;
+}
+
+void consol_feed_free(struct consol_feed *feed)
+{
+	if (feed == NULL)
+		return;
+	feed_release(feed);
+	free(feed->sub);
+	free(feed);
 }
 
 /* Orders (unit id, index) pairs by id. */
@@ -554,11 +668,14 @@ static int load_history(PGconn *conn, const struct period_info *pi, struct conso
 	return 0;
 }
 
-/* Loads the whole document; the entries stay the caller's. */
+/* Loads the document but its items, which the feed reads later; the entries stay the
+ * caller's. */
 int consol_load(PGconn *conn, const struct period_info *pi, const struct consol_entries *e,
-		const struct consol_meta *meta, struct consol_doc *out, char **err)
+		const struct consol_meta *meta, struct consol_doc *out, struct consol_feed **feed,
+		char **err)
 {
 	memset(out, 0, sizeof *out);
+	*feed = NULL;
 	long long *sub = NULL, *uid = NULL;
 	cal_day first, last;	/* items are judged at the period's last day */
 	int minute;
@@ -569,12 +686,20 @@ int consol_load(PGconn *conn, const struct period_info *pi, const struct consol_
 	if (load_header(conn, pi, meta, out, err) == 0 &&
 	    load_units(conn, e, out, &sub, &uid, err) == 0 &&
 	    load_submissions(conn, out, sub, err) == 0 &&
-	    load_items(conn, out, sub, last, err) == 0 &&
+	    load_counts(conn, out, sub, last, err) == 0 &&
 	    load_history(conn, pi, out, uid, err) == 0)
 		rc = 0;
-	free(sub);
 	free(uid);
-	if (rc != 0)
+	if (rc != 0) {
+		free(sub);
 		consol_doc_free(out);
-	return rc;
+		return -1;
+	}
+	struct consol_feed *f = xcalloc(1, sizeof *f);
+	f->conn = conn;
+	f->doc = out;
+	f->sub = sub;
+	f->period_end = last;
+	*feed = f;
+	return 0;
 }

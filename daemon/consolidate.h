@@ -57,7 +57,8 @@ struct consol_item {
 	char *note;
 };
 
-/* One unit that had to report. */
+/* One unit that had to report. Its items may be in memory only while the writer writes them
+ * (struct consol_batches); nitems and status_counts are always there. */
 struct consol_unit {
 	char *code;
 	char *name;
@@ -71,7 +72,7 @@ struct consol_unit {
 	size_t nemails;
 	char *general_difficulties;	/* "" when none */
 	char *general_proposals;
-	struct consol_item *items;
+	struct consol_item *items;	/* NULL outside its batch when read in batches */
 	size_t nitems;
 	unsigned status_counts[4];	/* items by enum task_status */
 	enum consol_mark history[CONSOL_HISTORY];	/* [0, nhistory): oldest first; the
@@ -147,10 +148,27 @@ void consol_totals(const struct consol_doc *doc, struct consol_totals *out);
 /*
  * Writes the workbook (libxlsxwriter, in a private temporary folder under $TMPDIR) and returns
  * its bytes in *data (free them). The same doc gives a byte-identical file. Returns 0, or -1
- * with *err (English) on failure.
+ * with *err (English) on failure. Every unit's items are in doc.
  */
 int consol_write_xlsx(const struct consol_doc *doc, unsigned char **data, size_t *len,
 		      char **err);
+
+/*
+ * The units' items handed to the writer a run of units at a time, so that a document's memory
+ * does not grow with its items: the document holds every unit with its counts (nitems,
+ * status_counts: "Tổng hợp" comes first) but not its items; fill gives units [from, *to) their
+ * items (from < *to <= nunits), 0 or -1 with *err; drop takes them back once written (items
+ * NULL again).
+ */
+struct consol_batches {
+	int (*fill)(void *ctx, size_t from, size_t *to, char **err);
+	void (*drop)(void *ctx, size_t from, size_t to);
+	void *ctx;
+};
+
+/* consol_write_xlsx() with the items given by batches (doc is the document they fill). */
+int consol_write_xlsx_batched(const struct consol_doc *doc, const struct consol_batches *b,
+			      unsigned char **data, size_t *len, char **err);
 
 /* ---- from the database (consolidate.c) ---- */
 
@@ -194,8 +212,22 @@ struct consol_meta {
 	long long assessment_id;	/* 0: the newest one, if any */
 };
 
-/* Loads the document of a period from the chosen entries. Returns 0, or -1 with *err. */
+/* The report items of a loaded document, still in the database. */
+struct consol_feed;
+
+/*
+ * Loads the document of a period from the chosen entries, with the units' counts but without
+ * their items: *feed reads them a batch of units at a time while the workbook is written
+ * (consol_feed_batches), so memory does not grow with the number of items. Returns 0, or -1
+ * with *err. The feed uses conn and out until consol_feed_free().
+ */
 int consol_load(PGconn *conn, const struct period_info *pi, const struct consol_entries *e,
-		const struct consol_meta *meta, struct consol_doc *out, char **err);
+		const struct consol_meta *meta, struct consol_doc *out, struct consol_feed **feed,
+		char **err);
+/* The writer's batches read from the feed. */
+void consol_feed_batches(struct consol_feed *feed, struct consol_batches *out);
+/* Frees the feed, and a batch of items it still holds (before consol_doc_free(): the items'
+ * texts are in the feed's rows). */
+void consol_feed_free(struct consol_feed *feed);
 
 #endif

@@ -16,6 +16,17 @@ static void item_free(struct consol_item *it)
 	free(it->note);
 }
 
+/* Frees a unit's items, if it holds them. */
+static void unit_free_items(struct consol_unit *u)
+{
+	if (u->items == NULL)
+		return;
+	for (size_t i = 0; i < u->nitems; i++)
+		item_free(&u->items[i]);
+	free(u->items);
+	u->items = NULL;
+}
+
 /* Frees what one unit owns, its items included. */
 static void unit_free(struct consol_unit *u)
 {
@@ -29,9 +40,7 @@ static void unit_free(struct consol_unit *u)
 	free(u->emails);
 	free(u->general_difficulties);
 	free(u->general_proposals);
-	for (size_t i = 0; i < u->nitems; i++)
-		item_free(&u->items[i]);
-	free(u->items);
+	unit_free_items(u);
 }
 
 /* Frees everything the document owns and leaves it zeroed (freeing it twice is harmless). */

@@ -366,50 +366,50 @@ static bool unit_listed(const struct consol_unit *u, bool behind)
 	return false;
 }
 
-/* The items table of "Chi tiết" (all) or "Chậm tiến độ" (behind only), by group and unit. */
-static void items_sheet(struct consol_xlsx *w, lxw_worksheet *ws, const struct consol_layout *l,
-			bool behind)
+/* Starts a list: the frame, then its table's header. */
+static void list_begin(struct consol_xlsx *w, struct consol_list *s, lxw_worksheet *ws,
+		       const struct consol_layout *l, const char *note, const char *const *titles)
 {
-	const struct consol_doc *doc = w->doc;
-	lxw_row_t row = consol_xlsx_frame(w, ws, l);
-	if (behind)
-		row = note_row(w, ws, l, row, "Nhiệm vụ chưa hoàn thành quá hạn, hoặc chưa triển "
-			       "khai dù đến hạn trong kỳ, theo đơn vị.");
-	lxw_row_t header = row;
-	consol_xlsx_table_header(w, ws, l, row++, detail_titles);
-	const char *group = NULL;
-	size_t listed = 0;
-	for (size_t i = 0; i < doc->nunits; i++) {
-		const struct consol_unit *u = &doc->units[i];
-		if (!unit_listed(u, behind))
-			continue;
-		if (consol_new_group(u, group, listed++ == 0))
-			row = group_row(w, ws, l, row, u->group);
-		group = u->group;
-		row = unit_row(w, ws, l, row, u);
-		size_t n = 0;
-		for (size_t k = 0; k < u->nitems; k++)
-			if (!behind || is_behind(&u->items[k]))
-				item_row(w, ws, l, row++, ++n, &u->items[k]);
-		if (n == 0)
-			row = note_row(w, ws, l, row, "Đơn vị không có nhiệm vụ trong kỳ báo cáo.");
-	}
-	if (listed == 0)
-		row = note_row(w, ws, l, row, behind ? "Không có nhiệm vụ nào chậm tiến độ."
-						     : "Chưa có đơn vị nào gửi báo cáo.");
-	consol_xlsx_finish(w, ws, l, header, header, row - 1);
+	memset(s, 0, sizeof *s);
+	s->ws = ws;
+	s->l = l;
+	s->row = consol_xlsx_frame(w, ws, l);
+	if (note)
+		s->row = note_row(w, ws, l, s->row, note);
+	s->header = s->row;
+	consol_xlsx_table_header(w, ws, l, s->row++, titles);
 }
 
-/* "Chi tiết": every item, by unit. */
-void consol_sheet_detail(struct consol_xlsx *w, lxw_worksheet *ws)
+/* A unit's rows start in a list: its group's row when it opens one, then the unit's row. */
+static void list_unit(struct consol_xlsx *w, struct consol_list *s, const struct consol_unit *u)
 {
-	items_sheet(w, ws, &detail_layout, false);
+	if (consol_new_group(u, s->group, s->listed++ == 0))
+		s->row = group_row(w, s->ws, s->l, s->row, u->group);
+	s->group = u->group;
+	s->row = unit_row(w, s->ws, s->l, s->row, u);
 }
 
-/* "Chậm tiến độ": the overdue items and those behind, by unit. */
-void consol_sheet_behind(struct consol_xlsx *w, lxw_worksheet *ws)
+/* A unit's items in "Chi tiết" (all) or "Chậm tiến độ" (behind only). */
+static void items_unit(struct consol_xlsx *w, struct consol_list *s, const struct consol_unit *u,
+		       bool behind)
 {
-	items_sheet(w, ws, &behind_layout, true);
+	if (!unit_listed(u, behind))
+		return;
+	list_unit(w, s, u);
+	size_t n = 0;
+	for (size_t k = 0; k < u->nitems; k++)
+		if (!behind || is_behind(&u->items[k]))
+			item_row(w, s->ws, s->l, s->row++, ++n, &u->items[k]);
+	if (n == 0)
+		s->row = note_row(w, s->ws, s->l, s->row, "Đơn vị không có nhiệm vụ trong kỳ báo cáo.");
+}
+
+/* Ends a list: a note when no unit was listed, the repeated header and the print area. */
+static void list_end(struct consol_xlsx *w, struct consol_list *s, const char *none)
+{
+	if (s->listed == 0)
+		s->row = note_row(w, s->ws, s->l, s->row, none);
+	consol_xlsx_finish(w, s->ws, s->l, s->header, s->header, s->row - 1);
 }
 
 /* ---- Kiến nghị ---- */
@@ -455,36 +455,51 @@ static bool unit_has_proposals(const struct consol_unit *u)
 	return false;
 }
 
-/* "Kiến nghị": every difficulty and proposal, per task and in general, by unit. */
-void consol_sheet_proposals(struct consol_xlsx *w, lxw_worksheet *ws)
+/* A unit's rows in "Kiến nghị": its tasks' difficulties and proposals, then its general ones. */
+static void proposals_unit(struct consol_xlsx *w, struct consol_list *s,
+			   const struct consol_unit *u)
 {
-	const struct consol_doc *doc = w->doc;
-	const struct consol_layout *l = &proposals_layout;
-	lxw_row_t row = consol_xlsx_frame(w, ws, l);
-	lxw_row_t header = row;
-	consol_xlsx_table_header(w, ws, l, row++, proposals_titles);
-	const char *group = NULL;
-	size_t listed = 0;
-	for (size_t i = 0; i < doc->nunits; i++) {
-		const struct consol_unit *u = &doc->units[i];
-		if (!unit_has_proposals(u))
-			continue;
-		if (consol_new_group(u, group, listed++ == 0))
-			row = group_row(w, ws, l, row, u->group);
-		group = u->group;
-		row = unit_row(w, ws, l, row, u);
-		size_t n = 0;
-		for (size_t k = 0; k < u->nitems; k++) {
-			const struct consol_item *it = &u->items[k];
-			if (has_text(it->difficulties) || has_text(it->proposals))
-				proposal_row(w, ws, row++, ++n, it->task_code, it->task_title,
-					     it->difficulties, it->proposals);
-		}
-		if (has_text(u->general_difficulties) || has_text(u->general_proposals))
-			proposal_row(w, ws, row++, ++n, "Chung", "Khó khăn, kiến nghị chung của đơn vị",
-				     u->general_difficulties, u->general_proposals);
+	if (!unit_has_proposals(u))
+		return;
+	list_unit(w, s, u);
+	size_t n = 0;
+	for (size_t k = 0; k < u->nitems; k++) {
+		const struct consol_item *it = &u->items[k];
+		if (has_text(it->difficulties) || has_text(it->proposals))
+			proposal_row(w, s->ws, s->row++, ++n, it->task_code, it->task_title,
+				     it->difficulties, it->proposals);
 	}
-	if (listed == 0)
-		row = note_row(w, ws, l, row, "Các đơn vị không nêu khó khăn, kiến nghị nào.");
-	consol_xlsx_finish(w, ws, l, header, header, row - 1);
+	if (has_text(u->general_difficulties) || has_text(u->general_proposals))
+		proposal_row(w, s->ws, s->row++, ++n, "Chung", "Khó khăn, kiến nghị chung của đơn vị",
+			     u->general_difficulties, u->general_proposals);
+}
+
+/* ---- the three lists together ---- */
+
+void consol_lists_begin(struct consol_xlsx *w, struct consol_lists *ls, lxw_worksheet *detail,
+			lxw_worksheet *behind, lxw_worksheet *proposals)
+{
+	list_begin(w, &ls->detail, detail, &detail_layout, NULL, detail_titles);
+	list_begin(w, &ls->behind, behind, &behind_layout,
+		   "Nhiệm vụ chưa hoàn thành quá hạn, hoặc chưa triển khai dù đến hạn trong kỳ, "
+		   "theo đơn vị.", detail_titles);
+	list_begin(w, &ls->proposals, proposals, &proposals_layout, NULL, proposals_titles);
+}
+
+/* Each unit's rows go into the three sheets in turn, while its items are in memory. */
+void consol_lists_units(struct consol_xlsx *w, struct consol_lists *ls, size_t from, size_t to)
+{
+	for (size_t i = from; i < to && i < w->doc->nunits; i++) {
+		const struct consol_unit *u = &w->doc->units[i];
+		items_unit(w, &ls->detail, u, false);
+		items_unit(w, &ls->behind, u, true);
+		proposals_unit(w, &ls->proposals, u);
+	}
+}
+
+void consol_lists_end(struct consol_xlsx *w, struct consol_lists *ls)
+{
+	list_end(w, &ls->detail, "Chưa có đơn vị nào gửi báo cáo.");
+	list_end(w, &ls->behind, "Không có nhiệm vụ nào chậm tiến độ.");
+	list_end(w, &ls->proposals, "Các đơn vị không nêu khó khăn, kiến nghị nào.");
 }

@@ -582,39 +582,66 @@ static void write_properties(struct consol_xlsx *w)
 	free(comments);
 }
 
-/* The sheets in their order, with their writers. */
-static const struct {
-	const char *name;
-	void (*write)(struct consol_xlsx *w, lxw_worksheet *ws);
-} sheets[] = {
-	{ CONSOL_SHEET_SUMMARY, consol_sheet_summary },
-	{ CONSOL_SHEET_DETAIL, consol_sheet_detail },
-	{ CONSOL_SHEET_BEHIND, consol_sheet_behind },
-	{ CONSOL_SHEET_PROPOSALS, consol_sheet_proposals },
-	{ CONSOL_SHEET_MISSING, consol_sheet_missing },
-	{ CONSOL_SHEET_ASSESSMENT, consol_sheet_assessment },
-	{ CONSOL_SHEET_TIMELINESS, consol_sheet_timeliness },
+/* The sheets in the workbook's order. */
+enum { SH_SUMMARY, SH_DETAIL, SH_BEHIND, SH_PROPOSALS, SH_MISSING, SH_ASSESSMENT,
+       SH_TIMELINESS, NSHEETS };
+static const char *const sheet_names[NSHEETS] = {
+	CONSOL_SHEET_SUMMARY, CONSOL_SHEET_DETAIL, CONSOL_SHEET_BEHIND, CONSOL_SHEET_PROPOSALS,
+	CONSOL_SHEET_MISSING, CONSOL_SHEET_ASSESSMENT, CONSOL_SHEET_TIMELINESS,
 };
-#define NSHEETS (sizeof sheets / sizeof sheets[0])
 
-/* Adds and writes every sheet. */
-static void write_sheets(struct consol_xlsx *w)
+/* The items, a batch of units at a time, into the sheets that list them. 0, or -1 with *err
+ * when a batch cannot be read. */
+static int write_lists(struct consol_xlsx *w, lxw_worksheet **ws, const struct consol_batches *b,
+		       char **err)
+{
+	struct consol_lists ls;
+	consol_lists_begin(w, &ls, ws[SH_DETAIL], ws[SH_BEHIND], ws[SH_PROPOSALS]);
+	size_t n = w->doc->nunits;
+	for (size_t from = 0, to; from < n && w->err == LXW_NO_ERROR; from = to) {
+		to = n;
+		if (b != NULL && b->fill(b->ctx, from, &to, err) != 0)
+			return -1;
+		if (to <= from || to > n)	/* a broken source would loop forever */
+			to = n;
+		consol_lists_units(w, &ls, from, to);
+		if (b != NULL)
+			b->drop(b->ctx, from, to);
+	}
+	consol_lists_end(w, &ls);
+	return 0;
+}
+
+/*
+ * Adds and writes every sheet. Constant-memory mode writes each sheet's rows top to bottom,
+ * but sheets may be written side by side: the three lists of items are written together, a
+ * batch of units at a time. Formats are numbered as first used, so the sheets keep their
+ * order otherwise: the same document, the same bytes, however it is fed.
+ */
+static int write_sheets(struct consol_xlsx *w, const struct consol_batches *b, char **err)
 {
 	lxw_worksheet *ws[NSHEETS];
 	for (size_t i = 0; i < NSHEETS; i++) {
 		/* Sheet names: at most 31 characters, none of []:*?/\ (checked, not assumed). */
-		lxw_error e = workbook_validate_sheet_name(w->wb, sheets[i].name);
+		lxw_error e = workbook_validate_sheet_name(w->wb, sheet_names[i]);
 		consol_xlsx_check(w, e, "sheet name");
-		ws[i] = e == LXW_NO_ERROR ? workbook_add_worksheet(w->wb, sheets[i].name) : NULL;
+		ws[i] = e == LXW_NO_ERROR ? workbook_add_worksheet(w->wb, sheet_names[i]) : NULL;
 		if (ws[i] == NULL) {
 			consol_xlsx_check(w, LXW_ERROR_MEMORY_MALLOC_FAILED, "worksheets");
-			return;
+			return 0;
 		}
 	}
-	/* Constant-memory mode: each sheet is written top to bottom, one after the other. */
-	for (size_t i = 0; i < NSHEETS && w->err == LXW_NO_ERROR; i++)
-		sheets[i].write(w, ws[i]);
-	worksheet_activate(ws[0]);
+	consol_sheet_summary(w, ws[SH_SUMMARY]);
+	if (w->err == LXW_NO_ERROR && write_lists(w, ws, b, err) != 0)
+		return -1;
+	if (w->err == LXW_NO_ERROR)
+		consol_sheet_missing(w, ws[SH_MISSING]);
+	if (w->err == LXW_NO_ERROR)
+		consol_sheet_assessment(w, ws[SH_ASSESSMENT]);
+	if (w->err == LXW_NO_ERROR)
+		consol_sheet_timeliness(w, ws[SH_TIMELINESS]);
+	worksheet_activate(ws[SH_SUMMARY]);
+	return 0;
 }
 
 /*
@@ -637,22 +664,29 @@ static int verify(const unsigned char *data, size_t len, char **err)
 	int rc = 0;
 	if (xlsx_sheet_count(x) != NSHEETS) {
 		*err = xasprintf("consolidate: the built workbook has %zu sheets, not %zu",
-				 xlsx_sheet_count(x), NSHEETS);
+				 xlsx_sheet_count(x), (size_t)NSHEETS);
 		rc = -1;
 	}
 	for (size_t i = 0; rc == 0 && i < NSHEETS; i++)
-		if (strcmp(xlsx_sheet_name(x, i), sheets[i].name) != 0) {
+		if (strcmp(xlsx_sheet_name(x, i), sheet_names[i]) != 0) {
 			*err = xasprintf("consolidate: the built workbook's sheet %zu is \"%s\", not "
-					 "\"%s\"", i + 1, xlsx_sheet_name(x, i), sheets[i].name);
+					 "\"%s\"", i + 1, xlsx_sheet_name(x, i), sheet_names[i]);
 			rc = -1;
 		}
 	xlsx_close(x);
 	return rc;
 }
 
-/* Writes the workbook into a private temporary folder and reads it back. */
+/* Writes the workbook of a document holding every item. */
 int consol_write_xlsx(const struct consol_doc *doc, unsigned char **data, size_t *len,
 		      char **err)
+{
+	return consol_write_xlsx_batched(doc, NULL, data, len, err);
+}
+
+/* Writes the workbook into a private temporary folder and reads it back. */
+int consol_write_xlsx_batched(const struct consol_doc *doc, const struct consol_batches *b,
+			      unsigned char **data, size_t *len, char **err)
 {
 	*data = NULL;
 	*len = 0;
@@ -671,9 +705,11 @@ int consol_write_xlsx(const struct consol_doc *doc, unsigned char **data, size_t
 		goto out;
 	}
 	make_formats(&w);
-	write_sheets(&w);
+	int fed = write_sheets(&w, b, err);
 	write_properties(&w);
 	lxw_error closed = xlsxw_close(w.wb);	/* always: it also frees the workbook */
+	if (fed != 0)	/* *err says which batch */
+		goto out;
 	if (w.err != LXW_NO_ERROR) {
 		*err = xasprintf("consolidate: writing the %s: %s", w.what, lxw_strerror(w.err));
 		goto out;

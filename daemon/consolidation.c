@@ -37,10 +37,15 @@ int consolidation_build(PGconn *conn, const struct period_info *pi,
 {
 	memset(out, 0, sizeof *out);
 	struct consol_doc doc;
-	if (consol_load(conn, pi, e, meta, &doc, err) != 0)
+	struct consol_feed *feed;
+	if (consol_load(conn, pi, e, meta, &doc, &feed, err) != 0)
 		return -1;
+	/* The items are read a batch of units at a time while the workbook is written. */
+	struct consol_batches batches;
+	consol_feed_batches(feed, &batches);
 	consol_totals(&doc, &out->totals);
-	int rc = consol_write_xlsx(&doc, &out->data, &out->len, err);
+	int rc = consol_write_xlsx_batched(&doc, &batches, &out->data, &out->len, err);
+	consol_feed_free(feed);
 	consol_doc_free(&doc);
 	if (rc != 0)
 		return -1;

@@ -1,9 +1,14 @@
-/* Benchmark of the consolidated workbook (not a test): our writer against a bare libxlsxwriter
- * program writing the same cells, each run in a process of its own.
- *   consolidate_bench ours|bare UNITS ITEMS OUT.xlsx
- * prints one JSON line: seconds, bytes, cells, the resident memory before writing (the
- * document) and the peak (VmHWM). tests/bench/consolidate/run drives it. */
+/* Benchmark of the consolidated workbook (not a test), each mode in a process of its own:
+ *   consolidate_bench cells OURS.xlsx CELLS.tsv   every non-empty cell of a workbook, read with
+ *                                                  our reader: sheet, row, column, type, value
+ *   consolidate_bench bare CELLS.tsv OUT.xlsx      a bare libxlsxwriter program writing those
+ *                                                  cells (constant memory, one format): the floor
+ *   consolidate_bench ours UNITS ITEMS OUT.xlsx    consol_write_xlsx() alone, on a made-up
+ *                                                  document (no database)
+ * bare and ours print one JSON line: seconds, CPU seconds, bytes, cells, peak memory (VmHWM).
+ * tests/bench/consolidate/run drives them. */
 #include "../unit/consolidate_fixture.c"
+#include "xlsx_read.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,148 +58,175 @@ static long status_kib(const char *field)
 
 static unsigned long cells;
 
-/* A string cell; an empty one is a bordered blank, as in any printed table. */
-static void s(lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, const char *v, lxw_format *f)
+/* Writes text with \\, \t, \n and \r escaped. */
+static void put_escaped(FILE *out, const char *s, size_t len)
 {
-	if (v && *v)
-		worksheet_write_string(ws, r, c, v, f);
-	else
-		worksheet_write_blank(ws, r, c, f);
+	for (size_t i = 0; i < len; i++)
+		switch (s[i]) {
+		case '\\': fputs("\\\\", out); break;
+		case '\t': fputs("\\t", out); break;
+		case '\n': fputs("\\n", out); break;
+		case '\r': fputs("\\r", out); break;
+		default: fputc(s[i], out);
+		}
+}
+
+struct dump {
+	FILE *out;
+	size_t sheet;
+};
+
+/* One cell as a line: sheet, row and column (0-based), s or n, the value. */
+static bool dump_cell(const struct xlsx_cell *c, void *arg)
+{
+	struct dump *d = arg;
+	if (c->type == XLSX_STRING) {
+		fprintf(d->out, "%zu\t%u\t%u\ts\t", d->sheet, c->row - 1, c->col - 1);
+		put_escaped(d->out, c->str, c->len);
+		fputc('\n', d->out);
+	} else if (c->type == XLSX_NUMBER) {
+		fprintf(d->out, "%zu\t%u\t%u\tn\t%.17g\n", d->sheet, c->row - 1, c->col - 1, c->num);
+	}
 	cells++;
+	return true;
 }
 
-/* A row with text in its first cell and bordered blanks across (a unit's row). */
-static void across(lxw_worksheet *ws, lxw_row_t r, const char *v, lxw_col_t ncols, lxw_format *f)
+/* Dumps every cell of a workbook: a "#" line per sheet with its name, then its cells. */
+static int dump_cells(const char *in, const char *path)
 {
-	s(ws, r, 0, v, f);
-	for (lxw_col_t c = 1; c < ncols; c++)
-		s(ws, r, c, NULL, f);
+	struct xlsx *x;
+	char *detail = NULL;
+	if (xlsx_open_file(in, NULL, &x, &detail) != XLSX_OK) {
+		fprintf(stderr, "error: %s: %s\n", in, detail ? detail : "cannot read");
+		free(detail);
+		return -1;
+	}
+	struct dump d = { .out = fopen(path, "w") };
+	int rc = d.out ? 0 : -1;
+	for (size_t i = 0; rc == 0 && i < xlsx_sheet_count(x); i++)
+		fprintf(d.out, "#%s\n", xlsx_sheet_name(x, i));
+	for (d.sheet = 0; rc == 0 && d.sheet < xlsx_sheet_count(x); d.sheet++)
+		if (xlsx_sheet_read(x, d.sheet, dump_cell, &d) != XLSX_OK)
+			rc = -1;
+	if (d.out && fclose(d.out) != 0)
+		rc = -1;
+	xlsx_close(x);
+	return rc;
 }
 
-/* A number cell. */
-static void n(lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, double v, lxw_format *f)
+/* Undoes put_escaped() in place; returns the length. */
+static size_t unescape(char *s)
 {
-	worksheet_write_number(ws, r, c, v, f);
-	cells++;
+	char *w = s;
+	for (char *r = s; *r; r++) {
+		if (*r == '\\' && r[1]) {
+			r++;
+			*w++ = *r == 't' ? '\t' : *r == 'n' ? '\n' : *r == 'r' ? '\r' : *r;
+		} else {
+			*w++ = *r;
+		}
+	}
+	*w = '\0';
+	return (size_t)(w - s);
 }
 
-/* The cells of one item row. */
-static void item(lxw_worksheet *ws, lxw_row_t r, size_t k, const struct consol_item *it,
-		 bool note, lxw_format *f)
+/* Writes the dumped cells with one format (Times New Roman, bordered, wrapped), in
+ * constant-memory mode, without our workbook's document header, merges, row heights or
+ * read-back: what any program writing these cells with libxlsxwriter must at least do. */
+static int bare(const char *in, const char *path)
 {
-	n(ws, r, 0, (double)k, f);
-	s(ws, r, 1, it->task_code, f);
-	s(ws, r, 2, it->task_title, f);
-	s(ws, r, 3, it->deadline_text, f);
-	s(ws, r, 4, task_status_label_vi(it->status), f);
-	if (it->progress >= 0)
-		n(ws, r, 5, it->progress, f);
-	else
-		s(ws, r, 5, NULL, f);
-	s(ws, r, 6, it->result, f);
-	s(ws, r, 7, it->difficulties, f);
-	s(ws, r, 8, it->proposals, f);
-	if (note)
-		s(ws, r, 9, it->note, f);
-}
-
-/* The same cells as our workbook's tables (empty ones as bordered blanks), without its
- * document header, merges, row heights or read-back: what any program writing this report
- * with libxlsxwriter must at least do. */
-static int bare(const struct consol_doc *doc, const char *path)
-{
+	FILE *fp = fopen(in, "r");
+	if (fp == NULL)
+		return -1;
 	lxw_workbook_options opts = { .constant_memory = LXW_TRUE };
 	lxw_workbook *wb = workbook_new_opt(path, &opts);
-	if (wb == NULL)
+	if (wb == NULL) {
+		fclose(fp);
 		return -1;
+	}
 	lxw_format *f = workbook_add_format(wb);
 	format_set_font_name(f, "Times New Roman");
 	format_set_border(f, LXW_BORDER_THIN);
 	format_set_text_wrap(f);
-	lxw_worksheet *summary = workbook_add_worksheet(wb, CONSOL_SHEET_SUMMARY);
-	lxw_worksheet *detail = workbook_add_worksheet(wb, CONSOL_SHEET_DETAIL);
-	lxw_worksheet *behind = workbook_add_worksheet(wb, CONSOL_SHEET_BEHIND);
-	lxw_worksheet *proposals = workbook_add_worksheet(wb, CONSOL_SHEET_PROPOSALS);
-	lxw_worksheet *missing = workbook_add_worksheet(wb, CONSOL_SHEET_MISSING);
-	lxw_worksheet *timeliness = workbook_add_worksheet(wb, CONSOL_SHEET_TIMELINESS);
-	lxw_row_t r = 0;
-	for (size_t i = 0; i < doc->nunits; i++, r++) {
-		const struct consol_unit *u = &doc->units[i];
-		n(summary, r, 0, (double)i + 1, f);
-		s(summary, r, 1, u->name, f);
-		s(summary, r, 2, u->state == CONSOL_MISSING ? "Chưa báo cáo" : "Đúng hạn", f);
-		s(summary, r, 3, u->received_at, f);
-		for (int k = 0; k < 4; k++)
-			n(summary, r, (lxw_col_t)(4 + k), u->status_counts[k], f);
-		n(summary, r, 8, (double)u->nitems, f);
-	}
-	r = 0;
-	for (size_t i = 0; i < doc->nunits; i++) {
-		const struct consol_unit *u = &doc->units[i];
-		across(detail, r++, u->name, 10, f);
-		for (size_t k = 0; k < u->nitems; k++)
-			item(detail, r++, k + 1, &u->items[k], true, f);
-	}
-	r = 0;
-	for (size_t i = 0; i < doc->nunits; i++) {
-		const struct consol_unit *u = &doc->units[i];
-		across(behind, r++, u->name, 9, f);
-		for (size_t k = 0; k < u->nitems; k++)
-			if (u->items[k].status == TASK_OVERDUE || u->items[k].behind)
-				item(behind, r++, k + 1, &u->items[k], false, f);
-	}
-	r = 0;
-	for (size_t i = 0; i < doc->nunits; i++) {
-		const struct consol_unit *u = &doc->units[i];
-		across(proposals, r++, u->name, 5, f);
-		for (size_t k = 0; k < u->nitems; k++) {
-			const struct consol_item *it = &u->items[k];
-			if (!*it->difficulties && !*it->proposals)
-				continue;
-			n(proposals, r, 0, (double)k + 1, f);
-			s(proposals, r, 1, it->task_code, f);
-			s(proposals, r, 2, it->task_title, f);
-			s(proposals, r, 3, it->difficulties, f);
-			s(proposals, r++, 4, it->proposals, f);
-		}
-	}
-	r = 0;
-	for (size_t i = 0; i < doc->nunits; i++) {
-		const struct consol_unit *u = &doc->units[i];
-		if (u->state != CONSOL_MISSING)
+	lxw_worksheet *ws[16];
+	size_t nws = 0;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t got;
+	int rc = 0;
+	while (rc == 0 && (got = getline(&line, &cap, fp)) > 0) {
+		if (line[got - 1] == '\n')
+			line[--got] = '\0';
+		if (line[0] == '#') {
+			if (nws == 16 || (ws[nws++] = workbook_add_worksheet(wb, line + 1)) == NULL)
+				rc = -1;
 			continue;
-		n(missing, r, 0, (double)i + 1, f);
-		s(missing, r, 1, u->code, f);
-		s(missing, r, 2, u->name, f);
-		s(missing, r, 3, u->group, f);
-		s(missing, r++, 4, u->emails[0], f);
+		}
+		char *fields[5], *p = line;
+		for (int k = 0; k < 5; k++) {
+			fields[k] = p;
+			p = k < 4 ? strchr(p, '\t') : NULL;
+			if (k < 4 && p == NULL) {
+				rc = -1;
+				break;
+			}
+			if (p)
+				*p++ = '\0';
+		}
+		if (rc != 0)
+			break;
+		size_t sheet = strtoul(fields[0], NULL, 10);
+		lxw_row_t r = (lxw_row_t)strtoul(fields[1], NULL, 10);
+		lxw_col_t c = (lxw_col_t)strtoul(fields[2], NULL, 10);
+		if (sheet >= nws) {
+			rc = -1;
+			break;
+		}
+		lxw_error e;
+		if (fields[3][0] == 'n') {
+			e = worksheet_write_number(ws[sheet], r, c, strtod(fields[4], NULL), f);
+		} else {
+			unescape(fields[4]);
+			e = worksheet_write_string(ws[sheet], r, c, fields[4], f);
+		}
+		if (e != LXW_NO_ERROR)
+			rc = -1;
+		cells++;
 	}
-	for (size_t i = 0; i < doc->nunits; i++) {
-		const struct consol_unit *u = &doc->units[i];
-		n(timeliness, (lxw_row_t)i, 0, (double)i + 1, f);
-		s(timeliness, (lxw_row_t)i, 1, u->name, f);
-		for (size_t k = 0; k < doc->nhistory; k++)
-			s(timeliness, (lxw_row_t)i, (lxw_col_t)(2 + k), "Đ", f);
-		for (int k = 0; k < 4; k++)
-			n(timeliness, (lxw_row_t)i, (lxw_col_t)(2 + doc->nhistory + k), 1, f);
-	}
-	return workbook_close(wb) == LXW_NO_ERROR ? 0 : -1;
+	free(line);
+	if (fclose(fp) != 0)
+		rc = -1;
+	if (workbook_close(wb) != LXW_NO_ERROR)
+		rc = -1;
+	return rc;
 }
 
-/* Builds the document, writes it one way, prints the measures. */
+/* Runs one mode and prints its measures. */
 int main(int argc, char **argv)
 {
-	if (argc != 5 || (strcmp(argv[1], "ours") != 0 && strcmp(argv[1], "bare") != 0)) {
-		fprintf(stderr, "usage: consolidate_bench ours|bare UNITS ITEMS OUT.xlsx\n");
+	if (argc == 4 && strcmp(argv[1], "cells") == 0) {
+		if (dump_cells(argv[2], argv[3]) != 0) {
+			fprintf(stderr, "error: dumping %s into %s failed\n", argv[2], argv[3]);
+			return 1;
+		}
+		printf("%lu cells\n", cells);
+		return 0;
+	}
+	bool is_bare = argc == 4 && strcmp(argv[1], "bare") == 0;
+	if (!is_bare && !(argc == 5 && strcmp(argv[1], "ours") == 0)) {
+		fprintf(stderr, "usage: consolidate_bench cells IN.xlsx OUT.tsv | bare CELLS.tsv "
+			"OUT.xlsx | ours UNITS ITEMS OUT.xlsx\n");
 		return 2;
 	}
-	struct consol_doc doc;
-	fixture_big(&doc, strtoul(argv[2], NULL, 10), strtoul(argv[3], NULL, 10));
+	const char *out = argv[argc - 1];
+	struct consol_doc doc = { 0 };
+	if (!is_bare)
+		fixture_big(&doc, strtoul(argv[2], NULL, 10), strtoul(argv[3], NULL, 10));
 	long before = status_kib("VmRSS");
 	double t0 = now(), c0 = cpu(), t, c;
 	int rc;
-	if (strcmp(argv[1], "bare") == 0) {
-		rc = bare(&doc, argv[4]);
+	if (is_bare) {
+		rc = bare(argv[2], out);
 		t = now() - t0;
 		c = cpu() - c0;
 	} else {
@@ -208,7 +240,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "error: %s\n", err);
 			free(err);
 		} else {
-			FILE *fp = fopen(argv[4], "wb");
+			FILE *fp = fopen(out, "wb");
 			rc = fp && fwrite(data, 1, len, fp) == len ? 0 : -1;
 			if (fp && fclose(fp) != 0)
 				rc = -1;
@@ -216,15 +248,13 @@ int main(int argc, char **argv)
 		}
 	}
 	struct stat st;
-	if (rc != 0 || stat(argv[4], &st) != 0) {
-		fprintf(stderr, "error: writing %s failed\n", argv[4]);
+	if (rc != 0 || stat(out, &st) != 0) {
+		fprintf(stderr, "error: writing %s failed\n", out);
 		return 1;
 	}
-	struct consol_totals tot;
-	consol_totals(&doc, &tot);
 	printf("{\"who\": \"%s\", \"seconds\": %.3f, \"cpu\": %.3f, \"bytes\": %lld, "
-	       "\"items\": %u, \"cells\": %lu, \"doc_kib\": %ld, \"peak_kib\": %ld}\n", argv[1], t, c,
-	       (long long)st.st_size, tot.items, cells, before, status_kib("VmHWM"));
+	       "\"cells\": %lu, \"before_kib\": %ld, \"peak_kib\": %ld}\n", argv[1], t, c,
+	       (long long)st.st_size, cells, before, status_kib("VmHWM"));
 	consol_doc_free(&doc);
 	return 0;
 }

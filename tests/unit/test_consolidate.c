@@ -1,5 +1,6 @@
-/* Tests of the consolidated report's workbook: totals, the same bytes twice, what our reader
- * finds in it, every edition and header, cut texts, an empty report, the golden parts. */
+/* Tests of the consolidated report's workbook: totals, the same bytes twice, items given in
+ * batches, what our reader finds in it, every edition and header, cut texts, an empty report,
+ * the golden parts. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -192,6 +193,113 @@ static void test_deterministic(void **state)
 	free(a);
 	free(b);
 	consol_doc_free(&doc);
+}
+
+/* A document whose items are handed over a few units at a time, as the loader does. */
+struct stash {
+	struct consol_doc *doc;
+	struct consol_item **items;	/* each unit's items while out of the document */
+	size_t step;			/* units a batch */
+	size_t fail_at;			/* the batch starting there fails (0: none) */
+	size_t filled, dropped;		/* units */
+	bool out_of_order;		/* a batch did not follow the last one */
+};
+
+/* Gives units [from, from + step) their items back. */
+static int stash_fill(void *ctx, size_t from, size_t *to, char **err)
+{
+	struct stash *s = ctx;
+	if (s->fail_at && from == s->fail_at) {
+		*err = xstrdup("consolidate: the database went away");
+		return -1;
+	}
+	if (from != s->filled)
+		s->out_of_order = true;
+	*to = from + s->step < s->doc->nunits ? from + s->step : s->doc->nunits;
+	for (size_t i = from; i < *to; i++) {
+		assert_null(s->doc->units[i].items);
+		s->doc->units[i].items = s->items[i];
+	}
+	s->filled = *to;
+	return 0;
+}
+
+/* Takes them out again. */
+static void stash_drop(void *ctx, size_t from, size_t to)
+{
+	struct stash *s = ctx;
+	for (size_t i = from; i < to; i++)
+		s->doc->units[i].items = NULL;
+	s->dropped = to;
+}
+
+/* Takes every unit's items out of the document. */
+static void stash_init(struct stash *s, struct consol_doc *doc, size_t step)
+{
+	memset(s, 0, sizeof *s);
+	s->doc = doc;
+	s->step = step;
+	s->items = xcalloc(doc->nunits + 1, sizeof *s->items);
+	for (size_t i = 0; i < doc->nunits; i++) {
+		s->items[i] = doc->units[i].items;
+		doc->units[i].items = NULL;
+	}
+}
+
+/* Puts the items back where they belong, for consol_doc_free(). */
+static void stash_restore(struct stash *s)
+{
+	for (size_t i = 0; i < s->doc->nunits; i++)
+		s->doc->units[i].items = s->items[i];
+	free(s->items);
+}
+
+/* Items handed over in batches of any size give the same bytes as a document holding them
+ * all; every batch is taken back; a batch that cannot be read fails the workbook. */
+static void test_batched(void **state)
+{
+	struct consol_doc docs[2];
+	fixture_doc(&docs[0], CONSOL_HEADER_STATE, CONSOL_FINAL, 1);
+	fixture_big(&docs[1], 37, 5);
+	for (size_t d = 0; d < 2; d++) {
+		struct consol_doc *doc = &docs[d];
+		size_t whole_len;
+		unsigned char *whole = write_doc(doc, &whole_len);
+		static const size_t steps[] = { 1, 2, 7, 1000 };
+		for (size_t k = 0; k < nitems(steps); k++) {
+			struct stash s;
+			stash_init(&s, doc, steps[k]);
+			struct consol_batches b = { stash_fill, stash_drop, &s };
+			unsigned char *data = NULL;
+			size_t len = 0;
+			char *err = NULL;
+			int rc = consol_write_xlsx_batched(doc, &b, &data, &len, &err);
+			if (rc != 0)
+				print_error("consol_write_xlsx_batched: %s\n", err);
+			assert_int_equal(rc, 0);
+			assert_false(s.out_of_order);
+			assert_int_equal(s.filled, doc->nunits);
+			assert_int_equal(s.dropped, doc->nunits);
+			assert_int_equal(len, whole_len);
+			assert_memory_equal(data, whole, len);
+			free(data);
+			stash_restore(&s);
+		}
+		struct stash s;
+		stash_init(&s, doc, 2);
+		s.fail_at = 4;
+		struct consol_batches b = { stash_fill, stash_drop, &s };
+		unsigned char *data = NULL;
+		size_t len = 0;
+		char *err = NULL;
+		assert_int_equal(consol_write_xlsx_batched(doc, &b, &data, &len, &err), -1);
+		assert_null(data);
+		assert_non_null(strstr(err, "database went away"));
+		free(err);
+		stash_restore(&s);
+		free(whole);
+		consol_doc_free(doc);
+	}
 }
 
 /* The sheets' names are valid for Excel: at most 31 characters, none of []:*?/\ . */
@@ -607,6 +715,7 @@ int main(void)
 		cmocka_unit_test(test_sheet_names),
 		cmocka_unit_test(test_lines),
 		cmocka_unit_test(test_deterministic),
+		cmocka_unit_test(test_batched),
 		cmocka_unit_test(test_read_back),
 		cmocka_unit_test(test_editions),
 		cmocka_unit_test(test_long_text),
