@@ -25,6 +25,18 @@ void api_period_failed(struct http_response *rs, struct db *db, const char *what
 /* After a change that may move due times: plans the jobs again at once, here and (NOTIFY) in
  * every other daemon on the database. */
 void api_changed(PGconn *conn);
+/* The period of the path (periods_lookup) and the request's connection; false after
+ * answering (503 without a database, the period's own refusals). what names the request in
+ * the log. */
+bool api_period_of(struct http_request *rq, struct http_response *rs, struct db *db,
+		   const char *what, PGconn **conn, struct period_info *pi);
+/* As api_period_of, for a period that has opened (stored): else 404 period_not_open. */
+bool api_stored_period_of(struct http_request *rq, struct http_response *rs, struct db *db,
+			  const char *what, PGconn **conn, struct period_info *pi);
+/* Whether reminders make sense for the period (stored, begun, not skipped); else frees pi and
+ * answers 409 nothing_to_remind. */
+bool api_period_remindable(const struct http_request *rq, struct http_response *rs,
+			   struct period_info *pi);
 /* The series named in the path, or NULL after answering 404. */
 const struct series_def *api_series(struct http_request *rq, struct http_response *rs);
 

@@ -60,28 +60,13 @@ static void period_title(const struct series_def *s, const char *id, char *buf, 
 /* GET .../periods/{period}/remind/preview: the units a reminder asked for now would reach. */
 void api_remind_preview(struct http_request *rq, struct http_response *rs, struct db *db)
 {
-	PGconn *conn = db_conn(db);
-	if (conn == NULL) {
-		api_db_unavailable(rs);
-		return;
-	}
-	const struct series_def *s = rq->series;
-	const char *id = route_param(&rq->params, "period");
+	PGconn *conn;
 	struct period_info pi;
+	if (!api_period_of(rq, rs, db, "remind preview", &conn, &pi) ||
+	    !api_period_remindable(rq, rs, &pi))
+		return;
+	const struct series_def *s = rq->series;
 	char *err = NULL;
-	enum periods_result rc = periods_lookup(conn, s, id, rq->received_at, &pi, &err);
-	if (rc != PERIODS_OK) {
-		char *what = xasprintf("remind preview %s/%s", s->name, id);
-		api_period_failed(rs, db, what, rc, err);
-		free(what);
-		return;
-	}
-	if (pi.db_id == 0 || pi.skipped || (pi.has_span && rq->received_at < pi.starts)) {
-		period_info_free(&pi);
-		http_error(rs, 409, "nothing_to_remind", "Kỳ này chưa bắt đầu hoặc không yêu cầu báo "
-			   "cáo, nên không có gì để nhắc.");
-		return;
-	}
 	PGresult *r = remind_preview(conn, s, &pi, rq->received_at, &err);
 	if (r == NULL) {
 		period_info_free(&pi);

@@ -5,8 +5,10 @@
 #include "series_store.h"
 #include "db.h"
 #include "log.h"
+#include "util.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 /* 503: the database cannot be reached. */
 void api_db_unavailable(struct http_response *rs)
@@ -94,4 +96,52 @@ void api_changed(PGconn *conn)
 			 "within a minute", err);
 		free(err);
 	}
+}
+
+/* The period of the path, looked up on the request's connection. */
+bool api_period_of(struct http_request *rq, struct http_response *rs, struct db *db,
+		   const char *what, PGconn **conn, struct period_info *pi)
+{
+	memset(pi, 0, sizeof *pi);
+	*conn = db_conn(db);
+	if (*conn == NULL) {
+		api_db_unavailable(rs);
+		return false;
+	}
+	const char *id = route_param(&rq->params, "period");
+	char *err = NULL;
+	enum periods_result rc = periods_lookup(*conn, rq->series, id, rq->received_at, pi, &err);
+	if (rc != PERIODS_OK) {
+		char *label = xasprintf("%s %s/%s", what, rq->series->name, id);
+		api_period_failed(rs, db, label, rc, err);
+		free(label);
+		return false;
+	}
+	return true;
+}
+
+/* As api_period_of, for a period that has opened (it is stored). */
+bool api_stored_period_of(struct http_request *rq, struct http_response *rs, struct db *db,
+			  const char *what, PGconn **conn, struct period_info *pi)
+{
+	if (!api_period_of(rq, rs, db, what, conn, pi))
+		return false;
+	if (pi->db_id != 0)
+		return true;
+	period_info_free(pi);
+	http_error(rs, 404, "period_not_open", "Kỳ báo cáo này chưa mở nên chưa có số liệu. Hãy "
+		   "chọn kỳ hiện tại hoặc một kỳ đã qua.");
+	return false;
+}
+
+/* Whether reminders make sense for the period: stored, begun, not skipped. */
+bool api_period_remindable(const struct http_request *rq, struct http_response *rs,
+			   struct period_info *pi)
+{
+	if (pi->db_id != 0 && !pi->skipped && !(pi->has_span && rq->received_at < pi->starts))
+		return true;
+	period_info_free(pi);
+	http_error(rs, 409, "nothing_to_remind", "Kỳ này chưa bắt đầu hoặc không yêu cầu báo cáo, "
+		   "nên không có gì để nhắc.");
+	return false;
 }

@@ -22,34 +22,6 @@
 
 static _Atomic int live_builds;		/* live workbooks being built now, by every worker */
 
-/* The period of the path, looked up; false after answering. */
-static bool period_of(struct http_request *rq, struct http_response *rs, struct db *db,
-		      PGconn **conn, struct period_info *pi)
-{
-	memset(pi, 0, sizeof *pi);
-	*conn = db_conn(db);
-	if (*conn == NULL) {
-		api_db_unavailable(rs);
-		return false;
-	}
-	const char *id = route_param(&rq->params, "period");
-	char *err = NULL;
-	enum periods_result rc = periods_lookup(*conn, rq->series, id, rq->received_at, pi, &err);
-	if (rc != PERIODS_OK) {
-		char *what = xasprintf("consolidated %s/%s", rq->series->name, id);
-		api_period_failed(rs, db, what, rc, err);
-		free(what);
-		return false;
-	}
-	if (pi->db_id == 0) {
-		period_info_free(pi);
-		http_error(rs, 404, "period_not_open", "Kỳ báo cáo này chưa mở nên chưa có số liệu "
-			   "tổng hợp. Hãy chọn kỳ hiện tại hoặc một kỳ đã qua.");
-		return false;
-	}
-	return true;
-}
-
 /* GET .../consolidated?version=live|cutoff|final[&n=N]: the workbook (default: the newest
  * final version). */
 void api_consolidated_get(struct http_request *rq, struct http_response *rs, struct db *db)
@@ -81,7 +53,7 @@ void api_consolidated_get(struct http_request *rq, struct http_response *rs, str
 	}
 	PGconn *conn;
 	struct period_info pi;
-	if (!period_of(rq, rs, db, &conn, &pi))
+	if (!api_stored_period_of(rq, rs, db, "consolidated", &conn, &pi))
 		return;
 	/* A live workbook is built from the whole period: its memory and time are bounded by
 	 * letting only a few be built at once. */
@@ -131,7 +103,7 @@ void api_consolidated_versions(struct http_request *rq, struct http_response *rs
 {
 	PGconn *conn;
 	struct period_info pi;
-	if (!period_of(rq, rs, db, &conn, &pi))
+	if (!api_stored_period_of(rq, rs, db, "consolidated", &conn, &pi))
 		return;
 	char period_id[24];
 	snprintf(period_id, sizeof period_id, "%lld", pi.db_id);
@@ -240,7 +212,7 @@ void api_period_status(struct http_request *rq, struct http_response *rs, struct
 	}
 	PGconn *conn;
 	struct period_info pi;
-	if (!period_of(rq, rs, db, &conn, &pi))
+	if (!api_stored_period_of(rq, rs, db, "consolidated", &conn, &pi))
 		return;
 	char period_id[24];
 	snprintf(period_id, sizeof period_id, "%lld", pi.db_id);

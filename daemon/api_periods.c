@@ -41,28 +41,14 @@ void api_period_get(struct http_request *rq, struct http_response *rs, struct db
 /* POST .../periods/{period}/remind: reminds now the units that have not reported. */
 void api_period_remind(struct http_request *rq, struct http_response *rs, struct db *db)
 {
-	PGconn *conn = db_conn(db);
-	if (conn == NULL) {
-		api_db_unavailable(rs);
+	PGconn *conn;
+	struct period_info pi;
+	if (!api_period_of(rq, rs, db, "remind", &conn, &pi) ||
+	    !api_period_remindable(rq, rs, &pi))
 		return;
-	}
 	const struct series_def *s = rq->series;
 	const char *id = route_param(&rq->params, "period");
-	struct period_info pi;
 	char *err = NULL;
-	enum periods_result rc = periods_lookup(conn, s, id, rq->received_at, &pi, &err);
-	if (rc != PERIODS_OK) {
-		char *what = xasprintf("remind %s/%s", s->name, id);
-		api_period_failed(rs, db, what, rc, err);
-		free(what);
-		return;
-	}
-	if (pi.db_id == 0 || pi.skipped || (pi.has_span && rq->received_at < pi.starts)) {
-		period_info_free(&pi);
-		http_error(rs, 409, "nothing_to_remind", "Kỳ này chưa bắt đầu hoặc không yêu cầu báo "
-			   "cáo, nên không có gì để nhắc.");
-		return;
-	}
 	int units = 0, messages = 0;
 	int r = remind_now(conn, s, &pi, rq->received_at, &units, &messages, &err);
 	period_info_free(&pi);

@@ -17,34 +17,6 @@
 #define COMMENT_MAX 2000		/* characters of a review comment */
 #define ASSESSMENT_MAX 20000		/* characters of an assessment (the schema's limit too) */
 
-/* The period of the path, stored; false after answering. */
-static bool stored_period(struct http_request *rq, struct http_response *rs, struct db *db,
-			  PGconn **conn, struct period_info *pi)
-{
-	memset(pi, 0, sizeof *pi);
-	*conn = db_conn(db);
-	if (*conn == NULL) {
-		api_db_unavailable(rs);
-		return false;
-	}
-	const char *id = route_param(&rq->params, "period");
-	char *err = NULL;
-	enum periods_result rc = periods_lookup(*conn, rq->series, id, rq->received_at, pi, &err);
-	if (rc != PERIODS_OK) {
-		char *what = xasprintf("review %s/%s", rq->series->name, id);
-		api_period_failed(rs, db, what, rc, err);
-		free(what);
-		return false;
-	}
-	if (pi->db_id == 0) {
-		period_info_free(pi);
-		http_error(rs, 404, "period_not_open", "Kỳ báo cáo này chưa mở. Hãy chọn kỳ hiện "
-			   "tại hoặc một kỳ đã qua.");
-		return false;
-	}
-	return true;
-}
-
 /* Whether text is valid UTF-8 (no control characters but newline and tab) of at most max
  * characters. */
 static bool text_ok(const char *s, size_t max)
@@ -168,7 +140,7 @@ void api_review_put(struct http_request *rq, struct http_response *rs, struct db
 	jv_free(doc);
 	PGconn *conn;
 	struct period_info pi;
-	if (!stored_period(rq, rs, db, &conn, &pi)) {
+	if (!api_stored_period_of(rq, rs, db, "review", &conn, &pi)) {
 		free(text);
 		return;
 	}
@@ -219,7 +191,7 @@ void api_assessment_put(struct http_request *rq, struct http_response *rs, struc
 	}
 	PGconn *conn;
 	struct period_info pi;
-	if (!stored_period(rq, rs, db, &conn, &pi)) {
+	if (!api_stored_period_of(rq, rs, db, "review", &conn, &pi)) {
 		jv_free(doc);
 		return;
 	}
@@ -254,7 +226,7 @@ void api_assessment_get(struct http_request *rq, struct http_response *rs, struc
 {
 	PGconn *conn;
 	struct period_info pi;
-	if (!stored_period(rq, rs, db, &conn, &pi))
+	if (!api_stored_period_of(rq, rs, db, "review", &conn, &pi))
 		return;
 	char period_id[24];
 	snprintf(period_id, sizeof period_id, "%lld", pi.db_id);
@@ -301,7 +273,7 @@ void api_approve_post(struct http_request *rq, struct http_response *rs, struct 
 {
 	PGconn *conn;
 	struct period_info pi;
-	if (!stored_period(rq, rs, db, &conn, &pi))
+	if (!api_stored_period_of(rq, rs, db, "review", &conn, &pi))
 		return;
 	char *err = NULL;
 	const char *pa[] = { rq->who.login };

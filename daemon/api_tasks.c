@@ -91,20 +91,12 @@ static void task_json(struct json *j, const struct unit_task *t, PGresult *carri
 /* GET .../tasks[?unit=CODE] (the gate has checked who may ask for which unit). */
 void api_tasks_get(struct http_request *rq, struct http_response *rs, struct db *db)
 {
-	PGconn *conn = db_conn(db);
-	if (conn == NULL) {
-		api_db_unavailable(rs);
-		return;
-	}
-	const struct series_def *s = rq->series;
-	const char *id = route_param(&rq->params, "period");
+	PGconn *conn;
 	struct period_info pi;
-	char *err = NULL;
-	enum periods_result pr = periods_lookup(conn, s, id, rq->received_at, &pi, &err);
-	if (pr != PERIODS_OK) {
-		api_period_failed(rs, db, "tasks period", pr, err);
+	if (!api_period_of(rq, rs, db, "tasks", &conn, &pi))
 		return;
-	}
+	const struct series_def *s = rq->series;
+	char *err = NULL;
 	struct unit_tasks ut;
 	enum unit_tasks_result ur = unit_tasks_load(conn, s->name, pi.db_id, rq->unit, &ut, &err);
 	if (ur != UNIT_TASKS_OK) {

@@ -123,7 +123,8 @@ const struct route http_routes[] = {
 	  0 },
 	/* The administrators' pages (admin.html): what baocaoctl does, audited by login. */
 	{ "GET", "/api/v1/admin/units", ROUTE_FN(api_admin_units_get), ACT_ADMIN, 0 },
-	{ "PUT", "/api/v1/admin/units/{unit}", ROUTE_FN(api_admin_unit_put), ACT_ADMIN, 0 },
+	{ "PUT", "/api/v1/admin/units/{unit}", ROUTE_FN(api_admin_unit_put), ACT_ADMIN,
+	  ROUTE_TEXT },
 	{ "POST", "/api/v1/admin/units/import", ROUTE_FN(api_admin_units_import), ACT_ADMIN,
 	  ROUTE_UPLOAD },
 	{ "GET", "/api/v1/admin/accounts", ROUTE_FN(api_admin_accounts_get), ACT_ADMIN, 0 },

@@ -196,7 +196,8 @@ int static_load(const char *dir, char **err)
 			continue;	/* dot files, editors' backups, folders: never served */
 		char *path = xasprintf("%s/%s", dir, e->d_name);
 		struct stat st;
-		bool regular = stat(path, &st) == 0 && S_ISREG(st.st_mode);
+		/* lstat: a link in the folder is not followed out of it */
+		bool regular = lstat(path, &st) == 0 && S_ISREG(st.st_mode);
 		free(path);
 		if (!regular)
 			continue;

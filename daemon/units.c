@@ -149,6 +149,11 @@ static int import_record(void *arg, char **f, int n, int line)
 				    "digits and '-', e.g. so-nganh)", line, code, group);
 		return 1;
 	}
+	if (st->nrows >= UNITS_MAX_ROWS) {
+		st->err = xasprintf("line %d: more than %d units in one file; a province has far "
+				    "fewer: check the file", line, UNITS_MAX_ROWS);
+		return 1;
+	}
 	for (int i = 0; i < st->nrows; i++) {
 		if (strcmp(st->rows[i].code, code) == 0) {
 			st->err = xasprintf("line %d: unit code %s already appears on line %d",

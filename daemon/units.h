@@ -2,6 +2,9 @@
 #ifndef BAOCAO_UNITS_H
 #define BAOCAO_UNITS_H
 
+/* Units one CSV file may hold (a province has a few hundred). */
+#define UNITS_MAX_ROWS 10000
+
 #include "audit.h"
 
 #include <libpq-fe.h>

@@ -20,13 +20,21 @@ export function loginUrl() {
   return '/login.html?next=' + encodeURIComponent(here);
 }
 
-// Where to go after logging in: a path of this site only.
+// Where to go after logging in: a path of this site only. The browser drops tabs and line
+// breaks and reads a backslash as a slash, so "/<TAB>/other.site" would leave the site: such
+// characters are refused, and what remains must resolve to this origin.
 export function safeNext(next) {
-  if (typeof next !== 'string' || !next.startsWith('/') || next.startsWith('//') ||
-      next.startsWith('/\\') || next.startsWith('/login.html')) {
+  if (typeof next !== 'string' || !next.startsWith('/') || /[\x00-\x20\\]/.test(next)) {
     return '/';
   }
-  return next;
+  let u;
+  try {
+    u = new URL(next, location.origin);
+  } catch (e) {
+    return '/';
+  }
+  if (u.origin !== location.origin || u.pathname === '/login.html') return '/';
+  return u.pathname + u.search + u.hash;
 }
 
 // The time now by the daemon's clock (deadlines and countdowns follow it).

@@ -228,6 +228,15 @@ const scenarios = {
     await page.waitForSelector('#tasks fieldset');
     const here = new URL(page.url());
     check(here.pathname + here.search === wanted, 'back at ' + page.url());
+    // After logging in, "next" leads only within the site, whatever the browser would make of it.
+    const nexts = await page.evaluate(async () => {
+      const m = await import('/api.js');
+      return ['/\t/evil.example', '/\n/evil.example', '/\\evil.example', '//evil.example',
+              'https://evil.example/', '/login.html?next=/x', '/form.html?a=1#b']
+        .map((n) => m.safeNext(n));
+    });
+    check(JSON.stringify(nexts) === JSON.stringify(['/', '/', '/', '/', '/', '/', '/form.html?a=1#b']),
+          'next: ' + JSON.stringify(nexts));
     clean(page);
   },
 
