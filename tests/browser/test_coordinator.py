@@ -6,19 +6,17 @@ reporter's page then says "cần bổ sung"), the assessment, the approval after
 the test clock with its deliveries sent, the timeliness table, and the recipient downloading
 the final workbook. Screenshots go to $BROWSER_ARTEFACTS.
 """
-import email
-import email.policy
 import os
 import signal
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "integration"))
 from harness import BUILD, free_port, run_tests  # noqa: E402
 from intake_util import XLSX, Example, build_workbook, meta_for_unit  # noqa: E402
+from smtp_util import Mailbox  # noqa: E402
 
 from aiosmtpd.controller import Controller  # noqa: E402
 
@@ -31,25 +29,6 @@ PEOPLE = {   # login: (unit, role, password)
     "vptu.nhan": ("VPTU", "recipient", "mat-khau-nhan-bao-cao"),
     "stc.baocao": ("STC", "reporter", "mat-khau-thu-nghiem-1"),
 }
-
-
-class Mailbox:
-    """Keeps every message the daemon sends."""
-
-    def __init__(self):
-        self.messages = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):
-        with self.lock:
-            for to in envelope.rcpt_tos:
-                self.messages.append((to, email.message_from_bytes(
-                    bytes(envelope.original_content), policy=email.policy.default)))
-        return "250 2.0.0 accepted"
-
-    def subjects(self, address):
-        with self.lock:
-            return [m["Subject"] for t, m in self.messages if t == address]
 
 
 def person(ex, login):

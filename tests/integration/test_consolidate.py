@@ -7,8 +7,6 @@ automatic delivery follows; a correction is delivered as "bổ sung". The next F
 an approval, gets the automatic delivery once. The daemon killed during a cut-off builds and
 mails the draft once after its restart. Later imports do not rewrite a past week's roster."""
 import csv
-import email
-import email.policy
 import io
 import json
 import os
@@ -22,6 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import ROOT, free_port, run_tests, wait_for  # noqa: E402
 from intake_util import XLSX, Example, build_workbook, meta_for_unit  # noqa: E402
+from smtp_util import Mailbox  # noqa: E402
 
 import openpyxl  # noqa: E402
 from aiosmtpd.controller import Controller  # noqa: E402
@@ -36,26 +35,6 @@ REPORTERS = {"STC": "stc.baocao", "SNV": "snv.baocao", "SXD": "sxd.baocao"}
 COORDINATOR = "skhcn.dieuphoi"
 RECIPIENT = "vptu.nhan"
 BASE = "/api/v1/series/nq57-weekly/periods"
-
-
-class Handler:
-    """Keeps every message it is given."""
-
-    def __init__(self):
-        self.messages = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):
-        with self.lock:
-            for to in envelope.rcpt_tos:
-                self.messages.append((to, email.message_from_bytes(
-                    bytes(envelope.original_content), policy=email.policy.default)))
-        return "250 2.0.0 accepted"
-
-    def to(self, address, subject_start=""):
-        with self.lock:
-            return [m for t, m in self.messages
-                    if t == address and m["Subject"].startswith(subject_start)]
 
 
 class Receiver(BaseHTTPRequestHandler):
@@ -79,7 +58,7 @@ class Receiver(BaseHTTPRequestHandler):
 
 
 def setup():
-    handler = Handler()
+    handler = Mailbox()
     port = free_port()
     receiver = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
     threading.Thread(target=receiver.serve_forever, daemon=True).start()

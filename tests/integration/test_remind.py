@@ -3,18 +3,15 @@
 reminder reaches exactly the units without a report, each address once; a unit that then
 reports gets no Friday reminder; moving the clock back and forth sends nothing twice; a
 coordinator's reminder by hand, and again within ten minutes."""
-import datetime
-import email
-import email.policy
 import json
 import os
 import signal
 import sys
-import threading
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import Daemon, Workdir, free_port, run_tests, wait_for  # noqa: E402
 from intake_util import SERIES, XLSX, Example, build_workbook, meta_for_unit  # noqa: E402
+from smtp_util import Mailbox  # noqa: E402
 
 from aiosmtpd.controller import Controller  # noqa: E402
 
@@ -23,31 +20,12 @@ PERIOD = "2026-W50"
 REPORTERS = {"STC": "stc.baocao", "SNV": "snv.baocao", "SXD": "sxd.baocao"}
 
 
-class Handler:
-    """Keeps every message it is given."""
-
-    def __init__(self):
-        self.messages = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):
-        with self.lock:
-            for to in envelope.rcpt_tos:
-                self.messages.append((to, email.message_from_bytes(
-                    bytes(envelope.original_content), policy=email.policy.default)))
-        return "250 2.0.0 accepted"
-
-    def to(self, address):
-        with self.lock:
-            return [m for t, m in self.messages if t == address]
+class Handler(Mailbox):
+    """Keeps every message it is given; tells the reminders apart."""
 
     def reminders(self, address):
         """The reminders (not the receipts) an address got."""
         return [m for m in self.to(address) if m["Subject"].startswith("Nhắc gửi báo cáo")]
-
-    def count(self):
-        with self.lock:
-            return len(self.messages)
 
 
 def setup():
