@@ -1,7 +1,12 @@
 // The coordinator's board: every unit of the period grouped, with its state and time, the
 // counts, a filter and a search, refreshing on its own; and the reminders with their preview.
-// Built for thousands of units: the rows are made once; a refresh rewrites only the rows that
-// changed, and the filter and the search only toggle `hidden`.
+// Built for thousands of units: the filter and the search pick the units in JS, and the rows
+// shown are put in blocks of BLOCK rows, in order, group by group. The browser lays out a full
+// block only near the screen (content-visibility: auto in app.css), and a unit's row is made
+// (a copy of one model row) only when its block first comes near the screen: the top of the
+// board at once, the rest as the person scrolls (an IntersectionObserver). A row once made is
+// kept: moved between blocks when the filter changes, or into a hidden box when it is not
+// shown. A refresh rewrites only the rows that changed.
 import { api, ApiError } from './api.js';
 import { $, el, say, timeWords, timeShort, countdown, pageError } from './ui.js';
 import { openCoordinator, groupName, fold, pageUrl, STATES } from './coord.js';
@@ -13,10 +18,18 @@ const PERIOD_STATES = {
 const params = new URLSearchParams(location.search);
 // Seconds between refreshes: 30, or ?refresh=N (5 to 600).
 const REFRESH_S = Math.min(600, Math.max(5, Number.parseInt(params.get('refresh') || '30', 10) || 30));
+// Rows per block; a full block's height is known to the style sheet (.board .block.full).
+const BLOCK = 50;
+// The rows at the top of the board made at once (more than a screen holds).
+const EAGER = 100;
 
 let ctx = null;
-const rows = new Map();   // unit code -> { tr, tbody, key, text, state }
-const groups = new Map(); // group -> { tbody, head }
+let unitHref = '';         // the unit page's address, without the unit's code
+const rows = new Map();    // unit code -> { u, node, group, key, text, state, shown, changed }
+const groups = new Map();  // group -> { node, head, name, total, members: [row], blocks: [block] }
+const blockOf = new WeakMap(); // a block's element -> { node, rows, empty }
+let parked = null;         // the hidden box of the rows made but not shown
+let observer = null;       // fills an empty block when it comes near the screen
 let filter = 'all';
 let words = '';
 
@@ -25,42 +38,102 @@ function rowKey(u) {
   return [u.state, u.version, u.received_at, u.items, u.comment || ''].join('|');
 }
 
-// The cells of a unit's row.
-function cells(u) {
-  const link = el('a', { href: pageUrl('/unit.html', ctx.series.name, ctx.periodId, { unit: u.unit }), text: u.name });
-  const badge = el('span', { class: 'badge ' + u.state, text: STATES[u.state] || u.state });
-  return [
-    el('td', { class: 'code', text: u.unit }),
-    el('td', {}, link),
-    el('td', { title: u.comment || null }, badge),
-    el('td', { text: u.received_at ? timeShort(u.received_at) : '—' }),
-    el('td', { class: 'qty', text: u.version ? String(u.version) : '—' }),
-    el('td', { class: 'qty', text: u.version ? String(u.items) : '—' }),
-  ];
+// The model of a unit's row, copied for each unit.
+let model = null;
+function newRow() {
+  if (!model) {
+    model = el('div', { role: 'row', class: 'row unit' },
+      el('span', { role: 'cell', class: 'code' }),
+      el('span', { role: 'cell', class: 'name' }, el('a', { href: '#' })),
+      el('span', { role: 'cell', class: 'state' }, el('span', { class: 'badge' })),
+      el('span', { role: 'cell', class: 'time' }),
+      el('span', { role: 'cell', class: 'qty' }),
+      el('span', { role: 'cell', class: 'qty' }));
+  }
+  return model.cloneNode(true);
 }
 
-// Builds the whole table once.
+// Writes a unit into its row.
+function fill(node, u) {
+  const [code, name, state, time, version, items] = node.children;
+  code.textContent = u.unit;
+  name.firstChild.href = unitHref + encodeURIComponent(u.unit);
+  name.firstChild.textContent = u.name;
+  state.firstChild.className = 'badge ' + u.state;
+  state.firstChild.textContent = STATES[u.state] || u.state;
+  if (u.comment) state.title = u.comment;
+  else state.removeAttribute('title');
+  time.textContent = u.received_at ? timeShort(u.received_at) : '—';
+  time.classList.toggle('none', !u.received_at);
+  version.textContent = u.version ? String(u.version) : '—';
+  items.textContent = u.version ? String(u.items) : '—';
+}
+
+// A unit's row, made the first time it is needed.
+function nodeOf(r) {
+  if (!r.node) {
+    r.node = newRow();
+    r.node.dataset.unit = r.u.unit;
+    fill(r.node, r.u);
+    if (r.changed) r.node.classList.add('changed');
+    r.shown = true;
+  }
+  return r.node;
+}
+
+// Puts a block's rows into it, or leaves it empty (its height kept) until it comes near.
+function fillBlock(b, now) {
+  if (now) {
+    b.node.replaceChildren(...b.rows.map(nodeOf));
+    if (b.empty) observer.unobserve(b.node);
+  } else {
+    b.node.replaceChildren();
+    if (!b.empty) observer.observe(b.node);
+  }
+  b.empty = !now;
+  b.node.classList.toggle('empty', b.empty);
+}
+
+// Builds the groups once (and again when the roster changes); the rows wait for apply().
 function render(units) {
-  const table = $('board');
-  for (const g of groups.values()) g.tbody.remove();
+  const board = $('board');
+  for (const g of groups.values()) g.node.remove();
+  if (parked) parked.remove();
+  if (observer) observer.disconnect();
+  observer = new IntersectionObserver((entries) => {
+    for (const e of entries) {
+      const b = blockOf.get(e.target);
+      if (e.isIntersecting && b && b.empty) fillBlock(b, true);
+    }
+  }, { rootMargin: '1500px 0px' });
   groups.clear();
   rows.clear();
+  unitHref = pageUrl('/unit.html', ctx.series.name, ctx.periodId, { unit: '' });
+  parked = el('div', { class: 'parked', hidden: true });
   const frag = document.createDocumentFragment();
   for (const u of units) {
     let g = groups.get(u.group);
     if (!g) {
-      const head = el('th', { colspan: '6', scope: 'rowgroup' });
-      const tbody = el('tbody', { class: 'group' }, el('tr', { class: 'group-head' }, head));
-      g = { tbody, head, name: groupName(u.group), total: 0 };
+      const head = el('span', { role: 'rowheader', 'aria-colspan': '6' });
+      const node = el('div', { role: 'rowgroup', class: 'group' }, el('div', { role: 'row', class: 'group-head' }, head));
+      g = { node, head, name: groupName(u.group), total: 0, members: [], blocks: [] };
       groups.set(u.group, g);
-      frag.append(tbody);
+      frag.append(node);
     }
-    const tr = el('tr', { 'data-unit': u.unit }, ...cells(u));
-    g.tbody.append(tr);
+    const r = { u, node: null, group: g, key: rowKey(u), text: null, state: u.state, shown: true, changed: false };
+    g.members.push(r);
     g.total++;
-    rows.set(u.unit, { tr, group: g, key: rowKey(u), text: fold(u.name + ' ' + u.unit), state: u.state });
+    rows.set(u.unit, r);
   }
-  table.append(frag);
+  frag.append(parked);
+  board.append(frag);
+  // The texts the search looks in, made while the page is idle (the first search then waits
+  // for none of them; one made before then is kept).
+  const all = [...rows.values()];
+  const later = window.requestIdleCallback || ((f) => setTimeout(f, 200));
+  later(() => {
+    for (const r of all) if (r.text === null) r.text = fold(r.u.name + ' ' + r.u.unit);
+  });
 }
 
 // Writes again the rows that changed; false when the roster itself changed.
@@ -70,32 +143,68 @@ function update(units) {
     const r = rows.get(u.unit);
     const key = rowKey(u);
     if (key === r.key) continue;
-    r.tr.replaceChildren(...cells(u));
-    r.tr.classList.add('changed');
+    r.u = u;
     r.key = key;
     r.state = u.state;
+    r.changed = true;
+    if (r.node) {
+      fill(r.node, u);
+      r.node.classList.add('changed');
+    }
   }
   return true;
+}
+
+// Puts a group's rows shown into its blocks, touching only the blocks whose rows changed. A
+// block is filled at once when its rows are all made, when it is not full (the end of a
+// group), or when it is at the top of the board (before = rows shown above the group).
+function layOut(g, list, before) {
+  const count = Math.ceil(list.length / BLOCK);
+  for (let i = 0; i < count; i++) {
+    const part = list.slice(i * BLOCK, (i + 1) * BLOCK);
+    let b = g.blocks[i];
+    if (!b) {
+      b = { node: el('div', { role: 'none', class: 'block' }), rows: [], empty: false };
+      blockOf.set(b.node, b);
+      g.blocks.push(b);
+      g.node.append(b.node);
+    }
+    if (b.rows.length === part.length && b.rows.every((r, k) => r === part[k])) continue;
+    const full = part.length === BLOCK;
+    b.rows = part;
+    b.node.classList.toggle('full', full);
+    fillBlock(b, !full || before + i * BLOCK < EAGER || part.every((r) => r.node));
+  }
+  for (const b of g.blocks.splice(count)) {
+    if (b.empty) observer.unobserve(b.node);
+    b.node.remove();
+  }
 }
 
 // Shows the rows the filter and the search let through, and how many.
 function apply() {
   const needle = fold(words.trim());
   let shown = 0;
-  const seen = new Map();
-  for (const r of rows.values()) {
-    const visible = (filter === 'all' || r.state === filter) && (!needle || r.text.includes(needle));
-    if (r.tr.hidden === visible) r.tr.hidden = !visible;
-    if (visible) {
-      shown++;
-      seen.set(r.group, (seen.get(r.group) || 0) + 1);
-    }
-  }
+  const away = [];
   for (const g of groups.values()) {
-    const n = seen.get(g) || 0;
-    g.tbody.hidden = n === 0;
-    g.head.textContent = `${g.name} (${n === g.total ? n : n + '/' + g.total})`;
+    const list = [];
+    for (const r of g.members) {
+      if (needle && r.text === null) r.text = fold(r.u.name + ' ' + r.u.unit);
+      const visible = (filter === 'all' || r.state === filter) && (!needle || r.text.includes(needle));
+      if (visible) list.push(r);
+      if (!r.node) continue;
+      if (!visible && r.node.parentNode !== parked) away.push(r.node);
+      if (r.shown !== visible) {
+        r.shown = visible;
+        r.node.hidden = !visible;
+      }
+    }
+    layOut(g, list, shown);
+    shown += list.length;
+    g.node.hidden = list.length === 0;
+    g.head.textContent = `${g.name} (${list.length === g.total ? list.length : list.length + '/' + g.total})`;
   }
+  if (away.length) parked.append(...away);
   $('shown').textContent = `Đang hiện ${shown} trên ${rows.size} đơn vị.`;
   $('none-shown').hidden = shown > 0 || rows.size === 0;
 }

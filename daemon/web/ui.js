@@ -41,14 +41,18 @@ export function header(me) {
   if (out) out.addEventListener('click', () => logout());
 }
 
-// The parts of a time in Hà Tĩnh's zone.
+// The parts of a time in Hà Tĩnh's zone (one formatter, made once: making one is slow, and
+// the board formats thousands of times).
+let partsFormat = null;
 function parts(ms) {
-  const f = new Intl.DateTimeFormat('en-GB', {
-    timeZone: ZONE, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit',
-    minute: '2-digit', weekday: 'short', hourCycle: 'h23',
-  });
+  if (!partsFormat) {
+    partsFormat = new Intl.DateTimeFormat('en-GB', {
+      timeZone: ZONE, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit',
+      minute: '2-digit', weekday: 'short', hourCycle: 'h23',
+    });
+  }
   const p = {};
-  for (const x of f.formatToParts(new Date(ms))) p[x.type] = x.value;
+  for (const x of partsFormat.formatToParts(new Date(ms))) p[x.type] = x.value;
   const days = { Sun: 0, Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6 };
   return { ...p, wd: days[p.weekday] };
 }

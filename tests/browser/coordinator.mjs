@@ -91,7 +91,7 @@ async function openBoard(browser, query = '') {
   await login(page, env.COORD_LOGIN, env.COORD_PASSWORD);
   await page.waitForURL(/\/board\.html/);
   if (query) await page.goto(BASE + '/board.html' + query);
-  await page.waitForSelector('#board tbody tr[data-unit]');
+  await page.waitForSelector('#board [role="row"][data-unit]');
   return page;
 }
 
@@ -102,7 +102,7 @@ async function count(page, key) {
 
 // The state shown for a unit's row.
 function rowState(page, unit) {
-  return page.textContent(`#board tr[data-unit="${unit}"] .badge`);
+  return page.textContent(`#board [role="row"][data-unit="${unit}"] .badge`);
 }
 
 const scenarios = {
@@ -112,11 +112,11 @@ const scenarios = {
     const page = await openBoard(browser, '?refresh=5');
     await labelled(page);
     const expected = await count(page, 'expected');
-    const rows = await page.$$eval('#board tr[data-unit]', (trs) => trs.length);
+    const rows = await page.$$eval('#board [role="row"][data-unit]', (trs) => trs.length);
     check(expected === rows && rows > 10, `expected ${expected}, rows ${rows}`);
     check(await count(page, 'on_time') === 1, 'on time: ' + await count(page, 'on_time'));
     check(await rowState(page, 'STC') === 'Đúng hạn', 'STC: ' + await rowState(page, 'STC'));
-    const heads = await page.$$eval('#board tr.group-head th', (ths) => ths.map((t) => t.textContent));
+    const heads = await page.$$eval('#board .group-head [role="rowheader"]', (ths) => ths.map((t) => t.textContent));
     check(heads.some((h) => h.startsWith('Sở, ban, ngành')) && heads.some((h) => h.startsWith('Xã, phường')), 'groups: ' + heads.join(' | '));
     const deadline = await page.textContent('#deadline');
     check(/11 giờ 00, thứ Sáu, ngày 11\/12\/2026/.test(deadline), 'deadline: ' + deadline);
@@ -130,13 +130,13 @@ const scenarios = {
     // "Chưa gửi": only the missing units, as many as the count says.
     await page.click('label:has(input[value="missing"])');
     const missing = await count(page, 'missing');
-    const shown = await page.$$eval('#board tr[data-unit]:not([hidden])', (trs) => trs.map((t) => t.querySelector('.badge').textContent));
+    const shown = await page.$$eval('#board [role="row"][data-unit]:not([hidden])', (trs) => trs.map((t) => t.querySelector('.badge').textContent));
     check(shown.length === missing && shown.every((s) => s === 'Chưa gửi'), `missing filter: ${shown.length} rows, count ${missing}`);
-    check(await page.isHidden('#board tr[data-unit="STC"]'), 'STC shown under "chưa gửi"');
+    check(await page.isHidden('#board [role="row"][data-unit="STC"]'), 'STC shown under "chưa gửi"');
     // The search, without diacritics, on top of the filter.
     await page.fill('#search', 'noi vu');
     await page.waitForFunction(() => /^Đang hiện 1 trên/.test(document.querySelector('#shown').textContent));
-    const found = await page.$$eval('#board tr[data-unit]:not([hidden])', (trs) => trs.map((t) => t.dataset.unit));
+    const found = await page.$$eval('#board [role="row"][data-unit]:not([hidden])', (trs) => trs.map((t) => t.dataset.unit));
     check(found.length === 1 && found[0] === 'SNV', 'search "noi vu": ' + found.join(', '));
     await page.fill('#search', '');
     await page.waitForFunction((n) => document.querySelector('#shown').textContent.startsWith(`Đang hiện ${n} trên`), missing);
@@ -151,7 +151,7 @@ const scenarios = {
     check(put.status === 201, 'SNV upload: ' + put.status + ' ' + JSON.stringify(put.body));
     await page.waitForFunction(() => document.querySelector('#n-on_time').textContent === '2', null, { timeout: 20000 });
     check(await rowState(page, 'SNV') === 'Đúng hạn', 'SNV after its report: ' + await rowState(page, 'SNV'));
-    check(await page.isHidden('#board tr[data-unit="SNV"]'), 'SNV still shown under "chưa gửi"');
+    check(await page.isHidden('#board [role="row"][data-unit="SNV"]'), 'SNV still shown under "chưa gửi"');
     check(await page.isChecked('input[value="missing"]'), 'the filter was lost');
     check(await count(page, 'missing') === missing - 1, 'missing after: ' + await count(page, 'missing'));
     const after = await page.evaluate(() => window.scrollY);
@@ -182,7 +182,7 @@ const scenarios = {
     const phone = await newPage(browser, PHONE);
     await phone.context().addCookies(await page.context().cookies());
     await phone.goto(BASE + '/board.html');
-    await phone.waitForSelector('#board tbody tr[data-unit]');
+    await phone.waitForSelector('#board [role="row"][data-unit]');
     const wide = await overflow(phone);
     check(wide <= 0, `the phone board scrolls sideways by ${wide}px`);
     await view(phone, 'board-phone');
@@ -195,7 +195,7 @@ const scenarios = {
   // A unit's report returned with a comment; the reporter's page says "cần bổ sung".
   async review(browser) {
     const page = await openBoard(browser);
-    await page.click('#board tr[data-unit="STC"] a');
+    await page.click('#board [role="row"][data-unit="STC"] a');
     await page.waitForURL(/\/unit\.html/);
     await page.waitForSelector('#items-body tr');
     await labelled(page);
@@ -221,7 +221,7 @@ const scenarios = {
     await shot(reporter, 'reporter-returned');
 
     await page.goto(BASE + '/board.html');
-    await page.waitForSelector('#board tr[data-unit="STC"]');
+    await page.waitForSelector('#board [role="row"][data-unit="STC"]');
     check(await count(page, 'returned') === 1, 'returned on the board: ' + await count(page, 'returned'));
     clean(page);
     clean(reporter);
