@@ -11,7 +11,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 import traceback
@@ -54,6 +53,16 @@ class Workdir:
     def __init__(self, name):
         self.path = Path(tempfile.mkdtemp(prefix=f"baocao-{name}-"))
         os.chmod(self.path, 0o755)
+        # A watchdog in a session of its own: if this test process dies without its teardown
+        # (SIGKILL, its process group killed), it stops the daemons and the cluster of this
+        # folder. (The daemons cannot die with their parent: switching user clears that.)
+        self.watchdog = subprocess.Popen(
+            ["sh", "-c", 'while kill -0 "$0" 2>/dev/null; do sleep 1; done; '
+             'pkill -TERM -f -- "-c $1/baocaod.conf" ; '
+             '[ -d "$1/pg/data" ] && "$2" stop "$1/pg"; exit 0',
+             str(os.getpid()), str(self.path), str(ROOT / "scripts" / "pg")],
+            env=dict(os.environ, BAOCAO_PG_FAST="1"), start_new_session=True,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def copy(self, src):
         """Copies a file into the folder, readable by everyone, and returns the copy's path;
@@ -79,6 +88,8 @@ class Workdir:
         return dst
 
     def cleanup(self):
+        self.watchdog.kill()
+        self.watchdog.wait()
         shutil.rmtree(self.path, ignore_errors=True)
 
 
