@@ -3,6 +3,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,15 +43,28 @@ static int inifile_handler(void *user, const char *section, const char *name, co
 	return 1;
 }
 
-/* Parses an open stream named origin. */
-static int inifile_stream(FILE *f, const char *origin, inifile_key_fn fn, void *arg, char **err)
+/* inih's settings are globals of the library: set once, before any thread reads them
+ * (the main thread on SIGHUP and a worker re-reading the series both parse). */
+static pthread_once_t settings_once = PTHREAD_ONCE_INIT;
+
+static void inifile_settings(void)
 {
-	struct inifile_state st = { f, 0, origin, fn, arg, NULL };
 	/* Lines of any sensible length, and stop at the first error. */
 	ini_use_stack = false;
 	ini_allow_realloc = false;
 	ini_max_line = 8192;
 	ini_stop_on_first_error = true;
+}
+
+/* Parses an open stream named origin. */
+static int inifile_stream(FILE *f, const char *origin, inifile_key_fn fn, void *arg, char **err)
+{
+	struct inifile_state st = { f, 0, origin, fn, arg, NULL };
+	int once = pthread_once(&settings_once, inifile_settings);
+	if (once != 0) {
+		*err = xasprintf("%s: cannot set up the INI reader: %s", origin, strerror(once));
+		return -1;
+	}
 	int rc = ini_parse_stream(inifile_reader, &st, inifile_handler, &st);
 	if (st.err == NULL && rc != 0)
 		st.err = xasprintf("%s:%d: syntax error (expected [section] or key = value)", origin,
