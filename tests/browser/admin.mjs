@@ -2,65 +2,24 @@
 // starts it). Usage: node admin.mjs admin|admin_phone. Environment: BASE_URL, ADMIN_LOGIN,
 // ADMIN_PASSWORD, ARTEFACTS (screenshots), TASKS_FILE (a task table that changes the catalogue),
 // FAILED_ID (a failed message of the outbox). Exit status 0 when the scenario passed.
-import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
+import { BASE, DESKTOP, PHONE, check, clean, env, labelled, login as loginAs,
+         newPage as open, runScenario, shot } from './common.mjs';
 
-const env = process.env;
-const BASE = env.BASE_URL;
-const DESKTOP = { width: 1366, height: 768 };
-const PHONE = { width: 390, height: 844 };
-const opened = [];
 const asked = []; // the confirmations the page asked for
 
-function check(cond, message) {
-  if (!cond) throw new Error(message);
-}
-
-async function shot(page, name) {
-  mkdirSync(env.ARTEFACTS, { recursive: true });
-  await page.screenshot({ path: path.join(env.ARTEFACTS, name + '.png'), fullPage: true });
-}
-
-// A page that fails the scenario on a script error or a CSP report, and accepts confirmations.
-async function newPage(browser, viewport = DESKTOP) {
-  const context = await browser.newContext({ viewport, locale: 'vi-VN' });
-  const page = await context.newPage();
-  opened.push(page);
-  page.problems = [];
-  page.on('pageerror', (e) => page.problems.push('script error: ' + e.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/^Failed to load resource: the server responded with a status of 4\d\d/.test(m.text())) {
-      page.problems.push('console: ' + m.text());
-    }
+// A page that accepts confirmations, keeping what they asked.
+function newPage(browser, viewport = DESKTOP) {
+  return open(browser, viewport, {
+    onDialog: async (d) => {
+      asked.push(d.message());
+      await d.accept();
+    },
   });
-  page.on('dialog', async (d) => {
-    asked.push(d.message());
-    await d.accept();
-  });
-  return page;
 }
 
-function clean(page) {
-  check(page.problems.length === 0, page.problems.join('\n'));
-}
-
-// Logs in with the keyboard only.
-async function login(page, name, password) {
-  await page.waitForURL(/\/login\.html/);
-  await page.locator('#login').focus();
-  await page.keyboard.type(name);
-  await page.keyboard.press('Tab');
-  await page.keyboard.type(password);
-  await page.keyboard.press('Enter');
-}
-
-// Every visible form control has a label.
-async function labelled(page) {
-  const missing = await page.evaluate(() => [...document.querySelectorAll('input, select, textarea')]
-    .filter((e) => e.type !== 'hidden' && e.labels.length === 0 && !e.getAttribute('aria-label'))
-    .map((e) => e.id || e.outerHTML));
-  check(missing.length === 0, 'controls without a label: ' + missing.join(', '));
+// Logs in with the keyboard only; a refused login stays on the login page.
+function login(page, name, password) {
+  return loginAs(page, name, password, false);
 }
 
 // Whether the page's status line comes to say words (it may still show the last message).
@@ -230,27 +189,4 @@ const scenarios = {
   },
 };
 
-const name = process.argv[2];
-if (!scenarios[name]) {
-  console.error('usage: node admin.mjs ' + Object.keys(scenarios).join('|'));
-  process.exit(2);
-}
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-});
-let code = 0;
-try {
-  await scenarios[name](browser);
-} catch (e) {
-  console.error(e.stack || String(e));
-  code = 1;
-  for (const [i, page] of opened.entries()) {
-    console.error(`page ${i}: ${page.url()}\n${page.problems.join('\n')}`);
-    await shot(page, `failed-${name}-${i}`).catch(() => {});
-  }
-} finally {
-  await browser.close();
-}
-process.exit(code);
+await runScenario('admin.mjs', scenarios);

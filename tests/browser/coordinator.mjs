@@ -2,71 +2,21 @@
 // (test_coordinator.py starts it with PostgreSQL and an SMTP server). Usage:
 // node coordinator.mjs board|review|approve|recipient. The scenarios run in that order on one
 // database. Exit status 0 when the scenario passed; the reason on stderr otherwise.
-import { chromium } from 'playwright-core';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { BASE, DESKTOP, PHONE, check, clean, env, labelled, login, newPage as open,
+         runScenario, shot } from './common.mjs';
 
-const env = process.env;
-const BASE = env.BASE_URL;
-const DESKTOP = { width: 1366, height: 768 };
-const PHONE = { width: 390, height: 844 };
 const API = `/api/v1/series/nq57-weekly/periods/${env.PERIOD}`;
-const opened = [];
-
-// Fails the scenario with a message.
-function check(cond, message) {
-  if (!cond) throw new Error(message);
-}
-
-// Saves a screenshot of the whole page into ARTEFACTS.
-async function shot(page, name) {
-  mkdirSync(env.ARTEFACTS, { recursive: true });
-  await page.screenshot({ path: path.join(env.ARTEFACTS, name + '.png'), fullPage: true });
-}
 
 // Saves a screenshot of what the window shows (1366×768, or the phone's screen).
-async function view(page, name) {
-  mkdirSync(env.ARTEFACTS, { recursive: true });
-  await page.screenshot({ path: path.join(env.ARTEFACTS, name + '.png'), fullPage: false });
+function view(page, name) {
+  return shot(page, name, false);
 }
 
-// A new page that fails the scenario on any script error or refused resource.
-async function newPage(browser, viewport = DESKTOP) {
-  const context = await browser.newContext({ viewport, acceptDownloads: true, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh' });
-  const page = await context.newPage();
-  opened.push(page);
-  page.problems = [];
-  page.on('pageerror', (e) => page.problems.push('script error: ' + e.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/^Failed to load resource: the server responded with a status of 4\d\d/.test(m.text())) {
-      page.problems.push('console: ' + m.text());
-    }
-  });
-  return page;
-}
-
-// Fails when the page met script errors or the security policy refused something.
-function clean(page) {
-  check(page.problems.length === 0, page.problems.join('\n'));
-}
-
-// Logs in with the keyboard from the login page.
-async function login(page, name, password) {
-  await page.waitForURL(/\/login\.html/);
-  await page.locator('#login').focus();
-  await page.keyboard.type(name);
-  await page.keyboard.press('Tab');
-  await page.keyboard.type(password);
-  await page.keyboard.press('Enter');
-  await page.waitForURL((u) => !u.pathname.startsWith('/login.html'));
-}
-
-// Every form control of the page has a label.
-async function labelled(page) {
-  const missing = await page.evaluate(() => [...document.querySelectorAll('input, select, textarea')]
-    .filter((e) => e.type !== 'hidden' && e.labels.length === 0 && !e.getAttribute('aria-label'))
-    .map((e) => e.id || e.outerHTML));
-  check(missing.length === 0, 'controls without a label: ' + missing.join(', '));
+// A new page in the daemon's time zone (the times the pages show).
+function newPage(browser, viewport = DESKTOP) {
+  return open(browser, viewport, { contextOptions: { timezoneId: 'Asia/Ho_Chi_Minh' } });
 }
 
 // The page scrolls sideways by this many pixels (0 when it fits).
@@ -300,27 +250,4 @@ const scenarios = {
   },
 };
 
-const name = process.argv[2];
-if (!scenarios[name]) {
-  console.error('usage: node coordinator.mjs ' + Object.keys(scenarios).join('|'));
-  process.exit(2);
-}
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-});
-let status = 0;
-try {
-  await scenarios[name](browser);
-} catch (e) {
-  console.error(e.stack || String(e));
-  status = 1;
-  for (const [i, page] of opened.entries()) {
-    console.error(`page ${i}: ${page.url()}\n${page.problems.join('\n')}`);
-    await shot(page, `failed-coord-${name}-${i}`).catch(() => {});
-  }
-} finally {
-  await browser.close();
-}
-process.exit(status);
+await runScenario('coordinator.mjs', scenarios);

@@ -3,66 +3,16 @@
 // daemon and PostgreSQL and passes: BASE_URL, LOGIN, PASSWORD, LOGIN2, PASSWORD2,
 // ADMIN_TOKEN, ARTEFACTS (screenshots), WORK (downloads), FILL (fill_workbook.py).
 // Exit status 0 when the scenario passed; the reason on stderr otherwise.
-import { chromium } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { BASE, PHONE, check, clean, env, labelled, login as loginAs, newPage, runScenario,
+         shot } from './common.mjs';
 
-const env = process.env;
-const BASE = env.BASE_URL;
-const DESKTOP = { width: 1366, height: 768 };
-const PHONE = { width: 390, height: 844 };
 const SERIES = 'nq57-weekly';
-const opened = []; // every page, for the screenshots of a failure
 
-// Fails the scenario with a message.
-function check(cond, message) {
-  if (!cond) throw new Error(message);
-}
-
-// Saves a screenshot of the whole page into ARTEFACTS.
-async function shot(page, name) {
-  mkdirSync(env.ARTEFACTS, { recursive: true });
-  await page.screenshot({ path: path.join(env.ARTEFACTS, name + '.png'), fullPage: true });
-}
-
-// A new browser context and page that fail the scenario on any script error or CSP report.
-async function newPage(browser, viewport = DESKTOP) {
-  const context = await browser.newContext({ viewport, acceptDownloads: true, locale: 'vi-VN' });
-  const page = await context.newPage();
-  opened.push(page);
-  page.problems = [];
-  page.on('pageerror', (e) => page.problems.push('script error: ' + e.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/^Failed to load resource: the server responded with a status of 4\d\d/.test(m.text())) {
-      page.problems.push('console: ' + m.text());
-    }
-  });
-  return page;
-}
-
-// Fails when the page met script errors or the security policy refused something.
-function clean(page) {
-  check(page.problems.length === 0, page.problems.join('\n'));
-}
-
-// Logs in with the keyboard only, from whatever page the daemon sent the person to.
-async function login(page, login = env.LOGIN, password = env.PASSWORD) {
-  await page.waitForURL(/\/login\.html/);
-  await page.locator('#login').focus();
-  await page.keyboard.type(login);
-  await page.keyboard.press('Tab');
-  await page.keyboard.type(password);
-  await page.keyboard.press('Enter');
-  await page.waitForURL((u) => !u.pathname.startsWith('/login.html'));
-}
-
-// Every form control of the page has a label.
-async function labelled(page) {
-  const missing = await page.evaluate(() => [...document.querySelectorAll('input, select, textarea')]
-    .filter((e) => e.type !== 'hidden' && e.labels.length === 0 && !e.getAttribute('aria-label'))
-    .map((e) => e.id || e.outerHTML));
-  check(missing.length === 0, 'controls without a label: ' + missing.join(', '));
+// Logs in (the reporter by default) with the keyboard only.
+function login(page, name = env.LOGIN, password = env.PASSWORD) {
+  return loginAs(page, name, password);
 }
 
 // Fills a downloaded workbook with fill_workbook.py; returns its report.
@@ -280,27 +230,4 @@ const scenarios = {
   },
 };
 
-const name = process.argv[2];
-if (!scenarios[name]) {
-  console.error('usage: node run.mjs ' + Object.keys(scenarios).join('|'));
-  process.exit(2);
-}
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-});
-let status = 0;
-try {
-  await scenarios[name](browser);
-} catch (e) {
-  console.error(e.stack || String(e));
-  status = 1;
-  for (const [i, page] of opened.entries()) {
-    console.error(`page ${i}: ${page.url()}\n${page.problems.join('\n')}`);
-    await shot(page, `failed-${name}-${i}`).catch(() => {});
-  }
-} finally {
-  await browser.close();
-}
-process.exit(status);
+await runScenario('run.mjs', scenarios);
