@@ -7,6 +7,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/statvfs.h>
@@ -37,17 +38,35 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct measure last = { .db_size = -1 };
 static struct watch dir_watch[NDIRS], db_watch;	/* the housekeeping round's only */
 
-/* Logs a limit's passing, its lasting (hourly) and its end; text describes the state. */
-static void watch_log(struct watch *w, bool passed, const char *what, const char *text)
+/* Takes or releases the lock of the last measure. */
+static void measure_lock(bool take)
+{
+	if ((take ? pthread_mutex_lock(&lock) : pthread_mutex_unlock(&lock)) != 0)
+		fatal("storage", "cannot %s the measure's lock", take ? "take" : "release");
+}
+
+/* Logs a limit's passing (warn), its lasting (again hourly) and its end (info). */
+static void watch_log(struct watch *w, bool passed, const char *warn_text, const char *ok_text)
 {
 	long long now = clock_mono_ms();
 	if (passed && (!w->warned || now - w->logged_at >= REPEAT_MS)) {
-		log_warn("storage", "%s: %s", what, text);
+		log_warn("storage", "%s", warn_text);
 		w->logged_at = now;
 	} else if (!passed && w->warned) {
-		log_info("storage", "%s: back within the limit (%s)", what, text);
+		log_info("storage", "%s", ok_text);
 	}
 	w->warned = passed;
+}
+
+/* A size for the log: "512 KiB", "80472 MiB", "1024 GiB". */
+static void size_text(unsigned long long bytes, char *buf, size_t len)
+{
+	if (bytes >= (1ULL << 30) && bytes % (1ULL << 30) == 0)
+		snprintf(buf, len, "%llu GiB", bytes >> 30);
+	else if (bytes >= (1ULL << 20))
+		snprintf(buf, len, "%llu MiB", bytes >> 20);
+	else
+		snprintf(buf, len, "%llu KiB", (bytes + 1023) >> 10);
 }
 
 /* Measures a folder's file system; false when it cannot. */
@@ -95,40 +114,47 @@ void spacewatch_run(PGconn *conn)
 		}
 		m.dir_low[i] = (m.disk_min > 0 && m.dir_free[i] < (unsigned long long)m.disk_min) ||
 			       (m.disk_min_pct > 0 && m.dir_free_pct[i] < m.disk_min_pct);
-		char *text = xasprintf("%llu MiB free (%d%%), at least %lld MiB / %lld%% wanted "
-				       "(disk_free_min, disk_free_min_percent)",
-				       m.dir_free[i] >> 20, m.dir_free_pct[i], m.disk_min >> 20,
-				       m.disk_min_pct);
-		char *what = xasprintf("%s %s: %s", dir_names[i], paths[i],
-				       m.dir_low[i] ? "disk space low" : "disk space");
-		watch_log(&dir_watch[i], m.dir_low[i], what, text);
-		free(what);
-		free(text);
+		char free_words[32], min_words[32];
+		size_text(m.dir_free[i], free_words, sizeof free_words);
+		size_text((unsigned long long)m.disk_min, min_words, sizeof min_words);
+		char *warn = xasprintf("%s %s: disk space low: %s free (%d%%); wanted at least %s "
+				       "(server.disk_free_min) and %lld%% (disk_free_min_percent)",
+				       dir_names[i], paths[i], free_words, m.dir_free_pct[i],
+				       min_words, m.disk_min_pct);
+		char *ok = xasprintf("%s %s: disk space back within the limits: %s free (%d%%)",
+				     dir_names[i], paths[i], free_words, m.dir_free_pct[i]);
+		watch_log(&dir_watch[i], m.dir_low[i], warn, ok);
+		free(warn);
+		free(ok);
 	}
 	m.db_size = db_measure(conn);
-	pthread_mutex_lock(&lock);
+	measure_lock(true);
 	if (m.db_size < 0)			/* not measured this round: the last size stands */
 		m.db_size = last.db_size;
-	pthread_mutex_unlock(&lock);
+	measure_lock(false);
 	m.db_high = m.db_max > 0 && m.db_size > m.db_max;
 	if (m.db_size >= 0) {
-		char *text = xasprintf("%lld MiB, at most %lld MiB wanted (database.size_max)",
-				       m.db_size >> 20, m.db_max >> 20);
-		watch_log(&db_watch, m.db_high, m.db_high ? "database size high" : "database size",
-			  text);
-		free(text);
+		char size_words[32], max_words[32];
+		size_text((unsigned long long)m.db_size, size_words, sizeof size_words);
+		size_text((unsigned long long)m.db_max, max_words, sizeof max_words);
+		char *warn = xasprintf("database size high: %s; wanted at most %s "
+				       "(database.size_max)", size_words, max_words);
+		char *ok = xasprintf("database size back within the limit: %s", size_words);
+		watch_log(&db_watch, m.db_high, warn, ok);
+		free(warn);
+		free(ok);
 	}
-	pthread_mutex_lock(&lock);
+	measure_lock(true);
 	last = m;
-	pthread_mutex_unlock(&lock);
+	measure_lock(false);
 }
 
 /* Appends the last measure's warnings to an open JSON object. */
 void spacewatch_json(struct strbuf *out)
 {
-	pthread_mutex_lock(&lock);
+	measure_lock(true);
 	struct measure m = last;
-	pthread_mutex_unlock(&lock);
+	measure_lock(false);
 	bool any = m.db_high;
 	for (int i = 0; i < NDIRS; i++)
 		any = any || m.dir_low[i];
