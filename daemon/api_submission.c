@@ -110,14 +110,15 @@ static const char *media_type(const struct http_request *rq, char buf[128])
 	return buf;
 }
 
-/* A size for people: "50 MiB", "1.5 MiB", "900 KiB". */
+/* A size for people, with a Vietnamese decimal comma: "50 MiB", "1,5 MiB", "900 KiB". */
 static void size_words(long long bytes, char *buf, size_t len)
 {
 	const long long mib = 1024 * 1024;
-	if (bytes >= mib && bytes % mib == 0)
-		snprintf(buf, len, "%lld MiB", bytes / mib);
+	long long tenths = (bytes * 10 + mib / 2) / mib;
+	if (bytes >= mib && tenths % 10 == 0)
+		snprintf(buf, len, "%lld MiB", tenths / 10);
 	else if (bytes >= mib)
-		snprintf(buf, len, "%.1f MiB", (double)bytes / (double)mib);
+		snprintf(buf, len, "%lld,%lld MiB", tenths / 10, tenths % 10);
 	else
 		snprintf(buf, len, "%lld KiB", (bytes + 1023) / 1024);
 }
@@ -125,29 +126,35 @@ static void size_words(long long bytes, char *buf, size_t len)
 /* Answers an upload refused by the period's quota (429 versions, 413 bytes): what was reached,
  * and that the coordinating unit (named when the series has one) is who can help. */
 static void quota_refused(struct http_response *rs, const struct target *t,
-			  enum intake_result ir, const struct intake_quota *quota)
+			  enum intake_result ir, const struct intake_quota *quota, size_t len)
 {
 	char *name = t->series->consolidator && t->series->consolidator[0] ?
 		     other_unit_name(t->conn, t->series->consolidator) : NULL;
 	char *whom = name ? xasprintf("đơn vị tổng hợp báo cáo (%s)", name)
 			  : xstrdup("đơn vị tổng hợp báo cáo");
 	if (ir == INTAKE_TOO_MANY_VERSIONS) {
-		char *msg = xasprintf("Đơn vị đã gửi %lld lần cho kỳ báo cáo này, là số lần gửi tối "
-				      "đa của một kỳ; hệ thống không nhận thêm phiên bản mới. Nếu cần "
-				      "sửa báo cáo, hãy liên hệ %s.", quota->max_versions, whom);
+		char *msg = xasprintf("Đơn vị đã gửi %lld phiên bản báo cáo cho kỳ này, đạt số lần "
+				      "gửi tối đa của một kỳ (%lld); hệ thống không nhận thêm phiên "
+				      "bản mới. Nếu cần sửa báo cáo, hãy liên hệ %s.",
+				      quota->versions, quota->max_versions, whom);
 		http_error(rs, 429, "too_many_versions", msg);
 		free(msg);
 	} else {
-		char limit[32];
+		char used[32], limit[32], size[32];
+		size_words(quota->bytes, used, sizeof used);
 		size_words(quota->max_bytes, limit, sizeof limit);
-		char *msg = xasprintf("Các lần gửi của đơn vị trong kỳ báo cáo này đã dùng hết dung "
-				      "lượng cho phép (%s); hệ thống không nhận thêm tệp này. Nếu cần "
-				      "sửa báo cáo, hãy liên hệ %s.", limit, whom);
+		size_words((long long)len, size, sizeof size);
+		char *msg = xasprintf("Các lần gửi của đơn vị cho kỳ này đã dùng %s trong %s dung "
+				      "lượng cho phép; tệp này (%s) vượt quá phần còn lại nên không "
+				      "được nhận. Nếu cần sửa báo cáo, hãy liên hệ %s.", used, limit,
+				      size, whom);
 		http_error(rs, 413, "period_storage_full", msg);
 		free(msg);
 	}
-	log_warn("intake", "%s %s %s: refused, the period's %s are used up", t->series->name,
-		 t->period.id, t->unit, ir == INTAKE_TOO_MANY_VERSIONS ? "versions" : "bytes");
+	log_warn("intake", "%s %s %s: refused, the period's %s are used up (%lld versions, "
+		 "%lld bytes stored)", t->series->name, t->period.id, t->unit,
+		 ir == INTAKE_TOO_MANY_VERSIONS ? "versions" : "bytes", quota->versions,
+		 quota->bytes);
 	free(whom);
 	free(name);
 }
@@ -215,8 +222,8 @@ void api_submission_put(struct http_request *rq, struct http_response *rs, struc
 	}
 	struct intake_receipt receipt;
 	char *err = NULL;
-	const struct intake_quota quota = { cfg->max_versions_per_period,
-					    cfg->max_bytes_per_period };
+	struct intake_quota quota = { cfg->max_versions_per_period, cfg->max_bytes_per_period,
+				      0, 0 };
 	enum intake_result ir = intake_store(t.conn, &ctx, &report, t.who, rq->on_behalf,
 					     /* JSON with the session cookie: the pages' form */
 					     is_json ? (rq->by_session ? "web" : "api") : "xlsx",
@@ -224,7 +231,7 @@ void api_submission_put(struct http_request *rq, struct http_response *rs, struc
 					     rq->remote_addr, rq->received_at, keys_server(), &receipt,
 					     &err);
 	if (ir == INTAKE_TOO_MANY_VERSIONS || ir == INTAKE_PERIOD_FULL) {
-		quota_refused(rs, &t, ir, &quota);
+		quota_refused(rs, &t, ir, &quota, rq->body_len);
 		goto out_report;
 	}
 	if (ir != INTAKE_OK) {

@@ -92,10 +92,12 @@ struct intake_receipt {
 enum intake_result { INTAKE_OK, INTAKE_NOT_MEMBER, INTAKE_UNKNOWN_UNIT, INTAKE_DB,
 		     INTAKE_TOO_MANY_VERSIONS, INTAKE_PERIOD_FULL };
 
-/* What one unit may store in one period (0: no limit): versions, and bytes received in all. */
+/* What one unit may store in one period (0: no limit): versions, and bytes received in all;
+ * intake_store sets what is stored already when it refuses. */
 struct intake_quota {
 	long long max_versions;
 	long long max_bytes;
+	long long versions, bytes;	/* out */
 };
 
 /* Loads the unit and the tasks it must report on. */
@@ -133,7 +135,7 @@ void intake_errors_json(const struct intake_errors *e, struct strbuf *out);
 enum intake_result intake_store(PGconn *conn, const struct intake_context *ctx,
 				const struct intake_report *report, const struct principal *who,
 				bool on_behalf, const char *channel, const void *file,
-				size_t file_len, const struct intake_quota *quota,
+				size_t file_len, struct intake_quota *quota,
 				const char *remote_addr, time_t now,
 				const struct keys *keys, struct intake_receipt *receipt, char **err);
 

@@ -172,7 +172,7 @@ struct store {
 	const char *channel;
 	const void *file;
 	size_t file_len;
-	const struct intake_quota *quota;
+	struct intake_quota *quota;
 	const char *remote_addr;
 	time_t now;
 	const struct keys *keys;
@@ -241,6 +241,8 @@ static int store_tx(PGconn *conn, void *arg, char **err)
 	}
 	/* An identical file is free (above); anything new counts against the quota. */
 	long long versions = atoll(PQgetvalue(r, 0, 9)), bytes = atoll(PQgetvalue(r, 0, 10));
+	st->quota->versions = versions;
+	st->quota->bytes = bytes;
 	if (st->quota->max_versions > 0 && versions >= st->quota->max_versions) {
 		PQclear(r);
 		return STORE_TOO_MANY_VERSIONS;
@@ -345,7 +347,7 @@ static int store_tx(PGconn *conn, void *arg, char **err)
 enum intake_result intake_store(PGconn *conn, const struct intake_context *ctx,
 				const struct intake_report *report, const struct principal *who,
 				bool on_behalf, const char *channel, const void *file,
-				size_t file_len, const struct intake_quota *quota,
+				size_t file_len, struct intake_quota *quota,
 				const char *remote_addr, time_t now,
 				const struct keys *keys, struct intake_receipt *receipt, char **err)
 {

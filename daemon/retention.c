@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define RETENTION_BATCH 100		/* files per statement: a few MiB of TOAST at most */
+#define RETENTION_BATCH 100		/* rows per statement: short transactions and locks */
 #define RETENTION_BATCHES 20		/* statements per call; the next round does the rest */
 
 /* Removes the raw files of old versions in batches; returns how many or -1. */
