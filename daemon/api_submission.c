@@ -110,6 +110,55 @@ static const char *media_type(const struct http_request *rq, char buf[128])
 	return buf;
 }
 
+/* A size for people, with a Vietnamese decimal comma: "50 MiB", "1,5 MiB", "900 KiB". */
+static void size_words(long long bytes, char *buf, size_t len)
+{
+	const long long mib = 1024 * 1024;
+	long long tenths = (bytes * 10 + mib / 2) / mib;
+	if (bytes >= mib && tenths % 10 == 0)
+		snprintf(buf, len, "%lld MiB", tenths / 10);
+	else if (bytes >= mib)
+		snprintf(buf, len, "%lld,%lld MiB", tenths / 10, tenths % 10);
+	else
+		snprintf(buf, len, "%lld KiB", (bytes + 1023) / 1024);
+}
+
+/* Answers an upload refused by the period's quota (429 versions, 413 bytes): what was reached,
+ * and that the coordinating unit (named when the series has one) is who can help. */
+static void quota_refused(struct http_response *rs, const struct target *t,
+			  enum intake_result ir, const struct intake_quota *quota, size_t len)
+{
+	char *name = t->series->consolidator && t->series->consolidator[0] ?
+		     other_unit_name(t->conn, t->series->consolidator) : NULL;
+	char *whom = name ? xasprintf("đơn vị tổng hợp báo cáo (%s)", name)
+			  : xstrdup("đơn vị tổng hợp báo cáo");
+	if (ir == INTAKE_TOO_MANY_VERSIONS) {
+		char *msg = xasprintf("Đơn vị đã gửi %lld phiên bản báo cáo cho kỳ này, đạt số lần "
+				      "gửi tối đa của một kỳ (%lld); hệ thống không nhận thêm phiên "
+				      "bản mới. Nếu cần sửa báo cáo, hãy liên hệ %s.",
+				      quota->versions, quota->max_versions, whom);
+		http_error(rs, 429, "too_many_versions", msg);
+		free(msg);
+	} else {
+		char used[32], limit[32], size[32];
+		size_words(quota->bytes, used, sizeof used);
+		size_words(quota->max_bytes, limit, sizeof limit);
+		size_words((long long)len, size, sizeof size);
+		char *msg = xasprintf("Các lần gửi của đơn vị cho kỳ này đã dùng %s trong %s dung "
+				      "lượng cho phép; tệp này (%s) vượt quá phần còn lại nên không "
+				      "được nhận. Nếu cần sửa báo cáo, hãy liên hệ %s.", used, limit,
+				      size, whom);
+		http_error(rs, 413, "period_storage_full", msg);
+		free(msg);
+	}
+	log_warn("intake", "%s %s %s: refused, the period's %s are used up (%lld versions, "
+		 "%lld bytes stored)", t->series->name, t->period.id, t->unit,
+		 ir == INTAKE_TOO_MANY_VERSIONS ? "versions" : "bytes", quota->versions,
+		 quota->bytes);
+	free(whom);
+	free(name);
+}
+
 /* PUT .../submission: the unit's report, as the workbook (raw body) or as JSON. */
 void api_submission_put(struct http_request *rq, struct http_response *rs, struct db *db)
 {
@@ -173,12 +222,18 @@ void api_submission_put(struct http_request *rq, struct http_response *rs, struc
 	}
 	struct intake_receipt receipt;
 	char *err = NULL;
+	struct intake_quota quota = { cfg->max_versions_per_period, cfg->max_bytes_per_period,
+				      0, 0 };
 	enum intake_result ir = intake_store(t.conn, &ctx, &report, t.who, rq->on_behalf,
 					     /* JSON with the session cookie: the pages' form */
 					     is_json ? (rq->by_session ? "web" : "api") : "xlsx",
-					     rq->body, rq->body_len,
+					     rq->body, rq->body_len, &quota,
 					     rq->remote_addr, rq->received_at, keys_server(), &receipt,
 					     &err);
+	if (ir == INTAKE_TOO_MANY_VERSIONS || ir == INTAKE_PERIOD_FULL) {
+		quota_refused(rs, &t, ir, &quota, rq->body_len);
+		goto out_report;
+	}
 	if (ir != INTAKE_OK) {
 		char *what = xasprintf("intake %s %s %s", t.series->name, t.period.id, t.unit);
 		api_db_failed(rs, db, what, err);
@@ -350,7 +405,8 @@ void api_submission_file(struct http_request *rq, struct http_response *rs, stru
 	char *version = http_query_param(rq, "version");
 	const char *p[] = { period_id, t.unit, version };
 	PGresult *r = db_query_binary(t.conn,
-		"SELECT s.file, s.version FROM submission s JOIN unit u ON u.id = s.unit_id "
+		"SELECT s.file, s.version, s.file_removed_at IS NOT NULL "
+		"FROM submission s JOIN unit u ON u.id = s.unit_id "
 		"WHERE s.period_id = $1 AND u.code = $2 AND "
 		"  CASE WHEN $3::text IS NULL THEN NOT s.superseded "
 		"       ELSE s.version::text = $3::text END", 3, p);
@@ -361,10 +417,18 @@ void api_submission_file(struct http_request *rq, struct http_response *rs, stru
 	}
 	if (PQntuples(r) == 0 || PQgetisnull(r, 0, 0)) {
 		bool none = PQntuples(r) == 0;
+		/* binary bool: one byte */
+		bool removed = !none && PQgetlength(r, 0, 2) == 1 && PQgetvalue(r, 0, 2)[0] == 1;
 		PQclear(r);
-		http_error(rs, 404, none ? "no_submission" : "no_file",
-			   none ? "Đơn vị chưa gửi báo cáo kỳ này."
-				: "Báo cáo này được gửi qua biểu mẫu web hoặc API, không có tệp.");
+		if (removed)
+			http_error(rs, 404, "file_removed", "Tệp gốc của phiên bản này đã được xoá "
+				   "khi hết thời hạn lưu trữ; nội dung báo cáo và biên nhận vẫn "
+				   "được giữ. Hãy xem nội dung trên trang báo cáo.");
+		else
+			http_error(rs, 404, none ? "no_submission" : "no_file",
+				   none ? "Đơn vị chưa gửi báo cáo kỳ này."
+					: "Báo cáo này được gửi qua biểu mẫu web hoặc API, không có "
+					  "tệp.");
 		goto out;
 	}
 	rs->status = 200;
@@ -394,7 +458,7 @@ void api_submission_list(struct http_request *rq, struct http_response *rs, stru
 		"SELECT s.id, s.version, extract(epoch FROM s.received_at)::bigint, "
 		"  encode(s.sha256, 'hex'), s.on_time, s.superseded, s.channel, "
 		"  (SELECT count(*) FROM report_item i WHERE i.submission_id = s.id), a.login, "
-		"  s.on_behalf "
+		"  s.on_behalf, s.file IS NOT NULL "
 		"FROM submission s JOIN unit u ON u.id = s.unit_id "
 		"LEFT JOIN account a ON a.id = s.account_id "
 		"WHERE s.period_id = $1 AND u.code = $2 ORDER BY s.version", 2, p, NULL, NULL);
@@ -427,6 +491,8 @@ void api_submission_list(struct http_request *rq, struct http_response *rs, stru
 		json_kv_int(&j, "items", atoll(PQgetvalue(r, i, 7)));
 		json_kv_string(&j, "by", PQgetisnull(r, i, 8) ? NULL : PQgetvalue(r, i, 8));
 		json_kv_bool(&j, "on_behalf", strcmp(PQgetvalue(r, i, 9), "t") == 0);
+		/* false for JSON reports, and for workbooks whose raw file the retention removed */
+		json_kv_bool(&j, "file", strcmp(PQgetvalue(r, i, 10), "t") == 0);
 		json_object_end(&j);
 	}
 	json_array_end(&j);

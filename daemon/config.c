@@ -25,6 +25,8 @@ const struct setting_def config_settings[] = {
 	  "apply pending schema migrations when the daemon starts" },
 	{ "database", "reconnect_max", SET_DURATION, "10s", true, 100, 3600000, OFF(reconnect_max),
 	  "longest wait between attempts to re-establish a lost connection" },
+	{ "database", "size_max", SET_SIZE, "0", true, 0, 1LL << 50, OFF(database_size_max),
+	  "a database larger than this is warned about in /readyz and the log (0: no limit)" },
 	{ "database", "statement_timeout", SET_DURATION, "30s", true, 0, 3600000,
 	  OFF(statement_timeout), "longest time one SQL statement may run (0: no limit)" },
 
@@ -57,10 +59,18 @@ const struct setting_def config_settings[] = {
 	  "mark the session cookie Secure (set true when clients reach the daemon over HTTPS)" },
 	{ "server", "data_dir", SET_STRING, "/var/lib/baocao", false, 0, 0, OFF(data_dir),
 	  "folder for keys and files the daemon keeps" },
+	{ "server", "disk_free_min", SET_SIZE, "1G", true, 0, 1LL << 60, OFF(disk_free_min),
+	  "less free space than this where data_dir or spool_dir is is warned about in /readyz "
+	  "and the log (0: no check)" },
+	{ "server", "disk_free_min_percent", SET_INT, "0", true, 0, 100,
+	  OFF(disk_free_min_percent), "likewise, as a share of the file system (0: no check)" },
 	{ "server", "listen", SET_STRING, "127.0.0.1", false, 0, 0, OFF(listen),
 	  "address to listen on" },
 	{ "server", "log_level", SET_LOGLEVEL, "info", true, 0, 0, OFF(log_level),
 	  "debug, info, warn or error" },
+	{ "server", "max_bytes_per_period", SET_SIZE, "50M", true, 0, 1LL << 40,
+	  OFF(max_bytes_per_period), "bytes of uploads (workbooks and JSON bodies) one unit may "
+	  "send in a period; beyond them 413 (0: no limit)" },
 	{ "server", "max_connections", SET_INT, "1024", true, 1, 1000000, OFF(max_connections),
 	  "client connections open at once; requests on more are answered 503" },
 	{ "server", "max_text_length", SET_INT, "4000", true, 100, 1000000, OFF(max_text_length),
@@ -68,11 +78,17 @@ const struct setting_def config_settings[] = {
 	{ "server", "max_upload_size", SET_SIZE, "10M", true, 1024, 1LL << 30,
 	  OFF(max_upload_size), "largest report upload (.xlsx); JSON reports 1 MiB, other "
 	  "requests 4 KiB" },
+	{ "server", "max_versions_per_period", SET_INT, "20", true, 0, 1000000,
+	  OFF(max_versions_per_period), "versions one unit may send in a period; beyond them "
+	  "429 (0: no limit)" },
 	{ "server", "port", SET_INT, "8080", false, 1, 65535, OFF(port), "TCP port" },
 	{ "server", "public_url", SET_STRING, "http://127.0.0.1:8080/", true, 0, 0,
 	  OFF(public_url), "the address people reach baocao at, for links in mails (ends with /)" },
 	{ "server", "queue_max", SET_INT, "256", true, 1, 1000000, OFF(queue_max),
 	  "requests waiting for a worker before new ones get 503" },
+	{ "server", "raw_retention", SET_DURATION, "0", true, 0, 3650LL * 86400000,
+	  OFF(raw_retention), "the raw file of a version neither current nor in a consolidated "
+	  "report is removed this long after it arrived (0: kept for ever)" },
 	{ "server", "request_timeout", SET_DURATION, "60s", true, 1000, 3600000,
 	  OFF(request_timeout), "idle time after which a client connection is closed" },
 	{ "server", "schema_dir", SET_STRING, BAOCAO_SCHEMA_DIR, false, 0, 0, OFF(schema_dir),
@@ -152,7 +168,7 @@ bool config_parse_size(const char *s, long long *out)
 	return true;
 }
 
-/* Parses a duration: a number with ms, s, min or h (seconds when bare); gives milliseconds. */
+/* Parses a duration: a number with ms, s, min, h or d (seconds when bare); gives milliseconds. */
 bool config_parse_duration(const char *s, long long *out_ms)
 {
 	char *end;
@@ -171,6 +187,8 @@ bool config_parse_duration(const char *s, long long *out_ms)
 		mul = 60000;
 	else if (strcmp(end, "h") == 0)
 		mul = 3600000;
+	else if (strcmp(end, "d") == 0)
+		mul = 86400000;
 	else
 		return false;
 	if (v > LLONG_MAX / mul)
@@ -262,7 +280,7 @@ static bool config_apply(struct config *cfg, const struct setting_def *d, const 
 		break;
 	case SET_DURATION:
 		if (!config_parse_duration(value, &n)) {
-			*why = "expected a duration such as 500ms, 30s, 5min or 2h";
+			*why = "expected a duration such as 500ms, 30s, 5min, 2h or 90d";
 			return false;
 		}
 		break;

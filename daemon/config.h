@@ -35,12 +35,18 @@ struct config {
 	bool cookie_secure;
 	char *trusted_proxies;
 	char *public_url;
+	long long max_versions_per_period;	/* per unit and period; 0: no limit */
+	long long max_bytes_per_period;		/* uploads' bytes per unit and period */
+	long long raw_retention;		/* raw files of old versions; 0: kept */
+	long long disk_free_min;		/* warned below, for data_dir and spool_dir */
+	long long disk_free_min_percent;
 
 	/* [database] */
 	char *conninfo;
 	bool migrate_on_start;
 	long long reconnect_max;
 	long long statement_timeout;
+	long long database_size_max;		/* warned above; 0: no limit */
 
 	/* [mail] */
 	char *smtp_url;

@@ -1,14 +1,17 @@
 /* The daemon's own periodic work: following the series in the database, opening their
- * periods, planning their jobs, purging old rows. */
+ * periods, planning their jobs, purging old rows and old raw files, watching the space left. */
 #include "housekeeping.h"
 #include "clock.h"
+#include "config.h"
 #include "consolidation.h"
 #include "db.h"
 #include "log.h"
 #include "periodic.h"
 #include "periods.h"
+#include "retention.h"
 #include "scheduler.h"
 #include "series_store.h"
+#include "spacewatch.h"
 #include "worker.h"
 
 #include <stdatomic.h>
@@ -19,10 +22,11 @@ static _Atomic bool forced;	/* read the series again even if they look unchanged
 
 /* Worker: reads the series if they changed, creates the periods of every series up to the
  * next one, plans the jobs of those periods, escalates deliveries that do not arrive, purges
- * stale login counts. */
+ * stale login counts and old raw files, measures the space left. */
 static void housekeeping_run(struct db *db, void *arg)
 {
 	PGconn *conn = db_conn(db);
+	spacewatch_run(conn);		/* the disks even when the database is away */
 	if (conn == NULL) {
 		log_debug("housekeeping", "skipped: the database is unavailable");
 		return;
@@ -75,8 +79,18 @@ static void housekeeping_run(struct db *db, void *arg)
 	if (r == NULL) {
 		log_warn("housekeeping", "%s", err);
 		free(err);
+		err = NULL;
 	}
 	PQclear(r);
+	long long removed = retention_run(conn, now, config_current()->raw_retention, &err);
+	if (removed < 0) {
+		db_check_failure(db, NULL);
+		log_warn("housekeeping", "%s", err ? err : "raw file retention failed");
+		free(err);
+	} else if (removed > 0) {
+		log_info("storage", "removed the raw files of %lld old versions (raw_retention)",
+			 removed);
+	}
 }
 
 static struct periodic *task;

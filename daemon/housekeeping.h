@@ -1,5 +1,5 @@
 /* The daemon's own periodic work: following the series in the database, opening their
- * periods, purging old rows. */
+ * periods, purging old rows and old raw files, watching the space left. */
 #ifndef BAOCAO_HOUSEKEEPING_H
 #define BAOCAO_HOUSEKEEPING_H
 

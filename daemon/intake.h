@@ -89,7 +89,16 @@ struct intake_receipt {
 };
 
 /* Results of intake_load_context and intake_store. */
-enum intake_result { INTAKE_OK, INTAKE_NOT_MEMBER, INTAKE_UNKNOWN_UNIT, INTAKE_DB };
+enum intake_result { INTAKE_OK, INTAKE_NOT_MEMBER, INTAKE_UNKNOWN_UNIT, INTAKE_DB,
+		     INTAKE_TOO_MANY_VERSIONS, INTAKE_PERIOD_FULL };
+
+/* What one unit may store in one period (0: no limit): versions, and bytes received in all;
+ * intake_store sets what is stored already when it refuses. */
+struct intake_quota {
+	long long max_versions;
+	long long max_bytes;
+	long long versions, bytes;	/* out */
+};
 
 /* Loads the unit and the tasks it must report on. */
 enum intake_result intake_load_context(PGconn *conn, const struct series_def *s,
@@ -119,12 +128,15 @@ void intake_errors_json(const struct intake_errors *e, struct strbuf *out);
  * previous version superseded), its items, the raw file and its SHA-256, on time or late (late
  * once the period is past its cut-off), an audit entry and a receipt mail in the outbox;
  * on_behalf marks a report a coordinator filed for the unit. The identical file again gives the stored
- * receipt (receipt->repeated) and stores nothing.
+ * receipt (receipt->repeated) and stores nothing. A new version beyond the quota's versions
+ * (INTAKE_TOO_MANY_VERSIONS) or bytes (INTAKE_PERIOD_FULL; file_len counts, the file is the
+ * JSON body for JSON reports) stores nothing; the quota is counted under the unit's lock.
  */
 enum intake_result intake_store(PGconn *conn, const struct intake_context *ctx,
 				const struct intake_report *report, const struct principal *who,
 				bool on_behalf, const char *channel, const void *file,
-				size_t file_len, const char *remote_addr, time_t now,
+				size_t file_len, struct intake_quota *quota,
+				const char *remote_addr, time_t now,
 				const struct keys *keys, struct intake_receipt *receipt, char **err);
 
 /* The canonical text a receipt's signature covers. */

@@ -172,6 +172,7 @@ struct store {
 	const char *channel;
 	const void *file;
 	size_t file_len;
+	struct intake_quota *quota;
 	const char *remote_addr;
 	time_t now;
 	const struct keys *keys;
@@ -179,8 +180,11 @@ struct store {
 	char sha[65];
 };
 
-/* The transaction's answer when the same file is already the current version. */
+/* The transaction's answers when the same file is already the current version, and when a
+ * new version would pass the unit's quota for the period (nothing is written). */
 #define STORE_REPEATED 1
+#define STORE_TOO_MANY_VERSIONS 2
+#define STORE_PERIOD_FULL 3
 
 /* The body of the store transaction: locks, numbers, signs and writes one version. */
 static int store_tx(PGconn *conn, void *arg, char **err)
@@ -214,13 +218,15 @@ static int store_tx(PGconn *conn, void *arg, char **err)
 	time_t deadline = (time_t)atoll(PQgetvalue(r, 0, 1));
 	PQclear(r);
 
-	/* The current version (if any), the next version number and the next id. */
+	/* The current version (if any), the next version number and the next id, the versions
+	 * and bytes already stored (under the lock above: two uploads cannot both pass). */
 	r = db_run(conn, "intake",
 	       "SELECT s.id, s.version, extract(epoch FROM s.received_at)::bigint, "
 	       "  encode(s.sha256, 'hex'), s.on_time, (SELECT count(*) FROM report_item i "
 	       "  WHERE i.submission_id = s.id), s.receipt_signature, n.version, "
-	       "  nextval(pg_get_serial_sequence('submission', 'id')) "
-	       "FROM (SELECT coalesce(max(version), 0) + 1 AS version FROM submission "
+	       "  nextval(pg_get_serial_sequence('submission', 'id')), n.versions, n.bytes "
+	       "FROM (SELECT coalesce(max(version), 0) + 1 AS version, count(*) AS versions, "
+	       "        coalesce(sum(raw_size), 0) AS bytes FROM submission "
 	       "      WHERE period_id = $1 AND unit_id = $2) n "
 	       "LEFT JOIN submission s ON s.period_id = $1 AND s.unit_id = $2 AND NOT s.superseded",
 	       2, pl, err);
@@ -232,6 +238,18 @@ static int store_tx(PGconn *conn, void *arg, char **err)
 		receipt->repeated = true;
 		PQclear(r);
 		return STORE_REPEATED;
+	}
+	/* An identical file is free (above); anything new counts against the quota. */
+	long long versions = atoll(PQgetvalue(r, 0, 9)), bytes = atoll(PQgetvalue(r, 0, 10));
+	st->quota->versions = versions;
+	st->quota->bytes = bytes;
+	if (st->quota->max_versions > 0 && versions >= st->quota->max_versions) {
+		PQclear(r);
+		return STORE_TOO_MANY_VERSIONS;
+	}
+	if (st->quota->max_bytes > 0 && bytes + (long long)st->file_len > st->quota->max_bytes) {
+		PQclear(r);
+		return STORE_PERIOD_FULL;
 	}
 	memset(receipt, 0, sizeof *receipt);
 	receipt->version = atoi(PQgetvalue(r, 0, 7));
@@ -255,8 +273,9 @@ static int store_tx(PGconn *conn, void *arg, char **err)
 			return -1;
 		PQclear(r);
 	}
-	char sub_id[24], version[16];
+	char sub_id[24], version[16], raw_size[24];
 	snprintf(sub_id, sizeof sub_id, "%lld", receipt->submission);
+	snprintf(raw_size, sizeof raw_size, "%zu", st->file_len);
 	snprintf(version, sizeof version, "%d", receipt->version);
 	bool with_file = strcmp(st->channel, "xlsx") == 0;
 	const struct intake_report *report = st->report;
@@ -264,16 +283,16 @@ static int store_tx(PGconn *conn, void *arg, char **err)
 			     with_file ? st->file : NULL, st->sha, receipt->on_time ? "t" : "f",
 			     report->general_difficulties ? report->general_difficulties : "",
 			     report->general_proposals ? report->general_proposals : "",
-			     receipt->signature, st->on_behalf ? "t" : "f" };
+			     receipt->signature, st->on_behalf ? "t" : "f", raw_size };
 	/* The file goes as a binary parameter: no hex copy of a large upload. */
-	int lengths[14] = { 0, 0, 0, 0, 0, 0, 0, (int)st->file_len, 0, 0, 0, 0, 0, 0 };
-	int formats[14] = { 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0 };
+	int lengths[15] = { 0, 0, 0, 0, 0, 0, 0, (int)st->file_len, 0, 0, 0, 0, 0, 0, 0 };
+	int formats[15] = { 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0 };
 	r = db_query(conn,
 	       "INSERT INTO submission (id, period_id, unit_id, version, received_at, account_id, "
 	       "  channel, file, sha256, on_time, general_difficulties, general_proposals, "
-	       "  receipt_signature, on_behalf) OVERRIDING SYSTEM VALUE "
+	       "  receipt_signature, on_behalf, raw_size) OVERRIDING SYSTEM VALUE "
 	       "VALUES ($1, $2, $3, $4, to_timestamp($5::bigint), $6, $7, $8::bytea, "
-	       "  decode($9, 'hex'), $10, $11, $12, $13, $14)", 14, ps, lengths, formats);
+	       "  decode($9, 'hex'), $10, $11, $12, $13, $14, $15)", 15, ps, lengths, formats);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 		*err = xasprintf("intake: %s", str_trim(PQresultErrorMessage(r)));
 		PQclear(r);
@@ -328,14 +347,25 @@ static int store_tx(PGconn *conn, void *arg, char **err)
 enum intake_result intake_store(PGconn *conn, const struct intake_context *ctx,
 				const struct intake_report *report, const struct principal *who,
 				bool on_behalf, const char *channel, const void *file,
-				size_t file_len, const char *remote_addr, time_t now,
+				size_t file_len, struct intake_quota *quota,
+				const char *remote_addr, time_t now,
 				const struct keys *keys, struct intake_receipt *receipt, char **err)
 {
-	struct store st = { ctx, report, who, on_behalf, channel, file, file_len, remote_addr,
-			    now, keys, receipt, "" };
+	struct store st = { ctx, report, who, on_behalf, channel, file, file_len, quota,
+			    remote_addr, now, keys, receipt, "" };
 	unsigned char digest[crypto_hash_sha256_BYTES];
 	crypto_hash_sha256(digest, file, file_len);
 	sodium_bin2hex(st.sha, sizeof st.sha, digest, sizeof digest);
 	int rc = db_tx(conn, store_tx, &st, err);
-	return rc == 0 || rc == STORE_REPEATED ? INTAKE_OK : INTAKE_DB;
+	switch (rc) {
+	case 0:
+	case STORE_REPEATED:
+		return INTAKE_OK;
+	case STORE_TOO_MANY_VERSIONS:
+		return INTAKE_TOO_MANY_VERSIONS;
+	case STORE_PERIOD_FULL:
+		return INTAKE_PERIOD_FULL;
+	default:
+		return INTAKE_DB;
+	}
 }

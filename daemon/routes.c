@@ -9,6 +9,7 @@
 #include "json.h"
 #include "log.h"
 #include "outbox.h"
+#include "spacewatch.h"
 #include "static.h"
 
 #include <stdio.h>
@@ -61,6 +62,7 @@ static void handle_readyz(struct http_request *rq, struct http_response *rs, str
 		 * mailed; the operators see it here. */
 		strbuf_addf(&rs->body, ",\"deliveries_not_arrived\":%lld", stuck);
 	}
+	spacewatch_json(&rs->body);	/* disks and database past their limits */
 	if (config_current()->clock_control) {
 		/* A test installation says so wherever it is watched. */
 		char now[40];

@@ -94,9 +94,10 @@ function showVersions(list) {
   const body = $('versions-body');
   body.replaceChildren();
   for (const v of [...list.submissions].reverse()) {
-    const file = v.channel === 'xlsx'
-      ? el('a', { href: `${base}/submission/file?version=${v.version}`, download: true, text: 'Tải về' })
-      : '—';
+    // A workbook whose raw file the retention removed has no link (its data stays).
+    const file = v.channel !== 'xlsx' ? '—'
+      : v.file === false ? 'Tệp đã xoá (hết hạn lưu trữ)'
+        : el('a', { href: `${base}/submission/file?version=${v.version}`, download: true, text: 'Tải về' });
     body.append(el('tr', { class: v.superseded ? 'old' : 'current' },
       el('td', { text: v.version + (v.superseded ? '' : ' (đang dùng)') }),
       el('td', { text: timeShort(v.received_at) }),

@@ -66,9 +66,9 @@ function showVersions(list) {
     el('td', { text: v.on_time ? 'Đúng hạn' : 'Muộn' }),
     el('td', { text: channelName(v.channel) + (v.on_behalf ? ' (điều phối viên gửi thay)' : '') }),
     el('td', { text: v.by || '—' }),
-    el('td', {}, v.channel === 'xlsx'
-      ? el('a', { href: `${ctx.base}/submission/file?${q}&version=${v.version}`, download: true, text: 'Tải tệp' })
-      : '—'))));
+    el('td', {}, v.channel !== 'xlsx' ? '—'
+      : v.file === false ? 'Tệp đã xoá (hết hạn lưu trữ)'
+        : el('a', { href: `${ctx.base}/submission/file?${q}&version=${v.version}`, download: true, text: 'Tải tệp' })))));
   $('versions').hidden = list.submissions.length === 0;
 }
 

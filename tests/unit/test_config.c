@@ -194,6 +194,8 @@ static void test_parsers(void **state)
 	assert_int_equal(v, 90000);
 	assert_true(config_parse_duration("2h", &v));
 	assert_int_equal(v, 7200000);
+	assert_true(config_parse_duration("90d", &v));
+	assert_int_equal(v, 90LL * 86400000);
 	assert_false(config_parse_duration("2 weeks", &v));
 	assert_true(config_parse_bool("Off", &b));
 	assert_false(b);
