@@ -67,7 +67,7 @@ char *db_conninfo_shown(const char *conninfo)
 	PQconninfoOption *opts = PQconninfoParse(conninfo, &perr);
 	PQfreemem(perr);
 	if (opts == NULL)
-		return xstrdup("(a connection string that does not parse)");
+		return xstrdup("a connection string that does not parse");
 	static const char *const shown[] = { "host", "hostaddr", "port", "dbname", "user" };
 	struct strbuf sb = STRBUF_INIT;
 	for (PQconninfoOption *o = opts; o->keyword; o++)
@@ -76,7 +76,7 @@ char *db_conninfo_shown(const char *conninfo)
 				strbuf_addf(&sb, "%s%s=%s", sb.len ? " " : "", o->keyword, o->val);
 	PQconninfoFree(opts);
 	if (sb.len == 0)
-		strbuf_adds(&sb, "(libpq's defaults)");
+		strbuf_adds(&sb, "libpq's defaults");
 	return strbuf_detach(&sb);
 }
 

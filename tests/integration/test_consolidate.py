@@ -574,6 +574,72 @@ def test_approving_again_delivers_a_correction(ex):
     assert r.returncode == 1 and "no cut-off workbook yet" in r.stderr, r.stderr
 
 
+def reload_with(ex, **settings):
+    """Writes the settings (section.name=value; None removes one) and waits for the reload."""
+    for key, value in settings.items():
+        section, name = key.split(".", 1)
+        if value is None:
+            ex.d.settings[section].pop(name, None)
+        else:
+            ex.d.settings[section][name] = value
+    ex.d.write_config()
+    before = ex.d.log_text().count("config: reloaded")
+    ex.d.proc.send_signal(signal.SIGHUP)
+    wait_for(lambda: ex.d.log_text().count("config: reloaded") == before + 1, what="reload")
+
+
+def readyz(ex, login=None, forwarded=None):
+    headers = {}
+    if login:
+        headers["Authorization"] = f"Bearer {ex.tokens[login]}"
+    if forwarded:
+        headers["X-Forwarded-For"] = forwarded
+    status, _, raw = ex.d.request("GET", "/readyz", headers=headers)
+    assert status == 200, raw
+    return json.loads(raw)
+
+
+def test_readyz_counts_are_for_operators(ex):
+    schema = int(ex.pg.scalar("SELECT max(version) FROM schema_migration"))
+    public = {"status": "ready", "schema_version": schema}
+    counts = {"outbox_failed", "deliveries_not_arrived", "warning", "now"}
+    # This machine (readyz_trusted's default: 127.0.0.1/32 ::1/128) sees the counts.
+    assert counts <= set(readyz(ex)), readyz(ex)
+    # A request forwarded by a proxy the daemon was not told to believe is not this machine.
+    assert readyz(ex, forwarded="127.0.0.1") == public
+    try:
+        reload_with(ex, **{"server.trusted_proxies": "127.0.0.1"})
+        # Behind the proxy: a client on the Internet sees only ready and the schema.
+        assert readyz(ex, forwarded="203.0.113.7") == public
+        assert readyz(ex, forwarded="127.0.0.1, 203.0.113.7") == public
+        for login in (COORDINATOR, RECIPIENT, "stc.baocao"):
+            assert readyz(ex, login, forwarded="203.0.113.7") == public, login
+        status, _, raw = ex.d.request("GET", "/readyz", headers={
+            "X-Forwarded-For": "203.0.113.7", "Authorization": "Bearer not-a-token"})
+        assert status == 200 and json.loads(raw) == public, raw
+        # An admin's token sees the counts from anywhere.
+        seen = readyz(ex, "quantri", forwarded="203.0.113.7")
+        assert counts <= set(seen) and seen["deliveries_not_arrived"] == 1, seen
+        # The monitoring host, forwarded by the proxy, is in the trusted ranges.
+        reload_with(ex, **{"server.readyz_trusted": "203.0.113.0/24 2001:db8::/32"})
+        assert counts <= set(readyz(ex, forwarded="203.0.113.7"))
+        assert readyz(ex, forwarded="203.0.114.7") == public
+        assert counts <= set(readyz(ex, forwarded="2001:db8:1::5"))
+        assert readyz(ex, forwarded="2001:db9::5") == public
+        # This machine itself is no longer in the list.
+        assert readyz(ex) == public
+        # A list that is not one is refused on reload, naming the key; the old one stays.
+        ex.d.settings["server"]["readyz_trusted"] = "203.0.113.0/33"
+        ex.d.write_config()
+        ex.d.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: "readyz_trusted" in ex.d.log_text().split("reload failed")[-1]
+                 if "reload failed" in ex.d.log_text() else False, what="the reload refused")
+        assert counts <= set(readyz(ex, forwarded="203.0.113.7"))
+    finally:
+        reload_with(ex, **{"server.trusted_proxies": None, "server.readyz_trusted": None})
+    assert counts <= set(readyz(ex))
+
+
 def test_without_approval_the_final_goes_automatically_once(ex):
     set_clock(ex, "2026-12-14T08:00:00+07:00")
     wait_job(ex, "open", NEXT)
@@ -672,6 +738,7 @@ if __name__ == "__main__":
          test_a_returned_report_is_corrected,
          test_approval_delivers_the_final_once,
          test_approving_again_delivers_a_correction,
+         test_readyz_counts_are_for_operators,
          test_without_approval_the_final_goes_automatically_once,
          test_a_cutoff_killed_mid_build_runs_once_after_restart,
          test_later_imports_do_not_rewrite_past_weeks],
