@@ -14,6 +14,9 @@ struct db;
 /* api_auth.c: identifies the caller, or writes the 401/503 answer and returns false. */
 bool api_authenticate(struct http_request *rq, struct http_response *rs, struct db *db,
 		      struct principal *who);
+/* api_auth.c: for a public route, whether the request carries valid credentials (then *who);
+ * never answers. */
+bool api_identify(const struct http_request *rq, struct db *db, struct principal *who);
 /* api_common.c: the answers every handler shares. */
 void api_db_unavailable(struct http_response *rs);
 void api_internal_error(struct http_response *rs);

@@ -140,3 +140,33 @@ bool http_gate(struct http_request *rq, struct http_response *rs, struct db *db,
 		   authz_refusal(&rq->who, action));
 	return false;
 }
+
+/* Identifies the caller of a public route without answering: true with *who when the request
+ * carries a valid token or session; false without credentials, with bad ones or without a
+ * database. */
+bool api_identify(const struct http_request *rq, struct db *db, struct principal *who)
+{
+	const char *bearer = http_header(rq, "Authorization");
+	const char *cookie = http_header(rq, "Cookie");
+	if (bearer == NULL && cookie == NULL)
+		return false;
+	PGconn *conn = db_conn(db);
+	if (conn == NULL)
+		return false;
+	char *err = NULL;
+	enum auth_result rc = auth_bearer(conn, bearer, rq->received_at, who, &err);
+	if (rc == AUTH_NONE) {
+		const struct config *cfg = config_current();
+		struct auth_session_rules rules = { rq->received_at,
+						    cfg->session_idle_timeout / 1000,
+						    cfg->cookie_secure };
+		char *csrf = NULL;
+		rc = auth_session(conn, cookie, &rules, who, &csrf, &err);
+		free(csrf);
+	}
+	if (rc == AUTH_DB)
+		log_warn("api", "%s %s: credentials not checked: %s", rq->method, rq->path,
+			 err ? err : "database error");
+	free(err);
+	return rc == AUTH_OK;
+}

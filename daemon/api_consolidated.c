@@ -2,6 +2,7 @@
  * the board's status of every unit, the assessment and the approval. */
 #include "api.h"
 #include "audit.h"
+#include "authz.h"
 #include "board_xlsx.h"
 #include "calendar.h"
 #include "consolidation.h"
@@ -97,7 +98,42 @@ void api_consolidated_get(struct http_request *rq, struct http_response *rs, str
 	consolidation_file_free(&f);
 }
 
-/* GET .../consolidated/versions: the final versions with their deliveries. */
+/* The final versions with every delivery: channel, address or folder, the URL without its
+ * credentials, state, time and last error (the consolidators'). */
+static const char VERSIONS_FULL_SQL[] =
+	"SELECT c.version, to_char(c.built_at, 'YYYY-MM-DD\"T\"HH24:MI:SSOF'), "
+	"  encode(c.sha256, 'hex'), c.automatic, coalesce(nullif(a.display_name, ''), a.login), "
+	"  to_char(c.approved_at, 'YYYY-MM-DD\"T\"HH24:MI:SSOF'), "
+	"  coalesce((SELECT json_agg(json_build_object('channel', o.channel, "
+	"    'recipient', " OUTBOX_RECIPIENT_SHOWN("o") ", 'state', o.state, "
+	"    'sent_at', o.sent_at, "
+	"    'last_error', o.last_error) ORDER BY o.id) FROM outbox o "
+	"    WHERE o.dedup_key LIKE 'final:' || $2 || ':' || $3 || ':v' || c.version || ':%'), "
+	"    '[]') "
+	"FROM consolidation c LEFT JOIN account a ON a.id = c.approved_by "
+	"WHERE c.period_id = $1::bigint AND c.kind = 'final' ORDER BY c.version";
+
+/* The final versions with only the caller's unit's own deliveries: the mails to its
+ * addresses, each delivered or not and when; no folder, URL, other address or error. */
+static const char VERSIONS_OWN_SQL[] =
+	"WITH own AS (SELECT lower(regexp_replace(e, '^head:', '')) AS email "
+	"  FROM unit u, unnest(u.emails) e WHERE u.id = $4::bigint "
+	"  UNION SELECT lower(a.email) FROM account a WHERE a.unit_id = $4::bigint) "
+	"SELECT c.version, to_char(c.built_at, 'YYYY-MM-DD\"T\"HH24:MI:SSOF'), "
+	"  encode(c.sha256, 'hex'), c.automatic, coalesce(nullif(a.display_name, ''), a.login), "
+	"  to_char(c.approved_at, 'YYYY-MM-DD\"T\"HH24:MI:SSOF'), "
+	"  coalesce((SELECT json_agg(json_build_object('channel', o.channel, "
+	"    'recipient', o.recipient, 'delivered', o.state = 'sent', "
+	"    'sent_at', o.sent_at) ORDER BY o.id) FROM outbox o "
+	"    WHERE o.dedup_key LIKE 'final:' || $2 || ':' || $3 || ':v' || c.version || ':%' "
+	"      AND o.channel = 'mail' AND o.recipient IN (SELECT email FROM own)), "
+	"    '[]') "
+	"FROM consolidation c LEFT JOIN account a ON a.id = c.approved_by "
+	"WHERE c.period_id = $1::bigint AND c.kind = 'final' ORDER BY c.version";
+
+/* GET .../consolidated/versions: the final versions with their deliveries; every delivery
+ * for those the access table lets see them (consolidated.deliveries), otherwise only the
+ * caller's unit's own. */
 void api_consolidated_versions(struct http_request *rq, struct http_response *rs,
 			       struct db *db)
 {
@@ -105,22 +141,14 @@ void api_consolidated_versions(struct http_request *rq, struct http_response *rs
 	struct period_info pi;
 	if (!api_stored_period_of(rq, rs, db, "consolidated", &conn, &pi))
 		return;
-	char period_id[24];
+	bool every = authz_may(&rq->who, ACT_DELIVERY_DETAIL, rq->series, NULL) == AUTHZ_ALLOW;
+	char period_id[24], unit_id[24];
 	snprintf(period_id, sizeof period_id, "%lld", pi.db_id);
-	const char *p[] = { period_id, rq->series->name, pi.id };
+	snprintf(unit_id, sizeof unit_id, "%lld", rq->who.unit_id);
+	const char *p[] = { period_id, rq->series->name, pi.id, unit_id };
 	char *err = NULL;
-	PGresult *r = db_run(conn, "consolidated",
-		"SELECT c.version, to_char(c.built_at, 'YYYY-MM-DD\"T\"HH24:MI:SSOF'), "
-		"  encode(c.sha256, 'hex'), c.automatic, coalesce(nullif(a.display_name, ''), a.login), "
-		"  to_char(c.approved_at, 'YYYY-MM-DD\"T\"HH24:MI:SSOF'), "
-		"  coalesce((SELECT json_agg(json_build_object('channel', o.channel, "
-		"    'recipient', " OUTBOX_RECIPIENT_SHOWN("o") ", 'state', o.state, "
-		"    'sent_at', o.sent_at, "
-		"    'last_error', o.last_error) ORDER BY o.id) FROM outbox o "
-		"    WHERE o.dedup_key LIKE 'final:' || $2 || ':' || $3 || ':v' || c.version || ':%'), "
-		"    '[]') "
-		"FROM consolidation c LEFT JOIN account a ON a.id = c.approved_by "
-		"WHERE c.period_id = $1::bigint AND c.kind = 'final' ORDER BY c.version", 3, p, &err);
+	PGresult *r = db_run(conn, "consolidated", every ? VERSIONS_FULL_SQL : VERSIONS_OWN_SQL,
+			     every ? 3 : 4, p, &err);
 	period_info_free(&pi);
 	if (r == NULL) {
 		api_db_failed(rs, db, "consolidated versions", err);

@@ -2,6 +2,7 @@
  * accept it), the assessment with its history, and the approval that delivers the report. */
 #include "api.h"
 #include "audit.h"
+#include "calendar.h"
 #include "config.h"
 #include "consolidation.h"
 #include "db.h"
@@ -16,6 +17,7 @@
 
 #define COMMENT_MAX 2000		/* characters of a review comment */
 #define ASSESSMENT_MAX 20000		/* characters of an assessment (the schema's limit too) */
+#define REVIEW_VERSION_MAX 100000	/* the largest version a review may name */
 
 /* Whether text is valid UTF-8 (no control characters but newline and tab) of at most max
  * characters. */
@@ -31,11 +33,53 @@ struct review_args {
 	const struct period_info *pi;
 	bool returned;
 	const char *comment;
+	int judged;		/* the version the coordinator judged */
 	int status;		/* the answer when refused */
 	const char *code, *message;
 	long long submission;
 	int version, mails;
+	char current_at[40];	/* version_changed: when the version in force was received */
+	char *changed;		/* version_changed: the message (a new string) */
 };
+
+/* Why a review found nothing to judge: no report at all (404), or a version other than the
+ * one judged in force (409, a.version and a.current_at set). Returns 1, or -1 with *err. */
+static int review_refused(PGconn *conn, struct review_args *a, const char *period_id,
+			  char **err)
+{
+	const char *p[] = { period_id, a->rq->unit };
+	PGresult *r = db_run(conn, "review",
+		"SELECT x.version, to_char(x.received_at, 'YYYY-MM-DD\"T\"HH24:MI:SSOF'), "
+		"  extract(epoch FROM x.received_at)::bigint "
+		"FROM submission x JOIN unit u ON u.id = x.unit_id "
+		"WHERE x.period_id = $1::bigint AND u.code = $2 AND NOT x.superseded", 2, p, err);
+	if (r == NULL)
+		return -1;
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		a->status = 404;
+		a->code = "no_submission";
+		a->message = "Đơn vị chưa gửi báo cáo kỳ này nên chưa có gì để trả lại hay chấp nhận.";
+		return 1;
+	}
+	a->version = atoi(PQgetvalue(r, 0, 0));
+	snprintf(a->current_at, sizeof a->current_at, "%s", PQgetvalue(r, 0, 1));
+	char when[80];
+	if (cal_format_vi_long((time_t)atoll(PQgetvalue(r, 0, 2)), when, sizeof when) != 0)
+		snprintf(when, sizeof when, "%s", a->current_at);
+	PQclear(r);
+	a->status = 409;
+	a->code = "version_changed";
+	a->changed = a->judged < a->version ?
+		xasprintf("Đơn vị vừa gửi phiên bản %d (lúc %s); bạn đang đánh giá phiên bản %d. "
+			  "Hãy xem lại báo cáo mới trước khi đánh giá.", a->version, when,
+			  a->judged) :
+		xasprintf("Không có phiên bản %d; báo cáo đang dùng của đơn vị là phiên bản %d "
+			  "(nhận lúc %s). Hãy xem lại báo cáo đó trước khi đánh giá.", a->judged,
+			  a->version, when);
+	a->message = a->changed;
+	return 1;
+}
 
 static int review_tx(PGconn *conn, void *arg, char **err)
 {
@@ -45,21 +89,23 @@ static int review_tx(PGconn *conn, void *arg, char **err)
 	snprintf(period_id, sizeof period_id, "%lld", a->pi->db_id);
 	snprintf(nowbuf, sizeof nowbuf, "%lld", (long long)rq->received_at);
 	snprintf(who, sizeof who, "%lld", rq->who.account_id);
+	char judged[16];
+	snprintf(judged, sizeof judged, "%d", a->judged);
+	/* Only the version judged, and only while it is in force: an upload in between takes
+	 * the row's lock and supersedes it, and this finds nothing. */
 	const char *p[] = { period_id, rq->unit, a->returned ? "returned" : "accepted",
-			    a->returned ? a->comment : NULL, who, nowbuf };
+			    a->returned ? a->comment : NULL, who, nowbuf, judged };
 	PGresult *r = db_run(conn, "review",
 		"UPDATE submission x SET review = $3, review_comment = $4, reviewed_by = $5::bigint, "
 		"  reviewed_at = to_timestamp($6::bigint) FROM unit u "
 		"WHERE x.period_id = $1::bigint AND x.unit_id = u.id AND u.code = $2 "
-		"  AND NOT x.superseded RETURNING x.id, x.version, u.name", 6, p, err);
+		"  AND NOT x.superseded AND x.version = $7::int RETURNING x.id, x.version, u.name",
+		7, p, err);
 	if (r == NULL)
 		return -1;
 	if (PQntuples(r) == 0) {
 		PQclear(r);
-		a->status = 404;
-		a->code = "no_submission";
-		a->message = "Đơn vị chưa gửi báo cáo kỳ này nên chưa có gì để trả lại hay chấp nhận.";
-		return 1;
+		return review_refused(conn, a, period_id, err);
 	}
 	a->submission = atoll(PQgetvalue(r, 0, 0));
 	a->version = atoi(PQgetvalue(r, 0, 1));
@@ -111,7 +157,36 @@ static int review_tx(PGconn *conn, void *arg, char **err)
 	return 0;
 }
 
-/* PUT .../review?unit=CODE {"decision":"returned"|"accepted","comment":"..."} */
+/* Writes the 409 of a review whose version is no longer the one in force. */
+static void review_changed_error(struct http_response *rs, const struct review_args *a)
+{
+	http_json(rs, 409);
+	struct json j;
+	json_init(&j, &rs->body);
+	json_object_begin(&j);
+	json_key(&j, "error");
+	json_object_begin(&j);
+	json_kv_string(&j, "code", a->code);
+	json_kv_string(&j, "message", a->message);
+	json_kv_int(&j, "current_version", a->version);
+	json_kv_string(&j, "current_received_at", a->current_at);
+	json_kv_int(&j, "judged_version", a->judged);
+	json_object_end(&j);
+	json_object_end(&j);
+}
+
+/* The version a review names: a whole number from 1, or 0 when absent or not one. */
+static int review_version(const struct jv *doc)
+{
+	const struct jv *v = jv_get(doc, "version");
+	if (v == NULL || v->type != JV_NUMBER || !v->integral || v->number < 1 ||
+	    v->number > REVIEW_VERSION_MAX)
+		return 0;
+	return (int)v->number;
+}
+
+/* PUT .../review?unit=CODE {"version":N,"decision":"returned"|"accepted","comment":"..."}:
+ * N is the version judged, which must still be the one in force. */
 void api_review_put(struct http_request *rq, struct http_response *rs, struct db *db)
 {
 	char *err = NULL;
@@ -124,9 +199,18 @@ void api_review_put(struct http_request *rq, struct http_response *rs, struct db
 	bool accepted = decision && strcmp(decision, "accepted") == 0;
 	if (doc == NULL || (!returned && !accepted)) {
 		jv_free(doc);
-		http_error(rs, 400, "bad_review", "Hãy gửi {\"decision\":\"returned\",\"comment\":"
-			   "\"...\"} để trả lại báo cáo, hoặc {\"decision\":\"accepted\"} để chấp "
-			   "nhận.");
+		http_error(rs, 400, "bad_review", "Hãy gửi {\"version\":N,\"decision\":\"returned\","
+			   "\"comment\":\"...\"} để trả lại báo cáo, hoặc {\"version\":N,"
+			   "\"decision\":\"accepted\"} để chấp nhận; N là phiên bản báo cáo bạn "
+			   "đã xem.");
+		return;
+	}
+	int judged = review_version(doc);
+	if (judged == 0) {
+		jv_free(doc);
+		http_error(rs, 400, "version_required", "Hãy ghi kèm \"version\": số phiên bản báo "
+			   "cáo bạn đã xem và đánh giá (trường receipt.version của GET "
+			   ".../submission), để đánh giá không rơi vào một phiên bản khác.");
 		return;
 	}
 	char *text = comment ? str_trim(xstrdup(comment)) : xstrdup("");
@@ -144,10 +228,20 @@ void api_review_put(struct http_request *rq, struct http_response *rs, struct db
 		free(text);
 		return;
 	}
-	struct review_args a = { rq, &pi, returned, text, 0, NULL, NULL, 0, 0, 0 };
+	struct review_args a = { .rq = rq, .pi = &pi, .returned = returned, .comment = text,
+				 .judged = judged };
 	int rc = db_tx(conn, review_tx, &a, &err);
 	period_info_free(&pi);
 	free(text);
+	if (rc == 1 && a.status == 409) {
+		log_info("review", "%s judged version %d of %s for %s %s, but version %d is in "
+			 "force: nothing changed", rq->who.login, judged, rq->unit,
+			 rq->series->name, route_param(&rq->params, "period"), a.version);
+		review_changed_error(rs, &a);
+		free(a.changed);
+		return;
+	}
+	free(a.changed);
 	if (rc == 1) {
 		http_error(rs, a.status, a.code, a.message);
 		return;

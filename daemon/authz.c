@@ -28,6 +28,7 @@ static const enum reach table[ACT_COUNT][4] = {
 	[ACT_REVIEW]          = { NONE,     CONSOLIDATED, NONE,   NONE },
 	[ACT_CONSOLIDATE]     = { NONE,     CONSOLIDATOR, NONE,   NONE },
 	[ACT_DELIVERED_READ]  = { NONE,     CONSOLIDATOR, RECEIVER, NONE },
+	[ACT_DELIVERY_DETAIL] = { NONE,     CONSOLIDATOR, NONE,     ANY },
 	[ACT_ADMIN]           = { NONE,     NONE,       NONE,     ANY },
 };
 
@@ -41,6 +42,7 @@ static const char *const action_names[ACT_COUNT] = {
 	[ACT_REVIEW] = "report.review",
 	[ACT_CONSOLIDATE] = "consolidate",
 	[ACT_DELIVERED_READ] = "consolidated.read",
+	[ACT_DELIVERY_DETAIL] = "consolidated.deliveries",
 	[ACT_ADMIN] = "admin",
 };
 

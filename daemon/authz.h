@@ -18,6 +18,7 @@ enum authz_action {
 	ACT_REVIEW,		/* returning a unit's report for correction, or accepting it */
 	ACT_CONSOLIDATE,	/* the board, the live and cut-off workbooks, assessment, approval */
 	ACT_DELIVERED_READ,	/* the delivered (final) workbooks and their list */
+	ACT_DELIVERY_DETAIL,	/* every delivery of them: folder, URL, addresses, errors */
 	ACT_ADMIN,		/* administration */
 	ACT_COUNT
 };

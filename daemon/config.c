@@ -1,5 +1,6 @@
 /* The settings table: every key with its type, default and whether SIGHUP may change it. */
 #include "config.h"
+#include "cidr.h"
 #include "inifile.h"
 #include "log.h"
 #include "util.h"
@@ -89,6 +90,9 @@ const struct setting_def config_settings[] = {
 	{ "server", "raw_retention", SET_DURATION, "0", true, 0, 3650LL * 86400000,
 	  OFF(raw_retention), "the raw file of a version neither current nor in a consolidated "
 	  "report is removed this long after it arrived (0: kept for ever)" },
+	{ "server", "readyz_trusted", SET_CIDRS, "127.0.0.1/32 ::1/128", true, 0, 0,
+	  OFF(readyz_trusted), "client addresses (CIDR) that see /readyz's counts and warnings "
+	  "without signing in; others see only ready or not and the schema version" },
 	{ "server", "request_timeout", SET_DURATION, "60s", true, 1000, 3600000,
 	  OFF(request_timeout), "idle time after which a client connection is closed" },
 	{ "server", "schema_dir", SET_STRING, BAOCAO_SCHEMA_DIR, false, 0, 0, OFF(schema_dir),
@@ -240,6 +244,14 @@ static bool config_apply(struct config *cfg, const struct setting_def *d, const 
 		free(*(char **)(base + d->offset));
 		*(char **)(base + d->offset) = xstrdup(value);
 		return true;
+	case SET_CIDRS:
+		if (!cidr_list_valid(value)) {
+			*why = "expected addresses or ranges such as 127.0.0.1/32 ::1 10.0.0.0/8";
+			return false;
+		}
+		free(*(char **)(base + d->offset));
+		*(char **)(base + d->offset) = xstrdup(value);
+		return true;
 	case SET_ZONE:
 		if (!zone_exists(value)) {
 			*why = "not a time zone known to this system (e.g. Asia/Ho_Chi_Minh)";
@@ -367,6 +379,7 @@ static bool config_same(const struct config *a, const struct config *b, const st
 	switch (d->type) {
 	case SET_STRING:
 	case SET_ZONE:
+	case SET_CIDRS:
 		return strcmp(*(char *const *)pa, *(char *const *)pb) == 0;
 	case SET_BOOL:
 		return *(const bool *)pa == *(const bool *)pb;
@@ -385,7 +398,7 @@ void config_keep_fixed(const struct config *old, struct config *new, char **chan
 		strbuf_addf(&sb, "%s%s.%s", sb.len ? ", " : "", d->section, d->name);
 		const char *po = (const char *)old + d->offset;
 		char *pn = (char *)new + d->offset;
-		if (d->type == SET_STRING || d->type == SET_ZONE) {
+		if (d->type == SET_STRING || d->type == SET_ZONE || d->type == SET_CIDRS) {
 			free(*(char **)pn);
 			*(char **)pn = xstrdup(*(char *const *)po);
 		} else if (d->type == SET_BOOL) {
@@ -402,7 +415,7 @@ void config_keep_fixed(const struct config *old, struct config *new, char **chan
 void config_free(struct config *cfg)
 {
 	for (const struct setting_def *d = config_settings; d->name; d++) {
-		if (d->type == SET_STRING || d->type == SET_ZONE) {
+		if (d->type == SET_STRING || d->type == SET_ZONE || d->type == SET_CIDRS) {
 			char **p = (char **)((char *)cfg + d->offset);
 			free(*p);
 			*p = NULL;

@@ -5,7 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-enum setting_type { SET_STRING, SET_INT, SET_BOOL, SET_SIZE, SET_DURATION, SET_LOGLEVEL, SET_ZONE };
+enum setting_type { SET_STRING, SET_INT, SET_BOOL, SET_SIZE, SET_DURATION, SET_LOGLEVEL, SET_ZONE,
+		    SET_CIDRS /* a list of address ranges (cidr.h), kept as its text */ };
 
 /* All settings. Durations are in milliseconds, sizes in bytes. */
 struct config {
@@ -34,6 +35,7 @@ struct config {
 	long long session_idle_timeout;
 	bool cookie_secure;
 	char *trusted_proxies;
+	char *readyz_trusted;		/* ranges that see /readyz's counts without signing in */
 	char *public_url;
 	long long max_versions_per_period;	/* per unit and period; 0: no limit */
 	long long max_bytes_per_period;		/* uploads' bytes per unit and period */

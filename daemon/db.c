@@ -52,6 +52,69 @@ void db_free(struct db *db)
 	free(db);
 }
 
+/* Whether libpq reads conninfo as a whole connection string (else it is a database name). */
+static bool conninfo_expanded(const char *conninfo)
+{
+	return strchr(conninfo, '=') != NULL || strncmp(conninfo, "postgresql://", 13) == 0 ||
+	       strncmp(conninfo, "postgres://", 11) == 0;
+}
+
+char *db_conninfo_shown(const char *conninfo)
+{
+	if (!conninfo_expanded(conninfo))
+		return xasprintf("dbname=%s", conninfo);
+	char *perr = NULL;
+	PQconninfoOption *opts = PQconninfoParse(conninfo, &perr);
+	PQfreemem(perr);
+	if (opts == NULL)
+		return xstrdup("a connection string that does not parse");
+	static const char *const shown[] = { "host", "hostaddr", "port", "dbname", "user" };
+	struct strbuf sb = STRBUF_INIT;
+	for (PQconninfoOption *o = opts; o->keyword; o++)
+		for (size_t i = 0; i < nitems(shown); i++)
+			if (o->val && o->val[0] && strcmp(o->keyword, shown[i]) == 0)
+				strbuf_addf(&sb, "%s%s=%s", sb.len ? " " : "", o->keyword, o->val);
+	PQconninfoFree(opts);
+	if (sb.len == 0)
+		strbuf_adds(&sb, "libpq's defaults");
+	return strbuf_detach(&sb);
+}
+
+/* A libpq message about a connection made from conninfo, safe to log: the password masked
+ * wherever it occurs, and nothing of a connection string that does not parse (libpq quotes
+ * pieces of it). A new string. */
+static char *conn_message(const char *conninfo, const char *msg)
+{
+	if (!conninfo_expanded(conninfo))
+		return xstrdup(msg);
+	char *perr = NULL;
+	PQconninfoOption *opts = PQconninfoParse(conninfo, &perr);
+	PQfreemem(perr);
+	if (opts == NULL)
+		return xstrdup("database.conninfo is not a valid libpq connection string (check its "
+			       "key=value pairs, quoting or URI encoding)");
+	const char *password = NULL;
+	for (PQconninfoOption *o = opts; o->keyword; o++)
+		if (strcmp(o->keyword, "password") == 0 && o->val && o->val[0])
+			password = o->val;
+	struct strbuf sb = STRBUF_INIT;
+	size_t plen = password ? strlen(password) : 0;
+	for (const char *m = msg; *m;) {
+		const char *hit = plen ? strstr(m, password) : NULL;
+		if (hit == NULL) {
+			strbuf_adds(&sb, m);
+			break;
+		}
+		strbuf_add(&sb, m, (size_t)(hit - m));
+		strbuf_adds(&sb, "********");
+		m = hit + plen;
+	}
+	PQconninfoFree(opts);
+	char *out = xstrdup(strbuf_str(&sb));
+	strbuf_free(&sb);
+	return out;
+}
+
 /* Keeps the message of the latest failure, trimmed to one line. */
 static void db_set_error(struct db *db, const char *msg)
 {
@@ -152,7 +215,9 @@ PGconn *db_conn(struct db *db)
 	}
 	PGconn *c = db_open(db->conninfo, db->options);
 	if (c == NULL || PQstatus(c) != CONNECTION_OK) {
-		db_set_error(db, c ? PQerrorMessage(c) : "out of memory");
+		char *msg = conn_message(db->conninfo, c ? PQerrorMessage(c) : "out of memory");
+		db_set_error(db, msg);
+		free(msg);
 		if (c)
 			PQfinish(c);
 		db_mark_down(db);
@@ -250,7 +315,7 @@ PGconn *db_connect_once(const char *conninfo, const char *time_zone, char **err)
 		return NULL;
 	}
 	if (PQstatus(c) != CONNECTION_OK) {
-		*err = str_trim(xstrdup(PQerrorMessage(c)));
+		*err = str_trim(conn_message(conninfo, PQerrorMessage(c)));
 		PQfinish(c);
 		return NULL;
 	}

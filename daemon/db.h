@@ -29,7 +29,11 @@ PGresult *db_exec(struct db *db, const char *sql, int nparams, const char *const
 /* Whether a result is a success (command ok or tuples ok). */
 bool db_ok(const PGresult *res);
 
-/* Opens a connection for a one-off tool (baocaoctl); prints nothing. */
+/* The connection string as logs may show it: host, port, database and user only, never the
+ * password or other settings. A new string. */
+char *db_conninfo_shown(const char *conninfo);
+/* Opens a connection for a one-off tool (baocaoctl); prints nothing. On failure *err holds
+ * libpq's message with the password masked. */
 PGconn *db_connect_once(const char *conninfo, const char *time_zone, char **err);
 
 

@@ -253,9 +253,12 @@ static void migrate_at_start(const struct config *cfg)
 {
 	char *err = NULL;
 	PGconn *c = db_connect_once(cfg->conninfo, cfg->time_zone, &err);
-	if (c == NULL)
+	if (c == NULL) {
+		char *shown = db_conninfo_shown(cfg->conninfo);
 		fatal("migrate", "cannot connect to the database (%s): %s; check "
-		      "database.conninfo in %s", cfg->conninfo, err, cfg->path);
+		      "database.conninfo in %s and that PostgreSQL is running", shown, err,
+		      cfg->path);
+	}
 	int n = migrate_run(c, cfg->schema_dir, NULL, &err);
 	PQfinish(c);
 	if (n < 0)

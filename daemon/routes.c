@@ -2,6 +2,7 @@
 #include "api.h"
 #include "authz.h"
 #include "calendar.h"
+#include "cidr.h"
 #include "clock.h"
 #include "config.h"
 #include "db.h"
@@ -23,7 +24,75 @@ static void handle_healthz(struct http_request *rq, struct http_response *rs, st
 	strbuf_adds(&rs->body, "{\"status\":\"ok\"}");
 }
 
-/* GET /readyz: 200 when the database answers and has the schema, 503 with the reason when not. */
+/* One field of /readyz's privileged part: appends ,"name":value to body, or nothing when
+ * there is nothing to say (conn is NULL without a database connection). */
+typedef void (*readyz_field)(struct strbuf *body, PGconn *conn);
+
+/* Mail that will not go by itself: a person must look (baocaoctl outbox --failed). */
+static void readyz_outbox_failed(struct strbuf *body, PGconn *conn)
+{
+	char *why = NULL;
+	long long failed = conn ? outbox_failed_count(conn, (long long)clock_now(), &why) : 0;
+	free(why);
+	if (failed > 0)
+		strbuf_addf(body, ",\"outbox_failed\":%lld", failed);
+}
+
+/* A consolidated report that has not reached its recipients: the coordinators were mailed;
+ * the operators see it here. */
+static void readyz_deliveries_stuck(struct strbuf *body, PGconn *conn)
+{
+	char *why = NULL;
+	long long stuck = conn ? outbox_deliveries_stuck(conn, &why) : 0;
+	free(why);
+	if (stuck > 0)
+		strbuf_addf(body, ",\"deliveries_not_arrived\":%lld", stuck);
+}
+
+/* Disks and the database past their limits (spacewatch.c). */
+static void readyz_storage(struct strbuf *body, PGconn *conn)
+{
+	(void)conn;	/* measured by the housekeeping round */
+	spacewatch_json(body);
+}
+
+/* A test installation says so wherever it is watched. */
+static void readyz_clock_control(struct strbuf *body, PGconn *conn)
+{
+	(void)conn;	/* the clock is the process's */
+	if (!config_current()->clock_control)
+		return;
+	char now[40];
+	if (cal_format_rfc3339(clock_now(), now, sizeof now) != 0)
+		snprintf(now, sizeof now, "?");
+	strbuf_addf(body, ",\"warning\":\"clock_control is on: the clock may be moved by an "
+		    "administrator\",\"now\":\"%s\"", now);
+}
+
+/* What only operators see (an admin, or a client of server.readyz_trusted), in order. */
+static const readyz_field readyz_privileged[] = {
+	readyz_outbox_failed,
+	readyz_storage,
+	readyz_deliveries_stuck,
+	readyz_clock_control,
+};
+
+/* Whether the caller may see the privileged part: a client address of readyz_trusted (one
+ * forwarded by a proxy only when trusted_proxies says whom to believe), or an admin. */
+static bool readyz_privileged_caller(const struct http_request *rq, struct db *db)
+{
+	const struct config *cfg = config_current();
+	bool forwarded = http_header(rq, "X-Forwarded-For") != NULL;
+	if ((!forwarded || cfg->trusted_proxies[0] != '\0') &&
+	    cidr_list_match(cfg->readyz_trusted, rq->remote_addr))
+		return true;
+	struct principal who;
+	return api_identify(rq, db, &who) &&
+	       authz_may(&who, ACT_ADMIN, NULL, NULL) == AUTHZ_ALLOW;
+}
+
+/* GET /readyz: 200 with the schema version when the database answers and has the schema, 503
+ * with the reason when not; operators also get the counts that need a person. */
 static void handle_readyz(struct http_request *rq, struct http_response *rs, struct db *db)
 {
 	PGresult *res = db_exec(db, "SELECT max(version) FROM schema_migration", 0, NULL);
@@ -43,33 +112,10 @@ static void handle_readyz(struct http_request *rq, struct http_response *rs, str
 	strbuf_addf(&rs->body, "{\"status\":\"ready\",\"schema_version\":%s",
 		    PQgetisnull(res, 0, 0) ? "0" : PQgetvalue(res, 0, 0));
 	PQclear(res);
-	char *why = NULL;
-	PGconn *conn = db_conn(db);
-	long long failed = conn ? outbox_failed_count(conn, (long long)clock_now(), &why) : 0;
-	if (failed < 0) {
-		free(why);
-		why = NULL;
-	} else if (failed > 0) {
-		/* Mail that will not go by itself: a person must look (baocaoctl outbox --failed). */
-		strbuf_addf(&rs->body, ",\"outbox_failed\":%lld", failed);
-	}
-	long long stuck = conn ? outbox_deliveries_stuck(conn, &why) : 0;
-	if (stuck < 0) {
-		free(why);
-		why = NULL;
-	} else if (stuck > 0) {
-		/* A consolidated report that has not reached its recipients: the coordinators were
-		 * mailed; the operators see it here. */
-		strbuf_addf(&rs->body, ",\"deliveries_not_arrived\":%lld", stuck);
-	}
-	spacewatch_json(&rs->body);	/* disks and database past their limits */
-	if (config_current()->clock_control) {
-		/* A test installation says so wherever it is watched. */
-		char now[40];
-		if (cal_format_rfc3339(clock_now(), now, sizeof now) != 0)
-			snprintf(now, sizeof now, "?");
-		strbuf_addf(&rs->body, ",\"warning\":\"clock_control is on: the clock may be moved "
-			    "by an administrator\",\"now\":\"%s\"", now);
+	if (readyz_privileged_caller(rq, db)) {
+		PGconn *conn = db_conn(db);
+		for (size_t i = 0; i < nitems(readyz_privileged); i++)
+			readyz_privileged[i](&rs->body, conn);
 	}
 	strbuf_addc(&rs->body, '}');
 }

@@ -9,6 +9,7 @@ const STATUS_NAMES = { not_started: 'Chưa triển khai', in_progress: 'Đang th
 const unitCode = new URLSearchParams(location.search).get('unit') || '';
 let ctx = null;
 let q = '';
+let shown = 0; // the version of the report on the screen: the one a decision judges
 
 // The unit's state, from its report in force.
 function showHead(sub, name) {
@@ -83,12 +84,22 @@ async function load() {
     api('GET', `${ctx.base}/status`).catch(() => null),
   ]);
   const row = status && status.units.find((u) => u.unit === unitCode);
+  shown = sub ? sub.receipt.version : 0;
   showHead(sub, row && row.name);
   showReport(sub);
   showVersions(list);
 }
 
-// Sends the decision and shows the answer.
+// What changed when the unit sent a new version while its report was on the screen.
+function changedText(err, judged) {
+  const e = (err.body && err.body.error) || {};
+  if (!(e.current_version > judged) || !e.current_received_at) return err.message;
+  return `Đơn vị vừa gửi phiên bản ${e.current_version} (lúc ${timeShort(e.current_received_at)}) ` +
+    `trong khi bạn xem phiên bản ${judged}; đánh giá chưa được ghi. Trang đã tải lại báo cáo mới: ` +
+    'hãy xem lại trước khi đánh giá.';
+}
+
+// Sends the decision about the version on the screen and shows the answer.
 async function decide(decision) {
   const box = $('decide-status');
   const comment = $('comment').value.trim();
@@ -99,13 +110,24 @@ async function decide(decision) {
     return;
   }
   $('comment').removeAttribute('aria-invalid');
+  const judged = shown;
   try {
-    const body = decision === 'returned' ? { decision, comment } : { decision };
+    const body = decision === 'returned' ? { version: judged, decision, comment } : { version: judged, decision };
     const doc = await api('PUT', `${ctx.base}/review?${q}`, body);
     say(box, doc.message + (doc.messages ? ` (${doc.messages} thư báo)` : ''), 'ok');
     await load();
   } catch (err) {
-    say(box, err.message, 'error');
+    if (err.code !== 'version_changed') {
+      say(box, err.message, 'error');
+      return;
+    }
+    // Another version is in force: show it, and say so (the comment typed stays).
+    try {
+      await load();
+      say(box, changedText(err, judged), 'warn');
+    } catch (again) {
+      say(box, `${changedText(err, judged)} (Chưa tải lại được: ${again.message})`, 'error');
+    }
   }
 }
 

@@ -173,6 +173,33 @@ const scenarios = {
     await page.goto(BASE + '/board.html');
     await page.waitForSelector('#board [role="row"][data-unit="STC"]');
     check(await count(page, 'returned') === 1, 'returned on the board: ' + await count(page, 'returned'));
+
+    // The unit sends a corrected version while its report is open: accepting the version on
+    // the screen is refused, the page shows the new one and says what changed.
+    await page.click('#board [role="row"][data-unit="STC"] a');
+    await page.waitForURL(/\/unit\.html/);
+    await page.waitForSelector('#items-body tr');
+    check((await page.textContent('#received')).startsWith('Phiên bản 1,'), 'shown: ' + await page.textContent('#received'));
+    const tasks = await call('GET', API + '/tasks', env.STC_TOKEN);
+    check(tasks.status === 200, 'tasks: ' + tasks.status);
+    const items = tasks.body.tasks.map((t) => ({ task: t.task, status: 'in_progress', progress: 60, result: 'Đã bổ sung số liệu giải ngân' }));
+    const put = await call('PUT', API + '/submission', env.STC_TOKEN, { items, general: {} });
+    check(put.status === 201 && put.body.version === 2, 'STC upload: ' + put.status + ' ' + JSON.stringify(put.body));
+    await page.click('#accept');
+    await page.waitForFunction(() => /Đơn vị vừa gửi phiên bản 2/.test(document.querySelector('#decide-status').textContent));
+    const said = await page.textContent('#decide-status');
+    check(/\(lúc \d\d:\d\d ngày \d\d\/12\/2026\) trong khi bạn xem phiên bản 1; đánh giá chưa được ghi/.test(said), 'changed: ' + said);
+    check((await page.getAttribute('#decide-status', 'class')).includes('warn'), 'the message is not a warning');
+    await page.waitForFunction(() => document.querySelectorAll('#versions-body tr').length === 2);
+    check((await page.textContent('#received')).startsWith('Phiên bản 2,'), 'reloaded: ' + await page.textContent('#received'));
+    check((await page.textContent('#items-body')).includes('Đã bổ sung số liệu giải ngân'), 'the new items are not shown');
+    const review = await call('GET', API + '/submission?unit=STC', env.STC_TOKEN);
+    check(review.status === 200 && review.body.review === null, 'STC reviewed anyway: ' + JSON.stringify(review.body.review));
+    await shot(page, 'unit-changed');
+    // Now the version on the screen is the one in force: accepted.
+    await page.click('#accept');
+    await page.waitForFunction(() => /Đã chấp nhận báo cáo/.test(document.querySelector('#decide-status').textContent));
+    await page.waitForFunction(() => /đã chấp nhận/.test(document.querySelector('#state').textContent));
     clean(page);
     clean(reporter);
   },

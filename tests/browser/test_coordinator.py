@@ -79,7 +79,8 @@ def setup():
                   COORD_LOGIN="skhcn.dieuphoi", COORD_PASSWORD=PEOPLE["skhcn.dieuphoi"][2],
                   RECIPIENT_LOGIN="vptu.nhan", RECIPIENT_PASSWORD=PEOPLE["vptu.nhan"][2],
                   LOGIN="stc.baocao", PASSWORD=PEOPLE["stc.baocao"][2],
-                  SNV_TOKEN=ex.tokens["snv.baocao"], ADMIN_TOKEN=ex.tokens["quantri"],
+                  SNV_TOKEN=ex.tokens["snv.baocao"], STC_TOKEN=ex.tokens["stc.baocao"],
+                  ADMIN_TOKEN=ex.tokens["quantri"],
                   PERIOD=PERIOD, ARTEFACTS=str(ARTEFACTS), WORK=str(ex.work.path))
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     return ex

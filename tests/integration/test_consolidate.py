@@ -313,16 +313,69 @@ def test_live_builds_are_limited(ex):
     assert results == [200, 200], results
 
 
+def version_of(ex, unit):
+    """The version of the unit's report in force, as the coordinator's page reads it."""
+    status, _, raw = call(ex, COORDINATOR, "GET", f"{BASE}/{PERIOD}/submission?unit={unit}")
+    assert status == 200, raw
+    return json.loads(raw)["receipt"]["version"]
+
+
+def reviews_recorded(ex, unit):
+    """What a review leaves behind for a unit: reviewed rows, audit entries, return mails."""
+    return (ex.pg.scalar("SELECT count(*) FROM submission x JOIN unit u ON u.id = x.unit_id "
+                         f"WHERE u.code = '{unit}' AND x.review IS NOT NULL"),
+            ex.pg.scalar("SELECT count(*) FROM audit_log WHERE action LIKE 'review_%'"),
+            ex.pg.scalar("SELECT count(*) FROM outbox WHERE dedup_key LIKE 'returned:%'"))
+
+
+def test_a_review_names_the_version_judged(ex):
+    before = reviews_recorded(ex, "SNV")
+    judged = version_of(ex, "SNV")
+    # Without the version judged, nothing is decided.
+    status, _, raw = call(ex, COORDINATOR, "PUT", f"{BASE}/{PERIOD}/review?unit=SNV",
+                          {"decision": "accepted"})
+    err = json.loads(raw)["error"]
+    assert status == 400 and err["code"] == "version_required", raw
+    assert '"version"' in err["message"], err
+    for bad in ("1", 1.5, 0, None, True):
+        status, _, raw = call(ex, COORDINATOR, "PUT", f"{BASE}/{PERIOD}/review?unit=SNV",
+                              {"version": bad, "decision": "accepted"})
+        assert status == 400 and json.loads(raw)["error"]["code"] == "version_required", raw
+    # The unit sends a new version while the coordinator reads the one before.
+    receipt = upload(ex, "SNV", proposal="Bổ sung sau khi điều phối viên mở báo cáo")
+    assert receipt["version"] == judged + 1, receipt
+    for decision in ({"decision": "accepted"},
+                     {"decision": "returned", "comment": "Đề nghị bổ sung số liệu."}):
+        status, _, raw = call(ex, COORDINATOR, "PUT", f"{BASE}/{PERIOD}/review?unit=SNV",
+                              dict(decision, version=judged))
+        err = json.loads(raw)["error"]
+        assert status == 409 and err["code"] == "version_changed", raw
+        assert err["current_version"] == judged + 1 and err["judged_version"] == judged, err
+        assert f"phiên bản {judged + 1}" in err["message"], err["message"]
+        assert err["current_received_at"].startswith("2026-12-"), err
+    # A version that never was is refused the same way.
+    status, _, raw = call(ex, COORDINATOR, "PUT", f"{BASE}/{PERIOD}/review?unit=SNV",
+                          {"version": judged + 5, "decision": "accepted"})
+    err = json.loads(raw)["error"]
+    assert status == 409 and err["current_version"] == judged + 1, raw
+    # Nothing was recorded, audited or mailed.
+    assert reviews_recorded(ex, "SNV") == before, (reviews_recorded(ex, "SNV"), before)
+    _, units = status_of(ex)
+    assert units["SNV"]["review"] is None, units["SNV"]
+
+
 def test_a_returned_report_is_corrected(ex):
     comment = "Đề nghị bổ sung số liệu giải ngân của nhiệm vụ chuyển đổi số."
     status, _, raw = call(ex, COORDINATOR, "PUT", f"{BASE}/{PERIOD}/review?unit=SNV",
-                          {"decision": "returned", "comment": comment})
+                          {"version": version_of(ex, "SNV"), "decision": "returned",
+                           "comment": comment})
     assert status == 200, raw
     _, units = status_of(ex)
     assert units["SNV"]["state"] == "returned" and units["SNV"]["comment"] == comment
     # Without a comment a report cannot be returned.
     status, _, raw = call(ex, COORDINATOR, "PUT", f"{BASE}/{PERIOD}/review?unit=STC",
-                          {"decision": "returned", "comment": "  "})
+                          {"version": version_of(ex, "STC"), "decision": "returned",
+                           "comment": "  "})
     assert status == 422, raw
     # The unit is told, with the comment, and sees it.
     wait_for(lambda: ex.handler.to("snv.baocao@example.vn", "Báo cáo cần bổ sung"),
@@ -338,13 +391,13 @@ def test_a_returned_report_is_corrected(ex):
     _, units = status_of(ex)
     assert units["SNV"]["state"] == "late" and units["SNV"]["review"] is None, units["SNV"]
     status, _, raw = call(ex, COORDINATOR, "PUT", f"{BASE}/{PERIOD}/review?unit=STC",
-                          {"decision": "accepted"})
-    assert status == 200, raw
+                          {"version": version_of(ex, "STC"), "decision": "accepted"})
+    assert status == 200 and json.loads(raw)["version"] == version_of(ex, "STC"), raw
     _, units = status_of(ex)
     assert units["STC"]["review"] == "accepted" and units["STC"]["state"] == "on_time"
     # Another unit's coordinator rights do not reach: a reporter cannot review.
     status, _, _ = call(ex, "stc.baocao", "PUT", f"{BASE}/{PERIOD}/review?unit=STC",
-                        {"decision": "accepted"})
+                        {"version": 1, "decision": "accepted"})
     assert status == 403
 
 
@@ -416,6 +469,50 @@ def test_approval_delivers_the_final_once(ex):
     assert len(Receiver.posts) == 2, len(Receiver.posts)
 
 
+def recipient_sees_only_its_own_deliveries(ex, full):
+    """The recipient's list of versions: every version, and of the deliveries only the mails
+    to its own unit's addresses, each delivered or not and when; no folder, URL, other
+    address or error. full is the coordinator's list of the same versions."""
+    # A mail to another recipient's address, which failed with an error, beside its own
+    # (already escalated, so that the coordinators are not told of it).
+    ex.pg.psql("INSERT INTO outbox (dedup_key, channel, recipient, subject, body, created_at, "
+               "next_attempt_at, state, failed_at, escalated_at, last_error) VALUES "
+               f"('final:nq57-weekly:{PERIOD}:v1:mail:van-thu@other-office.vn', 'mail', "
+               "'van-thu@other-office.vn', 's', 'b', now(), now(), 'failed', now(), now(), "
+               "'550 mailbox of the other office is full')")
+    try:
+        status, _, raw = call(ex, COORDINATOR, "GET", f"{BASE}/{PERIOD}/consolidated/versions")
+        coordinator = json.loads(raw)
+        status, _, raw = call(ex, RECIPIENT, "GET", f"{BASE}/{PERIOD}/consolidated/versions")
+        assert status == 200, raw
+        doc = json.loads(raw)
+    finally:
+        ex.pg.psql("DELETE FROM outbox WHERE recipient = 'van-thu@other-office.vn'")
+    # The coordinator sees all of it: the folder, the URL, the other address, the errors.
+    text = json.dumps(coordinator, ensure_ascii=False)
+    for seen in (ex.delivered, "127.0.0.1:", "van-thu@other-office.vn", "mailbox of the other"):
+        assert seen in text, seen
+    assert {"channel", "recipient", "state", "sent_at", "last_error"} <= \
+        set(coordinator["versions"][0]["deliveries"][0])
+    # The recipient sees every version and its own mails only.
+    own = {r[0] for r in ex.pg.psql(
+        "SELECT lower(regexp_replace(e, '^head:', '')) FROM unit u, unnest(u.emails) e "
+        "WHERE u.code = 'VPTU' UNION SELECT lower(a.email) FROM account a JOIN unit u "
+        "ON u.id = a.unit_id WHERE u.code = 'VPTU' AND a.email IS NOT NULL")}
+    assert [v["version"] for v in doc["versions"]] == [v["version"] for v in full]
+    for v in doc["versions"]:
+        assert v["deliveries"], v
+        for d in v["deliveries"]:
+            assert set(d) == {"channel", "recipient", "delivered", "sent_at"}, d
+            assert d["channel"] == "mail" and d["recipient"] in own, (d, own)
+            assert d["delivered"] is True and d["sent_at"], d
+    assert f"{RECIPIENT}@example.vn" in {d["recipient"] for d in doc["versions"][0]["deliveries"]}
+    for hidden in (ex.delivered, "reports", "127.0.0.1", "bao-cao", "van-thu@other-office.vn",
+                   "other-office", "mailbox", "last_error", "folder", "http", "state",
+                   f"{COORDINATOR}@"):
+        assert hidden not in raw.decode(), hidden
+
+
 def test_approving_again_delivers_a_correction(ex):
     # Nothing changed since version 1: a second press sends nothing.
     status, _, raw = call(ex, COORDINATOR, "POST", f"{BASE}/{PERIOD}/approve")
@@ -433,7 +530,7 @@ def test_approving_again_delivers_a_correction(ex):
     finals = ex.handler.to(f"{RECIPIENT}@example.vn", "Báo cáo tổng hợp")
     assert len(finals) == 2 and "bổ sung lần 1" in finals[1]["Subject"], \
         [m["Subject"] for m in finals]
-    status, _, raw = call(ex, RECIPIENT, "GET", f"{BASE}/{PERIOD}/consolidated/versions")
+    status, _, raw = call(ex, COORDINATOR, "GET", f"{BASE}/{PERIOD}/consolidated/versions")
     assert status == 200, raw
     versions = json.loads(raw)["versions"]
     assert [v["version"] for v in versions] == [1, 2], versions
@@ -441,6 +538,7 @@ def test_approving_again_delivers_a_correction(ex):
                   for d in v["deliveries"]}
     assert by_channel[(2, "http")] == "failed", by_channel      # the URL refused it: 422
     assert all(state == "sent" for key, state in by_channel.items() if key != (2, "http"))
+    recipient_sees_only_its_own_deliveries(ex, versions)
     # A delivery that failed is not left to be found: the coordinators are told, once.
     set_clock(ex, "2026-12-11T15:40:00+07:00")
     wait_for(lambda: ex.handler.to(f"{COORDINATOR}@example.vn", "Chưa gửi được báo cáo"),
@@ -474,6 +572,72 @@ def test_approving_again_delivers_a_correction(ex):
     assert workbook_of(live.read_bytes()).sheetnames == SHEETS
     r = ex.d.ctl("consolidate", "nq57-weekly", NEXT, "--version", "cutoff", "-o", live)
     assert r.returncode == 1 and "no cut-off workbook yet" in r.stderr, r.stderr
+
+
+def reload_with(ex, **settings):
+    """Writes the settings (section.name=value; None removes one) and waits for the reload."""
+    for key, value in settings.items():
+        section, name = key.split(".", 1)
+        if value is None:
+            ex.d.settings[section].pop(name, None)
+        else:
+            ex.d.settings[section][name] = value
+    ex.d.write_config()
+    before = ex.d.log_text().count("config: reloaded")
+    ex.d.proc.send_signal(signal.SIGHUP)
+    wait_for(lambda: ex.d.log_text().count("config: reloaded") == before + 1, what="reload")
+
+
+def readyz(ex, login=None, forwarded=None):
+    headers = {}
+    if login:
+        headers["Authorization"] = f"Bearer {ex.tokens[login]}"
+    if forwarded:
+        headers["X-Forwarded-For"] = forwarded
+    status, _, raw = ex.d.request("GET", "/readyz", headers=headers)
+    assert status == 200, raw
+    return json.loads(raw)
+
+
+def test_readyz_counts_are_for_operators(ex):
+    schema = int(ex.pg.scalar("SELECT max(version) FROM schema_migration"))
+    public = {"status": "ready", "schema_version": schema}
+    counts = {"outbox_failed", "deliveries_not_arrived", "warning", "now"}
+    # This machine (readyz_trusted's default: 127.0.0.1/32 ::1/128) sees the counts.
+    assert counts <= set(readyz(ex)), readyz(ex)
+    # A request forwarded by a proxy the daemon was not told to believe is not this machine.
+    assert readyz(ex, forwarded="127.0.0.1") == public
+    try:
+        reload_with(ex, **{"server.trusted_proxies": "127.0.0.1"})
+        # Behind the proxy: a client on the Internet sees only ready and the schema.
+        assert readyz(ex, forwarded="203.0.113.7") == public
+        assert readyz(ex, forwarded="127.0.0.1, 203.0.113.7") == public
+        for login in (COORDINATOR, RECIPIENT, "stc.baocao"):
+            assert readyz(ex, login, forwarded="203.0.113.7") == public, login
+        status, _, raw = ex.d.request("GET", "/readyz", headers={
+            "X-Forwarded-For": "203.0.113.7", "Authorization": "Bearer not-a-token"})
+        assert status == 200 and json.loads(raw) == public, raw
+        # An admin's token sees the counts from anywhere.
+        seen = readyz(ex, "quantri", forwarded="203.0.113.7")
+        assert counts <= set(seen) and seen["deliveries_not_arrived"] == 1, seen
+        # The monitoring host, forwarded by the proxy, is in the trusted ranges.
+        reload_with(ex, **{"server.readyz_trusted": "203.0.113.0/24 2001:db8::/32"})
+        assert counts <= set(readyz(ex, forwarded="203.0.113.7"))
+        assert readyz(ex, forwarded="203.0.114.7") == public
+        assert counts <= set(readyz(ex, forwarded="2001:db8:1::5"))
+        assert readyz(ex, forwarded="2001:db9::5") == public
+        # This machine itself is no longer in the list.
+        assert readyz(ex) == public
+        # A list that is not one is refused on reload, naming the key; the old one stays.
+        ex.d.settings["server"]["readyz_trusted"] = "203.0.113.0/33"
+        ex.d.write_config()
+        ex.d.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: "readyz_trusted" in ex.d.log_text().split("reload failed")[-1]
+                 if "reload failed" in ex.d.log_text() else False, what="the reload refused")
+        assert counts <= set(readyz(ex, forwarded="203.0.113.7"))
+    finally:
+        reload_with(ex, **{"server.trusted_proxies": None, "server.readyz_trusted": None})
+    assert counts <= set(readyz(ex))
 
 
 def test_without_approval_the_final_goes_automatically_once(ex):
@@ -570,9 +734,11 @@ if __name__ == "__main__":
         [test_the_cutoff_freezes_what_arrived_and_mails_the_draft,
          test_a_late_upload_is_live_and_marked_late,
          test_live_builds_are_limited,
+         test_a_review_names_the_version_judged,
          test_a_returned_report_is_corrected,
          test_approval_delivers_the_final_once,
          test_approving_again_delivers_a_correction,
+         test_readyz_counts_are_for_operators,
          test_without_approval_the_final_goes_automatically_once,
          test_a_cutoff_killed_mid_build_runs_once_after_restart,
          test_later_imports_do_not_rewrite_past_weeks],

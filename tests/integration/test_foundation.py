@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import (BAOCAOCTL, BAOCAOD, IS_ROOT, ROOT, Daemon, Postgres, Workdir, nobody_uid,  # noqa: E402
-                     run_tests, uid_of, wait_for)
+from harness import (BAOCAOCTL, BAOCAOD, IS_ROOT, ROOT, Daemon, Postgres, Workdir, free_port,  # noqa: E402
+                     nobody_uid, run_tests, uid_of, wait_for)
 
 UNITS_CSV = ROOT / "config" / "ha-tinh-units.csv"
 
@@ -567,6 +567,56 @@ def test_migrate_on_start(c):
         work.cleanup()
 
 
+def test_no_password_in_the_log(c):
+    """A connection string's password reaches no log line, whichever way the connection
+    fails: migrate-on-start that cannot connect (key=value and URI forms), a string libpq
+    cannot parse (it quotes pieces of it), and workers that keep retrying."""
+    port = free_port()     # nothing listens there
+    cases = [
+        (f"host=127.0.0.1 port={port} dbname=baocao user=baocao password=SECRETWORD "
+         "connect_timeout=3", ["SECRETWORD"], f"port={port}"),
+        (f"postgresql://baocao:SECRETWORD@127.0.0.1:{port}/baocao?connect_timeout=3",
+         ["SECRETWORD"], f"port={port}"),
+        (f"host=127.0.0.1 port={port} password=SECRETWORD SECRETTAIL",
+         ["SECRETWORD", "SECRETTAIL"], "not a valid libpq connection string"),
+    ]
+    for conninfo, secrets, shown in cases:
+        work = Workdir("foundation-secret")
+        try:
+            d2 = Daemon(work, conninfo, **{"database.migrate_on_start": "true"})
+            d2.start(wait=False)
+            rc = d2.proc.wait(60)
+            d2.stop()
+            log = d2.log_text()
+            assert rc != 0, log
+            assert "cannot connect to the database" in log, log
+            # It still says what to do, and where it tried.
+            assert "check database.conninfo in" in log and "PostgreSQL is running" in log, log
+            assert shown in log, log
+            for secret in secrets:
+                assert secret not in log, log
+        finally:
+            work.cleanup()
+    # Without migrate_on_start the daemon starts and its workers keep trying: not in their
+    # failure lines either, nor in baocaoctl's.
+    work = Workdir("foundation-secret")
+    try:
+        d3 = Daemon(work, cases[0][0])
+        d3.start()
+        try:
+            status, body = d3.get_json("/readyz")
+            assert status == 503 and body["error"]["code"] == "database_unavailable", body
+            wait_for(lambda: "database unavailable" in d3.log_text(), what="the failure logged")
+            r = d3.ctl("outbox")
+            assert r.returncode != 0 and "cannot connect" in r.stderr, r.stderr
+            assert "SECRETWORD" not in r.stderr + r.stdout, r.stderr
+        finally:
+            d3.stop_clean()
+        assert "SECRETWORD" not in d3.log_text(), d3.log_text()
+    finally:
+        work.cleanup()
+
+
 TESTS = [
     test_config_check_and_errors,
     test_refuses_root_without_user,
@@ -590,6 +640,7 @@ TESTS = [
     test_shutdown_timeout_bounds_wait,
     test_client_address_behind_a_trusted_proxy,
     test_migrate_on_start,
+    test_no_password_in_the_log,
 ]
 
 if __name__ == "__main__":
