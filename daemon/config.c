@@ -61,6 +61,12 @@ const struct setting_def config_settings[] = {
 	  "address to listen on" },
 	{ "server", "log_level", SET_LOGLEVEL, "info", true, 0, 0, OFF(log_level),
 	  "debug, info, warn or error" },
+	{ "server", "login_queue", SET_INT, "32", true, 1, 100000, OFF(login_queue),
+	  "password checks (logins, password changes) waiting for a login worker before new "
+	  "ones get 503" },
+	{ "server", "login_workers", SET_INT, "1", false, 1, 64, OFF(login_workers),
+	  "threads that check passwords (Argon2id), each with its own database connection, "
+	  "apart from the workers" },
 	{ "server", "max_connections", SET_INT, "1024", true, 1, 1000000, OFF(max_connections),
 	  "client connections open at once; requests on more are answered 503" },
 	{ "server", "max_text_length", SET_INT, "4000", true, 100, 1000000, OFF(max_text_length),

@@ -446,6 +446,19 @@ static void http_dispatch(struct evhttp_request *req, void *arg)
 		job_reply(job);
 		return;
 	}
+	if (job->route->flags & ROUTE_PASSWORD) {
+		if (!worker_login_submit(job_run, job_done, job)) {
+			/* Only password work waits for the login pool: other routes never see it. */
+			log_warn("http", "login queue full, refusing %s %s from %s", job->rq.method,
+				 job->rq.path, job->rq.remote_addr);
+			http_error(&job->rs, 503, "login_overloaded",
+				   "Máy chủ đang bận kiểm tra nhiều lượt đăng nhập. Vui lòng đợi vài "
+				   "giây rồi thử lại.");
+			http_add_header(&job->rs, "Retry-After", "5");
+			job_reply(job);
+		}
+		return;
+	}
 	if (!worker_submit(job_run, job_done, job)) {
 		log_warn("http", "queue full, refusing %s %s", job->rq.method, job->rq.path);
 		http_error(&job->rs, 503, "overloaded",

@@ -63,6 +63,7 @@ static void apply_config(const struct config *cfg)
 	log_set_level((enum log_level)cfg->log_level);
 	http_apply_config(cfg);
 	worker_set_limits((size_t)cfg->queue_max, cfg->request_timeout);
+	worker_login_set_limits((size_t)cfg->login_queue, cfg->request_timeout);
 }
 
 /* Reads the series from the database before serving; if it cannot, the housekeeping
@@ -350,6 +351,9 @@ int main(int argc, char **argv)
 	worker_set_limits((size_t)cfg->queue_max, cfg->request_timeout);
 	if (worker_pool_start(base, (int)cfg->workers, cfg->conninfo, cfg->time_zone) != 0)
 		fatal("main", "cannot start the worker threads");
+	worker_login_set_limits((size_t)cfg->login_queue, cfg->request_timeout);
+	if (worker_login_start(base, (int)cfg->login_workers, cfg->conninfo, cfg->time_zone) != 0)
+		fatal("main", "cannot start the login worker threads");
 
 	series_at_start(cfg);
 	if (scheduler_start(base, instance) != 0)
