@@ -6,6 +6,7 @@
 #include "config.h"
 #include "db.h"
 #include "http.h"
+#include "http_forwarded.h"
 #include "json.h"
 #include "log.h"
 #include "outbox.h"
@@ -61,6 +62,7 @@ static void handle_readyz(struct http_request *rq, struct http_response *rs, str
 		 * mailed; the operators see it here. */
 		strbuf_addf(&rs->body, ",\"deliveries_not_arrived\":%lld", stuck);
 	}
+	http_forwarded_readyz(&rs->body);	/* all clients may be counted as one */
 	if (config_current()->clock_control) {
 		/* A test installation says so wherever it is watched. */
 		char now[40];
