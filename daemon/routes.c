@@ -123,6 +123,9 @@ const struct route http_routes[] = {
 	{ "GET", "/api/v1/me", ROUTE_FN(api_me_get), ACT_SIGNED_IN, 0 },
 	{ "PUT", "/api/v1/account/password", ROUTE_FN(api_account_password_put), ACT_SIGNED_IN,
 	  ROUTE_PASSWORD },
+	{ "GET", "/api/v1/account/tokens", ROUTE_FN(api_account_tokens_get), ACT_SIGNED_IN, 0 },
+	{ "DELETE", "/api/v1/account/tokens", ROUTE_FN(api_account_tokens_delete),
+	  ACT_SIGNED_IN, 0 },
 	/* The administrators' pages (admin.html): what baocaoctl does, audited by login. */
 	{ "GET", "/api/v1/admin/units", ROUTE_FN(api_admin_units_get), ACT_ADMIN, 0 },
 	{ "PUT", "/api/v1/admin/units/{unit}", ROUTE_FN(api_admin_unit_put), ACT_ADMIN,
