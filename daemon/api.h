@@ -80,8 +80,8 @@ void api_tasks_get(struct http_request *rq, struct http_response *rs, struct db 
 void api_account_password_put(struct http_request *rq, struct http_response *rs, struct db *db);
 /* GET /api/v1/account/tokens: one's own live API tokens. */
 void api_account_tokens_get(struct http_request *rq, struct http_response *rs, struct db *db);
-/* DELETE /api/v1/account/tokens: revokes one's own API tokens. */
-void api_account_tokens_delete(struct http_request *rq, struct http_response *rs,
+/* POST /api/v1/account/tokens/revoke: revokes one's own API tokens. */
+void api_account_tokens_revoke(struct http_request *rq, struct http_response *rs,
 			       struct db *db);
 
 /* api_testing.c */

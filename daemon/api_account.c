@@ -1,5 +1,5 @@
 /* One's own account: changing the password (PUT /api/v1/account/password), and the API tokens
- * that may have been made with the old one (GET and DELETE /api/v1/account/tokens). */
+ * that may have been made with the old one (GET /api/v1/account/tokens, POST .../revoke). */
 #include "accounts.h"
 #include "api.h"
 #include "audit.h"
@@ -222,7 +222,7 @@ void api_account_password_put(struct http_request *rq, struct http_response *rs,
 	json_object_begin(&j);
 	json_kv_int(&j, "sessions_ended", c.ended);
 	json_kv_int(&j, "tokens_revoked", c.revoked);
-	/* The tokens still working, which the person may revoke next (DELETE .../tokens). */
+	/* The tokens still working, which the person may revoke next (.../tokens/revoke). */
 	if (tokens_json(conn, rq->who.account_id, rq->received_at, &j, &err) != 0) {
 		log_warn("auth", "%s: cannot list the API tokens: %s", rq->who.login, err);
 		free(err);
@@ -277,17 +277,29 @@ static int revoke_tx(PGconn *conn, void *arg, char **err)
 	return audit_write(conn, &e, err);
 }
 
-/* DELETE /api/v1/account/tokens: revokes every API token of one's own account. */
-void api_account_tokens_delete(struct http_request *rq, struct http_response *rs,
+/* POST /api/v1/account/tokens/revoke {"all":true}: revokes every API token of one's own
+ * account (the body says so, so that no stray request revokes them). */
+void api_account_tokens_revoke(struct http_request *rq, struct http_response *rs,
 			       struct db *db)
 {
+	char *err = NULL;
+	struct jv *doc = jv_parse((const char *)rq->body, rq->body_len, &err);
+	free(err);
+	err = NULL;
+	const struct jv *all = jv_get(doc, "all");
+	bool ok = all && all->type == JV_BOOL && all->boolean;
+	jv_free(doc);
+	if (!ok) {
+		http_error(rs, 400, "bad_revoke_request", "Hãy gửi {\"all\":true} để thu hồi mọi mã "
+			   "truy cập (API token) của tài khoản.");
+		return;
+	}
 	PGconn *conn = db_conn(db);
 	if (conn == NULL) {
 		api_db_unavailable(rs);
 		return;
 	}
 	struct change c = { rq, NULL, true, 0, 0 };
-	char *err = NULL;
 	if (db_tx(conn, revoke_tx, &c, &err) != 0) {
 		api_db_failed(rs, db, "revoke tokens", err);
 		return;

@@ -124,7 +124,7 @@ const struct route http_routes[] = {
 	{ "PUT", "/api/v1/account/password", ROUTE_FN(api_account_password_put), ACT_SIGNED_IN,
 	  ROUTE_PASSWORD },
 	{ "GET", "/api/v1/account/tokens", ROUTE_FN(api_account_tokens_get), ACT_SIGNED_IN, 0 },
-	{ "DELETE", "/api/v1/account/tokens", ROUTE_FN(api_account_tokens_delete),
+	{ "POST", "/api/v1/account/tokens/revoke", ROUTE_FN(api_account_tokens_revoke),
 	  ACT_SIGNED_IN, 0 },
 	/* The administrators' pages (admin.html): what baocaoctl does, audited by login. */
 	{ "GET", "/api/v1/admin/units", ROUTE_FN(api_admin_units_get), ACT_ADMIN, 0 },
