@@ -167,21 +167,25 @@ enum accounts_result accounts_set_password(PGconn *conn, const char *login, cons
 	return rc;
 }
 
-/* Whether another admin than the account id stays enabled; the enabled admins are locked so
- * that two admins disabling each other at once cannot leave none. -1 on failure. */
-static int other_admin_enabled(PGconn *conn, const char *id, char **err)
+/* Whether disabling login would leave no enabled admin: 1 if so, 0 if not, -1 on failure.
+ * The enabled admins are locked first, in one order, so that two admins disabling each other
+ * at once wait for each other and cannot leave none. */
+static int last_admin(PGconn *conn, const char *login, char **err)
 {
-	const char *p[] = { id };
-	PGresult *r = db_run(conn, "account", "SELECT id FROM account WHERE role = 'admin' AND "
+	PGresult *r = db_run(conn, "account", "SELECT login FROM account WHERE role = 'admin' AND "
 			     "NOT disabled ORDER BY id FOR UPDATE", 0, NULL, err);
 	if (r == NULL)
 		return -1;
+	bool target = false;
 	int others = 0;
-	for (int i = 0; i < PQntuples(r); i++)
-		if (strcmp(PQgetvalue(r, i, 0), p[0]) != 0)
+	for (int i = 0; i < PQntuples(r); i++) {
+		if (strcmp(PQgetvalue(r, i, 0), login) == 0)
+			target = true;
+		else
 			others++;
+	}
 	PQclear(r);
-	return others > 0;
+	return target && others == 0;
 }
 
 struct disable {
@@ -197,20 +201,18 @@ struct disable {
 static int disable_tx(PGconn *conn, void *arg, char **err)
 {
 	struct disable *d = arg;
-	bool was, admin;
-	char *id = account_id(conn, d->login, &was, &admin, err);
+	if (d->guard_admins && d->disable) {
+		int last = last_admin(conn, d->login, err);
+		if (last != 0)
+			return last < 0 ? ACCOUNTS_DB : ACCOUNTS_LAST_ADMIN;
+	}
+	bool was;
+	char *id = account_id(conn, d->login, &was, NULL, err);
 	if (id == NULL)
 		return ACCOUNTS_DB;
 	if (id[0] == '\0') {
 		free(id);
 		return ACCOUNTS_NOT_FOUND;
-	}
-	if (d->guard_admins && d->disable && admin && !was) {
-		int others = other_admin_enabled(conn, id, err);
-		if (others <= 0) {
-			free(id);
-			return others < 0 ? ACCOUNTS_DB : ACCOUNTS_LAST_ADMIN;
-		}
 	}
 	char now[24];
 	snprintf(now, sizeof now, "%lld", (long long)d->now);
