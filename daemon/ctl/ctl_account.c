@@ -228,6 +228,20 @@ static int account_list(struct ctl *ctl, int argc, char **argv)
 	return CTL_OK;
 }
 
+/* Says so when no enabled administrator is left (the admin pages refuse this; here the
+ * server's operator may do it, e.g. to lock everyone out while investigating). */
+static void warn_no_admin(PGconn *db)
+{
+	PGresult *r = ctl_query(db, "SELECT count(*) FROM account WHERE role = 'admin' AND "
+				"NOT disabled", 0, NULL);
+	if (r == NULL)
+		return;	/* ctl_query printed why; the change itself is done */
+	if (atoll(PQgetvalue(r, 0, 0)) == 0)
+		fprintf(stderr, "warning: no enabled administrator is left; enable one with: "
+			"baocaoctl account enable --login L\n");
+	PQclear(r);
+}
+
 /* account disable|enable: turns an account off (ending its web sessions) or on again. */
 static int account_set_disabled(struct ctl *ctl, int argc, char **argv, bool disable)
 {
@@ -277,6 +291,8 @@ static int account_set_disabled(struct ctl *ctl, int argc, char **argv, bool dis
 		       tokens, o.login);
 	else if (!disable && change && tokens > 0)
 		printf("live API tokens: %lld (they work again)\n", tokens);
+	if (disable && change)
+		warn_no_admin(db);
 	return CTL_OK;
 }
 

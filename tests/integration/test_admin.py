@@ -323,6 +323,7 @@ def test_admins_guarded(ex):
     for login in ("quantri2", ADMIN):
         r = ex.d.ctl("account", "disable", "--login", login)
         assert r.returncode == 0, r.stderr
+    assert "no enabled administrator is left" in r.stderr, r.stderr
     assert ex.pg.scalar("SELECT count(*) FROM account WHERE role = 'admin' "
                         "AND NOT disabled") == "0"
     r = ex.d.ctl("account", "enable", "--login", ADMIN)
