@@ -371,8 +371,9 @@ int main(int argc, char **argv)
 	ev_int = add_signal(SIGINT, on_stop);
 	ev_hup = add_signal(SIGHUP, on_reload);
 
-	log_info("main", "baocaod %s listening on http://%s:%lld/ (%lld workers, zone %s)",
-		 BAOCAO_VERSION, cfg->listen, cfg->port, cfg->workers, cfg->time_zone);
+	log_info("main", "baocaod %s listening on http://%s:%lld/ (%lld workers, %lld login "
+		 "workers, zone %s)", BAOCAO_VERSION, cfg->listen, cfg->port, cfg->workers,
+		 cfg->login_workers, cfg->time_zone);
 	if (event_base_dispatch(base) < 0)
 		log_error("main", "event loop failed");
 
