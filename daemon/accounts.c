@@ -84,44 +84,73 @@ enum accounts_result accounts_create(PGconn *conn, const struct accounts_new *a,
 	return run_tx(conn, create_tx, &c, err);
 }
 
-/* The account's id (locked for the transaction), or "" when there is none; NULL on failure. */
-static char *account_id(PGconn *conn, const char *login, bool *disabled, char **err)
+/* The account's id (locked for the transaction), or "" when there is none; NULL on failure.
+ * *disabled and *admin say whether it is disabled and an administrator. */
+static char *account_id(PGconn *conn, const char *login, bool *disabled, bool *admin,
+			char **err)
 {
 	const char *p[] = { login };
-	PGresult *r = db_run(conn, "account", "SELECT id, disabled FROM account WHERE login = $1 "
-			     "FOR UPDATE", 1, p, err);
+	PGresult *r = db_run(conn, "account", "SELECT id, disabled, role = 'admin' FROM account "
+			     "WHERE login = $1 FOR UPDATE", 1, p, err);
 	if (r == NULL)
 		return NULL;
 	char *id = xstrdup(PQntuples(r) ? PQgetvalue(r, 0, 0) : "");
 	if (disabled)
 		*disabled = PQntuples(r) && strcmp(PQgetvalue(r, 0, 1), "t") == 0;
+	if (admin)
+		*admin = PQntuples(r) && strcmp(PQgetvalue(r, 0, 2), "t") == 0;
 	PQclear(r);
 	return id;
+}
+
+/* Revokes an account's live API tokens. */
+long long accounts_revoke_tokens(PGconn *conn, long long account_id, char **err)
+{
+	char account[24];
+	snprintf(account, sizeof account, "%lld", account_id);
+	const char *p[] = { account };
+	PGresult *r = db_run(conn, "account", "UPDATE api_token SET revoked_at = now() "
+			     "WHERE account_id = $1 AND revoked_at IS NULL", 1, p, err);
+	if (r == NULL)
+		return -1;
+	long long n = atoll(PQcmdTuples(r));
+	PQclear(r);
+	return n;
 }
 
 struct passwd {
 	const char *login, *hash, *keep_cookie;
 	const struct audit_who *who;
-	long long ended;
+	bool guard_admins;
+	struct accounts_reset out;
 };
 
 /* The body of accounts_set_password. */
 static int passwd_tx(PGconn *conn, void *arg, char **err)
 {
 	struct passwd *pw = arg;
-	char *id = account_id(conn, pw->login, NULL, err);
+	bool admin = false;
+	char *id = account_id(conn, pw->login, NULL, &admin, err);
 	if (id == NULL)
 		return ACCOUNTS_DB;
 	if (id[0] == '\0') {
 		free(id);
 		return ACCOUNTS_NOT_FOUND;
 	}
-	pw->ended = auth_password_set(conn, atoll(id), pw->hash, pw->keep_cookie, err);
+	/* Over the API one admin taking over another is refused; on the server it is not. */
+	if (pw->guard_admins && admin && strcmp(pw->login, pw->who->actor) != 0) {
+		free(id);
+		return ACCOUNTS_ADMIN_GUARDED;
+	}
+	pw->out.ended = auth_password_set(conn, atoll(id), pw->hash, pw->keep_cookie, err);
+	/* Whoever knew the old password may have made tokens: they go with it. */
+	pw->out.revoked = pw->out.ended < 0 ? -1 : accounts_revoke_tokens(conn, atoll(id), err);
 	free(id);
-	if (pw->ended < 0)
+	if (pw->out.ended < 0 || pw->out.revoked < 0)
 		return ACCOUNTS_DB;
-	char detail[64];
-	snprintf(detail, sizeof detail, "{\"sessions_ended\":%lld}", pw->ended);
+	char detail[96];
+	snprintf(detail, sizeof detail, "{\"sessions_ended\":%lld,\"tokens_revoked\":%lld}",
+		 pw->out.ended, pw->out.revoked);
 	return audit_write_by(conn, pw->who, "set_password", "account", pw->login, detail, err)
 		       ? ACCOUNTS_DB : ACCOUNTS_OK;
 }
@@ -129,17 +158,40 @@ static int passwd_tx(PGconn *conn, void *arg, char **err)
 /* Sets an account's password. */
 enum accounts_result accounts_set_password(PGconn *conn, const char *login, const char *hash,
 					   const char *keep_cookie, const struct audit_who *who,
-					   long long *ended, char **err)
+					   bool guard_admins, struct accounts_reset *out,
+					   char **err)
 {
-	struct passwd pw = { login, hash, keep_cookie, who, 0 };
+	struct passwd pw = { login, hash, keep_cookie, who, guard_admins, { 0, 0 } };
 	enum accounts_result rc = run_tx(conn, passwd_tx, &pw, err);
-	*ended = pw.ended;
+	*out = pw.out;
 	return rc;
+}
+
+/* Whether disabling login would leave no enabled admin: 1 if so, 0 if not, -1 on failure.
+ * The enabled admins are locked first, in one order, so that two admins disabling each other
+ * at once wait for each other and cannot leave none. */
+static int last_admin(PGconn *conn, const char *login, char **err)
+{
+	PGresult *r = db_run(conn, "account", "SELECT login FROM account WHERE role = 'admin' AND "
+			     "NOT disabled ORDER BY id FOR UPDATE", 0, NULL, err);
+	if (r == NULL)
+		return -1;
+	bool target = false;
+	int others = 0;
+	for (int i = 0; i < PQntuples(r); i++) {
+		if (strcmp(PQgetvalue(r, i, 0), login) == 0)
+			target = true;
+		else
+			others++;
+	}
+	PQclear(r);
+	return target && others == 0;
 }
 
 struct disable {
 	const char *login;
 	bool disable;
+	bool guard_admins;
 	time_t now;
 	const struct audit_who *who;
 	struct accounts_switch *out;
@@ -149,8 +201,13 @@ struct disable {
 static int disable_tx(PGconn *conn, void *arg, char **err)
 {
 	struct disable *d = arg;
+	if (d->guard_admins && d->disable) {
+		int last = last_admin(conn, d->login, err);
+		if (last != 0)
+			return last < 0 ? ACCOUNTS_DB : ACCOUNTS_LAST_ADMIN;
+	}
 	bool was;
-	char *id = account_id(conn, d->login, &was, err);
+	char *id = account_id(conn, d->login, &was, NULL, err);
 	if (id == NULL)
 		return ACCOUNTS_DB;
 	if (id[0] == '\0') {
@@ -206,9 +263,10 @@ out:
 /* Disables or enables an account. */
 enum accounts_result accounts_set_disabled(PGconn *conn, const char *login, bool disable,
 					   time_t now, const struct audit_who *who,
-					   struct accounts_switch *out, char **err)
+					   bool guard_admins, struct accounts_switch *out,
+					   char **err)
 {
 	memset(out, 0, sizeof *out);
-	struct disable d = { login, disable, now, who, out };
+	struct disable d = { login, disable, guard_admins, now, who, out };
 	return run_tx(conn, disable_tx, &d, err);
 }

@@ -14,6 +14,8 @@ enum accounts_result {
 	ACCOUNTS_NO_UNIT,	/* no unit with that code */
 	ACCOUNTS_EXISTS,	/* the login is taken */
 	ACCOUNTS_NOT_FOUND,	/* no account with that login */
+	ACCOUNTS_ADMIN_GUARDED,	/* another admin's password: only baocaoctl on the server */
+	ACCOUNTS_LAST_ADMIN,	/* the last enabled admin: only baocaoctl on the server */
 	ACCOUNTS_DB,		/* a database failure, with *err */
 };
 
@@ -29,13 +31,25 @@ struct accounts_new {
 /* Creates an account; audit "create". */
 enum accounts_result accounts_create(PGconn *conn, const struct accounts_new *a,
 				     const struct audit_who *who, char **err);
+/* What setting a password did. */
+struct accounts_reset {
+	long long ended;	/* web sessions ended */
+	long long revoked;	/* API tokens revoked */
+};
+
 /*
- * Sets an account's password hash and ends its web sessions but those the Cookie header
- * keep_cookie presents (NULL: all of them); audit "set_password". *ended is the number ended.
+ * Sets an account's password hash (an administrator's reset), ends its web sessions but those
+ * the Cookie header keep_cookie presents (NULL: all of them) and revokes all its API tokens;
+ * audit "set_password". With guard_admins (the admin API) another admin's password is
+ * refused: ACCOUNTS_ADMIN_GUARDED.
  */
 enum accounts_result accounts_set_password(PGconn *conn, const char *login, const char *hash,
 					   const char *keep_cookie, const struct audit_who *who,
-					   long long *ended, char **err);
+					   bool guard_admins, struct accounts_reset *out,
+					   char **err);
+/* Revokes an account's live API tokens in the caller's transaction; the number revoked, or
+ * -1 with *err. */
+long long accounts_revoke_tokens(PGconn *conn, long long account_id, char **err);
 
 /* What turning an account off or on did. */
 struct accounts_switch {
@@ -45,9 +59,11 @@ struct accounts_switch {
 };
 
 /* Disables or enables an account, ending its web sessions; audit "disable"/"enable" when
- * something changed. */
+ * something changed. With guard_admins (the admin API) disabling the last enabled admin is
+ * refused: ACCOUNTS_LAST_ADMIN. */
 enum accounts_result accounts_set_disabled(PGconn *conn, const char *login, bool disable,
 					   time_t now, const struct audit_who *who,
-					   struct accounts_switch *out, char **err);
+					   bool guard_admins, struct accounts_switch *out,
+					   char **err);
 
 #endif

@@ -81,6 +81,11 @@ void api_deliveries_get(struct http_request *rq, struct http_response *rs, struc
 void api_me_get(struct http_request *rq, struct http_response *rs, struct db *db);
 void api_tasks_get(struct http_request *rq, struct http_response *rs, struct db *db);
 void api_account_password_put(struct http_request *rq, struct http_response *rs, struct db *db);
+/* GET /api/v1/account/tokens: one's own live API tokens. */
+void api_account_tokens_get(struct http_request *rq, struct http_response *rs, struct db *db);
+/* POST /api/v1/account/tokens/revoke: revokes one's own API tokens. */
+void api_account_tokens_revoke(struct http_request *rq, struct http_response *rs,
+			       struct db *db);
 
 /* api_testing.c */
 void api_testing_clock_put(struct http_request *rq, struct http_response *rs, struct db *db);

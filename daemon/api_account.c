@@ -1,7 +1,10 @@
-/* PUT /api/v1/account/password: a person changes their own password. */
+/* One's own account: changing the password (PUT /api/v1/account/password), and the API tokens
+ * that may have been made with the old one (GET /api/v1/account/tokens, POST .../revoke). */
+#include "accounts.h"
 #include "api.h"
 #include "audit.h"
 #include "auth.h"
+#include "calendar.h"
 #include "clock.h"
 #include "db.h"
 #include "json.h"
@@ -23,10 +26,12 @@
 struct change {
 	const struct http_request *rq;
 	const char *hash;
-	long long ended;
+	bool revoke;		/* revoke the account's API tokens too */
+	long long ended, revoked;
 };
 
-/* The transaction: the new hash, the other sessions ended, the audit entry. */
+/* The transaction: the new hash, the other sessions ended, the tokens revoked if asked, the
+ * audit entry. */
 static int change_tx(PGconn *conn, void *arg, char **err)
 {
 	struct change *c = arg;
@@ -35,11 +40,54 @@ static int change_tx(PGconn *conn, void *arg, char **err)
 				     rq->by_session ? http_header(rq, "Cookie") : NULL, err);
 	if (c->ended < 0)
 		return -1;
-	char detail[64];
-	snprintf(detail, sizeof detail, "{\"sessions_ended\":%lld}", c->ended);
+	if (c->revoke && (c->revoked = accounts_revoke_tokens(conn, rq->who.account_id, err)) < 0)
+		return -1;
+	char detail[96];
+	snprintf(detail, sizeof detail, "{\"sessions_ended\":%lld,\"tokens_revoked\":%lld}",
+		 c->ended, c->revoked);
 	struct audit_entry e = { rq->who.account_id, rq->who.login, "password_change", "account",
 				 rq->who.login, detail, rq->remote_addr };
 	return audit_write(conn, &e, err);
+}
+
+/* Writes "tokens": the account's live API tokens, oldest first; 0, or -1 with *err. */
+static int tokens_json(PGconn *conn, long long account_id, time_t now, struct json *j,
+		       char **err)
+{
+	char account[24], nowbuf[24];
+	snprintf(account, sizeof account, "%lld", account_id);
+	snprintf(nowbuf, sizeof nowbuf, "%lld", (long long)now);
+	const char *p[] = { account, nowbuf };
+	PGresult *r = db_run(conn, "account tokens",
+		"SELECT id, label, extract(epoch FROM created_at)::bigint, "
+		"  extract(epoch FROM last_used_at)::bigint, extract(epoch FROM expires_at)::bigint "
+		"FROM api_token WHERE account_id = $1 AND revoked_at IS NULL AND "
+		"  (expires_at IS NULL OR expires_at > to_timestamp($2::bigint)) "
+		"ORDER BY created_at, id LIMIT 1000", 2, p, err);
+	if (r == NULL)
+		return -1;
+	static const char *const times[] = { "created_at", "last_used_at", "expires_at" };
+	json_key(j, "tokens");
+	json_array_begin(j);
+	for (int i = 0; i < PQntuples(r); i++) {
+		json_object_begin(j);
+		json_kv_int(j, "id", atoll(PQgetvalue(r, i, 0)));
+		json_kv_string(j, "label", PQgetvalue(r, i, 1));
+		for (int c = 0; c < 3; c++) {
+			char when[40];
+			json_key(j, times[c]);
+			if (!PQgetisnull(r, i, 2 + c) &&
+			    cal_format_rfc3339((time_t)atoll(PQgetvalue(r, i, 2 + c)), when,
+					       sizeof when) == 0)
+				json_string(j, when);
+			else
+				json_null(j);
+		}
+		json_object_end(j);
+	}
+	json_array_end(j);
+	PQclear(r);
+	return 0;
 }
 
 /* Checks the new password; NULL when it will do, else what to do, for the person. */
@@ -92,13 +140,16 @@ void api_account_password_put(struct http_request *rq, struct http_response *rs,
 	free(err);
 	err = NULL;
 	const char *current = jv_get_string(doc, "current"), *pw = jv_get_string(doc, "new");
+	const struct jv *revoke = jv_get(doc, "revoke_tokens");
 	if (current == NULL || pw == NULL || strlen(current) > 4 * PASSWORD_MAX ||
-	    strlen(pw) > 4 * PASSWORD_MAX + 4) {
+	    strlen(pw) > 4 * PASSWORD_MAX + 4 || (revoke && revoke->type != JV_BOOL)) {
 		jv_free(doc);
 		http_error(rs, 400, "bad_password_request", "Hãy gửi mật khẩu hiện tại và mật khẩu "
-			   "mới: {\"current\":\"...\",\"new\":\"...\"}.");
+			   "mới: {\"current\":\"...\",\"new\":\"...\"}, và \"revoke_tokens\":true "
+			   "nếu muốn thu hồi mọi mã truy cập (API token).");
 		return;
 	}
+	bool revoke_tokens = revoke && revoke->boolean;
 	PGconn *conn = db_conn(db);
 	if (conn == NULL) {
 		jv_free(doc);
@@ -155,7 +206,7 @@ void api_account_password_put(struct http_request *rq, struct http_response *rs,
 		api_internal_error(rs);
 		return;
 	}
-	struct change c = { rq, hash, 0 };
+	struct change c = { rq, hash, revoke_tokens, 0, 0 };
 	int rc = db_tx(conn, change_tx, &c, &err);
 	sodium_memzero(hash, strlen(hash));
 	free(hash);
@@ -163,14 +214,105 @@ void api_account_password_put(struct http_request *rq, struct http_response *rs,
 		api_db_failed(rs, db, "password change", err);
 		return;
 	}
-	log_info("auth", "%s changed their password from %s; %lld other sessions ended",
-		 rq->who.login, rq->remote_addr, c.ended);
+	log_info("auth", "%s changed their password from %s; %lld other sessions ended, %lld API "
+		 "tokens revoked", rq->who.login, rq->remote_addr, c.ended, c.revoked);
 	http_json(rs, 200);
 	struct json j;
 	json_init(&j, &rs->body);
 	json_object_begin(&j);
 	json_kv_int(&j, "sessions_ended", c.ended);
-	json_kv_string(&j, "message", "Đã đổi mật khẩu. Các phiên đăng nhập khác của tài khoản "
-		       "đã được đăng xuất.");
+	json_kv_int(&j, "tokens_revoked", c.revoked);
+	/* The tokens still working, which the person may revoke next (.../tokens/revoke). */
+	if (tokens_json(conn, rq->who.account_id, rq->received_at, &j, &err) != 0) {
+		log_warn("auth", "%s: cannot list the API tokens: %s", rq->who.login, err);
+		free(err);
+		json_key(&j, "tokens");
+		json_null(&j);
+	}
+	json_kv_string(&j, "message", c.revoked > 0 ? "Đã đổi mật khẩu. Các phiên đăng nhập khác "
+		       "của tài khoản đã được đăng xuất và các mã truy cập (API token) đã bị thu "
+		       "hồi." : "Đã đổi mật khẩu. Các phiên đăng nhập khác của tài khoản đã được "
+		       "đăng xuất.");
+	json_object_end(&j);
+}
+
+/* GET /api/v1/account/tokens: one's own live API tokens. */
+void api_account_tokens_get(struct http_request *rq, struct http_response *rs, struct db *db)
+{
+	PGconn *conn = db_conn(db);
+	if (conn == NULL) {
+		api_db_unavailable(rs);
+		return;
+	}
+	struct strbuf body = STRBUF_INIT;
+	struct json j;
+	json_init(&j, &body);
+	json_object_begin(&j);
+	char *err = NULL;
+	if (tokens_json(conn, rq->who.account_id, rq->received_at, &j, &err) != 0) {
+		strbuf_free(&body);
+		api_db_failed(rs, db, "account tokens", err);
+		return;
+	}
+	json_object_end(&j);
+	http_json(rs, 200);
+	strbuf_add(&rs->body, body.data, body.len);
+	strbuf_free(&body);
+}
+
+/* The revocation and its audit entry, in one transaction. */
+static int revoke_tx(PGconn *conn, void *arg, char **err)
+{
+	struct change *c = arg;
+	const struct http_request *rq = c->rq;
+	c->revoked = accounts_revoke_tokens(conn, rq->who.account_id, err);
+	if (c->revoked < 0)
+		return -1;
+	if (c->revoked == 0)
+		return 0;
+	char detail[64];
+	snprintf(detail, sizeof detail, "{\"tokens_revoked\":%lld}", c->revoked);
+	struct audit_entry e = { rq->who.account_id, rq->who.login, "revoke_tokens", "account",
+				 rq->who.login, detail, rq->remote_addr };
+	return audit_write(conn, &e, err);
+}
+
+/* POST /api/v1/account/tokens/revoke {"all":true}: revokes every API token of one's own
+ * account (the body says so, so that no stray request revokes them). */
+void api_account_tokens_revoke(struct http_request *rq, struct http_response *rs,
+			       struct db *db)
+{
+	char *err = NULL;
+	struct jv *doc = jv_parse((const char *)rq->body, rq->body_len, &err);
+	free(err);
+	err = NULL;
+	const struct jv *all = jv_get(doc, "all");
+	bool ok = all && all->type == JV_BOOL && all->boolean;
+	jv_free(doc);
+	if (!ok) {
+		http_error(rs, 400, "bad_revoke_request", "Hãy gửi {\"all\":true} để thu hồi mọi mã "
+			   "truy cập (API token) của tài khoản.");
+		return;
+	}
+	PGconn *conn = db_conn(db);
+	if (conn == NULL) {
+		api_db_unavailable(rs);
+		return;
+	}
+	struct change c = { rq, NULL, true, 0, 0 };
+	if (db_tx(conn, revoke_tx, &c, &err) != 0) {
+		api_db_failed(rs, db, "revoke tokens", err);
+		return;
+	}
+	log_info("auth", "%s revoked their %lld API tokens from %s", rq->who.login, c.revoked,
+		 rq->remote_addr);
+	http_json(rs, 200);
+	struct json j;
+	json_init(&j, &rs->body);
+	json_object_begin(&j);
+	json_kv_int(&j, "tokens_revoked", c.revoked);
+	json_kv_string(&j, "message", c.revoked > 0 ? "Đã thu hồi mọi mã truy cập (API token) "
+		       "của tài khoản: các chương trình dùng chúng cần mã mới do quản trị viên cấp."
+		       : "Tài khoản không có mã truy cập (API token) nào đang dùng.");
 	json_object_end(&j);
 }

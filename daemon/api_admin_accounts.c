@@ -121,7 +121,8 @@ static void secret_free(char *s)
 
 /* Answers a password set or generated: the message, and a generated password once. */
 static void password_answer(struct http_response *rs, int status, const char *message,
-			    const char *login, const char *generated, long long ended)
+			    const char *login, const char *generated, long long ended,
+			    long long revoked)
 {
 	http_json(rs, status);
 	struct json j;
@@ -133,6 +134,8 @@ static void password_answer(struct http_response *rs, int status, const char *me
 		json_kv_string(&j, "password", generated);
 	if (ended >= 0)
 		json_kv_int(&j, "sessions_ended", ended);
+	if (revoked >= 0)
+		json_kv_int(&j, "tokens_revoked", revoked);
 	json_object_end(&j);
 }
 
@@ -197,7 +200,7 @@ void api_admin_accounts_post(struct http_request *rq, struct http_response *rs, 
 				"này: hãy ghi lại và trao tận tay người dùng."
 				: none ? "Đã tạo tài khoản, chưa có mật khẩu: hãy đặt mật khẩu trước "
 				"khi người dùng đăng nhập." : "Đã tạo tài khoản với mật khẩu đã nhập.",
-				login, generated ? pw : NULL, -1);
+				login, generated ? pw : NULL, -1, -1);
 		break;
 	case ACCOUNTS_NO_UNIT:
 		http_error(rs, 422, "unknown_unit", "Không có đơn vị với mã này. Hãy chọn đơn vị "
@@ -268,20 +271,28 @@ void api_admin_account_password_put(struct http_request *rq, struct http_respons
 	/* An admin setting their own password keeps the session they do it from. */
 	const char *keep = rq->by_session && strcmp(login, rq->who.login) == 0 ?
 			   http_header(rq, "Cookie") : NULL;
-	long long ended = 0;
+	struct accounts_reset reset;
 	char *err = NULL;
-	switch (accounts_set_password(conn, login, hash, keep, &who, &ended, &err)) {
+	switch (accounts_set_password(conn, login, hash, keep, &who, true, &reset, &err)) {
 	case ACCOUNTS_OK:
-		log_info("admin", "%s set the password of %s; %lld sessions ended", rq->who.login,
-			 login, ended);
+		log_info("admin", "%s set the password of %s; %lld sessions ended, %lld API tokens "
+			 "revoked", rq->who.login, login, reset.ended, reset.revoked);
 		password_answer(rs, 200, generated ? "Đã đặt mật khẩu mới. Mật khẩu chỉ hiện một "
 				"lần này: hãy ghi lại và trao tận tay người dùng; các phiên đăng nhập "
-				"của tài khoản đã được đăng xuất." : "Đã đặt mật khẩu mới; các phiên "
-				"đăng nhập của tài khoản đã được đăng xuất.", login,
-				generated ? pw : NULL, ended);
+				"của tài khoản đã được đăng xuất và các mã truy cập (API token) đã bị thu "
+				"hồi." : "Đã đặt mật khẩu mới; các phiên đăng nhập của tài khoản đã được "
+				"đăng xuất và các mã truy cập (API token) đã bị thu hồi.", login,
+				generated ? pw : NULL, reset.ended, reset.revoked);
 		break;
 	case ACCOUNTS_NOT_FOUND:
 		no_account(rs);
+		break;
+	case ACCOUNTS_ADMIN_GUARDED:
+		log_warn("admin", "%s may not set the password of the administrator %s over HTTP",
+			 rq->who.login, login);
+		http_error(rs, 403, "admin_password", "Không thể đặt lại mật khẩu của một quản trị "
+			   "viên khác qua trang quản trị. Hãy dùng lệnh baocaoctl account passwd "
+			   "--login TÊN trên máy chủ, hoặc nhờ người đó tự đổi mật khẩu.");
 		break;
 	default:
 		api_db_failed(rs, db, "admin: set password", err);
@@ -326,9 +337,18 @@ void api_admin_account_disabled_put(struct http_request *rq, struct http_respons
 	struct accounts_switch sw;
 	char *err = NULL;
 	enum accounts_result ar = accounts_set_disabled(conn, login, disable, clock_now(), &who,
-							&sw, &err);
+							true, &sw, &err);
 	if (ar == ACCOUNTS_NOT_FOUND) {
 		no_account(rs);
+		return;
+	}
+	if (ar == ACCOUNTS_LAST_ADMIN) {
+		log_warn("admin", "%s may not disable %s, the last enabled administrator",
+			 rq->who.login, login);
+		http_error(rs, 409, "last_admin", "Đây là quản trị viên cuối cùng đang hoạt động: "
+			   "khóa tài khoản này thì không ai quản trị được hệ thống. Hãy tạo hoặc mở "
+			   "lại một tài khoản quản trị khác trước, hoặc dùng lệnh baocaoctl account "
+			   "disable trên máy chủ.");
 		return;
 	}
 	if (ar != ACCOUNTS_OK) {

@@ -55,8 +55,9 @@ static void too_many(struct http_response *rs, long long wait_s)
 {
 	char after[24], *msg;
 	snprintf(after, sizeof after, "%lld", wait_s > 0 ? wait_s : 1);
-	msg = xasprintf("Đăng nhập sai nhiều lần liên tiếp. Hãy đợi %lld giây rồi thử lại; nếu "
-			"quên mật khẩu, hãy liên hệ quản trị viên.", wait_s > 0 ? wait_s : 1);
+	msg = xasprintf("Có nhiều lần đăng nhập sai từ địa chỉ mạng này. Hãy đợi %lld giây rồi "
+			"đăng nhập lại; nếu quên mật khẩu, hãy liên hệ quản trị viên.",
+			wait_s > 0 ? wait_s : 1);
 	http_error(rs, 429, "too_many_logins", msg);
 	free(msg);
 	http_add_header(rs, "Retry-After", after);

@@ -69,6 +69,12 @@ const struct setting_def config_settings[] = {
 	  "address to listen on" },
 	{ "server", "log_level", SET_LOGLEVEL, "info", true, 0, 0, OFF(log_level),
 	  "debug, info, warn or error" },
+	{ "server", "login_queue", SET_INT, "32", true, 1, 100000, OFF(login_queue),
+	  "password checks (logins, password changes) waiting for a login worker before new "
+	  "ones get 503" },
+	{ "server", "login_workers", SET_INT, "1", false, 1, 64, OFF(login_workers),
+	  "threads that check passwords (Argon2id), each with its own database connection, "
+	  "apart from the workers" },
 	{ "server", "max_bytes_per_period", SET_SIZE, "50M", true, 0, 1LL << 40,
 	  OFF(max_bytes_per_period), "bytes of uploads (workbooks and JSON bodies) one unit may "
 	  "send in a period; beyond them 413 (0: no limit)" },

@@ -18,6 +18,8 @@ struct config {
 	char *user;
 	long long workers;
 	long long queue_max;
+	long long login_workers;	/* the login pool: password work (Argon2id) */
+	long long login_queue;
 	long long max_upload_size;
 	long long max_connections;
 	long long request_timeout;

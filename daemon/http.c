@@ -1,6 +1,7 @@
 /* The HTTP server: evhttp, the routing table, limits, and the hand-off of requests to workers. */
 #include "http.h"
 #include "http_guard.h"
+#include "http_forwarded.h"
 #include "authz.h"
 #include "clock.h"
 #include "config.h"
@@ -361,6 +362,8 @@ static struct http_job *job_new(struct evhttp_request *req, const char *path, co
 		if (strcasecmp(job->rq.headers[i].name, "X-Forwarded-For") == 0)
 			strbuf_addf(&xff, "%s%s", xff.len ? ", " : "", job->rq.headers[i].value);
 	job->rq.remote_addr = client_address(addr ? addr : "-", xff.len ? xff.data : NULL);
+	if (xff.len && addr && !trusted_proxy(addr, strlen(addr)))
+		http_forwarded_untrusted(addr);
 	strbuf_free(&xff);
 
 	struct evbuffer *buf = evhttp_request_get_input_buffer(req);
@@ -444,6 +447,19 @@ static void http_dispatch(struct evhttp_request *req, void *arg)
 	if (job->route->flags & ROUTE_INLINE) {
 		((http_handler)job->route->handler)(&job->rq, &job->rs, NULL);
 		job_reply(job);
+		return;
+	}
+	if (job->route->flags & ROUTE_PASSWORD) {
+		if (!worker_login_submit(job_run, job_done, job)) {
+			/* Only password work waits for the login pool: other routes never see it. */
+			log_warn("http", "login queue full, refusing %s %s from %s", job->rq.method,
+				 job->rq.path, job->rq.remote_addr);
+			http_error(&job->rs, 503, "login_overloaded",
+				   "Máy chủ đang bận kiểm tra nhiều lượt đăng nhập. Vui lòng đợi vài "
+				   "giây rồi thử lại.");
+			http_add_header(&job->rs, "Retry-After", "5");
+			job_reply(job);
+		}
 		return;
 	}
 	if (!worker_submit(job_run, job_done, job)) {

@@ -63,6 +63,7 @@ static void apply_config(const struct config *cfg)
 	log_set_level((enum log_level)cfg->log_level);
 	http_apply_config(cfg);
 	worker_set_limits((size_t)cfg->queue_max, cfg->request_timeout);
+	worker_login_set_limits((size_t)cfg->login_queue, cfg->request_timeout);
 }
 
 /* Reads the series from the database before serving; if it cannot, the housekeeping
@@ -353,6 +354,9 @@ int main(int argc, char **argv)
 	worker_set_limits((size_t)cfg->queue_max, cfg->request_timeout);
 	if (worker_pool_start(base, (int)cfg->workers, cfg->conninfo, cfg->time_zone) != 0)
 		fatal("main", "cannot start the worker threads");
+	worker_login_set_limits((size_t)cfg->login_queue, cfg->request_timeout);
+	if (worker_login_start(base, (int)cfg->login_workers, cfg->conninfo, cfg->time_zone) != 0)
+		fatal("main", "cannot start the login worker threads");
 
 	series_at_start(cfg);
 	if (scheduler_start(base, instance) != 0)
@@ -370,8 +374,9 @@ int main(int argc, char **argv)
 	ev_int = add_signal(SIGINT, on_stop);
 	ev_hup = add_signal(SIGHUP, on_reload);
 
-	log_info("main", "baocaod %s listening on http://%s:%lld/ (%lld workers, zone %s)",
-		 BAOCAO_VERSION, cfg->listen, cfg->port, cfg->workers, cfg->time_zone);
+	log_info("main", "baocaod %s listening on http://%s:%lld/ (%lld workers, %lld login "
+		 "workers, zone %s)", BAOCAO_VERSION, cfg->listen, cfg->port, cfg->workers,
+		 cfg->login_workers, cfg->time_zone);
 	if (event_base_dispatch(base) < 0)
 		log_error("main", "event loop failed");
 

@@ -11,6 +11,7 @@ enum {
 	ROUTE_INLINE = 1 << 0,	/* cheap and never blocks: answered on the loop thread */
 	ROUTE_UPLOAD = 1 << 1,	/* takes a report as its body (max_upload_size); others 4 KiB */
 	ROUTE_TEXT = 1 << 2,	/* takes a long text (an assessment): up to 64 KiB */
+	ROUTE_PASSWORD = 1 << 3,	/* checks or hashes a password (Argon2id): the login pool */
 };
 
 /* Casts a handler of any signature for the table; the caller casts it back. */

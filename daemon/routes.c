@@ -7,6 +7,7 @@
 #include "config.h"
 #include "db.h"
 #include "http.h"
+#include "http_forwarded.h"
 #include "json.h"
 #include "log.h"
 #include "outbox.h"
@@ -56,6 +57,13 @@ static void readyz_storage(struct strbuf *body, PGconn *conn)
 	spacewatch_json(body);
 }
 
+/* X-Forwarded-For from a peer not in trusted_proxies: all clients may be counted as one. */
+static void readyz_forwarded(struct strbuf *body, PGconn *conn)
+{
+	(void)conn;
+	http_forwarded_readyz(body);
+}
+
 /* A test installation says so wherever it is watched. */
 static void readyz_clock_control(struct strbuf *body, PGconn *conn)
 {
@@ -73,6 +81,7 @@ static void readyz_clock_control(struct strbuf *body, PGconn *conn)
 static const readyz_field readyz_privileged[] = {
 	readyz_outbox_failed,
 	readyz_storage,
+	readyz_forwarded,
 	readyz_deliveries_stuck,
 	readyz_clock_control,
 };
@@ -162,13 +171,16 @@ const struct route http_routes[] = {
 	  ACT_REPORT_READ, 0 },
 	{ "GET", "/api/v1/receipts/public-key", ROUTE_FN(api_receipt_key), ACT_PUBLIC,
 	  ROUTE_INLINE },
-	{ "POST", "/api/v1/session", ROUTE_FN(api_session_create), ACT_PUBLIC, 0 },
+	{ "POST", "/api/v1/session", ROUTE_FN(api_session_create), ACT_PUBLIC, ROUTE_PASSWORD },
 	{ "GET", "/api/v1/session", ROUTE_FN(api_session_get), ACT_SIGNED_IN, 0 },
 	{ "DELETE", "/api/v1/session", ROUTE_FN(api_session_delete), ACT_PUBLIC, 0 },
 	{ "PUT", "/api/v1/testing/clock", ROUTE_FN(api_testing_clock_put), ACT_ADMIN, 0 },
 	{ "GET", "/api/v1/me", ROUTE_FN(api_me_get), ACT_SIGNED_IN, 0 },
 	{ "PUT", "/api/v1/account/password", ROUTE_FN(api_account_password_put), ACT_SIGNED_IN,
-	  0 },
+	  ROUTE_PASSWORD },
+	{ "GET", "/api/v1/account/tokens", ROUTE_FN(api_account_tokens_get), ACT_SIGNED_IN, 0 },
+	{ "POST", "/api/v1/account/tokens/revoke", ROUTE_FN(api_account_tokens_revoke),
+	  ACT_SIGNED_IN, 0 },
 	/* The administrators' pages (admin.html): what baocaoctl does, audited by login. */
 	{ "GET", "/api/v1/admin/units", ROUTE_FN(api_admin_units_get), ACT_ADMIN, 0 },
 	{ "PUT", "/api/v1/admin/units/{unit}", ROUTE_FN(api_admin_unit_put), ACT_ADMIN,
@@ -176,9 +188,10 @@ const struct route http_routes[] = {
 	{ "POST", "/api/v1/admin/units/import", ROUTE_FN(api_admin_units_import), ACT_ADMIN,
 	  ROUTE_UPLOAD },
 	{ "GET", "/api/v1/admin/accounts", ROUTE_FN(api_admin_accounts_get), ACT_ADMIN, 0 },
-	{ "POST", "/api/v1/admin/accounts", ROUTE_FN(api_admin_accounts_post), ACT_ADMIN, 0 },
+	{ "POST", "/api/v1/admin/accounts", ROUTE_FN(api_admin_accounts_post), ACT_ADMIN,
+	  ROUTE_PASSWORD },
 	{ "PUT", "/api/v1/admin/accounts/{login}/password",
-	  ROUTE_FN(api_admin_account_password_put), ACT_ADMIN, 0 },
+	  ROUTE_FN(api_admin_account_password_put), ACT_ADMIN, ROUTE_PASSWORD },
 	{ "PUT", "/api/v1/admin/accounts/{login}/disabled",
 	  ROUTE_FN(api_admin_account_disabled_put), ACT_ADMIN, 0 },
 	{ "GET", "/api/v1/admin/series", ROUTE_FN(api_admin_series_get), ACT_ADMIN, 0 },

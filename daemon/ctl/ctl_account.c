@@ -176,14 +176,17 @@ static int account_passwd(struct ctl *ctl, int argc, char **argv)
 	int rc = hash ? CTL_USER : CTL_INTERNAL;
 	if (db == NULL)
 		goto out;
-	/* A new password ends the account's web sessions: a stolen cookie stops working. */
+	/* A new password ends the account's web sessions and revokes its API tokens: a stolen
+	 * cookie or a token made with the old password stops working. On the server an
+	 * administrator's password may be reset too (the way back into a locked-out install). */
 	struct audit_who who = { 0, ctl_actor(), NULL };
-	long long ended = 0;
+	struct accounts_reset reset;
 	char *err = NULL;
-	switch (accounts_set_password(db, o.login, hash, NULL, &who, &ended, &err)) {
+	switch (accounts_set_password(db, o.login, hash, NULL, &who, false, &reset, &err)) {
 	case ACCOUNTS_OK:
 		rc = CTL_OK;
-		printf("password of %s changed\n", o.login);
+		printf("password of %s changed; web sessions ended: %lld, API tokens revoked: %lld\n",
+		       o.login, reset.ended, reset.revoked);
 		if (generated)
 			printf("password: %s\n(shown only this once; give it to the user)\n", password);
 		break;
@@ -225,6 +228,20 @@ static int account_list(struct ctl *ctl, int argc, char **argv)
 	return CTL_OK;
 }
 
+/* Says so when no enabled administrator is left (the admin pages refuse this; here the
+ * server's operator may do it, e.g. to lock everyone out while investigating). */
+static void warn_no_admin(PGconn *db)
+{
+	PGresult *r = ctl_query(db, "SELECT count(*) FROM account WHERE role = 'admin' AND "
+				"NOT disabled", 0, NULL);
+	if (r == NULL)
+		return;	/* ctl_query printed why; the change itself is done */
+	if (atoll(PQgetvalue(r, 0, 0)) == 0)
+		fprintf(stderr, "warning: no enabled administrator is left; enable one with: "
+			"baocaoctl account enable --login L\n");
+	PQclear(r);
+}
+
 /* account disable|enable: turns an account off (ending its web sessions) or on again. */
 static int account_set_disabled(struct ctl *ctl, int argc, char **argv, bool disable)
 {
@@ -245,7 +262,7 @@ static int account_set_disabled(struct ctl *ctl, int argc, char **argv, bool dis
 	struct accounts_switch sw;
 	char *err = NULL;
 	enum accounts_result ar = accounts_set_disabled(db, o.login, disable, clock_now(), &who,
-							&sw, &err);
+							false, &sw, &err);
 	if (ar == ACCOUNTS_NOT_FOUND) {
 		fprintf(stderr, "error: no account with login '%s'; list them with: "
 			"baocaoctl account list\n", o.login);
@@ -274,6 +291,8 @@ static int account_set_disabled(struct ctl *ctl, int argc, char **argv, bool dis
 		       tokens, o.login);
 	else if (!disable && change && tokens > 0)
 		printf("live API tokens: %lld (they work again)\n", tokens);
+	if (disable && change)
+		warn_no_admin(db);
 	return CTL_OK;
 }
 

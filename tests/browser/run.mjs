@@ -116,14 +116,14 @@ const scenarios = {
   },
 
   // Changing one's password: a wrong current one, a short new one, then a right change that
-  // ends the account's other session.
+  // ends the account's other session and lists the account's API token, which is revoked.
   async password(browser) {
     const other = await newPage(browser);
     await other.goto(BASE + '/');
     await login(other, env.LOGIN2, env.PASSWORD2);
     await other.waitForSelector('#state:not(:empty)');
 
-    const page = await newPage(browser);
+    const page = await newPage(browser, undefined, { onDialog: (d) => d.accept() });
     await page.goto(BASE + '/password.html');
     await login(page, env.LOGIN2, env.PASSWORD2);
     await page.waitForSelector('#who:not(:empty)');
@@ -144,7 +144,17 @@ const scenarios = {
     await page.fill('#again', next);
     await page.click('#password-submit');
     await page.waitForFunction(() => /Đã đổi mật khẩu/.test(document.querySelector('#password-status').textContent));
+    await page.waitForSelector('#tokens:not([hidden])');
+    const rows = await page.$$eval('#tokens-body tr', (trs) => trs.map((tr) => tr.textContent));
+    check(rows.length === 1 && rows[0].includes('Máy gửi tự động') && rows[0].includes('không hết hạn'), 'tokens: ' + rows);
+    await labelled(page);
     await shot(page, 'password');
+    const token = { headers: { Authorization: 'Bearer ' + env.TOKEN2 } };
+    check((await fetch(BASE + '/api/v1/me', token)).status === 200, 'the token works before');
+    await page.click('#tokens-revoke');
+    await page.waitForFunction(() => /Đã thu hồi/.test(document.querySelector('#tokens-status').textContent));
+    check((await page.$$('#tokens-body tr')).length === 0, 'the list is emptied');
+    check((await fetch(BASE + '/api/v1/me', token)).status === 401, 'the revoked token still works');
     // This session goes on; the other one is over and lands on the login page.
     await page.goto(BASE + '/');
     await page.waitForSelector('#state:not(:empty)');

@@ -41,7 +41,10 @@ def setup():
     person(ex, "stc.baocao", "STC", "reporter", "mat-khau-thu-nghiem-1")
     person(ex, "stc.matkhau", "STC", "reporter", "mat-khau-thu-nghiem-2")
     ex.account("quantri", "SKHCN", "admin")
-    ex.env = dict(os.environ, BASE_URL=f"http://127.0.0.1:{ex.d.port}",
+    # stc.matkhau's program sends with an API token, which the password page offers to revoke.
+    r = ex.d.ctl("token", "create", "--login", "stc.matkhau", "--label", "Máy gửi tự động")
+    assert r.returncode == 0, r.stderr
+    ex.env = dict(os.environ, BASE_URL=f"http://127.0.0.1:{ex.d.port}", TOKEN2=r.stdout.strip(),
                   LOGIN="stc.baocao", PASSWORD="mat-khau-thu-nghiem-1",
                   LOGIN2="stc.matkhau", PASSWORD2="mat-khau-thu-nghiem-2",
                   ADMIN_TOKEN=ex.tokens["quantri"], ARTEFACTS=str(ARTEFACTS),

@@ -47,6 +47,8 @@ ROUTES = {
     ("GET", "/api/v1/series/{series}/periods/{period}/tasks"): "report.read",
     ("GET", "/api/v1/me"): "signed_in",
     ("PUT", "/api/v1/account/password"): "signed_in",
+    ("GET", "/api/v1/account/tokens"): "signed_in",
+    ("POST", "/api/v1/account/tokens/revoke"): "signed_in",
     ("GET", "/"): "public",
     ("GET", "/{file}"): "public",
     # The administrators' pages (admin.html)

@@ -249,6 +249,67 @@ def test_token_list(ex):
     assert r.returncode == 1 and "no account with login 'khong.co'" in r.stderr, r.stderr
 
 
+def change_password(ex, cookie, csrf, current, new, **extra):
+    status, _, raw = call(ex, "PUT", "/api/v1/account/password",
+                          json.dumps(dict(current=current, new=new, **extra)),
+                          {"Cookie": cookie, "X-CSRF-Token": csrf,
+                           "Content-Type": "application/json"})
+    return status, json.loads(raw)
+
+
+def session_of(ex, login, password=PASSWORD):
+    """(cookie, CSRF token) of a new session."""
+    status, resp, raw = call(ex, "POST", "/api/v1/session",
+                             json.dumps({"login": login, "password": password}),
+                             {"Content-Type": "application/json"})
+    assert status == 201, raw
+    return resp.getheader("Set-Cookie").split(";")[0], json.loads(raw)["csrf_token"]
+
+
+def test_own_password_change_offers_to_revoke_tokens(ex):
+    add_account(ex, "stc.tudoi")
+    token, tid = create_token(ex, "stc.tudoi", "--label", "Máy gửi tự động")
+    _, old_id = create_token(ex, "stc.tudoi", "--label", "Cũ")
+    assert ex.d.ctl("token", "revoke", old_id).returncode == 0
+    other, _ = session_of(ex, "stc.tudoi")
+    cookie, csrf = session_of(ex, "stc.tudoi")
+    second = "mat-khau-thu-hai-2026"
+    status, doc = change_password(ex, cookie, csrf, PASSWORD, second)
+    assert status == 200 and doc["sessions_ended"] == 1 and doc["tokens_revoked"] == 0, doc
+    # The answer lists the tokens still working (not the revoked one), and they still work.
+    assert [(t["id"], t["label"]) for t in doc["tokens"]] == [(int(tid), "Máy gửi tự động")], doc
+    assert doc["tokens"][0]["created_at"] and doc["tokens"][0]["expires_at"] is None, doc
+    assert with_token(ex, token) == 404
+    assert with_cookie(ex, other) == (401, 401) and with_cookie(ex, cookie)[0] == 200
+    # The same list on its own; then the route that revokes them, with the page's CSRF token.
+    status, _, raw = call(ex, "GET", "/api/v1/account/tokens", headers={"Cookie": cookie})
+    assert status == 200 and [t["id"] for t in json.loads(raw)["tokens"]] == [int(tid)], raw
+    revoke = "/api/v1/account/tokens/revoke"
+    status, _, raw = call(ex, "POST", revoke, b'{"all":true}',
+                          {"Cookie": cookie, "Content-Type": "application/json"})
+    assert status == 403 and json.loads(raw)["error"]["code"] == "csrf", raw
+    status, _, raw = call(ex, "POST", revoke, b"{}", {"Cookie": cookie, "X-CSRF-Token": csrf,
+                                                      "Content-Type": "application/json"})
+    assert status == 400, raw
+    assert with_token(ex, token) == 404
+    status, _, raw = call(ex, "POST", revoke, b'{"all":true}',
+                          {"Cookie": cookie, "X-CSRF-Token": csrf,
+                           "Content-Type": "application/json"})
+    assert status == 200 and json.loads(raw)["tokens_revoked"] == 1, raw
+    assert with_token(ex, token) == 401
+    rows = audit(ex, "account", "revoke_tokens")
+    assert rows and rows[-1][0] == "stc.tudoi" and json.loads(rows[-1][1]) == \
+        {"tokens_revoked": 1}, rows
+    # Or in the change itself: "revoke_tokens": true.
+    token2, _ = create_token(ex, "stc.tudoi")
+    status, doc = change_password(ex, cookie, csrf, second, "mat-khau-thu-ba-2026",
+                                  revoke_tokens=True)
+    assert status == 200 and doc["tokens_revoked"] == 1 and doc["tokens"] == [], doc
+    assert with_token(ex, token2) == 401
+    rows = audit(ex, "account", "password_change")
+    assert json.loads(rows[-1][1]) == {"sessions_ended": 0, "tokens_revoked": 1}, rows
+
+
 def test_usage_errors(ex):
     for args, text in ((["token", "list", "--label", "x"], "does not take --label"),
                        (["token", "revoke"], "usage:"),
@@ -270,6 +331,7 @@ TESTS = [
     test_expiry_forms,
     test_short_expiry,
     test_token_list,
+    test_own_password_change_offers_to_revoke_tokens,
     test_usage_errors,
 ]
 

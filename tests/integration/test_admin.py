@@ -4,10 +4,12 @@ period overrides and the outbox; each change audited with the admin's login, eve
 explained, non-admins refused."""
 import json
 import os
+import subprocess
 import sys
+import threading
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import ROOT, run_tests  # noqa: E402
+from harness import ROOT, run_tests, wait_for  # noqa: E402
 from intake_util import Example  # noqa: E402
 
 NOW = "2026-11-25T09:00:00+07:00"   # Wednesday of 2026-W48; the deadline is Friday 27/11 11:00
@@ -219,6 +221,115 @@ def test_disable_and_enable(ex):
     assert status == 400, doc
 
 
+def token_works(ex, login):
+    return call(ex, "GET", "/api/v1/me", login=login)[0] == 200
+
+
+def new_token(ex, login):
+    r = ex.d.ctl("token", "create", "--login", login, "--label", "may gui tu dong")
+    assert r.returncode == 0, r.stderr
+    ex.tokens[login] = r.stdout.strip()
+
+
+def test_reset_revokes_tokens(ex):
+    """An admin's reset of a password ends every session and revokes every API token."""
+    ex.account("stc.tudong", "STC", "reporter")
+    new_token(ex, "stc.tudong")   # a second one
+    old = ex.tokens["stc.tudong"]
+    status, doc = call(ex, "PUT", "/api/v1/admin/accounts/stc.tudong/password",
+                       body={"password": "mat-khau-dat-lai-2026"})
+    assert status == 200 and doc["tokens_revoked"] == 2, doc
+    assert "thu hồi" in doc["message"], doc
+    assert not token_works(ex, "stc.tudong")
+    who, _, detail = audit(ex, "set_password", "account", "stc.tudong")
+    assert who == ADMIN and detail["tokens_revoked"] == 2, detail
+    # baocaoctl on the server does the same.
+    new_token(ex, "stc.tudong")
+    cookie = session(ex, "stc.tudong", "mat-khau-dat-lai-2026")
+    r = ex.d.ctl("account", "passwd", "--login", "stc.tudong", "--password-file",
+                 write(ex, "pw-tudong", "mat-khau-thu-ba-2026"))
+    assert r.returncode == 0 and "API tokens revoked: 1" in r.stdout, (r.stdout, r.stderr)
+    assert not token_works(ex, "stc.tudong") and ex.tokens["stc.tudong"] != old
+    assert ex.d.request("GET", "/api/v1/session", headers={"Cookie": cookie})[0] == 401
+    assert audit(ex, "set_password", "account", "stc.tudong")[2]["tokens_revoked"] == 1
+
+
+def test_admins_guarded(ex):
+    """Over the API no admin takes over another admin nor disables the last one; baocaoctl on
+    the server can."""
+    ex.account("quantri2", "SKHCN", "admin")
+    status, doc = call(ex, "PUT", "/api/v1/admin/accounts/quantri2/password",
+                       body={"generate": True})
+    assert status == 403 and error_code(doc) == "admin_password", doc
+    assert "baocaoctl account passwd" in doc["error"]["message"], doc
+    assert token_works(ex, "quantri2")
+    assert audit(ex, "set_password", "account", "quantri2") is None
+
+    # Two admins disabling each other at once: one is refused, one admin stays. A psql
+    # session holds the admins' rows so that both requests wait in their transactions.
+    holder = subprocess.Popen(["psql", ex.pg.conninfo, "-X", "-q", "-v", "ON_ERROR_STOP=1"],
+                              stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+                              env=dict(os.environ, PGAPPNAME="admin_lock"))
+    results = {}
+    threads = []
+    try:
+        holder.stdin.write("BEGIN; SELECT id FROM account WHERE role = 'admin' FOR UPDATE;\n")
+        holder.stdin.flush()
+        wait_for(lambda: ex.pg.scalar("SELECT count(*) FROM pg_stat_activity WHERE "
+                                      "application_name = 'admin_lock' AND "
+                                      "state = 'idle in transaction'") == "1",
+                 what="the lock holder")
+
+        def disable(actor, target):
+            results[actor] = call(ex, "PUT", f"/api/v1/admin/accounts/{target}/disabled",
+                                  body={"disabled": True}, login=actor)
+
+        threads = [threading.Thread(target=disable, args=(ADMIN, "quantri2")),
+                   threading.Thread(target=disable, args=("quantri2", ADMIN))]
+        for t in threads:
+            t.start()
+        wait_for(lambda: ex.pg.scalar("SELECT count(*) FROM pg_stat_activity WHERE "
+                                      "wait_event_type = 'Lock'") == "2",
+                 what="both requests waiting")
+        holder.stdin.write("COMMIT;\n")
+        holder.stdin.close()
+        for t in threads:
+            t.join(30)
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+        holder.wait()
+    statuses = sorted(status for status, _ in results.values())
+    assert statuses == [200, 409], results
+    refused = next(doc for status, doc in results.values() if status == 409)
+    assert error_code(refused) == "last_admin" and "baocaoctl" in refused["error"]["message"]
+    assert ex.pg.scalar("SELECT count(*) FROM account WHERE role = 'admin' "
+                        "AND NOT disabled") == "1"
+    left = ex.pg.scalar("SELECT login FROM account WHERE role = 'admin' AND NOT disabled")
+    gone = "quantri2" if left == ADMIN else ADMIN
+    # The last one cannot disable itself over the API either.
+    status, doc = call(ex, "PUT", f"/api/v1/admin/accounts/{left}/disabled",
+                       body={"disabled": True}, login=left)
+    assert status == 409, doc
+
+    # On the server: another admin's password, and the other admin enabled again.
+    r = ex.d.ctl("account", "passwd", "--login", "quantri2", "--password-file",
+                 write(ex, "pw-quantri2", "mat-khau-quan-tri-hai"))
+    assert r.returncode == 0, r.stderr
+    assert audit(ex, "set_password", "account", "quantri2") is not None
+    r = ex.d.ctl("account", "enable", "--login", gone)
+    assert r.returncode == 0, r.stderr
+    # baocaoctl may also disable the last enabled admin (the server's own operator decides).
+    for login in ("quantri2", ADMIN):
+        r = ex.d.ctl("account", "disable", "--login", login)
+        assert r.returncode == 0, r.stderr
+    assert "no enabled administrator is left" in r.stderr, r.stderr
+    assert ex.pg.scalar("SELECT count(*) FROM account WHERE role = 'admin' "
+                        "AND NOT disabled") == "0"
+    r = ex.d.ctl("account", "enable", "--login", ADMIN)
+    assert r.returncode == 0, r.stderr
+
+
 def task_state(ex):
     return ex.pg.psql("SELECT code, title, active FROM task ORDER BY code")
 
@@ -367,6 +478,9 @@ def test_csrf_needed_with_a_session(ex):
     """The pages' cookie alone cannot change anything."""
     ex.d.ctl("account", "passwd", "--login", ADMIN, "--password-file",
              write(ex, "pw", "mat-khau-quan-tri-2026"), check=True)
+    # The new password revoked the admin's API token: the later tests get a new one.
+    assert not token_works(ex, ADMIN)
+    new_token(ex, ADMIN)
     cookie = session(ex, ADMIN, "mat-khau-quan-tri-2026")
     status, _, raw = ex.d.request("PUT", "/api/v1/admin/accounts/stc.moi/disabled",
                                   body={"disabled": True}, headers={"Cookie": cookie})
@@ -384,5 +498,6 @@ if __name__ == "__main__":
     sys.exit(run_tests([test_non_admins_refused, test_units_list_and_edit, test_units_import,
                         test_accounts, test_disable_and_enable, test_tasks_preview_and_import,
                         test_calendar, test_period_override, test_outbox,
-                        test_csrf_needed_with_a_session],
+                        test_csrf_needed_with_a_session, test_reset_revokes_tokens,
+                        test_admins_guarded],
                        setup=setup, teardown=teardown))

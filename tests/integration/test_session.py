@@ -172,11 +172,75 @@ def test_failed_logins_slow_down_the_failing_address_only(ex):
                             "AND key = 'stc.baocao 127.0.0.2'")) >= 5
 
 
+def time_passes(ex, seconds):
+    """As if the daemon's clock moved on: every login wait and window ends that much sooner."""
+    ex.pg.psql(f"UPDATE login_failure SET window_start = window_start - interval '{seconds} s', "
+               f"blocked_until = blocked_until - interval '{seconds} s'")
+
+
+def retry_after(resp):
+    return int(resp.getheader("Retry-After"))
+
+
 def test_an_address_failing_under_many_names_waits(ex):
     codes = [login(ex, f"ten{i}.thu", "sai", source="127.0.0.3")[0] for i in range(32)]
     assert codes[:30] == [401] * 30 and codes[30:] == [429, 429], codes
-    assert login(ex, "stc.baocao", PASSWORD, source="127.0.0.3")[0] == 429
+    status, resp, raw = login(ex, "stc.baocao", PASSWORD, source="127.0.0.3")
+    assert status == 429 and json.loads(raw)["error"]["code"] == "too_many_logins", raw
+    wait = retry_after(resp)
+    assert 1 <= wait <= 60, wait
     assert login(ex, "stc.baocao", PASSWORD, source="127.0.0.4")[0] == 201
+    # The one failing goes on at once when the wait is over, under a name told to wait
+    # (its turn) and under a new one, which must wait its own turn first.
+    time_passes(ex, wait)
+    assert login(ex, "ten30.thu", "sai", source="127.0.0.3")[0] == 401
+    assert login(ex, "ten99.thu", "sai", source="127.0.0.3")[0] == 429
+    # The address waits again, but the right password that has waited is let in: one person
+    # failing behind an office's NAT never locks the office out.
+    status, _, raw = login(ex, "stc.baocao", PASSWORD, source="127.0.0.3")
+    assert status == 201, raw
+    # Its turn is used: the same name waits again for the address.
+    assert login(ex, "stc.baocao", "sai", source="127.0.0.3")[0] == 429
+
+
+def test_waits_never_pass_a_minute(ex):
+    # An address failing for a long time: each wait doubles up to a minute, never longer
+    # (before, up to 15 minutes), and each failure is checked after its wait.
+    src = "127.0.0.5"
+    codes = [login(ex, f"ten{i}.sai", "sai", source=src)[0] for i in range(30)]
+    assert codes == [401] * 30, codes
+    waits = []
+    for i in range(10):
+        status, resp, _ = login(ex, "ten.doan", "sai", source=src)
+        assert status == 429, status
+        waits.append(retry_after(resp))
+        time_passes(ex, waits[-1])
+        assert login(ex, "ten.doan", "sai", source=src)[0] == 401
+    assert max(waits) == 60 and all(1 <= w <= 60 for w in waits), waits
+    assert waits[:4] == sorted(waits[:4]) and waits[-1] == 60, waits
+    # And after a wait the right password of any account logs in from there.
+    status, resp, _ = login(ex, "stc.baocao", PASSWORD, source=src)
+    assert status == 429 and retry_after(resp) <= 60
+    time_passes(ex, retry_after(resp))
+    assert login(ex, "stc.baocao", PASSWORD, source=src)[0] == 201
+
+
+def test_made_up_names_are_bounded_per_address(ex):
+    # Rows for login names from one address are kept to 200: made-up names cannot grow the
+    # table without bound (the oldest go).
+    ex.pg.psql("INSERT INTO login_failure (scope, key, failures, window_start) "
+               "SELECT 'login', 'ten' || i || '.bia 127.0.0.6', 1, "
+               f"'{NOW}'::timestamptz - interval '1 minute' "
+               "FROM generate_series(1, 250) i")
+    assert login(ex, "ten.moi", "sai", source="127.0.0.6")[0] == 401
+    kept = int(ex.pg.scalar("SELECT count(*) FROM login_failure WHERE scope = 'login' "
+                            "AND key LIKE '% 127.0.0.6'"))
+    assert kept == 200, kept
+    assert ex.pg.scalar("SELECT count(*) FROM login_failure WHERE scope = 'login' "
+                        "AND key = 'ten.moi 127.0.0.6'") == "1"
+    # Other addresses' rows are not touched.
+    assert int(ex.pg.scalar("SELECT count(*) FROM login_failure WHERE scope = 'login' "
+                            "AND key LIKE '% 127.0.0.3'")) > 0
 
 
 def test_login_body_limit(ex):
@@ -234,6 +298,8 @@ TESTS = [
     test_successful_logins_are_not_limited,
     test_failed_logins_slow_down_the_failing_address_only,
     test_an_address_failing_under_many_names_waits,
+    test_waits_never_pass_a_minute,
+    test_made_up_names_are_bounded_per_address,
     test_login_body_limit,
     test_login_only_as_json_from_our_pages,
     test_new_password_ends_sessions,
