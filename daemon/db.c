@@ -175,7 +175,9 @@ PGconn *db_conn(struct db *db)
 	return c;
 }
 
-/* Drops a connection that a failed statement showed to be broken. */
+/* Marks a connection that a failed statement showed to be broken as lost. It is closed by
+ * the next db_conn(), not here: the caller may still hold it, and a closed PGconn is freed
+ * memory, whereas a broken one only answers "no connection to the server". */
 void db_check_failure(struct db *db, const PGresult *res)
 {
 	if (db->conn == NULL)
@@ -184,8 +186,6 @@ void db_check_failure(struct db *db, const PGresult *res)
 	if (PQstatus(db->conn) == CONNECTION_BAD) {
 		if (db->last_error[0] == '\0')
 			db_set_error(db, PQerrorMessage(db->conn));
-		PQfinish(db->conn);
-		db->conn = NULL;
 		db->backoff = 0;
 		db->next_attempt = 0;	/* try again at once: the server may have restarted */
 		db->lost = true;

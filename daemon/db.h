@@ -15,7 +15,8 @@ void db_free(struct db *db);
  * unavailable (a new attempt is made only after the backoff delay).
  */
 PGconn *db_conn(struct db *db);
-/* Tells the holder that a statement failed; if the connection is broken it is dropped. */
+/* Tells the holder that a statement failed; a broken connection is marked lost and closed by
+ * the next db_conn() (a PGconn the caller still holds stays valid until then). */
 void db_check_failure(struct db *db, const PGresult *res);
 /* Whether the last failure was a lost or refused connection (vs. an SQL error). */
 bool db_connection_lost(struct db *db);

@@ -449,6 +449,45 @@ def test_database_restart_costs_no_request(c):
     assert len(after) >= 10 and after == [200] * len(after), after
 
 
+def test_housekeeping_on_a_broken_connection(c):
+    # A daemon with one worker on a database of its own: after a restart of PostgreSQL, the
+    # listener's reconnection asks for housekeeping, which the worker starts on the connection
+    # the restart broke. Here the worker's backend is ended, and the change announced at once.
+    subprocess.run(["createdb", "-h", str(c.pg.dir / "run"), "-U", "baocao", "baocao_broken"],
+                   check=True)
+    conninfo = c.pg.conninfo.replace("dbname=baocao", "dbname=baocao_broken")
+    work = Workdir("foundation-broken")
+    try:
+        d2 = Daemon(work, conninfo, **{"database.migrate_on_start": "true", "server.workers": "1"})
+        d2.start()
+        try:
+            count = ("SELECT count(*) FROM pg_stat_activity WHERE datname = 'baocao_broken' AND "
+                     "application_name = 'baocaod' AND query {} 'LISTEN%'")
+            assert d2.get("/readyz")[0] == 200
+            wait_for(lambda: c.pg.scalar(count.format("LIKE")) == "1", what="the listener")
+            wait_for(lambda: c.pg.scalar(count.format("NOT LIKE")) == "1", what="the worker")
+            mark = len(d2.log_text())
+            # The backend is gone (waited for) before the announcement is sent at commit.
+            subprocess.run(["psql", conninfo, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c",
+                            "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE "
+                            "datname = current_database() AND application_name = 'baocaod' AND "
+                            "query NOT LIKE 'LISTEN%'; SELECT pg_notify('baocao_plan', '')"],
+                           check=True, capture_output=True)
+            # The run meets the broken connection, runs again on a new one and reads the
+            # series (forced by the announcement), using nothing of the closed connection.
+            wait_for(lambda: "series read from the database" in d2.log_text()[mark:],
+                     timeout=10, what="housekeeping done on a new connection")
+            log = d2.log_text()[mark:]
+            assert "housekeeping: the database connection was broken" in log, log
+            assert "no connection to the server" not in log, log
+            assert d2.proc.poll() is None, log
+            assert d2.get("/readyz")[0] == 200
+        finally:
+            d2.stop_clean()
+    finally:
+        work.cleanup()
+
+
 def test_sigterm_finishes_request_in_flight(c):
     # Hold a lock that /readyz must wait for, so that its request is in flight at SIGTERM.
     locker = subprocess.Popen(["psql", c.pg.conninfo, "-X", "-q", "-c",
@@ -586,6 +625,7 @@ TESTS = [
     test_sighup_reload,
     test_readyz_follows_database,
     test_database_restart_costs_no_request,
+    test_housekeeping_on_a_broken_connection,
     test_sigterm_finishes_request_in_flight,
     test_shutdown_timeout_bounds_wait,
     test_client_address_behind_a_trusted_proxy,
