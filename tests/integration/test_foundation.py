@@ -11,10 +11,12 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import (BAOCAOCTL, BAOCAOD, IS_ROOT, ROOT, Daemon, Postgres, Workdir, nobody_uid,  # noqa: E402
+from harness import (BAOCAOCTL, BAOCAOD, BUILD, IS_ROOT, ROOT, Daemon, Postgres, Workdir, nobody_uid,  # noqa: E402
                      run_tests, uid_of, wait_for)
 
 UNITS_CSV = ROOT / "config" / "ha-tinh-units.csv"
+# The prepared-statement cache's driver (tests/db/db_cache_tool.c); meson passes its path.
+DB_CACHE_TOOL = os.environ.get("DB_CACHE_TOOL", str(BUILD / "tests" / "db" / "db_cache_tool"))
 
 
 class Ctx:
@@ -488,6 +490,18 @@ def test_housekeeping_on_a_broken_connection(c):
         work.cleanup()
 
 
+def test_statement_cache_keys_by_text(c):
+    # Two texts one after the other in one buffer are two statements; one text in two
+    # buffers is one statement, prepared once.
+    r = subprocess.run([DB_CACHE_TOOL, c.pg.conninfo], capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.splitlines() == [
+        "one-address first", "one-address second", "two-addresses third", "two-addresses third",
+        "prepared SELECT 'first'::text", "prepared SELECT 'second'::text",
+        "prepared SELECT 'third'::text"], r.stdout
+
+
 def test_sigterm_finishes_request_in_flight(c):
     # Hold a lock that /readyz must wait for, so that its request is in flight at SIGTERM.
     locker = subprocess.Popen(["psql", c.pg.conninfo, "-X", "-q", "-c",
@@ -626,6 +640,7 @@ TESTS = [
     test_readyz_follows_database,
     test_database_restart_costs_no_request,
     test_housekeeping_on_a_broken_connection,
+    test_statement_cache_keys_by_text,
     test_sigterm_finishes_request_in_flight,
     test_shutdown_timeout_bounds_wait,
     test_client_address_behind_a_trusted_proxy,
