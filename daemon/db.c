@@ -5,7 +5,9 @@
 #include "log.h"
 #include "util.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,7 +150,7 @@ static void db_mark_down(struct db *db)
 		log_debug("db", "connection attempt failed: %s", db->last_error);
 }
 
-/* Each thread's count of connections made, part of the prepared-statement cache's key. */
+/* Each thread's count of connections made: a cached statement belongs to one of them. */
 static __thread unsigned conn_generation;
 
 /* Sets the session's time zone and statement timeout (a conninfo "options=" may have
@@ -240,7 +242,9 @@ PGconn *db_conn(struct db *db)
 	return c;
 }
 
-/* Drops a connection that a failed statement showed to be broken. */
+/* Marks a connection that a failed statement showed to be broken as lost. It is closed by
+ * the next db_conn(), not here: the caller may still hold it, and a closed PGconn is freed
+ * memory, whereas a broken one only answers "no connection to the server". */
 void db_check_failure(struct db *db, const PGresult *res)
 {
 	if (db->conn == NULL)
@@ -249,8 +253,6 @@ void db_check_failure(struct db *db, const PGresult *res)
 	if (PQstatus(db->conn) == CONNECTION_BAD) {
 		if (db->last_error[0] == '\0')
 			db_set_error(db, PQerrorMessage(db->conn));
-		PQfinish(db->conn);
-		db->conn = NULL;
 		db->backoff = 0;
 		db->next_attempt = 0;	/* try again at once: the server may have restarted */
 		db->lost = true;
@@ -352,23 +354,73 @@ static void request_note(PGconn *conn, const PGresult *r)
 
 #define STMT_CACHE 96
 
+/* A statement prepared on this thread's connection. Its key is its text, compared whole: a
+ * text is never taken for another, wherever either is stored. */
 struct stmt {
-	const char *sql;	/* the literal's address */
+	char *sql;		/* a copy of the text: the key */
+	uint64_t hash;		/* of the text, compared first */
 	const PGconn *conn;
 	int backend;		/* PQbackendPID */
 	unsigned generation;	/* conn_generation: a new connection at a reused address */
-	char name[16];
+	char name[16];		/* the server's name for it, unique on this thread */
 };
 
-/* Each thread has its own connection, so its own cache. */
+/* Each thread has its own connection, so its own cache; its texts are freed when the thread
+ * ends (stmt_cache_free, through a thread-specific key set at the first statement). */
 static __thread struct stmt stmt_cache[STMT_CACHE];
 static __thread int stmt_count;
 static __thread unsigned stmt_serial;
+static __thread bool stmt_cache_owned;
+static pthread_key_t stmt_cache_key;
+static pthread_once_t stmt_cache_once = PTHREAD_ONCE_INIT;
+static int stmt_cache_key_rc;
+
+/* At a thread's end: frees the texts of its cache (arg is its stmt_cache). */
+static void stmt_cache_free(void *arg)
+{
+	struct stmt *cache = arg;
+	for (int i = 0; i < STMT_CACHE; i++) {
+		free(cache[i].sql);
+		cache[i].sql = NULL;
+	}
+}
+
+/* Once per process: the key whose destructor frees a thread's cache. */
+static void stmt_cache_key_make(void)
+{
+	stmt_cache_key_rc = pthread_key_create(&stmt_cache_key, stmt_cache_free);
+}
+
+/* Makes sure this thread's cache is freed when the thread ends. */
+static void stmt_cache_own(void)
+{
+	if (stmt_cache_owned)
+		return;
+	int rc = pthread_once(&stmt_cache_once, stmt_cache_key_make);
+	if (rc == 0)
+		rc = stmt_cache_key_rc;
+	if (rc == 0)
+		rc = pthread_setspecific(stmt_cache_key, stmt_cache);
+	if (rc != 0)	/* the cache works all the same; its texts outlive the thread */
+		log_error("db", "cannot have the prepared-statement cache freed at the thread's "
+			  "end: %s", strerror(rc));
+	stmt_cache_owned = true;
+}
+
+/* FNV-1a of a statement's text. */
+static uint64_t stmt_hash(const char *sql)
+{
+	uint64_t h = 14695981039346656037ULL;
+	for (const unsigned char *p = (const unsigned char *)sql; *p; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	return h;
+}
 
 /* Prepares sql under a new name in a cache slot; returns NULL or the failed result. */
-static PGresult *stmt_prepare(PGconn *conn, struct stmt *st, const char *sql, int nparams,
-			      int backend)
+static PGresult *stmt_prepare(PGconn *conn, struct stmt *st, const char *sql, uint64_t hash,
+			      int nparams, int backend)
 {
+	free(st->sql);
 	st->sql = NULL;
 	snprintf(st->name, sizeof st->name, "bc%u", ++stmt_serial);
 	PGresult *r = PQprepare(conn, st->name, sql, nparams, NULL);
@@ -377,7 +429,8 @@ static PGresult *stmt_prepare(PGconn *conn, struct stmt *st, const char *sql, in
 	if (PQresultStatus(r) != PGRES_COMMAND_OK)
 		return r;
 	PQclear(r);
-	st->sql = sql;
+	st->sql = xstrdup(sql);
+	st->hash = hash;
 	st->conn = conn;
 	st->backend = backend;
 	st->generation = conn_generation;
@@ -389,19 +442,21 @@ static PGresult *query(PGconn *conn, const char *sql, int nparams, const char *c
 		       const int *lengths, const int *formats, int result_format)
 {
 	int backend = PQbackendPID(conn);
+	uint64_t hash = stmt_hash(sql);
 	struct stmt *st = NULL;
 	for (int i = 0; i < stmt_count; i++) {
-		if (stmt_cache[i].sql == sql && stmt_cache[i].conn == conn &&
-		    stmt_cache[i].backend == backend &&
-		    stmt_cache[i].generation == conn_generation) {
-			st = &stmt_cache[i];
+		struct stmt *c = &stmt_cache[i];
+		if (c->sql && c->hash == hash && c->conn == conn && c->backend == backend &&
+		    c->generation == conn_generation && strcmp(c->sql, sql) == 0) {
+			st = c;
 			break;
 		}
 	}
 	if (st == NULL) {
+		stmt_cache_own();
 		int slot = stmt_count < STMT_CACHE ? stmt_count++ : (int)(stmt_serial % STMT_CACHE);
 		st = &stmt_cache[slot];
-		PGresult *failed = stmt_prepare(conn, st, sql, nparams, backend);
+		PGresult *failed = stmt_prepare(conn, st, sql, hash, nparams, backend);
 		if (failed) {
 			request_note(conn, failed);
 			return failed;	/* the caller sees the failure as the statement's */
@@ -413,7 +468,7 @@ static PGresult *query(PGconn *conn, const char *sql, int nparams, const char *c
 	if (state && strcmp(state, "26000") == 0 && PQtransactionStatus(conn) == PQTRANS_IDLE) {
 		/* The server forgot it (DISCARD ALL, a pooler): prepare again, once. */
 		PQclear(r);
-		PGresult *failed = stmt_prepare(conn, st, sql, nparams, backend);
+		PGresult *failed = stmt_prepare(conn, st, sql, hash, nparams, backend);
 		if (failed) {
 			request_note(conn, failed);
 			return failed;

@@ -15,7 +15,8 @@ void db_free(struct db *db);
  * unavailable (a new attempt is made only after the backoff delay).
  */
 PGconn *db_conn(struct db *db);
-/* Tells the holder that a statement failed; if the connection is broken it is dropped. */
+/* Tells the holder that a statement failed; a broken connection is marked lost and closed by
+ * the next db_conn() (a PGconn the caller still holds stays valid until then). */
 void db_check_failure(struct db *db, const PGresult *res);
 /* Whether the last failure was a lost or refused connection (vs. an SQL error). */
 bool db_connection_lost(struct db *db);
@@ -39,9 +40,10 @@ PGconn *db_connect_once(const char *conninfo, const char *time_zone, char **err)
 
 /*
  * Runs a statement as a prepared statement of this connection, preparing it on first use.
- * sql must be a string that lives as long as the program (a literal): its address is the key
- * of a per-thread cache. lengths and formats may be NULL (all text). Returns the result, to
- * be checked and cleared by the caller, as PQexecParams does.
+ * The statement's text is the key of a per-thread cache (compared whole, copied when cached):
+ * the same text anywhere is one statement, and different texts never share one. lengths and
+ * formats may be NULL (all text). Returns the result, to be checked and cleared by the
+ * caller, as PQexecParams does.
  */
 PGresult *db_query(PGconn *conn, const char *sql, int nparams, const char *const *params,
 		   const int *lengths, const int *formats);

@@ -23,6 +23,10 @@ BAOCAOCTL = os.environ.get("BAOCAOCTL", str(BUILD / "daemon" / "baocaoctl"))
 IS_ROOT = os.geteuid() == 0
 # Words that start a sanitizer's report in the daemon's log: any of them fails the test.
 SANITIZER_MARKERS = ("AddressSanitizer", "LeakSanitizer", "ThreadSanitizer", "runtime error:")
+# Every daemon started by this process, so that a failed test can show their state and logs.
+DAEMONS = []
+# How many of a daemon's last log lines a failed test shows.
+LOG_TAIL_LINES = 60
 
 
 def free_port():
@@ -141,6 +145,7 @@ class Daemon:
         self.conf = workdir.path / "baocaod.conf"
         self.logfile = workdir.path / "baocaod.log"
         self.proc = None
+        self.last_rc = None  # the exit status the latest stop() saw
         self.settings = {
             "server": {
                 "listen": "127.0.0.1",
@@ -183,6 +188,8 @@ class Daemon:
 
     def start(self, env=None, wait=True):
         self.run_env = {k: v for k, v in (env or {}).items() if k == "BAOCAO_FAKE_NOW"}
+        if self not in DAEMONS:
+            DAEMONS.append(self)
         self.log = open(self.logfile, "ab")
         self.proc = subprocess.Popen([BAOCAOD, "-c", str(self.conf)], stdout=self.log,
                                      stderr=subprocess.STDOUT, env=dict(os.environ, **(env or {})))
@@ -217,7 +224,29 @@ class Daemon:
             rc = self.proc.wait()
         self.log.close()
         self.proc = None
+        self.last_rc = rc
         return rc
+
+    def state(self):
+        """Whether the daemon runs, and how it ended if it does not, in words."""
+        if self.proc is None:
+            return ("stopped by the test" if self.last_rc is None else
+                    f"stopped by the test, exit status {exit_status(self.last_rc)}")
+        rc = self.proc.poll()
+        if rc is None:
+            return f"running (pid {self.proc.pid})"
+        return f"EXITED by itself (pid {self.proc.pid}), exit status {exit_status(rc)}"
+
+    def report(self, lines=LOG_TAIL_LINES):
+        """The daemon's state and the last lines of its log, for a failed test's output."""
+        out = [f"baocaod on port {self.port} ({self.conf}): {self.state()}"]
+        try:
+            tail = self.log_text().splitlines()[-lines:]
+        except OSError as e:
+            tail = [f"(no log: {e})"]
+        out.append(f"last {len(tail)} lines of {self.logfile}:")
+        out.extend("  " + line for line in tail)
+        return out
 
     def log_text(self):
         return self.logfile.read_text(encoding="utf-8", errors="replace")
@@ -244,6 +273,25 @@ class Daemon:
         return status, json.loads(body)
 
 
+def exit_status(rc):
+    """A returncode in words: negative ones are the signal that ended the process."""
+    if rc is not None and rc < 0:
+        try:
+            return f"{rc} ({signal.Signals(-rc).name})"
+        except ValueError:
+            return f"{rc} (signal {-rc})"
+    return str(rc)
+
+
+def report_daemons():
+    """Prints, as TAP comments, the state and log tail of every daemon that may still have
+    a log (its work folder not yet removed)."""
+    for d in DAEMONS:
+        if d.logfile.exists():
+            for line in d.report():
+                print(f"# {line}", flush=True)
+
+
 def uid_of(pid):
     """The real user id of a process."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -259,7 +307,8 @@ def nobody_uid():
 def run_tests(tests, setup=None, teardown=None):
     """Runs test functions in order and prints TAP; each gets the object setup() returned.
     The teardown counts as one more test: the daemon must stop cleanly (exit 0, and no
-    sanitizer report in its log)."""
+    sanitizer report in its log). A failed test is followed by the state (running, or its
+    exit status) and the log's last lines of every daemon this process started."""
     print(f"1..{len(tests) + 1}", flush=True)
     failed = 0
     ctx = None
@@ -270,6 +319,7 @@ def run_tests(tests, setup=None, teardown=None):
             print(f"not ok {i} - {t.__name__} # setup failed", flush=True)
         print(f"not ok {len(tests) + 1} - clean_shutdown # setup failed", flush=True)
         traceback.print_exc()
+        report_daemons()
         return 1
     try:
         for i, t in enumerate(tests, 1):
@@ -282,6 +332,7 @@ def run_tests(tests, setup=None, teardown=None):
                 print(f"not ok {i} - {t.__name__}", flush=True)
                 for line in traceback.format_exc().splitlines():
                     print(f"# {line}", flush=True)
+                report_daemons()
     finally:
         try:
             if teardown:

@@ -11,10 +11,12 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import (BAOCAOCTL, BAOCAOD, IS_ROOT, ROOT, Daemon, Postgres, Workdir, free_port,  # noqa: E402
-                     nobody_uid, run_tests, uid_of, wait_for)
+from harness import (BAOCAOCTL, BAOCAOD, BUILD, IS_ROOT, ROOT, Daemon, Postgres, Workdir,  # noqa: E402
+                     free_port, nobody_uid, run_tests, uid_of, wait_for)
 
 UNITS_CSV = ROOT / "config" / "ha-tinh-units.csv"
+# The prepared-statement cache's driver (tests/db/db_cache_tool.c); meson passes its path.
+DB_CACHE_TOOL = os.environ.get("DB_CACHE_TOOL", str(BUILD / "tests" / "db" / "db_cache_tool"))
 
 
 class Ctx:
@@ -449,6 +451,58 @@ def test_database_restart_costs_no_request(c):
     assert len(after) >= 10 and after == [200] * len(after), after
 
 
+def test_housekeeping_on_a_broken_connection(c):
+    # A daemon with one worker on a database of its own: after a restart of PostgreSQL, the
+    # listener's reconnection asks for housekeeping, which the worker starts on the connection
+    # the restart broke. Here the worker's backend is ended, and the change announced at once.
+    subprocess.run(["createdb", "-h", str(c.pg.dir / "run"), "-U", "baocao", "baocao_broken"],
+                   check=True)
+    conninfo = c.pg.conninfo.replace("dbname=baocao", "dbname=baocao_broken")
+    work = Workdir("foundation-broken")
+    try:
+        d2 = Daemon(work, conninfo, **{"database.migrate_on_start": "true", "server.workers": "1"})
+        d2.start()
+        try:
+            count = ("SELECT count(*) FROM pg_stat_activity WHERE datname = 'baocao_broken' AND "
+                     "application_name = 'baocaod' AND query {} 'LISTEN%'")
+            assert d2.get("/readyz")[0] == 200
+            wait_for(lambda: c.pg.scalar(count.format("LIKE")) == "1", what="the listener")
+            wait_for(lambda: c.pg.scalar(count.format("NOT LIKE")) == "1", what="the worker")
+            mark = len(d2.log_text())
+            # The backend is gone (waited for) before the announcement is sent at commit.
+            subprocess.run(["psql", conninfo, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c",
+                            "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE "
+                            "datname = current_database() AND application_name = 'baocaod' AND "
+                            "query NOT LIKE 'LISTEN%'; SELECT pg_notify('baocao_plan', '')"],
+                           check=True, capture_output=True)
+            # The run meets the broken connection ("housekeeping: the database connection was
+            # broken"), runs again on a new one and reads the series (forced by the
+            # announcement), asking nothing more of the broken connection. (Should the outbox's
+            # tick, every 2 s, meet the broken connection first, housekeeping finds a new one.)
+            wait_for(lambda: "series read from the database" in d2.log_text()[mark:],
+                     timeout=10, what="housekeeping done on a new connection")
+            log = d2.log_text()[mark:]
+            assert "no connection to the server" not in log, log
+            assert d2.proc.poll() is None, log
+            assert d2.get("/readyz")[0] == 200
+        finally:
+            d2.stop_clean()
+    finally:
+        work.cleanup()
+
+
+def test_statement_cache_keys_by_text(c):
+    # Two texts one after the other in one buffer are two statements; one text in two
+    # buffers is one statement, prepared once.
+    r = subprocess.run([DB_CACHE_TOOL, c.pg.conninfo], capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.splitlines() == [
+        "one-address first", "one-address second", "two-addresses third", "two-addresses third",
+        "prepared SELECT 'first'::text", "prepared SELECT 'second'::text",
+        "prepared SELECT 'third'::text"], r.stdout
+
+
 def test_sigterm_finishes_request_in_flight(c):
     # Hold a lock that /readyz must wait for, so that its request is in flight at SIGTERM.
     locker = subprocess.Popen(["psql", c.pg.conninfo, "-X", "-q", "-c",
@@ -636,6 +690,8 @@ TESTS = [
     test_sighup_reload,
     test_readyz_follows_database,
     test_database_restart_costs_no_request,
+    test_housekeeping_on_a_broken_connection,
+    test_statement_cache_keys_by_text,
     test_sigterm_finishes_request_in_flight,
     test_shutdown_timeout_bounds_wait,
     test_client_address_behind_a_trusted_proxy,
