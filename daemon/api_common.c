@@ -4,9 +4,12 @@
 #include "notify.h"
 #include "series_store.h"
 #include "db.h"
+#include "json_parse.h"
 #include "log.h"
 #include "util.h"
+#include "xmltext.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -144,4 +147,40 @@ bool api_period_remindable(const struct http_request *rq, struct http_response *
 	http_error(rs, 409, "nothing_to_remind", "Kỳ này chưa bắt đầu hoặc không yêu cầu báo cáo, "
 		   "nên không có gì để nhắc.");
 	return false;
+}
+
+/* The first string of v outside the text rule, its path written into path; NULL if none. */
+static const struct jv *text_find(const struct jv *v, char *path, size_t size, size_t used)
+{
+	if (v->type == JV_STRING)
+		return xmltext_valid(v->string, v->len) ? NULL : v;
+	if (v->type != JV_ARRAY && v->type != JV_OBJECT)
+		return NULL;
+	for (size_t i = 0; i < v->len; i++) {
+		int n = v->type == JV_OBJECT
+			? snprintf(path + used, size - used, "%s%.60s", used ? "." : "", v->keys[i])
+			: snprintf(path + used, size - used, "[%zu]", i);
+		size_t next = n < 0 ? used : used + (size_t)n < size ? used + (size_t)n : size - 1;
+		const struct jv *bad = text_find(&v->items[i], path, size, next);
+		if (bad != NULL)
+			return bad;
+		path[used] = '\0';
+	}
+	return NULL;
+}
+
+/* Answers 422 invalid_text naming the first string of a request's JSON outside the text rule
+ * (xmltext.h); false when every string follows it. */
+bool api_text_refused(struct http_response *rs, const struct jv *doc)
+{
+	char path[256] = "";
+	const struct jv *bad = doc != NULL ? text_find(doc, path, sizeof path, 0) : NULL;
+	if (bad == NULL)
+		return false;
+	char *where = xasprintf("Trường “%s”", path);
+	char *msg = xmltext_refusal(where, bad->string, bad->len);
+	http_error(rs, 422, "invalid_text", msg != NULL ? msg : where);
+	free(msg);
+	free(where);
+	return true;
 }

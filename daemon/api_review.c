@@ -9,6 +9,7 @@
 #include "json_parse.h"
 #include "log.h"
 #include "util.h"
+#include "xmltext.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +22,7 @@
  * characters. */
 static bool text_ok(const char *s, size_t max)
 {
-	return utf8_valid_text(s, strlen(s)) && utf8_length(s) <= max;
+	return xmltext_valid(s, strlen(s)) && utf8_length(s) <= max;
 }
 
 /* ---- review ---- */
@@ -118,6 +119,10 @@ void api_review_put(struct http_request *rq, struct http_response *rs, struct db
 	struct jv *doc = jv_parse((const char *)rq->body, rq->body_len, &err);
 	free(err);
 	err = NULL;
+	if (api_text_refused(rs, doc)) {
+		jv_free(doc);
+		return;
+	}
 	const char *decision = jv_get_string(doc, "decision");
 	const char *comment = jv_get_string(doc, "comment");
 	bool returned = decision && strcmp(decision, "returned") == 0;
@@ -182,6 +187,10 @@ void api_assessment_put(struct http_request *rq, struct http_response *rs, struc
 	struct jv *doc = jv_parse((const char *)rq->body, rq->body_len, &err);
 	free(err);
 	err = NULL;
+	if (api_text_refused(rs, doc)) {
+		jv_free(doc);
+		return;
+	}
 	const char *text = jv_get_string(doc, "text");
 	if (doc == NULL || text == NULL || !text_ok(text, ASSESSMENT_MAX)) {
 		jv_free(doc);

@@ -2,6 +2,7 @@
 #include "mail.h"
 #include "util.h"
 #include "vntext.h"
+#include "xmltext.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -440,18 +441,18 @@ int mail_check(const struct mail_message *m, char **detail)
 		 m->message_id[strlen(m->message_id) - 1] != '>' || strlen(m->message_id) < 3 ||
 		 has_bad_char(m->message_id, " "))
 		why = "the Message-ID is not of the form <...>";
-	else if (m->subject == NULL || !utf8_valid_text(m->subject, strlen(m->subject)))
+	else if (m->subject == NULL || !xmltext_valid(m->subject, strlen(m->subject)))
 		why = "the subject is missing or not valid UTF-8 text";
-	else if (m->text == NULL || !utf8_valid_text(m->text, strlen(m->text)))
+	else if (m->text == NULL || !xmltext_valid(m->text, strlen(m->text)))
 		why = "the text is missing or not valid UTF-8 text";
-	else if (m->html != NULL && !utf8_valid_text(m->html, strlen(m->html)))
+	else if (m->html != NULL && !xmltext_valid(m->html, strlen(m->html)))
 		why = "the HTML is not valid UTF-8 text";
-	else if (m->from != NULL && !utf8_valid_text(m->from, strlen(m->from)))
+	else if (m->from != NULL && !xmltext_valid(m->from, strlen(m->from)))
 		why = "the sender is not valid UTF-8 text";
 	for (size_t i = 0; why == NULL && i < m->nattachments; i++) {
 		const struct mail_attachment *a = &m->attachments[i];
 		if (a->filename == NULL || a->filename[0] == '\0' ||
-		    !utf8_valid_text(a->filename, strlen(a->filename)) || has_bad_char(a->filename, ""))
+		    !xmltext_valid(a->filename, strlen(a->filename)) || has_bad_char(a->filename, ""))
 			why = "an attachment has no valid file name";
 		else if (a->content_type != NULL && has_bad_char(a->content_type, " \"\\"))
 			why = "an attachment has an invalid content type";

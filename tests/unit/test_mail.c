@@ -16,6 +16,7 @@
 #include "json_parse.h"
 #include "mail.h"
 #include "util.h"
+#include "xmltext.h"
 
 /* Decodes base64 (no line breaks) into out; returns false on a bad character or length. */
 static bool b64_decode(const char *s, size_t n, struct strbuf *out)
@@ -70,7 +71,7 @@ static void check_encoded_header(const char *name, const char *field, const char
 			fail_msg("encoded-word of %zu characters", word_len);
 		struct strbuf one = STRBUF_INIT;
 		assert_true(b64_decode(p + 10, (size_t)(end - p - 10), &one));
-		if (!utf8_valid_text(strbuf_str(&one), one.len))
+		if (!xmltext_valid(strbuf_str(&one), one.len))
 			fail_msg("a word splits a UTF-8 character: [%s]", strbuf_str(&one));
 		strbuf_add(&decoded, one.data, one.len);
 		strbuf_free(&one);
