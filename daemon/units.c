@@ -140,11 +140,11 @@ static int import_record(void *arg, char **f, int n, int line)
 				    "at most 32)", line, code);
 		return 1;
 	}
-	struct xmltext_bad bad;
-	if (xmltext_find(name, strlen(name), &bad) && bad.cp >= 0) {
+	struct xmltext_bad badchar;
+	if (xmltext_find(name, strlen(name), &badchar) && badchar.cp >= 0) {
 		st->err = xasprintf("line %d: unit %s: the name holds a character that is not "
 				    "allowed (U+%04lX); remove it and import again", line, code,
-				    (unsigned long)bad.cp);
+				    (unsigned long)badchar.cp);
 		return 1;
 	}
 	if (name[0] == '\0' || strlen(name) > 300 || !xmltext_valid(name, strlen(name))) {
