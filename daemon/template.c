@@ -9,6 +9,7 @@
 #include "workbook.h"
 #include "xlsx_read.h"
 #include "xlsxw.h"
+#include "xmltext.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -123,8 +124,10 @@ static enum template_result load_unit(PGconn *conn, struct tpl_data *d,
 	}
 	if (ur != UNIT_TASKS_UNKNOWN_UNIT) {
 		d->unit_id = ut.unit_id;
-		d->unit_name = xstrdup(ut.unit_name);
-		out->unit_name = xstrdup(ut.unit_name);
+		/* Names and titles stored before the text rule may break it: U+FFFD for those
+		 * characters, so that they cannot break the workbook (xmltext.h). */
+		d->unit_name = xmltext_clean(ut.unit_name);
+		out->unit_name = xmltext_clean(ut.unit_name);
 	}
 	if (ur != UNIT_TASKS_OK) {
 		out->refusal = ur == UNIT_TASKS_UNKNOWN_UNIT ? TEMPLATE_UNKNOWN_UNIT
@@ -138,12 +141,12 @@ static enum template_result load_unit(PGconn *conn, struct tpl_data *d,
 		struct tpl_task *t = &d->tasks[i];
 		const struct unit_task *u = &ut.items[i];
 		t->id = u->id;
-		t->code = xstrdup(u->code);
-		t->title = xstrdup(u->title);
+		t->code = xmltext_clean(u->code);
+		t->title = xmltext_clean(u->title);
 		t->has_deadline = u->has_deadline;
 		t->deadline = u->deadline;
 		t->lead = u->lead;
-		t->leads = xstrdup(u->leads);
+		t->leads = xmltext_clean(u->leads);
 		t->progress = -1;
 	}
 	unit_tasks_free(&ut);
@@ -393,8 +396,10 @@ static bool reason_for_units(const struct period_info *pi)
 static char *guide_text(const struct tpl_data *d)
 {
 	struct strbuf sb = STRBUF_INIT;
-	if (reason_for_units(d->pi))
-		strbuf_addf(&sb, "%s ", d->pi->reason);
+	if (reason_for_units(d->pi)) {
+		xmltext_clean_add(&sb, d->pi->reason, strlen(d->pi->reason));
+		strbuf_addc(&sb, ' ');
+	}
 	if (d->ntasks == 0) {
 		strbuf_addf(&sb, "Đơn vị chưa có nhiệm vụ nào trong danh mục của báo cáo này; hãy ghi "
 			    "nội dung ở trang “%s”.", WB_GENERAL_SHEET);

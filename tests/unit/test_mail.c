@@ -231,9 +231,26 @@ static void test_check_refuses(void **state)
 	assert_int_equal(mail_check(&m, &detail), -1);
 	free(detail);
 	m = sample(NULL, 0);
-	m.subject = "bad \xC3";
+	m.subject = NULL;
 	assert_int_equal(mail_check(&m, &detail), -1);
 	free(detail);
+}
+
+/* Texts outside the text rule (stored before it) are sent with U+FFFD, not refused. */
+static void test_format_maps_bad_text(void **state)
+{
+	struct mail_message m = sample(NULL, 0);
+	m.subject = "bad \xC3";
+	m.text = "a\xEF\xBF\xBF" "b\x01" "c";
+	char *detail = NULL;
+	assert_int_equal(mail_check(&m, &detail), 0);
+	struct strbuf sb = STRBUF_INIT, want = STRBUF_INIT;
+	mail_format(&m, &sb);
+	/* "bad \uFFFD" as one encoded-word; the body in base64 */
+	assert_non_null(strstr(strbuf_str(&sb), "Subject: =?UTF-8?B?YmFkIO+/vQ==?="));
+	assert_non_null(strstr(strbuf_str(&sb), "Ye+/vWLvv71j"));	/* "a\uFFFDb\uFFFDc" */
+	strbuf_free(&sb);
+	strbuf_free(&want);
 }
 
 /* Formats m into a file, parses it with Python's email package (tests/unit/data/mail_parse.py)
@@ -348,6 +365,7 @@ int main(void)
 		cmocka_unit_test(test_ascii_filename),
 		cmocka_unit_test(test_lines_and_line_ends),
 		cmocka_unit_test(test_check_refuses),
+		cmocka_unit_test(test_format_maps_bad_text),
 		cmocka_unit_test(test_python_parses_back),
 		cmocka_unit_test(test_deliveries),
 	};
