@@ -30,6 +30,18 @@ void api_internal_error(struct http_response *rs)
 		   "nhật ký của baocaod.");
 }
 
+/* 500 workbook_invalid: a built or kept workbook failed the well-formedness check; logs err
+ * (frees it). Nothing was stored or sent. */
+void api_workbook_invalid(struct http_response *rs, const char *what, char *err)
+{
+	log_error("api", "%s: %s", what, err ? err : "the workbook is not well-formed");
+	free(err);
+	http_error(rs, 500, "workbook_invalid",
+		   "Tệp báo cáo tổng hợp lập ra không hợp lệ (có phần không đọc được) nên chưa "
+		   "được lưu, phê duyệt hay gửi đi. Hãy báo quản trị viên: chi tiết ghi trong nhật "
+		   "ký của baocaod; sau khi sửa, hãy thử lại.");
+}
+
 /* Logs a database failure of a request and answers 503 (connection) or 500; frees err. */
 void api_db_failed(struct http_response *rs, struct db *db, const char *what, char *err)
 {

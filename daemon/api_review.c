@@ -308,6 +308,10 @@ void api_approve_post(struct http_request *rq, struct http_response *rs, struct 
 		free(err);
 		return;
 	}
+	if (rc == CONSOLIDATION_INVALID) {
+		api_workbook_invalid(rs, "approve", err);
+		return;
+	}
 	if (rc != CONSOLIDATION_OK) {
 		api_db_failed(rs, db, "approve", err);
 		return;

@@ -220,6 +220,15 @@ int board_xlsx_write(const struct board_title *t, const struct board_row *rows, 
 		goto out;
 	}
 	*data = (unsigned char *)bytes;
+	char *why = NULL;
+	if (xlsxw_check(*data, *len, &why) != 0) {
+		*err = xasprintf("board: the written workbook is not well-formed: %s", why);
+		free(why);
+		free(*data);
+		*data = NULL;
+		*len = 0;
+		goto out;
+	}
 	rc = 0;
 out:
 	if (unlink(path) != 0 && errno != ENOENT)

@@ -663,12 +663,20 @@ static int write_sheets(struct consol_xlsx *w, const struct consol_batches *b, c
 }
 
 /*
- * Checks the written file with our own reader: its sheets, as named. libxlsxwriter does not
- * check every write of its temporary files; a full disk shows as a zip without its central
- * directory (written last) or without its parts.
+ * Checks the written file: every XML part well-formed for expat (xlsxw_check; a text the
+ * writer let through would make the file one no reader opens), then with our own reader its
+ * sheets, as named. libxlsxwriter does not check every write of its temporary files; a full
+ * disk shows as a zip without its central directory (written last) or without its parts.
+ * Returns 0, CONSOL_INVALID when a part is not well-formed, or -1.
  */
 static int verify(const unsigned char *data, size_t len, char **err)
 {
+	char *why = NULL;
+	if (xlsxw_check(data, len, &why) != 0) {
+		*err = xasprintf("consolidate: the built workbook is not well-formed: %s", why);
+		free(why);
+		return CONSOL_INVALID;
+	}
 	struct xlsx *x = NULL;
 	char *detail = NULL;
 	enum xlsx_error xe = xlsx_open_memory(data, len, NULL, &x, &detail);
@@ -746,13 +754,13 @@ int consol_write_xlsx_batched(const struct consol_doc *doc, const struct consol_
 		goto out;
 	}
 	*data = (unsigned char *)bytes;
-	if (verify(*data, *len, err) != 0) {
+	rc = verify(*data, *len, err);
+	if (rc != 0) {
 		free(*data);
 		*data = NULL;
 		*len = 0;
 		goto out;
 	}
-	rc = 0;
 out:
 	strbuf_free(&w.cut);
 	strbuf_free(&w.clean);

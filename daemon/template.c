@@ -746,7 +746,6 @@ out:
 
 /* ---- the interface ---- */
 
-/* Builds the unit's workbook for the period. */
 /* Reader callback of read_back(): every cell is fine. */
 static bool read_back_cell(const struct xlsx_cell *cell, void *arg)
 {
@@ -754,11 +753,18 @@ static bool read_back_cell(const struct xlsx_cell *cell, void *arg)
 }
 
 /*
- * Reads the built workbook back with our own reader: libxlsxwriter does not check every
- * write of its temporary files, so a full disk could otherwise give a truncated file.
+ * Checks the built workbook: every XML part well-formed (xlsxw_check), then read back with
+ * our own reader: libxlsxwriter does not check every write of its temporary files, so a full
+ * disk could otherwise give a truncated file.
  */
 static enum template_result read_back(const unsigned char *data, size_t len, char **err)
 {
+	char *why = NULL;
+	if (xlsxw_check(data, len, &why) != 0) {
+		*err = xasprintf("template: the built workbook is not well-formed: %s", why);
+		free(why);
+		return TEMPLATE_FAILED;
+	}
 	struct xlsx *x = NULL;
 	char *detail = NULL;
 	enum xlsx_error xe = xlsx_open_memory(data, len, NULL, &x, &detail);
@@ -776,6 +782,7 @@ static enum template_result read_back(const unsigned char *data, size_t len, cha
 	return TEMPLATE_OK;
 }
 
+/* Builds the unit's workbook for the period. */
 enum template_result template_build(PGconn *conn, const struct period_info *pi,
 				    const char *unit_code,
 				    const unsigned char mac_key[WB_MAC_KEY_BYTES],
