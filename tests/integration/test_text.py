@@ -219,6 +219,19 @@ def test_a_kept_workbook_not_well_formed_is_not_given_out(ex):
     err = json.loads(raw)["error"]
     assert err["code"] == "workbook_invalid" and "không hợp lệ" in err["message"], err
     assert "xl/worksheets/sheet2.xml" in ex.d.log_text()
+    # Delivered again (an admin's retry of the recipient's mail): not sent, failed with why.
+    row = ex.pg.scalar("SELECT o.id FROM outbox o JOIN consolidation c "
+                       "ON c.attachment_id = o.attachment_id WHERE c.kind = 'final' "
+                       f"AND o.channel = 'mail' AND o.recipient = '{RECIPIENT}@example.vn'")
+    ex.pg.psql(f"UPDATE outbox SET state = 'failed' WHERE id = {row}")
+    status, _, raw = call(ex, "quantri", "POST", f"/api/v1/admin/outbox/{row}/retry", {})
+    assert status == 200, raw
+    wait_for(lambda: ex.pg.scalar(f"SELECT state || ' ' || coalesce(last_error, '') FROM outbox "
+                                  f"WHERE id = {row}").startswith("failed the workbook"),
+             timeout=30, what="the retried delivery refused")
+    error = ex.pg.scalar(f"SELECT last_error FROM outbox WHERE id = {row}")
+    assert "not well-formed" in error and "sheet2.xml" in error, error
+    assert len(ex.handler.to(f"{RECIPIENT}@example.vn", "Báo cáo tổng hợp")) == 1
 
 
 TESTS = [
