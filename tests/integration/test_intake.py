@@ -277,12 +277,14 @@ def test_error_characters_not_allowed(ex):
     rows[0]["Kết quả thực hiện trong kỳ"] = "Đã xong_xFFFF_"
     rows[1]["Ghi chú"] = "_x0001_"
     rows[2]["Khó khăn, vướng mắc"] = "Dòng 1\nDòng 2\tcột"
+    rows[2]["Ghi chú"] = "trước_x0000_sau"
     errors = expect_errors(ex, build_workbook(rows, meta=meta_for(ex),
                                               general=("Khó khăn_xFFFE_", "")))
     one_error(errors, "Báo cáo", "H6", ["U+FFFF", "ký tự thứ 8", "hãy xoá ký tự đó rồi gửi lại"])
     one_error(errors, "Báo cáo", "K7", ["U+0001"])
     one_error(errors, "Kiến nghị chung", "B3", ["U+FFFE"])
-    assert len(errors) == 3, errors
+    one_error(errors, "Báo cáo", "K8", ["U+0000", "ký tự thứ 6"])
+    assert len(errors) == 4, errors
 
 
 def test_error_another_units_workbook(ex):
