@@ -18,8 +18,7 @@
 #define COMMENT_MAX 2000		/* characters of a review comment */
 #define ASSESSMENT_MAX 20000		/* characters of an assessment (the schema's limit too) */
 
-/* Whether text is valid UTF-8 (no control characters but newline and tab) of at most max
- * characters. */
+/* Whether text follows the text rule (xmltext.h) and has at most max characters. */
 static bool text_ok(const char *s, size_t max)
 {
 	return xmltext_valid(s, strlen(s)) && utf8_length(s) <= max;

@@ -389,7 +389,32 @@ static void attachment_part(struct strbuf *out, const struct mail_attachment *a)
 	base64_body(out, a->data != NULL ? a->data : "", a->data != NULL ? a->len : 0);
 }
 
-static void format_clean(const struct mail_message *m, struct strbuf *out);
+/* Appends the whole message, whose texts follow the text rule. */
+static void format_clean(const struct mail_message *m, struct strbuf *out)
+{
+	header_date(out, m->date);
+	header_address(out, "Message-ID", m->message_id != NULL ? m->message_id : "");
+	header_from(out, m->from != NULL ? m->from : "");
+	header_address(out, "To", m->to != NULL ? m->to : "");
+	if (m->reply_to != NULL && m->reply_to[0] != '\0')
+		header_address(out, "Reply-To", m->reply_to);
+	mail_header_text(out, "Subject", m->subject != NULL ? m->subject : "");
+	strbuf_adds(out, "MIME-Version: 1.0\r\n");
+	if (m->nattachments == 0) {
+		body_texts(out, m);
+		return;
+	}
+	char b[64];
+	make_boundary(b, sizeof b, "mixed", m);
+	strbuf_addf(out, "Content-Type: multipart/mixed; boundary=\"%s\"\r\n\r\n", b);
+	strbuf_addf(out, "--%s\r\n", b);
+	body_texts(out, m);
+	for (size_t i = 0; i < m->nattachments; i++) {
+		strbuf_addf(out, "--%s\r\n", b);
+		attachment_part(out, &m->attachments[i]);
+	}
+	strbuf_addf(out, "--%s--\r\n", b);
+}
 
 /* Appends the whole message (headers and MIME body, CRLF line ends) to out, the texts of m
  * with anything outside the text rule (xmltext.h) as U+FFFD. */
@@ -424,33 +449,6 @@ void mail_format(const struct mail_message *orig, struct strbuf *out)
 	free(text);
 	free(html);
 	free(from);
-}
-
-/* Appends the whole message, whose texts follow the text rule. */
-static void format_clean(const struct mail_message *m, struct strbuf *out)
-{
-	header_date(out, m->date);
-	header_address(out, "Message-ID", m->message_id != NULL ? m->message_id : "");
-	header_from(out, m->from != NULL ? m->from : "");
-	header_address(out, "To", m->to != NULL ? m->to : "");
-	if (m->reply_to != NULL && m->reply_to[0] != '\0')
-		header_address(out, "Reply-To", m->reply_to);
-	mail_header_text(out, "Subject", m->subject != NULL ? m->subject : "");
-	strbuf_adds(out, "MIME-Version: 1.0\r\n");
-	if (m->nattachments == 0) {
-		body_texts(out, m);
-		return;
-	}
-	char b[64];
-	make_boundary(b, sizeof b, "mixed", m);
-	strbuf_addf(out, "Content-Type: multipart/mixed; boundary=\"%s\"\r\n\r\n", b);
-	strbuf_addf(out, "--%s\r\n", b);
-	body_texts(out, m);
-	for (size_t i = 0; i < m->nattachments; i++) {
-		strbuf_addf(out, "--%s\r\n", b);
-		attachment_part(out, &m->attachments[i]);
-	}
-	strbuf_addf(out, "--%s--\r\n", b);
 }
 
 /* True if s has a control character or one of the characters in bad. */
