@@ -26,8 +26,9 @@ void api_workbook_invalid(struct http_response *rs, const char *what, char *err)
 void api_period_failed(struct http_response *rs, struct db *db, const char *what,
 		       enum periods_result rc, char *err);
 struct jv;
-/* Answers 422 invalid_text ("Trường “comment”: có ký tự không hợp lệ (U+FFFF, ...)") when a
- * string of a request's JSON breaks the text rule of xmltext.h, and returns true. */
+/* Answers 422 invalid_text ("Nhận xét (trường “comment”): có ký tự không hợp lệ (U+FFFF,
+ * ...)") when a string of a request's JSON breaks the text rule of xmltext.h, and returns
+ * true. */
 bool api_text_refused(struct http_response *rs, const struct jv *doc);
 /* After a change that may move due times: plans the jobs again at once, here and (NOTIFY) in
  * every other daemon on the database. */

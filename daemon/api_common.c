@@ -181,6 +181,21 @@ static const struct jv *text_find(const struct jv *v, char *path, size_t size, s
 	return NULL;
 }
 
+/* What people call the members of the requests' JSON, by their last key. */
+static const struct {
+	const char *key, *label;
+} text_labels[] = {
+	{ "comment", "Nhận xét" },
+	{ "text", "Nội dung đánh giá" },
+	{ "name", "Tên" },
+	{ "note", "Ghi chú" },
+	{ "email", "Thư điện tử" },
+	{ "emails", "Thư điện tử" },
+	{ "login", "Tên đăng nhập" },
+	{ "password", "Mật khẩu" },
+	{ "group", "Nhóm" },
+};
+
 /* Answers 422 invalid_text naming the first string of a request's JSON outside the text rule
  * (xmltext.h); false when every string follows it. */
 bool api_text_refused(struct http_response *rs, const struct jv *doc)
@@ -189,7 +204,17 @@ bool api_text_refused(struct http_response *rs, const struct jv *doc)
 	const struct jv *bad = doc != NULL ? text_find(doc, path, sizeof path, 0) : NULL;
 	if (bad == NULL)
 		return false;
-	char *where = xasprintf("Trường “%s”", path);
+	/* The last key of the path: "emails" of "emails[1]", "name" of "unit.name". */
+	const char *dot = strrchr(path, '.');
+	const char *last = dot != NULL ? dot + 1 : path;
+	size_t keylen = strcspn(last, "[");
+	const char *label = NULL;
+	for (size_t i = 0; i < sizeof text_labels / sizeof text_labels[0]; i++)
+		if (strlen(text_labels[i].key) == keylen &&
+		    strncmp(text_labels[i].key, last, keylen) == 0)
+			label = text_labels[i].label;
+	char *where = label != NULL ? xasprintf("%s (trường “%s”)", label, path)
+				    : xasprintf("Trường “%s”", path);
 	char *msg = xmltext_refusal(where, bad->string, bad->len);
 	http_error(rs, 422, "invalid_text", msg != NULL ? msg : where);
 	free(msg);
