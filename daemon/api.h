@@ -22,9 +22,17 @@ void api_db_unavailable(struct http_response *rs);
 void api_internal_error(struct http_response *rs);
 /* Logs a database failure and answers 503 (connection lost) or 500; frees err. */
 void api_db_failed(struct http_response *rs, struct db *db, const char *what, char *err);
+/* Answers 500 workbook_invalid (a workbook failed xlsxw_check: nothing stored or sent) and
+ * logs err; frees it. */
+void api_workbook_invalid(struct http_response *rs, const char *what, char *err);
 /* Answers a periods_resolve()/periods_lookup() failure; frees err. */
 void api_period_failed(struct http_response *rs, struct db *db, const char *what,
 		       enum periods_result rc, char *err);
+struct jv;
+/* Answers 422 invalid_text ("Nhận xét (trường “comment”): có ký tự không hợp lệ (U+FFFF,
+ * ...)") when a string of a request's JSON breaks the text rule of xmltext.h, and returns
+ * true. */
+bool api_text_refused(struct http_response *rs, const struct jv *doc);
 /* After a change that may move due times: plans the jobs again at once, here and (NOTIFY) in
  * every other daemon on the database. */
 void api_changed(PGconn *conn);

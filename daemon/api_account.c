@@ -12,6 +12,7 @@
 #include "log.h"
 #include "loginlimit.h"
 #include "util.h"
+#include "xmltext.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -94,7 +95,7 @@ static int tokens_json(PGconn *conn, long long account_id, time_t now, struct js
 static const char *new_password_problem(const char *login, const char *current, const char *pw)
 {
 	size_t len = strlen(pw);
-	if (!utf8_valid_text(pw, len))
+	if (!xmltext_valid(pw, len))
 		return "Mật khẩu mới có ký tự không hợp lệ. Hãy gõ lại mật khẩu mới.";
 	size_t chars = utf8_length(pw);
 	if (chars < PASSWORD_MIN)

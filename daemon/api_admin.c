@@ -2,6 +2,7 @@
 #include "api_admin.h"
 #include "json.h"
 #include "util.h"
+#include "xmltext.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,7 @@ void api_admin_who(const struct http_request *rq, struct audit_who *who)
 	who->remote_addr = rq->remote_addr;
 }
 
-/* The request's JSON object, or NULL after answering. */
+/* The request's JSON object, or NULL after answering (its texts checked: xmltext.h). */
 struct jv *api_admin_json(struct http_request *rq, struct http_response *rs,
 			  const char *example)
 {
@@ -36,6 +37,10 @@ struct jv *api_admin_json(struct http_request *rq, struct http_response *rs,
 		free(msg);
 		return NULL;
 	}
+	if (api_text_refused(rs, doc)) {
+		jv_free(doc);
+		return NULL;
+	}
 	return doc;
 }
 
@@ -43,7 +48,7 @@ struct jv *api_admin_json(struct http_request *rq, struct http_response *rs,
 const char *api_admin_text(const struct jv *doc, const char *key, size_t max)
 {
 	const char *s = jv_get_string(doc, key);
-	if (s == NULL || strlen(s) > max || !utf8_valid_text(s, strlen(s)))
+	if (s == NULL || strlen(s) > max || !xmltext_valid(s, strlen(s)))
 		return NULL;
 	for (const char *p = s; *p; p++)
 		if ((unsigned char)*p < ' ' && *p != '\t')

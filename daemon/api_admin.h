@@ -8,7 +8,8 @@
 
 /* The caller, for the audit entries of a change. */
 void api_admin_who(const struct http_request *rq, struct audit_who *who);
-/* The request's JSON object, or NULL after answering 415 or 400 (example: what to send). */
+/* The request's JSON object, or NULL after answering 415 or 400 (example: what to send),
+ * or 422 when a string breaks the text rule (xmltext.h). */
 struct jv *api_admin_json(struct http_request *rq, struct http_response *rs,
 			  const char *example);
 /* A string member of at most max bytes of UTF-8 text without control characters, or NULL

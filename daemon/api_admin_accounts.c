@@ -9,6 +9,7 @@
 #include "log.h"
 #include "units.h"
 #include "util.h"
+#include "xmltext.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -82,7 +83,7 @@ static char *wanted_password(const struct jv *doc, const char *login, bool allow
 			   "ngẫu nhiên\".";
 		return NULL;
 	}
-	size_t chars = utf8_valid_text(pw, strlen(pw)) ? utf8_length(pw) : 0;
+	size_t chars = xmltext_valid(pw, strlen(pw)) ? utf8_length(pw) : 0;
 	if (chars < PASSWORD_MIN)
 		*problem = "Mật khẩu phải có ít nhất 10 ký tự. Hãy chọn mật khẩu dài hơn, hoặc "
 			   "chọn \"Tạo mật khẩu ngẫu nhiên\".";

@@ -9,6 +9,7 @@
 #include "series.h"
 #include "tasks.h"
 #include "util.h"
+#include "xmltext.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +28,7 @@ static void codes_json(struct json *j, const char *key, const struct tasks_units
 static char *short_param(const struct http_request *rq, const char *name, size_t max)
 {
 	char *v = http_query_param(rq, name);
-	if (v && (v[0] == '\0' || strlen(v) > max || !utf8_valid_text(v, strlen(v)) ||
+	if (v && (v[0] == '\0' || strlen(v) > max || !xmltext_valid(v, strlen(v)) ||
 		  strpbrk(v, "\r\n\t"))) {
 		free(v);
 		return NULL;

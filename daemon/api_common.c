@@ -4,9 +4,12 @@
 #include "notify.h"
 #include "series_store.h"
 #include "db.h"
+#include "json_parse.h"
 #include "log.h"
 #include "util.h"
+#include "xmltext.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +28,18 @@ void api_internal_error(struct http_response *rs)
 	http_error(rs, 500, "internal_error",
 		   "Hệ thống gặp lỗi khi xử lý yêu cầu. Quản trị viên có thể xem chi tiết trong "
 		   "nhật ký của baocaod.");
+}
+
+/* 500 workbook_invalid: a built or kept workbook failed the well-formedness check; logs err
+ * (frees it). Nothing was stored or sent. */
+void api_workbook_invalid(struct http_response *rs, const char *what, char *err)
+{
+	log_error("api", "%s: %s", what, err ? err : "the workbook is not well-formed");
+	free(err);
+	http_error(rs, 500, "workbook_invalid",
+		   "Tệp báo cáo tổng hợp lập ra không hợp lệ (có phần không đọc được) nên chưa "
+		   "được lưu, phê duyệt hay gửi đi. Hãy báo quản trị viên: chi tiết ghi trong nhật "
+		   "ký của baocaod; sau khi sửa, hãy thử lại.");
 }
 
 /* Logs a database failure of a request and answers 503 (connection) or 500; frees err. */
@@ -144,4 +159,65 @@ bool api_period_remindable(const struct http_request *rq, struct http_response *
 	http_error(rs, 409, "nothing_to_remind", "Kỳ này chưa bắt đầu hoặc không yêu cầu báo cáo, "
 		   "nên không có gì để nhắc.");
 	return false;
+}
+
+/* The first string of v outside the text rule, its path written into path; NULL if none. */
+static const struct jv *text_find(const struct jv *v, char *path, size_t size, size_t used)
+{
+	if (v->type == JV_STRING)
+		return xmltext_valid(v->string, v->len) ? NULL : v;
+	if (v->type != JV_ARRAY && v->type != JV_OBJECT)
+		return NULL;
+	for (size_t i = 0; i < v->len; i++) {
+		int n = v->type == JV_OBJECT
+			? snprintf(path + used, size - used, "%s%.60s", used ? "." : "", v->keys[i])
+			: snprintf(path + used, size - used, "[%zu]", i);
+		size_t next = n < 0 ? used : used + (size_t)n < size ? used + (size_t)n : size - 1;
+		const struct jv *bad = text_find(&v->items[i], path, size, next);
+		if (bad != NULL)
+			return bad;
+		path[used] = '\0';
+	}
+	return NULL;
+}
+
+/* What people call the members of the requests' JSON, by their last key. */
+static const struct {
+	const char *key, *label;
+} text_labels[] = {
+	{ "comment", "Nhận xét" },
+	{ "text", "Nội dung đánh giá" },
+	{ "name", "Tên" },
+	{ "note", "Ghi chú" },
+	{ "email", "Thư điện tử" },
+	{ "emails", "Thư điện tử" },
+	{ "login", "Tên đăng nhập" },
+	{ "password", "Mật khẩu" },
+	{ "group", "Nhóm" },
+};
+
+/* Answers 422 invalid_text naming the first string of a request's JSON outside the text rule
+ * (xmltext.h); false when every string follows it. */
+bool api_text_refused(struct http_response *rs, const struct jv *doc)
+{
+	char path[256] = "";
+	const struct jv *bad = doc != NULL ? text_find(doc, path, sizeof path, 0) : NULL;
+	if (bad == NULL)
+		return false;
+	/* The last key of the path: "emails" of "emails[1]", "name" of "unit.name". */
+	const char *dot = strrchr(path, '.');
+	const char *last = dot != NULL ? dot + 1 : path;
+	size_t keylen = strcspn(last, "[");
+	const char *label = NULL;
+	for (size_t i = 0; i < sizeof text_labels / sizeof text_labels[0]; i++)
+		if (strlen(text_labels[i].key) == keylen &&
+		    strncmp(text_labels[i].key, last, keylen) == 0)
+			label = text_labels[i].label;
+	char *where = label != NULL ? xasprintf("%s (trường “%s”)", label, path)
+				    : xasprintf("Trường “%s”", path);
+	char *msg = xmltext_refusal(where, bad->string, bad->len);
+	http_error(rs, 422, "invalid_text", msg != NULL ? msg : where);
+	free(msg);
+	free(where);
+	return true;
 }

@@ -73,6 +73,10 @@ void api_consolidated_get(struct http_request *rq, struct http_response *rs, str
 	if (edition == CONSOL_LIVE)
 		atomic_fetch_sub(&live_builds, 1);
 	period_info_free(&pi);
+	if (rc == CONSOLIDATION_INVALID) {
+		api_workbook_invalid(rs, "consolidated", err);
+		return;
+	}
 	if (rc == CONSOLIDATION_FAILED) {
 		api_db_failed(rs, db, "consolidated", err);
 		return;

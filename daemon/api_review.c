@@ -10,6 +10,7 @@
 #include "json_parse.h"
 #include "log.h"
 #include "util.h"
+#include "xmltext.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,11 +20,10 @@
 #define ASSESSMENT_MAX 20000		/* characters of an assessment (the schema's limit too) */
 #define REVIEW_VERSION_MAX 100000	/* the largest version a review may name */
 
-/* Whether text is valid UTF-8 (no control characters but newline and tab) of at most max
- * characters. */
+/* Whether text follows the text rule (xmltext.h) and has at most max characters. */
 static bool text_ok(const char *s, size_t max)
 {
-	return utf8_valid_text(s, strlen(s)) && utf8_length(s) <= max;
+	return xmltext_valid(s, strlen(s)) && utf8_length(s) <= max;
 }
 
 /* ---- review ---- */
@@ -193,6 +193,10 @@ void api_review_put(struct http_request *rq, struct http_response *rs, struct db
 	struct jv *doc = jv_parse((const char *)rq->body, rq->body_len, &err);
 	free(err);
 	err = NULL;
+	if (api_text_refused(rs, doc)) {
+		jv_free(doc);
+		return;
+	}
 	const char *decision = jv_get_string(doc, "decision");
 	const char *comment = jv_get_string(doc, "comment");
 	bool returned = decision && strcmp(decision, "returned") == 0;
@@ -276,6 +280,10 @@ void api_assessment_put(struct http_request *rq, struct http_response *rs, struc
 	struct jv *doc = jv_parse((const char *)rq->body, rq->body_len, &err);
 	free(err);
 	err = NULL;
+	if (api_text_refused(rs, doc)) {
+		jv_free(doc);
+		return;
+	}
 	const char *text = jv_get_string(doc, "text");
 	if (doc == NULL || text == NULL || !text_ok(text, ASSESSMENT_MAX)) {
 		jv_free(doc);
@@ -391,6 +399,10 @@ void api_approve_post(struct http_request *rq, struct http_response *rs, struct 
 	if (rc == CONSOLIDATION_REFUSED || rc == CONSOLIDATION_UNCHANGED) {
 		http_error(rs, 409, rc == CONSOLIDATION_REFUSED ? "not_yet" : "nothing_changed", err);
 		free(err);
+		return;
+	}
+	if (rc == CONSOLIDATION_INVALID) {
+		api_workbook_invalid(rs, "approve", err);
 		return;
 	}
 	if (rc != CONSOLIDATION_OK) {

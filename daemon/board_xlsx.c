@@ -1,6 +1,7 @@
 /* The coordinator's board as a one-sheet workbook (GET .../status?format=xlsx). */
 #include "board_xlsx.h"
 #include "util.h"
+#include "xmltext.h"
 #include "xlsxw.h"
 
 #include <errno.h>
@@ -55,16 +56,20 @@ static lxw_format *format(struct board_w *w, double size, bool bold, bool border
 	return f;
 }
 
-/* Writes text (blank for NULL or ""), cut to the cell limit on a character boundary. */
-static void text(struct board_w *w, lxw_row_t row, lxw_col_t col, const char *s, lxw_format *f)
+/* Writes text (blank for NULL or ""), anything outside the text rule as U+FFFD, cut to the
+ * cell limit on a character boundary. */
+static void text(struct board_w *w, lxw_row_t row, lxw_col_t col, const char *raw,
+		 lxw_format *f)
 {
-	if (s == NULL || s[0] == '\0') {
+	if (raw == NULL || raw[0] == '\0') {
 		check(w, worksheet_write_blank(w->ws, row, col, f), "blank cell");
 		return;
 	}
+	char *s = xmltext_clean(raw);
 	size_t n = strlen(s);
 	if (n <= CELL_MAX) {
 		check(w, worksheet_write_string(w->ws, row, col, s, f), "text cell");
+		free(s);
 		return;
 	}
 	size_t keep = CELL_MAX - 4;	/* a comment is far shorter; cut whole characters */
@@ -73,6 +78,7 @@ static void text(struct board_w *w, lxw_row_t row, lxw_col_t col, const char *s,
 	char *cut = xasprintf("%.*s…", (int)keep, s);
 	check(w, worksheet_write_string(w->ws, row, col, cut, f), "text cell");
 	free(cut);
+	free(s);
 }
 
 /* The Vietnamese name of a unit group. */
@@ -214,6 +220,15 @@ int board_xlsx_write(const struct board_title *t, const struct board_row *rows, 
 		goto out;
 	}
 	*data = (unsigned char *)bytes;
+	char *why = NULL;
+	if (xlsxw_check(*data, *len, &why) != 0) {
+		*err = xasprintf("board: the written workbook is not well-formed: %s", why);
+		free(why);
+		free(*data);
+		*data = NULL;
+		*len = 0;
+		goto out;
+	}
 	rc = 0;
 out:
 	if (unlink(path) != 0 && errno != ENOENT)

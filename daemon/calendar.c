@@ -1,5 +1,6 @@
 /* Civil dates, the working-day calendar, report periods and their deadlines. */
 #include "calendar.h"
+#include "xmltext.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -368,8 +369,10 @@ int cal_csv_parse(const char *text, size_t len, cal_csv_row_fn row, void *ctx, c
 	unsigned line = 0;
 	int rc = -1;
 
-	if (!utf8_valid_text(text, len)) {
-		*err = xstrdup("calendar CSV is not valid UTF-8 text");
+	char *problem = xmltext_file_problem(text, len);
+	if (problem != NULL) {
+		*err = xasprintf("calendar CSV: %s", problem);
+		free(problem);
 		goto out;
 	}
 	if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)

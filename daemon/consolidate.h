@@ -145,10 +145,15 @@ void consol_totals(const struct consol_doc *doc, struct consol_totals *out);
 /* The largest workbook the daemon builds and keeps (bytes). */
 #define CONSOL_FILE_MAX (256u << 20)
 
+/* consol_write_xlsx()'s result when the written file fails the well-formedness check. */
+#define CONSOL_INVALID (-2)
+
 /*
  * Writes the workbook (libxlsxwriter, in a private temporary folder under $TMPDIR) and returns
- * its bytes in *data (free them). The same doc gives a byte-identical file. Returns 0, or -1
- * with *err (English) on failure. Every unit's items are in doc.
+ * its bytes in *data (free them). The same doc gives a byte-identical file. Texts outside the
+ * text rule (xmltext.h) are written with U+FFFD. Returns 0, or -1 with *err (English) on
+ * failure, CONSOL_INVALID with *err when an XML part of the written file is not well-formed
+ * (xlsxw_check: then no bytes are returned). Every unit's items are in doc.
  */
 int consol_write_xlsx(const struct consol_doc *doc, unsigned char **data, size_t *len,
 		      char **err);

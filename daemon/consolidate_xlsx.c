@@ -5,6 +5,7 @@
 #include "util.h"
 #include "xlsx_read.h"
 #include "xlsxw.h"
+#include "xmltext.h"
 
 #include <errno.h>
 #include <math.h>
@@ -69,10 +70,17 @@ void consol_xlsx_check(struct consol_xlsx *w, lxw_error e, const char *what)
 	}
 }
 
-/* The text cut to the cell limit on a character boundary, with "…". */
+/* The text with anything outside the text rule as U+FFFD, cut to the cell limit on a
+ * character boundary, with "…". */
 const char *consol_xlsx_text(struct consol_xlsx *w, const char *s)
 {
 	size_t len = strlen(s);
+	if (!xmltext_valid(s, len)) {	/* stored before the rule, or never checked */
+		strbuf_reset(&w->clean);
+		xmltext_clean_add(&w->clean, s, len);
+		s = strbuf_str(&w->clean);
+		len = w->clean.len;
+	}
 	if (len <= CELL_MAX)	/* a UTF-8 byte never stands for more than one UTF-16 unit */
 		return s;
 	const unsigned char *p = (const unsigned char *)s;
@@ -485,14 +493,17 @@ static void write_header(struct consol_xlsx *w, lxw_worksheet *ws, const struct 
 	consol_xlsx_height(w, ws, ROW_AFTER, 8);
 }
 
-/* Appends text to a header or footer, '&' doubled so that it is not read as a code. */
-static void add_hf_text(struct strbuf *sb, const char *s)
+/* Appends text to a header or footer, '&' doubled so that it is not read as a code, anything
+ * outside the text rule as U+FFFD. */
+static void add_hf_text(struct strbuf *sb, const char *text)
 {
-	for (; s && *s; s++) {
+	char *clean = xmltext_clean(text);
+	for (const char *s = clean; *s; s++) {
 		if (*s == '&')
 			strbuf_addc(sb, '&');
 		strbuf_addc(sb, *s);
 	}
+	free(clean);
 }
 
 /* Paper, orientation, margins, scaling and the footer with the page number. */
@@ -562,17 +573,22 @@ void consol_xlsx_table_header(struct consol_xlsx *w, lxw_worksheet *ws,
 static void write_properties(struct consol_xlsx *w)
 {
 	const struct consol_doc *doc = w->doc;
-	char *keywords = xasprintf("baocao; %s; %s", doc->series_name ? doc->series_name : "",
-				   doc->period_key ? doc->period_key : "");
-	char *comments = edition_text(doc);
+	char *raw = xasprintf("baocao; %s; %s", doc->series_name ? doc->series_name : "",
+			      doc->period_key ? doc->period_key : "");
+	char *keywords = xmltext_clean(raw);
+	free(raw);
+	raw = edition_text(doc);
+	char *comments = xmltext_clean(raw);
+	free(raw);
+	char *title = xmltext_clean(doc->subject), *company = xmltext_clean(doc->issuing_body);
 	char author[] = "baocao", subject[] = "Báo cáo tổng hợp";
 	/* 0 would make the library use the clock. */
 	time_t created = doc->created > 0 ? doc->created : 946684800;	/* 2000-01-01 */
 	lxw_doc_properties props = {
-		.title = doc->subject,
+		.title = title,
 		.subject = subject,
 		.author = author,
-		.company = doc->issuing_body,
+		.company = company,
 		.keywords = keywords,
 		.comments = comments,
 		.created = created,
@@ -580,6 +596,8 @@ static void write_properties(struct consol_xlsx *w)
 	consol_xlsx_check(w, workbook_set_properties(w->wb, &props), "properties");
 	free(keywords);
 	free(comments);
+	free(title);
+	free(company);
 }
 
 /* The sheets in the workbook's order. */
@@ -645,12 +663,20 @@ static int write_sheets(struct consol_xlsx *w, const struct consol_batches *b, c
 }
 
 /*
- * Checks the written file with our own reader: its sheets, as named. libxlsxwriter does not
- * check every write of its temporary files; a full disk shows as a zip without its central
- * directory (written last) or without its parts.
+ * Checks the written file: every XML part well-formed for expat (xlsxw_check; a text the
+ * writer let through would make the file one no reader opens), then with our own reader its
+ * sheets, as named. libxlsxwriter does not check every write of its temporary files; a full
+ * disk shows as a zip without its central directory (written last) or without its parts.
+ * Returns 0, CONSOL_INVALID when a part is not well-formed, or -1.
  */
 static int verify(const unsigned char *data, size_t len, char **err)
 {
+	char *why = NULL;
+	if (xlsxw_check(data, len, &why) != 0) {
+		*err = xasprintf("consolidate: the built workbook is not well-formed: %s", why);
+		free(why);
+		return CONSOL_INVALID;
+	}
 	struct xlsx *x = NULL;
 	char *detail = NULL;
 	enum xlsx_error xe = xlsx_open_memory(data, len, NULL, &x, &detail);
@@ -728,15 +754,16 @@ int consol_write_xlsx_batched(const struct consol_doc *doc, const struct consol_
 		goto out;
 	}
 	*data = (unsigned char *)bytes;
-	if (verify(*data, *len, err) != 0) {
+	rc = verify(*data, *len, err);
+	if (rc != 0) {
 		free(*data);
 		*data = NULL;
 		*len = 0;
 		goto out;
 	}
-	rc = 0;
 out:
 	strbuf_free(&w.cut);
+	strbuf_free(&w.clean);
 	strbuf_free(&w.line);
 	if (unlink(path) != 0 && errno != ENOENT)
 		fprintf(stderr, "warning: consolidate: cannot remove %s: %s\n", path,

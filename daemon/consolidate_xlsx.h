@@ -32,6 +32,7 @@ struct consol_xlsx {
 	lxw_error err;		/* the first libxlsxwriter failure */
 	const char *what;	/* what was being written then */
 	struct strbuf cut;	/* a text cut to the cell limit (reused) */
+	struct strbuf clean;	/* a text with U+FFFD for what breaks the text rule (reused) */
 	struct strbuf line;	/* a line being composed (reused) */
 };
 
@@ -45,8 +46,9 @@ struct consol_layout {
 
 /* Keeps the first libxlsxwriter failure and what it was about. */
 void consol_xlsx_check(struct consol_xlsx *w, lxw_error e, const char *what);
-/* The text as a cell may hold it: at most 32,767 UTF-16 units (Excel's limit), cut on a
- * character boundary and ended by "…" when longer. Valid until the next call. */
+/* The text as a cell may hold it: anything outside the text rule (xmltext.h) as U+FFFD, at
+ * most 32,767 UTF-16 units (Excel's limit), cut on a character boundary and ended by "…" when
+ * longer. Valid until the next call. */
 const char *consol_xlsx_text(struct consol_xlsx *w, const char *s);
 /* Writes text (NULL or "" gives a formatted blank cell). */
 void consol_xlsx_str(struct consol_xlsx *w, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col,

@@ -1,6 +1,7 @@
 /* The consolidated report's life in a period: the cut-off snapshot and its draft, the final
  * versions and their delivery through the outbox, and fetching any of them. */
 #include "consolidation.h"
+#include "xlsxw.h"
 #include "audit.h"
 #include "config.h"
 #include "db.h"
@@ -48,7 +49,7 @@ int consolidation_build(PGconn *conn, const struct period_info *pi,
 	consol_feed_free(feed);
 	consol_doc_free(&doc);
 	if (rc != 0)
-		return -1;
+		return rc == CONSOL_INVALID ? CONSOL_INVALID : -1;
 	unsigned char digest[crypto_hash_sha256_BYTES];
 	crypto_hash_sha256(digest, out->data, out->len);
 	sodium_bin2hex(out->sha256, sizeof out->sha256, digest, sizeof digest);
@@ -191,7 +192,8 @@ struct cutoff_args {
 	char *outcome;
 };
 
-/* The cut-off inside the caller's transaction (the period's row locked). */
+/* The cut-off inside the caller's transaction (the period's row locked): 0, -1, or
+ * CONSOL_INVALID when the draft is not well-formed (then nothing is kept). */
 static int cutoff_in_tx(PGconn *conn, const struct period_info *pi, time_t now,
 			char **outcome, char **err)
 {
@@ -216,7 +218,7 @@ static int cutoff_in_tx(PGconn *conn, const struct period_info *pi, time_t now,
 	consol_entries_free(&e);
 	if (rc != 0) {
 		consolidation_file_free(&f);
-		return -1;
+		return rc == CONSOL_INVALID ? CONSOL_INVALID : -1;	/* nothing stored */
 	}
 	char period_id[24], att[24], nowbuf[24], expires[24], title[160], deadline[96];
 	snprintf(period_id, sizeof period_id, "%lld", pi->db_id);
@@ -443,8 +445,12 @@ static int final_tx(PGconn *conn, void *arg, char **err)
 	}
 	/* A cut-off the job has not made yet (it runs late) is made first. */
 	char *cut = NULL;
-	if (cutoff_in_tx(conn, pi, a->now, &cut, err) != 0)
+	int cut_rc = cutoff_in_tx(conn, pi, a->now, &cut, err);
+	if (cut_rc != 0) {
+		if (cut_rc == CONSOL_INVALID)
+			a->result = CONSOLIDATION_INVALID;
 		return -1;
+	}
 	free(cut);
 	long long newest = find(conn, pi, "final", 0, err);
 	if (newest < 0)
@@ -495,8 +501,11 @@ static int final_tx(PGconn *conn, void *arg, char **err)
 			     a->file, &attachment, err) < 0)
 		rc = -1;
 	consol_entries_free(&e);
-	if (rc != 0)
+	if (rc != 0) {
+		if (rc == CONSOL_INVALID)	/* nothing stored, nothing queued */
+			a->result = CONSOLIDATION_INVALID;
 		return -1;
+	}
 	a->queued = queue_delivery(conn, pi, version, a->who == NULL, attachment, a->now,
 				   &a->file->totals, err);
 	if (a->queued < 0)
@@ -534,8 +543,8 @@ enum consolidation_result consolidation_finalize(PGconn *conn, const struct peri
 	file->data = NULL;
 	if (rc != 0) {
 		consolidation_file_free(file);
-		return a.result == CONSOLIDATION_REFUSED || a.result == CONSOLIDATION_UNCHANGED ?
-		       a.result : CONSOLIDATION_FAILED;
+		return a.result == CONSOLIDATION_REFUSED || a.result == CONSOLIDATION_UNCHANGED ||
+		       a.result == CONSOLIDATION_INVALID ? a.result : CONSOLIDATION_FAILED;
 	}
 	*queued = a.queued;
 	return a.result;
@@ -557,7 +566,8 @@ enum consolidation_result consolidation_get(PGconn *conn, const struct period_in
 		struct consol_meta meta = { .edition = CONSOL_LIVE, .built_at = now, .created = now };
 		int rc = consolidation_build(conn, pi, &e, &meta, out, err);
 		consol_entries_free(&e);
-		return rc == 0 ? CONSOLIDATION_OK : CONSOLIDATION_FAILED;
+		return rc == 0 ? CONSOLIDATION_OK : rc == CONSOL_INVALID ? CONSOLIDATION_INVALID
+								 : CONSOLIDATION_FAILED;
 	}
 	char period_id[24], v[16];
 	snprintf(period_id, sizeof period_id, "%lld", pi->db_id);
@@ -588,6 +598,16 @@ enum consolidation_result consolidation_get(PGconn *conn, const struct period_in
 		 PQgetvalue(r, 0, 2));
 	PQclear(r);
 	out->filename = file_name(pi, edition, out->version);
+	/* A file kept before the check existed is checked before it is given out again. */
+	char *why = NULL;
+	if (xlsxw_check(out->data, out->len, &why) != 0) {
+		*err = xasprintf("consolidation: the kept %s workbook of %s %s (version %d) is not "
+				 "well-formed: %s", edition == CONSOL_CUTOFF ? "cut-off" : "final",
+				 pi->series->name, pi->id, out->version, why);
+		free(why);
+		consolidation_file_free(out);
+		return CONSOLIDATION_INVALID;
+	}
 	return CONSOLIDATION_OK;
 }
 

@@ -18,6 +18,8 @@ enum consolidation_result {
 	CONSOLIDATION_REFUSED,		/* not now: *err is a Vietnamese sentence for the person */
 	CONSOLIDATION_UNCHANGED,	/* nothing changed since the newest final: as REFUSED */
 	CONSOLIDATION_FAILED,		/* database or writer failure: *err is English */
+	CONSOLIDATION_INVALID,		/* the workbook is not well-formed (xlsxw_check): nothing
+					 * kept, queued or given out; *err is English */
 };
 
 /* A workbook as kept or built. */
@@ -79,7 +81,8 @@ enum consolidation_result consolidation_get(PGconn *conn, const struct period_in
  */
 int consolidation_escalate(PGconn *conn, time_t now, int *escalated, char **err);
 
-/* Builds a workbook of the period from the chosen entries (no database writes). */
+/* Builds a workbook of the period from the chosen entries (no database writes): 0, -1 with
+ * *err, or CONSOL_INVALID with *err when the file is not well-formed (xlsxw_check). */
 int consolidation_build(PGconn *conn, const struct period_info *pi,
 			const struct consol_entries *e, const struct consol_meta *meta,
 			struct consolidation_file *out, char **err);

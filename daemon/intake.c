@@ -8,6 +8,7 @@
 #include "util.h"
 #include "workbook.h"
 #include "xlsx_read.h"
+#include "xmltext.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -217,12 +218,16 @@ void intake_err_at(struct intake_errors *e, const struct loc *l, enum wb_column 
 	strbuf_free(&sb);
 }
 
-/* Checks a text field's length; keeps it (trimmed) in *out. */
+/* Checks a text field's characters (xmltext.h) and length; keeps it (trimmed) in *out. */
 void intake_take_text(struct intake_context *ctx, const char *text, char **out,
 		      const struct loc *l, enum wb_column col, struct intake_errors *e)
 {
 	char *t = str_trim(xstrdup(text ? text : ""));
 	size_t n = utf8_length(t);
+	char *refusal = xmltext_refusal(NULL, t, strlen(t));
+	if (refusal != NULL)
+		intake_err_at(e, l, col, "%s", refusal);
+	free(refusal);
 	if (n > ctx->max_text)
 		intake_err_at(e, l, col, "Nội dung dài %zu ký tự, vượt quá giới hạn %zu ký tự: hãy rút gọn.",
 		       n, ctx->max_text);

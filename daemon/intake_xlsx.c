@@ -4,6 +4,7 @@
 #include "util.h"
 #include "workbook.h"
 #include "xlsx_read.h"
+#include "xmltext.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@ struct cellv {
 	uint32_t row, col;
 	enum xlsx_type type;
 	char *text;
+	char *nul;		/* a text with NUL bytes (_x0000_), which text ends at: its refusal */
 	double num;
 	bool boolean;
 	struct xlsx_datetime dt;
@@ -47,14 +49,18 @@ static bool grid_collect(const struct xlsx_cell *c, void *arg)
 	v->dt = c->dt;
 	if (c->type == XLSX_STRING || c->type == XLSX_ERROR)
 		v->text = xstrndup(c->str, c->len);
+	if (c->type == XLSX_STRING && memchr(c->str, '\0', c->len) != NULL)
+		v->nul = xmltext_refusal(NULL, c->str, c->len);
 	return true;
 }
 
 /* Frees a grid. */
 static void grid_free(struct grid *g)
 {
-	for (size_t i = 0; i < g->n; i++)
+	for (size_t i = 0; i < g->n; i++) {
 		free(g->v[i].text);
+		free(g->v[i].nul);
+	}
 	free(g->v);
 	memset(g, 0, sizeof *g);
 }
@@ -228,6 +234,8 @@ static void read_rows(struct intake_context *ctx, const char *sheet, const struc
 			if (v && v->type == XLSX_ERROR)
 				intake_err_at(e, &l, inputs[k], "Ô chứa lỗi công thức (%s): hãy sửa hoặc xoá "
 				       "công thức.", v->text);
+			if (v && v->nul != NULL)
+				intake_err_at(e, &l, inputs[k], "%s", v->nul);
 			has_input |= !cell_blank(v);
 		}
 		if (cell_blank(c[WB_COL_CODE])) {
@@ -368,6 +376,8 @@ static void read_general(struct intake_context *ctx, struct xlsx *x, size_t shee
 			const struct cellv *b = row_cell(&g, i, g.n, 2);
 			struct loc l = { .json = false, .sheet = WB_GENERAL_SHEET, .row = g.v[i].row };
 			l.col[WB_COL_RESULT] = 2;
+			if (b && b->row == g.v[i].row && b->nul != NULL)
+				intake_err_at(e, &l, WB_COL_RESULT, "%s", b->nul);
 			char *t = b && b->row == g.v[i].row ? cell_text(b) : xstrdup("");
 			intake_take_text(ctx, t, dest[k], &l, WB_COL_RESULT, e);
 			free(t);

@@ -1,6 +1,7 @@
 /* A small, bounded JSON parser into a tree, for request bodies and saved receipts. */
 #include "json_parse.h"
 #include "util.h"
+#include "xmltext.h"
 
 #include <errno.h>
 #include <math.h>
@@ -417,7 +418,7 @@ struct jv *jv_parse(const char *text, size_t len, char **err)
 			size_t j = i;
 			while (j < len && u[j] >= 0x80)
 				j++;
-			if (!utf8_valid_text(text + i, j - i)) {
+			if (!xmltext_utf8(text + i, j - i)) {
 				p.pos = i;
 				jp_fail(&p, "invalid UTF-8");
 				goto fail;

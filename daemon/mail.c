@@ -2,6 +2,7 @@
 #include "mail.h"
 #include "util.h"
 #include "vntext.h"
+#include "xmltext.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -388,8 +389,8 @@ static void attachment_part(struct strbuf *out, const struct mail_attachment *a)
 	base64_body(out, a->data != NULL ? a->data : "", a->data != NULL ? a->len : 0);
 }
 
-/* Appends the whole message (headers and MIME body, CRLF line ends) to out. */
-void mail_format(const struct mail_message *m, struct strbuf *out)
+/* Appends the whole message, whose texts follow the text rule. */
+static void format_clean(const struct mail_message *m, struct strbuf *out)
 {
 	header_date(out, m->date);
 	header_address(out, "Message-ID", m->message_id != NULL ? m->message_id : "");
@@ -413,6 +414,41 @@ void mail_format(const struct mail_message *m, struct strbuf *out)
 		attachment_part(out, &m->attachments[i]);
 	}
 	strbuf_addf(out, "--%s--\r\n", b);
+}
+
+/* Appends the whole message (headers and MIME body, CRLF line ends) to out, the texts of m
+ * with anything outside the text rule (xmltext.h) as U+FFFD. */
+void mail_format(const struct mail_message *orig, struct strbuf *out)
+{
+	struct mail_message clean = *orig;
+	char *subject = xmltext_clean(orig->subject), *text = xmltext_clean(orig->text);
+	char *html = orig->html != NULL ? xmltext_clean(orig->html) : NULL;
+	char *from = orig->from != NULL ? xmltext_clean(orig->from) : NULL;
+	clean.subject = subject;
+	clean.text = text;
+	clean.html = html;
+	clean.from = from;
+	struct mail_attachment *atts = NULL;
+	char **names = NULL;
+	if (orig->nattachments > 0) {
+		atts = xcalloc(orig->nattachments, sizeof *atts);
+		names = xcalloc(orig->nattachments, sizeof *names);
+		for (size_t i = 0; i < orig->nattachments; i++) {
+			atts[i] = orig->attachments[i];
+			if (atts[i].filename != NULL)
+				atts[i].filename = names[i] = xmltext_clean(atts[i].filename);
+		}
+		clean.attachments = atts;
+	}
+	format_clean(&clean, out);
+	for (size_t i = 0; i < orig->nattachments; i++)
+		free(names[i]);
+	free(names);
+	free(atts);
+	free(subject);
+	free(text);
+	free(html);
+	free(from);
 }
 
 /* True if s has a control character or one of the characters in bad. */
@@ -440,18 +476,15 @@ int mail_check(const struct mail_message *m, char **detail)
 		 m->message_id[strlen(m->message_id) - 1] != '>' || strlen(m->message_id) < 3 ||
 		 has_bad_char(m->message_id, " "))
 		why = "the Message-ID is not of the form <...>";
-	else if (m->subject == NULL || !utf8_valid_text(m->subject, strlen(m->subject)))
-		why = "the subject is missing or not valid UTF-8 text";
-	else if (m->text == NULL || !utf8_valid_text(m->text, strlen(m->text)))
-		why = "the text is missing or not valid UTF-8 text";
-	else if (m->html != NULL && !utf8_valid_text(m->html, strlen(m->html)))
-		why = "the HTML is not valid UTF-8 text";
-	else if (m->from != NULL && !utf8_valid_text(m->from, strlen(m->from)))
-		why = "the sender is not valid UTF-8 text";
+	else if (m->subject == NULL)
+		why = "the subject is missing";
+	else if (m->text == NULL)
+		why = "the text is missing";
+	/* Texts outside the text rule are written with U+FFFD (mail_format), not refused: a
+	 * message made of what was stored before the rule still goes. */
 	for (size_t i = 0; why == NULL && i < m->nattachments; i++) {
 		const struct mail_attachment *a = &m->attachments[i];
-		if (a->filename == NULL || a->filename[0] == '\0' ||
-		    !utf8_valid_text(a->filename, strlen(a->filename)) || has_bad_char(a->filename, ""))
+		if (a->filename == NULL || a->filename[0] == '\0')
 			why = "an attachment has no valid file name";
 		else if (a->content_type != NULL && has_bad_char(a->content_type, " \"\\"))
 			why = "an attachment has an invalid content type";

@@ -47,9 +47,12 @@ int mail_init(void);
 void mail_cleanup(void);
 
 /* Checks that a message can be written: addresses present and without control characters or
- * angle brackets, a Message-ID in angle brackets, UTF-8 texts. 0, or -1 with *detail (new string). */
+ * angle brackets, a Message-ID in angle brackets, a subject and a text. 0, or -1 with *detail
+ * (new string). */
 int mail_check(const struct mail_message *m, char **detail);
-/* Appends the whole message (headers and MIME body, CRLF line ends) to out. */
+/* Appends the whole message (headers and MIME body, CRLF line ends) to out; in every text,
+ * what is outside the text rule of xmltext.h (bytes that are not UTF-8, U+FFFF, control
+ * characters) is written as U+FFFD. */
 void mail_format(const struct mail_message *m, struct strbuf *out);
 /* The address inside "Name <address>", or the text itself when it has no angle brackets (new string). */
 char *mail_address(const char *from);

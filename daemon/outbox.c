@@ -8,6 +8,7 @@
 #include "log.h"
 #include "mail.h"
 #include "util.h"
+#include "xlsxw.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -185,7 +186,15 @@ static enum mail_result outbox_send_one(PGconn *conn, PGresult *r, int row,
 	}
 	enum mail_result res;
 	const char *channel = PQgetvalue(r, row, 8);
-	if (strcmp(channel, "mail") != 0) {
+	char *why = NULL;
+	if (att.filename != NULL && str_has_suffix(att.filename, ".xlsx") &&
+	    xlsxw_check(att.data, att.len, &why) != 0) {
+		/* Kept before workbooks were checked: never sent broken (failed, so escalated). */
+		*detail = xasprintf("the workbook %s is not well-formed, not sent: %s", att.filename,
+				    why);
+		free(why);
+		res = MAIL_PERMANENT;
+	} else if (strcmp(channel, "mail") != 0) {
 		res = deliver_other(channel, PQgetvalue(r, row, 9), &m, detail);
 	} else if (mail_check(&m, detail) != 0) {
 		res = MAIL_PERMANENT;

@@ -8,6 +8,7 @@
 #include "units.h"
 #include "util.h"
 #include "xlsx_read.h"
+#include "xmltext.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -150,7 +151,7 @@ static int fold_map(const char *text, struct folded *f)
 	memset(f, 0, sizeof *f);
 	folded_put(f, &cap, '\0', 0, 0);
 	f->len = 0;
-	if (!utf8_valid_text(text, n))
+	if (!xmltext_valid(text, n))
 		return -1;
 	const unsigned char *s = (const unsigned char *)text;
 	bool pending = false;

@@ -10,6 +10,7 @@
 #include "units.h"
 #include "util.h"
 #include "xlsx_read.h"
+#include "xmltext.h"
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -595,8 +596,10 @@ int tasks_aliases_import(PGconn *conn, const char *data, size_t len, const char 
 	struct tasks_errors errs = { 0 };
 	struct alias_reader ar = { .errs = &errs };
 	int rc = 1;
-	if (!utf8_valid_text(data, len)) {
-		tasks_errors_add(&errs, "the file is not UTF-8 text; save it as \"CSV UTF-8\"");
+	char *problem = xmltext_file_problem(data, len);
+	if (problem != NULL) {
+		tasks_errors_add(&errs, "%s", problem);
+		free(problem);
 	} else {
 		int bad_line = 0;
 		if (csv_parse(data, len, alias_record, &ar, &bad_line) == -1)

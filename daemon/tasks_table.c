@@ -8,6 +8,7 @@
 #include "units.h"
 #include "util.h"
 #include "xlsx_read.h"
+#include "xmltext.h"
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -31,6 +32,7 @@ struct grid {
 	size_t n;
 	bool xlsx;
 	bool too_many;
+	char *bad_text;		/* the first cell outside the text rule (xmltext.h), named */
 };
 
 /* Frees the grid. */
@@ -42,6 +44,7 @@ static void grid_free(struct grid *g)
 		free(g->rows[i].cells);
 	}
 	free(g->rows);
+	free(g->bad_text);
 }
 
 /* The row numbered num, made if needed; NULL when the grid is full. */
@@ -115,6 +118,15 @@ static bool grid_xlsx_cell(const struct xlsx_cell *c, void *arg)
 	default:
 		return true;
 	}
+	struct xmltext_bad bad;
+	if (g->bad_text == NULL && xmltext_find(text, strlen(text), &bad)) {
+		char ref[XLSX_REF_MAX];
+		xlsx_ref_format(c->row, c->col, ref);
+		g->bad_text = bad.cp < 0
+			? xasprintf("cell %s: not UTF-8 text", ref)
+			: xasprintf("cell %s: a character that is not allowed (U+%04lX); remove it and "
+				    "import again", ref, (unsigned long)bad.cp);
+	}
 	struct grid_row *r = grid_row_at(g, c->row);
 	if (r == NULL) {
 		free(text);
@@ -156,6 +168,9 @@ static int grid_read_xlsx(const void *data, size_t len, struct grid *g, char **s
 		tasks_errors_add(errs, "sheet '%s': %s (%s)", *sheet, xlsx_error_message(xe),
 			   xlsx_detail(x));
 		rc = -1;
+	} else if (g->bad_text != NULL) {
+		tasks_errors_add(errs, "sheet '%s', %s", *sheet, g->bad_text);
+		rc = -1;
 	}
 	xlsx_close(x);
 	return rc;
@@ -164,9 +179,15 @@ static int grid_read_xlsx(const void *data, size_t len, struct grid *g, char **s
 /* Reads CSV text; returns 0 or -1 with errs. */
 static int grid_read_csv(const char *data, size_t len, struct grid *g, struct tasks_errors *errs)
 {
-	if (!utf8_valid_text(data, len)) {
+	if (!xmltext_utf8(data, len)) {
 		tasks_errors_add(errs, "the file is neither an .xlsx workbook nor UTF-8 text; save it as "
 			   "\"CSV UTF-8\" or as an Excel workbook (.xlsx)");
+		return -1;
+	}
+	char *problem = xmltext_file_problem(data, len);
+	if (problem != NULL) {
+		tasks_errors_add(errs, "%s", problem);
+		free(problem);
 		return -1;
 	}
 	int bad_line = 0;

@@ -1,5 +1,6 @@
 /* Task deadlines from the plans' appendix text, reported states and the four official statuses. */
 #include "taskstatus.h"
+#include "xmltext.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -73,7 +74,7 @@ static bool is_space_cp(unsigned cp)
 char *task_fold(const char *text)
 {
 	size_t n = strlen(text);
-	if (!utf8_valid_text(text, n))
+	if (!xmltext_valid(text, n))
 		return NULL;
 	struct strbuf sb = STRBUF_INIT;
 	const unsigned char *s = (const unsigned char *)text;

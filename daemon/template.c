@@ -9,6 +9,7 @@
 #include "workbook.h"
 #include "xlsx_read.h"
 #include "xlsxw.h"
+#include "xmltext.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -123,8 +124,10 @@ static enum template_result load_unit(PGconn *conn, struct tpl_data *d,
 	}
 	if (ur != UNIT_TASKS_UNKNOWN_UNIT) {
 		d->unit_id = ut.unit_id;
-		d->unit_name = xstrdup(ut.unit_name);
-		out->unit_name = xstrdup(ut.unit_name);
+		/* Names and titles stored before the text rule may break it: U+FFFD for those
+		 * characters, so that they cannot break the workbook (xmltext.h). */
+		d->unit_name = xmltext_clean(ut.unit_name);
+		out->unit_name = xmltext_clean(ut.unit_name);
 	}
 	if (ur != UNIT_TASKS_OK) {
 		out->refusal = ur == UNIT_TASKS_UNKNOWN_UNIT ? TEMPLATE_UNKNOWN_UNIT
@@ -138,12 +141,12 @@ static enum template_result load_unit(PGconn *conn, struct tpl_data *d,
 		struct tpl_task *t = &d->tasks[i];
 		const struct unit_task *u = &ut.items[i];
 		t->id = u->id;
-		t->code = xstrdup(u->code);
-		t->title = xstrdup(u->title);
+		t->code = xmltext_clean(u->code);
+		t->title = xmltext_clean(u->title);
 		t->has_deadline = u->has_deadline;
 		t->deadline = u->deadline;
 		t->lead = u->lead;
-		t->leads = xstrdup(u->leads);
+		t->leads = xmltext_clean(u->leads);
 		t->progress = -1;
 	}
 	unit_tasks_free(&ut);
@@ -393,8 +396,10 @@ static bool reason_for_units(const struct period_info *pi)
 static char *guide_text(const struct tpl_data *d)
 {
 	struct strbuf sb = STRBUF_INIT;
-	if (reason_for_units(d->pi))
-		strbuf_addf(&sb, "%s ", d->pi->reason);
+	if (reason_for_units(d->pi)) {
+		xmltext_clean_add(&sb, d->pi->reason, strlen(d->pi->reason));
+		strbuf_addc(&sb, ' ');
+	}
 	if (d->ntasks == 0) {
 		strbuf_addf(&sb, "Đơn vị chưa có nhiệm vụ nào trong danh mục của báo cáo này; hãy ghi "
 			    "nội dung ở trang “%s”.", WB_GENERAL_SHEET);
@@ -741,7 +746,6 @@ out:
 
 /* ---- the interface ---- */
 
-/* Builds the unit's workbook for the period. */
 /* Reader callback of read_back(): every cell is fine. */
 static bool read_back_cell(const struct xlsx_cell *cell, void *arg)
 {
@@ -749,11 +753,18 @@ static bool read_back_cell(const struct xlsx_cell *cell, void *arg)
 }
 
 /*
- * Reads the built workbook back with our own reader: libxlsxwriter does not check every
- * write of its temporary files, so a full disk could otherwise give a truncated file.
+ * Checks the built workbook: every XML part well-formed (xlsxw_check), then read back with
+ * our own reader: libxlsxwriter does not check every write of its temporary files, so a full
+ * disk could otherwise give a truncated file.
  */
 static enum template_result read_back(const unsigned char *data, size_t len, char **err)
 {
+	char *why = NULL;
+	if (xlsxw_check(data, len, &why) != 0) {
+		*err = xasprintf("template: the built workbook is not well-formed: %s", why);
+		free(why);
+		return TEMPLATE_FAILED;
+	}
 	struct xlsx *x = NULL;
 	char *detail = NULL;
 	enum xlsx_error xe = xlsx_open_memory(data, len, NULL, &x, &detail);
@@ -771,6 +782,7 @@ static enum template_result read_back(const unsigned char *data, size_t len, cha
 	return TEMPLATE_OK;
 }
 
+/* Builds the unit's workbook for the period. */
 enum template_result template_build(PGconn *conn, const struct period_info *pi,
 				    const char *unit_code,
 				    const unsigned char mac_key[WB_MAC_KEY_BYTES],

@@ -4,6 +4,7 @@
 #include "audit.h"
 #include "csv.h"
 #include "util.h"
+#include "xmltext.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,7 +140,14 @@ static int import_record(void *arg, char **f, int n, int line)
 				    "at most 32)", line, code);
 		return 1;
 	}
-	if (name[0] == '\0' || strlen(name) > 300 || !utf8_valid_text(name, strlen(name))) {
+	struct xmltext_bad badchar;
+	if (xmltext_find(name, strlen(name), &badchar) && badchar.cp >= 0) {
+		st->err = xasprintf("line %d: unit %s: the name holds a character that is not "
+				    "allowed (U+%04lX); remove it and import again", line, code,
+				    (unsigned long)badchar.cp);
+		return 1;
+	}
+	if (name[0] == '\0' || strlen(name) > 300 || !xmltext_valid(name, strlen(name))) {
 		st->err = xasprintf("line %d: unit %s: the name must be 1 to 300 characters of "
 				    "UTF-8 text", line, code);
 		return 1;
@@ -258,8 +266,9 @@ int units_import_csv(PGconn *conn, const char *data, size_t len, const struct au
 		     struct units_import_result *res, char **err)
 {
 	memset(res, 0, sizeof *res);
-	if (!utf8_valid_text(data, len)) {
-		*err = xstrdup("the file is not UTF-8 text; save it as \"CSV UTF-8\"");
+	char *problem = xmltext_file_problem(data, len);
+	if (problem != NULL) {
+		*err = problem;
 		return 1;
 	}
 	struct import_state st = { 0 };
@@ -326,7 +335,7 @@ enum units_result units_update(PGconn *conn, const char *code, const char *name,
 			       const char *group, const char *emails, const struct audit_who *who,
 			       char **err)
 {
-	if (name[0] == '\0' || strlen(name) > 300 || !utf8_valid_text(name, strlen(name)))
+	if (name[0] == '\0' || strlen(name) > 300 || !xmltext_valid(name, strlen(name)))
 		return UNITS_BAD_NAME;
 	if (!units_group_valid(group))
 		return UNITS_BAD_GROUP;

@@ -1,5 +1,6 @@
 /* Allocation that never fails, growable strings and small string helpers. */
 #include "util.h"
+#include "xmltext.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -195,59 +196,6 @@ bool str_has_suffix(const char *s, const char *suffix)
 	return a >= b && memcmp(s + a - b, suffix, b) == 0;
 }
 
-/* The length of the valid UTF-8 sequence of a non-ASCII character at s (n bytes left), or 0:
- * no overlong forms, no surrogates, nothing above U+10FFFF. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	unsigned c = s[0];
-	size_t len;
-	unsigned cp;
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2;
-		cp = c & 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		cp = c & 0x0f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		cp = c & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (size_t k = 1; k < len; k++) {
-		if ((s[k] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[k] & 0x3f);
-	}
-	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return len;
-}
-
-/* Whether n bytes are valid UTF-8 text: no control characters but tab, CR and LF. */
-bool utf8_valid_text(const char *str, size_t n)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0;
-	while (i < n) {
-		unsigned c = s[i];
-		if (c < 0x80) {
-			if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f)
-				return false;
-			i++;
-			continue;
-		}
-		size_t len = utf8_seq(s + i, n - i);
-		if (len == 0)
-			return false;
-		i += len;
-	}
-	return true;
-}
-
 /* Makes text from elsewhere (a server's answer) safe to store and log, in place. */
 char *str_scrub(char *str)
 {
@@ -255,7 +203,8 @@ char *str_scrub(char *str)
 	size_t n = strlen(str), i = 0;
 	while (i < n) {
 		if (s[i] >= 0x80) {
-			size_t len = utf8_seq(s + i, n - i);
+			uint32_t cp;
+			size_t len = xmltext_decode(s + i, n - i, &cp);
 			if (len > 0) {
 				i += len;
 				continue;

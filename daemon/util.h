@@ -42,8 +42,6 @@ const char *strbuf_str(const struct strbuf *sb);
 char *str_trim(char *s);
 bool str_has_prefix(const char *s, const char *prefix);
 bool str_has_suffix(const char *s, const char *suffix);
-/* True if s is well-formed UTF-8 without NUL bytes and control characters other than tab/newline. */
-bool utf8_valid_text(const char *s, size_t n);
 /* Makes text from elsewhere (a server's answer) safe to store and log, in place: bytes that
  * are not valid UTF-8 become '?', control characters spaces. Returns str. */
 char *str_scrub(char *str);

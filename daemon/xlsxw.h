@@ -1,4 +1,5 @@
-/* What the workbook writers (template.c, consolidate_xlsx.c) share around libxlsxwriter. */
+/* What the workbook writers (template.c, consolidate_xlsx.c, board_xlsx.c) share around
+ * libxlsxwriter, and the well-formedness check of what they wrote. */
 #ifndef BAOCAO_XLSXW_H
 #define BAOCAO_XLSXW_H
 
@@ -11,5 +12,15 @@ char *xlsxw_tmpdir(const char *who, char **err);
 void xlsxw_tmpdir_remove(const char *dir, const char *who);
 /* workbook_close(), one thread at a time: it writes and frees the workbook whatever happens. */
 lxw_error xlsxw_close(lxw_workbook *wb);
+
+/* The most the check inflates, in all, before it gives up (a workbook we wrote is far less). */
+#define XLSXW_CHECK_MAX_INFLATED (512u * 1024 * 1024)
+
+/*
+ * Checks a workbook before it is stored or sent: a zip whose every XML part (*.xml, *.rels,
+ * *.vml) is well-formed XML for expat, [Content_Types].xml and xl/workbook.xml among them.
+ * Returns 0, or -1 with *err (English, naming the part, line and expat's reason).
+ */
+int xlsxw_check(const void *data, size_t len, char **err);
 
 #endif

@@ -6,6 +6,7 @@
 #include "json.h"
 #include "units.h"
 #include "util.h"
+#include "xmltext.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -108,7 +109,7 @@ static int account_add(struct ctl *ctl, int argc, char **argv)
 		fprintf(stderr, "error: invalid e-mail address '%s'\n", o.email);
 		return CTL_USER;
 	}
-	if (o.name && !utf8_valid_text(o.name, strlen(o.name))) {
+	if (o.name && !xmltext_valid(o.name, strlen(o.name))) {
 		fprintf(stderr, "error: the name is not UTF-8 text\n");
 		return CTL_USER;
 	}

@@ -6,6 +6,7 @@
 #include "series.h"
 #include "series_store.h"
 #include "util.h"
+#include "xmltext.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -195,7 +196,7 @@ static int period_override(struct ctl *ctl, int argc, char **argv)
 			periods_parse_time(unit, &ut) != 0 ? unit : cons);
 		return CTL_USER;
 	}
-	if (!utf8_valid_text(note, strlen(note))) {
+	if (!xmltext_valid(note, strlen(note))) {
 		fprintf(stderr, "error: the note is not UTF-8 text\n");
 		return CTL_USER;
 	}

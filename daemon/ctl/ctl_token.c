@@ -4,6 +4,7 @@
 #include "ctl.h"
 #include "json.h"
 #include "util.h"
+#include "xmltext.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -240,7 +241,7 @@ static int token_create(struct ctl *ctl, int argc, char **argv)
 		return CTL_USER;
 	}
 	const char *label = o.label ? o.label : "";
-	if (strlen(label) > MAX_LABEL || !utf8_valid_text(label, strlen(label)) ||
+	if (strlen(label) > MAX_LABEL || !xmltext_valid(label, strlen(label)) ||
 	    strpbrk(label, "\t\r\n")) {
 		fprintf(stderr, "error: the label must be one line of UTF-8 text of at most %d "
 			"bytes; shorten it\n", MAX_LABEL);

@@ -139,6 +139,38 @@ def test_units_import(ex):
     assert ex.pg.scalar("SELECT count(*) FROM unit WHERE code = 'P-SAI'") == "0"
 
 
+def test_texts_outside_the_rule_refused(ex):
+    """U+FFFF, U+FFFE and control characters in any admin input are refused, naming the field
+    (JSON) or the line and the character (files); nothing changes."""
+    body = {"name": "Sở Tài chính\uffff", "group": "so-nganh", "emails": []}
+    status, doc = call(ex, "PUT", "/api/v1/admin/units/STC", body=body)
+    assert status == 422 and error_code(doc) == "invalid_text", doc
+    msg = doc["error"]["message"]
+    assert "“name”" in msg and "U+FFFF" in msg and "hãy xoá ký tự đó" in msg, msg
+    assert ex.pg.scalar("SELECT name FROM unit WHERE code = 'STC'") == "Sở Tài chính"
+    status, doc = call(ex, "PUT", "/api/v1/admin/calendar/2026-11-27",
+                       body={"kind": "holiday", "note": "Nghỉ\u0001"})
+    assert status == 422 and error_code(doc) == "invalid_text", doc
+    assert "“note”" in doc["error"]["message"] and "U+0001" in doc["error"]["message"], doc
+    status, doc = call(ex, "POST", "/api/v1/admin/accounts", body={
+        "login": "stc.ky.tu", "name": "Trần\ufffe", "email": "kt@stc.hatinh.gov.vn",
+        "unit": "STC", "role": "reporter", "generate": True})
+    assert status == 422 and "U+FFFE" in doc["error"]["message"], doc
+    assert ex.pg.scalar("SELECT count(*) FROM account WHERE login = 'stc.ky.tu'") == "0"
+    bad = "code,name,group\nP-KY-TU,Phường Ký\uffff Tự,xa-phuong\n".encode()
+    status, doc = call(ex, "POST", "/api/v1/admin/units/import", body=bad,
+                       content_type="text/csv")
+    assert status == 422 and error_code(doc) == "invalid_units_file", doc
+    assert "line 2" in doc["error"]["message"] and "U+FFFF" in doc["error"]["message"], doc
+    assert ex.pg.scalar("SELECT count(*) FROM unit WHERE code = 'P-KY-TU'") == "0"
+    table = TASKS.read_text(encoding="utf-8").splitlines()
+    table[1] = table[1].replace(",", ",\x0b", 2)   # a vertical tab in the second field
+    status, doc = call(ex, "POST", "/api/v1/admin/series/nq57-weekly/tasks/preview?file=t.csv",
+                       body=("\n".join(table) + "\n").encode(), content_type="text/csv")
+    assert status == 422, doc
+    assert "line 2" in json.dumps(doc, ensure_ascii=False) and "U+000B" in json.dumps(doc), doc
+
+
 def test_accounts(ex):
     status, doc = call(ex, "POST", "/api/v1/admin/accounts", body={
         "login": "stc.moi", "name": "Trần Văn Mới", "email": "moi@stc.hatinh.gov.vn",
@@ -496,7 +528,7 @@ def write(ex, name, text):
 
 if __name__ == "__main__":
     sys.exit(run_tests([test_non_admins_refused, test_units_list_and_edit, test_units_import,
-                        test_accounts, test_disable_and_enable, test_tasks_preview_and_import,
+                        test_texts_outside_the_rule_refused, test_accounts, test_disable_and_enable, test_tasks_preview_and_import,
                         test_calendar, test_period_override, test_outbox,
                         test_csrf_needed_with_a_session, test_reset_revokes_tokens,
                         test_admins_guarded],

@@ -254,6 +254,39 @@ def test_error_text_too_long(ex):
     one_error(expect_errors(ex, build_workbook(rows)), "Báo cáo", "H7", ["4001 ký tự", "4000"])
 
 
+def test_error_characters_not_allowed(ex):
+    """U+FFFF, U+FFFE and control characters (other than tab and line breaks) are refused, in
+    JSON (escaped or raw) naming the field, in a workbook (OOXML's _xHHHH_) naming the cell."""
+    for text, cp in (("Kết quả\uffff", "U+FFFF"), ("a\u0001b", "U+0001"), ("\ufffe", "U+FFFE"),
+                     ("x\u0085", "U+0085")):
+        for ascii_only in (True, False):
+            items = [{"task": c, "status": "in_progress", "progress": 10, "result": "Tốt\tổn\r\n"}
+                     for c, _ in ex.stc]
+            items[1]["result"] = text
+            body = {"items": items, "general": {"proposals": "Đề xuất\u0007"}}
+            errors = expect_errors(ex, json.dumps(body, ensure_ascii=ascii_only).encode(),
+                                   content_type="application/json")
+            found = [e for e in errors if e.get("field") == "items[1].result"]
+            assert len(found) == 1, errors
+            assert cp in found[0]["message"], found
+            assert "hãy xoá ký tự đó rồi gửi lại" in found[0]["message"], found
+            general = [e for e in errors if e.get("field") == "general.proposals"]
+            assert general and "U+0007" in general[0]["message"], errors
+            assert len(errors) == 2, errors   # tab, CR and LF are allowed
+    rows = rows_for(ex.stc)
+    rows[0]["Kết quả thực hiện trong kỳ"] = "Đã xong_xFFFF_"
+    rows[1]["Ghi chú"] = "_x0001_"
+    rows[2]["Khó khăn, vướng mắc"] = "Dòng 1\nDòng 2\tcột"
+    rows[2]["Ghi chú"] = "trước_x0000_sau"
+    errors = expect_errors(ex, build_workbook(rows, meta=meta_for(ex),
+                                              general=("Khó khăn_xFFFE_", "")))
+    one_error(errors, "Báo cáo", "H6", ["U+FFFF", "ký tự thứ 8", "hãy xoá ký tự đó rồi gửi lại"])
+    one_error(errors, "Báo cáo", "K7", ["U+0001"])
+    one_error(errors, "Kiến nghị chung", "B3", ["U+FFFE"])
+    one_error(errors, "Báo cáo", "K8", ["U+0000", "ký tự thứ 6"])
+    assert len(errors) == 4, errors
+
+
 def test_error_another_units_workbook(ex):
     body = build_workbook(rows_for(ex.stc), meta=meta_for(ex, unit="X-KY-ANH"))
     errors = expect_errors(ex, body)
@@ -483,6 +516,7 @@ TESTS = [
     test_error_date_before_task_start,
     test_error_date_with_other_status_and_bad_date,
     test_error_text_too_long,
+    test_error_characters_not_allowed,
     test_error_another_units_workbook,
     test_error_another_period,
     test_error_unknown_template_version,

@@ -13,6 +13,7 @@
 #include "json.h"
 #include "json_parse.h"
 #include "util.h"
+#include "xmltext.h"
 
 /* Allocations counted while a parse runs: all bytes allocated (a realloc counts its whole new
  * size, as if copied) and the bytes still held, in the allocator's usable sizes. */
@@ -189,17 +190,17 @@ static void test_str_trim(void **state)
 
 static void test_utf8(void **state)
 {
-	assert_true(utf8_valid_text("Nghị quyết 57", strlen("Nghị quyết 57")));
-	assert_false(utf8_valid_text("\xC3\x28", 2));
-	assert_false(utf8_valid_text("\xE0\x80\xAF", 3));	/* overlong */
-	assert_false(utf8_valid_text("\xED\xA0\x80", 3));	/* surrogate */
-	assert_false(utf8_valid_text("a\0b", 3));
-	assert_false(utf8_valid_text("\xF0\x9F\x98", 3));	/* truncated */
-	assert_true(utf8_valid_text("\xF0\x9F\x98\x80", 4));
+	assert_true(xmltext_valid("Nghị quyết 57", strlen("Nghị quyết 57")));
+	assert_false(xmltext_valid("\xC3\x28", 2));
+	assert_false(xmltext_valid("\xE0\x80\xAF", 3));	/* overlong */
+	assert_false(xmltext_valid("\xED\xA0\x80", 3));	/* surrogate */
+	assert_false(xmltext_valid("a\0b", 3));
+	assert_false(xmltext_valid("\xF0\x9F\x98", 3));	/* truncated */
+	assert_true(xmltext_valid("\xF0\x9F\x98\x80", 4));
 	/* A server's answer cut in a character, with bytes of another encoding and controls. */
 	char answer[] = "L\xE1\xBB\x97i m\xC3\xA1y ch\xE1\xBB\xa7\r\n\xE9t\xE1\xBB";
 	assert_string_equal(str_scrub(answer), "Lỗi máy chủ  ?t??");
-	assert_true(utf8_valid_text(answer, strlen(answer)));
+	assert_true(xmltext_valid(answer, strlen(answer)));
 }
 
 static void test_json_parse_valid(void **state)

@@ -16,6 +16,7 @@
 #include "json_parse.h"
 #include "mail.h"
 #include "util.h"
+#include "xmltext.h"
 
 /* Decodes base64 (no line breaks) into out; returns false on a bad character or length. */
 static bool b64_decode(const char *s, size_t n, struct strbuf *out)
@@ -70,7 +71,7 @@ static void check_encoded_header(const char *name, const char *field, const char
 			fail_msg("encoded-word of %zu characters", word_len);
 		struct strbuf one = STRBUF_INIT;
 		assert_true(b64_decode(p + 10, (size_t)(end - p - 10), &one));
-		if (!utf8_valid_text(strbuf_str(&one), one.len))
+		if (!xmltext_valid(strbuf_str(&one), one.len))
 			fail_msg("a word splits a UTF-8 character: [%s]", strbuf_str(&one));
 		strbuf_add(&decoded, one.data, one.len);
 		strbuf_free(&one);
@@ -230,9 +231,26 @@ static void test_check_refuses(void **state)
 	assert_int_equal(mail_check(&m, &detail), -1);
 	free(detail);
 	m = sample(NULL, 0);
-	m.subject = "bad \xC3";
+	m.subject = NULL;
 	assert_int_equal(mail_check(&m, &detail), -1);
 	free(detail);
+}
+
+/* Texts outside the text rule (stored before it) are sent with U+FFFD, not refused. */
+static void test_format_maps_bad_text(void **state)
+{
+	struct mail_message m = sample(NULL, 0);
+	m.subject = "bad \xC3";
+	m.text = "a\xEF\xBF\xBF" "b\x01" "c";
+	char *detail = NULL;
+	assert_int_equal(mail_check(&m, &detail), 0);
+	struct strbuf sb = STRBUF_INIT, want = STRBUF_INIT;
+	mail_format(&m, &sb);
+	/* "bad \uFFFD" as one encoded-word; the body in base64 */
+	assert_non_null(strstr(strbuf_str(&sb), "Subject: =?UTF-8?B?YmFkIO+/vQ==?="));
+	assert_non_null(strstr(strbuf_str(&sb), "Ye+/vWLvv71j"));	/* "a\uFFFDb\uFFFDc" */
+	strbuf_free(&sb);
+	strbuf_free(&want);
 }
 
 /* Formats m into a file, parses it with Python's email package (tests/unit/data/mail_parse.py)
@@ -347,6 +365,7 @@ int main(void)
 		cmocka_unit_test(test_ascii_filename),
 		cmocka_unit_test(test_lines_and_line_ends),
 		cmocka_unit_test(test_check_refuses),
+		cmocka_unit_test(test_format_maps_bad_text),
 		cmocka_unit_test(test_python_parses_back),
 		cmocka_unit_test(test_deliveries),
 	};

@@ -1,0 +1,167 @@
+/* The one rule for text people send (UTF-8 of XML 1.0 characters, no control characters but
+ * tab and line breaks), its refusal in Vietnamese, and the U+FFFD mapping of the writers. */
+#include "xmltext.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* U+FFFD REPLACEMENT CHARACTER in UTF-8. */
+#define REPLACEMENT "\xEF\xBF\xBD"
+
+/* Decodes one UTF-8 character. */
+size_t xmltext_decode(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	unsigned c = s[0];
+	size_t len;
+	uint32_t v;
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c >= 0xc2 && c <= 0xdf) {
+		len = 2;
+		v = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		v = c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		v = c & 0x07;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (size_t k = 1; k < len; k++) {
+		if ((s[k] & 0xc0) != 0x80)
+			return 0;
+		v = (v << 6) | (s[k] & 0x3f);
+	}
+	if ((len == 3 && (v < 0x800 || (v >= 0xd800 && v <= 0xdfff))) ||
+	    (len == 4 && (v < 0x10000 || v > 0x10ffff)))
+		return 0;
+	*cp = v;
+	return len;
+}
+
+/* Whether a code point is allowed. */
+bool xmltext_char_ok(uint32_t cp)
+{
+	if (cp < 0x20)
+		return cp == '\t' || cp == '\n' || cp == '\r';
+	if (cp >= 0x7f && cp <= 0x9f)
+		return false;
+	if (cp >= 0xd800 && cp <= 0xdfff)
+		return false;
+	if (cp == 0xfffe || cp == 0xffff)
+		return false;
+	return cp <= 0x10ffff;
+}
+
+/* Whether n bytes are well-formed UTF-8. */
+bool xmltext_utf8(const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	uint32_t cp;
+	for (size_t i = 0; i < n;) {
+		size_t len = xmltext_decode(s + i, n - i, &cp);
+		if (len == 0)
+			return false;
+		i += len;
+	}
+	return true;
+}
+
+/* Finds the first character outside the rule. */
+bool xmltext_find(const char *str, size_t n, struct xmltext_bad *bad)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t index = 0;
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		size_t len = xmltext_decode(s + i, n - i, &cp);
+		index++;
+		if (len == 0 || !xmltext_char_ok(cp)) {
+			if (bad != NULL) {
+				bad->offset = i;
+				bad->index = index;
+				bad->cp = len == 0 ? -1 : (long)cp;
+				bad->byte = s[i];
+			}
+			return true;
+		}
+		i += len;
+	}
+	return false;
+}
+
+/* Whether n bytes follow the rule. */
+bool xmltext_valid(const char *s, size_t n)
+{
+	return !xmltext_find(s, n, NULL);
+}
+
+/* The refusal of text outside the rule, or NULL. */
+char *xmltext_refusal(const char *where, const char *s, size_t n)
+{
+	struct xmltext_bad bad;
+	if (!xmltext_find(s, n, &bad))
+		return NULL;
+	char what[48];
+	if (bad.cp < 0)
+		snprintf(what, sizeof what, "byte 0x%02X không phải UTF-8", bad.byte);
+	else
+		snprintf(what, sizeof what, "U+%04lX", (unsigned long)bad.cp);
+	if (where == NULL || where[0] == '\0')
+		return xasprintf("Có ký tự không hợp lệ (%s, ký tự thứ %zu); hãy xoá ký tự đó rồi gửi "
+				 "lại.", what, bad.index);
+	return xasprintf("%s: có ký tự không hợp lệ (%s, ký tự thứ %zu); hãy xoá ký tự đó rồi gửi "
+			 "lại.", where, what, bad.index);
+}
+
+/* Where a file of text breaks the rule, or NULL. */
+char *xmltext_file_problem(const char *s, size_t n)
+{
+	struct xmltext_bad bad;
+	if (!xmltext_find(s, n, &bad))
+		return NULL;
+	size_t line = 1;
+	for (size_t i = 0; i < bad.offset; i++)
+		line += s[i] == '\n';
+	if (bad.cp < 0)
+		return xasprintf("line %zu: not UTF-8 text (byte 0x%02X); save the file as \"CSV "
+				 "UTF-8\"", line, bad.byte);
+	return xasprintf("line %zu: a character that is not allowed (U+%04lX); remove it and "
+			 "import again", line, (unsigned long)bad.cp);
+}
+
+/* Appends text with everything outside the rule replaced by U+FFFD. */
+void xmltext_clean_add(struct strbuf *out, const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	strbuf_grow(out, n);
+	size_t run = 0;		/* start of the run of good bytes not yet copied */
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		size_t len = xmltext_decode(s + i, n - i, &cp);
+		if (len > 0 && xmltext_char_ok(cp)) {
+			i += len;
+			continue;
+		}
+		strbuf_add(out, str + run, i - run);
+		strbuf_adds(out, REPLACEMENT);
+		i += len > 0 ? len : 1;
+		run = i;
+	}
+	strbuf_add(out, str + run, n - run);
+}
+
+/* The text with everything outside the rule replaced by U+FFFD. */
+char *xmltext_clean(const char *s)
+{
+	if (s == NULL)
+		return xstrdup("");
+	struct strbuf sb = STRBUF_INIT;
+	xmltext_clean_add(&sb, s, strlen(s));
+	return strbuf_detach(&sb);
+}
