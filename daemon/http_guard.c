@@ -96,6 +96,7 @@ struct head {
 /* A kind of refusal followed for the log: a capped address, or the global cap. */
 struct note {
 	char key[NETADDR_KEY_MAX + 16];
+	const char *why;		/* the limit (a static string) */
 	long long last_log;
 	unsigned long count;
 };
@@ -135,9 +136,10 @@ static void note_refusal(const char *key, const char *why)
 	if (n == NULL) {
 		n = oldest;
 		if (n->count)
-			log_warn("http", "guard: %s: %lu connections refused (%s)", n->key, n->count,
-				 why);
+			log_warn("http", "guard: %s: %lu connections refused in the last minute (%s)",
+				 n->key, n->count, n->why);
 		snprintf(n->key, sizeof n->key, "%s", key);
+		n->why = why;
 		n->count = 0;
 		n->last_log = 0;
 	}
@@ -156,8 +158,8 @@ static void notes_flush(long long now)
 	for (size_t i = 0; i < NOTES_MAX; i++) {
 		struct note *n = &notes[i];
 		if (n->count && now - n->last_log >= LOG_EVERY_MS) {
-			log_warn("http", "guard: %s: %lu connections refused in the last minute",
-				 n->key, n->count);
+			log_warn("http", "guard: %s: %lu connections refused in the last minute (%s)",
+				 n->key, n->count, n->why);
 			n->count = 0;
 			n->last_log = now;
 		}
