@@ -313,27 +313,27 @@ def test_valid_credentials_still_upload(ex):
 def test_one_address_cannot_take_every_connection(ex):
     held = []
     try:
-        # 100 connections from one address (more than max_connections): only PER_ADDRESS
-        # stay open, the rest are closed at once (after a short 503 when there is time).
+        # 100 connections from one address (more than max_connections), each asking for a
+        # page: PER_ADDRESS are answered and stay open (kept alive), the rest are closed at
+        # once (after a short 503 when there is time for one).
         for _ in range(100):
             try:
-                held.append(connect(ex, "127.0.0.5"))
+                s = connect(ex, "127.0.0.5")
+                s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                held.append(s)
             except OSError:
                 pass
-        time.sleep(0.3)
-        alive = [s for s in held if not closed_within(s, 0.01)]
-        assert len(alive) == PER_ADDRESS, len(alive)
-        # Another address is served meanwhile ...
+        answers = [read_reply(s) for s in held]
+        served = [a for a in answers if a[0] == 200]
+        assert len(served) == PER_ADDRESS, [a[0] for a in answers]
+        for status, _, body in answers:
+            assert status in (0, 200, 503), (status, body)
+            if status == 503:
+                assert json.loads(body)["error"]["code"] == "too_many_connections", body
+        # Another address is served meanwhile.
         status, _, body, _ = exchange(ex, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
                                       source="127.0.0.6")
         assert status == 200, body
-        # ... and one more from the capped address is told so and closed.
-        with connect(ex, "127.0.0.5") as s:
-            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-            status, _, body = read_reply(s)
-        assert status in (0, 503), (status, body)
-        if status == 503:
-            assert json.loads(body)["error"]["code"] == "too_many_connections", body
         wait_for(lambda: "127.0.0.5: " in ex.d.log_text() and
                  "max_connections_per_address" in ex.d.log_text(), what="the cap's log line")
         lines = [line for line in ex.d.log_text().splitlines() if "127.0.0.5: " in line]
@@ -376,7 +376,7 @@ def test_slow_heads_are_closed(ex):
                 closed = True
                 break
         took = time.monotonic() - started
-        assert closed and HEAD_TIMEOUT - 0.2 < took < HEAD_TIMEOUT + 2, (closed, took)
+        assert closed and HEAD_TIMEOUT - 0.2 < took < HEAD_TIMEOUT + 4, (closed, took)
         assert closed_within(quiet, 2), "an idle first connection stays open"
         # A keep-alive connection between requests is not timed by head_timeout.
         with connect(ex, "127.0.0.9") as s:
