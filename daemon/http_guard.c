@@ -58,6 +58,7 @@ struct guard {
 	struct evbuffer *held;	/* the head so far, not yet given to evhttp */
 	enum guard_state state;
 	size_t body_left, body_size;
+	size_t searched;	/* bytes of held already searched for the head's end */
 	long long head_since;	/* monotonic ms the awaited head started at; 0: none awaited */
 	long long body_since;	/* monotonic ms the passing body started at */
 	bool learned;		/* the peer's address is known (or cannot be) */
@@ -540,10 +541,17 @@ static void guard_scan(struct guard *g, struct evbuffer *buf, size_t pos)
 		if (g->head_since == 0)
 			g->head_since = clock_mono_ms();
 		hold(buf, pos, g->held);
-		struct evbuffer_ptr end = evbuffer_search(g->held, "\n\r\n", 3, NULL);
-		struct evbuffer_ptr end2 = evbuffer_search(g->held, "\n\n", 2, NULL);
+		/* Only the new bytes are searched (and the two before them), so that a head sent a
+		 * byte at a time costs no more than one sent whole. */
+		struct evbuffer_ptr from;
+		if (evbuffer_ptr_set(g->held, &from, g->searched > 2 ? g->searched - 2 : 0,
+				     EVBUFFER_PTR_SET) != 0)
+			fatal("http", "guard: cannot search a held head");
+		struct evbuffer_ptr end = evbuffer_search(g->held, "\n\r\n", 3, &from);
+		struct evbuffer_ptr end2 = evbuffer_search(g->held, "\n\n", 2, &from);
 		ev_ssize_t at = end.pos >= 0 && (end2.pos < 0 || end.pos < end2.pos) ? end.pos + 3 :
 				end2.pos >= 0 ? end2.pos + 2 : -1;
+		g->searched = at < 0 ? evbuffer_get_length(g->held) : 0;
 		if (at < 0) {
 			if (evbuffer_get_length(g->held) > HEAD_MAX) {	/* evhttp's to refuse: give it all */
 				if (evbuffer_add_buffer(buf, g->held) != 0)

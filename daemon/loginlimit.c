@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+_Static_assert(sizeof ((struct loginlimit_keys *)0)->address == NETADDR_KEY_MAX,
+	       "an address key fits its counter's key");
+
 /* Makes the keys of an attempt. */
 void loginlimit_keys(const char *login, const char *address, struct loginlimit_keys *out)
 {

@@ -207,6 +207,14 @@ def test_what_the_guard_counts_is_what_evhttp_reads(ex):
             first, second = r.reply(), r.reply()
         assert first[0] == 405, (length, first)
         assert second[0] == 200 and b'"status":"ok"' in second[2], (length, second)
+    # A head that comes a byte at a time is read as one whatever byte ends a piece.
+    with connect(ex) as s:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for b in b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Note: a\r\n\r\n":
+            s.sendall(bytes([b]))
+            time.sleep(0.002)
+        status, _, body = read_reply(s)
+    assert status == 200, (status, body)
     # A length the guard reads is the one it judges: over the login's 4 KiB, refused 413.
     for length in (b"Content-Length:\t9000000", b"Content-Length: 0009000000"):
         status, _, body, took = exchange(ex, LOGIN + length + b"\r\n\r\n")
