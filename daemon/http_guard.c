@@ -463,6 +463,15 @@ static void reading_resume(struct guard *g)
 		log_warn("http", "guard: cannot read a connection again");
 }
 
+/* Whether evhttp still holds the connection (a freed one has its callbacks cleared, and its
+ * socket's number may already belong to another connection). */
+static bool evhttp_holds(const struct guard *g)
+{
+	bufferevent_event_cb eventcb = NULL;
+	bufferevent_getcb(g->bev, NULL, NULL, &eventcb, NULL);
+	return eventcb != NULL;
+}
+
 /* Whether evhttp has reading enabled: it is reading a request, not handling one. */
 static bool evhttp_reading(const struct guard *g)
 {
@@ -681,12 +690,10 @@ static void check_done(void *arg, bool ran)
 	if (g->state == GUARD_CHECK)
 		return;	/* the next request waits for its own check */
 	reading_resume(g);
-	bufferevent_event_cb eventcb = NULL;
-	bufferevent_getcb(g->bev, NULL, NULL, &eventcb, NULL);
 	/* evhttp reads what is now in its input on the next bytes from the socket, or, if it
 	 * is handling an earlier request, once that is answered; a head that came alone is
 	 * read now. */
-	if (eventcb != NULL && evhttp_reading(g))
+	if (evhttp_holds(g) && evhttp_reading(g))
 		bufferevent_trigger(g->bev, EV_READ, BEV_TRIG_IGNORE_WATERMARKS);
 }
 
@@ -711,7 +718,7 @@ static void guard_close(struct guard *g, const char *answer)
 {
 	if (g->state == GUARD_CLOSED)
 		return;
-	evutil_socket_t fd = bufferevent_getfd(g->bev);
+	evutil_socket_t fd = evhttp_holds(g) ? bufferevent_getfd(g->bev) : -1;
 	if (fd >= 0) {
 		if (answer && send(fd, answer, strlen(answer), MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
 			log_debug("http", "guard: cannot answer %s: %s", g->peer, strerror(errno));
@@ -766,6 +773,8 @@ static void guard_learn(struct guard *g)
 		return;
 	g->learned = true;
 	g->head_since = clock_mono_ms();	/* the first head is timed from the start */
+	if (!evhttp_holds(g))
+		return;	/* gone already */
 	evutil_socket_t fd = bufferevent_getfd(g->bev);
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof ss;
@@ -821,9 +830,7 @@ static void guard_sweep(void)
 {
 	for (struct guard **pp = &guards; *pp;) {
 		struct guard *g = *pp;
-		bufferevent_event_cb eventcb = NULL;
-		bufferevent_getcb(g->bev, NULL, NULL, &eventcb, NULL);
-		if (eventcb != NULL || g->check != NULL) {
+		if (evhttp_holds(g) || g->check != NULL) {
 			pp = &g->next;
 			continue;
 		}
