@@ -2,6 +2,7 @@
 callers, many or slow connections from one address. Raw sockets against the real daemon."""
 import json
 import os
+import signal
 import socket
 import sys
 import threading
@@ -426,6 +427,28 @@ def test_slow_bodies_are_closed(ex):
         status, _, body = read_reply(s)
         assert 400 <= status < 500, (status, body)  # read whole: 3,000 blanks are no login
 
+def test_limits_change_on_reload(ex):
+    good = ex.d.conf.read_text()
+    before = ex.d.log_text().count("reloaded")
+    ex.d.write_config(good.replace(f"max_connections_per_address = {PER_ADDRESS}",
+                                   "max_connections_per_address = 2"))
+    ex.d.proc.send_signal(signal.SIGHUP)
+    wait_for(lambda: ex.d.log_text().count("reloaded") == before + 1, what="reload")
+    held = []
+    try:
+        for _ in range(4):
+            s = connect(ex, "127.0.0.11")
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            held.append(s)
+        statuses = [read_reply(s)[0] for s in held]
+        assert statuses.count(200) == 2, statuses
+    finally:
+        for s in held:
+            s.close()
+        ex.d.write_config(good)
+        ex.d.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: ex.d.log_text().count("reloaded") == before + 2, what="second reload")
+
 
 if __name__ == "__main__":
     sys.exit(run_tests([
@@ -438,4 +461,5 @@ if __name__ == "__main__":
         test_trusted_proxy_is_not_capped,
         test_slow_heads_are_closed,
         test_slow_bodies_are_closed,
+        test_limits_change_on_reload,
     ], setup, teardown))
