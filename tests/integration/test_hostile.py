@@ -449,6 +449,25 @@ def test_limits_change_on_reload(ex):
         ex.d.proc.send_signal(signal.SIGHUP)
         wait_for(lambda: ex.d.log_text().count("reloaded") == before + 2, what="second reload")
 
+def test_check_without_database(ex):
+    # Without the database nobody can be identified: a large upload is answered 503 from its
+    # head, not read; once the database is back, the same caller uploads.
+    head = (f"PUT {UPLOAD} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            f"Authorization: Bearer {ex.token}\r\nContent-Length: 10485760\r\n\r\n").encode()
+    ex.pg.stop()
+    try:
+        status, _, body, took = exchange(ex, head, timeout=20)
+        assert status == 503, (status, body[:300])
+        assert json.loads(body)["error"]["code"] == "database_unavailable", body
+        assert took < 10, took
+    finally:
+        ex.pg.start()
+    wait_for(lambda: ex.d.get("/readyz")[0] == 200, timeout=30, what="readyz after restart")
+    report = json_report(ex, 50)
+    status, _, body, _ = exchange(ex, head.replace(b"10485760", str(len(report)).encode())
+                                  + report, timeout=20)
+    assert status == 201, (status, body[:300])
+
 
 if __name__ == "__main__":
     sys.exit(run_tests([
@@ -462,4 +481,5 @@ if __name__ == "__main__":
         test_slow_heads_are_closed,
         test_slow_bodies_are_closed,
         test_limits_change_on_reload,
+        test_check_without_database,
     ], setup, teardown))
