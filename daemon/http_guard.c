@@ -123,22 +123,37 @@ const char *http_guard_nonce(void)
 	return nonce;
 }
 
-/* Notes one refusal of a kind, logging it at most once a minute with the count since. */
+/* The note of a key, or a slot free for it (unused, or quiet for a minute); NULL if none. */
+static struct note *note_find(const char *key, long long now)
+{
+	struct note *free_slot = NULL;
+	for (size_t i = 0; i < NOTES_MAX; i++) {
+		struct note *n = &notes[i];
+		if (strcmp(n->key, key) == 0)
+			return n;
+		if (free_slot == NULL &&
+		    (n->key[0] == '\0' || (n->count == 0 && now - n->last_log >= LOG_EVERY_MS)))
+			free_slot = n;
+	}
+	return free_slot;
+}
+
+/* Notes one refusal of a kind, logging it at most once a minute with the count since; when
+ * more kinds are refused at once than are followed, the rest share one note. */
 static void note_refusal(const char *key, const char *why)
 {
 	long long now = clock_mono_ms();
-	struct note *n = NULL, *oldest = &notes[0];
-	for (size_t i = 0; i < NOTES_MAX && n == NULL; i++) {
-		if (strcmp(notes[i].key, key) == 0)
-			n = &notes[i];
-		else if (notes[i].last_log < oldest->last_log)
-			oldest = &notes[i];
-	}
+	struct note *n = note_find(key, now);
 	if (n == NULL) {
-		n = oldest;
+		key = "other addresses";
+		n = note_find(key, now);
+		if (n == NULL)
+			n = &notes[NOTES_MAX - 1];	/* only while all others are busy */
+	}
+	if (strcmp(n->key, key) != 0) {
 		if (n->count)
-			log_warn("http", "guard: %s: %lu connections refused in the last minute (%s)",
-				 n->key, n->count, n->why);
+			log_warn("http", "guard: %s: %lu connections refused (%s)", n->key, n->count,
+				 n->why);
 		snprintf(n->key, sizeof n->key, "%s", key);
 		n->why = why;
 		n->count = 0;
@@ -147,7 +162,7 @@ static void note_refusal(const char *key, const char *why)
 	n->count++;
 	if (n->last_log == 0 || now - n->last_log >= LOG_EVERY_MS) {
 		log_warn("http", "guard: %s: %lu connection%s refused (%s); logged at most once a "
-			 "minute", n->key, n->count, n->count == 1 ? "" : "s", why);
+			 "minute", n->key, n->count, n->count == 1 ? "" : "s", n->why);
 		n->count = 0;
 		n->last_log = now;
 	}
