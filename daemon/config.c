@@ -65,6 +65,9 @@ const struct setting_def config_settings[] = {
 	  "and the log (0: no check)" },
 	{ "server", "disk_free_min_percent", SET_INT, "0", true, 0, 100,
 	  OFF(disk_free_min_percent), "likewise, as a share of the file system (0: no check)" },
+	{ "server", "head_timeout", SET_DURATION, "10s", true, 1000, 3600000, OFF(head_timeout),
+	  "longest time a request head may take to arrive, from its first byte (from the "
+	  "connection's start for the first request); slower connections are closed" },
 	{ "server", "listen", SET_STRING, "127.0.0.1", false, 0, 0, OFF(listen),
 	  "address to listen on" },
 	{ "server", "log_level", SET_LOGLEVEL, "info", true, 0, 0, OFF(log_level),
@@ -80,6 +83,10 @@ const struct setting_def config_settings[] = {
 	  "send in a period; beyond them 413 (0: no limit)" },
 	{ "server", "max_connections", SET_INT, "1024", true, 1, 1000000, OFF(max_connections),
 	  "client connections open at once; requests on more are answered 503" },
+	{ "server", "max_connections_per_address", SET_INT, "64", true, 1, 1000000,
+	  OFF(max_connections_per_address), "client connections open at once from one address "
+	  "(an IPv6 one by its /64; never more than half of max_connections); more are closed at "
+	  "once. trusted_proxies are not capped" },
 	{ "server", "max_text_length", SET_INT, "4000", true, 100, 1000000, OFF(max_text_length),
 	  "longest text of one report cell, in characters" },
 	{ "server", "max_upload_size", SET_SIZE, "10M", true, 1024, 1LL << 30,
@@ -88,6 +95,11 @@ const struct setting_def config_settings[] = {
 	{ "server", "max_versions_per_period", SET_INT, "20", true, 0, 1000000,
 	  OFF(max_versions_per_period), "versions one unit may send in a period; beyond them "
 	  "429 (0: no limit)" },
+	{ "server", "min_body_rate", SET_INT, "1024", true, 0, 1000000000, OFF(min_body_rate),
+	  "bytes per second a request body must arrive at, after min_body_rate_grace; slower "
+	  "connections are closed (0: no minimum)" },
+	{ "server", "min_body_rate_grace", SET_DURATION, "5s", true, 0, 3600000,
+	  OFF(min_body_rate_grace), "how long a body may lag before min_body_rate applies" },
 	{ "server", "port", SET_INT, "8080", false, 1, 65535, OFF(port), "TCP port" },
 	{ "server", "public_url", SET_STRING, "http://127.0.0.1:8080/", true, 0, 0,
 	  OFF(public_url), "the address people reach baocao at, for links in mails (ends with /)" },

@@ -22,6 +22,10 @@ struct config {
 	long long login_queue;
 	long long max_upload_size;
 	long long max_connections;
+	long long max_connections_per_address;
+	long long head_timeout;
+	long long min_body_rate;		/* bytes per second; 0: none */
+	long long min_body_rate_grace;
 	long long request_timeout;
 	long long shutdown_timeout;
 	long long log_level;

@@ -8,6 +8,7 @@
 #include "db.h"
 #include "json.h"
 #include "log.h"
+#include "netaddr.h"
 #include "worker.h"
 
 #include <event2/buffer.h>
@@ -299,16 +300,7 @@ static void job_done(void *arg, bool ran)
 /* Whether addr is one of the configured reverse proxies. */
 static bool trusted_proxy(const char *addr, size_t len)
 {
-	const char *list = config_current()->trusted_proxies;
-	for (const char *p = list; *p;) {
-		while (*p == ' ' || *p == ',')
-			p++;
-		size_t n = strcspn(p, " ,");
-		if (n && n == len && strncmp(p, addr, len) == 0)
-			return true;
-		p += n;
-	}
-	return false;
+	return netaddr_listed(config_current()->trusted_proxies, addr, len);
 }
 
 /* The client's address: the peer's, or behind trusted proxies the last X-Forwarded-For entry
@@ -384,7 +376,13 @@ static bool guard_refusal(struct http_job *job, const char *mark)
 	if (strncmp(mark, nonce, n) != 0 || mark[n] != ' ')
 		return false;	/* a client's own header of that name: ignored */
 	int status = atoi(mark + n + 1);
-	if (status == 413) {
+	struct http_response *checked = http_guard_take_refusal(job->req);
+	if (checked) {	/* the credentials check's own answer */
+		strbuf_free(&job->rs.body);
+		headers_free(job->rs.headers, job->rs.nheaders);
+		job->rs = *checked;
+		free(checked);
+	} else if (status == 413) {
 		char *msg = xasprintf("Nội dung gửi lên vượt quá giới hạn của địa chỉ này. Tệp báo "
 				      "cáo tối đa %lld KiB; hãy kiểm tra lại tệp rồi gửi lại.",
 				      config_current()->max_upload_size / 1024);
@@ -510,7 +508,11 @@ void http_apply_config(const struct config *cfg)
 	/* The guard refuses over-large bodies per route before they are read; this is
 	 * evhttp's own ceiling for what the guard lets through (chunked bodies). */
 	evhttp_set_max_body_size(server, (ev_ssize_t)cfg->max_upload_size);
-	http_guard_set_limits(cfg->max_upload_size, cfg->max_connections);
+	struct http_guard_limits limits = {
+		cfg->max_upload_size, cfg->max_connections, cfg->max_connections_per_address,
+		cfg->head_timeout, cfg->min_body_rate, cfg->min_body_rate_grace,
+	};
+	http_guard_set_limits(&limits);
 	evhttp_set_timeout(server, (int)((cfg->request_timeout + 999) / 1000));
 }
 

@@ -1,25 +1,41 @@
 /* The guard on each client connection: reads request heads as they arrive, before evhttp,
- * so that a body over its route's limit is refused from its Content-Length before any of
- * it is read, and counts open connections against max_connections. */
+ * so that a head readers could read differently, a body over its route's limit or a large
+ * body from an unknown caller is refused before any of it is read; caps connections overall
+ * and per address, and closes those whose head or body comes too slowly. */
 #ifndef BAOCAO_HTTP_GUARD_H
 #define BAOCAO_HTTP_GUARD_H
 
 #include <event2/http.h>
+
+struct http_response;
 #include <stddef.h>
 
 /* The header the guard puts in a request it refuses: "<nonce> <status>": 400 an ambiguous
  * head, 401 an upload without credentials, 411 a body without Content-Length, 413 a body over
- * its route's limit, 503 over max_connections. The body is announced as empty and the rest of
- * the connection's input dropped; the dispatcher answers with that status and closes. */
+ * its route's limit, 503 over max_connections; or the status of the credentials check, whose
+ * answer http_guard_take_refusal gives. The body is announced as empty and the rest of the
+ * connection's input dropped; the dispatcher answers with that status and closes. */
 #define HTTP_GUARD_HEADER "X-Baocao-Guard"
 
 /* Puts the guard on every new connection of the server. Returns 0 or -1. */
 int http_guard_install(struct event_base *base, struct evhttp *server);
 /* Frees the guards left once the server (and so every connection) is freed. */
 void http_guard_free(void);
-/* The largest body of an upload route (ROUTE_UPLOAD; other routes take 4 KiB) and the most
- * connections open at once (reloadable). */
-void http_guard_set_limits(long long max_upload, long long max_connections);
+/* The guard's limits (reloadable). */
+struct http_guard_limits {
+	long long max_upload;		/* the body of an upload route (ROUTE_UPLOAD) */
+	long long max_connections;	/* open at once */
+	long long max_per_address;	/* open at once from one address (or /64) */
+	long long head_timeout_ms;	/* for a head to arrive whole */
+	long long min_body_rate;	/* bytes per second; 0: none */
+	long long body_grace_ms;	/* before min_body_rate applies */
+};
+
+/* Sets the limits (reloadable). */
+void http_guard_set_limits(const struct http_guard_limits *limits);
+/* The answer the credentials check gave a request the guard refused on its connection, or
+ * NULL; the caller owns it (free its body, headers and itself). */
+struct http_response *http_guard_take_refusal(struct evhttp_request *req);
 /* The secret that marks the guard's own headers. */
 const char *http_guard_nonce(void);
 /* Connections open now. */

@@ -1,41 +1,21 @@
 /* Failed logins counted in PostgreSQL per client address and per login name and address. */
 #include "loginlimit.h"
 #include "db.h"
+#include "netaddr.h"
 #include "util.h"
 
-#include <arpa/inet.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* The address as counted: IPv4 as it is (also when mapped into IPv6), IPv6 by its /64 (one
- * subscriber's block). */
-static void address_key(const char *address, char out[64])
-{
-	struct in6_addr a6;
-	if (strchr(address, ':') != NULL && inet_pton(AF_INET6, address, &a6) == 1) {
-		if (IN6_IS_ADDR_V4MAPPED(&a6)) {	/* an IPv4 client of a dual-stack socket */
-			char v4[INET_ADDRSTRLEN];
-			if (inet_ntop(AF_INET, a6.s6_addr + 12, v4, sizeof v4) != NULL) {
-				snprintf(out, 64, "%s", v4);
-				return;
-			}
-		}
-		memset(a6.s6_addr + 8, 0, 8);
-		char text[INET6_ADDRSTRLEN];
-		if (inet_ntop(AF_INET6, &a6, text, sizeof text) != NULL) {
-			snprintf(out, 64, "%s/64", text);
-			return;
-		}
-	}
-	snprintf(out, 64, "%.63s", address);
-}
+_Static_assert(sizeof ((struct loginlimit_keys *)0)->address == NETADDR_KEY_MAX,
+	       "an address key fits its counter's key");
 
 /* Makes the keys of an attempt. */
 void loginlimit_keys(const char *login, const char *address, struct loginlimit_keys *out)
 {
-	address_key(address ? address : "-", out->address);
+	netaddr_key(address ? address : "-", out->address);
 	snprintf(out->pair, sizeof out->pair, "%.64s %s", login, out->address);
 }
 

@@ -1,0 +1,485 @@
+"""A hostile Internet: heads that readers could read two ways, large bodies from unknown
+callers, many or slow connections from one address. Raw sockets against the real daemon."""
+import json
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import run_tests, wait_for  # noqa: E402
+from intake_util import Example  # noqa: E402
+
+NOW = "2026-11-25T09:00:00+07:00"  # Wednesday of 2026-W48
+PERIOD = "2026-W48"
+PASSWORD = "mat-khau-thu-nghiem-2026"
+UPLOAD = f"/api/v1/series/nq57-weekly/periods/{PERIOD}/submission"
+MAX_CONNECTIONS = 40
+PER_ADDRESS = 8
+HEAD_TIMEOUT = 2.0
+GRACE = 1.0
+
+
+def setup():
+    ex = Example("hostile", NOW, **{
+        "server.max_connections": MAX_CONNECTIONS,
+        "server.max_connections_per_address": PER_ADDRESS,
+        "server.head_timeout": f"{int(HEAD_TIMEOUT)}s",
+        "server.min_body_rate": 1024,
+        "server.min_body_rate_grace": f"{int(GRACE * 1000)}ms",
+        "server.trusted_proxies": "127.0.0.99",
+    })
+    pw = ex.work.path / "pw.txt"
+    pw.write_text(PASSWORD + "\n", encoding="utf-8")
+    r = ex.d.ctl("account", "add", "--login", "stc.baocao", "--unit", "STC", "--role",
+                 "reporter", "--email", "stc@example.vn", "--password-file", pw)
+    assert r.returncode == 0, r.stderr
+    r = ex.d.ctl("token", "create", "--login", "stc.baocao")
+    assert r.returncode == 0, r.stderr
+    ex.token = r.stdout.strip()
+    ex.stc = ex.tasks_of("STC")
+    return ex
+
+
+def teardown(ex):
+    if ex is not None:
+        ex.close()
+
+
+def connect(ex, source="127.0.0.1", timeout=10):
+    return socket.create_connection(("127.0.0.1", ex.d.port), timeout=timeout,
+                                    source_address=(source, 0))
+
+
+class Reader:
+    """Reads answers one by one from a connection, keeping what follows each."""
+
+    def __init__(self, s):
+        self.s = s
+        self.data = b""
+
+    def _more(self):
+        try:
+            chunk = self.s.recv(65536)
+        except ConnectionResetError:
+            chunk = b""
+        self.data += chunk
+        return bool(chunk)
+
+    def reply(self):
+        """(status, headers text, body); status 0 if the connection ended without one."""
+        while b"\r\n\r\n" not in self.data:
+            if not self._more():
+                data, self.data = self.data, b""
+                return 0, "", data
+        head, _, rest = self.data.partition(b"\r\n\r\n")
+        if not head.startswith(b"HTTP/1.1 "):
+            self.data = b""
+            return 0, "", head + rest
+        length = 0
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        self.data = rest
+        while len(self.data) < length and self._more():
+            pass
+        body, self.data = self.data[:length], self.data[length:]
+        return int(head.split(b" ")[1]), head.decode(), body
+
+
+def read_reply(s):
+    """Reads one answer from a connection that carries only one."""
+    return Reader(s).reply()
+
+
+def exchange(ex, data, source="127.0.0.1", timeout=5):
+    """Sends bytes on a new connection and reads one answer, timed."""
+    started = time.monotonic()
+    with connect(ex, source, timeout) as s:
+        s.sendall(data)
+        status, head, body = read_reply(s)
+    return status, head, body, time.monotonic() - started
+
+
+def closed_within(s, seconds):
+    """Whether the daemon ends the connection within seconds (whatever it says first)."""
+    s.settimeout(seconds)
+    try:
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                return True
+    except ConnectionResetError:
+        return True
+    except socket.timeout:
+        return False
+
+
+def rss_kib(ex):
+    for line in open(f"/proc/{ex.d.proc.pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+def send_body_behind(ex, head, size, source="127.0.0.1"):
+    """Sends a head and then up to `size` bytes of body from a thread, as fast as the daemon
+    takes them; returns the answer read meanwhile and how long it took."""
+    s = connect(ex, source, timeout=10)
+
+    def pump():
+        chunk = b"x" * 65536
+        sent = 0
+        try:
+            while sent < size:
+                s.sendall(chunk)
+                sent += len(chunk)
+        except OSError:
+            pass  # the daemon closed the connection: what is wanted
+
+    started = time.monotonic()
+    s.sendall(head)
+    t = threading.Thread(target=pump)
+    t.start()
+    try:
+        status, headers, body = read_reply(s)
+    finally:
+        t.join(30)
+        s.close()
+    return status, body, time.monotonic() - started
+
+
+LOGIN = b"POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+PASSWORD_ROUTE = b"PUT /api/v1/account/password HTTP/1.1\r\nHost: x\r\n"
+
+
+def test_every_trick_is_refused_before_the_body(ex):
+    # Each head hides or garbles a body of 9 MB; the guard answers 400 from the head alone
+    # (nothing of the body is sent), so the answer comes at once.
+    big = b"Content-Length: 9000000\r\n"
+    tricks = {
+        "NUL in a value": LOGIN + b"X-Note: a\x00b\r\n" + big,
+        "NUL ending a value": LOGIN + b"X-Note: a\x00\r\n" + big,
+        "NUL in a name": LOGIN + b"X-No\x00te: a\r\n" + big,
+        "control byte in a value": LOGIN + b"X-Note: a\x01b\r\n" + big,
+        "DEL in a value": LOGIN + b"X-Note: a\x7fb\r\n" + big,
+        "lone CR in a value": LOGIN + b"X-Note: a\rContent-Length: 5\r\n" + big,
+        "lone CR ending a line": LOGIN + b"X-Note: a\r\r\n" + big,
+        "blank before the colon": LOGIN + b"Content-Length : 9000000\r\n",
+        "folded line": LOGIN + b"X-Note: a\r\n\t" + big,
+        "same length twice": LOGIN + b"Content-Length: 10\r\nContent-Length: 10\r\n",
+        "two lengths": LOGIN + b"Content-Length: 10\r\n" + big,
+        "plus sign": LOGIN + b"Content-Length: +9000000\r\n",
+        "minus sign": LOGIN + b"Content-Length: -1\r\n",
+        "comma list": LOGIN + b"Content-Length: 10, 10\r\n",
+        "inner blank": LOGIN + b"Content-Length: 9 000000\r\n",
+        "hex": LOGIN + b"Content-Length: 0x10\r\n",
+        "empty length": LOGIN + b"Content-Length:\r\n",
+        "absurd length": LOGIN + b"Content-Length: 99999999999999999999999\r\n",
+        "no colon": LOGIN + b"X-Note a\r\n" + big,
+        "NUL in the request line": b"POST /api/v1/session\x00 HTTP/1.1\r\nHost: x\r\n" + big,
+        "blank too many in the request line": b"POST /api/v1/session  HTTP/1.1\r\nHost: x\r\n" + big,
+        "control byte in the target": b"POST /api/v1/\x01session HTTP/1.1\r\nHost: x\r\n" + big,
+        "NUL before the password route's length": PASSWORD_ROUTE + b"Cookie: a\x00b\r\n" + big,
+    }
+    for name, head in tricks.items():
+        status, headers, body, took = exchange(ex, head + b"\r\n")
+        assert status == 400, (name, status, body[:300])
+        assert json.loads(body)["error"]["code"] == "bad_request", (name, body)
+        assert "Connection: close" in headers, (name, headers)
+        assert took < 3, (name, took)
+    assert ex.d.get("/healthz")[0] == 200
+
+
+def test_what_the_guard_counts_is_what_evhttp_reads(ex):
+    # The same lengths written in ways every reader agrees on: a tab, leading zeros, blanks
+    # around. Each body is followed by a second request; both are answered, so evhttp read
+    # exactly the length the guard counted (no more, no less).
+    for length in (b"Content-Length:\t5", b"Content-Length: 0005", b"content-length:   5  ",
+                   b"CONTENT-LENGTH:5"):
+        data = (b"POST /readyz HTTP/1.1\r\nHost: x\r\nX-Note: a\tb\r\n" + length + b"\r\n\r\nhello"
+                b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        with connect(ex) as s:
+            s.sendall(data)
+            r = Reader(s)
+            first, second = r.reply(), r.reply()
+        assert first[0] == 405, (length, first)
+        assert second[0] == 200 and b'"status":"ok"' in second[2], (length, second)
+    # A head that comes a byte at a time is read as one whatever byte ends a piece.
+    with connect(ex) as s:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for b in b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Note: a\r\n\r\n":
+            s.sendall(bytes([b]))
+            time.sleep(0.002)
+        status, _, body = read_reply(s)
+    assert status == 200, (status, body)
+    # A length the guard reads is the one it judges: over the login's 4 KiB, refused 413.
+    for length in (b"Content-Length:\t9000000", b"Content-Length: 0009000000"):
+        status, _, body, took = exchange(ex, LOGIN + length + b"\r\n\r\n")
+        assert status == 413 and json.loads(body)["error"]["code"] == "body_too_large", body
+        assert took < 3
+
+
+def test_nul_header_does_not_let_a_large_body_in(ex):
+    # A signed-in reporter's 9 MB to the password route behind a NUL byte: refused at once,
+    # and the daemon's memory does not grow by the body.
+    before = rss_kib(ex)
+    head = (PASSWORD_ROUTE + b"Authorization: Bearer " + ex.token.encode() +
+            b"\r\nX-Note: \x00\r\nContent-Type: application/json\r\nContent-Length: 9000000\r\n\r\n")
+    for _ in range(3):
+        status, body, took = send_body_behind(ex, head, 9000000)
+        assert status == 400, (status, body[:300])
+        assert took < 5, took
+    grown = rss_kib(ex) - before
+    assert grown < 4096, f"the daemon grew by {grown} KiB"
+
+
+def test_credentials_checked_before_a_large_body(ex):
+    head = (f"PUT {UPLOAD} HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\n"
+            "Content-Length: 10485760\r\n").encode()
+    forged = {
+        "made-up cookie": (b"Cookie: baocao_session=" + b"A" * 43 + b"\r\n", 401),
+        "any cookie": (b"Cookie: theme=dark\r\n", 401),
+        "made-up token": (b"Authorization: Bearer bct_" + b"A" * 43 + b"\r\n", 401),
+        "not a bearer": (b"Authorization: Basic YTpi\r\n", 401),
+        "no credentials": (b"", 401),
+    }
+    # Only the head is sent: the answer must come without the body.
+    for name, (line, want) in forged.items():
+        status, headers, body, took = exchange(ex, head + line + b"\r\n")
+        assert status == want, (name, status, body[:300])
+        assert took < 3, (name, took)
+        assert "Connection: close" in headers, (name, headers)
+    status, _, body, _ = exchange(ex, head + forged["made-up token"][0] + b"\r\n")
+    assert json.loads(body)["error"]["code"] == "invalid_token", body
+    # With the body pouring in behind the head, memory does not grow by it.
+    before = rss_kib(ex)
+    for name in ("made-up cookie", "made-up token"):
+        status, body, took = send_body_behind(ex, head + forged[name][0] + b"\r\n", 10485760)
+        assert status == 401, (name, status, body[:300])
+        assert took < 5, (name, took)
+    grown = rss_kib(ex) - before
+    assert grown < 4096, f"the daemon grew by {grown} KiB"
+    assert ex.count_submissions() == 0
+
+
+def json_report(ex, progress):
+    """A JSON report of Sở Tài chính, over 4 KiB (indented)."""
+    items = [{"task": code, "status": "in_progress", "progress": progress, "result": "Qua API"}
+             for code, _ in ex.stc]
+    body = json.dumps({"items": items, "general": {"difficulties": "", "proposals": ""}},
+                      indent=60).encode()
+    assert len(body) > 4096
+    return body
+
+
+def test_valid_credentials_still_upload(ex):
+    body = json_report(ex, 10)
+    # A token: the check passes the head on, then the body is read.
+    head = (f"PUT {UPLOAD} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            f"Authorization: Bearer {ex.token}\r\nContent-Length: {len(body)}\r\n\r\n").encode()
+    status, _, raw, _ = exchange(ex, head + body, timeout=30)
+    assert status == 201, raw[:300]
+    # The head alone first, then the body a little later: the same.
+    body = json_report(ex, 20)
+    head = head.replace(f"Content-Length: {len(json_report(ex, 10))}".encode(),
+                        f"Content-Length: {len(body)}".encode())
+    with connect(ex, timeout=30) as s:
+        s.sendall(head)
+        time.sleep(0.3)
+        s.sendall(body)
+        status, _, raw = read_reply(s)
+    assert status == 201, raw[:300]
+    # Two uploads on one connection, the second pipelined behind the first.
+    keep = head.replace(b"Host: x\r\n", b"Host: x\r\nConnection: keep-alive\r\n")
+    with connect(ex, timeout=30) as s:
+        s.sendall(keep + json_report(ex, 25) + keep + json_report(ex, 30))
+        r = Reader(s)
+        first, second = r.reply(), r.reply()
+    assert first[0] == 201 and second[0] == 201, (first[2][:300], second[2][:300])
+    # A session: the check asks for its CSRF token too, before the body.
+    login = json.dumps({"login": "stc.baocao", "password": PASSWORD}).encode()
+    status, headers, raw, _ = exchange(ex, LOGIN + f"Content-Length: {len(login)}\r\n\r\n"
+                                       .encode() + login, timeout=30)
+    assert status == 201, raw
+    cookie = [line.split(":", 1)[1].strip().split(";")[0] for line in headers.split("\r\n")
+              if line.lower().startswith("set-cookie:")][0]
+    csrf = json.loads(raw)["csrf_token"]
+    by_session = (f"PUT {UPLOAD} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                  f"Cookie: {cookie}\r\nContent-Length: {len(json_report(ex, 40))}\r\n").encode()
+    status, _, raw, took = exchange(ex, by_session + b"\r\n")
+    assert status == 403 and json.loads(raw)["error"]["code"] == "csrf", raw
+    assert took < 3
+    body = json_report(ex, 40)
+    status, _, raw, _ = exchange(ex, by_session + f"X-CSRF-Token: {csrf}\r\n\r\n".encode() + body,
+                                 timeout=30)
+    assert status == 201, raw[:300]
+
+
+def test_one_address_cannot_take_every_connection(ex):
+    held = []
+    try:
+        # 100 connections from one address (more than max_connections), each asking for a
+        # page: PER_ADDRESS are answered and stay open (kept alive), the rest are closed at
+        # once (after a short 503 when there is time for one).
+        for _ in range(100):
+            try:
+                s = connect(ex, "127.0.0.5")
+                s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                held.append(s)
+            except OSError:
+                pass
+        answers = [read_reply(s) for s in held]
+        served = [a for a in answers if a[0] == 200]
+        assert len(served) == PER_ADDRESS, [a[0] for a in answers]
+        for status, _, body in answers:
+            assert status in (0, 200, 503), (status, body)
+            if status == 503:
+                assert json.loads(body)["error"]["code"] == "too_many_connections", body
+        # Another address is served meanwhile.
+        status, _, body, _ = exchange(ex, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+                                      source="127.0.0.6")
+        assert status == 200, body
+        wait_for(lambda: "127.0.0.5: " in ex.d.log_text() and
+                 "max_connections_per_address" in ex.d.log_text(), what="the cap's log line")
+        lines = [line for line in ex.d.log_text().splitlines() if "127.0.0.5: " in line]
+        assert len(lines) == 1, lines  # at most once a minute
+    finally:
+        for s in held:
+            s.close()
+
+
+def test_trusted_proxy_is_not_capped(ex):
+    held = []
+    try:
+        for _ in range(PER_ADDRESS + 4):
+            held.append(connect(ex, "127.0.0.99"))
+        for s in held:
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 203.0.113.9\r\n\r\n")
+        for s in held:
+            status, _, body = read_reply(s)
+            assert status == 200, (status, body)
+    finally:
+        for s in held:
+            s.close()
+
+
+def test_slow_heads_are_closed(ex):
+    # Nothing at all, and a head a byte at a time (slower than head_timeout in all): closed.
+    quiet = connect(ex, "127.0.0.7")
+    trickle = connect(ex, "127.0.0.8")
+    try:
+        started = time.monotonic()
+        head = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+        closed = False
+        for i in range(len(head)):
+            try:
+                trickle.sendall(head[i:i + 1])
+            except OSError:
+                closed = True
+                break
+            if closed_within(trickle, 0.3):
+                closed = True
+                break
+        took = time.monotonic() - started
+        assert closed and HEAD_TIMEOUT - 0.2 < took < HEAD_TIMEOUT + 4, (closed, took)
+        assert closed_within(quiet, 2), "an idle first connection stays open"
+        # A keep-alive connection between requests is not timed by head_timeout.
+        with connect(ex, "127.0.0.9") as s:
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert read_reply(s)[0] == 200
+            assert not closed_within(s, HEAD_TIMEOUT + 1)
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert read_reply(s)[0] == 200
+        wait_for(lambda: "head took longer than head_timeout" in ex.d.log_text(),
+                 timeout=10, what="the slow connections' log line")
+    finally:
+        quiet.close()
+        trickle.close()
+
+
+def test_slow_bodies_are_closed(ex):
+    # A login's body at a few bytes a second: closed once the grace is over.
+    with connect(ex, "127.0.0.10") as s:
+        s.sendall(LOGIN + b"Content-Length: 3000\r\n\r\n")
+        started = time.monotonic()
+        closed = False
+        while time.monotonic() - started < GRACE + 4:
+            try:
+                s.sendall(b"x")
+            except OSError:
+                closed = True
+                break
+            if closed_within(s, 0.25):
+                closed = True
+                break
+        took = time.monotonic() - started
+        assert closed and took > GRACE, took
+    # At a normal pace the same body is read and answered.
+    with connect(ex, "127.0.0.10") as s:
+        s.sendall(LOGIN + b"Content-Length: 3000\r\n\r\n")
+        for _ in range(3):
+            time.sleep(0.3)
+            s.sendall(b" " * 1000)
+        status, _, body = read_reply(s)
+        assert 400 <= status < 500, (status, body)  # read whole: 3,000 blanks are no login
+
+def test_limits_change_on_reload(ex):
+    good = ex.d.conf.read_text()
+    before = ex.d.log_text().count("reloaded")
+    ex.d.write_config(good.replace(f"max_connections_per_address = {PER_ADDRESS}",
+                                   "max_connections_per_address = 2"))
+    ex.d.proc.send_signal(signal.SIGHUP)
+    wait_for(lambda: ex.d.log_text().count("reloaded") == before + 1, what="reload")
+    held = []
+    try:
+        for _ in range(4):
+            s = connect(ex, "127.0.0.11")
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            held.append(s)
+        statuses = [read_reply(s)[0] for s in held]
+        assert statuses.count(200) == 2, statuses
+    finally:
+        for s in held:
+            s.close()
+        ex.d.write_config(good)
+        ex.d.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: ex.d.log_text().count("reloaded") == before + 2, what="second reload")
+
+def test_check_without_database(ex):
+    # Without the database nobody can be identified: a large upload is answered 503 from its
+    # head, not read; once the database is back, the same caller uploads.
+    head = (f"PUT {UPLOAD} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            f"Authorization: Bearer {ex.token}\r\nContent-Length: 10485760\r\n\r\n").encode()
+    ex.pg.stop()
+    try:
+        status, _, body, took = exchange(ex, head, timeout=20)
+        assert status == 503, (status, body[:300])
+        assert json.loads(body)["error"]["code"] == "database_unavailable", body
+        assert took < 10, took
+    finally:
+        ex.pg.start()
+    wait_for(lambda: ex.d.get("/readyz")[0] == 200, timeout=30, what="readyz after restart")
+    report = json_report(ex, 50)
+    status, _, body, _ = exchange(ex, head.replace(b"10485760", str(len(report)).encode())
+                                  + report, timeout=20)
+    assert status == 201, (status, body[:300])
+
+
+if __name__ == "__main__":
+    sys.exit(run_tests([
+        test_every_trick_is_refused_before_the_body,
+        test_what_the_guard_counts_is_what_evhttp_reads,
+        test_nul_header_does_not_let_a_large_body_in,
+        test_credentials_checked_before_a_large_body,
+        test_valid_credentials_still_upload,
+        test_one_address_cannot_take_every_connection,
+        test_trusted_proxy_is_not_capped,
+        test_slow_heads_are_closed,
+        test_slow_bodies_are_closed,
+        test_limits_change_on_reload,
+        test_check_without_database,
+    ], setup, teardown))
