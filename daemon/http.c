@@ -411,6 +411,29 @@ static bool guard_refusal(struct http_job *job, const char *mark)
 	return true;
 }
 
+
+/* Refusals of one kind while overloaded: under a flood they would be a log line each. */
+struct refusals {
+	const char *what;
+	long long logged_ms;	/* monotonic ms of the last line; 0: never */
+	unsigned long count;	/* refused since that line */
+};
+
+/* Counts a refusal; logs the first and then at most a line a minute, with the count (loop
+ * thread only). */
+static void refusal_note(struct refusals *r, const struct http_request *rq)
+{
+	long long now = clock_mono_ms();
+	r->count++;
+	if (r->logged_ms != 0 && now - r->logged_ms < 60000)
+		return;
+	log_warn("http", "%s, refusing %s %s from %s (%lu refused since the last such line; "
+		 "logged at most once a minute)", r->what, rq->method, rq->path, rq->remote_addr,
+		 r->count);
+	r->logged_ms = now;
+	r->count = 0;
+}
+
 /* Loop thread: every request starts here. */
 static void http_dispatch(struct evhttp_request *req, void *arg)
 {
@@ -450,8 +473,8 @@ static void http_dispatch(struct evhttp_request *req, void *arg)
 	if (job->route->flags & ROUTE_PASSWORD) {
 		if (!worker_login_submit(job_run, job_done, job)) {
 			/* Only password work waits for the login pool: other routes never see it. */
-			log_warn("http", "login queue full, refusing %s %s from %s", job->rq.method,
-				 job->rq.path, job->rq.remote_addr);
+			static struct refusals login_full = { "login queue full", 0, 0 };
+			refusal_note(&login_full, &job->rq);
 			http_error(&job->rs, 503, "login_overloaded",
 				   "Máy chủ đang bận kiểm tra nhiều lượt đăng nhập. Vui lòng đợi vài "
 				   "giây rồi thử lại.");
@@ -461,7 +484,8 @@ static void http_dispatch(struct evhttp_request *req, void *arg)
 		return;
 	}
 	if (!worker_submit(job_run, job_done, job)) {
-		log_warn("http", "queue full, refusing %s %s", job->rq.method, job->rq.path);
+		static struct refusals queue_full = { "queue full", 0, 0 };
+		refusal_note(&queue_full, &job->rq);
 		http_error(&job->rs, 503, "overloaded",
 			   "Máy chủ đang quá tải. Vui lòng thử lại sau ít phút.");
 		http_add_header(&job->rs, "Retry-After", "5");
