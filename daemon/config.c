@@ -1,6 +1,6 @@
 /* The settings table: every key with its type, default and whether SIGHUP may change it. */
 #include "config.h"
-#include "cidr.h"
+#include "netaddr.h"
 #include "inifile.h"
 #include "log.h"
 #include "util.h"
@@ -128,8 +128,8 @@ const struct setting_def config_settings[] = {
 	  "folder for outgoing mail files and other spooled work" },
 	{ "server", "time_zone", SET_ZONE, "Asia/Ho_Chi_Minh", false, 0, 0, OFF(time_zone),
 	  "IANA time zone of every deadline" },
-	{ "server", "trusted_proxies", SET_STRING, "", true, 0, 0, OFF(trusted_proxies),
-	  "addresses of reverse proxies whose X-Forwarded-For names the client" },
+	{ "server", "trusted_proxies", SET_CIDRS, "", true, 0, 0, OFF(trusted_proxies),
+	  "addresses (or CIDR ranges) of reverse proxies whose X-Forwarded-For names the client" },
 	{ "server", "uploads_per_minute", SET_INT, "20", true, 0, 100000, OFF(uploads_per_minute),
 	  "uploads one account may make per minute (0: no limit); more get 429" },
 	{ "server", "user", SET_STRING, "", false, 0, 0, OFF(user),
@@ -263,7 +263,7 @@ static bool config_apply(struct config *cfg, const struct setting_def *d, const 
 		*(char **)(base + d->offset) = xstrdup(value);
 		return true;
 	case SET_CIDRS:
-		if (!cidr_list_valid(value)) {
+		if (!netaddr_list_valid(value)) {
 			*why = "expected addresses or ranges such as 127.0.0.1/32 ::1 10.0.0.0/8";
 			return false;
 		}

@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 enum setting_type { SET_STRING, SET_INT, SET_BOOL, SET_SIZE, SET_DURATION, SET_LOGLEVEL, SET_ZONE,
-		    SET_CIDRS /* a list of address ranges (cidr.h), kept as its text */ };
+		    SET_CIDRS /* a list of address ranges (netaddr.h), kept as its text */ };
 
 /* All settings. Durations are in milliseconds, sizes in bytes. */
 struct config {

@@ -2,7 +2,6 @@
 #include "api.h"
 #include "authz.h"
 #include "calendar.h"
-#include "cidr.h"
 #include "clock.h"
 #include "config.h"
 #include "db.h"
@@ -10,6 +9,7 @@
 #include "http_forwarded.h"
 #include "json.h"
 #include "log.h"
+#include "netaddr.h"
 #include "outbox.h"
 #include "spacewatch.h"
 #include "static.h"
@@ -93,7 +93,7 @@ static bool readyz_privileged_caller(const struct http_request *rq, struct db *d
 	const struct config *cfg = config_current();
 	bool forwarded = http_header(rq, "X-Forwarded-For") != NULL;
 	if ((!forwarded || cfg->trusted_proxies[0] != '\0') &&
-	    cidr_list_match(cfg->readyz_trusted, rq->remote_addr))
+	    netaddr_list_match(cfg->readyz_trusted, rq->remote_addr))
 		return true;
 	struct principal who;
 	return api_identify(rq, db, &who) &&

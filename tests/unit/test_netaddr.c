@@ -53,6 +53,11 @@ static void test_listed(void **state)
 	assert_false(netaddr_listed(list, "10.0.0.50", 9));
 	assert_false(netaddr_listed("", "127.0.0.1", 9));
 	assert_false(netaddr_listed(" , ", "", 0));
+	/* Ranges, and an IPv4 proxy seen through a dual-stack socket; the length is obeyed. */
+	assert_true(netaddr_listed("10.1.0.0/16", "10.1.200.7", 10));
+	assert_false(netaddr_listed("10.1.0.0/16", "10.2.0.1", 8));
+	assert_true(netaddr_listed("127.0.0.1", "::ffff:127.0.0.1", 16));
+	assert_true(netaddr_listed("2001:db8::/32", "2001:db8:1::9 trailing", 13));
 }
 
 int main(void)

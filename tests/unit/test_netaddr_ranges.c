@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "cidr.h"
+#include "netaddr.h"
 #include "util.h"
 
 /* One case: a list, an address, whether the address is in the list. */
@@ -70,7 +70,7 @@ static void test_matches(void **state)
 	(void)state;	/* no fixture */
 	for (size_t i = 0; i < nitems(matches); i++) {
 		const struct mcase *c = &matches[i];
-		if (cidr_list_match(c->list, c->addr) != c->in)
+		if (netaddr_list_match(c->list, c->addr) != c->in)
 			fail_msg("\"%s\" in \"%s\": expected %s", c->addr, c->list,
 				 c->in ? "yes" : "no");
 	}
@@ -80,7 +80,7 @@ static void test_lists(void **state)
 {
 	(void)state;	/* no fixture */
 	for (size_t i = 0; i < nitems(lists); i++)
-		if (cidr_list_valid(lists[i].list) != lists[i].valid)
+		if (netaddr_list_valid(lists[i].list) != lists[i].valid)
 			fail_msg("\"%s\": expected %s", lists[i].list,
 				 lists[i].valid ? "valid" : "invalid");
 }
