@@ -354,8 +354,11 @@ static struct http_job *job_new(struct evhttp_request *req, const char *path, co
 		if (strcasecmp(job->rq.headers[i].name, "X-Forwarded-For") == 0)
 			strbuf_addf(&xff, "%s%s", xff.len ? ", " : "", job->rq.headers[i].value);
 	job->rq.remote_addr = client_address(addr ? addr : "-", xff.len ? xff.data : NULL);
-	if (xff.len && addr && !trusted_proxy(addr, strlen(addr)))
-		http_forwarded_untrusted(addr);
+	if (xff.len && (addr == NULL || !trusted_proxy(addr, strlen(addr)))) {
+		job->rq.forwarded_untrusted = true;
+		if (addr)
+			http_forwarded_untrusted(addr);
+	}
 	strbuf_free(&xff);
 
 	struct evbuffer *buf = evhttp_request_get_input_buffer(req);

@@ -28,6 +28,7 @@ struct http_request {
 	struct http_header *headers;
 	size_t nheaders;
 	char *remote_addr;
+	bool forwarded_untrusted;	/* X-Forwarded-For from a peer not in trusted_proxies */
 	unsigned char *body;	/* NUL-terminated copy of the body */
 	size_t body_len;
 	time_t received_at;	/* when the request arrived (clock_now on the loop thread) */

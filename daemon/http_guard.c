@@ -1,5 +1,5 @@
 /* The guard on each client connection: holds each request head back from evhttp until it is
- * complete, judges it whole (one strict reading of its bytes, body limits per route, the
+ * complete, judges it whole (read one strict way by http_head.c; body limits per route, the
  * caller's credentials before a large body), caps connections per address and overall, and
  * closes connections whose head or body comes too slowly. */
 #include "http_guard.h"
@@ -8,6 +8,7 @@
 #include "config.h"
 #include "db.h"
 #include "http.h"
+#include "http_head.h"
 #include "log.h"
 #include "netaddr.h"
 #include "route.h"
@@ -32,7 +33,7 @@
 #define HEAD_MAX (160 * 1024)
 #define SMALL_BODY (4 * 1024)	/* a login, a logout, a request that sends nothing */
 #define TEXT_BODY (64 * 1024)	/* a long text: an assessment */
-#define MAX_HEADERS 100		/* header lines of one request; browsers send about 20 */
+#define INPUT_MAX (256 * 1024)	/* input read from a socket and not yet taken by evhttp */
 #define TICK_MS 250		/* how often slow connections are looked for */
 #define LOG_EVERY_MS 60000	/* a refusal of the same kind is logged at most this often */
 #define NOTES_MAX 32		/* kinds of refusal (addresses) followed for the log at once */
@@ -83,16 +84,6 @@ struct check {
 	bool ok;
 };
 
-/* What a complete head says, as far as the guard judges it. */
-struct head {
-	char method[16];
-	char path[256];
-	int content_lengths;		/* Content-Length headers */
-	long long length;		/* its value */
-	int headers;			/* header lines */
-	bool bad;			/* a byte or a line that readers could read differently */
-	bool transfer_encoding, credentials;
-};
 
 /* A kind of refusal followed for the log: a capped address, or the global cap. */
 struct note {
@@ -191,7 +182,7 @@ static void notes_flush(long long now)
 
 /* The most body bytes a request may send: max_upload_size on upload routes, 64 KiB on long
  * text routes, 4 KiB elsewhere. */
-static long long body_limit(const struct head *h)
+static long long body_limit(const struct http_head *h)
 {
 	struct route_params params;
 	int status = 0;
@@ -203,231 +194,16 @@ static long long body_limit(const struct head *h)
 								     SMALL_BODY;
 }
 
-/* Whether c may be part of a token (a method or a header name, RFC 9110). */
-static bool tchar(unsigned char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
-}
-
-/* Whether a header name of n bytes is name (case-insensitive). */
-static bool name_is(const char *s, size_t n, const char *name)
-{
-	return n == strlen(name) && strncasecmp(s, name, n) == 0;
-}
-
-/* The next line of a head, without its line end (LF, or CR LF as evhttp reads it); false
- * at the end. */
-static bool next_line(const char **p, const char *end, const char **line, size_t *len)
-{
-	if (*p >= end)
-		return false;
-	const char *nl = memchr(*p, '\n', (size_t)(end - *p));
-	const char *e = nl ? nl : end;
-	*line = *p;
-	*len = (size_t)(e - *p);
-	if (nl && *len && e[-1] == '\r')
-		(*len)--;
-	*p = nl ? nl + 1 : end;
-	return true;
-}
-
-/* Reads a request line "METHOD TARGET HTTP/1.x"; false unless it is exactly that, without a
- * control byte or a blank too many. */
-static bool request_line(struct head *h, const char *l, size_t n)
-{
-	const char *end = l + n;
-	const char *sp1 = memchr(l, ' ', n);
-	if (sp1 == NULL || sp1 == l || (size_t)(sp1 - l) >= sizeof h->method)
-		return false;
-	for (const char *p = l; p < sp1; p++)
-		if (!tchar((unsigned char)*p))
-			return false;
-	const char *t = sp1 + 1;
-	const char *sp2 = memchr(t, ' ', (size_t)(end - t));
-	if (sp2 == NULL || sp2 == t)
-		return false;
-	const char *v = sp2 + 1;
-	if (end - v != 8 || memcmp(v, "HTTP/1.", 7) != 0 || (v[7] != '0' && v[7] != '1'))
-		return false;
-	for (const char *p = t; p < sp2; p++)
-		if ((unsigned char)*p <= ' ' || *p == 0x7f)
-			return false;
-	memcpy(h->method, l, (size_t)(sp1 - l));
-	h->method[sp1 - l] = '\0';
-	const char *pt = t;
-	if (sp2 - t > 8 && (strncasecmp(t, "http://", 7) == 0 || strncasecmp(t, "https://", 8) == 0)) {
-		pt = t + (t[4] == ':' ? 7 : 8);	/* absolute form: from the path */
-		pt = memchr(pt, '/', (size_t)(sp2 - pt));
-		if (pt == NULL)
-			pt = sp2;
-	}
-	size_t pl = 0;
-	while (pt + pl < sp2 && pt[pl] != '?' && pt[pl] != '#')
-		pl++;
-	if (pl < sizeof h->path) {	/* a longer one matches no route: the smallest limit */
-		memcpy(h->path, pt, pl);
-		h->path[pl] = '\0';
-	}
-	return true;
-}
-
-/* Adds a header to a request's list (its values as evhttp keeps them). */
-static void rq_header(struct http_request *rq, const char *name, size_t nn, const char *v,
-		      size_t vn)
-{
-	rq->headers = xrealloc(rq->headers, (rq->nheaders + 1) * sizeof *rq->headers);
-	rq->headers[rq->nheaders].name = xstrndup(name, nn);
-	rq->headers[rq->nheaders].value = xstrndup(v, vn);
-	rq->nheaders++;
-}
-
-/* Reads one header line; false if it is malformed or ambiguous. With rq, copies it there. */
-static bool header_line(struct head *h, const char *l, size_t n, struct http_request *rq)
-{
-	if (n == 0 || l[0] == ' ' || l[0] == '\t')
-		return false;	/* obsolete line folding: another reader may join it otherwise */
-	const char *colon = memchr(l, ':', n);
-	if (colon == NULL || colon == l)
-		return false;
-	for (const char *p = l; p < colon; p++)
-		if (!tchar((unsigned char)*p))
-			return false;	/* a blank before the colon, a NUL, a control byte */
-	const char *v = colon + 1, *ve = l + n;
-	for (const char *p = v; p < ve; p++) {
-		unsigned char c = (unsigned char)*p;
-		if ((c < ' ' && c != '\t') || c == 0x7f)
-			return false;	/* a NUL, a lone CR or another control byte */
-	}
-	size_t nn = (size_t)(colon - l);
-	if (rq) {	/* as evhttp keeps it: leading spaces and trailing blanks dropped */
-		const char *a = v, *b = ve;
-		while (a < b && *a == ' ')
-			a++;
-		while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
-			b--;
-		rq_header(rq, l, nn, a, (size_t)(b - a));
-	}
-	while (v < ve && (*v == ' ' || *v == '\t'))
-		v++;
-	while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
-		ve--;
-	if (name_is(l, nn, "Content-Length")) {
-		if (h->content_lengths++ > 0 || v == ve)
-			return false;	/* twice (even alike), or empty */
-		while (ve - v > 1 && *v == '0')
-			v++;	/* leading zeros: the same number for every reader */
-		if (ve - v > 15)
-			return false;	/* absurd */
-		long long x = 0;
-		for (const char *p = v; p < ve; p++) {
-			if (*p < '0' || *p > '9')
-				return false;	/* a sign, a list, anything but digits */
-			x = x * 10 + (*p - '0');
-		}
-		h->length = x;
-	} else if (name_is(l, nn, "Transfer-Encoding")) {
-		h->transfer_encoding = true;
-	} else if (name_is(l, nn, "Authorization") || name_is(l, nn, "Cookie")) {
-		h->credentials = true;
-	}
-	return true;
-}
-
-/* Reads a complete head (n bytes, line ends kept) into h; with rq, its headers too. */
-static void head_read(const char *text, size_t n, struct head *h, struct http_request *rq)
-{
-	memset(h, 0, sizeof *h);
-	const char *p = text, *end = text + n, *l;
-	size_t len;
-	bool first = true;
-	while (next_line(&p, end, &l, &len)) {
-		if (len == 0) {
-			if (first)
-				continue;	/* blank lines before the request line */
-			break;
-		}
-		if (first) {
-			h->bad |= !request_line(h, l, len);
-			first = false;
-			continue;
-		}
-		if (++h->headers > MAX_HEADERS)
-			h->bad = true;
-		else
-			h->bad |= !header_line(h, l, len, rq);
-		if (h->bad)
-			break;
-	}
-}
-
-/* Whether a header line (without line end) should go into a refused head: a well-formed
- * one that says nothing of a body or of the guard. */
-static bool line_kept(const char *l, size_t n)
-{
-	struct head scratch;
-	memset(&scratch, 0, sizeof scratch);
-	if (!header_line(&scratch, l, n, NULL))
-		return false;
-	size_t nn = (size_t)((const char *)memchr(l, ':', n) - l);
-	return !name_is(l, nn, "Content-Length") && !name_is(l, nn, "Expect") &&
-	       !name_is(l, nn, "Transfer-Encoding") && !name_is(l, nn, HTTP_GUARD_HEADER);
-}
-
-/* Writes a head in place of a refused one: its body announced as empty and the guard's mark
- * of the refusal, so that evhttp hands the request on at once and the dispatcher answers it
- * with that status. */
-static void head_refused(struct evbuffer *out, const struct head *h, const char *text,
-			 size_t n, int status)
-{
-	bool known = h->method[0] && h->path[0] == '/';
-	if (evbuffer_add_printf(out, "%s %s HTTP/1.1\r\n", known ? h->method : "GET",
-				known ? h->path : "/") < 0)
-		fatal("http", "out of memory");
-	const char *p = text, *end = text + n, *l;
-	size_t len;
-	bool first = true;
-	while (next_line(&p, end, &l, &len)) {
-		if (len == 0) {
-			if (first)
-				continue;
-			break;
-		}
-		if (!first && line_kept(l, len) &&
-		    (evbuffer_add(out, l, len) != 0 || evbuffer_add(out, "\r\n", 2) != 0))
-			fatal("http", "out of memory");
-		first = false;
-	}
-	if (evbuffer_add_printf(out, "Content-Length: 0\r\n%s: %s %d\r\n\r\n", HTTP_GUARD_HEADER,
-				nonce, status) < 0)
-		fatal("http", "out of memory");
-}
-
-/* Writes the head as it came, less any header of the guard's name a client sent. */
-static void head_passed(struct evbuffer *out, const char *text, size_t len)
-{
-	const char *p = text, *end = text + len;
-	size_t glen = strlen(HTTP_GUARD_HEADER);
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
-		bool ours = n > glen && p[glen] == ':' && strncasecmp(p, HTTP_GUARD_HEADER, glen) == 0;
-		if (!ours && evbuffer_add(out, p, n) != 0)
-			fatal("http", "out of memory");
-		p += n;
-	}
-}
-
 /* What to do with a complete head. */
 enum verdict { PASS, CHECK_FIRST, REFUSE };
 
 /* Judges a complete head: the status to refuse it with, a credentials check, or passing. */
-static enum verdict head_judge(const struct guard *g, const struct head *h, int *status)
+static enum verdict head_judge(const struct guard *g, const struct http_head *h, int *status)
 {
 	*status = 0;
 	if (g->over_cap)
 		*status = 503;
-	else if (h->bad || h->headers > MAX_HEADERS)
+	else if (h->bad || h->headers > HTTP_HEAD_MAX_LINES)
 		*status = 400;	/* ambiguous: another reader could see another request */
 	else if (h->transfer_encoding)
 		*status = 411;	/* bodies come with their length */
@@ -487,6 +263,17 @@ static bool evhttp_holds(const struct guard *g)
 	return eventcb != NULL;
 }
 
+/* After evhttp has let go of a connection: nothing more is read or written on the socket
+ * number it had, and what the guard held is dropped. */
+static void guard_let_go(struct guard *g)
+{
+	g->state = GUARD_CLOSED;
+	evbuffer_drain(g->held, evbuffer_get_length(g->held));
+	if (bufferevent_disable(g->bev, EV_READ | EV_WRITE) != 0 ||
+	    bufferevent_setfd(g->bev, -1) != 0)
+		log_warn("http", "guard: cannot detach a closed connection's events");
+}
+
 /* Whether evhttp has reading enabled: it is reading a request, not handling one. */
 static bool evhttp_reading(const struct guard *g)
 {
@@ -506,8 +293,8 @@ static bool check_start(struct guard *g, char *text, size_t n, long long body)
 	c->head = text;
 	c->head_len = n;
 	c->body = body;
-	struct head h;
-	head_read(text, n, &h, &c->rq);
+	struct http_head h;
+	http_head_read(text, n, &h, &c->rq);
 	c->rq.method = strcmp(h.method, "PUT") == 0 ? "PUT" : strcmp(h.method, "POST") == 0 ? "POST" :
 		       strcmp(h.method, "PATCH") == 0 ? "PATCH" : strcmp(h.method, "DELETE") == 0 ?
 		       "DELETE" : "OTHER";
@@ -589,8 +376,8 @@ static void guard_scan(struct guard *g, struct evbuffer *buf, size_t pos)
 		if (evbuffer_remove(g->held, text, n) != (int)n)
 			fatal("http", "guard: cannot read a held head");
 		text[n] = '\0';
-		struct head h;
-		head_read(text, n, &h, NULL);
+		struct http_head h;
+		http_head_read(text, n, &h, NULL);
 		int status = 0;
 		enum verdict v = head_judge(g, &h, &status);
 		if (v == CHECK_FIRST && check_start(g, text, n, h.length))
@@ -598,11 +385,11 @@ static void guard_scan(struct guard *g, struct evbuffer *buf, size_t pos)
 		if (v == CHECK_FIRST)
 			status = 503;	/* no worker to check it: refused, unread */
 		if (status) {
-			head_refused(buf, &h, text, n, status);
+			http_head_refused(buf, &h, text, n, status, nonce);
 			evbuffer_drain(g->held, evbuffer_get_length(g->held));
 			g->state = GUARD_DISCARD;
 		} else {
-			head_passed(buf, text, n);
+			http_head_passed(buf, text, n);
 			g->body_left = g->body_size = (size_t)h.length;
 			g->body_since = clock_mono_ms();
 			g->state = h.length > 0 ? GUARD_BODY : GUARD_HEAD;
@@ -667,6 +454,14 @@ static void check_done(void *arg, bool ran)
 	struct check *c = arg;
 	struct guard *g = c->g;
 	g->check = NULL;
+	if (!evhttp_holds(g)) {
+		/* evhttp closed the connection while the check ran (it answered an earlier
+		 * request with Connection: close): its socket number may be another's now, so
+		 * the bufferevent must never read or write again. */
+		guard_let_go(g);
+		check_free(c);
+		return;
+	}
 	if (!ran) {
 		c->ok = false;
 		http_error(&c->rs, 503, "overloaded",
@@ -679,15 +474,15 @@ static void check_done(void *arg, bool ran)
 		fatal("http", "guard: cannot write into a connection's input");
 	g->busy = true;
 	if (c->ok) {
-		head_passed(buf, c->head, c->head_len);
+		http_head_passed(buf, c->head, c->head_len);
 		g->body_left = g->body_size = (size_t)c->body;
 		g->body_since = clock_mono_ms();
 		g->head_since = 0;
 		g->state = GUARD_BODY;
 	} else {
-		struct head h;
-		head_read(c->head, c->head_len, &h, NULL);
-		head_refused(buf, &h, c->head, c->head_len, c->rs.status);
+		struct http_head h;
+		http_head_read(c->head, c->head_len, &h, NULL);
+		http_head_refused(buf, &h, c->head, c->head_len, c->rs.status, nonce);
 		evbuffer_drain(g->held, evbuffer_get_length(g->held));
 		g->refusal = xmalloc(sizeof *g->refusal);
 		*g->refusal = c->rs;	/* handed over whole */
@@ -850,6 +645,7 @@ static void guard_sweep(void)
 			continue;
 		}
 		*pp = g->next;
+		guard_let_go(g);
 		if (evbuffer_remove_cb(bufferevent_get_input(g->bev), guard_input, g) != 0)
 			log_warn("http", "guard: cannot remove a connection's callback");
 		if (g->open)
@@ -904,6 +700,9 @@ static struct bufferevent *guard_new(struct event_base *base, void *arg)
 	struct bufferevent *bev = bufferevent_socket_new(base, -1, 0);
 	if (bev == NULL)
 		return NULL;	/* evhttp makes one itself: unguarded, but the server goes on */
+	/* While evhttp writes a reply it goes on reading without taking what it reads: at most
+	 * this much waits in the input, then the socket is left alone until evhttp reads. */
+	bufferevent_setwatermark(bev, EV_READ, 0, INPUT_MAX);
 	struct guard *g = xcalloc(1, sizeof *g);
 	g->bev = bev;
 	g->held = evbuffer_new();

@@ -87,13 +87,12 @@ static const readyz_field readyz_privileged[] = {
 };
 
 /* Whether the caller may see the privileged part: a client address of readyz_trusted (one
- * forwarded by a proxy only when trusted_proxies says whom to believe), or an admin. */
+ * forwarded only by a peer of trusted_proxies: from any other, the peer may be a proxy
+ * carrying anybody's request), or an admin. */
 static bool readyz_privileged_caller(const struct http_request *rq, struct db *db)
 {
 	const struct config *cfg = config_current();
-	bool forwarded = http_header(rq, "X-Forwarded-For") != NULL;
-	if ((!forwarded || cfg->trusted_proxies[0] != '\0') &&
-	    netaddr_list_match(cfg->readyz_trusted, rq->remote_addr))
+	if (!rq->forwarded_untrusted && netaddr_list_match(cfg->readyz_trusted, rq->remote_addr))
 		return true;
 	struct principal who;
 	return api_identify(rq, db, &who) &&

@@ -635,6 +635,12 @@ def test_readyz_counts_are_for_operators(ex):
         wait_for(lambda: "readyz_trusted" in ex.d.log_text().split("reload failed")[-1]
                  if "reload failed" in ex.d.log_text() else False, what="the reload refused")
         assert counts <= set(readyz(ex, forwarded="203.0.113.7"))
+        # A peer that forwards but is not in trusted_proxies may carry anybody's request:
+        # its own address (this machine) does not count then.
+        reload_with(ex, **{"server.trusted_proxies": "10.0.0.0/8", "server.readyz_trusted": None})
+        assert readyz(ex, forwarded="203.0.113.7") == public
+        assert readyz(ex, forwarded="127.0.0.1") == public
+        assert counts <= set(readyz(ex))
     finally:
         reload_with(ex, **{"server.trusted_proxies": None, "server.readyz_trusted": None})
     assert counts <= set(readyz(ex))

@@ -4,6 +4,7 @@ import json
 import os
 import signal
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -469,6 +470,82 @@ def test_check_without_database(ex):
     assert status == 201, (status, body[:300])
 
 
+def test_input_waiting_for_evhttp_is_bounded(ex):
+    # Requests pipelined without reading the answers: once the daemon's replies wait for the
+    # client, what it reads and has not handled stays bounded (the socket is left alone),
+    # whatever the client goes on sending.
+    before = rss_kib(ex)
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.bind(("127.0.0.7", 0))
+    s.connect(("127.0.0.1", ex.d.port))
+    s.setblocking(False)
+    chunk = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n" * 2048
+    sent, stalled_since = 0, None
+    try:
+        while sent < 64 * 1024 * 1024:
+            try:
+                sent += s.send(chunk)
+                stalled_since = None
+            except BlockingIOError:
+                stalled_since = stalled_since or time.monotonic()
+                if time.monotonic() - stalled_since > 2:
+                    break
+                time.sleep(0.01)
+        time.sleep(1)	# what was read is handled meanwhile
+        grown = rss_kib(ex) - before
+    finally:
+        s.close()
+    print(f"# sent {sent >> 20} MiB before the socket stalled; the daemon grew by {grown} KiB")
+    assert sent < 48 * 1024 * 1024, f"the daemon took {sent >> 20} MiB"
+    assert grown < 8192, f"the daemon grew by {grown} KiB"
+    assert ex.d.get("/healthz")[0] == 200
+
+
+def test_a_check_outliving_its_connection_reads_nothing(ex):
+    # A large upload's head behind a request that closes the connection: its credentials
+    # check (held up here by a lock on the sessions) ends after evhttp has let the socket go
+    # and another connection may have its number. That one must be answered as usual.
+    holder = subprocess.Popen(["psql", ex.pg.conninfo, "-X", "-q", "-c",
+                               "BEGIN; LOCK TABLE web_session IN ACCESS EXCLUSIVE MODE; "
+                               "SELECT pg_sleep(2); COMMIT;"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    others = []
+    try:
+        wait_for(lambda: ex.pg.scalar("SELECT count(*) FROM pg_locks WHERE relation = "
+                                      "'web_session'::regclass AND granted") != "0",
+                 what="the sessions locked")
+        for _ in range(3):
+            a = connect(ex, "127.0.0.6")
+            a.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" +
+                      (f"PUT {UPLOAD} HTTP/1.1\r\nHost: x\r\nCookie: baocao_session="
+                       f"{'A' * 43}\r\nContent-Length: 100000\r\n\r\n").encode())
+            assert read_reply(a)[0] == 200
+            assert closed_within(a, 5)
+            a.close()
+            # New connections take the lowest socket numbers free: the one just closed.
+            # Each asks once now (so that the head timeout of a first request is over), and
+            # again once the checks have ended.
+            for _ in range(2):
+                s = connect(ex, "127.0.0.8")
+                others.append((s, Reader(s)))
+                s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                assert others[-1][1].reply()[0] == 200
+    finally:
+        holder.wait(30)
+    time.sleep(0.5)	# the checks have ended
+    try:
+        for s, _ in others:
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        for i, (s, reader) in enumerate(others):
+            s.settimeout(5)
+            status, _, body = reader.reply()
+            assert status == 200, (i, status, body[:200])
+    finally:
+        for s, _ in others:
+            s.close()
+
+
 if __name__ == "__main__":
     sys.exit(run_tests([
         test_every_trick_is_refused_before_the_body,
@@ -482,4 +559,6 @@ if __name__ == "__main__":
         test_slow_bodies_are_closed,
         test_limits_change_on_reload,
         test_check_without_database,
+        test_input_waiting_for_evhttp_is_bounded,
+        test_a_check_outliving_its_connection_reads_nothing,
     ], setup, teardown))
