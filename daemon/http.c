@@ -25,7 +25,20 @@ struct http_job {
 	struct http_request rq;
 	struct http_response rs;
 	long long started;	/* monotonic ms */
+	bool login_share;	/* holds a place of its address in the login pool */
 };
+
+/* Password checks one client address may have waiting or running at once: beyond them, one
+ * address could hold the whole login queue while its tries are cheap to answer. */
+#define LOGIN_SHARE 4
+
+/* The places an address holds in the login pool (loop thread only). */
+struct login_share {
+	char key[NETADDR_KEY_MAX];
+	unsigned n;
+};
+static struct login_share *login_shares;	/* one per address with a check in flight */
+static size_t login_shares_n, login_shares_cap;
 
 static struct evhttp *server;
 static struct evhttp_bound_socket *listener;
@@ -285,10 +298,53 @@ static void job_run(struct db *db, void *arg)
 	}
 }
 
+/* Takes a place in the login pool for the job's client address; false if the address holds
+ * LOGIN_SHARE already. */
+static bool login_share_take(struct http_job *job)
+{
+	char key[NETADDR_KEY_MAX];
+	netaddr_key(job->rq.remote_addr, key);
+	size_t i = 0;
+	while (i < login_shares_n && strcmp(login_shares[i].key, key) != 0)
+		i++;
+	if (i < login_shares_n && login_shares[i].n >= LOGIN_SHARE)
+		return false;
+	if (i == login_shares_n) {
+		if (login_shares_n == login_shares_cap) {
+			login_shares_cap = login_shares_cap ? 2 * login_shares_cap : 16;
+			login_shares = xrealloc(login_shares, login_shares_cap * sizeof *login_shares);
+		}
+		memcpy(login_shares[i].key, key, sizeof key);
+		login_shares[i].n = 0;
+		login_shares_n++;
+	}
+	login_shares[i].n++;
+	job->login_share = true;
+	return true;
+}
+
+/* Gives the job's place in the login pool back. */
+static void login_share_give(struct http_job *job)
+{
+	if (!job->login_share)
+		return;
+	job->login_share = false;
+	char key[NETADDR_KEY_MAX];
+	netaddr_key(job->rq.remote_addr, key);
+	for (size_t i = 0; i < login_shares_n; i++) {
+		if (strcmp(login_shares[i].key, key) != 0)
+			continue;
+		if (--login_shares[i].n == 0)
+			login_shares[i] = login_shares[--login_shares_n];
+		return;
+	}
+}
+
 /* Loop thread: the worker is done (or the job expired in the queue). */
 static void job_done(void *arg, bool ran)
 {
 	struct http_job *job = arg;
+	login_share_give(job);
 	if (!ran) {
 		http_error(&job->rs, 503, "overloaded",
 			   "Máy chủ đang quá tải. Vui lòng thử lại sau ít phút.");
@@ -474,7 +530,18 @@ static void http_dispatch(struct evhttp_request *req, void *arg)
 		return;
 	}
 	if (job->route->flags & ROUTE_PASSWORD) {
+		if (!login_share_take(job)) {
+			static struct refusals address_full = { "login checks of one address", 0, 0 };
+			refusal_note(&address_full, &job->rq);
+			http_error(&job->rs, 429, "login_busy",
+				   "Địa chỉ của bạn đang có nhiều lượt đăng nhập chờ kiểm tra. Vui lòng "
+				   "đợi vài giây rồi thử lại.");
+			http_add_header(&job->rs, "Retry-After", "5");
+			job_reply(job);
+			return;
+		}
 		if (!worker_login_submit(job_run, job_done, job)) {
+			login_share_give(job);
 			/* Only password work waits for the login pool: other routes never see it. */
 			static struct refusals login_full = { "login queue full", 0, 0 };
 			refusal_note(&login_full, &job->rq);
@@ -561,4 +628,7 @@ void http_free(void)
 		server = NULL;
 	}
 	http_guard_free();
+	free(login_shares);
+	login_shares = NULL;
+	login_shares_n = login_shares_cap = 0;
 }

@@ -119,9 +119,48 @@ def test_login_storm_leaves_uploads_alone(ex):
     assert log.count("login queue full") == 1, log.count("login queue full")
 
 
+def test_one_address_cannot_hold_the_login_queue(ex):
+    # Twelve tries at once from one address: at most four are checked at a time, the others
+    # are answered 429 at once; a person at another address logs in meanwhile.
+    pw = ex.work.path / "logins-pw.txt"
+    pw.write_text("Mat-khau-dung-1\n", encoding="utf-8")
+    r = ex.d.ctl("account", "add", "--login", "stc.nguoi", "--unit", "STC", "--role",
+                 "reporter", "--email", "nguoi@example.vn", "--password-file", pw)
+    assert r.returncode == 0, r.stderr
+    start = threading.Barrier(13)
+    results = []
+
+    def attempt(i):
+        body = json.dumps({"login": f"bia{i}.bao", "password": "sai-mat-khau"})
+        start.wait()
+        status, resp, raw = call(ex, "POST", "/api/v1/session", body,
+                                 headers={"Content-Type": "application/json"},
+                                 source="127.0.0.77")
+        results.append((status, resp.getheader("Retry-After"), raw))
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(12)]
+    for t in threads:
+        t.start()
+    start.wait()
+    status, _, raw = call(ex, "POST", "/api/v1/session",
+                          json.dumps({"login": "stc.nguoi", "password": "Mat-khau-dung-1"}),
+                          headers={"Content-Type": "application/json"}, source="127.0.0.78")
+    for t in threads:
+        t.join(60)
+    assert status in (200, 201), (status, raw[:300])
+    statuses = sorted(r[0] for r in results)
+    assert set(statuses) <= {401, 429}, statuses
+    busy = [r for r in results if r[0] == 429]
+    assert len(busy) >= 4 and statuses.count(401) >= 1, statuses
+    for _, after, raw in busy:
+        assert json.loads(raw)["error"]["code"] == "login_busy", raw
+        assert after is not None and int(after) >= 1
+
+
 TESTS = [
     test_untrusted_forwarded_for_is_warned,
     test_login_storm_leaves_uploads_alone,
+    test_one_address_cannot_hold_the_login_queue,
 ]
 
 if __name__ == "__main__":
