@@ -123,9 +123,9 @@ static bool grid_xlsx_cell(const struct xlsx_cell *c, void *arg)
 		char ref[XLSX_REF_MAX];
 		xlsx_ref_format(c->row, c->col, ref);
 		g->bad_text = bad.cp < 0
-			? xasprintf("cell %s: not UTF-8 text", ref)
-			: xasprintf("cell %s: a character that is not allowed (U+%04lX); remove it and "
-				    "import again", ref, (unsigned long)bad.cp);
+			? xasprintf("ô %s: không phải văn bản UTF-8", ref)
+			: xasprintf("ô %s: có ký tự không hợp lệ (U+%04lX); hãy xoá ký tự đó rồi "
+				    "nhập lại", ref, (unsigned long)bad.cp);
 	}
 	struct grid_row *r = grid_row_at(g, c->row);
 	if (r == NULL) {

@@ -129,10 +129,10 @@ char *xmltext_file_problem(const char *s, size_t n)
 	for (size_t i = 0; i < bad.offset; i++)
 		line += s[i] == '\n';
 	if (bad.cp < 0)
-		return xasprintf("line %zu: not UTF-8 text (byte 0x%02X); save the file as \"CSV "
-				 "UTF-8\"", line, bad.byte);
-	return xasprintf("line %zu: a character that is not allowed (U+%04lX); remove it and "
-			 "import again", line, (unsigned long)bad.cp);
+		return xasprintf("dòng %zu: không phải văn bản UTF-8 (byte 0x%02X); hãy lưu tệp "
+				 "dạng \"CSV UTF-8\" rồi nhập lại", line, bad.byte);
+	return xasprintf("dòng %zu: có ký tự không hợp lệ (U+%04lX); hãy xoá ký tự đó rồi nhập "
+			 "lại", line, (unsigned long)bad.cp);
 }
 
 /* Appends text with everything outside the rule replaced by U+FFFD. */

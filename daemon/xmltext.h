@@ -41,8 +41,8 @@ bool xmltext_find(const char *s, size_t n, struct xmltext_bad *bad);
  */
 char *xmltext_refusal(const char *where, const char *s, size_t n);
 /* Where a file of text (CSV) breaks the rule, in English for an import's errors, or NULL
- * (new string): "line 3: a character that is not allowed (U+FFFF); remove it and import
- * again", or "line 3: not UTF-8 text; save the file as \"CSV UTF-8\"". */
+ * (new string, in Vietnamese for the administrator): "dòng 3: có ký tự không hợp lệ (U+FFFF);
+ * hãy xoá ký tự đó rồi nhập lại", or "dòng 3: không phải văn bản UTF-8 (byte 0xFF); ...". */
 char *xmltext_file_problem(const char *s, size_t n);
 /* Appends n bytes to out with every character outside the rule (each byte that starts no
  * UTF-8 character) replaced by U+FFFD. */

@@ -161,14 +161,14 @@ def test_texts_outside_the_rule_refused(ex):
     status, doc = call(ex, "POST", "/api/v1/admin/units/import", body=bad,
                        content_type="text/csv")
     assert status == 422 and error_code(doc) == "invalid_units_file", doc
-    assert "line 2" in doc["error"]["message"] and "U+FFFF" in doc["error"]["message"], doc
+    assert "dòng 2" in doc["error"]["message"] and "U+FFFF" in doc["error"]["message"], doc
     assert ex.pg.scalar("SELECT count(*) FROM unit WHERE code = 'P-KY-TU'") == "0"
     table = TASKS.read_text(encoding="utf-8").splitlines()
     table[1] = table[1].replace(",", ",\x0b", 2)   # a vertical tab in the second field
     status, doc = call(ex, "POST", "/api/v1/admin/series/nq57-weekly/tasks/preview?file=t.csv",
                        body=("\n".join(table) + "\n").encode(), content_type="text/csv")
     assert status == 422, doc
-    assert "line 2" in json.dumps(doc, ensure_ascii=False) and "U+000B" in json.dumps(doc), doc
+    assert "dòng 2" in json.dumps(doc, ensure_ascii=False) and "U+000B" in json.dumps(doc), doc
 
 
 def test_accounts(ex):

@@ -315,7 +315,7 @@ def test_import_units_bad_files_import_nothing(c):
         assert "nothing was imported" in r.stderr
     latin1 = write(c, "latin1.csv", "code,name,group\nNEW1,Hà Tây,so-nganh\n", "latin-1")
     r = c.d.ctl("import", "units", latin1)
-    assert r.returncode == 1 and "not UTF-8" in r.stderr, r.stderr
+    assert r.returncode == 1 and "không phải văn bản UTF-8" in r.stderr, r.stderr
     r = c.d.ctl("import", "units", c.work.path / "missing.csv")
     assert r.returncode == 1 and "cannot read" in r.stderr
     assert c.pg.scalar("SELECT count(*) FROM unit") == before

@@ -559,9 +559,9 @@ static void test_csv(void **state)
 		{ "date,kind,note\n2026-01-01,holiday,\"open\n", "line 2: malformed CSV" },
 		{ "date,kind,note\n2026-01-01,holiday,x\n2026-01-01,workday,y\n",
 		  "line 3: 2026-01-01 is listed both" },
-		{ "date,kind,note\n2026-01-01,holiday,\xff\n", "line 2: not UTF-8 text" },
-		{ "date,kind,note\n2026-01-01,holiday,T\xef\xbf\xbf\n", "line 2: a character that is "
-		  "not allowed (U+FFFF)" },
+		{ "date,kind,note\n2026-01-01,holiday,\xff\n", "dòng 2: không phải văn bản UTF-8" },
+		{ "date,kind,note\n2026-01-01,holiday,T\xef\xbf\xbf\n", "dòng 2: có ký tự không hợp lệ "
+		  "(U+FFFF)" },
 	};
 	for (size_t i = 0; i < nitems(bad); i++) {
 		cal = cal_calendar_new();

@@ -98,8 +98,8 @@ static void test_refusal(void **state)
 	assert_true(xmltext_valid(m, strlen(m)));
 	free(m);
 	m = xmltext_file_problem("code,name\nA,ok\nB,x\xEF\xBF\xBE\n", 24);
-	assert_string_equal(m, "line 3: a character that is not allowed (U+FFFE); remove it and "
-			    "import again");
+	assert_string_equal(m, "dòng 3: có ký tự không hợp lệ (U+FFFE); hãy xoá ký tự đó rồi "
+			    "nhập lại");
 	free(m);
 	assert_null(xmltext_file_problem("code,name\r\nA,Sở\r\n", 18));
 }
