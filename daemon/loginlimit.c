@@ -22,14 +22,15 @@ void loginlimit_keys(const char *login, const char *address, struct loginlimit_k
 /* Keeps at most LOGINLIMIT_NAMES_PER_ADDRESS login-name rows of an address: the oldest go. */
 static int bound_names(PGconn *conn, const struct loginlimit_keys *k, char **err)
 {
-	char suffix[72], keep[16];
-	snprintf(suffix, sizeof suffix, " %s", k->address);
+	char keep[16];
 	snprintf(keep, sizeof keep, "%d", LOGINLIMIT_NAMES_PER_ADDRESS);
-	const char *p[] = { suffix, keep };
+	const char *p[] = { k->address, keep };
+	/* The address is what follows a pair key's last blank (index login_failure_pair_address;
+	 * an address key holds no blank). */
 	PGresult *r = db_run(conn, "login limit",
 		"DELETE FROM login_failure WHERE scope = 'login' AND key IN ("
-		"  SELECT key FROM login_failure WHERE scope = 'login' AND length(key) > length($1) "
-		"    AND substr(key, length(key) - length($1) + 1) = $1 "
+		"  SELECT key FROM login_failure WHERE scope = 'login' "
+		"    AND substring(key FROM ' ([^ ]*)$') = $1 "
 		"  ORDER BY window_start DESC, key OFFSET $2::int)", 2, p, err);
 	if (r == NULL)
 		return -1;
