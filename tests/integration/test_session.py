@@ -241,6 +241,11 @@ def test_made_up_names_are_bounded_per_address(ex):
     # Other addresses' rows are not touched.
     assert int(ex.pg.scalar("SELECT count(*) FROM login_failure WHERE scope = 'login' "
                             "AND key LIKE '% 127.0.0.3'")) > 0
+    # The daemon finds an address's rows through the index on the key's address part (its
+    # expression and the query's must be the same for that).
+    plan = ex.pg.psql("SET enable_seqscan = off; EXPLAIN SELECT key FROM login_failure "
+                      "WHERE scope = 'login' AND substring(key FROM ' ([^ ]*)$') = '127.0.0.6'")
+    assert any("login_failure_pair_address" in row[0] for row in plan), plan
 
 
 def test_login_body_limit(ex):
