@@ -1,4 +1,5 @@
-/* Civil dates, the working-day calendar, report periods and their deadlines. */
+/* Civil dates, the working-day calendar, report periods and their deadlines: the header of
+ * calendar.c, calendar_period.c and calendar_deadline.c. */
 #ifndef BAOCAO_CALENDAR_H
 #define BAOCAO_CALENDAR_H
 
@@ -49,6 +50,8 @@ void cal_iso_week(cal_day day, int *iso_year, int *week);
 int cal_iso_weeks_in_year(int iso_year);
 /* The Monday of ISO week `week` of `iso_year` (the caller checks the week exists). */
 cal_day cal_iso_week_monday(int iso_year, int week);
+/* Reads exactly n ASCII digits at s into *out; false if any of them is not a digit. */
+bool cal_digits(const char *s, int n, int *out);
 /* Parses exactly "YYYY-MM-DD"; returns 0, or -1 if malformed or not a real date. */
 int cal_parse_date(const char *s, cal_day *out);
 /* Writes "YYYY-MM-DD" into buf (CAL_DATE_BUF bytes). */
