@@ -6,13 +6,14 @@
 #include "notify.h"
 #include "static.h"
 #include "http.h"
+#include "api.h"
 #include "authz.h"
 #include "keys.h"
 #include "log.h"
 #include "mail.h"
 #include "migrate.h"
 #include "outbox.h"
-#include "periodic.h"
+#include "recurring.h"
 #include "scheduler.h"
 #include "series_store.h"
 #include "util.h"
@@ -52,7 +53,7 @@ static void usage(FILE *f)
 /* Prints the route table: method, pattern, action (for people and the access test). */
 static void list_routes(void)
 {
-	for (const struct route *r = http_routes; r->pattern; r++)
+	for (const struct route *r = api_routes; r->pattern; r++)
 		printf("%s %s %s\n", r->method, r->pattern,
 		       authz_action_name((enum authz_action)r->action));
 }
@@ -82,7 +83,7 @@ static void series_at_start(const struct config *cfg)
 		PQfinish(c);
 }
 
-static struct periodic *outbox_task;
+static struct recurring *outbox_task;
 static char instance[128];	/* host:pid, the name this daemon's leases carry */
 
 /* Worker: sends what is due in the outbox. */
@@ -339,7 +340,10 @@ int main(int argc, char **argv)
 	if (base == NULL)
 		fatal("main", "cannot create the event loop");
 
-	if (http_bind(base, cfg) != 0)
+	static const struct http_app app = {
+		.routes = api_routes, .gate = api_gate, .authenticate = api_authenticate,
+	};
+	if (http_bind(base, cfg, &app) != 0)
 		fatal("main", "cannot start the HTTP server; is another process on port %lld? "
 		      "Change server.port in %s", cfg->port, cfg->path);
 	drop_privileges(cfg);
@@ -363,9 +367,9 @@ int main(int argc, char **argv)
 		fatal("main", "cannot arm the job scheduler's timer");
 	if (housekeeping_start(base, HOUSEKEEPING_INTERVAL_MS) != 0)
 		fatal("main", "cannot arm the housekeeping timer");
-	if (notify_start(cfg->conninfo, cfg->time_zone) != 0)
+	if (notify_start(cfg->conninfo, cfg->time_zone, housekeeping_request) != 0)
 		fatal("main", "cannot start the listener for announced changes");
-	outbox_task = periodic_start(base, "outbox", OUTBOX_INTERVAL_MS, outbox_tick, NULL);
+	outbox_task = recurring_start(base, "outbox", OUTBOX_INTERVAL_MS, outbox_tick, NULL);
 	if (outbox_task == NULL)
 		fatal("main", "cannot arm the outbox timer");
 	log_info("outbox", "sending %s", cfg->smtp_url[0] ? "through [mail] smtp_url" :
@@ -390,7 +394,7 @@ int main(int argc, char **argv)
 	notify_stop();
 	housekeeping_stop();
 	scheduler_stop();
-	periodic_stop(outbox_task);
+	recurring_stop(outbox_task);
 	worker_pool_stop(true);
 	http_free();
 	static_free();

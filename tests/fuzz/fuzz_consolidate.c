@@ -1,7 +1,7 @@
 /* libFuzzer target: any bytes as the texts of a consolidated report (unit names, comments, the
  * items' texts, the assessment, the document's header) must give a workbook whose every XML
  * part is well-formed (xlsxw_check, the check that guards what is stored and delivered). */
-#include "consolidate.h"
+#include "consol.h"
 #include "util.h"
 #include "xlsxw.h"
 

@@ -1,7 +1,7 @@
 /* The consolidated report of the tests: three groups, units in every state, overdue and behind
  * items, Vietnamese text, an assessment of several paragraphs, every kind of history mark.
  * Included by tests/unit/test_consolidate.c and tests/xlsx/consolidated_fixture.c. */
-#include "consolidate.h"
+#include "consol.h"
 #include "util.h"
 
 #include <stdarg.h>

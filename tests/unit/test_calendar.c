@@ -11,7 +11,7 @@
 
 #include "calendar.h"
 #include "clock.h"
-#include "reminder.h"
+#include "reminder_rule.h"
 #include "util.h"
 
 #define CALENDAR_CSV TEST_SOURCE_ROOT "/config/vn-calendar-2026.csv"

@@ -16,7 +16,7 @@
 #include <zip.h>
 
 #include "consolidate_fixture.c"
-#include "consolidate_xlsx.h"
+#include "consol_xlsx.h"
 #include "util.h"
 #include "xlsx_read.h"
 #include "xmltext.h"

@@ -1,6 +1,6 @@
 /* Tests of the text rule (xmltext.c), its U+FFFD mapping, and the well-formedness check of
  * written workbooks (xlsxw_check), with the consolidated writer fed texts outside the rule. */
-#include "consolidate.h"
+#include "consol.h"
 #include "util.h"
 #include "xlsxw.h"
 #include "xmltext.h"

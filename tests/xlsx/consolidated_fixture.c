@@ -4,7 +4,7 @@
  *                        [--big UNITS ITEMS] [--json FILE] OUT.xlsx */
 #include "../unit/consolidate_fixture.c"
 
-#include "consolidate_xlsx.h"
+#include "consol_xlsx.h"
 #include "json.h"
 
 #include <stdio.h>

@@ -1,0 +1,131 @@
+/* The JSON API handlers under /api/v1, one file per resource. */
+#ifndef BAOCAO_API_H
+#define BAOCAO_API_H
+
+#include "http.h"
+
+#include "auth.h"
+#include "periods.h"
+
+#include <stdbool.h>
+
+struct db;
+
+/* api_routes.c: every route of the daemon, ending with a zeroed entry. */
+extern const struct route api_routes[];
+/* api_auth.c: the gate a worker runs before each handler (struct http_app's gate): identifies
+ * the caller and checks the route's action against the access table; false after answering
+ * 401/403/404. */
+bool api_gate(struct http_request *rq, struct http_response *rs, struct db *db,
+	      const struct route *route);
+/* api_auth.c: identifies the caller, or writes the 401/503 answer and returns false. */
+bool api_authenticate(struct http_request *rq, struct http_response *rs, struct db *db,
+		      struct principal *who);
+/* api_auth.c: for a public route, whether the request carries valid credentials (then *who);
+ * never answers. */
+bool api_identify(const struct http_request *rq, struct db *db, struct principal *who);
+/* api_common.c: the answers every handler shares. */
+void api_db_unavailable(struct http_response *rs);
+void api_internal_error(struct http_response *rs);
+/* Logs a database failure and answers 503 (connection lost) or 500; frees err. */
+void api_db_failed(struct http_response *rs, struct db *db, const char *what, char *err);
+/* Answers 500 workbook_invalid (a workbook failed xlsxw_check: nothing stored or sent) and
+ * logs err; frees it. */
+void api_workbook_invalid(struct http_response *rs, const char *what, char *err);
+/* Answers a periods_resolve()/periods_lookup() failure; frees err. */
+void api_period_failed(struct http_response *rs, struct db *db, const char *what,
+		       enum periods_result rc, char *err);
+struct jv;
+/* Answers 422 invalid_text ("Nhận xét (trường “comment”): có ký tự không hợp lệ (U+FFFF,
+ * ...)") when a string of a request's JSON breaks the text rule of xmltext.h, and returns
+ * true. */
+bool api_text_refused(struct http_response *rs, const struct jv *doc);
+/* After a change that may move due times: plans the jobs again at once, here and (NOTIFY) in
+ * every other daemon on the database. */
+void api_changed(PGconn *conn);
+/* The period of the path (periods_lookup) and the request's connection; false after
+ * answering (503 without a database, the period's own refusals). what names the request in
+ * the log. */
+bool api_period_of(struct http_request *rq, struct http_response *rs, struct db *db,
+		   const char *what, PGconn **conn, struct period_info *pi);
+/* As api_period_of, for a period that has opened (stored): else 404 period_not_open. */
+bool api_stored_period_of(struct http_request *rq, struct http_response *rs, struct db *db,
+			  const char *what, PGconn **conn, struct period_info *pi);
+/* Whether reminders make sense for the period (stored, begun, not skipped); else frees pi and
+ * answers 409 nothing_to_remind. */
+bool api_period_remindable(const struct http_request *rq, struct http_response *rs,
+			   struct period_info *pi);
+/* The series named in the path, or NULL after answering 404. */
+const struct series_def *api_series(struct http_request *rq, struct http_response *rs);
+
+/* api_submission.c */
+void api_submission_put(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_submission_get(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_submission_file(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_submission_list(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_receipt_key(struct http_request *rq, struct http_response *rs, struct db *db);
+
+/* api_session.c */
+void api_session_create(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_session_get(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_session_delete(struct http_request *rq, struct http_response *rs, struct db *db);
+
+/* api_periods.c */
+void api_period_get(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_template_get(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_period_remind(struct http_request *rq, struct http_response *rs, struct db *db);
+
+/* api_consolidated.c */
+void api_consolidated_get(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_consolidated_versions(struct http_request *rq, struct http_response *rs,
+			       struct db *db);
+void api_period_status(struct http_request *rq, struct http_response *rs, struct db *db);
+
+/* api_review.c */
+void api_review_put(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_assessment_put(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_assessment_get(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_approve_post(struct http_request *rq, struct http_response *rs, struct db *db);
+
+/* api_board.c: the coordinator's and the recipient's pages */
+void api_remind_preview(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_timeliness_get(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_deliveries_get(struct http_request *rq, struct http_response *rs, struct db *db);
+
+/* api_me.c, api_tasks.c, api_account.c */
+void api_me_get(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_tasks_get(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_account_password_put(struct http_request *rq, struct http_response *rs, struct db *db);
+/* GET /api/v1/account/tokens: one's own live API tokens. */
+void api_account_tokens_get(struct http_request *rq, struct http_response *rs, struct db *db);
+/* POST /api/v1/account/tokens/revoke: revokes one's own API tokens. */
+void api_account_tokens_revoke(struct http_request *rq, struct http_response *rs,
+			       struct db *db);
+
+/* api_testing.c */
+void api_testing_clock_put(struct http_request *rq, struct http_response *rs, struct db *db);
+
+/* api_admin_*.c: the administrators' pages (action admin) */
+void api_admin_units_get(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_admin_unit_put(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_admin_units_import(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_admin_accounts_get(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_admin_accounts_post(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_admin_account_password_put(struct http_request *rq, struct http_response *rs,
+				    struct db *db);
+void api_admin_account_disabled_put(struct http_request *rq, struct http_response *rs,
+				    struct db *db);
+void api_admin_tasks_preview(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_admin_tasks_import(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_admin_calendar_get(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_admin_calendar_put(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_admin_calendar_delete(struct http_request *rq, struct http_response *rs,
+			       struct db *db);
+void api_admin_series_get(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_admin_override_put(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_admin_override_delete(struct http_request *rq, struct http_response *rs,
+			       struct db *db);
+void api_admin_outbox_get(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_admin_outbox_retry(struct http_request *rq, struct http_response *rs, struct db *db);
+
+#endif

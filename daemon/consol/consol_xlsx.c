@@ -1,0 +1,775 @@
+/* The consolidated workbook: its frame (formats, the document header of Nghị định 30/2020 or
+ * Hướng dẫn 36-HD/VPTW, print settings) and writing it into a private folder. */
+#include "consol_xlsx.h"
+#include "calendar.h"
+#include "util.h"
+#include "xlsx_read.h"
+#include "xlsxw.h"
+#include "xmltext.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define FONT "Times New Roman"
+#define PAPER_A4 9
+#define COLOR_HEADER 0xD9D9D9
+#define COLOR_UNIT 0xEDEDED
+
+/* Excel's longest cell text, in UTF-16 units. */
+#define CELL_MAX 32767
+/* Excel's tallest row, in points. */
+#define ROW_MAX_POINTS 409
+
+/* Margins of Nghị định 30/2020, Phụ lục I (inches): left 30 mm, right 15 mm, top and bottom
+ * 20 mm; the footer 8 mm from the edge. */
+#define MARGIN_LEFT (30 / 25.4)
+#define MARGIN_RIGHT (15 / 25.4)
+#define MARGIN_TOP (20 / 25.4)
+#define MARGIN_BOTTOM (20 / 25.4)
+#define MARGIN_FOOTER (8 / 25.4)
+
+/* Rows of the document header, the same on every sheet. */
+enum {
+	ROW_BODIES = 0,		/* parent body | national title (party: "ĐẢNG CỘNG SẢN VIỆT NAM") */
+	ROW_ISSUER = 1,		/* issuing body | motto */
+	ROW_RULE = 2,		/* the short lines (state), "*" (party) */
+	ROW_NUMBER = 3,		/* number | place and date */
+	ROW_GAP = 4,
+	ROW_DOCTYPE = 5,	/* "BÁO CÁO" */
+	ROW_SUBJECT = 6,
+	ROW_EDITION = 7,
+	ROW_AFTER = 8,
+	ROW_FIRST_FREE = 9,
+};
+
+#define NATIONAL_TITLE "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+#define MOTTO "Độc lập - Tự do - Hạnh phúc"
+#define PARTY_TITLE "ĐẢNG CỘNG SẢN VIỆT NAM"
+
+/* A black pixel (PNG): stretched, it draws the lines under the issuing body and the motto. */
+static const unsigned char pixel_png[] = {
+	0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48,
+	0x44, 0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x00, 0x00, 0x00,
+	0x00, 0x3a, 0x7e, 0x9b, 0x55, 0x00, 0x00, 0x00, 0x0a, 0x49, 0x44, 0x41, 0x54, 0x78,
+	0xda, 0x63, 0x60, 0x00, 0x00, 0x00, 0x02, 0x00, 0x01, 0xe5, 0x27, 0xde, 0xfc, 0x00,
+	0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+};
+
+/* ---- small helpers ---- */
+
+/* Keeps the first libxlsxwriter failure and what it was about. */
+void consol_xlsx_check(struct consol_xlsx *w, lxw_error e, const char *what)
+{
+	if (e != LXW_NO_ERROR && w->err == LXW_NO_ERROR) {
+		w->err = e;
+		w->what = what;
+	}
+}
+
+/* The text with anything outside the text rule as U+FFFD, cut to the cell limit on a
+ * character boundary, with "…". */
+const char *consol_xlsx_text(struct consol_xlsx *w, const char *s)
+{
+	size_t len = strlen(s);
+	if (!xmltext_valid(s, len)) {	/* stored before the rule, or never checked */
+		strbuf_reset(&w->clean);
+		xmltext_clean_add(&w->clean, s, len);
+		s = strbuf_str(&w->clean);
+		len = w->clean.len;
+	}
+	if (len <= CELL_MAX)	/* a UTF-8 byte never stands for more than one UTF-16 unit */
+		return s;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t units = 0, i = 0, keep = 0;
+	/* Room for "…" (one unit) at the end. */
+	while (i < len) {
+		size_t n = p[i] >= 0xF0 ? 4 : p[i] >= 0xE0 ? 3 : p[i] >= 0xC0 ? 2 : 1;
+		unsigned u = n == 4 ? 2 : 1;
+		if (units + u > CELL_MAX - 1 || i + n > len)
+			break;
+		units += u;
+		i += n;
+		keep = i;
+	}
+	strbuf_reset(&w->cut);
+	strbuf_add(&w->cut, s, keep);
+	strbuf_adds(&w->cut, "…");
+	return strbuf_str(&w->cut);
+}
+
+/* Writes text, cut to the cell limit; NULL or "" gives a formatted blank. */
+void consol_xlsx_str(struct consol_xlsx *w, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col,
+		     const char *s, lxw_format *f, const char *what)
+{
+	if (s == NULL || s[0] == '\0')
+		consol_xlsx_check(w, worksheet_write_blank(ws, row, col, f), what);
+	else
+		consol_xlsx_check(w, worksheet_write_string(ws, row, col, consol_xlsx_text(w, s), f),
+				  what);
+}
+
+/* Writes a number. */
+void consol_xlsx_num(struct consol_xlsx *w, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col,
+		     double v, lxw_format *f, const char *what)
+{
+	consol_xlsx_check(w, worksheet_write_number(ws, row, col, v, f), what);
+}
+
+/* Writes a share as a fraction, or a blank when there is nothing to share. */
+void consol_xlsx_ratio(struct consol_xlsx *w, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col,
+		       unsigned part, unsigned whole, lxw_format *f, const char *what)
+{
+	if (whole == 0)
+		consol_xlsx_check(w, worksheet_write_blank(ws, row, col, f), what);
+	else
+		consol_xlsx_num(w, ws, row, col, (double)part / whole, f, what);
+}
+
+/*
+ * Merges columns of a row around the text. worksheet_merge_range() ignores the result of
+ * writing its first cell, so the text is cut to the cell limit here.
+ */
+void consol_xlsx_merge(struct consol_xlsx *w, lxw_worksheet *ws, lxw_row_t row,
+		       lxw_col_t first, lxw_col_t last, const char *s, lxw_format *f,
+		       const char *what)
+{
+	if (first == last) {
+		consol_xlsx_str(w, ws, row, first, s, f, what);
+		return;
+	}
+	consol_xlsx_check(w, worksheet_merge_range(ws, row, first, row, last,
+						   consol_xlsx_text(w, s ? s : ""), f), what);
+}
+
+/* Sets a row's height. */
+void consol_xlsx_height(struct consol_xlsx *w, lxw_worksheet *ws, lxw_row_t row, double points)
+{
+	if (points > ROW_MAX_POINTS)
+		points = ROW_MAX_POINTS;
+	consol_xlsx_check(w, worksheet_set_row(ws, row, points, NULL), "row height");
+}
+
+/*
+ * Lines of wrapped text, words wrapped whole. A column `chars` wide is 7 * chars pixels, less
+ * the cell's margins; Vietnamese text in Times New Roman averages about 0.37 em a
+ * character (measured in LibreOffice's PDF; 0.38 to be safe), ASCII capitals about 0.7 em and
+ * digits 0.5 em (codes such as "X-THACH-HA"). Callers give bold text a larger size.
+ */
+unsigned consol_xlsx_lines(const char *s, double chars, double points)
+{
+	if (s == NULL)
+		return 1;
+	double em = points * 96 / 72, cap = (7 * chars - 6) / (0.38 * em);
+	if (cap < 1)
+		cap = 1;
+	unsigned lines = 1;
+	double line = 0, word = 0;	/* widths of the line and of the word being read */
+	for (const unsigned char *p = (const unsigned char *)s;; p++) {
+		if (*p == ' ' || *p == '\n' || *p == '\0') {
+			if (word > 0) {
+				if (line > 0 && line + 1 + word <= cap) {
+					line += 1 + word;
+				} else {
+					if (line > 0)
+						lines++;
+					/* a word longer than a line breaks where it must */
+					while (word > cap) {
+						lines++;
+						word -= cap;
+					}
+					line = word;
+				}
+				word = 0;
+			}
+			if (*p == '\0')
+				break;
+			if (*p == '\n') {
+				lines++;
+				line = 0;
+			}
+		} else if (*p >= 'A' && *p <= 'Z') {
+			word += 0.7 / 0.38;
+		} else if (*p >= '0' && *p <= '9') {
+			word += 0.5 / 0.38;
+		} else if ((*p & 0xC0) != 0x80) {
+			word += 1;
+		}
+	}
+	return lines;
+}
+
+/* A table row of `lines` lines of 12 pt text with a little room above and below. */
+double consol_xlsx_row_points(unsigned lines)
+{
+	return lines * 14.5 + 4;
+}
+
+/* The width of a span of columns. */
+double consol_xlsx_span(const struct consol_layout *l, lxw_col_t first, lxw_col_t last)
+{
+	double sum = 0;
+	for (lxw_col_t c = first; c <= last && c < l->ncols; c++)
+		sum += l->widths[c];
+	return sum;
+}
+
+/* The words of a unit's state. */
+const char *consol_state_label_vi(enum consol_state state)
+{
+	switch (state) {
+	case CONSOL_ON_TIME:
+		return "Đúng hạn";
+	case CONSOL_LATE:
+		return "Nộp muộn";
+	case CONSOL_MISSING:
+		return "Chưa báo cáo";
+	case CONSOL_RETURNED:
+		return "Trả lại để bổ sung";
+	}
+	return "";
+}
+
+/* A group's title by its name. */
+const char *consol_group_title(const struct consol_doc *doc, const char *group)
+{
+	for (size_t i = 0; i < doc->ngroups; i++)
+		if (group && doc->groups[i].name && strcmp(doc->groups[i].name, group) == 0)
+			return doc->groups[i].title ? doc->groups[i].title : group;
+	return group ? group : "";
+}
+
+/* Whether a unit starts a new group in a list: the first listed, or its group differs from
+ * the previous unit's. */
+bool consol_new_group(const struct consol_unit *u, const char *previous, bool first)
+{
+	if (first)
+		return true;
+	if (u->group == NULL || previous == NULL)
+		return u->group != previous;
+	return strcmp(u->group, previous) != 0;
+}
+
+/* ---- formats ---- */
+
+/* A new format in the document's font; dies on out-of-memory, as xmalloc does. */
+static lxw_format *new_format(struct consol_xlsx *w, double size, bool bold, bool italic)
+{
+	lxw_format *f = workbook_add_format(w->wb);
+	if (f == NULL) {
+		fprintf(stderr, "fatal: out of memory (libxlsxwriter format)\n");
+		abort();
+	}
+	format_set_font_name(f, FONT);
+	format_set_font_size(f, size);
+	if (bold)
+		format_set_bold(f);
+	if (italic)
+		format_set_italic(f);
+	return f;
+}
+
+/* Text centred in its cell (the document header). */
+static lxw_format *centred(struct consol_xlsx *w, double size, bool bold, bool italic,
+			   uint8_t valign)
+{
+	lxw_format *f = new_format(w, size, bold, italic);
+	format_set_align(f, LXW_ALIGN_CENTER);
+	format_set_align(f, valign);
+	return f;
+}
+
+/* A bordered table cell. */
+static lxw_format *cell(struct consol_xlsx *w, bool bold, uint8_t align, const char *num,
+			uint32_t bg)
+{
+	lxw_format *f = new_format(w, 12, bold, false);
+	format_set_border(f, LXW_BORDER_THIN);
+	format_set_align(f, align);
+	format_set_align(f, LXW_ALIGN_VERTICAL_TOP);
+	format_set_text_wrap(f);
+	if (num)
+		format_set_num_format(f, num);
+	if (bg)
+		format_set_bg_color(f, bg);
+	return f;
+}
+
+/* Creates every format of the workbook. */
+static void make_formats(struct consol_xlsx *w)
+{
+	struct consol_formats *f = &w->f;
+	f->column = new_format(w, 12, false, false);
+	f->parent = centred(w, 13, false, false, LXW_ALIGN_VERTICAL_BOTTOM);
+	f->body = centred(w, 13, true, false, LXW_ALIGN_VERTICAL_BOTTOM);
+	f->nation = centred(w, 13, true, false, LXW_ALIGN_VERTICAL_BOTTOM);
+	f->motto = centred(w, 14, true, false, LXW_ALIGN_VERTICAL_BOTTOM);
+	f->party = centred(w, 15, true, false, LXW_ALIGN_VERTICAL_BOTTOM);
+	format_set_underline(f->party, LXW_UNDERLINE_SINGLE);
+	f->star = centred(w, 13, false, false, LXW_ALIGN_VERTICAL_TOP);
+	f->number = centred(w, 13, false, false, LXW_ALIGN_VERTICAL_CENTER);
+	f->date = centred(w, 14, false, true, LXW_ALIGN_VERTICAL_CENTER);
+	f->doctype = centred(w, 14, true, false, LXW_ALIGN_VERTICAL_BOTTOM);
+	f->subject = centred(w, 14, true, false, LXW_ALIGN_VERTICAL_TOP);
+	format_set_text_wrap(f->subject);
+	f->edition = centred(w, 12, false, true, LXW_ALIGN_VERTICAL_CENTER);
+	format_set_text_wrap(f->edition);
+	f->section = new_format(w, 13, true, false);
+	format_set_align(f->section, LXW_ALIGN_VERTICAL_BOTTOM);
+	f->note = new_format(w, 12, false, true);
+	format_set_align(f->note, LXW_ALIGN_VERTICAL_TOP);
+	format_set_text_wrap(f->note);
+	f->para = new_format(w, 13, false, false);
+	format_set_align(f->para, LXW_ALIGN_JUSTIFY);
+	format_set_align(f->para, LXW_ALIGN_VERTICAL_TOP);
+	format_set_text_wrap(f->para);
+	f->recv_title = new_format(w, 12, true, true);
+	f->recv_line = new_format(w, 11, false, false);
+	f->th = cell(w, true, LXW_ALIGN_CENTER, NULL, COLOR_HEADER);
+	format_set_align(f->th, LXW_ALIGN_VERTICAL_CENTER);
+	f->text = cell(w, false, LXW_ALIGN_LEFT, NULL, 0);
+	format_set_indent(f->text, CONSOL_INDENT);
+	f->center = cell(w, false, LXW_ALIGN_CENTER, NULL, 0);
+	f->count = cell(w, false, LXW_ALIGN_CENTER, "#,##0", 0);
+	f->pct = cell(w, false, LXW_ALIGN_CENTER, "0.0%", 0);
+	f->mark = cell(w, false, LXW_ALIGN_CENTER, NULL, 0);
+	f->progress = cell(w, false, LXW_ALIGN_CENTER, "0", 0);
+	f->group = cell(w, true, LXW_ALIGN_LEFT, NULL, 0);
+	format_set_indent(f->group, CONSOL_INDENT);
+	f->unit = cell(w, true, LXW_ALIGN_LEFT, NULL, COLOR_UNIT);
+	format_set_indent(f->unit, CONSOL_INDENT);
+	f->total = cell(w, true, LXW_ALIGN_LEFT, NULL, 0);
+	format_set_indent(f->total, CONSOL_INDENT);
+	f->total_count = cell(w, true, LXW_ALIGN_CENTER, "#,##0", 0);
+	f->total_pct = cell(w, true, LXW_ALIGN_CENTER, "0.0%", 0);
+}
+
+/* ---- the document header ---- */
+
+/* The width in pixels libxlsxwriter gives a column `chars` wide (Calibri 11's 7-pixel digit). */
+static double column_pixels(double chars)
+{
+	return chars < 1 ? (double)(unsigned)(chars * 12 + 0.5)
+			 : (double)(unsigned)(chars * 7 + 0.5) + 5;
+}
+
+/* The pixels from the sheet's left edge to column c. */
+static double left_pixels(const struct consol_layout *l, lxw_col_t c)
+{
+	double x = 0;
+	for (lxw_col_t i = 0; i < c && i < l->ncols; i++)
+		x += column_pixels(l->widths[i]);
+	return x;
+}
+
+/*
+ * The printed width of a line of Times New Roman in pixels at 96 dpi, estimated from its
+ * letters: capitals about 0.72 em (bold) or 0.68 em, small letters 0.5 em, spaces 0.25 em.
+ */
+static double text_pixels(const char *s, double points, bool bold)
+{
+	double em = points * 96 / 72, w = 0;
+	bool caps = true;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p >= 'a' && *p <= 'z')
+			caps = false;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if ((*p & 0xC0) == 0x80)
+			continue;
+		if (*p == ' ')
+			w += 0.25;
+		else if (*p == '-' || *p == '.' || *p == ',' || *p == ':')
+			w += 0.33;
+		else if ((*p >= 'A' && *p <= 'Z') || (*p >= 0x80 && caps))
+			w += bold ? 0.72 : 0.68;
+		else
+			w += 0.5;
+	}
+	return w * em;
+}
+
+/* A solid line `len` pixels long centred on x, at the top of a row. */
+static void rule(struct consol_xlsx *w, lxw_worksheet *ws, lxw_row_t row, double x, double len)
+{
+	lxw_image_options opt = {
+		.x_offset = (int32_t)(x - len / 2 + 0.5),
+		.y_offset = 4,
+		.x_scale = len,
+		.y_scale = 1.33,	/* 1 pt */
+		.object_position = LXW_OBJECT_MOVE_DONT_SIZE,
+		.decorative = LXW_TRUE,
+	};
+	consol_xlsx_check(w, worksheet_insert_image_buffer_opt(ws, row, 0, pixel_png,
+							       sizeof pixel_png, &opt), "line");
+}
+
+/* "Hà Tĩnh, ngày 05 tháng 01 năm 2026": Nghị định 30/2020 writes a day below 10 and the
+ * months 1 and 2 with a leading zero, the other months without. */
+static char *place_date(const struct consol_doc *doc)
+{
+	int y, m, d;
+	cal_to_ymd(doc->date, &y, &m, &d);
+	return xasprintf("%s, ngày %02d tháng %s%d năm %d", doc->place ? doc->place : "", d,
+			 m <= 2 ? "0" : "", m, y);
+}
+
+/* The number as the header's kind writes it: "Số: 12/BC-SKHCN" (state), "Số 12-BC/VPTU"
+ * (party, without the colon), whether or not the document's text starts with "Số". */
+static char *number_text(const struct consol_doc *doc)
+{
+	const char *n = doc->number ? doc->number : "";
+	if (str_has_prefix(n, "Số"))
+		n += strlen("Số");
+	while (*n == ':' || *n == ' ')
+		n++;
+	return xasprintf(doc->header == CONSOL_HEADER_PARTY ? "Số %s" : "Số: %s", n);
+}
+
+/* The edition's line: draft at the cut-off, live figures, official, supplement. */
+static char *edition_text(const struct consol_doc *doc)
+{
+	const char *at = doc->built_at_text ? doc->built_at_text : "";
+	switch (doc->edition) {
+	case CONSOL_CUTOFF:
+		return xasprintf("Bản dự thảo tại thời điểm khóa sổ %s", at);
+	case CONSOL_LIVE:
+		return xasprintf("Số liệu trực tiếp tại %s (chưa khóa sổ, chưa phê duyệt)", at);
+	case CONSOL_FINAL:
+		break;
+	}
+	if (doc->version > 1)	/* version 2 is the first supplement */
+		return xasprintf("Bản bổ sung lần %d (số liệu tại %s)", doc->version - 1, at);
+	return xasprintf("Bản chính thức (số liệu tại %s)", at);
+}
+
+/* The document header: the two blocks, "BÁO CÁO", the subject, the edition. */
+static void write_header(struct consol_xlsx *w, lxw_worksheet *ws, const struct consol_layout *l)
+{
+	const struct consol_doc *doc = w->doc;
+	const struct consol_formats *f = &w->f;
+	lxw_col_t split = l->split, last = l->ncols - 1;
+	bool party = doc->header == CONSOL_HEADER_PARTY;
+
+	consol_xlsx_merge(w, ws, ROW_BODIES, 0, split - 1, doc->parent_body, f->parent, "parent");
+	consol_xlsx_merge(w, ws, ROW_BODIES, split, last, party ? PARTY_TITLE : NATIONAL_TITLE,
+			  party ? f->party : f->nation, "national title");
+	consol_xlsx_height(w, ws, ROW_BODIES, party ? 21 : 18);
+	consol_xlsx_merge(w, ws, ROW_ISSUER, 0, split - 1, doc->issuing_body, f->body, "body");
+	if (!party)
+		consol_xlsx_merge(w, ws, ROW_ISSUER, split, last, MOTTO, f->motto, "motto");
+	consol_xlsx_height(w, ws, ROW_ISSUER, 19);
+	if (party) {
+		consol_xlsx_merge(w, ws, ROW_RULE, 0, split - 1, "*", f->star, "star");
+		consol_xlsx_height(w, ws, ROW_RULE, 17);
+	} else {
+		/* The issuing body's line is 2/5 of its width; the motto's as long as the motto. */
+		double left = left_pixels(l, split), right = left_pixels(l, l->ncols) - left;
+		double body = text_pixels(doc->issuing_body ? doc->issuing_body : "", 13, true);
+		rule(w, ws, ROW_RULE, left / 2, body * 0.4 < left / 2 ? body * 0.4 : left / 2);
+		rule(w, ws, ROW_RULE, left + right / 2, text_pixels(MOTTO, 14, true));
+		consol_xlsx_height(w, ws, ROW_RULE, 10);
+	}
+	char *number = number_text(doc), *date = place_date(doc);
+	consol_xlsx_merge(w, ws, ROW_NUMBER, 0, split - 1, number, f->number, "number");
+	consol_xlsx_merge(w, ws, ROW_NUMBER, split, last, date, f->date, "date");
+	consol_xlsx_height(w, ws, ROW_NUMBER, 21);
+	free(number);
+	free(date);
+	consol_xlsx_height(w, ws, ROW_GAP, 10);
+
+	consol_xlsx_merge(w, ws, ROW_DOCTYPE, 0, last, "BÁO CÁO", f->doctype, "document type");
+	consol_xlsx_height(w, ws, ROW_DOCTYPE, 21);
+	double width = consol_xlsx_span(l, 0, last);
+	consol_xlsx_merge(w, ws, ROW_SUBJECT, 0, last, doc->subject, f->subject, "subject");
+	consol_xlsx_height(w, ws, ROW_SUBJECT,
+			   19.0 * consol_xlsx_lines(doc->subject, width, 15));	/* bold */
+	char *edition = edition_text(doc);
+	consol_xlsx_merge(w, ws, ROW_EDITION, 0, last, edition, f->edition, "edition");
+	consol_xlsx_height(w, ws, ROW_EDITION, 18);
+	free(edition);
+	consol_xlsx_height(w, ws, ROW_AFTER, 8);
+}
+
+/* Appends text to a header or footer, '&' doubled so that it is not read as a code, anything
+ * outside the text rule as U+FFFD. */
+static void add_hf_text(struct strbuf *sb, const char *text)
+{
+	char *clean = xmltext_clean(text);
+	for (const char *s = clean; *s; s++) {
+		if (*s == '&')
+			strbuf_addc(sb, '&');
+		strbuf_addc(sb, *s);
+	}
+	free(clean);
+}
+
+/* Paper, orientation, margins, scaling and the footer with the page number. */
+static void page_setup(struct consol_xlsx *w, lxw_worksheet *ws)
+{
+	worksheet_set_landscape(ws);
+	worksheet_set_paper(ws, PAPER_A4);
+	worksheet_fit_to_pages(ws, 1, 0);
+	worksheet_set_margins(ws, MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM);
+	/* Excel's header cannot leave out page 1 (as the decree puts the number top centre,
+	 * not on the first page), so the page number goes to the footer, with the sheet's name
+	 * and the report it belongs to. */
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_adds(&sb, "&L&\"" FONT ",Italic\"&9");
+	add_hf_text(&sb, w->doc->series_name);
+	strbuf_adds(&sb, " - ");
+	add_hf_text(&sb, w->doc->period_key);
+	strbuf_adds(&sb, " - &A&R&\"" FONT ",Regular\"&10Trang &P");
+	lxw_header_footer_options opt = { .margin = MARGIN_FOOTER };
+	consol_xlsx_check(w, worksheet_set_footer_opt(ws, strbuf_str(&sb), &opt), "footer");
+	strbuf_free(&sb);
+}
+
+/* Columns, print settings and the document header of a sheet. */
+lxw_row_t consol_xlsx_frame(struct consol_xlsx *w, lxw_worksheet *ws,
+			    const struct consol_layout *l)
+{
+	for (lxw_col_t c = 0; c < l->ncols; c++)
+		consol_xlsx_check(w, worksheet_set_column(ws, c, c, l->widths[c], w->f.column),
+				  "column width");
+	page_setup(w, ws);
+	write_header(w, ws, l);
+	return ROW_FIRST_FREE;
+}
+
+/* The table header repeated on printed pages, the print area. */
+void consol_xlsx_finish(struct consol_xlsx *w, lxw_worksheet *ws, const struct consol_layout *l,
+			lxw_row_t first_header, lxw_row_t last_header, lxw_row_t last_row)
+{
+	/* No frozen panes: with the document header above it, the table's header is too far
+	 * down for a pane to leave room on a small screen. */
+	if (first_header <= last_header)
+		consol_xlsx_check(w, worksheet_repeat_rows(ws, first_header, last_header),
+				  "repeated rows");
+	consol_xlsx_check(w, worksheet_print_area(ws, 0, 0, last_row, l->ncols - 1),
+			  "print area");
+}
+
+/* A table's header row, as tall as its longest title needs. */
+void consol_xlsx_table_header(struct consol_xlsx *w, lxw_worksheet *ws,
+			      const struct consol_layout *l, lxw_row_t row,
+			      const char *const *titles)
+{
+	unsigned lines = 1;
+	for (lxw_col_t c = 0; c < l->ncols; c++) {
+		consol_xlsx_str(w, ws, row, c, titles[c], w->f.th, "table header");
+		unsigned n = consol_xlsx_lines(titles[c], l->widths[c], 15);	/* bold, narrow */
+		if (n > lines)
+			lines = n;
+	}
+	consol_xlsx_height(w, ws, row, consol_xlsx_row_points(lines));
+}
+
+/* ---- the workbook ---- */
+
+/* The document's fixed properties: the same document gives the same bytes. */
+static void write_properties(struct consol_xlsx *w)
+{
+	const struct consol_doc *doc = w->doc;
+	char *raw = xasprintf("baocao; %s; %s", doc->series_name ? doc->series_name : "",
+			      doc->period_key ? doc->period_key : "");
+	char *keywords = xmltext_clean(raw);
+	free(raw);
+	raw = edition_text(doc);
+	char *comments = xmltext_clean(raw);
+	free(raw);
+	char *title = xmltext_clean(doc->subject), *company = xmltext_clean(doc->issuing_body);
+	char author[] = "baocao", subject[] = "Báo cáo tổng hợp";
+	/* 0 would make the library use the clock. */
+	time_t created = doc->created > 0 ? doc->created : 946684800;	/* 2000-01-01 */
+	lxw_doc_properties props = {
+		.title = title,
+		.subject = subject,
+		.author = author,
+		.company = company,
+		.keywords = keywords,
+		.comments = comments,
+		.created = created,
+	};
+	consol_xlsx_check(w, workbook_set_properties(w->wb, &props), "properties");
+	free(keywords);
+	free(comments);
+	free(title);
+	free(company);
+}
+
+/* The sheets in the workbook's order. */
+enum { SH_SUMMARY, SH_DETAIL, SH_BEHIND, SH_PROPOSALS, SH_MISSING, SH_ASSESSMENT,
+       SH_TIMELINESS, NSHEETS };
+static const char *const sheet_names[NSHEETS] = {
+	CONSOL_SHEET_SUMMARY, CONSOL_SHEET_DETAIL, CONSOL_SHEET_BEHIND, CONSOL_SHEET_PROPOSALS,
+	CONSOL_SHEET_MISSING, CONSOL_SHEET_ASSESSMENT, CONSOL_SHEET_TIMELINESS,
+};
+
+/* The items, a batch of units at a time, into the sheets that list them. 0, or -1 with *err
+ * when a batch cannot be read. */
+static int write_lists(struct consol_xlsx *w, lxw_worksheet **ws, const struct consol_batches *b,
+		       char **err)
+{
+	struct consol_lists ls;
+	consol_lists_begin(w, &ls, ws[SH_DETAIL], ws[SH_BEHIND], ws[SH_PROPOSALS]);
+	size_t n = w->doc->nunits;
+	for (size_t from = 0, to; from < n && w->err == LXW_NO_ERROR; from = to) {
+		to = n;
+		if (b != NULL && b->fill(b->ctx, from, &to, err) != 0)
+			return -1;
+		if (to <= from || to > n)	/* a broken source would loop forever */
+			to = n;
+		consol_lists_units(w, &ls, from, to);
+		if (b != NULL)
+			b->drop(b->ctx, from, to);
+	}
+	consol_lists_end(w, &ls);
+	return 0;
+}
+
+/*
+ * Adds and writes every sheet. Constant-memory mode writes each sheet's rows top to bottom,
+ * but sheets may be written side by side: the three lists of items are written together, a
+ * batch of units at a time. Formats are numbered as first used, so the sheets keep their
+ * order otherwise: the same document, the same bytes, however it is fed.
+ */
+static int write_sheets(struct consol_xlsx *w, const struct consol_batches *b, char **err)
+{
+	lxw_worksheet *ws[NSHEETS];
+	for (size_t i = 0; i < NSHEETS; i++) {
+		/* Sheet names: at most 31 characters, none of []:*?/\ (checked, not assumed). */
+		lxw_error e = workbook_validate_sheet_name(w->wb, sheet_names[i]);
+		consol_xlsx_check(w, e, "sheet name");
+		ws[i] = e == LXW_NO_ERROR ? workbook_add_worksheet(w->wb, sheet_names[i]) : NULL;
+		if (ws[i] == NULL) {
+			consol_xlsx_check(w, LXW_ERROR_MEMORY_MALLOC_FAILED, "worksheets");
+			return 0;
+		}
+	}
+	consol_sheet_summary(w, ws[SH_SUMMARY]);
+	if (w->err == LXW_NO_ERROR && write_lists(w, ws, b, err) != 0)
+		return -1;
+	if (w->err == LXW_NO_ERROR)
+		consol_sheet_missing(w, ws[SH_MISSING]);
+	if (w->err == LXW_NO_ERROR)
+		consol_sheet_assessment(w, ws[SH_ASSESSMENT]);
+	if (w->err == LXW_NO_ERROR)
+		consol_sheet_timeliness(w, ws[SH_TIMELINESS]);
+	worksheet_activate(ws[SH_SUMMARY]);
+	return 0;
+}
+
+/*
+ * Checks the written file: every XML part well-formed for expat (xlsxw_check; a text the
+ * writer let through would make the file one no reader opens), then with our own reader its
+ * sheets, as named. libxlsxwriter does not check every write of its temporary files; a full
+ * disk shows as a zip without its central directory (written last) or without its parts.
+ * Returns 0, CONSOL_INVALID when a part is not well-formed, or -1.
+ */
+static int verify(const unsigned char *data, size_t len, char **err)
+{
+	char *why = NULL;
+	if (xlsxw_check(data, len, &why) != 0) {
+		*err = xasprintf("consolidate: the built workbook is not well-formed: %s", why);
+		free(why);
+		return CONSOL_INVALID;
+	}
+	struct xlsx *x = NULL;
+	char *detail = NULL;
+	enum xlsx_error xe = xlsx_open_memory(data, len, NULL, &x, &detail);
+	if (xe != XLSX_OK) {
+		*err = xasprintf("consolidate: the built workbook does not read back (%s%s%s); is "
+				 "the temporary folder full?", xlsx_error_code(xe),
+				 detail ? ": " : "", detail ? detail : "");
+		free(detail);
+		return -1;
+	}
+	int rc = 0;
+	if (xlsx_sheet_count(x) != NSHEETS) {
+		*err = xasprintf("consolidate: the built workbook has %zu sheets, not %zu",
+				 xlsx_sheet_count(x), (size_t)NSHEETS);
+		rc = -1;
+	}
+	for (size_t i = 0; rc == 0 && i < NSHEETS; i++)
+		if (strcmp(xlsx_sheet_name(x, i), sheet_names[i]) != 0) {
+			*err = xasprintf("consolidate: the built workbook's sheet %zu is \"%s\", not "
+					 "\"%s\"", i + 1, xlsx_sheet_name(x, i), sheet_names[i]);
+			rc = -1;
+		}
+	xlsx_close(x);
+	return rc;
+}
+
+/* Writes the workbook of a document holding every item. */
+int consol_write_xlsx(const struct consol_doc *doc, unsigned char **data, size_t *len,
+		      char **err)
+{
+	return consol_write_xlsx_batched(doc, NULL, data, len, err);
+}
+
+/* Writes the workbook into a private temporary folder and reads it back. */
+int consol_write_xlsx_batched(const struct consol_doc *doc, const struct consol_batches *b,
+			      unsigned char **data, size_t *len, char **err)
+{
+	*data = NULL;
+	*len = 0;
+	char *dir = xlsxw_tmpdir("consolidate", err);
+	if (dir == NULL)
+		return -1;
+	char *path = xasprintf("%s/consolidated.xlsx", dir);
+	/* Constant memory: rows go to the temporary folder as they are written, so ~120,000
+	 * items cost no more memory than a few. */
+	lxw_workbook_options opts = { .constant_memory = LXW_TRUE, .tmpdir = dir };
+	struct consol_xlsx w = { .wb = workbook_new_opt(path, &opts), .doc = doc,
+				 .err = LXW_NO_ERROR };
+	int rc = -1;
+	if (w.wb == NULL) {
+		*err = xasprintf("consolidate: libxlsxwriter cannot start a workbook in %s", dir);
+		goto out;
+	}
+	make_formats(&w);
+	int fed = write_sheets(&w, b, err);
+	write_properties(&w);
+	lxw_error closed = xlsxw_close(w.wb);	/* always: it also frees the workbook */
+	if (fed != 0)	/* *err says which batch */
+		goto out;
+	if (w.err != LXW_NO_ERROR) {
+		*err = xasprintf("consolidate: writing the %s: %s", w.what, lxw_strerror(w.err));
+		goto out;
+	}
+	if (closed != LXW_NO_ERROR) {
+		*err = xasprintf("consolidate: closing the workbook in %s: %s", dir,
+				 lxw_strerror(closed));
+		goto out;
+	}
+	char *bytes;
+	if (file_read_all(path, CONSOL_FILE_MAX, &bytes, len) != 0) {
+		*err = errno == EFBIG
+			? xasprintf("consolidate: the workbook is larger than %u bytes",
+				    CONSOL_FILE_MAX)
+			: xasprintf("consolidate: cannot read back %s: %s", path, strerror(errno));
+		goto out;
+	}
+	*data = (unsigned char *)bytes;
+	rc = verify(*data, *len, err);
+	if (rc != 0) {
+		free(*data);
+		*data = NULL;
+		*len = 0;
+		goto out;
+	}
+out:
+	strbuf_free(&w.cut);
+	strbuf_free(&w.clean);
+	strbuf_free(&w.line);
+	if (unlink(path) != 0 && errno != ENOENT)
+		fprintf(stderr, "warning: consolidate: cannot remove %s: %s\n", path,
+			strerror(errno));
+	xlsxw_tmpdir_remove(dir, "consolidate");
+	free(path);
+	free(dir);
+	return rc;
+}

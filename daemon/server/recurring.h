@@ -1,0 +1,22 @@
+/* Work the daemon does by itself every so often: one timer per task, a run at a time on a
+ * worker thread. */
+#ifndef BAOCAO_PERIODIC_H
+#define BAOCAO_PERIODIC_H
+
+#include "worker.h"
+
+#include <event2/event.h>
+
+struct recurring;
+
+/* Runs fn on a worker now and then every interval_ms, never two runs at once. NULL on failure. */
+struct recurring *recurring_start(struct event_base *base, const char *name, long long interval_ms,
+				worker_fn fn, void *arg);
+/* Loop thread: runs it again as soon as the current run (if any) is over. */
+void recurring_kick(struct recurring *p);
+/* Any thread: asks the loop to kick it. */
+void recurring_request(struct recurring *p);
+/* Stops the timer and frees it (loop thread, after the workers have stopped). */
+void recurring_stop(struct recurring *p);
+
+#endif
