@@ -1,6 +1,7 @@
 /* The HTTP server: evhttp, the routing table, limits, and the hand-off of requests to workers. */
 #include "http.h"
 #include "http_guard.h"
+#include "http_message.h"
 #include "http_forwarded.h"
 #include "authz.h"
 #include "clock.h"
@@ -129,90 +130,17 @@ static const char *http_method_name(enum evhttp_cmd_type cmd)
 	}
 }
 
-/* Case-insensitive header lookup. */
-const char *http_header(const struct http_request *rq, const char *name)
-{
-	for (size_t i = 0; i < rq->nheaders; i++)
-		if (strcasecmp(rq->headers[i].name, name) == 0)
-			return rq->headers[i].value;
-	return NULL;
-}
-
-/* A decoded query parameter. */
-char *http_query_param(const struct http_request *rq, const char *name)
-{
-	if (rq->query == NULL)
-		return NULL;
-	struct evkeyvalq q;
-	TAILQ_INIT(&q);
-	if (evhttp_parse_query_str(rq->query, &q) != 0)
-		return NULL;
-	const char *v = evhttp_find_header(&q, name);
-	char *out = v ? xstrdup(v) : NULL;
-	evhttp_clear_headers(&q);
-	return out;
-}
-
-/* Adds a header to a list (grown in powers of two). */
-static void header_push(struct http_header **list, size_t *n, const char *name, const char *value)
-{
-	if ((*n & (*n - 1)) == 0)	/* 0, 1, 2, 4, 8...: full */
-		*list = xrealloc(*list, (*n ? 2 * *n : 1) * sizeof **list);
-	(*list)[*n].name = xstrdup(name);
-	(*list)[*n].value = xstrdup(value);
-	(*n)++;
-}
-
-/* Frees a header list. */
-static void headers_free(struct http_header *list, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		free(list[i].name);
-		free(list[i].value);
-	}
-	free(list);
-}
-
-/* Adds a response header. */
-void http_add_header(struct http_response *rs, const char *name, const char *value)
-{
-	header_push(&rs->headers, &rs->nheaders, name, value);
-}
-
-/* Sets status and the JSON content type. */
-void http_json(struct http_response *rs, int status)
-{
-	rs->status = status;
-	rs->content_type = "application/json; charset=utf-8";
-	strbuf_reset(&rs->body);
-}
-
-/* Writes a JSON error body. */
-void http_error(struct http_response *rs, int status, const char *code, const char *message)
-{
-	http_json(rs, status);
-	struct json j;
-	json_init(&j, &rs->body);
-	json_object_begin(&j);
-	json_key(&j, "error");
-	json_object_begin(&j);
-	json_kv_string(&j, "code", code);
-	json_kv_string(&j, "message", message);
-	json_object_end(&j);
-	json_object_end(&j);
-}
-
 /* Frees a job and everything it holds. */
 static void job_free(struct http_job *job)
 {
 	free(job->rq.path);
 	free(job->rq.query);
 	route_params_free(&job->rq.params);
-	headers_free(job->rq.headers, job->rq.nheaders);
+	http_headers_free(job->rq.headers, job->rq.nheaders);
 	free(job->rq.remote_addr);
 	free(job->rq.body);
 	strbuf_free(&job->rs.body);
-	headers_free(job->rs.headers, job->rs.nheaders);
+	http_headers_free(job->rs.headers, job->rs.nheaders);
 	free(job);
 }
 
@@ -271,7 +199,7 @@ static void job_reply(struct http_job *job)
 /* Forgets what a handler wrote, for a second run. */
 static void response_reset(struct http_response *rs)
 {
-	headers_free(rs->headers, rs->nheaders);
+	http_headers_free(rs->headers, rs->nheaders);
 	rs->headers = NULL;
 	rs->nheaders = 0;
 	strbuf_reset(&rs->body);
@@ -397,7 +325,7 @@ static struct http_job *job_new(struct evhttp_request *req, const char *path, co
 
 	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
 	for (struct evkeyval *kv = in->tqh_first; kv; kv = kv->next.tqe_next)
-		header_push(&job->rq.headers, &job->rq.nheaders, kv->key, kv->value);
+		http_header_push(&job->rq.headers, &job->rq.nheaders, kv->key, kv->value);
 
 	struct evhttp_connection *con = evhttp_request_get_connection(req);
 	char *addr = NULL;
@@ -439,7 +367,7 @@ static bool guard_refusal(struct http_job *job, const char *mark)
 	struct http_response *checked = http_guard_take_refusal(job->req);
 	if (checked) {	/* the credentials check's own answer */
 		strbuf_free(&job->rs.body);
-		headers_free(job->rs.headers, job->rs.nheaders);
+		http_headers_free(job->rs.headers, job->rs.nheaders);
 		job->rs = *checked;
 		free(checked);
 	} else if (status == 413) {
@@ -564,11 +492,6 @@ static void http_dispatch(struct evhttp_request *req, void *arg)
 	}
 }
 
-const struct http_app *http_served_app(void)
-{
-	return app;
-}
-
 /* Creates the server and binds its socket. */
 int http_bind(struct event_base *base, const struct config *cfg, const struct http_app *served)
 {
@@ -587,7 +510,7 @@ int http_bind(struct event_base *base, const struct config *cfg, const struct ht
 				   EVHTTP_REQ_OPTIONS);
 	evhttp_set_max_headers_size(server, 64 * 1024);
 	evhttp_set_gencb(server, http_dispatch, NULL);
-	if (http_guard_install(base, server) != 0) {
+	if (http_guard_install(base, server, app) != 0) {
 		log_error("http", "cannot install the request guard");
 		return -1;
 	}

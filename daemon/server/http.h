@@ -2,9 +2,7 @@
 #ifndef BAOCAO_HTTP_H
 #define BAOCAO_HTTP_H
 
-#include "auth.h"
-#include "route.h"
-#include "util.h"
+#include "http_message.h"
 
 #include <event2/event.h>
 #include <stdbool.h>
@@ -14,66 +12,9 @@
 struct db;
 struct config;
 
-struct http_header {
-	char *name;
-	char *value;
-};
-
-/* A request as handlers see it: plain copies, safe to use on a worker thread. */
-struct http_request {
-	const char *method;
-	char *path;
-	char *query;		/* raw query string, or NULL */
-	struct route_params params;
-	struct http_header *headers;
-	size_t nheaders;
-	char *remote_addr;
-	bool forwarded_untrusted;	/* X-Forwarded-For from a peer not in trusted_proxies */
-	unsigned char *body;	/* NUL-terminated copy of the body */
-	size_t body_len;
-	time_t received_at;	/* when the request arrived (clock_now on the loop thread) */
-
-	/* Filled by the gate (struct http_app) before the handler runs (routes other than public ones). */
-	bool authenticated;
-	struct principal who;
-	bool by_session;			/* by the session cookie, not a bearer token */
-	char csrf[96];				/* the session's CSRF token, when by_session */
-	const struct series_def *series;	/* the {series} of the path, if any */
-	char unit[33];				/* the unit acted for: ?unit= or the caller's */
-	bool on_behalf;				/* a coordinator filing for another unit */
-};
-
-struct http_response {
-	int status;
-	const char *content_type;
-	struct strbuf body;
-	struct http_header *headers;
-	size_t nheaders;
-};
-
-/* A route handler; db is NULL for ROUTE_INLINE routes. */
-typedef void (*http_handler)(struct http_request *rq, struct http_response *rs, struct db *db);
-
-/* What the application hands the server (main.c composes it from api/). */
-struct http_app {
-	/* The routes, ending with a zeroed entry. */
-	const struct route *routes;
-	/* Worker thread, before a handler: identifies the caller and checks the route's action
-	 * against the access table. Returns true to run the handler; otherwise the 401/403/404
-	 * answer is written. */
-	bool (*gate)(struct http_request *rq, struct http_response *rs, struct db *db,
-		     const struct route *route);
-	/* Worker thread, for the guard before a large body is read: identifies the caller (*who),
-	 * or writes the 401/503 answer and returns false. */
-	bool (*authenticate)(struct http_request *rq, struct http_response *rs, struct db *db,
-			     struct principal *who);
-};
-
 /* Binds the listening socket and serves app (kept, not copied); returns 0 or -1 (logged). Call
  * before dropping privileges. */
 int http_bind(struct event_base *base, const struct config *cfg, const struct http_app *app);
-/* The application being served (for the guard). */
-const struct http_app *http_served_app(void);
 /* Applies the reloadable limits of cfg. */
 void http_apply_config(const struct config *cfg);
 /* Stops accepting new connections; requests in flight go on. */
@@ -82,16 +23,5 @@ void http_stop_accepting(void);
 size_t http_unsent(void);
 /* Frees the server. */
 void http_free(void);
-
-/* Case-insensitive request header lookup; NULL if absent. */
-const char *http_header(const struct http_request *rq, const char *name);
-/* A decoded query parameter, newly allocated; NULL if absent. */
-char *http_query_param(const struct http_request *rq, const char *name);
-/* Adds a response header. */
-void http_add_header(struct http_response *rs, const char *name, const char *value);
-/* Sets a JSON error body {"error":{"code":...,"message":...}}; the message is for users. */
-void http_error(struct http_response *rs, int status, const char *code, const char *message);
-/* Sets status and the JSON content type; the caller writes rs->body. */
-void http_json(struct http_response *rs, int status);
 
 #endif

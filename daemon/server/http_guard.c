@@ -6,7 +6,7 @@
 #include "clock.h"
 #include "config.h"
 #include "db.h"
-#include "http.h"
+#include "http_message.h"
 #include "http_head.h"
 #include "log.h"
 #include "netaddr.h"
@@ -93,6 +93,7 @@ struct note {
 	unsigned long count;
 };
 
+static const struct http_app *guarded_app;	/* routes and authentication (install) */
 static struct guard *guards;
 static size_t open_connections;
 static size_t max_connections = 1024;
@@ -186,7 +187,7 @@ static long long body_limit(const struct http_head *h)
 {
 	struct route_params params;
 	int status = 0;
-	const struct route *r = route_match(http_served_app()->routes, h->method, h->path, &params, &status);
+	const struct route *r = route_match(guarded_app->routes, h->method, h->path, &params, &status);
 	if (r == NULL)
 		return SMALL_BODY;
 	route_params_free(&params);
@@ -435,25 +436,15 @@ static void guard_scan(struct guard *g, struct evbuffer *buf, size_t pos)
 	}
 }
 
-/* Frees a header list. */
-static void headers_free(struct http_header *list, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		free(list[i].name);
-		free(list[i].value);
-	}
-	free(list);
-}
-
 /* Frees a check and what it holds. */
 static void check_free(struct check *c)
 {
 	free(c->head);
 	free(c->rq.path);
 	free(c->rq.remote_addr);
-	headers_free(c->rq.headers, c->rq.nheaders);
+	http_headers_free(c->rq.headers, c->rq.nheaders);
 	strbuf_free(&c->rs.body);
-	headers_free(c->rs.headers, c->rs.nheaders);
+	http_headers_free(c->rs.headers, c->rs.nheaders);
 	free(c);
 }
 
@@ -465,7 +456,7 @@ static void check_run(struct db *db, void *arg)
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if (attempt > 0) {
 			db_check_failure(db, NULL);
-			headers_free(c->rs.headers, c->rs.nheaders);
+			http_headers_free(c->rs.headers, c->rs.nheaders);
 			c->rs.headers = NULL;
 			c->rs.nheaders = 0;
 			strbuf_reset(&c->rs.body);
@@ -473,7 +464,7 @@ static void check_run(struct db *db, void *arg)
 		}
 		db_request_start();
 		struct principal who;
-		c->ok = http_served_app()->authenticate(&c->rq, &c->rs, db, &who);
+		c->ok = guarded_app->authenticate(&c->rq, &c->rs, db, &who);
 		if (!db_request_retryable())
 			return;
 	}
@@ -685,7 +676,7 @@ static void guard_sweep(void)
 			open_connections--;
 		if (g->refusal) {
 			strbuf_free(&g->refusal->body);
-			headers_free(g->refusal->headers, g->refusal->nheaders);
+			http_headers_free(g->refusal->headers, g->refusal->nheaders);
 			free(g->refusal);
 		}
 		event_free(g->learn);
@@ -750,8 +741,10 @@ static struct bufferevent *guard_new(struct event_base *base, void *arg)
 }
 
 /* Installs the guard on a server. */
-int http_guard_install(struct event_base *base, struct evhttp *server)
+int http_guard_install(struct event_base *base, struct evhttp *server,
+		       const struct http_app *app)
 {
+	guarded_app = app;
 	unsigned char raw[16];
 	randombytes_buf(raw, sizeof raw);
 	sodium_bin2hex(nonce, sizeof nonce, raw, sizeof raw);

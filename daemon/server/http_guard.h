@@ -7,6 +7,7 @@
 
 #include <event2/http.h>
 
+struct http_app;
 struct http_response;
 #include <stddef.h>
 
@@ -17,8 +18,10 @@ struct http_response;
  * connection's input dropped; the dispatcher answers with that status and closes. */
 #define HTTP_GUARD_HEADER "X-Baocao-Guard"
 
-/* Puts the guard on every new connection of the server. Returns 0 or -1. */
-int http_guard_install(struct event_base *base, struct evhttp *server);
+/* Puts the guard on every new connection of the server, with the routes and authentication of
+ * app (kept, not copied). Returns 0 or -1. */
+int http_guard_install(struct event_base *base, struct evhttp *server,
+		       const struct http_app *app);
 /* Frees the guards left once the server (and so every connection) is freed. */
 void http_guard_free(void);
 /* The guard's limits (reloadable). */
