@@ -5,18 +5,13 @@
 #ifndef BAOCAO_HTTP_GUARD_H
 #define BAOCAO_HTTP_GUARD_H
 
+#include "http_head.h"
+
 #include <event2/http.h>
 
 struct http_app;
 struct http_response;
 #include <stddef.h>
-
-/* The header the guard puts in a request it refuses: "<nonce> <status>": 400 an ambiguous
- * head, 401 an upload without credentials, 411 a body without Content-Length, 413 a body over
- * its route's limit, 503 over max_connections; or the status of the credentials check, whose
- * answer http_guard_take_refusal gives. The body is announced as empty and the rest of the
- * connection's input dropped; the dispatcher answers with that status and closes. */
-#define HTTP_GUARD_HEADER "X-Baocao-Guard"
 
 /* Puts the guard on every new connection of the server, with the routes and authentication of
  * app (kept, not copied). Returns 0 or -1. */

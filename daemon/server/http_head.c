@@ -2,8 +2,7 @@
  * line, header lines without control bytes or folding, one Content-Length of digits; and the
  * head written again for evhttp, as it came or in place of a refused one. */
 #include "http_head.h"
-#include "http.h"
-#include "http_guard.h"
+#include "http_message.h"
 #include "log.h"
 #include "util.h"
 

@@ -6,6 +6,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* The header the guard puts in a request it refuses: "<nonce> <status>": 400 an ambiguous
+ * head, 401 an upload without credentials, 411 a body without Content-Length, 413 a body over
+ * its route's limit, 503 over max_connections; or the status of the credentials check, whose
+ * answer http_guard_take_refusal gives. The body is announced as empty and the rest of the
+ * connection's input dropped; the dispatcher answers with that status and closes. */
+#define HTTP_GUARD_HEADER "X-Baocao-Guard"
+
 struct http_request;
 
 #define HTTP_HEAD_MAX_LINES 100	/* header lines of one request; browsers send about 20 */
