@@ -3,6 +3,7 @@
 #include "config.h"
 #include "db.h"
 #include "housekeeping.h"
+#include "job_kinds.h"
 #include "notify.h"
 #include "static.h"
 #include "http.h"
@@ -363,7 +364,8 @@ int main(int argc, char **argv)
 		fatal("main", "cannot start the login worker threads");
 
 	series_at_start(cfg);
-	if (scheduler_start(base, instance) != 0)
+	const struct scheduler_table jobs = { job_kinds, job_nkinds };
+	if (scheduler_start(base, instance, &jobs) != 0)
 		fatal("main", "cannot arm the job scheduler's timer");
 	if (housekeeping_start(base, HOUSEKEEPING_INTERVAL_MS) != 0)
 		fatal("main", "cannot arm the housekeeping timer");

@@ -11,6 +11,7 @@
 #include "json_parse.h"
 #include "log.h"
 #include "outbox.h"
+#include "outbox_queue.h"
 #include "util.h"
 
 #include <stdatomic.h>
@@ -112,7 +113,8 @@ static const char VERSIONS_FULL_SQL[] =
 	"    'recipient', " OUTBOX_RECIPIENT_SHOWN("o") ", 'state', o.state, "
 	"    'sent_at', o.sent_at, "
 	"    'last_error', o.last_error) ORDER BY o.id) FROM outbox o "
-	"    WHERE o.dedup_key LIKE 'final:' || $2 || ':' || $3 || ':v' || c.version || ':%'), "
+	"    WHERE o.kind = '" OUTBOX_KIND_FINAL_DELIVERY "' AND o.series = $2 "
+	"      AND o.period = $3 AND o.version = c.version), "
 	"    '[]') "
 	"FROM consolidation c LEFT JOIN account a ON a.id = c.approved_by "
 	"WHERE c.period_id = $1::bigint AND c.kind = 'final' ORDER BY c.version";
@@ -129,7 +131,8 @@ static const char VERSIONS_OWN_SQL[] =
 	"  coalesce((SELECT json_agg(json_build_object('channel', o.channel, "
 	"    'recipient', o.recipient, 'delivered', o.state = 'sent', "
 	"    'sent_at', o.sent_at) ORDER BY o.id) FROM outbox o "
-	"    WHERE o.dedup_key LIKE 'final:' || $2 || ':' || $3 || ':v' || c.version || ':%' "
+	"    WHERE o.kind = '" OUTBOX_KIND_FINAL_DELIVERY "' AND o.series = $2 "
+	"      AND o.period = $3 AND o.version = c.version "
 	"      AND o.channel = 'mail' AND o.recipient IN (SELECT email FROM own)), "
 	"    '[]') "
 	"FROM consolidation c LEFT JOIN account a ON a.id = c.approved_by "

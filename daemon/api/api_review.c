@@ -9,6 +9,7 @@
 #include "json.h"
 #include "json_parse.h"
 #include "log.h"
+#include "outbox_queue.h"
 #include "util.h"
 #include "xmltext.h"
 
@@ -136,25 +137,34 @@ static int review_tx(PGconn *conn, void *arg, char **err)
 		"(%s); lần gửi mới sẽ thay thế bản này.\n\nHệ thống baocao\n", unit_name, title,
 		a->version, a->comment, config_current()->public_url);
 	free(unit_name);
-	const char *pm[] = { rq->series->name, a->pi->id, rq->unit, sub, subject, body, nowbuf };
+	const char *pm[] = { rq->unit };
 	r = db_run(conn, "review",
-		"WITH addr AS (SELECT lower(a.email) AS email FROM account a JOIN unit u "
-		"  ON u.id = a.unit_id WHERE u.code = $3 AND a.role = 'reporter' AND NOT a.disabled "
-		"  UNION SELECT lower(e) FROM unit u, unnest(u.emails) e "
-		"  WHERE u.code = $3 AND e NOT LIKE 'head:%'), "
-		"ins AS (INSERT INTO outbox (dedup_key, recipient, subject, body, created_at, "
-		"  next_attempt_at) "
-		"  SELECT 'returned:' || $1 || ':' || $2 || ':' || $3 || ':' || $4 || ':' || email, "
-		"    email, $5, $6, to_timestamp($7::bigint), to_timestamp($7::bigint) FROM addr "
-		"  ON CONFLICT (dedup_key) DO NOTHING RETURNING 1) SELECT count(*) FROM ins",
-		7, pm, err);
+		"SELECT lower(a.email) AS email FROM account a JOIN unit u "
+		"  ON u.id = a.unit_id WHERE u.code = $1 AND a.role = 'reporter' AND NOT a.disabled "
+		"UNION SELECT lower(e) FROM unit u, unnest(u.emails) e "
+		"  WHERE u.code = $1 AND e NOT LIKE 'head:%' ORDER BY email", 1, pm, err);
+	if (r == NULL) {
+		free(subject);
+		free(body);
+		return -1;
+	}
+	size_t n = (size_t)PQntuples(r);
+	struct outbox_message *m = xcalloc(n ? n : 1, sizeof *m);
+	for (size_t i = 0; i < n; i++)
+		m[i] = (struct outbox_message){
+			.key = { .kind = OUTBOX_REVIEW_RETURN, .series = rq->series->name,
+				 .period = a->pi->id, .unit = rq->unit,
+				 .submission = a->submission, .address = PQgetvalue(r, (int)i, 0) },
+			.to = PQgetvalue(r, (int)i, 0), .subject = subject, .body = body,
+			.queued_at = rq->received_at,
+		};
+	a->mails = 0;
+	rc = outbox_queue(conn, m, n, &a->mails, err);
+	free(m);
+	PQclear(r);
 	free(subject);
 	free(body);
-	if (r == NULL)
-		return -1;
-	a->mails = atoi(PQgetvalue(r, 0, 0));
-	PQclear(r);
-	return 0;
+	return rc;
 }
 
 /* Writes the 409 of a review whose version is no longer the one in force. */

@@ -7,6 +7,7 @@
 #include "db.h"
 #include "log.h"
 #include "outbox.h"
+#include "outbox_queue.h"
 #include "util.h"
 
 #include <sodium.h>
@@ -184,6 +185,34 @@ static long long find(PGconn *conn, const struct period_info *pi, const char *ki
 	return id;
 }
 
+/* ---- mails to the coordinators ---- */
+
+/* Queues a copy of m to each coordinator of the consolidating unit (its code; NULL: none),
+ * the key completed with the coordinator's login. Adds the rows queued to *queued; 0 or -1
+ * with *err. */
+static int queue_to_coordinators(PGconn *conn, const char *consolidator,
+				 const struct outbox_message *m, int *queued, char **err)
+{
+	const char *p[] = { consolidator ? consolidator : "" };
+	PGresult *r = db_run(conn, "consolidation",
+		"SELECT a.login, a.email FROM account a JOIN unit u ON u.id = a.unit_id "
+		"WHERE u.code = $1 AND a.role = 'coordinator' AND NOT a.disabled ORDER BY a.login",
+		1, p, err);
+	if (r == NULL)
+		return -1;
+	size_t n = (size_t)PQntuples(r);
+	struct outbox_message *each = xcalloc(n ? n : 1, sizeof *each);
+	for (size_t i = 0; i < n; i++) {
+		each[i] = *m;
+		each[i].key.login = PQgetvalue(r, (int)i, 0);
+		each[i].to = PQgetvalue(r, (int)i, 1);
+	}
+	int rc = outbox_queue(conn, each, n, queued, err);
+	free(each);
+	PQclear(r);
+	return rc;
+}
+
 /* ---- the cut-off ---- */
 
 struct cutoff_args {
@@ -220,11 +249,8 @@ static int cutoff_in_tx(PGconn *conn, const struct period_info *pi, time_t now,
 		consolidation_file_free(&f);
 		return rc == CONSOL_INVALID ? CONSOL_INVALID : -1;	/* nothing stored */
 	}
-	char period_id[24], att[24], nowbuf[24], expires[24], title[160], deadline[96];
+	char period_id[24], title[160], deadline[96];
 	snprintf(period_id, sizeof period_id, "%lld", pi->db_id);
-	snprintf(att, sizeof att, "%lld", attachment);
-	snprintf(nowbuf, sizeof nowbuf, "%lld", (long long)now);
-	snprintf(expires, sizeof expires, "%lld", (long long)pi->consolidation_deadline);
 	if (period_title_vi(&pi->period, title, sizeof title) != 0)
 		snprintf(title, sizeof title, "Kỳ %s", pi->id);
 	if (cal_format_vi_long(pi->unit_deadline, deadline, sizeof deadline) != 0)
@@ -237,29 +263,23 @@ static int cutoff_in_tx(PGconn *conn, const struct period_info *pi, time_t now,
 		"Báo cáo gửi sau thời điểm này vẫn được nhận và đánh dấu \"nộp muộn\". Xem bảng theo "
 		"dõi, ghi nhận xét, đánh giá và phê duyệt tại %s\n\nHệ thống baocao\n",
 		deadline, title, counts, config_current()->public_url);
-	const char *pm[] = { pi->series->name, pi->id, subject, body, att, nowbuf, expires,
-			     pi->series->consolidator ? pi->series->consolidator : "" };
-	PGresult *r = db_run(conn, "consolidation",
-		"WITH ins AS (INSERT INTO outbox (dedup_key, recipient, subject, body, "
-		"  attachment_id, created_at, next_attempt_at, expires_at) "
-		"  SELECT 'cutoff:' || $1 || ':' || $2 || ':' || a.login, a.email, $3, $4, "
-		"    $5::bigint, to_timestamp($6::bigint), to_timestamp($6::bigint), "
-		"    to_timestamp($7::bigint) "
-		"  FROM account a JOIN unit u ON u.id = a.unit_id "
-		"  WHERE u.code = $8 AND a.role = 'coordinator' AND NOT a.disabled "
-		"  ON CONFLICT (dedup_key) DO NOTHING RETURNING 1) SELECT count(*) FROM ins",
-		8, pm, err);
+	struct outbox_message draft = {
+		.key = { .kind = OUTBOX_DRAFT_NOTICE, .series = pi->series->name,
+			 .period = pi->id },
+		.subject = subject, .body = body, .attachment = attachment, .queued_at = now,
+		.expires_at = pi->consolidation_deadline,
+	};
+	int mails = 0;
+	rc = queue_to_coordinators(conn, pi->series->consolidator, &draft, &mails, err);
 	free(subject);
 	free(body);
-	if (r == NULL) {
+	if (rc != 0) {
 		free(counts);
 		consolidation_file_free(&f);
 		return -1;
 	}
-	int mails = atoi(PQgetvalue(r, 0, 0));
-	PQclear(r);
 	const char *ps[] = { period_id };
-	r = db_run(conn, "consolidation",
+	PGresult *r = db_run(conn, "consolidation",
 		"UPDATE period SET state = 'cut_off', updated_at = now() "
 		"WHERE id = $1::bigint AND state = 'open'", 1, ps, err);
 	if (r == NULL) {
@@ -324,12 +344,9 @@ static int queue_delivery(PGconn *conn, const struct period_info *pi, int versio
 			  const struct consol_totals *t, char **err)
 {
 	const struct config *cfg = config_current();
-	char title[160], att[24], nowbuf[24], v[16];
+	char title[160];
 	if (period_title_vi(&pi->period, title, sizeof title) != 0)
 		snprintf(title, sizeof title, "Kỳ %s", pi->id);
-	snprintf(att, sizeof att, "%lld", attachment);
-	snprintf(nowbuf, sizeof nowbuf, "%lld", (long long)now);
-	snprintf(v, sizeof v, "%d", version);
 	char *counts = totals_text(t);
 	char *correction = version > 1 ? xasprintf(" (bổ sung lần %d)", version - 1) : xstrdup("");
 	char *subject = xasprintf("Báo cáo tổng hợp%s: %s, %s", correction, pi->series->title,
@@ -345,51 +362,52 @@ static int queue_delivery(PGconn *conn, const struct period_info *pi, int versio
 		cfg->public_url);
 	free(counts);
 	free(correction);
-	const char *pm[] = { pi->series->name, pi->id, v, subject, body, att, nowbuf };
+	struct outbox_message base = {
+		.key = { .kind = OUTBOX_FINAL_DELIVERY, .series = pi->series->name,
+			 .period = pi->id, .version = version, .channel = OUTBOX_MAIL },
+		.subject = subject, .attachment = attachment, .queued_at = now,
+	};
+	const char *pm[] = { pi->series->name };
 	PGresult *r = db_run(conn, "consolidation",
-		"WITH addr AS (SELECT lower(regexp_replace(e, '^head:', '')) AS email "
+		"SELECT lower(regexp_replace(e, '^head:', '')) AS email "
 		"  FROM series se JOIN series_recipient sr ON sr.series_id = se.id "
 		"  JOIN unit u ON u.id = sr.unit_id, unnest(u.emails) e WHERE se.name = $1 "
-		"  UNION SELECT lower(a.email) FROM series se "
+		"UNION SELECT lower(a.email) FROM series se "
 		"  JOIN series_recipient sr ON sr.series_id = se.id "
 		"  JOIN account a ON a.unit_id = sr.unit_id AND a.role = 'recipient' "
-		"    AND NOT a.disabled WHERE se.name = $1), "
-		"ins AS (INSERT INTO outbox (dedup_key, channel, recipient, subject, body, "
-		"  attachment_id, created_at, next_attempt_at) "
-		"  SELECT 'final:' || $1 || ':' || $2 || ':v' || $3 || ':mail:' || email, 'mail', "
-		"    email, $4, $5, $6::bigint, to_timestamp($7::bigint), to_timestamp($7::bigint) "
-		"  FROM addr ON CONFLICT (dedup_key) DO NOTHING RETURNING 1) "
-		"SELECT count(*) FROM ins", 7, pm, err);
+		"    AND NOT a.disabled WHERE se.name = $1 "
+		"ORDER BY email", 1, pm, err);
 	if (r == NULL) {
 		free(subject);
 		free(body);
 		return -1;
 	}
-	int queued = atoi(PQgetvalue(r, 0, 0));
-	PQclear(r);
-	const char *channels[2][2] = { { "folder", cfg->delivery_dir },
-				       { "http", cfg->delivery_url } };
-	for (int i = 0; i < 2 && queued >= 0; i++) {
-		if (channels[i][1] == NULL || channels[i][1][0] == '\0')
-			continue;
-		const char *pc[] = { pi->series->name, pi->id, v, channels[i][0], channels[i][1],
-				     subject, att, nowbuf };
-		r = db_run(conn, "consolidation",
-			"INSERT INTO outbox (dedup_key, channel, recipient, subject, attachment_id, "
-			"  created_at, next_attempt_at) "
-			"VALUES ('final:' || $1 || ':' || $2 || ':v' || $3 || ':' || $4, $4, $5, $6, "
-			"  $7::bigint, to_timestamp($8::bigint), to_timestamp($8::bigint)) "
-			"ON CONFLICT (dedup_key) DO NOTHING", 8, pc, err);
-		if (r == NULL) {
-			queued = -1;
-			break;
-		}
-		queued += atoi(PQcmdTuples(r));
-		PQclear(r);
+	/* Each address by mail, then the folder and the URL when set. */
+	size_t n = (size_t)PQntuples(r);
+	struct outbox_message *m = xcalloc(n + 2, sizeof *m);
+	for (size_t i = 0; i < n; i++) {
+		m[i] = base;
+		m[i].key.address = PQgetvalue(r, (int)i, 0);
+		m[i].to = PQgetvalue(r, (int)i, 0);
+		m[i].body = body;
 	}
+	const struct { enum outbox_channel channel; const char *to; } others[] = {
+		{ OUTBOX_FOLDER, cfg->delivery_dir }, { OUTBOX_HTTP, cfg->delivery_url } };
+	for (size_t i = 0; i < 2; i++) {
+		if (others[i].to == NULL || others[i].to[0] == '\0')
+			continue;
+		m[n] = base;
+		m[n].key.channel = others[i].channel;
+		m[n].to = others[i].to;
+		n++;
+	}
+	int queued = 0;
+	int rc = outbox_queue(conn, m, n, &queued, err);
+	free(m);
+	PQclear(r);
 	free(subject);
 	free(body);
-	return queued;
+	return rc == 0 ? queued : -1;
 }
 
 /* Whether a stored consolidation has the same entries and the same assessment as now: 1 yes,
@@ -613,45 +631,89 @@ enum consolidation_result consolidation_get(PGconn *conn, const struct period_in
 
 /* ---- deliveries that do not arrive ---- */
 
-int consolidation_escalate(PGconn *conn, time_t now, int *escalated, char **err)
+/* The mail to the coordinators about a delivery that did not arrive: its period, recipient,
+ * channel, state, last error, row and the public address. */
+#define ESCALATION_BODY \
+	"Báo cáo tổng hợp kỳ %s chưa đến được %s (kênh %s, trạng thái %s).\n" \
+	"Lỗi gần nhất: %s\n\n" \
+	"Hãy kiểm tra địa chỉ hoặc máy chủ nhận, rồi gửi lại bằng lệnh baocaoctl outbox " \
+	"retry %s, hoặc gửi tệp cho đơn vị nhận bằng cách khác. Các bản đã gửi tải được " \
+	"tại %s\n\nHệ thống baocao\n"
+
+struct escalate_args {
+	time_t now;
+	int escalated, mails;
+};
+
+/* The body of consolidation_escalate: the rows are marked and the mails queued together,
+ * once. */
+static int escalate_tx(PGconn *conn, void *arg, char **err)
 {
+	struct escalate_args *ea = arg;
 	char nowbuf[24], wait_s[16];
-	snprintf(nowbuf, sizeof nowbuf, "%lld", (long long)now);
+	snprintf(nowbuf, sizeof nowbuf, "%lld", (long long)ea->now);
 	snprintf(wait_s, sizeof wait_s, "%d", CONSOL_ESCALATE_AFTER_S);
-	const char *body =
-		"Báo cáo tổng hợp kỳ %s chưa đến được %s (kênh %s, trạng thái %s).\n"
-		"Lỗi gần nhất: %s\n\n"
-		"Hãy kiểm tra địa chỉ hoặc máy chủ nhận, rồi gửi lại bằng lệnh baocaoctl outbox "
-		"retry %s, hoặc gửi tệp cho đơn vị nhận bằng cách khác. Các bản đã gửi tải được "
-		"tại %s\n\nHệ thống baocao\n";
-	const char *p[] = { nowbuf, wait_s, config_current()->public_url, body };
-	/* One statement: the rows are marked and the mails queued together, once. */
+	const char *p[] = { nowbuf, wait_s };
+	/* Each stuck row with each coordinator of its series (none: the row alone). */
 	PGresult *r = db_run(conn, "consolidation",
 		"WITH stuck AS (UPDATE outbox o SET escalated_at = to_timestamp($1::bigint) "
-		"  WHERE o.dedup_key LIKE 'final:%' AND o.escalated_at IS NULL "
+		"  WHERE o.kind = '" OUTBOX_KIND_FINAL_DELIVERY "' AND o.escalated_at IS NULL "
 		"    AND (o.state IN ('failed', 'expired') OR (o.state <> 'sent' "
 		"      AND o.created_at < to_timestamp($1::bigint) - make_interval(secs => $2::int))) "
 		"  RETURNING o.id, o.channel, " OUTBOX_RECIPIENT_SHOWN("o") " AS recipient, o.state, "
-		"    coalesce(o.last_error, '') AS why, "
-		"    split_part(o.dedup_key, ':', 2) AS series, split_part(o.dedup_key, ':', 3) AS period), "
-		"ins AS (INSERT INTO outbox (dedup_key, recipient, subject, body, created_at, "
-		"  next_attempt_at) "
-		"  SELECT 'escalation:' || st.id || ':' || a.login, a.email, "
-		"    'Chưa gửi được báo cáo tổng hợp: ' || se.title || ', kỳ ' || st.period, "
-		"    format($4::text, st.period, st.recipient, st.channel, st.state, st.why, st.id, $3::text), "
-		"    to_timestamp($1::bigint), to_timestamp($1::bigint) "
-		"  FROM stuck st JOIN series se ON se.name = st.series "
-		"  JOIN unit u ON u.id = se.consolidator_unit_id "
-		"  JOIN account a ON a.unit_id = u.id AND a.role = 'coordinator' AND NOT a.disabled "
-		"  ON CONFLICT (dedup_key) DO NOTHING RETURNING 1) "
-		"SELECT (SELECT count(*) FROM stuck), (SELECT count(*) FROM ins)", 4, p, err);
+		"    coalesce(o.last_error, '') AS why, o.series, o.period) "
+		"SELECT st.id, st.channel, st.recipient, st.state, st.why, st.period, se.title, "
+		"  a.login, a.email "
+		"FROM stuck st LEFT JOIN series se ON se.name = st.series "
+		"  LEFT JOIN account a ON a.unit_id = se.consolidator_unit_id "
+		"    AND a.role = 'coordinator' AND NOT a.disabled "
+		"ORDER BY st.id, a.login", 2, p, err);
 	if (r == NULL)
 		return -1;
-	*escalated = atoi(PQgetvalue(r, 0, 0));
-	if (*escalated > 0)
-		log_error("delivery", "%d deliveries of a consolidated report have not arrived; %s "
-			  "mails to the coordinators queued (baocaoctl outbox --failed)", *escalated,
-			  PQgetvalue(r, 0, 1));
+	const char *public_url = config_current()->public_url;
+	size_t rows = (size_t)PQntuples(r), n = 0;
+	struct outbox_message *m = xcalloc(rows ? rows : 1, sizeof *m);
+	char **texts = xcalloc(2 * (rows ? rows : 1), sizeof *texts);
+	for (size_t i = 0; i < rows; i++) {
+		int row = (int)i;
+		if (i == 0 || strcmp(PQgetvalue(r, row, 0), PQgetvalue(r, row - 1, 0)) != 0)
+			ea->escalated++;
+		if (PQgetisnull(r, row, 7))
+			continue;
+		const char *period = PQgetvalue(r, row, 5);
+		texts[2 * n] = xasprintf("Chưa gửi được báo cáo tổng hợp: %s, kỳ %s",
+					 PQgetvalue(r, row, 6), period);
+		texts[2 * n + 1] = xasprintf(ESCALATION_BODY, period, PQgetvalue(r, row, 2),
+					     PQgetvalue(r, row, 1), PQgetvalue(r, row, 3),
+					     PQgetvalue(r, row, 4), PQgetvalue(r, row, 0),
+					     public_url);
+		m[n] = (struct outbox_message){
+			.key = { .kind = OUTBOX_ESCALATION,
+				 .stuck_row = atoll(PQgetvalue(r, row, 0)),
+				 .login = PQgetvalue(r, row, 7) },
+			.to = PQgetvalue(r, row, 8), .subject = texts[2 * n],
+			.body = texts[2 * n + 1], .queued_at = ea->now,
+		};
+		n++;
+	}
+	int rc = outbox_queue(conn, m, n, &ea->mails, err);
+	for (size_t i = 0; i < 2 * n; i++)
+		free(texts[i]);
+	free(texts);
+	free(m);
 	PQclear(r);
+	return rc;
+}
+
+int consolidation_escalate(PGconn *conn, time_t now, int *escalated, char **err)
+{
+	struct escalate_args ea = { now, 0, 0 };
+	if (db_tx(conn, escalate_tx, &ea, err) != 0)
+		return -1;
+	*escalated = ea.escalated;
+	if (*escalated > 0)
+		log_error("delivery", "%d deliveries of a consolidated report have not arrived; %d "
+			  "mails to the coordinators queued (baocaoctl outbox --failed)", *escalated,
+			  ea.mails);
 	return 0;
 }

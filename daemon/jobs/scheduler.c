@@ -1,14 +1,12 @@
 /* The scheduler: each occurrence of a job is a job_run row planned from the series and their
  * periods, claimed under a lease when due and run once across the daemons of one database. */
 #include "scheduler.h"
-#include "job_kinds.h"
 #include "clock.h"
 #include "config.h"
 #include "db.h"
 #include "log.h"
 #include "recurring.h"
 #include "periods.h"
-#include "remind.h"
 #include "series_store.h"
 #include "util.h"
 
@@ -30,12 +28,15 @@
 #define PLANNED_LATE "skipped: its time had passed when it was first planned (baocao did not " \
 		     "run then); nothing done"
 
+/* The kinds of job handed to scheduler_start (none before it). */
+static struct scheduler_table table;
+
 /* The kind of that name, or NULL. */
 static const struct scheduler_kind *kind_find(const char *name)
 {
-	for (size_t i = 0; i < job_nkinds; i++)
-		if (strcmp(job_kinds[i].name, name) == 0)
-			return &job_kinds[i];
+	for (size_t i = 0; i < table.nkinds; i++)
+		if (strcmp(table.kinds[i].name, name) == 0)
+			return &table.kinds[i];
 	return NULL;
 }
 
@@ -43,8 +44,8 @@ static const struct scheduler_kind *kind_find(const char *name)
 static char *kind_names(void)
 {
 	char *list = xstrdup("{");
-	for (size_t i = 0; i < job_nkinds; i++) {
-		char *more = xasprintf("%s%s%s", list, i ? "," : "", job_kinds[i].name);
+	for (size_t i = 0; i < table.nkinds; i++) {
+		char *more = xasprintf("%s%s%s", list, i ? "," : "", table.kinds[i].name);
 		free(list);
 		list = more;
 	}
@@ -176,11 +177,11 @@ static int plan_period(PGconn *conn, const struct series_def *s, const struct pe
 	}
 	int ret = 0;
 	if (pi.db_id > 0) {
-		for (size_t k = 0; k < job_nkinds && ret == 0; k++) {
+		for (size_t k = 0; k < table.nkinds && ret == 0; k++) {
 			time_t due;
 			for (int slot = 0; slot < SLOTS_MAX && ret == 0 &&
-			     job_kinds[k].due(s, &pi, slot, &due); slot++)
-				ret = plan_one(conn, &job_kinds[k], pi.db_id, slot, due, now, err);
+			     table.kinds[k].due(s, &pi, slot, &due); slot++)
+				ret = plan_one(conn, &table.kinds[k], pi.db_id, slot, due, now, err);
 		}
 	}
 	period_info_free(&pi);
@@ -443,9 +444,11 @@ static void scheduler_arm(evutil_socket_t fd, short what, void *arg)
 		log_error("jobs", "cannot arm the timer; due runs wait for the next minute");
 }
 
-/* Creates the timer and starts the runner. */
-int scheduler_start(struct event_base *base, const char *instance)
+/* Keeps the table of kinds, creates the timer and starts the runner. */
+int scheduler_start(struct event_base *base, const char *instance,
+		    const struct scheduler_table *kinds)
 {
+	table = *kinds;
 	snprintf(scheduler_instance, sizeof scheduler_instance, "%s", instance);
 	timer = event_new(base, -1, 0, scheduler_wake, NULL);
 	arm = event_new(base, -1, 0, scheduler_arm, NULL);

@@ -15,20 +15,20 @@
 #define ANSWER_MAX 512			/* bytes of the server's answer kept for the log */
 
 /* Writes the file into the folder (temp file, then rename). */
-enum mail_result deliver_folder(const char *dir, const char *filename, const void *data,
-				size_t len, char **detail)
+enum deliver_result deliver_folder(const char *dir, const char *filename, const void *data,
+				   size_t len, char **detail)
 {
 	if (dir[0] != '/') {
 		*detail = xasprintf("the delivery folder %s is not an absolute path", dir);
-		return MAIL_PERMANENT;
+		return DELIVER_PERMANENT;
 	}
 	if (strchr(filename, '/') != NULL || filename[0] == '.' || filename[0] == '\0') {
 		*detail = xasprintf("the file name %s cannot be written into a folder", filename);
-		return MAIL_PERMANENT;
+		return DELIVER_PERMANENT;
 	}
 	/* Readable by the folder's group: whoever collects the reports there. */
 	return file_write_atomic(dir, filename, data, len, 0640, false, detail) == 0 ?
-	       MAIL_SENT : MAIL_TEMPORARY;
+	       DELIVER_DONE : DELIVER_TEMPORARY;
 }
 
 /* Keeps the first ANSWER_MAX bytes of the answer's body. */
@@ -85,19 +85,19 @@ static bool http_temporary(long status)
 }
 
 /* POSTs the file to the URL. */
-enum mail_result deliver_http(const char *url, const struct deliver_file *f, char **detail)
+enum deliver_result deliver_http(const char *url, const struct deliver_file *f, char **detail)
 {
 	if (!url_allowed(url)) {
 		char *shown = deliver_url_display(url);
 		*detail = xasprintf("the delivery URL %s must be https:// (http:// only to this "
 				    "machine): set [report] delivery_url", shown);
 		free(shown);
-		return MAIL_PERMANENT;
+		return DELIVER_PERMANENT;
 	}
 	CURL *c = curl_easy_init();
 	if (c == NULL) {
 		*detail = xstrdup("libcurl cannot start a transfer");
-		return MAIL_TEMPORARY;
+		return DELIVER_TEMPORARY;
 	}
 	char errbuf[CURL_ERROR_SIZE] = "";
 	struct strbuf answer = STRBUF_INIT;
@@ -151,22 +151,23 @@ enum mail_result deliver_http(const char *url, const struct deliver_file *f, cha
 		rc = curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, HTTP_CONNECT_TIMEOUT_MS);
 	if (rc == CURLE_OK)
 		rc = curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	enum mail_result res;
+	enum deliver_result res;
 	char *shown = deliver_url_display(url);
 	if (rc != CURLE_OK) {
 		*detail = xasprintf("libcurl: %s", curl_easy_strerror(rc));
-		res = MAIL_TEMPORARY;
+		res = DELIVER_TEMPORARY;
 	} else if ((rc = curl_easy_perform(c)) != CURLE_OK) {
 		*detail = xasprintf("POST %s: %s", shown, errbuf[0] ? errbuf : curl_easy_strerror(rc));
-		res = MAIL_TEMPORARY;
+		res = DELIVER_TEMPORARY;
 	} else {
 		long status = 0;
 		if (curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK)
 			status = 0;
 		if (status >= 200 && status < 300) {
-			res = MAIL_SENT;
+			res = DELIVER_DONE;
 		} else {
-			res = http_temporary(status) || status == 0 ? MAIL_TEMPORARY : MAIL_PERMANENT;
+			res = http_temporary(status) || status == 0 ? DELIVER_TEMPORARY :
+								      DELIVER_PERMANENT;
 			*detail = xasprintf("POST %s: HTTP %ld %s", shown, status, strbuf_str(&answer));
 		}
 	}

@@ -3,9 +3,10 @@
 #ifndef BAOCAO_DELIVER_H
 #define BAOCAO_DELIVER_H
 
-#include "mail.h"
-
 #include <stddef.h>
+
+/* What became of a delivery: done, to be tried again later, or refused for good. */
+enum deliver_result { DELIVER_DONE, DELIVER_TEMPORARY, DELIVER_PERMANENT };
 
 /* One file to deliver and what identifies it. */
 struct deliver_file {
@@ -18,15 +19,15 @@ struct deliver_file {
 	int version;
 };
 
-/* Writes the file as dir/filename (temp file, then rename). MAIL_SENT, or MAIL_TEMPORARY /
- * MAIL_PERMANENT with *detail (new string). */
-enum mail_result deliver_folder(const char *dir, const char *filename, const void *data,
-				size_t len, char **detail);
+/* Writes the file as dir/filename (temp file, then rename). DELIVER_DONE, or
+ * DELIVER_TEMPORARY / DELIVER_PERMANENT with *detail (new string). */
+enum deliver_result deliver_folder(const char *dir, const char *filename, const void *data,
+				   size_t len, char **detail);
 /* The URL without user, password, query and fragment, for logs and errors (new string). */
 char *deliver_url_display(const char *url);
 /* POSTs the file to url (https://, or http:// to this machine only) with Idempotency-Key and X-Baocao-* headers:
  * 2xx is sent; 408, 425, 429, 5xx and transport errors are temporary; other answers are
  * permanent. */
-enum mail_result deliver_http(const char *url, const struct deliver_file *f, char **detail);
+enum deliver_result deliver_http(const char *url, const struct deliver_file *f, char **detail);
 
 #endif

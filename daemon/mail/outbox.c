@@ -7,6 +7,7 @@
 #include "deliver.h"
 #include "log.h"
 #include "mail.h"
+#include "outbox_queue.h"
 #include "util.h"
 #include "xlsxw.h"
 
@@ -18,6 +19,46 @@
 #define OUTBOX_RETRY_MIN_S 300		/* a deferred message waits clamp(age, 5 min, 1 h) */
 #define OUTBOX_RETRY_MAX_S 3600
 #define OUTBOX_PASSWORD_MAX 4096
+
+/* What became of one attempt, whatever the channel: the row's next state. */
+enum outbox_outcome { OUTBOX_SENT, OUTBOX_DEFERRED, OUTBOX_FAILED };
+
+/* The outcome of a mail's attempt. */
+static enum outbox_outcome outcome_of_mail(enum mail_result r)
+{
+	switch (r) {
+	case MAIL_SENT:
+		return OUTBOX_SENT;
+	case MAIL_TEMPORARY:
+		return OUTBOX_DEFERRED;
+	case MAIL_PERMANENT:
+		break;
+	}
+	return OUTBOX_FAILED;
+}
+
+/* The outcome of a delivery's attempt (a folder, a URL). */
+static enum outbox_outcome outcome_of_delivery(enum deliver_result r)
+{
+	switch (r) {
+	case DELIVER_DONE:
+		return OUTBOX_SENT;
+	case DELIVER_TEMPORARY:
+		return OUTBOX_DEFERRED;
+	case DELIVER_PERMANENT:
+		break;
+	}
+	return OUTBOX_FAILED;
+}
+
+/* An outcome as the log names it: "sent", "temporary" or "permanent". */
+static const char *outcome_name(enum outbox_outcome o)
+{
+	static const char *const names[] = { [OUTBOX_SENT] = "sent",
+					     [OUTBOX_DEFERRED] = "temporary",
+					     [OUTBOX_FAILED] = "permanent" };
+	return names[o];
+}
 
 /* The SMTP password, read from [mail] password_file (new string, "" when none). */
 static char *smtp_password(const struct config *cfg, char **err)
@@ -64,10 +105,11 @@ static int outbox_recover(PGconn *conn, const char *now, char **err)
 
 /* Records one attempt's outcome; fenced by the lease (this sender, this attempt). */
 static void outbox_record(PGconn *conn, const char *id, const char *attempts, const char *now,
-			  const char *instance, enum mail_result res, const char *detail)
+			  const char *instance, enum outbox_outcome res, const char *detail)
 {
-	static const char *const states[] = { [MAIL_SENT] = "sent", [MAIL_TEMPORARY] = "deferred",
-					      [MAIL_PERMANENT] = "failed" };
+	static const char *const states[] = { [OUTBOX_SENT] = "sent",
+					      [OUTBOX_DEFERRED] = "deferred",
+					      [OUTBOX_FAILED] = "failed" };
 	char min_s[16], max_s[16];
 	snprintf(min_s, sizeof min_s, "%d", OUTBOX_RETRY_MIN_S);
 	snprintf(max_s, sizeof max_s, "%d", OUTBOX_RETRY_MAX_S);
@@ -99,28 +141,26 @@ static void outbox_record(PGconn *conn, const char *id, const char *attempts, co
 	PQclear(r);
 }
 
-/* Delivers a row of another channel than mail: its attachment into a folder or to a URL. The
- * key names what it is: "final:SERIES:PERIOD:vN:CHANNEL". */
-static enum mail_result deliver_other(const char *channel, const char *key,
-				      const struct mail_message *m, char **detail)
+/* Delivers a row of another channel than mail: its attachment into a folder or to a URL,
+ * named by the final delivery's series, period and version (columns 9 to 11 of the row). */
+static enum outbox_outcome deliver_other(const char *channel, PGresult *r, int row,
+					 const struct mail_message *m, char **detail)
 {
 	if (m->nattachments != 1) {
 		*detail = xasprintf("a %s delivery without a file", channel);
-		return MAIL_PERMANENT;
+		return OUTBOX_FAILED;
 	}
 	const struct mail_attachment *a = m->attachments;
 	if (strcmp(channel, "folder") == 0)
-		return deliver_folder(m->to, a->filename, a->data, a->len, detail);
-	char series[80] = "", period[80] = "";
-	int version = 0;
-	if (sscanf(key, "final:%79[^:]:%79[^:]:v%d:", series, period, &version) != 3)
-		version = 0;
+		return outcome_of_delivery(deliver_folder(m->to, a->filename, a->data, a->len,
+							  detail));
 	struct deliver_file f = { a->filename, a->content_type, a->data, a->len, m->message_id,
-				  series, period, version };
+				  PQgetvalue(r, row, 9), PQgetvalue(r, row, 10),
+				  PQgetisnull(r, row, 11) ? 0 : atoi(PQgetvalue(r, row, 11)) };
 	if (strcmp(channel, "http") == 0)
-		return deliver_http(m->to, &f, detail);
+		return outcome_of_delivery(deliver_http(m->to, &f, detail));
 	*detail = xasprintf("unknown delivery channel %s", channel);
-	return MAIL_PERMANENT;
+	return OUTBOX_FAILED;
 }
 
 /* Renews the lease of one claimed row before it is worked, so that a slow batch never sends
@@ -149,8 +189,9 @@ static bool lease_row(PGconn *conn, const char *id, const char *attempts, const 
 }
 
 /* Sends one claimed row (columns: id, attempts, recipient, subject, body, html, message_id,
- * attachment id, channel, key); its attachment is read now, in binary, for this row only. */
-static enum mail_result outbox_send_one(PGconn *conn, PGresult *r, int row,
+ * attachment id, channel, series, period, version); its attachment is read now, in binary,
+ * for this row only. */
+static enum outbox_outcome outbox_send_one(PGconn *conn, PGresult *r, int row,
 					const struct config *cfg,
 					const struct mail_server *server, time_t now,
 					char **detail)
@@ -175,7 +216,7 @@ static enum mail_result outbox_send_one(PGconn *conn, PGresult *r, int row,
 			*detail = xasprintf("cannot read the attachment: %s",
 					    PQresultErrorMessage(a));
 			PQclear(a);
-			return MAIL_TEMPORARY;
+			return OUTBOX_DEFERRED;
 		}
 		att.filename = PQgetvalue(a, 0, 0);
 		att.content_type = PQgetvalue(a, 0, 1);
@@ -184,7 +225,7 @@ static enum mail_result outbox_send_one(PGconn *conn, PGresult *r, int row,
 		m.attachments = &att;
 		m.nattachments = 1;
 	}
-	enum mail_result res;
+	enum outbox_outcome res;
 	const char *channel = PQgetvalue(r, row, 8);
 	char *why = NULL;
 	if (att.filename != NULL && str_has_suffix(att.filename, ".xlsx") &&
@@ -193,17 +234,17 @@ static enum mail_result outbox_send_one(PGconn *conn, PGresult *r, int row,
 		*detail = xasprintf("the workbook %s is not well-formed, not sent: %s", att.filename,
 				    why);
 		free(why);
-		res = MAIL_PERMANENT;
+		res = OUTBOX_FAILED;
 	} else if (strcmp(channel, "mail") != 0) {
-		res = deliver_other(channel, PQgetvalue(r, row, 9), &m, detail);
+		res = deliver_other(channel, r, row, &m, detail);
 	} else if (mail_check(&m, detail) != 0) {
-		res = MAIL_PERMANENT;
+		res = OUTBOX_FAILED;
 	} else if (server == NULL) {
 		char *dir = xasprintf("%s/mail", cfg->spool_dir);
-		res = mail_spool(dir, &m, detail) == 0 ? MAIL_SENT : MAIL_TEMPORARY;
+		res = mail_spool(dir, &m, detail) == 0 ? OUTBOX_SENT : OUTBOX_DEFERRED;
 		free(dir);
 	} else {
-		res = mail_send(server, &m, detail);
+		res = outcome_of_mail(mail_send(server, &m, detail));
 	}
 	PQclear(a);
 	return res;
@@ -230,9 +271,10 @@ int outbox_run(PGconn *conn, const char *instance, char **err)
 		"  attempts = o.attempts + 1, last_attempt_at = to_timestamp($1::bigint) "
 		"  FROM due WHERE o.id = due.id "
 		"  RETURNING o.id, o.attempts, o.recipient, o.subject, o.body, o.html, o.message_id, "
-		"    o.attachment_id, o.channel, o.dedup_key) "
+		"    o.attachment_id, o.channel, o.series, o.period, o.version) "
 		"SELECT c.id, c.attempts, c.recipient, c.subject, c.body, c.html, c.message_id, "
-		"  c.attachment_id, c.channel, c.dedup_key FROM claimed c ORDER BY c.id",
+		"  c.attachment_id, c.channel, coalesce(c.series, ''), coalesce(c.period, ''), "
+		"  c.version FROM claimed c ORDER BY c.id",
 		4, p, err);
 	if (r == NULL)
 		return -1;
@@ -254,9 +296,9 @@ int outbox_run(PGconn *conn, const char *instance, char **err)
 	}
 	for (int i = 0; i < n; i++) {
 		char *detail = NULL;
-		enum mail_result res;
+		enum outbox_outcome res;
 		if (cfg->smtp_url[0] && password == NULL) {
-			res = MAIL_TEMPORARY;
+			res = OUTBOX_DEFERRED;
 			detail = xstrdup("the SMTP password file cannot be read");
 		} else if (!lease_row(conn, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), instance,
 				      clock_now())) {
@@ -270,12 +312,12 @@ int outbox_run(PGconn *conn, const char *instance, char **err)
 		bool mail = strcmp(PQgetvalue(r, i, 8), "mail") == 0;
 		char *to = strcmp(PQgetvalue(r, i, 8), "http") == 0 ?
 			   deliver_url_display(PQgetvalue(r, i, 2)) : xstrdup(PQgetvalue(r, i, 2));
-		if (res == MAIL_SENT)
+		if (res == OUTBOX_SENT)
 			log_info("outbox", "message %s to %s sent%s", PQgetvalue(r, i, 0), to,
 				 mail && !cfg->smtp_url[0] ? " (to the spool)" : "");
 		else
 			log_warn("outbox", "message %s to %s: %s: %s", PQgetvalue(r, i, 0), to,
-				 mail_result_name(res), detail ? detail : "");
+				 outcome_name(res), detail ? detail : "");
 		free(to);
 		outbox_record(conn, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), nowbuf, instance, res,
 			      detail ? detail : "");
@@ -305,9 +347,9 @@ long long outbox_failed_count(PGconn *conn, long long now, char **err)
 /* Deliveries of final reports escalated and still not sent (for /readyz). */
 long long outbox_deliveries_stuck(PGconn *conn, char **err)
 {
-	PGresult *r = db_run(conn, "outbox", "SELECT count(*) FROM outbox WHERE dedup_key LIKE "
-			     "'final:%' AND escalated_at IS NOT NULL AND state <> 'sent'", 0, NULL,
-			     err);
+	PGresult *r = db_run(conn, "outbox", "SELECT count(*) FROM outbox WHERE kind = '"
+			     OUTBOX_KIND_FINAL_DELIVERY "' AND escalated_at IS NOT NULL "
+			     "AND state <> 'sent'", 0, NULL, err);
 	if (r == NULL)
 		return -1;
 	long long n = atoll(PQgetvalue(r, 0, 0));

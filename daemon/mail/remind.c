@@ -4,6 +4,7 @@
 #include "calendar.h"
 #include "config.h"
 #include "db.h"
+#include "outbox_queue.h"
 #include "util.h"
 
 #include <stdbool.h>
@@ -15,7 +16,7 @@
 struct remind_round {
 	const struct series_def *s;
 	const struct period_info *pi;
-	const char *occasion;
+	const char *occasion;	/* the round; NULL for one asked for by hand at now */
 	time_t now, expires;
 	int cooldown_s;
 	bool late;		/* the late notice, after the deadline */
@@ -42,7 +43,6 @@ struct remind_round {
 	"    AND p2.starts_on < (SELECT starts_on FROM period WHERE id = " P "::bigint) " \
 	"    ORDER BY p2.starts_on DESC LIMIT " N "::int) q " \
 	"  HAVING count(*) = " N "::int))"
-#define KEEP_MISSING KEEP_MISSING_OF("$2", "$7", "$9")
 
 /* Every address a missing unit's reminder goes to: its reporters, its contacts, and its head
  * when it keeps missing. */
@@ -54,12 +54,126 @@ struct remind_round {
 	"  UNION SELECT mi.code, mi.name, lower(substr(e, 6)) FROM missing mi " \
 	"    JOIN keep_missing k ON k.id = mi.id, unnest(mi.emails) e WHERE e LIKE 'head:%')"
 
+/* The key of a round's message of that kind, to be completed with the recipient's part. */
+static struct outbox_key round_key(const struct remind_round *rr, enum outbox_kind kind)
+{
+	struct outbox_key k = { .kind = kind, .series = rr->s->name, .period = rr->pi->id,
+				.round = rr->occasion,
+				.asked_at = rr->occasion == NULL ? rr->now : 0 };
+	return k;
+}
+
+/* Queues the n messages a round built, then frees them and their bodies. Adds the rows queued
+ * to *queued; 0 or -1 with *err. */
+static int queue_and_free(PGconn *conn, struct outbox_message *m, char **bodies, size_t n,
+			  int *queued, char **err)
+{
+	int rc = outbox_queue(conn, m, n, queued, err);
+	for (size_t i = 0; i < n; i++)
+		free(bodies[i]);
+	free(bodies);
+	free(m);
+	return rc;
+}
+
+/* Whether a round was asked for by hand lately: one at a time per period, none again within
+ * the cool-down (taken with a lock held to the end of the transaction). 0 or -1 with *err. */
+static int remind_too_soon(PGconn *conn, struct remind_round *rr, const char *nowbuf,
+			   char **err)
+{
+	char cool[16];
+	snprintf(cool, sizeof cool, "%d", rr->cooldown_s);
+	const char *pc[] = { rr->s->name, rr->pi->id, nowbuf, cool };
+	PGresult *c = db_run(conn, "remind",
+		"SELECT pg_advisory_xact_lock(hashtextextended('remind:' || $1 || ':' || $2, 0)), "
+		"  EXISTS (SELECT 1 FROM outbox WHERE series = $1 AND period = $2 "
+		"    AND kind IN ('" OUTBOX_KIND_REMINDER "', '" OUTBOX_KIND_REMINDER_DIGEST "') "
+		"    AND manual "
+		"    AND created_at > to_timestamp($3::bigint) - make_interval(secs => $4::int))",
+		4, pc, err);
+	if (c == NULL)
+		return -1;
+	rr->too_soon = strcmp(PQgetvalue(c, 0, 1), "t") == 0;
+	PQclear(c);
+	return 0;
+}
+
+/* Queues the units' reminders: one to every address of every missing unit. */
+static int remind_units(PGconn *conn, struct remind_round *rr, const char *period_id,
+			const char *nowbuf, const char *subject, const char *text, char **err)
+{
+	char head_after[16];
+	snprintf(head_after, sizeof head_after, "%lld", config_current()->head_after_missed);
+	const char *p[] = { rr->s->name, period_id, nowbuf, head_after };
+	PGresult *r = db_run(conn, "remind",
+		"WITH " MISSING ", " KEEP_MISSING_OF("$2", "$3", "$4") ", " ADDRESSES " "
+		"SELECT m.n, a.code, a.name, a.email "
+		"FROM (SELECT count(*) AS n FROM missing) m LEFT JOIN addr a ON true "
+		"ORDER BY a.code, a.email", 4, p, err);
+	if (r == NULL)
+		return -1;
+	rr->units = atoi(PQgetvalue(r, 0, 0));
+	size_t n = 0, rows = (size_t)PQntuples(r);
+	struct outbox_message *m = xcalloc(rows, sizeof *m);
+	char **bodies = xcalloc(rows, sizeof *bodies);
+	for (size_t i = 0; i < rows; i++) {
+		if (PQgetisnull(r, (int)i, 1))
+			continue;
+		m[n].key = round_key(rr, OUTBOX_REMINDER);
+		m[n].key.unit = PQgetvalue(r, (int)i, 1);
+		m[n].key.address = PQgetvalue(r, (int)i, 3);
+		m[n].to = PQgetvalue(r, (int)i, 3);
+		m[n].subject = subject;
+		bodies[n] = xasprintf("Kính gửi %s%s", PQgetvalue(r, (int)i, 2), text);
+		m[n].body = bodies[n];
+		m[n].queued_at = rr->now;
+		m[n].expires_at = rr->expires;
+		n++;
+	}
+	int rc = queue_and_free(conn, m, bodies, n, &rr->messages, err);
+	PQclear(r);
+	return rc;
+}
+
+/* Queues the coordinators' digests: the list of the missing units, when there is one. */
+static int remind_digests(PGconn *conn, struct remind_round *rr, const char *period_id,
+			  const char *subject, const char *text, char **err)
+{
+	const char *p[] = { rr->s->name, period_id, rr->s->consolidator };
+	PGresult *r = db_run(conn, "remind",
+		"WITH " MISSING ", "
+		"list AS (SELECT string_agg('- ' || name || ' (' || code || ')', E'\\n' "
+		"  ORDER BY name) AS names, count(*) AS n FROM missing) "
+		"SELECT a.login, a.email, list.names "
+		"FROM account a JOIN unit u ON u.id = a.unit_id, list "
+		"WHERE u.code = $3 AND a.role = 'coordinator' AND NOT a.disabled AND list.n > 0 "
+		"ORDER BY a.login", 3, p, err);
+	if (r == NULL)
+		return -1;
+	size_t n = (size_t)PQntuples(r);
+	struct outbox_message *m = xcalloc(n ? n : 1, sizeof *m);
+	char **bodies = xcalloc(n ? n : 1, sizeof *bodies);
+	for (size_t i = 0; i < n; i++) {
+		m[i].key = round_key(rr, OUTBOX_REMINDER_DIGEST);
+		m[i].key.login = PQgetvalue(r, (int)i, 0);
+		m[i].to = PQgetvalue(r, (int)i, 1);
+		m[i].subject = subject;
+		bodies[i] = xasprintf("%s%s\n", text, PQgetvalue(r, (int)i, 2));
+		m[i].body = bodies[i];
+		m[i].queued_at = rr->now;
+		m[i].expires_at = rr->expires;
+	}
+	int rc = queue_and_free(conn, m, bodies, n, &rr->messages, err);
+	PQclear(r);
+	return rc;
+}
+
 /* The body of a round's transaction: the units' reminders, then the coordinators' digests. */
 static int remind_tx(PGconn *conn, void *arg, char **err)
 {
 	struct remind_round *rr = arg;
 	const struct period_info *pi = rr->pi;
-	char title[160], deadline[96], now_text[96], period_id[24], nowbuf[24], expires[24];
+	char title[160], deadline[96], now_text[96], period_id[24], nowbuf[24];
 	if (period_title_vi(&pi->period, title, sizeof title) != 0)
 		snprintf(title, sizeof title, "kỳ %s", pi->id);
 	if (cal_format_vi_long(pi->unit_deadline, deadline, sizeof deadline) != 0 ||
@@ -69,22 +183,9 @@ static int remind_tx(PGconn *conn, void *arg, char **err)
 	}
 	snprintf(period_id, sizeof period_id, "%lld", pi->db_id);
 	snprintf(nowbuf, sizeof nowbuf, "%lld", (long long)rr->now);
-	snprintf(expires, sizeof expires, "%lld", (long long)rr->expires);
 	if (rr->cooldown_s > 0) {
-		/* One round at a time per period; none again within the cool-down. */
-		char cool[16];
-		snprintf(cool, sizeof cool, "%d", rr->cooldown_s);
-		const char *pc[] = { rr->s->name, pi->id, nowbuf, cool, rr->occasion };
-		PGresult *c = db_run(conn, "remind",
-			"SELECT pg_advisory_xact_lock(hashtextextended('remind:' || $1 || ':' || $2, 0)), "
-			"  EXISTS (SELECT 1 FROM outbox WHERE dedup_key LIKE "
-			"    'reminder%:' || $1 || ':' || $2 || ':' || split_part($5, ':', 1) || ':%' "
-			"    AND created_at > to_timestamp($3::bigint) - make_interval(secs => $4::int))",
-			5, pc, err);
-		if (c == NULL)
+		if (remind_too_soon(conn, rr, nowbuf, err) != 0)
 			return -1;
-		rr->too_soon = strcmp(PQgetvalue(c, 0, 1), "t") == 0;
-		PQclear(c);
 		if (rr->too_soon)
 			return 0;
 	}
@@ -102,54 +203,20 @@ static int remind_tx(PGconn *conn, void *arg, char **err)
 		rr->late ? "Đơn vị vẫn gửi được báo cáo qua hệ thống; báo cáo được ghi nhận là gửi "
 			   "muộn." :
 			   "Đơn vị điền kết quả vào biểu mẫu rồi gửi lại qua hệ thống trước hạn.");
-	char head_after[16];
-	snprintf(head_after, sizeof head_after, "%lld", cfg->head_after_missed);
-	const char *p[] = { rr->s->name, period_id, rr->occasion, pi->id, subject, text, nowbuf,
-			    expires, head_after };
-	PGresult *r = db_run(conn, "remind",
-		"WITH " MISSING ", " KEEP_MISSING ", "
-		ADDRESSES ", "
-		"ins AS (INSERT INTO outbox (dedup_key, recipient, subject, body, created_at, "
-		"  next_attempt_at, expires_at) "
-		"  SELECT 'reminder:' || $1 || ':' || $4 || ':' || $3 || ':' || code || ':' || email, "
-		"    email, $5, 'Kính gửi ' || name || $6, to_timestamp($7::bigint), "
-		"    to_timestamp($7::bigint), to_timestamp($8::bigint) FROM addr "
-		"  ON CONFLICT (dedup_key) DO NOTHING RETURNING 1) "
-		"SELECT (SELECT count(*) FROM missing), (SELECT count(*) FROM ins)", 9, p, err);
+	int rc = remind_units(conn, rr, period_id, nowbuf, subject, text, err);
 	free(subject);
 	free(text);
-	if (r == NULL)
+	if (rc != 0)
 		return -1;
-	rr->units = atoi(PQgetvalue(r, 0, 0));
-	rr->messages = atoi(PQgetvalue(r, 0, 1));
-	PQclear(r);
 
 	subject = xasprintf("Đơn vị chưa gửi báo cáo: %s, %s", rr->s->title, title);
 	text = xasprintf("Đến %s, các đơn vị dưới đây chưa gửi báo cáo cho %s (hạn gửi: %s); "
 			 "hệ thống đã gửi thư nhắc đến từng đơn vị:\n\n", now_text, title,
 			 deadline);
-	const char *pd[] = { rr->s->name, period_id, rr->occasion, pi->id, subject, text, nowbuf,
-			     expires, rr->s->consolidator };
-	r = db_run(conn, "remind",
-		"WITH " MISSING ", "
-		"list AS (SELECT string_agg('- ' || name || ' (' || code || ')', E'\\n' "
-		"  ORDER BY name) AS names, count(*) AS n FROM missing), "
-		"ins AS (INSERT INTO outbox (dedup_key, recipient, subject, body, created_at, "
-		"  next_attempt_at, expires_at) "
-		"  SELECT 'reminder-digest:' || $1 || ':' || $4 || ':' || $3 || ':' || a.login, "
-		"    a.email, $5, $6 || list.names || E'\\n', to_timestamp($7::bigint), "
-		"    to_timestamp($7::bigint), to_timestamp($8::bigint) "
-		"  FROM account a JOIN unit u ON u.id = a.unit_id, list "
-		"  WHERE u.code = $9 AND a.role = 'coordinator' AND NOT a.disabled AND list.n > 0 "
-		"  ON CONFLICT (dedup_key) DO NOTHING RETURNING 1) "
-		"SELECT count(*) FROM ins", 9, pd, err);
+	rc = remind_digests(conn, rr, period_id, subject, text, err);
 	free(subject);
 	free(text);
-	if (r == NULL)
-		return -1;
-	rr->messages += atoi(PQgetvalue(r, 0, 0));
-	PQclear(r);
-	return 0;
+	return rc;
 }
 
 /* Queues a reminder round for a period. */
@@ -182,10 +249,8 @@ int remind_late(PGconn *conn, const struct series_def *s, const struct period_in
 int remind_now(PGconn *conn, const struct series_def *s, const struct period_info *pi,
 	       time_t now, int *units, int *messages, char **err)
 {
-	char occasion[32];
-	snprintf(occasion, sizeof occasion, "manual:%lld", (long long)now);
 	time_t expires = pi->consolidation_deadline > now ? pi->consolidation_deadline : now + 3600;
-	struct remind_round rr = { s, pi, occasion, now, expires, REMIND_COOLDOWN_S, false, 0, 0,
+	struct remind_round rr = { s, pi, NULL, now, expires, REMIND_COOLDOWN_S, false, 0, 0,
 				   false };
 	if (db_tx(conn, remind_tx, &rr, err) != 0)
 		return -1;
@@ -208,7 +273,8 @@ PGresult *remind_preview(PGconn *conn, const struct series_def *s, const struct 
 		"SELECT mi.code, mi.name, u.unit_group, "
 		"  (SELECT count(*) FROM addr a WHERE a.code = mi.code), "
 		"  (SELECT to_char(max(o.created_at), 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM') FROM outbox o "
-		"   WHERE o.dedup_key LIKE 'reminder:' || $1 || ':' || $5 || ':manual:%') "
+		"   WHERE o.series = $1 AND o.period = $5 AND o.kind = '" OUTBOX_KIND_REMINDER "' "
+		"     AND o.manual) "
 		"FROM missing mi JOIN unit u ON u.id = mi.id "
 		"ORDER BY CASE u.unit_group WHEN 'so-nganh' THEN 0 WHEN 'xa-phuong' THEN 1 "
 		"  WHEN 'dang-doan-the' THEN 2 ELSE 3 END, u.unit_group, u.name COLLATE \"C\", u.code",

@@ -1,7 +1,9 @@
 /* Storing a checked report: the new version, its items, the audit entry, the receipt and its
  * mail, in one transaction; receipts signed and verified. */
 #include "intake.h"
+#include "audit.h"
 #include "db.h"
+#include "outbox_queue.h"
 #include "util.h"
 
 #include <sodium.h>
@@ -316,31 +318,26 @@ static int store_tx(PGconn *conn, void *arg, char **err)
 		return -1;
 	PQclear(r);
 
-	/* The audit entry and the receipt mail, together. */
+	/* The audit entry and the receipt mail, to the account's address. */
 	char *detail = audit_detail(ctx, receipt, st->channel);
+	struct audit_entry au = { st->who->account_id, st->who->login,
+				  st->on_behalf ? "submit_on_behalf" : "submit", "submission",
+				  sub_id, detail, st->remote_addr };
+	int rc = audit_write(conn, &au, err);
+	free(detail);
+	if (rc != 0)
+		return -1;
 	char *subject = NULL, *body = NULL;
 	receipt_mail(ctx, receipt, &subject, &body);
-	char key[64];
-	snprintf(key, sizeof key, "receipt:%lld", receipt->submission);
-	const char *pa[] = { account_id, st->who->login, sub_id, detail,
-			     st->remote_addr ? st->remote_addr : "", key, subject, body,
-			     st->on_behalf ? "submit_on_behalf" : "submit", nowbuf };
-	r = db_run(conn, "intake",
-	       "WITH audit AS (INSERT INTO audit_log (account_id, actor, action, object_type, "
-	       "  object_id, detail, remote_addr) VALUES ($1, $2, $9, 'submission', $3, "
-	       "  $4::jsonb, $5)) "
-	       "INSERT INTO outbox (dedup_key, recipient, subject, body, created_at, "
-	       "  next_attempt_at) "
-	       "SELECT $6, email, $7, $8, to_timestamp($10::bigint), to_timestamp($10::bigint) "
-	       "FROM account WHERE id = $1 "
-	       "ON CONFLICT (dedup_key) DO NOTHING", 10, pa, err);
-	free(detail);
+	struct outbox_message m = {
+		.key = { .kind = OUTBOX_RECEIPT, .submission = receipt->submission },
+		.to_account = st->who->account_id, .subject = subject, .body = body,
+		.queued_at = st->now,
+	};
+	rc = outbox_queue(conn, &m, 1, NULL, err);
 	free(subject);
 	free(body);
-	if (r == NULL)
-		return -1;
-	PQclear(r);
-	return 0;
+	return rc;
 }
 
 /* Stores a checked report, in as few round trips as the work allows. */

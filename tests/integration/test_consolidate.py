@@ -475,9 +475,11 @@ def recipient_sees_only_its_own_deliveries(ex, full):
     address or error. full is the coordinator's list of the same versions."""
     # A mail to another recipient's address, which failed with an error, beside its own
     # (already escalated, so that the coordinators are not told of it).
-    ex.pg.psql("INSERT INTO outbox (dedup_key, channel, recipient, subject, body, created_at, "
+    ex.pg.psql("INSERT INTO outbox (dedup_key, kind, series, period, version, channel, "
+               "recipient, subject, body, created_at, "
                "next_attempt_at, state, failed_at, escalated_at, last_error) VALUES "
-               f"('final:nq57-weekly:{PERIOD}:v1:mail:van-thu@other-office.vn', 'mail', "
+               f"('final:nq57-weekly:{PERIOD}:v1:mail:van-thu@other-office.vn', "
+               f"'final_delivery', 'nq57-weekly', '{PERIOD}', 1, 'mail', "
                "'van-thu@other-office.vn', 's', 'b', now(), now(), 'failed', now(), now(), "
                "'550 mailbox of the other office is full')")
     try:

@@ -328,7 +328,7 @@ static void test_deliveries(void **state)
 				  "nq57-weekly", "2026-W50", 1 };
 	char *detail = NULL;
 	assert_int_equal(deliver_http("http://vptu.example.vn/nhan?token=bi-mat", &f, &detail),
-			 MAIL_PERMANENT);
+			 DELIVER_PERMANENT);
 	assert_non_null(strstr(detail, "https://"));
 	assert_null(strstr(detail, "bi-mat"));
 	free(detail);
@@ -337,16 +337,16 @@ static void test_deliveries(void **state)
 	char dir[] = "/tmp/baocao-deliver-XXXXXX";
 	assert_non_null(mkdtemp(dir));
 	char *missing = xasprintf("%s/share", dir);
-	assert_int_equal(deliver_folder(missing, "a.xlsx", "x", 1, &detail), MAIL_TEMPORARY);
+	assert_int_equal(deliver_folder(missing, "a.xlsx", "x", 1, &detail), DELIVER_TEMPORARY);
 	assert_non_null(strstr(detail, "not there"));
 	free(detail);
 	detail = NULL;
 	struct stat st;
 	assert_int_not_equal(stat(missing, &st), 0);	/* not made */
-	assert_int_equal(deliver_folder(dir, "../a.xlsx", "x", 1, &detail), MAIL_PERMANENT);
+	assert_int_equal(deliver_folder(dir, "../a.xlsx", "x", 1, &detail), DELIVER_PERMANENT);
 	free(detail);
 	detail = NULL;
-	assert_int_equal(deliver_folder(dir, "a.xlsx", "abc", 3, &detail), MAIL_SENT);
+	assert_int_equal(deliver_folder(dir, "a.xlsx", "abc", 3, &detail), DELIVER_DONE);
 	char *path = xasprintf("%s/a.xlsx", dir);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0640);
