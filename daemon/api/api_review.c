@@ -9,6 +9,7 @@
 #include "json.h"
 #include "json_parse.h"
 #include "log.h"
+#include "utf8.h"
 #include "util.h"
 #include "xmltext.h"
 

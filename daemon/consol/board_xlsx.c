@@ -1,5 +1,6 @@
 /* The coordinator's board as a one-sheet workbook (GET .../status?format=xlsx). */
 #include "board_xlsx.h"
+#include "utf8.h"
 #include "util.h"
 #include "xmltext.h"
 #include "xlsxw.h"
@@ -72,9 +73,7 @@ static void text(struct board_w *w, lxw_row_t row, lxw_col_t col, const char *ra
 		free(s);
 		return;
 	}
-	size_t keep = CELL_MAX - 4;	/* a comment is far shorter; cut whole characters */
-	while (keep > 0 && ((unsigned char)s[keep] & 0xC0) == 0x80)
-		keep--;
+	size_t keep = utf8_cut(s, n, CELL_MAX - 4);	/* a comment is far shorter */
 	char *cut = xasprintf("%.*s…", (int)keep, s);
 	check(w, worksheet_write_string(w->ws, row, col, cut, f), "text cell");
 	free(cut);

@@ -6,6 +6,7 @@
 #include "notify.h"
 #include "clock.h"
 #include "series_store.h"
+#include "utf8.h"
 #include "util.h"
 #include "build_config.h"
 
