@@ -4,6 +4,7 @@
 #include "calendar.h"
 #include "config.h"
 #include "db.h"
+#include "unit_groups.h"
 #include "util.h"
 
 #include <stdbool.h>
@@ -210,7 +211,6 @@ PGresult *remind_preview(PGconn *conn, const struct series_def *s, const struct 
 		"  (SELECT to_char(max(o.created_at), 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM') FROM outbox o "
 		"   WHERE o.dedup_key LIKE 'reminder:' || $1 || ':' || $5 || ':manual:%') "
 		"FROM missing mi JOIN unit u ON u.id = mi.id "
-		"ORDER BY CASE u.unit_group WHEN 'so-nganh' THEN 0 WHEN 'xa-phuong' THEN 1 "
-		"  WHEN 'dang-doan-the' THEN 2 ELSE 3 END, u.unit_group, u.name COLLATE \"C\", u.code",
+		"ORDER BY " UNIT_ORDER_BY("u"),
 		5, p, err);
 }
