@@ -1,4 +1,5 @@
-/* A CSV reader (RFC 4180: quoted fields, doubled quotes, CRLF or LF, UTF-8 BOM). */
+/* A CSV reader (RFC 4180: quoted fields, doubled quotes, CRLF or LF, UTF-8 BOM), with flags
+ * for the looser readings some files have always had (the calendar). */
 #include "csv.h"
 #include "util.h"
 
