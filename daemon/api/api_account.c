@@ -11,6 +11,7 @@
 #include "json_parse.h"
 #include "log.h"
 #include "loginlimit.h"
+#include "utf8.h"
 #include "util.h"
 #include "xmltext.h"
 

@@ -8,6 +8,7 @@
 #include "json.h"
 #include "log.h"
 #include "units.h"
+#include "utf8.h"
 #include "util.h"
 #include "xmltext.h"
 

@@ -6,6 +6,7 @@
 #include "json.h"
 #include "log.h"
 #include "remind.h"
+#include "unit_groups.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -150,9 +151,7 @@ void api_timeliness_get(struct http_request *rq, struct http_response *rs, struc
 		"FROM ps CROSS JOIN LATERAL period_units(ps.id) pu JOIN unit u ON u.id = pu.unit_id "
 		"LEFT JOIN submission x ON x.period_id = ps.id AND x.unit_id = u.id "
 		"GROUP BY u.id, u.code, u.name, u.unit_group, ps.period_key, ps.starts_on "
-		"ORDER BY CASE u.unit_group WHEN 'so-nganh' THEN 0 WHEN 'xa-phuong' THEN 1 "
-		"  WHEN 'dang-doan-the' THEN 2 ELSE 3 END, u.unit_group, u.name COLLATE \"C\", u.code, "
-		"  ps.starts_on", 3, p, &err);
+		"ORDER BY " UNIT_ORDER_BY("u") ", ps.starts_on", 3, p, &err);
 	if (r == NULL) {
 		PQclear(pr);
 		api_db_failed(rs, db, "timeliness", err);
@@ -185,6 +184,7 @@ void api_timeliness_get(struct http_request *rq, struct http_response *rs, struc
 		json_kv_string(&j, "unit", code);
 		json_kv_string(&j, "name", PQgetvalue(r, i, 1));
 		json_kv_string(&j, "group", PQgetvalue(r, i, 2));
+		json_kv_string(&j, "group_title", unit_group_short_title(PQgetvalue(r, i, 2)));
 		/* "states": one per period of "periods", null where the unit was not asked. */
 		json_key(&j, "states");
 		json_array_begin(&j);

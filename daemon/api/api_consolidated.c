@@ -12,6 +12,7 @@
 #include "log.h"
 #include "outbox.h"
 #include "outbox_queue.h"
+#include "unit_groups.h"
 #include "util.h"
 
 #include <stdatomic.h>
@@ -263,8 +264,7 @@ void api_period_status(struct http_request *rq, struct http_response *rs, struct
 		"FROM period_units($1::bigint) pu JOIN unit u ON u.id = pu.unit_id "
 		"LEFT JOIN submission x ON x.period_id = $1::bigint AND x.unit_id = u.id "
 		"  AND NOT x.superseded "
-		"ORDER BY CASE u.unit_group WHEN 'so-nganh' THEN 0 WHEN 'xa-phuong' THEN 1 "
-		"  WHEN 'dang-doan-the' THEN 2 ELSE 3 END, u.unit_group, u.name COLLATE \"C\", u.code",
+		"ORDER BY " UNIT_ORDER_BY("u"),
 		1, p, &err);
 	if (r == NULL) {
 		period_info_free(&pi);
@@ -298,6 +298,7 @@ void api_period_status(struct http_request *rq, struct http_response *rs, struct
 		json_kv_string(&j, "unit", PQgetvalue(r, i, 0));
 		json_kv_string(&j, "name", PQgetvalue(r, i, 1));
 		json_kv_string(&j, "group", PQgetvalue(r, i, 2));
+		json_kv_string(&j, "group_title", unit_group_short_title(PQgetvalue(r, i, 2)));
 		json_kv_string(&j, "state", state);
 		bool none = PQgetisnull(r, i, 4);
 		json_key(&j, "received_at");

@@ -10,6 +10,7 @@
 #include "json_parse.h"
 #include "log.h"
 #include "outbox_queue.h"
+#include "utf8.h"
 #include "util.h"
 #include "xmltext.h"
 

@@ -1,5 +1,7 @@
 /* The coordinator's board as a one-sheet workbook (GET .../status?format=xlsx). */
 #include "board_xlsx.h"
+#include "unit_groups.h"
+#include "utf8.h"
 #include "util.h"
 #include "xmltext.h"
 #include "xlsxw.h"
@@ -72,25 +74,11 @@ static void text(struct board_w *w, lxw_row_t row, lxw_col_t col, const char *ra
 		free(s);
 		return;
 	}
-	size_t keep = CELL_MAX - 4;	/* a comment is far shorter; cut whole characters */
-	while (keep > 0 && ((unsigned char)s[keep] & 0xC0) == 0x80)
-		keep--;
+	size_t keep = utf8_cut(s, n, CELL_MAX - 4);	/* a comment is far shorter */
 	char *cut = xasprintf("%.*s…", (int)keep, s);
 	check(w, worksheet_write_string(w->ws, row, col, cut, f), "text cell");
 	free(cut);
 	free(s);
-}
-
-/* The Vietnamese name of a unit group. */
-static const char *group_name(const char *g)
-{
-	if (strcmp(g, "so-nganh") == 0)
-		return "Sở, ban, ngành";
-	if (strcmp(g, "xa-phuong") == 0)
-		return "Xã, phường";
-	if (strcmp(g, "dang-doan-the") == 0)
-		return "Cơ quan Đảng, Mặt trận và đoàn thể";
-	return g;
 }
 
 /* The Vietnamese name of a unit's state on the board. */
@@ -149,7 +137,7 @@ static void write_rows(struct board_w *w, const struct board_row *rows, size_t n
 		check(w, worksheet_write_number(w->ws, row, 0, (double)(i + 1), w->num), "number");
 		text(w, row, 1, u->code, w->cell);
 		text(w, row, 2, u->name, w->cell);
-		text(w, row, 3, group_name(u->group), w->cell);
+		text(w, row, 3, unit_group_short_title(u->group), w->cell);
 		text(w, row, 4, state_name(u->state), w->cell);
 		text(w, row, 5, when, w->cell);
 		if (u->received_at) {

@@ -5,6 +5,7 @@
 #include "db.h"
 #include "periods.h"
 #include "series.h"
+#include "unit_groups.h"
 #include "util.h"
 #include "vntext.h"
 
@@ -17,14 +18,6 @@
 #define ITEM_BATCH 100
 /* Submissions whose items one statement counts. */
 #define COUNT_BATCH 500
-
-/* The groups the document lists units by, in this order; others follow by name. */
-static const struct { const char *name, *title; } known_groups[] = {
-	{ "so-nganh", "Sở, ban, ngành" },
-	{ "xa-phuong", "Xã, phường" },
-	{ "dang-doan-the", "Cơ quan Đảng, Mặt trận Tổ quốc và đoàn thể" },
-};
-#define NKNOWN (sizeof known_groups / sizeof known_groups[0])
 
 static const char *const state_codes[CONSOL_NSTATES] = {
 	[CONSOL_ON_TIME] = "on_time", [CONSOL_LATE] = "late",
@@ -287,8 +280,7 @@ static int load_units(PGconn *conn, const struct consol_entries *e, struct conso
 		"  array_to_string(ARRAY(SELECT regexp_replace(a, '^head:', '') FROM unnest(u.emails) a), "
 		"    chr(10)) "
 		"FROM unit u WHERE u.id = ANY ($1::bigint[]) "
-		"ORDER BY CASE u.unit_group WHEN 'so-nganh' THEN 0 WHEN 'xa-phuong' THEN 1 "
-		"  WHEN 'dang-doan-the' THEN 2 ELSE 3 END, u.unit_group, u.name COLLATE \"C\", u.code",
+		"ORDER BY " UNIT_ORDER_BY("u"),
 		1, p, err);
 	free(units);
 	if (r == NULL)
@@ -325,12 +317,7 @@ static int load_units(PGconn *conn, const struct consol_entries *e, struct conso
 		if (d->ngroups == 0 || strcmp(d->groups[d->ngroups - 1].name, u->group) != 0) {
 			struct consol_group *g = &d->groups[d->ngroups++];
 			g->name = xstrdup(u->group);
-			g->title = NULL;
-			for (size_t k = 0; k < NKNOWN; k++)
-				if (strcmp(known_groups[k].name, u->group) == 0)
-					g->title = xstrdup(known_groups[k].title);
-			if (g->title == NULL)
-				g->title = xstrdup(u->group);
+			g->title = xstrdup(unit_group_title(u->group));
 		}
 	}
 	PQclear(r);

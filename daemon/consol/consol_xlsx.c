@@ -2,6 +2,7 @@
  * Hướng dẫn 36-HD/VPTW, print settings) and writing it into a private folder. */
 #include "consol_xlsx.h"
 #include "calendar.h"
+#include "utf8.h"
 #include "util.h"
 #include "xlsx_read.h"
 #include "xlsxw.h"
@@ -83,18 +84,7 @@ const char *consol_xlsx_text(struct consol_xlsx *w, const char *s)
 	}
 	if (len <= CELL_MAX)	/* a UTF-8 byte never stands for more than one UTF-16 unit */
 		return s;
-	const unsigned char *p = (const unsigned char *)s;
-	size_t units = 0, i = 0, keep = 0;
-	/* Room for "…" (one unit) at the end. */
-	while (i < len) {
-		size_t n = p[i] >= 0xF0 ? 4 : p[i] >= 0xE0 ? 3 : p[i] >= 0xC0 ? 2 : 1;
-		unsigned u = n == 4 ? 2 : 1;
-		if (units + u > CELL_MAX - 1 || i + n > len)
-			break;
-		units += u;
-		i += n;
-		keep = i;
-	}
+	size_t keep = utf8_cut_units(s, len, CELL_MAX - 1);	/* room for "…" (one unit) */
 	strbuf_reset(&w->cut);
 	strbuf_add(&w->cut, s, keep);
 	strbuf_adds(&w->cut, "…");
@@ -195,7 +185,7 @@ unsigned consol_xlsx_lines(const char *s, double chars, double points)
 			word += 0.7 / 0.38;
 		} else if (*p >= '0' && *p <= '9') {
 			word += 0.5 / 0.38;
-		} else if ((*p & 0xC0) != 0x80) {
+		} else if (!utf8_continuation(*p)) {
 			word += 1;
 		}
 	}
@@ -377,7 +367,7 @@ static double text_pixels(const char *s, double points, bool bold)
 		if (*p >= 'a' && *p <= 'z')
 			caps = false;
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if ((*p & 0xC0) == 0x80)
+		if (utf8_continuation(*p))
 			continue;
 		if (*p == ' ')
 			w += 0.25;

@@ -1,4 +1,5 @@
-/* A CSV reader (RFC 4180: quoted fields, doubled quotes, CRLF or LF, UTF-8 BOM). */
+/* A CSV reader (RFC 4180: quoted fields, doubled quotes, CRLF or LF, UTF-8 BOM), with flags
+ * for the looser readings some files have always had (the calendar). */
 #include "csv.h"
 #include "util.h"
 
@@ -9,6 +10,7 @@
 struct record {
 	struct strbuf *fields;
 	int n, cap;
+	bool quoted;		/* a field of the record was quoted */
 };
 
 /* Starts a new empty field in the record. */
@@ -26,10 +28,11 @@ static void record_next_field(struct record *r)
 	r->n++;
 }
 
-/* Hands a finished record to the callback; skips records that are one empty field. */
-static int record_emit(struct record *r, csv_record_fn fn, void *arg, int line)
+/* Hands a finished record to the callback; skips records that are one empty field (with
+ * CSV_QUOTED_EMPTY, only those not quoted: blank lines). */
+static int record_emit(struct record *r, unsigned flags, csv_record_fn fn, void *arg, int line)
 {
-	if (r->n == 1 && r->fields[0].len == 0)
+	if (r->n == 1 && r->fields[0].len == 0 && !(r->quoted && (flags & CSV_QUOTED_EMPTY)))
 		return 0;
 	char **f = xmalloc((size_t)r->n * sizeof *f);
 	for (int i = 0; i < r->n; i++)
@@ -39,10 +42,17 @@ static int record_emit(struct record *r, csv_record_fn fn, void *arg, int line)
 	return rc;
 }
 
-/* Reads every record. */
+/* Reads every record the RFC 4180 way. */
 int csv_parse(const char *data, size_t len, csv_record_fn fn, void *arg, int *err_line)
 {
-	struct record r = { NULL, 0, 0 };
+	return csv_parse_flags(data, len, 0, fn, arg, err_line);
+}
+
+/* Reads every record with the readings of flags. */
+int csv_parse_flags(const char *data, size_t len, unsigned flags, csv_record_fn fn, void *arg,
+		    int *err_line)
+{
+	struct record r = { NULL, 0, 0, false };
 	size_t i = 0;
 	int line = 1, start_line = 1, rc = 0;
 	bool quoted = false, after_quote = false;
@@ -63,7 +73,7 @@ int csv_parse(const char *data, size_t len, csv_record_fn fn, void *arg, int *er
 					after_quote = true;
 				}
 			} else {
-				if (c == '\n')
+				if (c == '\n' && !(flags & CSV_RECORD_LINES))
 					line++;
 				strbuf_addc(f, c);
 			}
@@ -75,14 +85,17 @@ int csv_parse(const char *data, size_t len, csv_record_fn fn, void *arg, int *er
 		} else if (c == '\n' || c == '\r') {
 			if (c == '\r' && i + 1 < len && data[i + 1] == '\n')
 				i++;
-			rc = record_emit(&r, fn, arg, start_line);
+			rc = record_emit(&r, flags, fn, arg, start_line);
 			if (rc)
 				goto out;
 			line++;
 			start_line = line;
 			r.n = 0;
+			r.quoted = false;
 			record_next_field(&r);
 			after_quote = false;
+		} else if (c == '"' && f->len != 0 && !after_quote && (flags & CSV_QUOTE_IN_FIELD)) {
+			strbuf_addc(f, c);
 		} else if (c == '"') {
 			if (f->len != 0 || after_quote) {
 				*err_line = line;
@@ -90,6 +103,7 @@ int csv_parse(const char *data, size_t len, csv_record_fn fn, void *arg, int *er
 				goto out;
 			}
 			quoted = true;
+			r.quoted = true;
 		} else {
 			if (after_quote) {
 				*err_line = line;
@@ -104,7 +118,7 @@ int csv_parse(const char *data, size_t len, csv_record_fn fn, void *arg, int *er
 		rc = -1;
 		goto out;
 	}
-	rc = record_emit(&r, fn, arg, start_line);
+	rc = record_emit(&r, flags, fn, arg, start_line);
 out:
 	for (int k = 0; k < r.cap; k++)
 		strbuf_free(&r.fields[k]);

@@ -1,7 +1,7 @@
 /* A small, bounded JSON parser into a tree, for request bodies and saved receipts. */
 #include "json_parse.h"
+#include "utf8.h"
 #include "util.h"
-#include "xmltext.h"
 
 #include <errno.h>
 #include <math.h>
@@ -67,31 +67,6 @@ static int jp_hex4(struct jp *p)
 	}
 	p->pos += 4;
 	return v;
-}
-
-/* Writes a code point as UTF-8 at w; returns the number of bytes. */
-static size_t put_utf8(char *w, unsigned cp)
-{
-	if (cp < 0x80) {
-		w[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		w[0] = (char)(0xc0 | (cp >> 6));
-		w[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		w[0] = (char)(0xe0 | (cp >> 12));
-		w[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		w[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	w[0] = (char)(0xf0 | (cp >> 18));
-	w[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-	w[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-	w[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
 }
 
 /* Reads the code point of a \u escape after its 'u', joining a surrogate pair; -1 on error. */
@@ -170,7 +145,7 @@ static char *jp_string(struct jp *p, size_t *outlen)
 			int cp = jp_escape_u(p);
 			if (cp < 0)
 				goto fail;
-			n += put_utf8(out + n, (unsigned)cp);
+			n += utf8_encode(out + n, (uint32_t)cp);
 			break;
 		}
 		default:
@@ -418,7 +393,7 @@ struct jv *jv_parse(const char *text, size_t len, char **err)
 			size_t j = i;
 			while (j < len && u[j] >= 0x80)
 				j++;
-			if (!xmltext_utf8(text + i, j - i)) {
+			if (!utf8_valid(text + i, j - i)) {
 				p.pos = i;
 				jp_fail(&p, "invalid UTF-8");
 				goto fail;

@@ -1,6 +1,5 @@
 /* Allocation that never fails, growable strings and small string helpers. */
 #include "util.h"
-#include "xmltext.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -196,28 +195,6 @@ bool str_has_suffix(const char *s, const char *suffix)
 	return a >= b && memcmp(s + a - b, suffix, b) == 0;
 }
 
-/* Makes text from elsewhere (a server's answer) safe to store and log, in place. */
-char *str_scrub(char *str)
-{
-	unsigned char *s = (unsigned char *)str;
-	size_t n = strlen(str), i = 0;
-	while (i < n) {
-		if (s[i] >= 0x80) {
-			uint32_t cp;
-			size_t len = xmltext_decode(s + i, n - i, &cp);
-			if (len > 0) {
-				i += len;
-				continue;
-			}
-			s[i] = '?';
-		} else if (s[i] < 0x20 || s[i] == 0x7f) {
-			s[i] = ' ';
-		}
-		i++;
-	}
-	return str;
-}
-
 /* Reads a whole file of at most max bytes. */
 int file_read_all(const char *path, size_t max, char **out, size_t *outlen)
 {
@@ -245,13 +222,4 @@ int file_read_all(const char *path, size_t max, char **out, size_t *outlen)
 	*outlen = sb.len;
 	*out = strbuf_detach(&sb);
 	return 0;
-}
-
-/* Number of characters (code points) of UTF-8 text. */
-size_t utf8_length(const char *s)
-{
-	size_t n = 0;
-	for (; *s; s++)
-		n += ((unsigned char)*s & 0xC0) != 0x80;
-	return n;
 }

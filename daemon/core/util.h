@@ -42,11 +42,6 @@ const char *strbuf_str(const struct strbuf *sb);
 char *str_trim(char *s);
 bool str_has_prefix(const char *s, const char *prefix);
 bool str_has_suffix(const char *s, const char *suffix);
-/* Makes text from elsewhere (a server's answer) safe to store and log, in place: bytes that
- * are not valid UTF-8 become '?', control characters spaces. Returns str. */
-char *str_scrub(char *str);
-/* The number of characters (code points) of UTF-8 text. */
-size_t utf8_length(const char *s);
 /* Copies a file into memory; returns 0, or -1 with errno set. */
 int file_read_all(const char *path, size_t max, char **out, size_t *outlen);
 

@@ -1,11 +1,12 @@
 /* Vietnamese text for documents: upper case with diacritics kept ("BÁO CÁO"), ASCII folding. */
 #include "vntext.h"
+#include "utf8.h"
 #include "util.h"
 
-#include <stdbool.h>
+#include <stdint.h>
 
 /* The upper-case form of a Vietnamese letter's code point (other code points unchanged). */
-static unsigned upper_cp(unsigned c)
+static uint32_t upper_cp(uint32_t c)
 {
 	if (c >= 'a' && c <= 'z')
 		return c - 32;
@@ -22,43 +23,28 @@ static unsigned upper_cp(unsigned c)
 	return c;
 }
 
-/* The text in upper case, for titles ("BÁO CÁO ..."); new string. Invalid bytes are kept. */
+/* The text in upper case, for titles ("BÁO CÁO ..."); new string. Invalid bytes, and the
+ * characters of four bytes (no letters), are kept as they are. */
 char *vn_upper(const char *s)
 {
 	struct strbuf out = STRBUF_INIT;
 	const unsigned char *p = (const unsigned char *)s;
 	while (*p) {
-		unsigned c = *p;
-		int len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : 0;
-		bool ok = len > 0;
-		for (int k = 1; ok && k < len; k++)
-			ok = (p[k] & 0xC0) == 0x80;
-		if (!ok) {
+		uint32_t c;
+		size_t len = utf8_decode_loose(p, &c);
+		if (len == 0 || len == 4) {
 			strbuf_addc(&out, (char)*p++);
 			continue;
 		}
-		if (len == 2)
-			c = ((c & 0x1F) << 6) | (p[1] & 0x3F);
-		else if (len == 3)
-			c = ((c & 0x0F) << 12) | ((unsigned)(p[1] & 0x3F) << 6) | (p[2] & 0x3F);
 		p += len;
-		c = upper_cp(c);
-		if (c < 0x80) {
-			strbuf_addc(&out, (char)c);
-		} else if (c < 0x800) {
-			strbuf_addc(&out, (char)(0xC0 | (c >> 6)));
-			strbuf_addc(&out, (char)(0x80 | (c & 0x3F)));
-		} else {
-			strbuf_addc(&out, (char)(0xE0 | (c >> 12)));
-			strbuf_addc(&out, (char)(0x80 | ((c >> 6) & 0x3F)));
-			strbuf_addc(&out, (char)(0x80 | (c & 0x3F)));
-		}
+		char w[UTF8_MAX];
+		strbuf_add(&out, w, utf8_encode(w, upper_cp(c)));
 	}
 	return strbuf_detach(&out);
 }
 
 /* The ASCII letter a Vietnamese letter's code point is written with, or 0 for none. */
-static char ascii_cp(unsigned c)
+static char ascii_cp(uint32_t c)
 {
 	/* Latin-1 Supplement from U+00C0: À..ÿ, 0 where no Vietnamese letter stands. */
 	static const char latin1[] = "AAAAAAACEEEEIIII" "DNOOOOO_OUUUUY__" "aaaaaaaceeeeiiii"
@@ -98,28 +84,20 @@ char *vn_ascii(const char *s)
 	struct strbuf out = STRBUF_INIT;
 	const unsigned char *p = (const unsigned char *)s;
 	while (*p) {
-		unsigned c = *p;
-		int len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-		bool ok = len > 0;
-		for (int k = 1; ok && k < len; k++)
-			ok = (p[k] & 0xC0) == 0x80;
-		if (!ok) {
+		uint32_t c;
+		size_t len = utf8_decode_loose(p, &c);
+		if (len == 0) {
 			strbuf_addc(&out, '_');
 			p++;
 			continue;
 		}
+		p += len;
 		if (len == 1) {
 			strbuf_addc(&out, (char)c);
-			p++;
 			continue;
 		}
-		if (len == 2)
-			c = ((c & 0x1F) << 6) | (p[1] & 0x3F);
-		else if (len == 3)
-			c = ((c & 0x0F) << 12) | ((unsigned)(p[1] & 0x3F) << 6) | (p[2] & 0x3F);
-		else
-			c = 0x10000;	/* outside the planes of Vietnamese letters */
-		p += len;
+		if (len == 4)
+			c = 0x10000;	/* outside the planes of Vietnamese letters, overlong or not */
 		if (c >= 0x300 && c <= 0x36F)
 			continue;	/* a combining mark of decomposed text */
 		char a = ascii_cp(c);

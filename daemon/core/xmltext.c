@@ -1,48 +1,13 @@
 /* The one rule for text people send (UTF-8 of XML 1.0 characters, no control characters but
  * tab and line breaks), its refusal in Vietnamese, and the U+FFFD mapping of the writers. */
 #include "xmltext.h"
+#include "utf8.h"
 
 #include <stdio.h>
 #include <string.h>
 
 /* U+FFFD REPLACEMENT CHARACTER in UTF-8. */
 #define REPLACEMENT "\xEF\xBF\xBD"
-
-/* Decodes one UTF-8 character. */
-size_t xmltext_decode(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	unsigned c = s[0];
-	size_t len;
-	uint32_t v;
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2;
-		v = c & 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		v = c & 0x0f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		v = c & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (size_t k = 1; k < len; k++) {
-		if ((s[k] & 0xc0) != 0x80)
-			return 0;
-		v = (v << 6) | (s[k] & 0x3f);
-	}
-	if ((len == 3 && (v < 0x800 || (v >= 0xd800 && v <= 0xdfff))) ||
-	    (len == 4 && (v < 0x10000 || v > 0x10ffff)))
-		return 0;
-	*cp = v;
-	return len;
-}
 
 /* Whether a code point is allowed. */
 bool xmltext_char_ok(uint32_t cp)
@@ -58,20 +23,6 @@ bool xmltext_char_ok(uint32_t cp)
 	return cp <= 0x10ffff;
 }
 
-/* Whether n bytes are well-formed UTF-8. */
-bool xmltext_utf8(const char *str, size_t n)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	uint32_t cp;
-	for (size_t i = 0; i < n;) {
-		size_t len = xmltext_decode(s + i, n - i, &cp);
-		if (len == 0)
-			return false;
-		i += len;
-	}
-	return true;
-}
-
 /* Finds the first character outside the rule. */
 bool xmltext_find(const char *str, size_t n, struct xmltext_bad *bad)
 {
@@ -79,7 +30,7 @@ bool xmltext_find(const char *str, size_t n, struct xmltext_bad *bad)
 	size_t index = 0;
 	for (size_t i = 0; i < n;) {
 		uint32_t cp;
-		size_t len = xmltext_decode(s + i, n - i, &cp);
+		size_t len = utf8_decode(s + i, n - i, &cp);
 		index++;
 		if (len == 0 || !xmltext_char_ok(cp)) {
 			if (bad != NULL) {
@@ -143,7 +94,7 @@ void xmltext_clean_add(struct strbuf *out, const char *str, size_t n)
 	size_t run = 0;		/* start of the run of good bytes not yet copied */
 	for (size_t i = 0; i < n;) {
 		uint32_t cp;
-		size_t len = xmltext_decode(s + i, n - i, &cp);
+		size_t len = utf8_decode(s + i, n - i, &cp);
 		if (len > 0 && xmltext_char_ok(cp)) {
 			i += len;
 			continue;

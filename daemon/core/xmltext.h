@@ -23,13 +23,8 @@ struct xmltext_bad {
 	unsigned char byte;	/* that byte, when cp is -1 */
 };
 
-/* Decodes one well-formed UTF-8 character of at most n bytes (n > 0) into *cp; returns its
- * length, or 0 when the bytes start none (a surrogate, an overlong form, a cut sequence). */
-size_t xmltext_decode(const unsigned char *s, size_t n, uint32_t *cp);
 /* Whether a code point is allowed by the rule. */
 bool xmltext_char_ok(uint32_t cp);
-/* Whether n bytes are well-formed UTF-8 (any scalar value, NUL included). */
-bool xmltext_utf8(const char *s, size_t n);
 /* Whether n bytes follow the rule. */
 bool xmltext_valid(const char *s, size_t n);
 /* Finds the first character outside the rule; false when there is none. */

@@ -4,6 +4,7 @@
 #include "audit.h"
 #include "db.h"
 #include "notify.h"
+#include "utf8.h"
 #include "util.h"
 
 #include <errno.h>

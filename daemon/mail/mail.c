@@ -1,5 +1,6 @@
 /* Composing one e-mail: headers (RFC 5322, RFC 2047 words) and a MIME body in base64. */
 #include "mail.h"
+#include "utf8.h"
 #include "util.h"
 #include "vntext.h"
 #include "xmltext.h"
@@ -52,17 +53,6 @@ static void base64_body(struct strbuf *out, const void *data, size_t n)
 	}
 }
 
-/* The length of the UTF-8 sequence starting at p (1 for a byte that starts none). */
-static size_t utf8_seq_len(const unsigned char *p)
-{
-	size_t len = p[0] < 0x80 ? 1 : (p[0] >> 5) == 6 ? 2 : (p[0] >> 4) == 14 ? 3 :
-		     (p[0] >> 3) == 30 ? 4 : 1;
-	for (size_t k = 1; k < len; k++)
-		if ((p[k] & 0xC0) != 0x80)
-			return 1;
-	return len;
-}
-
 /* True if the value can be written as it is: printable ASCII that no reader takes for an
  * encoded-word, short enough for one line after "name: ". */
 static bool header_plain_ok(const char *name, const char *value)
@@ -90,7 +80,9 @@ static size_t header_words(struct strbuf *out, size_t col, const char *value)
 		size_t max_bytes = room > WORD_FRAME ? (room - WORD_FRAME) / 4 * 3 : 0;
 		size_t take = 0, after_space = 0;
 		while (take < left) {
-			size_t len = utf8_seq_len(p + take);
+			size_t len = utf8_decode_loose(p + take, NULL);
+			if (len == 0)
+				len = 1;	/* a byte that starts no character goes alone */
 			if (take + len > max_bytes)
 				break;
 			take += len;
@@ -323,7 +315,7 @@ static size_t enc_unit(const char *e, size_t left)
 	unsigned byte = 0;
 	if (sscanf(e + 1, "%2x", &byte) != 1)
 		return 1;
-	size_t n = byte >= 0xF0 ? 12 : byte >= 0xE0 ? 9 : byte >= 0xC0 ? 6 : 3;
+	size_t n = 3 * utf8_lead_length((unsigned char)byte);
 	return n < left ? n : left;
 }
 

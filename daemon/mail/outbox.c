@@ -8,6 +8,7 @@
 #include "log.h"
 #include "mail.h"
 #include "outbox_queue.h"
+#include "utf8.h"
 #include "util.h"
 #include "xlsxw.h"
 
@@ -114,7 +115,7 @@ static void outbox_record(PGconn *conn, const char *id, const char *attempts, co
 	snprintf(min_s, sizeof min_s, "%d", OUTBOX_RETRY_MIN_S);
 	snprintf(max_s, sizeof max_s, "%d", OUTBOX_RETRY_MAX_S);
 	/* A server's answer may be cut in a character or in another encoding. */
-	char *clean = str_scrub(xstrdup(detail));
+	char *clean = utf8_scrub(xstrdup(detail));
 	const char *p[] = { id, attempts, now, instance, states[res], clean, min_s, max_s };
 	char *err = NULL;
 	PGresult *r = db_run(conn, "outbox",

@@ -5,6 +5,7 @@
 #include "config.h"
 #include "db.h"
 #include "outbox_queue.h"
+#include "unit_groups.h"
 #include "util.h"
 
 #include <stdbool.h>
@@ -276,7 +277,6 @@ PGresult *remind_preview(PGconn *conn, const struct series_def *s, const struct 
 		"   WHERE o.series = $1 AND o.period = $5 AND o.kind = '" OUTBOX_KIND_REMINDER "' "
 		"     AND o.manual) "
 		"FROM missing mi JOIN unit u ON u.id = mi.id "
-		"ORDER BY CASE u.unit_group WHEN 'so-nganh' THEN 0 WHEN 'xa-phuong' THEN 1 "
-		"  WHEN 'dang-doan-the' THEN 2 ELSE 3 END, u.unit_group, u.name COLLATE \"C\", u.code",
+		"ORDER BY " UNIT_ORDER_BY("u"),
 		5, p, err);
 }

@@ -1,6 +1,7 @@
 /* Civil dates, local time and the working-day calendar (its CSV file included); periods are
  * in calendar_period.c, deadline rules in calendar_deadline.c. */
 #include "calendar.h"
+#include "csv.h"
 #include "xmltext.h"
 
 #include <errno.h>
@@ -311,122 +312,84 @@ bool cal_is_working_day(const struct cal_calendar *cal, cal_day day)
 	return cal_weekday(day) <= 5;
 }
 
-/* Splits one CSV record of at most `max` fields at *pos; returns the field count or -1. */
-static int csv_record(const char *text, size_t len, size_t *pos, struct strbuf *fields,
-		      int max)
+/* What the reading of a calendar CSV hands to each record. */
+struct cal_reader {
+	cal_csv_row_fn row;
+	void *ctx;
+	char *err;
+};
+
+/* Checks one record of a calendar CSV (the header on line 1) and hands a data row on; returns
+ * 1 with r->err set on an error. */
+static int cal_csv_record(void *arg, char **f, int n, int line)
 {
-	int n = 0;
-	size_t p = *pos;
-	for (;;) {
-		if (n == max)
-			return -1;
-		struct strbuf *f = &fields[n++];
-		strbuf_reset(f);
-		strbuf_adds(f, "");
-		if (p < len && text[p] == '"') {
-			p++;
-			for (;;) {
-				if (p >= len)
-					return -1;	/* unterminated quote */
-				if (text[p] == '"') {
-					if (p + 1 < len && text[p + 1] == '"') {
-						strbuf_addc(f, '"');
-						p += 2;
-						continue;
-					}
-					p++;
-					break;
-				}
-				strbuf_addc(f, text[p++]);
-			}
-			if (p < len && text[p] != ',' && text[p] != '\n' && text[p] != '\r')
-				return -1;	/* text after the closing quote */
-		} else {
-			while (p < len && text[p] != ',' && text[p] != '\n' && text[p] != '\r')
-				strbuf_addc(f, text[p++]);
-		}
-		if (p < len && text[p] == ',') {
-			p++;
-			continue;
-		}
-		if (p < len && text[p] == '\r')
-			p++;
-		if (p < len && text[p] == '\n')
-			p++;
-		*pos = p;
-		return n;
+	struct cal_reader *r = arg;
+	if (n > 3) {
+		r->err = xasprintf("line %d: malformed CSV (more than 3 fields or a bad quote)", line);
+		return 1;
 	}
+	for (int i = 0; i < n; i++)
+		str_trim(f[i]);
+	if (line == 1) {
+		if (n < 2 || strcasecmp(f[0], "date") != 0 || strcasecmp(f[1], "kind") != 0 ||
+		    (n == 3 && strcasecmp(f[2], "note") != 0)) {
+			r->err = xstrdup("line 1: the header must be date,kind,note");
+			return 1;
+		}
+		return 0;
+	}
+	cal_day day;
+	enum cal_day_kind kind;
+	if (n < 2) {
+		r->err = xasprintf("line %d: expected date,kind,note", line);
+		return 1;
+	}
+	if (cal_parse_date(f[0], &day) != 0) {
+		r->err = xasprintf("line %d: invalid date '%s' (expected YYYY-MM-DD)", line, f[0]);
+		return 1;
+	}
+	if (cal_day_kind_parse(f[1], &kind) != 0) {
+		r->err = xasprintf("line %d: invalid kind '%s' (expected holiday or workday)", line,
+				   f[1]);
+		return 1;
+	}
+	if (r->row(r->ctx, (unsigned)line, day, kind, n == 3 ? f[2] : "") != 0) {
+		r->err = xasprintf("line %d: rejected", line);
+		return 1;
+	}
+	return 0;
 }
 
-/* Parses calendar CSV text, calling row for every data line. */
+/*
+ * Parses calendar CSV text, calling row for every data line. The file is read as it always
+ * was: a quote inside a note is text, lines are counted by record (a note over two lines is
+ * one), and a line of "" is a record, not a blank line.
+ */
 int cal_csv_parse(const char *text, size_t len, cal_csv_row_fn row, void *ctx, char **err)
 {
-	struct strbuf f[3] = { STRBUF_INIT, STRBUF_INIT, STRBUF_INIT };
-	size_t pos = 0;
-	unsigned line = 0;
-	int rc = -1;
-
 	char *problem = xmltext_file_problem(text, len);
 	if (problem != NULL) {
 		*err = xasprintf("calendar CSV: %s", problem);
 		free(problem);
-		goto out;
+		return -1;
 	}
-	if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
-		pos = 3;	/* byte order mark written by spreadsheet programs */
-	while (pos < len) {
-		line++;
-		if (text[pos] == '\n' || text[pos] == '\r') {	/* blank line */
-			pos += text[pos] == '\r' && pos + 1 < len && text[pos + 1] == '\n' ? 2 : 1;
-			continue;
-		}
-		int n = csv_record(text, len, &pos, f, 3);
-		if (n < 0) {
-			*err = xasprintf("line %u: malformed CSV (more than 3 fields or a bad quote)",
-					 line);
-			goto out;
-		}
-		for (int i = 0; i < n; i++)
-			str_trim(f[i].data);
-		if (line == 1) {
-			if (n < 2 || strcasecmp(f[0].data, "date") != 0 ||
-			    strcasecmp(f[1].data, "kind") != 0 ||
-			    (n == 3 && strcasecmp(f[2].data, "note") != 0)) {
-				*err = xstrdup("line 1: the header must be date,kind,note");
-				goto out;
-			}
-			continue;
-		}
-		cal_day day;
-		enum cal_day_kind kind;
-		if (n < 2) {
-			*err = xasprintf("line %u: expected date,kind,note", line);
-			goto out;
-		}
-		if (cal_parse_date(f[0].data, &day) != 0) {
-			*err = xasprintf("line %u: invalid date '%s' (expected YYYY-MM-DD)", line,
-					 f[0].data);
-			goto out;
-		}
-		if (cal_day_kind_parse(f[1].data, &kind) != 0) {
-			*err = xasprintf("line %u: invalid kind '%s' (expected holiday or workday)",
-					 line, f[1].data);
-			goto out;
-		}
-		if (row(ctx, line, day, kind, n == 3 ? f[2].data : "") != 0) {
-			*err = xasprintf("line %u: rejected", line);
-			goto out;
-		}
-	}
-	if (line == 0) {
+	size_t bom = len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+	if (len == bom) {
 		*err = xstrdup("calendar CSV is empty (the header date,kind,note is required)");
-		goto out;
+		return -1;
 	}
-	rc = 0;
-out:
-	for (int i = 0; i < 3; i++)
-		strbuf_free(&f[i]);
-	return rc;
+	struct cal_reader r = { row, ctx, NULL };
+	int bad_line = 0;
+	int rc = csv_parse_flags(text, len, CSV_QUOTE_IN_FIELD | CSV_RECORD_LINES | CSV_QUOTED_EMPTY,
+				 cal_csv_record, &r, &bad_line);
+	if (rc == 0)
+		return 0;
+	if (rc == -1)
+		*err = xasprintf("line %d: malformed CSV (more than 3 fields or a bad quote)",
+				 bad_line);
+	else
+		*err = r.err;
+	return -1;
 }
 
 struct load_ctx {

@@ -6,6 +6,7 @@
 #include "db.h"
 #include "json.h"
 #include "units.h"
+#include "utf8.h"
 #include "util.h"
 #include "xlsx_read.h"
 #include "xmltext.h"
@@ -105,12 +106,6 @@ static void folded_free(struct folded *f)
 	memset(f, 0, sizeof *f);
 }
 
-/* Length of the UTF-8 sequence led by byte c (the text is known to be valid). */
-static size_t utf8_seq_len(unsigned char c)
-{
-	return c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-}
-
 /* Whether the character at p (n bytes) is white space other than a line break. */
 static bool is_blank_char(const unsigned char *p, size_t n)
 {
@@ -156,7 +151,7 @@ static int fold_map(const char *text, struct folded *f)
 	const unsigned char *s = (const unsigned char *)text;
 	bool pending = false;
 	for (size_t i = 0; i < n;) {
-		size_t l = utf8_seq_len(s[i]);
+		size_t l = utf8_lead_length(s[i]);	/* valid: checked above */
 		char one[8];
 		char *folded = NULL;
 		const char *out;

@@ -6,6 +6,7 @@
 #include "db.h"
 #include "json.h"
 #include "units.h"
+#include "utf8.h"
 #include "util.h"
 #include "xlsx_read.h"
 #include "xmltext.h"
@@ -179,7 +180,7 @@ static int grid_read_xlsx(const void *data, size_t len, struct grid *g, char **s
 /* Reads CSV text; returns 0 or -1 with errs. */
 static int grid_read_csv(const char *data, size_t len, struct grid *g, struct tasks_errors *errs)
 {
-	if (!xmltext_utf8(data, len)) {
+	if (!utf8_valid(data, len)) {
 		tasks_errors_add(errs, "the file is neither an .xlsx workbook nor UTF-8 text; save it as "
 			   "\"CSV UTF-8\" or as an Excel workbook (.xlsx)");
 		return -1;

@@ -1,5 +1,6 @@
 /* Task deadlines from the plans' appendix text, reported states and the four official statuses. */
 #include "taskstatus.h"
+#include "utf8.h"
 #include "xmltext.h"
 
 #include <stdlib.h>
@@ -15,25 +16,6 @@ static const char latin1_base[65] = "aaaaaa?ceeeeiiiidnooooo?ouuuuy??"
 /* Base letters of the Vietnamese block U+1EA0..U+1EF9 (Ạ ... ỹ). */
 static const char vn_base[91] = "aaaaaaaaaaaaaaaaaaaaaaaa" "eeeeeeeeeeeeeeee" "iiii"
 				"oooooooooooooooooooooooo" "uuuuuuuuuuuuuu" "yyyyyyyy";
-
-/* Decodes one code point of valid UTF-8 at s; returns its length in bytes. */
-static size_t utf8_decode(const unsigned char *s, unsigned *cp)
-{
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if ((s[0] & 0xE0) == 0xC0) {
-		*cp = (s[0] & 0x1Fu) << 6 | (s[1] & 0x3Fu);
-		return 2;
-	}
-	if ((s[0] & 0xF0) == 0xE0) {
-		*cp = (s[0] & 0x0Fu) << 12 | (s[1] & 0x3Fu) << 6 | (s[2] & 0x3Fu);
-		return 3;
-	}
-	*cp = (s[0] & 0x07u) << 18 | (s[1] & 0x3Fu) << 12 | (s[2] & 0x3Fu) << 6 | (s[3] & 0x3Fu);
-	return 4;
-}
 
 /* The ASCII letter a Vietnamese or Latin-1 letter folds to, or 0 if none. */
 static char fold_letter(unsigned cp)
@@ -81,8 +63,8 @@ char *task_fold(const char *text)
 	bool pending_space = false;
 	strbuf_grow(&sb, n);
 	for (size_t i = 0; i < n;) {
-		unsigned cp;
-		size_t len = utf8_decode(s + i, &cp);
+		uint32_t cp;
+		size_t len = utf8_decode(s + i, n - i, &cp);	/* valid: checked above */
 		if (is_space_cp(cp)) {
 			pending_space = true;
 		} else if ((cp >= 0x0300 && cp <= 0x036F) || cp == 0x200B || cp == 0xFEFF) {

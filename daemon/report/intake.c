@@ -5,6 +5,7 @@
 #include "unittasks.h"
 #include "db.h"
 #include "json_parse.h"
+#include "utf8.h"
 #include "util.h"
 #include "workbook.h"
 #include "xlsx_read.h"

@@ -4,6 +4,7 @@
 #include "unittasks.h"
 #include "calendar.h"
 #include "db.h"
+#include "utf8.h"
 #include "util.h"
 #include "vntext.h"
 #include "workbook.h"

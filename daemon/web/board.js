@@ -116,7 +116,7 @@ function render(units) {
     if (!g) {
       const head = el('span', { role: 'rowheader', 'aria-colspan': '6' });
       const node = el('div', { role: 'rowgroup', class: 'group' }, el('div', { role: 'row', class: 'group-head' }, head));
-      g = { node, head, name: groupName(u.group), total: 0, members: [], blocks: [] };
+      g = { node, head, name: groupName(u), total: 0, members: [], blocks: [] };
       groups.set(u.group, g);
       frag.append(node);
     }

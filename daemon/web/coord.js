@@ -5,12 +5,6 @@ import { $, el, header, periodLabel } from './ui.js';
 
 export const enc = encodeURIComponent;
 
-export const GROUPS = {
-  'so-nganh': 'Sở, ban, ngành',
-  'xa-phuong': 'Xã, phường',
-  'dang-doan-the': 'Cơ quan Đảng, Mặt trận và đoàn thể',
-};
-
 export const STATES = {
   on_time: 'Đúng hạn',
   late: 'Gửi muộn',
@@ -18,9 +12,9 @@ export const STATES = {
   returned: 'Trả lại, chờ bổ sung',
 };
 
-// The Vietnamese name of a unit group.
-export function groupName(g) {
-  return GROUPS[g] || g;
+// The Vietnamese name of a unit's group, as the server titles it.
+export function groupName(u) {
+  return u.group_title || u.group;
 }
 
 // Text without diacritics, in lower case, for searching ("Hồng Lĩnh" → "hong linh").

@@ -45,7 +45,7 @@ function layout() {
   for (const r of list) {
     if (!byRate && r.u.group !== group) {
       group = r.u.group;
-      frag.append(el('tr', { class: 'group-head' }, el('th', { colspan: String(doc.periods.length + 5), scope: 'rowgroup', text: groupName(group) })));
+      frag.append(el('tr', { class: 'group-head' }, el('th', { colspan: String(doc.periods.length + 5), scope: 'rowgroup', text: groupName(r.u) })));
     }
     frag.append(r.tr);
   }

@@ -17,6 +17,7 @@
 
 #include "consolidate_fixture.c"
 #include "consol_xlsx.h"
+#include "utf8.h"
 #include "util.h"
 #include "xlsx_read.h"
 #include "xmltext.h"

@@ -12,6 +12,7 @@
 #include "csv.h"
 #include "json.h"
 #include "json_parse.h"
+#include "utf8.h"
 #include "util.h"
 #include "xmltext.h"
 
@@ -137,6 +138,45 @@ static void test_csv_errors(void **state)
 	}
 }
 
+/* The readings of the flags, each against the default one. */
+static void test_csv_flags(void **state)
+{
+	static const struct {
+		unsigned flags;
+		const char *in, *out;	/* out NULL: malformed */
+		int line;		/* the line of the error */
+	} cases[] = {
+		{ 0, "a,say \"hi\"\n", NULL, 1 },
+		{ CSV_QUOTE_IN_FIELD, "a,say \"hi\"\n", "1:a|say \"hi\"\n", 0 },
+		{ CSV_QUOTE_IN_FIELD, "a, \"b,c\"\n", "1:a| \"b|c\"\n", 0 },
+		{ CSV_QUOTE_IN_FIELD, "\"a\"b\n", NULL, 1 },
+		{ 0, "\"two\nlines\",b\nnext,c\n", "1:two\nlines|b\n3:next|c\n", 0 },
+		{ CSV_RECORD_LINES, "\"two\nlines\",b\n\nnext,c\n", "1:two\nlines|b\n3:next|c\n", 0 },
+		{ CSV_RECORD_LINES, "\"two\nlines\"\n\"x\"y\n", NULL, 2 },
+		{ CSV_RECORD_LINES, "a\n\"open\nstill\n", NULL, 2 },
+		{ 0, "a\n\"\"\nb\n", "1:a\n3:b\n", 0 },
+		{ CSV_QUOTED_EMPTY, "a\n\"\"\n\nb\n", "1:a\n2:\n4:b\n", 0 },
+	};
+	for (size_t i = 0; i < nitems(cases); i++) {
+		struct strbuf sb = STRBUF_INIT;
+		int line = 0;
+		int rc = csv_parse_flags(cases[i].in, strlen(cases[i].in), cases[i].flags, collect,
+					 &sb, &line);
+		if (cases[i].out == NULL) {
+			assert_int_equal(rc, -1);
+			if (line != cases[i].line)
+				fail_msg("case %zu: error on line %d, expected %d", i, line,
+					 cases[i].line);
+		} else {
+			assert_int_equal(rc, 0);
+			if (strcmp(strbuf_str(&sb), cases[i].out) != 0)
+				fail_msg("case %zu: got [%s] expected [%s]", i, strbuf_str(&sb),
+					 cases[i].out);
+		}
+		strbuf_free(&sb);
+	}
+}
+
 /* Stops at the second record. */
 static int stop_second(void *arg, char **fields, int n, int line)
 {
@@ -199,7 +239,7 @@ static void test_utf8(void **state)
 	assert_true(xmltext_valid("\xF0\x9F\x98\x80", 4));
 	/* A server's answer cut in a character, with bytes of another encoding and controls. */
 	char answer[] = "L\xE1\xBB\x97i m\xC3\xA1y ch\xE1\xBB\xa7\r\n\xE9t\xE1\xBB";
-	assert_string_equal(str_scrub(answer), "Lỗi máy chủ  ?t??");
+	assert_string_equal(utf8_scrub(answer), "Lỗi máy chủ  ?t??");
 	assert_true(xmltext_valid(answer, strlen(answer)));
 }
 
@@ -372,6 +412,7 @@ int main(void)
 		cmocka_unit_test(test_csv_cases),
 		cmocka_unit_test(test_csv_errors),
 		cmocka_unit_test(test_csv_stop),
+		cmocka_unit_test(test_csv_flags),
 		cmocka_unit_test(test_json_writer),
 		cmocka_unit_test(test_str_trim),
 		cmocka_unit_test(test_utf8),

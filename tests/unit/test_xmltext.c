@@ -1,6 +1,7 @@
 /* Tests of the text rule (xmltext.c), its U+FFFD mapping, and the well-formedness check of
  * written workbooks (xlsxw_check), with the consolidated writer fed texts outside the rule. */
 #include "consol.h"
+#include "utf8.h"
 #include "util.h"
 #include "xlsxw.h"
 #include "xmltext.h"
@@ -75,10 +76,10 @@ static void test_rule_cases(void **state)
 /* The JSON parser's check: any well-formed UTF-8, the rule's characters or not. */
 static void test_utf8_only(void **state)
 {
-	assert_true(xmltext_utf8("\xEF\xBF\xBF\x01", 4));
-	assert_true(xmltext_utf8("a\0b", 3));
-	assert_false(xmltext_utf8("\xED\xA0\x80", 3));
-	assert_false(xmltext_utf8("\xC3", 1));
+	assert_true(utf8_valid("\xEF\xBF\xBF\x01", 4));
+	assert_true(utf8_valid("a\0b", 3));
+	assert_false(utf8_valid("\xED\xA0\x80", 3));
+	assert_false(utf8_valid("\xC3", 1));
 }
 
 /* The refusal names the place, the character and its position, and what to do. */
