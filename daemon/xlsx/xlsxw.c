@@ -281,8 +281,8 @@ int xlsxw_verify(const char *who, const void *data, size_t len,
 		}
 		for (size_t i = 0; rc == 0 && i < expect->nsheets; i++)
 			if (strcmp(xlsx_sheet_name(x, i), expect->sheets[i]) != 0) {
-				*err = xasprintf("%s: the built workbook's sheet %zu is \"%s\", not "
-						 "\"%s\"", who, i + 1, xlsx_sheet_name(x, i),
+				*err = xasprintf("%s: the built workbook's sheet %zu is \"%s\", "
+						 "not \"%s\"", who, i + 1, xlsx_sheet_name(x, i),
 						 expect->sheets[i]);
 				rc = -1;
 			}

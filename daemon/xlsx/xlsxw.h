@@ -25,7 +25,7 @@
 /* A workbook being written in its private temporary folder, and its first failure. */
 struct xlsxw {
 	lxw_workbook *wb;	/* NULL once closed */
-	const char *who;	/* the writer, as logs name it: "template", "consolidate", "board" */
+	const char *who;	/* the writer as logs name it: "template", "consolidate", ... */
 	char *dir;		/* the private folder */
 	char *path;		/* the workbook's file in it */
 	lxw_error err;		/* the first libxlsxwriter failure */

@@ -60,7 +60,8 @@ const char *xlsxw_text(struct xlsxw *w, const char *s)
 		s = strbuf_str(&w->clean);
 		len = w->clean.len;
 	}
-	if (len <= XLSXW_CELL_MAX)	/* a UTF-8 byte never stands for more than one UTF-16 unit */
+	/* A UTF-8 byte never stands for more than one UTF-16 unit. */
+	if (len <= XLSXW_CELL_MAX)
 		return s;
 	const unsigned char *p = (const unsigned char *)s;
 	size_t units = 0, i = 0, keep = 0;
