@@ -5,7 +5,6 @@
 #include "calendar.h"
 #include "util.h"
 #include "xlsxw.h"
-#include "xmltext.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -486,29 +485,18 @@ void consol_xlsx_table_header(struct consol_xlsx *w, lxw_worksheet *ws,
 void consol_xlsx_properties(struct consol_xlsx *w)
 {
 	const struct consol_doc *doc = w->doc;
-	char *raw = xasprintf("baocao; %s; %s", doc->series_name ? doc->series_name : "",
-			      doc->period_key ? doc->period_key : "");
-	char *keywords = xmltext_clean(raw);
-	free(raw);
-	raw = edition_text(doc);
-	char *comments = xmltext_clean(raw);
-	free(raw);
-	char *title = xmltext_clean(doc->subject), *company = xmltext_clean(doc->issuing_body);
-	char author[] = "baocao", subject[] = "Báo cáo tổng hợp";
-	/* 0 would make the library use the clock. */
-	time_t created = doc->created > 0 ? doc->created : 946684800;	/* 2000-01-01 */
-	lxw_doc_properties props = {
-		.title = title,
-		.subject = subject,
-		.author = author,
-		.company = company,
+	char *keywords = xasprintf("baocao; %s; %s", doc->series_name ? doc->series_name : "",
+				   doc->period_key ? doc->period_key : "");
+	char *comments = edition_text(doc);
+	struct xlsxw_props props = {
+		.title = doc->subject ? doc->subject : "",
+		.subject = "Báo cáo tổng hợp",
+		.company = doc->issuing_body ? doc->issuing_body : "",
 		.keywords = keywords,
 		.comments = comments,
-		.created = created,
+		.created = doc->created,
 	};
-	consol_xlsx_check(w, workbook_set_properties(w->x.wb, &props), "properties");
+	xlsxw_properties(&w->x, &props);
 	free(keywords);
 	free(comments);
-	free(title);
-	free(company);
 }

@@ -481,19 +481,14 @@ static void write_properties(struct writer *w, const struct tpl_data *d)
 				   d->unit_code);
 	char *comments = xasprintf("Biểu mẫu phiên bản %d do hệ thống baocao tạo cho %s.",
 				   WB_TEMPLATE_VERSION, d->unit_name);
-	char author[] = "baocao";
-	time_t created = d->pi->has_span ? d->pi->starts : d->pi->unit_deadline;
-	if (created <= 0)
-		created = 946684800;	/* 2000-01-01: 0 would make the library use "now" */
-	lxw_doc_properties props = {
+	struct xlsxw_props props = {
 		.title = title,
 		.subject = d->pi->series->title,
-		.author = author,
 		.keywords = keywords,
 		.comments = comments,
-		.created = created,
+		.created = d->pi->has_span ? d->pi->starts : d->pi->unit_deadline,
 	};
-	check(w, workbook_set_properties(w->x.wb, &props), "properties");
+	xlsxw_properties(&w->x, &props);
 	free(pt);
 	free(title);
 	free(keywords);

@@ -3,6 +3,7 @@
 #include "xlsxw.h"
 #include "util.h"
 #include "xlsx_read.h"
+#include "xmltext.h"
 
 #include <stdbool.h>
 
@@ -100,6 +101,33 @@ void xlsxw_keep(struct xlsxw *w, lxw_error e, const char *what)
 		w->err = e;
 		w->what = what;
 	}
+}
+
+/* A text of the properties as a cell would hold it, or NULL. */
+static char *prop_text(const char *s)
+{
+	return s != NULL ? xmltext_clean(s) : NULL;
+}
+
+/* Sets the document's fixed properties. */
+void xlsxw_properties(struct xlsxw *w, const struct xlsxw_props *p)
+{
+	char author[] = "baocao";
+	lxw_doc_properties props = {
+		.title = prop_text(p->title),
+		.subject = prop_text(p->subject),
+		.author = author,
+		.company = prop_text(p->company),
+		.keywords = prop_text(p->keywords),
+		.comments = prop_text(p->comments),
+		.created = p->created > 0 ? p->created : 946684800,	/* 2000-01-01 */
+	};
+	xlsxw_keep(w, workbook_set_properties(w->wb, &props), "properties");
+	free(props.title);
+	free(props.subject);
+	free(props.company);
+	free(props.keywords);
+	free(props.comments);
 }
 
 /* Closes the workbook and reads its file back. */

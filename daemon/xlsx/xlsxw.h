@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include <xlsxwriter.h>
 
 /* The font of every workbook we write. */
@@ -53,6 +54,15 @@ int xlsxw_close_read(struct xlsxw *w, size_t max, unsigned char **data, size_t *
 /* Closes the workbook if still open, removes its file and folder (failures are warnings),
  * frees what the writer holds. */
 void xlsxw_remove(struct xlsxw *w);
+/* The document's properties; texts may be NULL (left out). */
+struct xlsxw_props {
+	const char *title, *subject, *company, *keywords, *comments;
+	time_t created;		/* 0 or less: 2000-01-01 */
+};
+/* Sets the document's properties, author "baocao", every text with anything outside the
+ * text rule as U+FFFD. A fixed creation time makes the same inputs give the same bytes (the
+ * library would read the clock for 0). */
+void xlsxw_properties(struct xlsxw *w, const struct xlsxw_props *p);
 /* workbook_close(), one thread at a time: it writes and frees the workbook whatever happens. */
 lxw_error xlsxw_close(lxw_workbook *wb);
 
