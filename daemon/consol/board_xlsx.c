@@ -3,20 +3,16 @@
 #include "unit_groups.h"
 #include "utf8.h"
 #include "util.h"
-#include "xmltext.h"
 #include "xlsxw.h"
 
-#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#define FONT "Times New Roman"
 #define HEADER_ROW 3
 #define NCOLS 9
-#define CELL_MAX 32767		/* characters of a cell (Excel's limit) */
+#define COLOR_HEADER 0xE7E9EE
 
 static const char *const headers[NCOLS] = {
 	"STT", "Mã đơn vị", "Tên đơn vị", "Nhóm", "Tình trạng", "Thời điểm nhận", "Phiên bản",
@@ -24,38 +20,17 @@ static const char *const headers[NCOLS] = {
 };
 static const double widths[NCOLS] = { 6, 16, 42, 22, 18, 18, 10, 11, 45 };
 
-/* A writer's state: the workbook and the first failure. */
+/* A writer's state: the workbook, its sheet and formats. */
 struct board_w {
-	lxw_workbook *wb;
+	struct xlsxw x;
 	lxw_worksheet *ws;
 	lxw_format *title, *plain, *head, *cell, *num;
-	lxw_error err;
-	const char *what;
 };
 
 /* Keeps the first libxlsxwriter failure. */
 static void check(struct board_w *w, lxw_error e, const char *what)
 {
-	if (e != LXW_NO_ERROR && w->err == LXW_NO_ERROR) {
-		w->err = e;
-		w->what = what;
-	}
-}
-
-/* A format in Times New Roman. */
-static lxw_format *format(struct board_w *w, double size, bool bold, bool border)
-{
-	lxw_format *f = workbook_add_format(w->wb);
-	format_set_font_name(f, FONT);
-	format_set_font_size(f, size);
-	if (bold)
-		format_set_bold(f);
-	if (border) {
-		format_set_border(f, LXW_BORDER_THIN);
-		format_set_text_wrap(f);
-		format_set_align(f, LXW_ALIGN_VERTICAL_TOP);
-	}
-	return f;
+	xlsxw_keep(&w->x, e, what);
 }
 
 /* Writes text (blank for NULL or ""), anything outside the text rule as U+FFFD, cut to the
@@ -63,22 +38,19 @@ static lxw_format *format(struct board_w *w, double size, bool bold, bool border
 static void text(struct board_w *w, lxw_row_t row, lxw_col_t col, const char *raw,
 		 lxw_format *f)
 {
-	if (raw == NULL || raw[0] == '\0') {
-		check(w, worksheet_write_blank(w->ws, row, col, f), "blank cell");
-		return;
-	}
-	char *s = xmltext_clean(raw);
-	size_t n = strlen(s);
-	if (n <= CELL_MAX) {
-		check(w, worksheet_write_string(w->ws, row, col, s, f), "text cell");
-		free(s);
-		return;
-	}
-	size_t keep = utf8_cut(s, n, CELL_MAX - 4);	/* a comment is far shorter */
-	char *cut = xasprintf("%.*s…", (int)keep, s);
-	check(w, worksheet_write_string(w->ws, row, col, cut, f), "text cell");
-	free(cut);
-	free(s);
+	xlsxw_str(&w->x, w->ws, row, col, raw, f, "text cell");
+}
+
+/* The formats, in Times New Roman. */
+static void make_formats(struct board_w *w)
+{
+	w->title = xlsxw_format(w->x.wb, 14, true, false);
+	w->plain = xlsxw_format(w->x.wb, 12, false, false);
+	w->head = xlsxw_format_cell(w->x.wb, true, LXW_ALIGN_NONE, NULL);
+	format_set_bg_color(w->head, COLOR_HEADER);
+	w->cell = xlsxw_format_cell(w->x.wb, false, LXW_ALIGN_NONE, NULL);
+	w->num = xlsxw_format_cell(w->x.wb, false, LXW_ALIGN_NONE, NULL);
+	format_set_align(w->num, LXW_ALIGN_RIGHT);
 }
 
 /* The Vietnamese name of a unit's state on the board. */
@@ -159,32 +131,18 @@ int board_xlsx_write(const struct board_title *t, const struct board_row *rows, 
 {
 	*data = NULL;
 	*len = 0;
-	char *dir = xlsxw_tmpdir("board", err);
-	if (dir == NULL)
-		return -1;
-	char *path = xasprintf("%s/board.xlsx", dir);
-	lxw_workbook_options opts = { .constant_memory = LXW_TRUE, .tmpdir = dir };
-	struct board_w w = { .wb = workbook_new_opt(path, &opts), .err = LXW_NO_ERROR };
+	struct board_w w = { 0 };
 	int rc = -1;
-	if (w.wb == NULL) {
-		*err = xasprintf("board: libxlsxwriter cannot start a workbook in %s", dir);
+	if (xlsxw_open(&w.x, "board", "board.xlsx", true, err) != 0)
 		goto out;
-	}
-	w.ws = workbook_add_worksheet(w.wb, "Tình hình gửi báo cáo");
+	w.ws = workbook_add_worksheet(w.x.wb, "Tình hình gửi báo cáo");
 	if (w.ws == NULL) {
 		check(&w, LXW_ERROR_MEMORY_MALLOC_FAILED, "worksheet");
 	} else {
-		w.title = format(&w, 14, true, false);
-		w.plain = format(&w, 12, false, false);
-		w.head = format(&w, 12, true, true);
-		format_set_bg_color(w.head, 0xE7E9EE);
-		w.cell = format(&w, 12, false, true);
-		w.num = format(&w, 12, false, true);
-		format_set_align(w.num, LXW_ALIGN_RIGHT);
-		worksheet_set_landscape(w.ws);
-		worksheet_set_paper(w.ws, 9);	/* A4 */
-		worksheet_fit_to_pages(w.ws, 1, 0);
-		check(&w, worksheet_repeat_rows(w.ws, HEADER_ROW, HEADER_ROW), "repeated header");
+		make_formats(&w);
+		struct xlsxw_page page = { 0 };	/* the library's margins, no footer */
+		xlsxw_page_setup(&w.x, w.ws, &page);
+		xlsxw_print_titles(&w.x, w.ws, HEADER_ROW, HEADER_ROW);
 		worksheet_freeze_panes(w.ws, HEADER_ROW + 1, 0);
 		write_top(&w, t, rows, n);
 		write_rows(&w, rows, n);
@@ -193,36 +151,15 @@ int board_xlsx_write(const struct board_title *t, const struct board_row *rows, 
 						       (lxw_row_t)(HEADER_ROW + n), NCOLS - 1),
 			      "filter");
 	}
-	lxw_error closed = xlsxw_close(w.wb);
-	if (w.err != LXW_NO_ERROR) {
-		*err = xasprintf("board: writing the %s: %s", w.what, lxw_strerror(w.err));
+	if (xlsxw_close_read(&w.x, BOARD_XLSX_MAX, data, len, err) != 0)
 		goto out;
-	}
-	if (closed != LXW_NO_ERROR) {
-		*err = xasprintf("board: closing the workbook in %s: %s", dir, lxw_strerror(closed));
-		goto out;
-	}
-	char *bytes;
-	if (file_read_all(path, BOARD_XLSX_MAX, &bytes, len) != 0) {
-		*err = xasprintf("board: cannot read back %s: %s", path, strerror(errno));
-		goto out;
-	}
-	*data = (unsigned char *)bytes;
-	char *why = NULL;
-	if (xlsxw_check(*data, *len, &why) != 0) {
-		*err = xasprintf("board: the written workbook is not well-formed: %s", why);
-		free(why);
+	rc = xlsxw_verify("board", *data, *len, NULL, err) == 0 ? 0 : -1;
+	if (rc != 0) {
 		free(*data);
 		*data = NULL;
 		*len = 0;
-		goto out;
 	}
-	rc = 0;
 out:
-	if (unlink(path) != 0 && errno != ENOENT)
-		fprintf(stderr, "warning: board: cannot remove %s: %s\n", path, strerror(errno));
-	xlsxw_tmpdir_remove(dir, "board");
-	free(path);
-	free(dir);
+	xlsxw_remove(&w.x);
 	return rc;
 }

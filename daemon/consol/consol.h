@@ -1,5 +1,5 @@
 /* The consolidated report of one period: what goes into it (loaded from the database by
- * consol_load.c) and the workbook written from it (consol_xlsx.c). */
+ * consol_load.c) and the workbook written from it (consol_write.c). */
 #ifndef BAOCAO_CONSOLIDATE_H
 #define BAOCAO_CONSOLIDATE_H
 

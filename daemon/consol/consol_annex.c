@@ -1,5 +1,6 @@
 /* The consolidated workbook's sheets about the units and the document: "Chưa báo cáo",
  * "Đánh giá", "Chuyên cần". */
+#include "consol_sheets.h"
 #include "consol_xlsx.h"
 
 #include <stdio.h>

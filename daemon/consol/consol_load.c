@@ -1,5 +1,5 @@
 /* The consolidated report of one period read from the database: which submission of each
- * expected unit goes in, and everything the workbook shows (consol_xlsx.c writes it). */
+ * expected unit goes in, and everything the workbook shows (consol_write.c writes it). */
 #include "consol.h"
 #include "config.h"
 #include "db.h"

@@ -1,5 +1,6 @@
 /* The consolidated workbook's sheets about the reports: "Tổng hợp", "Chi tiết", "Chậm tiến độ",
  * "Kiến nghị". */
+#include "consol_sheets.h"
 #include "consol_xlsx.h"
 
 #include <stdio.h>
@@ -211,7 +212,7 @@ static void summary_chart(struct consol_xlsx *w, lxw_worksheet *ws, lxw_row_t at
 {
 	if (n == 0)
 		return;
-	lxw_chart *chart = workbook_add_chart(w->wb, LXW_CHART_COLUMN_STACKED);
+	lxw_chart *chart = workbook_add_chart(w->x.wb, LXW_CHART_COLUMN_STACKED);
 	if (chart == NULL) {
 		consol_xlsx_check(w, LXW_ERROR_MEMORY_MALLOC_FAILED, "chart");
 		return;

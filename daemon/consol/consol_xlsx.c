@@ -1,29 +1,17 @@
-/* The consolidated workbook: its frame (formats, the document header of Nghị định 30/2020 or
- * Hướng dẫn 36-HD/VPTW, print settings) and writing it into a private folder. */
+/* The toolkit of the consolidated workbook's sheets: cells, formats, the frame of every sheet
+ * (the document header of Nghị định 30/2020 or Hướng dẫn 36-HD/VPTW, print settings) and the
+ * document's properties. */
 #include "consol_xlsx.h"
 #include "calendar.h"
 #include "utf8.h"
 #include "util.h"
-#include "xlsx_read.h"
 #include "xlsxw.h"
-#include "xmltext.h"
 
-#include <errno.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#define FONT "Times New Roman"
-#define PAPER_A4 9
-#define COLOR_HEADER 0xD9D9D9
 #define COLOR_UNIT 0xEDEDED
-
-/* Excel's longest cell text, in UTF-16 units. */
-#define CELL_MAX 32767
-/* Excel's tallest row, in points. */
-#define ROW_MAX_POINTS 409
 
 /* Margins of Nghị định 30/2020, Phụ lục I (inches): left 30 mm, right 15 mm, top and bottom
  * 20 mm; the footer 8 mm from the edge. */
@@ -65,48 +53,27 @@ static const unsigned char pixel_png[] = {
 /* Keeps the first libxlsxwriter failure and what it was about. */
 void consol_xlsx_check(struct consol_xlsx *w, lxw_error e, const char *what)
 {
-	if (e != LXW_NO_ERROR && w->err == LXW_NO_ERROR) {
-		w->err = e;
-		w->what = what;
-	}
+	xlsxw_keep(&w->x, e, what);
 }
 
-/* The text with anything outside the text rule as U+FFFD, cut to the cell limit on a
- * character boundary, with "…". */
+/* The text as a cell may hold it. */
 const char *consol_xlsx_text(struct consol_xlsx *w, const char *s)
 {
-	size_t len = strlen(s);
-	if (!xmltext_valid(s, len)) {	/* stored before the rule, or never checked */
-		strbuf_reset(&w->clean);
-		xmltext_clean_add(&w->clean, s, len);
-		s = strbuf_str(&w->clean);
-		len = w->clean.len;
-	}
-	if (len <= CELL_MAX)	/* a UTF-8 byte never stands for more than one UTF-16 unit */
-		return s;
-	size_t keep = utf8_cut_units(s, len, CELL_MAX - 1);	/* room for "…" (one unit) */
-	strbuf_reset(&w->cut);
-	strbuf_add(&w->cut, s, keep);
-	strbuf_adds(&w->cut, "…");
-	return strbuf_str(&w->cut);
+	return xlsxw_text(&w->x, s);
 }
 
 /* Writes text, cut to the cell limit; NULL or "" gives a formatted blank. */
 void consol_xlsx_str(struct consol_xlsx *w, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col,
 		     const char *s, lxw_format *f, const char *what)
 {
-	if (s == NULL || s[0] == '\0')
-		consol_xlsx_check(w, worksheet_write_blank(ws, row, col, f), what);
-	else
-		consol_xlsx_check(w, worksheet_write_string(ws, row, col, consol_xlsx_text(w, s), f),
-				  what);
+	xlsxw_str(&w->x, ws, row, col, s, f, what);
 }
 
 /* Writes a number. */
 void consol_xlsx_num(struct consol_xlsx *w, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col,
 		     double v, lxw_format *f, const char *what)
 {
-	consol_xlsx_check(w, worksheet_write_number(ws, row, col, v, f), what);
+	xlsxw_num(&w->x, ws, row, col, v, f, what);
 }
 
 /* Writes a share as a fraction, or a blank when there is nothing to share. */
@@ -138,9 +105,7 @@ void consol_xlsx_merge(struct consol_xlsx *w, lxw_worksheet *ws, lxw_row_t row,
 /* Sets a row's height. */
 void consol_xlsx_height(struct consol_xlsx *w, lxw_worksheet *ws, lxw_row_t row, double points)
 {
-	if (points > ROW_MAX_POINTS)
-		points = ROW_MAX_POINTS;
-	consol_xlsx_check(w, worksheet_set_row(ws, row, points, NULL), "row height");
+	xlsxw_height(&w->x, ws, row, points);
 }
 
 /*
@@ -245,54 +210,28 @@ bool consol_new_group(const struct consol_unit *u, const char *previous, bool fi
 
 /* ---- formats ---- */
 
-/* A new format in the document's font; dies on out-of-memory, as xmalloc does. */
-static lxw_format *new_format(struct consol_xlsx *w, double size, bool bold, bool italic)
-{
-	lxw_format *f = workbook_add_format(w->wb);
-	if (f == NULL) {
-		fprintf(stderr, "fatal: out of memory (libxlsxwriter format)\n");
-		abort();
-	}
-	format_set_font_name(f, FONT);
-	format_set_font_size(f, size);
-	if (bold)
-		format_set_bold(f);
-	if (italic)
-		format_set_italic(f);
-	return f;
-}
-
 /* Text centred in its cell (the document header). */
 static lxw_format *centred(struct consol_xlsx *w, double size, bool bold, bool italic,
 			   uint8_t valign)
 {
-	lxw_format *f = new_format(w, size, bold, italic);
-	format_set_align(f, LXW_ALIGN_CENTER);
-	format_set_align(f, valign);
-	return f;
+	return xlsxw_format_centred(w->x.wb, size, bold, italic, valign);
 }
 
-/* A bordered table cell. */
+/* A bordered table cell, on a background colour unless bg is 0. */
 static lxw_format *cell(struct consol_xlsx *w, bool bold, uint8_t align, const char *num,
 			uint32_t bg)
 {
-	lxw_format *f = new_format(w, 12, bold, false);
-	format_set_border(f, LXW_BORDER_THIN);
-	format_set_align(f, align);
-	format_set_align(f, LXW_ALIGN_VERTICAL_TOP);
-	format_set_text_wrap(f);
-	if (num)
-		format_set_num_format(f, num);
+	lxw_format *f = xlsxw_format_cell(w->x.wb, bold, align, num);
 	if (bg)
 		format_set_bg_color(f, bg);
 	return f;
 }
 
 /* Creates every format of the workbook. */
-static void make_formats(struct consol_xlsx *w)
+void consol_xlsx_formats(struct consol_xlsx *w)
 {
 	struct consol_formats *f = &w->f;
-	f->column = new_format(w, 12, false, false);
+	f->column = xlsxw_format(w->x.wb, 12, false, false);
 	f->parent = centred(w, 13, false, false, LXW_ALIGN_VERTICAL_BOTTOM);
 	f->body = centred(w, 13, true, false, LXW_ALIGN_VERTICAL_BOTTOM);
 	f->nation = centred(w, 13, true, false, LXW_ALIGN_VERTICAL_BOTTOM);
@@ -307,18 +246,18 @@ static void make_formats(struct consol_xlsx *w)
 	format_set_text_wrap(f->subject);
 	f->edition = centred(w, 12, false, true, LXW_ALIGN_VERTICAL_CENTER);
 	format_set_text_wrap(f->edition);
-	f->section = new_format(w, 13, true, false);
+	f->section = xlsxw_format(w->x.wb, 13, true, false);
 	format_set_align(f->section, LXW_ALIGN_VERTICAL_BOTTOM);
-	f->note = new_format(w, 12, false, true);
+	f->note = xlsxw_format(w->x.wb, 12, false, true);
 	format_set_align(f->note, LXW_ALIGN_VERTICAL_TOP);
 	format_set_text_wrap(f->note);
-	f->para = new_format(w, 13, false, false);
+	f->para = xlsxw_format(w->x.wb, 13, false, false);
 	format_set_align(f->para, LXW_ALIGN_JUSTIFY);
 	format_set_align(f->para, LXW_ALIGN_VERTICAL_TOP);
 	format_set_text_wrap(f->para);
-	f->recv_title = new_format(w, 12, true, true);
-	f->recv_line = new_format(w, 11, false, false);
-	f->th = cell(w, true, LXW_ALIGN_CENTER, NULL, COLOR_HEADER);
+	f->recv_title = xlsxw_format(w->x.wb, 12, true, true);
+	f->recv_line = xlsxw_format(w->x.wb, 11, false, false);
+	f->th = cell(w, true, LXW_ALIGN_CENTER, NULL, XLSXW_COLOR_HEADER);
 	format_set_align(f->th, LXW_ALIGN_VERTICAL_CENTER);
 	f->text = cell(w, false, LXW_ALIGN_LEFT, NULL, 0);
 	format_set_indent(f->text, CONSOL_INDENT);
@@ -483,37 +422,23 @@ static void write_header(struct consol_xlsx *w, lxw_worksheet *ws, const struct 
 	consol_xlsx_height(w, ws, ROW_AFTER, 8);
 }
 
-/* Appends text to a header or footer, '&' doubled so that it is not read as a code, anything
- * outside the text rule as U+FFFD. */
-static void add_hf_text(struct strbuf *sb, const char *text)
-{
-	char *clean = xmltext_clean(text);
-	for (const char *s = clean; *s; s++) {
-		if (*s == '&')
-			strbuf_addc(sb, '&');
-		strbuf_addc(sb, *s);
-	}
-	free(clean);
-}
-
 /* Paper, orientation, margins, scaling and the footer with the page number. */
 static void page_setup(struct consol_xlsx *w, lxw_worksheet *ws)
 {
-	worksheet_set_landscape(ws);
-	worksheet_set_paper(ws, PAPER_A4);
-	worksheet_fit_to_pages(ws, 1, 0);
-	worksheet_set_margins(ws, MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM);
 	/* Excel's header cannot leave out page 1 (as the decree puts the number top centre,
 	 * not on the first page), so the page number goes to the footer, with the sheet's name
 	 * and the report it belongs to. */
 	struct strbuf sb = STRBUF_INIT;
-	strbuf_adds(&sb, "&L&\"" FONT ",Italic\"&9");
-	add_hf_text(&sb, w->doc->series_name);
+	strbuf_adds(&sb, "&L&\"" XLSXW_FONT ",Italic\"&9");
+	xlsxw_hf_text(&sb, w->doc->series_name);
 	strbuf_adds(&sb, " - ");
-	add_hf_text(&sb, w->doc->period_key);
-	strbuf_adds(&sb, " - &A&R&\"" FONT ",Regular\"&10Trang &P");
-	lxw_header_footer_options opt = { .margin = MARGIN_FOOTER };
-	consol_xlsx_check(w, worksheet_set_footer_opt(ws, strbuf_str(&sb), &opt), "footer");
+	xlsxw_hf_text(&sb, w->doc->period_key);
+	strbuf_adds(&sb, " - &A&R&\"" XLSXW_FONT ",Regular\"&10Trang &P");
+	struct xlsxw_page page = {
+		.left = MARGIN_LEFT, .right = MARGIN_RIGHT, .top = MARGIN_TOP,
+		.bottom = MARGIN_BOTTOM, .footer = strbuf_str(&sb), .footer_margin = MARGIN_FOOTER,
+	};
+	xlsxw_page_setup(&w->x, ws, &page);
 	strbuf_free(&sb);
 }
 
@@ -536,10 +461,8 @@ void consol_xlsx_finish(struct consol_xlsx *w, lxw_worksheet *ws, const struct c
 	/* No frozen panes: with the document header above it, the table's header is too far
 	 * down for a pane to leave room on a small screen. */
 	if (first_header <= last_header)
-		consol_xlsx_check(w, worksheet_repeat_rows(ws, first_header, last_header),
-				  "repeated rows");
-	consol_xlsx_check(w, worksheet_print_area(ws, 0, 0, last_row, l->ncols - 1),
-			  "print area");
+		xlsxw_print_titles(&w->x, ws, first_header, last_header);
+	xlsxw_print_area(&w->x, ws, last_row, l->ncols - 1);
 }
 
 /* A table's header row, as tall as its longest title needs. */
@@ -557,209 +480,24 @@ void consol_xlsx_table_header(struct consol_xlsx *w, lxw_worksheet *ws,
 	consol_xlsx_height(w, ws, row, consol_xlsx_row_points(lines));
 }
 
-/* ---- the workbook ---- */
+/* ---- the document ---- */
 
 /* The document's fixed properties: the same document gives the same bytes. */
-static void write_properties(struct consol_xlsx *w)
+void consol_xlsx_properties(struct consol_xlsx *w)
 {
 	const struct consol_doc *doc = w->doc;
-	char *raw = xasprintf("baocao; %s; %s", doc->series_name ? doc->series_name : "",
-			      doc->period_key ? doc->period_key : "");
-	char *keywords = xmltext_clean(raw);
-	free(raw);
-	raw = edition_text(doc);
-	char *comments = xmltext_clean(raw);
-	free(raw);
-	char *title = xmltext_clean(doc->subject), *company = xmltext_clean(doc->issuing_body);
-	char author[] = "baocao", subject[] = "Báo cáo tổng hợp";
-	/* 0 would make the library use the clock. */
-	time_t created = doc->created > 0 ? doc->created : 946684800;	/* 2000-01-01 */
-	lxw_doc_properties props = {
-		.title = title,
-		.subject = subject,
-		.author = author,
-		.company = company,
+	char *keywords = xasprintf("baocao; %s; %s", doc->series_name ? doc->series_name : "",
+				   doc->period_key ? doc->period_key : "");
+	char *comments = edition_text(doc);
+	struct xlsxw_props props = {
+		.title = doc->subject ? doc->subject : "",
+		.subject = "Báo cáo tổng hợp",
+		.company = doc->issuing_body ? doc->issuing_body : "",
 		.keywords = keywords,
 		.comments = comments,
-		.created = created,
+		.created = doc->created,
 	};
-	consol_xlsx_check(w, workbook_set_properties(w->wb, &props), "properties");
+	xlsxw_properties(&w->x, &props);
 	free(keywords);
 	free(comments);
-	free(title);
-	free(company);
-}
-
-/* The sheets in the workbook's order. */
-enum { SH_SUMMARY, SH_DETAIL, SH_BEHIND, SH_PROPOSALS, SH_MISSING, SH_ASSESSMENT,
-       SH_TIMELINESS, NSHEETS };
-static const char *const sheet_names[NSHEETS] = {
-	CONSOL_SHEET_SUMMARY, CONSOL_SHEET_DETAIL, CONSOL_SHEET_BEHIND, CONSOL_SHEET_PROPOSALS,
-	CONSOL_SHEET_MISSING, CONSOL_SHEET_ASSESSMENT, CONSOL_SHEET_TIMELINESS,
-};
-
-/* The items, a batch of units at a time, into the sheets that list them. 0, or -1 with *err
- * when a batch cannot be read. */
-static int write_lists(struct consol_xlsx *w, lxw_worksheet **ws, const struct consol_batches *b,
-		       char **err)
-{
-	struct consol_lists ls;
-	consol_lists_begin(w, &ls, ws[SH_DETAIL], ws[SH_BEHIND], ws[SH_PROPOSALS]);
-	size_t n = w->doc->nunits;
-	for (size_t from = 0, to; from < n && w->err == LXW_NO_ERROR; from = to) {
-		to = n;
-		if (b != NULL && b->fill(b->ctx, from, &to, err) != 0)
-			return -1;
-		if (to <= from || to > n)	/* a broken source would loop forever */
-			to = n;
-		consol_lists_units(w, &ls, from, to);
-		if (b != NULL)
-			b->drop(b->ctx, from, to);
-	}
-	consol_lists_end(w, &ls);
-	return 0;
-}
-
-/*
- * Adds and writes every sheet. Constant-memory mode writes each sheet's rows top to bottom,
- * but sheets may be written side by side: the three lists of items are written together, a
- * batch of units at a time. Formats are numbered as first used, so the sheets keep their
- * order otherwise: the same document, the same bytes, however it is fed.
- */
-static int write_sheets(struct consol_xlsx *w, const struct consol_batches *b, char **err)
-{
-	lxw_worksheet *ws[NSHEETS];
-	for (size_t i = 0; i < NSHEETS; i++) {
-		/* Sheet names: at most 31 characters, none of []:*?/\ (checked, not assumed). */
-		lxw_error e = workbook_validate_sheet_name(w->wb, sheet_names[i]);
-		consol_xlsx_check(w, e, "sheet name");
-		ws[i] = e == LXW_NO_ERROR ? workbook_add_worksheet(w->wb, sheet_names[i]) : NULL;
-		if (ws[i] == NULL) {
-			consol_xlsx_check(w, LXW_ERROR_MEMORY_MALLOC_FAILED, "worksheets");
-			return 0;
-		}
-	}
-	consol_sheet_summary(w, ws[SH_SUMMARY]);
-	if (w->err == LXW_NO_ERROR && write_lists(w, ws, b, err) != 0)
-		return -1;
-	if (w->err == LXW_NO_ERROR)
-		consol_sheet_missing(w, ws[SH_MISSING]);
-	if (w->err == LXW_NO_ERROR)
-		consol_sheet_assessment(w, ws[SH_ASSESSMENT]);
-	if (w->err == LXW_NO_ERROR)
-		consol_sheet_timeliness(w, ws[SH_TIMELINESS]);
-	worksheet_activate(ws[SH_SUMMARY]);
-	return 0;
-}
-
-/*
- * Checks the written file: every XML part well-formed for expat (xlsxw_check; a text the
- * writer let through would make the file one no reader opens), then with our own reader its
- * sheets, as named. libxlsxwriter does not check every write of its temporary files; a full
- * disk shows as a zip without its central directory (written last) or without its parts.
- * Returns 0, CONSOL_INVALID when a part is not well-formed, or -1.
- */
-static int verify(const unsigned char *data, size_t len, char **err)
-{
-	char *why = NULL;
-	if (xlsxw_check(data, len, &why) != 0) {
-		*err = xasprintf("consolidate: the built workbook is not well-formed: %s", why);
-		free(why);
-		return CONSOL_INVALID;
-	}
-	struct xlsx *x = NULL;
-	char *detail = NULL;
-	enum xlsx_error xe = xlsx_open_memory(data, len, NULL, &x, &detail);
-	if (xe != XLSX_OK) {
-		*err = xasprintf("consolidate: the built workbook does not read back (%s%s%s); is "
-				 "the temporary folder full?", xlsx_error_code(xe),
-				 detail ? ": " : "", detail ? detail : "");
-		free(detail);
-		return -1;
-	}
-	int rc = 0;
-	if (xlsx_sheet_count(x) != NSHEETS) {
-		*err = xasprintf("consolidate: the built workbook has %zu sheets, not %zu",
-				 xlsx_sheet_count(x), (size_t)NSHEETS);
-		rc = -1;
-	}
-	for (size_t i = 0; rc == 0 && i < NSHEETS; i++)
-		if (strcmp(xlsx_sheet_name(x, i), sheet_names[i]) != 0) {
-			*err = xasprintf("consolidate: the built workbook's sheet %zu is \"%s\", not "
-					 "\"%s\"", i + 1, xlsx_sheet_name(x, i), sheet_names[i]);
-			rc = -1;
-		}
-	xlsx_close(x);
-	return rc;
-}
-
-/* Writes the workbook of a document holding every item. */
-int consol_write_xlsx(const struct consol_doc *doc, unsigned char **data, size_t *len,
-		      char **err)
-{
-	return consol_write_xlsx_batched(doc, NULL, data, len, err);
-}
-
-/* Writes the workbook into a private temporary folder and reads it back. */
-int consol_write_xlsx_batched(const struct consol_doc *doc, const struct consol_batches *b,
-			      unsigned char **data, size_t *len, char **err)
-{
-	*data = NULL;
-	*len = 0;
-	char *dir = xlsxw_tmpdir("consolidate", err);
-	if (dir == NULL)
-		return -1;
-	char *path = xasprintf("%s/consolidated.xlsx", dir);
-	/* Constant memory: rows go to the temporary folder as they are written, so ~120,000
-	 * items cost no more memory than a few. */
-	lxw_workbook_options opts = { .constant_memory = LXW_TRUE, .tmpdir = dir };
-	struct consol_xlsx w = { .wb = workbook_new_opt(path, &opts), .doc = doc,
-				 .err = LXW_NO_ERROR };
-	int rc = -1;
-	if (w.wb == NULL) {
-		*err = xasprintf("consolidate: libxlsxwriter cannot start a workbook in %s", dir);
-		goto out;
-	}
-	make_formats(&w);
-	int fed = write_sheets(&w, b, err);
-	write_properties(&w);
-	lxw_error closed = xlsxw_close(w.wb);	/* always: it also frees the workbook */
-	if (fed != 0)	/* *err says which batch */
-		goto out;
-	if (w.err != LXW_NO_ERROR) {
-		*err = xasprintf("consolidate: writing the %s: %s", w.what, lxw_strerror(w.err));
-		goto out;
-	}
-	if (closed != LXW_NO_ERROR) {
-		*err = xasprintf("consolidate: closing the workbook in %s: %s", dir,
-				 lxw_strerror(closed));
-		goto out;
-	}
-	char *bytes;
-	if (file_read_all(path, CONSOL_FILE_MAX, &bytes, len) != 0) {
-		*err = errno == EFBIG
-			? xasprintf("consolidate: the workbook is larger than %u bytes",
-				    CONSOL_FILE_MAX)
-			: xasprintf("consolidate: cannot read back %s: %s", path, strerror(errno));
-		goto out;
-	}
-	*data = (unsigned char *)bytes;
-	rc = verify(*data, *len, err);
-	if (rc != 0) {
-		free(*data);
-		*data = NULL;
-		*len = 0;
-		goto out;
-	}
-out:
-	strbuf_free(&w.cut);
-	strbuf_free(&w.clean);
-	strbuf_free(&w.line);
-	if (unlink(path) != 0 && errno != ENOENT)
-		fprintf(stderr, "warning: consolidate: cannot remove %s: %s\n", path,
-			strerror(errno));
-	xlsxw_tmpdir_remove(dir, "consolidate");
-	free(path);
-	free(dir);
-	return rc;
 }

@@ -1,11 +1,12 @@
-/* Private to the consolidated workbook's writer: the frame consol_xlsx.c gives every sheet
- * (formats, document header, print settings) and the sheets of consol_sheets.c and
- * consol_annex.c. */
+/* Private to the consolidated workbook's writer: the toolkit of its sheets (consol_sheets.c,
+ * consol_annex.c), on the writer kit (xlsxw.h): formats, cells, the frame every sheet gets
+ * (document header, print settings) and the document's properties. */
 #ifndef BAOCAO_CONSOLIDATE_XLSX_H
 #define BAOCAO_CONSOLIDATE_XLSX_H
 
 #include "consol.h"
 #include "util.h"
+#include "xlsxw.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -24,15 +25,11 @@ struct consol_formats {
 	lxw_format *column;
 };
 
-/* The workbook being written and its first failure. */
+/* The workbook being written. */
 struct consol_xlsx {
-	lxw_workbook *wb;
+	struct xlsxw x;		/* the workbook, its temporary folder and its first failure */
 	const struct consol_doc *doc;
 	struct consol_formats f;
-	lxw_error err;		/* the first libxlsxwriter failure */
-	const char *what;	/* what was being written then */
-	struct strbuf cut;	/* a text cut to the cell limit (reused) */
-	struct strbuf clean;	/* a text with U+FFFD for what breaks the text rule (reused) */
 	struct strbuf line;	/* a line being composed (reused) */
 };
 
@@ -44,13 +41,16 @@ struct consol_layout {
 	lxw_col_t split;
 };
 
-/* Keeps the first libxlsxwriter failure and what it was about. */
+/* Creates every format of the workbook (once, before any sheet). */
+void consol_xlsx_formats(struct consol_xlsx *w);
+/* Sets the document's fixed properties: the same document gives the same bytes. */
+void consol_xlsx_properties(struct consol_xlsx *w);
+
+/* Keeps the first libxlsxwriter failure and what it was about (xlsxw_keep()). */
 void consol_xlsx_check(struct consol_xlsx *w, lxw_error e, const char *what);
-/* The text as a cell may hold it: anything outside the text rule (xmltext.h) as U+FFFD, at
- * most 32,767 UTF-16 units (Excel's limit), cut on a character boundary and ended by "…" when
- * longer. Valid until the next call. */
+/* The text as a cell may hold it (xlsxw_text()). Valid until the next call. */
 const char *consol_xlsx_text(struct consol_xlsx *w, const char *s);
-/* Writes text (NULL or "" gives a formatted blank cell). */
+/* Writes text (NULL or "" gives a formatted blank cell; xlsxw_str()). */
 void consol_xlsx_str(struct consol_xlsx *w, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col,
 		     const char *s, lxw_format *f, const char *what);
 /* Writes a number. */
@@ -102,35 +102,5 @@ const char *consol_group_title(const struct consol_doc *doc, const char *group);
 /* Whether a unit starts a new group in a list: the first listed, or another group than the
  * previous unit's (previous). */
 bool consol_new_group(const struct consol_unit *u, const char *previous, bool first);
-
-/* One sheet listing items by unit, being written. */
-struct consol_list {
-	lxw_worksheet *ws;
-	const struct consol_layout *l;
-	lxw_row_t row;		/* the next row */
-	lxw_row_t header;	/* the table's header row */
-	const char *group;	/* the group of the last unit listed */
-	size_t listed;		/* units listed */
-};
-
-/* The sheets listing items ("Chi tiết", "Chậm tiến độ", "Kiến nghị"), written side by side a
- * run of units at a time (constant-memory mode keeps one open row per sheet). */
-struct consol_lists {
-	struct consol_list detail, behind, proposals;
-};
-
-/* Starts the three sheets: frame and table header. */
-void consol_lists_begin(struct consol_xlsx *w, struct consol_lists *ls, lxw_worksheet *detail,
-			lxw_worksheet *behind, lxw_worksheet *proposals);
-/* Writes the rows of units [from, to), whose items are in memory. */
-void consol_lists_units(struct consol_xlsx *w, struct consol_lists *ls, size_t from, size_t to);
-/* Ends the three sheets (a note where nothing was listed). */
-void consol_lists_end(struct consol_xlsx *w, struct consol_lists *ls);
-
-/* The other sheets (consol_sheets.c and consol_annex.c): none reads items. */
-void consol_sheet_summary(struct consol_xlsx *w, lxw_worksheet *ws);
-void consol_sheet_missing(struct consol_xlsx *w, lxw_worksheet *ws);
-void consol_sheet_assessment(struct consol_xlsx *w, lxw_worksheet *ws);
-void consol_sheet_timeliness(struct consol_xlsx *w, lxw_worksheet *ws);
 
 #endif

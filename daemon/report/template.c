@@ -1,23 +1,20 @@
-/* The workbook a unit downloads for a period: its tasks, last period's status, the meta sheet
- * (made very hidden, and the structure locked, by template_lock.c). */
+/* The workbook a unit downloads for a period, laid out: its tasks, last period's status, the
+ * meta sheet (made very hidden, and the structure locked, by template_lock.c); the data comes
+ * from template_data.c. */
 #include "template.h"
-#include "unittasks.h"
+#include "template_data.h"
 #include "calendar.h"
-#include "db.h"
 #include "utf8.h"
 #include "util.h"
 #include "vntext.h"
 #include "workbook.h"
-#include "xlsx_read.h"
 #include "xlsxw.h"
 #include "xmltext.h"
 
-#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <xlsxwriter.h>
 
 /* A workbook is a few tens of kilobytes; anything near this is a fault. */
@@ -49,169 +46,8 @@ static const double column_widths[WB_NCOLS] = {
 	[WB_COL_NOTE] = 12,
 };
 
-#define FONT "Times New Roman"
-#define PAPER_A4 9
 #define COLOR_LOCKED 0xF2F2F2
-#define COLOR_HEADER 0xD9D9D9
 #define COLOR_DEADLINE 0xC00000
-
-/* One task row. */
-struct tpl_task {
-	long long id;
-	char *code;
-	char *title;
-	char *leads;		/* who leads it, as the plan says; for cooperating units */
-	bool lead;		/* the unit leads it (else it cooperates) */
-	bool has_deadline;
-	cal_day deadline;
-	const char *status;	/* carried forward: a WB_STATUS_* word, or NULL */
-	int progress;		/* carried forward; -1 for none */
-	bool has_completed;
-	cal_day completed;
-};
-
-/* What the workbook is made of. */
-struct tpl_data {
-	const struct period_info *pi;
-	const char *unit_code;
-	long long unit_id;
-	char *unit_name;
-	struct tpl_task *tasks;
-	size_t ntasks;
-	size_t carried;
-	char carried_from[PERIOD_ID_BUF];	/* the period the carried values come from */
-	char mac[WB_MAC_HEX];
-};
-
-/* ---- loading ---- */
-
-/* Frees what a tpl_data holds (not the unit name, which goes to the caller). */
-static void data_free(struct tpl_data *d)
-{
-	for (size_t i = 0; i < d->ntasks; i++) {
-		free(d->tasks[i].code);
-		free(d->tasks[i].title);
-		free(d->tasks[i].leads);
-	}
-	free(d->tasks);
-	d->tasks = NULL;
-	d->ntasks = 0;
-}
-
-/* Sets *err from a failed statement and clears its result; returns TEMPLATE_DB. */
-static enum template_result db_failure(PGconn *conn, PGresult *r, const char *what,
-				       char **err)
-{
-	char *msg = xstrdup(r ? PQresultErrorMessage(r) : PQerrorMessage(conn));
-	*err = xasprintf("template: %s: %s", what, str_trim(msg));
-	free(msg);
-	PQclear(r);
-	return TEMPLATE_DB;
-}
-
-/* Loads the unit and its tasks of the series (the same question the intake asks). */
-static enum template_result load_unit(PGconn *conn, struct tpl_data *d,
-				      struct template_file *out, char **err)
-{
-	struct unit_tasks ut;
-	enum unit_tasks_result ur = unit_tasks_load(conn, d->pi->series->name, d->pi->db_id,
-						    d->unit_code, &ut, err);
-	if (ur == UNIT_TASKS_DB) {
-		unit_tasks_free(&ut);
-		char *msg = *err;
-		*err = xasprintf("template: %s", msg);
-		free(msg);
-		return TEMPLATE_DB;
-	}
-	if (ur != UNIT_TASKS_UNKNOWN_UNIT) {
-		d->unit_id = ut.unit_id;
-		/* Names and titles stored before the text rule may break it: U+FFFD for those
-		 * characters, so that they cannot break the workbook (xmltext.h). */
-		d->unit_name = xmltext_clean(ut.unit_name);
-		out->unit_name = xmltext_clean(ut.unit_name);
-	}
-	if (ur != UNIT_TASKS_OK) {
-		out->refusal = ur == UNIT_TASKS_UNKNOWN_UNIT ? TEMPLATE_UNKNOWN_UNIT
-							     : TEMPLATE_NOT_MEMBER;
-		unit_tasks_free(&ut);
-		return TEMPLATE_REFUSED;
-	}
-	d->ntasks = ut.n;
-	d->tasks = xcalloc(d->ntasks ? d->ntasks : 1, sizeof *d->tasks);
-	for (size_t i = 0; i < d->ntasks; i++) {
-		struct tpl_task *t = &d->tasks[i];
-		const struct unit_task *u = &ut.items[i];
-		t->id = u->id;
-		t->code = xmltext_clean(u->code);
-		t->title = xmltext_clean(u->title);
-		t->has_deadline = u->has_deadline;
-		t->deadline = u->deadline;
-		t->lead = u->lead;
-		t->leads = xmltext_clean(u->leads);
-		t->progress = -1;
-	}
-	unit_tasks_free(&ut);
-	return TEMPLATE_OK;
-}
-
-/* The drop-down word of a stored status, or NULL. */
-static const char *status_word(const char *status)
-{
-	if (strcmp(status, "done") == 0)
-		return WB_STATUS_DONE;
-	if (strcmp(status, "in_progress") == 0)
-		return WB_STATUS_IN_PROGRESS;
-	if (strcmp(status, "not_started") == 0)
-		return WB_STATUS_NOT_STARTED;
-	return NULL;
-}
-
-/*
- * Carries forward status, progress and completion date from the unit's current (not
- * superseded) report of the latest earlier period of the series that has one: last week's
- * as a rule, the week before a skipped one, or the last the unit sent if it missed a week.
- */
-static enum template_result load_carried(PGconn *conn, struct tpl_data *d, char **err)
-{
-	cal_day first, last;
-	if (!d->pi->has_span || period_bounds(&d->pi->period, &first, &last) != 0)
-		return TEMPLATE_OK;	/* ad hoc periods stand alone */
-	char unit_id[24], starts[CAL_DATE_BUF];
-	snprintf(unit_id, sizeof unit_id, "%lld", d->unit_id);
-	cal_format_date(first, starts);
-	const char *p[] = { d->pi->series->name, unit_id, starts };
-	PGresult *r = db_query(conn,
-		"SELECT p.period_key, i.task_id, i.status, i.progress, "
-		"  to_char(i.completed_on, 'YYYY-MM-DD') "
-		"FROM report_item i JOIN submission b ON b.id = i.submission_id "
-		"JOIN period p ON p.id = b.period_id "
-		"WHERE b.id = (SELECT b2.id FROM submission b2 JOIN period p2 ON p2.id = b2.period_id "
-		"  JOIN series s ON s.id = p2.series_id "
-		"  WHERE s.name = $1 AND b2.unit_id = $2 AND NOT b2.superseded "
-		"    AND p2.starts_on < $3::date "
-		"  ORDER BY p2.starts_on DESC, b2.version DESC LIMIT 1)", 3, p, NULL, NULL);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK)
-		return db_failure(conn, r, "previous report", err);
-	int n = PQntuples(r);
-	for (int row = 0; row < n; row++) {
-		long long task_id = atoll(PQgetvalue(r, row, 1));
-		struct tpl_task *t = NULL;
-		for (size_t i = 0; i < d->ntasks && t == NULL; i++)
-			if (d->tasks[i].id == task_id)
-				t = &d->tasks[i];
-		if (t == NULL)
-			continue;	/* a task the unit no longer has */
-		snprintf(d->carried_from, sizeof d->carried_from, "%s", PQgetvalue(r, row, 0));
-		t->status = status_word(PQgetvalue(r, row, 2));
-		if (!PQgetisnull(r, row, 3))
-			t->progress = atoi(PQgetvalue(r, row, 3));
-		t->has_completed = !PQgetisnull(r, row, 4) &&
-				   cal_parse_date(PQgetvalue(r, row, 4), &t->completed) == 0;
-		d->carried++;
-	}
-	PQclear(r);
-	return TEMPLATE_OK;
-}
 
 /* The period's title with its dates: "Tuần 48 năm 2026 (23/11/2026 - 29/11/2026)". */
 static char *period_title(const struct period_info *pi)
@@ -240,50 +76,34 @@ struct formats {
 	lxw_format *meta;
 };
 
-/* A workbook being written and its first failure. */
+/* A workbook being written: the kit's workbook (and its first failure) and the formats. */
 struct writer {
-	lxw_workbook *wb;
+	struct xlsxw x;
 	struct formats f;
-	lxw_error err;
-	const char *what;	/* what was being written when err happened */
 };
 
 /* Keeps the first libxlsxwriter failure and what it was about. */
 static void check(struct writer *w, lxw_error e, const char *what)
 {
-	if (e != LXW_NO_ERROR && w->err == LXW_NO_ERROR) {
-		w->err = e;
-		w->what = what;
-	}
+	xlsxw_keep(&w->x, e, what);
 }
 
-/* A new format in the workbook's font; dies on out-of-memory, as xmalloc does. */
+/* A new format in the workbooks' font. */
 static lxw_format *new_format(struct writer *w, double size, bool bold, bool italic)
 {
-	lxw_format *f = workbook_add_format(w->wb);
-	if (f == NULL) {
-		fprintf(stderr, "fatal: out of memory (libxlsxwriter format)\n");
-		abort();
-	}
-	format_set_font_name(f, FONT);
-	format_set_font_size(f, size);
-	if (bold)
-		format_set_bold(f);
-	if (italic)
-		format_set_italic(f);
-	return f;
+	return xlsxw_format(w->x.wb, size, bold, italic);
+}
+
+/* Text centred across and down its cell. */
+static lxw_format *centred(struct writer *w, double size, bool bold, bool italic)
+{
+	return xlsxw_format_centred(w->x.wb, size, bold, italic, LXW_ALIGN_VERTICAL_CENTER);
 }
 
 /* A bordered table cell: locked cells grey, input cells white and unlocked. */
 static lxw_format *cell_format(struct writer *w, bool input, uint8_t align, const char *num)
 {
-	lxw_format *f = new_format(w, 12, false, false);
-	format_set_border(f, LXW_BORDER_THIN);
-	format_set_align(f, align);
-	format_set_align(f, LXW_ALIGN_VERTICAL_TOP);
-	format_set_text_wrap(f);
-	if (num)
-		format_set_num_format(f, num);
+	lxw_format *f = xlsxw_format_cell(w->x.wb, false, align, num);
 	if (input)
 		format_set_unlocked(f);
 	else
@@ -298,27 +118,19 @@ static void make_formats(struct writer *w)
 	f->column = new_format(w, 12, false, false);
 	f->unit = new_format(w, 12, true, false);
 	format_set_align(f->unit, LXW_ALIGN_VERTICAL_CENTER);
-	f->title = new_format(w, 14, true, false);
-	format_set_align(f->title, LXW_ALIGN_CENTER);
-	format_set_align(f->title, LXW_ALIGN_VERTICAL_CENTER);
+	f->title = centred(w, 14, true, false);
 	format_set_text_wrap(f->title);
-	f->period = new_format(w, 12, true, false);
-	format_set_align(f->period, LXW_ALIGN_CENTER);
-	format_set_align(f->period, LXW_ALIGN_VERTICAL_CENTER);
-	f->deadline = new_format(w, 12, true, true);
-	format_set_align(f->deadline, LXW_ALIGN_CENTER);
-	format_set_align(f->deadline, LXW_ALIGN_VERTICAL_CENTER);
+	f->period = centred(w, 12, true, false);
+	f->deadline = centred(w, 12, true, true);
 	format_set_font_color(f->deadline, COLOR_DEADLINE);
 	f->guide = new_format(w, 11, false, true);
 	format_set_align(f->guide, LXW_ALIGN_LEFT);
 	format_set_align(f->guide, LXW_ALIGN_VERTICAL_TOP);
 	format_set_text_wrap(f->guide);
-	f->header = new_format(w, 12, true, false);
-	format_set_align(f->header, LXW_ALIGN_CENTER);
-	format_set_align(f->header, LXW_ALIGN_VERTICAL_CENTER);
+	f->header = centred(w, 12, true, false);
 	format_set_text_wrap(f->header);
 	format_set_border(f->header, LXW_BORDER_THIN);
-	format_set_bg_color(f->header, COLOR_HEADER);
+	format_set_bg_color(f->header, XLSXW_COLOR_HEADER);
 	f->task_center = cell_format(w, false, LXW_ALIGN_CENTER, NULL);
 	f->task_text = cell_format(w, false, LXW_ALIGN_LEFT, NULL);
 	f->task_date = cell_format(w, false, LXW_ALIGN_CENTER, "dd/mm/yyyy");
@@ -328,20 +140,16 @@ static void make_formats(struct writer *w)
 	f->in_date = cell_format(w, true, LXW_ALIGN_CENTER, "dd/mm/yyyy");
 	f->rich_plain = new_format(w, 12, false, false);
 	f->rich_note = new_format(w, 11, false, true);
-	f->g_title = new_format(w, 14, true, false);
-	format_set_align(f->g_title, LXW_ALIGN_CENTER);
-	format_set_align(f->g_title, LXW_ALIGN_VERTICAL_CENTER);
+	f->g_title = centred(w, 14, true, false);
 	format_set_text_wrap(f->g_title);
-	f->g_sub = new_format(w, 12, false, true);
-	format_set_align(f->g_sub, LXW_ALIGN_CENTER);
-	format_set_align(f->g_sub, LXW_ALIGN_VERTICAL_CENTER);
+	f->g_sub = centred(w, 12, false, true);
 	format_set_text_wrap(f->g_sub);
 	f->g_label = new_format(w, 12, true, false);
 	format_set_align(f->g_label, LXW_ALIGN_LEFT);
 	format_set_align(f->g_label, LXW_ALIGN_VERTICAL_TOP);
 	format_set_text_wrap(f->g_label);
 	format_set_border(f->g_label, LXW_BORDER_THIN);
-	format_set_bg_color(f->g_label, COLOR_HEADER);
+	format_set_bg_color(f->g_label, XLSXW_COLOR_HEADER);
 	f->g_input = cell_format(w, true, LXW_ALIGN_LEFT, NULL);
 	f->g_note = f->guide;
 	f->meta = new_format(w, 11, false, false);
@@ -360,17 +168,20 @@ static void write_day(struct writer *w, lxw_worksheet *ws, lxw_row_t row, lxw_co
 /* Page set-up shared by the visible sheets: A4 landscape, one page wide, page numbers. */
 static void page_setup(struct writer *w, lxw_worksheet *ws, const struct tpl_data *d)
 {
-	worksheet_set_landscape(ws);
-	worksheet_set_paper(ws, PAPER_A4);
-	worksheet_fit_to_pages(ws, 1, 0);
-	worksheet_set_margins(ws, 0.4, 0.4, 0.5, 0.6);
-	worksheet_center_horizontally(ws);
-	/* Codes and period ids are ASCII without '&', so the footer needs no escaping. */
-	char *footer = xasprintf("&L&\"" FONT ",Italic\"&9%s - %s - %s"
-				 "&R&\"" FONT ",Regular\"&9Trang &P/&N", d->unit_code,
-				 d->pi->series->name, d->pi->id);
-	check(w, worksheet_set_footer(ws, footer), "footer");
-	free(footer);
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_adds(&sb, "&L&\"" XLSXW_FONT ",Italic\"&9");
+	xlsxw_hf_text(&sb, d->unit_code);
+	strbuf_adds(&sb, " - ");
+	xlsxw_hf_text(&sb, d->pi->series->name);
+	strbuf_adds(&sb, " - ");
+	xlsxw_hf_text(&sb, d->pi->id);
+	strbuf_adds(&sb, "&R&\"" XLSXW_FONT ",Regular\"&9Trang &P/&N");
+	struct xlsxw_page page = {
+		.left = 0.4, .right = 0.4, .top = 0.5, .bottom = 0.6, .centre = true,
+		.footer = strbuf_str(&sb),
+	};
+	xlsxw_page_setup(&w->x, ws, &page);
+	strbuf_free(&sb);
 }
 
 /*
@@ -600,9 +411,8 @@ static void write_report_sheet(struct writer *w, lxw_worksheet *ws, const struct
 
 	worksheet_freeze_panes(ws, ROW_FIRST_TASK, 0);
 	page_setup(w, ws, d);
-	check(w, worksheet_repeat_rows(ws, ROW_HEADER, ROW_HEADER), "print titles");
-	check(w, worksheet_print_area(ws, 0, 0, d->ntasks ? last : ROW_HEADER, WB_NCOLS - 1),
-	      "print area");
+	xlsxw_print_titles(&w->x, ws, ROW_HEADER, ROW_HEADER);
+	xlsxw_print_area(&w->x, ws, d->ntasks ? last : ROW_HEADER, WB_NCOLS - 1);
 	/* No password: the protection keeps the layout, not secrets. Rows and columns may be
 	 * resized so that long text can be read. */
 	lxw_protection prot = { .format_columns = 1, .format_rows = 1 };
@@ -640,7 +450,7 @@ static void write_general_sheet(struct writer *w, lxw_worksheet *ws, const struc
 	free(note);
 	check(w, worksheet_set_row(ws, 4, 20, NULL), "general note row");
 	page_setup(w, ws, d);
-	check(w, worksheet_print_area(ws, 0, 0, 4, 1), "print area");
+	xlsxw_print_area(&w->x, ws, 4, 1);
 	lxw_protection prot = { .format_columns = 1, .format_rows = 1 };
 	worksheet_protect(ws, NULL, &prot);
 }
@@ -672,19 +482,14 @@ static void write_properties(struct writer *w, const struct tpl_data *d)
 				   d->unit_code);
 	char *comments = xasprintf("Biểu mẫu phiên bản %d do hệ thống baocao tạo cho %s.",
 				   WB_TEMPLATE_VERSION, d->unit_name);
-	char author[] = "baocao";
-	time_t created = d->pi->has_span ? d->pi->starts : d->pi->unit_deadline;
-	if (created <= 0)
-		created = 946684800;	/* 2000-01-01: 0 would make the library use "now" */
-	lxw_doc_properties props = {
+	struct xlsxw_props props = {
 		.title = title,
 		.subject = d->pi->series->title,
-		.author = author,
 		.keywords = keywords,
 		.comments = comments,
-		.created = created,
+		.created = d->pi->has_span ? d->pi->starts : d->pi->unit_deadline,
 	};
-	check(w, workbook_set_properties(w->wb, &props), "properties");
+	xlsxw_properties(&w->x, &props);
 	free(pt);
 	free(title);
 	free(keywords);
@@ -695,21 +500,14 @@ static void write_properties(struct writer *w, const struct tpl_data *d)
 static enum template_result write_workbook(const struct tpl_data *d, unsigned char **data,
 					   size_t *len, char **err)
 {
-	char *dir = xlsxw_tmpdir("template", err);
-	if (dir == NULL)
-		return TEMPLATE_FAILED;
-	char *path = xasprintf("%s/workbook.xlsx", dir);
-	lxw_workbook_options opts = { .constant_memory = LXW_FALSE, .tmpdir = dir };
-	struct writer w = { .wb = workbook_new_opt(path, &opts), .err = LXW_NO_ERROR };
+	struct writer w = { 0 };
 	enum template_result rc = TEMPLATE_FAILED;
-	if (w.wb == NULL) {
-		*err = xasprintf("template: libxlsxwriter cannot start a workbook in %s", dir);
+	if (xlsxw_open(&w.x, "template", "workbook.xlsx", false, err) != 0)
 		goto out;
-	}
 	make_formats(&w);
-	lxw_worksheet *report = workbook_add_worksheet(w.wb, WB_REPORT_SHEET);
-	lxw_worksheet *general = workbook_add_worksheet(w.wb, WB_GENERAL_SHEET);
-	lxw_worksheet *meta = workbook_add_worksheet(w.wb, WB_META_SHEET);
+	lxw_worksheet *report = workbook_add_worksheet(w.x.wb, WB_REPORT_SHEET);
+	lxw_worksheet *general = workbook_add_worksheet(w.x.wb, WB_GENERAL_SHEET);
+	lxw_worksheet *meta = workbook_add_worksheet(w.x.wb, WB_META_SHEET);
 	if (report == NULL || general == NULL || meta == NULL) {
 		check(&w, LXW_ERROR_MEMORY_MALLOC_FAILED, "worksheets");
 	} else {
@@ -719,39 +517,14 @@ static enum template_result write_workbook(const struct tpl_data *d, unsigned ch
 		worksheet_activate(report);
 		write_properties(&w, d);
 	}
-	lxw_error closed = xlsxw_close(w.wb);	/* always: it also frees the workbook */
-	if (w.err != LXW_NO_ERROR) {
-		*err = xasprintf("template: writing the %s: %s", w.what, lxw_strerror(w.err));
-		goto out;
-	}
-	if (closed != LXW_NO_ERROR) {
-		*err = xasprintf("template: closing the workbook in %s: %s", dir,
-				 lxw_strerror(closed));
-		goto out;
-	}
-	char *bytes;
-	if (file_read_all(path, TEMPLATE_FILE_MAX, &bytes, len) != 0) {
-		*err = xasprintf("template: cannot read back %s: %s", path, strerror(errno));
-		goto out;
-	}
-	*data = (unsigned char *)bytes;
-	rc = TEMPLATE_OK;
+	if (xlsxw_close_read(&w.x, TEMPLATE_FILE_MAX, data, len, err) == 0)
+		rc = TEMPLATE_OK;
 out:
-	if (unlink(path) != 0 && errno != ENOENT)
-		fprintf(stderr, "warning: template: cannot remove %s: %s\n", path, strerror(errno));
-	xlsxw_tmpdir_remove(dir, "template");
-	free(path);
-	free(dir);
+	xlsxw_remove(&w.x);
 	return rc;
 }
 
 /* ---- the interface ---- */
-
-/* Reader callback of read_back(): every cell is fine. */
-static bool read_back_cell(const struct xlsx_cell *cell, void *arg)
-{
-	return true;
-}
 
 /*
  * Checks the built workbook: every XML part well-formed (xlsxw_check), then read back with
@@ -760,27 +533,9 @@ static bool read_back_cell(const struct xlsx_cell *cell, void *arg)
  */
 static enum template_result read_back(const unsigned char *data, size_t len, char **err)
 {
-	char *why = NULL;
-	if (xlsxw_check(data, len, &why) != 0) {
-		*err = xasprintf("template: the built workbook is not well-formed: %s", why);
-		free(why);
-		return TEMPLATE_FAILED;
-	}
-	struct xlsx *x = NULL;
-	char *detail = NULL;
-	enum xlsx_error xe = xlsx_open_memory(data, len, NULL, &x, &detail);
-	for (size_t i = 0; xe == XLSX_OK && i < xlsx_sheet_count(x); i++)
-		xe = xlsx_sheet_read(x, i, read_back_cell, NULL);
-	if (xe != XLSX_OK) {
-		*err = xasprintf("template: the built workbook does not read back (%s%s%s); is the "
-				 "temporary folder full?", xlsx_error_code(xe), detail ? ": " : "",
-				 detail ? detail : "");
-		free(detail);
-		xlsx_close(x);
-		return TEMPLATE_FAILED;
-	}
-	xlsx_close(x);
-	return TEMPLATE_OK;
+	struct xlsxw_expect expect = { .cells = true };
+	return xlsxw_verify("template", data, len, &expect, err) == 0 ? TEMPLATE_OK
+								      : TEMPLATE_FAILED;
 }
 
 /* Builds the unit's workbook for the period. */
@@ -791,7 +546,7 @@ enum template_result template_build(PGconn *conn, const struct period_info *pi,
 {
 	memset(out, 0, sizeof *out);
 	struct tpl_data d = { .pi = pi, .unit_code = unit_code };
-	enum template_result rc = load_unit(conn, &d, out, err);
+	enum template_result rc = template_data_unit(conn, &d, out, err);
 	if (rc != TEMPLATE_OK)
 		goto out;
 	if (pi->skipped) {
@@ -801,7 +556,7 @@ enum template_result template_build(PGconn *conn, const struct period_info *pi,
 		rc = TEMPLATE_REFUSED;
 		goto out;
 	}
-	if ((rc = load_carried(conn, &d, err)) != TEMPLATE_OK)
+	if ((rc = template_data_carried(conn, &d, err)) != TEMPLATE_OK)
 		goto out;
 	wb_mac(mac_key, unit_code, pi->series->name, pi->id, WB_TEMPLATE_VERSION, d.mac);
 	if ((rc = write_workbook(&d, &out->data, &out->len, err)) != TEMPLATE_OK ||
@@ -817,7 +572,7 @@ out:
 		out->len = 0;
 	}
 	free(d.unit_name);
-	data_free(&d);
+	template_data_free(&d);
 	return rc;
 }
 

@@ -502,7 +502,7 @@ static void test_long_text(void **state)
 	assert_true(str_has_suffix(cut, "ế…"));
 	assert_true(xmltext_valid(cut, strlen(cut)));
 	assert_string_equal(consol_xlsx_text(&w, "ngắn"), "ngắn");
-	strbuf_free(&w.cut);
+	strbuf_free(&w.x.cut);
 
 	struct consol_doc doc;
 	fixture_doc(&doc, CONSOL_HEADER_STATE, CONSOL_FINAL, 1);
