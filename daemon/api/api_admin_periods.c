@@ -66,13 +66,10 @@ static int periods_json(PGconn *conn, struct json *j, const char *series, time_t
 }
 
 /* GET /api/v1/admin/series: every series in force with its latest periods. */
-void api_admin_series_get(struct http_request *rq, struct http_response *rs, struct db *db)
+void api_admin_series_get(struct http_request *rq, struct http_response *rs,
+			  const struct api_ctx *cx)
 {
-	PGconn *conn = db_conn(db);
-	if (conn == NULL) {
-		api_db_unavailable(rs);
-		return;
-	}
+	PGconn *conn = cx->conn;
 	const struct series_list *list = series_current();
 	struct strbuf out = STRBUF_INIT;
 	struct json j;
@@ -91,7 +88,7 @@ void api_admin_series_get(struct http_request *rq, struct http_response *rs, str
 		char *err = NULL;
 		if (periods_json(conn, &j, s->name, now, &err) != 0) {
 			strbuf_free(&out);
-			api_db_failed(rs, db, "admin series", err);
+			api_db_failed(rs, cx->db, "admin series", err);
 			return;
 		}
 		json_object_end(&j);
@@ -104,12 +101,12 @@ void api_admin_series_get(struct http_request *rq, struct http_response *rs, str
 }
 
 /* Sets (clear false) or clears a period's override and answers with the period. */
-static void override(struct http_request *rq, struct http_response *rs, struct db *db,
-		    bool clear)
+static void override(struct http_request *rq, struct http_response *rs,
+		     const struct api_ctx *cx, bool clear)
 {
-	const struct series_def *s = api_series(rq, rs);
+	const struct series_def *s = cx->series;
 	const char *period = route_param(&rq->params, "period");
-	if (s == NULL || period == NULL)
+	if (period == NULL)
 		return;
 	time_t ut = 0, ct = 0;
 	const char *note = "";
@@ -137,19 +134,14 @@ static void override(struct http_request *rq, struct http_response *rs, struct d
 			return;
 		}
 	}
-	PGconn *conn = db_conn(db);
-	if (conn == NULL) {
-		jv_free(doc);
-		api_db_unavailable(rs);
-		return;
-	}
+	PGconn *conn = cx->conn;
 	char *err = NULL;
 	time_t now = clock_now();
 	enum periods_result pr = periods_override(conn, s, period, clear, ut, ct, note,
-						  rq->who.account_id, rq->who.login, now, &err);
+						  cx->who.account_id, cx->who.login, now, &err);
 	jv_free(doc);
 	if (pr == PERIODS_CONFLICT) {
-		log_info("admin", "%s: override of %s %s refused: %s", rq->who.login, s->name,
+		log_info("admin", "%s: override of %s %s refused: %s", cx->who.login, s->name,
 			 period, err);
 		free(err);
 		http_error(rs, 409, "period_closed", "Kỳ báo cáo này đã khóa sổ hoặc đã tổng hợp nên "
@@ -157,17 +149,17 @@ static void override(struct http_request *rq, struct http_response *rs, struct d
 		return;
 	}
 	if (pr != PERIODS_OK) {
-		api_period_failed(rs, db, "admin: period override", pr, err);
+		api_period_failed(rs, cx->db, "admin: period override", pr, err);
 		return;
 	}
-	log_info("admin", "%s %s the deadlines of %s %s", rq->who.login,
+	log_info("admin", "%s %s the deadlines of %s %s", cx->who.login,
 		 clear ? "cleared" : "set", s->name, period);
 	/* The reminders, cut-off and consolidation of the period move with its deadlines. */
 	api_changed(conn);
 	struct period_info pi;
 	pr = periods_compute(conn, s, period, now, &pi, &err);
 	if (pr != PERIODS_OK) {
-		api_period_failed(rs, db, "admin: period after override", pr, err);
+		api_period_failed(rs, cx->db, "admin: period after override", pr, err);
 		return;
 	}
 	http_json(rs, 200);
@@ -184,14 +176,15 @@ static void override(struct http_request *rq, struct http_response *rs, struct d
 }
 
 /* PUT /api/v1/admin/series/{series}/periods/{period}/override */
-void api_admin_override_put(struct http_request *rq, struct http_response *rs, struct db *db)
+void api_admin_override_put(struct http_request *rq, struct http_response *rs,
+			    const struct api_ctx *cx)
 {
-	override(rq, rs, db, false);
+	override(rq, rs, cx, false);
 }
 
 /* DELETE /api/v1/admin/series/{series}/periods/{period}/override */
 void api_admin_override_delete(struct http_request *rq, struct http_response *rs,
-			       struct db *db)
+			       const struct api_ctx *cx)
 {
-	override(rq, rs, db, true);
+	override(rq, rs, cx, true);
 }

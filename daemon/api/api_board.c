@@ -58,19 +58,19 @@ static void period_title(const struct series_def *s, const char *id, char *buf, 
 }
 
 /* GET .../periods/{period}/remind/preview: the units a reminder asked for now would reach. */
-void api_remind_preview(struct http_request *rq, struct http_response *rs, struct db *db)
+void api_remind_preview(struct http_request *rq, struct http_response *rs, const struct api_ctx *cx)
 {
-	PGconn *conn;
+	PGconn *conn = cx->conn;
 	struct period_info pi;
-	if (!api_period_of(rq, rs, db, "remind preview", &conn, &pi) ||
+	if (!api_period_of(rq, rs, cx, "remind preview", &pi) ||
 	    !api_period_remindable(rq, rs, &pi))
 		return;
-	const struct series_def *s = rq->series;
+	const struct series_def *s = cx->series;
 	char *err = NULL;
 	PGresult *r = remind_preview(conn, s, &pi, rq->received_at, &err);
 	if (r == NULL) {
 		period_info_free(&pi);
-		api_db_failed(rs, db, "remind preview", err);
+		api_db_failed(rs, cx->db, "remind preview", err);
 		return;
 	}
 	int n = PQntuples(r);
@@ -112,20 +112,16 @@ struct unit_row {
 
 /* GET /api/v1/series/{series}/timeliness[?periods=N]: each unit's punctuality over the last
  * N periods whose units' deadline has passed (not skipped), oldest first. */
-void api_timeliness_get(struct http_request *rq, struct http_response *rs, struct db *db)
+void api_timeliness_get(struct http_request *rq, struct http_response *rs, const struct api_ctx *cx)
 {
 	int count = periods_param(rq, rs, TIMELINESS_DEFAULT, TIMELINESS_MAX);
 	if (count < 0)
 		return;
-	PGconn *conn = db_conn(db);
-	if (conn == NULL) {
-		api_db_unavailable(rs);
-		return;
-	}
+	PGconn *conn = cx->conn;
 	char nowbuf[24], limit[16];
 	snprintf(nowbuf, sizeof nowbuf, "%lld", (long long)rq->received_at);
 	snprintf(limit, sizeof limit, "%d", count);
-	const char *p[] = { rq->series->name, nowbuf, limit };
+	const char *p[] = { cx->series->name, nowbuf, limit };
 	char *err = NULL;
 	/* The periods, then one row per unit and period of its roster: 'on_time' when a version
 	 * came in time, 'late' when only after, 'missing' when none. */
@@ -136,7 +132,7 @@ void api_timeliness_get(struct http_request *rq, struct http_response *rs, struc
 		"  AND p.state <> 'skipped' AND p.unit_deadline < to_timestamp($2::bigint) "
 		"  ORDER BY p.starts_on DESC LIMIT $3::int) x ORDER BY x.starts_on", 3, p, &err);
 	if (pr == NULL) {
-		api_db_failed(rs, db, "timeliness", err);
+		api_db_failed(rs, cx->db, "timeliness", err);
 		return;
 	}
 	PGresult *r = db_run(conn, "timeliness",
@@ -155,7 +151,7 @@ void api_timeliness_get(struct http_request *rq, struct http_response *rs, struc
 		"  ps.starts_on", 3, p, &err);
 	if (r == NULL) {
 		PQclear(pr);
-		api_db_failed(rs, db, "timeliness", err);
+		api_db_failed(rs, cx->db, "timeliness", err);
 		return;
 	}
 	int np = PQntuples(pr), n = PQntuples(r);
@@ -163,12 +159,12 @@ void api_timeliness_get(struct http_request *rq, struct http_response *rs, struc
 	struct json j;
 	json_init(&j, &rs->body);
 	json_object_begin(&j);
-	json_kv_string(&j, "series", rq->series->name);
+	json_kv_string(&j, "series", cx->series->name);
 	json_key(&j, "periods");
 	json_array_begin(&j);
 	for (int i = 0; i < np; i++) {
 		char title[160];
-		period_title(rq->series, PQgetvalue(pr, i, 0), title, sizeof title);
+		period_title(cx->series, PQgetvalue(pr, i, 0), title, sizeof title);
 		json_object_begin(&j);
 		json_kv_string(&j, "period", PQgetvalue(pr, i, 0));
 		json_kv_string(&j, "title", title);
@@ -225,19 +221,15 @@ void api_timeliness_get(struct http_request *rq, struct http_response *rs, struc
 
 /* GET /api/v1/series/{series}/deliveries[?periods=N]: the final versions of the last N
  * periods that have one, newest period first, each version with its time and file. */
-void api_deliveries_get(struct http_request *rq, struct http_response *rs, struct db *db)
+void api_deliveries_get(struct http_request *rq, struct http_response *rs, const struct api_ctx *cx)
 {
 	int count = periods_param(rq, rs, DELIVERIES_DEFAULT, DELIVERIES_MAX);
 	if (count < 0)
 		return;
-	PGconn *conn = db_conn(db);
-	if (conn == NULL) {
-		api_db_unavailable(rs);
-		return;
-	}
+	PGconn *conn = cx->conn;
 	char limit[16];
 	snprintf(limit, sizeof limit, "%d", count);
-	const char *p[] = { rq->series->name, limit };
+	const char *p[] = { cx->series->name, limit };
 	char *err = NULL;
 	PGresult *r = db_run(conn, "deliveries",
 		"WITH ps AS (SELECT p.id, p.period_key, p.starts_on, p.ends_on FROM period p "
@@ -252,7 +244,7 @@ void api_deliveries_get(struct http_request *rq, struct http_response *rs, struc
 		"JOIN mail_attachment m ON m.id = c.attachment_id "
 		"ORDER BY ps.starts_on DESC, c.version DESC", 2, p, &err);
 	if (r == NULL) {
-		api_db_failed(rs, db, "deliveries", err);
+		api_db_failed(rs, cx->db, "deliveries", err);
 		return;
 	}
 	int n = PQntuples(r);
@@ -260,14 +252,14 @@ void api_deliveries_get(struct http_request *rq, struct http_response *rs, struc
 	struct json j;
 	json_init(&j, &rs->body);
 	json_object_begin(&j);
-	json_kv_string(&j, "series", rq->series->name);
-	json_kv_string(&j, "title", rq->series->title);
+	json_kv_string(&j, "series", cx->series->name);
+	json_kv_string(&j, "title", cx->series->title);
 	json_key(&j, "periods");
 	json_array_begin(&j);
 	for (int i = 0; i < n;) {
 		const char *key = PQgetvalue(r, i, 0);
 		char title[160];
-		period_title(rq->series, key, title, sizeof title);
+		period_title(cx->series, key, title, sizeof title);
 		json_object_begin(&j);
 		json_kv_string(&j, "period", key);
 		json_kv_string(&j, "title", title);
@@ -285,7 +277,7 @@ void api_deliveries_get(struct http_request *rq, struct http_response *rs, struc
 			json_kv_string(&j, "sha256", PQgetvalue(r, i, 6));
 			json_kv_string(&j, "filename", PQgetvalue(r, i, 7));
 			char *url = xasprintf("/api/v1/series/%s/periods/%s/consolidated?version=final"
-					      "&n=%lld", rq->series->name, key, v);
+					      "&n=%lld", cx->series->name, key, v);
 			json_kv_string(&j, "url", url);
 			free(url);
 			json_object_end(&j);

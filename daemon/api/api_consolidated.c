@@ -25,7 +25,8 @@ static _Atomic int live_builds;		/* live workbooks being built now, by every wor
 
 /* GET .../consolidated?version=live|cutoff|final[&n=N]: the workbook (default: the newest
  * final version). */
-void api_consolidated_get(struct http_request *rq, struct http_response *rs, struct db *db)
+void api_consolidated_get(struct http_request *rq, struct http_response *rs,
+			  const struct api_ctx *cx)
 {
 	char *version = http_query_param(rq, "version");
 	char *n_text = http_query_param(rq, "n");
@@ -52,9 +53,9 @@ void api_consolidated_get(struct http_request *rq, struct http_response *rs, str
 			   "cutoff (bản khóa sổ) hoặc final (bản đã gửi); n là số thứ tự bản đã gửi.");
 		return;
 	}
-	PGconn *conn;
+	PGconn *conn = cx->conn;
 	struct period_info pi;
-	if (!api_stored_period_of(rq, rs, db, "consolidated", &conn, &pi))
+	if (!api_stored_period_of(rq, rs, cx, "consolidated", &pi))
 		return;
 	/* A live workbook is built from the whole period: its memory and time are bounded by
 	 * letting only a few be built at once. */
@@ -78,7 +79,7 @@ void api_consolidated_get(struct http_request *rq, struct http_response *rs, str
 		return;
 	}
 	if (rc == CONSOLIDATION_FAILED) {
-		api_db_failed(rs, db, "consolidated", err);
+		api_db_failed(rs, cx->db, "consolidated", err);
 		return;
 	}
 	if (rc == CONSOLIDATION_NONE) {
@@ -139,30 +140,30 @@ static const char VERSIONS_OWN_SQL[] =
  * for those the access table lets see them (consolidated.deliveries), otherwise only the
  * caller's unit's own. */
 void api_consolidated_versions(struct http_request *rq, struct http_response *rs,
-			       struct db *db)
+			       const struct api_ctx *cx)
 {
-	PGconn *conn;
+	PGconn *conn = cx->conn;
 	struct period_info pi;
-	if (!api_stored_period_of(rq, rs, db, "consolidated", &conn, &pi))
+	if (!api_stored_period_of(rq, rs, cx, "consolidated", &pi))
 		return;
-	bool every = authz_may(&rq->who, ACT_DELIVERY_DETAIL, rq->series, NULL) == AUTHZ_ALLOW;
+	bool every = authz_may(&cx->who, ACT_DELIVERY_DETAIL, cx->series, NULL) == AUTHZ_ALLOW;
 	char period_id[24], unit_id[24];
 	snprintf(period_id, sizeof period_id, "%lld", pi.db_id);
-	snprintf(unit_id, sizeof unit_id, "%lld", rq->who.unit_id);
-	const char *p[] = { period_id, rq->series->name, pi.id, unit_id };
+	snprintf(unit_id, sizeof unit_id, "%lld", cx->who.unit_id);
+	const char *p[] = { period_id, cx->series->name, pi.id, unit_id };
 	char *err = NULL;
 	PGresult *r = db_run(conn, "consolidated", every ? VERSIONS_FULL_SQL : VERSIONS_OWN_SQL,
 			     every ? 3 : 4, p, &err);
 	period_info_free(&pi);
 	if (r == NULL) {
-		api_db_failed(rs, db, "consolidated versions", err);
+		api_db_failed(rs, cx->db, "consolidated versions", err);
 		return;
 	}
 	http_json(rs, 200);
 	struct json j;
 	json_init(&j, &rs->body);
 	json_object_begin(&j);
-	json_kv_string(&j, "series", rq->series->name);
+	json_kv_string(&j, "series", cx->series->name);
 	json_kv_string(&j, "period", route_param(&rq->params, "period"));
 	json_key(&j, "versions");
 	json_array_begin(&j);
@@ -190,7 +191,7 @@ void api_consolidated_versions(struct http_request *rq, struct http_response *rs
 
 /* Answers the board as a workbook (GET .../status?format=xlsx) from the status query. */
 static void status_xlsx(struct http_request *rq, struct http_response *rs,
-			const struct period_info *pi, PGresult *r)
+			const struct api_ctx *cx, const struct period_info *pi, PGresult *r)
 {
 	int n = PQntuples(r);
 	struct board_row *rows = xcalloc(n > 0 ? (size_t)n : 1, sizeof *rows);
@@ -206,7 +207,7 @@ static void status_xlsx(struct http_request *rq, struct http_response *rs,
 		snprintf(title, sizeof title, "kỳ %s", pi->id);
 	if (cal_format_vi_long(rq->received_at, made, sizeof made) != 0)
 		snprintf(made, sizeof made, "nay");
-	struct board_title t = { rq->series->title, title, made };
+	struct board_title t = { cx->series->title, title, made };
 	unsigned char *data;
 	size_t len;
 	char *err = NULL;
@@ -222,7 +223,7 @@ static void status_xlsx(struct http_request *rq, struct http_response *rs,
 	rs->content_type = CONSOL_CONTENT_TYPE;
 	strbuf_add(&rs->body, data, len);
 	free(data);
-	char *disp = xasprintf("attachment; filename=\"tinh-hinh-%s-%s.xlsx\"", rq->series->name,
+	char *disp = xasprintf("attachment; filename=\"tinh-hinh-%s-%s.xlsx\"", cx->series->name,
 			       pi->id);
 	http_add_header(rs, "Content-Disposition", disp);
 	http_add_header(rs, "Cache-Control", "no-store");
@@ -231,7 +232,7 @@ static void status_xlsx(struct http_request *rq, struct http_response *rs,
 
 /* GET .../status[?format=json|xlsx]: every unit that must report, its state, and the totals
  * (JSON), or the same as a workbook. */
-void api_period_status(struct http_request *rq, struct http_response *rs, struct db *db)
+void api_period_status(struct http_request *rq, struct http_response *rs, const struct api_ctx *cx)
 {
 	char *format = http_query_param(rq, "format");
 	bool xlsx = format != NULL && strcmp(format, "xlsx") == 0;
@@ -242,9 +243,9 @@ void api_period_status(struct http_request *rq, struct http_response *rs, struct
 			   "(bảng tình hình dạng Excel).");
 		return;
 	}
-	PGconn *conn;
+	PGconn *conn = cx->conn;
 	struct period_info pi;
-	if (!api_stored_period_of(rq, rs, db, "consolidated", &conn, &pi))
+	if (!api_stored_period_of(rq, rs, cx, "consolidated", &pi))
 		return;
 	char period_id[24];
 	snprintf(period_id, sizeof period_id, "%lld", pi.db_id);
@@ -265,11 +266,11 @@ void api_period_status(struct http_request *rq, struct http_response *rs, struct
 		1, p, &err);
 	if (r == NULL) {
 		period_info_free(&pi);
-		api_db_failed(rs, db, "status", err);
+		api_db_failed(rs, cx->db, "status", err);
 		return;
 	}
 	if (xlsx) {
-		status_xlsx(rq, rs, &pi, r);
+		status_xlsx(rq, rs, cx, &pi, r);
 		PQclear(r);
 		period_info_free(&pi);
 		return;
@@ -281,7 +282,7 @@ void api_period_status(struct http_request *rq, struct http_response *rs, struct
 	struct json j;
 	json_init(&j, &rs->body);
 	json_object_begin(&j);
-	json_kv_string(&j, "series", rq->series->name);
+	json_kv_string(&j, "series", cx->series->name);
 	json_kv_string(&j, "period", pi.id);
 	json_kv_string(&j, "state", pi.state);
 	json_key(&j, "units");

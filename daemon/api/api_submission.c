@@ -26,27 +26,25 @@ struct target {
 	struct period_info period;
 	const char *unit;
 	PGconn *conn;
+	struct db *db;
 };
 
 /* Finds the period a request is about (the gate has checked who may ask for which unit). */
-static bool target_resolve(struct http_request *rq, struct http_response *rs, struct db *db,
-			   struct target *t)
+static bool target_resolve(struct http_request *rq, struct http_response *rs,
+			   const struct api_ctx *cx, struct target *t)
 {
 	memset(t, 0, sizeof *t);
-	t->who = &rq->who;
-	t->series = rq->series;
-	t->unit = rq->unit;
-	t->conn = db_conn(db);
-	if (t->conn == NULL) {
-		api_db_unavailable(rs);
-		return false;
-	}
+	t->who = &cx->who;
+	t->series = cx->series;
+	t->unit = cx->unit;
+	t->conn = cx->conn;
+	t->db = cx->db;
 	char *err = NULL;
 	enum periods_result pr = periods_lookup(t->conn, t->series,
 						route_param(&rq->params, "period"), rq->received_at,
 						&t->period, &err);
 	if (pr != PERIODS_OK) {
-		api_period_failed(rs, db, "submission period", pr, err);
+		api_period_failed(rs, cx->db, "submission period", pr, err);
 		return false;
 	}
 	return true;
@@ -160,10 +158,10 @@ static void quota_refused(struct http_response *rs, const struct target *t,
 }
 
 /* PUT .../submission: the unit's report, as the workbook (raw body) or as JSON. */
-void api_submission_put(struct http_request *rq, struct http_response *rs, struct db *db)
+void api_submission_put(struct http_request *rq, struct http_response *rs, const struct api_ctx *cx)
 {
 	struct target t;
-	if (!target_resolve(rq, rs, db, &t))
+	if (!target_resolve(rq, rs, cx, &t))
 		goto out_target;
 	if (t.period.skipped) {
 		http_error(rs, 409, "period_skipped", "Kỳ này không yêu cầu báo cáo (không có ngày "
@@ -205,7 +203,7 @@ void api_submission_put(struct http_request *rq, struct http_response *rs, struc
 		goto out_target;
 	}
 	struct intake_context ctx;
-	if (!context_load(rs, db, &t, &ctx, rq->received_at))
+	if (!context_load(rs, cx->db, &t, &ctx, rq->received_at))
 		goto out_target;
 	struct intake_report report;
 	struct intake_errors errs = { 0 };
@@ -224,9 +222,9 @@ void api_submission_put(struct http_request *rq, struct http_response *rs, struc
 	char *err = NULL;
 	struct intake_quota quota = { cfg->max_versions_per_period, cfg->max_bytes_per_period,
 				      0, 0 };
-	enum intake_result ir = intake_store(t.conn, &ctx, &report, t.who, rq->on_behalf,
+	enum intake_result ir = intake_store(t.conn, &ctx, &report, t.who, cx->on_behalf,
 					     /* JSON with the session cookie: the pages' form */
-					     is_json ? (rq->by_session ? "web" : "api") : "xlsx",
+					     is_json ? (cx->by_session ? "web" : "api") : "xlsx",
 					     rq->body, rq->body_len, &quota,
 					     rq->remote_addr, rq->received_at, keys_server(), &receipt,
 					     &err);
@@ -236,7 +234,7 @@ void api_submission_put(struct http_request *rq, struct http_response *rs, struc
 	}
 	if (ir != INTAKE_OK) {
 		char *what = xasprintf("intake %s %s %s", t.series->name, t.period.id, t.unit);
-		api_db_failed(rs, db, what, err);
+		api_db_failed(rs, cx->db, what, err);
 		free(what);
 		goto out_report;
 	}
@@ -283,14 +281,14 @@ static PGresult *current_submission(struct target *t)
 }
 
 /* GET .../submission: the unit's latest report with its items and receipt. */
-void api_submission_get(struct http_request *rq, struct http_response *rs, struct db *db)
+void api_submission_get(struct http_request *rq, struct http_response *rs, const struct api_ctx *cx)
 {
 	struct target t;
-	if (!target_resolve(rq, rs, db, &t))
+	if (!target_resolve(rq, rs, cx, &t))
 		goto out;
 	PGresult *r = current_submission(&t);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		query_failed(rs, db, r);
+		query_failed(rs, cx->db, r);
 		goto out;
 	}
 	if (PQntuples(r) == 0) {
@@ -326,7 +324,7 @@ void api_submission_get(struct http_request *rq, struct http_response *rs, struc
 		"FROM report_item i JOIN task t ON t.id = i.task_id WHERE i.submission_id = $1 "
 		"ORDER BY t.ordinal, t.code", 1, p, NULL, NULL);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		query_failed(rs, db, r);
+		query_failed(rs, cx->db, r);
 		free(channel);
 		free(gd);
 		free(gp);
@@ -395,10 +393,11 @@ out:
 }
 
 /* GET .../submission/file: the workbook as uploaded. */
-void api_submission_file(struct http_request *rq, struct http_response *rs, struct db *db)
+void api_submission_file(struct http_request *rq, struct http_response *rs,
+			 const struct api_ctx *cx)
 {
 	struct target t;
-	if (!target_resolve(rq, rs, db, &t))
+	if (!target_resolve(rq, rs, cx, &t))
 		goto out;
 	char period_id[24];
 	snprintf(period_id, sizeof period_id, "%lld", t.period.db_id);
@@ -412,7 +411,7 @@ void api_submission_file(struct http_request *rq, struct http_response *rs, stru
 		"       ELSE s.version::text = $3::text END", 3, p);
 	free(version);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		query_failed(rs, db, r);
+		query_failed(rs, cx->db, r);
 		goto out;
 	}
 	if (PQntuples(r) == 0 || PQgetisnull(r, 0, 0)) {
@@ -446,10 +445,11 @@ out:
 }
 
 /* GET .../submissions: every version the unit sent for the period. */
-void api_submission_list(struct http_request *rq, struct http_response *rs, struct db *db)
+void api_submission_list(struct http_request *rq, struct http_response *rs,
+			 const struct api_ctx *cx)
 {
 	struct target t;
-	if (!target_resolve(rq, rs, db, &t))
+	if (!target_resolve(rq, rs, cx, &t))
 		goto out;
 	char period_id[24];
 	snprintf(period_id, sizeof period_id, "%lld", t.period.db_id);
@@ -463,7 +463,7 @@ void api_submission_list(struct http_request *rq, struct http_response *rs, stru
 		"LEFT JOIN account a ON a.id = s.account_id "
 		"WHERE s.period_id = $1 AND u.code = $2 ORDER BY s.version", 2, p, NULL, NULL);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		query_failed(rs, db, r);
+		query_failed(rs, cx->db, r);
 		goto out;
 	}
 	http_json(rs, 200);
@@ -503,7 +503,7 @@ out:
 }
 
 /* GET /api/v1/receipts/public-key: the key that verifies receipts. */
-void api_receipt_key(struct http_request *rq, struct http_response *rs, struct db *db)
+void api_receipt_key(struct http_request *rq, struct http_response *rs, const struct api_ctx *cx)
 {
 	char b64[sodium_base64_ENCODED_LEN(crypto_sign_PUBLICKEYBYTES,
 					   sodium_base64_VARIANT_ORIGINAL)];

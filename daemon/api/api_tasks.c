@@ -89,21 +89,21 @@ static void task_json(struct json *j, const struct unit_task *t, PGresult *carri
 }
 
 /* GET .../tasks[?unit=CODE] (the gate has checked who may ask for which unit). */
-void api_tasks_get(struct http_request *rq, struct http_response *rs, struct db *db)
+void api_tasks_get(struct http_request *rq, struct http_response *rs, const struct api_ctx *cx)
 {
-	PGconn *conn;
+	PGconn *conn = cx->conn;
 	struct period_info pi;
-	if (!api_period_of(rq, rs, db, "tasks", &conn, &pi))
+	if (!api_period_of(rq, rs, cx, "tasks", &pi))
 		return;
-	const struct series_def *s = rq->series;
+	const struct series_def *s = cx->series;
 	char *err = NULL;
 	struct unit_tasks ut;
-	enum unit_tasks_result ur = unit_tasks_load(conn, s->name, pi.db_id, rq->unit, &ut, &err);
+	enum unit_tasks_result ur = unit_tasks_load(conn, s->name, pi.db_id, cx->unit, &ut, &err);
 	if (ur != UNIT_TASKS_OK) {
 		if (ur == UNIT_TASKS_DB) {
-			api_db_failed(rs, db, "tasks", err);
+			api_db_failed(rs, cx->db, "tasks", err);
 		} else {
-			log_info("api", "tasks %s %s: %s", s->name, rq->unit, err);
+			log_info("api", "tasks %s %s: %s", s->name, cx->unit, err);
 			free(err);
 			if (ur == UNIT_TASKS_UNKNOWN_UNIT)
 				http_error(rs, 404, "unknown_unit", "Không có đơn vị với mã này. Hãy "
@@ -118,7 +118,7 @@ void api_tasks_get(struct http_request *rq, struct http_response *rs, struct db 
 	}
 	PGresult *carried = carried_items(conn, &pi, ut.unit_id, &err);
 	if (carried == NULL) {
-		api_db_failed(rs, db, "tasks: carried", err);
+		api_db_failed(rs, cx->db, "tasks: carried", err);
 		unit_tasks_free(&ut);
 		period_info_free(&pi);
 		return;
@@ -129,7 +129,7 @@ void api_tasks_get(struct http_request *rq, struct http_response *rs, struct db 
 	json_object_begin(&j);
 	json_kv_string(&j, "series", s->name);
 	json_kv_string(&j, "period", pi.id);
-	json_kv_string(&j, "unit", rq->unit);
+	json_kv_string(&j, "unit", cx->unit);
 	json_kv_string(&j, "unit_name", ut.unit_name);
 	json_kv_string(&j, "carried_from", PQntuples(carried) ? PQgetvalue(carried, 0, 0) : NULL);
 	json_key(&j, "tasks");
