@@ -57,16 +57,7 @@ static int change_tx(PGconn *conn, void *arg, char **err)
 static int tokens_json(PGconn *conn, long long account_id, time_t now, struct json *j,
 		       char **err)
 {
-	char account[24], nowbuf[24];
-	snprintf(account, sizeof account, "%lld", account_id);
-	snprintf(nowbuf, sizeof nowbuf, "%lld", (long long)now);
-	const char *p[] = { account, nowbuf };
-	PGresult *r = db_run(conn, "account tokens",
-		"SELECT id, label, extract(epoch FROM created_at)::bigint, "
-		"  extract(epoch FROM last_used_at)::bigint, extract(epoch FROM expires_at)::bigint "
-		"FROM api_token WHERE account_id = $1 AND revoked_at IS NULL AND "
-		"  (expires_at IS NULL OR expires_at > to_timestamp($2::bigint)) "
-		"ORDER BY created_at, id LIMIT 1000", 2, p, err);
+	PGresult *r = accounts_live_tokens(conn, account_id, now, err);
 	if (r == NULL)
 		return -1;
 	static const char *const times[] = { "created_at", "last_used_at", "expires_at" };
@@ -110,23 +101,6 @@ static const char *new_password_problem(const char *login, const char *current, 
 	if (strcasecmp(pw, login) == 0)
 		return "Mật khẩu mới không được trùng tên đăng nhập.";
 	return NULL;
-}
-
-/* Whether the account's stored password is `password`; -1 on a database failure. */
-static int current_matches(PGconn *conn, long long account_id, const char *password,
-			   char **err)
-{
-	char account[24];
-	snprintf(account, sizeof account, "%lld", account_id);
-	const char *p[] = { account };
-	PGresult *r = db_run(conn, "password check", "SELECT password_hash FROM account "
-			     "WHERE id = $1 AND NOT disabled", 1, p, err);
-	if (r == NULL)
-		return -1;
-	bool ok = PQntuples(r) == 1 && !PQgetisnull(r, 0, 0) &&
-		  auth_password_verify(PQgetvalue(r, 0, 0), password);
-	PQclear(r);
-	return ok ? 1 : 0;
 }
 
 /* PUT /api/v1/account/password {"current":"...","new":"..."} */
@@ -174,7 +148,7 @@ void api_account_password_put(struct http_request *rq, struct http_response *rs,
 		free(msg);
 		return;
 	}
-	int m = current_matches(conn, cx->who.account_id, current, &err);
+	int m = accounts_password_matches(conn, cx->who.account_id, current, &err);
 	if (m < 0) {
 		jv_free(doc);
 		api_db_failed(rs, cx->db, "password check", err);

@@ -5,6 +5,7 @@
 #include "auth.h"
 #include "clock.h"
 #include "db.h"
+#include "db_json.h"
 #include "json.h"
 #include "log.h"
 #include "units.h"
@@ -25,11 +26,7 @@ void api_admin_accounts_get(struct http_request *rq, struct http_response *rs,
 {
 	PGconn *conn = cx->conn;
 	char *err = NULL;
-	PGresult *r = db_run(conn, "accounts",
-		"SELECT a.login, a.display_name, a.email, u.code, u.name, a.role, a.disabled, "
-		"  a.password_hash IS NOT NULL, "
-		"  (SELECT count(*) FROM web_session s WHERE s.account_id = a.id) "
-		"FROM account a JOIN unit u ON u.id = a.unit_id ORDER BY a.login", 0, NULL, &err);
+	PGresult *r = accounts_list(conn, &err);
 	if (r == NULL) {
 		api_db_failed(rs, cx->db, "admin accounts", err);
 		return;
@@ -38,22 +35,13 @@ void api_admin_accounts_get(struct http_request *rq, struct http_response *rs,
 	struct json j;
 	json_init(&j, &rs->body);
 	json_object_begin(&j);
+	static const struct db_json_col cols[] = {
+		{ "login", DBJ_TEXT }, { "name", DBJ_TEXT }, { "email", DBJ_TEXT },
+		{ "unit", DBJ_TEXT }, { "unit_name", DBJ_TEXT }, { "role", DBJ_TEXT },
+		{ "disabled", DBJ_BOOL }, { "has_password", DBJ_BOOL }, { "sessions", DBJ_INT },
+	};
 	json_key(&j, "accounts");
-	json_array_begin(&j);
-	for (int i = 0; i < PQntuples(r); i++) {
-		json_object_begin(&j);
-		json_kv_string(&j, "login", PQgetvalue(r, i, 0));
-		json_kv_string(&j, "name", PQgetvalue(r, i, 1));
-		json_kv_string(&j, "email", PQgetvalue(r, i, 2));
-		json_kv_string(&j, "unit", PQgetvalue(r, i, 3));
-		json_kv_string(&j, "unit_name", PQgetvalue(r, i, 4));
-		json_kv_string(&j, "role", PQgetvalue(r, i, 5));
-		json_kv_bool(&j, "disabled", strcmp(PQgetvalue(r, i, 6), "t") == 0);
-		json_kv_bool(&j, "has_password", strcmp(PQgetvalue(r, i, 7), "t") == 0);
-		json_kv_int(&j, "sessions", atoll(PQgetvalue(r, i, 8)));
-		json_object_end(&j);
-	}
-	json_array_end(&j);
+	db_json_rows(&j, r, cols, nitems(cols));
 	json_object_end(&j);
 	PQclear(r);
 }

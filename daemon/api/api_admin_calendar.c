@@ -5,6 +5,7 @@
 #include "calendar_store.h"
 #include "clock.h"
 #include "db.h"
+#include "db_json.h"
 #include "housekeeping.h"
 #include "json.h"
 #include "log.h"
@@ -40,11 +41,8 @@ void api_admin_calendar_get(struct http_request *rq, struct http_response *rs,
 	PGconn *conn = cx->conn;
 	char ybuf[8];
 	snprintf(ybuf, sizeof ybuf, "%d", y);
-	const char *p[] = { ybuf };
 	char *err = NULL;
-	PGresult *r = db_run(conn, "calendar", "SELECT to_char(day, 'YYYY-MM-DD'), kind, note "
-			     "FROM calendar_day WHERE extract(year FROM day) = $1::int ORDER BY day",
-			     1, p, &err);
+	PGresult *r = calendar_store_list(conn, ybuf, &err);
 	if (r == NULL) {
 		api_db_failed(rs, cx->db, "admin calendar", err);
 		return;
@@ -54,16 +52,11 @@ void api_admin_calendar_get(struct http_request *rq, struct http_response *rs,
 	json_init(&j, &rs->body);
 	json_object_begin(&j);
 	json_kv_int(&j, "year", y);
+	static const struct db_json_col cols[] = {
+		{ "day", DBJ_TEXT }, { "kind", DBJ_TEXT }, { "note", DBJ_TEXT },
+	};
 	json_key(&j, "days");
-	json_array_begin(&j);
-	for (int i = 0; i < PQntuples(r); i++) {
-		json_object_begin(&j);
-		json_kv_string(&j, "day", PQgetvalue(r, i, 0));
-		json_kv_string(&j, "kind", PQgetvalue(r, i, 1));
-		json_kv_string(&j, "note", PQgetvalue(r, i, 2));
-		json_object_end(&j);
-	}
-	json_array_end(&j);
+	db_json_rows(&j, r, cols, nitems(cols));
 	json_object_end(&j);
 	PQclear(r);
 }

@@ -5,6 +5,7 @@
 #include "calendar.h"
 #include "clock.h"
 #include "db.h"
+#include "db_json.h"
 #include "housekeeping.h"
 #include "json.h"
 #include "log.h"
@@ -23,44 +24,16 @@
 static int periods_json(PGconn *conn, struct json *j, const char *series, time_t now,
 			char **err)
 {
-	char nowbuf[24], max[8];
-	snprintf(nowbuf, sizeof nowbuf, "%lld", (long long)now);
-	snprintf(max, sizeof max, "%d", PERIODS_LISTED);
-	const char *p[] = { series, nowbuf, max };
-	PGresult *r = db_run(conn, "periods",
-		"SELECT p.period_key, to_char(p.starts_on, 'YYYY-MM-DD'), "
-		"  to_char(p.ends_on, 'YYYY-MM-DD'), "
-		"  to_char(p.unit_deadline AT TIME ZONE 'Asia/Ho_Chi_Minh', "
-		"    'YYYY-MM-DD\"T\"HH24:MI:SS\"+07:00\"'), "
-		"  to_char(p.consolidation_deadline AT TIME ZONE 'Asia/Ho_Chi_Minh', "
-		"    'YYYY-MM-DD\"T\"HH24:MI:SS\"+07:00\"'), "
-		"  p.overridden, p.state, coalesce(p.reason, '') "
-		"FROM period p JOIN series s ON s.id = p.series_id WHERE s.name = $1 "
-		"  AND p.starts_on <= (to_timestamp($2::bigint) AT TIME ZONE 'Asia/Ho_Chi_Minh')::date "
-		"    + (p.ends_on - p.starts_on) + 1 "
-		"ORDER BY p.starts_on DESC, p.period_key DESC LIMIT $3::int", 3, p, err);
+	PGresult *r = periods_latest(conn, series, now, PERIODS_LISTED, err);
 	if (r == NULL)
 		return -1;
+	static const struct db_json_col cols[] = {
+		{ "period", DBJ_TEXT }, { "starts_on", DBJ_TEXT }, { "ends_on", DBJ_TEXT },
+		{ "unit_deadline", DBJ_TEXT_NULL }, { "consolidation_deadline", DBJ_TEXT_NULL },
+		{ "overridden", DBJ_BOOL }, { "state", DBJ_TEXT }, { "reason", DBJ_TEXT },
+	};
 	json_key(j, "periods");
-	json_array_begin(j);
-	for (int i = 0; i < PQntuples(r); i++) {
-		json_object_begin(j);
-		json_kv_string(j, "period", PQgetvalue(r, i, 0));
-		json_kv_string(j, "starts_on", PQgetvalue(r, i, 1));
-		json_kv_string(j, "ends_on", PQgetvalue(r, i, 2));
-		for (int c = 3; c <= 4; c++) {
-			json_key(j, c == 3 ? "unit_deadline" : "consolidation_deadline");
-			if (PQgetisnull(r, i, c))
-				json_null(j);
-			else
-				json_string(j, PQgetvalue(r, i, c));
-		}
-		json_kv_bool(j, "overridden", strcmp(PQgetvalue(r, i, 5), "t") == 0);
-		json_kv_string(j, "state", PQgetvalue(r, i, 6));
-		json_kv_string(j, "reason", PQgetvalue(r, i, 7));
-		json_object_end(j);
-	}
-	json_array_end(j);
+	db_json_rows(j, r, cols, nitems(cols));
 	PQclear(r);
 	return 0;
 }

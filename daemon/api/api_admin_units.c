@@ -2,6 +2,7 @@
  * (as baocaoctl import units, audited with the admin's login). */
 #include "api_admin.h"
 #include "db.h"
+#include "db_json.h"
 #include "housekeeping.h"
 #include "json.h"
 #include "log.h"
@@ -19,10 +20,7 @@ void api_admin_units_get(struct http_request *rq, struct http_response *rs,
 {
 	PGconn *conn = cx->conn;
 	char *err = NULL;
-	PGresult *r = db_run(conn, "units",
-		"SELECT code, name, unit_group, array_to_json(emails)::text, active, "
-		"  (SELECT count(*) FROM account a WHERE a.unit_id = u.id) "
-		"FROM unit u ORDER BY unit_group, code", 0, NULL, &err);
+	PGresult *r = units_list(conn, &err);
 	if (r == NULL) {
 		api_db_failed(rs, cx->db, "admin units", err);
 		return;
@@ -31,20 +29,12 @@ void api_admin_units_get(struct http_request *rq, struct http_response *rs,
 	struct json j;
 	json_init(&j, &rs->body);
 	json_object_begin(&j);
+	static const struct db_json_col cols[] = {
+		{ "code", DBJ_TEXT }, { "name", DBJ_TEXT }, { "group", DBJ_TEXT },
+		{ "emails", DBJ_JSON }, { "active", DBJ_BOOL }, { "accounts", DBJ_INT },
+	};
 	json_key(&j, "units");
-	json_array_begin(&j);
-	for (int i = 0; i < PQntuples(r); i++) {
-		json_object_begin(&j);
-		json_kv_string(&j, "code", PQgetvalue(r, i, 0));
-		json_kv_string(&j, "name", PQgetvalue(r, i, 1));
-		json_kv_string(&j, "group", PQgetvalue(r, i, 2));
-		json_key(&j, "emails");
-		json_raw(&j, PQgetvalue(r, i, 3));
-		json_kv_bool(&j, "active", strcmp(PQgetvalue(r, i, 4), "t") == 0);
-		json_kv_int(&j, "accounts", atoll(PQgetvalue(r, i, 5)));
-		json_object_end(&j);
-	}
-	json_array_end(&j);
+	db_json_rows(&j, r, cols, nitems(cols));
 	json_object_end(&j);
 	PQclear(r);
 }

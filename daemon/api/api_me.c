@@ -1,8 +1,10 @@
 /* GET /api/v1/me: the signed-in account, its unit, and the series it reports in with their
  * current period and the unit's recent periods, for the pages' first screen. */
 #include "api.h"
+#include "accounts.h"
 #include "calendar.h"
 #include "db.h"
+#include "db_json.h"
 #include "json.h"
 #include "log.h"
 #include "periods.h"
@@ -32,42 +34,15 @@ static const char *kind_name(enum period_kind k)
 static int recent_json(struct json *j, PGconn *conn, const struct series_def *s,
 		       long long unit_id, time_t now, char **err)
 {
-	char unit[24], at[24], limit[8];
-	snprintf(unit, sizeof unit, "%lld", unit_id);
-	snprintf(at, sizeof at, "%lld", (long long)now);
-	snprintf(limit, sizeof limit, "%d", RECENT_PERIODS);
-	const char *p[] = { s->name, unit, at, limit };
-	PGresult *r = db_run(conn, "recent periods",
-		"SELECT p.period_key, to_char(p.starts_on, 'YYYY-MM-DD'), "
-		"  to_char(p.ends_on, 'YYYY-MM-DD'), p.state, b.version, b.on_time "
-		"FROM period p JOIN series s ON s.id = p.series_id "
-		"LEFT JOIN submission b ON b.period_id = p.id AND b.unit_id = $2 "
-		"  AND NOT b.superseded "
-		"WHERE s.name = $1 AND p.starts_on <= to_timestamp($3::bigint)::date "
-		"ORDER BY p.starts_on DESC LIMIT $4::int", 4, p, err);
+	PGresult *r = periods_recent_of_unit(conn, s->name, unit_id, now, RECENT_PERIODS, err);
 	if (r == NULL)
 		return -1;
+	static const struct db_json_col cols[] = {
+		{ "period", DBJ_TEXT }, { "starts_on", DBJ_TEXT }, { "ends_on", DBJ_TEXT },
+		{ "state", DBJ_TEXT }, { "version", DBJ_INT_NULL }, { "on_time", DBJ_BOOL_NULL },
+	};
 	json_key(j, "recent");
-	json_array_begin(j);
-	for (int i = 0; i < PQntuples(r); i++) {
-		json_object_begin(j);
-		json_kv_string(j, "period", PQgetvalue(r, i, 0));
-		json_kv_string(j, "starts_on", PQgetvalue(r, i, 1));
-		json_kv_string(j, "ends_on", PQgetvalue(r, i, 2));
-		json_kv_string(j, "state", PQgetvalue(r, i, 3));
-		json_key(j, "version");
-		if (PQgetisnull(r, i, 4))
-			json_null(j);
-		else
-			json_int(j, atoll(PQgetvalue(r, i, 4)));
-		json_key(j, "on_time");
-		if (PQgetisnull(r, i, 5))
-			json_null(j);
-		else
-			json_bool(j, strcmp(PQgetvalue(r, i, 5), "t") == 0);
-		json_object_end(j);
-	}
-	json_array_end(j);
+	db_json_rows(j, r, cols, nitems(cols));
 	PQclear(r);
 	return 0;
 }
@@ -105,29 +80,15 @@ static int series_json(struct json *j, PGconn *conn, const struct series_def *s,
 static int periods_json(struct json *j, PGconn *conn, const struct series_def *s, time_t now,
 			char **err)
 {
-	char at[24], limit[16];
-	snprintf(at, sizeof at, "%lld", (long long)now);
-	snprintf(limit, sizeof limit, "%d", RECENT_PERIODS);
-	const char *p[] = { s->name, at, limit };
-	PGresult *r = db_run(conn, "recent periods",
-		"SELECT p.period_key, to_char(p.starts_on, 'YYYY-MM-DD'), "
-		"  to_char(p.ends_on, 'YYYY-MM-DD'), p.state "
-		"FROM period p JOIN series s ON s.id = p.series_id "
-		"WHERE s.name = $1 AND p.starts_on <= to_timestamp($2::bigint)::date "
-		"ORDER BY p.starts_on DESC LIMIT $3::int", 3, p, err);
+	PGresult *r = periods_recent(conn, s->name, now, RECENT_PERIODS, err);
 	if (r == NULL)
 		return -1;
+	static const struct db_json_col cols[] = {
+		{ "period", DBJ_TEXT }, { "starts_on", DBJ_TEXT }, { "ends_on", DBJ_TEXT },
+		{ "state", DBJ_TEXT },
+	};
 	json_key(j, "recent");
-	json_array_begin(j);
-	for (int i = 0; i < PQntuples(r); i++) {
-		json_object_begin(j);
-		json_kv_string(j, "period", PQgetvalue(r, i, 0));
-		json_kv_string(j, "starts_on", PQgetvalue(r, i, 1));
-		json_kv_string(j, "ends_on", PQgetvalue(r, i, 2));
-		json_kv_string(j, "state", PQgetvalue(r, i, 3));
-		json_object_end(j);
-	}
-	json_array_end(j);
+	db_json_rows(j, r, cols, nitems(cols));
 	PQclear(r);
 	return 0;
 }
@@ -189,14 +150,7 @@ void api_me_get(struct http_request *rq, struct http_response *rs, const struct 
 {
 	PGconn *conn = cx->conn;
 	char *err = NULL;
-	char account[24];
-	snprintf(account, sizeof account, "%lld", cx->who.account_id);
-	const char *p[] = { account };
-	PGresult *r = db_run(conn, "me",
-		"SELECT a.display_name, a.email, u.name, "
-		"  (SELECT string_agg(s.name, ' ' ORDER BY s.name) FROM series_member m "
-		"   JOIN series s ON s.id = m.series_id WHERE m.unit_id = u.id) "
-		"FROM account a JOIN unit u ON u.id = a.unit_id WHERE a.id = $1", 1, p, &err);
+	PGresult *r = accounts_profile(conn, cx->who.account_id, &err);
 	if (r == NULL) {
 		api_db_failed(rs, cx->db, "me", err);
 		return;

@@ -1,6 +1,7 @@
 /* The coordinator's work on a period: reviewing a unit's report (return it with a comment, or
  * accept it), the assessment with its history, and the approval that delivers the report. */
 #include "api.h"
+#include "accounts.h"
 #include "audit.h"
 #include "calendar.h"
 #include "config.h"
@@ -380,16 +381,12 @@ void api_approve_post(struct http_request *rq, struct http_response *rs, const s
 	if (!api_stored_period_of(rq, rs, cx, "review", &pi))
 		return;
 	char *err = NULL;
-	const char *pa[] = { cx->who.login };
-	PGresult *r = db_run(conn, "approve", "SELECT display_name FROM account WHERE login = $1",
-			     1, pa, &err);
-	if (r == NULL) {
+	char *name = NULL;
+	if (accounts_display_name(conn, cx->who.login, &name, &err) != 0) {
 		period_info_free(&pi);
 		api_db_failed(rs, cx->db, "approve", err);
 		return;
 	}
-	char *name = xstrdup(PQntuples(r) ? PQgetvalue(r, 0, 0) : "");
-	PQclear(r);
 	struct consolidation_approver who = { cx->who.account_id, cx->who.login, name,
 					      rq->remote_addr };
 	struct consolidation_file f;
