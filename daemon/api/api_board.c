@@ -2,10 +2,12 @@
  * reminder would reach, the units' timeliness over past periods, and the delivered reports. */
 #include "api.h"
 #include "calendar.h"
+#include "consol_versions.h"
 #include "db.h"
 #include "json.h"
 #include "log.h"
 #include "remind.h"
+#include "submissions.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -118,37 +120,16 @@ void api_timeliness_get(struct http_request *rq, struct http_response *rs, const
 	if (count < 0)
 		return;
 	PGconn *conn = cx->conn;
-	char nowbuf[24], limit[16];
-	snprintf(nowbuf, sizeof nowbuf, "%lld", (long long)rq->received_at);
-	snprintf(limit, sizeof limit, "%d", count);
-	const char *p[] = { cx->series->name, nowbuf, limit };
+	const char *name = cx->series->name;
 	char *err = NULL;
 	/* The periods, then one row per unit and period of its roster: 'on_time' when a version
 	 * came in time, 'late' when only after, 'missing' when none. */
-	PGresult *pr = db_run(conn, "timeliness",
-		"SELECT x.period_key, to_char(x.starts_on, 'YYYY-MM-DD'), "
-		"  to_char(x.ends_on, 'YYYY-MM-DD') FROM (SELECT p.period_key, p.starts_on, p.ends_on "
-		"  FROM period p JOIN series s ON s.id = p.series_id WHERE s.name = $1 "
-		"  AND p.state <> 'skipped' AND p.unit_deadline < to_timestamp($2::bigint) "
-		"  ORDER BY p.starts_on DESC LIMIT $3::int) x ORDER BY x.starts_on", 3, p, &err);
+	PGresult *pr = submissions_timeliness_periods(conn, name, rq->received_at, count, &err);
 	if (pr == NULL) {
 		api_db_failed(rs, cx->db, "timeliness", err);
 		return;
 	}
-	PGresult *r = db_run(conn, "timeliness",
-		"WITH ps AS (SELECT p.id, p.period_key, p.starts_on FROM period p "
-		"  JOIN series s ON s.id = p.series_id WHERE s.name = $1 AND p.state <> 'skipped' "
-		"  AND p.unit_deadline < to_timestamp($2::bigint) ORDER BY p.starts_on DESC "
-		"  LIMIT $3::int) "
-		"SELECT u.code, u.name, u.unit_group, ps.period_key, "
-		"  CASE WHEN count(x.id) = 0 THEN 'missing' WHEN bool_or(x.on_time) THEN 'on_time' "
-		"    ELSE 'late' END "
-		"FROM ps CROSS JOIN LATERAL period_units(ps.id) pu JOIN unit u ON u.id = pu.unit_id "
-		"LEFT JOIN submission x ON x.period_id = ps.id AND x.unit_id = u.id "
-		"GROUP BY u.id, u.code, u.name, u.unit_group, ps.period_key, ps.starts_on "
-		"ORDER BY CASE u.unit_group WHEN 'so-nganh' THEN 0 WHEN 'xa-phuong' THEN 1 "
-		"  WHEN 'dang-doan-the' THEN 2 ELSE 3 END, u.unit_group, u.name COLLATE \"C\", u.code, "
-		"  ps.starts_on", 3, p, &err);
+	PGresult *r = submissions_timeliness(conn, name, rq->received_at, count, &err);
 	if (r == NULL) {
 		PQclear(pr);
 		api_db_failed(rs, cx->db, "timeliness", err);
@@ -227,22 +208,8 @@ void api_deliveries_get(struct http_request *rq, struct http_response *rs, const
 	if (count < 0)
 		return;
 	PGconn *conn = cx->conn;
-	char limit[16];
-	snprintf(limit, sizeof limit, "%d", count);
-	const char *p[] = { cx->series->name, limit };
 	char *err = NULL;
-	PGresult *r = db_run(conn, "deliveries",
-		"WITH ps AS (SELECT p.id, p.period_key, p.starts_on, p.ends_on FROM period p "
-		"  JOIN series s ON s.id = p.series_id WHERE s.name = $1 AND EXISTS (SELECT 1 "
-		"  FROM consolidation c WHERE c.period_id = p.id AND c.kind = 'final') "
-		"  ORDER BY p.starts_on DESC LIMIT $2::int) "
-		"SELECT ps.period_key, to_char(ps.starts_on, 'YYYY-MM-DD'), "
-		"  to_char(ps.ends_on, 'YYYY-MM-DD'), c.version, "
-		"  to_char(coalesce(c.approved_at, c.built_at), 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM'), "
-		"  c.automatic, encode(c.sha256, 'hex'), m.filename "
-		"FROM ps JOIN consolidation c ON c.period_id = ps.id AND c.kind = 'final' "
-		"JOIN mail_attachment m ON m.id = c.attachment_id "
-		"ORDER BY ps.starts_on DESC, c.version DESC", 2, p, &err);
+	PGresult *r = consol_deliveries(conn, cx->series->name, count, &err);
 	if (r == NULL) {
 		api_db_failed(rs, cx->db, "deliveries", err);
 		return;

@@ -5,12 +5,14 @@
 #include "authz.h"
 #include "board_xlsx.h"
 #include "calendar.h"
+#include "consol_versions.h"
 #include "consolidation.h"
 #include "db.h"
+#include "db_json.h"
 #include "json.h"
 #include "json_parse.h"
 #include "log.h"
-#include "outbox.h"
+#include "submissions.h"
 #include "util.h"
 
 #include <stdatomic.h>
@@ -103,39 +105,6 @@ void api_consolidated_get(struct http_request *rq, struct http_response *rs,
 	consolidation_file_free(&f);
 }
 
-/* The final versions with every delivery: channel, address or folder, the URL without its
- * credentials, state, time and last error (the consolidators'). */
-static const char VERSIONS_FULL_SQL[] =
-	"SELECT c.version, to_char(c.built_at, 'YYYY-MM-DD\"T\"HH24:MI:SSOF'), "
-	"  encode(c.sha256, 'hex'), c.automatic, coalesce(nullif(a.display_name, ''), a.login), "
-	"  to_char(c.approved_at, 'YYYY-MM-DD\"T\"HH24:MI:SSOF'), "
-	"  coalesce((SELECT json_agg(json_build_object('channel', o.channel, "
-	"    'recipient', " OUTBOX_RECIPIENT_SHOWN("o") ", 'state', o.state, "
-	"    'sent_at', o.sent_at, "
-	"    'last_error', o.last_error) ORDER BY o.id) FROM outbox o "
-	"    WHERE o.dedup_key LIKE 'final:' || $2 || ':' || $3 || ':v' || c.version || ':%'), "
-	"    '[]') "
-	"FROM consolidation c LEFT JOIN account a ON a.id = c.approved_by "
-	"WHERE c.period_id = $1::bigint AND c.kind = 'final' ORDER BY c.version";
-
-/* The final versions with only the caller's unit's own deliveries: the mails to its
- * addresses, each delivered or not and when; no folder, URL, other address or error. */
-static const char VERSIONS_OWN_SQL[] =
-	"WITH own AS (SELECT lower(regexp_replace(e, '^head:', '')) AS email "
-	"  FROM unit u, unnest(u.emails) e WHERE u.id = $4::bigint "
-	"  UNION SELECT lower(a.email) FROM account a WHERE a.unit_id = $4::bigint) "
-	"SELECT c.version, to_char(c.built_at, 'YYYY-MM-DD\"T\"HH24:MI:SSOF'), "
-	"  encode(c.sha256, 'hex'), c.automatic, coalesce(nullif(a.display_name, ''), a.login), "
-	"  to_char(c.approved_at, 'YYYY-MM-DD\"T\"HH24:MI:SSOF'), "
-	"  coalesce((SELECT json_agg(json_build_object('channel', o.channel, "
-	"    'recipient', o.recipient, 'delivered', o.state = 'sent', "
-	"    'sent_at', o.sent_at) ORDER BY o.id) FROM outbox o "
-	"    WHERE o.dedup_key LIKE 'final:' || $2 || ':' || $3 || ':v' || c.version || ':%' "
-	"      AND o.channel = 'mail' AND o.recipient IN (SELECT email FROM own)), "
-	"    '[]') "
-	"FROM consolidation c LEFT JOIN account a ON a.id = c.approved_by "
-	"WHERE c.period_id = $1::bigint AND c.kind = 'final' ORDER BY c.version";
-
 /* GET .../consolidated/versions: the final versions with their deliveries; every delivery
  * for those the access table lets see them (consolidated.deliveries), otherwise only the
  * caller's unit's own. */
@@ -147,13 +116,9 @@ void api_consolidated_versions(struct http_request *rq, struct http_response *rs
 	if (!api_stored_period_of(rq, rs, cx, "consolidated", &pi))
 		return;
 	bool every = authz_may(&cx->who, ACT_DELIVERY_DETAIL, cx->series, NULL) == AUTHZ_ALLOW;
-	char period_id[24], unit_id[24];
-	snprintf(period_id, sizeof period_id, "%lld", pi.db_id);
-	snprintf(unit_id, sizeof unit_id, "%lld", cx->who.unit_id);
-	const char *p[] = { period_id, cx->series->name, pi.id, unit_id };
 	char *err = NULL;
-	PGresult *r = db_run(conn, "consolidated", every ? VERSIONS_FULL_SQL : VERSIONS_OWN_SQL,
-			     every ? 3 : 4, p, &err);
+	PGresult *r = consol_versions(conn, pi.db_id, cx->series->name, pi.id,
+				      every ? 0 : cx->who.unit_id, &err);
 	period_info_free(&pi);
 	if (r == NULL) {
 		api_db_failed(rs, cx->db, "consolidated versions", err);
@@ -167,21 +132,22 @@ void api_consolidated_versions(struct http_request *rq, struct http_response *rs
 	json_kv_string(&j, "period", route_param(&rq->params, "period"));
 	json_key(&j, "versions");
 	json_array_begin(&j);
+	/* "correction" (a version after the first) is written between the two; the deliveries
+	 * are made by PostgreSQL's json_agg. */
+	static const struct db_json_col head[] = {
+		{ "version", DBJ_INT }, { "built_at", DBJ_TEXT }, { "sha256", DBJ_TEXT },
+		{ "automatic", DBJ_BOOL },
+	};
+	static const struct db_json_col tail[] = {
+		{ NULL, DBJ_TEXT }, { NULL, DBJ_TEXT }, { NULL, DBJ_TEXT }, { NULL, DBJ_TEXT },
+		{ "approved_by", DBJ_TEXT_NULL }, { "approved_at", DBJ_TEXT },
+		{ "deliveries", DBJ_JSON },
+	};
 	for (int i = 0; i < PQntuples(r); i++) {
 		json_object_begin(&j);
-		json_kv_int(&j, "version", atoll(PQgetvalue(r, i, 0)));
-		json_kv_string(&j, "built_at", PQgetvalue(r, i, 1));
-		json_kv_string(&j, "sha256", PQgetvalue(r, i, 2));
-		json_kv_bool(&j, "automatic", strcmp(PQgetvalue(r, i, 3), "t") == 0);
+		db_json_members(&j, r, i, head, nitems(head));
 		json_kv_bool(&j, "correction", atoll(PQgetvalue(r, i, 0)) > 1);
-		json_key(&j, "approved_by");
-		if (PQgetisnull(r, i, 4))
-			json_null(&j);
-		else
-			json_string(&j, PQgetvalue(r, i, 4));
-		json_kv_string(&j, "approved_at", PQgetvalue(r, i, 5));
-		json_key(&j, "deliveries");
-		json_raw(&j, PQgetvalue(r, i, 6));	/* made by PostgreSQL's json_agg */
+		db_json_members(&j, r, i, tail, nitems(tail));
 		json_object_end(&j);
 	}
 	json_array_end(&j);
@@ -247,23 +213,8 @@ void api_period_status(struct http_request *rq, struct http_response *rs, const 
 	struct period_info pi;
 	if (!api_stored_period_of(rq, rs, cx, "consolidated", &pi))
 		return;
-	char period_id[24];
-	snprintf(period_id, sizeof period_id, "%lld", pi.db_id);
-	const char *p[] = { period_id };
 	char *err = NULL;
-	PGresult *r = db_run(conn, "status",
-		"SELECT u.code, u.name, u.unit_group, "
-		"  CASE WHEN x.id IS NULL THEN 'missing' WHEN x.review = 'returned' THEN 'returned' "
-		"    WHEN x.on_time THEN 'on_time' ELSE 'late' END, "
-		"  to_char(x.received_at, 'YYYY-MM-DD\"T\"HH24:MI:SSOF'), x.version, "
-		"  (SELECT count(*) FROM report_item i WHERE i.submission_id = x.id), x.review, "
-		"  x.review_comment, x.on_time "
-		"FROM period_units($1::bigint) pu JOIN unit u ON u.id = pu.unit_id "
-		"LEFT JOIN submission x ON x.period_id = $1::bigint AND x.unit_id = u.id "
-		"  AND NOT x.superseded "
-		"ORDER BY CASE u.unit_group WHEN 'so-nganh' THEN 0 WHEN 'xa-phuong' THEN 1 "
-		"  WHEN 'dang-doan-the' THEN 2 ELSE 3 END, u.unit_group, u.name COLLATE \"C\", u.code",
-		1, p, &err);
+	PGresult *r = submissions_board(conn, pi.db_id, &err);
 	if (r == NULL) {
 		period_info_free(&pi);
 		api_db_failed(rs, cx->db, "status", err);

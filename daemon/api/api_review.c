@@ -5,11 +5,14 @@
 #include "audit.h"
 #include "calendar.h"
 #include "config.h"
+#include "consol_versions.h"
 #include "consolidation.h"
 #include "db.h"
+#include "db_json.h"
 #include "json.h"
 #include "json_parse.h"
 #include "log.h"
+#include "submissions.h"
 #include "util.h"
 #include "xmltext.h"
 
@@ -46,15 +49,9 @@ struct review_args {
 
 /* Why a review found nothing to judge: no report at all (404), or a version other than the
  * one judged in force (409, a.version and a.current_at set). Returns 1, or -1 with *err. */
-static int review_refused(PGconn *conn, struct review_args *a, const char *period_id,
-			  char **err)
+static int review_refused(PGconn *conn, struct review_args *a, char **err)
 {
-	const char *p[] = { period_id, a->cx->unit };
-	PGresult *r = db_run(conn, "review",
-		"SELECT x.version, to_char(x.received_at, 'YYYY-MM-DD\"T\"HH24:MI:SSOF'), "
-		"  extract(epoch FROM x.received_at)::bigint "
-		"FROM submission x JOIN unit u ON u.id = x.unit_id "
-		"WHERE x.period_id = $1::bigint AND u.code = $2 AND NOT x.superseded", 2, p, err);
+	PGresult *r = submissions_in_force(conn, a->pi->db_id, a->cx->unit, err);
 	if (r == NULL)
 		return -1;
 	if (PQntuples(r) == 0) {
@@ -88,27 +85,18 @@ static int review_tx(PGconn *conn, void *arg, char **err)
 	struct review_args *a = arg;
 	const struct http_request *rq = a->rq;
 	const struct api_ctx *cx = a->cx;
-	char period_id[24], nowbuf[24], who[24];
-	snprintf(period_id, sizeof period_id, "%lld", a->pi->db_id);
+	char nowbuf[24];
 	snprintf(nowbuf, sizeof nowbuf, "%lld", (long long)rq->received_at);
-	snprintf(who, sizeof who, "%lld", cx->who.account_id);
-	char judged[16];
-	snprintf(judged, sizeof judged, "%d", a->judged);
 	/* Only the version judged, and only while it is in force: an upload in between takes
 	 * the row's lock and supersedes it, and this finds nothing. */
-	const char *p[] = { period_id, cx->unit, a->returned ? "returned" : "accepted",
-			    a->returned ? a->comment : NULL, who, nowbuf, judged };
-	PGresult *r = db_run(conn, "review",
-		"UPDATE submission x SET review = $3, review_comment = $4, reviewed_by = $5::bigint, "
-		"  reviewed_at = to_timestamp($6::bigint) FROM unit u "
-		"WHERE x.period_id = $1::bigint AND x.unit_id = u.id AND u.code = $2 "
-		"  AND NOT x.superseded AND x.version = $7::int RETURNING x.id, x.version, u.name",
-		7, p, err);
+	struct submission_review rv = { a->pi->db_id, cx->unit, a->returned, a->comment,
+					cx->who.account_id, rq->received_at, a->judged };
+	PGresult *r = submissions_review(conn, &rv, err);
 	if (r == NULL)
 		return -1;
 	if (PQntuples(r) == 0) {
 		PQclear(r);
-		return review_refused(conn, a, period_id, err);
+		return review_refused(conn, a, err);
 	}
 	a->submission = atoll(PQgetvalue(r, 0, 0));
 	a->version = atoi(PQgetvalue(r, 0, 1));
@@ -300,23 +288,14 @@ void api_assessment_put(struct http_request *rq, struct http_response *rs, const
 		jv_free(doc);
 		return;
 	}
-	char period_id[24], who[24], nowbuf[24];
-	snprintf(period_id, sizeof period_id, "%lld", pi.db_id);
-	snprintf(who, sizeof who, "%lld", cx->who.account_id);
-	snprintf(nowbuf, sizeof nowbuf, "%lld", (long long)rq->received_at);
-	const char *p[] = { period_id, text, who, nowbuf };
-	PGresult *r = db_run(conn, "assessment",
-		"INSERT INTO assessment (period_id, body, account_id, written_at) "
-		"VALUES ($1::bigint, $2, $3::bigint, to_timestamp($4::bigint)) RETURNING id", 4, p,
-		&err);
+	long long id = consol_assessment_add(conn, pi.db_id, text, cx->who.account_id,
+					     rq->received_at, &err);
 	jv_free(doc);
 	period_info_free(&pi);
-	if (r == NULL) {
+	if (id < 0) {
 		api_db_failed(rs, cx->db, "assessment", err);
 		return;
 	}
-	long long id = atoll(PQgetvalue(r, 0, 0));
-	PQclear(r);
 	http_json(rs, 200);
 	struct json j;
 	json_init(&j, &rs->body);
@@ -333,16 +312,10 @@ void api_assessment_get(struct http_request *rq, struct http_response *rs, const
 	struct period_info pi;
 	if (!api_stored_period_of(rq, rs, cx, "review", &pi))
 		return;
-	char period_id[24];
-	snprintf(period_id, sizeof period_id, "%lld", pi.db_id);
+	long long period_id = pi.db_id;
 	period_info_free(&pi);
-	const char *p[] = { period_id };
 	char *err = NULL;
-	PGresult *r = db_run(conn, "assessment",
-		"SELECT s.id, s.body, coalesce(a.login, ''), "
-		"  to_char(s.written_at, 'YYYY-MM-DD\"T\"HH24:MI:SSOF') "
-		"FROM assessment s LEFT JOIN account a ON a.id = s.account_id "
-		"WHERE s.period_id = $1::bigint ORDER BY s.id DESC LIMIT 50", 1, p, &err);
+	PGresult *r = consol_assessments(conn, period_id, &err);
 	if (r == NULL) {
 		api_db_failed(rs, cx->db, "assessment", err);
 		return;
@@ -356,17 +329,11 @@ void api_assessment_get(struct http_request *rq, struct http_response *rs, const
 		json_string(&j, "");
 	else
 		json_string(&j, PQgetvalue(r, 0, 1));
+	static const struct db_json_col cols[] = {
+		{ "id", DBJ_INT }, { "text", DBJ_TEXT }, { "by", DBJ_TEXT }, { "at", DBJ_TEXT },
+	};
 	json_key(&j, "history");
-	json_array_begin(&j);
-	for (int i = 0; i < PQntuples(r); i++) {
-		json_object_begin(&j);
-		json_kv_int(&j, "id", atoll(PQgetvalue(r, i, 0)));
-		json_kv_string(&j, "text", PQgetvalue(r, i, 1));
-		json_kv_string(&j, "by", PQgetvalue(r, i, 2));
-		json_kv_string(&j, "at", PQgetvalue(r, i, 3));
-		json_object_end(&j);
-	}
-	json_array_end(&j);
+	db_json_rows(&j, r, cols, nitems(cols));
 	json_object_end(&j);
 	PQclear(r);
 }

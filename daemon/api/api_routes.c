@@ -9,6 +9,7 @@
 #include "http_forwarded.h"
 #include "json.h"
 #include "log.h"
+#include "migrate.h"
 #include "netaddr.h"
 #include "outbox.h"
 #include "spacewatch.h"
@@ -106,23 +107,22 @@ static void handle_readyz(struct http_request *rq, struct http_response *rs,
 			  const struct api_ctx *cx)
 {
 	struct db *db = cx->db;
-	PGresult *res = db_exec(db, "SELECT max(version) FROM schema_migration", 0, NULL);
-	if (res == NULL && (db_connection_lost(db) || db_conn(db) == NULL)) {
+	char version[24];
+	int rc = migrate_version(db, version, sizeof version);
+	if (rc != 0 && (db_connection_lost(db) || db_conn(db) == NULL)) {
 		http_error(rs, 503, "database_unavailable",
 			   "Cơ sở dữ liệu chưa sẵn sàng. Quản trị viên cần kiểm tra máy chủ "
 			   "PostgreSQL; hệ thống sẽ tự kết nối lại.");
 		return;
 	}
-	if (res == NULL) {
+	if (rc != 0) {
 		http_error(rs, 503, "schema_missing",
 			   "Cơ sở dữ liệu chưa được khởi tạo. Quản trị viên cần chạy lệnh "
 			   "baocaoctl migrate.");
 		return;
 	}
 	http_json(rs, 200);
-	strbuf_addf(&rs->body, "{\"status\":\"ready\",\"schema_version\":%s",
-		    PQgetisnull(res, 0, 0) ? "0" : PQgetvalue(res, 0, 0));
-	PQclear(res);
+	strbuf_addf(&rs->body, "{\"status\":\"ready\",\"schema_version\":%s", version);
 	if (readyz_privileged_caller(rq, db)) {
 		PGconn *conn = db_conn(db);
 		for (size_t i = 0; i < nitems(readyz_privileged); i++)

@@ -3,11 +3,14 @@
 #include "clock.h"
 #include "config.h"
 #include "db.h"
+#include "db_json.h"
 #include "intake.h"
 #include "json.h"
 #include "keys.h"
 #include "log.h"
 #include "ratelimit.h"
+#include "submissions.h"
+#include "units.h"
 
 #include <arpa/inet.h>
 #include <sodium.h>
@@ -59,12 +62,7 @@ static void target_free(struct target *t)
 /* Names another unit for messages: "Sở Tài chính", or NULL. */
 static char *other_unit_name(void *arg, const char *code)
 {
-	const char *p[] = { code };
-	PGresult *r = db_query(arg, "SELECT name FROM unit WHERE code = $1", 1, p, NULL, NULL);
-	char *name = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 ?
-		     xstrdup(PQgetvalue(r, 0, 0)) : NULL;
-	PQclear(r);
-	return name;
+	return units_name(arg, code);
 }
 
 /* Loads the intake context; writes the error answer and returns false when it cannot. */
@@ -253,42 +251,16 @@ out_target:
 	target_free(&t);
 }
 
-/* Answers a failed query of the GET handlers. */
-static void query_failed(struct http_response *rs, struct db *db, PGresult *r)
-{
-	char *err = xstrdup(PQresultErrorMessage(r));
-	PQclear(r);
-	api_db_failed(rs, db, "submission query", str_trim(err));
-}
-
-/* The current submission's row: id, version, received, sha, on_time, items, signature,
- * channel, the general difficulties and proposals, and whether it was filed on the unit's
- * behalf. */
-static PGresult *current_submission(struct target *t)
-{
-	char period_id[24];
-	snprintf(period_id, sizeof period_id, "%lld", t->period.db_id);
-	const char *p[] = { period_id, t->unit };
-	return db_query(t->conn,
-		"SELECT s.id, s.version, extract(epoch FROM s.received_at)::bigint, "
-		"  encode(s.sha256, 'hex'), s.on_time, "
-		"  (SELECT count(*) FROM report_item i WHERE i.submission_id = s.id), "
-		"  s.receipt_signature, s.channel, s.general_difficulties, s.general_proposals, "
-		"  s.on_behalf, s.review, s.review_comment, "
-		"  to_char(s.reviewed_at, 'YYYY-MM-DD\"T\"HH24:MI:SSOF') "
-		"FROM submission s JOIN unit u ON u.id = s.unit_id "
-		"WHERE s.period_id = $1 AND u.code = $2 AND NOT s.superseded", 2, p, NULL, NULL);
-}
-
 /* GET .../submission: the unit's latest report with its items and receipt. */
 void api_submission_get(struct http_request *rq, struct http_response *rs, const struct api_ctx *cx)
 {
 	struct target t;
 	if (!target_resolve(rq, rs, cx, &t))
 		goto out;
-	PGresult *r = current_submission(&t);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		query_failed(rs, cx->db, r);
+	char *err = NULL;
+	PGresult *r = submissions_current(t.conn, t.period.db_id, t.unit, &err);
+	if (r == NULL) {
+		api_db_failed(rs, cx->db, "submission", err);
 		goto out;
 	}
 	if (PQntuples(r) == 0) {
@@ -315,16 +287,9 @@ void api_submission_get(struct http_request *rq, struct http_response *rs, const
 	char *comment = PQgetisnull(r, 0, 12) ? NULL : xstrdup(PQgetvalue(r, 0, 12));
 	char *reviewed_at = PQgetisnull(r, 0, 13) ? NULL : xstrdup(PQgetvalue(r, 0, 13));
 	PQclear(r);
-	char sub_id[24];
-	snprintf(sub_id, sizeof sub_id, "%lld", rc.submission);
-	const char *p[] = { sub_id };
-	r = db_query(t.conn,
-		"SELECT t.code, t.title, i.status, i.progress, to_char(i.completed_on, 'YYYY-MM-DD'), "
-		"  i.result, i.difficulties, i.proposals, i.note "
-		"FROM report_item i JOIN task t ON t.id = i.task_id WHERE i.submission_id = $1 "
-		"ORDER BY t.ordinal, t.code", 1, p, NULL, NULL);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		query_failed(rs, cx->db, r);
+	r = submissions_items(t.conn, rc.submission, &err);
+	if (r == NULL) {
+		api_db_failed(rs, cx->db, "submission", err);
 		free(channel);
 		free(gd);
 		free(gp);
@@ -399,19 +364,11 @@ void api_submission_file(struct http_request *rq, struct http_response *rs,
 	struct target t;
 	if (!target_resolve(rq, rs, cx, &t))
 		goto out;
-	char period_id[24];
-	snprintf(period_id, sizeof period_id, "%lld", t.period.db_id);
-	char *version = http_query_param(rq, "version");
-	const char *p[] = { period_id, t.unit, version };
-	PGresult *r = db_query_binary(t.conn,
-		"SELECT s.file, s.version, s.file_removed_at IS NOT NULL "
-		"FROM submission s JOIN unit u ON u.id = s.unit_id "
-		"WHERE s.period_id = $1 AND u.code = $2 AND "
-		"  CASE WHEN $3::text IS NULL THEN NOT s.superseded "
-		"       ELSE s.version::text = $3::text END", 3, p);
+	char *version = http_query_param(rq, "version"), *err = NULL;
+	PGresult *r = submissions_file(t.conn, t.period.db_id, t.unit, version, &err);
 	free(version);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		query_failed(rs, cx->db, r);
+	if (r == NULL) {
+		api_db_failed(rs, cx->db, "submission", err);
 		goto out;
 	}
 	if (PQntuples(r) == 0 || PQgetisnull(r, 0, 0)) {
@@ -451,19 +408,10 @@ void api_submission_list(struct http_request *rq, struct http_response *rs,
 	struct target t;
 	if (!target_resolve(rq, rs, cx, &t))
 		goto out;
-	char period_id[24];
-	snprintf(period_id, sizeof period_id, "%lld", t.period.db_id);
-	const char *p[] = { period_id, t.unit };
-	PGresult *r = db_query(t.conn,
-		"SELECT s.id, s.version, extract(epoch FROM s.received_at)::bigint, "
-		"  encode(s.sha256, 'hex'), s.on_time, s.superseded, s.channel, "
-		"  (SELECT count(*) FROM report_item i WHERE i.submission_id = s.id), a.login, "
-		"  s.on_behalf, s.file IS NOT NULL "
-		"FROM submission s JOIN unit u ON u.id = s.unit_id "
-		"LEFT JOIN account a ON a.id = s.account_id "
-		"WHERE s.period_id = $1 AND u.code = $2 ORDER BY s.version", 2, p, NULL, NULL);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		query_failed(rs, cx->db, r);
+	char *err = NULL;
+	PGresult *r = submissions_list(t.conn, t.period.db_id, t.unit, &err);
+	if (r == NULL) {
+		api_db_failed(rs, cx->db, "submission", err);
 		goto out;
 	}
 	http_json(rs, 200);
@@ -474,25 +422,27 @@ void api_submission_list(struct http_request *rq, struct http_response *rs,
 	json_kv_string(&j, "period", t.period.id);
 	json_key(&j, "submissions");
 	json_array_begin(&j);
+	/* received_at (column 2) is written between the two, as RFC 3339; "file" is false for
+	 * JSON reports, and for workbooks whose raw file the retention removed. */
+	static const struct db_json_col head[] = {
+		{ "submission", DBJ_INT }, { "version", DBJ_INT },
+	};
+	static const struct db_json_col tail[] = {
+		{ NULL, DBJ_TEXT }, { NULL, DBJ_TEXT }, { NULL, DBJ_TEXT },
+		{ "sha256", DBJ_TEXT }, { "on_time", DBJ_BOOL }, { "superseded", DBJ_BOOL },
+		{ "channel", DBJ_TEXT }, { "items", DBJ_INT }, { "by", DBJ_TEXT_NULL },
+		{ "on_behalf", DBJ_BOOL }, { "file", DBJ_BOOL },
+	};
 	for (int i = 0; i < PQntuples(r); i++) {
 		char when[40];
 		json_object_begin(&j);
-		json_kv_int(&j, "submission", atoll(PQgetvalue(r, i, 0)));
-		json_kv_int(&j, "version", atoll(PQgetvalue(r, i, 1)));
+		db_json_members(&j, r, i, head, nitems(head));
 		json_key(&j, "received_at");
 		if (cal_format_rfc3339((time_t)atoll(PQgetvalue(r, i, 2)), when, sizeof when) == 0)
 			json_string(&j, when);
 		else
 			json_null(&j);
-		json_kv_string(&j, "sha256", PQgetvalue(r, i, 3));
-		json_kv_bool(&j, "on_time", strcmp(PQgetvalue(r, i, 4), "t") == 0);
-		json_kv_bool(&j, "superseded", strcmp(PQgetvalue(r, i, 5), "t") == 0);
-		json_kv_string(&j, "channel", PQgetvalue(r, i, 6));
-		json_kv_int(&j, "items", atoll(PQgetvalue(r, i, 7)));
-		json_kv_string(&j, "by", PQgetisnull(r, i, 8) ? NULL : PQgetvalue(r, i, 8));
-		json_kv_bool(&j, "on_behalf", strcmp(PQgetvalue(r, i, 9), "t") == 0);
-		/* false for JSON reports, and for workbooks whose raw file the retention removed */
-		json_kv_bool(&j, "file", strcmp(PQgetvalue(r, i, 10), "t") == 0);
+		db_json_members(&j, r, i, tail, nitems(tail));
 		json_object_end(&j);
 	}
 	json_array_end(&j);

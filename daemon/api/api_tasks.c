@@ -6,6 +6,7 @@
 #include "json.h"
 #include "log.h"
 #include "periods.h"
+#include "submissions.h"
 #include "unittasks.h"
 
 #include <stdio.h>
@@ -18,23 +19,12 @@ static PGresult *carried_items(PGconn *conn, const struct period_info *pi, long 
 			       char **err)
 {
 	cal_day first, last;
-	char unit[24], starts[CAL_DATE_BUF];
-	snprintf(unit, sizeof unit, "%lld", unit_id);
+	char starts[CAL_DATE_BUF];
 	if (!pi->has_span || period_bounds(&pi->period, &first, &last) != 0)
 		snprintf(starts, sizeof starts, "0001-01-01");	/* ad hoc periods stand alone */
 	else
 		cal_format_date(first, starts);
-	const char *p[] = { pi->series->name, unit, starts };
-	return db_run(conn, "carried items",
-		"SELECT p.period_key, i.task_id, i.status, i.progress, "
-		"  to_char(i.completed_on, 'YYYY-MM-DD') "
-		"FROM report_item i JOIN submission b ON b.id = i.submission_id "
-		"JOIN period p ON p.id = b.period_id "
-		"WHERE b.id = (SELECT b2.id FROM submission b2 JOIN period p2 ON p2.id = b2.period_id "
-		"  JOIN series s ON s.id = p2.series_id "
-		"  WHERE s.name = $1 AND b2.unit_id = $2 AND NOT b2.superseded "
-		"    AND p2.starts_on < $3::date "
-		"  ORDER BY p2.starts_on DESC, b2.version DESC LIMIT 1)", 3, p, err);
+	return submissions_carried(conn, pi->series->name, unit_id, starts, err);
 }
 
 /* The row of the carried items for a task, or -1. */

@@ -356,3 +356,14 @@ PGresult *units_list(PGconn *conn, char **err)
 		"  (SELECT count(*) FROM account a WHERE a.unit_id = u.id) "
 		"FROM unit u ORDER BY unit_group, code", 0, NULL, err);
 }
+
+/* The name of a unit by its code. */
+char *units_name(PGconn *conn, const char *code)
+{
+	const char *p[] = { code };
+	PGresult *r = db_query(conn, "SELECT name FROM unit WHERE code = $1", 1, p, NULL, NULL);
+	char *name = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 ?
+		     xstrdup(PQgetvalue(r, 0, 0)) : NULL;
+	PQclear(r);
+	return name;
+}

@@ -56,4 +56,7 @@ enum units_result units_update(PGconn *conn, const char *code, const char *name,
  * array), active, accounts (how many); NULL with *err. */
 PGresult *units_list(PGconn *conn, char **err);
 
+/* The name of the unit with this code, new; NULL when there is none or the query failed. */
+char *units_name(PGconn *conn, const char *code);
+
 #endif
