@@ -15,7 +15,7 @@ struct series_def;
 /* What a handler is handed (api_run): a live connection and who is calling. */
 struct api_ctx {
 	struct db *db;				/* the worker's holder (api_db_failed) */
-	PGconn *conn;				/* live; NULL only on routes that need no database */
+	PGconn *conn;				/* live; NULL on routes needing no database */
 	struct principal who;			/* the caller; zero on public routes */
 	bool by_session;			/* by the session cookie, not a bearer token */
 	char csrf[96];				/* the session's CSRF token, when by_session */

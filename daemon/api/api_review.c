@@ -223,8 +223,8 @@ void api_review_put(struct http_request *rq, struct http_response *rs, const str
 		free(text);
 		return;
 	}
-	struct review_args a = { .rq = rq, .cx = cx, .pi = &pi, .returned = returned, .comment = text,
-				 .judged = judged };
+	struct review_args a = { .rq = rq, .cx = cx, .pi = &pi, .returned = returned,
+				 .comment = text, .judged = judged };
 	int rc = db_tx(conn, review_tx, &a, &err);
 	period_info_free(&pi);
 	free(text);

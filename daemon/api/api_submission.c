@@ -29,7 +29,6 @@ struct target {
 	struct period_info period;
 	const char *unit;
 	PGconn *conn;
-	struct db *db;
 };
 
 /* Finds the period a request is about (the gate has checked who may ask for which unit). */
@@ -41,7 +40,6 @@ static bool target_resolve(struct http_request *rq, struct http_response *rs,
 	t->series = cx->series;
 	t->unit = cx->unit;
 	t->conn = cx->conn;
-	t->db = cx->db;
 	char *err = NULL;
 	enum periods_result pr = periods_lookup(t->conn, t->series,
 						route_param(&rq->params, "period"), rq->received_at,

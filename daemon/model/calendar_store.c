@@ -93,6 +93,7 @@ PGresult *calendar_store_list(PGconn *conn, const char *year, char **err)
 {
 	const char *p[] = { year };
 	return db_run(conn, "calendar",
-		"SELECT to_char(day, 'YYYY-MM-DD'), kind, note, to_char(day, 'Dy') FROM calendar_day "
-		"WHERE $1::text IS NULL OR extract(year FROM day)::text = $1 ORDER BY day", 1, p, err);
+		"SELECT to_char(day, 'YYYY-MM-DD'), kind, note, to_char(day, 'Dy') "
+		"FROM calendar_day WHERE $1::text IS NULL OR extract(year FROM day)::text = $1 "
+		"ORDER BY day", 1, p, err);
 }
