@@ -4,6 +4,7 @@
 #include "calendar.h"
 #include "consol_versions.h"
 #include "db.h"
+#include "db_json.h"
 #include "json.h"
 #include "log.h"
 #include "remind.h"
@@ -83,19 +84,14 @@ void api_remind_preview(struct http_request *rq, struct http_response *rs, const
 	json_object_begin(&j);
 	json_kv_string(&j, "series", s->name);
 	json_kv_string(&j, "period", pi.id);
+	static const struct db_json_col cols[] = {
+		{ "unit", DBJ_TEXT }, { "name", DBJ_TEXT }, { "group", DBJ_TEXT },
+		{ "addresses", DBJ_INT },
+	};
 	json_key(&j, "units");
-	json_array_begin(&j);
-	for (int i = 0; i < n; i++) {
-		long long k = atoll(PQgetvalue(r, i, 3));
-		addresses += k;
-		json_object_begin(&j);
-		json_kv_string(&j, "unit", PQgetvalue(r, i, 0));
-		json_kv_string(&j, "name", PQgetvalue(r, i, 1));
-		json_kv_string(&j, "group", PQgetvalue(r, i, 2));
-		json_kv_int(&j, "addresses", k);
-		json_object_end(&j);
-	}
-	json_array_end(&j);
+	db_json_rows(&j, r, cols, nitems(cols));
+	for (int i = 0; i < n; i++)
+		addresses += atoll(PQgetvalue(r, i, 3));
 	json_kv_int(&j, "addresses", addresses);
 	if (n > 0)
 		kv_nullable(&j, "last_manual_at", r, 0, 4);
@@ -143,14 +139,18 @@ void api_timeliness_get(struct http_request *rq, struct http_response *rs, const
 	json_kv_string(&j, "series", cx->series->name);
 	json_key(&j, "periods");
 	json_array_begin(&j);
+	/* The period's title is written between the two. */
+	static const struct db_json_col head[] = { { "period", DBJ_TEXT } };
+	static const struct db_json_col tail[] = {
+		{ NULL, DBJ_TEXT }, { "starts_on", DBJ_TEXT }, { "ends_on", DBJ_TEXT },
+	};
 	for (int i = 0; i < np; i++) {
 		char title[160];
 		period_title(cx->series, PQgetvalue(pr, i, 0), title, sizeof title);
 		json_object_begin(&j);
-		json_kv_string(&j, "period", PQgetvalue(pr, i, 0));
+		db_json_members(&j, pr, i, head, nitems(head));
 		json_kv_string(&j, "title", title);
-		json_kv_string(&j, "starts_on", PQgetvalue(pr, i, 1));
-		json_kv_string(&j, "ends_on", PQgetvalue(pr, i, 2));
+		db_json_members(&j, pr, i, tail, nitems(tail));
 		json_object_end(&j);
 	}
 	json_array_end(&j);
@@ -234,15 +234,18 @@ void api_deliveries_get(struct http_request *rq, struct http_response *rs, const
 		json_kv_string(&j, "ends_on", PQgetvalue(r, i, 2));
 		json_key(&j, "versions");
 		json_array_begin(&j);
+		/* consol_deliveries' columns 4 to 7, after "correction" */
+		static const struct db_json_col version_cols[] = {
+			{ NULL, DBJ_TEXT }, { NULL, DBJ_TEXT }, { NULL, DBJ_TEXT }, { NULL, DBJ_TEXT },
+			{ "released_at", DBJ_TEXT }, { "automatic", DBJ_BOOL }, { "sha256", DBJ_TEXT },
+			{ "filename", DBJ_TEXT },
+		};
 		for (; i < n && strcmp(PQgetvalue(r, i, 0), key) == 0; i++) {
 			long long v = atoll(PQgetvalue(r, i, 3));
 			json_object_begin(&j);
 			json_kv_int(&j, "version", v);
 			json_kv_bool(&j, "correction", v > 1);
-			json_kv_string(&j, "released_at", PQgetvalue(r, i, 4));
-			json_kv_bool(&j, "automatic", strcmp(PQgetvalue(r, i, 5), "t") == 0);
-			json_kv_string(&j, "sha256", PQgetvalue(r, i, 6));
-			json_kv_string(&j, "filename", PQgetvalue(r, i, 7));
+			db_json_members(&j, r, i, version_cols, nitems(version_cols));
 			char *url = xasprintf("/api/v1/series/%s/periods/%s/consolidated?version=final"
 					      "&n=%lld", cx->series->name, key, v);
 			json_kv_string(&j, "url", url);

@@ -323,24 +323,14 @@ void api_submission_get(struct http_request *rq, struct http_response *rs, const
 	free(reviewed_at);
 	json_key(&j, "receipt");
 	intake_receipt_json(&j, &rc);
+	static const struct db_json_col items[] = {
+		{ "task", DBJ_TEXT_NULL }, { "title", DBJ_TEXT_NULL }, { "status", DBJ_TEXT_NULL },
+		{ "progress", DBJ_INT_NULL }, { "completed_on", DBJ_TEXT_NULL },
+		{ "result", DBJ_TEXT_NULL }, { "difficulties", DBJ_TEXT_NULL },
+		{ "proposals", DBJ_TEXT_NULL }, { "note", DBJ_TEXT_NULL },
+	};
 	json_key(&j, "items");
-	json_array_begin(&j);
-	static const char *const names[] = { "task", "title", "status", "progress", "completed_on",
-					     "result", "difficulties", "proposals", "note" };
-	for (int i = 0; i < PQntuples(r); i++) {
-		json_object_begin(&j);
-		for (int k = 0; k < 9; k++) {
-			json_key(&j, names[k]);
-			if (PQgetisnull(r, i, k))
-				json_null(&j);
-			else if (k == 3)
-				json_int(&j, atoll(PQgetvalue(r, i, k)));
-			else
-				json_string(&j, PQgetvalue(r, i, k));
-		}
-		json_object_end(&j);
-	}
-	json_array_end(&j);
+	db_json_rows(&j, r, items, nitems(items));
 	json_key(&j, "general");
 	json_object_begin(&j);
 	json_kv_string(&j, "difficulties", gd);

@@ -3,6 +3,7 @@
 #include "api.h"
 #include "calendar.h"
 #include "db.h"
+#include "db_json.h"
 #include "json.h"
 #include "log.h"
 #include "periods.h"
@@ -64,15 +65,13 @@ static void task_json(struct json *j, const struct unit_task *t, PGresult *carri
 	if (row < 0) {
 		json_null(j);
 	} else {
+		/* submissions_carried: period_key, task_id, then what is carried */
+		static const struct db_json_col cols[] = {
+			{ NULL, DBJ_TEXT }, { NULL, DBJ_TEXT }, { "status", DBJ_TEXT },
+			{ "progress", DBJ_INT_NULL }, { "completed_on", DBJ_TEXT_NULL },
+		};
 		json_object_begin(j);
-		json_kv_string(j, "status", PQgetvalue(carried, row, 2));
-		json_key(j, "progress");
-		if (PQgetisnull(carried, row, 3))
-			json_null(j);
-		else
-			json_int(j, atoll(PQgetvalue(carried, row, 3)));
-		json_kv_string(j, "completed_on", PQgetisnull(carried, row, 4) ? NULL :
-			       PQgetvalue(carried, row, 4));
+		db_json_members(j, carried, row, cols, nitems(cols));
 		json_object_end(j);
 	}
 	json_object_end(j);
