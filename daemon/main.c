@@ -342,7 +342,7 @@ int main(int argc, char **argv)
 		fatal("main", "cannot create the event loop");
 
 	static const struct http_app app = {
-		.routes = api_routes, .gate = api_gate, .authenticate = api_authenticate,
+		.routes = api_routes, .run = api_run, .authenticate = api_authenticate,
 	};
 	if (http_bind(base, cfg, &app) != 0)
 		fatal("main", "cannot start the HTTP server; is another process on port %lld? "

@@ -10,14 +10,30 @@
 #include <stdbool.h>
 
 struct db;
+struct series_def;
+
+/* What a handler is handed (api_run): a live connection and who is calling. */
+struct api_ctx {
+	struct db *db;				/* the worker's holder (api_db_failed) */
+	PGconn *conn;				/* live; NULL on routes needing no database */
+	struct principal who;			/* the caller; zero on public routes */
+	bool by_session;			/* by the session cookie, not a bearer token */
+	char csrf[96];				/* the session's CSRF token, when by_session */
+	const struct series_def *series;	/* the {series} of the path, if any */
+	char unit[33];				/* the unit acted for: ?unit= or the caller's */
+	bool on_behalf;				/* a coordinator filing for another unit */
+};
+
+/* A handler of the route table (cast with ROUTE_FN); it answers in rs. */
+typedef void (*api_handler)(struct http_request *rq, struct http_response *rs,
+			    const struct api_ctx *cx);
 
 /* api_routes.c: every route of the daemon, ending with a zeroed entry. */
 extern const struct route api_routes[];
-/* api_auth.c: the gate a worker runs before each handler (struct http_app's gate): identifies
- * the caller and checks the route's action against the access table; false after answering
- * 401/403/404. */
-bool api_gate(struct http_request *rq, struct http_response *rs, struct db *db,
-	      const struct route *route);
+/* api_auth.c: runs a route (struct http_app's run): the gate, the database connection for
+ * routes that need one (503 without it), then the handler with its context. */
+void api_run(struct http_request *rq, struct http_response *rs, struct db *db,
+	     const struct route *route);
 /* api_auth.c: identifies the caller, or writes the 401/503 answer and returns false. */
 bool api_authenticate(struct http_request *rq, struct http_response *rs, struct db *db,
 		      struct principal *who);
@@ -43,14 +59,13 @@ bool api_text_refused(struct http_response *rs, const struct jv *doc);
 /* After a change that may move due times: plans the jobs again at once, here and (NOTIFY) in
  * every other daemon on the database. */
 void api_changed(PGconn *conn);
-/* The period of the path (periods_lookup) and the request's connection; false after
- * answering (503 without a database, the period's own refusals). what names the request in
- * the log. */
-bool api_period_of(struct http_request *rq, struct http_response *rs, struct db *db,
-		   const char *what, PGconn **conn, struct period_info *pi);
+/* The period of the path (periods_lookup); false after answering (the period's own
+ * refusals). what names the request in the log. */
+bool api_period_of(struct http_request *rq, struct http_response *rs, const struct api_ctx *cx,
+		   const char *what, struct period_info *pi);
 /* As api_period_of, for a period that has opened (stored): else 404 period_not_open. */
-bool api_stored_period_of(struct http_request *rq, struct http_response *rs, struct db *db,
-			  const char *what, PGconn **conn, struct period_info *pi);
+bool api_stored_period_of(struct http_request *rq, struct http_response *rs,
+			  const struct api_ctx *cx, const char *what, struct period_info *pi);
 /* Whether reminders make sense for the period (stored, begun, not skipped); else frees pi and
  * answers 409 nothing_to_remind. */
 bool api_period_remindable(const struct http_request *rq, struct http_response *rs,
@@ -59,73 +74,101 @@ bool api_period_remindable(const struct http_request *rq, struct http_response *
 const struct series_def *api_series(struct http_request *rq, struct http_response *rs);
 
 /* api_submission.c */
-void api_submission_put(struct http_request *rq, struct http_response *rs, struct db *db);
-void api_submission_get(struct http_request *rq, struct http_response *rs, struct db *db);
-void api_submission_file(struct http_request *rq, struct http_response *rs, struct db *db);
-void api_submission_list(struct http_request *rq, struct http_response *rs, struct db *db);
-void api_receipt_key(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_submission_put(struct http_request *rq, struct http_response *rs,
+			const struct api_ctx *cx);
+void api_submission_get(struct http_request *rq, struct http_response *rs,
+			const struct api_ctx *cx);
+void api_submission_file(struct http_request *rq, struct http_response *rs,
+			 const struct api_ctx *cx);
+void api_submission_list(struct http_request *rq, struct http_response *rs,
+			 const struct api_ctx *cx);
+void api_receipt_key(struct http_request *rq, struct http_response *rs, const struct api_ctx *cx);
 
 /* api_session.c */
-void api_session_create(struct http_request *rq, struct http_response *rs, struct db *db);
-void api_session_get(struct http_request *rq, struct http_response *rs, struct db *db);
-void api_session_delete(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_session_create(struct http_request *rq, struct http_response *rs,
+			const struct api_ctx *cx);
+void api_session_get(struct http_request *rq, struct http_response *rs, const struct api_ctx *cx);
+void api_session_delete(struct http_request *rq, struct http_response *rs,
+			const struct api_ctx *cx);
 
 /* api_periods.c */
-void api_period_get(struct http_request *rq, struct http_response *rs, struct db *db);
-void api_template_get(struct http_request *rq, struct http_response *rs, struct db *db);
-void api_period_remind(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_period_get(struct http_request *rq, struct http_response *rs, const struct api_ctx *cx);
+void api_template_get(struct http_request *rq, struct http_response *rs, const struct api_ctx *cx);
+void api_period_remind(struct http_request *rq, struct http_response *rs, const struct api_ctx *cx);
 
 /* api_consolidated.c */
-void api_consolidated_get(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_consolidated_get(struct http_request *rq, struct http_response *rs,
+			  const struct api_ctx *cx);
 void api_consolidated_versions(struct http_request *rq, struct http_response *rs,
-			       struct db *db);
-void api_period_status(struct http_request *rq, struct http_response *rs, struct db *db);
+			       const struct api_ctx *cx);
+void api_period_status(struct http_request *rq, struct http_response *rs, const struct api_ctx *cx);
 
 /* api_review.c */
-void api_review_put(struct http_request *rq, struct http_response *rs, struct db *db);
-void api_assessment_put(struct http_request *rq, struct http_response *rs, struct db *db);
-void api_assessment_get(struct http_request *rq, struct http_response *rs, struct db *db);
-void api_approve_post(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_review_put(struct http_request *rq, struct http_response *rs, const struct api_ctx *cx);
+void api_assessment_put(struct http_request *rq, struct http_response *rs,
+			const struct api_ctx *cx);
+void api_assessment_get(struct http_request *rq, struct http_response *rs,
+			const struct api_ctx *cx);
+void api_approve_post(struct http_request *rq, struct http_response *rs, const struct api_ctx *cx);
 
 /* api_board.c: the coordinator's and the recipient's pages */
-void api_remind_preview(struct http_request *rq, struct http_response *rs, struct db *db);
-void api_timeliness_get(struct http_request *rq, struct http_response *rs, struct db *db);
-void api_deliveries_get(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_remind_preview(struct http_request *rq, struct http_response *rs,
+			const struct api_ctx *cx);
+void api_timeliness_get(struct http_request *rq, struct http_response *rs,
+			const struct api_ctx *cx);
+void api_deliveries_get(struct http_request *rq, struct http_response *rs,
+			const struct api_ctx *cx);
 
 /* api_me.c, api_tasks.c, api_account.c */
-void api_me_get(struct http_request *rq, struct http_response *rs, struct db *db);
-void api_tasks_get(struct http_request *rq, struct http_response *rs, struct db *db);
-void api_account_password_put(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_me_get(struct http_request *rq, struct http_response *rs, const struct api_ctx *cx);
+void api_tasks_get(struct http_request *rq, struct http_response *rs, const struct api_ctx *cx);
+void api_account_password_put(struct http_request *rq, struct http_response *rs,
+			      const struct api_ctx *cx);
 /* GET /api/v1/account/tokens: one's own live API tokens. */
-void api_account_tokens_get(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_account_tokens_get(struct http_request *rq, struct http_response *rs,
+			    const struct api_ctx *cx);
 /* POST /api/v1/account/tokens/revoke: revokes one's own API tokens. */
 void api_account_tokens_revoke(struct http_request *rq, struct http_response *rs,
-			       struct db *db);
+			       const struct api_ctx *cx);
 
 /* api_testing.c */
-void api_testing_clock_put(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_testing_clock_put(struct http_request *rq, struct http_response *rs,
+			   const struct api_ctx *cx);
 
 /* api_admin_*.c: the administrators' pages (action admin) */
-void api_admin_units_get(struct http_request *rq, struct http_response *rs, struct db *db);
-void api_admin_unit_put(struct http_request *rq, struct http_response *rs, struct db *db);
-void api_admin_units_import(struct http_request *rq, struct http_response *rs, struct db *db);
-void api_admin_accounts_get(struct http_request *rq, struct http_response *rs, struct db *db);
-void api_admin_accounts_post(struct http_request *rq, struct http_response *rs, struct db *db);
+void api_admin_units_get(struct http_request *rq, struct http_response *rs,
+			 const struct api_ctx *cx);
+void api_admin_unit_put(struct http_request *rq, struct http_response *rs,
+			const struct api_ctx *cx);
+void api_admin_units_import(struct http_request *rq, struct http_response *rs,
+			    const struct api_ctx *cx);
+void api_admin_accounts_get(struct http_request *rq, struct http_response *rs,
+			    const struct api_ctx *cx);
+void api_admin_accounts_post(struct http_request *rq, struct http_response *rs,
+			     const struct api_ctx *cx);
 void api_admin_account_password_put(struct http_request *rq, struct http_response *rs,
-				    struct db *db);
+				    const struct api_ctx *cx);
 void api_admin_account_disabled_put(struct http_request *rq, struct http_response *rs,
-				    struct db *db);
-void api_admin_tasks_preview(struct http_request *rq, struct http_response *rs, struct db *db);
-void api_admin_tasks_import(struct http_request *rq, struct http_response *rs, struct db *db);
-void api_admin_calendar_get(struct http_request *rq, struct http_response *rs, struct db *db);
-void api_admin_calendar_put(struct http_request *rq, struct http_response *rs, struct db *db);
+				    const struct api_ctx *cx);
+void api_admin_tasks_preview(struct http_request *rq, struct http_response *rs,
+			     const struct api_ctx *cx);
+void api_admin_tasks_import(struct http_request *rq, struct http_response *rs,
+			    const struct api_ctx *cx);
+void api_admin_calendar_get(struct http_request *rq, struct http_response *rs,
+			    const struct api_ctx *cx);
+void api_admin_calendar_put(struct http_request *rq, struct http_response *rs,
+			    const struct api_ctx *cx);
 void api_admin_calendar_delete(struct http_request *rq, struct http_response *rs,
-			       struct db *db);
-void api_admin_series_get(struct http_request *rq, struct http_response *rs, struct db *db);
-void api_admin_override_put(struct http_request *rq, struct http_response *rs, struct db *db);
+			       const struct api_ctx *cx);
+void api_admin_series_get(struct http_request *rq, struct http_response *rs,
+			  const struct api_ctx *cx);
+void api_admin_override_put(struct http_request *rq, struct http_response *rs,
+			    const struct api_ctx *cx);
 void api_admin_override_delete(struct http_request *rq, struct http_response *rs,
-			       struct db *db);
-void api_admin_outbox_get(struct http_request *rq, struct http_response *rs, struct db *db);
-void api_admin_outbox_retry(struct http_request *rq, struct http_response *rs, struct db *db);
+			       const struct api_ctx *cx);
+void api_admin_outbox_get(struct http_request *rq, struct http_response *rs,
+			  const struct api_ctx *cx);
+void api_admin_outbox_retry(struct http_request *rq, struct http_response *rs,
+			    const struct api_ctx *cx);
 
 #endif

@@ -27,6 +27,7 @@
 /* What the transaction needs. */
 struct change {
 	const struct http_request *rq;
+	const struct api_ctx *cx;
 	const char *hash;
 	bool revoke;		/* revoke the account's API tokens too */
 	long long ended, revoked;
@@ -38,17 +39,18 @@ static int change_tx(PGconn *conn, void *arg, char **err)
 {
 	struct change *c = arg;
 	const struct http_request *rq = c->rq;
-	c->ended = auth_password_set(conn, rq->who.account_id, c->hash,
-				     rq->by_session ? http_header(rq, "Cookie") : NULL, err);
+	const struct api_ctx *cx = c->cx;
+	c->ended = auth_password_set(conn, cx->who.account_id, c->hash,
+				     cx->by_session ? http_header(rq, "Cookie") : NULL, err);
 	if (c->ended < 0)
 		return -1;
-	if (c->revoke && (c->revoked = accounts_revoke_tokens(conn, rq->who.account_id, err)) < 0)
+	if (c->revoke && (c->revoked = accounts_revoke_tokens(conn, cx->who.account_id, err)) < 0)
 		return -1;
 	char detail[96];
 	snprintf(detail, sizeof detail, "{\"sessions_ended\":%lld,\"tokens_revoked\":%lld}",
 		 c->ended, c->revoked);
-	struct audit_entry e = { rq->who.account_id, rq->who.login, "password_change", "account",
-				 rq->who.login, detail, rq->remote_addr };
+	struct audit_entry e = { cx->who.account_id, cx->who.login, "password_change", "account",
+				 cx->who.login, detail, rq->remote_addr };
 	return audit_write(conn, &e, err);
 }
 
@@ -56,16 +58,7 @@ static int change_tx(PGconn *conn, void *arg, char **err)
 static int tokens_json(PGconn *conn, long long account_id, time_t now, struct json *j,
 		       char **err)
 {
-	char account[24], nowbuf[24];
-	snprintf(account, sizeof account, "%lld", account_id);
-	snprintf(nowbuf, sizeof nowbuf, "%lld", (long long)now);
-	const char *p[] = { account, nowbuf };
-	PGresult *r = db_run(conn, "account tokens",
-		"SELECT id, label, extract(epoch FROM created_at)::bigint, "
-		"  extract(epoch FROM last_used_at)::bigint, extract(epoch FROM expires_at)::bigint "
-		"FROM api_token WHERE account_id = $1 AND revoked_at IS NULL AND "
-		"  (expires_at IS NULL OR expires_at > to_timestamp($2::bigint)) "
-		"ORDER BY created_at, id LIMIT 1000", 2, p, err);
+	PGresult *r = accounts_live_tokens(conn, account_id, now, err);
 	if (r == NULL)
 		return -1;
 	static const char *const times[] = { "created_at", "last_used_at", "expires_at" };
@@ -111,25 +104,9 @@ static const char *new_password_problem(const char *login, const char *current, 
 	return NULL;
 }
 
-/* Whether the account's stored password is `password`; -1 on a database failure. */
-static int current_matches(PGconn *conn, long long account_id, const char *password,
-			   char **err)
-{
-	char account[24];
-	snprintf(account, sizeof account, "%lld", account_id);
-	const char *p[] = { account };
-	PGresult *r = db_run(conn, "password check", "SELECT password_hash FROM account "
-			     "WHERE id = $1 AND NOT disabled", 1, p, err);
-	if (r == NULL)
-		return -1;
-	bool ok = PQntuples(r) == 1 && !PQgetisnull(r, 0, 0) &&
-		  auth_password_verify(PQgetvalue(r, 0, 0), password);
-	PQclear(r);
-	return ok ? 1 : 0;
-}
-
 /* PUT /api/v1/account/password {"current":"...","new":"..."} */
-void api_account_password_put(struct http_request *rq, struct http_response *rs, struct db *db)
+void api_account_password_put(struct http_request *rq, struct http_response *rs,
+			      const struct api_ctx *cx)
 {
 	const char *ct = http_header(rq, "Content-Type");
 	if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0) {
@@ -152,19 +129,14 @@ void api_account_password_put(struct http_request *rq, struct http_response *rs,
 		return;
 	}
 	bool revoke_tokens = revoke && revoke->boolean;
-	PGconn *conn = db_conn(db);
-	if (conn == NULL) {
-		jv_free(doc);
-		api_db_unavailable(rs);
-		return;
-	}
+	PGconn *conn = cx->conn;
 	/* Guessing the current password from a session left open counts as failed logins. */
 	struct loginlimit_keys keys;
-	loginlimit_keys(rq->who.login, rq->remote_addr, &keys);
+	loginlimit_keys(cx->who.login, rq->remote_addr, &keys);
 	long long wait_s = 0;
 	if (loginlimit_check(conn, &keys, rq->received_at, &wait_s, &err) != 0) {
 		jv_free(doc);
-		api_db_failed(rs, db, "password: login limit", err);
+		api_db_failed(rs, cx->db, "password: login limit", err);
 		return;
 	}
 	if (wait_s > 0) {
@@ -177,25 +149,25 @@ void api_account_password_put(struct http_request *rq, struct http_response *rs,
 		free(msg);
 		return;
 	}
-	int m = current_matches(conn, rq->who.account_id, current, &err);
+	int m = accounts_password_matches(conn, cx->who.account_id, current, &err);
 	if (m < 0) {
 		jv_free(doc);
-		api_db_failed(rs, db, "password check", err);
+		api_db_failed(rs, cx->db, "password check", err);
 		return;
 	}
 	if (m == 0) {
 		jv_free(doc);
 		if (loginlimit_failed(conn, &keys, clock_now(), &err) != 0) {
-			api_db_failed(rs, db, "password: login limit", err);
+			api_db_failed(rs, cx->db, "password: login limit", err);
 			return;
 		}
 		log_info("auth", "%s: wrong current password on a password change from %s",
-			 rq->who.login, rq->remote_addr);
+			 cx->who.login, rq->remote_addr);
 		http_error(rs, 403, "wrong_password", "Mật khẩu hiện tại không đúng. Hãy gõ lại mật "
 			   "khẩu đang dùng để đăng nhập; nếu quên, hãy liên hệ quản trị viên.");
 		return;
 	}
-	const char *problem = new_password_problem(rq->who.login, current, pw);
+	const char *problem = new_password_problem(cx->who.login, current, pw);
 	if (problem) {
 		jv_free(doc);
 		http_error(rs, 422, "weak_password", problem);
@@ -204,20 +176,20 @@ void api_account_password_put(struct http_request *rq, struct http_response *rs,
 	char *hash = auth_password_hash(pw);
 	jv_free(doc);
 	if (hash == NULL) {
-		log_error("auth", "%s: cannot hash the new password", rq->who.login);
+		log_error("auth", "%s: cannot hash the new password", cx->who.login);
 		api_internal_error(rs);
 		return;
 	}
-	struct change c = { rq, hash, revoke_tokens, 0, 0 };
+	struct change c = { rq, cx, hash, revoke_tokens, 0, 0 };
 	int rc = db_tx(conn, change_tx, &c, &err);
 	sodium_memzero(hash, strlen(hash));
 	free(hash);
 	if (rc != 0) {
-		api_db_failed(rs, db, "password change", err);
+		api_db_failed(rs, cx->db, "password change", err);
 		return;
 	}
 	log_info("auth", "%s changed their password from %s; %lld other sessions ended, %lld API "
-		 "tokens revoked", rq->who.login, rq->remote_addr, c.ended, c.revoked);
+		 "tokens revoked", cx->who.login, rq->remote_addr, c.ended, c.revoked);
 	http_json(rs, 200);
 	struct json j;
 	json_init(&j, &rs->body);
@@ -225,8 +197,8 @@ void api_account_password_put(struct http_request *rq, struct http_response *rs,
 	json_kv_int(&j, "sessions_ended", c.ended);
 	json_kv_int(&j, "tokens_revoked", c.revoked);
 	/* The tokens still working, which the person may revoke next (.../tokens/revoke). */
-	if (tokens_json(conn, rq->who.account_id, rq->received_at, &j, &err) != 0) {
-		log_warn("auth", "%s: cannot list the API tokens: %s", rq->who.login, err);
+	if (tokens_json(conn, cx->who.account_id, rq->received_at, &j, &err) != 0) {
+		log_warn("auth", "%s: cannot list the API tokens: %s", cx->who.login, err);
 		free(err);
 		json_key(&j, "tokens");
 		json_null(&j);
@@ -239,21 +211,18 @@ void api_account_password_put(struct http_request *rq, struct http_response *rs,
 }
 
 /* GET /api/v1/account/tokens: one's own live API tokens. */
-void api_account_tokens_get(struct http_request *rq, struct http_response *rs, struct db *db)
+void api_account_tokens_get(struct http_request *rq, struct http_response *rs,
+			    const struct api_ctx *cx)
 {
-	PGconn *conn = db_conn(db);
-	if (conn == NULL) {
-		api_db_unavailable(rs);
-		return;
-	}
+	PGconn *conn = cx->conn;
 	struct strbuf body = STRBUF_INIT;
 	struct json j;
 	json_init(&j, &body);
 	json_object_begin(&j);
 	char *err = NULL;
-	if (tokens_json(conn, rq->who.account_id, rq->received_at, &j, &err) != 0) {
+	if (tokens_json(conn, cx->who.account_id, rq->received_at, &j, &err) != 0) {
 		strbuf_free(&body);
-		api_db_failed(rs, db, "account tokens", err);
+		api_db_failed(rs, cx->db, "account tokens", err);
 		return;
 	}
 	json_object_end(&j);
@@ -267,22 +236,23 @@ static int revoke_tx(PGconn *conn, void *arg, char **err)
 {
 	struct change *c = arg;
 	const struct http_request *rq = c->rq;
-	c->revoked = accounts_revoke_tokens(conn, rq->who.account_id, err);
+	const struct api_ctx *cx = c->cx;
+	c->revoked = accounts_revoke_tokens(conn, cx->who.account_id, err);
 	if (c->revoked < 0)
 		return -1;
 	if (c->revoked == 0)
 		return 0;
 	char detail[64];
 	snprintf(detail, sizeof detail, "{\"tokens_revoked\":%lld}", c->revoked);
-	struct audit_entry e = { rq->who.account_id, rq->who.login, "revoke_tokens", "account",
-				 rq->who.login, detail, rq->remote_addr };
+	struct audit_entry e = { cx->who.account_id, cx->who.login, "revoke_tokens", "account",
+				 cx->who.login, detail, rq->remote_addr };
 	return audit_write(conn, &e, err);
 }
 
 /* POST /api/v1/account/tokens/revoke {"all":true}: revokes every API token of one's own
  * account (the body says so, so that no stray request revokes them). */
 void api_account_tokens_revoke(struct http_request *rq, struct http_response *rs,
-			       struct db *db)
+			       const struct api_ctx *cx)
 {
 	char *err = NULL;
 	struct jv *doc = jv_parse((const char *)rq->body, rq->body_len, &err);
@@ -296,17 +266,13 @@ void api_account_tokens_revoke(struct http_request *rq, struct http_response *rs
 			   "truy cập (API token) của tài khoản.");
 		return;
 	}
-	PGconn *conn = db_conn(db);
-	if (conn == NULL) {
-		api_db_unavailable(rs);
-		return;
-	}
-	struct change c = { rq, NULL, true, 0, 0 };
+	PGconn *conn = cx->conn;
+	struct change c = { rq, cx, NULL, true, 0, 0 };
 	if (db_tx(conn, revoke_tx, &c, &err) != 0) {
-		api_db_failed(rs, db, "revoke tokens", err);
+		api_db_failed(rs, cx->db, "revoke tokens", err);
 		return;
 	}
-	log_info("auth", "%s revoked their %lld API tokens from %s", rq->who.login, c.revoked,
+	log_info("auth", "%s revoked their %lld API tokens from %s", cx->who.login, c.revoked,
 		 rq->remote_addr);
 	http_json(rs, 200);
 	struct json j;

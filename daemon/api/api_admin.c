@@ -9,10 +9,11 @@
 #include <strings.h>
 
 /* The caller, for the audit entries of a change. */
-void api_admin_who(const struct http_request *rq, struct audit_who *who)
+void api_admin_who(const struct http_request *rq, const struct api_ctx *cx,
+		   struct audit_who *who)
 {
-	who->account_id = rq->who.account_id;
-	who->actor = rq->who.login;
+	who->account_id = cx->who.account_id;
+	who->actor = cx->who.login;
 	who->remote_addr = rq->remote_addr;
 }
 

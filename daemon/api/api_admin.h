@@ -7,7 +7,8 @@
 #include "json_parse.h"
 
 /* The caller, for the audit entries of a change. */
-void api_admin_who(const struct http_request *rq, struct audit_who *who);
+void api_admin_who(const struct http_request *rq, const struct api_ctx *cx,
+		   struct audit_who *who);
 /* The request's JSON object, or NULL after answering 415 or 400 (example: what to send),
  * or 422 when a string breaks the text rule (xmltext.h). */
 struct jv *api_admin_json(struct http_request *rq, struct http_response *rs,

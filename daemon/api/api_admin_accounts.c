@@ -5,6 +5,7 @@
 #include "auth.h"
 #include "clock.h"
 #include "db.h"
+#include "db_json.h"
 #include "json.h"
 #include "log.h"
 #include "units.h"
@@ -21,43 +22,27 @@
 #define PASSWORD_MAX 256
 
 /* GET /api/v1/admin/accounts */
-void api_admin_accounts_get(struct http_request *rq, struct http_response *rs, struct db *db)
+void api_admin_accounts_get(struct http_request *rq, struct http_response *rs,
+			    const struct api_ctx *cx)
 {
-	PGconn *conn = db_conn(db);
-	if (conn == NULL) {
-		api_db_unavailable(rs);
-		return;
-	}
+	PGconn *conn = cx->conn;
 	char *err = NULL;
-	PGresult *r = db_run(conn, "accounts",
-		"SELECT a.login, a.display_name, a.email, u.code, u.name, a.role, a.disabled, "
-		"  a.password_hash IS NOT NULL, "
-		"  (SELECT count(*) FROM web_session s WHERE s.account_id = a.id) "
-		"FROM account a JOIN unit u ON u.id = a.unit_id ORDER BY a.login", 0, NULL, &err);
+	PGresult *r = accounts_list(conn, &err);
 	if (r == NULL) {
-		api_db_failed(rs, db, "admin accounts", err);
+		api_db_failed(rs, cx->db, "admin accounts", err);
 		return;
 	}
 	http_json(rs, 200);
 	struct json j;
 	json_init(&j, &rs->body);
 	json_object_begin(&j);
+	static const struct db_json_col cols[] = {
+		{ "login", DBJ_TEXT }, { "name", DBJ_TEXT }, { "email", DBJ_TEXT },
+		{ "unit", DBJ_TEXT }, { "unit_name", DBJ_TEXT }, { "role", DBJ_TEXT },
+		{ "disabled", DBJ_BOOL }, { "has_password", DBJ_BOOL }, { "sessions", DBJ_INT },
+	};
 	json_key(&j, "accounts");
-	json_array_begin(&j);
-	for (int i = 0; i < PQntuples(r); i++) {
-		json_object_begin(&j);
-		json_kv_string(&j, "login", PQgetvalue(r, i, 0));
-		json_kv_string(&j, "name", PQgetvalue(r, i, 1));
-		json_kv_string(&j, "email", PQgetvalue(r, i, 2));
-		json_kv_string(&j, "unit", PQgetvalue(r, i, 3));
-		json_kv_string(&j, "unit_name", PQgetvalue(r, i, 4));
-		json_kv_string(&j, "role", PQgetvalue(r, i, 5));
-		json_kv_bool(&j, "disabled", strcmp(PQgetvalue(r, i, 6), "t") == 0);
-		json_kv_bool(&j, "has_password", strcmp(PQgetvalue(r, i, 7), "t") == 0);
-		json_kv_int(&j, "sessions", atoll(PQgetvalue(r, i, 8)));
-		json_object_end(&j);
-	}
-	json_array_end(&j);
+	db_json_rows(&j, r, cols, nitems(cols));
 	json_object_end(&j);
 	PQclear(r);
 }
@@ -162,7 +147,8 @@ static const char *account_problem(const char *login, const char *name, const ch
 }
 
 /* POST /api/v1/admin/accounts {"login","name","email","unit","role","password"|"generate"} */
-void api_admin_accounts_post(struct http_request *rq, struct http_response *rs, struct db *db)
+void api_admin_accounts_post(struct http_request *rq, struct http_response *rs,
+			     const struct api_ctx *cx)
 {
 	struct jv *doc = api_admin_json(rq, rs, "{\"login\":\"stc.baocao\",\"name\":\"Nguyễn "
 					"Văn A\",\"email\":\"a@stc.hatinh.gov.vn\",\"unit\":\"STC\","
@@ -182,21 +168,17 @@ void api_admin_accounts_post(struct http_request *rq, struct http_response *rs, 
 		http_error(rs, 422, "invalid_account", problem);
 		return;
 	}
-	PGconn *conn = db_conn(db);
+	PGconn *conn = cx->conn;
 	char *hash = NULL;
-	if (conn == NULL) {
-		api_db_unavailable(rs);
-		goto out;
-	}
 	if (!hash_password(rs, pw, &hash))
 		goto out;
 	struct accounts_new a = { login, name, email, unit, role, hash };
 	struct audit_who who;
-	api_admin_who(rq, &who);
+	api_admin_who(rq, cx, &who);
 	char *err = NULL;
 	switch (accounts_create(conn, &a, &who, &err)) {
 	case ACCOUNTS_OK:
-		log_info("admin", "%s created the account %s (%s of %s)", rq->who.login, login, role,
+		log_info("admin", "%s created the account %s (%s of %s)", cx->who.login, login, role,
 			 unit);
 		password_answer(rs, 201, generated ? "Đã tạo tài khoản. Mật khẩu chỉ hiện một lần "
 				"này: hãy ghi lại và trao tận tay người dùng."
@@ -213,7 +195,7 @@ void api_admin_accounts_post(struct http_request *rq, struct http_response *rs, 
 			   "tên khác, hoặc đặt lại mật khẩu của tài khoản đó.");
 		break;
 	default:
-		api_db_failed(rs, db, "admin: create account", err);
+		api_db_failed(rs, cx->db, "admin: create account", err);
 		err = NULL;
 	}
 	free(err);
@@ -244,7 +226,7 @@ static void no_account(struct http_response *rs)
 
 /* PUT /api/v1/admin/accounts/{login}/password {"password":"..."} or {"generate":true} */
 void api_admin_account_password_put(struct http_request *rq, struct http_response *rs,
-				    struct db *db)
+				    const struct api_ctx *cx)
 {
 	const char *login = path_login(rq, rs);
 	if (login == NULL)
@@ -260,25 +242,21 @@ void api_admin_account_password_put(struct http_request *rq, struct http_respons
 		http_error(rs, 422, "weak_password", problem);
 		return;
 	}
-	PGconn *conn = db_conn(db);
+	PGconn *conn = cx->conn;
 	char *hash = NULL;
-	if (conn == NULL) {
-		api_db_unavailable(rs);
-		goto out;
-	}
 	if (!hash_password(rs, pw, &hash))
 		goto out;
 	struct audit_who who;
-	api_admin_who(rq, &who);
+	api_admin_who(rq, cx, &who);
 	/* An admin setting their own password keeps the session they do it from. */
-	const char *keep = rq->by_session && strcmp(login, rq->who.login) == 0 ?
+	const char *keep = cx->by_session && strcmp(login, cx->who.login) == 0 ?
 			   http_header(rq, "Cookie") : NULL;
 	struct accounts_reset reset;
 	char *err = NULL;
 	switch (accounts_set_password(conn, login, hash, keep, &who, true, &reset, &err)) {
 	case ACCOUNTS_OK:
 		log_info("admin", "%s set the password of %s; %lld sessions ended, %lld API tokens "
-			 "revoked", rq->who.login, login, reset.ended, reset.revoked);
+			 "revoked", cx->who.login, login, reset.ended, reset.revoked);
 		password_answer(rs, 200, generated ? "Đã đặt mật khẩu mới. Mật khẩu chỉ hiện một "
 				"lần này: hãy ghi lại và trao tận tay người dùng; các phiên đăng nhập "
 				"của tài khoản đã được đăng xuất và các mã truy cập (API token) đã bị thu "
@@ -291,13 +269,13 @@ void api_admin_account_password_put(struct http_request *rq, struct http_respons
 		break;
 	case ACCOUNTS_ADMIN_GUARDED:
 		log_warn("admin", "%s may not set the password of the administrator %s over HTTP",
-			 rq->who.login, login);
+			 cx->who.login, login);
 		http_error(rs, 403, "admin_password", "Không thể đặt lại mật khẩu của một quản trị "
 			   "viên khác qua trang quản trị. Hãy dùng lệnh baocaoctl account passwd "
 			   "--login TÊN trên máy chủ, hoặc nhờ người đó tự đổi mật khẩu.");
 		break;
 	default:
-		api_db_failed(rs, db, "admin: set password", err);
+		api_db_failed(rs, cx->db, "admin: set password", err);
 		err = NULL;
 	}
 	free(err);
@@ -308,7 +286,7 @@ out:
 
 /* PUT /api/v1/admin/accounts/{login}/disabled {"disabled":true|false} */
 void api_admin_account_disabled_put(struct http_request *rq, struct http_response *rs,
-				    struct db *db)
+				    const struct api_ctx *cx)
 {
 	const char *login = path_login(rq, rs);
 	if (login == NULL)
@@ -324,18 +302,14 @@ void api_admin_account_disabled_put(struct http_request *rq, struct http_respons
 			   "{\"disabled\":false} để mở lại tài khoản.");
 		return;
 	}
-	if (disable && strcmp(login, rq->who.login) == 0) {
+	if (disable && strcmp(login, cx->who.login) == 0) {
 		http_error(rs, 409, "self_disable", "Bạn không thể tự khóa tài khoản đang dùng. Hãy "
 			   "nhờ một quản trị viên khác, hoặc dùng lệnh baocaoctl account disable.");
 		return;
 	}
-	PGconn *conn = db_conn(db);
-	if (conn == NULL) {
-		api_db_unavailable(rs);
-		return;
-	}
+	PGconn *conn = cx->conn;
 	struct audit_who who;
-	api_admin_who(rq, &who);
+	api_admin_who(rq, cx, &who);
 	struct accounts_switch sw;
 	char *err = NULL;
 	enum accounts_result ar = accounts_set_disabled(conn, login, disable, clock_now(), &who,
@@ -346,7 +320,7 @@ void api_admin_account_disabled_put(struct http_request *rq, struct http_respons
 	}
 	if (ar == ACCOUNTS_LAST_ADMIN) {
 		log_warn("admin", "%s may not disable %s, the last enabled administrator",
-			 rq->who.login, login);
+			 cx->who.login, login);
 		http_error(rs, 409, "last_admin", "Đây là quản trị viên cuối cùng đang hoạt động: "
 			   "khóa tài khoản này thì không ai quản trị được hệ thống. Hãy tạo hoặc mở "
 			   "lại một tài khoản quản trị khác trước, hoặc dùng lệnh baocaoctl account "
@@ -354,11 +328,11 @@ void api_admin_account_disabled_put(struct http_request *rq, struct http_respons
 		return;
 	}
 	if (ar != ACCOUNTS_OK) {
-		api_db_failed(rs, db, "admin: disable account", err);
+		api_db_failed(rs, cx->db, "admin: disable account", err);
 		return;
 	}
 	if (sw.changed)
-		log_info("admin", "%s %s the account %s", rq->who.login,
+		log_info("admin", "%s %s the account %s", cx->who.login,
 			 disable ? "disabled" : "enabled", login);
 	http_json(rs, 200);
 	struct json j;

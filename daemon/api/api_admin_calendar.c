@@ -5,6 +5,7 @@
 #include "calendar_store.h"
 #include "clock.h"
 #include "db.h"
+#include "db_json.h"
 #include "housekeeping.h"
 #include "json.h"
 #include "log.h"
@@ -17,7 +18,8 @@
 #include <string.h>
 
 /* GET /api/v1/admin/calendar?year=2026 (default: the daemon's current year) */
-void api_admin_calendar_get(struct http_request *rq, struct http_response *rs, struct db *db)
+void api_admin_calendar_get(struct http_request *rq, struct http_response *rs,
+			    const struct api_ctx *cx)
 {
 	char *year = http_query_param(rq, "year");
 	int y = 0, n = 0;
@@ -36,20 +38,13 @@ void api_admin_calendar_get(struct http_request *rq, struct http_response *rs, s
 			   "đến 2100, ví dụ ?year=2026.");
 		return;
 	}
-	PGconn *conn = db_conn(db);
-	if (conn == NULL) {
-		api_db_unavailable(rs);
-		return;
-	}
+	PGconn *conn = cx->conn;
 	char ybuf[8];
 	snprintf(ybuf, sizeof ybuf, "%d", y);
-	const char *p[] = { ybuf };
 	char *err = NULL;
-	PGresult *r = db_run(conn, "calendar", "SELECT to_char(day, 'YYYY-MM-DD'), kind, note "
-			     "FROM calendar_day WHERE extract(year FROM day) = $1::int ORDER BY day",
-			     1, p, &err);
+	PGresult *r = calendar_store_list(conn, ybuf, &err);
 	if (r == NULL) {
-		api_db_failed(rs, db, "admin calendar", err);
+		api_db_failed(rs, cx->db, "admin calendar", err);
 		return;
 	}
 	http_json(rs, 200);
@@ -57,16 +52,11 @@ void api_admin_calendar_get(struct http_request *rq, struct http_response *rs, s
 	json_init(&j, &rs->body);
 	json_object_begin(&j);
 	json_kv_int(&j, "year", y);
+	static const struct db_json_col cols[] = {
+		{ "day", DBJ_TEXT }, { "kind", DBJ_TEXT }, { "note", DBJ_TEXT },
+	};
 	json_key(&j, "days");
-	json_array_begin(&j);
-	for (int i = 0; i < PQntuples(r); i++) {
-		json_object_begin(&j);
-		json_kv_string(&j, "day", PQgetvalue(r, i, 0));
-		json_kv_string(&j, "kind", PQgetvalue(r, i, 1));
-		json_kv_string(&j, "note", PQgetvalue(r, i, 2));
-		json_object_end(&j);
-	}
-	json_array_end(&j);
+	db_json_rows(&j, r, cols, nitems(cols));
 	json_object_end(&j);
 	PQclear(r);
 }
@@ -104,7 +94,8 @@ static void deadlines_follow(PGconn *conn)
 }
 
 /* PUT /api/v1/admin/calendar/{day} {"kind":"holiday"|"workday","note":"..."} */
-void api_admin_calendar_put(struct http_request *rq, struct http_response *rs, struct db *db)
+void api_admin_calendar_put(struct http_request *rq, struct http_response *rs,
+			    const struct api_ctx *cx)
 {
 	cal_day day;
 	if (!path_day(rq, rs, &day))
@@ -129,24 +120,19 @@ void api_admin_calendar_put(struct http_request *rq, struct http_response *rs, s
 			   "ngày.");
 		return;
 	}
-	PGconn *conn = db_conn(db);
-	if (conn == NULL) {
-		jv_free(doc);
-		api_db_unavailable(rs);
-		return;
-	}
+	PGconn *conn = cx->conn;
 	struct audit_who who;
-	api_admin_who(rq, &who);
+	api_admin_who(rq, cx, &who);
 	char *err = NULL;
 	int outcome = calendar_store_set(conn, day, kind, note, &who, &err);
 	jv_free(doc);
 	if (outcome < 0) {
-		api_db_failed(rs, db, "admin: calendar day", err);
+		api_db_failed(rs, cx->db, "admin: calendar day", err);
 		return;
 	}
 	char date[CAL_DATE_BUF];
 	cal_format_date(day, date);
-	log_info("admin", "%s set %s as a %s", rq->who.login, date, cal_day_kind_name(kind));
+	log_info("admin", "%s set %s as a %s", cx->who.login, date, cal_day_kind_name(kind));
 	deadlines_follow(conn);
 	api_admin_ok(rs, outcome == CALENDAR_UNCHANGED ? "Ngày này đã có trong lịch như vậy." :
 		     "Đã lưu ngày vào lịch; hạn nộp của các kỳ đang mở đã được tính lại.");
@@ -154,22 +140,18 @@ void api_admin_calendar_put(struct http_request *rq, struct http_response *rs, s
 
 /* DELETE /api/v1/admin/calendar/{day} */
 void api_admin_calendar_delete(struct http_request *rq, struct http_response *rs,
-			       struct db *db)
+			       const struct api_ctx *cx)
 {
 	cal_day day;
 	if (!path_day(rq, rs, &day))
 		return;
-	PGconn *conn = db_conn(db);
-	if (conn == NULL) {
-		api_db_unavailable(rs);
-		return;
-	}
+	PGconn *conn = cx->conn;
 	struct audit_who who;
-	api_admin_who(rq, &who);
+	api_admin_who(rq, cx, &who);
 	char *err = NULL;
 	int removed = calendar_store_remove(conn, day, &who, &err);
 	if (removed < 0) {
-		api_db_failed(rs, db, "admin: calendar day", err);
+		api_db_failed(rs, cx->db, "admin: calendar day", err);
 		return;
 	}
 	if (removed == 0) {
@@ -179,7 +161,7 @@ void api_admin_calendar_delete(struct http_request *rq, struct http_response *rs
 	}
 	char date[CAL_DATE_BUF];
 	cal_format_date(day, date);
-	log_info("admin", "%s removed %s from the calendar", rq->who.login, date);
+	log_info("admin", "%s removed %s from the calendar", cx->who.login, date);
 	deadlines_follow(conn);
 	api_admin_ok(rs, "Đã xóa ngày khỏi lịch; hạn nộp của các kỳ đang mở đã được tính lại.");
 }

@@ -15,16 +15,13 @@
 #define OUTBOX_LISTED 200	/* the newest */
 
 /* GET /api/v1/admin/outbox[?failed=1] */
-void api_admin_outbox_get(struct http_request *rq, struct http_response *rs, struct db *db)
+void api_admin_outbox_get(struct http_request *rq, struct http_response *rs,
+			  const struct api_ctx *cx)
 {
 	char *failed = http_query_param(rq, "failed");
 	bool only_failed = failed && strcmp(failed, "0") != 0 && strcmp(failed, "") != 0;
 	free(failed);
-	PGconn *conn = db_conn(db);
-	if (conn == NULL) {
-		api_db_unavailable(rs);
-		return;
-	}
+	PGconn *conn = cx->conn;
 	char max[16];
 	snprintf(max, sizeof max, "%d", OUTBOX_LISTED);
 	const char *p[] = { only_failed ? "t" : "f", max };
@@ -40,7 +37,7 @@ void api_admin_outbox_get(struct http_request *rq, struct http_response *rs, str
 		"FROM outbox WHERE NOT $1::boolean OR state IN ('failed', 'expired', 'unknown') "
 		"ORDER BY id DESC LIMIT $2::int", 2, p, &err);
 	if (r == NULL) {
-		api_db_failed(rs, db, "admin outbox", err);
+		api_db_failed(rs, cx->db, "admin outbox", err);
 		return;
 	}
 	http_json(rs, 200);
@@ -73,7 +70,8 @@ void api_admin_outbox_get(struct http_request *rq, struct http_response *rs, str
 }
 
 /* POST /api/v1/admin/outbox/{id}/retry */
-void api_admin_outbox_retry(struct http_request *rq, struct http_response *rs, struct db *db)
+void api_admin_outbox_retry(struct http_request *rq, struct http_response *rs,
+			    const struct api_ctx *cx)
 {
 	const char *id = route_param(&rq->params, "id");
 	char *end = NULL;
@@ -83,17 +81,13 @@ void api_admin_outbox_retry(struct http_request *rq, struct http_response *rs, s
 			   "rồi chọn lại.");
 		return;
 	}
-	PGconn *conn = db_conn(db);
-	if (conn == NULL) {
-		api_db_unavailable(rs);
-		return;
-	}
+	PGconn *conn = cx->conn;
 	struct audit_who who;
-	api_admin_who(rq, &who);
+	api_admin_who(rq, cx, &who);
 	char *err = NULL;
 	int done = outbox_retry(conn, n, clock_now(), true, &who, &err);
 	if (done < 0) {
-		api_db_failed(rs, db, "admin: outbox retry", err);
+		api_db_failed(rs, cx->db, "admin: outbox retry", err);
 		return;
 	}
 	if (done == 0) {
@@ -101,6 +95,6 @@ void api_admin_outbox_retry(struct http_request *rq, struct http_response *rs, s
 			   "này đang chờ gửi, đang gửi hoặc đã gửi xong. Hãy tải lại hộp thư đi.");
 		return;
 	}
-	log_info("admin", "%s queued message %lld again", rq->who.login, n);
+	log_info("admin", "%s queued message %lld again", cx->who.login, n);
 	api_admin_ok(rs, "Đã đưa thư vào hàng đợi để gửi lại; hệ thống sẽ gửi trong ít giây.");
 }

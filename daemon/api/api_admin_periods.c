@@ -5,6 +5,7 @@
 #include "calendar.h"
 #include "clock.h"
 #include "db.h"
+#include "db_json.h"
 #include "housekeeping.h"
 #include "json.h"
 #include "log.h"
@@ -23,56 +24,25 @@
 static int periods_json(PGconn *conn, struct json *j, const char *series, time_t now,
 			char **err)
 {
-	char nowbuf[24], max[8];
-	snprintf(nowbuf, sizeof nowbuf, "%lld", (long long)now);
-	snprintf(max, sizeof max, "%d", PERIODS_LISTED);
-	const char *p[] = { series, nowbuf, max };
-	PGresult *r = db_run(conn, "periods",
-		"SELECT p.period_key, to_char(p.starts_on, 'YYYY-MM-DD'), "
-		"  to_char(p.ends_on, 'YYYY-MM-DD'), "
-		"  to_char(p.unit_deadline AT TIME ZONE 'Asia/Ho_Chi_Minh', "
-		"    'YYYY-MM-DD\"T\"HH24:MI:SS\"+07:00\"'), "
-		"  to_char(p.consolidation_deadline AT TIME ZONE 'Asia/Ho_Chi_Minh', "
-		"    'YYYY-MM-DD\"T\"HH24:MI:SS\"+07:00\"'), "
-		"  p.overridden, p.state, coalesce(p.reason, '') "
-		"FROM period p JOIN series s ON s.id = p.series_id WHERE s.name = $1 "
-		"  AND p.starts_on <= (to_timestamp($2::bigint) AT TIME ZONE 'Asia/Ho_Chi_Minh')::date "
-		"    + (p.ends_on - p.starts_on) + 1 "
-		"ORDER BY p.starts_on DESC, p.period_key DESC LIMIT $3::int", 3, p, err);
+	PGresult *r = periods_latest(conn, series, now, PERIODS_LISTED, err);
 	if (r == NULL)
 		return -1;
+	static const struct db_json_col cols[] = {
+		{ "period", DBJ_TEXT }, { "starts_on", DBJ_TEXT }, { "ends_on", DBJ_TEXT },
+		{ "unit_deadline", DBJ_TEXT_NULL }, { "consolidation_deadline", DBJ_TEXT_NULL },
+		{ "overridden", DBJ_BOOL }, { "state", DBJ_TEXT }, { "reason", DBJ_TEXT },
+	};
 	json_key(j, "periods");
-	json_array_begin(j);
-	for (int i = 0; i < PQntuples(r); i++) {
-		json_object_begin(j);
-		json_kv_string(j, "period", PQgetvalue(r, i, 0));
-		json_kv_string(j, "starts_on", PQgetvalue(r, i, 1));
-		json_kv_string(j, "ends_on", PQgetvalue(r, i, 2));
-		for (int c = 3; c <= 4; c++) {
-			json_key(j, c == 3 ? "unit_deadline" : "consolidation_deadline");
-			if (PQgetisnull(r, i, c))
-				json_null(j);
-			else
-				json_string(j, PQgetvalue(r, i, c));
-		}
-		json_kv_bool(j, "overridden", strcmp(PQgetvalue(r, i, 5), "t") == 0);
-		json_kv_string(j, "state", PQgetvalue(r, i, 6));
-		json_kv_string(j, "reason", PQgetvalue(r, i, 7));
-		json_object_end(j);
-	}
-	json_array_end(j);
+	db_json_rows(j, r, cols, nitems(cols));
 	PQclear(r);
 	return 0;
 }
 
 /* GET /api/v1/admin/series: every series in force with its latest periods. */
-void api_admin_series_get(struct http_request *rq, struct http_response *rs, struct db *db)
+void api_admin_series_get(struct http_request *rq, struct http_response *rs,
+			  const struct api_ctx *cx)
 {
-	PGconn *conn = db_conn(db);
-	if (conn == NULL) {
-		api_db_unavailable(rs);
-		return;
-	}
+	PGconn *conn = cx->conn;
 	const struct series_list *list = series_current();
 	struct strbuf out = STRBUF_INIT;
 	struct json j;
@@ -91,7 +61,7 @@ void api_admin_series_get(struct http_request *rq, struct http_response *rs, str
 		char *err = NULL;
 		if (periods_json(conn, &j, s->name, now, &err) != 0) {
 			strbuf_free(&out);
-			api_db_failed(rs, db, "admin series", err);
+			api_db_failed(rs, cx->db, "admin series", err);
 			return;
 		}
 		json_object_end(&j);
@@ -104,12 +74,12 @@ void api_admin_series_get(struct http_request *rq, struct http_response *rs, str
 }
 
 /* Sets (clear false) or clears a period's override and answers with the period. */
-static void override(struct http_request *rq, struct http_response *rs, struct db *db,
-		    bool clear)
+static void override(struct http_request *rq, struct http_response *rs,
+		     const struct api_ctx *cx, bool clear)
 {
-	const struct series_def *s = api_series(rq, rs);
+	const struct series_def *s = cx->series;
 	const char *period = route_param(&rq->params, "period");
-	if (s == NULL || period == NULL)
+	if (period == NULL)
 		return;
 	time_t ut = 0, ct = 0;
 	const char *note = "";
@@ -137,19 +107,14 @@ static void override(struct http_request *rq, struct http_response *rs, struct d
 			return;
 		}
 	}
-	PGconn *conn = db_conn(db);
-	if (conn == NULL) {
-		jv_free(doc);
-		api_db_unavailable(rs);
-		return;
-	}
+	PGconn *conn = cx->conn;
 	char *err = NULL;
 	time_t now = clock_now();
 	enum periods_result pr = periods_override(conn, s, period, clear, ut, ct, note,
-						  rq->who.account_id, rq->who.login, now, &err);
+						  cx->who.account_id, cx->who.login, now, &err);
 	jv_free(doc);
 	if (pr == PERIODS_CONFLICT) {
-		log_info("admin", "%s: override of %s %s refused: %s", rq->who.login, s->name,
+		log_info("admin", "%s: override of %s %s refused: %s", cx->who.login, s->name,
 			 period, err);
 		free(err);
 		http_error(rs, 409, "period_closed", "Kỳ báo cáo này đã khóa sổ hoặc đã tổng hợp nên "
@@ -157,17 +122,17 @@ static void override(struct http_request *rq, struct http_response *rs, struct d
 		return;
 	}
 	if (pr != PERIODS_OK) {
-		api_period_failed(rs, db, "admin: period override", pr, err);
+		api_period_failed(rs, cx->db, "admin: period override", pr, err);
 		return;
 	}
-	log_info("admin", "%s %s the deadlines of %s %s", rq->who.login,
+	log_info("admin", "%s %s the deadlines of %s %s", cx->who.login,
 		 clear ? "cleared" : "set", s->name, period);
 	/* The reminders, cut-off and consolidation of the period move with its deadlines. */
 	api_changed(conn);
 	struct period_info pi;
 	pr = periods_compute(conn, s, period, now, &pi, &err);
 	if (pr != PERIODS_OK) {
-		api_period_failed(rs, db, "admin: period after override", pr, err);
+		api_period_failed(rs, cx->db, "admin: period after override", pr, err);
 		return;
 	}
 	http_json(rs, 200);
@@ -184,14 +149,15 @@ static void override(struct http_request *rq, struct http_response *rs, struct d
 }
 
 /* PUT /api/v1/admin/series/{series}/periods/{period}/override */
-void api_admin_override_put(struct http_request *rq, struct http_response *rs, struct db *db)
+void api_admin_override_put(struct http_request *rq, struct http_response *rs,
+			    const struct api_ctx *cx)
 {
-	override(rq, rs, db, false);
+	override(rq, rs, cx, false);
 }
 
 /* DELETE /api/v1/admin/series/{series}/periods/{period}/override */
 void api_admin_override_delete(struct http_request *rq, struct http_response *rs,
-			       struct db *db)
+			       const struct api_ctx *cx)
 {
-	override(rq, rs, db, true);
+	override(rq, rs, cx, true);
 }

@@ -37,32 +37,26 @@ static char *short_param(const struct http_request *rq, const char *name, size_t
 }
 
 /* Both routes: the import, for real or as a dry run. */
-static void tasks_upload(struct http_request *rq, struct http_response *rs, struct db *db,
-			 bool dry_run)
+static void tasks_upload(struct http_request *rq, struct http_response *rs,
+			 const struct api_ctx *cx, bool dry_run)
 {
-	const struct series_def *s = api_series(rq, rs);
-	if (s == NULL)
-		return;
+	const struct series_def *s = cx->series;
 	if (rq->body_len == 0) {
 		http_error(rs, 400, "empty_file", "Chưa có tệp. Hãy chọn tệp bảng nhiệm vụ (.csv "
 			   "hoặc .xlsx) rồi bấm Xem trước.");
 		return;
 	}
-	PGconn *conn = db_conn(db);
-	if (conn == NULL) {
-		api_db_unavailable(rs);
-		return;
-	}
+	PGconn *conn = cx->conn;
 	char *file = short_param(rq, "file", 200), *source = short_param(rq, "source", 200);
 	struct audit_who who;
-	api_admin_who(rq, &who);
+	api_admin_who(rq, cx, &who);
 	struct tasks_import_req req = { s->name, file ? file : "upload", source, rq->body,
 					rq->body_len, &who, dry_run };
 	struct tasks_import_result res;
 	char *err = NULL;
 	int rc = tasks_import_run(conn, &req, &res, &err);
 	if (rc == 2) {
-		api_db_failed(rs, db, "admin: import tasks", err);
+		api_db_failed(rs, cx->db, "admin: import tasks", err);
 		err = NULL;
 		goto out;
 	}
@@ -106,7 +100,7 @@ static void tasks_upload(struct http_request *rq, struct http_response *rs, stru
 	json_object_end(&j);
 	if (!dry_run) {
 		log_info("admin", "%s imported %d tasks into %s: %d added, %d updated, %d "
-			 "deactivated", rq->who.login, res.tasks, s->name, res.added, res.updated,
+			 "deactivated", cx->who.login, res.tasks, s->name, res.added, res.updated,
 			 res.deactivated);
 		api_changed(conn);
 	}
@@ -118,13 +112,15 @@ out:
 }
 
 /* POST /api/v1/admin/series/{series}/tasks/preview[?file=NAME]: what an import would do. */
-void api_admin_tasks_preview(struct http_request *rq, struct http_response *rs, struct db *db)
+void api_admin_tasks_preview(struct http_request *rq, struct http_response *rs,
+			     const struct api_ctx *cx)
 {
-	tasks_upload(rq, rs, db, true);
+	tasks_upload(rq, rs, cx, true);
 }
 
 /* POST /api/v1/admin/series/{series}/tasks/import[?file=NAME&source=DOC] */
-void api_admin_tasks_import(struct http_request *rq, struct http_response *rs, struct db *db)
+void api_admin_tasks_import(struct http_request *rq, struct http_response *rs,
+			    const struct api_ctx *cx)
 {
-	tasks_upload(rq, rs, db, false);
+	tasks_upload(rq, rs, cx, false);
 }

@@ -2,6 +2,7 @@
  * (as baocaoctl import units, audited with the admin's login). */
 #include "api_admin.h"
 #include "db.h"
+#include "db_json.h"
 #include "housekeeping.h"
 #include "json.h"
 #include "log.h"
@@ -14,40 +15,26 @@
 #include <string.h>
 
 /* GET /api/v1/admin/units */
-void api_admin_units_get(struct http_request *rq, struct http_response *rs, struct db *db)
+void api_admin_units_get(struct http_request *rq, struct http_response *rs,
+			 const struct api_ctx *cx)
 {
-	PGconn *conn = db_conn(db);
-	if (conn == NULL) {
-		api_db_unavailable(rs);
-		return;
-	}
+	PGconn *conn = cx->conn;
 	char *err = NULL;
-	PGresult *r = db_run(conn, "units",
-		"SELECT code, name, unit_group, array_to_json(emails)::text, active, "
-		"  (SELECT count(*) FROM account a WHERE a.unit_id = u.id) "
-		"FROM unit u ORDER BY unit_group, code", 0, NULL, &err);
+	PGresult *r = units_list(conn, &err);
 	if (r == NULL) {
-		api_db_failed(rs, db, "admin units", err);
+		api_db_failed(rs, cx->db, "admin units", err);
 		return;
 	}
 	http_json(rs, 200);
 	struct json j;
 	json_init(&j, &rs->body);
 	json_object_begin(&j);
+	static const struct db_json_col cols[] = {
+		{ "code", DBJ_TEXT }, { "name", DBJ_TEXT }, { "group", DBJ_TEXT },
+		{ "emails", DBJ_JSON }, { "active", DBJ_BOOL }, { "accounts", DBJ_INT },
+	};
 	json_key(&j, "units");
-	json_array_begin(&j);
-	for (int i = 0; i < PQntuples(r); i++) {
-		json_object_begin(&j);
-		json_kv_string(&j, "code", PQgetvalue(r, i, 0));
-		json_kv_string(&j, "name", PQgetvalue(r, i, 1));
-		json_kv_string(&j, "group", PQgetvalue(r, i, 2));
-		json_key(&j, "emails");
-		json_raw(&j, PQgetvalue(r, i, 3));
-		json_kv_bool(&j, "active", strcmp(PQgetvalue(r, i, 4), "t") == 0);
-		json_kv_int(&j, "accounts", atoll(PQgetvalue(r, i, 5)));
-		json_object_end(&j);
-	}
-	json_array_end(&j);
+	db_json_rows(&j, r, cols, nitems(cols));
 	json_object_end(&j);
 	PQclear(r);
 }
@@ -73,7 +60,7 @@ static char *emails_of(const struct jv *doc)
 }
 
 /* PUT /api/v1/admin/units/{unit} {"name":"...","group":"...","emails":["head:a@x.vn","b@y.vn"]} */
-void api_admin_unit_put(struct http_request *rq, struct http_response *rs, struct db *db)
+void api_admin_unit_put(struct http_request *rq, struct http_response *rs, const struct api_ctx *cx)
 {
 	const char *code = route_param(&rq->params, "unit");
 	if (code == NULL || !units_code_valid(code)) {
@@ -95,19 +82,13 @@ void api_admin_unit_put(struct http_request *rq, struct http_response *rs, struc
 			   "đơn vị: {\"name\":\"...\",\"group\":\"...\",\"emails\":[\"...\"]}.");
 		return;
 	}
-	PGconn *conn = db_conn(db);
-	if (conn == NULL) {
-		jv_free(doc);
-		free(emails);
-		api_db_unavailable(rs);
-		return;
-	}
+	PGconn *conn = cx->conn;
 	struct audit_who who;
-	api_admin_who(rq, &who);
+	api_admin_who(rq, cx, &who);
 	char *err = NULL, *msg;
 	switch (units_update(conn, code, name, group, emails, &who, &err)) {
 	case UNITS_OK:
-		log_info("admin", "%s changed the unit %s", rq->who.login, code);
+		log_info("admin", "%s changed the unit %s", cx->who.login, code);
 		api_admin_ok(rs, "Đã lưu thông tin đơn vị.");
 		/* Series name groups: a unit that changed group may change series. */
 		api_changed(conn);
@@ -132,7 +113,7 @@ void api_admin_unit_put(struct http_request *rq, struct http_response *rs, struc
 		free(msg);
 		break;
 	default:
-		api_db_failed(rs, db, "admin: update unit", err);
+		api_db_failed(rs, cx->db, "admin: update unit", err);
 		err = NULL;
 	}
 	free(err);
@@ -155,15 +136,12 @@ static void series_members_refresh(PGconn *conn)
 }
 
 /* POST /api/v1/admin/units/import: the units file (CSV, columns code,name,group[,emails]). */
-void api_admin_units_import(struct http_request *rq, struct http_response *rs, struct db *db)
+void api_admin_units_import(struct http_request *rq, struct http_response *rs,
+			    const struct api_ctx *cx)
 {
-	PGconn *conn = db_conn(db);
-	if (conn == NULL) {
-		api_db_unavailable(rs);
-		return;
-	}
+	PGconn *conn = cx->conn;
 	struct audit_who who;
-	api_admin_who(rq, &who);
+	api_admin_who(rq, cx, &who);
 	struct units_import_result res;
 	char *err = NULL, *msg;
 	int rc = units_import_csv(conn, (const char *)rq->body, rq->body_len, &who, &res, &err);
@@ -176,11 +154,11 @@ void api_admin_units_import(struct http_request *rq, struct http_response *rs, s
 		return;
 	}
 	if (rc != 0) {
-		api_db_failed(rs, db, "admin: import units", err);
+		api_db_failed(rs, cx->db, "admin: import units", err);
 		return;
 	}
 	log_info("admin", "%s imported %d units: %d added, %d updated, %d unchanged",
-		 rq->who.login, res.rows, res.added, res.updated, res.unchanged);
+		 cx->who.login, res.rows, res.added, res.updated, res.unchanged);
 	series_members_refresh(conn);
 	http_json(rs, 200);
 	struct json j;

@@ -1,4 +1,5 @@
-/* The gate before every handler: who is calling, and whether the access table lets them. */
+/* The gate before every handler: who is calling, whether the access table lets them, and the
+ * context the handler is handed. */
 #include "api.h"
 #include "auth.h"
 #include "authz.h"
@@ -11,15 +12,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Identifies the caller; on failure writes the error response and returns false. */
-bool api_authenticate(struct http_request *rq, struct http_response *rs, struct db *db,
-		      struct principal *who)
+/* Identifies the caller into cx (who, by_session, csrf) on its connection, fetched here;
+ * on failure writes the error response and returns false. */
+static bool authenticate(struct http_request *rq, struct http_response *rs,
+			 struct api_ctx *cx)
 {
-	PGconn *conn = db_conn(db);
+	struct db *db = cx->db;
+	PGconn *conn = cx->conn = db_conn(db);
 	if (conn == NULL) {
 		api_db_unavailable(rs);
 		return false;
 	}
+	struct principal *who = &cx->who;
 	char *err = NULL;
 	enum auth_result rc = auth_bearer(conn, http_header(rq, "Authorization"), rq->received_at,
 					  who, &err);
@@ -69,9 +73,23 @@ bool api_authenticate(struct http_request *rq, struct http_response *rs, struct 
 			return false;
 		}
 	}
-	rq->by_session = by_session;
-	snprintf(rq->csrf, sizeof rq->csrf, "%s", by_session && csrf ? csrf : "");
+	cx->by_session = by_session;
+	snprintf(cx->csrf, sizeof cx->csrf, "%s", by_session && csrf ? csrf : "");
 	free(csrf);
+	return true;
+}
+
+/* Identifies the caller (the guard, before a large body is read); on failure writes the error
+ * response and returns false. */
+bool api_authenticate(struct http_request *rq, struct http_response *rs, struct db *db,
+		      struct principal *who)
+{
+	struct api_ctx cx;
+	memset(&cx, 0, sizeof cx);
+	cx.db = db;
+	if (!authenticate(rq, rs, &cx))
+		return false;
+	*who = cx.who;
 	return true;
 }
 
@@ -82,25 +100,23 @@ static bool about_a_unit(enum authz_action a)
 	       a == ACT_REVIEW;
 }
 
-/* Identifies the caller and checks the route's action against the access table. */
-bool api_gate(struct http_request *rq, struct http_response *rs, struct db *db,
-	      const struct route *route)
+/* Identifies the caller and checks the route's action against the access table; fills cx
+ * (with the connection, on routes that are not public). False after answering 401/403/404
+ * (503 without a database). */
+static bool gate(struct http_request *rq, struct http_response *rs, struct api_ctx *cx,
+		 const struct route *route)
 {
 	enum authz_action action = (enum authz_action)route->action;
-	rq->authenticated = false;
-	rq->series = NULL;
-	rq->unit[0] = '\0';
-	rq->on_behalf = false;
-	if (action == ACT_PUBLIC)
-		return true;
-	if (!api_authenticate(rq, rs, db, &rq->who))
+	bool public = action == ACT_PUBLIC;
+	if (!public && !authenticate(rq, rs, cx))
 		return false;
-	rq->authenticated = true;
 	if (route_param(&rq->params, "series") != NULL) {
-		rq->series = api_series(rq, rs);
-		if (rq->series == NULL)
+		cx->series = api_series(rq, rs);
+		if (cx->series == NULL)
 			return false;
 	}
+	if (public)
+		return true;
 	if (action == ACT_DELIVERED_READ) {
 		/* Recipients read what was delivered; any other version is the coordinators'. */
 		char *version = http_query_param(rq, "version");
@@ -118,27 +134,48 @@ bool api_gate(struct http_request *rq, struct http_response *rs, struct db *db,
 				   "gạch ngang hoặc gạch dưới, tối đa 32 ký tự.");
 			return false;
 		}
-		snprintf(rq->unit, sizeof rq->unit, "%s",
-			 asked && *asked ? asked : rq->who.unit_code);
+		snprintf(cx->unit, sizeof cx->unit, "%s",
+			 asked && *asked ? asked : cx->who.unit_code);
 		free(asked);
-		unit = rq->unit;
+		unit = cx->unit;
 		/* Filing for another unit is an action of its own, marked on what it stores. */
-		if (action == ACT_REPORT_WRITE && strcmp(unit, rq->who.unit_code) != 0) {
+		if (action == ACT_REPORT_WRITE && strcmp(unit, cx->who.unit_code) != 0) {
 			action = ACT_REPORT_FILE_FOR;
-			rq->on_behalf = true;
+			cx->on_behalf = true;
 		}
 	}
-	if (authz_may(&rq->who, action, rq->series, unit) == AUTHZ_ALLOW)
+	if (authz_may(&cx->who, action, cx->series, unit) == AUTHZ_ALLOW)
 		return true;
 	log_info("authz", "%s %s: %s (%s, %s) may not %s%s%s", rq->method, rq->path,
-		 rq->who.login, auth_role_name(rq->who.role), rq->who.unit_code,
+		 cx->who.login, auth_role_name(cx->who.role), cx->who.unit_code,
 		 authz_action_name(action), unit ? " for unit " : "", unit ? unit : "");
-	bool by_role = rq->who.role == ROLE_RECIPIENT || rq->who.role == ROLE_ADMIN ||
+	bool by_role = cx->who.role == ROLE_RECIPIENT || cx->who.role == ROLE_ADMIN ||
 		       action == ACT_ADMIN || action == ACT_REMIND || action == ACT_CONSOLIDATE ||
 		       action == ACT_DELIVERED_READ;
 	http_error(rs, 403, by_role ? "forbidden_role" : "forbidden_unit",
-		   authz_refusal(&rq->who, action));
+		   authz_refusal(&cx->who, action));
 	return false;
+}
+
+/* Runs a route: the gate, the connection (once, here, for every route that needs the
+ * database), then the handler with its context. */
+void api_run(struct http_request *rq, struct http_response *rs, struct db *db,
+	     const struct route *route)
+{
+	struct api_ctx cx;
+	memset(&cx, 0, sizeof cx);
+	cx.db = db;
+	if (!gate(rq, rs, &cx, route))
+		return;
+	bool needs_db = !(route->flags & (ROUTE_INLINE | ROUTE_NO_DATABASE));
+	if (needs_db && cx.conn == NULL) {
+		cx.conn = db_conn(db);
+		if (cx.conn == NULL) {
+			api_db_unavailable(rs);
+			return;
+		}
+	}
+	((api_handler)route->handler)(rq, rs, &cx);
 }
 
 /* Identifies the caller of a public route without answering: true with *who when the request

@@ -2,11 +2,14 @@
  * reminder would reach, the units' timeliness over past periods, and the delivered reports. */
 #include "api.h"
 #include "calendar.h"
+#include "consol_versions.h"
 #include "db.h"
+#include "db_json.h"
 #include "json.h"
 #include "log.h"
 #include "remind.h"
 #include "unit_groups.h"
+#include "submissions.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -59,19 +62,19 @@ static void period_title(const struct series_def *s, const char *id, char *buf, 
 }
 
 /* GET .../periods/{period}/remind/preview: the units a reminder asked for now would reach. */
-void api_remind_preview(struct http_request *rq, struct http_response *rs, struct db *db)
+void api_remind_preview(struct http_request *rq, struct http_response *rs, const struct api_ctx *cx)
 {
-	PGconn *conn;
+	PGconn *conn = cx->conn;
 	struct period_info pi;
-	if (!api_period_of(rq, rs, db, "remind preview", &conn, &pi) ||
+	if (!api_period_of(rq, rs, cx, "remind preview", &pi) ||
 	    !api_period_remindable(rq, rs, &pi))
 		return;
-	const struct series_def *s = rq->series;
+	const struct series_def *s = cx->series;
 	char *err = NULL;
 	PGresult *r = remind_preview(conn, s, &pi, rq->received_at, &err);
 	if (r == NULL) {
 		period_info_free(&pi);
-		api_db_failed(rs, db, "remind preview", err);
+		api_db_failed(rs, cx->db, "remind preview", err);
 		return;
 	}
 	int n = PQntuples(r);
@@ -82,19 +85,14 @@ void api_remind_preview(struct http_request *rq, struct http_response *rs, struc
 	json_object_begin(&j);
 	json_kv_string(&j, "series", s->name);
 	json_kv_string(&j, "period", pi.id);
+	static const struct db_json_col cols[] = {
+		{ "unit", DBJ_TEXT }, { "name", DBJ_TEXT }, { "group", DBJ_TEXT },
+		{ "addresses", DBJ_INT },
+	};
 	json_key(&j, "units");
-	json_array_begin(&j);
-	for (int i = 0; i < n; i++) {
-		long long k = atoll(PQgetvalue(r, i, 3));
-		addresses += k;
-		json_object_begin(&j);
-		json_kv_string(&j, "unit", PQgetvalue(r, i, 0));
-		json_kv_string(&j, "name", PQgetvalue(r, i, 1));
-		json_kv_string(&j, "group", PQgetvalue(r, i, 2));
-		json_kv_int(&j, "addresses", k);
-		json_object_end(&j);
-	}
-	json_array_end(&j);
+	db_json_rows(&j, r, cols, nitems(cols));
+	for (int i = 0; i < n; i++)
+		addresses += atoll(PQgetvalue(r, i, 3));
 	json_kv_int(&j, "addresses", addresses);
 	if (n > 0)
 		kv_nullable(&j, "last_manual_at", r, 0, 4);
@@ -113,48 +111,25 @@ struct unit_row {
 
 /* GET /api/v1/series/{series}/timeliness[?periods=N]: each unit's punctuality over the last
  * N periods whose units' deadline has passed (not skipped), oldest first. */
-void api_timeliness_get(struct http_request *rq, struct http_response *rs, struct db *db)
+void api_timeliness_get(struct http_request *rq, struct http_response *rs, const struct api_ctx *cx)
 {
 	int count = periods_param(rq, rs, TIMELINESS_DEFAULT, TIMELINESS_MAX);
 	if (count < 0)
 		return;
-	PGconn *conn = db_conn(db);
-	if (conn == NULL) {
-		api_db_unavailable(rs);
-		return;
-	}
-	char nowbuf[24], limit[16];
-	snprintf(nowbuf, sizeof nowbuf, "%lld", (long long)rq->received_at);
-	snprintf(limit, sizeof limit, "%d", count);
-	const char *p[] = { rq->series->name, nowbuf, limit };
+	PGconn *conn = cx->conn;
+	const char *name = cx->series->name;
 	char *err = NULL;
 	/* The periods, then one row per unit and period of its roster: 'on_time' when a version
 	 * came in time, 'late' when only after, 'missing' when none. */
-	PGresult *pr = db_run(conn, "timeliness",
-		"SELECT x.period_key, to_char(x.starts_on, 'YYYY-MM-DD'), "
-		"  to_char(x.ends_on, 'YYYY-MM-DD') FROM (SELECT p.period_key, p.starts_on, p.ends_on "
-		"  FROM period p JOIN series s ON s.id = p.series_id WHERE s.name = $1 "
-		"  AND p.state <> 'skipped' AND p.unit_deadline < to_timestamp($2::bigint) "
-		"  ORDER BY p.starts_on DESC LIMIT $3::int) x ORDER BY x.starts_on", 3, p, &err);
+	PGresult *pr = submissions_timeliness_periods(conn, name, rq->received_at, count, &err);
 	if (pr == NULL) {
-		api_db_failed(rs, db, "timeliness", err);
+		api_db_failed(rs, cx->db, "timeliness", err);
 		return;
 	}
-	PGresult *r = db_run(conn, "timeliness",
-		"WITH ps AS (SELECT p.id, p.period_key, p.starts_on FROM period p "
-		"  JOIN series s ON s.id = p.series_id WHERE s.name = $1 AND p.state <> 'skipped' "
-		"  AND p.unit_deadline < to_timestamp($2::bigint) ORDER BY p.starts_on DESC "
-		"  LIMIT $3::int) "
-		"SELECT u.code, u.name, u.unit_group, ps.period_key, "
-		"  CASE WHEN count(x.id) = 0 THEN 'missing' WHEN bool_or(x.on_time) THEN 'on_time' "
-		"    ELSE 'late' END "
-		"FROM ps CROSS JOIN LATERAL period_units(ps.id) pu JOIN unit u ON u.id = pu.unit_id "
-		"LEFT JOIN submission x ON x.period_id = ps.id AND x.unit_id = u.id "
-		"GROUP BY u.id, u.code, u.name, u.unit_group, ps.period_key, ps.starts_on "
-		"ORDER BY " UNIT_ORDER_BY("u") ", ps.starts_on", 3, p, &err);
+	PGresult *r = submissions_timeliness(conn, name, rq->received_at, count, &err);
 	if (r == NULL) {
 		PQclear(pr);
-		api_db_failed(rs, db, "timeliness", err);
+		api_db_failed(rs, cx->db, "timeliness", err);
 		return;
 	}
 	int np = PQntuples(pr), n = PQntuples(r);
@@ -162,17 +137,21 @@ void api_timeliness_get(struct http_request *rq, struct http_response *rs, struc
 	struct json j;
 	json_init(&j, &rs->body);
 	json_object_begin(&j);
-	json_kv_string(&j, "series", rq->series->name);
+	json_kv_string(&j, "series", cx->series->name);
 	json_key(&j, "periods");
 	json_array_begin(&j);
+	/* The period's title is written between the two. */
+	static const struct db_json_col head[] = { { "period", DBJ_TEXT } };
+	static const struct db_json_col tail[] = {
+		{ NULL, DBJ_TEXT }, { "starts_on", DBJ_TEXT }, { "ends_on", DBJ_TEXT },
+	};
 	for (int i = 0; i < np; i++) {
 		char title[160];
-		period_title(rq->series, PQgetvalue(pr, i, 0), title, sizeof title);
+		period_title(cx->series, PQgetvalue(pr, i, 0), title, sizeof title);
 		json_object_begin(&j);
-		json_kv_string(&j, "period", PQgetvalue(pr, i, 0));
+		db_json_members(&j, pr, i, head, nitems(head));
 		json_kv_string(&j, "title", title);
-		json_kv_string(&j, "starts_on", PQgetvalue(pr, i, 1));
-		json_kv_string(&j, "ends_on", PQgetvalue(pr, i, 2));
+		db_json_members(&j, pr, i, tail, nitems(tail));
 		json_object_end(&j);
 	}
 	json_array_end(&j);
@@ -225,34 +204,16 @@ void api_timeliness_get(struct http_request *rq, struct http_response *rs, struc
 
 /* GET /api/v1/series/{series}/deliveries[?periods=N]: the final versions of the last N
  * periods that have one, newest period first, each version with its time and file. */
-void api_deliveries_get(struct http_request *rq, struct http_response *rs, struct db *db)
+void api_deliveries_get(struct http_request *rq, struct http_response *rs, const struct api_ctx *cx)
 {
 	int count = periods_param(rq, rs, DELIVERIES_DEFAULT, DELIVERIES_MAX);
 	if (count < 0)
 		return;
-	PGconn *conn = db_conn(db);
-	if (conn == NULL) {
-		api_db_unavailable(rs);
-		return;
-	}
-	char limit[16];
-	snprintf(limit, sizeof limit, "%d", count);
-	const char *p[] = { rq->series->name, limit };
+	PGconn *conn = cx->conn;
 	char *err = NULL;
-	PGresult *r = db_run(conn, "deliveries",
-		"WITH ps AS (SELECT p.id, p.period_key, p.starts_on, p.ends_on FROM period p "
-		"  JOIN series s ON s.id = p.series_id WHERE s.name = $1 AND EXISTS (SELECT 1 "
-		"  FROM consolidation c WHERE c.period_id = p.id AND c.kind = 'final') "
-		"  ORDER BY p.starts_on DESC LIMIT $2::int) "
-		"SELECT ps.period_key, to_char(ps.starts_on, 'YYYY-MM-DD'), "
-		"  to_char(ps.ends_on, 'YYYY-MM-DD'), c.version, "
-		"  to_char(coalesce(c.approved_at, c.built_at), 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM'), "
-		"  c.automatic, encode(c.sha256, 'hex'), m.filename "
-		"FROM ps JOIN consolidation c ON c.period_id = ps.id AND c.kind = 'final' "
-		"JOIN mail_attachment m ON m.id = c.attachment_id "
-		"ORDER BY ps.starts_on DESC, c.version DESC", 2, p, &err);
+	PGresult *r = consol_deliveries(conn, cx->series->name, count, &err);
 	if (r == NULL) {
-		api_db_failed(rs, db, "deliveries", err);
+		api_db_failed(rs, cx->db, "deliveries", err);
 		return;
 	}
 	int n = PQntuples(r);
@@ -260,14 +221,14 @@ void api_deliveries_get(struct http_request *rq, struct http_response *rs, struc
 	struct json j;
 	json_init(&j, &rs->body);
 	json_object_begin(&j);
-	json_kv_string(&j, "series", rq->series->name);
-	json_kv_string(&j, "title", rq->series->title);
+	json_kv_string(&j, "series", cx->series->name);
+	json_kv_string(&j, "title", cx->series->title);
 	json_key(&j, "periods");
 	json_array_begin(&j);
 	for (int i = 0; i < n;) {
 		const char *key = PQgetvalue(r, i, 0);
 		char title[160];
-		period_title(rq->series, key, title, sizeof title);
+		period_title(cx->series, key, title, sizeof title);
 		json_object_begin(&j);
 		json_kv_string(&j, "period", key);
 		json_kv_string(&j, "title", title);
@@ -275,17 +236,20 @@ void api_deliveries_get(struct http_request *rq, struct http_response *rs, struc
 		json_kv_string(&j, "ends_on", PQgetvalue(r, i, 2));
 		json_key(&j, "versions");
 		json_array_begin(&j);
+		/* consol_deliveries' columns 4 to 7, after "correction" */
+		static const struct db_json_col version_cols[] = {
+			{ NULL, DBJ_TEXT }, { NULL, DBJ_TEXT }, { NULL, DBJ_TEXT }, { NULL, DBJ_TEXT },
+			{ "released_at", DBJ_TEXT }, { "automatic", DBJ_BOOL }, { "sha256", DBJ_TEXT },
+			{ "filename", DBJ_TEXT },
+		};
 		for (; i < n && strcmp(PQgetvalue(r, i, 0), key) == 0; i++) {
 			long long v = atoll(PQgetvalue(r, i, 3));
 			json_object_begin(&j);
 			json_kv_int(&j, "version", v);
 			json_kv_bool(&j, "correction", v > 1);
-			json_kv_string(&j, "released_at", PQgetvalue(r, i, 4));
-			json_kv_bool(&j, "automatic", strcmp(PQgetvalue(r, i, 5), "t") == 0);
-			json_kv_string(&j, "sha256", PQgetvalue(r, i, 6));
-			json_kv_string(&j, "filename", PQgetvalue(r, i, 7));
+			db_json_members(&j, r, i, version_cols, nitems(version_cols));
 			char *url = xasprintf("/api/v1/series/%s/periods/%s/consolidated?version=final"
-					      "&n=%lld", rq->series->name, key, v);
+					      "&n=%lld", cx->series->name, key, v);
 			json_kv_string(&j, "url", url);
 			free(url);
 			json_object_end(&j);

@@ -91,8 +91,6 @@ void api_period_failed(struct http_response *rs, struct db *db, const char *what
 /* The series named in the path, or NULL after answering 404. */
 const struct series_def *api_series(struct http_request *rq, struct http_response *rs)
 {
-	if (rq->series)
-		return rq->series;
 	const struct series_def *s = series_current_find(route_param(&rq->params, "series"));
 	if (s == NULL)
 		http_error(rs, 404, "unknown_series",
@@ -114,21 +112,17 @@ void api_changed(PGconn *conn)
 }
 
 /* The period of the path, looked up on the request's connection. */
-bool api_period_of(struct http_request *rq, struct http_response *rs, struct db *db,
-		   const char *what, PGconn **conn, struct period_info *pi)
+bool api_period_of(struct http_request *rq, struct http_response *rs, const struct api_ctx *cx,
+		   const char *what, struct period_info *pi)
 {
 	memset(pi, 0, sizeof *pi);
-	*conn = db_conn(db);
-	if (*conn == NULL) {
-		api_db_unavailable(rs);
-		return false;
-	}
 	const char *id = route_param(&rq->params, "period");
 	char *err = NULL;
-	enum periods_result rc = periods_lookup(*conn, rq->series, id, rq->received_at, pi, &err);
+	enum periods_result rc = periods_lookup(cx->conn, cx->series, id, rq->received_at, pi,
+						&err);
 	if (rc != PERIODS_OK) {
-		char *label = xasprintf("%s %s/%s", what, rq->series->name, id);
-		api_period_failed(rs, db, label, rc, err);
+		char *label = xasprintf("%s %s/%s", what, cx->series->name, id);
+		api_period_failed(rs, cx->db, label, rc, err);
 		free(label);
 		return false;
 	}
@@ -136,10 +130,10 @@ bool api_period_of(struct http_request *rq, struct http_response *rs, struct db 
 }
 
 /* As api_period_of, for a period that has opened (it is stored). */
-bool api_stored_period_of(struct http_request *rq, struct http_response *rs, struct db *db,
-			  const char *what, PGconn **conn, struct period_info *pi)
+bool api_stored_period_of(struct http_request *rq, struct http_response *rs,
+			  const struct api_ctx *cx, const char *what, struct period_info *pi)
 {
-	if (!api_period_of(rq, rs, db, what, conn, pi))
+	if (!api_period_of(rq, rs, cx, what, pi))
 		return false;
 	if (pi->db_id != 0)
 		return true;

@@ -5,14 +5,17 @@
 #include "authz.h"
 #include "board_xlsx.h"
 #include "calendar.h"
+#include "consol_versions.h"
 #include "consolidation.h"
 #include "db.h"
+#include "db_json.h"
 #include "json.h"
 #include "json_parse.h"
 #include "log.h"
 #include "outbox.h"
 #include "outbox_queue.h"
 #include "unit_groups.h"
+#include "submissions.h"
 #include "util.h"
 
 #include <stdatomic.h>
@@ -27,7 +30,8 @@ static _Atomic int live_builds;		/* live workbooks being built now, by every wor
 
 /* GET .../consolidated?version=live|cutoff|final[&n=N]: the workbook (default: the newest
  * final version). */
-void api_consolidated_get(struct http_request *rq, struct http_response *rs, struct db *db)
+void api_consolidated_get(struct http_request *rq, struct http_response *rs,
+			  const struct api_ctx *cx)
 {
 	char *version = http_query_param(rq, "version");
 	char *n_text = http_query_param(rq, "n");
@@ -54,9 +58,9 @@ void api_consolidated_get(struct http_request *rq, struct http_response *rs, str
 			   "cutoff (bản khóa sổ) hoặc final (bản đã gửi); n là số thứ tự bản đã gửi.");
 		return;
 	}
-	PGconn *conn;
+	PGconn *conn = cx->conn;
 	struct period_info pi;
-	if (!api_stored_period_of(rq, rs, db, "consolidated", &conn, &pi))
+	if (!api_stored_period_of(rq, rs, cx, "consolidated", &pi))
 		return;
 	/* A live workbook is built from the whole period: its memory and time are bounded by
 	 * letting only a few be built at once. */
@@ -80,7 +84,7 @@ void api_consolidated_get(struct http_request *rq, struct http_response *rs, str
 		return;
 	}
 	if (rc == CONSOLIDATION_FAILED) {
-		api_db_failed(rs, db, "consolidated", err);
+		api_db_failed(rs, cx->db, "consolidated", err);
 		return;
 	}
 	if (rc == CONSOLIDATION_NONE) {
@@ -104,87 +108,49 @@ void api_consolidated_get(struct http_request *rq, struct http_response *rs, str
 	consolidation_file_free(&f);
 }
 
-/* The final versions with every delivery: channel, address or folder, the URL without its
- * credentials, state, time and last error (the consolidators'). */
-static const char VERSIONS_FULL_SQL[] =
-	"SELECT c.version, to_char(c.built_at, 'YYYY-MM-DD\"T\"HH24:MI:SSOF'), "
-	"  encode(c.sha256, 'hex'), c.automatic, coalesce(nullif(a.display_name, ''), a.login), "
-	"  to_char(c.approved_at, 'YYYY-MM-DD\"T\"HH24:MI:SSOF'), "
-	"  coalesce((SELECT json_agg(json_build_object('channel', o.channel, "
-	"    'recipient', " OUTBOX_RECIPIENT_SHOWN("o") ", 'state', o.state, "
-	"    'sent_at', o.sent_at, "
-	"    'last_error', o.last_error) ORDER BY o.id) FROM outbox o "
-	"    WHERE o.kind = '" OUTBOX_KIND_FINAL_DELIVERY "' AND o.series = $2 "
-	"      AND o.period = $3 AND o.version = c.version), "
-	"    '[]') "
-	"FROM consolidation c LEFT JOIN account a ON a.id = c.approved_by "
-	"WHERE c.period_id = $1::bigint AND c.kind = 'final' ORDER BY c.version";
-
-/* The final versions with only the caller's unit's own deliveries: the mails to its
- * addresses, each delivered or not and when; no folder, URL, other address or error. */
-static const char VERSIONS_OWN_SQL[] =
-	"WITH own AS (SELECT lower(regexp_replace(e, '^head:', '')) AS email "
-	"  FROM unit u, unnest(u.emails) e WHERE u.id = $4::bigint "
-	"  UNION SELECT lower(a.email) FROM account a WHERE a.unit_id = $4::bigint) "
-	"SELECT c.version, to_char(c.built_at, 'YYYY-MM-DD\"T\"HH24:MI:SSOF'), "
-	"  encode(c.sha256, 'hex'), c.automatic, coalesce(nullif(a.display_name, ''), a.login), "
-	"  to_char(c.approved_at, 'YYYY-MM-DD\"T\"HH24:MI:SSOF'), "
-	"  coalesce((SELECT json_agg(json_build_object('channel', o.channel, "
-	"    'recipient', o.recipient, 'delivered', o.state = 'sent', "
-	"    'sent_at', o.sent_at) ORDER BY o.id) FROM outbox o "
-	"    WHERE o.kind = '" OUTBOX_KIND_FINAL_DELIVERY "' AND o.series = $2 "
-	"      AND o.period = $3 AND o.version = c.version "
-	"      AND o.channel = 'mail' AND o.recipient IN (SELECT email FROM own)), "
-	"    '[]') "
-	"FROM consolidation c LEFT JOIN account a ON a.id = c.approved_by "
-	"WHERE c.period_id = $1::bigint AND c.kind = 'final' ORDER BY c.version";
-
 /* GET .../consolidated/versions: the final versions with their deliveries; every delivery
  * for those the access table lets see them (consolidated.deliveries), otherwise only the
  * caller's unit's own. */
 void api_consolidated_versions(struct http_request *rq, struct http_response *rs,
-			       struct db *db)
+			       const struct api_ctx *cx)
 {
-	PGconn *conn;
+	PGconn *conn = cx->conn;
 	struct period_info pi;
-	if (!api_stored_period_of(rq, rs, db, "consolidated", &conn, &pi))
+	if (!api_stored_period_of(rq, rs, cx, "consolidated", &pi))
 		return;
-	bool every = authz_may(&rq->who, ACT_DELIVERY_DETAIL, rq->series, NULL) == AUTHZ_ALLOW;
-	char period_id[24], unit_id[24];
-	snprintf(period_id, sizeof period_id, "%lld", pi.db_id);
-	snprintf(unit_id, sizeof unit_id, "%lld", rq->who.unit_id);
-	const char *p[] = { period_id, rq->series->name, pi.id, unit_id };
+	bool every = authz_may(&cx->who, ACT_DELIVERY_DETAIL, cx->series, NULL) == AUTHZ_ALLOW;
 	char *err = NULL;
-	PGresult *r = db_run(conn, "consolidated", every ? VERSIONS_FULL_SQL : VERSIONS_OWN_SQL,
-			     every ? 3 : 4, p, &err);
+	PGresult *r = consol_versions(conn, pi.db_id, cx->series->name, pi.id,
+				      every ? 0 : cx->who.unit_id, &err);
 	period_info_free(&pi);
 	if (r == NULL) {
-		api_db_failed(rs, db, "consolidated versions", err);
+		api_db_failed(rs, cx->db, "consolidated versions", err);
 		return;
 	}
 	http_json(rs, 200);
 	struct json j;
 	json_init(&j, &rs->body);
 	json_object_begin(&j);
-	json_kv_string(&j, "series", rq->series->name);
+	json_kv_string(&j, "series", cx->series->name);
 	json_kv_string(&j, "period", route_param(&rq->params, "period"));
 	json_key(&j, "versions");
 	json_array_begin(&j);
+	/* "correction" (a version after the first) is written between the two; the deliveries
+	 * are made by PostgreSQL's json_agg. */
+	static const struct db_json_col head[] = {
+		{ "version", DBJ_INT }, { "built_at", DBJ_TEXT }, { "sha256", DBJ_TEXT },
+		{ "automatic", DBJ_BOOL },
+	};
+	static const struct db_json_col tail[] = {
+		{ NULL, DBJ_TEXT }, { NULL, DBJ_TEXT }, { NULL, DBJ_TEXT }, { NULL, DBJ_TEXT },
+		{ "approved_by", DBJ_TEXT_NULL }, { "approved_at", DBJ_TEXT },
+		{ "deliveries", DBJ_JSON },
+	};
 	for (int i = 0; i < PQntuples(r); i++) {
 		json_object_begin(&j);
-		json_kv_int(&j, "version", atoll(PQgetvalue(r, i, 0)));
-		json_kv_string(&j, "built_at", PQgetvalue(r, i, 1));
-		json_kv_string(&j, "sha256", PQgetvalue(r, i, 2));
-		json_kv_bool(&j, "automatic", strcmp(PQgetvalue(r, i, 3), "t") == 0);
+		db_json_members(&j, r, i, head, nitems(head));
 		json_kv_bool(&j, "correction", atoll(PQgetvalue(r, i, 0)) > 1);
-		json_key(&j, "approved_by");
-		if (PQgetisnull(r, i, 4))
-			json_null(&j);
-		else
-			json_string(&j, PQgetvalue(r, i, 4));
-		json_kv_string(&j, "approved_at", PQgetvalue(r, i, 5));
-		json_key(&j, "deliveries");
-		json_raw(&j, PQgetvalue(r, i, 6));	/* made by PostgreSQL's json_agg */
+		db_json_members(&j, r, i, tail, nitems(tail));
 		json_object_end(&j);
 	}
 	json_array_end(&j);
@@ -194,7 +160,7 @@ void api_consolidated_versions(struct http_request *rq, struct http_response *rs
 
 /* Answers the board as a workbook (GET .../status?format=xlsx) from the status query. */
 static void status_xlsx(struct http_request *rq, struct http_response *rs,
-			const struct period_info *pi, PGresult *r)
+			const struct api_ctx *cx, const struct period_info *pi, PGresult *r)
 {
 	int n = PQntuples(r);
 	struct board_row *rows = xcalloc(n > 0 ? (size_t)n : 1, sizeof *rows);
@@ -210,7 +176,7 @@ static void status_xlsx(struct http_request *rq, struct http_response *rs,
 		snprintf(title, sizeof title, "kỳ %s", pi->id);
 	if (cal_format_vi_long(rq->received_at, made, sizeof made) != 0)
 		snprintf(made, sizeof made, "nay");
-	struct board_title t = { rq->series->title, title, made };
+	struct board_title t = { cx->series->title, title, made };
 	unsigned char *data;
 	size_t len;
 	char *err = NULL;
@@ -226,7 +192,7 @@ static void status_xlsx(struct http_request *rq, struct http_response *rs,
 	rs->content_type = CONSOL_CONTENT_TYPE;
 	strbuf_add(&rs->body, data, len);
 	free(data);
-	char *disp = xasprintf("attachment; filename=\"tinh-hinh-%s-%s.xlsx\"", rq->series->name,
+	char *disp = xasprintf("attachment; filename=\"tinh-hinh-%s-%s.xlsx\"", cx->series->name,
 			       pi->id);
 	http_add_header(rs, "Content-Disposition", disp);
 	http_add_header(rs, "Cache-Control", "no-store");
@@ -235,7 +201,7 @@ static void status_xlsx(struct http_request *rq, struct http_response *rs,
 
 /* GET .../status[?format=json|xlsx]: every unit that must report, its state, and the totals
  * (JSON), or the same as a workbook. */
-void api_period_status(struct http_request *rq, struct http_response *rs, struct db *db)
+void api_period_status(struct http_request *rq, struct http_response *rs, const struct api_ctx *cx)
 {
 	char *format = http_query_param(rq, "format");
 	bool xlsx = format != NULL && strcmp(format, "xlsx") == 0;
@@ -246,33 +212,19 @@ void api_period_status(struct http_request *rq, struct http_response *rs, struct
 			   "(bảng tình hình dạng Excel).");
 		return;
 	}
-	PGconn *conn;
+	PGconn *conn = cx->conn;
 	struct period_info pi;
-	if (!api_stored_period_of(rq, rs, db, "consolidated", &conn, &pi))
+	if (!api_stored_period_of(rq, rs, cx, "consolidated", &pi))
 		return;
-	char period_id[24];
-	snprintf(period_id, sizeof period_id, "%lld", pi.db_id);
-	const char *p[] = { period_id };
 	char *err = NULL;
-	PGresult *r = db_run(conn, "status",
-		"SELECT u.code, u.name, u.unit_group, "
-		"  CASE WHEN x.id IS NULL THEN 'missing' WHEN x.review = 'returned' THEN 'returned' "
-		"    WHEN x.on_time THEN 'on_time' ELSE 'late' END, "
-		"  to_char(x.received_at, 'YYYY-MM-DD\"T\"HH24:MI:SSOF'), x.version, "
-		"  (SELECT count(*) FROM report_item i WHERE i.submission_id = x.id), x.review, "
-		"  x.review_comment, x.on_time "
-		"FROM period_units($1::bigint) pu JOIN unit u ON u.id = pu.unit_id "
-		"LEFT JOIN submission x ON x.period_id = $1::bigint AND x.unit_id = u.id "
-		"  AND NOT x.superseded "
-		"ORDER BY " UNIT_ORDER_BY("u"),
-		1, p, &err);
+	PGresult *r = submissions_board(conn, pi.db_id, &err);
 	if (r == NULL) {
 		period_info_free(&pi);
-		api_db_failed(rs, db, "status", err);
+		api_db_failed(rs, cx->db, "status", err);
 		return;
 	}
 	if (xlsx) {
-		status_xlsx(rq, rs, &pi, r);
+		status_xlsx(rq, rs, cx, &pi, r);
 		PQclear(r);
 		period_info_free(&pi);
 		return;
@@ -284,7 +236,7 @@ void api_period_status(struct http_request *rq, struct http_response *rs, struct
 	struct json j;
 	json_init(&j, &rs->body);
 	json_object_begin(&j);
-	json_kv_string(&j, "series", rq->series->name);
+	json_kv_string(&j, "series", cx->series->name);
 	json_kv_string(&j, "period", pi.id);
 	json_kv_string(&j, "state", pi.state);
 	json_key(&j, "units");

@@ -1,8 +1,10 @@
 /* GET /api/v1/me: the signed-in account, its unit, and the series it reports in with their
  * current period and the unit's recent periods, for the pages' first screen. */
 #include "api.h"
+#include "accounts.h"
 #include "calendar.h"
 #include "db.h"
+#include "db_json.h"
 #include "json.h"
 #include "log.h"
 #include "periods.h"
@@ -32,42 +34,15 @@ static const char *kind_name(enum period_kind k)
 static int recent_json(struct json *j, PGconn *conn, const struct series_def *s,
 		       long long unit_id, time_t now, char **err)
 {
-	char unit[24], at[24], limit[8];
-	snprintf(unit, sizeof unit, "%lld", unit_id);
-	snprintf(at, sizeof at, "%lld", (long long)now);
-	snprintf(limit, sizeof limit, "%d", RECENT_PERIODS);
-	const char *p[] = { s->name, unit, at, limit };
-	PGresult *r = db_run(conn, "recent periods",
-		"SELECT p.period_key, to_char(p.starts_on, 'YYYY-MM-DD'), "
-		"  to_char(p.ends_on, 'YYYY-MM-DD'), p.state, b.version, b.on_time "
-		"FROM period p JOIN series s ON s.id = p.series_id "
-		"LEFT JOIN submission b ON b.period_id = p.id AND b.unit_id = $2 "
-		"  AND NOT b.superseded "
-		"WHERE s.name = $1 AND p.starts_on <= to_timestamp($3::bigint)::date "
-		"ORDER BY p.starts_on DESC LIMIT $4::int", 4, p, err);
+	PGresult *r = periods_recent_of_unit(conn, s->name, unit_id, now, RECENT_PERIODS, err);
 	if (r == NULL)
 		return -1;
+	static const struct db_json_col cols[] = {
+		{ "period", DBJ_TEXT }, { "starts_on", DBJ_TEXT }, { "ends_on", DBJ_TEXT },
+		{ "state", DBJ_TEXT }, { "version", DBJ_INT_NULL }, { "on_time", DBJ_BOOL_NULL },
+	};
 	json_key(j, "recent");
-	json_array_begin(j);
-	for (int i = 0; i < PQntuples(r); i++) {
-		json_object_begin(j);
-		json_kv_string(j, "period", PQgetvalue(r, i, 0));
-		json_kv_string(j, "starts_on", PQgetvalue(r, i, 1));
-		json_kv_string(j, "ends_on", PQgetvalue(r, i, 2));
-		json_kv_string(j, "state", PQgetvalue(r, i, 3));
-		json_key(j, "version");
-		if (PQgetisnull(r, i, 4))
-			json_null(j);
-		else
-			json_int(j, atoll(PQgetvalue(r, i, 4)));
-		json_key(j, "on_time");
-		if (PQgetisnull(r, i, 5))
-			json_null(j);
-		else
-			json_bool(j, strcmp(PQgetvalue(r, i, 5), "t") == 0);
-		json_object_end(j);
-	}
-	json_array_end(j);
+	db_json_rows(j, r, cols, nitems(cols));
 	PQclear(r);
 	return 0;
 }
@@ -105,29 +80,15 @@ static int series_json(struct json *j, PGconn *conn, const struct series_def *s,
 static int periods_json(struct json *j, PGconn *conn, const struct series_def *s, time_t now,
 			char **err)
 {
-	char at[24], limit[16];
-	snprintf(at, sizeof at, "%lld", (long long)now);
-	snprintf(limit, sizeof limit, "%d", RECENT_PERIODS);
-	const char *p[] = { s->name, at, limit };
-	PGresult *r = db_run(conn, "recent periods",
-		"SELECT p.period_key, to_char(p.starts_on, 'YYYY-MM-DD'), "
-		"  to_char(p.ends_on, 'YYYY-MM-DD'), p.state "
-		"FROM period p JOIN series s ON s.id = p.series_id "
-		"WHERE s.name = $1 AND p.starts_on <= to_timestamp($2::bigint)::date "
-		"ORDER BY p.starts_on DESC LIMIT $3::int", 3, p, err);
+	PGresult *r = periods_recent(conn, s->name, now, RECENT_PERIODS, err);
 	if (r == NULL)
 		return -1;
+	static const struct db_json_col cols[] = {
+		{ "period", DBJ_TEXT }, { "starts_on", DBJ_TEXT }, { "ends_on", DBJ_TEXT },
+		{ "state", DBJ_TEXT },
+	};
 	json_key(j, "recent");
-	json_array_begin(j);
-	for (int i = 0; i < PQntuples(r); i++) {
-		json_object_begin(j);
-		json_kv_string(j, "period", PQgetvalue(r, i, 0));
-		json_kv_string(j, "starts_on", PQgetvalue(r, i, 1));
-		json_kv_string(j, "ends_on", PQgetvalue(r, i, 2));
-		json_kv_string(j, "state", PQgetvalue(r, i, 3));
-		json_object_end(j);
-	}
-	json_array_end(j);
+	db_json_rows(j, r, cols, nitems(cols));
 	PQclear(r);
 	return 0;
 }
@@ -135,9 +96,10 @@ static int periods_json(struct json *j, PGconn *conn, const struct series_def *s
 /* Writes "consolidates" (coordinators: the series the unit consolidates, with their current
  * period) and "receives" (recipients: the series whose final report the unit receives).
  * Returns 0, or -1 with *err. */
-static int consolidated_json(struct json *j, PGconn *conn, const struct http_request *rq,
-			     char **err)
+static int consolidated_json(struct json *j, const struct http_request *rq,
+			     const struct api_ctx *cx, char **err)
 {
+	PGconn *conn = cx->conn;
 	const struct series_list *all = series_current();
 	for (int pass = 0; pass < 2; pass++) {
 		bool coord = pass == 0;
@@ -146,11 +108,11 @@ static int consolidated_json(struct json *j, PGconn *conn, const struct http_req
 		for (size_t i = 0; all && i < all->n; i++) {
 			const struct series_def *s = &all->items[i];
 			bool mine = false;
-			if (coord && rq->who.role == ROLE_COORDINATOR)
-				mine = s->consolidator && strcmp(s->consolidator, rq->who.unit_code) == 0;
-			for (size_t k = 0; !coord && rq->who.role == ROLE_RECIPIENT &&
+			if (coord && cx->who.role == ROLE_COORDINATOR)
+				mine = s->consolidator && strcmp(s->consolidator, cx->who.unit_code) == 0;
+			for (size_t k = 0; !coord && cx->who.role == ROLE_RECIPIENT &&
 			     k < s->nrecipients; k++)
-				mine = mine || strcmp(s->recipients[k], rq->who.unit_code) == 0;
+				mine = mine || strcmp(s->recipients[k], cx->who.unit_code) == 0;
 			if (!mine)
 				continue;
 			json_object_begin(j);
@@ -184,24 +146,13 @@ static int consolidated_json(struct json *j, PGconn *conn, const struct http_req
 }
 
 /* GET /api/v1/me */
-void api_me_get(struct http_request *rq, struct http_response *rs, struct db *db)
+void api_me_get(struct http_request *rq, struct http_response *rs, const struct api_ctx *cx)
 {
-	PGconn *conn = db_conn(db);
-	if (conn == NULL) {
-		api_db_unavailable(rs);
-		return;
-	}
+	PGconn *conn = cx->conn;
 	char *err = NULL;
-	char account[24];
-	snprintf(account, sizeof account, "%lld", rq->who.account_id);
-	const char *p[] = { account };
-	PGresult *r = db_run(conn, "me",
-		"SELECT a.display_name, a.email, u.name, "
-		"  (SELECT string_agg(s.name, ' ' ORDER BY s.name) FROM series_member m "
-		"   JOIN series s ON s.id = m.series_id WHERE m.unit_id = u.id) "
-		"FROM account a JOIN unit u ON u.id = a.unit_id WHERE a.id = $1", 1, p, &err);
+	PGresult *r = accounts_profile(conn, cx->who.account_id, &err);
 	if (r == NULL) {
-		api_db_failed(rs, db, "me", err);
+		api_db_failed(rs, cx->db, "me", err);
 		return;
 	}
 	if (PQntuples(r) != 1) {
@@ -214,16 +165,16 @@ void api_me_get(struct http_request *rq, struct http_response *rs, struct db *db
 	struct json j;
 	json_init(&j, &rs->body);
 	json_object_begin(&j);
-	json_kv_string(&j, "login", rq->who.login);
+	json_kv_string(&j, "login", cx->who.login);
 	json_kv_string(&j, "display_name", PQgetvalue(r, 0, 0));
 	json_kv_string(&j, "email", PQgetvalue(r, 0, 1));
-	json_kv_string(&j, "role", auth_role_name(rq->who.role));
+	json_kv_string(&j, "role", auth_role_name(cx->who.role));
 	json_key(&j, "unit");
 	json_object_begin(&j);
-	json_kv_string(&j, "code", rq->who.unit_code);
+	json_kv_string(&j, "code", cx->who.unit_code);
 	json_kv_string(&j, "name", PQgetvalue(r, 0, 2));
 	json_object_end(&j);
-	json_kv_string(&j, "csrf_token", rq->by_session ? rq->csrf : NULL);
+	json_kv_string(&j, "csrf_token", cx->by_session ? cx->csrf : NULL);
 	char now[40];
 	json_key(&j, "now");	/* the daemon's clock, which the countdowns follow */
 	if (cal_format_rfc3339(rq->received_at, now, sizeof now) == 0)
@@ -234,22 +185,22 @@ void api_me_get(struct http_request *rq, struct http_response *rs, struct db *db
 	json_key(&j, "series");
 	json_array_begin(&j);
 	/* Reporters and coordinators report for their unit; the others report in no series. */
-	bool reports = rq->who.role == ROLE_REPORTER || rq->who.role == ROLE_COORDINATOR;
+	bool reports = cx->who.role == ROLE_REPORTER || cx->who.role == ROLE_COORDINATOR;
 	for (char *save = NULL, *name = strtok_r(names, " ", &save); reports && name;
 	     name = strtok_r(NULL, " ", &save)) {
 		const struct series_def *s = series_current_find(name);
 		if (s == NULL)
 			continue;	/* in the database, not yet read by this daemon */
-		if (series_json(&j, conn, s, rq->who.unit_id, rq->received_at, &err) != 0) {
+		if (series_json(&j, conn, s, cx->who.unit_id, rq->received_at, &err) != 0) {
 			free(names);
-			api_db_failed(rs, db, "me: series", err);
+			api_db_failed(rs, cx->db, "me: series", err);
 			return;
 		}
 	}
 	free(names);
 	json_array_end(&j);
-	if (consolidated_json(&j, conn, rq, &err) != 0) {
-		api_db_failed(rs, db, "me: consolidated series", err);
+	if (consolidated_json(&j, rq, cx, &err) != 0) {
+		api_db_failed(rs, cx->db, "me: consolidated series", err);
 		return;
 	}
 	json_object_end(&j);

@@ -11,23 +11,17 @@
 #include <stdlib.h>
 
 /* Answers with the period as JSON ("current" names the period open now). */
-void api_period_get(struct http_request *rq, struct http_response *rs, struct db *db)
+void api_period_get(struct http_request *rq, struct http_response *rs, const struct api_ctx *cx)
 {
-	const struct series_def *s = api_series(rq, rs);
-	if (s == NULL)
-		return;
-	PGconn *conn = db_conn(db);
-	if (conn == NULL) {
-		api_db_unavailable(rs);
-		return;
-	}
+	const struct series_def *s = cx->series;
+	PGconn *conn = cx->conn;
 	const char *id = route_param(&rq->params, "period");
 	struct period_info pi;
 	char *err = NULL;
 	enum periods_result rc = periods_lookup(conn, s, id, rq->received_at, &pi, &err);
 	if (rc != PERIODS_OK) {
 		char *what = xasprintf("period %s/%s", s->name, id);
-		api_period_failed(rs, db, what, rc, err);
+		api_period_failed(rs, cx->db, what, rc, err);
 		free(what);
 		return;
 	}
@@ -39,25 +33,25 @@ void api_period_get(struct http_request *rq, struct http_response *rs, struct db
 }
 
 /* POST .../periods/{period}/remind: reminds now the units that have not reported. */
-void api_period_remind(struct http_request *rq, struct http_response *rs, struct db *db)
+void api_period_remind(struct http_request *rq, struct http_response *rs, const struct api_ctx *cx)
 {
-	PGconn *conn;
+	PGconn *conn = cx->conn;
 	struct period_info pi;
-	if (!api_period_of(rq, rs, db, "remind", &conn, &pi) ||
+	if (!api_period_of(rq, rs, cx, "remind", &pi) ||
 	    !api_period_remindable(rq, rs, &pi))
 		return;
-	const struct series_def *s = rq->series;
+	const struct series_def *s = cx->series;
 	const char *id = route_param(&rq->params, "period");
 	char *err = NULL;
 	int units = 0, messages = 0;
 	int r = remind_now(conn, s, &pi, rq->received_at, &units, &messages, &err);
 	period_info_free(&pi);
 	if (r < 0) {
-		api_db_failed(rs, db, "remind", err);
+		api_db_failed(rs, cx->db, "remind", err);
 		return;
 	}
 	log_info("remind", "%s reminded %s %s by hand: %d units missing, %d messages queued%s",
-		 rq->who.login, s->name, id, units, messages,
+		 cx->who.login, s->name, id, units, messages,
 		 r == 1 ? " (asked again within 10 minutes: nothing new)" : "");
 	http_json(rs, 200);
 	struct json j;

@@ -1,16 +1,20 @@
 /* The coordinator's work on a period: reviewing a unit's report (return it with a comment, or
  * accept it), the assessment with its history, and the approval that delivers the report. */
 #include "api.h"
+#include "accounts.h"
 #include "audit.h"
 #include "calendar.h"
 #include "config.h"
+#include "consol_versions.h"
 #include "consolidation.h"
 #include "db.h"
+#include "db_json.h"
 #include "json.h"
 #include "json_parse.h"
 #include "log.h"
 #include "outbox_queue.h"
 #include "utf8.h"
+#include "submissions.h"
 #include "util.h"
 #include "xmltext.h"
 
@@ -32,6 +36,7 @@ static bool text_ok(const char *s, size_t max)
 
 struct review_args {
 	const struct http_request *rq;
+	const struct api_ctx *cx;
 	const struct period_info *pi;
 	bool returned;
 	const char *comment;
@@ -46,15 +51,9 @@ struct review_args {
 
 /* Why a review found nothing to judge: no report at all (404), or a version other than the
  * one judged in force (409, a.version and a.current_at set). Returns 1, or -1 with *err. */
-static int review_refused(PGconn *conn, struct review_args *a, const char *period_id,
-			  char **err)
+static int review_refused(PGconn *conn, struct review_args *a, char **err)
 {
-	const char *p[] = { period_id, a->rq->unit };
-	PGresult *r = db_run(conn, "review",
-		"SELECT x.version, to_char(x.received_at, 'YYYY-MM-DD\"T\"HH24:MI:SSOF'), "
-		"  extract(epoch FROM x.received_at)::bigint "
-		"FROM submission x JOIN unit u ON u.id = x.unit_id "
-		"WHERE x.period_id = $1::bigint AND u.code = $2 AND NOT x.superseded", 2, p, err);
+	PGresult *r = submissions_in_force(conn, a->pi->db_id, a->cx->unit, err);
 	if (r == NULL)
 		return -1;
 	if (PQntuples(r) == 0) {
@@ -87,27 +86,17 @@ static int review_tx(PGconn *conn, void *arg, char **err)
 {
 	struct review_args *a = arg;
 	const struct http_request *rq = a->rq;
-	char period_id[24], nowbuf[24], who[24];
-	snprintf(period_id, sizeof period_id, "%lld", a->pi->db_id);
-	snprintf(nowbuf, sizeof nowbuf, "%lld", (long long)rq->received_at);
-	snprintf(who, sizeof who, "%lld", rq->who.account_id);
-	char judged[16];
-	snprintf(judged, sizeof judged, "%d", a->judged);
+	const struct api_ctx *cx = a->cx;
 	/* Only the version judged, and only while it is in force: an upload in between takes
 	 * the row's lock and supersedes it, and this finds nothing. */
-	const char *p[] = { period_id, rq->unit, a->returned ? "returned" : "accepted",
-			    a->returned ? a->comment : NULL, who, nowbuf, judged };
-	PGresult *r = db_run(conn, "review",
-		"UPDATE submission x SET review = $3, review_comment = $4, reviewed_by = $5::bigint, "
-		"  reviewed_at = to_timestamp($6::bigint) FROM unit u "
-		"WHERE x.period_id = $1::bigint AND x.unit_id = u.id AND u.code = $2 "
-		"  AND NOT x.superseded AND x.version = $7::int RETURNING x.id, x.version, u.name",
-		7, p, err);
+	struct submission_review rv = { a->pi->db_id, cx->unit, a->returned, a->comment,
+					cx->who.account_id, rq->received_at, a->judged };
+	PGresult *r = submissions_review(conn, &rv, err);
 	if (r == NULL)
 		return -1;
 	if (PQntuples(r) == 0) {
 		PQclear(r);
-		return review_refused(conn, a, period_id, err);
+		return review_refused(conn, a, err);
 	}
 	a->submission = atoll(PQgetvalue(r, 0, 0));
 	a->version = atoi(PQgetvalue(r, 0, 1));
@@ -116,9 +105,9 @@ static int review_tx(PGconn *conn, void *arg, char **err)
 	char sub[24];
 	snprintf(sub, sizeof sub, "%lld", a->submission);
 	char *detail = xasprintf("{\"series\":\"%s\",\"period\":\"%s\",\"unit\":\"%s\","
-				 "\"version\":%d}", rq->series->name, a->pi->id, rq->unit,
+				 "\"version\":%d}", cx->series->name, a->pi->id, cx->unit,
 				 a->version);
-	struct audit_entry au = { rq->who.account_id, rq->who.login,
+	struct audit_entry au = { cx->who.account_id, cx->who.login,
 				  a->returned ? "review_return" : "review_accept", "submission", sub,
 				  detail, rq->remote_addr };
 	int rc = audit_write(conn, &au, err);
@@ -131,14 +120,14 @@ static int review_tx(PGconn *conn, void *arg, char **err)
 	char title[160];
 	if (period_title_vi(&a->pi->period, title, sizeof title) != 0)
 		snprintf(title, sizeof title, "Kỳ %s", a->pi->id);
-	char *subject = xasprintf("Báo cáo cần bổ sung: %s, %s", rq->series->title, title);
+	char *subject = xasprintf("Báo cáo cần bổ sung: %s, %s", cx->series->title, title);
 	char *body = xasprintf(
 		"Kính gửi %s,\n\nBáo cáo %s (lần gửi thứ %d) của đơn vị đã được điều phối viên trả "
 		"lại để bổ sung, với nhận xét:\n\n%s\n\nĐơn vị sửa báo cáo rồi gửi lại qua hệ thống "
 		"(%s); lần gửi mới sẽ thay thế bản này.\n\nHệ thống baocao\n", unit_name, title,
 		a->version, a->comment, config_current()->public_url);
 	free(unit_name);
-	const char *pm[] = { rq->unit };
+	const char *pm[] = { cx->unit };
 	r = db_run(conn, "review",
 		"SELECT lower(a.email) AS email FROM account a JOIN unit u "
 		"  ON u.id = a.unit_id WHERE u.code = $1 AND a.role = 'reporter' AND NOT a.disabled "
@@ -153,8 +142,8 @@ static int review_tx(PGconn *conn, void *arg, char **err)
 	struct outbox_message *m = xcalloc(n ? n : 1, sizeof *m);
 	for (size_t i = 0; i < n; i++)
 		m[i] = (struct outbox_message){
-			.key = { .kind = OUTBOX_REVIEW_RETURN, .series = rq->series->name,
-				 .period = a->pi->id, .unit = rq->unit,
+			.key = { .kind = OUTBOX_REVIEW_RETURN, .series = cx->series->name,
+				 .period = a->pi->id, .unit = cx->unit,
 				 .submission = a->submission, .address = PQgetvalue(r, (int)i, 0) },
 			.to = PQgetvalue(r, (int)i, 0), .subject = subject, .body = body,
 			.queued_at = rq->received_at,
@@ -198,7 +187,7 @@ static int review_version(const struct jv *doc)
 
 /* PUT .../review?unit=CODE {"version":N,"decision":"returned"|"accepted","comment":"..."}:
  * N is the version judged, which must still be the one in force. */
-void api_review_put(struct http_request *rq, struct http_response *rs, struct db *db)
+void api_review_put(struct http_request *rq, struct http_response *rs, const struct api_ctx *cx)
 {
 	char *err = NULL;
 	struct jv *doc = jv_parse((const char *)rq->body, rq->body_len, &err);
@@ -237,21 +226,21 @@ void api_review_put(struct http_request *rq, struct http_response *rs, struct db
 		return;
 	}
 	jv_free(doc);
-	PGconn *conn;
+	PGconn *conn = cx->conn;
 	struct period_info pi;
-	if (!api_stored_period_of(rq, rs, db, "review", &conn, &pi)) {
+	if (!api_stored_period_of(rq, rs, cx, "review", &pi)) {
 		free(text);
 		return;
 	}
-	struct review_args a = { .rq = rq, .pi = &pi, .returned = returned, .comment = text,
-				 .judged = judged };
+	struct review_args a = { .rq = rq, .cx = cx, .pi = &pi, .returned = returned,
+				 .comment = text, .judged = judged };
 	int rc = db_tx(conn, review_tx, &a, &err);
 	period_info_free(&pi);
 	free(text);
 	if (rc == 1 && a.status == 409) {
 		log_info("review", "%s judged version %d of %s for %s %s, but version %d is in "
-			 "force: nothing changed", rq->who.login, judged, rq->unit,
-			 rq->series->name, route_param(&rq->params, "period"), a.version);
+			 "force: nothing changed", cx->who.login, judged, cx->unit,
+			 cx->series->name, route_param(&rq->params, "period"), a.version);
 		review_changed_error(rs, &a);
 		free(a.changed);
 		return;
@@ -262,17 +251,17 @@ void api_review_put(struct http_request *rq, struct http_response *rs, struct db
 		return;
 	}
 	if (rc != 0) {
-		api_db_failed(rs, db, "review", err);
+		api_db_failed(rs, cx->db, "review", err);
 		return;
 	}
-	log_info("review", "%s %s the report of %s for %s %s (version %d)", rq->who.login,
-		 returned ? "returned" : "accepted", rq->unit, rq->series->name,
+	log_info("review", "%s %s the report of %s for %s %s (version %d)", cx->who.login,
+		 returned ? "returned" : "accepted", cx->unit, cx->series->name,
 		 route_param(&rq->params, "period"), a.version);
 	http_json(rs, 200);
 	struct json j;
 	json_init(&j, &rs->body);
 	json_object_begin(&j);
-	json_kv_string(&j, "unit", rq->unit);
+	json_kv_string(&j, "unit", cx->unit);
 	json_kv_int(&j, "version", a.version);
 	json_kv_string(&j, "review", returned ? "returned" : "accepted");
 	json_kv_int(&j, "messages", a.mails);
@@ -285,7 +274,7 @@ void api_review_put(struct http_request *rq, struct http_response *rs, struct db
 /* ---- assessment ---- */
 
 /* PUT .../assessment {"text":"..."}: a new version of the assessment. */
-void api_assessment_put(struct http_request *rq, struct http_response *rs, struct db *db)
+void api_assessment_put(struct http_request *rq, struct http_response *rs, const struct api_ctx *cx)
 {
 	char *err = NULL;
 	struct jv *doc = jv_parse((const char *)rq->body, rq->body_len, &err);
@@ -302,29 +291,20 @@ void api_assessment_put(struct http_request *rq, struct http_response *rs, struc
 			   "tối đa 20000 ký tự.");
 		return;
 	}
-	PGconn *conn;
+	PGconn *conn = cx->conn;
 	struct period_info pi;
-	if (!api_stored_period_of(rq, rs, db, "review", &conn, &pi)) {
+	if (!api_stored_period_of(rq, rs, cx, "review", &pi)) {
 		jv_free(doc);
 		return;
 	}
-	char period_id[24], who[24], nowbuf[24];
-	snprintf(period_id, sizeof period_id, "%lld", pi.db_id);
-	snprintf(who, sizeof who, "%lld", rq->who.account_id);
-	snprintf(nowbuf, sizeof nowbuf, "%lld", (long long)rq->received_at);
-	const char *p[] = { period_id, text, who, nowbuf };
-	PGresult *r = db_run(conn, "assessment",
-		"INSERT INTO assessment (period_id, body, account_id, written_at) "
-		"VALUES ($1::bigint, $2, $3::bigint, to_timestamp($4::bigint)) RETURNING id", 4, p,
-		&err);
+	long long id = consol_assessment_add(conn, pi.db_id, text, cx->who.account_id,
+					     rq->received_at, &err);
 	jv_free(doc);
 	period_info_free(&pi);
-	if (r == NULL) {
-		api_db_failed(rs, db, "assessment", err);
+	if (id < 0) {
+		api_db_failed(rs, cx->db, "assessment", err);
 		return;
 	}
-	long long id = atoll(PQgetvalue(r, 0, 0));
-	PQclear(r);
 	http_json(rs, 200);
 	struct json j;
 	json_init(&j, &rs->body);
@@ -335,24 +315,18 @@ void api_assessment_put(struct http_request *rq, struct http_response *rs, struc
 }
 
 /* GET .../assessment: the assessment in force and its earlier versions, newest first. */
-void api_assessment_get(struct http_request *rq, struct http_response *rs, struct db *db)
+void api_assessment_get(struct http_request *rq, struct http_response *rs, const struct api_ctx *cx)
 {
-	PGconn *conn;
+	PGconn *conn = cx->conn;
 	struct period_info pi;
-	if (!api_stored_period_of(rq, rs, db, "review", &conn, &pi))
+	if (!api_stored_period_of(rq, rs, cx, "review", &pi))
 		return;
-	char period_id[24];
-	snprintf(period_id, sizeof period_id, "%lld", pi.db_id);
+	long long period_id = pi.db_id;
 	period_info_free(&pi);
-	const char *p[] = { period_id };
 	char *err = NULL;
-	PGresult *r = db_run(conn, "assessment",
-		"SELECT s.id, s.body, coalesce(a.login, ''), "
-		"  to_char(s.written_at, 'YYYY-MM-DD\"T\"HH24:MI:SSOF') "
-		"FROM assessment s LEFT JOIN account a ON a.id = s.account_id "
-		"WHERE s.period_id = $1::bigint ORDER BY s.id DESC LIMIT 50", 1, p, &err);
+	PGresult *r = consol_assessments(conn, period_id, &err);
 	if (r == NULL) {
-		api_db_failed(rs, db, "assessment", err);
+		api_db_failed(rs, cx->db, "assessment", err);
 		return;
 	}
 	http_json(rs, 200);
@@ -364,17 +338,11 @@ void api_assessment_get(struct http_request *rq, struct http_response *rs, struc
 		json_string(&j, "");
 	else
 		json_string(&j, PQgetvalue(r, 0, 1));
+	static const struct db_json_col cols[] = {
+		{ "id", DBJ_INT }, { "text", DBJ_TEXT }, { "by", DBJ_TEXT }, { "at", DBJ_TEXT },
+	};
 	json_key(&j, "history");
-	json_array_begin(&j);
-	for (int i = 0; i < PQntuples(r); i++) {
-		json_object_begin(&j);
-		json_kv_int(&j, "id", atoll(PQgetvalue(r, i, 0)));
-		json_kv_string(&j, "text", PQgetvalue(r, i, 1));
-		json_kv_string(&j, "by", PQgetvalue(r, i, 2));
-		json_kv_string(&j, "at", PQgetvalue(r, i, 3));
-		json_object_end(&j);
-	}
-	json_array_end(&j);
+	db_json_rows(&j, r, cols, nitems(cols));
 	json_object_end(&j);
 	PQclear(r);
 }
@@ -382,24 +350,20 @@ void api_assessment_get(struct http_request *rq, struct http_response *rs, struc
 /* ---- approval ---- */
 
 /* POST .../approve: freezes a final version and queues its delivery. */
-void api_approve_post(struct http_request *rq, struct http_response *rs, struct db *db)
+void api_approve_post(struct http_request *rq, struct http_response *rs, const struct api_ctx *cx)
 {
-	PGconn *conn;
+	PGconn *conn = cx->conn;
 	struct period_info pi;
-	if (!api_stored_period_of(rq, rs, db, "review", &conn, &pi))
+	if (!api_stored_period_of(rq, rs, cx, "review", &pi))
 		return;
 	char *err = NULL;
-	const char *pa[] = { rq->who.login };
-	PGresult *r = db_run(conn, "approve", "SELECT display_name FROM account WHERE login = $1",
-			     1, pa, &err);
-	if (r == NULL) {
+	char *name = NULL;
+	if (accounts_display_name(conn, cx->who.login, &name, &err) != 0) {
 		period_info_free(&pi);
-		api_db_failed(rs, db, "approve", err);
+		api_db_failed(rs, cx->db, "approve", err);
 		return;
 	}
-	char *name = xstrdup(PQntuples(r) ? PQgetvalue(r, 0, 0) : "");
-	PQclear(r);
-	struct consolidation_approver who = { rq->who.account_id, rq->who.login, name,
+	struct consolidation_approver who = { cx->who.account_id, cx->who.login, name,
 					      rq->remote_addr };
 	struct consolidation_file f;
 	int queued = 0;
@@ -417,11 +381,11 @@ void api_approve_post(struct http_request *rq, struct http_response *rs, struct 
 		return;
 	}
 	if (rc != CONSOLIDATION_OK) {
-		api_db_failed(rs, db, "approve", err);
+		api_db_failed(rs, cx->db, "approve", err);
 		return;
 	}
 	log_info("approve", "%s approved %s %s: final version %d (sha256 %s), %d deliveries "
-		 "queued", rq->who.login, rq->series->name, route_param(&rq->params, "period"),
+		 "queued", cx->who.login, cx->series->name, route_param(&rq->params, "period"),
 		 f.version, f.sha256, queued);
 	http_json(rs, 201);
 	struct json j;

@@ -9,6 +9,7 @@
 #include "http_forwarded.h"
 #include "json.h"
 #include "log.h"
+#include "migrate.h"
 #include "netaddr.h"
 #include "outbox.h"
 #include "spacewatch.h"
@@ -19,7 +20,8 @@
 #include <string.h>
 
 /* GET /healthz: the process is alive and its loop answers. */
-static void handle_healthz(struct http_request *rq, struct http_response *rs, struct db *db)
+static void handle_healthz(struct http_request *rq, struct http_response *rs,
+			   const struct api_ctx *cx)
 {
 	http_json(rs, 200);
 	strbuf_adds(&rs->body, "{\"status\":\"ok\"}");
@@ -101,25 +103,26 @@ static bool readyz_privileged_caller(const struct http_request *rq, struct db *d
 
 /* GET /readyz: 200 with the schema version when the database answers and has the schema, 503
  * with the reason when not; operators also get the counts that need a person. */
-static void handle_readyz(struct http_request *rq, struct http_response *rs, struct db *db)
+static void handle_readyz(struct http_request *rq, struct http_response *rs,
+			  const struct api_ctx *cx)
 {
-	PGresult *res = db_exec(db, "SELECT max(version) FROM schema_migration", 0, NULL);
-	if (res == NULL && (db_connection_lost(db) || db_conn(db) == NULL)) {
+	struct db *db = cx->db;
+	char version[24];
+	int rc = migrate_version(db, version, sizeof version);
+	if (rc != 0 && (db_connection_lost(db) || db_conn(db) == NULL)) {
 		http_error(rs, 503, "database_unavailable",
 			   "Cơ sở dữ liệu chưa sẵn sàng. Quản trị viên cần kiểm tra máy chủ "
 			   "PostgreSQL; hệ thống sẽ tự kết nối lại.");
 		return;
 	}
-	if (res == NULL) {
+	if (rc != 0) {
 		http_error(rs, 503, "schema_missing",
 			   "Cơ sở dữ liệu chưa được khởi tạo. Quản trị viên cần chạy lệnh "
 			   "baocaoctl migrate.");
 		return;
 	}
 	http_json(rs, 200);
-	strbuf_addf(&rs->body, "{\"status\":\"ready\",\"schema_version\":%s",
-		    PQgetisnull(res, 0, 0) ? "0" : PQgetvalue(res, 0, 0));
-	PQclear(res);
+	strbuf_addf(&rs->body, "{\"status\":\"ready\",\"schema_version\":%s", version);
 	if (readyz_privileged_caller(rq, db)) {
 		PGconn *conn = db_conn(db);
 		for (size_t i = 0; i < nitems(readyz_privileged); i++)
@@ -128,10 +131,17 @@ static void handle_readyz(struct http_request *rq, struct http_response *rs, str
 	strbuf_addc(&rs->body, '}');
 }
 
+/* GET / and /{file}: the web pages, from memory (static.c). */
+static void handle_static(struct http_request *rq, struct http_response *rs,
+			  const struct api_ctx *cx)
+{
+	static_serve(rq, rs, NULL);
+}
+
 /* Every route names its action; authz.c's table decides who may do it. */
 const struct route api_routes[] = {
 	{ "GET", "/healthz", ROUTE_FN(handle_healthz), ACT_PUBLIC, ROUTE_INLINE },
-	{ "GET", "/readyz", ROUTE_FN(handle_readyz), ACT_PUBLIC, 0 },
+	{ "GET", "/readyz", ROUTE_FN(handle_readyz), ACT_PUBLIC, ROUTE_NO_DATABASE },
 	{ "GET", "/api/v1/series/{series}/periods/{period}", ROUTE_FN(api_period_get),
 	  ACT_PUBLIC, 0 },
 	{ "GET", "/api/v1/series/{series}/periods/{period}/template", ROUTE_FN(api_template_get),
@@ -210,7 +220,7 @@ const struct route api_routes[] = {
 	{ "POST", "/api/v1/admin/outbox/{id}/retry", ROUTE_FN(api_admin_outbox_retry), ACT_ADMIN,
 	  0 },
 	/* The web pages, from memory; their data comes from the API behind the gate. */
-	{ "GET", "/", ROUTE_FN(static_serve), ACT_PUBLIC, ROUTE_INLINE },
-	{ "GET", "/{file}", ROUTE_FN(static_serve), ACT_PUBLIC, ROUTE_INLINE },
+	{ "GET", "/", ROUTE_FN(handle_static), ACT_PUBLIC, ROUTE_INLINE },
+	{ "GET", "/{file}", ROUTE_FN(handle_static), ACT_PUBLIC, ROUTE_INLINE },
 	{ NULL, NULL, NULL, 0, 0 },
 };

@@ -64,7 +64,7 @@ static void too_many(struct http_response *rs, long long wait_s)
 }
 
 /* POST /api/v1/session {"login":"...","password":"..."}: logs in. */
-void api_session_create(struct http_request *rq, struct http_response *rs, struct db *db)
+void api_session_create(struct http_request *rq, struct http_response *rs, const struct api_ctx *cx)
 {
 	const char *ct = http_header(rq, "Content-Type");
 	if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0) {
@@ -93,18 +93,13 @@ void api_session_create(struct http_request *rq, struct http_response *rs, struc
 			   "{\"login\":\"...\",\"password\":\"...\"}.");
 		return;
 	}
-	PGconn *conn = db_conn(db);
-	if (conn == NULL) {
-		jv_free(doc);
-		api_db_unavailable(rs);
-		return;
-	}
+	PGconn *conn = cx->conn;
 	struct loginlimit_keys keys;
 	loginlimit_keys(login, rq->remote_addr, &keys);
 	long long wait_s = 0;
 	if (loginlimit_check(conn, &keys, rq->received_at, &wait_s, &err) != 0) {
 		jv_free(doc);
-		api_db_failed(rs, db, "login limit", err);
+		api_db_failed(rs, cx->db, "login limit", err);
 		return;
 	}
 	if (wait_s > 0) {
@@ -125,7 +120,7 @@ void api_session_create(struct http_request *rq, struct http_response *rs, struc
 		/* Counted from now, after the slow password check, so the wait is whole. */
 		if (loginlimit_failed(conn, &keys, clock_now(), &err) != 0) {
 			free(tried);
-			api_db_failed(rs, db, "login limit", err);
+			api_db_failed(rs, cx->db, "login limit", err);
 			return;
 		}
 		log_info("auth", "failed login for '%.64s' from %s", tried, rq->remote_addr);
@@ -136,7 +131,7 @@ void api_session_create(struct http_request *rq, struct http_response *rs, struc
 	}
 	free(tried);
 	if (rc != AUTH_OK) {
-		api_db_failed(rs, db, "login", err);
+		api_db_failed(rs, cx->db, "login", err);
 		return;
 	}
 	if (loginlimit_succeeded(conn, &keys, &err) != 0) {
@@ -171,25 +166,21 @@ void api_session_create(struct http_request *rq, struct http_response *rs, struc
 
 /* GET /api/v1/session: who is signed in (with the CSRF token the pages send back, when by
  * the session cookie). */
-void api_session_get(struct http_request *rq, struct http_response *rs, struct db *db)
+void api_session_get(struct http_request *rq, struct http_response *rs, const struct api_ctx *cx)
 {
 	http_json(rs, 200);
 	struct json j;
 	json_init(&j, &rs->body);
 	json_object_begin(&j);
-	principal_json(&j, &rq->who);
-	json_kv_string(&j, "csrf_token", rq->by_session ? rq->csrf : NULL);
+	principal_json(&j, &cx->who);
+	json_kv_string(&j, "csrf_token", cx->by_session ? cx->csrf : NULL);
 	json_object_end(&j);
 }
 
 /* DELETE /api/v1/session: logs out; a session that is already gone just loses its cookie. */
-void api_session_delete(struct http_request *rq, struct http_response *rs, struct db *db)
+void api_session_delete(struct http_request *rq, struct http_response *rs, const struct api_ctx *cx)
 {
-	PGconn *conn = db_conn(db);
-	if (conn == NULL) {
-		api_db_unavailable(rs);
-		return;
-	}
+	PGconn *conn = cx->conn;
 	struct principal who;
 	char *csrf = NULL, *err = NULL;
 	const struct config *cfg = config_current();
@@ -198,7 +189,7 @@ void api_session_delete(struct http_request *rq, struct http_response *rs, struc
 	enum auth_result rc = auth_session(conn, http_header(rq, "Cookie"), &rules, &who, &csrf,
 					   &err);
 	if (rc == AUTH_DB) {
-		api_db_failed(rs, db, "logout", err);
+		api_db_failed(rs, cx->db, "logout", err);
 		return;
 	}
 	if (rc == AUTH_OK) {
@@ -211,7 +202,7 @@ void api_session_delete(struct http_request *rq, struct http_response *rs, struc
 			return;
 		}
 		if (auth_logout(conn, http_header(rq, "Cookie"), &err) != AUTH_OK) {
-			api_db_failed(rs, db, "logout", err);
+			api_db_failed(rs, cx->db, "logout", err);
 			return;
 		}
 		log_info("auth", "%s logged out", who.login);

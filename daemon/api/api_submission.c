@@ -3,11 +3,14 @@
 #include "clock.h"
 #include "config.h"
 #include "db.h"
+#include "db_json.h"
 #include "intake.h"
 #include "json.h"
 #include "keys.h"
 #include "log.h"
 #include "ratelimit.h"
+#include "submissions.h"
+#include "units.h"
 
 #include <arpa/inet.h>
 #include <sodium.h>
@@ -29,24 +32,20 @@ struct target {
 };
 
 /* Finds the period a request is about (the gate has checked who may ask for which unit). */
-static bool target_resolve(struct http_request *rq, struct http_response *rs, struct db *db,
-			   struct target *t)
+static bool target_resolve(struct http_request *rq, struct http_response *rs,
+			   const struct api_ctx *cx, struct target *t)
 {
 	memset(t, 0, sizeof *t);
-	t->who = &rq->who;
-	t->series = rq->series;
-	t->unit = rq->unit;
-	t->conn = db_conn(db);
-	if (t->conn == NULL) {
-		api_db_unavailable(rs);
-		return false;
-	}
+	t->who = &cx->who;
+	t->series = cx->series;
+	t->unit = cx->unit;
+	t->conn = cx->conn;
 	char *err = NULL;
 	enum periods_result pr = periods_lookup(t->conn, t->series,
 						route_param(&rq->params, "period"), rq->received_at,
 						&t->period, &err);
 	if (pr != PERIODS_OK) {
-		api_period_failed(rs, db, "submission period", pr, err);
+		api_period_failed(rs, cx->db, "submission period", pr, err);
 		return false;
 	}
 	return true;
@@ -61,12 +60,7 @@ static void target_free(struct target *t)
 /* Names another unit for messages: "Sở Tài chính", or NULL. */
 static char *other_unit_name(void *arg, const char *code)
 {
-	const char *p[] = { code };
-	PGresult *r = db_query(arg, "SELECT name FROM unit WHERE code = $1", 1, p, NULL, NULL);
-	char *name = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 ?
-		     xstrdup(PQgetvalue(r, 0, 0)) : NULL;
-	PQclear(r);
-	return name;
+	return units_name(arg, code);
 }
 
 /* Loads the intake context; writes the error answer and returns false when it cannot. */
@@ -160,10 +154,10 @@ static void quota_refused(struct http_response *rs, const struct target *t,
 }
 
 /* PUT .../submission: the unit's report, as the workbook (raw body) or as JSON. */
-void api_submission_put(struct http_request *rq, struct http_response *rs, struct db *db)
+void api_submission_put(struct http_request *rq, struct http_response *rs, const struct api_ctx *cx)
 {
 	struct target t;
-	if (!target_resolve(rq, rs, db, &t))
+	if (!target_resolve(rq, rs, cx, &t))
 		goto out_target;
 	if (t.period.skipped) {
 		http_error(rs, 409, "period_skipped", "Kỳ này không yêu cầu báo cáo (không có ngày "
@@ -205,7 +199,7 @@ void api_submission_put(struct http_request *rq, struct http_response *rs, struc
 		goto out_target;
 	}
 	struct intake_context ctx;
-	if (!context_load(rs, db, &t, &ctx, rq->received_at))
+	if (!context_load(rs, cx->db, &t, &ctx, rq->received_at))
 		goto out_target;
 	struct intake_report report;
 	struct intake_errors errs = { 0 };
@@ -224,9 +218,9 @@ void api_submission_put(struct http_request *rq, struct http_response *rs, struc
 	char *err = NULL;
 	struct intake_quota quota = { cfg->max_versions_per_period, cfg->max_bytes_per_period,
 				      0, 0 };
-	enum intake_result ir = intake_store(t.conn, &ctx, &report, t.who, rq->on_behalf,
+	enum intake_result ir = intake_store(t.conn, &ctx, &report, t.who, cx->on_behalf,
 					     /* JSON with the session cookie: the pages' form */
-					     is_json ? (rq->by_session ? "web" : "api") : "xlsx",
+					     is_json ? (cx->by_session ? "web" : "api") : "xlsx",
 					     rq->body, rq->body_len, &quota,
 					     rq->remote_addr, rq->received_at, keys_server(), &receipt,
 					     &err);
@@ -236,7 +230,7 @@ void api_submission_put(struct http_request *rq, struct http_response *rs, struc
 	}
 	if (ir != INTAKE_OK) {
 		char *what = xasprintf("intake %s %s %s", t.series->name, t.period.id, t.unit);
-		api_db_failed(rs, db, what, err);
+		api_db_failed(rs, cx->db, what, err);
 		free(what);
 		goto out_report;
 	}
@@ -255,42 +249,16 @@ out_target:
 	target_free(&t);
 }
 
-/* Answers a failed query of the GET handlers. */
-static void query_failed(struct http_response *rs, struct db *db, PGresult *r)
-{
-	char *err = xstrdup(PQresultErrorMessage(r));
-	PQclear(r);
-	api_db_failed(rs, db, "submission query", str_trim(err));
-}
-
-/* The current submission's row: id, version, received, sha, on_time, items, signature,
- * channel, the general difficulties and proposals, and whether it was filed on the unit's
- * behalf. */
-static PGresult *current_submission(struct target *t)
-{
-	char period_id[24];
-	snprintf(period_id, sizeof period_id, "%lld", t->period.db_id);
-	const char *p[] = { period_id, t->unit };
-	return db_query(t->conn,
-		"SELECT s.id, s.version, extract(epoch FROM s.received_at)::bigint, "
-		"  encode(s.sha256, 'hex'), s.on_time, "
-		"  (SELECT count(*) FROM report_item i WHERE i.submission_id = s.id), "
-		"  s.receipt_signature, s.channel, s.general_difficulties, s.general_proposals, "
-		"  s.on_behalf, s.review, s.review_comment, "
-		"  to_char(s.reviewed_at, 'YYYY-MM-DD\"T\"HH24:MI:SSOF') "
-		"FROM submission s JOIN unit u ON u.id = s.unit_id "
-		"WHERE s.period_id = $1 AND u.code = $2 AND NOT s.superseded", 2, p, NULL, NULL);
-}
-
 /* GET .../submission: the unit's latest report with its items and receipt. */
-void api_submission_get(struct http_request *rq, struct http_response *rs, struct db *db)
+void api_submission_get(struct http_request *rq, struct http_response *rs, const struct api_ctx *cx)
 {
 	struct target t;
-	if (!target_resolve(rq, rs, db, &t))
+	if (!target_resolve(rq, rs, cx, &t))
 		goto out;
-	PGresult *r = current_submission(&t);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		query_failed(rs, db, r);
+	char *err = NULL;
+	PGresult *r = submissions_current(t.conn, t.period.db_id, t.unit, &err);
+	if (r == NULL) {
+		api_db_failed(rs, cx->db, "submission", err);
 		goto out;
 	}
 	if (PQntuples(r) == 0) {
@@ -317,16 +285,9 @@ void api_submission_get(struct http_request *rq, struct http_response *rs, struc
 	char *comment = PQgetisnull(r, 0, 12) ? NULL : xstrdup(PQgetvalue(r, 0, 12));
 	char *reviewed_at = PQgetisnull(r, 0, 13) ? NULL : xstrdup(PQgetvalue(r, 0, 13));
 	PQclear(r);
-	char sub_id[24];
-	snprintf(sub_id, sizeof sub_id, "%lld", rc.submission);
-	const char *p[] = { sub_id };
-	r = db_query(t.conn,
-		"SELECT t.code, t.title, i.status, i.progress, to_char(i.completed_on, 'YYYY-MM-DD'), "
-		"  i.result, i.difficulties, i.proposals, i.note "
-		"FROM report_item i JOIN task t ON t.id = i.task_id WHERE i.submission_id = $1 "
-		"ORDER BY t.ordinal, t.code", 1, p, NULL, NULL);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		query_failed(rs, db, r);
+	r = submissions_items(t.conn, rc.submission, &err);
+	if (r == NULL) {
+		api_db_failed(rs, cx->db, "submission", err);
 		free(channel);
 		free(gd);
 		free(gp);
@@ -362,24 +323,14 @@ void api_submission_get(struct http_request *rq, struct http_response *rs, struc
 	free(reviewed_at);
 	json_key(&j, "receipt");
 	intake_receipt_json(&j, &rc);
+	static const struct db_json_col items[] = {
+		{ "task", DBJ_TEXT_NULL }, { "title", DBJ_TEXT_NULL }, { "status", DBJ_TEXT_NULL },
+		{ "progress", DBJ_INT_NULL }, { "completed_on", DBJ_TEXT_NULL },
+		{ "result", DBJ_TEXT_NULL }, { "difficulties", DBJ_TEXT_NULL },
+		{ "proposals", DBJ_TEXT_NULL }, { "note", DBJ_TEXT_NULL },
+	};
 	json_key(&j, "items");
-	json_array_begin(&j);
-	static const char *const names[] = { "task", "title", "status", "progress", "completed_on",
-					     "result", "difficulties", "proposals", "note" };
-	for (int i = 0; i < PQntuples(r); i++) {
-		json_object_begin(&j);
-		for (int k = 0; k < 9; k++) {
-			json_key(&j, names[k]);
-			if (PQgetisnull(r, i, k))
-				json_null(&j);
-			else if (k == 3)
-				json_int(&j, atoll(PQgetvalue(r, i, k)));
-			else
-				json_string(&j, PQgetvalue(r, i, k));
-		}
-		json_object_end(&j);
-	}
-	json_array_end(&j);
+	db_json_rows(&j, r, items, nitems(items));
 	json_key(&j, "general");
 	json_object_begin(&j);
 	json_kv_string(&j, "difficulties", gd);
@@ -395,24 +346,17 @@ out:
 }
 
 /* GET .../submission/file: the workbook as uploaded. */
-void api_submission_file(struct http_request *rq, struct http_response *rs, struct db *db)
+void api_submission_file(struct http_request *rq, struct http_response *rs,
+			 const struct api_ctx *cx)
 {
 	struct target t;
-	if (!target_resolve(rq, rs, db, &t))
+	if (!target_resolve(rq, rs, cx, &t))
 		goto out;
-	char period_id[24];
-	snprintf(period_id, sizeof period_id, "%lld", t.period.db_id);
-	char *version = http_query_param(rq, "version");
-	const char *p[] = { period_id, t.unit, version };
-	PGresult *r = db_query_binary(t.conn,
-		"SELECT s.file, s.version, s.file_removed_at IS NOT NULL "
-		"FROM submission s JOIN unit u ON u.id = s.unit_id "
-		"WHERE s.period_id = $1 AND u.code = $2 AND "
-		"  CASE WHEN $3::text IS NULL THEN NOT s.superseded "
-		"       ELSE s.version::text = $3::text END", 3, p);
+	char *version = http_query_param(rq, "version"), *err = NULL;
+	PGresult *r = submissions_file(t.conn, t.period.db_id, t.unit, version, &err);
 	free(version);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		query_failed(rs, db, r);
+	if (r == NULL) {
+		api_db_failed(rs, cx->db, "submission", err);
 		goto out;
 	}
 	if (PQntuples(r) == 0 || PQgetisnull(r, 0, 0)) {
@@ -446,24 +390,16 @@ out:
 }
 
 /* GET .../submissions: every version the unit sent for the period. */
-void api_submission_list(struct http_request *rq, struct http_response *rs, struct db *db)
+void api_submission_list(struct http_request *rq, struct http_response *rs,
+			 const struct api_ctx *cx)
 {
 	struct target t;
-	if (!target_resolve(rq, rs, db, &t))
+	if (!target_resolve(rq, rs, cx, &t))
 		goto out;
-	char period_id[24];
-	snprintf(period_id, sizeof period_id, "%lld", t.period.db_id);
-	const char *p[] = { period_id, t.unit };
-	PGresult *r = db_query(t.conn,
-		"SELECT s.id, s.version, extract(epoch FROM s.received_at)::bigint, "
-		"  encode(s.sha256, 'hex'), s.on_time, s.superseded, s.channel, "
-		"  (SELECT count(*) FROM report_item i WHERE i.submission_id = s.id), a.login, "
-		"  s.on_behalf, s.file IS NOT NULL "
-		"FROM submission s JOIN unit u ON u.id = s.unit_id "
-		"LEFT JOIN account a ON a.id = s.account_id "
-		"WHERE s.period_id = $1 AND u.code = $2 ORDER BY s.version", 2, p, NULL, NULL);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		query_failed(rs, db, r);
+	char *err = NULL;
+	PGresult *r = submissions_list(t.conn, t.period.db_id, t.unit, &err);
+	if (r == NULL) {
+		api_db_failed(rs, cx->db, "submission", err);
 		goto out;
 	}
 	http_json(rs, 200);
@@ -474,25 +410,27 @@ void api_submission_list(struct http_request *rq, struct http_response *rs, stru
 	json_kv_string(&j, "period", t.period.id);
 	json_key(&j, "submissions");
 	json_array_begin(&j);
+	/* received_at (column 2) is written between the two, as RFC 3339; "file" is false for
+	 * JSON reports, and for workbooks whose raw file the retention removed. */
+	static const struct db_json_col head[] = {
+		{ "submission", DBJ_INT }, { "version", DBJ_INT },
+	};
+	static const struct db_json_col tail[] = {
+		{ NULL, DBJ_TEXT }, { NULL, DBJ_TEXT }, { NULL, DBJ_TEXT },
+		{ "sha256", DBJ_TEXT }, { "on_time", DBJ_BOOL }, { "superseded", DBJ_BOOL },
+		{ "channel", DBJ_TEXT }, { "items", DBJ_INT }, { "by", DBJ_TEXT_NULL },
+		{ "on_behalf", DBJ_BOOL }, { "file", DBJ_BOOL },
+	};
 	for (int i = 0; i < PQntuples(r); i++) {
 		char when[40];
 		json_object_begin(&j);
-		json_kv_int(&j, "submission", atoll(PQgetvalue(r, i, 0)));
-		json_kv_int(&j, "version", atoll(PQgetvalue(r, i, 1)));
+		db_json_members(&j, r, i, head, nitems(head));
 		json_key(&j, "received_at");
 		if (cal_format_rfc3339((time_t)atoll(PQgetvalue(r, i, 2)), when, sizeof when) == 0)
 			json_string(&j, when);
 		else
 			json_null(&j);
-		json_kv_string(&j, "sha256", PQgetvalue(r, i, 3));
-		json_kv_bool(&j, "on_time", strcmp(PQgetvalue(r, i, 4), "t") == 0);
-		json_kv_bool(&j, "superseded", strcmp(PQgetvalue(r, i, 5), "t") == 0);
-		json_kv_string(&j, "channel", PQgetvalue(r, i, 6));
-		json_kv_int(&j, "items", atoll(PQgetvalue(r, i, 7)));
-		json_kv_string(&j, "by", PQgetisnull(r, i, 8) ? NULL : PQgetvalue(r, i, 8));
-		json_kv_bool(&j, "on_behalf", strcmp(PQgetvalue(r, i, 9), "t") == 0);
-		/* false for JSON reports, and for workbooks whose raw file the retention removed */
-		json_kv_bool(&j, "file", strcmp(PQgetvalue(r, i, 10), "t") == 0);
+		db_json_members(&j, r, i, tail, nitems(tail));
 		json_object_end(&j);
 	}
 	json_array_end(&j);
@@ -503,7 +441,7 @@ out:
 }
 
 /* GET /api/v1/receipts/public-key: the key that verifies receipts. */
-void api_receipt_key(struct http_request *rq, struct http_response *rs, struct db *db)
+void api_receipt_key(struct http_request *rq, struct http_response *rs, const struct api_ctx *cx)
 {
 	char b64[sodium_base64_ENCODED_LEN(crypto_sign_PUBLICKEYBYTES,
 					   sodium_base64_VARIANT_ORIGINAL)];

@@ -3,9 +3,11 @@
 #include "api.h"
 #include "calendar.h"
 #include "db.h"
+#include "db_json.h"
 #include "json.h"
 #include "log.h"
 #include "periods.h"
+#include "submissions.h"
 #include "unittasks.h"
 
 #include <stdio.h>
@@ -18,23 +20,12 @@ static PGresult *carried_items(PGconn *conn, const struct period_info *pi, long 
 			       char **err)
 {
 	cal_day first, last;
-	char unit[24], starts[CAL_DATE_BUF];
-	snprintf(unit, sizeof unit, "%lld", unit_id);
+	char starts[CAL_DATE_BUF];
 	if (!pi->has_span || period_bounds(&pi->period, &first, &last) != 0)
 		snprintf(starts, sizeof starts, "0001-01-01");	/* ad hoc periods stand alone */
 	else
 		cal_format_date(first, starts);
-	const char *p[] = { pi->series->name, unit, starts };
-	return db_run(conn, "carried items",
-		"SELECT p.period_key, i.task_id, i.status, i.progress, "
-		"  to_char(i.completed_on, 'YYYY-MM-DD') "
-		"FROM report_item i JOIN submission b ON b.id = i.submission_id "
-		"JOIN period p ON p.id = b.period_id "
-		"WHERE b.id = (SELECT b2.id FROM submission b2 JOIN period p2 ON p2.id = b2.period_id "
-		"  JOIN series s ON s.id = p2.series_id "
-		"  WHERE s.name = $1 AND b2.unit_id = $2 AND NOT b2.superseded "
-		"    AND p2.starts_on < $3::date "
-		"  ORDER BY p2.starts_on DESC, b2.version DESC LIMIT 1)", 3, p, err);
+	return submissions_carried(conn, pi->series->name, unit_id, starts, err);
 }
 
 /* The row of the carried items for a task, or -1. */
@@ -74,36 +65,34 @@ static void task_json(struct json *j, const struct unit_task *t, PGresult *carri
 	if (row < 0) {
 		json_null(j);
 	} else {
+		/* submissions_carried: period_key, task_id, then what is carried */
+		static const struct db_json_col cols[] = {
+			{ NULL, DBJ_TEXT }, { NULL, DBJ_TEXT }, { "status", DBJ_TEXT },
+			{ "progress", DBJ_INT_NULL }, { "completed_on", DBJ_TEXT_NULL },
+		};
 		json_object_begin(j);
-		json_kv_string(j, "status", PQgetvalue(carried, row, 2));
-		json_key(j, "progress");
-		if (PQgetisnull(carried, row, 3))
-			json_null(j);
-		else
-			json_int(j, atoll(PQgetvalue(carried, row, 3)));
-		json_kv_string(j, "completed_on", PQgetisnull(carried, row, 4) ? NULL :
-			       PQgetvalue(carried, row, 4));
+		db_json_members(j, carried, row, cols, nitems(cols));
 		json_object_end(j);
 	}
 	json_object_end(j);
 }
 
 /* GET .../tasks[?unit=CODE] (the gate has checked who may ask for which unit). */
-void api_tasks_get(struct http_request *rq, struct http_response *rs, struct db *db)
+void api_tasks_get(struct http_request *rq, struct http_response *rs, const struct api_ctx *cx)
 {
-	PGconn *conn;
+	PGconn *conn = cx->conn;
 	struct period_info pi;
-	if (!api_period_of(rq, rs, db, "tasks", &conn, &pi))
+	if (!api_period_of(rq, rs, cx, "tasks", &pi))
 		return;
-	const struct series_def *s = rq->series;
+	const struct series_def *s = cx->series;
 	char *err = NULL;
 	struct unit_tasks ut;
-	enum unit_tasks_result ur = unit_tasks_load(conn, s->name, pi.db_id, rq->unit, &ut, &err);
+	enum unit_tasks_result ur = unit_tasks_load(conn, s->name, pi.db_id, cx->unit, &ut, &err);
 	if (ur != UNIT_TASKS_OK) {
 		if (ur == UNIT_TASKS_DB) {
-			api_db_failed(rs, db, "tasks", err);
+			api_db_failed(rs, cx->db, "tasks", err);
 		} else {
-			log_info("api", "tasks %s %s: %s", s->name, rq->unit, err);
+			log_info("api", "tasks %s %s: %s", s->name, cx->unit, err);
 			free(err);
 			if (ur == UNIT_TASKS_UNKNOWN_UNIT)
 				http_error(rs, 404, "unknown_unit", "Không có đơn vị với mã này. Hãy "
@@ -118,7 +107,7 @@ void api_tasks_get(struct http_request *rq, struct http_response *rs, struct db 
 	}
 	PGresult *carried = carried_items(conn, &pi, ut.unit_id, &err);
 	if (carried == NULL) {
-		api_db_failed(rs, db, "tasks: carried", err);
+		api_db_failed(rs, cx->db, "tasks: carried", err);
 		unit_tasks_free(&ut);
 		period_info_free(&pi);
 		return;
@@ -129,7 +118,7 @@ void api_tasks_get(struct http_request *rq, struct http_response *rs, struct db 
 	json_object_begin(&j);
 	json_kv_string(&j, "series", s->name);
 	json_kv_string(&j, "period", pi.id);
-	json_kv_string(&j, "unit", rq->unit);
+	json_kv_string(&j, "unit", cx->unit);
 	json_kv_string(&j, "unit_name", ut.unit_name);
 	json_kv_string(&j, "carried_from", PQntuples(carried) ? PQgetvalue(carried, 0, 0) : NULL);
 	json_key(&j, "tasks");

@@ -48,24 +48,20 @@ static char *disposition(const struct period_info *pi, const char *unit,
 
 /* Answers with the workbook of the caller's unit, or of ?unit=CODE (the gate has checked
  * that the caller may have it). */
-void api_template_get(struct http_request *rq, struct http_response *rs, struct db *db)
+void api_template_get(struct http_request *rq, struct http_response *rs, const struct api_ctx *cx)
 {
-	const struct principal *who = &rq->who;
-	const char *name = rq->series->name;
+	const struct principal *who = &cx->who;
+	const char *name = cx->series->name;
 	const char *id = route_param(&rq->params, "period");
-	const struct series_def *s = rq->series;
-	const char *unit = rq->unit;
-	PGconn *conn = db_conn(db);
-	if (conn == NULL) {
-		api_db_unavailable(rs);
-		return;
-	}
+	const struct series_def *s = cx->series;
+	const char *unit = cx->unit;
+	PGconn *conn = cx->conn;
 	char *what = xasprintf("template %s/%s/%s", name, id, unit);
 	struct period_info pi;
 	char *err = NULL;
 	enum periods_result pr = periods_lookup(conn, s, id, rq->received_at, &pi, &err);
 	if (pr != PERIODS_OK) {
-		api_period_failed(rs, db, what, pr, err);
+		api_period_failed(rs, cx->db, what, pr, err);
 		free(what);
 		return;
 	}
@@ -96,7 +92,7 @@ void api_template_get(struct http_request *rq, struct http_response *rs, struct 
 		}
 	} else if (tr != TEMPLATE_OK) {
 		if (tr == TEMPLATE_DB) {
-			api_db_failed(rs, db, what, err);
+			api_db_failed(rs, cx->db, what, err);
 		} else {
 			log_error("api", "template %s: %s", what, err);
 			free(err);

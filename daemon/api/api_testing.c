@@ -13,7 +13,8 @@
 #include <string.h>
 
 /* Sets the clock to {"now": "2026-12-10T14:59:50+07:00"}; it runs on from there. */
-void api_testing_clock_put(struct http_request *rq, struct http_response *rs, struct db *db)
+void api_testing_clock_put(struct http_request *rq, struct http_response *rs,
+			   const struct api_ctx *cx)
 {
 	if (!config_current()->clock_control) {
 		http_error(rs, 404, "clock_control_off",
@@ -38,7 +39,7 @@ void api_testing_clock_put(struct http_request *rq, struct http_response *rs, st
 	if (cal_format_rfc3339(before, was, sizeof was) != 0 ||
 	    cal_format_rfc3339(t, is, sizeof is) != 0)
 		log_warn("testing", "cannot format the clock's times");
-	log_warn("testing", "%s moved the clock from %s to %s", rq->who.login, was, is);
+	log_warn("testing", "%s moved the clock from %s to %s", cx->who.login, was, is);
 	jv_free(doc);
 	housekeeping_request();
 	scheduler_request();	/* the timer sleeps by the old clock: arm it again */

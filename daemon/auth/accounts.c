@@ -270,3 +270,71 @@ enum accounts_result accounts_set_disabled(PGconn *conn, const char *login, bool
 	struct disable d = { login, disable, guard_admins, now, who, out };
 	return run_tx(conn, disable_tx, &d, err);
 }
+
+/* Every account with its unit, whether it has a password and its sessions. */
+PGresult *accounts_list(PGconn *conn, char **err)
+{
+	return db_run(conn, "accounts",
+		"SELECT a.login, a.display_name, a.email, u.code, u.name, a.role, a.disabled, "
+		"  a.password_hash IS NOT NULL, "
+		"  (SELECT count(*) FROM web_session s WHERE s.account_id = a.id) "
+		"FROM account a JOIN unit u ON u.id = a.unit_id ORDER BY a.login", 0, NULL, err);
+}
+
+/* One account's names and its unit's series. */
+PGresult *accounts_profile(PGconn *conn, long long account_id, char **err)
+{
+	char account[24];
+	snprintf(account, sizeof account, "%lld", account_id);
+	const char *p[] = { account };
+	return db_run(conn, "me",
+		"SELECT a.display_name, a.email, u.name, "
+		"  (SELECT string_agg(s.name, ' ' ORDER BY s.name) FROM series_member m "
+		"   JOIN series s ON s.id = m.series_id WHERE m.unit_id = u.id) "
+		"FROM account a JOIN unit u ON u.id = a.unit_id WHERE a.id = $1", 1, p, err);
+}
+
+/* The display name of a login. */
+int accounts_display_name(PGconn *conn, const char *login, char **name, char **err)
+{
+	const char *p[] = { login };
+	PGresult *r = db_run(conn, "approve", "SELECT display_name FROM account WHERE login = $1",
+			     1, p, err);
+	if (r == NULL)
+		return -1;
+	*name = xstrdup(PQntuples(r) ? PQgetvalue(r, 0, 0) : "");
+	PQclear(r);
+	return 0;
+}
+
+/* Whether an enabled account's stored password is the one given. */
+int accounts_password_matches(PGconn *conn, long long account_id, const char *password,
+			      char **err)
+{
+	char account[24];
+	snprintf(account, sizeof account, "%lld", account_id);
+	const char *p[] = { account };
+	PGresult *r = db_run(conn, "password check", "SELECT password_hash FROM account "
+			     "WHERE id = $1 AND NOT disabled", 1, p, err);
+	if (r == NULL)
+		return -1;
+	bool ok = PQntuples(r) == 1 && !PQgetisnull(r, 0, 0) &&
+		  auth_password_verify(PQgetvalue(r, 0, 0), password);
+	PQclear(r);
+	return ok ? 1 : 0;
+}
+
+/* An account's API tokens neither revoked nor expired. */
+PGresult *accounts_live_tokens(PGconn *conn, long long account_id, time_t now, char **err)
+{
+	char account[24], nowbuf[24];
+	snprintf(account, sizeof account, "%lld", account_id);
+	snprintf(nowbuf, sizeof nowbuf, "%lld", (long long)now);
+	const char *p[] = { account, nowbuf };
+	return db_run(conn, "account tokens",
+		"SELECT id, label, extract(epoch FROM created_at)::bigint, "
+		"  extract(epoch FROM last_used_at)::bigint, extract(epoch FROM expires_at)::bigint "
+		"FROM api_token WHERE account_id = $1 AND revoked_at IS NULL AND "
+		"  (expires_at IS NULL OR expires_at > to_timestamp($2::bigint)) "
+		"ORDER BY created_at, id LIMIT 1000", 2, p, err);
+}

@@ -66,4 +66,20 @@ enum accounts_result accounts_set_disabled(PGconn *conn, const char *login, bool
 					   bool guard_admins, struct accounts_switch *out,
 					   char **err);
 
+/* Every account, by login: login, display_name, email, unit code, unit name, role, disabled,
+ * has a password, web sessions (how many); NULL with *err. The admin page and baocaoctl
+ * account list. */
+PGresult *accounts_list(PGconn *conn, char **err);
+/* One account as its owner sees it: display_name, email, unit name, the names of its unit's
+ * series separated by spaces (NULL when none); no row when it is gone; NULL with *err. */
+PGresult *accounts_profile(PGconn *conn, long long account_id, char **err);
+/* The display name of a login into *name (new; "" when none): 0, or -1 with *err. */
+int accounts_display_name(PGconn *conn, const char *login, char **name, char **err);
+/* Whether an enabled account's stored password is password: 1 or 0; -1 with *err. */
+int accounts_password_matches(PGconn *conn, long long account_id, const char *password,
+			      char **err);
+/* An account's live API tokens at now, oldest first: id, label, and created_at, last_used_at
+ * and expires_at in Unix seconds (NULL when none); NULL with *err. */
+PGresult *accounts_live_tokens(PGconn *conn, long long account_id, time_t now, char **err);
+
 #endif

@@ -217,14 +217,18 @@ static int account_list(struct ctl *ctl, int argc, char **argv)
 	PGconn *db = ctl_db(ctl);
 	if (db == NULL)
 		return CTL_USER;
-	PGresult *r = ctl_query(db, "SELECT a.login, a.role, u.code, a.email, a.disabled "
-			  "FROM account a JOIN unit u ON u.id = a.unit_id ORDER BY a.login", 0, NULL);
-	if (r == NULL)
+	char *err = NULL;
+	PGresult *r = accounts_list(db, &err);
+	if (r == NULL) {
+		fprintf(stderr, "error: %s\n", err);
+		free(err);
 		return CTL_INTERNAL;
+	}
+	/* login, role, unit, email of accounts_list */
 	for (int i = 0; i < PQntuples(r); i++)
-		printf("%-24s %-12s %-16s %s%s\n", PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
-		       PQgetvalue(r, i, 2), PQgetvalue(r, i, 3),
-		       strcmp(PQgetvalue(r, i, 4), "t") == 0 ? " (disabled)" : "");
+		printf("%-24s %-12s %-16s %s%s\n", PQgetvalue(r, i, 0), PQgetvalue(r, i, 5),
+		       PQgetvalue(r, i, 3), PQgetvalue(r, i, 2),
+		       strcmp(PQgetvalue(r, i, 6), "t") == 0 ? " (disabled)" : "");
 	PQclear(r);
 	return CTL_OK;
 }

@@ -110,15 +110,16 @@ int ctl_calendar(struct ctl *ctl, int argc, char **argv)
 	PGconn *db = ctl_db(ctl);
 	if (db == NULL)
 		return CTL_USER;
-	const char *params[] = { argc == 3 ? argv[2] : NULL };
-	PGresult *r = ctl_query(db,
-		"SELECT to_char(day, 'YYYY-MM-DD Dy'), kind, note FROM calendar_day "
-		"WHERE $1::text IS NULL OR extract(year FROM day)::text = $1 ORDER BY day",
-		1, params);
-	if (r == NULL)
+	char *err = NULL;
+	PGresult *r = calendar_store_list(db, argc == 3 ? argv[2] : NULL, &err);
+	if (r == NULL) {
+		fprintf(stderr, "error: %s\n", err);
+		free(err);
 		return CTL_INTERNAL;
+	}
 	for (int i = 0; i < PQntuples(r); i++)
-		printf("%s  %-8s %s\n", PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2));
+		printf("%s %s  %-8s %s\n", PQgetvalue(r, i, 0), PQgetvalue(r, i, 3),
+		       PQgetvalue(r, i, 1), PQgetvalue(r, i, 2));
 	PQclear(r);
 	return CTL_OK;
 }

@@ -87,3 +87,13 @@ int calendar_store_remove(PGconn *conn, cal_day day, const struct audit_who *who
 	struct day_change c = { day, CAL_HOLIDAY, NULL, true, who, 0 };
 	return db_tx(conn, change_tx, &c, err) == 0 ? c.outcome : -1;
 }
+
+/* The days entered for a year, or all. */
+PGresult *calendar_store_list(PGconn *conn, const char *year, char **err)
+{
+	const char *p[] = { year };
+	return db_run(conn, "calendar",
+		"SELECT to_char(day, 'YYYY-MM-DD'), kind, note, to_char(day, 'Dy') "
+		"FROM calendar_day WHERE $1::text IS NULL OR extract(year FROM day)::text = $1 "
+		"ORDER BY day", 1, p, err);
+}

@@ -22,4 +22,9 @@ int calendar_store_set(PGconn *conn, cal_day day, enum cal_day_kind kind, const 
  * *err. */
 int calendar_store_remove(PGconn *conn, cal_day day, const struct audit_who *who, char **err);
 
+/* The days entered for a year ("2026"; NULL: every year), in order: day (YYYY-MM-DD), kind,
+ * note, the weekday in English ("Mon"); NULL with *err. The admin page and baocaoctl calendar
+ * list. */
+PGresult *calendar_store_list(PGconn *conn, const char *year, char **err);
+
 #endif

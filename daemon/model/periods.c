@@ -617,3 +617,58 @@ void period_info_free(struct period_info *pi)
 	free(pi->reason);
 	pi->reason_code = pi->reason = NULL;
 }
+
+/* A series' latest periods: the ones begun and the next. */
+PGresult *periods_latest(PGconn *conn, const char *series, time_t now, int limit, char **err)
+{
+	char nowbuf[24], max[16];
+	snprintf(nowbuf, sizeof nowbuf, "%lld", (long long)now);
+	snprintf(max, sizeof max, "%d", limit);
+	const char *p[] = { series, nowbuf, max };
+	return db_run(conn, "periods",
+		"SELECT p.period_key, to_char(p.starts_on, 'YYYY-MM-DD'), "
+		"  to_char(p.ends_on, 'YYYY-MM-DD'), "
+		"  to_char(p.unit_deadline AT TIME ZONE 'Asia/Ho_Chi_Minh', "
+		"    'YYYY-MM-DD\"T\"HH24:MI:SS\"+07:00\"'), "
+		"  to_char(p.consolidation_deadline AT TIME ZONE 'Asia/Ho_Chi_Minh', "
+		"    'YYYY-MM-DD\"T\"HH24:MI:SS\"+07:00\"'), "
+		"  p.overridden, p.state, coalesce(p.reason, '') "
+		"FROM period p JOIN series s ON s.id = p.series_id WHERE s.name = $1 "
+		"  AND p.starts_on <= (to_timestamp($2::bigint) AT TIME ZONE 'Asia/Ho_Chi_Minh')::date "
+		"    + (p.ends_on - p.starts_on) + 1 "
+		"ORDER BY p.starts_on DESC, p.period_key DESC LIMIT $3::int", 3, p, err);
+}
+
+/* A series' periods that have begun. */
+PGresult *periods_recent(PGconn *conn, const char *series, time_t now, int limit, char **err)
+{
+	char at[24], max[16];
+	snprintf(at, sizeof at, "%lld", (long long)now);
+	snprintf(max, sizeof max, "%d", limit);
+	const char *p[] = { series, at, max };
+	return db_run(conn, "recent periods",
+		"SELECT p.period_key, to_char(p.starts_on, 'YYYY-MM-DD'), "
+		"  to_char(p.ends_on, 'YYYY-MM-DD'), p.state "
+		"FROM period p JOIN series s ON s.id = p.series_id "
+		"WHERE s.name = $1 AND p.starts_on <= to_timestamp($2::bigint)::date "
+		"ORDER BY p.starts_on DESC LIMIT $3::int", 3, p, err);
+}
+
+/* A series' periods that have begun, with one unit's report in each. */
+PGresult *periods_recent_of_unit(PGconn *conn, const char *series, long long unit_id,
+				 time_t now, int limit, char **err)
+{
+	char unit[24], at[24], max[16];
+	snprintf(unit, sizeof unit, "%lld", unit_id);
+	snprintf(at, sizeof at, "%lld", (long long)now);
+	snprintf(max, sizeof max, "%d", limit);
+	const char *p[] = { series, unit, at, max };
+	return db_run(conn, "recent periods",
+		"SELECT p.period_key, to_char(p.starts_on, 'YYYY-MM-DD'), "
+		"  to_char(p.ends_on, 'YYYY-MM-DD'), p.state, b.version, b.on_time "
+		"FROM period p JOIN series s ON s.id = p.series_id "
+		"LEFT JOIN submission b ON b.period_id = p.id AND b.unit_id = $2 "
+		"  AND NOT b.superseded "
+		"WHERE s.name = $1 AND p.starts_on <= to_timestamp($3::bigint)::date "
+		"ORDER BY p.starts_on DESC LIMIT $4::int", 4, p, err);
+}

@@ -78,4 +78,16 @@ int periods_roster_refresh(PGconn *conn, const char *series_id, time_t now, char
 void period_info_json(struct json *j, const struct period_info *pi);
 void period_info_free(struct period_info *pi);
 
+/* A series' latest periods, newest first: those begun at now and the next (at most limit):
+ * period_key, starts_on, ends_on, unit_deadline and consolidation_deadline (RFC 3339 in +07:00,
+ * or NULL), overridden, state, reason (or ""); NULL with *err. */
+PGresult *periods_latest(PGconn *conn, const char *series, time_t now, int limit, char **err);
+/* A series' periods begun at now, newest first (at most limit): period_key, starts_on,
+ * ends_on, state; NULL with *err. */
+PGresult *periods_recent(PGconn *conn, const char *series, time_t now, int limit, char **err);
+/* As periods_recent, with the unit's report in force in each: its version and on_time (NULL
+ * when none); NULL with *err. */
+PGresult *periods_recent_of_unit(PGconn *conn, const char *series, long long unit_id,
+				 time_t now, int limit, char **err);
+
 #endif

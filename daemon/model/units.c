@@ -347,3 +347,23 @@ enum units_result units_update(PGconn *conn, const char *code, const char *name,
 	free(list);
 	return rc == DB_TX_FAILED ? UNITS_DB : (enum units_result)rc;
 }
+
+/* Every unit with its contacts and how many accounts it has. */
+PGresult *units_list(PGconn *conn, char **err)
+{
+	return db_run(conn, "units",
+		"SELECT code, name, unit_group, array_to_json(emails)::text, active, "
+		"  (SELECT count(*) FROM account a WHERE a.unit_id = u.id) "
+		"FROM unit u ORDER BY unit_group, code", 0, NULL, err);
+}
+
+/* The name of a unit by its code. */
+char *units_name(PGconn *conn, const char *code)
+{
+	const char *p[] = { code };
+	PGresult *r = db_query(conn, "SELECT name FROM unit WHERE code = $1", 1, p, NULL, NULL);
+	char *name = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 ?
+		     xstrdup(PQgetvalue(r, 0, 0)) : NULL;
+	PQclear(r);
+	return name;
+}

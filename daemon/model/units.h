@@ -52,4 +52,11 @@ enum units_result units_update(PGconn *conn, const char *code, const char *name,
 			       const char *group, const char *emails, const struct audit_who *who,
 			       char **err);
 
+/* Every unit for the admin page, by group and code: code, name, unit_group, emails (a JSON
+ * array), active, accounts (how many); NULL with *err. */
+PGresult *units_list(PGconn *conn, char **err);
+
+/* The name of the unit with this code, new; NULL when there is none or the query failed. */
+char *units_name(PGconn *conn, const char *code);
+
 #endif

@@ -41,7 +41,7 @@ struct login_share {
 static struct login_share *login_shares;	/* one per address with a check in flight */
 static size_t login_shares_n, login_shares_cap;
 
-static const struct http_app *app;	/* what is served: routes, gate (http_bind) */
+static const struct http_app *app;	/* what is served: routes, run (http_bind) */
 static struct evhttp *server;
 static struct evhttp_bound_socket *listener;
 static bool stopping;
@@ -220,8 +220,7 @@ static void job_run(struct db *db, void *arg)
 			response_reset(&job->rs);
 		}
 		db_request_start();
-		if (app->gate(&job->rq, &job->rs, db, job->route))
-			((http_handler)job->route->handler)(&job->rq, &job->rs, db);
+		app->run(&job->rq, &job->rs, db, job->route);
 		if (!db_request_retryable())
 			return;
 	}
@@ -454,7 +453,7 @@ static void http_dispatch(struct evhttp_request *req, void *arg)
 		return;
 	}
 	if (job->route->flags & ROUTE_INLINE) {
-		((http_handler)job->route->handler)(&job->rq, &job->rs, NULL);
+		app->run(&job->rq, &job->rs, NULL, job->route);
 		job_reply(job);
 		return;
 	}

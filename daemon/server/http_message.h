@@ -31,15 +31,6 @@ struct http_request {
 	unsigned char *body;	/* NUL-terminated copy of the body */
 	size_t body_len;
 	time_t received_at;	/* when the request arrived (clock_now on the loop thread) */
-
-	/* Filled by the gate (struct http_app) before the handler runs (routes other than public ones). */
-	bool authenticated;
-	struct principal who;
-	bool by_session;			/* by the session cookie, not a bearer token */
-	char csrf[96];				/* the session's CSRF token, when by_session */
-	const struct series_def *series;	/* the {series} of the path, if any */
-	char unit[33];				/* the unit acted for: ?unit= or the caller's */
-	bool on_behalf;				/* a coordinator filing for another unit */
 };
 
 struct http_response {
@@ -49,9 +40,6 @@ struct http_response {
 	struct http_header *headers;
 	size_t nheaders;
 };
-
-/* A route handler; db is NULL for ROUTE_INLINE routes. */
-typedef void (*http_handler)(struct http_request *rq, struct http_response *rs, struct db *db);
 
 /* Case-insensitive request header lookup; NULL if absent. */
 const char *http_header(const struct http_request *rq, const char *name);
@@ -66,13 +54,14 @@ void http_json(struct http_response *rs, int status);
 
 /* What the application hands the server (main.c composes it from api/). */
 struct http_app {
-	/* The routes, ending with a zeroed entry. */
+	/* The routes, ending with a zeroed entry; the server matches them and hands the route
+	 * to run, whose handler type it does not know. */
 	const struct route *routes;
-	/* Worker thread, before a handler: identifies the caller and checks the route's action
-	 * against the access table. Returns true to run the handler; otherwise the 401/403/404
-	 * answer is written. */
-	bool (*gate)(struct http_request *rq, struct http_response *rs, struct db *db,
-		     const struct route *route);
+	/* Runs a matched route: on a worker thread with its database holder, or on the loop
+	 * thread with db NULL for ROUTE_INLINE routes. The application identifies the caller,
+	 * checks the access table and calls the route's handler; it writes rs in every case. */
+	void (*run)(struct http_request *rq, struct http_response *rs, struct db *db,
+		    const struct route *route);
 	/* Worker thread, for the guard before a large body is read: identifies the caller (*who),
 	 * or writes the 401/503 answer and returns false. */
 	bool (*authenticate)(struct http_request *rq, struct http_response *rs, struct db *db,

@@ -12,6 +12,7 @@ enum {
 	ROUTE_UPLOAD = 1 << 1,	/* takes a report as its body (max_upload_size); others 4 KiB */
 	ROUTE_TEXT = 1 << 2,	/* takes a long text (an assessment): up to 64 KiB */
 	ROUTE_PASSWORD = 1 << 3,	/* checks or hashes a password (Argon2id): the login pool */
+	ROUTE_NO_DATABASE = 1 << 4,	/* answers without the database too (INLINE implies it) */
 };
 
 /* Casts a handler of any signature for the table; the caller casts it back. */

@@ -215,3 +215,14 @@ out:
 	free(list);
 	return applied;
 }
+
+/* The newest migration applied. */
+int migrate_version(struct db *db, char *buf, size_t size)
+{
+	PGresult *res = db_exec(db, "SELECT max(version) FROM schema_migration", 0, NULL);
+	if (res == NULL)
+		return -1;
+	snprintf(buf, size, "%s", PQgetisnull(res, 0, 0) ? "0" : PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return 0;
+}

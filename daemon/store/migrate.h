@@ -12,4 +12,10 @@
  */
 int migrate_run(PGconn *conn, const char *dir, FILE *progress, char **err);
 
+struct db;
+/* The schema's version as text ("0" before the first migration) into buf, on the holder's
+ * connection: 0, or -1 when the statement failed (db_connection_lost() and db_conn() then
+ * tell an unreachable database from a missing schema). */
+int migrate_version(struct db *db, char *buf, size_t size);
+
 #endif
