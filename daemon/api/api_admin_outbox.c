@@ -12,8 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define OUTBOX_LISTED 200	/* the newest */
-
 /* GET /api/v1/admin/outbox[?failed=1] */
 void api_admin_outbox_get(struct http_request *rq, struct http_response *rs,
 			  const struct api_ctx *cx)
@@ -21,21 +19,8 @@ void api_admin_outbox_get(struct http_request *rq, struct http_response *rs,
 	char *failed = http_query_param(rq, "failed");
 	bool only_failed = failed && strcmp(failed, "0") != 0 && strcmp(failed, "") != 0;
 	free(failed);
-	PGconn *conn = cx->conn;
-	char max[16];
-	snprintf(max, sizeof max, "%d", OUTBOX_LISTED);
-	const char *p[] = { only_failed ? "t" : "f", max };
 	char *err = NULL;
-	PGresult *r = db_run(conn, "outbox",
-		"SELECT id, state, recipient, subject, attempts, "
-		"  to_char(created_at AT TIME ZONE 'Asia/Ho_Chi_Minh', "
-		"    'YYYY-MM-DD\"T\"HH24:MI:SS\"+07:00\"'), "
-		"  to_char(CASE WHEN state IN ('queued', 'deferred', 'unknown') "
-		"    THEN next_attempt_at END AT TIME ZONE 'Asia/Ho_Chi_Minh', "
-		"    'YYYY-MM-DD\"T\"HH24:MI:SS\"+07:00\"'), "
-		"  coalesce(last_error, ''), dedup_key "
-		"FROM outbox WHERE NOT $1::boolean OR state IN ('failed', 'expired', 'unknown') "
-		"ORDER BY id DESC LIMIT $2::int", 2, p, &err);
+	PGresult *r = outbox_list(cx->conn, only_failed, &err);
 	if (r == NULL) {
 		api_db_failed(rs, cx->db, "admin outbox", err);
 		return;
@@ -50,21 +35,21 @@ void api_admin_outbox_get(struct http_request *rq, struct http_response *rs,
 		json_object_begin(&j);
 		json_kv_int(&j, "id", atoll(PQgetvalue(r, i, 0)));
 		json_kv_string(&j, "state", PQgetvalue(r, i, 1));
-		json_kv_string(&j, "recipient", PQgetvalue(r, i, 2));
-		json_kv_string(&j, "subject", PQgetvalue(r, i, 3));
-		json_kv_int(&j, "attempts", atoll(PQgetvalue(r, i, 4)));
-		json_kv_string(&j, "created_at", PQgetvalue(r, i, 5));
+		json_kv_string(&j, "recipient", PQgetvalue(r, i, 5));
+		json_kv_string(&j, "subject", PQgetvalue(r, i, 6));
+		json_kv_int(&j, "attempts", atoll(PQgetvalue(r, i, 2)));
+		json_kv_string(&j, "created_at", PQgetvalue(r, i, 3));
 		json_key(&j, "next_attempt_at");
-		if (PQgetisnull(r, i, 6))
+		if (PQgetisnull(r, i, 4))
 			json_null(&j);
 		else
-			json_string(&j, PQgetvalue(r, i, 6));
+			json_string(&j, PQgetvalue(r, i, 4));
 		json_kv_string(&j, "last_error", PQgetvalue(r, i, 7));
 		json_kv_string(&j, "key", PQgetvalue(r, i, 8));
 		json_object_end(&j);
 	}
 	json_array_end(&j);
-	json_kv_int(&j, "limit", OUTBOX_LISTED);
+	json_kv_int(&j, "limit", OUTBOX_LIST_MAX);
 	json_object_end(&j);
 	PQclear(r);
 }

@@ -15,6 +15,7 @@
 #include "outbox_queue.h"
 #include "utf8.h"
 #include "submissions.h"
+#include "units.h"
 #include "util.h"
 #include "xmltext.h"
 
@@ -127,12 +128,7 @@ static int review_tx(PGconn *conn, void *arg, char **err)
 		"(%s); lần gửi mới sẽ thay thế bản này.\n\nHệ thống baocao\n", unit_name, title,
 		a->version, a->comment, config_current()->public_url);
 	free(unit_name);
-	const char *pm[] = { cx->unit };
-	r = db_run(conn, "review",
-		"SELECT lower(a.email) AS email FROM account a JOIN unit u "
-		"  ON u.id = a.unit_id WHERE u.code = $1 AND a.role = 'reporter' AND NOT a.disabled "
-		"UNION SELECT lower(e) FROM unit u, unnest(u.emails) e "
-		"  WHERE u.code = $1 AND e NOT LIKE 'head:%' ORDER BY email", 1, pm, err);
+	r = units_report_addresses(conn, cx->unit, err);
 	if (r == NULL) {
 		free(subject);
 		free(body);

@@ -10,37 +10,54 @@
 #include <string.h>
 
 #define OUTBOX_USAGE "usage: baocaoctl outbox [--failed]\n       baocaoctl outbox retry ID\n"
-#define OUTBOX_LIST_MAX 200	/* rows listed, newest first */
+
+/* "2026-11-27 10:59" from "2026-11-27T10:59:59+07:00" (the session's time zone). */
+static void minute(const char *iso, char out[17])
+{
+	snprintf(out, 17, "%.16s", iso);
+	if (out[10] == 'T')
+		out[10] = ' ';
+}
+
+/* The text with its line breaks and tabs as spaces, for one line of a table (in place). */
+static char *one_line(char *s)
+{
+	for (char *p = s; *p; p++)
+		if (*p == '\r' || *p == '\n' || *p == '\t')
+			*p = ' ';
+	return s;
+}
 
 /* baocaoctl outbox [--failed]: one line per message, newest first. */
-static int outbox_list(struct ctl *ctl, bool failed_only)
+static int outbox_list_cmd(struct ctl *ctl, bool failed_only)
 {
 	PGconn *db = ctl_db(ctl);
 	if (db == NULL)
 		return CTL_USER;
-	char max[16];
-	snprintf(max, sizeof max, "%d", OUTBOX_LIST_MAX);
-	const char *p[] = { failed_only ? "t" : "f", max };
-	PGresult *r = ctl_query(db,
-		"SELECT id, state, attempts, to_char(created_at, 'YYYY-MM-DD HH24:MI'), "
-		"  coalesce(to_char(CASE WHEN state IN ('queued', 'deferred', 'unknown') "
-		"    THEN next_attempt_at END, 'YYYY-MM-DD HH24:MI'), '-'), recipient, dedup_key, "
-		"  coalesce(translate(last_error, E'\\r\\n\\t', '   '), '') "
-		"FROM outbox WHERE NOT $1::boolean OR state IN ('failed', 'expired', 'unknown') "
-		"ORDER BY id DESC LIMIT $2::int", 2, p);
-	if (r == NULL)
+	char *err = NULL;
+	PGresult *r = outbox_list(db, failed_only, &err);
+	if (r == NULL) {
+		fprintf(stderr, "error: cannot read the outbox: %s\n", err);
+		free(err);
 		return CTL_INTERNAL;
+	}
 	if (PQntuples(r) == 0)
 		printf(failed_only ? "no failed messages\n" : "the outbox is empty\n");
 	else
 		printf("%-6s %-9s %-4s %-16s %-16s %-32s %s\n", "ID", "STATE", "TRY", "QUEUED",
 		       "NEXT TRY", "TO", "KEY / LAST ERROR");
 	for (int i = 0; i < PQntuples(r); i++) {
+		char queued[17], next[17];
+		minute(PQgetvalue(r, i, 3), queued);
+		if (PQgetisnull(r, i, 4))
+			snprintf(next, sizeof next, "-");
+		else
+			minute(PQgetvalue(r, i, 4), next);
 		printf("%-6s %-9s %-4s %-16s %-16s %-32s %s", PQgetvalue(r, i, 0),
-		       PQgetvalue(r, i, 1), PQgetvalue(r, i, 2), PQgetvalue(r, i, 3),
-		       PQgetvalue(r, i, 4), PQgetvalue(r, i, 5), PQgetvalue(r, i, 6));
+		       PQgetvalue(r, i, 1), PQgetvalue(r, i, 2), queued, next,
+		       PQgetvalue(r, i, 5), PQgetvalue(r, i, 8));
 		if (PQgetvalue(r, i, 7)[0])
-			printf("  %s", PQgetvalue(r, i, 7));
+			printf("  %s", one_line(PQgetvalue(r, i, 7)));
 		printf("\n");
 	}
 	PQclear(r);
@@ -76,9 +93,9 @@ static int outbox_retry_cmd(struct ctl *ctl, const char *id)
 int ctl_outbox(struct ctl *ctl, int argc, char **argv)
 {
 	if (argc == 1)
-		return outbox_list(ctl, false);
+		return outbox_list_cmd(ctl, false);
 	if (argc == 2 && strcmp(argv[1], "--failed") == 0)
-		return outbox_list(ctl, true);
+		return outbox_list_cmd(ctl, true);
 	if (argc == 3 && strcmp(argv[1], "retry") == 0)
 		return outbox_retry_cmd(ctl, argv[2]);
 	fputs(OUTBOX_USAGE, stderr);

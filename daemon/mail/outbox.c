@@ -329,6 +329,22 @@ int outbox_run(PGconn *conn, const char *instance, char **err)
 	return n;
 }
 
+/* The newest messages for people to read. */
+PGresult *outbox_list(PGconn *conn, bool stopped_only, char **err)
+{
+	char max[16];
+	snprintf(max, sizeof max, "%d", OUTBOX_LIST_MAX);
+	const char *p[] = { stopped_only ? "t" : "f", max };
+	return db_run(conn, "outbox list",
+		"SELECT id, state, attempts, "
+		"  to_char(created_at, 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM'), "
+		"  to_char(CASE WHEN state IN ('queued', 'deferred', 'unknown') "
+		"    THEN next_attempt_at END, 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM'), "
+		"  recipient, subject, coalesce(last_error, ''), dedup_key "
+		"FROM outbox WHERE NOT $1::boolean OR state IN ('failed', 'expired', 'unknown') "
+		"ORDER BY id DESC LIMIT $2::int", 2, p, err);
+}
+
 /* Messages that failed for good lately, waiting for a person. */
 long long outbox_failed_count(PGconn *conn, long long now, char **err)
 {

@@ -26,6 +26,13 @@
  * how many were claimed, or -1 with *err on a database failure.
  */
 int outbox_run(PGconn *conn, const char *instance, char **err);
+/* The outbox as people read it (the admin page, baocaoctl outbox): at most OUTBOX_LIST_MAX
+ * messages, newest first, every one or only the failed, expired and unknown. Columns: id,
+ * state, attempts, created_at, next_attempt_at (NULL unless waiting), recipient, subject,
+ * last_error ("" when none), dedup_key; times as "YYYY-MM-DDTHH:MI:SS+07:00" in the session's
+ * time zone. NULL with *err. */
+#define OUTBOX_LIST_MAX 200
+PGresult *outbox_list(PGconn *conn, bool stopped_only, char **err);
 /* Messages failed or expired in the last 7 days by now (for /readyz); -1 with *err. */
 long long outbox_failed_count(PGconn *conn, long long now, char **err);
 /* Deliveries of consolidated reports that were escalated to the coordinators and are still

@@ -367,3 +367,14 @@ char *units_name(PGconn *conn, const char *code)
 	PQclear(r);
 	return name;
 }
+
+/* A unit's report addresses. */
+PGresult *units_report_addresses(PGconn *conn, const char *code, char **err)
+{
+	const char *p[] = { code };
+	return db_run(conn, "unit addresses",
+		"SELECT lower(a.email) AS email FROM account a JOIN unit u "
+		"  ON u.id = a.unit_id WHERE u.code = $1 AND a.role = 'reporter' AND NOT a.disabled "
+		"UNION SELECT lower(e) FROM unit u, unnest(u.emails) e "
+		"  WHERE u.code = $1 AND e NOT LIKE 'head:%' ORDER BY email", 1, p, err);
+}

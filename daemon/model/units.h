@@ -58,5 +58,8 @@ PGresult *units_list(PGconn *conn, char **err);
 
 /* The name of the unit with this code, new; NULL when there is none or the query failed. */
 char *units_name(PGconn *conn, const char *code);
+/* The addresses a unit is written to about its reports: its reporters' accounts (enabled) and
+ * its own addresses but the head's, lower case, each once, sorted. NULL with *err. */
+PGresult *units_report_addresses(PGconn *conn, const char *code, char **err);
 
 #endif
