@@ -1,6 +1,7 @@
 /* The unit's workbook's data: the unit, its tasks of the series, and what its previous report
  * carries forward, loaded from the database. */
 #include "template_data.h"
+#include "submissions.h"
 #include "unittasks.h"
 #include "calendar.h"
 #include "db.h"
@@ -23,17 +24,6 @@ void template_data_free(struct tpl_data *d)
 	free(d->tasks);
 	d->tasks = NULL;
 	d->ntasks = 0;
-}
-
-/* Sets *err from a failed statement and clears its result; returns TEMPLATE_DB. */
-static enum template_result db_failure(PGconn *conn, PGresult *r, const char *what,
-				       char **err)
-{
-	char *msg = xstrdup(r ? PQresultErrorMessage(r) : PQerrorMessage(conn));
-	*err = xasprintf("template: %s: %s", what, str_trim(msg));
-	free(msg);
-	PQclear(r);
-	return TEMPLATE_DB;
 }
 
 /* Loads the unit and its tasks of the series (the same question the intake asks). */
@@ -103,22 +93,11 @@ enum template_result template_data_carried(PGconn *conn, struct tpl_data *d, cha
 	cal_day first, last;
 	if (!d->pi->has_span || period_bounds(&d->pi->period, &first, &last) != 0)
 		return TEMPLATE_OK;	/* ad hoc periods stand alone */
-	char unit_id[24], starts[CAL_DATE_BUF];
-	snprintf(unit_id, sizeof unit_id, "%lld", d->unit_id);
+	char starts[CAL_DATE_BUF];
 	cal_format_date(first, starts);
-	const char *p[] = { d->pi->series->name, unit_id, starts };
-	PGresult *r = db_query(conn,
-		"SELECT p.period_key, i.task_id, i.status, i.progress, "
-		"  to_char(i.completed_on, 'YYYY-MM-DD') "
-		"FROM report_item i JOIN submission b ON b.id = i.submission_id "
-		"JOIN period p ON p.id = b.period_id "
-		"WHERE b.id = (SELECT b2.id FROM submission b2 JOIN period p2 ON p2.id = b2.period_id "
-		"  JOIN series s ON s.id = p2.series_id "
-		"  WHERE s.name = $1 AND b2.unit_id = $2 AND NOT b2.superseded "
-		"    AND p2.starts_on < $3::date "
-		"  ORDER BY p2.starts_on DESC, b2.version DESC LIMIT 1)", 3, p, NULL, NULL);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK)
-		return db_failure(conn, r, "previous report", err);
+	PGresult *r = submissions_carried(conn, d->pi->series->name, d->unit_id, starts, err);
+	if (r == NULL)
+		return TEMPLATE_DB;
 	int n = PQntuples(r);
 	for (int row = 0; row < n; row++) {
 		long long task_id = atoll(PQgetvalue(r, row, 1));

@@ -1,5 +1,6 @@
 /* A fast, bounded XML scanner for .xlsx parts: the well-formed subset writers produce, else expat. */
 #include "xlsx_scan.h"
+#include "utf8.h"
 
 #include "util.h"
 
@@ -305,27 +306,6 @@ static int entity(const char *p, const char *end, uint32_t *cp)
 	return 0;
 }
 
-/* Writes code point c as UTF-8 at w; returns the byte after it. */
-static char *put_utf8(char *w, uint32_t c)
-{
-	if (c < 0x80) {
-		*w++ = (char)c;
-	} else if (c < 0x800) {
-		*w++ = (char)(0xC0 | (c >> 6));
-		*w++ = (char)(0x80 | (c & 0x3F));
-	} else if (c < 0x10000) {
-		*w++ = (char)(0xE0 | (c >> 12));
-		*w++ = (char)(0x80 | ((c >> 6) & 0x3F));
-		*w++ = (char)(0x80 | (c & 0x3F));
-	} else {
-		*w++ = (char)(0xF0 | (c >> 18));
-		*w++ = (char)(0x80 | ((c >> 12) & 0x3F));
-		*w++ = (char)(0x80 | ((c >> 6) & 0x3F));
-		*w++ = (char)(0x80 | (c & 0x3F));
-	}
-	return w;
-}
-
 /* Reads a qualified name at *pp (ASCII, at most one colon, neither part empty), advancing
  * past it and setting *plen to the length of its prefix (0 if none). */
 static int qname(char **pp, const char *end, size_t *plen)
@@ -426,7 +406,7 @@ static char *attr_decode(char *p, char *end)
 		if (c == '&') {
 			uint32_t cp = 0;
 			int n = entity(p, end, &cp);
-			w = put_utf8(w, cp);
+			w += utf8_encode(w, cp);
 			p += n > 0 ? n : 1;	/* always > 0: the value was checked */
 		} else if (c == '\r') {
 			*w++ = ' ';
@@ -808,7 +788,7 @@ static int text(struct xlsx_scan *sc, bool final)
 				r = n < 0 ? R_NEED : R_FALLBACK;
 				goto done;
 			}
-			w = put_utf8(w, cp);
+			w += utf8_encode(w, cp);
 			p += n;
 			break;
 		case T_CR:

@@ -1,4 +1,5 @@
 /* The shared-string table, and the _xHHHH_ escapes of OOXML strings. */
+#include "utf8.h"
 #include "xlsx_private.h"
 
 #include "util.h"
@@ -7,31 +8,6 @@
 #include <string.h>
 
 /* --- Text --------------------------------------------------------------------------------- */
-
-/* Writes code point c as UTF-8 at w; returns the number of bytes. */
-static size_t utf8_put(char *w, uint32_t c)
-{
-	if (c < 0x80) {
-		w[0] = (char)c;
-		return 1;
-	}
-	if (c < 0x800) {
-		w[0] = (char)(0xC0 | (c >> 6));
-		w[1] = (char)(0x80 | (c & 0x3F));
-		return 2;
-	}
-	if (c < 0x10000) {
-		w[0] = (char)(0xE0 | (c >> 12));
-		w[1] = (char)(0x80 | ((c >> 6) & 0x3F));
-		w[2] = (char)(0x80 | (c & 0x3F));
-		return 3;
-	}
-	w[0] = (char)(0xF0 | (c >> 18));
-	w[1] = (char)(0x80 | ((c >> 12) & 0x3F));
-	w[2] = (char)(0x80 | ((c >> 6) & 0x3F));
-	w[3] = (char)(0x80 | (c & 0x3F));
-	return 4;
-}
 
 /* The value of an _xHHHH_ escape at s (which has at least 7 bytes left), or -1. */
 static long escape_at(const char *s)
@@ -78,7 +54,7 @@ size_t xlsx_xstring_unescape(char *s, size_t n)
 		} else if (c >= 0xDC00 && c <= 0xDFFF) {
 			c = 0xFFFD;
 		}
-		w += utf8_put(w, (uint32_t)c);
+		w += utf8_encode(w, (uint32_t)c);
 	}
 	*w = '\0';
 	return (size_t)(w - s);
