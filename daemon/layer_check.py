@@ -15,6 +15,7 @@ import subprocess
 import sys
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
+ANGLED = re.compile(r'^\s*#\s*include\s+<([^>]+)>', re.M)
 
 
 def modules(src, layers):
@@ -82,7 +83,17 @@ def check_includes(src, layers, errors):
     graph = {}
     for name, (rank, paths) in mods.items():
         for p in paths:
-            for inc in INCLUDE.findall(open(p, encoding='utf-8').read()):
+            text = open(p, encoding='utf-8').read()
+            includes = INCLUDE.findall(text)
+            # <...> is for other libraries' headers; one of ours that way (bare, or by a
+            # path through our folders) is judged like a quoted one.
+            for inc in ANGLED.findall(text):
+                first = inc.split('/')[0]
+                base = os.path.splitext(os.path.basename(inc))[0]
+                if first in ('..', '.', 'daemon') or first in layers + ['ctl'] or \
+                        ('/' not in inc and base in mods and inc.endswith('.h')):
+                    includes.append(inc)
+            for inc in includes:
                 if inc == 'build_config.h':
                     continue
                 target = os.path.splitext(os.path.basename(inc))[0]

@@ -29,8 +29,8 @@ int outbox_run(PGconn *conn, const char *instance, char **err);
 /* The outbox as people read it (the admin page, baocaoctl outbox): at most OUTBOX_LIST_MAX
  * messages, newest first, every one or only the failed, expired and unknown. Columns: id,
  * state, attempts, created_at, next_attempt_at (NULL unless waiting), recipient, subject,
- * last_error ("" when none), dedup_key; times as "YYYY-MM-DDTHH:MI:SS+07:00" in the session's
- * time zone. NULL with *err. */
+ * last_error ("" when none), dedup_key; times in RFC 3339 in the session's time zone
+ * (server.time_zone), e.g. "2026-11-27T10:59:59+07:00". NULL with *err. */
 #define OUTBOX_LIST_MAX 200
 PGresult *outbox_list(PGconn *conn, bool stopped_only, char **err);
 /* Messages failed or expired in the last 7 days by now (for /readyz); -1 with *err. */

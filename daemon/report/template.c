@@ -18,7 +18,6 @@
 #include <xlsxwriter.h>
 
 /* A workbook is a few tens of kilobytes; anything near this is a fault. */
-#define TEMPLATE_FILE_MAX (64 * 1024 * 1024)
 
 /* Rows of the report sheet (0-based): the title block, the header row, the first task. */
 enum {

@@ -8,9 +8,6 @@
 #include <string.h>
 #include <zip.h>
 
-/* A workbook is a few tens of kilobytes; anything near this is a fault. */
-#define TEMPLATE_FILE_MAX (64 * 1024 * 1024)
-
 /* Sets *err from a libzip error; returns TEMPLATE_FAILED. */
 static enum template_result zip_failure(zip_error_t *ze, const char *what, char **err)
 {

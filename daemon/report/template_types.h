@@ -5,6 +5,10 @@
 
 #include <stddef.h>
 
+/* The largest unit workbook written or locked: a workbook is a few tens of kilobytes, anything
+ * near this is a fault. */
+#define TEMPLATE_FILE_MAX (64 * 1024 * 1024)
+
 /* Results of template_build(). */
 enum template_result {
 	TEMPLATE_OK = 0,
