@@ -16,6 +16,7 @@
 #include "outbox.h"
 #include "recurring.h"
 #include "scheduler.h"
+#include "sdnotify.h"
 #include "series_store.h"
 #include "util.h"
 #include "worker.h"
@@ -32,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define HOUSEKEEPING_INTERVAL_MS (60 * 1000)	/* series and periods followed each minute */
@@ -44,11 +46,11 @@ static long long drain_deadline;	/* monotonic ms */
 /* Prints how to call the program. */
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: baocaod [-c FILE] [-t] [-r] [-V]\n"
+	fprintf(f, "usage: baocaod [-c FILE] [-t] [-r] [-V|--version]\n"
 		   "  -c FILE  configuration file (default %s)\n"
 		   "  -t       check the configuration and exit\n"
 		   "  -r       list the routes with the action each performs, and exit\n"
-		   "  -V       print the version and exit\n", BAOCAO_CONFIG_FILE);
+		   "  -V, --version  print the version and exit\n", BAOCAO_CONFIG_FILE);
 }
 
 /* Prints the route table: method, pattern, action (for people and the access test). */
@@ -118,8 +120,28 @@ static void web_load(const struct config *cfg, const char *how)
 	log_info("web", "%s %zu files from %s", how, static_count(), cfg->web_dir);
 }
 
-/* SIGHUP: reads the file again; a bad file is logged and the old settings stay. */
-static void on_reload(evutil_socket_t sig, short what, void *arg)
+/* The status line systemd shows (systemctl status): the database and the next job due. */
+static void service_status(char *buf, size_t size)
+{
+	if (db_is_down()) {
+		snprintf(buf, size, "ready: database unavailable, retrying");
+		return;
+	}
+	long long due = scheduler_next_due();
+	if (due < 0) {
+		snprintf(buf, size, "ready: database connected, no job due");
+		return;
+	}
+	time_t t = (time_t)(due / 1000);
+	struct tm tm;
+	char when[40] = "?";
+	if (localtime_r(&t, &tm) != NULL)
+		strftime(when, sizeof when, "%Y-%m-%d %H:%M %Z", &tm);
+	snprintf(buf, size, "ready: database connected, next job due %s", when);
+}
+
+/* Reads the configuration file again; a bad file is logged and the old settings stay. */
+static void reload_config(void)
 {
 	const struct config *old = config_current();
 	struct config *cfg = xmalloc(sizeof *cfg);
@@ -145,6 +167,14 @@ static void on_reload(evutil_socket_t sig, short what, void *arg)
 	housekeeping_kick();	/* reads the series again too */
 }
 
+/* SIGHUP: tells systemd a reload runs, reloads, and says ready again (whatever came of it). */
+static void on_reload(evutil_socket_t sig, short what, void *arg)
+{
+	sdnotify_reloading();
+	reload_config();
+	sdnotify_ready();
+}
+
 /* Timer while stopping: ends the loop once no request is in flight or the wait is over. */
 static void on_drain(evutil_socket_t fd, short what, void *arg)
 {
@@ -167,6 +197,7 @@ static void on_stop(evutil_socket_t sig, short what, void *arg)
 		event_base_loopbreak(base);
 		return;
 	}
+	sdnotify_stopping();
 	const struct config *cfg = config_current();
 	log_info("main", "received %s, stopping (waiting up to %lld ms for %zu requests)",
 		 sig == SIGTERM ? "SIGTERM" : "SIGINT", cfg->shutdown_timeout, worker_in_flight());
@@ -282,8 +313,12 @@ int main(int argc, char **argv)
 {
 	const char *path = getenv("BAOCAO_CONFIG") ? getenv("BAOCAO_CONFIG") : BAOCAO_CONFIG_FILE;
 	bool check_only = false;
+	static const struct option longopts[] = {
+		{ "version", no_argument, NULL, 'V' }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	int opt;
-	while ((opt = getopt(argc, argv, "c:trVh")) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:trVh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': path = optarg; break;
 		case 'r': list_routes(); return 0;
@@ -379,10 +414,13 @@ int main(int argc, char **argv)
 	ev_term = add_signal(SIGTERM, on_stop);
 	ev_int = add_signal(SIGINT, on_stop);
 	ev_hup = add_signal(SIGHUP, on_reload);
+	if (sdnotify_start(base, service_status) != 0)
+		fatal("main", "cannot arm the systemd watchdog timer");
 
 	log_info("main", "baocaod %s listening on http://%s:%lld/ (%lld workers, %lld login "
 		 "workers, zone %s)", BAOCAO_VERSION, cfg->listen, cfg->port, cfg->workers,
 		 cfg->login_workers, cfg->time_zone);
+	sdnotify_ready();
 	if (event_base_dispatch(base) < 0)
 		log_error("main", "event loop failed");
 
@@ -393,6 +431,7 @@ int main(int argc, char **argv)
 		log_info("main", "stopped with %zu requests abandoned", abandoned);
 		_exit(0);
 	}
+	sdnotify_stop();
 	notify_stop();
 	housekeeping_stop();
 	scheduler_stop();

@@ -6,6 +6,7 @@
 #include "series_store.h"
 #include "build_config.h"
 
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,7 +57,8 @@ static const struct command commands[] = {
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: baocaoctl [-c FILE] COMMAND ...\n"
-		   "  -c FILE  the daemon's configuration (default: $BAOCAO_CONFIG or %s)\n\n"
+		   "  -c FILE  the daemon's configuration (default: $BAOCAO_CONFIG or %s)\n"
+		   "  -V, --version  print the version and exit\n\n"
 		   "commands:\n", BAOCAO_CONFIG_FILE);
 	for (const struct command *c = commands; c->name; c++)
 		fprintf(f, "  %s\n", c->usage);
@@ -69,8 +71,12 @@ int main(int argc, char **argv)
 {
 	struct ctl ctl = { 0 };
 	ctl.config_path = getenv("BAOCAO_CONFIG") ? getenv("BAOCAO_CONFIG") : BAOCAO_CONFIG_FILE;
+	static const struct option longopts[] = {
+		{ "version", no_argument, NULL, 'V' }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	int opt;
-	while ((opt = getopt(argc, argv, "+c:hV")) != -1) {
+	while ((opt = getopt_long(argc, argv, "+c:hV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': ctl.config_path = optarg; break;
 		case 'h': usage(stdout); return CTL_OK;

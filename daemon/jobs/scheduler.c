@@ -420,6 +420,13 @@ static void scheduler_tick(struct db *db, void *arg)
 	event_active(arm, EV_TIMEOUT, 0);
 }
 
+/* The next due time the runner found (ms), or -1. */
+long long scheduler_next_due(void)
+{
+	long long due = atomic_load(&next_due_ms);
+	return due < 0 ? -1 : due;
+}
+
 /* Loop: the timer went off; run what is due. */
 static void scheduler_wake(evutil_socket_t fd, short what, void *arg)
 {

@@ -59,6 +59,9 @@ int scheduler_start(struct event_base *base, const char *instance,
 /* Any thread: asks for a run of the due occurrences soon, and the timer to be armed again
  * from the database (after planning, or after the clock moved). */
 void scheduler_request(void);
+/* Any thread: the next due time the runner found, in ms since the epoch; -1 when none is
+ * known (none planned, or not asked yet). */
+long long scheduler_next_due(void);
 /* Loop thread: stops the timer and the runner. */
 void scheduler_stop(void);
 
