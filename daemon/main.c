@@ -134,9 +134,10 @@ static void service_status(char *buf, size_t size)
 	}
 	time_t t = (time_t)(due / 1000);
 	struct tm tm;
-	char when[40] = "?";
-	if (localtime_r(&t, &tm) != NULL)
-		strftime(when, sizeof when, "%Y-%m-%d %H:%M %Z", &tm);
+	char when[40];
+	if (localtime_r(&t, &tm) == NULL ||
+	    strftime(when, sizeof when, "%Y-%m-%d %H:%M %Z", &tm) == 0)
+		snprintf(when, sizeof when, "at %lld ms", due);
 	snprintf(buf, size, "ready: database connected, next job due %s", when);
 }
 
