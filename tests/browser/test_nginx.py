@@ -2,8 +2,8 @@
 """baocaod behind Debian's nginx over HTTPS, with the site file shipped in config/nginx/.
 
 harness.py starts a private PostgreSQL and baocaod (trusted_proxies, cookie_secure); this test
-makes a self-signed certificate with openssl and starts nginx unprivileged-style in a folder of
-its own (its configuration, temporary files, logs and pid there; a high port on 127.0.0.1),
+makes a self-signed certificate with openssl and starts nginx in a folder of its own (its
+configuration, temporary files, logs and pid there; high ports on 127.0.0.1, so no privilege),
 with the site generated from config/nginx/baocao.conf by replacing only ports and paths, so the
 shipped file is what is tested. Then: plain HTTP redirects to HTTPS and serves ACME
 challenges; failed logins from 127.0.0.5 (even with a forged X-Forwarded-For) are counted and
