@@ -21,7 +21,6 @@ import signal
 import ssl
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -102,8 +101,12 @@ http {{
             ["nginx", "-e", "stderr", "-p", str(self.dir), "-c", str(self.dir / "nginx.conf"),
              "-g", f"daemon off; pid {self.dir}/nginx.pid; error_log stderr;"],
             stdout=self.stderr, stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
-        wait_for(lambda: self.proc.poll() is None and self.https("GET", "/healthz")[0] == 200,
-                 timeout=20, what="nginx in front of baocaod")
+        try:
+            wait_for(lambda: self.proc.poll() is None and self.https("GET", "/healthz")[0] == 200,
+                     timeout=20, what="nginx in front of baocaod")
+        except BaseException:
+            self.stop()
+            raise
 
     def https(self, method, path, body=None, headers=None, source=None):
         """One request through nginx over HTTPS (the certificate is not checked), from source
