@@ -9,8 +9,8 @@ shipped file is what is tested. Then: plain HTTP redirects to HTTPS and serves A
 challenges; failed logins from 127.0.0.5 (even with a forged X-Forwarded-For) are counted and
 logged for 127.0.0.5, not for nginx's 127.0.0.1, so the reporter logging in from 127.0.0.1
 right after is not throttled; and the reporter's flow in Chromium (nginx.mjs): the __Host-
-cookie, a 10 MiB workbook accepted. nginx dies with this process (PR_SET_PDEATHSIG) and is
-stopped in the teardown whatever happens.
+cookie, a 10 MiB workbook accepted. nginx and the scenario's node die with this process
+(PR_SET_PDEATHSIG), and nginx is stopped in the teardown whatever happens.
 """
 import ctypes
 import http.client
@@ -230,7 +230,7 @@ def test_reporter_https(ex):
                PAD=str(HERE / "pad_workbook.py"), UPLOAD_SIZE=str(UPLOAD_SIZE))
     proc = subprocess.Popen(["node", str(HERE / "nginx.mjs"), "reporter_https"], env=env,
                             cwd=HERE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, start_new_session=True)
+                            text=True, start_new_session=True, preexec_fn=die_with_parent)
     try:
         out, _ = proc.communicate(timeout=SCENARIO_TIMEOUT)
     finally:
