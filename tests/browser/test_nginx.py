@@ -68,6 +68,7 @@ class Nginx:
     """Debian's nginx in a folder of its own, in front of a daemon."""
 
     def __init__(self, work, daemon_port):
+        """Makes the certificate and configuration in work/nginx and starts nginx."""
         self.dir = work / "nginx"
         self.http_port, self.https_port = free_port(), free_port()
         for sub in ("tls", "tmp", "acme/.well-known/acme-challenge"):
@@ -124,6 +125,7 @@ http {{
             conn.close()
 
     def access_log(self):
+        """nginx's access log so far (address, protocol, request, status, length)."""
         return (self.dir / "access.log").read_text(encoding="utf-8", errors="replace")
 
     def stop(self):
@@ -139,6 +141,7 @@ http {{
 
 
 def setup():
+    """PostgreSQL with the example, baocaod behind a proxy, the reporter, then nginx."""
     if not (HERE / "node_modules" / "playwright-core").is_dir():
         raise AssertionError("playwright-core is missing: run npm ci in tests/browser")
     ex = Example("nginx", NOW, **{"server.trusted_proxies": "127.0.0.1/32 ::1/128",
@@ -162,6 +165,7 @@ def setup():
 
 
 def teardown(ex):
+    """Stops nginx, then the daemon and PostgreSQL, even when nginx's stop fails."""
     if ex is None:
         return
     try:
