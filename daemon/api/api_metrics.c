@@ -270,7 +270,8 @@ static void write_jobs(struct strbuf *out, PGconn *conn, time_t now)
 	PQclear(r);
 }
 
-/* Per series, the units that have not reported in its open periods (begun, not cut off). */
+/* Per series, the units that have not reported in its current period (the one today falls
+ * in), while it is open (not yet cut off). */
 static void write_missing(struct strbuf *out, PGconn *conn, time_t now)
 {
 	char nowbuf[24];
@@ -280,13 +281,14 @@ static void write_missing(struct strbuf *out, PGconn *conn, time_t now)
 		"SELECT s.name, count(pu.unit_id) FILTER (WHERE NOT EXISTS (SELECT 1 FROM "
 		"  submission x WHERE x.period_id = p.id AND x.unit_id = pu.unit_id)) "
 		"FROM series s JOIN period p ON p.series_id = s.id AND p.state = 'open' "
-		"  AND p.starts_on <= to_timestamp($1::bigint)::date "
+		"  AND to_timestamp($1::bigint)::date BETWEEN p.starts_on AND p.ends_on "
 		"LEFT JOIN LATERAL period_units(p.id) pu ON true "
 		"WHERE s.active GROUP BY s.name ORDER BY s.name", 1, p);
 	if (r == NULL)
 		return;
 	prom_family(out, "baocao_series_units_missing", "gauge",
-		    "Units that have not yet reported for the open period(s) of each series.");
+		    "Units that have not yet reported for the current period of each series, "
+		    "until its cut-off.");
 	write_rows(out, r, "baocao_series_units_missing", "series");
 	PQclear(r);
 }

@@ -155,7 +155,7 @@ void prom_sample(struct strbuf *out, const char *name, const char *labels, doubl
 	else if (isinf(value))
 		strbuf_adds(out, value > 0 ? " +Inf\n" : " -Inf\n");
 	else
-		strbuf_addf(out, " %.17g\n", value);
+		strbuf_addf(out, " %.15g\n", value);
 }
 
 /* Writes a sample with an integer value. */

@@ -1,0 +1,189 @@
+#!/usr/bin/env python3
+"""GET /metrics: the Prometheus text format (promtool check metrics, prometheus_client's
+parser), counters that move with uploads and logins, and who may read it; the alert rules of
+docs/alerts.yml pass promtool check rules."""
+import json
+import re
+import os
+import signal
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import ROOT, run_tests, wait_for  # noqa: E402
+from intake_util import Example  # noqa: E402
+
+from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
+
+NOW = "2026-11-25T09:00:00+07:00"	# Wednesday of 2026-W48, before the unit deadline
+PERIOD = "2026-W48"
+PROMTOOL = "/usr/bin/promtool"
+ROUTE = "/api/v1/series/{series}/periods/{period}/submission"
+
+
+def setup():
+    ex = Example("metrics", NOW)
+    ex.account("stc.baocao", "STC", "reporter")
+    ex.account("quantri", "SKHCN", "admin")
+    ex.stc = ex.tasks_of("STC")
+    return ex
+
+
+def teardown(ex):
+    if ex is not None:
+        ex.close()
+
+
+def scrape(ex, headers=None):
+    status, hdrs, raw = ex.d.request("GET", "/metrics", headers=headers or {})
+    return status, hdrs, raw
+
+
+def samples(text):
+    """{(name, frozenset(labels)): value} of every sample."""
+    out = {}
+    for fam in text_string_to_metric_families(text):
+        for s in fam.samples:
+            out[(s.name, frozenset(s.labels.items()))] = s.value
+    return out
+
+
+def value(seen, name, **labels):
+    return seen.get((name, frozenset(labels.items())), 0.0)
+
+
+def header(hdrs, name):
+    if isinstance(hdrs, dict):
+        for k, v in hdrs.items():
+            if k.lower() == name.lower():
+                return v
+        return None
+    return hdrs.get(name)
+
+
+def test_format_and_counters(ex):
+    status, hdrs, raw = scrape(ex)
+    assert status == 200, raw
+    assert header(hdrs, "Content-Type") == "text/plain; version=0.0.4; charset=utf-8", hdrs
+    before = samples(raw.decode())
+    # An upload accepted, one refused (an empty body), a failed login.
+    items = [{"task": c, "status": "in_progress", "progress": 10, "result": "Đang làm"}
+             for c, _ in ex.stc]
+    status, _, raw = ex.put("stc.baocao", PERIOD, json.dumps({"items": items}).encode(),
+                            "application/json")
+    assert status == 201, raw
+    status, _, raw = ex.put("stc.baocao", PERIOD, b"", "application/json")
+    assert status == 400, raw
+    status, _, raw = ex.d.request("POST", "/api/v1/session", body=json.dumps(
+        {"login": "stc.baocao", "password": "sai mật khẩu"}).encode(),
+        headers={"Content-Type": "application/json"})
+    assert status == 401, raw
+    status, _, raw = ex.d.request("GET", "/khong-co/duong-dan/nay")
+    assert status == 404, raw
+
+    status, _, raw = scrape(ex)
+    assert status == 200, raw
+    text = raw.decode()
+    check = subprocess.run([PROMTOOL, "check", "metrics"], input=raw, capture_output=True)
+    assert check.returncode == 0, (check.stdout, check.stderr, text)
+    after = samples(text)
+
+    def moved(name, **labels):
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    assert moved("baocao_uploads_accepted_total") == 1, text
+    assert moved("baocao_uploads_refused_total", reason="empty_body") == 1, text
+    assert moved("baocao_login_failures_total") == 1, text
+    assert moved("baocao_http_requests_total", route=ROUTE, method="PUT", **{"class": "2xx"}) \
+        == 1, text
+    assert moved("baocao_http_requests_total", route=ROUTE, method="PUT", **{"class": "4xx"}) \
+        == 1, text
+    assert moved("baocao_http_requests_total", route="/api/v1/session", method="POST",
+                 **{"class": "4xx"}) == 1, text
+    assert moved("baocao_http_requests_total", route="none", method="", **{"class": "4xx"}) \
+        == 1, text
+    # No raw path is ever a label.
+    assert "khong-co" not in text and "nq57-weekly/periods" not in text
+    # The duration histogram counts every request answered before the scrape.
+    assert moved("baocao_http_request_duration_seconds_count") >= 5, text
+    assert value(after, "baocao_build_info", version=build_version(), schema=schema(ex)) == 1
+    assert value(after, "baocao_ready") == 1
+    # STC reported for the open week; every other member of nq57-weekly has not.
+    members = int(ex.pg.scalar(
+        "SELECT count(*) FROM period p CROSS JOIN LATERAL period_units(p.id) pu "
+        "JOIN series s ON s.id = p.series_id WHERE s.name = 'nq57-weekly' "
+        f"AND p.period_key = '{PERIOD}'"))
+    assert value(after, "baocao_series_units_missing", series="nq57-weekly") == members - 1, \
+        (members, ex.pg.psql("SELECT period_key, state, starts_on FROM period"), text)
+    assert ("baocao_job_overdue_seconds", frozenset({("job", "cutoff")})) in after, text
+    assert value(after, "baocao_outbox_messages", state="failed") == 0
+    assert ("baocao_worker_queue_length", frozenset({("pool", "main")})) in after
+    assert value(after, "baocao_connections_open") >= 1
+
+
+def build_version():
+    """meson.build's project() version."""
+    text = (ROOT / "meson.build").read_text()
+    return re.search(r"version:\s*'([^']+)'", text).group(1)
+
+
+def schema(ex):
+    return ex.pg.scalar("SELECT max(version) FROM schema_migration")
+
+
+def test_throttled_login_is_counted(ex):
+    before = samples(scrape(ex)[2].decode())
+    for _ in range(12):
+        status, _, _ = ex.d.request("POST", "/api/v1/session", body=json.dumps(
+            {"login": "quantri", "password": "sai"}).encode(),
+            headers={"Content-Type": "application/json"})
+        if status == 429:
+            break
+    assert status == 429, status
+    after = samples(scrape(ex)[2].decode())
+    assert value(after, "baocao_login_throttled_total") > \
+        value(before, "baocao_login_throttled_total")
+
+
+def reload_with(ex, **settings):
+    for key, val in settings.items():
+        section, name = key.split(".", 1)
+        ex.d.settings[section][name] = val
+    ex.d.write_config()
+    before = ex.d.log_text().count("config: reloaded")
+    ex.d.proc.send_signal(signal.SIGHUP)
+    wait_for(lambda: ex.d.log_text().count("config: reloaded") == before + 1, what="reload")
+
+
+def test_who_may_read(ex):
+    # Forwarded by a peer not in trusted_proxies: not this machine.
+    status, _, raw = scrape(ex, {"X-Forwarded-For": "127.0.0.1"})
+    assert status == 401, raw
+    reload_with(ex, **{"server.trusted_proxies": "127.0.0.1"})
+    far = {"X-Forwarded-For": "203.0.113.7"}
+    status, _, raw = scrape(ex, far)
+    assert status == 401, raw
+    status, _, raw = scrape(ex, dict(far, Authorization=f"Bearer {ex.tokens['stc.baocao']}"))
+    assert status == 403 and json.loads(raw)["error"]["code"] == "forbidden_role", raw
+    status, _, raw = scrape(ex, dict(far, Authorization=f"Bearer {ex.tokens['quantri']}"))
+    assert status == 200 and b"baocao_build_info" in raw, raw
+    # The Prometheus server's address, forwarded by the proxy.
+    reload_with(ex, **{"server.metrics_allow": "203.0.113.0/24"})
+    status, _, raw = scrape(ex, far)
+    assert status == 200, raw
+    status, _, raw = scrape(ex, {"X-Forwarded-For": "203.0.114.7"})
+    assert status == 401, raw
+    # This machine itself is no longer in the list.
+    status, _, raw = scrape(ex)
+    assert status == 401, raw
+
+
+def test_alert_rules(ex):
+    check = subprocess.run([PROMTOOL, "check", "rules", str(ROOT / "docs" / "alerts.yml")],
+                           capture_output=True, text=True)
+    assert check.returncode == 0, (check.stdout, check.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(run_tests([test_format_and_counters, test_throttled_login_is_counted,
+                        test_who_may_read, test_alert_rules], setup=setup, teardown=teardown))
