@@ -9,6 +9,7 @@
 #include "job_kinds.h"
 #include "log.h"
 #include "metrics.h"
+#include "prom.h"
 #include "migrate.h"
 #include "outbox.h"
 #include "spacewatch.h"

@@ -9,7 +9,7 @@
 #include "http_forwarded.h"
 #include "json.h"
 #include "log.h"
-#include "metrics.h"
+#include "prom.h"
 #include "migrate.h"
 #include "netaddr.h"
 #include "outbox.h"
@@ -138,7 +138,7 @@ static void handle_metrics(struct http_request *rq, struct http_response *rs,
 			   const struct api_ctx *cx)
 {
 	rs->status = 200;
-	rs->content_type = METRICS_CONTENT_TYPE;
+	rs->content_type = PROM_CONTENT_TYPE;
 	api_metrics_write(&rs->body, cx->db, api_routes, rq->received_at);
 }
 

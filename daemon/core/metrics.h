@@ -1,14 +1,9 @@
-/* Numbers for monitoring: process-wide counters (C11 atomics, cheap from any thread) and a
- * writer of the Prometheus text exposition format 0.0.4 for GET /metrics. */
+/* Numbers for monitoring: process-wide counters (C11 atomics, cheap from any thread), written
+ * out by GET /metrics (prom.h). */
 #ifndef BAOCAO_METRICS_H
 #define BAOCAO_METRICS_H
 
-#include "util.h"
-
 #include <stddef.h>
-
-/* The Content-Type of the text format. */
-#define METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
 /* Plain counters; their names and help are in metrics.c's table. */
 enum metrics_counter {
@@ -60,21 +55,5 @@ unsigned long long metrics_http_requests(int route, int klass);
 /* The duration histogram: per-bucket (not cumulative) counts into counts[nbounds + 1], and
  * the sum in seconds. */
 void metrics_http_durations(unsigned long long *counts, double *sum);
-
-/* The text format. */
-/* "# HELP name help" and "# TYPE name type" (counter, gauge, histogram). */
-void prom_family(struct strbuf *out, const char *name, const char *type, const char *help);
-/* Appends name="value" (escaped) to a label set being built, comma-separated. */
-void prom_label(struct strbuf *labels, const char *name, const char *value);
-/* One sample: name{labels} value (labels NULL or empty: none). */
-void prom_sample(struct strbuf *out, const char *name, const char *labels, double value);
-/* One sample with an integer value. */
-void prom_sample_u(struct strbuf *out, const char *name, const char *labels,
-		   unsigned long long value);
-/* A histogram's samples (name_bucket, name_sum, name_count) from per-bucket counts
- * counts[nbounds + 1]; labels as for prom_sample. */
-void prom_histogram(struct strbuf *out, const char *name, const char *labels,
-		    const double *bounds, size_t nbounds, const unsigned long long *counts,
-		    double sum);
 
 #endif

@@ -4,7 +4,7 @@
 #include "config.h"
 #include "db.h"
 #include "log.h"
-#include "metrics.h"
+#include "prom.h"
 
 #include <pthread.h>
 #include <stdbool.h>

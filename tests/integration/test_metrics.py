@@ -159,23 +159,49 @@ def test_who_may_read(ex):
     # Forwarded by a peer not in trusted_proxies: not this machine.
     status, _, raw = scrape(ex, {"X-Forwarded-For": "127.0.0.1"})
     assert status == 401, raw
-    reload_with(ex, **{"server.trusted_proxies": "127.0.0.1"})
-    far = {"X-Forwarded-For": "203.0.113.7"}
-    status, _, raw = scrape(ex, far)
-    assert status == 401, raw
-    status, _, raw = scrape(ex, dict(far, Authorization=f"Bearer {ex.tokens['stc.baocao']}"))
-    assert status == 403 and json.loads(raw)["error"]["code"] == "forbidden_role", raw
-    status, _, raw = scrape(ex, dict(far, Authorization=f"Bearer {ex.tokens['quantri']}"))
-    assert status == 200 and b"baocao_build_info" in raw, raw
-    # The Prometheus server's address, forwarded by the proxy.
-    reload_with(ex, **{"server.metrics_allow": "203.0.113.0/24"})
-    status, _, raw = scrape(ex, far)
-    assert status == 200, raw
-    status, _, raw = scrape(ex, {"X-Forwarded-For": "203.0.114.7"})
-    assert status == 401, raw
-    # This machine itself is no longer in the list.
+    try:
+        reload_with(ex, **{"server.trusted_proxies": "127.0.0.1"})
+        far = {"X-Forwarded-For": "203.0.113.7"}
+        status, _, raw = scrape(ex, far)
+        assert status == 401, raw
+        status, _, raw = scrape(ex, dict(far, Authorization=f"Bearer {ex.tokens['stc.baocao']}"))
+        assert status == 403 and json.loads(raw)["error"]["code"] == "forbidden_role", raw
+        status, _, raw = scrape(ex, dict(far, Authorization=f"Bearer {ex.tokens['quantri']}"))
+        assert status == 200 and b"baocao_build_info" in raw, raw
+        # The Prometheus server's address, forwarded by the proxy.
+        reload_with(ex, **{"server.metrics_allow": "203.0.113.0/24"})
+        status, _, raw = scrape(ex, far)
+        assert status == 200, raw
+        status, _, raw = scrape(ex, {"X-Forwarded-For": "203.0.114.7"})
+        assert status == 401, raw
+        # This machine itself is no longer in the list.
+        status, _, raw = scrape(ex)
+        assert status == 401, raw
+    finally:
+        reload_with(ex, **{"server.trusted_proxies": "", "server.metrics_allow": "127.0.0.1/32"})
     status, _, raw = scrape(ex)
-    assert status == 401, raw
+    assert status == 200, raw
+
+
+def test_database_down_and_back(ex):
+    before = samples(scrape(ex)[2].decode())
+    ex.pg.stop()
+    try:
+        status, _, raw = scrape(ex)
+        assert status == 200, raw
+        check = subprocess.run([PROMTOOL, "check", "metrics"], input=raw, capture_output=True)
+        assert check.returncode == 0, (check.stdout, check.stderr, raw)
+        down = samples(raw.decode())
+        assert value(down, "baocao_ready") == 0, raw
+        # What only the database knows is left out rather than made up.
+        assert not any(name == "baocao_outbox_messages" for name, _ in down), raw
+    finally:
+        ex.pg.start()
+    wait_for(lambda: ex.d.get("/readyz")[0] == 200, timeout=30, what="readyz 200 again")
+    after = samples(scrape(ex)[2].decode())
+    assert value(after, "baocao_ready") == 1
+    assert value(after, "baocao_db_reconnects_total") > \
+        value(before, "baocao_db_reconnects_total"), after
 
 
 def test_alert_rules(ex):
@@ -186,4 +212,5 @@ def test_alert_rules(ex):
 
 if __name__ == "__main__":
     sys.exit(run_tests([test_format_and_counters, test_throttled_login_is_counted,
-                        test_who_may_read, test_alert_rules], setup=setup, teardown=teardown))
+                        test_who_may_read, test_database_down_and_back, test_alert_rules],
+                       setup=setup, teardown=teardown))

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "metrics.h"
+#include "prom.h"
 
 /* HELP text escapes backslash and line feed; label values the double quote too. */
 static void test_escaping(void **state)
