@@ -155,8 +155,8 @@ static bool gate(struct http_request *rq, struct http_response *rs, struct api_c
 		 cx->who.login, auth_role_name(cx->who.role), cx->who.unit_code,
 		 authz_action_name(action), unit ? " for unit " : "", unit ? unit : "");
 	bool by_role = cx->who.role == ROLE_RECIPIENT || cx->who.role == ROLE_ADMIN ||
-		       action == ACT_ADMIN || action == ACT_METRICS || action == ACT_REMIND || action == ACT_CONSOLIDATE ||
-		       action == ACT_DELIVERED_READ;
+		       action == ACT_ADMIN || action == ACT_METRICS || action == ACT_REMIND ||
+		       action == ACT_CONSOLIDATE || action == ACT_DELIVERED_READ;
 	http_error(rs, 403, by_role ? "forbidden_role" : "forbidden_unit",
 		   authz_refusal(&cx->who, action));
 	return false;

@@ -6,6 +6,7 @@ import json
 import re
 import os
 import signal
+import socket
 import subprocess
 import sys
 
@@ -183,6 +184,32 @@ def test_who_may_read(ex):
     assert status == 200, raw
 
 
+def test_connections_counted(ex):
+    before = samples(scrape(ex)[2].decode())
+    reload_with(ex, **{"server.max_connections_per_address": "2"})
+    held = []
+    try:
+        for _ in range(4):
+            held.append(socket.create_connection(("127.0.0.1", ex.d.port), timeout=10,
+                                                 source_address=("127.0.0.5", 0)))
+        for s in held:
+            try:
+                s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            except OSError:
+                pass    # refused and closed already
+
+        def seen():
+            now = samples(scrape(ex)[2].decode())
+            refused = value(now, "baocao_connections_refused_total", cap="per_address") - \
+                value(before, "baocao_connections_refused_total", cap="per_address")
+            return refused >= 2 and value(now, "baocao_connections_open") >= 3
+        wait_for(seen, timeout=10, what="two connections refused, two held and the scrape's")
+    finally:
+        for s in held:
+            s.close()
+        reload_with(ex, **{"server.max_connections_per_address": "64"})
+
+
 def test_database_down_and_back(ex):
     before = samples(scrape(ex)[2].decode())
     ex.pg.stop()
@@ -212,5 +239,6 @@ def test_alert_rules(ex):
 
 if __name__ == "__main__":
     sys.exit(run_tests([test_format_and_counters, test_throttled_login_is_counted,
-                        test_who_may_read, test_database_down_and_back, test_alert_rules],
+                        test_who_may_read, test_connections_counted,
+                        test_database_down_and_back, test_alert_rules],
                        setup=setup, teardown=teardown))
