@@ -231,10 +231,80 @@ def test_database_down_and_back(ex):
         value(before, "baocao_db_reconnects_total"), after
 
 
+# promtool test rules: series as a scrape would give them, and the alerts expected of them.
+RULE_TESTS = """
+rule_files: [%(rules)s]
+evaluation_interval: 1m
+tests:
+  - interval: 1m
+    input_series:
+      - series: 'baocao_job_overdue_seconds{job="cutoff"}'
+        values: '0 0 120 240 360 480 600'
+      - series: 'baocao_job_overdue_seconds{job="remind"}'
+        values: '900x6'
+      - series: 'baocao_deliveries_not_arrived'
+        values: '0 0 0 1 1 1 1'
+      - series: 'baocao_outbox_messages{state="failed"}'
+        values: '0 1 1 1 1 1 1 1 1'
+      - series: 'baocao_outbox_messages{state="sent"}'
+        values: '5x8'
+      - series: 'baocao_ready'
+        values: '1 0 0 0 0'
+      - series: 'baocao_disk_low{dir="spool_dir"}'
+        values: '0 1x12'
+    alert_rule_test:
+      - eval_time: 3m
+        alertname: BaocaoCutoffLate
+        exp_alerts: []
+      - eval_time: 4m
+        alertname: BaocaoCutoffLate
+        exp_alerts:
+          - exp_labels: {severity: critical, job: cutoff}
+            exp_annotations:
+              summary: "a cut-off has not run five minutes after its time"
+      - eval_time: 2m
+        alertname: BaocaoDeliveryNotArrived
+        exp_alerts: []
+      - eval_time: 4m
+        alertname: BaocaoDeliveryNotArrived
+        exp_alerts:
+          - exp_labels: {severity: critical}
+            exp_annotations:
+              summary: "1 consolidated reports not delivered by the consolidation deadline"
+      - eval_time: 4m
+        alertname: BaocaoOutboxFailures
+        exp_alerts: []
+      - eval_time: 7m
+        alertname: BaocaoOutboxFailures
+        exp_alerts:
+          - exp_labels: {severity: warning, state: failed}
+            exp_annotations:
+              summary: "1 outbox messages failed: see baocaoctl outbox --failed"
+      - eval_time: 4m
+        alertname: BaocaoNotReady
+        exp_alerts:
+          - exp_labels: {severity: critical}
+            exp_annotations:
+              summary: "baocao is not ready: the database does not answer or has no schema"
+      - eval_time: 12m
+        alertname: BaocaoDiskLow
+        exp_alerts:
+          - exp_labels: {severity: warning, dir: spool_dir}
+            exp_annotations:
+              summary: "disk space low under spool_dir (1)"
+"""
+
+
 def test_alert_rules(ex):
-    check = subprocess.run([PROMTOOL, "check", "rules", str(ROOT / "docs" / "alerts.yml")],
-                           capture_output=True, text=True)
+    rules = ROOT / "docs" / "alerts.yml"
+    check = subprocess.run([PROMTOOL, "check", "rules", str(rules)], capture_output=True,
+                           text=True)
     assert check.returncode == 0, (check.stdout, check.stderr)
+    tests = ex.work.path / "alerts_test.yml"
+    tests.write_text(RULE_TESTS % {"rules": json.dumps(str(rules))}, encoding="utf-8")
+    run = subprocess.run([PROMTOOL, "test", "rules", str(tests)], capture_output=True,
+                         text=True)
+    assert run.returncode == 0, (run.stdout, run.stderr)
 
 
 if __name__ == "__main__":
