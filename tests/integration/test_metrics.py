@@ -117,6 +117,18 @@ def test_format_and_counters(ex):
     assert value(after, "baocao_series_units_missing", series="nq57-weekly") == members - 1, \
         (members, ex.pg.psql("SELECT period_key, state, starts_on FROM period"), text)
     assert ("baocao_job_overdue_seconds", frozenset({("job", "cutoff")})) in after, text
+
+    def jobs_as_in_the_table():
+        """Job runs as job_run holds them; the last successful "open" as its finished_at
+        (scraped again while the scheduler moves a run between the two reads)."""
+        seen = samples(scrape(ex)[2].decode())
+        rows = ex.pg.psql("SELECT job, state, count(*) FROM job_run GROUP BY job, state")
+        last = float(ex.pg.scalar("SELECT extract(epoch FROM max(finished_at)) FROM job_run "
+                                  "WHERE job = 'open' AND state = 'done'"))
+        return all(value(seen, "baocao_job_runs", job=j, state=st) == int(n)
+                   for j, st, n in rows) and \
+            value(seen, "baocao_job_last_success_timestamp_seconds", job="open") == last
+    wait_for(jobs_as_in_the_table, timeout=10, what="the job figures as job_run holds them")
     assert value(after, "baocao_outbox_messages", state="failed") == 0
     assert ("baocao_worker_queue_length", frozenset({("pool", "main")})) in after
     assert value(after, "baocao_connections_open") >= 1
