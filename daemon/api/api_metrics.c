@@ -3,15 +3,13 @@
  * read from the database at scrape time, on the worker's connection. */
 #include "api.h"
 #include "build_config.h"
-#include "clock.h"
-#include "config.h"
 #include "db.h"
 #include "job_kinds.h"
 #include "log.h"
 #include "metrics.h"
-#include "prom.h"
 #include "migrate.h"
 #include "outbox.h"
+#include "prom.h"
 #include "spacewatch.h"
 #include "worker.h"
 
@@ -39,33 +37,34 @@ static void write_build(struct strbuf *out, struct db *db)
 	prom_sample_u(out, "baocao_ready", NULL, ready);
 }
 
+/* The requests of one route (index r of the counters) by status class, the classes never
+ * answered left out. */
+static void write_route(struct strbuf *out, int r, const char *pattern, const char *method)
+{
+	struct strbuf l = STRBUF_INIT;
+	for (int k = 0; k < METRICS_CLASSES; k++) {
+		unsigned long long n = metrics_http_requests(r, k);
+		if (n == 0)
+			continue;
+		strbuf_reset(&l);
+		prom_label(&l, "route", pattern);
+		prom_label(&l, "method", method);
+		prom_label(&l, "class", classes[k]);
+		prom_sample_u(out, "baocao_http_requests_total", l.data, n);
+	}
+	strbuf_free(&l);
+}
+
 /* Requests by route pattern, method and status class (routes never asked are left out), and
  * the duration histogram of all requests. */
 static void write_http(struct strbuf *out, const struct route *routes)
 {
-	struct strbuf l = STRBUF_INIT;
 	prom_family(out, "baocao_http_requests_total", "counter",
 		    "HTTP requests answered, by route pattern, method and status class; "
 		    "route=\"none\" for paths that match no route.");
-	int nroutes = 0;
-	while (nroutes < METRICS_ROUTE_NONE && routes[nroutes].pattern)
-		nroutes++;
-	for (int r = 0; r <= nroutes; r++) {
-		bool none = r == nroutes;
-		if (none)
-			r = METRICS_ROUTE_NONE;
-		for (int k = 0; k < METRICS_CLASSES; k++) {
-			unsigned long long n = metrics_http_requests(r, k);
-			if (n == 0)
-				continue;
-			strbuf_reset(&l);
-			prom_label(&l, "route", none ? "none" : routes[r].pattern);
-			prom_label(&l, "method", none ? "" : routes[r].method);
-			prom_label(&l, "class", classes[k]);
-			prom_sample_u(out, "baocao_http_requests_total", l.data, n);
-		}
-	}
-	strbuf_free(&l);
+	for (int r = 0; r < METRICS_ROUTE_NONE && routes[r].pattern; r++)
+		write_route(out, r, routes[r].pattern, routes[r].method);
+	write_route(out, METRICS_ROUTE_NONE, "none", "");
 	unsigned long long counts[32];
 	double sum = 0;
 	if (metrics_duration_nbounds + 1 > nitems(counts))
