@@ -131,6 +131,11 @@ void api_account_tokens_get(struct http_request *rq, struct http_response *rs,
 void api_account_tokens_revoke(struct http_request *rq, struct http_response *rs,
 			       const struct api_ctx *cx);
 
+/* api_metrics.c: the body of GET /metrics in the Prometheus text format: the counters of the
+ * process (requests counted by their index in routes), then what the database says at now. */
+void api_metrics_write(struct strbuf *out, struct db *db, const struct route *routes,
+		       time_t now);
+
 /* api_testing.c */
 void api_testing_clock_put(struct http_request *rq, struct http_response *rs,
 			   const struct api_ctx *cx);

@@ -6,6 +6,7 @@
 #include "config.h"
 #include "db.h"
 #include "log.h"
+#include "netaddr.h"
 #include "units.h"
 
 #include <stdio.h>
@@ -107,7 +108,11 @@ static bool gate(struct http_request *rq, struct http_response *rs, struct api_c
 		 const struct route *route)
 {
 	enum authz_action action = (enum authz_action)route->action;
-	bool public = action == ACT_PUBLIC;
+	/* The monitoring figures: open to metrics_allow addresses (one forwarded only by a
+	 * trusted proxy: from any other peer, the address may be anybody's). */
+	bool public = action == ACT_PUBLIC ||
+		      (action == ACT_METRICS && !rq->forwarded_untrusted &&
+		       netaddr_list_match(config_current()->metrics_allow, rq->remote_addr));
 	if (!public && !authenticate(rq, rs, cx))
 		return false;
 	if (route_param(&rq->params, "series") != NULL) {
@@ -150,8 +155,8 @@ static bool gate(struct http_request *rq, struct http_response *rs, struct api_c
 		 cx->who.login, auth_role_name(cx->who.role), cx->who.unit_code,
 		 authz_action_name(action), unit ? " for unit " : "", unit ? unit : "");
 	bool by_role = cx->who.role == ROLE_RECIPIENT || cx->who.role == ROLE_ADMIN ||
-		       action == ACT_ADMIN || action == ACT_REMIND || action == ACT_CONSOLIDATE ||
-		       action == ACT_DELIVERED_READ;
+		       action == ACT_ADMIN || action == ACT_METRICS || action == ACT_REMIND ||
+		       action == ACT_CONSOLIDATE || action == ACT_DELIVERED_READ;
 	http_error(rs, 403, by_role ? "forbidden_role" : "forbidden_unit",
 		   authz_refusal(&cx->who, action));
 	return false;

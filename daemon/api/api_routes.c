@@ -9,6 +9,7 @@
 #include "http_forwarded.h"
 #include "json.h"
 #include "log.h"
+#include "prom.h"
 #include "migrate.h"
 #include "netaddr.h"
 #include "outbox.h"
@@ -131,6 +132,16 @@ static void handle_readyz(struct http_request *rq, struct http_response *rs,
 	strbuf_addc(&rs->body, '}');
 }
 
+/* GET /metrics: the figures to watch (api_metrics.c), for a metrics_allow address or an
+ * admin (the gate). */
+static void handle_metrics(struct http_request *rq, struct http_response *rs,
+			   const struct api_ctx *cx)
+{
+	rs->status = 200;
+	rs->content_type = PROM_CONTENT_TYPE;
+	api_metrics_write(&rs->body, cx->db, api_routes, rq->received_at);
+}
+
 /* GET / and /{file}: the web pages, from memory (static.c). */
 static void handle_static(struct http_request *rq, struct http_response *rs,
 			  const struct api_ctx *cx)
@@ -142,6 +153,7 @@ static void handle_static(struct http_request *rq, struct http_response *rs,
 const struct route api_routes[] = {
 	{ "GET", "/healthz", ROUTE_FN(handle_healthz), ACT_PUBLIC, ROUTE_INLINE },
 	{ "GET", "/readyz", ROUTE_FN(handle_readyz), ACT_PUBLIC, ROUTE_NO_DATABASE },
+	{ "GET", "/metrics", ROUTE_FN(handle_metrics), ACT_METRICS, ROUTE_NO_DATABASE },
 	{ "GET", "/api/v1/series/{series}/periods/{period}", ROUTE_FN(api_period_get),
 	  ACT_PUBLIC, 0 },
 	{ "GET", "/api/v1/series/{series}/periods/{period}/template", ROUTE_FN(api_template_get),

@@ -8,6 +8,7 @@
 #include "json.h"
 #include "keys.h"
 #include "log.h"
+#include "metrics.h"
 #include "ratelimit.h"
 #include "submissions.h"
 #include "units.h"
@@ -78,10 +79,12 @@ static bool context_load(struct http_response *rs, struct db *db, struct target 
 		ctx->unit_name_arg = t->conn;
 		return true;
 	case INTAKE_UNKNOWN_UNIT:
+		metrics_upload_refused("unknown_unit");
 		http_error(rs, 404, "unknown_unit", "Không có đơn vị với mã này. Hãy kiểm tra lại "
 			   "mã đơn vị.");
 		break;
 	case INTAKE_NOT_MEMBER:
+		metrics_upload_refused("not_a_member");
 		http_error(rs, 403, "not_a_member", "Đơn vị này không thuộc diện gửi loại báo cáo "
 			   "này. Nếu cần, hãy đề nghị quản trị viên bổ sung.");
 		break;
@@ -131,6 +134,7 @@ static void quota_refused(struct http_response *rs, const struct target *t,
 				      "gửi tối đa của một kỳ (%lld); hệ thống không nhận thêm phiên "
 				      "bản mới. Nếu cần sửa báo cáo, hãy liên hệ %s.",
 				      quota->versions, quota->max_versions, whom);
+		metrics_upload_refused("too_many_versions");
 		http_error(rs, 429, "too_many_versions", msg);
 		free(msg);
 	} else {
@@ -142,6 +146,7 @@ static void quota_refused(struct http_response *rs, const struct target *t,
 				      "lượng cho phép; tệp này (%s) vượt quá phần còn lại nên không "
 				      "được nhận. Nếu cần sửa báo cáo, hãy liên hệ %s.", used, limit,
 				      size, whom);
+		metrics_upload_refused("period_storage_full");
 		http_error(rs, 413, "period_storage_full", msg);
 		free(msg);
 	}
@@ -160,11 +165,13 @@ void api_submission_put(struct http_request *rq, struct http_response *rs, const
 	if (!target_resolve(rq, rs, cx, &t))
 		goto out_target;
 	if (t.period.skipped) {
+		metrics_upload_refused("period_skipped");
 		http_error(rs, 409, "period_skipped", "Kỳ này không yêu cầu báo cáo (không có ngày "
 			   "làm việc). Không cần gửi.");
 		goto out_target;
 	}
 	if (t.period.db_id == 0 || (t.period.has_span && rq->received_at < t.period.starts)) {
+		metrics_upload_refused("period_not_open");
 		http_error(rs, 409, "period_not_open", "Kỳ báo cáo này chưa bắt đầu. Hãy gửi báo cáo "
 			   "từ ngày đầu của kỳ.");
 		goto out_target;
@@ -174,17 +181,20 @@ void api_submission_put(struct http_request *rq, struct http_response *rs, const
 	bool is_json = strcmp(mt, "application/json") == 0;
 	bool is_xlsx = strcmp(mt, XLSX_MIME) == 0 || strcmp(mt, "application/octet-stream") == 0;
 	if (!is_json && !is_xlsx) {
+		metrics_upload_refused("unsupported_media_type");
 		http_error(rs, 415, "unsupported_media_type",
 			   "Hãy gửi tệp .xlsx (Content-Type: " XLSX_MIME ") hoặc JSON "
 			   "(Content-Type: application/json).");
 		goto out_target;
 	}
 	if (is_json && rq->body_len > JSON_REPORT_MAX) {
+		metrics_upload_refused("body_too_large");
 		http_error(rs, 413, "body_too_large", "Báo cáo dạng JSON tối đa 1 MiB. Hãy gửi tệp "
 			   ".xlsx, hoặc rút gọn nội dung rồi gửi lại.");
 		goto out_target;
 	}
 	if (rq->body_len == 0) {
+		metrics_upload_refused("empty_body");
 		http_error(rs, 400, "empty_body", "Chưa có nội dung: hãy chọn tệp báo cáo rồi gửi lại.");
 		goto out_target;
 	}
@@ -193,6 +203,7 @@ void api_submission_put(struct http_request *rq, struct http_response *rs, const
 	if (!ratelimit_allow(t.who->account_id, cfg->uploads_per_minute, rq->received_at, &retry)) {
 		char after[16];
 		snprintf(after, sizeof after, "%d", retry > 0 ? retry : 1);
+		metrics_upload_refused("too_many_uploads");
 		http_error(rs, 429, "too_many_uploads", "Bạn đã gửi quá nhiều lần trong một phút. "
 			   "Hãy đợi một chút rồi gửi lại.");
 		http_add_header(rs, "Retry-After", after);
@@ -210,6 +221,7 @@ void api_submission_put(struct http_request *rq, struct http_response *rs, const
 	if (errs.n > 0) {
 		log_info("intake", "%s %s %s: refused with %zu errors", t.series->name, t.period.id,
 			 t.unit, errs.n);
+		metrics_upload_refused("validation_failed");
 		http_json(rs, 422);
 		intake_errors_json(&errs, &rs->body);
 		goto out_report;
@@ -237,6 +249,7 @@ void api_submission_put(struct http_request *rq, struct http_response *rs, const
 	log_info("intake", "%s %s %s: version %d%s%s", t.series->name, t.period.id, t.unit,
 		 receipt.version, receipt.on_time ? "" : " (late)",
 		 receipt.repeated ? " (same file again)" : "");
+	metrics_count(MC_UPLOADS_ACCEPTED);
 	http_json(rs, receipt.repeated ? 200 : 201);
 	struct json j;
 	json_init(&j, &rs->body);

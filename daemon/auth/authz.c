@@ -30,6 +30,7 @@ static const enum reach table[ACT_COUNT][4] = {
 	[ACT_DELIVERED_READ]  = { NONE,     CONSOLIDATOR, RECEIVER, NONE },
 	[ACT_DELIVERY_DETAIL] = { NONE,     CONSOLIDATOR, NONE,     ANY },
 	[ACT_ADMIN]           = { NONE,     NONE,       NONE,     ANY },
+	[ACT_METRICS]         = { NONE,     NONE,       NONE,     ANY },
 };
 
 static const char *const action_names[ACT_COUNT] = {
@@ -44,6 +45,7 @@ static const char *const action_names[ACT_COUNT] = {
 	[ACT_DELIVERED_READ] = "consolidated.read",
 	[ACT_DELIVERY_DETAIL] = "consolidated.deliveries",
 	[ACT_ADMIN] = "admin",
+	[ACT_METRICS] = "metrics",
 };
 
 /* The name of an action. */
@@ -102,6 +104,9 @@ enum authz_decision authz_may(const struct principal *p, enum authz_action a,
 /* Why an action is refused, for the person refused. */
 const char *authz_refusal(const struct principal *p, enum authz_action a)
 {
+	if (a == ACT_METRICS)
+		return "Chỉ quản trị viên, hoặc máy giám sát có địa chỉ trong metrics_allow, được "
+		       "đọc số liệu giám sát.";
 	if (a == ACT_ADMIN)
 		return "Chỉ quản trị viên được làm việc này. Hãy liên hệ quản trị viên của hệ thống.";
 	if (a == ACT_REMIND)

@@ -1,6 +1,7 @@
 /* Failed logins counted in PostgreSQL per client address and per login name and address. */
 #include "loginlimit.h"
 #include "db.h"
+#include "metrics.h"
 #include "netaddr.h"
 #include "util.h"
 
@@ -102,6 +103,8 @@ int loginlimit_check(PGconn *conn, const struct loginlimit_keys *k, time_t now, 
 	}
 	if (*wait_s > LOGINLIMIT_MAX_WAIT_S)	/* a row from before the cap */
 		*wait_s = LOGINLIMIT_MAX_WAIT_S;
+	if (*wait_s > 0)
+		metrics_count(MC_LOGIN_THROTTLED);
 	return 0;
 }
 
@@ -147,6 +150,7 @@ static int count_failure(PGconn *conn, const char *scope, const char *key, time_
 int loginlimit_failed(PGconn *conn, const struct loginlimit_keys *k, time_t now, char **err)
 {
 	bool is_new;
+	metrics_count(MC_LOGIN_FAILED);
 	if (count_failure(conn, "login", k->pair, now, LOGINLIMIT_PAIR_FREE, &is_new, err) != 0)
 		return -1;
 	if (is_new && bound_names(conn, k, err) != 0)

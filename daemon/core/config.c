@@ -95,6 +95,9 @@ const struct setting_def config_settings[] = {
 	{ "server", "max_versions_per_period", SET_INT, "20", true, 0, 1000000,
 	  OFF(max_versions_per_period), "versions one unit may send in a period; beyond them "
 	  "429 (0: no limit)" },
+	{ "server", "metrics_allow", SET_CIDRS, "127.0.0.1/32 ::1/128", true, 0, 0,
+	  OFF(metrics_allow), "client addresses (CIDR) that read /metrics without signing in; "
+	  "others need an admin's token" },
 	{ "server", "min_body_rate", SET_INT, "1024", true, 0, 1000000000, OFF(min_body_rate),
 	  "bytes per second a request body must arrive at, after min_body_rate_grace; slower "
 	  "connections are closed (0: no minimum)" },

@@ -42,6 +42,7 @@ struct config {
 	bool cookie_secure;
 	char *trusted_proxies;
 	char *readyz_trusted;		/* ranges that see /readyz's counts without signing in */
+	char *metrics_allow;		/* ranges that read /metrics without signing in */
 	char *public_url;
 	long long max_versions_per_period;	/* per unit and period; 0: no limit */
 	long long max_bytes_per_period;		/* uploads' bytes per unit and period */

@@ -6,6 +6,7 @@
 #include "db.h"
 #include "deliver.h"
 #include "log.h"
+#include "metrics.h"
 #include "mail.h"
 #include "outbox_queue.h"
 #include "utf8.h"
@@ -320,6 +321,8 @@ int outbox_run(PGconn *conn, const char *instance, char **err)
 			log_warn("outbox", "message %s to %s: %s: %s", PQgetvalue(r, i, 0), to,
 				 outcome_name(res), detail ? detail : "");
 		free(to);
+		metrics_count(res == OUTBOX_SENT ? MC_OUTBOX_SENT :
+			      res == OUTBOX_DEFERRED ? MC_OUTBOX_DEFERRED : MC_OUTBOX_FAILED);
 		outbox_record(conn, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), nowbuf, instance, res,
 			      detail ? detail : "");
 		free(detail);

@@ -9,6 +9,7 @@
 #include "db.h"
 #include "json.h"
 #include "log.h"
+#include "metrics.h"
 #include "netaddr.h"
 #include "worker.h"
 
@@ -19,6 +20,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/queue.h>
+#include <time.h>
 
 struct http_job {
 	struct evhttp_request *req;
@@ -26,6 +28,7 @@ struct http_job {
 	struct http_request rq;
 	struct http_response rs;
 	long long started;	/* monotonic ms */
+	long long started_us;	/* monotonic microseconds, for the duration histogram */
 	bool login_share;	/* holds a place of its address in the login pool */
 };
 
@@ -159,6 +162,15 @@ static bool response_has(const struct http_response *rs, const char *name)
 	return false;
 }
 
+/* The monotonic clock in microseconds. */
+static long long mono_us(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+		return 0;
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 /* Loop thread: sends the job's response and frees the job. */
 static void job_reply(struct http_job *job)
 {
@@ -193,6 +205,8 @@ static void job_reply(struct http_job *job)
 		evbuffer_free(body);
 	log_info("http", "%s %s %s %d %lldms", job->rq.remote_addr, job->rq.method, job->rq.path,
 		 job->rs.status, clock_mono_ms() - job->started);
+	metrics_http_request(job->route ? (int)(job->route - app->routes) : METRICS_ROUTE_NONE,
+			     job->rs.status, mono_us() - job->started_us);
 	job_free(job);
 }
 
@@ -316,6 +330,7 @@ static struct http_job *job_new(struct evhttp_request *req, const char *path, co
 	struct http_job *job = xcalloc(1, sizeof *job);
 	job->req = req;
 	job->started = clock_mono_ms();
+	job->started_us = mono_us();
 	job->rq.received_at = clock_now();
 	job->rq.method = http_method_name(evhttp_request_get_command(req));
 	job->rq.path = xstrdup(path);
@@ -495,6 +510,11 @@ static void http_dispatch(struct evhttp_request *req, void *arg)
 int http_bind(struct event_base *base, const struct config *cfg, const struct http_app *served)
 {
 	app = served;
+	size_t nroutes = 0;
+	while (app->routes[nroutes].pattern)
+		nroutes++;
+	if (nroutes >= METRICS_ROUTE_NONE)
+		fatal("http", "%zu routes: raise METRICS_ROUTES_MAX", nroutes);
 	for (const struct route *r = app->routes; r->pattern; r++)
 		if ((r->flags & ROUTE_INLINE) && r->action != ACT_PUBLIC)
 			fatal("http", "route %s %s runs on the loop thread but is not public",

@@ -9,6 +9,7 @@
 #include "http_message.h"
 #include "http_head.h"
 #include "log.h"
+#include "metrics.h"
 #include "netaddr.h"
 #include "route.h"
 #include "util.h"
@@ -563,6 +564,7 @@ static void guard_close(struct guard *g, const char *answer)
 	g->state = GUARD_CLOSED;
 	if (g->open)
 		open_connections--;
+	metrics_set_connections((long long)open_connections);
 	g->open = g->capped = false;
 }
 
@@ -621,11 +623,13 @@ static void guard_learn(struct guard *g)
 	}
 	g->open = true;
 	open_connections++;
+	metrics_set_connections((long long)open_connections);
 	if (g->peer[0] && !netaddr_listed(config_current()->trusted_proxies, g->peer,
 					  strlen(g->peer))) {
 		netaddr_key(g->peer, g->key);
 		g->key_hash = key_hash(g->key);
 		if (address_connections(g) >= address_cap()) {
+			metrics_count(MC_CONN_REFUSED_ADDRESS);
 			note_refusal(g->key, "max_connections_per_address");
 			guard_close(g, over_address_answer);
 			return;
@@ -633,8 +637,10 @@ static void guard_learn(struct guard *g)
 		g->capped = true;
 	}
 	g->over_cap = open_connections > max_connections;
-	if (g->over_cap)
+	if (g->over_cap) {
+		metrics_count(MC_CONN_REFUSED_OVERALL);
 		note_refusal("all addresses", "max_connections");
+	}
 }
 
 /* The deferred event of a new connection: its socket is set by now. */
@@ -674,6 +680,7 @@ static void guard_sweep(void)
 			log_warn("http", "guard: cannot remove a connection's callback");
 		if (g->open)
 			open_connections--;
+		metrics_set_connections((long long)open_connections);
 		if (g->refusal) {
 			strbuf_free(&g->refusal->body);
 			http_headers_free(g->refusal->headers, g->refusal->nheaders);
@@ -704,12 +711,14 @@ static void guard_tick(evutil_socket_t fd, short what, void *arg)
 		}
 		if (g->state == GUARD_HEAD && g->head_since && now - g->head_since > head_timeout_ms) {
 			slow_heads++;
+			metrics_count(MC_CONN_SLOW_HEAD);
 			guard_close(g, NULL);
 		} else if (g->state == GUARD_BODY && min_body_rate > 0 &&
 			   now - g->body_since > body_grace_ms) {
 			long long got = (long long)(g->body_size - g->body_left);
 			if (got * 1000 < min_body_rate * (now - g->body_since - body_grace_ms)) {
 				slow_bodies++;
+				metrics_count(MC_CONN_SLOW_BODY);
 				guard_close(g, NULL);
 			}
 		}

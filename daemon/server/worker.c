@@ -274,6 +274,21 @@ size_t worker_in_flight(void)
 	return main_pool.in_flight + login_pool.in_flight;
 }
 
+/* Jobs waiting for a worker of a pool (any thread: read under the pool's lock). */
+static size_t pool_queued(struct pool *pool)
+{
+	pthread_mutex_lock(&pool->lock);
+	size_t n = pool->queue.len;
+	pthread_mutex_unlock(&pool->lock);
+	return n;
+}
+
+/* Jobs waiting for a worker: of the main pool, or of the login pool. */
+size_t worker_queued(bool login)
+{
+	return pool_queued(login ? &login_pool : &main_pool);
+}
+
 /* Stops both pools after their queues drain. */
 void worker_pool_stop(bool wait)
 {

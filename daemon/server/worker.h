@@ -32,6 +32,8 @@ bool worker_login_submit(worker_fn fn, worker_done_fn done, void *arg);
 
 /* Jobs of both pools queued or running whose done callback has not yet run. */
 size_t worker_in_flight(void);
+/* Jobs waiting for a worker (any thread): of the main pool, or of the login pool (login). */
+size_t worker_queued(bool login);
 /* Tells the workers of both pools to exit once the queues are empty; joins them if wait. */
 void worker_pool_stop(bool wait);
 

@@ -3,6 +3,7 @@
 #include "clock.h"
 #include "config.h"
 #include "log.h"
+#include "metrics.h"
 #include "util.h"
 
 #include <pthread.h>
@@ -234,6 +235,8 @@ PGconn *db_conn(struct db *db)
 		db_mark_down(db);
 		return NULL;
 	}
+	if (db->lost)	/* a connection made again after a failed or lost one */
+		metrics_count(MC_DB_RECONNECTS);
 	db->backoff = 0;
 	db->next_attempt = 0;
 	db->lost = false;

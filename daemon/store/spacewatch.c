@@ -4,6 +4,7 @@
 #include "config.h"
 #include "db.h"
 #include "log.h"
+#include "prom.h"
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -175,4 +176,57 @@ void spacewatch_json(struct strbuf *out)
 		strbuf_addf(out, "%s{\"code\":\"database_size_high\",\"size_bytes\":%lld,"
 			    "\"max_bytes\":%lld}", sep, m.db_size, m.db_max);
 	strbuf_addc(out, ']');
+}
+
+/* Appends the last measure in the Prometheus text format (GET /metrics): per directory the
+ * bytes free, the share free and whether it is below the limits; the database's size. */
+void spacewatch_metrics(struct strbuf *out)
+{
+	measure_lock(true);
+	struct measure m = last;
+	measure_lock(false);
+	bool known = false;
+	for (int i = 0; i < NDIRS; i++)
+		known = known || m.dir_known[i];
+	if (known) {
+		struct strbuf l = STRBUF_INIT;
+		prom_family(out, "baocao_disk_free_bytes", "gauge",
+			    "Bytes free to the daemon on the file system of data_dir and spool_dir "
+			    "(last housekeeping round).");
+		for (int i = 0; i < NDIRS; i++) {
+			if (!m.dir_known[i])
+				continue;
+			strbuf_reset(&l);
+			prom_label(&l, "dir", dir_names[i]);
+			prom_sample_u(out, "baocao_disk_free_bytes", l.data, m.dir_free[i]);
+		}
+		prom_family(out, "baocao_disk_free_ratio", "gauge",
+			    "Share of the file system free (0 to 1).");
+		for (int i = 0; i < NDIRS; i++) {
+			if (!m.dir_known[i])
+				continue;
+			strbuf_reset(&l);
+			prom_label(&l, "dir", dir_names[i]);
+			prom_sample(out, "baocao_disk_free_ratio", l.data, m.dir_free_pct[i] / 100.0);
+		}
+		prom_family(out, "baocao_disk_low", "gauge",
+			    "1 when the free space is below disk_free_min or disk_free_min_percent.");
+		for (int i = 0; i < NDIRS; i++) {
+			if (!m.dir_known[i])
+				continue;
+			strbuf_reset(&l);
+			prom_label(&l, "dir", dir_names[i]);
+			prom_sample_u(out, "baocao_disk_low", l.data, m.dir_low[i]);
+		}
+		strbuf_free(&l);
+	}
+	if (m.db_size >= 0) {
+		prom_family(out, "baocao_database_size_bytes", "gauge",
+			    "Size of the database (last housekeeping round).");
+		prom_sample_u(out, "baocao_database_size_bytes", NULL,
+			      (unsigned long long)m.db_size);
+		prom_family(out, "baocao_database_size_high", "gauge",
+			    "1 when the database is larger than database.size_max.");
+		prom_sample_u(out, "baocao_database_size_high", NULL, m.db_high);
+	}
 }

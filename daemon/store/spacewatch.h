@@ -19,5 +19,9 @@ void spacewatch_run(PGconn *conn);
  * (nothing when there is none). For /readyz.
  */
 void spacewatch_json(struct strbuf *out);
+/* Appends the last measure as Prometheus families (baocao_disk_free_bytes{dir=},
+ * baocao_disk_free_ratio, baocao_disk_low, baocao_database_size_bytes, ..._high): nothing
+ * before the first measure. For GET /metrics. */
+void spacewatch_metrics(struct strbuf *out);
 
 #endif

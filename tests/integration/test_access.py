@@ -21,6 +21,7 @@ NOW = "2026-12-02T09:00:00+07:00"   # Wednesday of week 49, in the second half-y
 ROUTES = {
     ("GET", "/healthz"): "public",
     ("GET", "/readyz"): "public",
+    ("GET", "/metrics"): "metrics",
     ("GET", "/api/v1/series/{series}/periods/{period}"): "public",
     ("GET", "/api/v1/series/{series}/periods/{period}/template"): "report.read",
     ("POST", "/api/v1/series/{series}/periods/{period}/remind"): "remind",
@@ -102,6 +103,9 @@ EXPECTED = {
     },
     "admin": dict({r: (403, 403, 403) for r in ROLES}, anonymous=(401, 401, 401),
                   admin=("ok", "ok", "ok")),
+    # From this machine (metrics_allow's default) anyone; from elsewhere only an admin
+    # (test_metrics.py).
+    "metrics": {r: ("ok", "ok", "ok") for r in ROLES},
     "remind": {
         "anonymous": (401, 401, 401),
         "reporter": (403, 403, 403),

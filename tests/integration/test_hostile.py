@@ -13,6 +13,8 @@ sys.path.insert(0, os.path.dirname(__file__))
 from harness import run_tests, wait_for  # noqa: E402
 from intake_util import Example  # noqa: E402
 
+from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
+
 NOW = "2026-11-25T09:00:00+07:00"  # Wednesday of 2026-W48
 PERIOD = "2026-W48"
 PASSWORD = "mat-khau-thu-nghiem-2026"
@@ -428,6 +430,20 @@ def test_slow_bodies_are_closed(ex):
         status, _, body = read_reply(s)
         assert 400 <= status < 500, (status, body)  # read whole: 3,000 blanks are no login
 
+def test_metrics_count_the_guard(ex):
+    status, _, raw = ex.d.request("GET", "/metrics")
+    assert status == 200, raw
+    seen = {}
+    for fam in text_string_to_metric_families(raw.decode()):
+        for smp in fam.samples:
+            seen[(smp.name, tuple(smp.labels.values()))] = smp.value
+    # The tests above: an address over its cap, a slow head, a slow body; this connection.
+    assert seen[("baocao_connections_refused_total", ("per_address",))] >= 1, seen
+    assert seen[("baocao_connections_slow_closed_total", ("head",))] >= 1, seen
+    assert seen[("baocao_connections_slow_closed_total", ("body",))] >= 1, seen
+    assert seen[("baocao_connections_open", ())] >= 1, seen
+
+
 def test_limits_change_on_reload(ex):
     good = ex.d.conf.read_text()
     before = ex.d.log_text().count("reloaded")
@@ -559,6 +575,7 @@ if __name__ == "__main__":
         test_trusted_proxy_is_not_capped,
         test_slow_heads_are_closed,
         test_slow_bodies_are_closed,
+        test_metrics_count_the_guard,
         test_limits_change_on_reload,
         test_check_without_database,
         test_input_waiting_for_evhttp_is_bounded,

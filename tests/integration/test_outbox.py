@@ -15,6 +15,7 @@ from harness import free_port, run_tests, wait_for  # noqa: E402
 from intake_util import XLSX, Example, build_workbook, meta_for_unit  # noqa: E402
 
 from aiosmtpd.controller import Controller  # noqa: E402
+from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
 
 NOW = "2026-11-25T09:00:00+07:00"   # Wednesday of week 48
 PERIOD = "2026-W48"
@@ -165,6 +166,24 @@ def test_5xx_fails_without_retry(ex):
     assert ex.d.ctl("outbox", "retry", "x1").returncode == 1
 
 
+def test_metrics_count_the_outbox(ex):
+    status, _, raw = ex.d.get("/metrics")
+    assert status == 200, raw
+    seen = {}
+    for fam in text_string_to_metric_families(raw.decode()):
+        for smp in fam.samples:
+            seen[(smp.name, tuple(sorted(smp.labels.items())))] = smp.value
+    attempts = {o: seen[("baocao_outbox_attempts_total", (("outcome", o),))]
+                for o in ("sent", "deferred", "failed")}
+    # Sent: the first receipt and the second once the server was back; deferred while it was
+    # down; failed: the 550 and its retry.
+    assert attempts["sent"] >= 2 and attempts["deferred"] >= 1 and attempts["failed"] >= 2, \
+        attempts
+    for state in ("sent", "failed"):
+        rows = int(ex.pg.scalar(f"SELECT count(*) FROM outbox WHERE state = '{state}'"))
+        assert seen[("baocao_outbox_messages", (("state", state),))] == rows, (state, rows)
+
+
 def test_lease_ran_out_mid_send(ex):
     msg = queue(ex, "test:lease", "dieuphoi@example.vn", state="'sending'",
                 locked_by="'ghost:1'", lease_until=f"'{NOW}'::timestamptz - interval '1 hour'",
@@ -206,6 +225,7 @@ def test_spool_without_smtp(ex):
 
 if __name__ == "__main__":
     sys.exit(run_tests([test_receipt_mail_arrives, test_server_down_then_back,
-                        test_5xx_fails_without_retry, test_lease_ran_out_mid_send,
+                        test_5xx_fails_without_retry, test_metrics_count_the_outbox,
+                        test_lease_ran_out_mid_send,
                         test_expired_is_not_sent, test_spool_without_smtp],
                        setup=setup, teardown=teardown))
