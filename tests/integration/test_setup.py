@@ -2,6 +2,7 @@
 database created, conninfo written into the configuration (the rest of the file kept), schema
 migrated, the Hà Tĩnh example loaded, the first administrator created and able to log in; a
 second run changes nothing."""
+import configparser
 import json
 import os
 import re
@@ -70,6 +71,12 @@ def test_first_run_sets_everything_up(c):
     assert "dbname=not-set-yet" not in text, text
     assert f"series_file = {c.work.path / 'series.conf'}\n" in text, text
     assert stat.S_IMODE(os.stat(c.d.conf).st_mode) == 0o640
+    # each key in its own section, no section twice (strict parsing refuses duplicates)
+    parsed = configparser.ConfigParser(strict=True, interpolation=None)
+    parsed.read_string(text)
+    assert parsed["database"]["conninfo"] == f"host={c.sock} dbname={ROLE} user={ROLE}"
+    assert parsed["database"]["reconnect_max"] == "1s"
+    assert parsed["server"]["series_file"] == str(c.work.path / "series.conf")
     # migrated: every migration of schema/ applied
     applied = int(setup_scalar(c, "SELECT count(*) FROM schema_migration"))
     assert applied == len(list((ROOT / "schema").glob("[0-9]*.sql"))), applied
