@@ -60,6 +60,11 @@ int ctl_jobs(struct ctl *ctl, int argc, char **argv);
 int ctl_xlsx(struct ctl *ctl, int argc, char **argv);
 int ctl_series(struct ctl *ctl, int argc, char **argv);
 int ctl_receipt(struct ctl *ctl, int argc, char **argv);
+int ctl_setup(struct ctl *ctl, int argc, char **argv);
+/* Sets "key = value" in [section] of the configuration file at path, keeping every other
+ * line (atomically, with the file's mode and owner); 0, or -1 after printing why. */
+int ctl_conffile_set(const char *path, const char *section, const char *key,
+		     const char *value);
 /* Copies the series of the configuration into the database; quiet prints only errors. */
 int ctl_series_sync(struct ctl *ctl, bool quiet);
 /* Creates and refreshes the periods of every series (periods_sync). */

@@ -43,6 +43,9 @@ static const struct command commands[] = {
 	  "[--note TEXT] | --clear" },
 	{ "receipt", ctl_receipt, false, "receipt verify FILE.json [--public-key BASE64]" },
 	{ "series", ctl_series, true, "series sync|list" },
+	{ "setup", ctl_setup, true, "setup [--example ha-tinh] [--admin LOGIN] [--admin-unit CODE] "
+	  "[--admin-email E]\n"
+	  "        [--pg-admin CONNINFO [--role R] [--database D]]" },
 	{ "tasks", ctl_tasks, true, "tasks list SERIES [--unit CODE]" },
 	{ "template", ctl_template, true, "template SERIES PERIOD|current UNIT -o FILE.xlsx|-" },
 	{ "token", ctl_token, true, "token create --login L [--label TEXT] "
