@@ -102,6 +102,8 @@ struct xlsx_scan {
 	void *ud;
 	char *buf;
 	size_t cap, pos, len;	/* unscanned bytes are buf[pos, len); buf[len] is NUL */
+	size_t searched;	/* bytes from pos already searched for the end of an unfinished
+				 * comment, PI or CDATA section (0 otherwise) */
 	enum where where;
 	bool at_start;		/* nothing scanned yet: a BOM or XML declaration may come */
 	struct elem *stack;
@@ -142,7 +144,7 @@ void xlsx_scan_start(struct xlsx_scan *sc, const struct xlsx_xml_handlers *h, vo
 {
 	sc->h = h;
 	sc->ud = ud;
-	sc->pos = sc->len = 0;
+	sc->pos = sc->len = sc->searched = 0;
 	sc->buf[0] = '\0';
 	sc->where = W_PROLOG;
 	sc->at_start = true;
@@ -664,16 +666,36 @@ static int end_tag(struct xlsx_scan *sc, bool final)
 	return R_OK;
 }
 
+/*
+ * Where to look for the end of the comment, PI or CDATA section at pos whose content starts at
+ * p: past what earlier calls searched (less the longest end, "]]>", which may straddle the
+ * edge), so that a long one fed a little at a time is searched once, not again at each call.
+ */
+static char *search_from(struct xlsx_scan *sc, char *p)
+{
+	char *known = sc->buf + sc->pos + (sc->searched > 3 ? sc->searched - 3 : 0);
+	return known > p ? known : p;
+}
+
+/* The end of the construct at pos is not in the buffer yet: remember how far it was looked
+ * for, and wait for more bytes (or give up at the end). */
+static int need_end(struct xlsx_scan *sc, bool final)
+{
+	sc->searched = sc->len - sc->pos;
+	return need(final);
+}
+
 /* Skips a comment at pos. */
 static int comment(struct xlsx_scan *sc, bool final)
 {
-	char *p = sc->buf + sc->pos + 4, *end = sc->buf + sc->len;
-	char *dd = memmem(p, (size_t)(end - p), "--", 2);
+	char *p = sc->buf + sc->pos + 4, *end = sc->buf + sc->len, *from = search_from(sc, p);
+	char *dd = from < end ? memmem(from, (size_t)(end - from), "--", 2) : NULL;
 	if (dd == NULL || dd + 2 >= end)
-		return need(final);
+		return need_end(sc, final);
 	if (dd[2] != '>' || !chars_valid(p, dd))
 		return R_FALLBACK;
 	sc->pos = (size_t)(dd + 3 - sc->buf);
+	sc->searched = 0;
 	return R_OK;
 }
 
@@ -690,12 +712,14 @@ static int pi(struct xlsx_scan *sc, bool final)
 	if (p - target >= 3 && (target[0] | 0x20) == 'x' && (target[1] | 0x20) == 'm' &&
 	    (target[2] | 0x20) == 'l')
 		return R_FALLBACK;
-	char *q = memmem(p, (size_t)(end - p), "?>", 2);
+	char *from = search_from(sc, p);
+	char *q = from < end ? memmem(from, (size_t)(end - from), "?>", 2) : NULL;
 	if (q == NULL)
-		return need(final);
+		return need_end(sc, final);
 	if (q != p && (!is_space(*p) || !chars_valid(p, q)))
 		return R_FALLBACK;
 	sc->pos = (size_t)(q + 2 - sc->buf);
+	sc->searched = 0;
 	return R_OK;
 }
 
@@ -705,9 +729,11 @@ static int cdata(struct xlsx_scan *sc, bool final)
 	char *p = sc->buf + sc->pos + 9, *end = sc->buf + sc->len;
 	if (sc->where != W_ROOT)
 		return R_FALLBACK;
-	char *q = memmem(p, (size_t)(end - p), "]]>", 3);
+	char *from = search_from(sc, p);
+	char *q = from < end ? memmem(from, (size_t)(end - from), "]]>", 3) : NULL;
 	if (q == NULL)
-		return need(final);
+		return need_end(sc, final);
+	sc->searched = 0;
 	if (!chars_valid(p, q))
 		return R_FALLBACK;
 	char *w = p;
