@@ -168,9 +168,14 @@ static void reload_config(void)
 	housekeeping_kick();	/* reads the series again too */
 }
 
-/* SIGHUP: tells systemd a reload runs, reloads, and says ready again (whatever came of it). */
+/* SIGHUP: tells systemd a reload runs, reloads, and says ready again (whatever came of it);
+ * nothing while stopping, so that systemd never hears "ready" after "stopping". */
 static void on_reload(evutil_socket_t sig, short what, void *arg)
 {
+	if (ev_drain != NULL) {
+		log_info("config", "SIGHUP while stopping: not reloaded");
+		return;
+	}
 	sdnotify_reloading();
 	reload_config();
 	sdnotify_ready();

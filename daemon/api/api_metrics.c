@@ -182,8 +182,11 @@ static void write_rows(struct strbuf *out, PGresult *r, const char *name, const 
 static void write_outbox(struct strbuf *out, PGconn *conn)
 {
 	PGresult *r = scrape_query(conn, "metrics outbox",
-		"SELECT s, (SELECT count(*) FROM outbox o WHERE o.state = s) FROM unnest("
-		"ARRAY['queued','sending','sent','deferred','failed','expired','unknown']) s",
+		"SELECT s, coalesce(c.n, 0) FROM unnest("
+		"ARRAY['queued','sending','sent','deferred','failed','expired','unknown']) "
+		"WITH ORDINALITY AS a(s, i) "
+		"LEFT JOIN (SELECT state, count(*) AS n FROM outbox GROUP BY state) c "
+		"ON c.state = a.s ORDER BY a.i",
 		0, NULL);
 	if (r) {
 		prom_family(out, "baocao_outbox_messages", "gauge",

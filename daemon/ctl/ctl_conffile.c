@@ -57,7 +57,15 @@ static int replace_file(const char *path, const char *text, size_t len)
 		return -1;
 	}
 	char *tmp = xasprintf("%s.setup-tmp", path);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, st.st_mode & 07777);
+	/* A file left by an interrupted run is removed; a new one is made, never one that exists
+	 * or a link someone put there (the folder may be writable by others). */
+	if (unlink(tmp) != 0 && errno != ENOENT) {
+		fprintf(stderr, "error: cannot remove %s: %s\n", tmp, strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		      st.st_mode & 07777);
 	if (fd < 0) {
 		fprintf(stderr, "error: cannot write beside %s: %s\n"
 			"  the folder must be writable (run as root)\n", path, strerror(errno));
@@ -101,6 +109,10 @@ static int replace_file(const char *path, const char *text, size_t len)
  */
 int ctl_conffile_set(const char *path, const char *section, const char *key, const char *value)
 {
+	if (strpbrk(value, "\r\n") != NULL || strpbrk(key, "\r\n= ") != NULL) {
+		fprintf(stderr, "error: a configuration value must stay on one line\n");
+		return -1;
+	}
 	char *data;
 	size_t len;
 	if (file_read_all(path, CONFFILE_MAX, &data, &len) != 0) {

@@ -320,6 +320,18 @@ static int make_admin(struct ctl *ctl, PGconn *db, const struct setup_opts *o)
 	return rc;
 }
 
+/* A role or database name that needs no quoting anywhere: [a-z_][a-z0-9_]*, at most 63. */
+static bool plain_name(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > 63 || (s[0] >= '0' && s[0] <= '9'))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return false;
+	return true;
+}
+
 /* Reads the options; CTL_OK or CTL_USER after printing the usage. */
 static int parse(int argc, char **argv, struct setup_opts *o)
 {
@@ -350,6 +362,13 @@ static int parse(int argc, char **argv, struct setup_opts *o)
 	}
 	if (optind != argc)
 		goto usage;
+	/* The names go into a connection string and the configuration as they are: plain ones
+	 * only. */
+	if (!plain_name(o->role) || !plain_name(o->database)) {
+		fprintf(stderr, "error: --role and --database take a name of lower-case letters, "
+			"digits and '_' (at most 63), such as baocao\n");
+		return CTL_USER;
+	}
 	if (!o->pg_admin && (strcmp(o->role, "baocao") != 0)) {
 		fprintf(stderr, "error: --role needs --pg-admin: peer authentication lets only "
 			"the system user baocao in as the role baocao\n");

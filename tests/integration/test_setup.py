@@ -124,6 +124,9 @@ def test_failures_say_what_to_correct(c):
     r = subprocess.run([BAOCAOCTL, "-c", str(c.d.conf), "setup", "--role", "other"],
                        capture_output=True, text=True)
     assert r.returncode == 1 and "--role needs --pg-admin" in r.stderr, r.stderr
+    # a name that would change the connection string or the configuration
+    r = setup_run(c, "--database", "x host=elsewhere")
+    assert r.returncode == 1 and "lower-case letters" in r.stderr, r.stderr
     # an administrator's unit that does not exist
     r = setup_run(c, "--admin", "quantri2", "--admin-unit", "KHONGCO")
     assert r.returncode == 1, r.stdout + r.stderr
