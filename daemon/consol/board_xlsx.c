@@ -18,7 +18,8 @@ static const char *const headers[NCOLS] = {
 	"STT", "Mã đơn vị", "Tên đơn vị", "Nhóm", "Tình trạng", "Thời điểm nhận", "Phiên bản",
 	"Số nhiệm vụ", "Nhận xét của điều phối viên",
 };
-static const double widths[NCOLS] = { 6, 16, 42, 22, 18, 18, 10, 11, 45 };
+/* Wide enough for the longest codes of the example (P-NAM-HONG-LINH) and the headers on one line. */
+static const double widths[NCOLS] = { 6, 20, 42, 22, 18, 18, 10, 13, 45 };
 
 /* A writer's state: the workbook, its sheet and formats. */
 struct board_w {
