@@ -9,17 +9,63 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-/* Opens the database connection on first use. */
+/* Connects with conninfo as the system user name (its effective uid and gid, which peer
+ * authentication sees), then becomes root again; NULL after printing why not. */
+PGconn *ctl_connect_as(const char *user, const char *conninfo, const char *time_zone)
+{
+	struct passwd *pw = getpwnam(user);
+	if (pw == NULL) {
+		fprintf(stderr, "error: there is no system user '%s'%s\n", user,
+			strcmp(user, "postgres") == 0
+			? "; install PostgreSQL (apt-get install postgresql) or name a server's "
+			  "admin connection with --pg-admin"
+			: "; reinstall the baocao package (it creates the user) or create it: "
+			  "adduser --system --group baocao");
+		return NULL;
+	}
+	if (setegid(pw->pw_gid) != 0 || seteuid(pw->pw_uid) != 0) {
+		fprintf(stderr, "error: cannot act as the user %s: %s\n", user, strerror(errno));
+		if (seteuid(0) != 0 || setegid(0) != 0)
+			abort();
+		return NULL;
+	}
+	char *err = NULL;
+	PGconn *db = db_connect_once(conninfo, time_zone, &err);
+	/* Root again: nothing may run as the other user past this point. */
+	if (seteuid(0) != 0 || setegid(0) != 0)
+		abort();
+	if (db == NULL) {
+		char *shown = db_conninfo_shown(conninfo);
+		fprintf(stderr, "error: cannot connect to PostgreSQL as %s (%s): %s\n", user,
+			shown, err);
+		free(shown);
+		free(err);
+	}
+	return db;
+}
+
+/* Opens the database connection on first use. As root it connects as server.user, the
+ * daemon's own identity, so that `sudo baocaoctl ...` passes PostgreSQL's peer authentication
+ * as the daemon does. */
 PGconn *ctl_db(struct ctl *ctl)
 {
 	if (ctl->db)
 		return ctl->db;
+	const char *user = ctl->cfg.user;
+	if (geteuid() == 0 && user != NULL && *user != '\0' && strcmp(user, "root") != 0) {
+		ctl->db = ctl_connect_as(user, ctl->cfg.conninfo, ctl->cfg.time_zone);
+		if (ctl->db == NULL)
+			fprintf(stderr, "  check [database] conninfo and [server] user in %s and that "
+				"PostgreSQL is running\n", ctl->config_path);
+		return ctl->db;
+	}
 	char *err = NULL;
 	ctl->db = db_connect_once(ctl->cfg.conninfo, ctl->cfg.time_zone, &err);
 	if (ctl->db == NULL) {

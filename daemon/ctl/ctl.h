@@ -24,7 +24,11 @@ const char *ctl_actor(void);
  */
 int ctl_load_input(struct ctl *ctl, const char *path, size_t max, char **data, size_t *len,
 		   PGconn **db);
-/* The database connection of the configuration; NULL after printing why it failed. */
+/* Connects with conninfo as the system user (its effective uid and gid, which peer
+ * authentication sees), then becomes root again; NULL after printing why not. Root only. */
+PGconn *ctl_connect_as(const char *user, const char *conninfo, const char *time_zone);
+/* The database connection of the configuration (as server.user when run as root); NULL after
+ * printing why it failed. */
 PGconn *ctl_db(struct ctl *ctl);
 /* Runs a statement (in the current transaction, if any); prints the error and returns NULL
  * on failure. */

@@ -30,39 +30,6 @@ struct setup_opts {
 	const char *example, *admin, *admin_unit, *admin_email, *pg_admin, *role, *database;
 };
 
-/* Connects with conninfo as the system user name (its effective uid and gid, which peer
- * authentication sees), then becomes root again; NULL after printing why not. */
-static PGconn *connect_as(const char *user, const char *conninfo, const char *time_zone)
-{
-	struct passwd *pw = getpwnam(user);
-	if (pw == NULL) {
-		fprintf(stderr, "error: there is no system user '%s'%s\n", user,
-			strcmp(user, "postgres") == 0
-			? "; install PostgreSQL (apt-get install postgresql) or name a server's "
-			  "admin connection with --pg-admin"
-			: "; reinstall the baocao package (it creates the user) or create it: "
-			  "adduser --system --group baocao");
-		return NULL;
-	}
-	if (setegid(pw->pw_gid) != 0 || seteuid(pw->pw_uid) != 0) {
-		fprintf(stderr, "error: cannot act as the user %s: %s\n", user, strerror(errno));
-		if (seteuid(0) != 0 || setegid(0) != 0)
-			abort();
-		return NULL;
-	}
-	char *err = NULL;
-	PGconn *db = db_connect_once(conninfo, time_zone, &err);
-	/* Root again: nothing may run as the other user past this point. */
-	if (seteuid(0) != 0 || setegid(0) != 0)
-		abort();
-	if (db == NULL) {
-		fprintf(stderr, "error: cannot connect to PostgreSQL as %s (%s): %s\n", user,
-			conninfo, err);
-		free(err);
-	}
-	return db;
-}
-
 /* Whether the query with one parameter returns a row; -1 after printing the error. */
 static int exists(PGconn *db, const char *sql, const char *param)
 {
@@ -397,7 +364,7 @@ int ctl_setup(struct ctl *ctl, int argc, char **argv)
 	/* As postgres over the local socket, in this process (the effective uid is what peer
 	 * authentication sees): no shell, no quoting, libpq's own messages. */
 	PGconn *admin = o.pg_admin ? NULL
-		: connect_as("postgres", "host=" SETUP_PG_SOCKET " dbname=postgres",
+		: ctl_connect_as("postgres", "host=" SETUP_PG_SOCKET " dbname=postgres",
 			     ctl->cfg.time_zone);
 	if (o.pg_admin) {
 		char *err = NULL;
@@ -424,7 +391,7 @@ int ctl_setup(struct ctl *ctl, int argc, char **argv)
 	if (rc != CTL_OK)
 		return rc;
 	if (!o.pg_admin) {
-		ctl->db = connect_as("baocao", ctl->cfg.conninfo, ctl->cfg.time_zone);
+		ctl->db = ctl_connect_as("baocao", ctl->cfg.conninfo, ctl->cfg.time_zone);
 		if (ctl->db == NULL)
 			return CTL_USER;
 	}

@@ -141,7 +141,36 @@ def test_failures_say_what_to_correct(c):
         assert r.returncode == 1 and "must run as root" in r.stderr, r.stderr
 
 
+def test_root_connects_as_the_daemons_user(c):
+    """As root, baocaoctl connects as server.user: with peer authentication (Debian's default
+    for local connections) `sudo baocaoctl account list` works as the daemon's own connection
+    does, where root itself is refused."""
+    if os.geteuid() != 0:
+        return
+    user = c.d.settings["server"]["user"]
+    data = c.work.path / "pg" / "data"
+    hba, ident = data / "pg_hba.conf", data / "pg_ident.conf"
+    saved = hba.read_bytes(), ident.read_bytes()
+    try:
+        hba.write_bytes(f"local all {ROLE} peer map=bc\n".encode() + saved[0])
+        ident.write_bytes(saved[1] + f"bc {user} {ROLE}\n".encode())
+        c.pg.psql("SELECT pg_reload_conf()")
+        # root itself is refused by peer authentication
+        r = subprocess.run(["psql", f"host={c.sock} dbname={ROLE} user={ROLE}", "-X", "-tAc",
+                            "SELECT 1"], capture_output=True, text=True)
+        assert r.returncode != 0 and "Peer authentication failed" in r.stderr, r.stderr
+        r = subprocess.run([BAOCAOCTL, "-c", str(c.d.conf), "account", "list"],
+                           capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        assert "quantri" in r.stdout, r.stdout
+    finally:
+        hba.write_bytes(saved[0])
+        ident.write_bytes(saved[1])
+        c.pg.psql("SELECT pg_reload_conf()")
+
+
 if __name__ == "__main__":
     sys.exit(run_tests([test_first_run_sets_everything_up, test_admin_logs_in,
-                        test_second_run_changes_nothing, test_failures_say_what_to_correct],
+                        test_second_run_changes_nothing, test_failures_say_what_to_correct,
+                        test_root_connects_as_the_daemons_user],
                        setup, teardown))
