@@ -257,7 +257,8 @@ static void ensure_delivery_dir(const struct config *cfg, const struct passwd *p
 static void drop_privileges(const struct config *cfg)
 {
 	if (geteuid() != 0) {
-		if (cfg->user[0])
+		struct passwd *self = getpwuid(geteuid());
+		if (cfg->user[0] && (self == NULL || strcmp(self->pw_name, cfg->user) != 0))
 			log_info("main", "not root: server.user=%s is ignored", cfg->user);
 		if (ensure_dir(cfg->data_dir, 0, 0, false) != 0 ||
 		    ensure_dir(cfg->spool_dir, 0, 0, false) != 0)
