@@ -219,8 +219,7 @@ def test_a_week_survives_backup_and_restore(ex):
     ex.restore_seconds = time.monotonic() - started
     assert r.returncode == 0, (r.stdout, r.stderr)
     assert r.stdout.splitlines()[-1].startswith(f"restore done: {folder}"), r.stdout
-    print(f"# backup {manifest['files'][0]['size']} bytes of dump; restore took "
-          f"{ex.restore_seconds:.1f} s", flush=True)
+    print(f"# {lines[-1]}; restore took {ex.restore_seconds:.1f} s", flush=True)
     # The keys are back, the daemon's user's and its own only; the receipts verify.
     for key in ("receipt.key", "workbook.key"):
         st = (ex.work.path / "data" / key).stat()
