@@ -97,8 +97,8 @@ static int name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Keeps the newest keep complete backups of dir (named so and holding a manifest) and
- * removes partial ones older than a day; nothing else in dir is touched. */
+/* Removes partial backups of dir older than a day and, when keep is not 0, keeps the newest
+ * keep complete ones (named so and holding a manifest); nothing else in dir is touched. */
 static void prune(const char *dir, long keep)
 {
 	DIR *d = opendir(dir);
@@ -134,7 +134,7 @@ static void prune(const char *dir, long keep)
 	if (n > 1)
 		qsort(complete, n, sizeof *complete, name_cmp);
 	for (size_t i = 0; i < n; i++) {
-		if ((long)(n - i) > keep) {
+		if (keep > 0 && (long)(n - i) > keep) {
 			char *path = xasprintf("%s/%s", dir, complete[i]);
 			if (remove_backup(path))
 				printf("removed %s (--keep %ld)\n", path, keep);
@@ -414,7 +414,7 @@ int ctl_backup(struct ctl *ctl, int argc, char **argv)
 		if (remove_backup(b.partial))
 			fprintf(stderr, "  the incomplete %s was removed; nothing else changed\n",
 				b.partial);
-	} else if (keep > 0) {
+	} else {
 		prune(b.dir, keep);
 	}
 	if (fflush(stdout) != 0 || ferror(stdout))

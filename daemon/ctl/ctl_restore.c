@@ -31,6 +31,7 @@ struct restore {
 	long long schema_version;
 	char baocao_version[64];
 	bool has[8];		/* which of the known files the backup holds */
+	bool dropped;		/* --force emptied the database */
 	uid_t uid;		/* the keys' owner: server.user when run as root */
 	gid_t gid;
 };
@@ -193,7 +194,8 @@ static bool check_schema(struct restore *rs)
  * sequences go with them), then what is left. */
 static const char drop_sql[] =
 	"SELECT stmt FROM ("
-	" SELECT CASE c.relkind WHEN 'S' THEN 2 ELSE 1 END AS o, format('DROP %s IF EXISTS public.%I CASCADE', CASE c.relkind"
+	" SELECT CASE c.relkind WHEN 'S' THEN 2 ELSE 1 END AS o,"
+	"  format('DROP %s IF EXISTS public.%I CASCADE', CASE c.relkind"
 	"  WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE'"
 	"  WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END, c.relname) AS stmt"
 	" FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace"
@@ -269,6 +271,7 @@ static bool empty_database(struct restore *rs, PGconn *db)
 		fprintf(stderr, "  nothing was dropped\n");
 		return false;
 	}
+	rs->dropped = true;
 	return true;
 }
 
@@ -330,8 +333,10 @@ static bool restore_database(struct restore *rs, PGconn *db)
 	if (ok)
 		printf("  database restored in %.1f s\n", since(start));
 	else
-		fprintf(stderr, "  nothing of it was kept (one transaction); the database is as "
-			"before\n");
+		fprintf(stderr, "  nothing of the backup was kept (one transaction); the database "
+			"is %s\n  correct what pg_restore says above (a dump of a newer PostgreSQL "
+			"needs that version's pg_restore) and restore again\n",
+			rs->dropped ? "empty now (--force dropped what it held)" : "as before");
 	free(dump);
 	free(pg_restore);
 	return ok;

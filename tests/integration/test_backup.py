@@ -102,7 +102,8 @@ def table_counts(ex):
     tables = [r[0] for r in ex.pg.psql("SELECT tablename FROM pg_tables WHERE schemaname = "
                                        "'public' ORDER BY 1")]
     assert len(tables) > 15, tables
-    return {t: int(ex.pg.scalar(f'SELECT count(*) FROM "{t}"')) for t in tables}
+    rows = ex.pg.psql(" UNION ALL ".join(f"SELECT '{t}', count(*) FROM \"{t}\"" for t in tables))
+    return {t: int(n) for t, n in rows}
 
 
 def final_sha(ex):
@@ -360,6 +361,9 @@ def test_keep_removes_only_old_complete_backups(ex):
         "baocao-20200105T000000Z", "baocao-20200107T000000Z.partial"]), os.listdir(ex.out)
     r = ex.d.ctl("backup", "--output", ex.out, "--keep", "0")
     assert r.returncode == 1 and "--keep" in r.stderr, r.stderr
+    # A folder that cannot be made is refused with what to do, leaving nothing behind.
+    r = ex.d.ctl("backup", "--output", ex.out / "baocao-20200105T000000Z" / "sub")
+    assert r.returncode == 1 and "--output" in r.stderr, r.stderr
 
 
 TESTS = [
