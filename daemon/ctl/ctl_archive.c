@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* The key files of data_dir (keys.c) a backup holds, and the configuration's copy. */
@@ -203,8 +204,8 @@ int ctl_pg_run(const char *program, const char *const *args, const char *conninf
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	if (WIFEXITED(status))
-		fprintf(stderr, "error: %s failed (exit status %d; its message is above)\n", program,
-			WEXITSTATUS(status));
+		fprintf(stderr, "error: %s failed (exit status %d; its message is above)\n",
+			program, WEXITSTATUS(status));
 	else
 		fprintf(stderr, "error: %s was killed by signal %d\n", program, WTERMSIG(status));
 	return -1;
@@ -309,6 +310,17 @@ int ctl_copy_file(const char *src, const char *dst, uid_t uid, gid_t gid)
 		unlink(dst);
 	errno = saved;
 	return rc;
+}
+
+/* The current UTC time, compact (for folder names) or RFC 3339. */
+const char *ctl_utc_now(bool compact, char *buf, size_t size)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	if (now == (time_t)-1 || gmtime_r(&now, &tm) == NULL ||
+	    strftime(buf, size, compact ? "%Y%m%dT%H%M%SZ" : "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, size, "unknown");
+	return buf;
 }
 
 /* A size for people: "12.3 MiB". */

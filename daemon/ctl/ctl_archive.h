@@ -4,6 +4,7 @@
 #define BAOCAO_CTL_ARCHIVE_H
 
 #include <libpq-fe.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -36,6 +37,9 @@ int ctl_fsync_path(const char *path);
 /* Copies src to the new file dst (mode 0600, O_EXCL), fsynced, given to uid:gid unless uid is
  * (uid_t)-1; 0, or -1 with errno set (dst removed). */
 int ctl_copy_file(const char *src, const char *dst, uid_t uid, gid_t gid);
+/* The current UTC time into buf, as 20261211T193000Z (compact) or 2026-12-11T19:30:00Z;
+ * "unknown" if the clock cannot be read. Returns buf. */
+const char *ctl_utc_now(bool compact, char *buf, size_t size);
 /* A size for people ("12.3 MiB") into buf; returns buf. */
 const char *ctl_human_size(long long bytes, char *buf, size_t size);
 

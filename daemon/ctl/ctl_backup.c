@@ -34,6 +34,7 @@ struct backup {
 	int nfiles;
 	char server_version[64];
 	char schema_version[16];
+	long long start_ms;	/* when the command started, for the total time */
 };
 
 /* Seconds since a monotonic start, for the progress lines. */
@@ -65,7 +66,8 @@ static bool remove_backup(const char *path)
 {
 	DIR *d = opendir(path);
 	if (d == NULL) {
-		fprintf(stderr, "warning: cannot open %s to remove it: %s\n", path, strerror(errno));
+		fprintf(stderr, "warning: cannot open %s to remove it: %s\n", path,
+			strerror(errno));
 		return false;
 	}
 	bool ok = true;
@@ -153,8 +155,8 @@ static bool read_versions(struct backup *b, PGconn *db)
 	PGresult *r = ctl_query(db, "SELECT coalesce(max(version), 0) FROM schema_migration", 0,
 				NULL);
 	if (r == NULL) {
-		fprintf(stderr, "  the database has no baocao schema: run baocaoctl migrate first, or "
-			"check [database] conninfo in %s\n", b->ctl->config_path);
+		fprintf(stderr, "  the database has no baocao schema: run baocaoctl migrate "
+			"first, or check [database] conninfo in %s\n", b->ctl->config_path);
 		return false;
 	}
 	snprintf(b->schema_version, sizeof b->schema_version, "%s", PQgetvalue(r, 0, 0));
@@ -240,10 +242,7 @@ static bool write_manifest(struct backup *b)
 	json_kv_string(&j, "postgresql_version", b->server_version);
 	json_kv_int(&j, "postgresql_version_num", PQserverVersion(b->ctl->db));
 	char when[32];
-	time_t now = time(NULL);
-	struct tm tm;
-	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
-	json_kv_string(&j, "created_at", when);
+	json_kv_string(&j, "created_at", ctl_utc_now(false, when, sizeof when));
 	json_key(&j, "files");
 	json_array_begin(&j);
 	bool ok = true;
@@ -302,7 +301,6 @@ static long long folder_size(struct backup *b, const char *path)
 /* Writes every part into the partial folder, the manifest last, then renames it. */
 static bool backup_write(struct backup *b, PGconn *db, char **final)
 {
-	long long start = clock_mono_ms();
 	if (!dump_database(b, db))
 		return false;
 	printf("copying the keys of %s ...\n", b->ctl->cfg.data_dir);
@@ -328,7 +326,7 @@ static bool backup_write(struct backup *b, PGconn *db, char **final)
 	}
 	char size[32];
 	printf("backup done: %s (%s) in %.1f s\n", *final,
-	       ctl_human_size(folder_size(b, *final), size, sizeof size), since(start));
+	       ctl_human_size(folder_size(b, *final), size, sizeof size), since(b->start_ms));
 	return true;
 }
 
@@ -350,7 +348,8 @@ static bool backup_options(int argc, char **argv, const char **out, long *keep)
 			errno = 0;
 			*keep = strtol(optarg, &end, 10);
 			if (errno || *end || end == optarg || *keep < 1 || *keep > 100000) {
-				fprintf(stderr, "error: --keep takes a number of backups, 1 or more\n");
+				fprintf(stderr, "error: --keep takes a number of backups, 1 or "
+					"more\n");
 				return false;
 			}
 		} else {
@@ -373,7 +372,7 @@ int ctl_backup(struct ctl *ctl, int argc, char **argv)
 	if (!backup_options(argc, argv, &out, &keep))
 		return CTL_USER;
 	umask(077);
-	struct backup b = { .ctl = ctl };
+	struct backup b = { .ctl = ctl, .start_ms = clock_mono_ms() };
 	b.dir = xstrdup(out ? out : ctl->cfg.backup_dir);
 	PGconn *db = ctl_db(ctl);
 	if (db == NULL || !read_versions(&b, db)) {
@@ -389,18 +388,17 @@ int ctl_backup(struct ctl *ctl, int argc, char **argv)
 		free(b.dir);
 		return CTL_USER;
 	}
-	time_t now = time(NULL);
-	struct tm tm;
 	char stamp[32];
-	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", gmtime_r(&now, &tm));
+	ctl_utc_now(true, stamp, sizeof stamp);
 	b.name = xasprintf("%s%s", ARCHIVE_PREFIX, stamp);
 	b.partial = xasprintf("%s/%s%s", b.dir, b.name, ARCHIVE_PARTIAL);
 	char *final = xasprintf("%s/%s", b.dir, b.name);
 	struct stat st;
-	if (lstat(final, &st) == 0 || mkdir(b.partial, 0700) != 0) {
+	bool taken = lstat(final, &st) == 0;
+	if (taken || mkdir(b.partial, 0700) != 0) {
 		fprintf(stderr, "error: cannot create %s: %s\n  another backup may be running (or "
 			"ran this second): wait for it and try again\n", b.partial,
-			lstat(final, &st) == 0 ? "a backup of this second exists" : strerror(errno));
+			taken ? "a backup of this second exists" : strerror(errno));
 		free(final);
 		free(b.partial);
 		free(b.name);

@@ -92,8 +92,8 @@ static bool check_file(struct restore *rs, const struct jv *f)
 	long long got;
 	bool ok = false;
 	if (ctl_file_sha256(path, hex, &got) != 0)
-		fprintf(stderr, "error: %s is missing or unreadable (%s): the backup is incomplete; "
-			"use another backup\n", path, strerror(errno));
+		fprintf(stderr, "error: %s is missing or unreadable (%s): the backup is "
+			"incomplete; use another backup\n", path, strerror(errno));
 	else if (got != (long long)size->number)
 		fprintf(stderr, "error: %s has %lld bytes, the manifest says %lld: the file is "
 			"damaged; use another backup\n", path, got, (long long)size->number);
@@ -289,9 +289,9 @@ static bool keys_free(struct restore *rs)
 		long long as, bs;
 		if (ctl_file_sha256(live, a, &as) == 0 && ctl_file_sha256(saved, b, &bs) == 0 &&
 		    strcmp(a, b) != 0 && !rs->force) {
-			fprintf(stderr, "error: %s exists and is not the backup's: restoring would "
-				"replace it\n  give --force to keep it aside (renamed) and restore the "
-				"backup's\n", live);
+			fprintf(stderr, "error: %s exists and is not the backup's: restoring "
+				"would replace it\n  give --force to keep it aside (renamed) and "
+				"restore the backup's\n", live);
 			ok = false;
 		}
 		free(live);
@@ -356,9 +356,7 @@ static bool restore_key(struct restore *rs, const char *name)
 	if (ctl_file_sha256(dst, a, &as) == 0 && ctl_file_sha256(src, b, &bs) == 0 &&
 	    strcmp(a, b) != 0) {
 		char stamp[32];
-		time_t now = time(NULL);
-		struct tm tm;
-		strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", gmtime_r(&now, &tm));
+		ctl_utc_now(true, stamp, sizeof stamp);
 		char *aside = xasprintf("%s.replaced-%s", dst, stamp);
 		if (rename(dst, aside) != 0) {
 			fprintf(stderr, "error: cannot rename %s to %s: %s\n", dst, aside,
