@@ -410,8 +410,8 @@ int ctl_backup(struct ctl *ctl, int argc, char **argv)
 	bool ok = backup_write(&b, db, &final);
 	if (!ok) {
 		if (remove_backup(b.partial))
-			fprintf(stderr, "  the incomplete %s was removed; nothing else changed\n",
-				b.partial);
+			fprintf(stderr, "  the incomplete %s was removed; nothing else changed: "
+				"correct the cause above and run the backup again\n", b.partial);
 	} else {
 		prune(b.dir, keep);
 	}

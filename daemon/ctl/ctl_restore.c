@@ -480,8 +480,12 @@ int ctl_restore(struct ctl *ctl, int argc, char **argv)
 		return CTL_USER;
 	if (!restore_database(&rs, db))
 		return CTL_INTERNAL;
-	if (!restore_keys(&rs) || !restore_config(&rs))
+	if (!restore_keys(&rs) || !restore_config(&rs)) {
+		fprintf(stderr, "  the database is restored, the rest not: correct the cause "
+			"above (run restore as root or as [server] user) and restore again with "
+			"--force\n");
 		return CTL_INTERNAL;
+	}
 	printf("migrating forward ...\n");
 	char *err = NULL;
 	int n = migrate_run(db, ctl->cfg.schema_dir, stdout, &err);
