@@ -5,7 +5,8 @@ final report), backed up, the database dropped and data_dir deleted, restored; t
 receipt verifies, the final report has the same SHA-256, every table has as many rows, and
 the next week's reminder and cut-off run without sending anything twice. A damaged file, a
 missing manifest or file, an unfinished (.partial) backup, a newer schema and a database that
-is not empty are refused; --keep keeps that many backups and nothing else is touched."""
+is not empty are refused; --keep keeps that many backups and nothing else is touched; a backup
+of an older schema is migrated forward."""
 import hashlib
 import json
 import os
@@ -16,7 +17,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import IS_ROOT, nobody_uid, free_port, run_tests, wait_for  # noqa: E402
+from harness import (BAOCAOCTL, IS_ROOT, ROOT, free_port, nobody_uid, run_tests,  # noqa: E402
+                     wait_for)
 from intake_util import XLSX, Example, build_workbook, meta_for_unit  # noqa: E402
 from smtp_util import Mailbox  # noqa: E402
 
@@ -366,6 +368,42 @@ def test_keep_removes_only_old_complete_backups(ex):
     assert r.returncode == 1 and "--output" in r.stderr, r.stderr
 
 
+def test_an_older_schema_is_migrated_forward(ex):
+    # A backup of a database one migration behind, restored by this baocao into an empty one.
+    old_schema = ex.work.path / "schema-old"
+    old_schema.mkdir()
+    newest = sorted((ROOT / "schema").glob("[0-9][0-9][0-9]_*.sql"))
+    for f in newest[:-1]:
+        shutil.copy(f, old_schema / f.name)
+    admin = ex.pg.conninfo.replace("dbname=baocao", "dbname=postgres")
+
+    def ctl(name, schema, *args):
+        subprocess.run(["psql", admin, "-X", "-q", "-c", f"CREATE DATABASE {name}"],
+                       check=True, capture_output=True)
+        conf = ex.work.path / f"{name}.conf"
+        conninfo = ex.pg.conninfo.replace("dbname=baocao", f"dbname={name}")
+        conf.write_text(f"[server]\ndata_dir = {ex.work.path / name}\nschema_dir = {schema}\n"
+                        f"[database]\nconninfo = {conninfo}\n")
+        return subprocess.run([BAOCAOCTL, "-c", conf, *args], capture_output=True, text=True)
+
+    r = ctl("baocao_old", old_schema, "migrate")
+    assert r.returncode == 0, r.stderr
+    out = ex.work.path / "old-backups"
+    r = subprocess.run([BAOCAOCTL, "-c", ex.work.path / "baocao_old.conf", "backup", "--output",
+                        out], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    folder = next(out.iterdir())
+    assert json.loads((folder / "manifest.json").read_text())["schema_version"] == \
+        int(newest[-2].name[:3])
+    r = ctl("baocao_new", ROOT / "schema", "restore", folder)
+    assert r.returncode == 0, (r.stdout, r.stderr)
+    assert f"applying {newest[-1].name}" in r.stdout and "1 migration applied" in r.stdout, r.stdout
+    newdb = ex.pg.conninfo.replace("dbname=baocao", "dbname=baocao_new")
+    got = subprocess.run(["psql", newdb, "-X", "-tA", "-c", "SELECT max(version) FROM "
+                          "schema_migration"], check=True, capture_output=True, text=True)
+    assert int(got.stdout) == int(newest[-1].name[:3]), got.stdout
+
+
 TESTS = [
     test_a_week_survives_backup_and_restore,
     test_a_damaged_file_is_refused_by_name,
@@ -373,6 +411,7 @@ TESTS = [
     test_a_newer_schema_is_refused,
     test_a_database_not_empty_needs_force,
     test_keep_removes_only_old_complete_backups,
+    test_an_older_schema_is_migrated_forward,
 ]
 
 if __name__ == "__main__":
