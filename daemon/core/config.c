@@ -20,6 +20,9 @@
 
 /* Alphabetical within each section; the example config documents every key. */
 const struct setting_def config_settings[] = {
+	{ "backup", "dir", SET_STRING, "/var/lib/baocao/backups", true, 0, 0, OFF(backup_dir),
+	  "folder baocaoctl backup writes into when --output is not given" },
+
 	{ "database", "conninfo", SET_STRING, "dbname=baocao", false, 0, 0, OFF(conninfo),
 	  "libpq connection string" },
 	{ "database", "migrate_on_start", SET_BOOL, "false", false, 0, 0, OFF(migrate_on_start),

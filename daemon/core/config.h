@@ -50,6 +50,9 @@ struct config {
 	long long disk_free_min;		/* warned below, for data_dir and spool_dir */
 	long long disk_free_min_percent;
 
+	/* [backup] */
+	char *backup_dir;
+
 	/* [database] */
 	char *conninfo;
 	bool migrate_on_start;

@@ -65,6 +65,8 @@ int ctl_xlsx(struct ctl *ctl, int argc, char **argv);
 int ctl_series(struct ctl *ctl, int argc, char **argv);
 int ctl_receipt(struct ctl *ctl, int argc, char **argv);
 int ctl_setup(struct ctl *ctl, int argc, char **argv);
+int ctl_backup(struct ctl *ctl, int argc, char **argv);
+int ctl_restore(struct ctl *ctl, int argc, char **argv);
 /* Sets "key = value" in [section] of the configuration file at path, keeping every other
  * line (atomically, with the file's mode and owner); 0, or -1 after printing why. */
 int ctl_conffile_set(const char *path, const char *section, const char *key,

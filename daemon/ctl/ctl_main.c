@@ -27,6 +27,7 @@ static const struct command commands[] = {
 	  "  account passwd --login L [--password-file FILE]\n"
 	  "  account list\n"
 	  "  account disable|enable --login L" },
+	{ "backup", ctl_backup, true, "backup [--output DIR] [--keep N]" },
 	{ "calendar", ctl_calendar, true, "calendar list [YEAR]" },
 	{ "consolidate", ctl_consolidate, true, "consolidate SERIES PERIOD|current "
 	  "[--version live|cutoff|final [--n N]] -o FILE.xlsx|-" },
@@ -42,6 +43,7 @@ static const struct command commands[] = {
 	  "  period override SERIES PERIOD --unit-deadline TIME --consolidation-deadline TIME "
 	  "[--note TEXT] | --clear" },
 	{ "receipt", ctl_receipt, false, "receipt verify FILE.json [--public-key BASE64]" },
+	{ "restore", ctl_restore, true, "restore DIR [--force] [--config-to FILE]" },
 	{ "series", ctl_series, true, "series sync|list" },
 	{ "setup", ctl_setup, true, "setup [--example ha-tinh] [--admin LOGIN] [--admin-unit CODE] "
 	  "[--admin-email E]\n"

@@ -99,7 +99,7 @@ def test_backup_timer(c):
     assert t["OnCalendar"] and t["Persistent"] == ["true"], t
     b = settings("baocao-backup.service")
     assert b["Type"] == ["oneshot"] and b["User"] == ["baocao"], b
-    assert b["ExecStart"][0].endswith(" backup"), b["ExecStart"]
+    assert b["ExecStart"][0].endswith(" backup --keep 14"), b["ExecStart"]
     # The timer starts the service of its own name.
     r = analyze(c, "verify", "./baocao-backup.timer")
     assert r.returncode == 0, r.stderr
