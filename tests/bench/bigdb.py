@@ -79,7 +79,8 @@ INSERT INTO unit (code, name, unit_group, emails) VALUES
     ('VPTU', 'Văn phòng Tỉnh ủy', 'dang-doan-the', ARRAY['vptu@example.vn']);
 INSERT INTO unit (code, name, unit_group, emails)
 SELECT 'DV-' || lpad(i::text, 5, '0'),
-       CASE WHEN i <= {DEPARTMENTS} THEN 'Sở, ngành số ' || i ELSE 'Ủy ban nhân dân xã số ' || i END,
+       CASE WHEN i <= {DEPARTMENTS} THEN 'Sở, ngành số ' || i
+            ELSE 'Ủy ban nhân dân xã số ' || i END,
        CASE WHEN i <= {DEPARTMENTS} THEN 'so-nganh' ELSE 'xa-phuong' END,
        ARRAY['dv' || lpad(i::text, 5, '0') || '@example.vn',
              'head:lanhdao.dv' || lpad(i::text, 5, '0') || '@example.vn']
