@@ -25,8 +25,10 @@ It writes the columns of v0.1.0's schema (migrations 001 to 010); later migratio
 take their defaults. The raw files and the kept consolidated workbooks are drawn from a pool of
 256 random blocks, so pg_dump's compression finds nothing to gain in them, as in real (zipped)
 workbooks; they have the size of workbooks but are not ones: baocaod and baocaoctl refuse to
-serve a kept consolidated workbook of this database ("not a zip"), while the live workbook,
-the board and everything else read as usual.
+serve a kept consolidated workbook of this database ("not a zip"), and the receipts'
+signatures have the size of Ed25519 signatures but do not verify. baocaod runs on the filled
+database: the board, the reports, the live workbook and the versions' list read as usual, and
+the week after the last one opens.
 """
 import argparse
 import datetime
