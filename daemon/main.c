@@ -289,8 +289,8 @@ static void drop_privileges(const struct config *cfg)
 }
 
 /* Applies pending migrations at start when configured to; either way, refuses to run on a
- * schema that a newer baocao migrated. An unreachable database is only checked when it is
- * needed to migrate: without migrate_on_start the daemon starts and waits for it. */
+ * schema that a newer baocao migrated. An unreachable database stops the start only when
+ * there is migrating to do: without migrate_on_start the daemon starts and waits for it. */
 static void schema_at_start(const struct config *cfg)
 {
 	char *err = NULL;
