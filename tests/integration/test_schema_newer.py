@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """A schema migrated by a newer baocao: the daemon refuses to start on it, with or without
 migrate_on_start, and baocaoctl migrate refuses it too; each says both versions and what to
-do, and nothing in the database changes."""
+do, and nothing in the database changes. Without migrate_on_start, a database that cannot be
+reached at start does not keep the daemon from starting."""
 import os
 import shutil
 import sys
@@ -120,9 +121,26 @@ def test_the_known_schema_starts_again(c):
         c.d.stop_clean()
 
 
+def test_starts_without_the_database(c):
+    # Without migrate_on_start, an unreachable database is not a reason not to start: the
+    # check is left (a warning says so) and the daemon waits for the database.
+    c.d.settings["database"]["migrate_on_start"] = "false"
+    c.d.write_config()
+    c.pg.stop()
+    try:
+        start = len(c.d.log_text())
+        c.d.start()
+        assert "cannot check the schema's version now" in c.d.log_text()[start:]
+        status, body = c.d.get_json("/readyz")
+        assert status == 503 and body["error"]["code"] == "database_unavailable", body
+        c.d.stop_clean()
+    finally:
+        c.pg.start()
+
+
 if __name__ == "__main__":
     sys.exit(run_tests(
         [test_migrate_refuses_a_newer_schema, test_daemon_refuses_a_newer_schema,
          test_daemon_with_migrate_on_start_refuses_a_newer_schema,
-         test_the_known_schema_starts_again],
+         test_the_known_schema_starts_again, test_starts_without_the_database],
         setup, teardown))
