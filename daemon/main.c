@@ -289,21 +289,39 @@ static void drop_privileges(const struct config *cfg)
 	log_info("main", "running as user %s", cfg->user);
 }
 
-/* Applies pending migrations at start when configured to. */
-static void migrate_at_start(const struct config *cfg)
+/* Applies pending migrations at start when configured to; either way, refuses to run on a
+ * schema that a newer baocao migrated. An unreachable database stops the start only when
+ * there is migrating to do: without migrate_on_start the daemon starts and waits for it. */
+static void schema_at_start(const struct config *cfg)
 {
 	char *err = NULL;
 	PGconn *c = db_connect_once(cfg->conninfo, cfg->time_zone, &err);
 	if (c == NULL) {
 		char *shown = db_conninfo_shown(cfg->conninfo);
-		fatal("migrate", "cannot connect to the database (%s): %s; check "
-		      "database.conninfo in %s and that PostgreSQL is running", shown, err,
-		      cfg->path);
+		if (cfg->migrate_on_start)
+			fatal("migrate", "cannot connect to the database (%s): %s; check "
+			      "database.conninfo in %s and that PostgreSQL is running", shown, err,
+			      cfg->path);
+		log_warn("migrate", "cannot check the schema's version now (%s): %s", shown, err);
+		free(shown);
+		free(err);
+		return;
+	}
+	if (!cfg->migrate_on_start) {
+		int rc = migrate_check(c, cfg->schema_dir, &err);
+		PQfinish(c);
+		if (rc > 0)
+			fatal("migrate", "refusing to start: %s", err);
+		if (rc < 0) {
+			log_warn("migrate", "cannot check the schema's version: %s", err);
+			free(err);
+		}
+		return;
 	}
 	int n = migrate_run(c, cfg->schema_dir, NULL, &err);
 	PQfinish(c);
 	if (n < 0)
-		fatal("migrate", "%s", err);
+		fatal("migrate", "refusing to start: %s", err);
 	log_info("migrate", n ? "applied %d migrations" : "schema is up to date (%d applied)", n);
 }
 
@@ -391,8 +409,7 @@ int main(int argc, char **argv)
 		      "Change server.port in %s", cfg->port, cfg->path);
 	drop_privileges(cfg);
 	web_load(cfg, "serving");
-	if (cfg->migrate_on_start)
-		migrate_at_start(cfg);
+	schema_at_start(cfg);
 	struct keys keys;
 	if (keys_load(cfg->data_dir, (uid_t)-1, (gid_t)-1, &keys, &err) != 0)
 		fatal("main", "%s", err);

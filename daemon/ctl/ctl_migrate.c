@@ -16,6 +16,15 @@ int ctl_migrate(struct ctl *ctl, int argc, char **argv)
 	if (db == NULL)
 		return CTL_USER;
 	char *err = NULL;
+	/* A newer schema is the user's to resolve (install the newer baocao), not an error. */
+	int newer = migrate_check(db, ctl->cfg.schema_dir, &err);
+	if (newer > 0) {
+		fprintf(stderr, "error: %s\n", err);
+		free(err);
+		return CTL_USER;
+	}
+	free(err);
+	err = NULL;
 	int n = migrate_run(db, ctl->cfg.schema_dir, stdout, &err);
 	if (n < 0) {
 		fprintf(stderr, "error: %s\n", err);

@@ -1,6 +1,7 @@
 /* Schema migrations: schema/NNN_name.sql applied in order, each in one transaction, recorded. */
 #include "migrate.h"
 #include "db.h"
+#include "build_config.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -127,6 +128,45 @@ static int apply_tx(PGconn *conn, void *arg, char **err)
 	return 0;
 }
 
+/* Looks for migrations the database has applied and list (the schema folder's) does not
+ * have: 0 when there is none, 1 with *err saying what to do, -1 when it cannot be read. */
+static int newer_check(PGconn *conn, const char *dir, const struct migration *list, int n,
+		       char **err)
+{
+	PGresult *r = db_run(conn, "cannot look for schema_migration", "SELECT "
+			     "to_regclass('schema_migration') IS NOT NULL", 0, NULL, err);
+	if (r == NULL)
+		return -1;
+	bool exists = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	PQclear(r);
+	if (!exists)
+		return 0;	/* nothing applied yet */
+	r = db_run(conn, "cannot read schema_migration", "SELECT version, name FROM "
+		   "schema_migration ORDER BY version DESC", 0, NULL, err);
+	if (r == NULL)
+		return -1;
+	int rc = 0;
+	for (int i = 0; i < PQntuples(r) && rc == 0; i++) {
+		int v = atoi(PQgetvalue(r, i, 0));
+		bool known = false;
+		for (int k = 0; k < n && !known; k++)
+			known = list[k].version == v;
+		if (known)
+			continue;
+		*err = xasprintf("the database's schema is newer than this baocao (%s) knows: it "
+				 "has applied migration %03d (%s), and the newest in %s is %03d "
+				 "(%s); a newer baocao migrated it. Install that baocao (or a later "
+				 "one) on this machine, or restore a backup made with baocao %s "
+				 "(baocaoctl restore); nothing was changed",
+				 BAOCAO_VERSION, v, PQgetvalue(r, i, 1), dir,
+				 n > 0 ? list[n - 1].version : 0, n > 0 ? list[n - 1].file : "none",
+				 BAOCAO_VERSION);
+		rc = 1;
+	}
+	PQclear(r);
+	return rc;
+}
+
 /* Applies one migration in its own transaction. */
 static bool migration_apply(PGconn *conn, const char *dir, struct migration *m, const char *sql,
 			    char **err)
@@ -150,6 +190,9 @@ int migrate_run(PGconn *conn, const char *dir, FILE *progress, char **err)
 	if (!exec_ok(conn, "SET client_min_messages = warning", err) ||
 	    !exec_ok(conn, "SELECT pg_advisory_lock(" MIGRATE_LOCK_KEY ")", err))
 		goto out;
+	/* Never down: a schema a newer baocao migrated is left as it is. */
+	if (newer_check(conn, dir, list, n, err) != 0)
+		goto unlock;
 	if (!exec_ok(conn, "CREATE TABLE IF NOT EXISTS schema_migration ("
 		     "version integer PRIMARY KEY, name text NOT NULL, sha256 text NOT NULL, "
 		     "applied_at timestamptz NOT NULL DEFAULT now())", err))
@@ -225,4 +268,23 @@ int migrate_version(struct db *db, char *buf, size_t size)
 	snprintf(buf, size, "%s", PQgetisnull(res, 0, 0) ? "0" : PQgetvalue(res, 0, 0));
 	PQclear(res);
 	return 0;
+}
+
+/* Whether the database's schema is one this schema folder knows (see migrate.h). */
+int migrate_check(PGconn *conn, const char *dir, char **err)
+{
+	struct migration *list = NULL;
+	int n = migration_list(dir, &list, err);
+	if (n < 0)
+		return -1;
+	if (n == 0) {
+		*err = xasprintf("no migrations (NNN_name.sql) in %s; set server.schema_dir", dir);
+		free(list);
+		return -1;
+	}
+	int rc = newer_check(conn, dir, list, n, err);
+	for (int i = 0; i < n; i++)
+		free(list[i].file);
+	free(list);
+	return rc;
 }

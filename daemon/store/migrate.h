@@ -12,6 +12,13 @@
  */
 int migrate_run(PGconn *conn, const char *dir, FILE *progress, char **err);
 
+/*
+ * Checks that the database has applied no migration that dir does not have (a newer baocao
+ * migrated it; migrate_run refuses it the same way). Returns 0 when so, 1 with *err saying
+ * both versions and what to do, or -1 with *err when the check itself failed.
+ */
+int migrate_check(PGconn *conn, const char *dir, char **err);
+
 struct db;
 /* The schema's version as text ("0" before the first migration) into buf, on the holder's
  * connection: 0, or -1 when the statement failed (db_connection_lost() and db_conn() then
