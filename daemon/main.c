@@ -289,6 +289,18 @@ static void drop_privileges(const struct config *cfg)
 	log_info("main", "running as user %s", cfg->user);
 }
 
+/* The exit status of a start refused because a newer baocao migrated the schema (EX_CONFIG of
+ * sysexits.h): baocaod.service does not restart on it (RestartPreventExitStatus=), since
+ * starting again cannot help until the right baocao is installed. */
+#define EXIT_SCHEMA_NEWER 78
+
+/* Logs why the schema is refused and exits with EXIT_SCHEMA_NEWER. */
+static void refuse_newer_schema(const char *why)
+{
+	log_error("migrate", "refusing to start: %s", why);
+	exit(EXIT_SCHEMA_NEWER);
+}
+
 /* Applies pending migrations at start when configured to; either way, refuses to run on a
  * schema that a newer baocao migrated. An unreachable database stops the start only when
  * there is migrating to do: without migrate_on_start the daemon starts and waits for it. */
@@ -307,15 +319,18 @@ static void schema_at_start(const struct config *cfg)
 		free(err);
 		return;
 	}
-	if (!cfg->migrate_on_start) {
-		int rc = migrate_check(c, cfg->schema_dir, &err);
+	int rc = migrate_check(c, cfg->schema_dir, &err);
+	if (rc > 0) {
 		PQfinish(c);
-		if (rc > 0)
-			fatal("migrate", "refusing to start: %s", err);
-		if (rc < 0) {
-			log_warn("migrate", "cannot check the schema's version: %s", err);
-			free(err);
-		}
+		refuse_newer_schema(err);
+	}
+	if (rc < 0) {
+		log_warn("migrate", "cannot check the schema's version: %s", err);
+		free(err);
+		err = NULL;
+	}
+	if (!cfg->migrate_on_start) {
+		PQfinish(c);
 		return;
 	}
 	int n = migrate_run(c, cfg->schema_dir, NULL, &err);

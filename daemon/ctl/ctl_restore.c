@@ -8,7 +8,6 @@
 #include "util.h"
 #include "build_config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <pwd.h>
@@ -53,24 +52,6 @@ static int known_index(const char *name)
 		if (strcmp(known_files[i], name) == 0)
 			return i;
 	return -1;
-}
-
-/* The newest migration this installation's schema_dir holds (NNN of NNN_name.sql). */
-static long long known_schema(const char *schema_dir)
-{
-	DIR *d = opendir(schema_dir);
-	if (d == NULL)
-		return -1;
-	long long max = 0;
-	struct dirent *e;
-	while ((e = readdir(d)) != NULL) {
-		const char *n = e->d_name;
-		if (strlen(n) > 8 && n[3] == '_' && str_has_suffix(n, ".sql") &&
-		    strspn(n, "0123456789") == 3 && atoll(n) > max)
-			max = atoll(n);
-	}
-	closedir(d);
-	return max;
 }
 
 /* Checks one file entry of the manifest against the file in the folder. */
@@ -174,10 +155,11 @@ static bool check_backup(struct restore *rs)
 /* Refuses a backup of a schema newer than this installation's migrations. */
 static bool check_schema(struct restore *rs)
 {
-	long long known = known_schema(rs->ctl->cfg.schema_dir);
+	char *err = NULL;
+	long long known = migrate_newest(rs->ctl->cfg.schema_dir, &err);
 	if (known < 0) {
-		fprintf(stderr, "error: cannot read the schema folder %s: %s; set [server] "
-			"schema_dir\n", rs->ctl->cfg.schema_dir, strerror(errno));
+		fprintf(stderr, "error: %s\n", err);
+		free(err);
 		return false;
 	}
 	if (rs->schema_version > known) {

@@ -288,3 +288,17 @@ int migrate_check(PGconn *conn, const char *dir, char **err)
 	free(list);
 	return rc;
 }
+
+/* The newest migration of a schema folder (see migrate.h). */
+int migrate_newest(const char *dir, char **err)
+{
+	struct migration *list = NULL;
+	int n = migration_list(dir, &list, err);
+	if (n < 0)
+		return -1;
+	int newest = n > 0 ? list[n - 1].version : 0;
+	for (int i = 0; i < n; i++)
+		free(list[i].file);
+	free(list);
+	return newest;
+}

@@ -19,6 +19,9 @@ int migrate_run(PGconn *conn, const char *dir, FILE *progress, char **err);
  */
 int migrate_check(PGconn *conn, const char *dir, char **err);
 
+/* The version of the newest migration in dir (0 when it has none), or -1 with *err. */
+int migrate_newest(const char *dir, char **err);
+
 struct db;
 /* The schema's version as text ("0" before the first migration) into buf, on the holder's
  * connection: 0, or -1 when the statement failed (db_connection_lost() and db_conn() then

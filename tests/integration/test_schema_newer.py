@@ -81,7 +81,8 @@ def test_migrate_refuses_a_newer_schema(c):
 
 
 def refuses_to_start(c, settings):
-    """Starts the daemon with the settings; it must exit 1 on its own and log the refusal."""
+    """Starts the daemon with the settings; it must exit 78 on its own (the status
+    baocaod.service does not restart on) and log the refusal."""
     before = database_state(c)
     for key, value in settings.items():
         section, name = key.split(".", 1)
@@ -91,7 +92,7 @@ def refuses_to_start(c, settings):
     c.d.start(wait=False)
     wait_for(lambda: c.d.proc.poll() is not None, timeout=30, what="baocaod to exit")
     rc = c.d.stop()
-    assert rc == 1, rc
+    assert rc == 78, rc
     log = c.d.log_text()[start:]
     assert "refusing to start" in log, log
     says_what_to_do(log)

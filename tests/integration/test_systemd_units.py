@@ -85,6 +85,8 @@ def test_daemon_unit_settings(c):
         "MemoryDenyWriteExecute": "yes", "StateDirectory": "baocao", "UMask": "0027",
         "SystemCallArchitectures": "native", "LockPersonality": "yes",
         "RestrictRealtime": "yes", "RestrictNamespaces": "yes",
+        # baocaod's exit status for a schema newer than it knows (test_schema_newer.py)
+        "RestartPreventExitStatus": "78",
     }
     for key, value in want.items():
         assert s.get(key, [None])[0] == value, (key, s.get(key))
