@@ -51,6 +51,14 @@ PGconn *ctl_connect_as(const char *user, const char *conninfo, const char *time_
 	return db;
 }
 
+/* Whether baocaoctl acts towards PostgreSQL as server.user: when run as root and a user other
+ * than root is set. */
+bool ctl_acts_as_user(const struct ctl *ctl)
+{
+	const char *user = ctl->cfg.user;
+	return geteuid() == 0 && user != NULL && *user != '\0' && strcmp(user, "root") != 0;
+}
+
 /* Opens the database connection on first use. As root it connects as server.user, the
  * daemon's own identity, so that `sudo baocaoctl ...` passes PostgreSQL's peer authentication
  * as the daemon does. */
@@ -58,9 +66,8 @@ PGconn *ctl_db(struct ctl *ctl)
 {
 	if (ctl->db)
 		return ctl->db;
-	const char *user = ctl->cfg.user;
-	if (geteuid() == 0 && user != NULL && *user != '\0' && strcmp(user, "root") != 0) {
-		ctl->db = ctl_connect_as(user, ctl->cfg.conninfo, ctl->cfg.time_zone);
+	if (ctl_acts_as_user(ctl)) {
+		ctl->db = ctl_connect_as(ctl->cfg.user, ctl->cfg.conninfo, ctl->cfg.time_zone);
 		if (ctl->db == NULL)
 			fprintf(stderr, "  check [database] conninfo and [server] user in %s and that "
 				"PostgreSQL is running\n", ctl->config_path);

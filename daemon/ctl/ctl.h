@@ -27,6 +27,8 @@ int ctl_load_input(struct ctl *ctl, const char *path, size_t max, char **data, s
 /* Connects with conninfo as the system user (its effective uid and gid, which peer
  * authentication sees), then becomes root again; NULL after printing why not. Root only. */
 PGconn *ctl_connect_as(const char *user, const char *conninfo, const char *time_zone);
+/* Whether baocaoctl connects to PostgreSQL as server.user: run as root, with a user set. */
+bool ctl_acts_as_user(const struct ctl *ctl);
 /* The database connection of the configuration (as server.user when run as root); NULL after
  * printing why it failed. */
 PGconn *ctl_db(struct ctl *ctl);

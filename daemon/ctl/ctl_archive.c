@@ -1,10 +1,13 @@
 /* What baocaoctl backup and restore share: PostgreSQL's own tools of the server's major version
  * run with the configured connection, files copied whole (fsynced) and their SHA-256. */
 #include "ctl_archive.h"
+#include "ctl.h"
 #include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,8 +144,19 @@ static void conninfo_add(struct strbuf *sb, const char *key, const char *value)
 /* Runs a PostgreSQL tool on the configured database: the connection string without its
  * password as --dbname (a command line is visible to every user), the password in the
  * child's environment (PGPASSWORD), standard output into out_fd when it is not -1. */
-int ctl_pg_run(const char *program, const char *const *args, const char *conninfo, int out_fd)
+int ctl_pg_run(struct ctl *ctl, const char *program, const char *const *args, int in_fd,
+	       int out_fd)
 {
+	const char *conninfo = ctl->cfg.conninfo;
+	struct passwd *pw = NULL;
+	if (ctl_acts_as_user(ctl)) {
+		pw = getpwnam(ctl->cfg.user);
+		if (pw == NULL) {
+			fprintf(stderr, "error: [server] user: there is no system user '%s'; create "
+				"it or name another in %s\n", ctl->cfg.user, ctl->config_path);
+			return -1;
+		}
+	}
 	char *perr = NULL;
 	PQconninfoOption *opts = PQconninfoParse(conninfo, &perr);
 	if (opts == NULL) {
@@ -179,8 +193,16 @@ int ctl_pg_run(const char *program, const char *const *args, const char *conninf
 	if (pid == 0) {
 		if (password && setenv("PGPASSWORD", password, 1) != 0)
 			_exit(127);
+		if (in_fd >= 0 && dup2(in_fd, STDIN_FILENO) < 0)
+			_exit(127);
 		if (out_fd >= 0 && dup2(out_fd, STDOUT_FILENO) < 0)
 			_exit(127);
+		if (pw && (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
+			   setuid(pw->pw_uid) != 0)) {
+			fprintf(stderr, "error: cannot run %s as %s: %s\n", program, pw->pw_name,
+				strerror(errno));
+			_exit(127);
+		}
 		execv(program, (char *const *)argv);
 		fprintf(stderr, "error: cannot run %s: %s\n", program, strerror(errno));
 		_exit(127);

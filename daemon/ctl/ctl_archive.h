@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+struct ctl;
+
 /* A backup folder: baocao-YYYYMMDDTHHMMSSZ, with ".partial" while it is written. */
 #define ARCHIVE_PREFIX "baocao-"
 #define ARCHIVE_PARTIAL ".partial"
@@ -24,12 +26,15 @@ extern const char *const ctl_archive_keys[];
  * printing what to install. Free it. */
 char *ctl_pg_program(PGconn *db, const char *name);
 /*
- * Runs a PostgreSQL program with args (NULL-terminated) on the configured database: the
- * connection string without its password goes as --dbname, the password in the child's
- * environment only. Standard output goes to out_fd unless it is -1. 0 when the program exited
- * 0; -1 after printing why not.
+ * Runs a PostgreSQL program with args (NULL-terminated) on the database of the configuration:
+ * the connection string without its password goes as --dbname, the password in the child's
+ * environment only. Run as root, the program runs as server.user, as baocaoctl's own
+ * connection does (ctl_db), so that peer authentication sees the daemon's user. Standard input
+ * comes from in_fd and standard output goes to out_fd, each unless -1 (files opened here, by
+ * whoever runs baocaoctl). 0 when the program exited 0; -1 after printing why not.
  */
-int ctl_pg_run(const char *program, const char *const *args, const char *conninfo, int out_fd);
+int ctl_pg_run(struct ctl *ctl, const char *program, const char *const *args, int in_fd,
+	       int out_fd);
 /* Size and lower-case hex SHA-256 of a file; 0, or -1 with errno set. */
 int ctl_file_sha256(const char *path, char hex[65], long long *size);
 /* fsync of a file or folder by path; 0, or -1 with errno set. */

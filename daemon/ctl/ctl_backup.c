@@ -182,7 +182,7 @@ static bool dump_database(struct backup *b, PGconn *db)
 		return false;
 	}
 	const char *args[] = { "--format=custom", NULL };
-	bool ok = ctl_pg_run(pg_dump, args, b->ctl->cfg.conninfo, fd) == 0;
+	bool ok = ctl_pg_run(b->ctl, pg_dump, args, -1, fd) == 0;
 	if (ok && fsync(fd) != 0) {
 		fprintf(stderr, "error: cannot write %s to disk: %s\n", path, strerror(errno));
 		ok = false;

@@ -9,6 +9,7 @@
 #include "build_config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -308,10 +309,20 @@ static bool restore_database(struct restore *rs, PGconn *db)
 	if (pg_restore == NULL)
 		return false;
 	printf("restoring the database with %s ...\n", pg_restore);
+	/* The dump comes in on standard input (a file still: pg_restore may seek in it), opened
+	 * here, since pg_restore may run as server.user, who cannot read root's backup. */
 	char *dump = xasprintf("%s/%s", rs->dir, ARCHIVE_DUMP);
+	int fd = open(dump, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		fprintf(stderr, "error: cannot open %s: %s\n", dump, strerror(errno));
+		free(dump);
+		free(pg_restore);
+		return false;
+	}
 	const char *args[] = { "--single-transaction", "--exit-on-error", "--no-owner",
-			       "--no-privileges", dump, NULL };
-	bool ok = ctl_pg_run(pg_restore, args, rs->ctl->cfg.conninfo, -1) == 0;
+			       "--no-privileges", NULL };
+	bool ok = ctl_pg_run(rs->ctl, pg_restore, args, fd, -1) == 0;
+	close(fd);
 	if (ok)
 		printf("  database restored in %.1f s\n", since(start));
 	else
