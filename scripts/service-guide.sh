@@ -173,12 +173,17 @@ for _ in $(seq 100); do curl -fs http://127.0.0.1:8080/readyz >/dev/null && brea
 curl -fs http://127.0.0.1:8080/readyz >/dev/null || fail "not ready after the watchdog's restart"
 ok "the watchdog restarted a daemon that stopped turning (WatchdogSec=30)"
 
-# The nightly backup unit, when the package has the command.
-if baocaoctl --help 2>&1 | grep -q '^  backup'; then
-	systemctl start baocao-backup.service || { journalctl -u baocao-backup --no-pager | tail; fail "baocao-backup.service"; }
-	systemctl list-timers --all --no-pager | grep -q baocao-backup.timer || fail "no backup timer"
-	ok "baocao-backup.service made a backup; its timer is known to systemd"
-fi
+# The nightly backup unit (hardened as the daemon), and a backup by hand as root.
+systemctl start baocao-backup.service ||
+	{ journalctl -u baocao-backup --no-pager | tail; fail "baocao-backup.service"; }
+ls /var/lib/baocao/backups/baocao-*/manifest.json >/dev/null 2>&1 ||
+	fail "baocao-backup.service wrote no backup into /var/lib/baocao/backups"
+systemctl enable --now baocao-backup.timer >/dev/null 2>&1 || fail "enable baocao-backup.timer"
+systemctl list-timers --no-pager | grep -q baocao-backup.timer || fail "the backup timer is not waiting"
+ok "baocao-backup.service made a backup; baocao-backup.timer waits for the night"
+baocaoctl backup --output /root/backups >/tmp/backup.log 2>&1 || { cat /tmp/backup.log; fail "baocaoctl backup as root"; }
+backup=$(ls -d /root/backups/baocao-* | head -n 1)
+ok "baocaoctl backup by hand as root (pg_dump as baocao): $backup"
 
 # Stop: STOPPING=1, requests finished, exit 0.
 t=$(now_ms)
@@ -187,3 +192,12 @@ systemctl stop baocaod || fail "systemctl stop"
 	fail "the stop was not clean: $(systemctl show -p Result --value baocaod)"
 ok "systemctl stop: clean, in $(( $(now_ms) - t )) ms"
 systemctl is-enabled -q baocaod || fail "not enabled"
+
+# Restore the backup made by hand over the database (the daemon stopped), then serve again.
+before=$(runuser -u postgres -- psql -XtAc "SELECT count(*) FROM submission" baocao)
+baocaoctl restore --force "$backup" >/tmp/restore.log 2>&1 || { cat /tmp/restore.log; fail "baocaoctl restore"; }
+after=$(runuser -u postgres -- psql -XtAc "SELECT count(*) FROM submission" baocao)
+[ "$before" = "$after" ] || fail "restore: $after reports where the backup had $before"
+systemctl start baocaod || fail "start after the restore"
+curl -fs http://127.0.0.1:8080/readyz >/dev/null || fail "not ready after the restore"
+ok "baocaoctl restore --force as root (pg_restore as baocao), then the service starts again"
