@@ -132,7 +132,6 @@ def test_standby_and_two_daemons_on_every_host(ex):
     ex.others.append((other, work))
     other.start(env={"BAOCAO_FAKE_NOW": "2026-12-03T16:00:00+07:00"})
     ex.daemons = [ex.d, other]
-    shown = f"host={ex.primary_dir}/run,{sdir}/run port=5432,5432"
     for d in ex.daemons:
         status, body = d.get_json("/readyz")
         assert status == 200, body
@@ -146,7 +145,33 @@ def test_standby_and_two_daemons_on_every_host(ex):
     ex.units = units
     for k, unit in enumerate(units):
         ex.account(f"fo{k}", unit, "reporter")
-    ex.shown = shown
+
+
+def test_setup_and_the_log_name_every_host(ex):
+    """baocaoctl setup given several hosts writes them all into the configuration (not only
+    the one it reached), and the log names every host when none answers."""
+    work = Workdir("failover-setup")
+    try:
+        d = Daemon(work, "dbname=not-set-yet")
+        hosts = f"{ex.primary_dir}/run,{ex.standbys[0]}/run"
+        r = d.ctl("setup", "--pg-admin", f"host={hosts} port=5432,5432 dbname=postgres "
+                  "user=baocao", "--role", "bc_fo", "--database", "bc_fo", "--example", "ha-tinh")
+        assert r.returncode == 0, r.stdout + r.stderr
+        want = (f"conninfo = host={hosts} port=5432,5432 target_session_attrs=read-write "
+                "dbname=bc_fo user=bc_fo\n")
+        assert want in d.conf.read_text(encoding="utf-8"), d.conf.read_text(encoding="utf-8")
+        hosts = f"host={work.path}/a,{work.path}/b"
+        d2 = Daemon(work, f"{hosts} port=5432,5433 dbname=x user=y password=SECRETWORD",
+                    **{"database.migrate_on_start": "true"})
+        d2.start(wait=False)
+        rc = d2.proc.wait(60)
+        d2.stop()
+        log = d2.log_text()
+        line = next(x for x in log.splitlines() if "cannot connect to the database" in x)
+        assert rc != 0 and f"{hosts} port=5432,5433" in line, log
+        assert "target_session_attrs" not in line and "SECRETWORD" not in log, log
+    finally:
+        work.cleanup()
 
 
 def put(ex, d, login, body):
@@ -293,6 +318,7 @@ def test_a_primary_fenced_read_only_is_left_for_the_promoted_standby(ex):
 if __name__ == "__main__":
     sys.exit(run_tests(
         [test_a_job_due_while_the_database_is_down_runs_once_when_it_is_back,
-         test_standby_and_two_daemons_on_every_host, test_the_drill,
+         test_standby_and_two_daemons_on_every_host, test_setup_and_the_log_name_every_host,
+         test_the_drill,
          test_a_primary_fenced_read_only_is_left_for_the_promoted_standby],
         setup=setup, teardown=teardown))
