@@ -25,6 +25,9 @@ UPLOAD_BOUND_S = 60     # how long one upload is tried again before the client g
 SERVE_AGAIN_S = 30      # the daemons serve again within this after the promotion
 PG = str(ROOT / "scripts" / "pg")
 PG_ENV = dict(os.environ, BAOCAO_PG_FAST="1")
+# BAOCAO_FAILOVER_ASYNC=1: the drill with an asynchronous standby (by hand, not in the suite);
+# the receipts it lost are printed rather than failing the test.
+ASYNC = os.environ.get("BAOCAO_FAILOVER_ASYNC") == "1"
 
 
 def pg(*args):
@@ -112,10 +115,10 @@ def test_a_job_due_while_the_database_is_down_runs_once_when_it_is_back(ex):
 def test_standby_and_two_daemons_on_every_host(ex):
     sdir = ex.work.path / "pg-standby"
     ex.standbys.append(sdir)
-    standby = pg("standby", sdir, ex.primary_dir)
+    standby = pg("standby", sdir, ex.primary_dir, *(["--async"] if ASYNC else []))
     assert standby == f"host={sdir}/run port=5432 dbname=baocao user=baocao", standby
     rows = ex.pg.psql("SELECT application_name, state, sync_state FROM pg_stat_replication")
-    assert rows == [["standby_pg_standby", "streaming", "sync"]], rows
+    assert rows == [["standby_pg_standby", "streaming", "async" if ASYNC else "sync"]], rows
     assert psql(standby, "SELECT pg_is_in_recovery()") == [["t"]]
     ex.standby_conninfo = standby
     ex.conninfo = (f"host={ex.primary_dir}/run,{sdir}/run port=5432,5432 dbname=baocao "
@@ -257,18 +260,28 @@ def test_the_drill(ex):
                        f"({', '.join(repr(u) for u in ex.units)})")
     by_id = {int(r[1]): r for r in stored}
     # Every receipt is in the new primary, as that unit's version with that file.
+    lost = []
     for r in receipts:
         row = by_id.get(int(r["submission"]))
+        if ASYNC and (row is None or row[3] != r["sha"]):
+            lost.append(r)
+            continue
         assert row is not None, ("receipt not stored", r)
         assert row[0] == ex.units[r["client"]] and int(row[2]) == r["version"], (row, r)
         assert row[3] == r["sha"], (row, r)
-    # None stored twice: one receipt per upload, each upload once per unit and period.
-    assert len({r["submission"] for r in receipts}) == len(receipts)
+    if ASYNC:
+        print(f"# asynchronous standby: {len(lost)} of {len(receipts)} receipts lost: "
+              f"{[(r['client'], r['upload'], r['version']) for r in lost]}", flush=True)
+    # None stored twice: one receipt per upload, each upload once per unit and period (a
+    # lost receipt's number may have been given again after the promotion).
+    kept = [r for r in receipts if r not in lost]
+    assert len({r["submission"] for r in kept}) == len(kept)
     for k, unit in enumerate(ex.units):
         rows = [r for r in stored if r[0] == unit]
-        assert len(rows) == UPLOADS, (unit, rows)
-        assert len({r[3] for r in rows}) == UPLOADS, (unit, rows)
-        assert sorted(int(r[2]) for r in rows) == list(range(1, UPLOADS + 1)), (unit, rows)
+        want = UPLOADS - len([r for r in lost if r["client"] == k])
+        assert len(rows) == want, (unit, rows)
+        assert len({r[3] for r in rows}) == want, (unit, rows)
+        assert sorted(int(r[2]) for r in rows) == list(range(1, want + 1)), (unit, rows)
     # The reminder due during the failover ran once.
     wait_for(lambda: remind_runs(ex, new, 1) == [["done", "1"]], timeout=SERVE_AGAIN_S,
              what="the reminder due during the failover run")
