@@ -340,7 +340,8 @@ def test_a_primary_fenced_read_only_is_left_for_the_promoted_standby(ex):
     wait_for(lambda: psql(new, cutoff) == [["2026-12-10 10:00"]], timeout=15, interval=0.2,
              what="the override heard by a listener now on the new primary")
     for d in ex.daemons:
-        assert "the server has turned read-only" in d.log_text(), d.log_text()[-3000:]
+        wait_for(lambda: "the server has turned read-only" in d.log_text(), timeout=15,
+                 what="the listener leaving the fenced primary")
 
 
 if __name__ == "__main__":
