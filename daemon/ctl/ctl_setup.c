@@ -349,6 +349,44 @@ usage:
 	return CTL_USER;
 }
 
+/* The value of one setting the connection was made with (as given: every host of a list),
+ * or NULL; a new string. */
+static char *conn_setting(PGconn *conn, const char *key)
+{
+	PQconninfoOption *opts = PQconninfo(conn);
+	char *val = NULL;
+	for (PQconninfoOption *o = opts; o && o->keyword; o++)
+		if (strcmp(o->keyword, key) == 0 && o->val && o->val[0])
+			val = xstrdup(o->val);
+	PQconninfoFree(opts);
+	return val;
+}
+
+/* The daemon's conninfo for the server admin is connected to: its socket folder or host
+ * (with a port other than 5432); or, when --pg-admin listed several hosts (a primary and
+ * its standbys), all of them with their ports and target_session_attrs, so that the daemon
+ * finds the primary after a failover. A new string. */
+static char *setup_conninfo(PGconn *admin, const struct setup_opts *o)
+{
+	char *hosts = conn_setting(admin, "host");
+	if (hosts && strchr(hosts, ',')) {
+		char *ports = conn_setting(admin, "port");
+		char *attrs = conn_setting(admin, "target_session_attrs");
+		char *c = xasprintf("host=%s%s%s target_session_attrs=%s dbname=%s user=%s", hosts,
+				    ports ? " port=" : "", ports ? ports : "",
+				    attrs ? attrs : "read-write", o->database, o->role);
+		free(hosts);
+		free(ports);
+		free(attrs);
+		return c;
+	}
+	free(hosts);
+	const char *host = PQhost(admin), *port = PQport(admin);
+	return xasprintf("host=%s%s%s dbname=%s user=%s", host ? host : SETUP_PG_SOCKET,
+			 port && strcmp(port, "5432") != 0 ? " port=" : "",
+			 port && strcmp(port, "5432") != 0 ? port : "", o->database, o->role);
+}
+
 /* baocaoctl setup */
 int ctl_setup(struct ctl *ctl, int argc, char **argv)
 {
@@ -380,10 +418,7 @@ int ctl_setup(struct ctl *ctl, int argc, char **argv)
 		return CTL_USER;
 	}
 	int rc = make_role_and_database(admin, &o);
-	const char *host = PQhost(admin), *port = PQport(admin);
-	char *conninfo = xasprintf("host=%s%s%s dbname=%s user=%s", host ? host : SETUP_PG_SOCKET,
-				   port && strcmp(port, "5432") != 0 ? " port=" : "",
-				   port && strcmp(port, "5432") != 0 ? port : "", o.database, o.role);
+	char *conninfo = setup_conninfo(admin, &o);
 	PQfinish(admin);
 	if (rc == CTL_OK)
 		rc = set_key(ctl, "database", "conninfo", conninfo, ctl->cfg.conninfo);

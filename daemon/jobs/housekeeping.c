@@ -20,6 +20,7 @@
 #include <stdlib.h>
 
 static _Atomic bool forced;	/* read the series again even if they look unchanged */
+static struct recurring *task;
 
 /* After a step failed: checks the connection and logs the step's error unless the connection
  * broke (the whole run is then tried again, or given up, by housekeeping_run); frees *err.
@@ -96,7 +97,9 @@ static bool housekeeping_pass(struct db *db, PGconn *conn, bool force)
 
 /* Worker: one run of the work. A connection found broken (the database restarted since this
  * worker last used it, as after the listener's reconnection that asks for this run) is
- * dropped and the run made once more on a new one: every step may be done twice. */
+ * dropped and the run made once more on a new one: every step may be done twice. A run that
+ * could not be made (the database away) is made again after a short backoff, so that the
+ * jobs are planned as soon as the database answers. */
 static void housekeeping_run(struct db *db, void *arg)
 {
 	/* Taken and cleared at once, so that a kick during this run is not lost. */
@@ -106,7 +109,7 @@ static void housekeeping_run(struct db *db, void *arg)
 		PGconn *conn = db_conn(db);
 		if (conn == NULL) {
 			log_debug("housekeeping", "skipped: the database is unavailable");
-			return;
+			break;
 		}
 		if (housekeeping_pass(db, conn, force))
 			return;
@@ -115,11 +118,12 @@ static void housekeeping_run(struct db *db, void *arg)
 				 "once more on a new one", db_last_error(db));
 		else
 			log_warn("housekeeping", "the database connection was broken again (%s); "
-				 "the next run is within a minute", db_last_error(db));
+				 "trying again shortly", db_last_error(db));
 	}
+	if (force)	/* the retry reads the series again too */
+		atomic_store(&forced, true);
+	recurring_retry(task);
 }
-
-static struct recurring *task;
 
 /* Starts the timer and the first run. */
 int housekeeping_start(struct event_base *base, long long interval_ms)

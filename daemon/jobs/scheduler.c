@@ -395,29 +395,49 @@ static struct event *arm;		/* made active by the runner: arm the timer again */
 static _Atomic long long next_due_ms = -1;	/* the runner's latest answer; -1 none */
 static char scheduler_instance[128];
 
-/* Worker: recovers, runs what is due, and tells the loop when the next occurrence is due. */
+/* One round on conn: recovers, runs what is due, and finds when the next occurrence is due
+ * (ms, -1 when none); -2 with *err when a statement failed. */
+static long long scheduler_round(PGconn *conn, char **err)
+{
+	int n = 0;
+	if (scheduler_recover(conn, clock_now(), err) != 0)
+		return -2;
+	while ((n = scheduler_claim_and_run(conn, scheduler_instance, err)) == BATCH)
+		;
+	return n < 0 ? -2 : scheduler_next_due_ms(conn, err);
+}
+
+/* Worker: a round, and the loop told when the next occurrence is due. A connection found
+ * broken (the database restarted or failed over since this worker last used it) is dropped
+ * and the round made once more on a new one; a round that could not be made at all (the
+ * database away) is made again after a short backoff, not at the next minute: what fell due
+ * meanwhile runs as soon as the database answers. */
 static void scheduler_tick(struct db *db, void *arg)
 {
-	PGconn *conn = db_conn(db);
-	if (conn == NULL)
-		return;
-	char *err = NULL;
-	int n = 0;
-	if (scheduler_recover(conn, clock_now(), &err) == 0) {
-		while ((n = scheduler_claim_and_run(conn, scheduler_instance, &err)) == BATCH)
-			;
-	} else {
-		n = -1;
-	}
-	long long due = n < 0 ? -2 : scheduler_next_due_ms(conn, &err);
-	if (due == -2) {
+	for (int attempt = 0; attempt < 2; attempt++) {
+		PGconn *conn = db_conn(db);
+		if (conn == NULL) {
+			log_debug("jobs", "the database is unavailable; trying again shortly");
+			break;
+		}
+		char *err = NULL;
+		long long due = scheduler_round(conn, &err);
+		if (due != -2) {
+			atomic_store(&next_due_ms, due);
+			event_active(arm, EV_TIMEOUT, 0);
+			return;
+		}
 		db_check_failure(db, NULL);
-		log_warn("jobs", "%s", err ? err : "failed");
+		if (!db_connection_lost(db)) {	/* an SQL error: the safety minute tries again */
+			log_warn("jobs", "%s", err ? err : "failed");
+			free(err);
+			return;
+		}
+		log_info("jobs", "the database connection was broken (%s)%s", db_last_error(db),
+			 attempt == 0 ? "; running once more on a new one" : "");
 		free(err);
-		return;
 	}
-	atomic_store(&next_due_ms, due);
-	event_active(arm, EV_TIMEOUT, 0);
+	recurring_retry(runner);
 }
 
 /* The next due time the runner found (ms), or -1. */

@@ -16,6 +16,12 @@ struct recurring *recurring_start(struct event_base *base, const char *name, lon
 void recurring_kick(struct recurring *p);
 /* Any thread: asks the loop to kick it. */
 void recurring_request(struct recurring *p);
+/*
+ * From the run itself (on its worker): it could not do its work (the database away or its
+ * connection broken); it runs again after a delay that doubles from 250 ms up to
+ * database.reconnect_max, rather than at the next interval, until a run does not call this.
+ */
+void recurring_retry(struct recurring *p);
 /* Stops the timer and frees it (loop thread, after the workers have stopped). */
 void recurring_stop(struct recurring *p);
 

@@ -71,7 +71,8 @@ char *db_conninfo_shown(const char *conninfo)
 	PQfreemem(perr);
 	if (opts == NULL)
 		return xstrdup("a connection string that does not parse");
-	static const char *const shown[] = { "host", "hostaddr", "port", "dbname", "user" };
+	static const char *const shown[] = { "host", "hostaddr", "port", "dbname", "user",
+					     "target_session_attrs" };
 	struct strbuf sb = STRBUF_INIT;
 	for (PQconninfoOption *o = opts; o->keyword; o++)
 		for (size_t i = 0; i < nitems(shown); i++)
@@ -125,13 +126,29 @@ static void db_set_error(struct db *db, const char *msg)
 	db->last_error = str_trim(xstrdup(msg ? msg : ""));
 }
 
-/* Opens a connection with our session defaults; the caller checks PQstatus. */
+/* Opens a connection with our session defaults; the caller checks PQstatus. With several
+ * hosts (host=a,b), libpq tries them in order and, by our default target_session_attrs, keeps
+ * only a server that accepts writes: after a failover, the new primary. */
 static PGconn *db_open(const char *conninfo, const char *options)
 {
 	/* Later entries win, so the configured conninfo overrides our defaults. */
-	const char *keys[] = { "connect_timeout", "application_name", "options", "dbname", NULL };
-	const char *vals[] = { "5", "baocaod", options, conninfo, NULL };
+	const char *keys[] = { "connect_timeout", "application_name", "target_session_attrs",
+			       "options", "dbname", NULL };
+	const char *vals[] = { "5", "baocaod", "read-write", options, conninfo, NULL };
 	return PQconnectdbParams(keys, vals, 1);
+}
+
+/* Set on this thread when a statement was refused because the server is read-only (SQLSTATE
+ * 25006): a standby reached by mistake, or an old primary demoted or fenced. */
+static __thread bool read_only_seen;
+
+/* Whether the server of conn is read-only for us: it refused a write, or says it is a standby
+ * or that its transactions are read-only by default (reported by PostgreSQL 14 and later). */
+static bool db_read_only(PGconn *conn)
+{
+	const char *hot = PQparameterStatus(conn, "in_hot_standby");
+	const char *ro = PQparameterStatus(conn, "default_transaction_read_only");
+	return read_only_seen || (hot && strcmp(hot, "on") == 0) || (ro && strcmp(ro, "on") == 0);
 }
 
 /* Records a failed or lost connection and schedules the next attempt. */
@@ -200,7 +217,14 @@ static bool db_idle(struct db *db)
 /* Returns a working connection, or NULL while the database is unavailable. */
 PGconn *db_conn(struct db *db)
 {
-	if (db->conn && PQstatus(db->conn) == CONNECTION_OK && db_idle(db)) {
+	if (db->conn && PQstatus(db->conn) == CONNECTION_OK && db_read_only(db->conn)) {
+		/* Lost to us: the next connection looks for the read-write server. */
+		db_set_error(db, "the server became read-only (a standby, or a primary demoted)");
+		db->lost = true;
+		if (!atomic_exchange(&db_down, true))
+			log_warn("db", "database connection lost: %s; looking for the primary",
+				 db->last_error);
+	} else if (db->conn && PQstatus(db->conn) == CONNECTION_OK && db_idle(db)) {
 		const struct config *cfg = config_current();
 		if (cfg != db->applied && !db_session_settings(db, cfg))
 			log_warn("db", "cannot apply the session settings: %s", db->last_error);
@@ -228,6 +252,16 @@ PGconn *db_conn(struct db *db)
 	}
 	db->conn = c;
 	conn_generation++;
+	read_only_seen = false;
+	if (db_read_only(c)) {	/* target_session_attrs=any in the conninfo, and a standby */
+		db_set_error(db, "the server is read-only (a standby?): baocaod needs the primary; "
+			     "list every host in database.conninfo and leave target_session_attrs "
+			     "at read-write");
+		PQfinish(c);
+		db->conn = NULL;
+		db_mark_down(db);
+		return NULL;
+	}
 	if (!db_session_settings(db, config_current())) {
 		log_warn("db", "cannot apply the session settings: %s", db->last_error);
 		PQfinish(c);
@@ -253,7 +287,7 @@ void db_check_failure(struct db *db, const PGresult *res)
 	if (db->conn == NULL)
 		return;
 	db_set_error(db, res ? PQresultErrorMessage(res) : PQerrorMessage(db->conn));
-	if (PQstatus(db->conn) == CONNECTION_BAD) {
+	if (PQstatus(db->conn) == CONNECTION_BAD || db_read_only(db->conn)) {
 		if (db->last_error[0] == '\0')
 			db_set_error(db, PQerrorMessage(db->conn));
 		db->backoff = 0;
@@ -349,9 +383,14 @@ bool db_request_retryable(void)
 static void request_note(PGconn *conn, const PGresult *r)
 {
 	ExecStatusType st = PQresultStatus(r);
-	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
 		request_ok++;
-	else if (PQstatus(conn) == CONNECTION_BAD)
+		return;
+	}
+	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	if (state && strcmp(state, "25006") == 0)	/* read_only_sql_transaction */
+		read_only_seen = true;
+	if (PQstatus(conn) == CONNECTION_BAD || read_only_seen)
 		request_broken = true;
 }
 

@@ -12,11 +12,15 @@ struct db *db_new(const char *conninfo, const char *time_zone);
 void db_free(struct db *db);
 /*
  * A usable connection, connecting or reconnecting if needed; NULL while the database is
- * unavailable (a new attempt is made only after the backoff delay).
+ * unavailable (a new attempt is made only after the backoff delay). The server must accept
+ * writes: target_session_attrs=read-write unless the conninfo says otherwise (with several
+ * hosts, the primary is found after a failover), and a connection whose server has turned
+ * read-only is replaced.
  */
 PGconn *db_conn(struct db *db);
-/* Tells the holder that a statement failed; a broken connection is marked lost and closed by
- * the next db_conn() (a PGconn the caller still holds stays valid until then). */
+/* Tells the holder that a statement failed; a broken connection, or one to a server that
+ * refused a write as read-only (SQLSTATE 25006), is marked lost and closed by the next
+ * db_conn() (a PGconn the caller still holds stays valid until then). */
 void db_check_failure(struct db *db, const PGresult *res);
 /* Whether the last failure was a lost or refused connection (vs. an SQL error). */
 bool db_connection_lost(struct db *db);

@@ -20,6 +20,8 @@
 #define RETRY_MIN_MS 250
 #define RETRY_MAX_MS 10000
 #define STABLE_MS 60000			/* a connection that lived this long was not flapping */
+#define CHECK_MS 10000			/* how often the connection is asked whether it is still
+					 * there and still on the primary */
 #define CONNECT_TIMEOUT "10"		/* seconds: a stop is never held up longer by a connect */
 
 static pthread_t thread;
@@ -66,8 +68,41 @@ static PGconn *listen_connect(bool *logged)
 	return c;
 }
 
+/* Whether the server of c has turned read-only since LISTEN (a primary fenced or demoted
+ * during a switchover): announcements now go to another server. Known from the parameters
+ * PostgreSQL 14 and later report with each answer. */
+static bool listen_read_only(PGconn *c)
+{
+	const char *ro = PQparameterStatus(c, "default_transaction_read_only");
+	const char *hot = PQparameterStatus(c, "in_hot_standby");
+	return (ro && strcmp(ro, "on") == 0) || (hot && strcmp(hot, "on") == 0);
+}
+
+/* Reads the answer to the check once it is whole (PQconsumeInput has been called): 1 while it
+ * is not, 0 when the server answered and is still the primary, -1 (logged) when it failed or
+ * the server turned read-only. */
+static int check_answer(PGconn *c)
+{
+	if (PQisBusy(c))
+		return 1;
+	bool ok = true;
+	PGresult *r;
+	while ((r = PQgetResult(c)) != NULL) {
+		if (PQresultStatus(r) != PGRES_TUPLES_OK)
+			ok = false;
+		PQclear(r);
+	}
+	if (ok && !listen_read_only(c))
+		return 0;
+	log_warn("notify", "%s; connecting again, to the primary", ok ? "the server has turned "
+		 "read-only" : "the connection's check failed");
+	return -1;
+}
+
 /* The thread: listens, and asks for a planning round on each notification (and after each
- * reconnection: what was announced meanwhile is lost). */
+ * reconnection: what was announced meanwhile is lost). Every CHECK_MS it asks the server a
+ * question, without blocking: no answer by the next time, or a server turned read-only, and
+ * it connects again (through the host list, to the primary). */
 static void *notify_main(void *arg)
 {
 	int retry_ms = RETRY_MIN_MS;
@@ -81,17 +116,35 @@ static void *notify_main(void *arg)
 			continue;
 		}
 		on_change();
-		long long since = clock_mono_ms();
-		bool stop = false;
+		long long since = clock_mono_ms(), next_check = since + CHECK_MS;
+		bool stop = false, asked = false;
 		while (!stop) {
 			struct pollfd p[2] = { { .fd = stop_fd, .events = POLLIN },
 					       { .fd = PQsocket(c), .events = POLLIN } };
-			int rc = poll(p, 2, -1);
+			long long wait = next_check - clock_mono_ms();
+			int rc = poll(p, 2, wait > 0 ? (int)wait : 0);
 			if (rc < 0 && errno == EINTR)
 				continue;
 			if (rc < 0 || (p[0].revents & POLLIN)) {
 				stop = true;
 				break;
+			}
+			if (rc == 0) {	/* time for a check, or the last one went unanswered */
+				if (asked) {
+					log_warn("notify", "the server has not answered for %d s; "
+						 "connecting again", CHECK_MS / 1000);
+					logged = true;
+					break;
+				}
+				if (PQsendQuery(c, "SELECT 1") == 0) {
+					log_warn("notify", "cannot check the connection (%s); "
+						 "connecting again", str_trim(PQerrorMessage(c)));
+					logged = true;
+					break;
+				}
+				asked = true;
+				next_check = clock_mono_ms() + CHECK_MS;
+				continue;
 			}
 			if (PQconsumeInput(c) == 0) {
 				/* Said once per outage: listen_connect says when it is back. */
@@ -99,6 +152,14 @@ static void *notify_main(void *arg)
 					 "until it is back", str_trim(PQerrorMessage(c)));
 				logged = true;
 				break;
+			}
+			if (asked) {
+				int answer = check_answer(c);
+				if (answer < 0) {
+					logged = true;
+					break;
+				}
+				asked = answer > 0;
 			}
 			bool any = false;
 			PGnotify *n;

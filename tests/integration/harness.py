@@ -59,11 +59,12 @@ class Workdir:
         os.chmod(self.path, 0o755)
         # A watchdog in a session of its own: if this test process dies without its teardown
         # (SIGKILL, its process group killed), it stops the daemons and the cluster of this
-        # folder. (The daemons cannot die with their parent: switching user clears that.)
+        # folder and its standbys (pg-*). (The daemons cannot die with their parent: switching
+        # user clears that.)
         self.watchdog = subprocess.Popen(
             ["sh", "-c", 'while kill -0 "$0" 2>/dev/null; do sleep 1; done; '
              'pkill -TERM -f -- "-c $1/baocaod.conf" ; '
-             '[ -d "$1/pg/data" ] && "$2" stop "$1/pg"; exit 0',
+             'for d in "$1"/pg "$1"/pg-*; do [ -d "$d/data" ] && "$2" stop "$d"; done; exit 0',
              str(os.getpid()), str(self.path), str(ROOT / "scripts" / "pg")],
             env=dict(os.environ, BAOCAO_PG_FAST="1"), start_new_session=True,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
