@@ -448,6 +448,7 @@ int main(int argc, char **argv)
 	outbox_task = recurring_start(base, "outbox", OUTBOX_INTERVAL_MS, outbox_tick, NULL);
 	if (outbox_task == NULL)
 		fatal("main", "cannot arm the outbox timer");
+	recurring_kick(outbox_task);
 	log_info("outbox", "sending %s", cfg->smtp_url[0] ? "through [mail] smtp_url" :
 		 "into spool_dir/mail as .eml files ([mail] smtp_url is empty)");
 	ev_term = add_signal(SIGTERM, on_stop);

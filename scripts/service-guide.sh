@@ -181,9 +181,11 @@ ls /var/lib/baocao/backups/baocao-*/manifest.json >/dev/null 2>&1 ||
 systemctl enable --now baocao-backup.timer >/dev/null 2>&1 || fail "enable baocao-backup.timer"
 systemctl list-timers --no-pager | grep -q baocao-backup.timer || fail "the backup timer is not waiting"
 ok "baocao-backup.service made a backup; baocao-backup.timer waits for the night"
-baocaoctl backup --output /root/backups >/tmp/backup.log 2>&1 || { cat /tmp/backup.log; fail "baocaoctl backup as root"; }
-backup=$(ls -d /root/backups/baocao-* | head -n 1)
-ok "baocaoctl backup by hand as root (pg_dump as baocao): $backup"
+sleep 1	# a backup folder is named by the second
+baocaoctl backup >/tmp/backup.log 2>&1 || { cat /tmp/backup.log; fail "baocaoctl backup as root"; }
+backup=$(ls -d /var/lib/baocao/backups/baocao-* | sort | tail -n 1)
+[ "$(stat -c %U "$backup")" = baocao ] || fail "a backup made by root is not baocao's"
+ok "baocaoctl backup by hand as root (run as baocao): $backup"
 
 # Stop: STOPPING=1, requests finished, exit 0.
 t=$(now_ms)
@@ -200,4 +202,4 @@ after=$(runuser -u postgres -- psql -XtAc "SELECT count(*) FROM submission" baoc
 [ "$before" = "$after" ] || fail "restore: $after reports where the backup had $before"
 systemctl start baocaod || fail "start after the restore"
 curl -fs http://127.0.0.1:8080/readyz >/dev/null || fail "not ready after the restore"
-ok "baocaoctl restore --force as root (pg_restore as baocao), then the service starts again"
+ok "baocaoctl restore --force as root (run as baocao), then the service starts again"

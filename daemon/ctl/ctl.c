@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +58,29 @@ bool ctl_acts_as_user(const struct ctl *ctl)
 {
 	const char *user = ctl->cfg.user;
 	return geteuid() == 0 && user != NULL && *user != '\0' && strcmp(user, "root") != 0;
+}
+
+/* Becomes [server] user for good when run as root (see ctl.h); true when done or not needed. */
+bool ctl_become_user(struct ctl *ctl)
+{
+	if (!ctl_acts_as_user(ctl))
+		return true;
+	struct passwd *pw = getpwnam(ctl->cfg.user);
+	if (pw == NULL) {
+		fprintf(stderr, "error: [server] user: there is no system user '%s'; create it or "
+			"name another in %s\n", ctl->cfg.user, ctl->config_path);
+		return false;
+	}
+	if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
+	    setuid(pw->pw_uid) != 0) {
+		fprintf(stderr, "error: cannot become the user %s: %s\n", pw->pw_name,
+			strerror(errno));
+		return false;
+	}
+	if (setuid(0) == 0)
+		abort();	/* root regained: never go on */
+	printf("running as %s, the [server] user of %s\n", pw->pw_name, ctl->config_path);
+	return true;
 }
 
 /* Opens the database connection on first use. As root it connects as server.user, the

@@ -29,6 +29,10 @@ int ctl_load_input(struct ctl *ctl, const char *path, size_t max, char **data, s
 PGconn *ctl_connect_as(const char *user, const char *conninfo, const char *time_zone);
 /* Whether baocaoctl connects to PostgreSQL as server.user: run as root, with a user set. */
 bool ctl_acts_as_user(const struct ctl *ctl);
+/* Run as root with a user set, becomes that user for the rest of the run (every file then
+ * read and written as that user, who owns data_dir and the backups): for the commands that
+ * handle files in folders that user may change. Prints why not and returns false on failure. */
+bool ctl_become_user(struct ctl *ctl);
 /* The database connection of the configuration (as server.user when run as root); NULL after
  * printing why it failed. */
 PGconn *ctl_db(struct ctl *ctl);

@@ -167,6 +167,7 @@ int ctl_pg_run(struct ctl *ctl, const char *program, const char *const *args, in
 	}
 	struct strbuf dbname = STRBUF_INIT;
 	const char *password = NULL;
+	bool attrs = false;
 	for (PQconninfoOption *o = opts; o->keyword; o++) {
 		if (o->val == NULL || o->val[0] == '\0')
 			continue;
@@ -174,9 +175,12 @@ int ctl_pg_run(struct ctl *ctl, const char *program, const char *const *args, in
 			password = o->val;
 		else
 			conninfo_add(&dbname, o->keyword, o->val);
+		if (strcmp(o->keyword, "target_session_attrs") == 0)
+			attrs = true;
 	}
-	if (dbname.len == 0)
-		conninfo_add(&dbname, "application_name", "baocaoctl");
+	/* The primary of several hosts, as every connection of baocao asks (db.c). */
+	if (!attrs)
+		conninfo_add(&dbname, "target_session_attrs", "read-write");
 	char *dbarg = xasprintf("--dbname=%s", strbuf_str(&dbname));
 	size_t nargs = 0;
 	while (args[nargs])

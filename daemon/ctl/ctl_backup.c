@@ -100,8 +100,9 @@ static int name_cmp(const void *a, const void *b)
 }
 
 /* Removes partial backups of dir older than a day and, when keep is not 0, keeps the newest
- * keep complete ones (named so and holding a manifest); nothing else in dir is touched. */
-static void prune(const char *dir, long keep)
+ * keep complete ones (named so and holding a manifest), the one just written (just) always
+ * among them whatever the clock did; nothing else in dir is touched. */
+static void prune(const char *dir, long keep, const char *just)
 {
 	DIR *d = opendir(dir);
 	if (d == NULL) {
@@ -136,7 +137,7 @@ static void prune(const char *dir, long keep)
 	if (n > 1)
 		qsort(complete, n, sizeof *complete, name_cmp);
 	for (size_t i = 0; i < n; i++) {
-		if (keep > 0 && (long)(n - i) > keep) {
+		if (keep > 0 && (long)(n - i) > keep && strcmp(complete[i], just) != 0) {
 			char *path = xasprintf("%s/%s", dir, complete[i]);
 			if (remove_backup(path))
 				printf("removed %s (--keep %ld)\n", path, keep);
@@ -371,6 +372,9 @@ int ctl_backup(struct ctl *ctl, int argc, char **argv)
 	long keep = 0;
 	if (!backup_options(argc, argv, &out, &keep))
 		return CTL_USER;
+	/* As the owner of the backups: root never works in a folder another user may change. */
+	if (!ctl_become_user(ctl))
+		return CTL_USER;
 	umask(077);
 	struct backup b = { .ctl = ctl, .start_ms = clock_mono_ms() };
 	b.dir = xstrdup(out ? out : ctl->cfg.backup_dir);
@@ -383,7 +387,8 @@ int ctl_backup(struct ctl *ctl, int argc, char **argv)
 	       b.schema_version);
 	if (file_make_dirs(b.dir) != 0) {
 		fprintf(stderr, "error: cannot create %s: %s\n  create it for the user running "
-			"baocaoctl, or name another folder with --output or [backup] dir in %s\n",
+			"the backup ([server] user when started as root), or name another folder "
+			"with --output or [backup] dir in %s\n",
 			b.dir, strerror(errno), ctl->config_path);
 		free(b.dir);
 		return CTL_USER;
@@ -413,7 +418,7 @@ int ctl_backup(struct ctl *ctl, int argc, char **argv)
 			fprintf(stderr, "  the incomplete %s was removed; nothing else changed: "
 				"correct the cause above and run the backup again\n", b.partial);
 	} else {
-		prune(b.dir, keep);
+		prune(b.dir, keep, b.name);
 	}
 	if (fflush(stdout) != 0 || ferror(stdout))
 		ok = false;

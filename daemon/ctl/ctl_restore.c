@@ -2,6 +2,7 @@
  * database with pg_restore, its keys put back into data_dir, then migrated forward. */
 #include "ctl.h"
 #include "ctl_archive.h"
+#include "fileio.h"
 #include "clock.h"
 #include "json_parse.h"
 #include "migrate.h"
@@ -76,9 +77,12 @@ static bool check_file(struct restore *rs, const struct jv *f)
 	if (ctl_file_sha256(path, hex, &got) != 0)
 		fprintf(stderr, "error: %s is missing or unreadable (%s): the backup is "
 			"incomplete; use another backup\n", path, strerror(errno));
-	else if (got != (long long)size->number)
+	else if (size->number < 0 || size->number > 9007199254740992.0 ||
+		 got != (long long)size->number)
 		fprintf(stderr, "error: %s has %lld bytes, the manifest says %lld: the file is "
-			"damaged; use another backup\n", path, got, (long long)size->number);
+			"damaged; use another backup\n", path, got,
+			size->number >= 0 && size->number <= 9007199254740992.0
+			? (long long)size->number : -1LL);
 	else if (strcmp(hex, sha) != 0)
 		fprintf(stderr, "error: %s does not match its SHA-256 in the manifest: the file is "
 			"damaged; use another backup\n", path);
@@ -121,7 +125,7 @@ static bool check_backup(struct restore *rs)
 	const char *version = m ? jv_get_string(m, "baocao_version") : NULL;
 	if (m == NULL || files == NULL || files->type != JV_ARRAY || format == NULL ||
 	    format->type != JV_NUMBER || schema == NULL || schema->type != JV_NUMBER ||
-	    !schema->integral || version == NULL) {
+	    !schema->integral || schema->number < 0 || schema->number > 999 || version == NULL) {
 		fprintf(stderr, "error: %s is not a backup's manifest%s%s; use another backup\n",
 			path, err ? ": " : "", err ? err : "");
 		free(err);
@@ -173,8 +177,13 @@ static bool check_schema(struct restore *rs)
 	return true;
 }
 
+/* An object that belongs to an extension (dropped with it, never on its own). */
+#define NOT_OF_EXTENSION(catalog, oid)                                                     \
+	" AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '" catalog "'::regclass" \
+	" AND d.objid = " oid " AND d.deptype = 'e')"
+
 /* Objects of schema public, as the statements that drop them: tables first (their own
- * sequences go with them), then what is left. */
+ * sequences go with them), then what is left; an extension's own objects are not counted. */
 static const char drop_sql[] =
 	"SELECT stmt FROM ("
 	" SELECT CASE c.relkind WHEN 'S' THEN 2 ELSE 1 END AS o,"
@@ -182,14 +191,16 @@ static const char drop_sql[] =
 	"  WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE'"
 	"  WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END, c.relname) AS stmt"
 	" FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace"
-	"  AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')"
+	"  AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')" NOT_OF_EXTENSION("pg_class", "c.oid")
 	" UNION ALL SELECT 3, format('DROP ROUTINE IF EXISTS %s CASCADE', p.oid::regprocedure)"
 	" FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace"
+	NOT_OF_EXTENSION("pg_proc", "p.oid")
 	" UNION ALL SELECT 4, format('DROP %s IF EXISTS public.%I CASCADE', CASE t.typtype"
 	"  WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END, t.typname)"
 	" FROM pg_type t WHERE t.typnamespace = 'public'::regnamespace"
 	"  AND (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND"
 	"   (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c'))"
+	NOT_OF_EXTENSION("pg_type", "t.oid")
 	") x ORDER BY o, stmt";
 
 /* Whether the database holds objects of baocao (schema public); with --force, drops them.
@@ -455,11 +466,40 @@ static bool restore_options(struct restore *rs, int argc, char **argv)
 	return true;
 }
 
+/* Run as root for [server] user: makes a missing data_dir (0750) and gives it to that user. */
+static bool data_dir_for_user(struct ctl *ctl)
+{
+	const char *dd = ctl->cfg.data_dir;
+	struct stat st;
+	if (!ctl_acts_as_user(ctl) || lstat(dd, &st) == 0)
+		return true;
+	struct passwd *pw = getpwnam(ctl->cfg.user);
+	if (pw == NULL) {
+		fprintf(stderr, "error: [server] user: no such user '%s'; create it or name "
+			"another in %s\n", ctl->cfg.user, ctl->config_path);
+		return false;
+	}
+	if (file_make_dirs(dd) != 0 || chmod(dd, 0750) != 0 ||
+	    lchown(dd, pw->pw_uid, pw->pw_gid) != 0) {
+		fprintf(stderr, "error: cannot make %s for %s: %s\n  make it (owned by %s) or set "
+			"[server] data_dir in %s\n", dd, pw->pw_name, strerror(errno), pw->pw_name,
+			ctl->config_path);
+		return false;
+	}
+	printf("made %s for %s\n", dd, pw->pw_name);
+	return true;
+}
+
 /* baocaoctl restore DIR [--force] [--config-to FILE]. */
 int ctl_restore(struct ctl *ctl, int argc, char **argv)
 {
 	struct restore rs = { .ctl = ctl };
 	if (!restore_options(&rs, argc, argv))
+		return CTL_USER;
+	/* As the owner of data_dir and the backups: root never reads a backup folder that
+	 * another user may change under it. A data_dir lost with the machine is made first,
+	 * for that user, as the daemon makes it. */
+	if (!data_dir_for_user(ctl) || !ctl_become_user(ctl))
 		return CTL_USER;
 	long long start = clock_mono_ms();
 	umask(077);

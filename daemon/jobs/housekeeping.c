@@ -129,7 +129,10 @@ static void housekeeping_run(struct db *db, void *arg)
 int housekeeping_start(struct event_base *base, long long interval_ms)
 {
 	task = recurring_start(base, "housekeeping", interval_ms, housekeeping_run, NULL);
-	return task ? 0 : -1;
+	if (task == NULL)
+		return -1;
+	recurring_kick(task);
+	return 0;
 }
 
 /* Runs the work again soon, reading the series again whatever their version. */

@@ -488,6 +488,7 @@ int scheduler_start(struct event_base *base, const char *instance,
 		scheduler_stop();
 		return -1;
 	}
+	recurring_kick(runner);
 	return 0;
 }
 

@@ -107,7 +107,6 @@ struct recurring *recurring_start(struct event_base *base, const char *name, lon
 		free(p);
 		return NULL;
 	}
-	recurring_queue(-1, 0, p);
 	return p;
 }
 

@@ -9,7 +9,9 @@
 
 struct recurring;
 
-/* Runs fn on a worker now and then every interval_ms, never two runs at once. NULL on failure. */
+/* Runs fn on a worker every interval_ms, never two runs at once; NULL on failure. The first
+ * run is the caller's recurring_kick(), once it has kept the handle where fn finds it (for
+ * recurring_retry): the run would otherwise race with that store. */
 struct recurring *recurring_start(struct event_base *base, const char *name, long long interval_ms,
 				worker_fn fn, void *arg);
 /* Loop thread: runs it again as soon as the current run (if any) is over. */

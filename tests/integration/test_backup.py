@@ -15,6 +15,7 @@ import stat
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import (BAOCAOCTL, IS_ROOT, ROOT, free_port, nobody_uid, run_tests,  # noqa: E402
@@ -44,6 +45,8 @@ def setup():
     ex.smtp = Controller(handler, hostname="127.0.0.1", port=port)
     ex.receipts = []
     ex.out = ex.work.path / "backups"
+    ex.out.mkdir()
+    give(ex.out)
     try:
         ex.smtp.start()
         for unit, login in REPORTERS.items():
@@ -169,6 +172,16 @@ def play_week(ex):
     assert ex.handler.to(f"{COORDINATOR}@example.vn", "Dự thảo báo cáo tổng hợp")
 
 
+def give(path):
+    """Gives a folder and what it holds to the daemon's user, as the package's
+    /var/lib/baocao/backups is: baocaoctl started by root does its backups as that user."""
+    if IS_ROOT:
+        uid = nobody_uid()
+        for p in [path, *Path(path).rglob("*")]:
+            os.lchown(p, uid, -1)
+    return path
+
+
 def backup(ex, *extra):
     """Runs baocaoctl backup into ex.out; returns (completed process, the new folder)."""
     before = set(os.listdir(ex.out)) if ex.out.exists() else set()
@@ -195,6 +208,9 @@ def test_a_week_survives_backup_and_restore(ex):
     assert lines[-1].startswith(f"backup done: {folder} (") and " in " in lines[-1], lines
     # The folder and every file in it are for the owner only; the manifest lists them all.
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    if IS_ROOT:     # started by root, made as the daemon's user, who owns the backups
+        assert folder.stat().st_uid == nobody_uid(), folder.stat().st_uid
+        assert r.stdout.startswith("running as nobody"), r.stdout
     assert sorted(os.listdir(folder)) == FILES, os.listdir(folder)
     for name in FILES:
         assert stat.S_IMODE((folder / name).stat().st_mode) == 0o600, name
@@ -269,7 +285,7 @@ def damaged_copy(ex, name):
     if dst.exists():
         shutil.rmtree(dst)
     shutil.copytree(ex.folder, dst)
-    return dst
+    return give(dst)
 
 
 def refused(ex, folder, *words, args=()):
@@ -334,7 +350,8 @@ def test_a_database_not_empty_needs_force(ex):
     assert counts["submission"] == 4 < counts_before["submission"], counts
     assert verify_receipts(ex) == []
     # The backup's configuration is written only where asked, never over a file.
-    target = ex.work.path / "restored.conf"
+    (ex.work.path / "restored").mkdir()
+    target = give(ex.work.path / "restored") / "restored.conf"
     r = ex.d.ctl("restore", ex.folder, "--force", "--config-to", target)
     assert r.returncode == 0, (r.stdout, r.stderr)
     assert target.read_bytes() == (ex.folder / "baocaod.conf").read_bytes()
@@ -356,6 +373,7 @@ def test_keep_removes_only_old_complete_backups(ex):
     (old / "database.dump").write_bytes(b"half")
     os.utime(old, (time.time() - 2 * 86400, time.time() - 2 * 86400))
     (ex.out / "baocao-20200107T000000Z.partial").mkdir()    # maybe another backup running
+    give(ex.out)
     r, new = backup(ex, "--keep", "2")
     assert f"removed {ex.out}/baocao-20200101T000000Z" in r.stdout, r.stdout
     assert sorted(os.listdir(ex.out)) == sorted([
