@@ -129,7 +129,8 @@ static const char *check_ranges(const unsigned char *pdf, size_t len, struct fou
 		i--;
 	if (i < 9 || memcmp(pdf + i - 9, "/Contents", 9) != 0)
 		return "khoảng giữa hai đoạn được ký không phải chuỗi /Contents";
-	bool key_signed = f->key + 10 <= br[1] || (f->key >= br[2] && f->key + 10 <= f->end);
+	size_t end = br[2] + br[3];
+	bool key_signed = f->key + 10 <= br[1] || (f->key >= br[2] && f->key + 10 <= end);
 	if (!key_signed)
 		return "ByteRange nằm ngoài phần được ký";
 	return NULL;
@@ -338,9 +339,17 @@ static size_t content_end(const unsigned char *pdf, size_t len)
 	return len;
 }
 
-/* Checks one signature dictionary into s; last: the one whose bytes end last in the file. */
-static void check_one(const unsigned char *pdf, size_t len, const struct found *f, bool last,
-		      const struct pdfsig_trust *trust, time_t now, struct pdfsig_sig *s)
+/* What one signature's check left for its message. */
+struct outcome {
+	const char *reason;	/* Vietnamese, when not valid */
+	time_t not_after;	/* the end of an expired certificate */
+	bool intact;		/* the signature checks over its bytes (any state but invalid) */
+};
+
+/* Checks one signature dictionary into s (its message is written later). */
+static void check_one(const unsigned char *pdf, size_t len, const struct found *f,
+		      const struct pdfsig_trust *trust, time_t now, struct pdfsig_sig *s,
+		      struct outcome *o)
 {
 	const char *reason = f->problem;
 	struct pdfsig_cms cms = { .state = PDFSIG_INVALID };
@@ -367,13 +376,9 @@ static void check_one(const unsigned char *pdf, size_t len, const struct found *
 		if (s->signed_at == 0)
 			s->signed_at = dict_date(pdf, len, f);
 	}
-	/* Intact but not the whole file: something was added after the last signature. White
-	 * space after it is not a change (it cannot hold an update). */
-	if (last && s->state != PDFSIG_INVALID && f->end < content_end(pdf, len))
-		s->state = PDFSIG_MODIFIED;
-	if (reason == NULL)
-		reason = "không kiểm tra được chữ ký";
-	s->message = sig_message(s, reason, cms.not_after);
+	o->reason = reason ? reason : "không kiểm tra được chữ ký";
+	o->not_after = cms.not_after;
+	o->intact = s->state != PDFSIG_INVALID;
 }
 
 /* Finds and checks every signature of a PDF (pdfsig.h). */
@@ -397,13 +402,21 @@ int pdfsig_verify(const unsigned char *pdf, size_t len, const struct pdfsig_trus
 	qsort(f, n, sizeof *f, found_cmp);
 	if (n > PDFSIG_MAX_SIGS)
 		n = PDFSIG_MAX_SIGS;
-	size_t last = SIZE_MAX;
-	for (size_t i = 0; i < n; i++)
-		if (f[i].problem == NULL && (last == SIZE_MAX || f[i].end >= f[last].end))
-			last = i;
+	struct outcome o[PDFSIG_MAX_SIGS];
 	out->sigs = n ? xcalloc(n, sizeof *out->sigs) : NULL;
 	for (size_t i = 0; i < n; i++)
-		check_one(pdf, len, &f[i], i == last, trust, now, &out->sigs[i]);
+		check_one(pdf, len, &f[i], trust, now, &out->sigs[i], &o[i]);
+	/* The last intact signature must reach the end of the file: bytes after it, unless a
+	 * later signature that checks vouches for them, were added after signing. White space
+	 * after it is not a change (it cannot hold an update). */
+	size_t last = SIZE_MAX;
+	for (size_t i = 0; i < n; i++)
+		if (o[i].intact && (last == SIZE_MAX || f[i].end >= f[last].end))
+			last = i;
+	if (last != SIZE_MAX && f[last].end < content_end(pdf, len))
+		out->sigs[last].state = PDFSIG_MODIFIED;
+	for (size_t i = 0; i < n; i++)
+		out->sigs[i].message = sig_message(&out->sigs[i], o[i].reason, o[i].not_after);
 	out->n = n;
 	free(f);
 	return 0;

@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import BAOCAOCTL, BUILD, run_tests  # noqa: E402
+from harness import BAOCAOCTL, BUILD, SANITIZER_MARKERS, run_tests  # noqa: E402
 
 FIXTURES = Path(os.environ.get("PDF_FIXTURES", BUILD / "tests" / "pdf"))
 
@@ -25,8 +25,11 @@ class Ctx:
 
     def ctl(self, *args, conf=None, env=None):
         """Runs baocaoctl with the test's configuration (or conf)."""
-        return subprocess.run([BAOCAOCTL, "-c", str(conf or self.conf), *map(str, args)],
-                              capture_output=True, text=True, env=dict(os.environ, **(env or {})))
+        r = subprocess.run([BAOCAOCTL, "-c", str(conf or self.conf), *map(str, args)],
+                           capture_output=True, text=True, env=dict(os.environ, **(env or {})))
+        # Under the sanitizers a report exits 1 too: never taken for a refusal.
+        assert not any(m in r.stderr for m in SANITIZER_MARKERS), r.stderr
+        return r
 
     def check(self, name, *args, **kw):
         r = self.ctl("pdf", "check", FIXTURES / name, *args, **kw)

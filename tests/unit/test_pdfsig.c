@@ -221,6 +221,20 @@ static void test_two_signatures(void **state)
 	assert_int_equal(r.sigs[1].state, PDFSIG_MODIFIED);
 	pdfsig_result_free(&r);
 	free(longer);
+
+	/* The second signature's own bytes changed: it is invalid, and nothing that checks
+	 * vouches for what follows the first, which is then modified. */
+	unsigned char *at = memmem(pdf, len, "(Ky bao cao)", 12);
+	assert_non_null(at);
+	at = memmem(at + 1, len - (size_t)(at + 1 - pdf), "(Ky bao cao)", 12);
+	assert_non_null(at);
+	at[10] = 'O';
+	check_bytes(pdf, len, trusted, &r);
+	assert_int_equal(r.n, 2);
+	assert_int_equal(r.sigs[0].state, PDFSIG_MODIFIED);
+	assert_int_equal(r.sigs[1].state, PDFSIG_INVALID);
+	assert_string_equal(r.sigs[1].signer, "Trần Thị B");
+	pdfsig_result_free(&r);
 	free(pdf);
 }
 
@@ -385,11 +399,14 @@ static void test_hostile_contents(void **state)
 	free(pdf);
 }
 
-/* A small PDF of one signature dictionary whose /Contents holds the given hex (generated). */
-static unsigned char *synthetic(const char *hex_fill, size_t hex_len, size_t *len)
+/* A small PDF of one signature dictionary whose /Contents holds the given hex (generated);
+ * its /ByteRange before /Contents, or after. */
+static unsigned char *synthetic_at(const char *hex_fill, size_t hex_len, bool range_after,
+				   size_t *len)
 {
 	struct strbuf sb = STRBUF_INIT;
-	strbuf_adds(&sb, "%PDF-1.7\n1 0 obj\n<< /Type /Sig /ByteRange [0 AAAAAAAA BBBBBBBB CCCCCCCC]"
+	strbuf_adds(&sb, range_after ? "%PDF-1.7\n1 0 obj\n<< /Type /Sig /Contents " :
+		    "%PDF-1.7\n1 0 obj\n<< /Type /Sig /ByteRange [0 AAAAAAAA BBBBBBBB CCCCCCCC]"
 		    " /Contents ");
 	size_t start = sb.len;
 	strbuf_addc(&sb, '<');
@@ -397,7 +414,8 @@ static unsigned char *synthetic(const char *hex_fill, size_t hex_len, size_t *le
 		strbuf_addc(&sb, hex_fill[i % strlen(hex_fill)]);
 	strbuf_addc(&sb, '>');
 	size_t end = sb.len;
-	strbuf_adds(&sb, " >>\nendobj\nstartxref\n0\n%%EOF\n");
+	strbuf_adds(&sb, range_after ? " /ByteRange [0 AAAAAAAA BBBBBBBB CCCCCCCC] /M (D:2026)"
+		    " >>\nendobj\nstartxref\n0\n%%EOF\n" : " >>\nendobj\nstartxref\n0\n%%EOF\n");
 	char br[64];
 	int n = snprintf(br, sizeof br, "[0 %zu %zu %zu]", start, end, sb.len - end);
 	char *at = strstr(sb.data, "[0 AAAA");
@@ -406,6 +424,12 @@ static unsigned char *synthetic(const char *hex_fill, size_t hex_len, size_t *le
 	memcpy(at, br, (size_t)n);
 	*len = sb.len;
 	return (unsigned char *)strbuf_detach(&sb);
+}
+
+/* synthetic_at with the /ByteRange first. */
+static unsigned char *synthetic(const char *hex_fill, size_t hex_len, size_t *len)
+{
+	return synthetic_at(hex_fill, hex_len, false, len);
 }
 
 /* A /Contents larger than the limit, and one of zeros beyond the limit (reserved space). */
@@ -420,6 +444,15 @@ static void test_huge_contents(void **state)
 	free(pdf);
 	pdf = synthetic("30", 2, &len);
 	expect_invalid(pdf, len, "không đọc được");
+	free(pdf);
+	/* /ByteRange after /Contents (as some signing tools write it) is inside the signed bytes
+	 * too; the /M after it is read (2026-01-01 00:00 UTC). */
+	pdf = synthetic_at("30", 2, true, &len);
+	expect_invalid(pdf, len, "không đọc được");
+	struct pdfsig_result r;
+	check_bytes(pdf, len, trusted, &r);
+	assert_int_equal(r.sigs[0].signed_at, 1767225600);
+	pdfsig_result_free(&r);
 	free(pdf);
 }
 
