@@ -181,12 +181,12 @@ static bool date_digits(const unsigned char **p, const unsigned char *end, int n
 	return true;
 }
 
-/* Parses a PDF date "D:YYYYMMDDHHmmSSOHH'mm'" (the parts after the year optional); 0 if bad. */
+/* Parses a PDF date "D:YYYYMMDDHHmmSSOHH'mm'" (the parts after the year optional, and "D:" as
+ * some writers leave it out); 0 if bad. */
 static time_t pdf_date(const unsigned char *p, const unsigned char *end)
 {
-	if (end - p < 6 || memcmp(p, "D:", 2) != 0)
-		return 0;
-	p += 2;
+	if (end - p >= 2 && memcmp(p, "D:", 2) == 0)
+		p += 2;
 	int f[6] = { 0, 1, 1, 0, 0, 0 }, widths[6] = { 4, 2, 2, 2, 2, 2 };
 	if (!date_digits(&p, end, 4, &f[0]))
 		return 0;

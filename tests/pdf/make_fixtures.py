@@ -246,6 +246,7 @@ def main():
         # A signed byte changed: the text of the page.
         i = valid.index(b"So Tai chinh")
         files["invalid.pdf"] = valid[:i] + b"So Xay dung!" + valid[i + 12:]
+        field["name"] = "Signature2"
         files["two.pdf"] = sign(valid, work, b_key, b_crt, chain, field, 8)
         for name, data in files.items():
             (outdir / name).write_bytes(data)
