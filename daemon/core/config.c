@@ -145,6 +145,10 @@ const struct setting_def config_settings[] = {
 	{ "server", "workers", SET_INT, "4", false, 1, 256, OFF(workers),
 	  "worker threads, each with its own database connection" },
 
+	{ "signatures", "trusted_roots", SET_STRING, "", true, 0, 0, OFF(trusted_roots),
+	  "PEM file of the certificates a PDF's digital signature must chain to (e.g. the "
+	  "government CA's root); empty: none, every signature is reported untrusted" },
+
 	{ "testing", "clock_control", SET_BOOL, "false", false, 0, 0, OFF(clock_control),
 	  "let an administrator set the daemon's clock (PUT /api/v1/testing/clock): for tests "
 	  "only" },

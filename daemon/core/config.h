@@ -75,6 +75,9 @@ struct config {
 	char *parent_body;
 	char *place;
 
+	/* [signatures] */
+	char *trusted_roots;			/* PEM file of trusted certificates; "": none */
+
 	/* [testing] */
 	bool clock_control;
 };

@@ -73,6 +73,9 @@ int ctl_receipt(struct ctl *ctl, int argc, char **argv);
 int ctl_setup(struct ctl *ctl, int argc, char **argv);
 int ctl_backup(struct ctl *ctl, int argc, char **argv);
 int ctl_restore(struct ctl *ctl, int argc, char **argv);
+/* "pdf check FILE.pdf": the digital signatures of a PDF (reads the configuration itself, for
+ * trusted_roots, unless given --trusted-roots). */
+int ctl_pdf(struct ctl *ctl, int argc, char **argv);
 /* Sets "key = value" in [section] of the configuration file at path, keeping every other
  * line (atomically, with the file's mode and owner); 0, or -1 after printing why. */
 int ctl_conffile_set(const char *path, const char *section, const char *key,

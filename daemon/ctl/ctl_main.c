@@ -39,6 +39,7 @@ static const struct command commands[] = {
 	{ "migrate", ctl_migrate, true, "migrate" },
 	{ "outbox", ctl_outbox, true, "outbox [--failed]\n"
 	  "  outbox retry ID" },
+	{ "pdf", ctl_pdf, false, "pdf check FILE.pdf [--trusted-roots PEM] [--json]" },
 	{ "period", ctl_period, true, "period show SERIES PERIOD|current\n"
 	  "  period override SERIES PERIOD --unit-deadline TIME --consolidation-deadline TIME "
 	  "[--note TEXT] | --clear" },
