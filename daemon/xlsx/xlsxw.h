@@ -4,6 +4,7 @@
 #ifndef BAOCAO_XLSXW_H
 #define BAOCAO_XLSXW_H
 
+#include "ooxml.h"
 #include "util.h"
 
 #include <stdbool.h>
@@ -67,7 +68,7 @@ void xlsxw_properties(struct xlsxw *w, const struct xlsxw_props *p);
 lxw_error xlsxw_close(lxw_workbook *wb);
 
 /* The most the check inflates, in all, before it gives up (a workbook we wrote is far less). */
-#define XLSXW_CHECK_MAX_INFLATED (512u * 1024 * 1024)
+#define XLSXW_CHECK_MAX_INFLATED OOXML_CHECK_MAX_INFLATED
 
 /*
  * Checks a workbook before it is stored or sent: a zip whose every XML part (*.xml, *.rels,
