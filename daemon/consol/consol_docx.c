@@ -29,10 +29,10 @@
 #define MARGIN_RIGHT DOCXW_MM(15)
 #define TEXT_WIDTH (DOCXW_MM(210) - MARGIN_LEFT - MARGIN_RIGHT)
 
-/* The header's columns: they reach 5 mm into the left margin so that the national title fits
+/* The header's columns: they reach 10 mm into the left margin so that the national title fits
  * on one line, as the decree's models print it. */
-#define HEAD_OUTDENT DOCXW_MM(5)
-#define HEAD_LEFT DOCXW_MM(68)
+#define HEAD_OUTDENT DOCXW_MM(10)
+#define HEAD_LEFT DOCXW_MM(82)
 #define HEAD_RIGHT (TEXT_WIDTH + HEAD_OUTDENT - HEAD_LEFT)
 /* The foot's columns: "Nơi nhận" and the signer. */
 #define FOOT_LEFT DOCXW_MM(80)
@@ -60,19 +60,25 @@ static const struct docxw_para body_para = {
 	.align = DOCXW_BOTH, .first_line = DOCXW_MM(10), .after = DOCXW_PT(6), .line = 252,
 };
 
+/* A unit's name over its lines: as the body, kept with the first of them. */
+static const struct docxw_para lead_para = {
+	.align = DOCXW_BOTH, .first_line = DOCXW_MM(10), .after = DOCXW_PT(6), .line = 252,
+	.keep_next = true,
+};
+
 /* A section's title: as the body, bold, kept with what follows. */
 static const struct docxw_para title_para = {
 	.align = DOCXW_BOTH, .first_line = DOCXW_MM(10), .before = DOCXW_PT(6),
 	.after = DOCXW_PT(6), .line = 252, .keep_next = true,
 };
 
-/* A rule centred in a column of width twips, len twips long. */
-static void centred_rule(struct docxw *d, int width, int len)
+/* A rule centred in a column of width twips, len twips long, before twips below the text. */
+static void centred_rule(struct docxw *d, int width, int len, int before)
 {
 	if (len > width)
 		len = width;
 	int side = (width - len) / 2;
-	docxw_rule(d, side, side);
+	docxw_rule(d, side, side, before);
 }
 
 /* A text with lines split on the two characters "\n" (a setting's line breaks) as
@@ -114,7 +120,7 @@ static void write_header(struct draft *w)
 	} else {
 		/* A short line under the issuing body: 2/5 of its width. */
 		int len = docxw_text_width(issuer, PT_HEADER, true) * 2 / 5;
-		centred_rule(d, HEAD_LEFT, len < DOCXW_MM(20) ? DOCXW_MM(20) : len);
+		centred_rule(d, HEAD_LEFT, len < DOCXW_MM(20) ? DOCXW_MM(20) : len, DOCXW_PT(2));
 	}
 	docxw_cell_end(d);
 	docxw_cell_begin(d, HEAD_RIGHT);
@@ -124,7 +130,7 @@ static void write_header(struct draft *w)
 		docxw_p(d, &centred, NATIONAL_TITLE, DOCXW_BOLD, PT_NATION);
 		docxw_p(d, &centred, MOTTO, DOCXW_BOLD, PT_HEADER);
 		/* A line as long as the motto. */
-		centred_rule(d, HEAD_RIGHT, docxw_text_width(MOTTO, PT_HEADER, true));
+		centred_rule(d, HEAD_RIGHT, docxw_text_width(MOTTO, PT_HEADER, true), DOCXW_PT(2));
 	}
 	docxw_cell_end(d);
 	docxw_row_end(d);
@@ -150,7 +156,7 @@ static void write_header(struct draft *w)
 					    .right = DOCXW_MM(10), .keep_next = true };
 	docxw_p(d, &subject, doc->subject, DOCXW_BOLD, PT_BODY);
 	/* A short line under the subject, then space before the text. */
-	centred_rule(d, TEXT_WIDTH, DOCXW_MM(35));
+	centred_rule(d, TEXT_WIDTH, DOCXW_MM(35), DOCXW_PT(4));
 	const struct docxw_para gap = { .after = DOCXW_PT(6) };
 	docxw_p(d, &gap, "", 0, 0);
 }
@@ -170,12 +176,27 @@ static void add_share(struct strbuf *sb, unsigned n, unsigned all)
 	strbuf_addf(sb, " (%s%%)", num);
 }
 
-/* A list of the units in a state: "Các đơn vị gửi muộn (2): A; B." or the sentence none. */
+/* Ends a group's line of a list: "- Sở, ban, ngành (2): A; B." */
+static void list_flush(struct draft *w, const char *group, size_t k)
+{
+	if (k == 0)
+		return;
+	char *head = xasprintf("- %s (%zu): ", consol_group_title(w->doc, group), k);
+	docxw_p_begin(&w->out, &body_para);
+	docxw_run(&w->out, head, DOCXW_ITALIC, 0);
+	strbuf_addc(&w->line, '.');
+	docxw_run(&w->out, strbuf_str(&w->line), 0, 0);
+	docxw_p_end(&w->out);
+	free(head);
+	strbuf_reset(&w->line);
+}
+
+/* The units in a state, a line per group: "Các đơn vị gửi muộn (2 đơn vị):", then "- Sở, ban,
+ * ngành (2): A; B."; or the sentence none. */
 static void state_list(struct draft *w, enum consol_state state, const char *lead,
 		       const char *none)
 {
 	const struct consol_doc *doc = w->doc;
-	strbuf_reset(&w->line);
 	size_t n = 0;
 	for (size_t i = 0; i < doc->nunits; i++)
 		n += doc->units[i].state == state;
@@ -183,20 +204,26 @@ static void state_list(struct draft *w, enum consol_state state, const char *lea
 		docxw_p(&w->out, &body_para, none, 0, 0);
 		return;
 	}
-	docxw_p_begin(&w->out, &body_para);
-	strbuf_addf(&w->line, "%s (%zu đơn vị): ", lead, n);
-	docxw_run(&w->out, strbuf_str(&w->line), DOCXW_ITALIC, 0);
+	char *head = xasprintf("%s (%zu đơn vị):", lead, n);
+	docxw_p(&w->out, &body_para, head, DOCXW_ITALIC, 0);
+	free(head);
 	strbuf_reset(&w->line);
+	const char *group = NULL;
 	size_t k = 0;
 	for (size_t i = 0; i < doc->nunits; i++) {
 		const struct consol_unit *u = &doc->units[i];
 		if (u->state != state)
 			continue;
+		if (consol_new_group(u, group, k == 0 && group == NULL)) {
+			list_flush(w, group, k);
+			k = 0;
+		}
+		group = u->group;
+		if (k++ > 0)
+			strbuf_adds(&w->line, "; ");
 		strbuf_adds(&w->line, u->name ? u->name : u->code);
-		strbuf_adds(&w->line, ++k < n ? "; " : ".");
 	}
-	docxw_run(&w->out, strbuf_str(&w->line), 0, 0);
-	docxw_p_end(&w->out);
+	list_flush(w, group, k);
 }
 
 /* I: the counts of units by state and of items by status, and who was late or missing. */
@@ -255,9 +282,10 @@ static bool has_text(const char *s)
 	return false;
 }
 
-/* A group's numbered title in a section, when u starts a new group there. */
+/* A group's numbered title in a section, when u starts a new group there; in II with how
+ * many of the group's units reported. */
 static void group_title(struct draft *w, struct docxw *d, const struct consol_unit *u,
-			const char **group, bool *first, size_t *n)
+			const char **group, bool *first, size_t *n, bool counts)
 {
 	if (!consol_new_group(u, *group, *first))
 		return;
@@ -265,7 +293,22 @@ static void group_title(struct draft *w, struct docxw *d, const struct consol_un
 	*group = u->group;
 	strbuf_reset(&w->line);
 	strbuf_addf(&w->line, "%zu. %s", ++*n, consol_group_title(w->doc, u->group));
-	docxw_p(d, &title_para, strbuf_str(&w->line), DOCXW_BOLD | DOCXW_ITALIC, 0);
+	docxw_p_begin(d, &title_para);
+	docxw_run(d, strbuf_str(&w->line), DOCXW_BOLD | DOCXW_ITALIC, 0);
+	if (counts) {
+		size_t all = 0, sent = 0;
+		for (size_t i = 0; i < w->doc->nunits; i++) {
+			const struct consol_unit *v = &w->doc->units[i];
+			if (consol_new_group(v, u->group, false))
+				continue;	/* another group */
+			all++;
+			sent += v->state != CONSOL_MISSING;
+		}
+		strbuf_reset(&w->line);
+		strbuf_addf(&w->line, " (%zu/%zu đơn vị đã gửi báo cáo)", sent, all);
+		docxw_run(d, strbuf_str(&w->line), DOCXW_ITALIC, 0);
+	}
+	docxw_p_end(d);
 }
 
 /* The unit's name, bold, with what was special about its report. */
@@ -281,19 +324,20 @@ static void unit_lead(struct draft *w, struct docxw *d, const struct consol_unit
 	docxw_run(d, strbuf_str(&w->line), DOCXW_BOLD, 0);
 }
 
-/* II: a unit's results, one line per item with a result. */
+/* II: a unit's results, one line per item with a result; nothing for a unit that did not
+ * report. */
 static void unit_results(struct draft *w, const struct consol_unit *u)
 {
+	if (u->state == CONSOL_MISSING)	/* listed in I */
+		return;
 	struct docxw *d = &w->results;
-	group_title(w, d, u, &w->results_group, &w->results_first, &w->results_n);
-	docxw_p_begin(d, &body_para);
-	unit_lead(w, d, u);
+	group_title(w, d, u, &w->results_group, &w->results_first, &w->results_n, true);
 	size_t said = 0;
 	for (size_t i = 0; i < u->nitems; i++)
 		said += has_text(u->items[i].result);
-	if (u->state == CONSOL_MISSING)
-		docxw_run(d, " chưa gửi báo cáo.", DOCXW_ITALIC, 0);
-	else if (said == 0)
+	docxw_p_begin(d, said > 0 ? &lead_para : &body_para);
+	unit_lead(w, d, u);
+	if (said == 0)
 		docxw_run(d, " không nêu kết quả thực hiện trong kỳ.", DOCXW_ITALIC, 0);
 	docxw_p_end(d);
 	for (size_t i = 0; i < u->nitems; i++) {
@@ -337,8 +381,8 @@ static void unit_problems(struct draft *w, const struct consol_unit *u)
 	if (!any)
 		return;
 	struct docxw *d = &w->problems;
-	group_title(w, d, u, &w->problems_group, &w->problems_first, &w->problems_n);
-	docxw_p_begin(d, &body_para);
+	group_title(w, d, u, &w->problems_group, &w->problems_first, &w->problems_n, false);
+	docxw_p_begin(d, &lead_para);
 	unit_lead(w, d, u);
 	docxw_p_end(d);
 	if (has_text(u->general_difficulties))
@@ -374,8 +418,8 @@ static int write_groups(struct draft *w, const struct consol_batches *b, char **
 	}
 	struct docxw *d = &w->out;
 	docxw_p(d, &title_para, "II. KẾT QUẢ THỰC HIỆN THEO KHỐI ĐƠN VỊ", DOCXW_BOLD, 0);
-	if (n == 0)
-		docxw_p(d, &body_para, "Không có đơn vị nào phải báo cáo trong kỳ.", 0, 0);
+	if (w->results_n == 0)
+		docxw_p(d, &body_para, "Chưa có đơn vị nào gửi báo cáo trong kỳ.", 0, 0);
 	strbuf_add(&d->body, w->results.body.data, w->results.body.len);
 	docxw_p(d, &title_para, "III. KHÓ KHĂN, VƯỚNG MẮC VÀ KIẾN NGHỊ, ĐỀ XUẤT", DOCXW_BOLD, 0);
 	if (w->problems_n == 0)

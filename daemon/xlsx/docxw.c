@@ -113,13 +113,13 @@ void docxw_p(struct docxw *d, const struct docxw_para *p, const char *text, unsi
 }
 
 /* A line: the top border of an empty paragraph 2 points high. */
-void docxw_rule(struct docxw *d, int left, int right)
+void docxw_rule(struct docxw *d, int left, int right, int before)
 {
 	strbuf_addf(&d->body,
 		    "<w:p><w:pPr><w:pBdr><w:top w:val=\"single\" w:sz=\"6\" w:space=\"0\" "
-		    "w:color=\"000000\"/></w:pBdr><w:spacing w:before=\"0\" w:after=\"0\" "
+		    "w:color=\"000000\"/></w:pBdr><w:spacing w:before=\"%d\" w:after=\"0\" "
 		    "w:line=\"40\" w:lineRule=\"exact\"/><w:ind w:left=\"%d\" w:right=\"%d\"/>"
-		    "<w:rPr><w:sz w:val=\"4\"/></w:rPr></w:pPr></w:p>", left, right);
+		    "<w:rPr><w:sz w:val=\"4\"/></w:rPr></w:pPr></w:p>", before, left, right);
 }
 
 /* Starts a table without borders. */

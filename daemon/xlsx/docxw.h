@@ -60,8 +60,9 @@ void docxw_p_end(struct docxw *d);
 void docxw_p(struct docxw *d, const struct docxw_para *p, const char *text, unsigned flags,
 	     double points);
 /* A solid horizontal line, as a paragraph of almost no height whose top border runs between
- * the indents left and right (twips) of the column it is in. */
-void docxw_rule(struct docxw *d, int left, int right);
+ * the indents left and right (twips) of the column it is in, before twips below the text
+ * above. */
+void docxw_rule(struct docxw *d, int left, int right, int before);
 
 /* Starts a table without borders or cell margins, its columns widths[0..n) twips, shifted
  * left of the text's edge by outdent twips (the header's blocks reach into the margin). */

@@ -116,10 +116,19 @@ def draft_count(texts, label):
 
 
 def listed(texts, lead):
-    """The units of the draft's list line starting with lead."""
-    for t in texts:
+    """The units of the draft's list starting with lead: the lines of its groups after it,
+    "- Sở, ban, ngành (2): A; B."."""
+    for i, t in enumerate(texts):
         if t.startswith(lead):
-            return [u.strip() for u in t.split(": ", 1)[1].rstrip(".").split(";")]
+            units = []
+            for line in texts[i + 1:]:
+                m = re.fullmatch(r"- (.+) \((\d+)\): (.+)\.", line)
+                if not m:
+                    break
+                names = [u.strip() for u in m.group(3).split(";")]
+                assert len(names) == int(m.group(2)), line
+                units += names
+            return units
     return []
 
 
