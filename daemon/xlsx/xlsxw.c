@@ -1,5 +1,6 @@
 /* The workbook of the writer kit: a private temporary folder, closing and reading the file
- * back, and the check that every XML part of a written workbook is well-formed (expat). */
+ * back, and the check that every XML part of a written workbook is well-formed (expat, by
+ * ooxml_check). */
 #include "xlsxw.h"
 #include "ooxml.h"
 #include "util.h"
