@@ -86,12 +86,13 @@ void docxw_run(struct docxw *d, const char *text, unsigned flags, double points)
 			strbuf_adds(b, "<w:b/><w:bCs/>");
 		if (flags & DOCXW_ITALIC)
 			strbuf_adds(b, "<w:i/><w:iCs/>");
-		if (flags & DOCXW_UNDERLINE)
-			strbuf_adds(b, "<w:u w:val=\"single\"/>");
 		if (points > 0) {
 			int half = (int)(points * 2 + 0.5);
 			strbuf_addf(b, "<w:sz w:val=\"%d\"/><w:szCs w:val=\"%d\"/>", half, half);
 		}
+		/* After the size: Word reads rPr's children in the schema's order. */
+		if (flags & DOCXW_UNDERLINE)
+			strbuf_adds(b, "<w:u w:val=\"single\"/>");
 		strbuf_adds(b, "</w:rPr>");
 	}
 	run_text(b, text);
