@@ -99,6 +99,8 @@ void api_period_remind(struct http_request *rq, struct http_response *rs, const 
 /* api_consolidated.c */
 void api_consolidated_get(struct http_request *rq, struct http_response *rs,
 			  const struct api_ctx *cx);
+void api_consolidated_draft(struct http_request *rq, struct http_response *rs,
+			    const struct api_ctx *cx);
 void api_consolidated_versions(struct http_request *rq, struct http_response *rs,
 			       const struct api_ctx *cx);
 void api_period_status(struct http_request *rq, struct http_response *rs, const struct api_ctx *cx);

@@ -1,5 +1,5 @@
-/* The consolidated report's API: the workbooks (live, cut-off, final), the versions delivered,
- * the board's status of every unit, the assessment and the approval. */
+/* The consolidated report's API: the workbooks (live, cut-off, final) and their .docx drafts,
+ * the versions delivered, the board's status of every unit, the assessment and the approval. */
 #include "api.h"
 #include "audit.h"
 #include "authz.h"
@@ -9,6 +9,7 @@
 #include "consolidation.h"
 #include "db.h"
 #include "db_json.h"
+#include "docxw.h"
 #include "json.h"
 #include "json_parse.h"
 #include "log.h"
@@ -28,10 +29,10 @@
 
 static _Atomic int live_builds;		/* live workbooks being built now, by every worker */
 
-/* GET .../consolidated?version=live|cutoff|final[&n=N]: the workbook (default: the newest
- * final version). */
-void api_consolidated_get(struct http_request *rq, struct http_response *rs,
-			  const struct api_ctx *cx)
+/* The edition and number a request asks for (?version=live|cutoff|final&n=N; default: the
+ * newest final version). False after answering 400. */
+static bool edition_of(struct http_request *rq, struct http_response *rs,
+		       enum consol_edition *out, int *out_n)
 {
 	char *version = http_query_param(rq, "version");
 	char *n_text = http_query_param(rq, "n");
@@ -56,20 +57,74 @@ void api_consolidated_get(struct http_request *rq, struct http_response *rs,
 	if (!ok) {
 		http_error(rs, 400, "bad_version", "Tham số version phải là live (số liệu hiện tại), "
 			   "cutoff (bản khóa sổ) hoặc final (bản đã gửi); n là số thứ tự bản đã gửi.");
-		return;
+		return false;
 	}
+	*out = edition;
+	*out_n = n;
+	return true;
+}
+
+/* Whether a live build may start now (at most LIVE_BUILDS_MAX at once); false after
+ * answering 503. live_done() ends one that started. */
+static bool live_start(struct http_response *rs)
+{
+	if (atomic_fetch_add(&live_builds, 1) < LIVE_BUILDS_MAX)
+		return true;
+	atomic_fetch_sub(&live_builds, 1);
+	http_add_header(rs, "Retry-After", "10");
+	http_error(rs, 503, "busy_building", "Hệ thống đang lập các bản tổng hợp khác. Hãy "
+		   "thử lại sau khoảng 10 giây.");
+	return false;
+}
+
+static void live_done(void)
+{
+	atomic_fetch_sub(&live_builds, 1);
+}
+
+/* Answers 404 for an edition that is not there. */
+static void no_edition(struct http_response *rs, enum consol_edition edition)
+{
+	http_error(rs, 404, edition == CONSOL_CUTOFF ? "no_cutoff" : "no_final",
+		   edition == CONSOL_CUTOFF ?
+		   "Kỳ này chưa khóa sổ nên chưa có bản dự thảo. Bản khóa sổ được lập khi "
+		   "hết hạn gửi của các đơn vị; trước đó hãy xem bản trực tiếp (version=live)." :
+		   "Chưa có bản báo cáo tổng hợp nào được phê duyệt và gửi cho kỳ này (hoặc "
+		   "không có bản số n). Bản chính thức được gửi khi điều phối viên phê duyệt, "
+		   "hoặc tự động trước hạn tổng hợp.");
+}
+
+/* Answers a file as an attachment. */
+static void send_file(struct http_response *rs, const char *type,
+		      const struct consolidation_file *f)
+{
+	rs->status = 200;
+	rs->content_type = type;
+	strbuf_add(&rs->body, f->data, f->len);
+	char *disp = xasprintf("attachment; filename=\"%s\"", f->filename);
+	http_add_header(rs, "Content-Disposition", disp);
+	http_add_header(rs, "X-Content-SHA256", f->sha256);
+	http_add_header(rs, "Cache-Control", "no-store");
+	free(disp);
+}
+
+/* GET .../consolidated?version=live|cutoff|final[&n=N]: the workbook (default: the newest
+ * final version). */
+void api_consolidated_get(struct http_request *rq, struct http_response *rs,
+			  const struct api_ctx *cx)
+{
+	enum consol_edition edition;
+	int n;
+	if (!edition_of(rq, rs, &edition, &n))
+		return;
 	PGconn *conn = cx->conn;
 	struct period_info pi;
 	if (!api_stored_period_of(rq, rs, cx, "consolidated", &pi))
 		return;
 	/* A live workbook is built from the whole period: its memory and time are bounded by
 	 * letting only a few be built at once. */
-	if (edition == CONSOL_LIVE && atomic_fetch_add(&live_builds, 1) >= LIVE_BUILDS_MAX) {
-		atomic_fetch_sub(&live_builds, 1);
+	if (edition == CONSOL_LIVE && !live_start(rs)) {
 		period_info_free(&pi);
-		http_add_header(rs, "Retry-After", "10");
-		http_error(rs, 503, "busy_building", "Hệ thống đang lập các bản tổng hợp khác. Hãy "
-			   "thử lại sau khoảng 10 giây.");
 		return;
 	}
 	struct consolidation_file f;
@@ -77,7 +132,7 @@ void api_consolidated_get(struct http_request *rq, struct http_response *rs,
 	enum consolidation_result rc = consolidation_get(conn, &pi, edition, n, rq->received_at,
 							 &f, &err);
 	if (edition == CONSOL_LIVE)
-		atomic_fetch_sub(&live_builds, 1);
+		live_done();
 	period_info_free(&pi);
 	if (rc == CONSOLIDATION_INVALID) {
 		api_workbook_invalid(rs, "consolidated", err);
@@ -88,23 +143,46 @@ void api_consolidated_get(struct http_request *rq, struct http_response *rs,
 		return;
 	}
 	if (rc == CONSOLIDATION_NONE) {
-		http_error(rs, 404, edition == CONSOL_CUTOFF ? "no_cutoff" : "no_final",
-			   edition == CONSOL_CUTOFF ?
-			   "Kỳ này chưa khóa sổ nên chưa có bản dự thảo. Bản khóa sổ được lập khi "
-			   "hết hạn gửi của các đơn vị; trước đó hãy xem bản trực tiếp (version=live)." :
-			   "Chưa có bản báo cáo tổng hợp nào được phê duyệt và gửi cho kỳ này (hoặc "
-			   "không có bản số n). Bản chính thức được gửi khi điều phối viên phê duyệt, "
-			   "hoặc tự động trước hạn tổng hợp.");
+		no_edition(rs, edition);
 		return;
 	}
-	rs->status = 200;
-	rs->content_type = CONSOL_CONTENT_TYPE;
-	strbuf_add(&rs->body, f.data, f.len);
-	char *disp = xasprintf("attachment; filename=\"%s\"", f.filename);
-	http_add_header(rs, "Content-Disposition", disp);
-	http_add_header(rs, "X-Content-SHA256", f.sha256);
-	http_add_header(rs, "Cache-Control", "no-store");
-	free(disp);
+	send_file(rs, CONSOL_CONTENT_TYPE, &f);
+	consolidation_file_free(&f);
+}
+
+/* GET .../consolidated/draft?version=live|cutoff|final[&n=N]: the report's .docx draft of
+ * that edition (default: the newest final version), for the coordinator to complete and have
+ * signed. */
+void api_consolidated_draft(struct http_request *rq, struct http_response *rs,
+			    const struct api_ctx *cx)
+{
+	enum consol_edition edition;
+	int n;
+	if (!edition_of(rq, rs, &edition, &n))
+		return;
+	struct period_info pi;
+	if (!api_stored_period_of(rq, rs, cx, "consolidated draft", &pi))
+		return;
+	if (edition == CONSOL_LIVE && !live_start(rs)) {
+		period_info_free(&pi);
+		return;
+	}
+	struct consolidation_file f;
+	char *err = NULL;
+	enum consolidation_result rc = consolidation_draft(cx->conn, &pi, edition, n,
+							   rq->received_at, &f, &err);
+	if (edition == CONSOL_LIVE)
+		live_done();
+	period_info_free(&pi);
+	if (rc == CONSOLIDATION_FAILED) {
+		api_db_failed(rs, cx->db, "consolidated draft", err);
+		return;
+	}
+	if (rc == CONSOLIDATION_NONE) {
+		no_edition(rs, edition);
+		return;
+	}
+	send_file(rs, DOCXW_CONTENT_TYPE, &f);
 	consolidation_file_free(&f);
 }
 

@@ -178,6 +178,8 @@ const struct route api_routes[] = {
 	  ACT_CONSOLIDATE, 0 },
 	{ "GET", "/api/v1/series/{series}/periods/{period}/consolidated",
 	  ROUTE_FN(api_consolidated_get), ACT_DELIVERED_READ, 0 },
+	{ "GET", "/api/v1/series/{series}/periods/{period}/consolidated/draft",
+	  ROUTE_FN(api_consolidated_draft), ACT_DELIVERED_READ, 0 },
 	{ "GET", "/api/v1/series/{series}/periods/{period}/consolidated/versions",
 	  ROUTE_FN(api_consolidated_versions), ACT_DELIVERED_READ, 0 },
 	{ "GET", "/api/v1/series/{series}/periods/{period}/remind/preview",

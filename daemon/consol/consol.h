@@ -119,6 +119,7 @@ struct consol_doc {
 	char **recipients;		/* names for "Nơi nhận:" */
 	size_t nrecipients;
 	char *archive_code;		/* "- Lưu: VT, SKHCN." tail: the consolidator's code */
+	char *signer_title;		/* "GIÁM ĐỐC", "KT. GIÁM ĐỐC\\nPHÓ GIÁM ĐỐC"; NULL: the first */
 	struct consol_group *groups;
 	size_t ngroups;
 	struct consol_unit *units;	/* grouped by group (in groups' order), then by name */
@@ -141,6 +142,12 @@ struct consol_totals {
 	unsigned items;
 };
 void consol_totals(const struct consol_doc *doc, struct consol_totals *out);
+/* "Hà Tĩnh, ngày 05 tháng 01 năm 2026" (new string): Nghị định 30/2020 pads the day below 10
+ * and the months 1 and 2. */
+char *consol_place_date(const struct consol_doc *doc);
+/* The number as the header's kind writes it: "Số: ......./BC-SKHCN" (state), "Số
+ * .......-BC/VPTU" (party) (new string). */
+char *consol_number_text(const struct consol_doc *doc);
 
 /* The largest workbook the daemon builds and keeps (bytes). */
 #define CONSOL_FILE_MAX (256u << 20)
@@ -173,6 +180,19 @@ struct consol_batches {
 
 /* consol_write_xlsx() with the items given by batches (doc is the document they fill). */
 int consol_write_xlsx_batched(const struct consol_doc *doc, const struct consol_batches *b,
+			      unsigned char **data, size_t *len, char **err);
+
+/*
+ * Writes the report's .docx draft (consol_docx.c) in the layout of Nghị định 30/2020: the
+ * header, "BÁO CÁO" and the subject, the counts and lists of units late and missing, the
+ * results and the difficulties and proposals by group, the assessment, "Nơi nhận" and the
+ * signer's title ([report] signer_title). Texts outside the text rule are written with
+ * U+FFFD. Returns 0 with *data (free it) and *len, or -1 with *err (English).
+ */
+int consol_write_docx(const struct consol_doc *doc, unsigned char **data, size_t *len,
+		      char **err);
+/* consol_write_docx() with the items given by batches (one pass). */
+int consol_write_docx_batched(const struct consol_doc *doc, const struct consol_batches *b,
 			      unsigned char **data, size_t *len, char **err);
 
 /* ---- from the database (consol_load.c) ---- */

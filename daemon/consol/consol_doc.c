@@ -1,5 +1,7 @@
-/* The consolidated report's data: freeing it, counting over it. */
+/* The consolidated report's data: freeing it, counting over it, the header's number and date
+ * as every written form of it gives them. */
 #include "consol.h"
+#include "util.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +66,7 @@ void consol_doc_free(struct consol_doc *doc)
 		free(doc->recipients[i]);
 	free(doc->recipients);
 	free(doc->archive_code);
+	free(doc->signer_title);
 	for (size_t i = 0; i < doc->ngroups; i++) {
 		free(doc->groups[i].name);
 		free(doc->groups[i].title);
@@ -90,4 +93,26 @@ void consol_totals(const struct consol_doc *doc, struct consol_totals *out)
 			out->by_status[s] += u->status_counts[s];
 		out->items += (unsigned)u->nitems;
 	}
+}
+
+/* "Hà Tĩnh, ngày 05 tháng 01 năm 2026": Nghị định 30/2020 writes a day below 10 and the
+ * months 1 and 2 with a leading zero, the other months without. */
+char *consol_place_date(const struct consol_doc *doc)
+{
+	int y, m, d;
+	cal_to_ymd(doc->date, &y, &m, &d);
+	return xasprintf("%s, ngày %02d tháng %s%d năm %d", doc->place ? doc->place : "", d,
+			 m <= 2 ? "0" : "", m, y);
+}
+
+/* The number as the header's kind writes it: "Số: 12/BC-SKHCN" (state), "Số 12-BC/VPTU"
+ * (party, without the colon), whether or not the document's text starts with "Số". */
+char *consol_number_text(const struct consol_doc *doc)
+{
+	const char *n = doc->number ? doc->number : "";
+	if (str_has_prefix(n, "Số"))
+		n += strlen("Số");
+	while (*n == ':' || *n == ' ')
+		n++;
+	return xasprintf(doc->header == CONSOL_HEADER_PARTY ? "Số %s" : "Số: %s", n);
 }

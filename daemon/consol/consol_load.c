@@ -231,6 +231,7 @@ static int load_header(PGconn *conn, const struct period_info *pi, const struct 
 		d->date = 0;
 	const char *code = s->consolidator ? s->consolidator : "";
 	d->archive_code = xstrdup(code);
+	d->signer_title = xstrdup(cfg->signer_title ? cfg->signer_title : "");
 	/* The number is given by the office's register when the document is issued: dots. */
 	d->number = d->header == CONSOL_HEADER_PARTY ? xasprintf("Số .......-BC/%s", code) :
 		    xasprintf("Số: ......./BC-%s", code);

@@ -335,28 +335,6 @@ static void rule(struct consol_xlsx *w, lxw_worksheet *ws, lxw_row_t row, double
 							       sizeof pixel_png, &opt), "line");
 }
 
-/* "Hà Tĩnh, ngày 05 tháng 01 năm 2026": Nghị định 30/2020 writes a day below 10 and the
- * months 1 and 2 with a leading zero, the other months without. */
-static char *place_date(const struct consol_doc *doc)
-{
-	int y, m, d;
-	cal_to_ymd(doc->date, &y, &m, &d);
-	return xasprintf("%s, ngày %02d tháng %s%d năm %d", doc->place ? doc->place : "", d,
-			 m <= 2 ? "0" : "", m, y);
-}
-
-/* The number as the header's kind writes it: "Số: 12/BC-SKHCN" (state), "Số 12-BC/VPTU"
- * (party, without the colon), whether or not the document's text starts with "Số". */
-static char *number_text(const struct consol_doc *doc)
-{
-	const char *n = doc->number ? doc->number : "";
-	if (str_has_prefix(n, "Số"))
-		n += strlen("Số");
-	while (*n == ':' || *n == ' ')
-		n++;
-	return xasprintf(doc->header == CONSOL_HEADER_PARTY ? "Số %s" : "Số: %s", n);
-}
-
 /* The edition's line: draft at the cut-off, live figures, official, supplement. */
 static char *edition_text(const struct consol_doc *doc)
 {
@@ -401,7 +379,7 @@ static void write_header(struct consol_xlsx *w, lxw_worksheet *ws, const struct 
 		rule(w, ws, ROW_RULE, left + right / 2, text_pixels(MOTTO, 14, true));
 		consol_xlsx_height(w, ws, ROW_RULE, 10);
 	}
-	char *number = number_text(doc), *date = place_date(doc);
+	char *number = consol_number_text(doc), *date = consol_place_date(doc);
 	consol_xlsx_merge(w, ws, ROW_NUMBER, 0, split - 1, number, f->number, "number");
 	consol_xlsx_merge(w, ws, ROW_NUMBER, split, last, date, f->date, "date");
 	consol_xlsx_height(w, ws, ROW_NUMBER, 21);

@@ -71,6 +71,15 @@ enum consolidation_result consolidation_get(PGconn *conn, const struct period_in
 					    enum consol_edition edition, int version, time_t now,
 					    struct consolidation_file *out, char **err);
 
+/* The report's .docx draft (consol_draft.c) of the same edition: LIVE from each unit's current
+ * report; CUTOFF and FINAL version n (0: the newest) from the entries kept with that workbook,
+ * with its date, assessment and approval. OK with *out (filename "du-thao-bao-cao-...docx"),
+ * NONE when there is no such edition (or the period is not stored), FAILED with *err. */
+enum consolidation_result consolidation_draft(PGconn *conn, const struct period_info *pi,
+					      enum consol_edition edition, int version,
+					      time_t now, struct consolidation_file *out,
+					      char **err);
+
 /* A delivery not sent this long after it was queued is escalated. */
 #define CONSOL_ESCALATE_AFTER_S (30 * 60)
 

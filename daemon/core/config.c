@@ -58,6 +58,9 @@ const struct setting_def config_settings[] = {
 	  "the consolidator's parent body, top left of the report (\"UBND TỈNH HÀ TĨNH\")" },
 	{ "report", "place", SET_STRING, "", true, 0, 0, OFF(place),
 	  "the place in the report's date line (\"Hà Tĩnh\")" },
+	{ "report", "signer_title", SET_STRING, "GIÁM ĐỐC", true, 0, 0, OFF(signer_title),
+	  "the signer's title at the foot of the consolidated report's .docx draft "
+	  "(\"KT. GIÁM ĐỐC\\nPHÓ GIÁM ĐỐC\": \\n starts a line)" },
 
 	{ "server", "cookie_secure", SET_BOOL, "false", true, 0, 0, OFF(cookie_secure),
 	  "mark the session cookie Secure (set true when clients reach the daemon over HTTPS)" },

@@ -74,6 +74,7 @@ struct config {
 	char *delivery_url;
 	char *parent_body;
 	char *place;
+	char *signer_title;
 
 	/* [signatures] */
 	char *trusted_roots;			/* PEM file of trusted certificates; "": none */

@@ -116,3 +116,34 @@ char *xmltext_clean(const char *s)
 	xmltext_clean_add(&sb, s, strlen(s));
 	return strbuf_detach(&sb);
 }
+
+/* Appends n bytes as XML character data: each character outside the rule as U+FFFD, and
+ * '&', '<', '>', '"' as entities. */
+void xmltext_escape_add(struct strbuf *out, const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	strbuf_grow(out, n);
+	size_t run = 0;		/* start of the run of good bytes not yet copied */
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		size_t len = utf8_decode(s + i, n - i, &cp);
+		const char *entity = NULL;
+		if (len == 1 && cp == '&')
+			entity = "&amp;";
+		else if (len == 1 && cp == '<')
+			entity = "&lt;";
+		else if (len == 1 && cp == '>')
+			entity = "&gt;";
+		else if (len == 1 && cp == '"')
+			entity = "&quot;";
+		else if (len > 0 && xmltext_char_ok(cp)) {
+			i += len;
+			continue;
+		}
+		strbuf_add(out, str + run, i - run);
+		strbuf_adds(out, entity ? entity : REPLACEMENT);
+		i += len > 0 ? len : 1;
+		run = i;
+	}
+	strbuf_add(out, str + run, n - run);
+}

@@ -42,6 +42,10 @@ char *xmltext_file_problem(const char *s, size_t n);
 /* Appends n bytes to out with every character outside the rule (each byte that starts no
  * UTF-8 character) replaced by U+FFFD. */
 void xmltext_clean_add(struct strbuf *out, const char *s, size_t n);
+/* Appends n bytes as XML character data (text or an attribute's value in double quotes):
+ * every character outside the rule (each byte that starts no UTF-8 character) as U+FFFD,
+ * '&', '<', '>' and '"' as entities. */
+void xmltext_escape_add(struct strbuf *out, const char *s, size_t n);
 /* The text with everything outside the rule replaced by U+FFFD (new string; NULL gives ""). */
 char *xmltext_clean(const char *s);
 

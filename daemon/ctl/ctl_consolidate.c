@@ -1,4 +1,5 @@
-/* baocaoctl consolidate: writes a period's consolidated workbook, as the API gives it. */
+/* baocaoctl consolidate: writes a period's consolidated workbook, or its .docx draft (--docx),
+ * as the API gives them. */
 #include "clock.h"
 #include "config.h"
 #include "consolidation.h"
@@ -13,14 +14,15 @@
 #include <string.h>
 
 #define USAGE "usage: baocaoctl consolidate SERIES PERIOD|current [--version live|cutoff|final " \
-	      "[--n N]] -o FILE.xlsx\n" \
+	      "[--n N]] [--docx] -o FILE.xlsx|FILE.docx\n" \
 	      "  live (default): from the reports there now; cutoff: the draft kept at the units'\n" \
 	      "  deadline; final: the delivered version N (default: the newest). -o - writes to\n" \
-	      "  standard output\n"
+	      "  standard output. --docx writes the report's draft (.docx) of that version instead\n" \
+	      "  of the workbook\n"
 
 /* Parses the options; false after printing the usage. */
 static bool parse(int argc, char **argv, const char *pos[2], const char **output,
-		  enum consol_edition *edition, int *n)
+		  enum consol_edition *edition, int *n, bool *docx)
 {
 	int npos = 0;
 	for (int i = 1; i < argc; i++) {
@@ -39,6 +41,8 @@ static bool parse(int argc, char **argv, const char *pos[2], const char **output
 				*edition = CONSOL_FINAL;
 			else
 				goto usage;
+		} else if (strcmp(a, "--docx") == 0) {
+			*docx = true;
 		} else if (strcmp(a, "--n") == 0 && has_value) {
 			char *end;
 			long v = strtol(argv[++i], &end, 10);
@@ -60,13 +64,14 @@ usage:
 	return false;
 }
 
-/* baocaoctl consolidate SERIES PERIOD [--version V [--n N]] -o FILE.xlsx */
+/* baocaoctl consolidate SERIES PERIOD [--version V [--n N]] [--docx] -o FILE */
 int ctl_consolidate(struct ctl *ctl, int argc, char **argv)
 {
 	const char *pos[2] = { NULL, NULL }, *output = NULL;
 	enum consol_edition edition = CONSOL_LIVE;
 	int n = 0;
-	if (!parse(argc, argv, pos, &output, &edition, &n))
+	bool docx = false;
+	if (!parse(argc, argv, pos, &output, &edition, &n, &docx))
 		return CTL_USER;
 	const struct series_def *s = ctl_find_series(ctl, pos[0]);
 	if (s == NULL)
@@ -99,11 +104,13 @@ int ctl_consolidate(struct ctl *ctl, int argc, char **argv)
 		goto out;
 	}
 	struct consolidation_file f;
-	enum consolidation_result cr = consolidation_get(ctl->db, &pi, edition, n, clock_now(), &f,
-							 &err);
+	enum consolidation_result cr = docx ?
+		consolidation_draft(ctl->db, &pi, edition, n, clock_now(), &f, &err) :
+		consolidation_get(ctl->db, &pi, edition, n, clock_now(), &f, &err);
+	const char *what = docx ? "draft" : "workbook";
 	if (cr == CONSOLIDATION_NONE) {
-		fprintf(stderr, "error: %s %s has no %s workbook yet%s\n", s->name, pi.id,
-			edition == CONSOL_CUTOFF ? "cut-off" : "delivered",
+		fprintf(stderr, "error: %s %s has no %s %s yet%s\n", s->name, pi.id,
+			edition == CONSOL_CUTOFF ? "cut-off" : "delivered", what,
 			edition == CONSOL_CUTOFF ? ": it is made at the units' deadline" :
 			n ? " of that number: baocaoctl consolidate ... --version final lists the newest" :
 			": one is made on approval, or automatically before the consolidation deadline");
@@ -117,9 +124,9 @@ int ctl_consolidate(struct ctl *ctl, int argc, char **argv)
 		rc = CTL_USER;
 	} else {
 		FILE *say = strcmp(output, "-") == 0 ? stderr : stdout;
-		fprintf(say, "%s: %s workbook of %s %s, %zu bytes, sha256 %s\n", output,
+		fprintf(say, "%s: %s %s of %s %s, %zu bytes, sha256 %s\n", output,
 			edition == CONSOL_LIVE ? "live" : edition == CONSOL_CUTOFF ? "cut-off" :
-			"final", s->name, pi.id, f.len, f.sha256);
+			"final", what, s->name, pi.id, f.len, f.sha256);
 		if (edition == CONSOL_LIVE)
 			fprintf(say, "  %u units expected: %u on time, %u late, %u missing, %u returned\n",
 			       f.totals.expected, f.totals.by_state[CONSOL_ON_TIME],

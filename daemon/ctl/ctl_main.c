@@ -30,7 +30,7 @@ static const struct command commands[] = {
 	{ "backup", ctl_backup, true, "backup [--output DIR] [--keep N]" },
 	{ "calendar", ctl_calendar, true, "calendar list [YEAR]" },
 	{ "consolidate", ctl_consolidate, true, "consolidate SERIES PERIOD|current "
-	  "[--version live|cutoff|final [--n N]] -o FILE.xlsx|-" },
+	  "[--version live|cutoff|final [--n N]] [--docx] -o FILE.xlsx|FILE.docx|-" },
 	{ "import", ctl_import, true, "import units FILE.csv\n"
 	  "  import calendar FILE.csv\n"
 	  "  import aliases FILE.csv\n"

@@ -1,6 +1,7 @@
 /* The finishing touch of a unit's workbook: its meta sheet made very hidden and its structure
  * locked, by editing xl/workbook.xml in the written file (libxlsxwriter 1.1 cannot). */
 #include "template.h"
+#include "ooxml.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -33,25 +34,6 @@ static int zip_read_entry(zip_t *za, zip_int64_t idx, char **out, size_t *len)
 		return -1;
 	}
 	buf[st.size] = '\0';
-	*out = buf;
-	*len = (size_t)st.size;
-	return 0;
-}
-
-/* Reads everything a (closed) source holds into a new buffer. */
-static int zip_source_take(zip_source_t *src, unsigned char **out, size_t *len)
-{
-	zip_stat_t st;
-	if (zip_source_stat(src, &st) != 0 || !(st.valid & ZIP_STAT_SIZE) ||
-	    st.size > TEMPLATE_FILE_MAX || zip_source_open(src) != 0)
-		return -1;
-	unsigned char *buf = xmalloc((size_t)st.size ? (size_t)st.size : 1);
-	zip_int64_t got = zip_source_read(src, buf, st.size);
-	int closed = zip_source_close(src);
-	if (closed != 0 || got < 0 || (zip_uint64_t)got != st.size) {
-		free(buf);
-		return -1;
-	}
 	*out = buf;
 	*len = (size_t)st.size;
 	return 0;
@@ -133,7 +115,7 @@ enum template_result template_lock(unsigned char **data, size_t *len, char **err
 	}
 	unsigned char *rewritten;
 	size_t rewritten_len;
-	if (zip_source_take(src, &rewritten, &rewritten_len) != 0) {
+	if (ooxml_source_take(src, TEMPLATE_FILE_MAX, &rewritten, &rewritten_len) != 0) {
 		*err = xstrdup("template: xl/workbook.xml: cannot read the rewritten archive");
 		goto out;
 	}

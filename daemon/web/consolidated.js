@@ -14,7 +14,7 @@ let ctx = null;
 let versions = [];
 let watch = null;
 
-// The workbooks to download.
+// The workbooks and the report's draft to download.
 function showWorkbooks() {
   $('dl-live').href = ctx.base + '/consolidated?version=live';
   const cut = ctx.period.state && ctx.period.state !== 'open' && !ctx.period.skipped;
@@ -24,6 +24,9 @@ function showWorkbooks() {
   $('dl-final').href = ctx.base + '/consolidated?version=final';
   $('dl-final').hidden = versions.length === 0;
   $('no-final').hidden = versions.length > 0;
+  // The report's .docx draft from the newest of them: final, else cut-off, else live.
+  const edition = versions.length > 0 ? 'final' : cut ? 'cutoff' : 'live';
+  $('dl-draft').href = ctx.base + '/consolidated/draft?version=' + edition;
   $('workbooks').hidden = false;
 }
 

@@ -4,6 +4,7 @@
 #ifndef BAOCAO_XLSXW_H
 #define BAOCAO_XLSXW_H
 
+#include "ooxml.h"
 #include "util.h"
 
 #include <stdbool.h>
@@ -66,13 +67,11 @@ void xlsxw_properties(struct xlsxw *w, const struct xlsxw_props *p);
 /* workbook_close(), one thread at a time: it writes and frees the workbook whatever happens. */
 lxw_error xlsxw_close(lxw_workbook *wb);
 
-/* The most the check inflates, in all, before it gives up (a workbook we wrote is far less). */
-#define XLSXW_CHECK_MAX_INFLATED (512u * 1024 * 1024)
-
 /*
- * Checks a workbook before it is stored or sent: a zip whose every XML part (*.xml, *.rels,
- * *.vml) is well-formed XML for expat, [Content_Types].xml and xl/workbook.xml among them.
- * Returns 0, or -1 with *err (English, naming the part, line and expat's reason).
+ * Checks a workbook before it is stored or sent: ooxml_check() with xl/workbook.xml, a zip
+ * whose every XML part (*.xml, *.rels, *.vml) is well-formed XML for expat, inflating at most
+ * OOXML_CHECK_MAX_INFLATED in all. Returns 0, or -1 with *err (English, naming the part, line
+ * and expat's reason).
  */
 int xlsxw_check(const void *data, size_t len, char **err);
 

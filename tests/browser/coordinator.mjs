@@ -241,6 +241,15 @@ const scenarios = {
     }, null, { timeout: 60000 });
     check(/phiên bản 2.*bổ sung/.test(await page.textContent('#approve-what')), 'after approval: ' + await page.textContent('#approve-what'));
     check(!(await page.isHidden('#dl-final')), 'no final to download');
+    // The report's .docx draft of the newest final version, as the link fetches it.
+    const draft = await page.getAttribute('#dl-draft', 'href');
+    check(/\/consolidated\/draft\?version=final$/.test(draft), 'the draft link: ' + draft);
+    check((await page.textContent('#dl-draft')) === 'Tải dự thảo báo cáo (.docx)', 'the draft link text');
+    const got = await page.evaluate(async (href) => {
+      const r = await fetch(href);
+      return [r.status, r.headers.get('content-type'), (await r.arrayBuffer()).byteLength];
+    }, draft);
+    check(got[0] === 200 && /wordprocessingml\.document$/.test(got[1]) && got[2] > 2000, 'the draft: ' + JSON.stringify(got));
     await shot(page, 'consolidated');
 
     await page.click('nav a[data-page="/timeliness.html"]');

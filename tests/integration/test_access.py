@@ -35,6 +35,8 @@ ROUTES = {
     ("PUT", "/api/v1/series/{series}/periods/{period}/assessment"): "consolidate",
     ("POST", "/api/v1/series/{series}/periods/{period}/approve"): "consolidate",
     ("GET", "/api/v1/series/{series}/periods/{period}/consolidated"): "consolidated.read",
+    ("GET", "/api/v1/series/{series}/periods/{period}/consolidated/draft"):
+        "consolidated.read",
     ("GET", "/api/v1/series/{series}/periods/{period}/consolidated/versions"):
         "consolidated.read",
     ("GET", "/api/v1/series/{series}/periods/{period}/remind/preview"): "remind",
@@ -240,12 +242,13 @@ def test_refusals_say_what_to_do(ex):
 
 def test_recipients_read_only_what_was_delivered(ex):
     base = "/api/v1/series/nq57-weekly/periods/current/consolidated"
-    for version in ("live", "cutoff"):
-        status, _, raw = ex.get("vptu.nhan", f"{base}?version={version}")
+    for version, path in (("live", base), ("cutoff", base), ("live", base + "/draft"),
+                          ("cutoff", base + "/draft")):
+        status, _, raw = ex.get("vptu.nhan", f"{path}?version={version}")
         err = json.loads(raw)["error"]
-        assert status == 403 and err["code"] == "forbidden_role", (version, err)
-        status, _, raw = ex.get("skhcn.dieuphoi", f"{base}?version={version}")
-        assert status not in (401, 403), (version, status, raw)
+        assert status == 403 and err["code"] == "forbidden_role", (path, version, err)
+        status, _, raw = ex.get("skhcn.dieuphoi", f"{path}?version={version}")
+        assert status not in (401, 403), (path, version, status, raw)
     status, _, raw = ex.get("vptu.nhan", f"{base}?version=final")
     assert status == 404 and json.loads(raw)["error"]["code"] == "no_final", raw
 
