@@ -210,14 +210,18 @@ function apply() {
 }
 
 // Shows the counts at the top.
-function showCounts(totals) {
+function showCounts(totals, requireDocument) {
   for (const k of ['expected', 'on_time', 'late', 'missing', 'returned']) $('n-' + k).textContent = String(totals[k]);
+  // Series whose reports go with their document: the units without it, "thiếu văn bản".
+  $('n-no_document').textContent = String(totals.no_document || 0);
+  $('n-no_document-item').hidden = !requireDocument;
+  $('filter-no_document').hidden = !requireDocument;
 }
 
 // Reads the board again; render the first time, then only the changes.
 async function refresh() {
   const doc = await api('GET', ctx.base + '/status');
-  showCounts(doc.totals);
+  showCounts(doc.totals, doc.require_document);
   if (rows.size === 0 || !update(doc.units)) render(doc.units);
   apply();
   performance.mark('board-shown'); // the benchmark (tests/bench/web/board) reads it
