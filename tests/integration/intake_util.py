@@ -18,12 +18,12 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 class Example:
     """A database with the example loaded and a daemon whose clock is fixed at `now`."""
 
-    def __init__(self, name, now, **settings):
+    def __init__(self, name, now, series_file=SERIES, **settings):
         self.work = Workdir(name)
         self.pg = Postgres(self.work)
         self.pg.start()
         settings.setdefault("server.uploads_per_minute", 1000)
-        self.d = Daemon(self.work, self.pg.conninfo, **{"server.series_file": SERIES},
+        self.d = Daemon(self.work, self.pg.conninfo, **{"server.series_file": series_file},
                         **settings)
         for args in (["migrate"], ["import", "units", ROOT / "config" / "ha-tinh-units.csv"],
                      ["import", "calendar", ROOT / "config" / "vn-calendar-2026.csv"],
