@@ -10,6 +10,7 @@
 import { api, ApiError } from './api.js';
 import { $, el, say, timeWords, timeShort, countdown, pageError } from './ui.js';
 import { openCoordinator, groupName, fold, pageUrl, STATES } from './coord.js';
+import { DOC_STATES } from './document.js';
 
 const PERIOD_STATES = {
   open: 'Đang nhận báo cáo', cut_off: 'Đã khoá sổ', consolidated: 'Đã tổng hợp',
@@ -35,7 +36,7 @@ let words = '';
 
 // What makes a row look different: when it changes, the row is written again.
 function rowKey(u) {
-  return [u.state, u.version, u.received_at, u.items, u.comment || ''].join('|');
+  return [u.state, u.version, u.received_at, u.items, u.comment || '', u.document || ''].join('|');
 }
 
 // The model of a unit's row, copied for each unit.
@@ -61,7 +62,9 @@ function fill(node, u) {
   name.firstChild.textContent = u.name;
   state.firstChild.className = 'badge ' + u.state;
   state.firstChild.textContent = STATES[u.state] || u.state;
-  if (u.comment) state.title = u.comment;
+  // The comment of a returned report, else the document's state ("Đã có văn bản ...").
+  const docText = u.document ? DOC_STATES[u.document] || u.document : '';
+  if (u.comment || docText) state.title = u.comment || docText;
   else state.removeAttribute('title');
   time.textContent = u.received_at ? timeShort(u.received_at) : '—';
   time.classList.toggle('none', !u.received_at);

@@ -6,10 +6,11 @@ any report), and with require_document "thiếu văn bản" on the board, in the
 the timeliness; without require_document nothing changes."""
 import json
 import os
+import signal
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import run_tests  # noqa: E402
+from harness import run_tests, wait_for  # noqa: E402
 from intake_util import SERIES, XLSX, Example, build_workbook, meta_for_unit  # noqa: E402
 
 NOW = "2026-12-09T09:00:00+07:00"   # Wednesday of week 50; the deadline is Friday 11/12 11:00
@@ -252,6 +253,54 @@ def test_require_document_timeliness(ex):
     assert states["SXD"] == "on_time", states      # the coordinator's document on Wednesday
 
 
+def reload(ex, **settings):
+    """Rewrites the configuration with these settings and waits for the daemon to read it."""
+    for key, value in settings.items():
+        section, name = key.split(".", 1)
+        ex.d.settings.setdefault(section, {})[name] = str(value)
+    ex.d.write_config()
+    reloaded = ex.d.log_text().count("reloaded")
+    ex.d.proc.send_signal(signal.SIGHUP)
+    wait_for(lambda: ex.d.log_text().count("reloaded") == reloaded + 1, what="reload")
+
+
+def test_retention_and_quota(ex):
+    """The documents count in max_bytes_per_period with the versions, and with raw_retention
+    the file of a document no version in force names goes; the current one stays."""
+    first = ex.pg.scalar("SELECT d.id FROM submission_document d JOIN submission s "
+                         "ON s.document_id = d.id JOIN unit u ON u.id = s.unit_id "
+                         "WHERE u.code = 'STC' AND s.version = 1")
+    reload(ex, **{"server.raw_retention": "1d"})
+    wait_for(lambda: ex.pg.scalar(f"SELECT file IS NULL FROM submission_document "
+                                  f"WHERE id = {first}") == "t", what="the old document removed")
+    status, _, raw = ex.get("stc.baocao", BASE + "/submission/document?version=1")
+    assert status == 404 and json.loads(raw)["error"]["code"] == "file_removed", raw
+    status, _, raw = ex.get("stc.baocao", BASE + "/submission/document")
+    assert status == 200 and raw.startswith(b"%PDF-1.7"), status
+    assert get_json(ex, "stc.baocao", BASE + "/submission")["document"]["file"] is True
+    reload(ex, **{"server.raw_retention": "0"})
+
+    # SYT holds a workbook and a 100 KiB document: a second one fits in 300K, then the
+    # limit is set 2 KiB above what SYT holds.
+    reload(ex, **{"server.max_bytes_per_period": "300K"})
+    status, _, raw = put_doc(ex, "syt.baocao", pdf(b"% second\n", pad=100 * 1024))
+    assert status == 201, raw
+    used = int(ex.pg.scalar(
+        "SELECT (SELECT sum(raw_size) FROM submission s JOIN unit u ON u.id = s.unit_id "
+        "WHERE u.code = 'SYT') + (SELECT sum(size) FROM submission_document d JOIN unit u "
+        "ON u.id = d.unit_id WHERE u.code = 'SYT')"))
+    assert used > 200 * 1024, used
+    reload(ex, **{"server.max_bytes_per_period": used + 2048})   # room for 2 KiB more
+    status, _, raw = put_doc(ex, "syt.baocao", pdf(b"% third\n", pad=100 * 1024))
+    assert status == 413 and json.loads(raw)["error"]["code"] == "period_storage_full", raw
+    rows = [{"Mã nhiệm vụ": code, "Tình trạng": "Đang thực hiện", "Tiến độ (%)": 90}
+            for code, _ in ex.tasks_of("SYT")]
+    body = build_workbook(rows, meta=meta_for_unit(ex, "SYT", PERIOD))
+    status, _, raw = ex.put("syt.baocao", PERIOD, body, content_type=XLSX)
+    assert status == 413 and json.loads(raw)["error"]["code"] == "period_storage_full", raw
+    reload(ex, **{"server.max_bytes_per_period": "50M"})
+
+
 def test_without_require_document(ex):
     off = ex.work.path / "series-off.conf"
     off.write_text(SERIES.read_text(encoding="utf-8").replace("require_document = yes",
@@ -285,4 +334,5 @@ if __name__ == "__main__":
                         test_another_units_reporter_refused,
                         test_require_document_board_reminders,
                         test_require_document_timeliness,
+                        test_retention_and_quota,
                         test_without_require_document], setup=setup, teardown=teardown))
