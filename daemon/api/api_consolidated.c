@@ -275,11 +275,7 @@ void api_period_status(struct http_request *rq, struct http_response *rs, const 
 		if (!PQgetisnull(r, i, 8))
 			json_kv_string(&j, "comment", PQgetvalue(r, i, 8));
 		/* the document: missing, unsigned, unchecked or the first signature's state */
-		json_key(&j, "document");
-		if (PQgetisnull(r, i, 10))
-			json_null(&j);
-		else
-			json_string(&j, PQgetvalue(r, i, 10));
+		json_kv_string(&j, "document", PQgetvalue(r, i, 10));
 		json_object_end(&j);
 	}
 	json_array_end(&j);

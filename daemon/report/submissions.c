@@ -110,7 +110,7 @@ PGresult *submissions_board(PGconn *conn, long long period_id, char **err)
 		"  to_char(x.received_at, 'YYYY-MM-DD\"T\"HH24:MI:SSOF'), x.version, "
 		"  (SELECT count(*) FROM report_item i WHERE i.submission_id = x.id), x.review, "
 		"  x.review_comment, x.on_time, "
-		"  CASE WHEN x.id IS NULL THEN NULL ELSE " DOCUMENT_STATE_SQL("d") " END, "
+		"  " DOCUMENT_STATE_SQL("d") ", "
 		"  s.require_document "
 		"FROM period_units($1::bigint) pu JOIN unit u ON u.id = pu.unit_id "
 		"JOIN period p ON p.id = $1::bigint JOIN series s ON s.id = p.series_id "

@@ -32,7 +32,7 @@ PGresult *submissions_carried(PGconn *conn, const char *series, long long unit_i
 /* The board of a stored period: one row per unit of its roster, in the units' order: code,
  * name, unit_group, state (missing, returned, no_document, on_time, late), received_at (RFC
  * 3339), version, items, review, review_comment, on_time of the report in force, its
- * document's state (NULL without a report; missing, unchecked or the signatures' state), the
+ * document's state (missing, also without a report; unchecked; or the signatures' state), the
  * series' require_document. With require_document a report without its document is
  * no_document, and on time only when its document came by the deadline too. */
 PGresult *submissions_board(PGconn *conn, long long period_id, char **err);

@@ -222,6 +222,8 @@ def test_require_document_board_reminders(ex):
     assert doc["totals"]["no_document"] == 1, doc["totals"]
     _, stc = status_of(ex, "STC")
     assert stc["state"] == "on_time", stc
+    _, stp = status_of(ex, "STP")
+    assert stp["state"] == "missing" and stp["document"] == "missing", stp
     sub = get_json(ex, "snv.baocao", BASE + "/submission")
     assert sub["document"] is None, sub
     status, _, raw = ex.d.request("POST", BASE + "/remind",
