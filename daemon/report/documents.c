@@ -101,8 +101,9 @@ static int attach_tx(PGconn *conn, void *arg, char **err)
 	int lengths[12] = { 0, 0, (int)up->len };
 	int formats[12] = { 0, 0, 1 };
 	r = db_query(conn,
-	       "WITH d AS (INSERT INTO submission_document (period_id, unit_id, file, sha256, size, "
-	       "  uploaded_at, uploaded_by, on_behalf, on_time, signatures, signature_state) "
+	       "WITH d AS (INSERT INTO submission_document (period_id, unit_id, file, sha256, "
+	       "  size, uploaded_at, uploaded_by, on_behalf, on_time, signatures, "
+	       "  signature_state) "
 	       "  VALUES ($1::bigint, $2::bigint, $3::bytea, decode($4, 'hex'), $5::bigint, "
 	       "    to_timestamp($6::bigint), $7::bigint, $8::boolean, $9::boolean, $10::jsonb, "
 	       "    $11) RETURNING id) "

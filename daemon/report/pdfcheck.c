@@ -185,7 +185,8 @@ static void scan_objects(struct scan *sc, const unsigned char *p, size_t len, in
 			sc->objstm = sc->flate = sc->other_filter = false;
 		} else if (depth == 0 && wl == 6 && memcmp(p + i, "stream", 6) == 0 &&
 			   (w < len && (p[w] == '\n' || p[w] == '\r'))) {
-			size_t start = w + (p[w] == '\r' && w + 1 < len && p[w + 1] == '\n' ? 2 : 1);
+			bool crlf = p[w] == '\r' && w + 1 < len && p[w + 1] == '\n';
+			size_t start = w + (crlf ? 2 : 1);
 			const unsigned char *end = memmem(p + start, len - start, "endstream", 9);
 			size_t stop = end ? (size_t)(end - p) : len;
 			if (sc->objstm)

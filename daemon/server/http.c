@@ -557,10 +557,12 @@ void http_apply_config(const struct config *cfg)
 		return;
 	/* The guard refuses over-large bodies per route before they are read; this is
 	 * evhttp's own ceiling for what the guard lets through (chunked bodies). */
-	evhttp_set_max_body_size(server, (ev_ssize_t)(cfg->max_upload_size > cfg->max_document_size ?
-						      cfg->max_upload_size : cfg->max_document_size));
+	long long largest = cfg->max_upload_size > cfg->max_document_size ?
+			    cfg->max_upload_size : cfg->max_document_size;
+	evhttp_set_max_body_size(server, (ev_ssize_t)largest);
 	struct http_guard_limits limits = {
-		cfg->max_upload_size, cfg->max_document_size, cfg->max_connections, cfg->max_connections_per_address,
+		cfg->max_upload_size, cfg->max_document_size, cfg->max_connections,
+		cfg->max_connections_per_address,
 		cfg->head_timeout, cfg->min_body_rate, cfg->min_body_rate_grace,
 	};
 	http_guard_set_limits(&limits);

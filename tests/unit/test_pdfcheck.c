@@ -46,8 +46,8 @@ static void test_cases(void **state)
 		  PDFCHECK_TRUNCATED },
 		{ "xref stream", HEAD "1 0 obj << /Type /XRef /Size 1 >> stream\nxx\nendstream "
 		  "endobj\nstartxref\n9\n%%EOF\n", PDFCHECK_OK },
-		{ "JavaScript action", HEAD "1 0 obj << /OpenAction << /S /JavaScript /JS (app.alert"
-		  "(1)) >> >> endobj\n" TAIL, PDFCHECK_JAVASCRIPT },
+		{ "JavaScript action", HEAD "1 0 obj << /OpenAction << /S /JavaScript "
+		  "/JS (app.alert(1)) >> >> endobj\n" TAIL, PDFCHECK_JAVASCRIPT },
 		{ "JS alone", HEAD "1 0 obj <</AA<</O<</JS 2 0 R>>>>>> endobj\n" TAIL,
 		  PDFCHECK_JAVASCRIPT },
 		{ "escaped JavaScript", HEAD "1 0 obj << /S /Java#53cript >> endobj\n" TAIL,
