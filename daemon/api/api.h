@@ -73,6 +73,11 @@ bool api_period_remindable(const struct http_request *rq, struct http_response *
 /* The series named in the path, or NULL after answering 404. */
 const struct series_def *api_series(struct http_request *rq, struct http_response *rs);
 
+/* api_document.c */
+void api_document_put(struct http_request *rq, struct http_response *rs,
+		      const struct api_ctx *cx);
+void api_document_get(struct http_request *rq, struct http_response *rs,
+		      const struct api_ctx *cx);
 /* api_submission.c */
 void api_submission_put(struct http_request *rq, struct http_response *rs,
 			const struct api_ctx *cx);

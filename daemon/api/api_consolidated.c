@@ -308,8 +308,9 @@ void api_period_status(struct http_request *rq, struct http_response *rs, const 
 		return;
 	}
 	int n = PQntuples(r);
-	long long counts[4] = { 0 };
-	static const char *const names[4] = { "on_time", "late", "missing", "returned" };
+	long long counts[5] = { 0 };
+	static const char *const names[5] = { "on_time", "late", "missing", "returned",
+					      "no_document" };
 	http_json(rs, 200);
 	struct json j;
 	json_init(&j, &rs->body);
@@ -317,11 +318,12 @@ void api_period_status(struct http_request *rq, struct http_response *rs, const 
 	json_kv_string(&j, "series", cx->series->name);
 	json_kv_string(&j, "period", pi.id);
 	json_kv_string(&j, "state", pi.state);
+	json_kv_bool(&j, "require_document", cx->series->require_document);
 	json_key(&j, "units");
 	json_array_begin(&j);
 	for (int i = 0; i < n; i++) {
 		const char *state = PQgetvalue(r, i, 3);
-		for (int k = 0; k < 4; k++)
+		for (int k = 0; k < 5; k++)
 			if (strcmp(state, names[k]) == 0)
 				counts[k]++;
 		json_object_begin(&j);
@@ -350,13 +352,15 @@ void api_period_status(struct http_request *rq, struct http_response *rs, const 
 			json_string(&j, PQgetvalue(r, i, 7));
 		if (!PQgetisnull(r, i, 8))
 			json_kv_string(&j, "comment", PQgetvalue(r, i, 8));
+		/* the document: missing, unsigned, unchecked or the first signature's state */
+		json_kv_string(&j, "document", PQgetvalue(r, i, 10));
 		json_object_end(&j);
 	}
 	json_array_end(&j);
 	json_key(&j, "totals");
 	json_object_begin(&j);
 	json_kv_int(&j, "expected", n);
-	for (int k = 0; k < 4; k++)
+	for (int k = 0; k < 5; k++)
 		json_kv_int(&j, names[k], counts[k]);
 	json_object_end(&j);
 	json_object_end(&j);

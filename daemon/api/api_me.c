@@ -55,6 +55,7 @@ static int series_json(struct json *j, PGconn *conn, const struct series_def *s,
 	json_kv_string(j, "name", s->name);
 	json_kv_string(j, "title", s->title);
 	json_kv_string(j, "kind", kind_name(s->kind));
+	json_kv_bool(j, "require_document", s->require_document);
 	json_key(j, "current");
 	struct period_info pi;
 	char *perr = NULL;

@@ -1,9 +1,11 @@
-/* Submissions: upload (PUT), the latest one, its file, its versions, the receipts' key. */
+/* Submissions: upload (PUT), the latest one (with its document), its file, its versions, the
+ * receipts' key. */
 #include "api.h"
 #include "clock.h"
 #include "config.h"
 #include "db.h"
 #include "db_json.h"
+#include "documents.h"
 #include "intake.h"
 #include "json.h"
 #include "keys.h"
@@ -262,6 +264,26 @@ out_target:
 	target_free(&t);
 }
 
+/* Writes "document": null, or the document of the version with its signatures. */
+static void document_json(struct json *j, PGresult *doc)
+{
+	json_key(j, "document");
+	if (PQntuples(doc) == 0) {
+		json_null(j);
+		return;
+	}
+	json_object_begin(j);
+	json_kv_string(j, "sha256", PQgetvalue(doc, 0, 0));
+	json_kv_int(j, "size", atoll(PQgetvalue(doc, 0, 1)));
+	json_kv_string(j, "uploaded_at", PQgetvalue(doc, 0, 2));
+	json_kv_bool(j, "on_time", strcmp(PQgetvalue(doc, 0, 5), "t") == 0);
+	json_kv_bool(j, "file", strcmp(PQgetvalue(doc, 0, 6), "t") == 0);
+	json_kv_string(j, "state", PQgetisnull(doc, 0, 4) ? "unchecked" : PQgetvalue(doc, 0, 4));
+	json_key(j, "signatures");
+	json_raw(j, PQgetvalue(doc, 0, 3));
+	json_object_end(j);
+}
+
 /* GET .../submission: the unit's latest report with its items and receipt. */
 void api_submission_get(struct http_request *rq, struct http_response *rs, const struct api_ctx *cx)
 {
@@ -298,8 +320,10 @@ void api_submission_get(struct http_request *rq, struct http_response *rs, const
 	char *comment = PQgetisnull(r, 0, 12) ? NULL : xstrdup(PQgetvalue(r, 0, 12));
 	char *reviewed_at = PQgetisnull(r, 0, 13) ? NULL : xstrdup(PQgetvalue(r, 0, 13));
 	PQclear(r);
-	r = submissions_items(t.conn, rc.submission, &err);
+	PGresult *doc = documents_of_submission(t.conn, rc.submission, &err);
+	r = doc ? submissions_items(t.conn, rc.submission, &err) : NULL;
 	if (r == NULL) {
+		PQclear(doc);
 		api_db_failed(rs, cx->db, "submission", err);
 		free(channel);
 		free(gd);
@@ -336,6 +360,8 @@ void api_submission_get(struct http_request *rq, struct http_response *rs, const
 	free(reviewed_at);
 	json_key(&j, "receipt");
 	intake_receipt_json(&j, &rc);
+	document_json(&j, doc);
+	PQclear(doc);
 	static const struct db_json_col items[] = {
 		{ "task", DBJ_TEXT_NULL }, { "title", DBJ_TEXT_NULL }, { "status", DBJ_TEXT_NULL },
 		{ "progress", DBJ_INT_NULL }, { "completed_on", DBJ_TEXT_NULL },
@@ -432,7 +458,7 @@ void api_submission_list(struct http_request *rq, struct http_response *rs,
 		{ NULL, DBJ_TEXT }, { NULL, DBJ_TEXT }, { NULL, DBJ_TEXT },
 		{ "sha256", DBJ_TEXT }, { "on_time", DBJ_BOOL }, { "superseded", DBJ_BOOL },
 		{ "channel", DBJ_TEXT }, { "items", DBJ_INT }, { "by", DBJ_TEXT_NULL },
-		{ "on_behalf", DBJ_BOOL }, { "file", DBJ_BOOL },
+		{ "on_behalf", DBJ_BOOL }, { "file", DBJ_BOOL }, { "document", DBJ_BOOL },
 	};
 	for (int i = 0; i < PQntuples(r); i++) {
 		char when[40];

@@ -63,6 +63,8 @@ static const char *state_name(const char *s)
 		return "Gửi muộn";
 	if (strcmp(s, "returned") == 0)
 		return "Trả lại, chờ bổ sung";
+	if (strcmp(s, "no_document") == 0)
+		return "Thiếu văn bản";
 	return "Chưa gửi";
 }
 
@@ -80,17 +82,22 @@ static void short_time(const char *iso, char *buf, size_t size)
 static void write_top(struct board_w *w, const struct board_title *t, const struct board_row *rows,
 		      size_t n)
 {
-	size_t counts[4] = { 0 };
-	static const char *const keys[4] = { "on_time", "late", "missing", "returned" };
+	size_t counts[5] = { 0 };
+	static const char *const keys[5] = { "on_time", "late", "missing", "returned",
+					     "no_document" };
 	for (size_t i = 0; i < n; i++)
-		for (int k = 0; k < 4; k++)
+		for (int k = 0; k < 5; k++)
 			counts[k] += strcmp(rows[i].state, keys[k]) == 0;
 	char *title = xasprintf("Tình hình gửi báo cáo: %s, %s", t->series_title, t->period_title);
 	text(w, 0, 0, title, w->title);
 	free(title);
-	char *line = xasprintf("Đến %s: %zu đơn vị phải báo cáo; %zu đúng hạn, %zu gửi muộn, "
-			       "%zu chưa gửi, %zu trả lại chờ bổ sung.", t->made_at, n, counts[0],
-			       counts[1], counts[2], counts[3]);
+	char *line = counts[4] ?
+		xasprintf("Đến %s: %zu đơn vị phải báo cáo; %zu đúng hạn, %zu gửi muộn, %zu chưa "
+			  "gửi, %zu trả lại chờ bổ sung, %zu thiếu văn bản.", t->made_at, n,
+			  counts[0], counts[1], counts[2], counts[3], counts[4]) :
+		xasprintf("Đến %s: %zu đơn vị phải báo cáo; %zu đúng hạn, %zu gửi muộn, %zu chưa "
+			  "gửi, %zu trả lại chờ bổ sung.", t->made_at, n, counts[0], counts[1],
+			  counts[2], counts[3]);
 	text(w, 1, 0, line, w->plain);
 	free(line);
 	for (lxw_col_t c = 0; c < NCOLS; c++) {

@@ -85,7 +85,7 @@ const struct setting_def config_settings[] = {
 	  "threads that check passwords (Argon2id), each with its own database connection, "
 	  "apart from the workers" },
 	{ "server", "max_bytes_per_period", SET_SIZE, "50M", true, 0, 1LL << 40,
-	  OFF(max_bytes_per_period), "bytes of uploads (workbooks and JSON bodies) one unit may "
+	  OFF(max_bytes_per_period), "bytes of uploads (workbooks, JSON bodies, documents) one unit may "
 	  "send in a period; beyond them 413 (0: no limit)" },
 	{ "server", "max_connections", SET_INT, "1024", true, 1, 1000000, OFF(max_connections),
 	  "client connections open at once; requests on more are answered 503" },
@@ -93,6 +93,9 @@ const struct setting_def config_settings[] = {
 	  OFF(max_connections_per_address), "client connections open at once from one address "
 	  "(an IPv6 one by its /64; never more than half of max_connections); more are closed at "
 	  "once. trusted_proxies are not capped" },
+	{ "server", "max_document_size", SET_SIZE, "20M", true, 1024, 1LL << 30,
+	  OFF(max_document_size), "largest unit's document (PDF) on its own route; beyond it "
+	  "413" },
 	{ "server", "max_text_length", SET_INT, "4000", true, 100, 1000000, OFF(max_text_length),
 	  "longest text of one report cell, in characters" },
 	{ "server", "max_upload_size", SET_SIZE, "10M", true, 1024, 1LL << 30,

@@ -21,6 +21,7 @@ struct config {
 	long long login_workers;	/* the login pool: password work (Argon2id) */
 	long long login_queue;
 	long long max_upload_size;
+	long long max_document_size;	/* a unit's document (PDF) */
 	long long max_connections;
 	long long max_connections_per_address;
 	long long head_timeout;

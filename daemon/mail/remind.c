@@ -1,5 +1,6 @@
-/* Who gets which reminder: every address of every unit that has not reported a period, and one
- * digest of the missing units for each coordinator of the series, queued in the outbox. */
+/* Who gets which reminder: every address of every unit that has not reported a period (or, with
+ * require_document, has not sent its document), and one digest of the missing units for each
+ * coordinator of the series, queued in the outbox. */
 #include "remind.h"
 #include "calendar.h"
 #include "config.h"
@@ -25,13 +26,17 @@ struct remind_round {
 	bool too_soon;
 };
 
-/* The units that must report in the period (its roster) and have no current report for it. */
+/* The units that must report in the period (its roster) and have no current report for it,
+ * and in a series with require_document those whose current report has no document yet
+ * (doc_only: reminded of the document alone). */
 #define MISSING \
-	"missing AS (SELECT u.id, u.code, u.name, u.emails, s.id AS series_id " \
+	"missing AS (SELECT u.id, u.code, u.name, u.emails, s.id AS series_id, " \
+	"  x.id IS NOT NULL AS doc_only " \
 	"  FROM period_units($2::bigint) m " \
 	"  JOIN series s ON s.name = $1 JOIN unit u ON u.id = m.unit_id " \
-	"  WHERE u.active AND NOT EXISTS (SELECT 1 FROM submission x " \
-	"    WHERE x.period_id = $2::bigint AND x.unit_id = u.id AND NOT x.superseded))"
+	"  LEFT JOIN submission x ON x.period_id = $2::bigint AND x.unit_id = u.id " \
+	"    AND NOT x.superseded " \
+	"  WHERE u.active AND (x.id IS NULL OR (s.require_document AND x.document_id IS NULL)))"
 
 /* Of those, the units that missed each of the last N deadlines before period P as of NOW (no
  * report on time): their head is copied (N = 0: never). P, NOW and N name parameters. */
@@ -48,11 +53,11 @@ struct remind_round {
 /* Every address a missing unit's reminder goes to: its reporters, its contacts, and its head
  * when it keeps missing. */
 #define ADDRESSES \
-	"addr AS (SELECT mi.code, mi.name, lower(a.email) AS email FROM missing mi " \
+	"addr AS (SELECT mi.code, mi.name, lower(a.email) AS email, mi.doc_only FROM missing mi " \
 	"  JOIN account a ON a.unit_id = mi.id AND a.role = 'reporter' AND NOT a.disabled " \
-	"  UNION SELECT mi.code, mi.name, lower(e) FROM missing mi, unnest(mi.emails) e " \
-	"    WHERE e NOT LIKE 'head:%' " \
-	"  UNION SELECT mi.code, mi.name, lower(substr(e, 6)) FROM missing mi " \
+	"  UNION SELECT mi.code, mi.name, lower(e), mi.doc_only FROM missing mi, " \
+	"    unnest(mi.emails) e WHERE e NOT LIKE 'head:%' " \
+	"  UNION SELECT mi.code, mi.name, lower(substr(e, 6)), mi.doc_only FROM missing mi " \
 	"    JOIN keep_missing k ON k.id = mi.id, unnest(mi.emails) e WHERE e LIKE 'head:%')"
 
 /* The key of a round's message of that kind, to be completed with the recipient's part. */
@@ -99,16 +104,22 @@ static int remind_too_soon(PGconn *conn, struct remind_round *rr, const char *no
 	return 0;
 }
 
+/* What a reminder says: to a unit that sent nothing, and to one whose document is missing. */
+struct remind_text {
+	const char *subject, *text;
+	const char *doc_subject, *doc_text;
+};
+
 /* Queues the units' reminders: one to every address of every missing unit. */
 static int remind_units(PGconn *conn, struct remind_round *rr, const char *period_id,
-			const char *nowbuf, const char *subject, const char *text, char **err)
+			const char *nowbuf, const struct remind_text *t, char **err)
 {
 	char head_after[16];
 	snprintf(head_after, sizeof head_after, "%lld", config_current()->head_after_missed);
 	const char *p[] = { rr->s->name, period_id, nowbuf, head_after };
 	PGresult *r = db_run(conn, "remind",
 		"WITH " MISSING ", " KEEP_MISSING_OF("$2", "$3", "$4") ", " ADDRESSES " "
-		"SELECT m.n, a.code, a.name, a.email "
+		"SELECT m.n, a.code, a.name, a.email, a.doc_only "
 		"FROM (SELECT count(*) AS n FROM missing) m LEFT JOIN addr a ON true "
 		"ORDER BY a.code, a.email", 4, p, err);
 	if (r == NULL)
@@ -124,8 +135,10 @@ static int remind_units(PGconn *conn, struct remind_round *rr, const char *perio
 		m[n].key.unit = PQgetvalue(r, (int)i, 1);
 		m[n].key.address = PQgetvalue(r, (int)i, 3);
 		m[n].to = PQgetvalue(r, (int)i, 3);
-		m[n].subject = subject;
-		bodies[n] = xasprintf("Kính gửi %s%s", PQgetvalue(r, (int)i, 2), text);
+		bool doc_only = strcmp(PQgetvalue(r, (int)i, 4), "t") == 0;
+		m[n].subject = doc_only ? t->doc_subject : t->subject;
+		bodies[n] = xasprintf("Kính gửi %s%s", PQgetvalue(r, (int)i, 2),
+				      doc_only ? t->doc_text : t->text);
 		m[n].body = bodies[n];
 		m[n].queued_at = rr->now;
 		m[n].expires_at = rr->expires;
@@ -143,7 +156,8 @@ static int remind_digests(PGconn *conn, struct remind_round *rr, const char *per
 	const char *p[] = { rr->s->name, period_id, rr->s->consolidator };
 	PGresult *r = db_run(conn, "remind",
 		"WITH " MISSING ", "
-		"list AS (SELECT string_agg('- ' || name || ' (' || code || ')', E'\\n' "
+		"list AS (SELECT string_agg('- ' || name || ' (' || code || ')' || "
+		"  CASE WHEN doc_only THEN ': còn thiếu văn bản' ELSE '' END, E'\\n' "
 		"  ORDER BY name) AS names, count(*) AS n FROM missing) "
 		"SELECT a.login, a.email, list.names "
 		"FROM account a JOIN unit u ON u.id = a.unit_id, list "
@@ -204,16 +218,34 @@ static int remind_tx(PGconn *conn, void *arg, char **err)
 		rr->late ? "Đơn vị vẫn gửi được báo cáo qua hệ thống; báo cáo được ghi nhận là gửi "
 			   "muộn." :
 			   "Đơn vị điền kết quả vào biểu mẫu rồi gửi lại qua hệ thống trước hạn.");
-	int rc = remind_units(conn, rr, period_id, nowbuf, subject, text, err);
+	char *doc_subject = xasprintf(rr->late ? "Quá hạn, còn thiếu văn bản: %s, %s" :
+				      "Còn thiếu văn bản báo cáo: %s, %s", rr->s->title, title);
+	char *doc_text = xasprintf(
+		",\n\nĐến %s, hệ thống đã nhận số liệu báo cáo của đơn vị cho %s (%s) nhưng "
+		"còn thiếu văn bản: báo cáo phải gửi kèm văn bản (tệp PDF, có ký số nếu có).\n"
+		"Hạn gửi: %s%s.\n\n"
+		"Đơn vị gửi văn bản trên trang báo cáo (mục \"Văn bản báo cáo\"), hoặc qua "
+		"API: PUT %sapi/v1/series/%s/periods/%s/submission/document\n"
+		"%s\n"
+		"Nếu đơn vị vừa gửi, xin bỏ qua thư này.\n\n"
+		"Hệ thống baocao\n", now_text, rr->s->title, title, deadline,
+		rr->late ? " (đã qua)" : "", cfg->public_url, rr->s->name, pi->id,
+		rr->late ? "Báo cáo chỉ được tính đúng hạn khi có đủ số liệu và văn bản trước "
+			   "hạn." :
+			   "Báo cáo được tính đúng hạn khi có đủ số liệu và văn bản trước hạn.");
+	struct remind_text t = { subject, text, doc_subject, doc_text };
+	int rc = remind_units(conn, rr, period_id, nowbuf, &t, err);
 	free(subject);
 	free(text);
+	free(doc_subject);
+	free(doc_text);
 	if (rc != 0)
 		return -1;
 
 	subject = xasprintf("Đơn vị chưa gửi báo cáo: %s, %s", rr->s->title, title);
-	text = xasprintf("Đến %s, các đơn vị dưới đây chưa gửi báo cáo cho %s (hạn gửi: %s); "
+	text = xasprintf("Đến %s, các đơn vị dưới đây chưa gửi báo cáo cho %s (hạn gửi: %s)%s; "
 			 "hệ thống đã gửi thư nhắc đến từng đơn vị:\n\n", now_text, title,
-			 deadline);
+			 deadline, rr->s->require_document ? " hoặc còn thiếu văn bản" : "");
 	rc = remind_digests(conn, rr, period_id, subject, text, err);
 	free(subject);
 	free(text);

@@ -155,6 +155,13 @@ static int series_key(void *arg, const char *section, const char *key, const cha
 	} else if (strcmp(key, "first_period") == 0) {
 		free(d->first_text);
 		d->first_text = xstrdup(value);
+	} else if (strcmp(key, "require_document") == 0) {
+		if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0) {
+			*why = xasprintf("invalid value '%s' for key 'require_document': expected yes "
+					 "or no", value);
+			return -1;
+		}
+		d->require_document = strcmp(value, "yes") == 0;
 	} else if (strcmp(key, "header") == 0) {
 		if (strcmp(value, "state") != 0 && strcmp(value, "party") != 0) {
 			*why = xasprintf("invalid value '%s' for key 'header': expected state "
@@ -325,6 +332,8 @@ void series_format(const struct series_def *d, struct strbuf *out)
 		strbuf_addc(out, '\n');
 	}
 	strbuf_addf(out, "header = %s\n", d->header);
+	if (d->require_document)
+		strbuf_adds(out, "require_document = yes\n");
 }
 
 /* Frees every definition. */

@@ -30,6 +30,7 @@ struct series_def {
 	struct reminder_rule *reminders;	/* when reminders go out, before the deadline */
 	size_t nreminders;
 	char *header;			/* "state" (Nghị định 30/2020) or "party" (HD 36-HD/VPTW) */
+	bool require_document;		/* a report is complete only with its document (PDF) */
 	char *first_text;		/* first_period as written */
 	bool has_first;			/* first_period is set */
 	struct period first;		/* the series' first period: none before it exists */

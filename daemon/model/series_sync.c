@@ -100,12 +100,13 @@ static int sync_one(PGconn *c, const struct series_def *d, char **err)
 	series_format(d, &def);
 	const char *p[] = { d->name, d->title, period_kind_name(d->kind), unit_rule, cons_rule,
 			    cal_shift_name(d->shift), d->consolidator, d->header, rem.data,
-			    def.data };
+			    def.data, d->require_document ? "t" : "f" };
 	PGresult *r = db_run(c, "series sync",
 		"INSERT INTO series AS s (name, title, period_kind, unit_deadline_rule, "
 		"  consolidation_deadline_rule, non_working_day, consolidator_unit_id, header_style, "
-		"  reminders, definition) "
-		"VALUES ($1, $2, $3, $4, $5, $6, (SELECT id FROM unit WHERE code = $7), $8, $9, $10) "
+		"  reminders, definition, require_document) "
+		"VALUES ($1, $2, $3, $4, $5, $6, (SELECT id FROM unit WHERE code = $7), $8, $9, $10, "
+		"  $11) "
 		"ON CONFLICT (name) DO UPDATE SET title = EXCLUDED.title, "
 		"  period_kind = EXCLUDED.period_kind, unit_deadline_rule = EXCLUDED.unit_deadline_rule, "
 		"  consolidation_deadline_rule = EXCLUDED.consolidation_deadline_rule, "
@@ -113,9 +114,10 @@ static int sync_one(PGconn *c, const struct series_def *d, char **err)
 		"  consolidator_unit_id = EXCLUDED.consolidator_unit_id, "
 		"  header_style = EXCLUDED.header_style, reminders = EXCLUDED.reminders, "
 		"  definition = EXCLUDED.definition, active = true, "
+		"  require_document = EXCLUDED.require_document, "
 		"  updated_at = CASE WHEN s.definition IS DISTINCT FROM EXCLUDED.definition OR "
 		"    NOT s.active THEN now() ELSE s.updated_at END "
-		"RETURNING id", 10, p, err);
+		"RETURNING id", 11, p, err);
 	strbuf_free(&def);
 	if (r == NULL)
 		goto out;

@@ -228,7 +228,9 @@ static int store_tx(PGconn *conn, void *arg, char **err)
 	       "  WHERE i.submission_id = s.id), s.receipt_signature, n.version, "
 	       "  nextval(pg_get_serial_sequence('submission', 'id')), n.versions, n.bytes "
 	       "FROM (SELECT coalesce(max(version), 0) + 1 AS version, count(*) AS versions, "
-	       "        coalesce(sum(raw_size), 0) AS bytes FROM submission "
+	       "        coalesce(sum(raw_size), 0) + (SELECT coalesce(sum(size), 0) "
+	       "          FROM submission_document WHERE period_id = $1 AND unit_id = $2) "
+	       "          AS bytes FROM submission "
 	       "      WHERE period_id = $1 AND unit_id = $2) n "
 	       "LEFT JOIN submission s ON s.period_id = $1 AND s.unit_id = $2 AND NOT s.superseded",
 	       2, pl, err);
@@ -292,9 +294,12 @@ static int store_tx(PGconn *conn, void *arg, char **err)
 	r = db_query(conn,
 	       "INSERT INTO submission (id, period_id, unit_id, version, received_at, account_id, "
 	       "  channel, file, sha256, on_time, general_difficulties, general_proposals, "
-	       "  receipt_signature, on_behalf, raw_size) OVERRIDING SYSTEM VALUE "
+	       "  receipt_signature, on_behalf, raw_size, document_id) OVERRIDING SYSTEM VALUE "
 	       "VALUES ($1, $2, $3, $4, to_timestamp($5::bigint), $6, $7, $8::bytea, "
-	       "  decode($9, 'hex'), $10, $11, $12, $13, $14, $15)", 15, ps, lengths, formats);
+	       "  decode($9, 'hex'), $10, $11, $12, $13, $14, $15, "
+	       /* the document of the version before goes on with this one (docs/intake.md) */
+	       "  (SELECT b.document_id FROM submission b WHERE b.period_id = $2 "
+	       "    AND b.unit_id = $3 AND b.version = $4::int - 1))", 15, ps, lengths, formats);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 		*err = xasprintf("intake: %s", str_trim(PQresultErrorMessage(r)));
 		PQclear(r);

@@ -2,6 +2,7 @@
  * file, the board of a period, timeliness over periods, the review of the one in force. */
 #include "submissions.h"
 #include "db.h"
+#include "documents.h"
 #include "unit_groups.h"
 #include "util.h"
 
@@ -48,7 +49,7 @@ PGresult *submissions_list(PGconn *conn, long long period_id, const char *unit, 
 		"SELECT s.id, s.version, extract(epoch FROM s.received_at)::bigint, "
 		"  encode(s.sha256, 'hex'), s.on_time, s.superseded, s.channel, "
 		"  (SELECT count(*) FROM report_item i WHERE i.submission_id = s.id), a.login, "
-		"  s.on_behalf, s.file IS NOT NULL "
+		"  s.on_behalf, s.file IS NOT NULL, s.document_id IS NOT NULL "
 		"FROM submission s JOIN unit u ON u.id = s.unit_id "
 		"LEFT JOIN account a ON a.id = s.account_id "
 		"WHERE s.period_id = $1 AND u.code = $2 ORDER BY s.version", 2, p, err);
@@ -103,13 +104,19 @@ PGresult *submissions_board(PGconn *conn, long long period_id, char **err)
 	return db_run(conn, "status",
 		"SELECT u.code, u.name, u.unit_group, "
 		"  CASE WHEN x.id IS NULL THEN 'missing' WHEN x.review = 'returned' THEN 'returned' "
-		"    WHEN x.on_time THEN 'on_time' ELSE 'late' END, "
+		"    WHEN s.require_document AND d.id IS NULL THEN 'no_document' "
+		"    WHEN x.on_time AND (NOT s.require_document OR d.on_time) THEN 'on_time' "
+		"    ELSE 'late' END, "
 		"  to_char(x.received_at, 'YYYY-MM-DD\"T\"HH24:MI:SSOF'), x.version, "
 		"  (SELECT count(*) FROM report_item i WHERE i.submission_id = x.id), x.review, "
-		"  x.review_comment, x.on_time "
+		"  x.review_comment, x.on_time, "
+		"  " DOCUMENT_STATE_SQL("d") ", "
+		"  s.require_document "
 		"FROM period_units($1::bigint) pu JOIN unit u ON u.id = pu.unit_id "
+		"JOIN period p ON p.id = $1::bigint JOIN series s ON s.id = p.series_id "
 		"LEFT JOIN submission x ON x.period_id = $1::bigint AND x.unit_id = u.id "
 		"  AND NOT x.superseded "
+		"LEFT JOIN submission_document d ON d.id = x.document_id "
 		"ORDER BY " UNIT_ORDER_BY("u"),
 		1, p, err);
 }
@@ -144,10 +151,13 @@ PGresult *submissions_timeliness(PGconn *conn, const char *series, time_t now, i
 		"  AND p.unit_deadline < to_timestamp($2::bigint) ORDER BY p.starts_on DESC "
 		"  LIMIT $3::int) "
 		"SELECT u.code, u.name, u.unit_group, ps.period_key, "
-		"  CASE WHEN count(x.id) = 0 THEN 'missing' WHEN bool_or(x.on_time) THEN 'on_time' "
-		"    ELSE 'late' END "
+		"  CASE WHEN count(x.id) = 0 THEN 'missing' "
+		"    WHEN bool_or(x.on_time AND (NOT s.require_document OR d.on_time)) "
+		"    THEN 'on_time' ELSE 'late' END "
 		"FROM ps CROSS JOIN LATERAL period_units(ps.id) pu JOIN unit u ON u.id = pu.unit_id "
+		"JOIN series s ON s.name = $1 "
 		"LEFT JOIN submission x ON x.period_id = ps.id AND x.unit_id = u.id "
+		"LEFT JOIN submission_document d ON d.id = x.document_id "
 		"GROUP BY u.id, u.code, u.name, u.unit_group, ps.period_key, ps.starts_on "
 		"ORDER BY " UNIT_ORDER_BY("u") ", ps.starts_on", 3, p, err);
 }

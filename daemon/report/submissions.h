@@ -18,7 +18,7 @@ PGresult *submissions_current(PGconn *conn, long long period_id, const char *uni
 PGresult *submissions_items(PGconn *conn, long long submission_id, char **err);
 /* Every version the unit sent for a period, oldest first: id, version, received_at (Unix
  * seconds), sha256 (hex), on_time, superseded, channel, items, login (NULL: not by an
- * account), on_behalf, whether the file is kept. */
+ * account), on_behalf, whether the file is kept, whether it has a document. */
 PGresult *submissions_list(PGconn *conn, long long period_id, const char *unit, char **err);
 /* The file of the unit's report in force (version NULL) or of that version, in binary
  * format: file (bytea, NULL once removed), version (int4), removed (bool). */
@@ -30,15 +30,19 @@ PGresult *submissions_file(PGconn *conn, long long period_id, const char *unit,
 PGresult *submissions_carried(PGconn *conn, const char *series, long long unit_id,
 			      const char *starts, char **err);
 /* The board of a stored period: one row per unit of its roster, in the units' order: code,
- * name, unit_group, state (missing, returned, on_time, late), received_at (RFC 3339),
- * version, items, review, review_comment, on_time of the report in force. */
+ * name, unit_group, state (missing, returned, no_document, on_time, late), received_at (RFC
+ * 3339), version, items, review, review_comment, on_time of the report in force, its
+ * document's state (missing, also without a report; unchecked; or the signatures' state), the
+ * series' require_document. With require_document a report without its document is
+ * no_document, and on time only when its document came by the deadline too. */
 PGresult *submissions_board(PGconn *conn, long long period_id, char **err);
 /* The last limit periods of a series (not skipped) whose units' deadline has passed at now,
  * oldest first: period_key, starts_on, ends_on. */
 PGresult *submissions_timeliness_periods(PGconn *conn, const char *series, time_t now,
 					 int limit, char **err);
 /* For the same periods, one row per unit of each roster, by unit then period: code, name,
- * unit_group, period_key, and on_time, late (sent only after the deadline) or missing. */
+ * unit_group, period_key, and on_time, late (sent only after the deadline) or missing. In a
+ * series with require_document, a version is on time only with its document on time. */
 PGresult *submissions_timeliness(PGconn *conn, const char *series, time_t now, int limit,
 				 char **err);
 /* The unit's report in force for a period (no row when none): version, received_at (RFC

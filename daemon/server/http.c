@@ -384,6 +384,13 @@ static bool guard_refusal(struct http_job *job, const char *mark)
 		http_headers_free(job->rs.headers, job->rs.nheaders);
 		job->rs = *checked;
 		free(checked);
+	} else if (status == 413 && str_has_suffix(job->rq.path, "/submission/document")) {
+		char *msg = xasprintf("Tệp văn bản vượt quá giới hạn: văn bản PDF tối đa %lld KiB. "
+				      "Hãy xuất lại văn bản ra PDF với kích thước nhỏ hơn (ví dụ "
+				      "giảm độ phân giải ảnh quét) rồi gửi lại.",
+				      config_current()->max_document_size / 1024);
+		http_error(&job->rs, 413, "body_too_large", msg);
+		free(msg);
 	} else if (status == 413) {
 		char *msg = xasprintf("Nội dung gửi lên vượt quá giới hạn của địa chỉ này. Tệp báo "
 				      "cáo tối đa %lld KiB; hãy kiểm tra lại tệp rồi gửi lại.",
@@ -550,9 +557,12 @@ void http_apply_config(const struct config *cfg)
 		return;
 	/* The guard refuses over-large bodies per route before they are read; this is
 	 * evhttp's own ceiling for what the guard lets through (chunked bodies). */
-	evhttp_set_max_body_size(server, (ev_ssize_t)cfg->max_upload_size);
+	long long largest = cfg->max_upload_size > cfg->max_document_size ?
+			    cfg->max_upload_size : cfg->max_document_size;
+	evhttp_set_max_body_size(server, (ev_ssize_t)largest);
 	struct http_guard_limits limits = {
-		cfg->max_upload_size, cfg->max_connections, cfg->max_connections_per_address,
+		cfg->max_upload_size, cfg->max_document_size, cfg->max_connections,
+		cfg->max_connections_per_address,
 		cfg->head_timeout, cfg->min_body_rate, cfg->min_body_rate_grace,
 	};
 	http_guard_set_limits(&limits);

@@ -100,6 +100,7 @@ static size_t open_connections;
 static size_t max_connections = 1024;
 static size_t max_per_address = 64;
 static long long upload_max = 10 * 1024 * 1024;
+static long long document_max = 20 * 1024 * 1024;
 static long long head_timeout_ms = 10000;
 static long long min_body_rate = 1024;
 static long long body_grace_ms = 5000;
@@ -182,8 +183,8 @@ static void notes_flush(long long now)
 	}
 }
 
-/* The most body bytes a request may send: max_upload_size on upload routes, 64 KiB on long
- * text routes, 4 KiB elsewhere. */
+/* The most body bytes a request may send: max_upload_size on upload routes,
+ * max_document_size on document routes, 64 KiB on long text routes, 4 KiB elsewhere. */
 static long long body_limit(const struct http_head *h)
 {
 	struct route_params params;
@@ -192,6 +193,8 @@ static long long body_limit(const struct http_head *h)
 	if (r == NULL)
 		return SMALL_BODY;
 	route_params_free(&params);
+	if (r->flags & ROUTE_DOCUMENT)
+		return document_max;
 	return (r->flags & ROUTE_UPLOAD) ? upload_max : (r->flags & ROUTE_TEXT) ? TEXT_BODY :
 								     SMALL_BODY;
 }
@@ -779,6 +782,7 @@ int http_guard_install(struct event_base *base, struct evhttp *server,
 void http_guard_set_limits(const struct http_guard_limits *l)
 {
 	upload_max = l->max_upload;
+	document_max = l->max_document;
 	max_connections = (size_t)l->max_connections;
 	max_per_address = (size_t)l->max_per_address;
 	head_timeout_ms = l->head_timeout_ms;

@@ -22,6 +22,7 @@ void http_guard_free(void);
 /* The guard's limits (reloadable). */
 struct http_guard_limits {
 	long long max_upload;		/* the body of an upload route (ROUTE_UPLOAD) */
+	long long max_document;		/* the body of a document route (ROUTE_DOCUMENT) */
 	long long max_connections;	/* open at once */
 	long long max_per_address;	/* open at once from one address (or /64) */
 	long long head_timeout_ms;	/* for a head to arrive whole */

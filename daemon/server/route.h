@@ -13,6 +13,7 @@ enum {
 	ROUTE_TEXT = 1 << 2,	/* takes a long text (an assessment): up to 64 KiB */
 	ROUTE_PASSWORD = 1 << 3,	/* checks or hashes a password (Argon2id): the login pool */
 	ROUTE_NO_DATABASE = 1 << 4,	/* answers without the database too (INLINE implies it) */
+	ROUTE_DOCUMENT = 1 << 5,	/* takes a PDF document as its body (max_document_size) */
 };
 
 /* Casts a handler of any signature for the table; the caller casts it back. */

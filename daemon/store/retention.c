@@ -1,4 +1,5 @@
-/* The retention of raw uploads: removing the raw files of old versions, keeping their data. */
+/* The retention of raw uploads: removing the raw files of old versions and the documents no
+ * version in force names, keeping their data. */
 #include "retention.h"
 #include "db.h"
 
@@ -32,6 +33,27 @@ long long retention_run(PGconn *conn, time_t now, long long retention_ms, char *
 		       "UPDATE submission s SET file = NULL, "
 		       "  file_removed_at = to_timestamp($2::bigint) "
 		       "FROM old WHERE s.id = old.id", 3, p, err);
+		if (r == NULL)
+			return -1;
+		long long n = atoll(PQcmdTuples(r));
+		PQclear(r);
+		removed += n;
+		if (n < RETENTION_BATCH)
+			break;
+	}
+	/* The documents no version in force names (replaced, or of superseded versions only),
+	 * and no version in a consolidated report. */
+	for (int i = 0; i < RETENTION_BATCHES; i++) {
+		PGresult *r = db_run(conn, "raw file retention",
+		       "WITH old AS (SELECT d.id FROM submission_document d "
+		       "  WHERE d.file IS NOT NULL AND d.uploaded_at < to_timestamp($1::bigint) "
+		       "    AND NOT EXISTS (SELECT 1 FROM submission s WHERE s.document_id = d.id "
+		       "      AND (NOT s.superseded OR EXISTS (SELECT 1 FROM consolidation_entry e "
+		       "                                       WHERE e.submission_id = s.id))) "
+		       "  ORDER BY d.uploaded_at LIMIT $3::integer FOR UPDATE OF d SKIP LOCKED) "
+		       "UPDATE submission_document d SET file = NULL, "
+		       "  file_removed_at = to_timestamp($2::bigint) "
+		       "FROM old WHERE d.id = old.id", 3, p, err);
 		if (r == NULL)
 			return -1;
 		long long n = atoll(PQcmdTuples(r));

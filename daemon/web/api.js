@@ -109,11 +109,12 @@ export async function logout() {
 
 // Sends a file as the raw body of a PUT, reporting progress (0..1); resolves to
 // { status, body } for a receipt (200/201) or the errors (422); rejects with an ApiError.
-export function uploadFile(path, file, onProgress) {
+export function uploadFile(path, file, onProgress,
+  type = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet') {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open('PUT', path);
-    xhr.setRequestHeader('Content-Type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+    xhr.setRequestHeader('Content-Type', type);
     xhr.setRequestHeader('Accept', 'application/json');
     if (csrfToken) xhr.setRequestHeader('X-CSRF-Token', csrfToken);
     xhr.upload.addEventListener('progress', (e) => {

@@ -10,6 +10,7 @@
 import { api, ApiError } from './api.js';
 import { $, el, say, timeWords, timeShort, countdown, pageError } from './ui.js';
 import { openCoordinator, groupName, fold, pageUrl, STATES } from './coord.js';
+import { DOC_STATES } from './document.js';
 
 const PERIOD_STATES = {
   open: 'Đang nhận báo cáo', cut_off: 'Đã khoá sổ', consolidated: 'Đã tổng hợp',
@@ -35,7 +36,7 @@ let words = '';
 
 // What makes a row look different: when it changes, the row is written again.
 function rowKey(u) {
-  return [u.state, u.version, u.received_at, u.items, u.comment || ''].join('|');
+  return [u.state, u.version, u.received_at, u.items, u.comment || '', u.document || ''].join('|');
 }
 
 // The model of a unit's row, copied for each unit.
@@ -61,7 +62,9 @@ function fill(node, u) {
   name.firstChild.textContent = u.name;
   state.firstChild.className = 'badge ' + u.state;
   state.firstChild.textContent = STATES[u.state] || u.state;
-  if (u.comment) state.title = u.comment;
+  // The comment of a returned report, else the document's state ("Đã có văn bản ...").
+  const docText = u.document ? DOC_STATES[u.document] || u.document : '';
+  if (u.comment || docText) state.title = u.comment || docText;
   else state.removeAttribute('title');
   time.textContent = u.received_at ? timeShort(u.received_at) : '—';
   time.classList.toggle('none', !u.received_at);
@@ -210,14 +213,18 @@ function apply() {
 }
 
 // Shows the counts at the top.
-function showCounts(totals) {
+function showCounts(totals, requireDocument) {
   for (const k of ['expected', 'on_time', 'late', 'missing', 'returned']) $('n-' + k).textContent = String(totals[k]);
+  // Series whose reports go with their document: the units without it, "thiếu văn bản".
+  $('n-no_document').textContent = String(totals.no_document || 0);
+  $('n-no_document-item').hidden = !requireDocument;
+  $('filter-no_document').hidden = !requireDocument;
 }
 
 // Reads the board again; render the first time, then only the changes.
 async function refresh() {
   const doc = await api('GET', ctx.base + '/status');
-  showCounts(doc.totals);
+  showCounts(doc.totals, doc.require_document);
   if (rows.size === 0 || !update(doc.units)) render(doc.units);
   apply();
   performance.mark('board-shown'); // the benchmark (tests/bench/web/board) reads it

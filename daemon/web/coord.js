@@ -10,6 +10,7 @@ export const STATES = {
   late: 'Gửi muộn',
   missing: 'Chưa gửi',
   returned: 'Trả lại, chờ bổ sung',
+  no_document: 'Thiếu văn bản',
 };
 
 // The Vietnamese name of a unit's group, as the server titles it.

@@ -1,6 +1,7 @@
 // The reporter's page: the period, its deadline, the unit's report state, the workbook to
 // download, the upload with its receipt or errors, and the versions sent.
 import { api, loadMe, uploadFile, ApiError } from './api.js';
+import { showDocument, wireDocument } from './document.js';
 import {
   $, el, say, header, timeWords, countdown, reportState, periodLabel, channelName, timeShort,
   showReceipt, showErrors, pageError, pickSeries,
@@ -120,6 +121,7 @@ async function refresh() {
     api('GET', base + '/submissions'),
   ]);
   showState(sub);
+  showDocument(sub, base, series.require_document);
   showVersions(list);
 }
 
@@ -237,6 +239,7 @@ async function main() {
   if (!period.skipped) {
     $('steps').hidden = false;
     wireUpload();
+    wireDocument(base, refresh);
   }
   await refresh();
 }

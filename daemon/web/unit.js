@@ -3,6 +3,7 @@
 import { api, ApiError } from './api.js';
 import { $, el, say, timeWords, timeShort, channelName, pageError } from './ui.js';
 import { openCoordinator, enc } from './coord.js';
+import { documentLine } from './document.js';
 
 const COMMENT_MAX = 2000;
 const STATUS_NAMES = { not_started: 'Chưa triển khai', in_progress: 'Đang thực hiện', done: 'Hoàn thành' };
@@ -69,8 +70,22 @@ function showVersions(list) {
     el('td', { text: v.by || '—' }),
     el('td', {}, v.channel !== 'xlsx' ? '—'
       : v.file === false ? 'Tệp đã xoá (hết hạn lưu trữ)'
-        : el('a', { href: `${ctx.base}/submission/file?${q}&version=${v.version}`, download: true, text: 'Tải tệp' })))));
+        : el('a', { href: `${ctx.base}/submission/file?${q}&version=${v.version}`, download: true, text: 'Tải tệp' })),
+    el('td', {}, !v.document ? '—'
+      : el('a', { href: `${ctx.base}/submission/document?${q}&version=${v.version}`, download: true, text: 'Tải PDF' })))));
   $('versions').hidden = list.submissions.length === 0;
+}
+
+// The unit's document with the report in force: its state, size and a download link; with
+// require_document, a report without it is "thiếu văn bản".
+function showDocument(sub, required) {
+  const doc = sub ? sub.document : null;
+  const badge = $('doc-state');
+  badge.textContent = doc ? documentLine(doc) : required && sub ? 'Thiếu văn bản' : 'Chưa có văn bản';
+  badge.className = 'badge ' + (doc ? 'on_time' : required && sub ? 'no_document' : 'missing');
+  const link = $('doc-link');
+  link.hidden = !doc || doc.file === false;
+  link.href = `${ctx.base}/submission/document?${q}`;
 }
 
 // Reads the unit's report, its versions and its name, and shows them.
@@ -86,6 +101,7 @@ async function load() {
   const row = status && status.units.find((u) => u.unit === unitCode);
   shown = sub ? sub.receipt.version : 0;
   showHead(sub, row && row.name);
+  showDocument(sub, status && status.require_document);
   showReport(sub);
   showVersions(list);
 }

@@ -151,6 +151,9 @@ const scenarios = {
     await labelled(page);
     check((await page.textContent('#unit-title')).includes('STC'), 'title: ' + await page.textContent('#unit-title'));
     check((await page.$$('#versions-body tr')).length === 1, 'versions of STC');
+    check(/^Đã có văn bản/.test(await page.textContent('#doc-state')), 'document: ' + await page.textContent('#doc-state'));
+    check(await page.isVisible('#doc-link'), 'no link to the document');
+    check((await page.textContent('#versions-body')).includes('Tải PDF'), 'no document in the versions');
     await page.click('#return');
     check(/Hãy ghi nhận xét/.test(await page.textContent('#decide-status')), 'no comment: ' + await page.textContent('#decide-status'));
     const comment = 'Đề nghị bổ sung số liệu giải ngân vốn đầu tư công của nhiệm vụ thứ nhất.';

@@ -4,6 +4,7 @@
 // ADMIN_TOKEN, ARTEFACTS (screenshots), WORK (downloads), FILL (fill_workbook.py).
 // Exit status 0 when the scenario passed; the reason on stderr otherwise.
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { BASE, PHONE, check, clean, env, labelled, login as loginAs, newPage, runScenario,
          shot } from './common.mjs';
@@ -74,6 +75,38 @@ const scenarios = {
     await shot(phone, 'reporter-phone');
     clean(page);
     clean(phone);
+  },
+
+  // The unit's document beside the workbook: a PDF with JavaScript refused with what to do,
+  // then a plain one accepted, shown with its state and size, and downloaded back.
+  async reporter_document(browser) {
+    const page = await newPage(browser);
+    await page.goto(BASE + '/');
+    await login(page);
+    await page.waitForSelector('#doc-state');
+    await page.waitForFunction(() => document.querySelector('#state').textContent !== '');
+    check((await page.textContent('#doc-state')) === 'Chưa có văn bản', 'document before: ' + await page.textContent('#doc-state'));
+    const tail = 'xref\n0 1\n0000000000 65535 f \ntrailer\n<< /Size 1 /Root 1 0 R >>\nstartxref\n9\n%%EOF\n';
+    const bad = path.join(env.WORK, 'co-ma-lenh.pdf');
+    writeFileSync(bad, '%PDF-1.7\n1 0 obj << /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >> endobj\n' + tail);
+    await page.setInputFiles('#doc-file', bad);
+    await page.click('#doc-send');
+    await page.waitForFunction(() => /JavaScript/.test(document.querySelector('#doc-status').textContent));
+    check((await page.getAttribute('#doc-status', 'class')).includes('error'), 'the refusal is not shown as an error');
+    const good = path.join(env.WORK, 'van-ban-bao-cao.pdf');
+    writeFileSync(good, '%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n% ' + 'x'.repeat(3000) + '\n' + tail);
+    await page.setInputFiles('#doc-file', good);
+    check(/van-ban-bao-cao\.pdf \(4 KiB\)/.test(await page.textContent('#doc-file-name')), 'chosen: ' + await page.textContent('#doc-file-name'));
+    await page.click('#doc-send');
+    await page.waitForFunction(() => /^Đã có văn bản/.test(document.querySelector('#doc-state').textContent));
+    const state = await page.textContent('#doc-state');
+    check(/chưa kiểm tra chữ ký số/.test(state) && /4 KiB/.test(state), 'document state: ' + state);
+    check(/Đã gửi văn bản \(4 KiB\), kèm phiên bản báo cáo số 1/.test(await page.textContent('#doc-status')), 'status: ' + await page.textContent('#doc-status'));
+    await labelled(page);
+    await shot(page, 'reporter-document');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#doc-link')]);
+    check(/^van-ban-nq57-weekly-.*-STC-v1\.pdf$/.test(download.suggestedFilename()), 'download name: ' + download.suggestedFilename());
+    clean(page);
   },
 
   // The report as a form: errors next to their fields, then the receipt.

@@ -78,6 +78,10 @@ def test_reporter_upload(ex):
     scenario(ex, "reporter_upload")
 
 
+def test_reporter_document(ex):
+    scenario(ex, "reporter_document")
+
+
 def test_form(ex):
     scenario(ex, "form")
 
@@ -107,6 +111,6 @@ def interrupted(signum, frame):
 
 if __name__ == "__main__":
     signal.signal(signal.SIGTERM, interrupted)
-    sys.exit(run_tests([test_reporter_upload, test_form, test_password, test_csrf,
-                        test_expired_session, test_csrf_refusals_logged],
+    sys.exit(run_tests([test_reporter_upload, test_reporter_document, test_form, test_password,
+                        test_csrf, test_expired_session, test_csrf_refusals_logged],
                        setup=setup, teardown=teardown))

@@ -72,6 +72,14 @@ def setup():
         body = build_workbook(rows, meta=meta_for_unit(ex, "STC", PERIOD))
         status, _, raw = ex.put("stc.baocao", PERIOD, body, content_type=XLSX)
         assert status == 201, raw
+        # ... with its document (PDF), which the unit page shows.
+        pdf = (b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\nxref\n0 1\n0000000000 65535 f \n"
+               b"trailer\n<< /Size 1 /Root 1 0 R >>\nstartxref\n9\n%%EOF\n")
+        status, _, raw = ex.d.request(
+            "PUT", f"/api/v1/series/nq57-weekly/periods/{PERIOD}/submission/document", body=pdf,
+            headers={"Authorization": f"Bearer {ex.tokens['stc.baocao']}",
+                     "Content-Type": "application/pdf"})
+        assert status == 201, raw
     except Exception:
         teardown(ex)
         raise

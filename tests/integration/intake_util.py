@@ -15,15 +15,31 @@ TITLES = ["STT", "Mã nhiệm vụ", "Nội dung nhiệm vụ", "Thời hạn", 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class Example:
-    """A database with the example loaded and a daemon whose clock is fixed at `now`."""
+def data_only_series(work):
+    """A copy of the example's series file whose reports need no document (require_document
+    = no): the tests of data alone keep their expectations; test_documents.py tests the
+    document with the file as shipped."""
+    path = work.path / "series-data-only.conf"
+    text = SERIES.read_text(encoding="utf-8")
+    assert "require_document = yes" in text
+    path.write_text(text.replace("require_document = yes", "require_document = no"),
+                    encoding="utf-8")
+    return path
 
-    def __init__(self, name, now, **settings):
+
+class Example:
+    """A database with the example loaded and a daemon whose clock is fixed at `now`. The
+    series file is the example's without require_document unless series_file names one."""
+
+    def __init__(self, name, now, series_file=None, **settings):
         self.work = Workdir(name)
         self.pg = Postgres(self.work)
         self.pg.start()
+        if series_file is None:
+            series_file = data_only_series(self.work)
+        self.series_file = series_file
         settings.setdefault("server.uploads_per_minute", 1000)
-        self.d = Daemon(self.work, self.pg.conninfo, **{"server.series_file": SERIES},
+        self.d = Daemon(self.work, self.pg.conninfo, **{"server.series_file": series_file},
                         **settings)
         for args in (["migrate"], ["import", "units", ROOT / "config" / "ha-tinh-units.csv"],
                      ["import", "calendar", ROOT / "config" / "vn-calendar-2026.csv"],

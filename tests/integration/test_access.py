@@ -28,6 +28,8 @@ ROUTES = {
     ("PUT", "/api/v1/series/{series}/periods/{period}/submission"): "report.write",
     ("GET", "/api/v1/series/{series}/periods/{period}/submission"): "report.read",
     ("GET", "/api/v1/series/{series}/periods/{period}/submission/file"): "report.read",
+    ("PUT", "/api/v1/series/{series}/periods/{period}/submission/document"): "report.write",
+    ("GET", "/api/v1/series/{series}/periods/{period}/submission/document"): "report.read",
     ("GET", "/api/v1/series/{series}/periods/{period}/submissions"): "report.read",
     ("GET", "/api/v1/series/{series}/periods/{period}/status"): "consolidate",
     ("PUT", "/api/v1/series/{series}/periods/{period}/review"): "report.review",

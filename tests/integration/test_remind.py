@@ -10,7 +10,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import Daemon, Workdir, free_port, run_tests, wait_for  # noqa: E402
-from intake_util import SERIES, XLSX, Example, build_workbook, meta_for_unit  # noqa: E402
+from intake_util import XLSX, Example, build_workbook, meta_for_unit  # noqa: E402
 from smtp_util import Mailbox  # noqa: E402
 
 from aiosmtpd.controller import Controller  # noqa: E402
@@ -229,7 +229,7 @@ def test_two_daemons_send_each_reminder_once(ex):
     # Two daemons on one database reach Thursday 24/12 15:00 (week 52) together.
     ex.d.stop_clean()
     work = Workdir("remind-2")
-    other = Daemon(work, ex.pg.conninfo, **{"server.series_file": SERIES,
+    other = Daemon(work, ex.pg.conninfo, **{"server.series_file": ex.series_file,
                                             "mail.smtp_url": f"smtp://127.0.0.1:{ex.smtp.port}",
                                             "testing.clock_control": "true",
                                             "server.uploads_per_minute": 1000})

@@ -8,7 +8,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import Daemon, Workdir, run_tests, wait_for  # noqa: E402
-from intake_util import SERIES, Example  # noqa: E402
+from intake_util import Example  # noqa: E402
 
 NOW = "2026-12-02T09:00:00+07:00"   # Wednesday of week 49
 SETTINGS = {"testing.clock_control": "true"}
@@ -137,7 +137,7 @@ def test_a_missed_open_runs_once_late_after_a_restart(ex):
 def test_two_daemons_run_each_open_once(ex):
     assert ex.d.stop() == 0
     work = Workdir("sched-2")
-    other = Daemon(work, ex.pg.conninfo, **{"server.series_file": SERIES}, **SETTINGS)
+    other = Daemon(work, ex.pg.conninfo, **{"server.series_file": ex.series_file}, **SETTINGS)
     ex.others.append((other, work))
     before = "2026-12-20T23:59:58+07:00"
     ex.d.start(env={"BAOCAO_FAKE_NOW": before}, wait=False)
