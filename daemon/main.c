@@ -2,6 +2,7 @@
 #include "clock.h"
 #include "config.h"
 #include "db.h"
+#include "documents.h"
 #include "housekeeping.h"
 #include "job_kinds.h"
 #include "notify.h"
@@ -14,6 +15,7 @@
 #include "mail.h"
 #include "migrate.h"
 #include "outbox.h"
+#include "pdfsig.h"
 #include "recurring.h"
 #include "scheduler.h"
 #include "sdnotify.h"
@@ -68,6 +70,23 @@ static void apply_config(const struct config *cfg)
 	http_apply_config(cfg);
 	worker_set_limits((size_t)cfg->queue_max, cfg->request_timeout);
 	worker_login_set_limits((size_t)cfg->login_queue, cfg->request_timeout);
+}
+
+/* Reads the certificates of [signatures] trusted_roots and puts them in force for the
+ * documents' signatures: 0, or -1 after logging why (those in force stay). */
+static int trust_load(const struct config *cfg)
+{
+	char *err = NULL;
+	struct pdfsig_trust *t = pdfsig_trust_load(cfg->trusted_roots, &err);
+	if (t == NULL) {
+		log_error("signatures", "%s", err);
+		free(err);
+		return -1;
+	}
+	documents_trust_set(t);
+	if (cfg->trusted_roots[0])
+		log_info("signatures", "trusting the certificates of %s", cfg->trusted_roots);
+	return 0;
 }
 
 /* Reads the series from the database before serving; if it cannot, the housekeeping
@@ -163,6 +182,9 @@ static void reload_config(void)
 	}
 	config_publish(cfg);
 	apply_config(cfg);
+	if (trust_load(cfg) != 0)
+		log_error("signatures", "keeping the certificates read before; correct "
+			  "[signatures] trusted_roots in %s", cfg->path);
 	web_load(cfg, "read again");
 	log_info("config", "reloaded %s", cfg->path);
 	housekeeping_kick();	/* reads the series again too */
@@ -430,6 +452,9 @@ int main(int argc, char **argv)
 		fatal("main", "%s", err);
 	keys_set_server(&keys);
 	sodium_memzero(&keys, sizeof keys);
+	if (trust_load(cfg) != 0)
+		fatal("signatures", "correct [signatures] trusted_roots in %s (a PEM file of "
+		      "certificates readable by the daemon's user, or empty)", cfg->path);
 	worker_set_limits((size_t)cfg->queue_max, cfg->request_timeout);
 	if (worker_pool_start(base, (int)cfg->workers, cfg->conninfo, cfg->time_zone) != 0)
 		fatal("main", "cannot start the worker threads");

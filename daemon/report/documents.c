@@ -4,23 +4,57 @@
 #include "audit.h"
 #include "db.h"
 #include "json.h"
+#include "log.h"
+#include "pdfsig.h"
 #include "util.h"
 
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Computes the signatures and their state at upload. The signature checker fills them (the
- * signature dictionaries, their CMS check, the first one's state); until it is wired in,
- * every document is stored unchecked: no signatures listed and no state. */
-void document_signatures(const unsigned char *pdf, size_t len,
+/* The certificates [signatures] trusted_roots names, shared by the workers; the loop thread
+ * replaces them on SIGHUP while a check may be running, hence the lock. NULL: none. */
+static pthread_rwlock_t trust_lock = PTHREAD_RWLOCK_INITIALIZER;
+static struct pdfsig_trust *trust;
+
+/* Puts trusted certificates in force (taking them) and frees those they replace. */
+void documents_trust_set(struct pdfsig_trust *t)
+{
+	if (pthread_rwlock_wrlock(&trust_lock) != 0)
+		abort();
+	struct pdfsig_trust *old = trust;
+	trust = t;
+	if (pthread_rwlock_unlock(&trust_lock) != 0)
+		abort();
+	pdfsig_trust_free(old);
+}
+
+/* Computes the signatures and their state at upload (pdfsig.c), judged at the upload's time
+ * against the certificates in force: "unsigned" without a signature, else the first
+ * signature's state. A file the checker cannot examine at all (pdfcheck.c let it through)
+ * stays unchecked, logged. */
+void document_signatures(const unsigned char *pdf, size_t len, time_t now,
 			 struct document_signature_result *out)
 {
-	(void)pdf;
-	(void)len;
-	out->signatures_json = xstrdup("[]");
-	out->state = NULL;
+	struct pdfsig_result r;
+	char *err = NULL;
+	if (pthread_rwlock_rdlock(&trust_lock) != 0)
+		abort();
+	int rc = pdfsig_verify(pdf, len, trust, now, &r, &err);
+	if (pthread_rwlock_unlock(&trust_lock) != 0)
+		abort();
+	if (rc != 0) {
+		log_warn("documents", "a document's signatures could not be examined: %s", err);
+		free(err);
+		out->signatures_json = xstrdup("[]");
+		out->state = NULL;
+		return;
+	}
+	out->signatures_json = pdfsig_result_json(&r);
+	out->state = r.n == 0 ? "unsigned" : pdfsig_state_name(r.sigs[0].state);
+	pdfsig_result_free(&r);
 }
 
 /* The work of one attach transaction. */
@@ -144,7 +178,7 @@ enum document_result documents_attach(PGconn *conn, const struct document_upload
 	sodium_bin2hex(out->sha256, sizeof out->sha256, digest, sizeof digest);
 	out->size = (long long)up->len;
 	struct document_signature_result sig;
-	document_signatures(up->pdf, up->len, &sig);
+	document_signatures(up->pdf, up->len, up->now, &sig);
 	out->signatures_json = sig.signatures_json;
 	struct attach a = { up, out, sig.state };
 	int rc = db_tx(conn, attach_tx, &a, err);

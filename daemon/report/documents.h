@@ -17,9 +17,13 @@ struct document_signature_result {
 	char *signatures_json;
 	const char *state;
 };
-/* Computes both values for a document at upload; the only place they come from. */
-void document_signatures(const unsigned char *pdf, size_t len,
+/* Computes both values for a document uploaded at now; the only place they come from. */
+void document_signatures(const unsigned char *pdf, size_t len, time_t now,
 			 struct document_signature_result *out);
+struct pdfsig_trust;
+/* Puts the certificates of [signatures] trusted_roots in force for the checks to come
+ * (taking them; NULL: none trusted), freeing those before. Any thread. */
+void documents_trust_set(struct pdfsig_trust *t);
 
 /* One document to attach to the unit's current version. */
 struct document_upload {

@@ -133,7 +133,7 @@ class Postgres:
 # or when it sends mail). The daemon gets copies in its work folder, which that user can read
 # wherever the checkout is: from a checkout inside a folder only root may enter, it could not
 # read the originals.
-FILE_SETTINGS = ("server.series_file", "mail.password_file")
+FILE_SETTINGS = ("server.series_file", "mail.password_file", "signatures.trusted_roots")
 
 
 class Daemon:

@@ -8,9 +8,10 @@ import json
 import os
 import signal
 import sys
+from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import run_tests, wait_for  # noqa: E402
+from harness import BUILD, run_tests, wait_for  # noqa: E402
 from intake_util import SERIES, XLSX, Example, build_workbook, meta_for_unit  # noqa: E402
 
 NOW = "2026-12-09T09:00:00+07:00"   # Wednesday of week 50; the deadline is Friday 11/12 11:00
@@ -18,8 +19,10 @@ PERIOD = "2026-W50"
 REPORTERS = {"STC": "stc.baocao", "SNV": "snv.baocao", "SXD": "sxd.baocao",
              "SYT": "syt.baocao", "STP": "stp.baocao"}
 BASE = f"/api/v1/series/nq57-weekly/periods/{PERIOD}"
+FIXTURES = Path(os.environ.get("PDF_FIXTURES", BUILD / "tests" / "pdf"))
 SETTINGS = {"testing.clock_control": "true", "server.max_upload_size": "64K",
-            "server.max_document_size": "128K"}
+            "server.max_document_size": "128K",
+            "signatures.trusted_roots": str(FIXTURES / "roots.pem")}
 
 
 def pdf(body=b"1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n", pad=0):
@@ -117,13 +120,13 @@ def test_upload_and_download_byte_identical(ex):
     status, _, raw = put_doc(ex, "stc.baocao", body)
     assert status == 200, raw
     assert int(ex.pg.scalar("SELECT count(*) FROM submission_document")) == 1
-    # GET .../submission carries it; .../status says "unchecked" until signatures are checked.
+    # GET .../submission carries it; .../status says it has no digital signature.
     sub = get_json(ex, "stc.baocao", BASE + "/submission")
     d = sub["document"]
     assert d["sha256"] == got["document"]["sha256"] and d["size"] == len(body), d
     assert d["signatures"] == [] and d["uploaded_at"].startswith("2026-12-09T09:00"), d
     doc, stc = status_of(ex, "STC")
-    assert stc["document"] == "unchecked" and stc["state"] == "on_time", stc
+    assert stc["document"] == "unsigned" and stc["state"] == "on_time", stc
     assert doc["require_document"] is True, doc
     # The coordinator reads it too (the same rules as .../submission/file).
     status, _, raw = ex.get("skhcn.dieuphoi", BASE + "/submission/document?unit=STC")
@@ -248,7 +251,7 @@ def test_require_document_timeliness(ex):
     status, _, raw = put_doc(ex, "snv.baocao", pdf(b"% late\n"))
     assert status == 201, raw
     _, snv = status_of(ex, "SNV")
-    assert snv["state"] == "late" and snv["document"] == "unchecked", snv
+    assert snv["state"] == "late" and snv["document"] == "unsigned", snv
     t = get_json(ex, "skhcn.dieuphoi", "/api/v1/series/nq57-weekly/timeliness?periods=1")
     states = {u["unit"]: u["states"][-1] for u in t["units"]}
     assert states["STC"] == "on_time" and states["SNV"] == "late", states
@@ -303,6 +306,38 @@ def test_retention_and_quota(ex):
     reload(ex, **{"server.max_bytes_per_period": "50M"})
 
 
+def test_signatures_checked_at_upload(ex):
+    """Each document's signatures are checked at upload against [signatures] trusted_roots
+    (the test chain of tests/pdf/make_fixtures.py): valid, untrusted, changed after signing,
+    unsigned; the state reaches .../submission and .../status; a reload with no trusted root
+    makes the same signed file untrusted."""
+    units = {"SNV": ("valid.pdf", "valid"), "SXD": ("untrusted.pdf", "untrusted"),
+             "SYT": ("modified.pdf", "modified"), "STP": ("unsigned.pdf", "unsigned")}
+    for unit, (name, state) in units.items():
+        upload(ex, unit, progress=55)
+        status, _, raw = put_doc(ex, REPORTERS[unit], (FIXTURES / name).read_bytes())
+        assert status == 201, (name, raw)
+        sigs = json.loads(raw)["document"]["signatures"]
+        assert [s["state"] for s in sigs][:1] == ([state] if state != "unsigned" else []), sigs
+        sub = get_json(ex, REPORTERS[unit], BASE + "/submission")
+        assert sub["document"]["signatures"] == sigs, sub["document"]
+        _, st = status_of(ex, unit)
+        assert st["document"] == state, (unit, st)
+    valid = get_json(ex, "snv.baocao", BASE + "/submission")["document"]["signatures"][0]
+    assert valid["signer"] == "Nguyễn Văn A" and valid["organization"] == "Sở Tài chính", valid
+    assert valid["message"].startswith("Ký số hợp lệ — Nguyễn Văn A, Sở Tài chính"), valid
+    modified = get_json(ex, "syt.baocao", BASE + "/submission")["document"]["signatures"][0]
+    assert "sửa sau khi ký" in modified["message"], modified
+    # Nobody trusted any more: the same valid signature is untrusted from the next upload on.
+    reload(ex, **{"signatures.trusted_roots": ""})
+    upload(ex, "SNV", progress=65)
+    status, _, raw = put_doc(ex, "snv.baocao", (FIXTURES / "two.pdf").read_bytes())
+    assert status == 201, raw
+    sigs = json.loads(raw)["document"]["signatures"]
+    assert sigs and all(s["state"] == "untrusted" for s in sigs), sigs
+    reload(ex, **{"signatures.trusted_roots": str(FIXTURES / "roots.pem")})
+
+
 def test_without_require_document(ex):
     off = ex.work.path / "series-off.conf"
     off.write_text(SERIES.read_text(encoding="utf-8").replace("require_document = yes",
@@ -337,4 +372,5 @@ if __name__ == "__main__":
                         test_require_document_board_reminders,
                         test_require_document_timeliness,
                         test_retention_and_quota,
+                        test_signatures_checked_at_upload,
                         test_without_require_document], setup=setup, teardown=teardown))
