@@ -24,10 +24,14 @@ export function sizeWords(bytes) {
   return Math.ceil(bytes / 1024) + ' KiB';
 }
 
-// The line describing a document: its state, its size and when it came.
+// The line describing a document: its signatures in the daemon's words ("Ký số hợp lệ —
+// Nguyễn Văn A, Sở Tài chính, 10 giờ 42 ngày 04/12/2026"), or its state without one, its size
+// and when it came.
 export function documentLine(doc) {
   if (!doc) return DOC_STATES.missing;
-  const state = DOC_STATES[doc.state] || DOC_STATES.unchecked;
+  const sigs = Array.isArray(doc.signatures) ? doc.signatures : [];
+  const state = sigs.length ? sigs.map((s) => s.message).join('; ')
+    : (DOC_STATES[doc.state] || DOC_STATES.unchecked);
   return `${state} · ${sizeWords(doc.size)} · gửi lúc ${timeShort(doc.uploaded_at)}`;
 }
 
