@@ -43,7 +43,8 @@ export function showDocument(sub, base, required) {
   const doc = sub ? sub.document : null;
   const badge = $('doc-state');
   badge.textContent = documentLine(doc);
-  badge.className = 'badge ' + (doc ? 'on_time' : 'missing');
+  const bad = doc && ['invalid', 'modified', 'expired'].includes(doc.state);
+  badge.className = 'badge ' + (!doc ? 'missing' : bad ? 'late' : 'on_time');
   const link = $('doc-link');
   link.hidden = !doc || doc.file === false;
   link.href = base + '/submission/document';
