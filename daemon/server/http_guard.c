@@ -3,6 +3,7 @@
  * caller's credentials before a large body), caps connections per address and overall, and
  * closes connections whose head or body comes too slowly. */
 #include "http_guard.h"
+#include "http_guard_log.h"
 #include "clock.h"
 #include "config.h"
 #include "db.h"
@@ -35,8 +36,6 @@
 #define TEXT_BODY (64 * 1024)	/* a long text: an assessment */
 #define INPUT_MAX (256 * 1024)	/* input read from a socket and not yet taken by evhttp */
 #define TICK_MS 250		/* how often slow connections are looked for */
-#define LOG_EVERY_MS 60000	/* a refusal of the same kind is logged at most this often */
-#define NOTES_MAX 32		/* kinds of refusal (addresses) followed for the log at once */
 
 /* Where a connection's input stands. */
 enum guard_state {
@@ -86,14 +85,6 @@ struct check {
 };
 
 
-/* A kind of refusal followed for the log: a capped address, or the global cap. */
-struct note {
-	char key[NETADDR_KEY_MAX + 16];
-	const char *why;		/* the limit (a static string) */
-	long long last_log;
-	unsigned long count;
-};
-
 static const struct http_app *guarded_app;	/* routes and authentication (install) */
 static struct guard *guards;
 static size_t open_connections;
@@ -107,80 +98,11 @@ static long long body_grace_ms = 5000;
 static char nonce[33];		/* marks the guard's own header; unknown to clients */
 static struct event *ticker;
 static struct ev_token_bucket_cfg *stopped_reading;	/* a bucket that never fills */
-static struct note notes[NOTES_MAX];
-static unsigned long slow_heads, slow_bodies;
-static long long slow_logged;
 
 /* The secret that marks the guard's header. */
 const char *http_guard_nonce(void)
 {
 	return nonce;
-}
-
-/* The note of a key, or a slot free for it (unused, or quiet for a minute); NULL if none. */
-static struct note *note_find(const char *key, long long now)
-{
-	struct note *free_slot = NULL;
-	for (size_t i = 0; i < NOTES_MAX; i++) {
-		struct note *n = &notes[i];
-		if (strcmp(n->key, key) == 0)
-			return n;
-		if (free_slot == NULL &&
-		    (n->key[0] == '\0' || (n->count == 0 && now - n->last_log >= LOG_EVERY_MS)))
-			free_slot = n;
-	}
-	return free_slot;
-}
-
-/* Notes one refusal of a kind, logging it at most once a minute with the count since; when
- * more kinds are refused at once than are followed, the rest share one note. */
-static void note_refusal(const char *key, const char *why)
-{
-	long long now = clock_mono_ms();
-	struct note *n = note_find(key, now);
-	if (n == NULL) {
-		key = "other addresses";
-		n = note_find(key, now);
-		if (n == NULL)
-			n = &notes[NOTES_MAX - 1];	/* only while all others are busy */
-	}
-	if (strcmp(n->key, key) != 0) {
-		if (n->count)
-			log_warn("http", "guard: %s: %lu connections refused (%s)", n->key, n->count,
-				 n->why);
-		snprintf(n->key, sizeof n->key, "%s", key);
-		n->why = why;
-		n->count = 0;
-		n->last_log = 0;
-	}
-	n->count++;
-	if (n->last_log == 0 || now - n->last_log >= LOG_EVERY_MS) {
-		log_warn("http", "guard: %s: %lu connection%s refused (%s); logged at most once a "
-			 "minute", n->key, n->count, n->count == 1 ? "" : "s", n->why);
-		n->count = 0;
-		n->last_log = now;
-	}
-}
-
-/* Logs the refusals and slow connections counted since their last line, once a minute. */
-static void notes_flush(long long now)
-{
-	for (size_t i = 0; i < NOTES_MAX; i++) {
-		struct note *n = &notes[i];
-		if (n->count && now - n->last_log >= LOG_EVERY_MS) {
-			log_warn("http", "guard: %s: %lu connections refused in the last minute (%s)",
-				 n->key, n->count, n->why);
-			n->count = 0;
-			n->last_log = now;
-		}
-	}
-	if ((slow_heads || slow_bodies) && now - slow_logged >= LOG_EVERY_MS) {
-		log_warn("http", "guard: closed %lu connections whose head took longer than "
-			 "head_timeout and %lu whose body came slower than min_body_rate",
-			 slow_heads, slow_bodies);
-		slow_heads = slow_bodies = 0;
-		slow_logged = now;
-	}
 }
 
 /* The most body bytes a request may send: max_upload_size on upload routes,
@@ -633,7 +555,7 @@ static void guard_learn(struct guard *g)
 		g->key_hash = key_hash(g->key);
 		if (address_connections(g) >= address_cap()) {
 			metrics_count(MC_CONN_REFUSED_ADDRESS);
-			note_refusal(g->key, "max_connections_per_address");
+			guard_log_refusal(g->key, "max_connections_per_address");
 			guard_close(g, over_address_answer);
 			return;
 		}
@@ -642,7 +564,7 @@ static void guard_learn(struct guard *g)
 	g->over_cap = open_connections > max_connections;
 	if (g->over_cap) {
 		metrics_count(MC_CONN_REFUSED_OVERALL);
-		note_refusal("all addresses", "max_connections");
+		guard_log_refusal("all addresses", "max_connections");
 	}
 }
 
@@ -713,20 +635,20 @@ static void guard_tick(evutil_socket_t fd, short what, void *arg)
 			continue;
 		}
 		if (g->state == GUARD_HEAD && g->head_since && now - g->head_since > head_timeout_ms) {
-			slow_heads++;
+			guard_log_slow(true);
 			metrics_count(MC_CONN_SLOW_HEAD);
 			guard_close(g, NULL);
 		} else if (g->state == GUARD_BODY && min_body_rate > 0 &&
 			   now - g->body_since > body_grace_ms) {
 			long long got = (long long)(g->body_size - g->body_left);
 			if (got * 1000 < min_body_rate * (now - g->body_since - body_grace_ms)) {
-				slow_bodies++;
+				guard_log_slow(false);
 				metrics_count(MC_CONN_SLOW_BODY);
 				guard_close(g, NULL);
 			}
 		}
 	}
-	notes_flush(now);
+	guard_log_flush(now);
 }
 
 /* evhttp's hook for each new connection: its bufferevent, with the guard on its input. */
