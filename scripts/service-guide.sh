@@ -179,7 +179,9 @@ systemctl start baocao-backup.service ||
 ls /var/lib/baocao/backups/baocao-*/manifest.json >/dev/null 2>&1 ||
 	fail "baocao-backup.service wrote no backup into /var/lib/baocao/backups"
 systemctl enable --now baocao-backup.timer >/dev/null 2>&1 || fail "enable baocao-backup.timer"
-systemctl list-timers --no-pager | grep -q baocao-backup.timer || fail "the backup timer is not waiting"
+systemctl is-active -q baocao-backup.timer || fail "the backup timer is not active"
+next=$(systemctl show -p NextElapseUSecRealtime --value baocao-backup.timer)
+[ -n "$next" ] && [ "$next" != "n/a" ] || fail "the backup timer has no next run"
 ok "baocao-backup.service made a backup; baocao-backup.timer waits for the night"
 sleep 1	# a backup folder is named by the second
 baocaoctl backup >/tmp/backup.log 2>&1 || { cat /tmp/backup.log; fail "baocaoctl backup as root"; }

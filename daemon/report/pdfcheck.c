@@ -68,14 +68,22 @@ static void judge_name(struct scan *sc, const char *name, size_t n, bool in_data
 		r = PDFCHECK_EMBEDDED_FILE;
 	else if (IS("Launch"))
 		r = PDFCHECK_LAUNCH;
+	else if (IS("XFA") || IS("SubmitForm") || IS("ImportData") || IS("GoToR") ||
+		 IS("GoToE") || IS("RichMedia"))
+		r = PDFCHECK_ACTIVE;
 	else if (!in_data && IS("XRef"))
 		sc->xref_stream = true;
 	else if (!in_data && IS("ObjStm"))
 		sc->objstm = true;
-	else if (!in_data && IS("FlateDecode"))
+	else if (!in_data && (IS("FlateDecode") || IS("Fl")) && !sc->flate)
 		sc->flate = true;
-	else if (!in_data && (IS("ASCIIHexDecode") || IS("ASCII85Decode") || IS("LZWDecode") ||
-			      IS("RunLengthDecode") || IS("Crypt")))
+	/* A second Flate, another filter (full or abbreviated) or decode parameters (a
+	 * predictor): what one inflate gives is not the objects; such an object stream is
+	 * refused as unreadable rather than scanned still encoded. */
+	else if (!in_data && (IS("FlateDecode") || IS("Fl") || IS("ASCIIHexDecode") ||
+			      IS("AHx") || IS("ASCII85Decode") || IS("A85") || IS("LZWDecode") ||
+			      IS("LZW") || IS("RunLengthDecode") || IS("RL") || IS("Crypt") ||
+			      IS("DecodeParms") || IS("DP")))
 		sc->other_filter = true;
 #undef IS
 	if (r != PDFCHECK_OK && sc->found == PDFCHECK_OK)
@@ -127,8 +135,14 @@ static void scan_objstm(struct scan *sc, const unsigned char *p, size_t len)
 		z.next_out = out + z.total_out;
 		z.avail_out = (uInt)(cap - z.total_out);
 		zr = inflate(&z, Z_NO_FLUSH);
-		if (zr == Z_STREAM_END || (zr == Z_BUF_ERROR && z.avail_in == 0 && z.avail_out))
-			break;	/* whole, or data cut short by the endstream search: use it */
+		if (zr == Z_STREAM_END)
+			break;
+		/* Data cut short (the word "endstream" inside stored compressed bytes ends the
+		 * search early) is not taken: the objects after the cut would go unseen. */
+		if (zr == Z_BUF_ERROR && z.avail_in == 0) {
+			ok = false;
+			break;
+		}
 		if (zr != Z_OK && zr != Z_BUF_ERROR) {
 			ok = false;
 			break;
@@ -237,6 +251,8 @@ const char *pdfcheck_code(enum pdfcheck_result r)
 		return "pdf_embedded_file";
 	case PDFCHECK_LAUNCH:
 		return "pdf_launch_action";
+	case PDFCHECK_ACTIVE:
+		return "pdf_active_content";
 	case PDFCHECK_UNREADABLE:
 		return "pdf_unreadable";
 	}
@@ -264,6 +280,10 @@ const char *pdfcheck_message(enum pdfcheck_result r)
 	case PDFCHECK_LAUNCH:
 		return "Tệp PDF có lệnh mở chương trình khác (Launch) nên hệ thống không nhận. Hãy "
 		       "xuất lại văn bản ra PDF không có liên kết mở chương trình rồi gửi lại.";
+	case PDFCHECK_ACTIVE:
+		return "Tệp PDF có biểu mẫu động hoặc lệnh gửi dữ liệu, mở tệp khác hay phát nội "
+		       "dung đa phương tiện nên hệ thống không nhận. Hãy in hoặc xuất lại văn bản ra "
+		       "PDF thông thường rồi gửi lại.";
 	case PDFCHECK_UNREADABLE:
 		return "Không đọc được cấu trúc tệp PDF để kiểm tra an toàn. Hãy xuất lại văn bản "
 		       "ra PDF theo định dạng chuẩn rồi gửi lại.";

@@ -12,6 +12,7 @@ enum pdfcheck_result {
 	PDFCHECK_JAVASCRIPT,	/* /JavaScript (anywhere) or /JS (outside stream data) */
 	PDFCHECK_EMBEDDED_FILE,	/* /EmbeddedFile or /EmbeddedFiles */
 	PDFCHECK_LAUNCH,	/* /Launch */
+	PDFCHECK_ACTIVE,	/* /XFA forms, /SubmitForm, /ImportData, /GoToR, /GoToE, /RichMedia */
 	PDFCHECK_UNREADABLE,	/* an object stream that cannot be inflated within the bounds */
 };
 

@@ -406,15 +406,30 @@ int pdfsig_verify(const unsigned char *pdf, size_t len, const struct pdfsig_trus
 	out->sigs = n ? xcalloc(n, sizeof *out->sigs) : NULL;
 	for (size_t i = 0; i < n; i++)
 		check_one(pdf, len, &f[i], trust, now, &out->sigs[i], &o[i]);
-	/* The last intact signature must reach the end of the file: bytes after it, unless a
-	 * later signature that checks vouches for them, were added after signing. White space
-	 * after it is not a change (it cannot hold an update). */
-	size_t last = SIZE_MAX;
-	for (size_t i = 0; i < n; i++)
-		if (o[i].intact && (last == SIZE_MAX || f[i].end >= f[last].end))
-			last = i;
-	if (last != SIZE_MAX && f[last].end < content_end(pdf, len))
-		out->sigs[last].state = PDFSIG_MODIFIED;
+	/* A signature that checks must reach the end of the file, or a later signature that
+	 * checks (itself not modified) must vouch for the bytes after it; for a valid signature
+	 * only a valid one can, since anyone can add an untrusted signature over a change.
+	 * Decided from the signature reaching furthest back to the first. White space at the end
+	 * is not a change (it cannot hold an update). */
+	size_t end = content_end(pdf, len);
+	bool done[PDFSIG_MAX_SIGS] = { false }, intact[PDFSIG_MAX_SIGS] = { false };
+	for (size_t k = 0; k < n; k++) {
+		size_t i = SIZE_MAX;
+		for (size_t c = 0; c < n; c++)
+			if (!done[c] && (i == SIZE_MAX || f[c].end > f[i].end))
+				i = c;
+		done[i] = true;
+		if (!o[i].intact)
+			continue;
+		bool valid = out->sigs[i].state == PDFSIG_VALID;
+		bool covered = f[i].end >= end;
+		for (size_t j = 0; j < n && !covered; j++)
+			covered = done[j] && intact[j] && f[j].end > f[i].end &&
+				  (!valid || out->sigs[j].state == PDFSIG_VALID);
+		if (!covered)
+			out->sigs[i].state = PDFSIG_MODIFIED;
+		intact[i] = covered;
+	}
 	for (size_t i = 0; i < n; i++)
 		out->sigs[i].message = sig_message(&out->sigs[i], o[i].reason, o[i].not_after);
 	out->n = n;

@@ -172,6 +172,12 @@ def test_refusals(ex):
          "pdf_embedded_file", "tệp đính kèm"),
         ("launch", pdf(b"1 0 obj << /OpenAction << /S /Launch /F (cmd.exe) >> >> endobj\n"),
          "pdf_launch_action", "Launch"),
+        ("XFA form", pdf(b"1 0 obj << /AcroForm << /XFA 2 0 R >> >> endobj\n"),
+         "pdf_active_content", "biểu mẫu động"),
+        ("submit form", pdf(b"1 0 obj << /OpenAction << /S /Submit#46orm /F (x) >> >> "
+                            b"endobj\n"), "pdf_active_content", "xuất lại"),
+        ("remote go-to", pdf(b"1 0 obj << /OpenAction << /S /GoToR /F (x.pdf) >> >> "
+                             b"endobj\n"), "pdf_active_content", "xuất lại"),
         ("cut short", pdf()[:-40], "pdf_incomplete", "không trọn vẹn"),
     ]
     for what, body, code, words in cases:

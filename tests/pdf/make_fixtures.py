@@ -9,7 +9,8 @@ usage: make_fixtures.py OUTDIR
 Writes into OUTDIR: roots.pem (the trusted root), other-root.pem (the untrusted one) and
 unsigned.pdf, valid.pdf, noattr.pdf (no signed attributes: the time is the dictionary's /M),
 modified.pdf (an update appended after signing), invalid.pdf (a signed byte changed),
-untrusted.pdf, expired.pdf, two.pdf (two signatures, two signers).
+untrusted.pdf, expired.pdf, two.pdf (two signatures, two signers), covered.pdf (a change after
+the first signature, signed over by an untrusted second).
 Debian's /usr/bin/python3 and the openssl command; nothing else.
 """
 import os
@@ -248,6 +249,10 @@ def main():
         files["invalid.pdf"] = valid[:i] + b"So Xay dung!" + valid[i + 12:]
         field["name"] = "Signature2"
         files["two.pdf"] = sign(valid, work, b_key, b_crt, chain, field, 8)
+        # The update after signing covered by a second signature nobody trusts: it vouches
+        # for nothing, and the first is modified.
+        files["covered.pdf"] = sign(files["modified.pdf"], work, x_key, x_crt, None,
+                                    dict(field), 8)
         for name, data in files.items():
             (outdir / name).write_bytes(data)
     finally:

@@ -193,6 +193,21 @@ static void test_expired(void **state)
 }
 
 /* Two signers, each reported in order; an update after both makes the last one modified. */
+/* A change after a trusted signature, signed over by anyone: the later signature, untrusted,
+ * vouches for nothing, and the first is modified (the document's state is not "valid"). */
+static void test_untrusted_cover(void **state)
+{
+	size_t len;
+	unsigned char *pdf = fixture("covered.pdf", &len);
+	struct pdfsig_result r;
+	check_bytes(pdf, len, trusted, &r);
+	assert_int_equal(r.n, 2);
+	assert_int_equal(r.sigs[0].state, PDFSIG_MODIFIED);
+	assert_int_equal(r.sigs[1].state, PDFSIG_UNTRUSTED);
+	pdfsig_result_free(&r);
+	free(pdf);
+}
+
 static void test_two_signatures(void **state)
 {
 	size_t len;
@@ -215,9 +230,10 @@ static void test_two_signatures(void **state)
 	unsigned char *longer = xmalloc(len + strlen(more));
 	memcpy(longer, pdf, len);
 	memcpy(longer + len, more, strlen(more));
+	/* Bytes after both: the file changed after each was signed. */
 	check_bytes(longer, len + strlen(more), trusted, &r);
 	assert_int_equal(r.n, 2);
-	assert_int_equal(r.sigs[0].state, PDFSIG_VALID);
+	assert_int_equal(r.sigs[0].state, PDFSIG_MODIFIED);
 	assert_int_equal(r.sigs[1].state, PDFSIG_MODIFIED);
 	pdfsig_result_free(&r);
 	free(longer);
@@ -503,6 +519,7 @@ int main(void)
 		cmocka_unit_test(test_untrusted),
 		cmocka_unit_test(test_expired),
 		cmocka_unit_test(test_two_signatures),
+		cmocka_unit_test(test_untrusted_cover),
 		cmocka_unit_test(test_unsigned),
 		cmocka_unit_test(test_trailing_bytes),
 		cmocka_unit_test(test_trust_load),
