@@ -35,6 +35,13 @@ export function documentLine(doc) {
   return `${state} · ${sizeWords(doc.size)} · gửi lúc ${timeShort(doc.uploaded_at)}`;
 }
 
+// The badge colour of a document: a signature invalid, changed after signing or expired is
+// not shown as a good one.
+export function documentClass(doc) {
+  if (!doc) return 'missing';
+  return ['invalid', 'modified', 'expired'].includes(doc.state) ? 'late' : 'on_time';
+}
+
 let chosen = null;
 
 // Shows the document of the unit's report in force; with require_document, a report without
@@ -43,8 +50,7 @@ export function showDocument(sub, base, required) {
   const doc = sub ? sub.document : null;
   const badge = $('doc-state');
   badge.textContent = documentLine(doc);
-  const bad = doc && ['invalid', 'modified', 'expired'].includes(doc.state);
-  badge.className = 'badge ' + (!doc ? 'missing' : bad ? 'late' : 'on_time');
+  badge.className = 'badge ' + documentClass(doc);
   const link = $('doc-link');
   link.hidden = !doc || doc.file === false;
   link.href = base + '/submission/document';

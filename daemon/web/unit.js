@@ -3,7 +3,7 @@
 import { api, ApiError } from './api.js';
 import { $, el, say, timeWords, timeShort, channelName, pageError } from './ui.js';
 import { openCoordinator, enc } from './coord.js';
-import { documentLine } from './document.js';
+import { documentClass, documentLine } from './document.js';
 
 const COMMENT_MAX = 2000;
 const STATUS_NAMES = { not_started: 'Chưa triển khai', in_progress: 'Đang thực hiện', done: 'Hoàn thành' };
@@ -82,7 +82,7 @@ function showDocument(sub, required) {
   const doc = sub ? sub.document : null;
   const badge = $('doc-state');
   badge.textContent = doc ? documentLine(doc) : required && sub ? 'Thiếu văn bản' : 'Chưa có văn bản';
-  badge.className = 'badge ' + (doc ? 'on_time' : required && sub ? 'no_document' : 'missing');
+  badge.className = 'badge ' + (doc ? documentClass(doc) : required && sub ? 'no_document' : 'missing');
   const link = $('doc-link');
   link.hidden = !doc || doc.file === false;
   link.href = `${ctx.base}/submission/document?${q}`;
