@@ -15,8 +15,9 @@
 #include <string.h>
 
 /* The certificates [signatures] trusted_roots names, shared by the workers; the loop thread
- * replaces them on SIGHUP while a check may be running, hence the lock. NULL: none. */
-static pthread_rwlock_t trust_lock = PTHREAD_RWLOCK_INITIALIZER;
+ * replaces them on SIGHUP while a check may be running, hence the lock, which prefers the
+ * writer so that a stream of uploads cannot keep a reload (and the loop) waiting. NULL: none. */
+static pthread_rwlock_t trust_lock = PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP;
 static struct pdfsig_trust *trust;
 
 /* Puts trusted certificates in force (taking them) and frees those they replace. */

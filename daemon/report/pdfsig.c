@@ -118,6 +118,10 @@ static const char *check_ranges(const unsigned char *pdf, size_t len, struct fou
 		return "hai đoạn được ký chồng lên nhau";
 	if (br[2] - br[1] < 2 || pdf[br[1]] != '<' || pdf[br[2] - 1] != '>')
 		return "khoảng giữa hai đoạn được ký không phải chuỗi /Contents";
+	/* Room for the largest signature twice over (zero padding): a gap the size of the file,
+	 * named by every /ByteRange, is not scanned again and again. */
+	if (br[2] - br[1] > 4 * (size_t)PDFSIG_MAX_DER + 2)
+		return "chuỗi /Contents dài quá mức một chữ ký";
 	for (size_t i = br[1] + 1; i < br[2] - 1; i++)
 		if (hex_value(pdf[i]) < 0)
 			return "chuỗi /Contents có ký tự không phải hệ 16";

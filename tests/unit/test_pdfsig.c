@@ -461,6 +461,10 @@ static void test_huge_contents(void **state)
 	pdf = synthetic("30", 2, &len);
 	expect_invalid(pdf, len, "không đọc được");
 	free(pdf);
+	/* A gap past twice the largest signature's room is not scanned. */
+	pdf = synthetic("0", 4 * PDFSIG_MAX_DER + 4000, &len);
+	expect_invalid(pdf, len, "dài quá mức");
+	free(pdf);
 	/* /ByteRange after /Contents (as some signing tools write it) is inside the signed bytes
 	 * too; the /M after it is read (2026-01-01 00:00 UTC). */
 	pdf = synthetic_at("30", 2, true, &len);
