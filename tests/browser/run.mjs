@@ -100,7 +100,7 @@ const scenarios = {
     await page.click('#doc-send');
     await page.waitForFunction(() => /^Đã có văn bản/.test(document.querySelector('#doc-state').textContent));
     const state = await page.textContent('#doc-state');
-    check(/chưa kiểm tra chữ ký số/.test(state) && /4 KiB/.test(state), 'document state: ' + state);
+    check(/không có chữ ký số/.test(state) && /4 KiB/.test(state), 'document state: ' + state);
     check(/Đã gửi văn bản \(4 KiB\), kèm phiên bản báo cáo số 1/.test(await page.textContent('#doc-status')), 'status: ' + await page.textContent('#doc-status'));
     await labelled(page);
     await shot(page, 'reporter-document');
