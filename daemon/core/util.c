@@ -182,6 +182,18 @@ char *str_trim(char *s)
 	return s;
 }
 
+/* The value of one hexadecimal digit (either case), or -1. */
+int hex_digit_value(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 /* Whether s begins with prefix. */
 bool str_has_prefix(const char *s, const char *prefix)
 {

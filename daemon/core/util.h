@@ -41,6 +41,8 @@ const char *strbuf_str(const struct strbuf *sb);
 /* Removes leading and trailing ASCII white space in place; returns s. */
 char *str_trim(char *s);
 bool str_has_prefix(const char *s, const char *prefix);
+/* The value of one hexadecimal digit (either case), or -1. */
+int hex_digit_value(unsigned char c);
 bool str_has_suffix(const char *s, const char *suffix);
 /* Copies a file into memory; returns 0, or -1 with errno set. */
 int file_read_all(const char *path, size_t max, char **out, size_t *outlen);

@@ -2,6 +2,7 @@
  * trailer or cross-reference stream, and a scan of every name for active content, also inside
  * object streams and behind #xx escapes. */
 #include "pdfcheck.h"
+#include "util.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -27,17 +28,6 @@ static bool is_delim(unsigned char c)
 	       strchr("()<>[]{}/%", c) != NULL;
 }
 
-/* The value of a hexadecimal digit, or -1. */
-static int hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Reads the name after the '/' at p[0], decoding #xx; returns the bytes consumed. */
 static size_t read_name(const unsigned char *p, size_t len, char *out, size_t *outlen)
@@ -45,8 +35,9 @@ static size_t read_name(const unsigned char *p, size_t len, char *out, size_t *o
 	size_t i = 1, n = 0;
 	while (i < len && !is_delim(p[i])) {
 		unsigned char c = p[i++];
-		if (c == '#' && i + 1 < len && hexval(p[i]) >= 0 && hexval(p[i + 1]) >= 0) {
-			c = (unsigned char)(hexval(p[i]) * 16 + hexval(p[i + 1]));
+		if (c == '#' && i + 1 < len && hex_digit_value(p[i]) >= 0 &&
+		    hex_digit_value(p[i + 1]) >= 0) {
+			c = (unsigned char)(hex_digit_value(p[i]) * 16 + hex_digit_value(p[i + 1]));
 			i += 2;
 		}
 		if (n < NAME_MAX_LEN)

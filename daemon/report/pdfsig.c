@@ -38,17 +38,6 @@ static bool pdf_space(unsigned char c)
 	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == '\0';
 }
 
-/* The value of a hex digit, or -1. */
-static int hex_value(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* The first occurrence of needle in pdf[from, to), or SIZE_MAX. */
 static size_t find(const unsigned char *pdf, size_t from, size_t to, const char *needle)
@@ -123,7 +112,7 @@ static const char *check_ranges(const unsigned char *pdf, size_t len, struct fou
 	if (br[2] - br[1] > 4 * (size_t)PDFSIG_MAX_DER + 2)
 		return "chuỗi /Contents dài quá mức một chữ ký";
 	for (size_t i = br[1] + 1; i < br[2] - 1; i++)
-		if (hex_value(pdf[i]) < 0)
+		if (hex_digit_value(pdf[i]) < 0)
 			return "chuỗi /Contents có ký tự không phải hệ 16";
 	if ((br[2] - br[1] - 2) % 2 != 0)
 		return "chuỗi /Contents có số chữ số lẻ";
@@ -269,7 +258,7 @@ static unsigned char *contents_der(const unsigned char *pdf, const size_t br[4],
 	}
 	unsigned char *der = xmalloc(n);
 	for (size_t i = 0; i < n; i++)
-		der[i] = (unsigned char)(hex_value(hex[2 * i]) << 4 | hex_value(hex[2 * i + 1]));
+		der[i] = (unsigned char)(hex_digit_value(hex[2 * i]) << 4 | hex_digit_value(hex[2 * i + 1]));
 	*der_len = n;
 	return der;
 }
