@@ -1,6 +1,7 @@
 /* Work the daemon does by itself every so often: one timer per task, a run at a time on a
  * worker thread. */
 #include "recurring.h"
+#include "db.h"
 #include "config.h"
 #include "log.h"
 #include "util.h"
@@ -31,6 +32,10 @@ static void recurring_run(struct db *db, void *arg)
 {
 	struct recurring *p = arg;
 	p->fn(db, p->arg);
+	/* A run that failed for want of the database is retried on this task's own timer;
+	 * its attempt leaves the worker's requests no delay to wait out once it is back. */
+	if (atomic_load(&p->failed))
+		db_backoff_clear(db);
 }
 
 /* Loop: a run that had failed is due again. */

@@ -151,6 +151,13 @@ static bool db_read_only(PGconn *conn)
 	return read_only_seen || (hot && strcmp(hot, "on") == 0) || (ro && strcmp(ro, "on") == 0);
 }
 
+/* Forgets the backoff (see db.h). */
+void db_backoff_clear(struct db *db)
+{
+	db->backoff = 0;
+	db->next_attempt = 0;
+}
+
 /* Records a failed or lost connection and schedules the next attempt. */
 static void db_mark_down(struct db *db)
 {

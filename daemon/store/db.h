@@ -22,6 +22,10 @@ PGconn *db_conn(struct db *db);
  * refused a write as read-only (SQLSTATE 25006), is marked lost and closed by the next
  * db_conn() (a PGconn the caller still holds stays valid until then). */
 void db_check_failure(struct db *db, const PGresult *res);
+/* Forgets the holder's backoff: its next db_conn() tries at once. For work that paces its own
+ * retries (recurring.c): its attempts while the database is away must not make the next
+ * request on this worker wait out a delay after the database is back. */
+void db_backoff_clear(struct db *db);
 /* Whether the last failure was a lost or refused connection (vs. an SQL error). */
 bool db_connection_lost(struct db *db);
 /* The latest connection error text, for logs. */
