@@ -216,7 +216,7 @@ def test_waits_never_pass_a_minute(ex):
         waits.append(retry_after(resp))
         time_passes(ex, waits[-1])
         assert login(ex, "ten.doan", "sai", source=src)[0] == 401
-    assert max(waits) == 60 and all(1 <= w <= 60 for w in waits), waits
+    assert max(waits) in (59, 60) and all(1 <= w <= 60 for w in waits), waits
     # (the last 59 when a second of real time passed between the failure and its answer,
     # as on a loaded machine: the test clock runs on)
     assert waits[:4] == sorted(waits[:4]) and waits[-1] in (59, 60), waits
