@@ -233,7 +233,14 @@ void pdfsig_cms_check(const unsigned char *der, size_t der_len, const unsigned c
 	out->signer = subject_entry(signer, NID_commonName);
 	out->organization = subject_entry(signer, NID_organizationName);
 
-	bio = len <= INT_MAX ? BIO_new_mem_buf(content, (int)len) : NULL;
+	/* The signed bytes behind a buffer: OpenSSL 3.0's CMS_verify copies a memory BIO into
+	 * one of its own and loses that copy when the signature names a digest it cannot make. */
+	BIO *mem = len <= INT_MAX ? BIO_new_mem_buf(content, (int)len) : NULL;
+	bio = mem ? BIO_new(BIO_f_buffer()) : NULL;
+	if (bio != NULL)
+		BIO_push(bio, mem);
+	else
+		BIO_free(mem);
 	if (bio == NULL) {
 		out->reason = "không kiểm tra được chữ ký";
 		goto done;
@@ -274,7 +281,7 @@ void pdfsig_cms_check(const unsigned char *der, size_t der_len, const unsigned c
 		out->reason = NULL;
 	}
 done:
-	BIO_free(bio);
+	BIO_free_all(bio);
 	sk_X509_pop_free(certs, X509_free);
 	CMS_ContentInfo_free(cms);
 	ERR_clear_error();
