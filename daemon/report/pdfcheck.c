@@ -1,6 +1,6 @@
 /* The structure check of a unit's document (PDF) at upload: the header, the end of file and a
  * trailer or cross-reference stream, and a scan of every name for active content, also inside
- * object streams and behind #xx escapes. */
+ * object streams (however their type is written) and behind #xx escapes. */
 #include "pdfcheck.h"
 #include "util.h"
 
@@ -18,6 +18,8 @@ struct scan {
 	enum pdfcheck_result found;	/* the first refusal, or OK */
 	bool xref_stream;		/* a /XRef name: a cross-reference stream */
 	bool objstm, flate, other_filter;	/* names of the object being read */
+	bool has_n, has_first;		/* its /N and /First keys (an object stream's) */
+	bool indirect_type, indirect_filter;	/* its /Type or /Filter given as "N G R" */
 	size_t inflated;		/* bytes inflated so far, against PDFCHECK_INFLATE_MAX */
 };
 
@@ -66,6 +68,10 @@ static void judge_name(struct scan *sc, const char *name, size_t n, bool in_data
 		sc->xref_stream = true;
 	else if (!in_data && IS("ObjStm"))
 		sc->objstm = true;
+	else if (!in_data && IS("N"))
+		sc->has_n = true;
+	else if (!in_data && IS("First"))
+		sc->has_first = true;
 	else if (!in_data && (IS("FlateDecode") || IS("Fl")) && !sc->flate)
 		sc->flate = true;
 	/* A second Flate, another filter (full or abbreviated) or decode parameters (a
@@ -98,10 +104,52 @@ static void scan_data(struct scan *sc, const unsigned char *p, size_t len)
 
 static void scan_objects(struct scan *sc, const unsigned char *p, size_t len, int depth);
 
+/* Whether c is PDF white space (PDF 32000 7.2.2). */
+static bool is_space(unsigned char c)
+{
+	return c == 0 || c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f';
+}
+
+/* Whether p starts, after white space, with an indirect reference "N G R". */
+static bool indirect_ref_at(const unsigned char *p, size_t len)
+{
+	size_t i = 0;
+	for (int part = 0; part < 2; part++) {
+		size_t space = i;
+		while (i < len && is_space(p[i]))
+			i++;
+		if (part == 1 && i == space)
+			return false;
+		size_t digits = i;
+		while (i < len && p[i] >= '0' && p[i] <= '9')
+			i++;
+		if (i == digits)
+			return false;
+	}
+	size_t space = i;
+	while (i < len && is_space(p[i]))
+		i++;
+	return i > space && i < len && p[i] == 'R' && (i + 1 == len || is_delim(p[i + 1]));
+}
+
+/* Resets what is known of the object being read. */
+static void object_start(struct scan *sc)
+{
+	sc->objstm = sc->flate = sc->other_filter = false;
+	sc->has_n = sc->has_first = sc->indirect_type = sc->indirect_filter = false;
+}
+
+/* Whether the stream about to be read may be an object stream: named so, or with an object
+ * stream's /N and /First keys, or a /Type that is not written out (which a reader resolves). */
+static bool maybe_objstm(const struct scan *sc)
+{
+	return sc->objstm || (sc->has_n && sc->has_first) || sc->indirect_type;
+}
+
 /* Inflates an object stream's data and scans its objects; UNREADABLE when it cannot. */
 static void scan_objstm(struct scan *sc, const unsigned char *p, size_t len)
 {
-	if (sc->other_filter) {
+	if (sc->other_filter || sc->indirect_filter) {
 		sc->found = PDFCHECK_UNREADABLE;
 		return;
 	}
@@ -175,6 +223,12 @@ static void scan_objects(struct scan *sc, const unsigned char *p, size_t len, in
 			size_t n;
 			i += read_name(p + i, len - i, name, &n);
 			judge_name(sc, name, n, false);
+			if (depth == 0 && (n == 4 || n == 6) && indirect_ref_at(p + i, len - i)) {
+				if (n == 4 && memcmp(name, "Type", 4) == 0)
+					sc->indirect_type = true;
+				else if (n == 6 && memcmp(name, "Filter", 6) == 0)
+					sc->indirect_filter = true;
+			}
 			continue;
 		}
 		bool word_start = !is_delim(p[i]) && (i == 0 || is_delim(p[i - 1]));
@@ -187,18 +241,18 @@ static void scan_objects(struct scan *sc, const unsigned char *p, size_t len, in
 			w++;
 		size_t wl = w - i;
 		if (wl == 3 && memcmp(p + i, "obj", 3) == 0) {
-			sc->objstm = sc->flate = sc->other_filter = false;
+			object_start(sc);
 		} else if (depth == 0 && wl == 6 && memcmp(p + i, "stream", 6) == 0 &&
 			   (w < len && (p[w] == '\n' || p[w] == '\r'))) {
 			bool crlf = p[w] == '\r' && w + 1 < len && p[w + 1] == '\n';
 			size_t start = w + (crlf ? 2 : 1);
 			const unsigned char *end = memmem(p + start, len - start, "endstream", 9);
 			size_t stop = end ? (size_t)(end - p) : len;
-			if (sc->objstm)
+			if (maybe_objstm(sc))
 				scan_objstm(sc, p + start, stop - start);
 			/* Its raw bytes too: a cross-reference table may point into them. */
 			scan_data(sc, p + start, stop - start);
-			sc->objstm = sc->flate = sc->other_filter = false;
+			object_start(sc);
 			w = stop;
 		}
 		i = w;

@@ -85,14 +85,16 @@ static void test_cases(void **state)
 	}
 }
 
-/* Builds HEAD, an object stream of the deflated bytes of obj, and TAIL. */
-static unsigned char *objstm_pdf(const unsigned char *obj, size_t objlen, size_t *len)
+/* Builds HEAD, a stream object of the given dictionary with the deflated bytes of obj, and
+ * TAIL. */
+static unsigned char *stream_pdf(const char *dict, const unsigned char *obj, size_t objlen,
+				 size_t *len)
 {
 	uLongf zlen = compressBound(objlen);
 	unsigned char *z = malloc(zlen);
 	assert_non_null(z);
 	assert_int_equal(compress2(z, &zlen, obj, objlen, 9), Z_OK);
-	const char *a = HEAD "1 0 obj << /Type /Obj#53tm /Filter /Flate#44ecode >> stream\n";
+	char *a = xasprintf("%s1 0 obj %s stream\n", HEAD, dict);
 	const char *b = "\nendstream endobj\n" TAIL;
 	*len = strlen(a) + zlen + strlen(b);
 	unsigned char *pdf = malloc(*len);
@@ -101,7 +103,14 @@ static unsigned char *objstm_pdf(const unsigned char *obj, size_t objlen, size_t
 	memcpy(pdf + strlen(a), z, zlen);
 	memcpy(pdf + strlen(a) + zlen, b, strlen(b));
 	free(z);
+	free(a);
 	return pdf;
+}
+
+/* An object stream, its type name escaped. */
+static unsigned char *objstm_pdf(const unsigned char *obj, size_t objlen, size_t *len)
+{
+	return stream_pdf("<< /Type /Obj#53tm /Filter /Flate#44ecode >>", obj, objlen, len);
 }
 
 /* JavaScript hidden in a compressed object stream (its type name escaped) is found. */
@@ -116,6 +125,36 @@ static void test_objstm_hidden(void **state)
 	pdf = objstm_pdf((const unsigned char *)clean, strlen(clean), &len);
 	assert_int_equal(pdfcheck(pdf, len), PDFCHECK_OK);
 	free(pdf);
+}
+
+/* An object stream whose type is not written out (an indirect /Type, or none but /N and
+ * /First) is still opened; one whose filter is an indirect reference cannot be read, so it is
+ * refused rather than passed unseen. A Flate content or image stream is not opened. */
+static void test_objstm_disguised(void **state)
+{
+	const char *obj = "2 0 << /S /JavaScript /JS (app.alert(1)) >>";
+	const unsigned char *o = (const unsigned char *)obj;
+	static const struct {
+		const char *dict;
+		enum pdfcheck_result want;
+	} cases[] = {
+		{ "<< /Type 9 0 R /Filter /FlateDecode >>", PDFCHECK_JAVASCRIPT },
+		{ "<</Type 9  0\nR/Filter/FlateDecode>>", PDFCHECK_JAVASCRIPT },
+		{ "<< /N 1 /First 4 /Filter /FlateDecode /Length 9 0 R >>", PDFCHECK_JAVASCRIPT },
+		{ "<< /Type /ObjStm /N 1 /First 4 /Filter 8 0 R >>", PDFCHECK_UNREADABLE },
+		{ "<< /N 1 /First 4 /Filter [ 8 0 R ] >>", PDFCHECK_OK },
+		{ "<< /Filter /FlateDecode /Length 9 0 R >>", PDFCHECK_OK },
+		{ "<< /Type /XObject /Subtype /Image /N 3 /Filter /FlateDecode >>", PDFCHECK_OK },
+	};
+	for (size_t i = 0; i < nitems(cases); i++) {
+		size_t len;
+		unsigned char *pdf = stream_pdf(cases[i].dict, o, strlen(obj), &len);
+		enum pdfcheck_result r = pdfcheck(pdf, len);
+		free(pdf);
+		if (r != cases[i].want)
+			fail_msg("%s: %s, expected %s", cases[i].dict, pdfcheck_code(r),
+				 pdfcheck_code(cases[i].want));
+	}
 }
 
 /* A decompression bomb (far more than PDFCHECK_INFLATE_MAX of zeros) is refused, not inflated. */
@@ -182,6 +221,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cases),
 		cmocka_unit_test(test_objstm_hidden),
+		cmocka_unit_test(test_objstm_disguised),
 		cmocka_unit_test(test_bomb),
 		cmocka_unit_test(test_leading_bytes),
 		cmocka_unit_test(test_ragged),
