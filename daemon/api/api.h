@@ -78,6 +78,8 @@ void api_document_put(struct http_request *rq, struct http_response *rs,
 		      const struct api_ctx *cx);
 void api_document_get(struct http_request *rq, struct http_response *rs,
 		      const struct api_ctx *cx);
+void api_documents_list(struct http_request *rq, struct http_response *rs,
+			const struct api_ctx *cx);
 /* api_submission.c */
 void api_submission_put(struct http_request *rq, struct http_response *rs,
 			const struct api_ctx *cx);

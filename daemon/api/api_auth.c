@@ -97,8 +97,8 @@ bool api_authenticate(struct http_request *rq, struct http_response *rs, struct 
 /* Whether an action is about one unit's reports (the unit is ?unit= or the caller's own). */
 static bool about_a_unit(enum authz_action a)
 {
-	return a == ACT_REPORT_READ || a == ACT_REPORT_WRITE || a == ACT_REPORT_FILE_FOR ||
-	       a == ACT_REVIEW;
+	return a == ACT_REPORT_READ || a == ACT_REPORT_VIEW || a == ACT_REPORT_WRITE ||
+	       a == ACT_REPORT_FILE_FOR || a == ACT_REVIEW;
 }
 
 /* Identifies the caller and checks the route's action against the access table; fills cx
@@ -156,7 +156,8 @@ static bool gate(struct http_request *rq, struct http_response *rs, struct api_c
 		 authz_action_name(action), unit ? " for unit " : "", unit ? unit : "");
 	bool by_role = cx->who.role == ROLE_RECIPIENT || cx->who.role == ROLE_ADMIN ||
 		       action == ACT_ADMIN || action == ACT_METRICS || action == ACT_REMIND ||
-		       action == ACT_CONSOLIDATE || action == ACT_DELIVERED_READ;
+		       action == ACT_CONSOLIDATE || action == ACT_BOARD_READ ||
+		       action == ACT_DELIVERED_READ;
 	http_error(rs, 403, by_role ? "forbidden_role" : "forbidden_unit",
 		   authz_refusal(&cx->who, action));
 	return false;

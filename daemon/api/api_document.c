@@ -1,8 +1,9 @@
 /* The unit's document (PDF): PUT .../submission/document attaches it to the unit's current
- * version, GET gives it back. */
+ * version, GET gives it back; GET .../documents lists every unit's for the board. */
 #include "api.h"
 #include "config.h"
 #include "db.h"
+#include "db_json.h"
 #include "documents.h"
 #include "json.h"
 #include "log.h"
@@ -207,6 +208,43 @@ void api_document_get(struct http_request *rq, struct http_response *rs,
 	http_add_header(rs, "Content-Disposition", disp);
 	free(disp);
 	free(name);
+	PQclear(r);
+out:
+	period_info_free(&pi);
+}
+
+/* GET .../documents: the document of each unit's version in force, with its signatures and
+ * their line in words, for the board (the units without one are not listed). */
+void api_documents_list(struct http_request *rq, struct http_response *rs,
+			const struct api_ctx *cx)
+{
+	struct period_info pi;
+	if (!document_period(rq, rs, cx, &pi))
+		return;
+	char *err = NULL;
+	PGresult *r = pi.db_id ? documents_of_period(cx->conn, pi.db_id, &err) : NULL;
+	if (pi.db_id && r == NULL) {
+		api_db_failed(rs, cx->db, "period documents", err);
+		goto out;
+	}
+	http_json(rs, 200);
+	struct json j;
+	json_init(&j, &rs->body);
+	json_object_begin(&j);
+	json_kv_string(&j, "series", cx->series->name);
+	json_kv_string(&j, "period", pi.id);
+	json_key(&j, "documents");
+	static const struct db_json_col cols[] = {
+		{ "unit", DBJ_TEXT }, { "version", DBJ_INT }, { "sha256", DBJ_TEXT },
+		{ "size", DBJ_INT }, { "uploaded_at", DBJ_TEXT }, { "on_time", DBJ_BOOL },
+		{ "file", DBJ_BOOL }, { "state", DBJ_TEXT }, { "signatures", DBJ_JSON },
+		{ "line", DBJ_TEXT },
+	};
+	if (r)
+		db_json_rows(&j, r, cols, nitems(cols));
+	else
+		json_raw(&j, "[]");
+	json_object_end(&j);
 	PQclear(r);
 out:
 	period_info_free(&pi);

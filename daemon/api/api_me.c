@@ -94,9 +94,9 @@ static int periods_json(struct json *j, PGconn *conn, const struct series_def *s
 	return 0;
 }
 
-/* Writes "consolidates" (coordinators: the series the unit consolidates, with their current
- * period) and "receives" (recipients: the series whose final report the unit receives).
- * Returns 0, or -1 with *err. */
+/* Writes "consolidates" (coordinators: the series the unit consolidates) and "receives"
+ * (recipients: the series whose final report the unit receives, whose board they read), each
+ * with its current and recent periods. Returns 0, or -1 with *err. */
 static int consolidated_json(struct json *j, const struct http_request *rq,
 			     const struct api_ctx *cx, char **err)
 {
@@ -120,25 +120,23 @@ static int consolidated_json(struct json *j, const struct http_request *rq,
 			json_kv_string(j, "name", s->name);
 			json_kv_string(j, "title", s->title);
 			json_kv_string(j, "kind", kind_name(s->kind));
-			if (coord) {
-				json_key(j, "current");
-				struct period_info pi;
-				char *perr = NULL;
-				enum periods_result rc = periods_lookup(conn, s, "current",
-									rq->received_at, &pi, &perr);
-				if (rc == PERIODS_OK) {
-					period_info_json(j, &pi);
-					period_info_free(&pi);
-				} else if (rc == PERIODS_DB) {
-					*err = perr;
-					return -1;
-				} else {
-					json_null(j);
-					free(perr);
-				}
-				if (periods_json(j, conn, s, rq->received_at, err) != 0)
-					return -1;
+			json_key(j, "current");
+			struct period_info pi;
+			char *perr = NULL;
+			enum periods_result rc = periods_lookup(conn, s, "current",
+								rq->received_at, &pi, &perr);
+			if (rc == PERIODS_OK) {
+				period_info_json(j, &pi);
+				period_info_free(&pi);
+			} else if (rc == PERIODS_DB) {
+				*err = perr;
+				return -1;
+			} else {
+				json_null(j);
+				free(perr);
 			}
+			if (periods_json(j, conn, s, rq->received_at, err) != 0)
+				return -1;
 			json_object_end(j);
 		}
 		json_array_end(j);

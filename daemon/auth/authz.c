@@ -12,6 +12,7 @@ enum reach {
 	OTHER_UNIT,	/* a unit other than its own, of a series its unit consolidates */
 	CONSOLIDATOR,	/* a series its unit consolidates */
 	RECEIVER,	/* a series its unit receives the consolidated report of */
+	RECEIVED_UNIT,	/* a unit other than its own, of a series its unit receives */
 	CONSOLIDATED,	/* any unit (its own too) of a series its unit consolidates */
 };
 
@@ -22,10 +23,12 @@ static const enum reach table[ACT_COUNT][4] = {
 	[ACT_PUBLIC]          = { ANY,      ANY,        ANY,      ANY },
 	[ACT_SIGNED_IN]       = { ANY,      ANY,        ANY,      ANY },
 	[ACT_REPORT_READ]     = { OWN_UNIT, SERIES,     NONE,     NONE },
+	[ACT_REPORT_VIEW]     = { OWN_UNIT, SERIES,     RECEIVED_UNIT, NONE },
 	[ACT_REPORT_WRITE]    = { OWN_UNIT, OWN_UNIT,   NONE,     NONE },
 	[ACT_REPORT_FILE_FOR] = { NONE,     OTHER_UNIT, NONE,     NONE },
 	[ACT_REMIND]          = { NONE,     CONSOLIDATOR, NONE,   NONE },
 	[ACT_REVIEW]          = { NONE,     CONSOLIDATED, NONE,   NONE },
+	[ACT_BOARD_READ]      = { NONE,     CONSOLIDATOR, RECEIVER, NONE },
 	[ACT_CONSOLIDATE]     = { NONE,     CONSOLIDATOR, NONE,   NONE },
 	[ACT_DELIVERED_READ]  = { NONE,     CONSOLIDATOR, RECEIVER, NONE },
 	[ACT_DELIVERY_DETAIL] = { NONE,     CONSOLIDATOR, NONE,     ANY },
@@ -37,10 +40,12 @@ static const char *const action_names[ACT_COUNT] = {
 	[ACT_PUBLIC] = "public",
 	[ACT_SIGNED_IN] = "signed_in",
 	[ACT_REPORT_READ] = "report.read",
+	[ACT_REPORT_VIEW] = "report.view",
 	[ACT_REPORT_WRITE] = "report.write",
 	[ACT_REPORT_FILE_FOR] = "report.file_for",
 	[ACT_REMIND] = "remind",
 	[ACT_REVIEW] = "report.review",
+	[ACT_BOARD_READ] = "board.read",
 	[ACT_CONSOLIDATE] = "consolidate",
 	[ACT_DELIVERED_READ] = "consolidated.read",
 	[ACT_DELIVERY_DETAIL] = "consolidated.deliveries",
@@ -95,6 +100,8 @@ enum authz_decision authz_may(const struct principal *p, enum authz_action a,
 		return unit != NULL && consolidates(p, s) ? AUTHZ_ALLOW : AUTHZ_DENY;
 	case RECEIVER:
 		return receives(p, s) ? AUTHZ_ALLOW : AUTHZ_DENY;
+	case RECEIVED_UNIT:
+		return unit != NULL && !own && receives(p, s) ? AUTHZ_ALLOW : AUTHZ_DENY;
 	case NONE:
 	default:
 		return AUTHZ_DENY;
@@ -117,13 +124,17 @@ const char *authz_refusal(const struct principal *p, enum authz_action a)
 	if (a == ACT_DELIVERED_READ)
 		return "Chỉ đơn vị nhận báo cáo tổng hợp (và điều phối viên của đơn vị tổng hợp) "
 		       "được tải các bản đã gửi.";
+	if (a == ACT_BOARD_READ)
+		return "Chỉ điều phối viên của đơn vị tổng hợp và đơn vị nhận báo cáo tổng hợp của "
+		       "loại báo cáo này được xem bảng theo dõi.";
 	if (a == ACT_REVIEW)
 		return "Chỉ điều phối viên của đơn vị tổng hợp loại báo cáo này được trả lại hoặc "
 		       "chấp nhận báo cáo của đơn vị.";
 	switch (p ? p->role : ROLE_REPORTER) {
 	case ROLE_RECIPIENT:
-		return "Tài khoản nhận báo cáo chỉ xem được báo cáo tổng hợp, không xem hay gửi báo "
-		       "cáo của từng đơn vị.";
+		return "Tài khoản nhận báo cáo chỉ xem được báo cáo tổng hợp và, với loại báo cáo "
+		       "đơn vị mình nhận, bảng theo dõi cùng báo cáo và văn bản của từng đơn vị; "
+		       "không gửi, trả lại hay chấp nhận báo cáo.";
 	case ROLE_ADMIN:
 		return "Tài khoản quản trị không gửi hay xem báo cáo của đơn vị. Hãy dùng tài khoản "
 		       "báo cáo của đơn vị đó.";

@@ -12,11 +12,13 @@ enum authz_action {
 	ACT_PUBLIC,		/* anyone, without credentials */
 	ACT_SIGNED_IN,		/* any signed-in account, about itself */
 	ACT_REPORT_READ,	/* a unit's report, its versions, its file, its workbook */
+	ACT_REPORT_VIEW,	/* a unit's report in force, its workbook file and its document */
 	ACT_REPORT_WRITE,	/* a unit's own report */
 	ACT_REPORT_FILE_FOR,	/* a coordinator filing a report on a member unit's behalf */
 	ACT_REMIND,		/* reminding the units of a series that have not reported */
 	ACT_REVIEW,		/* returning a unit's report for correction, or accepting it */
-	ACT_CONSOLIDATE,	/* the board, the live and cut-off workbooks, assessment, approval */
+	ACT_BOARD_READ,		/* the board of a period: who reported, when, their documents */
+	ACT_CONSOLIDATE,	/* the live and cut-off workbooks, assessment, approval */
 	ACT_DELIVERED_READ,	/* the delivered (final) workbooks and their list */
 	ACT_DELIVERY_DETAIL,	/* every delivery of them: folder, URL, addresses, errors */
 	ACT_ADMIN,		/* administration */
@@ -38,7 +40,8 @@ const char *authz_action_name(enum authz_action a);
  * when the route is not about a unit). Roles are scoped: a reporter acts for its own unit;
  * a coordinator is an account of the series' consolidating unit and reads every unit's
  * reports of that series; a recipient is an account of one of the series' recipient units
- * and reads the reports delivered to it;
+ * and reads the reports delivered to it, the board and each unit's report and document
+ * (read only);
  * an admin administers. Membership of the unit in the series is the caller's to check.
  */
 enum authz_decision authz_may(const struct principal *p, enum authz_action a,

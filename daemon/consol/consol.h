@@ -68,6 +68,8 @@ struct consol_unit {
 	char *received_at;		/* "10:42 11/12/2026" local time, or NULL when missing */
 	int version;			/* the submission's version, 0 when missing */
 	char *comment;			/* the coordinator's comment when returned, or NULL */
+	char *document;			/* its document with the report: "Không có văn bản", "Không
+					   có chữ ký số" or the signature line; NULL when missing */
 	char **emails;			/* contacts ("head:" prefix removed) */
 	size_t nemails;
 	char *general_difficulties;	/* "" when none */

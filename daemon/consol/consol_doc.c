@@ -37,6 +37,7 @@ static void unit_free(struct consol_unit *u)
 	free(u->group);
 	free(u->received_at);
 	free(u->comment);
+	free(u->document);
 	for (size_t i = 0; i < u->nemails; i++)
 		free(u->emails[i]);
 	free(u->emails);

@@ -3,6 +3,7 @@
 #include "consol.h"
 #include "config.h"
 #include "db.h"
+#include "documents.h"
 #include "periods.h"
 #include "series.h"
 #include "unit_groups.h"
@@ -325,7 +326,8 @@ static int load_units(PGconn *conn, const struct consol_entries *e, struct conso
 	return 0;
 }
 
-/* The submissions' own fields: when, which version, on time, review, general texts. */
+/* The submissions' own fields: when, which version, on time, review, general texts, and the
+ * document in force with the version (its signature line), all units in one query. */
 static int load_submissions(PGconn *conn, struct consol_doc *d, const long long *sub,
 			    char **err)
 {
@@ -339,9 +341,11 @@ static int load_submissions(PGconn *conn, struct consol_doc *d, const long long 
 	strbuf_addc(&ids, '}');
 	const char *p[] = { ids.data };
 	PGresult *r = db_run(conn, "consolidate",
-		"SELECT id, extract(epoch FROM received_at)::bigint, version, on_time, "
-		"  general_difficulties, general_proposals, review_comment FROM submission "
-		"WHERE id = ANY ($1::bigint[]) ORDER BY id", 1, p, err);
+		"SELECT s.id, extract(epoch FROM s.received_at)::bigint, s.version, s.on_time, "
+		"  s.general_difficulties, s.general_proposals, s.review_comment, "
+		"  " DOCUMENT_LINE_SQL("d") " "
+		"FROM submission s LEFT JOIN submission_document d ON d.id = s.document_id "
+		"WHERE s.id = ANY ($1::bigint[]) ORDER BY s.id", 1, p, err);
 	strbuf_free(&ids);
 	if (r == NULL)
 		return -1;
@@ -374,6 +378,7 @@ static int load_submissions(PGconn *conn, struct consol_doc *d, const long long 
 		u->general_proposals = xstrdup(PQgetvalue(r, row, 5));
 		if (u->state == CONSOL_RETURNED && !PQgetisnull(r, row, 6))
 			u->comment = xstrdup(PQgetvalue(r, row, 6));
+		u->document = xstrdup(PQgetvalue(r, row, 7));
 	}
 	PQclear(r);
 	return 0;

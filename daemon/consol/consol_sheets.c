@@ -79,9 +79,10 @@ static unsigned row_lines(const struct consol_layout *l, const char *const *text
 /* ---- Tổng hợp ---- */
 
 enum {
-	S_STT, S_NAME, S_STATE, S_RECEIVED, S_STATUS, S_TOTAL = S_STATUS + 4, S_COMMENT, S_NCOLS
+	S_STT, S_NAME, S_STATE, S_RECEIVED, S_STATUS, S_TOTAL = S_STATUS + 4, S_COMMENT, S_DOCUMENT,
+	S_NCOLS
 };
-static const double summary_widths[S_NCOLS] = { 6, 30, 15, 16, 11, 11, 11, 11, 8, 19 };
+static const double summary_widths[S_NCOLS] = { 6, 30, 15, 16, 11, 11, 11, 11, 8, 19, 30 };
 static const struct consol_layout summary_layout = { summary_widths, S_NCOLS, 3 };
 
 /* A small table's row: a label over the first two columns, then numbers. */
@@ -250,7 +251,7 @@ static void summary_chart(struct consol_xlsx *w, lxw_worksheet *ws, lxw_row_t at
 static const char *const summary_titles[S_NCOLS] = {
 	"STT", "Đơn vị", "Tình trạng báo cáo", "Thời điểm nhận", "Đã hoàn thành đúng hạn",
 	"Đã hoàn thành quá hạn", "Chưa hoàn thành trong hạn", "Chưa hoàn thành quá hạn",
-	"Tổng số nhiệm vụ", "Ghi chú",
+	"Tổng số nhiệm vụ", "Ghi chú", "Văn bản, chữ ký số",
 };
 
 /* IV: one row per unit, by group. */
@@ -279,9 +280,13 @@ static lxw_row_t summary_list(struct consol_xlsx *w, lxw_worksheet *ws, lxw_row_
 					f->count, "unit counts");
 		consol_xlsx_num(w, ws, row, S_TOTAL, (double)u->nitems, f->count, "unit items");
 		consol_xlsx_str(w, ws, row, S_COMMENT, u->comment, f->text, "comment");
-		const char *texts[] = { u->name, u->comment };
-		const lxw_col_t cols[] = { S_NAME, S_COMMENT };
-		consol_xlsx_height(w, ws, row++, consol_xlsx_row_points(row_lines(l, texts, cols, 2, 0)));
+		/* a unit that sent nothing has no document to speak of */
+		const char *doc_line = u->version == 0 ? NULL
+				       : u->document ? u->document : "Không có văn bản";
+		consol_xlsx_str(w, ws, row, S_DOCUMENT, doc_line, f->text, "document");
+		const char *texts[] = { u->name, u->comment, doc_line };
+		const lxw_col_t cols[] = { S_NAME, S_COMMENT, S_DOCUMENT };
+		consol_xlsx_height(w, ws, row++, consol_xlsx_row_points(row_lines(l, texts, cols, 3, 0)));
 	}
 	if (doc->nunits == 0)
 		row = note_row(w, ws, l, row, "Không có đơn vị nào phải báo cáo trong kỳ.");

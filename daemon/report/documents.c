@@ -6,6 +6,7 @@
 #include "json.h"
 #include "log.h"
 #include "pdfsig.h"
+#include "unit_groups.h"
 #include "util.h"
 
 #include <pthread.h>
@@ -229,4 +230,21 @@ PGresult *documents_of_submission(PGconn *conn, long long submission_id, char **
 		"  d.signature_state, d.on_time, d.file IS NOT NULL "
 		"FROM submission s JOIN submission_document d ON d.id = s.document_id "
 		"WHERE s.id = $1::bigint", 1, p, err);
+}
+
+/* The documents of a period's versions in force, without their bytes. */
+PGresult *documents_of_period(PGconn *conn, long long period_id, char **err)
+{
+	char period[24];
+	snprintf(period, sizeof period, "%lld", period_id);
+	const char *p[] = { period };
+	return db_run(conn, "period documents query",
+		"SELECT u.code, s.version, encode(d.sha256, 'hex'), d.size, "
+		"  to_char(d.uploaded_at, 'YYYY-MM-DD\"T\"HH24:MI:SSOF'), d.on_time, "
+		"  d.file IS NOT NULL, " DOCUMENT_STATE_SQL("d") ", d.signatures::text, "
+		"  " DOCUMENT_LINE_SQL("d") " "
+		"FROM submission s JOIN unit u ON u.id = s.unit_id "
+		"JOIN submission_document d ON d.id = s.document_id "
+		"WHERE s.period_id = $1::bigint AND NOT s.superseded "
+		"ORDER BY " UNIT_ORDER_BY("u"), 1, p, err);
 }

@@ -76,4 +76,21 @@ PGresult *documents_of_submission(PGconn *conn, long long submission_id, char **
 	"CASE WHEN " d ".id IS NULL THEN 'missing' WHEN " d ".signature_state IS NULL " \
 	"THEN 'unchecked' ELSE " d ".signature_state END"
 
+/* The SQL for a document's signature line as pdfsig_summary_vi() writes it, from its stored
+ * signatures ("Ký số hợp lệ — Nguyễn Văn A, Sở Tài chính, 10 giờ 42 ngày 04/12/2026", "Không
+ * có chữ ký số", "2 chữ ký số: ...; ..."), or "Không có văn bản" when d (LEFT JOINed) is NULL. */
+#define DOCUMENT_LINE_SQL(d) \
+	"CASE WHEN " d ".id IS NULL THEN 'Không có văn bản' " \
+	"WHEN " d ".signature_state IS NULL THEN 'Chưa kiểm tra được chữ ký số' " \
+	"ELSE (SELECT CASE count(*) WHEN 0 THEN 'Không có chữ ký số' " \
+	"  WHEN 1 THEN min(e.v ->> 'message') " \
+	"  ELSE count(*) || ' chữ ký số: ' || string_agg(e.v ->> 'message', '; ' ORDER BY e.n) " \
+	"  END FROM jsonb_array_elements(" d ".signatures) WITH ORDINALITY AS e(v, n)) END"
+
+/* The documents of the versions in force of a period, one row per unit that has one, in
+ * the board's order: unit code, version, sha256 (hex), size, uploaded_at (RFC 3339),
+ * on_time, kept (file not removed), state (DOCUMENT_STATE_SQL), signatures (JSON text), the
+ * signature line (DOCUMENT_LINE_SQL). One query for the whole period. */
+PGresult *documents_of_period(PGconn *conn, long long period_id, char **err);
+
 #endif

@@ -8,14 +8,9 @@
 // kept: moved between blocks when the filter changes, or into a hidden box when it is not
 // shown. A refresh rewrites only the rows that changed.
 import { api, ApiError } from './api.js';
-import { $, el, say, timeWords, timeShort, countdown, pageError } from './ui.js';
-import { openCoordinator, groupName, fold, pageUrl, STATES } from './coord.js';
+import { $, el, say, timeShort, pageError } from './ui.js';
+import { openCoordinator, groupName, fold, pageUrl, STATES, PERIOD_STATES, showPeriodHead, showCounts } from './coord.js';
 import { DOC_STATES } from './document.js';
-
-const PERIOD_STATES = {
-  open: 'Đang nhận báo cáo', cut_off: 'Đã khoá sổ', consolidated: 'Đã tổng hợp',
-  approved: 'Đã phê duyệt', delivered: 'Đã gửi bản tổng hợp', skipped: 'Không yêu cầu báo cáo',
-};
 const params = new URLSearchParams(location.search);
 // Seconds between refreshes: 30, or ?refresh=N (5 to 600).
 const REFRESH_S = Math.min(600, Math.max(5, Number.parseInt(params.get('refresh') || '30', 10) || 30));
@@ -212,15 +207,6 @@ function apply() {
   $('none-shown').hidden = shown > 0 || rows.size === 0;
 }
 
-// Shows the counts at the top.
-function showCounts(totals, requireDocument) {
-  for (const k of ['expected', 'on_time', 'late', 'missing', 'returned']) $('n-' + k).textContent = String(totals[k]);
-  // Series whose reports go with their document: the units without it, "thiếu văn bản".
-  $('n-no_document').textContent = String(totals.no_document || 0);
-  $('n-no_document-item').hidden = !requireDocument;
-  $('filter-no_document').hidden = !requireDocument;
-}
-
 // Reads the board again; render the first time, then only the changes.
 async function refresh() {
   const doc = await api('GET', ctx.base + '/status');
@@ -244,19 +230,10 @@ async function refreshQuietly() {
   }
 }
 
-// The header of the period: title, deadline in words and as a countdown.
-function showPeriod(p) {
-  $('series-title').textContent = ctx.series.title;
-  $('period-title').textContent = p.title;
-  if (p.skipped) {
-    $('deadline').textContent = 'Kỳ này không yêu cầu báo cáo.' + (p.reason ? ' ' + p.reason : '');
-  } else {
-    $('deadline').textContent = 'Hạn gửi của các đơn vị: ' + (p.unit_deadline_text || timeWords(p.unit_deadline)) +
-      '. Hạn tổng hợp: ' + timeWords(p.consolidation_deadline) + '.';
-    countdown($('countdown'), p.unit_deadline);
-  }
+// The header of the period: title, deadline in words and as a countdown, the export.
+function showPeriod() {
+  showPeriodHead(ctx);
   $('export').href = ctx.base + '/status?format=xlsx';
-  $('period').hidden = false;
 }
 
 // The reminders: the preview of who gets one, then the round.
@@ -317,7 +294,7 @@ function wireBoard() {
 
 async function main() {
   ctx = await openCoordinator();
-  showPeriod(ctx.period);
+  showPeriod();
   wireBoard();
   if (!ctx.period.skipped) {
     $('remind').hidden = false;

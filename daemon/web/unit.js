@@ -1,5 +1,7 @@
 // A unit's report as the coordinator sees it: the report in force (its tasks), its versions
 // with their files, and the decision: return it for correction with a comment, or accept it.
+// The recipient unit (Văn phòng Tỉnh ủy) sees it read only: the report in force, its workbook
+// and its document, without the versions and without any decision.
 import { api, ApiError } from './api.js';
 import { $, el, say, timeWords, timeShort, channelName, pageError } from './ui.js';
 import { openCoordinator, enc } from './coord.js';
@@ -43,7 +45,10 @@ function showHead(sub, name) {
 function showReport(sub) {
   $('report').hidden = !sub;
   $('no-report').hidden = !!sub;
-  $('decide').hidden = !sub;
+  $('decide').hidden = !sub || ctx.readOnly;
+  // The workbook as the unit sent it (the coordinator has it in the versions).
+  $('file-line').hidden = !ctx.readOnly || !sub || sub.channel !== 'xlsx';
+  $('file-link').href = `${ctx.base}/submission/file?${q}`;
   if (!sub) return;
   $('items-body').replaceChildren(...sub.items.map((it) => el('tr', {},
     el('td', { class: 'code', text: it.task }),
@@ -95,7 +100,7 @@ async function load() {
       if (e.code === 'no_submission') return null;
       throw e;
     }),
-    api('GET', `${ctx.base}/submissions?${q}`),
+    ctx.readOnly ? { submissions: [] } : api('GET', `${ctx.base}/submissions?${q}`),
     api('GET', `${ctx.base}/status`).catch(() => null),
   ]);
   const row = status && status.units.find((u) => u.unit === unitCode);
@@ -160,13 +165,13 @@ function wireDecide() {
 }
 
 async function main() {
-  ctx = await openCoordinator();
+  ctx = await openCoordinator({ recipient: true });
   if (!/^[A-Za-z0-9_-]{1,32}$/.test(unitCode)) {
     throw new Error('Địa chỉ trang thiếu mã đơn vị. Hãy mở báo cáo của đơn vị từ bảng theo dõi.');
   }
   q = 'unit=' + enc(unitCode);
   document.title = `${unitCode} · Báo cáo của đơn vị · Hệ thống báo cáo định kỳ`;
-  wireDecide();
+  if (!ctx.readOnly) wireDecide();
   await load();
 }
 

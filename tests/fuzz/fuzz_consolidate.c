@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 enum {
 	T_NAME1, T_RESULT1, T_DIFF1, T_PROP1, T_NOTE1, T_TITLE1, T_NAME2, T_COMMENT2,
 	T_RESULT2, T_GDIFF2, T_GPROP2, T_ASSESSMENT, T_SUBJECT, T_ISSUER, T_DEADLINE, T_GROUP,
-	NTEXTS
+	T_DOCUMENT2, NTEXTS
 };
 
 /* Inputs are cut into texts at this byte (so that the fuzzer can place a text anywhere). */
@@ -114,6 +114,7 @@ static void make_doc(struct consol_doc *doc, char **t)
 	u->received_at = xstrdup("14:02 11/12/2026");
 	u->version = 2;
 	u->comment = t[T_COMMENT2];
+	u->document = t[T_DOCUMENT2];	/* the signature line comes from a signer's certificate */
 	u->emails = xcalloc(1, sizeof *u->emails);
 	u->general_difficulties = t[T_GDIFF2];
 	u->general_proposals = t[T_GPROP2];

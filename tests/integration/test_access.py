@@ -26,12 +26,14 @@ ROUTES = {
     ("GET", "/api/v1/series/{series}/periods/{period}/template"): "report.read",
     ("POST", "/api/v1/series/{series}/periods/{period}/remind"): "remind",
     ("PUT", "/api/v1/series/{series}/periods/{period}/submission"): "report.write",
-    ("GET", "/api/v1/series/{series}/periods/{period}/submission"): "report.read",
-    ("GET", "/api/v1/series/{series}/periods/{period}/submission/file"): "report.read",
+    # A unit's report in force, its workbook and its document: the recipient reads them too.
+    ("GET", "/api/v1/series/{series}/periods/{period}/submission"): "report.view",
+    ("GET", "/api/v1/series/{series}/periods/{period}/submission/file"): "report.view",
     ("PUT", "/api/v1/series/{series}/periods/{period}/submission/document"): "report.write",
-    ("GET", "/api/v1/series/{series}/periods/{period}/submission/document"): "report.read",
+    ("GET", "/api/v1/series/{series}/periods/{period}/submission/document"): "report.view",
+    ("GET", "/api/v1/series/{series}/periods/{period}/documents"): "board.read",
     ("GET", "/api/v1/series/{series}/periods/{period}/submissions"): "report.read",
-    ("GET", "/api/v1/series/{series}/periods/{period}/status"): "consolidate",
+    ("GET", "/api/v1/series/{series}/periods/{period}/status"): "board.read",
     ("PUT", "/api/v1/series/{series}/periods/{period}/review"): "report.review",
     ("GET", "/api/v1/series/{series}/periods/{period}/assessment"): "consolidate",
     ("PUT", "/api/v1/series/{series}/periods/{period}/assessment"): "consolidate",
@@ -103,6 +105,25 @@ EXPECTED = {
         "coordinator": ("ok", "ok", 403),
         "coordinator-282": ("ok", 403, "ok"),
         "recipient": (403, 403, 403),
+        "admin": (403, 403, 403),
+    },
+    # Read only: the recipient unit (Văn phòng Tỉnh ủy) reads every unit's report and document
+    # of the series it receives, never its own unit's (it reports in none).
+    "report.view": {
+        "anonymous": (401, 401, 401),
+        "reporter": ("ok", 403, 403),
+        "coordinator": ("ok", "ok", 403),
+        "coordinator-282": ("ok", 403, "ok"),
+        "recipient": (403, "ok", 403),
+        "admin": (403, 403, 403),
+    },
+    # The board of a period and its units' documents.
+    "board.read": {
+        "anonymous": (401, 401, 401),
+        "reporter": (403, 403, 403),
+        "coordinator": ("ok", "ok", 403),
+        "coordinator-282": (403, 403, "ok"),
+        "recipient": ("ok", "ok", 403),          # Văn phòng Tỉnh ủy receives nq57-weekly
         "admin": (403, 403, 403),
     },
     "admin": dict({r: (403, 403, 403) for r in ROLES}, anonymous=(401, 401, 401),

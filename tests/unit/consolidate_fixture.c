@@ -162,6 +162,12 @@ static void fixture_doc(struct consol_doc *doc, enum consol_header header,
 		u->received_at = fx_dup(f->received_at);
 		u->version = f->received_at ? 1 : 0;
 		u->comment = fx_dup(f->comment);
+		/* the document: signed, unsigned and without one, in turn, for the units that sent */
+		static const char *const docs[] = {
+			"Ký số hợp lệ — Nguyễn Văn A, Sở Nội vụ, 10 giờ 42 ngày 04/12/2026",
+			"Không có chữ ký số", "Không có văn bản",
+		};
+		u->document = f->received_at ? xstrdup(docs[i % 3]) : NULL;
 		while (u->nemails < 3 && f->emails[u->nemails])
 			u->nemails++;
 		u->emails = xcalloc(u->nemails + 1, sizeof *u->emails);

@@ -362,7 +362,14 @@ static void test_read_back(void **state)
 		assert_string_equal(cell_at(s, name->row, 3)->str, consol_state_label_vi(u->state));
 		for (int k = 0; k < 4; k++)
 			assert_true(number_right_of(s, name, 5 + k) == u->status_counts[k]);
+		/* the document's line, beside the comment; nothing for a unit that sent nothing */
+		const struct rcell *docline = cell_at(s, name->row, 11);
+		if (u->version == 0)
+			assert_true(docline == NULL || docline->str == NULL || !docline->str[0]);
+		else
+			assert_string_equal(docline->str, u->document);
 	}
+	assert_non_null(find_in_col(s, 11, "Văn bản, chữ ký số"));
 
 	/* Chi tiết: every item once, under its unit's row; the late unit says so. */
 	s = &b.sheets[1];
