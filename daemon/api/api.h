@@ -103,6 +103,15 @@ void api_period_get(struct http_request *rq, struct http_response *rs, const str
 void api_template_get(struct http_request *rq, struct http_response *rs, const struct api_ctx *cx);
 void api_period_remind(struct http_request *rq, struct http_response *rs, const struct api_ctx *cx);
 
+/* api_consolidated_ack.c */
+void api_consolidated_ack(struct http_request *rq, struct http_response *rs,
+			  const struct api_ctx *cx);
+/* Members of other answers: the consolidating unit's delivery of a period (versions), its
+ * line of the timeliness table over the periods in pr's first column. */
+void api_consolidated_delivery(struct json *j, const struct api_ctx *cx, long long period_id);
+void api_timeliness_consolidator(struct json *j, const struct api_ctx *cx, PGresult *pr,
+				 time_t now, int count);
+
 /* api_consolidated.c */
 void api_consolidated_get(struct http_request *rq, struct http_response *rs,
 			  const struct api_ctx *cx);

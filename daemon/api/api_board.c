@@ -197,6 +197,7 @@ void api_timeliness_get(struct http_request *rq, struct http_response *rs, const
 		json_object_end(&j);
 	}
 	json_array_end(&j);
+	api_timeliness_consolidator(&j, cx, pr, rq->received_at, count);
 	json_object_end(&j);
 	PQclear(r);
 	PQclear(pr);
@@ -240,7 +241,8 @@ void api_deliveries_get(struct http_request *rq, struct http_response *rs, const
 		static const struct db_json_col version_cols[] = {
 			{ NULL, DBJ_TEXT }, { NULL, DBJ_TEXT }, { NULL, DBJ_TEXT }, { NULL, DBJ_TEXT },
 			{ "released_at", DBJ_TEXT }, { "automatic", DBJ_BOOL }, { "sha256", DBJ_TEXT },
-			{ "filename", DBJ_TEXT },
+			{ "filename", DBJ_TEXT }, { "acknowledged_at", DBJ_TEXT_NULL },
+			{ "acknowledged_by", DBJ_TEXT_NULL }, { "acknowledged_unit", DBJ_TEXT_NULL },
 		};
 		for (; i < n && strcmp(PQgetvalue(r, i, 0), key) == 0; i++) {
 			long long v = atoll(PQgetvalue(r, i, 3));

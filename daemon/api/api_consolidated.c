@@ -200,6 +200,7 @@ void api_consolidated_versions(struct http_request *rq, struct http_response *rs
 	char *err = NULL;
 	PGresult *r = consol_versions(conn, pi.db_id, cx->series->name, pi.id,
 				      every ? 0 : cx->who.unit_id, &err);
+	long long period_id = pi.db_id;
 	period_info_free(&pi);
 	if (r == NULL) {
 		api_db_failed(rs, cx->db, "consolidated versions", err);
@@ -222,7 +223,8 @@ void api_consolidated_versions(struct http_request *rq, struct http_response *rs
 	static const struct db_json_col tail[] = {
 		{ NULL, DBJ_TEXT }, { NULL, DBJ_TEXT }, { NULL, DBJ_TEXT }, { NULL, DBJ_TEXT },
 		{ "approved_by", DBJ_TEXT_NULL }, { "approved_at", DBJ_TEXT },
-		{ "deliveries", DBJ_JSON },
+		{ "deliveries", DBJ_JSON }, { "acknowledged_at", DBJ_TEXT_NULL },
+		{ "acknowledged_by", DBJ_TEXT_NULL }, { "acknowledged_unit", DBJ_TEXT_NULL },
 	};
 	for (int i = 0; i < PQntuples(r); i++) {
 		json_object_begin(&j);
@@ -232,6 +234,7 @@ void api_consolidated_versions(struct http_request *rq, struct http_response *rs
 		json_object_end(&j);
 	}
 	json_array_end(&j);
+	api_consolidated_delivery(&j, cx, period_id);
 	json_object_end(&j);
 	PQclear(r);
 }

@@ -188,6 +188,8 @@ const struct route api_routes[] = {
 	  ROUTE_FN(api_consolidated_draft), ACT_DELIVERED_READ, 0 },
 	{ "GET", "/api/v1/series/{series}/periods/{period}/consolidated/versions",
 	  ROUTE_FN(api_consolidated_versions), ACT_DELIVERED_READ, 0 },
+	{ "POST", "/api/v1/series/{series}/periods/{period}/consolidated/ack",
+	  ROUTE_FN(api_consolidated_ack), ACT_ACKNOWLEDGE, 0 },
 	{ "GET", "/api/v1/series/{series}/periods/{period}/remind/preview",
 	  ROUTE_FN(api_remind_preview), ACT_REMIND, 0 },
 	{ "GET", "/api/v1/series/{series}/timeliness", ROUTE_FN(api_timeliness_get),

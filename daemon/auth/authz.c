@@ -32,6 +32,7 @@ static const enum reach table[ACT_COUNT][4] = {
 	[ACT_CONSOLIDATE]     = { NONE,     CONSOLIDATOR, NONE,   NONE },
 	[ACT_DELIVERED_READ]  = { NONE,     CONSOLIDATOR, RECEIVER, NONE },
 	[ACT_DELIVERY_DETAIL] = { NONE,     CONSOLIDATOR, NONE,     ANY },
+	[ACT_ACKNOWLEDGE]     = { NONE,     NONE,       RECEIVER, NONE },
 	[ACT_ADMIN]           = { NONE,     NONE,       NONE,     ANY },
 	[ACT_METRICS]         = { NONE,     NONE,       NONE,     ANY },
 };
@@ -49,6 +50,7 @@ static const char *const action_names[ACT_COUNT] = {
 	[ACT_CONSOLIDATE] = "consolidate",
 	[ACT_DELIVERED_READ] = "consolidated.read",
 	[ACT_DELIVERY_DETAIL] = "consolidated.deliveries",
+	[ACT_ACKNOWLEDGE] = "consolidated.ack",
 	[ACT_ADMIN] = "admin",
 	[ACT_METRICS] = "metrics",
 };
@@ -127,6 +129,9 @@ const char *authz_refusal(const struct principal *p, enum authz_action a)
 	if (a == ACT_BOARD_READ)
 		return "Chỉ điều phối viên của đơn vị tổng hợp và đơn vị nhận báo cáo tổng hợp của "
 		       "loại báo cáo này được xem bảng theo dõi.";
+	if (a == ACT_ACKNOWLEDGE)
+		return "Chỉ đơn vị nhận báo cáo tổng hợp loại báo cáo này được xác nhận đã tiếp "
+		       "nhận bản đã gửi.";
 	if (a == ACT_REVIEW)
 		return "Chỉ điều phối viên của đơn vị tổng hợp loại báo cáo này được trả lại hoặc "
 		       "chấp nhận báo cáo của đơn vị.";

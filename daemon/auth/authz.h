@@ -21,6 +21,7 @@ enum authz_action {
 	ACT_CONSOLIDATE,	/* the live and cut-off workbooks, assessment, approval */
 	ACT_DELIVERED_READ,	/* the delivered (final) workbooks and their list */
 	ACT_DELIVERY_DETAIL,	/* every delivery of them: folder, URL, addresses, errors */
+	ACT_ACKNOWLEDGE,	/* marking a delivered version received ("Đã tiếp nhận") */
 	ACT_ADMIN,		/* administration */
 	ACT_METRICS,		/* the monitoring figures (also without an account from metrics_allow) */
 	ACT_COUNT

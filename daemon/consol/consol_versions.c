@@ -8,6 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/* Who acknowledged a final version c and when (consol_ack.c), after its deliveries. */
+#define ACKNOWLEDGED \
+	"to_char(c.acknowledged_at, 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM'), " \
+	"coalesce(nullif(k.display_name, ''), k.login), ku.name "
+#define ACKNOWLEDGED_JOIN \
+	"LEFT JOIN account k ON k.id = c.acknowledged_by LEFT JOIN unit ku ON ku.id = k.unit_id "
+
 /* The final versions with every delivery: channel, address or folder, the URL without its
  * credentials, state, time and last error (the consolidators'). */
 static const char VERSIONS_FULL_SQL[] =
@@ -20,8 +27,8 @@ static const char VERSIONS_FULL_SQL[] =
 	"    'last_error', o.last_error) ORDER BY o.id) FROM outbox o "
 	"    WHERE o.kind = '" OUTBOX_KIND_FINAL_DELIVERY "' AND o.series = $2 "
 	"      AND o.period = $3 AND o.version = c.version), "
-	"    '[]') "
-	"FROM consolidation c LEFT JOIN account a ON a.id = c.approved_by "
+	"    '[]'), " ACKNOWLEDGED
+	"FROM consolidation c LEFT JOIN account a ON a.id = c.approved_by " ACKNOWLEDGED_JOIN
 	"WHERE c.period_id = $1::bigint AND c.kind = 'final' ORDER BY c.version";
 
 /* The final versions with only one unit's own deliveries: the mails to its addresses, each
@@ -39,8 +46,8 @@ static const char VERSIONS_OWN_SQL[] =
 	"    WHERE o.kind = '" OUTBOX_KIND_FINAL_DELIVERY "' AND o.series = $2 "
 	"      AND o.period = $3 AND o.version = c.version "
 	"      AND o.channel = 'mail' AND o.recipient IN (SELECT email FROM own)), "
-	"    '[]') "
-	"FROM consolidation c LEFT JOIN account a ON a.id = c.approved_by "
+	"    '[]'), " ACKNOWLEDGED
+	"FROM consolidation c LEFT JOIN account a ON a.id = c.approved_by " ACKNOWLEDGED_JOIN
 	"WHERE c.period_id = $1::bigint AND c.kind = 'final' ORDER BY c.version";
 
 /* A period's final versions with their deliveries, every one or one unit's. */
@@ -70,9 +77,9 @@ PGresult *consol_deliveries(PGconn *conn, const char *series, int limit, char **
 		"SELECT ps.period_key, to_char(ps.starts_on, 'YYYY-MM-DD'), "
 		"  to_char(ps.ends_on, 'YYYY-MM-DD'), c.version, "
 		"  to_char(coalesce(c.approved_at, c.built_at), 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM'), "
-		"  c.automatic, encode(c.sha256, 'hex'), m.filename "
+		"  c.automatic, encode(c.sha256, 'hex'), m.filename, " ACKNOWLEDGED
 		"FROM ps JOIN consolidation c ON c.period_id = ps.id AND c.kind = 'final' "
-		"JOIN mail_attachment m ON m.id = c.attachment_id "
+		"JOIN mail_attachment m ON m.id = c.attachment_id " ACKNOWLEDGED_JOIN
 		"ORDER BY ps.starts_on DESC, c.version DESC", 2, p, err);
 }
 

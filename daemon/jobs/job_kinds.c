@@ -1,6 +1,7 @@
 /* The kinds of scheduled job: when each is due, what a run does, what a late run does. */
 #include "job_kinds.h"
 #include "clock.h"
+#include "consol_ack.h"
 #include "config.h"
 #include "consolidation.h"
 #include "db.h"
@@ -239,12 +240,34 @@ static int deliver_run(PGconn *conn, struct scheduler_run *run, char **outcome, 
 	}
 }
 
+/* ack_by: the series' ack_by, after the consolidation deadline (16:30 that day by default). */
+static bool ack_due(const struct series_def *s, const struct period_info *pi, int slot,
+		    time_t *out)
+{
+	if (pi->skipped || slot != 0)
+		return false;
+	return ack_rule_due(&s->ack_by, pi->consolidation_deadline, out) == 0;
+}
+
+/* ack_by: when the delivered report was not acknowledged by a recipient, one mail to each
+ * coordinator of the consolidating unit; nothing when it was, or when nothing was delivered. */
+static int ack_run(PGconn *conn, struct scheduler_run *run, char **outcome, char **err)
+{
+	struct period_info pi;
+	if (run_period(conn, run, &pi, err) != 0)
+		return -1;
+	int rc = consol_ack_overdue(conn, &pi, clock_now(), outcome, err);
+	period_info_free(&pi);
+	return rc;
+}
+
 const struct scheduler_kind job_kinds[] = {
 	{ "open", open_due, open_run, SCHEDULER_RUN_LATE, NULL },
 	{ "remind", remind_due, remind_run, SCHEDULER_SKIP_PAST, remind_deadline },
 	{ "late_notice", late_due, late_run, SCHEDULER_SKIP_PAST, late_deadline },
 	{ "cutoff", cutoff_due, cutoff_run, SCHEDULER_RUN_LATE_IF_PLANNED, NULL },
 	{ "deliver", deliver_due, deliver_run, SCHEDULER_RUN_LATE_IF_PLANNED, NULL },
+	{ "ack_by", ack_due, ack_run, SCHEDULER_RUN_LATE_IF_PLANNED, NULL },
 };
 const size_t job_nkinds = sizeof job_kinds / sizeof job_kinds[0];
 

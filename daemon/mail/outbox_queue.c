@@ -17,6 +17,7 @@ static const char *const kind_names[] = {
 	[OUTBOX_FINAL_DELIVERY] = OUTBOX_KIND_FINAL_DELIVERY,
 	[OUTBOX_ESCALATION] = OUTBOX_KIND_ESCALATION,
 	[OUTBOX_REVIEW_RETURN] = OUTBOX_KIND_REVIEW_RETURN,
+	[OUTBOX_ACK_OVERDUE] = OUTBOX_KIND_ACK_OVERDUE,
 };
 
 /* A channel's name in outbox.channel. */
@@ -72,6 +73,9 @@ char *outbox_key_text(const struct outbox_key *k)
 	case OUTBOX_REVIEW_RETURN:
 		return xasprintf("returned:%s:%s:%s:%lld:%s", k->series, k->period, k->unit,
 				 k->submission, k->address);
+	case OUTBOX_ACK_OVERDUE:
+		return xasprintf("ack-overdue:%s:%s:v%d:%s", k->series, k->period, k->version,
+				 k->login);
 	}
 	return xstrdup("");
 }

@@ -17,6 +17,7 @@
 #define OUTBOX_KIND_FINAL_DELIVERY "final_delivery"
 #define OUTBOX_KIND_ESCALATION "escalation"
 #define OUTBOX_KIND_REVIEW_RETURN "review_return"
+#define OUTBOX_KIND_ACK_OVERDUE "ack_overdue"
 
 /* What a queued message is; each kind's key and the parts it has. */
 enum outbox_kind {
@@ -31,6 +32,8 @@ enum outbox_kind {
 				   escalation:ROW:LOGIN */
 	OUTBOX_REVIEW_RETURN,	/* a report returned to its unit:
 				   returned:SERIES:PERIOD:UNIT:SUBMISSION:ADDRESS */
+	OUTBOX_ACK_OVERDUE,	/* a delivered version nobody acknowledged by ack_by, to a
+				   coordinator: ack-overdue:SERIES:PERIOD:vVERSION:LOGIN */
 };
 
 /* How a message goes: mail, or (final deliveries only) a file into a folder or to a URL. */
@@ -44,12 +47,13 @@ struct outbox_key {
 	 * hand, asked_at is its time (ROUND is "manual:TIME") and round is not read. */
 	const char *round;
 	time_t asked_at;
-	int version;			/* final deliveries */
+	int version;			/* final deliveries, ack-overdue mails */
 	enum outbox_channel channel;	/* final deliveries; mail for every other kind */
 	long long submission;		/* receipts, review returns */
 	long long stuck_row;		/* escalations: the outbox row that did not arrive */
 	const char *unit;		/* reminders, review returns: the unit's code */
-	const char *login;		/* digests, draft notices, escalations: the coordinator */
+	const char *login;		/* digests, draft notices, escalations, ack-overdue mails:
+					   the coordinator */
 	const char *address;		/* reminders, review returns, final mails: the address */
 };
 

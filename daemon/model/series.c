@@ -62,6 +62,7 @@ static struct series_def *series_section(struct series_parse *sp, const char *na
 	d->name = xstrdup(name);
 	d->kind = (enum period_kind)-1;
 	d->shift = CAL_SHIFT_PREVIOUS;
+	d->ack_by = ACK_RULE_DEFAULT;
 	d->file = xstrdup(sp->path);
 	d->line = line;
 	return d;
@@ -162,6 +163,8 @@ static int series_key(void *arg, const char *section, const char *key, const cha
 			return -1;
 		}
 		d->require_document = strcmp(value, "yes") == 0;
+	} else if (strcmp(key, "ack_by") == 0) {
+		return ack_rule_parse(value, &d->ack_by, why);
 	} else if (strcmp(key, "header") == 0) {
 		if (strcmp(value, "state") != 0 && strcmp(value, "party") != 0) {
 			*why = xasprintf("invalid value '%s' for key 'header': expected state "
@@ -334,6 +337,11 @@ void series_format(const struct series_def *d, struct strbuf *out)
 	strbuf_addf(out, "header = %s\n", d->header);
 	if (d->require_document)
 		strbuf_adds(out, "require_document = yes\n");
+	if (!ack_rule_equal(&d->ack_by, &ACK_RULE_DEFAULT)) {
+		char ack[ACK_RULE_BUF];
+		ack_rule_format(&d->ack_by, ack);
+		strbuf_addf(out, "ack_by = %s\n", ack);
+	}
 }
 
 /* Frees every definition. */

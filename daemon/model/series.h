@@ -3,6 +3,7 @@
 #ifndef BAOCAO_SERIES_H
 #define BAOCAO_SERIES_H
 
+#include "ack_rule.h"
 #include "calendar.h"
 #include "reminder_rule.h"
 
@@ -31,6 +32,7 @@ struct series_def {
 	size_t nreminders;
 	char *header;			/* "state" (Nghị định 30/2020) or "party" (HD 36-HD/VPTW) */
 	bool require_document;		/* a report is complete only with its document (PDF) */
+	struct ack_rule ack_by;		/* when the recipients should have acknowledged */
 	char *first_text;		/* first_period as written */
 	bool has_first;			/* first_period is set */
 	struct period first;		/* the series' first period: none before it exists */

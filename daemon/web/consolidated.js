@@ -1,5 +1,6 @@
 // The consolidated report of a period: the live, cut-off and final workbooks, the assessment
-// with its history, the approval with its confirmation, and the delivery of every message.
+// with its history, the approval with its confirmation, the delivery of every message and its
+// acknowledgement by the recipients.
 import { api, ApiError } from './api.js';
 import { $, el, say, timeWords, timeShort, pageError } from './ui.js';
 import { openCoordinator } from './coord.js';
@@ -78,6 +79,19 @@ function explain() {
   $('approve').hidden = !!ctx.period.skipped;
 }
 
+// Whether a recipient marked the version received ("Đã tiếp nhận"), who and when.
+function ackLine(v) {
+  if (!v.acknowledged_at) return el('p', { class: 'note ack-none', text: 'Đơn vị nhận chưa xác nhận đã tiếp nhận bản này.' });
+  return el('p', { class: 'ack-done', text: `✓ Đã tiếp nhận: ${v.acknowledged_by}${v.acknowledged_unit ? ' (' + v.acknowledged_unit + ')' : ''}, ${timeWords(v.acknowledged_at)}` });
+}
+
+// The consolidating unit's own delivery: the first version sent by the deadline or late.
+function deliveryLine(d) {
+  return el('p', { class: 'delivery-own' }, `${d.name || d.unit} gửi bản đầu tiên lúc ${timeWords(d.delivered_at)}: `,
+    el('span', { class: 'badge ' + (d.on_time ? 'on_time' : 'late'), text: d.on_time ? 'đúng hạn' : 'muộn' }),
+    ` (hạn tổng hợp ${timeWords(d.deadline)}).`);
+}
+
 // The final versions and the delivery of each of their messages.
 async function loadVersions() {
   const doc = await api('GET', ctx.base + '/consolidated/versions');
@@ -95,10 +109,12 @@ async function loadVersions() {
       el('h3', {}, `Phiên bản ${v.version}`, v.correction ? el('span', { class: 'badge returned', text: 'bổ sung' }) : null),
       el('p', { class: 'note', text: `${timeWords(v.approved_at || v.built_at)} · ${who} · ` },
         el('a', { href: `${ctx.base}/consolidated?version=final&n=${v.version}`, download: true, text: 'Tải bản này' })),
+      ackLine(v),
       el('div', { class: 'scroll' }, el('table', { class: 'list' },
         el('thead', {}, el('tr', {}, ...['Kênh', 'Nơi nhận', 'Tình trạng', 'Lúc gửi', 'Lỗi gần nhất'].map((t) => el('th', { scope: 'col', text: t })))),
         el('tbody', {}, ...rows))));
   }));
+  if (doc.delivery && doc.delivery.delivered_at) list.prepend(deliveryLine(doc.delivery));
   $('deliveries-none').hidden = versions.length > 0;
   $('deliveries').hidden = false;
   // While a message is still on its way, look again every 5 seconds.

@@ -1,9 +1,30 @@
 // The recipient's page: the consolidated reports delivered to its unit, by period, every
-// version with its time, its "bổ sung" mark and the file to download.
+// version with its time, its "bổ sung" mark, the file to download and its acknowledgement.
 import { api, loadMe, ApiError } from './api.js';
 import { $, el, header, timeWords, pageError } from './ui.js';
 
 const enc = encodeURIComponent;
+
+// The acknowledgement of a version: who marked it received and when, or the button that does.
+function ackPart(series, period, v) {
+  const done = (a) => el('span', { class: 'ack-done', text: `✓ Đã tiếp nhận · ${a.acknowledged_by}${a.acknowledged_unit ? ' (' + a.acknowledged_unit + ')' : ''} · ${timeWords(a.acknowledged_at)}` });
+  if (v.acknowledged_at) return done(v);
+  const box = el('span', { class: 'ack' });
+  const button = el('button', { type: 'button', class: 'small', text: 'Đã tiếp nhận', title: `Xác nhận đơn vị đã nhận phiên bản ${v.version}` });
+  const status = el('span', { class: 'field-error', role: 'status' });
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      const a = await api('POST', `/api/v1/series/${enc(series)}/periods/${enc(period)}/consolidated/ack?n=${v.version}`, {});
+      box.replaceChildren(done(a));
+    } catch (err) {
+      status.textContent = err.message;
+      button.disabled = false;
+    }
+  });
+  box.append(button, status);
+  return box;
+}
 
 // One card per period, newest first.
 function show(doc) {
@@ -14,7 +35,8 @@ function show(doc) {
       el('span', { class: 'vname', text: `Phiên bản ${v.version}` }),
       v.correction ? el('span', { class: 'badge returned', text: 'bổ sung' }) : el('span', { class: 'badge on_time', text: 'chính thức' }),
       el('span', { class: 'note', text: `${timeWords(v.released_at)}${v.automatic ? ' · gửi tự động' : ''}` }),
-      el('a', { class: 'button secondary small', href: v.url, download: v.filename, text: 'Tải về (.xlsx)' })))))));
+      el('a', { class: 'button secondary small', href: v.url, download: v.filename, text: 'Tải về (.xlsx)' }),
+      ackPart(doc.series, p.period, v)))))));
   $('none').hidden = doc.periods.length > 0;
 }
 

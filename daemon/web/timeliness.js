@@ -1,4 +1,5 @@
-// The timeliness table: per unit, its last periods on time, late or missing, and its rate.
+// The timeliness table: per unit, its last periods on time, late or missing, and its rate; the
+// consolidating unit's own delivery first.
 import { api, ApiError } from './api.js';
 import { $, el, dateVi, pageError } from './ui.js';
 import { openCoordinator, groupName, fold, enc } from './coord.js';
@@ -7,6 +8,7 @@ const MARKS = { on_time: 'Đ', late: 'M', missing: 'K' };
 const WORDS = { on_time: 'đúng hạn', late: 'gửi muộn', missing: 'không gửi' };
 let doc = null;
 let rows = [];
+let own = null; // the consolidating unit's row
 
 // The column headers: the unit, one per period (its week or dates), the counts and the rate.
 function head() {
@@ -20,18 +22,25 @@ function head() {
   $('head-row').replaceChildren(...cols);
 }
 
-// One row per unit, made once.
+// One row per unit, made once; the consolidating unit's own (its report delivered by the
+// consolidation deadline) apart.
 function build() {
-  rows = doc.units.map((u) => {
-    const tds = [el('td', {}, u.name, el('span', { class: 'code small', text: ' ' + u.unit }))];
-    u.states.forEach((s, i) => {
-      tds.push(el('td', { class: 'mark ' + (s || 'none'), title: s ? `${doc.periods[i].title}: ${WORDS[s]}` : `${doc.periods[i].title}: không phải báo cáo`, text: s ? MARKS[s] : '' }));
-    });
-    tds.push(el('td', { class: 'qty', text: String(u.on_time) }), el('td', { class: 'qty', text: String(u.late) }),
-      el('td', { class: 'qty', text: String(u.missing) }),
-      el('td', { class: 'qty rate', text: u.rate === null ? '—' : u.rate.toLocaleString('vi-VN') + '%' }));
-    return { u, tr: el('tr', {}, ...tds), text: fold(u.name + ' ' + u.unit) };
+  const c = doc.consolidator;
+  own = c ? el('tr', { class: 'consolidator' }, ...cells(c, 'gửi báo cáo tổng hợp')) : null;
+  rows = doc.units.map((u) => ({ u, tr: el('tr', {}, ...cells(u, '')), text: fold(u.name + ' ' + u.unit) }));
+}
+
+// A row's cells: the name, a mark per period, the counts and the rate.
+function cells(u, what) {
+  const tds = [el('td', {}, u.name, el('span', { class: 'code small', text: ' ' + u.unit }), what ? el('span', { class: 'note', text: ' · ' + what }) : null)];
+  u.states.forEach((s, i) => {
+    const none = what ? 'chưa đến hạn' : 'không phải báo cáo';
+    tds.push(el('td', { class: 'mark ' + (s || 'none'), title: `${doc.periods[i].title}: ${s ? WORDS[s] : none}`, text: s ? MARKS[s] : '' }));
   });
+  tds.push(el('td', { class: 'qty', text: String(u.on_time) }), el('td', { class: 'qty', text: String(u.late) }),
+    el('td', { class: 'qty', text: String(u.missing) }),
+    el('td', { class: 'qty rate', text: u.rate === null ? '—' : u.rate.toLocaleString('vi-VN') + '%' }));
+  return tds;
 }
 
 // Lays the rows out in the order chosen, with the group headings, keeping the search.
@@ -42,6 +51,9 @@ function layout() {
   const body = $('rows');
   const frag = document.createDocumentFragment();
   let group = null;
+  if (own) {
+    frag.append(el('tr', { class: 'group-head' }, el('th', { colspan: String(doc.periods.length + 5), scope: 'rowgroup', text: 'Đơn vị tổng hợp: đúng hạn khi gửi báo cáo tổng hợp trước hạn tổng hợp' })), own);
+  }
   for (const r of list) {
     if (!byRate && r.u.group !== group) {
       group = r.u.group;

@@ -261,6 +261,10 @@ const scenarios = {
     const stc = await page.$$eval('#rows tr', (trs) => trs.filter((t) => t.textContent.includes('STC')).map((t) => [...t.querySelectorAll('td.mark')].map((m) => m.textContent)));
     check(stc.length === 1 && stc[0][stc[0].length - 1] === 'Đ', 'STC in the timeliness table: ' + JSON.stringify(stc));
     await shot(page, 'timeliness');
+    // Sở KH&CN's own line first: this week's report delivered before 15:30.
+    const own = await page.$$eval('#rows tr.consolidator td.mark', (ms) => ms.map((m) => m.textContent));
+    check(own.length > 0 && own[own.length - 1] === 'Đ', 'the consolidator in the timeliness table: ' + JSON.stringify(own));
+    await shot(page, 'timeliness-own', false);
     clean(page);
   },
 
@@ -281,6 +285,21 @@ const scenarios = {
     const direct = await page.request.get(BASE + API + '/consolidated?version=final');
     check(direct.status() === 200, 'final: ' + direct.status());
     check(Buffer.compare(got, await direct.body()) === 0, 'the downloaded file differs from the final workbook');
+    // "Đã tiếp nhận" on the newest version: the button becomes who and when.
+    const newest = page.locator('.period-card ul.versions li').first();
+    await newest.getByRole('button', { name: 'Đã tiếp nhận' }).click();
+    await newest.locator('.ack-done').waitFor();
+    check(/Đã tiếp nhận · Trần Văn Minh \(Văn phòng Tỉnh ủy\)/.test(await newest.textContent()), 'acknowledged: ' + await newest.textContent());
+    await shot(page, 'received-ack');
+    // The coordinator's page shows it, under the version.
+    const coord = await openBoard(browser);
+    await coord.goto(BASE + '/consolidated.html');
+    await coord.waitForSelector('#deliveries-list .version');
+    const acks = await coord.$$eval('#deliveries-list .version', (vs) => vs.map((v) => v.querySelector('.ack-done, .ack-none').textContent));
+    check(acks.some((t) => /Đã tiếp nhận: Trần Văn Minh \(Văn phòng Tỉnh ủy\)/.test(t)), 'the coordinator sees: ' + JSON.stringify(acks));
+    check(/gửi bản đầu tiên lúc .*đúng hạn/.test(await coord.textContent('#deliveries-list .delivery-own')), 'own delivery: ' + await coord.textContent('#deliveries-list .delivery-own'));
+    await shot(coord, 'consolidated-ack');
+    clean(coord);
     // The recipient has no board.
     await page.goto(BASE + '/board.html');
     await page.waitForSelector('#page-error:not([hidden])');

@@ -43,6 +43,7 @@ ROUTES = {
         "consolidated.read",
     ("GET", "/api/v1/series/{series}/periods/{period}/consolidated/versions"):
         "consolidated.read",
+    ("POST", "/api/v1/series/{series}/periods/{period}/consolidated/ack"): "consolidated.ack",
     ("GET", "/api/v1/series/{series}/periods/{period}/remind/preview"): "remind",
     ("GET", "/api/v1/series/{series}/timeliness"): "consolidate",
     ("GET", "/api/v1/series/{series}/deliveries"): "consolidated.read",
@@ -162,6 +163,16 @@ EXPECTED = {
         "coordinator": ("ok", "ok", 403),
         "coordinator-282": (403, 403, "ok"),
         "recipient": ("ok", "ok", 403),         # Văn phòng Tỉnh ủy receives nq57-weekly
+        "admin": (403, 403, 403),
+    },
+    # Marking a delivered version received: the series' recipients only (409 not_delivered
+    # here, nothing being delivered; 400 without ?n=, which the matrix does not send).
+    "consolidated.ack": {
+        "anonymous": (401, 401, 401),
+        "reporter": (403, 403, 403),
+        "coordinator": (403, 403, 403),
+        "coordinator-282": (403, 403, 403),
+        "recipient": ("ok", "ok", 403),
         "admin": (403, 403, 403),
     },
     "report.write": {

@@ -114,9 +114,9 @@ def test_moving_the_clock_back_and_forth_runs_nothing_twice(ex):
                       "WHERE j.state = 'done' AND s.name = 'nq57-weekly'")
     opened = sorted(r[1:] for r in rows if r[0] == "open")
     assert opened == [["2026-W49", "1"], ["2026-W50", "2"]], rows
-    # Week 49's cut-off and delivery, passed by the jump, ran once each.
+    # Week 49's cut-off, delivery and acknowledgement check, passed by the jump, ran once each.
     assert sorted(r[:2] for r in rows if r[0] != "open") == \
-        [["cutoff", "2026-W49"], ["deliver", "2026-W49"]], rows
+        [["ack_by", "2026-W49"], ["cutoff", "2026-W49"], ["deliver", "2026-W49"]], rows
     assert all(r[2] == "1" for r in rows if r[0] != "open"), rows
     done_lines = re.findall(r"\(open nq57-weekly 2026-W50, attempt \d\) done", ex.d.log_text())
     assert len(done_lines) == 2, done_lines

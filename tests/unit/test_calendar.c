@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ack_rule.h"
 #include "calendar.h"
 #include "clock.h"
 #include "reminder_rule.h"
@@ -613,6 +614,47 @@ static void test_reminder_rules(void **state)
 	}
 }
 
+/* ack_by rules: read, written back the same, and timed from the consolidation deadline. */
+static void test_ack_rules(void **state)
+{
+	static const struct { const char *text, *canonical, *deadline, *due; } cases[] = {
+		/* Week 18 of 2026: the deadline moved to Wednesday 29/04, and so does ack_by. */
+		{ "0d 16:30", "0d 16:30", "2026-04-29T15:30:00+07:00", "2026-04-29T16:30:00+07:00" },
+		{ "+1d 8:00", "+1d 08:00", "2026-12-11T15:30:00+07:00", "2026-12-12T08:00:00+07:00" },
+		{ "+1h", "+1h", "2026-12-11T15:30:00+07:00", "2026-12-11T16:30:00+07:00" },
+		{ "+90m", "+90m", "2026-12-11T15:30:00+07:00", "2026-12-11T17:00:00+07:00" },
+		/* never before the deadline itself */
+		{ "0d 15:00", "0d 15:00", "2026-12-11T15:30:00+07:00", "2026-12-11T15:30:00+07:00" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct ack_rule r;
+		char *err = NULL;
+		if (ack_rule_parse(cases[i].text, &r, &err) != 0)
+			fail_msg("%s: %s", cases[i].text, err);
+		char buf[ACK_RULE_BUF];
+		ack_rule_format(&r, buf);
+		assert_string_equal(buf, cases[i].canonical);
+		time_t deadline, due, want;
+		assert_int_equal(clock_parse_rfc3339(cases[i].deadline, &deadline), 0);
+		assert_int_equal(clock_parse_rfc3339(cases[i].due, &want), 0);
+		assert_int_equal(ack_rule_due(&r, deadline, &due), 0);
+		assert_int_equal((long long)due, (long long)want);
+	}
+	struct ack_rule def = ACK_RULE_DEFAULT, r;
+	char *err = NULL;
+	assert_int_equal(ack_rule_parse("0d 16:30", &r, &err), 0);
+	assert_true(ack_rule_equal(&r, &def));
+	static const char *const bad[] = { "fri 16:30", "-1d 08:00", "-30m", "+0m", "16:30",
+					    "0d 24:00", "+99999m", "+40d 08:00", "" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		if (ack_rule_parse(bad[i], &r, &err) == 0)
+			fail_msg("'%s' was accepted", bad[i]);
+		assert_non_null(strstr(err, "0d 16:30"));
+		free(err);
+		err = NULL;
+	}
+}
+
 int main(void)
 {
 	if (setenv("TZ", "Asia/Ho_Chi_Minh", 1) != 0)
@@ -629,6 +671,7 @@ int main(void)
 		cmocka_unit_test(test_formatting),
 		cmocka_unit_test(test_csv),
 		cmocka_unit_test(test_reminder_rules),
+		cmocka_unit_test(test_ack_rules),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -238,6 +238,40 @@ static void test_series_file_round_trip(void **state)
 	series_list_free(&back);
 }
 
+/* ack_by: the default unless set; a value set is kept in the text the database keeps; a bad
+ * one names the key and the line. */
+static void test_series_ack_by(void **state)
+{
+	static const char base[] = "[series s]\ntitle = T\nperiod = weekly\n"
+				   "unit_deadline = fri 11:00\nconsolidation_deadline = fri 15:30\n"
+				   "consolidator = SKHCN\nunits = STC\n";
+	struct series_list l;
+	char *err = NULL;
+	if (series_parse_text(base, "test", &l, &err) != 0)
+		fail_msg("%s", err);
+	struct ack_rule def = ACK_RULE_DEFAULT;
+	assert_true(ack_rule_equal(&l.items[0].ack_by, &def));
+	struct strbuf text = STRBUF_INIT;
+	series_format(&l.items[0], &text);
+	assert_null(strstr(text.data, "ack_by"));
+	strbuf_free(&text);
+	series_list_free(&l);
+	char *set = xasprintf("%sack_by = +1d 8:00\n", base);
+	if (series_parse_text(set, "test", &l, &err) != 0)
+		fail_msg("%s", err);
+	series_format(&l.items[0], &text);
+	assert_non_null(strstr(text.data, "ack_by = +1d 08:00\n"));
+	strbuf_free(&text);
+	series_list_free(&l);
+	free(set);
+	set = xasprintf("%sack_by = fri 16:30\n", base);
+	assert_int_not_equal(series_parse_text(set, "test", &l, &err), 0);
+	assert_non_null(strstr(err, ":8:"));
+	assert_non_null(strstr(err, "ack_by"));
+	free(err);
+	free(set);
+}
+
 /* The shipped example file (with the shipped series file) must load and mention every key. */
 static void test_example_file_documents_every_key(void **state)
 {
@@ -283,6 +317,7 @@ int main(void)
 		cmocka_unit_test(test_parsers),
 		cmocka_unit_test(test_example_file_documents_every_key),
 		cmocka_unit_test(test_series_file_round_trip),
+		cmocka_unit_test(test_series_ack_by),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
