@@ -19,6 +19,8 @@ enum authz_action {
 	ACT_CONSOLIDATE,	/* the board, the live and cut-off workbooks, assessment, approval */
 	ACT_DELIVERED_READ,	/* the delivered (final) workbooks and their list */
 	ACT_DELIVERY_DETAIL,	/* every delivery of them: folder, URL, addresses, errors */
+	ACT_CONSOL_DOCUMENT,	/* the signed document (PDF) of a final version: uploading it */
+	ACT_CONSOL_DOCUMENT_READ,	/* reading it (recipients: of approved versions only) */
 	ACT_ADMIN,		/* administration */
 	ACT_METRICS,		/* the monitoring figures (also without an account from metrics_allow) */
 	ACT_COUNT

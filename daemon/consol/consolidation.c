@@ -1,6 +1,7 @@
 /* The consolidated report's life in a period: the cut-off snapshot and its draft, the final
  * versions and their delivery through the outbox, and fetching any of them. */
 #include "consolidation.h"
+#include "consol_document.h"
 #include "xlsxw.h"
 #include "audit.h"
 #include "config.h"
@@ -461,6 +462,19 @@ static int final_tx(PGconn *conn, void *arg, char **err)
 				 "Hãy phê duyệt sau thời điểm đó.", when);
 		return 1;
 	}
+	if (a->who != NULL && pi->series->require_consolidated_document) {
+		int next = consol_document_next_version(conn, pi->db_id, err);
+		int has = next < 0 ? -1 : consol_document_present(conn, pi->db_id, next, NULL, err);
+		if (has < 0)
+			return -1;
+		if (has == 0) {
+			a->result = CONSOLIDATION_NO_DOCUMENT;
+			*err = xasprintf("Chưa có văn bản báo cáo đã ký số cho bản số %d: loại báo cáo "
+					 "này gửi kèm văn bản báo cáo tổng hợp đã ký số (PDF). Hãy tải "
+					 "văn bản đã ký số lên cho bản số %d rồi phê duyệt.", next, next);
+			return 1;
+		}
+	}
 	/* A cut-off the job has not made yet (it runs late) is made first. */
 	char *cut = NULL;
 	int cut_rc = cutoff_in_tx(conn, pi, a->now, &cut, err);
@@ -493,6 +507,10 @@ static int final_tx(PGconn *conn, void *arg, char **err)
 	if (newest > 0) {
 		/* A correction must correct something: a double click sends nothing twice. */
 		int same = same_as_stored(conn, newest, &e, err);
+		if (same > 0) {	/* the signed document alone is a correction too */
+			int fresh = consol_document_new_for(conn, pi->db_id, version, err);
+			same = fresh < 0 ? -1 : !fresh;
+		}
 		if (same < 0) {
 			consol_entries_free(&e);
 			return -1;
@@ -526,7 +544,7 @@ static int final_tx(PGconn *conn, void *arg, char **err)
 	}
 	a->queued = queue_delivery(conn, pi, version, a->who == NULL, attachment, a->now,
 				   &a->file->totals, err);
-	if (a->queued < 0)
+	if (a->queued < 0 || consol_document_deliveries(conn, pi, version, err) != 0)
 		return -1;
 	r = db_run(conn, "consolidation",
 		"UPDATE period SET state = 'approved', updated_at = now() "
@@ -562,7 +580,8 @@ enum consolidation_result consolidation_finalize(PGconn *conn, const struct peri
 	if (rc != 0) {
 		consolidation_file_free(file);
 		return a.result == CONSOLIDATION_REFUSED || a.result == CONSOLIDATION_UNCHANGED ||
-		       a.result == CONSOLIDATION_INVALID ? a.result : CONSOLIDATION_FAILED;
+		       a.result == CONSOLIDATION_INVALID || a.result == CONSOLIDATION_NO_DOCUMENT ?
+		       a.result : CONSOLIDATION_FAILED;
 	}
 	*queued = a.queued;
 	return a.result;

@@ -162,6 +162,13 @@ static int series_key(void *arg, const char *section, const char *key, const cha
 			return -1;
 		}
 		d->require_document = strcmp(value, "yes") == 0;
+	} else if (strcmp(key, "require_consolidated_document") == 0) {
+		if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0) {
+			*why = xasprintf("invalid value '%s' for key 'require_consolidated_document': "
+					 "expected yes or no", value);
+			return -1;
+		}
+		d->require_consolidated_document = strcmp(value, "yes") == 0;
 	} else if (strcmp(key, "header") == 0) {
 		if (strcmp(value, "state") != 0 && strcmp(value, "party") != 0) {
 			*why = xasprintf("invalid value '%s' for key 'header': expected state "
@@ -334,6 +341,8 @@ void series_format(const struct series_def *d, struct strbuf *out)
 	strbuf_addf(out, "header = %s\n", d->header);
 	if (d->require_document)
 		strbuf_adds(out, "require_document = yes\n");
+	if (d->require_consolidated_document)
+		strbuf_adds(out, "require_consolidated_document = yes\n");
 }
 
 /* Frees every definition. */
