@@ -57,8 +57,9 @@ PGresult *consol_document_file(PGconn *conn, long long period_id, int version,
 			       bool approved_only, char **err);
 
 /* The period's documents as a JSON array (new string): version, sha256, size, uploaded_at,
- * uploaded_by, signatures, approved (the version exists), delivered (a delivery went out).
- * approved_only: only approved versions'. NULL with *err. */
+ * uploaded_by, signatures, state (the first signature's, unsigned or unchecked), approved (the
+ * version exists), delivered (a delivery went out). approved_only: only approved versions'.
+ * NULL with *err. */
 char *consol_document_list_json(PGconn *conn, long long period_id, const char *series,
 				bool approved_only, char **err);
 

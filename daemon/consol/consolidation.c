@@ -348,15 +348,19 @@ static int queue_delivery(PGconn *conn, const struct period_info *pi, int versio
 	char title[160];
 	if (period_title_vi(&pi->period, title, sizeof title) != 0)
 		snprintf(title, sizeof title, "Kỳ %s", pi->id);
+	int signed_doc = consol_document_present(conn, pi->db_id, version, NULL, err);
+	if (signed_doc < 0)
+		return -1;
 	char *counts = totals_text(t);
 	char *correction = version > 1 ? xasprintf(" (bổ sung lần %d)", version - 1) : xstrdup("");
 	char *subject = xasprintf("Báo cáo tổng hợp%s: %s, %s", correction, pi->series->title,
 				  title);
 	char *body = xasprintf(
 		"Kính gửi Quý cơ quan,\n\n"
-		"Xin gửi kèm báo cáo tổng hợp %s, %s%s.\n%s\n%s\n\n%s"
+		"Xin gửi kèm báo cáo tổng hợp %s, %s%s%s.\n%s\n%s\n\n%s"
 		"Các phiên bản đã gửi có thể tải lại tại %s\n\nHệ thống baocao\n",
 		pi->series->title, title, correction,
+		signed_doc ? " (bảng tổng hợp và văn bản báo cáo đã ký số)" : "",
 		version > 1 ? "Bản này thay thế bản đã gửi trước đó.\n" : "", counts,
 		automatic ? "Báo cáo được gửi tự động khi đến hạn mà chưa được phê duyệt.\n\n" :
 			    "",

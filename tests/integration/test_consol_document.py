@@ -249,6 +249,8 @@ def test_the_delivery_carries_both_files(ex):
     wait_for(lambda: undelivered(ex, PERIOD) == 0, what="the delivery sent")
     mails = ex.handler.to(f"{RECIPIENT}@example.vn", "Báo cáo tổng hợp")
     assert len(mails) == 1, len(mails)
+    body = mails[0].get_body(("plain",)).get_content()
+    assert "(bảng tổng hợp và văn bản báo cáo đã ký số)" in body, body
     (xname, xdata), (pname, pdata) = files_of(mails[0])
     assert xname == "tong-hop-nq57-weekly-2026-W50-chinh-thuc-v1.xlsx", xname
     assert sha(xdata) == approved["sha256"]
