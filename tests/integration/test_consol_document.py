@@ -6,7 +6,9 @@ delivery carries the workbook and the document (two mail attachments read back a
 both files in the folder, one POST each with its own Idempotency-Key); after delivery the
 document goes with a correction only, and a correction bringing only the document is one. The
 next week the automatic delivery at the deadline goes without it (marked for the coordinators)
-and, while none of its deliveries has gone out, the document uploaded then goes with them."""
+and, while none of its deliveries has gone out, the document uploaded then goes with them; not
+while they are being sent."""
+import asyncio
 import hashlib
 import io
 import json
@@ -41,6 +43,15 @@ def fixture(name):
     return (FIXTURES / name).read_bytes()
 
 
+def padded_pdf(size):
+    """An unsigned PDF of about size bytes."""
+    pad = size - 200
+    return (b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n" +
+            b"3 0 obj << /Length %d >> stream\n" % pad + b"\x00" * pad + b"\nendstream endobj\n" +
+            b"xref\n0 1\n0000000000 65535 f \ntrailer\n<< /Size 1 /Root 1 0 R >>\n"
+            b"startxref\n9\n%%EOF\n")
+
+
 def sha(data):
     return hashlib.sha256(data).hexdigest()
 
@@ -65,10 +76,14 @@ class Receiver(BaseHTTPRequestHandler):
 
 
 class Refusing(Mailbox):
-    """The mailbox, answering 451 (try later) while `refuse` is set."""
+    """The mailbox, answering 451 (try later) while `refuse` is set, and keeping the sender
+    waiting for its answer while `hold` is."""
     refuse = False
+    hold = False
 
     async def handle_DATA(self, server, session, envelope):
+        while Refusing.hold:
+            await asyncio.sleep(0.05)
         if self.refuse:
             return "451 4.3.0 try again later"
         return await super().handle_DATA(server, session, envelope)
@@ -86,6 +101,7 @@ def setup():
             "mail.smtp_url": f"smtp://127.0.0.1:{port}",
             "testing.clock_control": "true",
             "server.max_document_size": "128K",
+            "server.max_bytes_per_period": "150K",
             "signatures.trusted_roots": str(FIXTURES / "roots.pem"),
             "report.delivery_dir": os.path.join(work_dir, "reports"),
             "report.delivery_url": f"http://127.0.0.1:{receiver.server_port}/bao-cao"})
@@ -204,6 +220,8 @@ def test_uploads_are_checked_and_shown(ex):
     status, _, raw = put_doc(ex, COORDINATOR, 1, fixture("valid.pdf"),
                              content_type="application/octet-stream")
     assert status == 415, raw
+    status, _, raw = put_doc(ex, COORDINATOR, 1, padded_pdf(140 * 1024))
+    assert status == 413 and json.loads(raw)["error"]["code"] == "body_too_large", raw
     for login in ("stc.baocao", RECIPIENT, OTHER):
         status, _, raw = put_doc(ex, login, 1, fixture("valid.pdf"))
         assert status == 403, (login, status, raw)
@@ -302,6 +320,9 @@ def test_after_delivery_the_document_goes_with_a_correction(ex):
     assert [f[0] for f in files] == ["tong-hop-nq57-weekly-2026-W50-chinh-thuc-v2.xlsx",
                                      "van-ban-tong-hop-nq57-weekly-2026-W50-v2.pdf"], files
     assert sha(files[1][1]) == sha(fixture("untrusted.pdf"))
+    # The period's signed documents have their bound (versions 1 and 2 hold 35 KiB of 150).
+    status, _, raw = put_doc(ex, COORDINATOR, 3, padded_pdf(120 * 1024))
+    assert status == 413 and json.loads(raw)["error"]["code"] == "period_storage_full", raw
     # The same document again corrects nothing.
     status, _, raw = put_doc(ex, COORDINATOR, 3, fixture("untrusted.pdf"))
     assert status == 201, raw
@@ -343,7 +364,19 @@ def test_automatic_delivery_goes_without_then_carries_a_late_document(ex):
     Receiver.refuse = False
     os.unlink(folder)
     os.rename(folder + ".kept", folder)
-    set_clock(ex, "2026-12-18T15:25:00+07:00")     # the retries are due
+    # While its deliveries are being sent, the document waits (the sender is kept waiting).
+    Refusing.hold = True
+    try:
+        set_clock(ex, "2026-12-18T15:25:00+07:00")     # the retries are due
+        wait_for(lambda: int(ex.pg.scalar(
+            "SELECT count(*) FROM outbox WHERE kind = 'final_delivery' AND "
+            f"period = '{NEXT}' AND state = 'sending'")) > 0, what="the retries claimed")
+        status, hdrs, raw = put_doc(ex, COORDINATOR, 1, fixture("unsigned.pdf"), period=NEXT)
+        err = json.loads(raw)["error"]
+        assert status == 409 and err["code"] == "delivery_in_progress", (status, err)
+        assert hdrs["retry-after"] == "30"
+    finally:
+        Refusing.hold = False
     wait_for(lambda: undelivered(ex, NEXT) == 0, timeout=60, what="the retries")
     mails = [m for m in ex.handler.to(f"{RECIPIENT}@example.vn", "Báo cáo tổng hợp")
              if any("W51" in f[0] for f in files_of(m))]
