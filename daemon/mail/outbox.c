@@ -248,10 +248,10 @@ static enum outbox_outcome outbox_send_one(PGconn *conn, PGresult *r, int row,
 		m.attachments = atts;
 		m.nattachments = n;
 	}
-	enum outbox_outcome res = OUTBOX_SENT;
 	const char *channel = PQgetvalue(r, row, 8);
 	char *why = NULL;
-	for (size_t i = 0; i < m.nattachments && res == OUTBOX_SENT; i++) {
+	bool broken = false;
+	for (size_t i = 0; i < m.nattachments && !broken; i++) {
 		if (str_has_suffix(atts[i].filename, ".xlsx") &&
 		    xlsxw_check(atts[i].data, atts[i].len, &why) != 0) {
 			/* Kept before workbooks were checked: never sent broken (failed, so
@@ -259,11 +259,12 @@ static enum outbox_outcome outbox_send_one(PGconn *conn, PGresult *r, int row,
 			*detail = xasprintf("the workbook %s is not well-formed, not sent: %s",
 					    atts[i].filename, why);
 			free(why);
-			res = OUTBOX_FAILED;
+			broken = true;
 		}
 	}
-	if (res != OUTBOX_SENT) {
-		/* refused above */
+	enum outbox_outcome res;
+	if (broken) {
+		res = OUTBOX_FAILED;
 	} else if (strcmp(channel, "mail") != 0) {
 		res = deliver_other(channel, r, row, &m, detail);
 	} else if (mail_check(&m, detail) != 0) {
