@@ -80,6 +80,15 @@ void api_document_get(struct http_request *rq, struct http_response *rs,
 		      const struct api_ctx *cx);
 void api_documents_list(struct http_request *rq, struct http_response *rs,
 			const struct api_ctx *cx);
+/* Whether the body is declared a PDF (Content-Type application/pdf, parameters aside). */
+bool api_is_pdf_type(const struct http_request *rq);
+/* api_consolidated_doc.c: the signed document of a final version */
+void api_consol_document_put(struct http_request *rq, struct http_response *rs,
+			     const struct api_ctx *cx);
+void api_consol_document_get(struct http_request *rq, struct http_response *rs,
+			     const struct api_ctx *cx);
+void api_consol_documents_get(struct http_request *rq, struct http_response *rs,
+			      const struct api_ctx *cx);
 /* api_submission.c */
 void api_submission_put(struct http_request *rq, struct http_response *rs,
 			const struct api_ctx *cx);

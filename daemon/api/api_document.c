@@ -34,7 +34,7 @@ static bool document_period(struct http_request *rq, struct http_response *rs,
 }
 
 /* Whether the body is declared a PDF (Content-Type application/pdf, parameters aside). */
-static bool is_pdf_type(const struct http_request *rq)
+bool api_is_pdf_type(const struct http_request *rq)
 {
 	const char *ct = http_header(rq, "Content-Type");
 	if (ct == NULL)
@@ -70,7 +70,7 @@ void api_document_put(struct http_request *rq, struct http_response *rs,
 			   "văn bản.");
 		goto out;
 	}
-	if (!is_pdf_type(rq)) {
+	if (!api_is_pdf_type(rq)) {
 		metrics_upload_refused("unsupported_media_type");
 		http_error(rs, 415, "unsupported_media_type", "Văn bản báo cáo gửi dạng PDF "
 			   "(Content-Type: application/pdf).");

@@ -367,8 +367,11 @@ void api_approve_post(struct http_request *rq, struct http_response *rs, const s
 							      &queued, &err);
 	free(name);
 	period_info_free(&pi);
-	if (rc == CONSOLIDATION_REFUSED || rc == CONSOLIDATION_UNCHANGED) {
-		http_error(rs, 409, rc == CONSOLIDATION_REFUSED ? "not_yet" : "nothing_changed", err);
+	if (rc == CONSOLIDATION_REFUSED || rc == CONSOLIDATION_UNCHANGED ||
+	    rc == CONSOLIDATION_NO_DOCUMENT) {
+		http_error(rs, 409, rc == CONSOLIDATION_REFUSED ? "not_yet" :
+			   rc == CONSOLIDATION_NO_DOCUMENT ? "document_missing" : "nothing_changed",
+			   err);
 		free(err);
 		return;
 	}

@@ -33,6 +33,8 @@ static const enum reach table[ACT_COUNT][4] = {
 	[ACT_DELIVERED_READ]  = { NONE,     CONSOLIDATOR, RECEIVER, NONE },
 	[ACT_DELIVERY_DETAIL] = { NONE,     CONSOLIDATOR, NONE,     ANY },
 	[ACT_ACKNOWLEDGE]     = { NONE,     NONE,       RECEIVER, NONE },
+	[ACT_CONSOL_DOCUMENT] = { NONE,     CONSOLIDATOR, NONE,     ANY },
+	[ACT_CONSOL_DOCUMENT_READ] = { NONE, CONSOLIDATOR, RECEIVER, ANY },
 	[ACT_ADMIN]           = { NONE,     NONE,       NONE,     ANY },
 	[ACT_METRICS]         = { NONE,     NONE,       NONE,     ANY },
 };
@@ -51,6 +53,8 @@ static const char *const action_names[ACT_COUNT] = {
 	[ACT_DELIVERED_READ] = "consolidated.read",
 	[ACT_DELIVERY_DETAIL] = "consolidated.deliveries",
 	[ACT_ACKNOWLEDGE] = "consolidated.ack",
+	[ACT_CONSOL_DOCUMENT] = "consolidated.document",
+	[ACT_CONSOL_DOCUMENT_READ] = "consolidated.document.read",
 	[ACT_ADMIN] = "admin",
 	[ACT_METRICS] = "metrics",
 };
@@ -123,6 +127,12 @@ const char *authz_refusal(const struct principal *p, enum authz_action a)
 	if (a == ACT_CONSOLIDATE)
 		return "Chỉ điều phối viên của đơn vị tổng hợp loại báo cáo này được xem bảng theo "
 		       "dõi, bản tổng hợp trực tiếp và bản khóa sổ, ghi đánh giá và phê duyệt.";
+	if (a == ACT_CONSOL_DOCUMENT)
+		return "Chỉ điều phối viên của đơn vị tổng hợp loại báo cáo này (hoặc quản trị viên) "
+		       "được tải lên văn bản báo cáo tổng hợp đã ký số.";
+	if (a == ACT_CONSOL_DOCUMENT_READ)
+		return "Chỉ đơn vị nhận báo cáo tổng hợp, điều phối viên của đơn vị tổng hợp và quản "
+		       "trị viên được tải văn bản báo cáo tổng hợp đã ký số.";
 	if (a == ACT_DELIVERED_READ)
 		return "Chỉ đơn vị nhận báo cáo tổng hợp (và điều phối viên của đơn vị tổng hợp) "
 		       "được tải các bản đã gửi.";

@@ -22,6 +22,8 @@ enum authz_action {
 	ACT_DELIVERED_READ,	/* the delivered (final) workbooks and their list */
 	ACT_DELIVERY_DETAIL,	/* every delivery of them: folder, URL, addresses, errors */
 	ACT_ACKNOWLEDGE,	/* marking a delivered version received ("Đã tiếp nhận") */
+	ACT_CONSOL_DOCUMENT,	/* the signed document (PDF) of a final version: uploading it */
+	ACT_CONSOL_DOCUMENT_READ,	/* reading it (recipients: of approved versions only) */
 	ACT_ADMIN,		/* administration */
 	ACT_METRICS,		/* the monitoring figures (also without an account from metrics_allow) */
 	ACT_COUNT

@@ -1,6 +1,7 @@
 /* The consolidated report's life in a period: the cut-off snapshot and its draft, the final
  * versions and their delivery through the outbox, and fetching any of them. */
 #include "consolidation.h"
+#include "consol_document.h"
 #include "xlsxw.h"
 #include "audit.h"
 #include "config.h"
@@ -347,15 +348,19 @@ static int queue_delivery(PGconn *conn, const struct period_info *pi, int versio
 	char title[160];
 	if (period_title_vi(&pi->period, title, sizeof title) != 0)
 		snprintf(title, sizeof title, "Kỳ %s", pi->id);
+	int signed_doc = consol_document_present(conn, pi->db_id, version, NULL, err);
+	if (signed_doc < 0)
+		return -1;
 	char *counts = totals_text(t);
 	char *correction = version > 1 ? xasprintf(" (bổ sung lần %d)", version - 1) : xstrdup("");
 	char *subject = xasprintf("Báo cáo tổng hợp%s: %s, %s", correction, pi->series->title,
 				  title);
 	char *body = xasprintf(
 		"Kính gửi Quý cơ quan,\n\n"
-		"Xin gửi kèm báo cáo tổng hợp %s, %s%s.\n%s\n%s\n\n%s"
+		"Xin gửi kèm báo cáo tổng hợp %s, %s%s%s.\n%s\n%s\n\n%s"
 		"Các phiên bản đã gửi có thể tải lại tại %s\n\nHệ thống baocao\n",
 		pi->series->title, title, correction,
+		signed_doc ? " (bảng tổng hợp và văn bản báo cáo đã ký số)" : "",
 		version > 1 ? "Bản này thay thế bản đã gửi trước đó.\n" : "", counts,
 		automatic ? "Báo cáo được gửi tự động khi đến hạn mà chưa được phê duyệt.\n\n" :
 			    "",
@@ -461,6 +466,19 @@ static int final_tx(PGconn *conn, void *arg, char **err)
 				 "Hãy phê duyệt sau thời điểm đó.", when);
 		return 1;
 	}
+	if (a->who != NULL && pi->series->require_consolidated_document) {
+		int next = consol_document_next_version(conn, pi->db_id, err);
+		int has = next < 0 ? -1 : consol_document_present(conn, pi->db_id, next, NULL, err);
+		if (has < 0)
+			return -1;
+		if (has == 0) {
+			a->result = CONSOLIDATION_NO_DOCUMENT;
+			*err = xasprintf("Chưa có văn bản báo cáo đã ký số cho bản số %d: loại báo cáo "
+					 "này gửi kèm văn bản báo cáo tổng hợp đã ký số (PDF). Hãy tải "
+					 "văn bản đã ký số lên cho bản số %d rồi phê duyệt.", next, next);
+			return 1;
+		}
+	}
 	/* A cut-off the job has not made yet (it runs late) is made first. */
 	char *cut = NULL;
 	int cut_rc = cutoff_in_tx(conn, pi, a->now, &cut, err);
@@ -493,6 +511,10 @@ static int final_tx(PGconn *conn, void *arg, char **err)
 	if (newest > 0) {
 		/* A correction must correct something: a double click sends nothing twice. */
 		int same = same_as_stored(conn, newest, &e, err);
+		if (same > 0) {	/* the signed document alone is a correction too */
+			int fresh = consol_document_new_for(conn, pi->db_id, version, err);
+			same = fresh < 0 ? -1 : !fresh;
+		}
 		if (same < 0) {
 			consol_entries_free(&e);
 			return -1;
@@ -526,7 +548,7 @@ static int final_tx(PGconn *conn, void *arg, char **err)
 	}
 	a->queued = queue_delivery(conn, pi, version, a->who == NULL, attachment, a->now,
 				   &a->file->totals, err);
-	if (a->queued < 0)
+	if (a->queued < 0 || consol_document_deliveries(conn, pi, version, err) != 0)
 		return -1;
 	r = db_run(conn, "consolidation",
 		"UPDATE period SET state = 'approved', updated_at = now() "
@@ -562,7 +584,8 @@ enum consolidation_result consolidation_finalize(PGconn *conn, const struct peri
 	if (rc != 0) {
 		consolidation_file_free(file);
 		return a.result == CONSOLIDATION_REFUSED || a.result == CONSOLIDATION_UNCHANGED ||
-		       a.result == CONSOLIDATION_INVALID ? a.result : CONSOLIDATION_FAILED;
+		       a.result == CONSOLIDATION_INVALID || a.result == CONSOLIDATION_NO_DOCUMENT ?
+		       a.result : CONSOLIDATION_FAILED;
 	}
 	*queued = a.queued;
 	return a.result;

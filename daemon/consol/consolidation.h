@@ -20,6 +20,8 @@ enum consolidation_result {
 	CONSOLIDATION_FAILED,		/* database or writer failure: *err is English */
 	CONSOLIDATION_INVALID,		/* the workbook is not well-formed (xlsxw_check): nothing
 					 * kept, queued or given out; *err is English */
+	CONSOLIDATION_NO_DOCUMENT,	/* require_consolidated_document and the version has no
+					 * signed document: as REFUSED */
 };
 
 /* A workbook as kept or built. */

@@ -143,26 +143,40 @@ static void outbox_record(PGconn *conn, const char *id, const char *attempts, co
 	PQclear(r);
 }
 
-/* Delivers a row of another channel than mail: its attachment into a folder or to a URL,
- * named by the final delivery's series, period and version (columns 9 to 11 of the row). */
+/* Delivers a row of another channel than mail: each of its files into a folder, or to a URL
+ * in a POST of its own, named by the final delivery's series, period and version (columns 9
+ * to 11 of the row). The first file's Idempotency-Key is the row's Message-ID, the next ones'
+ * the Message-ID and "/2", "/3"...; a retry delivers them all again under the same keys. */
 static enum outbox_outcome deliver_other(const char *channel, PGresult *r, int row,
 					 const struct mail_message *m, char **detail)
 {
-	if (m->nattachments != 1) {
+	if (m->nattachments == 0) {
 		*detail = xasprintf("a %s delivery without a file", channel);
 		return OUTBOX_FAILED;
 	}
-	const struct mail_attachment *a = m->attachments;
-	if (strcmp(channel, "folder") == 0)
-		return outcome_of_delivery(deliver_folder(m->to, a->filename, a->data, a->len,
-							  detail));
-	struct deliver_file f = { a->filename, a->content_type, a->data, a->len, m->message_id,
-				  PQgetvalue(r, row, 9), PQgetvalue(r, row, 10),
-				  PQgetisnull(r, row, 11) ? 0 : atoi(PQgetvalue(r, row, 11)) };
-	if (strcmp(channel, "http") == 0)
-		return outcome_of_delivery(deliver_http(m->to, &f, detail));
-	*detail = xasprintf("unknown delivery channel %s", channel);
-	return OUTBOX_FAILED;
+	if (strcmp(channel, "folder") != 0 && strcmp(channel, "http") != 0) {
+		*detail = xasprintf("unknown delivery channel %s", channel);
+		return OUTBOX_FAILED;
+	}
+	for (size_t i = 0; i < m->nattachments; i++) {
+		const struct mail_attachment *a = &m->attachments[i];
+		enum deliver_result res;
+		if (strcmp(channel, "folder") == 0) {
+			res = deliver_folder(m->to, a->filename, a->data, a->len, detail);
+		} else {
+			char *key = i == 0 ? xstrdup(m->message_id) :
+					     xasprintf("%s/%zu", m->message_id, i + 1);
+			struct deliver_file f = { a->filename, a->content_type, a->data, a->len, key,
+						  PQgetvalue(r, row, 9), PQgetvalue(r, row, 10),
+						  PQgetisnull(r, row, 11) ? 0 :
+						  atoi(PQgetvalue(r, row, 11)) };
+			res = deliver_http(m->to, &f, detail);
+			free(key);
+		}
+		if (res != DELIVER_DONE)
+			return outcome_of_delivery(res);
+	}
+	return OUTBOX_SENT;
 }
 
 /* Renews the lease of one claimed row before it is worked, so that a slow batch never sends
@@ -191,14 +205,14 @@ static bool lease_row(PGconn *conn, const char *id, const char *attempts, const 
 }
 
 /* Sends one claimed row (columns: id, attempts, recipient, subject, body, html, message_id,
- * attachment id, channel, series, period, version); its attachment is read now, in binary,
- * for this row only. */
+ * attachment id, channel, series, period, version); its files (the attachment id, then the
+ * row's outbox_attachment in position order) are read now, in binary, for this row only. */
 static enum outbox_outcome outbox_send_one(PGconn *conn, PGresult *r, int row,
 					const struct config *cfg,
 					const struct mail_server *server, time_t now,
 					char **detail)
 {
-	struct mail_attachment att = { 0 };
+	struct mail_attachment *atts = NULL;
 	struct mail_message m = {
 		.from = cfg->mail_from,
 		.reply_to = cfg->mail_reply_to[0] ? cfg->mail_reply_to : NULL,
@@ -211,31 +225,45 @@ static enum outbox_outcome outbox_send_one(PGconn *conn, PGresult *r, int row,
 	};
 	PGresult *a = NULL;
 	if (!PQgetisnull(r, row, 7)) {
-		const char *pa[] = { PQgetvalue(r, row, 7) };
-		a = db_query_binary(conn, "SELECT filename, content_type, data FROM mail_attachment "
-				    "WHERE id = $1::bigint", 1, pa);
-		if (PQresultStatus(a) != PGRES_TUPLES_OK || PQntuples(a) != 1) {
-			*detail = xasprintf("cannot read the attachment: %s",
+		const char *pa[] = { PQgetvalue(r, row, 7), PQgetvalue(r, row, 0) };
+		a = db_query_binary(conn, "SELECT m.filename, m.content_type, m.data "
+				    "FROM (SELECT $1::bigint AS id, 1 AS position UNION ALL "
+				    "  SELECT attachment_id, position FROM outbox_attachment "
+				    "  WHERE outbox_id = $2::bigint) x "
+				    "JOIN mail_attachment m ON m.id = x.id ORDER BY x.position", 2, pa);
+		if (PQresultStatus(a) != PGRES_TUPLES_OK || PQntuples(a) < 1) {
+			*detail = xasprintf("cannot read the attachments: %s",
 					    PQresultErrorMessage(a));
 			PQclear(a);
 			return OUTBOX_DEFERRED;
 		}
-		att.filename = PQgetvalue(a, 0, 0);
-		att.content_type = PQgetvalue(a, 0, 1);
-		att.data = (const unsigned char *)PQgetvalue(a, 0, 2);
-		att.len = (size_t)PQgetlength(a, 0, 2);
-		m.attachments = &att;
-		m.nattachments = 1;
+		size_t n = (size_t)PQntuples(a);
+		atts = xcalloc(n, sizeof *atts);
+		for (size_t i = 0; i < n; i++) {
+			atts[i].filename = PQgetvalue(a, (int)i, 0);
+			atts[i].content_type = PQgetvalue(a, (int)i, 1);
+			atts[i].data = (const unsigned char *)PQgetvalue(a, (int)i, 2);
+			atts[i].len = (size_t)PQgetlength(a, (int)i, 2);
+		}
+		m.attachments = atts;
+		m.nattachments = n;
 	}
-	enum outbox_outcome res;
 	const char *channel = PQgetvalue(r, row, 8);
 	char *why = NULL;
-	if (att.filename != NULL && str_has_suffix(att.filename, ".xlsx") &&
-	    xlsxw_check(att.data, att.len, &why) != 0) {
-		/* Kept before workbooks were checked: never sent broken (failed, so escalated). */
-		*detail = xasprintf("the workbook %s is not well-formed, not sent: %s", att.filename,
-				    why);
-		free(why);
+	bool broken = false;
+	for (size_t i = 0; i < m.nattachments && !broken; i++) {
+		if (str_has_suffix(atts[i].filename, ".xlsx") &&
+		    xlsxw_check(atts[i].data, atts[i].len, &why) != 0) {
+			/* Kept before workbooks were checked: never sent broken (failed, so
+			 * escalated). */
+			*detail = xasprintf("the workbook %s is not well-formed, not sent: %s",
+					    atts[i].filename, why);
+			free(why);
+			broken = true;
+		}
+	}
+	enum outbox_outcome res;
+	if (broken) {
 		res = OUTBOX_FAILED;
 	} else if (strcmp(channel, "mail") != 0) {
 		res = deliver_other(channel, r, row, &m, detail);
@@ -248,6 +276,7 @@ static enum outbox_outcome outbox_send_one(PGconn *conn, PGresult *r, int row,
 	} else {
 		res = outcome_of_mail(mail_send(server, &m, detail));
 	}
+	free(atts);
 	PQclear(a);
 	return res;
 }

@@ -165,6 +165,13 @@ static int series_key(void *arg, const char *section, const char *key, const cha
 		d->require_document = strcmp(value, "yes") == 0;
 	} else if (strcmp(key, "ack_by") == 0) {
 		return ack_rule_parse(value, &d->ack_by, why);
+	} else if (strcmp(key, "require_consolidated_document") == 0) {
+		if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0) {
+			*why = xasprintf("invalid value '%s' for key 'require_consolidated_document': "
+					 "expected yes or no", value);
+			return -1;
+		}
+		d->require_consolidated_document = strcmp(value, "yes") == 0;
 	} else if (strcmp(key, "header") == 0) {
 		if (strcmp(value, "state") != 0 && strcmp(value, "party") != 0) {
 			*why = xasprintf("invalid value '%s' for key 'header': expected state "
@@ -342,6 +349,8 @@ void series_format(const struct series_def *d, struct strbuf *out)
 		ack_rule_format(&d->ack_by, ack);
 		strbuf_addf(out, "ack_by = %s\n", ack);
 	}
+	if (d->require_consolidated_document)
+		strbuf_adds(out, "require_consolidated_document = yes\n");
 }
 
 /* Frees every definition. */

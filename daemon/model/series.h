@@ -33,6 +33,7 @@ struct series_def {
 	char *header;			/* "state" (Nghị định 30/2020) or "party" (HD 36-HD/VPTW) */
 	bool require_document;		/* a report is complete only with its document (PDF) */
 	struct ack_rule ack_by;		/* when the recipients should have acknowledged */
+	bool require_consolidated_document;	/* an approval needs the signed document */
 	char *first_text;		/* first_period as written */
 	bool has_first;			/* first_period is set */
 	struct period first;		/* the series' first period: none before it exists */

@@ -1,9 +1,10 @@
 // The consolidated report of a period: the live, cut-off and final workbooks, the assessment
-// with its history, the approval with its confirmation, the delivery of every message and its
-// acknowledgement by the recipients.
+// with its history, the signed document of a version, the approval with its confirmation, the
+// delivery of every message and its acknowledgement by the recipients.
 import { api, ApiError } from './api.js';
 import { $, el, say, timeWords, timeShort, pageError } from './ui.js';
 import { openCoordinator } from './coord.js';
+import { documentLine, documentClass, sizeWords, wireDocument } from './document.js';
 
 const ASSESSMENT_MAX = 20000; // bytes, as the daemon counts
 const DELIVERY_STATES = {
@@ -13,6 +14,7 @@ const DELIVERY_STATES = {
 const CHANNELS = { mail: 'Thư điện tử', folder: 'Thư mục dùng chung', http: 'Hệ thống của đơn vị nhận (HTTP)' };
 let ctx = null;
 let versions = [];
+let docs = { required: false, next_version: 1, documents: [] };
 let watch = null;
 
 // The workbooks and the report's draft to download.
@@ -68,14 +70,60 @@ async function save() {
   }
 }
 
+// The signed document of a version (null: none).
+function docOf(n) {
+  return docs.documents.find((d) => d.version === n) || null;
+}
+
+// The signed document's section: the rule, the versions that may take one (the one about to be
+// approved, and those approved whose deliveries have not gone out), the chosen one's document.
+function showSigned() {
+  $('signed-rule').textContent = docs.required
+    ? 'Loại báo cáo này gửi kèm văn bản báo cáo tổng hợp đã ký số: tải dự thảo (.docx) ở trên, hoàn thiện, trình ký số, rồi tải tệp PDF đã ký lên đây trước khi phê duyệt. Bản gửi tự động khi đến hạn tổng hợp mà chưa được phê duyệt không kèm văn bản. Bản đã gửi đi không gắn thêm văn bản được: hãy gắn vào bản bổ sung.'
+    : 'Nếu có, gửi kèm văn bản báo cáo tổng hợp đã ký số (PDF): văn bản đi cùng bản tổng hợp đến các đơn vị nhận. Bản đã gửi đi không gắn thêm văn bản được: hãy gắn vào bản bổ sung.';
+  const select = $('signed-version');
+  const kept = select.value;
+  const waiting = versions.filter((v) => v.deliveries.length > 0 && !v.deliveries.some((d) => d.state === 'sent'));
+  const choices = [[docs.next_version, `Bản sắp phê duyệt (số ${docs.next_version})`],
+    ...waiting.map((v) => [v.version, `Bản số ${v.version} (đã phê duyệt, chưa gửi đi)`])];
+  select.replaceChildren(...choices.map(([n, text]) => el('option', { value: String(n), text })));
+  if (choices.some(([n]) => String(n) === kept)) select.value = kept;
+  const n = Number(select.value);
+  const doc = docOf(n);
+  $('signed-for').textContent = n === docs.next_version ? `bản sắp phê duyệt (số ${n})` : `bản số ${n}`;
+  const badge = $('doc-state');
+  badge.textContent = doc ? documentLine(doc) : 'Chưa có văn bản';
+  badge.className = doc || docs.required ? 'badge ' + documentClass(doc) : 'badge';
+  $('doc-link').href = `${ctx.base}/consolidated/document?n=${n}`;
+  $('doc-link').hidden = !doc;
+  $('signed').hidden = !!ctx.period.skipped;
+}
+
+// The line of a delivered version's signed document.
+function versionDocument(v) {
+  const doc = docOf(v.version);
+  if (doc) {
+    return el('p', { class: 'note' }, 'Văn bản đã ký số: ',
+      el('span', { class: 'badge ' + documentClass(doc), text: documentLine(doc) }), ' ',
+      el('a', { href: `${ctx.base}/consolidated/document?n=${v.version}`, download: true, text: 'Tải văn bản (PDF)' }));
+  }
+  return el('p', { class: 'note' }, el('span', {
+    class: docs.required ? 'badge late' : 'badge',
+    text: docs.required ? 'Không kèm văn bản đã ký số' + (v.automatic ? ' (gửi tự động khi đến hạn)' : '') : 'Không kèm văn bản',
+  }));
+}
+
 // What the approval will do, said before it is done.
 function explain() {
   const n = versions.length;
   const what = n === 0
     ? 'Phê duyệt sẽ lập bản báo cáo tổng hợp chính thức từ số liệu hiện có (kèm đánh giá đã lưu) và gửi ngay cho các đơn vị nhận báo cáo qua thư điện tử và các kênh đã cấu hình.'
     : `Kỳ này đã có ${n} bản được gửi. Phê duyệt lần nữa sẽ lập phiên bản ${n + 1}, gửi cho các đơn vị nhận với ghi chú “bổ sung”; các bản trước vẫn được giữ.`;
-  $('approve-what').textContent = what;
-  $('confirm-text').textContent = what + ' Bản đã gửi không thu hồi được. Bạn có chắc muốn phê duyệt?';
+  const doc = docOf(docs.next_version);
+  const withDoc = doc ? ` Văn bản đã ký số (${sizeWords(doc.size)}) được gửi kèm.`
+    : docs.required ? ' Chưa có văn bản đã ký số cho bản này: hãy tải văn bản lên trước khi phê duyệt.' : '';
+  $('approve-what').textContent = what + withDoc;
+  $('confirm-text').textContent = what + withDoc + ' Bản đã gửi không thu hồi được. Bạn có chắc muốn phê duyệt?';
   $('approve').hidden = !!ctx.period.skipped;
 }
 
@@ -94,8 +142,10 @@ function deliveryLine(d) {
 
 // The final versions and the delivery of each of their messages.
 async function loadVersions() {
-  const doc = await api('GET', ctx.base + '/consolidated/versions');
+  const [doc, signed] = await Promise.all([api('GET', ctx.base + '/consolidated/versions'),
+    api('GET', ctx.base + '/consolidated/documents')]);
   versions = doc.versions;
+  docs = signed;
   const list = $('deliveries-list');
   list.replaceChildren(...[...versions].reverse().map((v) => {
     const rows = v.deliveries.map((d) => el('tr', {},
@@ -109,6 +159,7 @@ async function loadVersions() {
       el('h3', {}, `Phiên bản ${v.version}`, v.correction ? el('span', { class: 'badge returned', text: 'bổ sung' }) : null),
       el('p', { class: 'note', text: `${timeWords(v.approved_at || v.built_at)} · ${who} · ` },
         el('a', { href: `${ctx.base}/consolidated?version=final&n=${v.version}`, download: true, text: 'Tải bản này' })),
+      versionDocument(v),
       ackLine(v),
       el('div', { class: 'scroll' }, el('table', { class: 'list' },
         el('thead', {}, el('tr', {}, ...['Kênh', 'Nơi nhận', 'Tình trạng', 'Lúc gửi', 'Lỗi gần nhất'].map((t) => el('th', { scope: 'col', text: t })))),
@@ -125,6 +176,7 @@ async function loadVersions() {
     watch = null;
   }
   explain();
+  showSigned();
   showWorkbooks();
 }
 
@@ -145,6 +197,7 @@ function wireApprove() {
       const doc = await api('POST', ctx.base + '/approve', {});
       say(status, `${doc.message} Phiên bản ${doc.version}${doc.correction ? ' (bổ sung)' : ''}, ${doc.deliveries} lượt gửi.`, 'ok');
       $('confirm').hidden = true;
+      $('doc-status').hidden = true;
       await loadVersions();
     } catch (err) {
       const next = err.code === 'not_yet' ? ' Hãy phê duyệt sau hạn gửi của các đơn vị.' : '';
@@ -166,6 +219,13 @@ async function main() {
   $('assessment-text').addEventListener('input', count);
   $('assessment-save').addEventListener('click', save);
   wireApprove();
+  $('signed-version').addEventListener('change', showSigned);
+  wireDocument(ctx.base, loadVersions, {
+    url: () => `${ctx.base}/consolidated/document?n=${$('signed-version').value}`,
+    sent: (code, body) => (code === 200 ? 'Văn bản này giống hệt văn bản đã gắn: giữ nguyên.'
+      : `Đã gắn văn bản (${sizeWords(body.size)}) vào bản số ${body.version}: ${body.approved
+        ? 'văn bản được gửi cùng các lượt gửi chưa đi của bản này.' : 'văn bản được gửi kèm khi phê duyệt bản này.'}`),
+  });
   await loadVersions();
   await loadAssessment();
   $('assessment').hidden = false;

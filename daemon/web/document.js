@@ -1,5 +1,6 @@
-// The unit's document (PDF) on the reporter's page and the coordinator's unit page: its state
-// and size, the drop zone and picker, the upload with its progress.
+// The document (PDF) on the reporter's page and the coordinator's unit page (the unit's), and
+// on the consolidated page (the consolidating unit's signed document): its state and size, the
+// drop zone and picker, the upload with its progress.
 import { uploadFile, ApiError } from './api.js';
 import { $, say, timeShort } from './ui.js';
 
@@ -26,13 +27,13 @@ export function sizeWords(bytes) {
 
 // The line describing a document: its signatures in the daemon's words ("Ký số hợp lệ —
 // Nguyễn Văn A, Sở Tài chính, 10 giờ 42 ngày 04/12/2026"), or its state without one, its size
-// and when it came.
-export function documentLine(doc) {
+// and (unless withTime is false) when it came.
+export function documentLine(doc, withTime = true) {
   if (!doc) return DOC_STATES.missing;
   const sigs = Array.isArray(doc.signatures) ? doc.signatures : [];
   const state = sigs.length ? sigs.map((s) => s.message).join('; ')
     : (DOC_STATES[doc.state] || DOC_STATES.unchecked);
-  return `${state} · ${sizeWords(doc.size)} · gửi lúc ${timeShort(doc.uploaded_at)}`;
+  return `${state} · ${sizeWords(doc.size)}${withTime ? ` · gửi lúc ${timeShort(doc.uploaded_at)}` : ''}`;
 }
 
 // The badge colour of a document: a signature invalid, changed after signing or expired is
@@ -86,8 +87,17 @@ function choose(file) {
   $('doc-send').disabled = false;
 }
 
-// Sends the chosen PDF and shows what came of it.
-async function send(base, refresh) {
+// Where the unit's document goes, and what its answer says.
+function unitTarget(base) {
+  return {
+    url: () => base + '/submission/document',
+    sent: (code, body) => (code === 200 ? 'Văn bản này giống hệt văn bản đã gửi: giữ nguyên.'
+      : `Đã gửi văn bản (${sizeWords(body.document.size)}), kèm phiên bản báo cáo số ${body.version}.`),
+  };
+}
+
+// Sends the chosen PDF to target.url() and shows what came of it (target.sent).
+async function send(target, refresh) {
   if (!chosen) return;
   const status = $('doc-status');
   const bar = $('doc-progress');
@@ -97,15 +107,14 @@ async function send(base, refresh) {
   bar.hidden = false;
   say(status, 'Đang gửi văn bản…', 'info');
   try {
-    const { status: code, body } = await uploadFile(base + '/submission/document', chosen, (p) => {
+    const { status: code, body } = await uploadFile(target.url(), chosen, (p) => {
       bar.value = p;
     }, 'application/pdf');
     bar.value = 1;
     if (code === 422) {
       say(status, body && body.error ? body.error.message : 'Tệp PDF không được nhận.', 'error');
     } else {
-      say(status, code === 200 ? 'Văn bản này giống hệt văn bản đã gửi: giữ nguyên.'
-        : `Đã gửi văn bản (${sizeWords(body.document.size)}), kèm phiên bản báo cáo số ${body.version}.`, 'ok');
+      say(status, target.sent(code, body), 'ok');
       chosen = null;
       $('doc-file-name').textContent = '';
       await refresh();
@@ -118,8 +127,9 @@ async function send(base, refresh) {
   }
 }
 
-// Wires the PDF's picker, drop zone and button.
-export function wireDocument(base, refresh) {
+// Wires the PDF's picker, drop zone and button; the upload goes to the unit's document unless
+// target ({url(), sent(code, body)}) names another.
+export function wireDocument(base, refresh, target = unitTarget(base)) {
   const drop = $('doc-drop');
   $('doc-file').addEventListener('change', (e) => choose(e.target.files[0]));
   for (const type of ['dragenter', 'dragover']) {
@@ -133,5 +143,5 @@ export function wireDocument(base, refresh) {
     e.preventDefault();
     choose(e.dataTransfer.files[0]);
   });
-  $('doc-send').addEventListener('click', () => send(base, refresh));
+  $('doc-send').addEventListener('click', () => send(target, refresh));
 }

@@ -1,7 +1,9 @@
 // The recipient's page: the consolidated reports delivered to its unit, by period, every
-// version with its time, its "bổ sung" mark, the file to download and its acknowledgement.
+// version with its time, its "bổ sung" mark, the workbook and the signed document (with its
+// signature line) to download, and its acknowledgement.
 import { api, loadMe, ApiError } from './api.js';
 import { $, el, header, timeWords, pageError } from './ui.js';
+import { documentLine, documentClass } from './document.js';
 
 const enc = encodeURIComponent;
 
@@ -26,18 +28,37 @@ function ackPart(series, period, v) {
   return box;
 }
 
-// One card per period, newest first.
-function show(doc) {
+// The signed document of a version and its signature line, or a note that none came.
+function versionDocument(p, v, docs) {
+  const doc = docs.find((d) => d.version === v.version);
+  if (!doc) return el('span', { class: 'note doc-line', text: 'Không kèm văn bản đã ký số' });
+  return el('span', { class: 'doc-line' },
+    el('span', { class: 'doc-sig' }, 'Văn bản đã ký số: ',
+      el('span', { class: 'badge ' + documentClass(doc), text: documentLine(doc, false) })),
+    el('a', { class: 'button secondary small', href: `${p.base}/consolidated/document?n=${v.version}`, download: true, text: 'Tải về (.pdf)' }));
+}
+
+// One card per period, newest first; docs[i] are the signed documents of period i.
+function show(doc, docs) {
   const box = $('periods');
-  box.replaceChildren(...doc.periods.map((p) => el('section', { class: 'card period-card' },
+  box.replaceChildren(...doc.periods.map((p, i) => el('section', { class: 'card period-card' },
     el('h2', { text: p.title }),
     el('ul', { class: 'versions' }, ...p.versions.map((v) => el('li', {},
       el('span', { class: 'vname', text: `Phiên bản ${v.version}` }),
       v.correction ? el('span', { class: 'badge returned', text: 'bổ sung' }) : el('span', { class: 'badge on_time', text: 'chính thức' }),
       el('span', { class: 'note', text: `${timeWords(v.released_at)}${v.automatic ? ' · gửi tự động' : ''}` }),
       el('a', { class: 'button secondary small', href: v.url, download: v.filename, text: 'Tải về (.xlsx)' }),
+      versionDocument(p, v, docs[i]),
       ackPart(doc.series, p.period, v)))))));
   $('none').hidden = doc.periods.length > 0;
+}
+
+// The signed documents of each period listed (an empty list where they cannot be read).
+function documentsOf(series, doc) {
+  return Promise.all(doc.periods.map((p) => {
+    p.base = `/api/v1/series/${enc(series)}/periods/${enc(p.period)}`;
+    return api('GET', p.base + '/consolidated/documents').then((d) => d.documents, () => []);
+  }));
 }
 
 async function main() {
@@ -59,7 +80,8 @@ async function main() {
   }
   $('series-title').textContent = series.title;
   $('intro').hidden = false;
-  show(await api('GET', `/api/v1/series/${enc(series.name)}/deliveries`));
+  const doc = await api('GET', `/api/v1/series/${enc(series.name)}/deliveries`);
+  show(doc, await documentsOf(series.name, doc));
 }
 
 main().catch((err) => {

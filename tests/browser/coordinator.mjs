@@ -34,6 +34,20 @@ async function call(method, url, token, body) {
   return { status: res.status, body: text.startsWith('{') ? JSON.parse(text) : text };
 }
 
+// Drops a file on a drop zone, as a person dragging it from their files does.
+async function dropFile(page, selector, file, type) {
+  const data = readFileSync(file).toString('base64');
+  await page.evaluate(({ selector, name, data, type }) => {
+    const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+    const dt = new DataTransfer();
+    dt.items.add(new File([bytes], name, { type }));
+    const zone = document.querySelector(selector);
+    for (const t of ['dragenter', 'dragover', 'drop']) {
+      zone.dispatchEvent(new DragEvent(t, { bubbles: true, cancelable: true, dataTransfer: dt }));
+    }
+  }, { selector, name: path.basename(file), data, type });
+}
+
 // The coordinator's board, logged in from the landing page.
 async function openBoard(browser, query = '') {
   const page = await newPage(browser);
@@ -233,6 +247,15 @@ const scenarios = {
     await page.reload();
     await page.waitForSelector('#assessment:not([hidden])');
     check((await page.inputValue('#assessment-text')) === text, 'the assessment kept');
+    // Sở KH&CN's signed PDF, dropped for the version about to be approved.
+    check(/bản sắp phê duyệt \(số 1\)/.test(await page.textContent('#signed')), 'the signed document for: ' + await page.textContent('#signed'));
+    await dropFile(page, '#doc-drop', path.join(env.PDF_FIXTURES, 'valid.pdf'), 'application/pdf');
+    await page.click('#doc-send');
+    await page.waitForFunction(() => /Đã gắn văn bản/.test(document.querySelector('#doc-status').textContent));
+    await page.waitForFunction(() => /^Ký số hợp lệ/.test(document.querySelector('#doc-state').textContent));
+    check(/Văn bản đã ký số .* được gửi kèm/.test(await page.textContent('#approve-what')), 'approval with the document: ' + await page.textContent('#approve-what'));
+    await page.locator('#signed').scrollIntoViewIfNeeded();
+    await view(page, 'consolidated-document');
     await page.click('#approve-open');
     await page.click('#approve-yes');
     await page.waitForFunction(() => /Đã phê duyệt/.test(document.querySelector('#approve-status').textContent));
@@ -277,6 +300,12 @@ const scenarios = {
     await page.waitForSelector('.period-card ul.versions li');
     const first = await page.textContent('.period-card');
     check(first.includes('Tuần 50') && first.includes('Phiên bản 1') && first.includes('chính thức'), 'received: ' + first);
+    // With the signed document of the version and its signature line.
+    await page.waitForSelector('.period-card .doc-line a');
+    const line = await page.textContent('.period-card .doc-line');
+    check(/^Văn bản đã ký số: Ký số hợp lệ — .*Tải về \(\.pdf\)$/.test(line), 'the document: ' + line);
+    const pdf = await page.request.get(BASE + await page.getAttribute('.period-card .doc-line a', 'href'));
+    check(pdf.status() === 200 && Buffer.compare(await pdf.body(), readFileSync(path.join(env.PDF_FIXTURES, 'valid.pdf'))) === 0, 'the signed document: ' + pdf.status());
     await shot(page, 'received');
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('.period-card a.button')]);
     const file = path.join(env.WORK, 'final.xlsx');

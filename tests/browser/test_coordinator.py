@@ -3,8 +3,9 @@
 the real daemon with a real SMTP server (aiosmtpd): the board refreshing on its own while a
 unit reports, the filter and the search, the reminders, a report returned with a comment (the
 reporter's page then says "cần bổ sung"), the assessment, the approval after the deadline on
-the test clock with its deliveries sent, the timeliness table, and the recipient downloading
-the final workbook. Screenshots go to $BROWSER_ARTEFACTS.
+the test clock, Sở KH&CN's signed PDF dropped on the consolidated page before it, with its
+deliveries sent, the timeliness table, and the recipient downloading the final workbook and
+the signed document. Screenshots go to $BROWSER_ARTEFACTS.
 """
 import os
 import signal
@@ -23,6 +24,7 @@ from aiosmtpd.controller import Controller  # noqa: E402
 NOW = "2026-12-09T09:00:00+07:00"   # Wednesday of 2026-W50; the deadline is Friday 11/12 11:00
 PERIOD = "2026-W50"
 ARTEFACTS = Path(os.environ.get("BROWSER_ARTEFACTS", BUILD / "tests" / "browser" / "screenshots"))
+FIXTURES = Path(os.environ.get("PDF_FIXTURES", BUILD / "tests" / "pdf"))
 SCENARIO_TIMEOUT = 400
 PEOPLE = {   # login: (unit, role, password)
     "skhcn.dieuphoi": ("SKHCN", "coordinator", "mat-khau-dieu-phoi-1"),
@@ -55,7 +57,8 @@ def setup():
         "server.session_idle_timeout": "168h",
         "server.session_lifetime": "168h",
         "report.parent_body": "UBND tỉnh Hà Tĩnh",
-        "report.place": "Hà Tĩnh"})
+        "report.place": "Hà Tĩnh",
+        "signatures.trusted_roots": str(FIXTURES / "roots.pem")})
     ex.mailbox = Mailbox()
     ex.smtp = Controller(ex.mailbox, hostname="127.0.0.1", port=port)
     try:
@@ -89,7 +92,8 @@ def setup():
                   LOGIN="stc.baocao", PASSWORD=PEOPLE["stc.baocao"][2],
                   SNV_TOKEN=ex.tokens["snv.baocao"], STC_TOKEN=ex.tokens["stc.baocao"],
                   ADMIN_TOKEN=ex.tokens["quantri"],
-                  PERIOD=PERIOD, ARTEFACTS=str(ARTEFACTS), WORK=str(ex.work.path))
+                  PERIOD=PERIOD, ARTEFACTS=str(ARTEFACTS), WORK=str(ex.work.path),
+                  PDF_FIXTURES=str(FIXTURES))
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     return ex
 

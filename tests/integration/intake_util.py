@@ -17,11 +17,14 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def data_only_series(work):
     """A copy of the example's series file whose reports need no document (require_document
-    = no): the tests of data alone keep their expectations; test_documents.py tests the
+    = no, require_consolidated_document = no): the tests of data alone keep their expectations; test_documents.py tests the
     document with the file as shipped."""
     path = work.path / "series-data-only.conf"
     text = SERIES.read_text(encoding="utf-8")
     assert "require_document = yes" in text
+    assert "require_consolidated_document = yes" in text
+    text = text.replace("require_consolidated_document = yes",
+                        "require_consolidated_document = no")
     path.write_text(text.replace("require_document = yes", "require_document = no"),
                     encoding="utf-8")
     return path

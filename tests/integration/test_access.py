@@ -44,6 +44,12 @@ ROUTES = {
     ("GET", "/api/v1/series/{series}/periods/{period}/consolidated/versions"):
         "consolidated.read",
     ("POST", "/api/v1/series/{series}/periods/{period}/consolidated/ack"): "consolidated.ack",
+    ("PUT", "/api/v1/series/{series}/periods/{period}/consolidated/document"):
+        "consolidated.document",
+    ("GET", "/api/v1/series/{series}/periods/{period}/consolidated/document"):
+        "consolidated.document.read",
+    ("GET", "/api/v1/series/{series}/periods/{period}/consolidated/documents"):
+        "consolidated.document.read",
     ("GET", "/api/v1/series/{series}/periods/{period}/remind/preview"): "remind",
     ("GET", "/api/v1/series/{series}/timeliness"): "consolidate",
     ("GET", "/api/v1/series/{series}/deliveries"): "consolidated.read",
@@ -174,6 +180,24 @@ EXPECTED = {
         "coordinator-282": (403, 403, 403),
         "recipient": ("ok", "ok", 403),
         "admin": (403, 403, 403),
+    },
+    # Sở KH&CN's signed document on a final version: its coordinators upload, or an admin.
+    "consolidated.document": {
+        "anonymous": (401, 401, 401),
+        "reporter": (403, 403, 403),
+        "coordinator": ("ok", "ok", 403),
+        "coordinator-282": (403, 403, "ok"),
+        "recipient": (403, 403, 403),
+        "admin": ("ok", "ok", "ok"),
+    },
+    # ... and read it back; the recipients too (of approved versions only).
+    "consolidated.document.read": {
+        "anonymous": (401, 401, 401),
+        "reporter": (403, 403, 403),
+        "coordinator": ("ok", "ok", 403),
+        "coordinator-282": (403, 403, "ok"),
+        "recipient": ("ok", "ok", 403),
+        "admin": ("ok", "ok", "ok"),
     },
     "report.write": {
         "anonymous": (401, 401, 401),

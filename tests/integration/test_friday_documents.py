@@ -210,7 +210,7 @@ def test_approval_waits_for_the_signed_document(ex):
 
 
 def test_no_acknowledgement_by_1630_mails_the_coordinators_once(ex):
-    subject = "Văn phòng Tỉnh ủy chưa tiếp nhận"
+    subject = "Chưa có xác nhận tiếp nhận báo cáo tổng hợp"
     set_clock(ex, "2026-12-11T16:29:00+07:00")
     wait_for(lambda: unsent(ex) == 0, what="the outbox emptied")
     before = len(ex.handler.to(f"{COORDINATOR}@example.vn"))
@@ -218,23 +218,24 @@ def test_no_acknowledgement_by_1630_mails_the_coordinators_once(ex):
     wait_for(lambda: len(ex.handler.to(f"{COORDINATOR}@example.vn")) == before + 1,
              what="the mail at ack_by")
     late = ex.handler.to(f"{COORDINATOR}@example.vn")[-1]
-    assert subject in late["Subject"] or "tiếp nhận" in late["Subject"], late["Subject"]
+    assert late["Subject"].startswith(subject), late["Subject"]
     set_clock(ex, "2026-12-11T17:30:00+07:00")
     wait_for(lambda: unsent(ex) == 0, what="the outbox emptied")
     assert len(ex.handler.to(f"{COORDINATOR}@example.vn")) == before + 1
 
 
 def test_the_acknowledgement_is_recorded(ex):
-    versions = get_json(ex, RECIPIENT, BASE + "/consolidated/versions")["versions"]
-    n = next(v["version"] for v in versions if v.get("delivered", True))
+    n = get_json(ex, RECIPIENT, BASE + "/consolidated/versions")["versions"][0]["version"]
     status, _, raw = call(ex, RECIPIENT, "POST", BASE + f"/consolidated/ack?n={n}")
-    assert status in (200, 201), raw
-    mine = get_json(ex, COORDINATOR, BASE + "/consolidated/versions")["versions"]
-    acked = next(v for v in mine if v["version"] == n)
+    assert status == 200 and json.loads(raw)["already"] is False, raw
+    doc = get_json(ex, COORDINATOR, BASE + "/consolidated/versions")
+    acked = next(v for v in doc["versions"] if v["version"] == n)
     assert acked["acknowledged_at"].startswith("2026-12-11T17:30"), acked
-    assert acked["acknowledged_by"], acked
+    assert acked["acknowledged_unit"] and acked["acknowledged_by"], acked
     # Sở KH&CN delivered at 14:00, before 15:30: on time.
-    assert acked.get("on_time") is True, acked
+    delivery = doc["delivery"]
+    assert delivery["unit"] == "SKHCN" and delivery["on_time"] is True, delivery
+    assert delivery["delivered_at"].startswith("2026-12-11T14:00"), delivery
     # A reporter cannot acknowledge.
     status, _, raw = call(ex, "stc.baocao", "POST", BASE + f"/consolidated/ack?n={n}")
     assert status == 403, raw

@@ -233,6 +233,14 @@ static void test_series_file_round_trip(void **state)
 	assert_non_null(w);
 	assert_true(w->has_first && w->first.year == 2026 && w->first.index == 1);
 	assert_int_equal(w->nreminders, 3);
+	assert_true(w->require_document && w->require_consolidated_document);
+	assert_false(series_find(&back, "ngoai-vu-282-half-yearly")->require_consolidated_document);
+	/* yes or no only, said with the key */
+	struct series_list bad;
+	const char *wrong = "[series x]\nrequire_consolidated_document = maybe\n";
+	assert_int_not_equal(series_parse_text(wrong, "test", &bad, &err), 0);
+	assert_non_null(strstr(err, "invalid value 'maybe' for key 'require_consolidated_document'"));
+	free(err);
 	strbuf_free(&text);
 	series_list_free(&file);
 	series_list_free(&back);

@@ -1,0 +1,236 @@
+/* The consolidating unit's signed document on the consolidated report: PUT
+ * .../consolidated/document?n=N attaches it to final version N (the version about to be
+ * approved, or an approved one none of whose deliveries has gone out), GET gives it back, GET
+ * .../consolidated/documents lists a period's documents with their signatures. */
+#include "api.h"
+#include "config.h"
+#include "consol_document.h"
+#include "db.h"
+#include "json.h"
+#include "log.h"
+#include "metrics.h"
+#include "pdfcheck.h"
+#include "ratelimit.h"
+#include "series.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define VERSION_MAX 100000
+
+/* The version of ?n=N (1 to VERSION_MAX), or 0 after answering 400. */
+static int version_of(struct http_request *rq, struct http_response *rs)
+{
+	char *text = http_query_param(rq, "n"), *end = NULL;
+	long v = text != NULL && *text ? strtol(text, &end, 10) : 0;
+	bool ok = text != NULL && *text && *end == '\0' && v >= 1 && v <= VERSION_MAX;
+	free(text);
+	if (!ok) {
+		http_error(rs, 400, "bad_version", "Tham số n là số thứ tự của bản báo cáo tổng hợp "
+			   "(1, 2, ...) mà văn bản đi kèm.");
+		return 0;
+	}
+	return (int)v;
+}
+
+/* Answers a refusal of consol_document_attach. */
+static void attach_refused(struct http_response *rs, enum consol_document_result res, int n,
+			   const struct consol_document_stored *d)
+{
+	char *msg = NULL;
+	switch (res) {
+	case CONSOL_DOCUMENT_NO_VERSION:
+		msg = xasprintf("Không có bản số %d để gắn văn bản. Văn bản đã ký số được tải lên "
+				"cho bản sắp phê duyệt (bản số %d), hoặc cho bản đã phê duyệt mà "
+				"chưa gửi đi.", n, d->next_version);
+		http_error(rs, 404, "no_version", msg);
+		break;
+	case CONSOL_DOCUMENT_DELIVERED:
+		msg = xasprintf("Bản số %d đã được gửi đến nơi nhận nên không gắn thêm văn bản được. "
+				"Hãy tải văn bản đã ký số lên cho bản bổ sung số %d rồi phê duyệt: "
+				"bản bổ sung được gửi kèm văn bản.", n, d->next_version);
+		http_error(rs, 409, "already_delivered", msg);
+		break;
+	case CONSOL_DOCUMENT_SENDING:
+		http_add_header(rs, "Retry-After", "30");
+		http_error(rs, 409, "delivery_in_progress", "Bản này đang được gửi đi. Hãy đợi một "
+			   "chút rồi xem lại: nếu đã gửi xong, hãy gửi văn bản với bản bổ sung.");
+		break;
+	case CONSOL_DOCUMENT_FULL:
+		metrics_upload_refused("period_storage_full");
+		http_error(rs, 413, "period_storage_full", "Các văn bản báo cáo tổng hợp của kỳ này "
+			   "đã dùng hết dung lượng cho phép; văn bản này không được nhận. Hãy liên "
+			   "hệ quản trị viên.");
+		break;
+	default:
+		break;
+	}
+	free(msg);
+}
+
+/* Checks the body of a PUT as a unit's document is checked; false after answering. */
+static bool body_acceptable(struct http_request *rq, struct http_response *rs,
+			    const struct api_ctx *cx, const struct config *cfg)
+{
+	if (!api_is_pdf_type(rq)) {
+		metrics_upload_refused("unsupported_media_type");
+		http_error(rs, 415, "unsupported_media_type", "Văn bản báo cáo gửi dạng PDF "
+			   "(Content-Type: application/pdf).");
+		return false;
+	}
+	if (rq->body_len == 0) {
+		http_error(rs, 400, "empty_body", "Chưa có nội dung: hãy chọn tệp văn bản PDF rồi "
+			   "gửi lại.");
+		return false;
+	}
+	if ((long long)rq->body_len > cfg->max_document_size) {
+		char *msg = xasprintf("Tệp văn bản vượt quá giới hạn: văn bản PDF tối đa %lld KiB. "
+				      "Hãy xuất lại văn bản ra PDF với kích thước nhỏ hơn rồi gửi "
+				      "lại.", cfg->max_document_size / 1024);
+		http_error(rs, 413, "body_too_large", msg);
+		free(msg);
+		return false;
+	}
+	int retry = 60;
+	if (!ratelimit_allow(cx->who.account_id, cfg->uploads_per_minute, rq->received_at,
+			     &retry)) {
+		char after[16];
+		snprintf(after, sizeof after, "%d", retry > 0 ? retry : 1);
+		metrics_upload_refused("too_many_uploads");
+		http_error(rs, 429, "too_many_uploads", "Bạn đã gửi quá nhiều lần trong một phút. "
+			   "Hãy đợi một chút rồi gửi lại.");
+		http_add_header(rs, "Retry-After", after);
+		return false;
+	}
+	enum pdfcheck_result pc = pdfcheck(rq->body, rq->body_len);
+	if (pc != PDFCHECK_OK) {
+		log_info("consolidated", "%s: a signed document refused: %s", cx->series->name,
+			 pdfcheck_code(pc));
+		metrics_upload_refused(pdfcheck_code(pc));
+		http_error(rs, 422, pdfcheck_code(pc), pdfcheck_message(pc));
+		return false;
+	}
+	return true;
+}
+
+/* PUT .../consolidated/document?n=N: the signed document of final version N. */
+void api_consol_document_put(struct http_request *rq, struct http_response *rs,
+			     const struct api_ctx *cx)
+{
+	int n = version_of(rq, rs);
+	if (n == 0)
+		return;
+	const struct config *cfg = config_current();
+	if (!body_acceptable(rq, rs, cx, cfg))
+		return;
+	struct period_info pi;
+	if (!api_stored_period_of(rq, rs, cx, "consolidated document", &pi))
+		return;
+	if (pi.skipped) {
+		http_error(rs, 409, "period_skipped", "Kỳ này không yêu cầu báo cáo nên không có báo "
+			   "cáo tổng hợp.");
+		period_info_free(&pi);
+		return;
+	}
+	struct consol_document_upload up = {
+		.pi = &pi, .version = n, .who = &cx->who, .pdf = rq->body, .len = rq->body_len,
+		.now = rq->received_at, .remote_addr = rq->remote_addr,
+		.max_bytes = cfg->max_bytes_per_period,
+	};
+	struct consol_document_stored d;
+	char *err = NULL;
+	enum consol_document_result res = consol_document_attach(cx->conn, &up, &d, &err);
+	if (res == CONSOL_DOCUMENT_DB) {
+		api_db_failed(rs, cx->db, "consolidated document", err);
+	} else if (res != CONSOL_DOCUMENT_OK) {
+		attach_refused(rs, res, n, &d);
+	} else {
+		log_info("consolidated", "%s %s: signed document for version %d (%lld bytes)%s",
+			 cx->series->name, pi.id, n, d.size, d.repeated ? " (same file again)" : "");
+		http_json(rs, d.repeated ? 200 : 201);
+		struct json j;
+		json_init(&j, &rs->body);
+		json_object_begin(&j);
+		json_kv_int(&j, "version", n);
+		json_kv_bool(&j, "approved", d.approved);
+		json_kv_string(&j, "sha256", d.sha256);
+		json_kv_int(&j, "size", d.size);
+		json_key(&j, "signatures");
+		json_raw(&j, d.signatures_json ? d.signatures_json : "[]");
+		json_object_end(&j);
+	}
+	free(d.signatures_json);
+	period_info_free(&pi);
+}
+
+/* GET .../consolidated/document?n=N: the document as uploaded (recipients: of an approved
+ * version only). */
+void api_consol_document_get(struct http_request *rq, struct http_response *rs,
+			     const struct api_ctx *cx)
+{
+	int n = version_of(rq, rs);
+	if (n == 0)
+		return;
+	struct period_info pi;
+	if (!api_stored_period_of(rq, rs, cx, "consolidated document", &pi))
+		return;
+	char *err = NULL;
+	PGresult *r = consol_document_file(cx->conn, pi.db_id, n,
+					   cx->who.role == ROLE_RECIPIENT, &err);
+	period_info_free(&pi);
+	if (r == NULL) {
+		api_db_failed(rs, cx->db, "consolidated document", err);
+		return;
+	}
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		http_error(rs, 404, "no_document", "Bản báo cáo tổng hợp này chưa có văn bản đã ký "
+			   "số.");
+		return;
+	}
+	rs->status = 200;
+	rs->content_type = CONSOL_DOCUMENT_TYPE;
+	strbuf_add(&rs->body, PQgetvalue(r, 0, 0), (size_t)PQgetlength(r, 0, 0));
+	char *disp = xasprintf("attachment; filename=\"%s\"", PQgetvalue(r, 0, 1));
+	http_add_header(rs, "Content-Disposition", disp);
+	http_add_header(rs, "Cache-Control", "no-store");
+	free(disp);
+	PQclear(r);
+}
+
+/* GET .../consolidated/documents: the period's documents (recipients: of approved versions),
+ * whether the series requires one, and the version the next approval makes. */
+void api_consol_documents_get(struct http_request *rq, struct http_response *rs,
+			      const struct api_ctx *cx)
+{
+	struct period_info pi;
+	if (!api_stored_period_of(rq, rs, cx, "consolidated documents", &pi))
+		return;
+	char *err = NULL;
+	bool recipient = cx->who.role == ROLE_RECIPIENT;
+	char *list = consol_document_list_json(cx->conn, pi.db_id, cx->series->name, recipient,
+					       &err);
+	int next = list == NULL ? -1 : consol_document_next_version(cx->conn, pi.db_id, &err);
+	if (next < 0) {
+		free(list);
+		period_info_free(&pi);
+		api_db_failed(rs, cx->db, "consolidated documents", err);
+		return;
+	}
+	http_json(rs, 200);
+	struct json j;
+	json_init(&j, &rs->body);
+	json_object_begin(&j);
+	json_kv_string(&j, "series", cx->series->name);
+	json_kv_string(&j, "period", pi.id);
+	json_kv_bool(&j, "required", cx->series->require_consolidated_document);
+	if (!recipient)
+		json_kv_int(&j, "next_version", next);
+	json_key(&j, "documents");
+	json_raw(&j, list);
+	json_object_end(&j);
+	free(list);
+	period_info_free(&pi);
+}
