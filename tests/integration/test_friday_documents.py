@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import BUILD, free_port, run_tests, wait_for  # noqa: E402
-from intake_util import XLSX, Example, build_workbook, meta_for_unit  # noqa: E402
+from intake_util import SERIES, XLSX, Example, build_workbook, meta_for_unit  # noqa: E402
 from smtp_util import Mailbox  # noqa: E402
 
 import docx  # noqa: E402
@@ -40,7 +40,8 @@ UNITS = {"STC": ("stc.baocao", "valid.pdf", "valid"),
 def setup():
     handler = Mailbox()
     port = free_port()
-    ex = Example("friday-documents", NOW, **{
+    # The example's own series file: documents required of the units and of Sở KH&CN.
+    ex = Example("friday-documents", NOW, series_file=SERIES, **{
         "mail.smtp_url": f"smtp://127.0.0.1:{port}",
         "testing.clock_control": "true",
         "report.parent_body": "UBND tỉnh Hà Tĩnh",
@@ -137,7 +138,7 @@ def test_the_recipient_sees_what_units_sent(ex):
     status, _, raw = call(ex, RECIPIENT, "GET", BASE + "/submission/document?unit=STC")
     assert status == 200 and raw == (FIXTURES / "valid.pdf").read_bytes(), status
     # Read only: no review for the recipient.
-    status, _, raw = call(ex, RECIPIENT, "POST", BASE + "/review?unit=STC",
+    status, _, raw = call(ex, RECIPIENT, "PUT", BASE + "/review?unit=STC",
                           {"version": 1, "decision": "accepted"})
     assert status == 403, raw
     # Another unit's reporter sees neither the board nor STC's report or document.
@@ -168,10 +169,10 @@ def test_the_cutoff_draft_shows_the_signatures(ex):
         assert words in cells, (words, cells)
     # The .docx draft of Sở KH&CN's report opens with python3-docx (test_docx_draft.py also
     # converts it with LibreOffice).
-    status, hdrs, raw = call(ex, COORDINATOR, "GET", BASE + "/consolidated/draft")
+    status, hdrs, raw = call(ex, COORDINATOR, "GET", BASE + "/consolidated/draft?version=cutoff")
     assert status == 200, raw
     text = "\n".join(p.text for p in docx.Document(io.BytesIO(raw)).paragraphs)
-    assert "BÁO CÁO" in text and "Hà Tĩnh" in text, text[:400]
+    assert "BÁO CÁO" in text and "tuần 50" in text, text[:400]
 
 
 def test_approval_waits_for_the_signed_document(ex):
@@ -180,8 +181,10 @@ def test_approval_waits_for_the_signed_document(ex):
     assert status == 409, raw
     assert "văn bản" in json.loads(raw)["error"]["message"], raw
     signed = (FIXTURES / "valid.pdf").read_bytes()
-    versions = get_json(ex, COORDINATOR, BASE + "/consolidated/versions")["versions"]
-    n = versions[0]["version"]
+    listed = get_json(ex, COORDINATOR, BASE + "/consolidated/documents")
+    assert listed["required"] is True and listed["documents"] == [], listed
+    n = listed["next_version"]
+    assert n == 1, listed
     status, _, raw = call(ex, COORDINATOR, "PUT", BASE + f"/consolidated/document?n={n}",
                           signed, "application/pdf")
     assert status == 201, raw
@@ -201,10 +204,9 @@ def test_approval_waits_for_the_signed_document(ex):
     assert document == signed
     assert hashlib.sha256(workbook).hexdigest() == approved["sha256"], approved
     assert "Tổng hợp" in openpyxl.load_workbook(io.BytesIO(workbook)).sheetnames
-    # The recipient's list names both files of the version.
-    mine = get_json(ex, RECIPIENT, BASE + "/consolidated/versions")["versions"]
-    final = next(v for v in mine if v.get("kind") == "final" or v["version"] == n)
-    assert final["document"]["sha256"] == got["sha256"], final
+    # The recipient's list names the signed document of the version.
+    mine = get_json(ex, RECIPIENT, BASE + "/consolidated/documents")["documents"]
+    assert [(d["version"], d["sha256"]) for d in mine] == [(n, got["sha256"])], mine
     status, _, raw = call(ex, RECIPIENT, "GET", BASE + f"/consolidated/document?n={n}")
     assert status == 200 and raw == signed, status
 
