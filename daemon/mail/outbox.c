@@ -1,6 +1,7 @@
 /* The outbox's sender: claims due messages under a lease, sends them (SMTP, or .eml files in
  * the spool when no server is set), and records each outcome, with retries and expiry. */
 #include "outbox.h"
+#include "attachment.h"
 #include "clock.h"
 #include "config.h"
 #include "db.h"
@@ -191,8 +192,8 @@ static bool lease_row(PGconn *conn, const char *id, const char *attempts, const 
 }
 
 /* Sends one claimed row (columns: id, attempts, recipient, subject, body, html, message_id,
- * attachment id, channel, series, period, version); its attachment is read now, in binary,
- * for this row only. */
+ * attachment id, channel, series, period, version); its attachment is read now, in binary
+ * and in pieces (attachment.h), for this row only. */
 static enum outbox_outcome outbox_send_one(PGconn *conn, PGresult *r, int row,
 					const struct config *cfg,
 					const struct mail_server *server, time_t now,
@@ -209,21 +210,15 @@ static enum outbox_outcome outbox_send_one(PGconn *conn, PGresult *r, int row,
 		.message_id = PQgetvalue(r, row, 6),
 		.date = now,
 	};
-	PGresult *a = NULL;
+	struct attachment_file a = { 0 };
 	if (!PQgetisnull(r, row, 7)) {
-		const char *pa[] = { PQgetvalue(r, row, 7) };
-		a = db_query_binary(conn, "SELECT filename, content_type, data FROM mail_attachment "
-				    "WHERE id = $1::bigint", 1, pa);
-		if (PQresultStatus(a) != PGRES_TUPLES_OK || PQntuples(a) != 1) {
-			*detail = xasprintf("cannot read the attachment: %s",
-					    PQresultErrorMessage(a));
-			PQclear(a);
+		char *why = NULL;
+		if (attachment_read(conn, PQgetvalue(r, row, 7), &a, &why) != 0) {
+			*detail = xasprintf("cannot read the attachment: %s", why);
+			free(why);
 			return OUTBOX_DEFERRED;
 		}
-		att.filename = PQgetvalue(a, 0, 0);
-		att.content_type = PQgetvalue(a, 0, 1);
-		att.data = (const unsigned char *)PQgetvalue(a, 0, 2);
-		att.len = (size_t)PQgetlength(a, 0, 2);
+		att = (struct mail_attachment){ a.filename, a.content_type, a.data, a.len };
 		m.attachments = &att;
 		m.nattachments = 1;
 	}
@@ -248,7 +243,7 @@ static enum outbox_outcome outbox_send_one(PGconn *conn, PGresult *r, int row,
 	} else {
 		res = outcome_of_mail(mail_send(server, &m, detail));
 	}
-	PQclear(a);
+	attachment_file_free(&a);
 	return res;
 }
 
