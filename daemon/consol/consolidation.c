@@ -237,7 +237,7 @@ static int cutoff_in_tx(PGconn *conn, const struct period_info *pi, time_t now,
 	if (rc == 0 && store(conn, pi, "cutoff", &meta, 0, &e, &f, &attachment, err) < 0)
 		rc = -1;
 	consol_entries_free(&e);
-	free(f.data);		/* kept: the outbox reads it from there; its size and hash stay */
+	free(f.data);		/* kept: the outbox reads it from there; size and hash stay */
 	f.data = NULL;
 	if (rc != 0) {
 		consolidation_file_free(&f);

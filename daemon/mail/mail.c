@@ -487,10 +487,10 @@ struct mail_reader {
 	struct mail_text t;
 	const struct mail_attachment *atts;
 	size_t natts;
-	size_t part;		/* the attachment whose body comes next, natts for the last text */
+	size_t part;		/* the attachment whose body comes next; natts: the end */
 	size_t text_at;		/* bytes of the text read */
 	size_t data_at;		/* bytes of attachment part encoded */
-	char line[LINE_MAX_BASE64 + 2];	/* one encoded line that did not fit the caller's buffer */
+	char line[LINE_MAX_BASE64 + 2];	/* a line too long for the caller's buffer */
 	size_t line_len, line_at;
 	size_t size;
 };

@@ -151,7 +151,8 @@ static CURLcode set_options(CURL *c, const struct mail_server *s, bool tls_requi
 	if (rc == CURLE_OK)
 		rc = curl_easy_setopt(c, CURLOPT_READDATA, st);
 	if (rc == CURLE_OK)
-		rc = curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)mail_reader_size(st->reader));
+		rc = curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE,
+				      (curl_off_t)mail_reader_size(st->reader));
 	if (rc == CURLE_OK)
 		rc = curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, keep_answer);
 	if (rc == CURLE_OK)

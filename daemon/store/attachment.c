@@ -124,8 +124,9 @@ static int read_pieces(PGconn *conn, const char *id, struct attachment_file *out
 		snprintf(from, sizeof from, "%zu", at + 1);
 		snprintf(count, sizeof count, "%zu", want);
 		const char *p[] = { id, from, count };
-		PGresult *r = db_query_binary(conn, "SELECT substring(data FROM $2::int FOR $3::int) "
-					      "FROM mail_attachment WHERE id = $1::bigint", 3, p);
+		PGresult *r = db_query_binary(conn,
+			"SELECT substring(data FROM $2::int FOR $3::int) FROM mail_attachment "
+			"WHERE id = $1::bigint", 3, p);
 		if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1 ||
 		    (size_t)PQgetlength(r, 0, 0) != want) {
 			*err = PQresultStatus(r) != PGRES_TUPLES_OK
@@ -146,12 +147,13 @@ int attachment_read(PGconn *conn, const char *id, struct attachment_file *out, c
 	memset(out, 0, sizeof *out);
 	/* One snapshot for every piece, unless the caller's transaction gives one already. */
 	bool own = PQtransactionStatus(conn) == PQTRANS_IDLE;
-	if (own && db_command(conn, "attachment", "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
-			      err) != 0)
+	if (own && db_command(conn, "attachment",
+			      "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", err) != 0)
 		return -1;
 	const char *p[] = { id };
-	PGresult *r = db_run(conn, "attachment", "SELECT filename, content_type, octet_length(data) "
-			     "FROM mail_attachment WHERE id = $1::bigint", 1, p, err);
+	PGresult *r = db_run(conn, "attachment",
+		"SELECT filename, content_type, octet_length(data) FROM mail_attachment "
+		"WHERE id = $1::bigint", 1, p, err);
 	int rc = r != NULL ? 0 : -1;
 	if (rc == 0 && PQntuples(r) != 1) {
 		*err = xasprintf("attachment %s: not kept", id);

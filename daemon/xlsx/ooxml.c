@@ -90,7 +90,7 @@ static int check_part(zip_t *z, zip_uint64_t i, const char *name, atomic_uint_le
 struct check_share {
 	const void *data;
 	size_t len;
-	const unsigned char *owner;	/* per entry: 0 not XML, 1 or 2 the share that checks it */
+	const unsigned char *owner;	/* per entry: 0 not XML, else the share checking it */
 	unsigned char mark;
 	zip_int64_t n;
 	atomic_uint_least64_t *budget;
@@ -191,7 +191,7 @@ int ooxml_check(const void *data, size_t len, const char *main, char **err)
 		total += size[i];
 	}
 	zip_discard(z);		/* read only: nothing to write; frees the source too */
-	/* What the directory says of sizes only shares the work; the budget counts what inflates. */
+	/* The sizes the directory tells only share the work; the budget counts what inflates. */
 	bool split = rc == 0 && total > CHECK_SPLIT_BYTES;
 	if (split)
 		share_parts(owner, size, n);
@@ -209,7 +209,8 @@ int ooxml_check(const void *data, size_t len, const char *main, char **err)
 		else if (threaded && pthread_join(t, NULL) != 0)
 			abort();
 		/* The failure first in zip order, as one thread going through them would find. */
-		struct check_share *bad = share[0].failed <= share[1].failed ? &share[0] : &share[1];
+		struct check_share *bad = share[0].failed <= share[1].failed ? &share[0]
+								      : &share[1];
 		if (bad->failed < n) {
 			*err = bad->err;
 			bad->err = NULL;
