@@ -126,6 +126,12 @@ static void outbox_tick(struct db *db, void *arg)
 	}
 }
 
+/* Any thread: the outbox sends now what a job has just queued (the cut-off's draft). */
+static void outbox_request(void)
+{
+	recurring_request(outbox_task);
+}
+
 /* Reads the web pages (at start and on SIGHUP); a failure keeps the pages in use. */
 static void web_load(const struct config *cfg, const char *how)
 {
@@ -463,17 +469,18 @@ int main(int argc, char **argv)
 		fatal("main", "cannot start the login worker threads");
 
 	series_at_start(cfg);
-	const struct scheduler_table jobs = { job_kinds, job_nkinds };
+	/* The outbox first: the scheduler's runs ask it to send (outbox_request). */
+	outbox_task = recurring_start(base, "outbox", OUTBOX_INTERVAL_MS, outbox_tick, NULL);
+	if (outbox_task == NULL)
+		fatal("main", "cannot arm the outbox timer");
+	recurring_kick(outbox_task);
+	const struct scheduler_table jobs = { job_kinds, job_nkinds, outbox_request };
 	if (scheduler_start(base, instance, &jobs) != 0)
 		fatal("main", "cannot arm the job scheduler's timer");
 	if (housekeeping_start(base, HOUSEKEEPING_INTERVAL_MS) != 0)
 		fatal("main", "cannot arm the housekeeping timer");
 	if (notify_start(cfg->conninfo, cfg->time_zone, housekeeping_request) != 0)
 		fatal("main", "cannot start the listener for announced changes");
-	outbox_task = recurring_start(base, "outbox", OUTBOX_INTERVAL_MS, outbox_tick, NULL);
-	if (outbox_task == NULL)
-		fatal("main", "cannot arm the outbox timer");
-	recurring_kick(outbox_task);
 	log_info("outbox", "sending %s", cfg->smtp_url[0] ? "through [mail] smtp_url" :
 		 "into spool_dir/mail as .eml files ([mail] smtp_url is empty)");
 	ev_term = add_signal(SIGTERM, on_stop);

@@ -3,6 +3,7 @@
 #include "consolidation.h"
 #include "consol_document.h"
 #include "xlsxw.h"
+#include "attachment.h"
 #include "audit.h"
 #include "config.h"
 #include "db.h"
@@ -78,26 +79,17 @@ static long long store(PGconn *conn, const struct period_info *pi, const char *k
 				 f->len, CONSOL_FILE_MAX);
 		return -1;
 	}
-	const char *pa[] = { f->filename, CONSOL_CONTENT_TYPE, (const char *)f->data, f->sha256 };
-	int lengths[4] = { 0, 0, (int)f->len, 0 };
-	int formats[4] = { 0, 0, 1, 0 };
-	PGresult *r = db_query(conn,
-		"INSERT INTO mail_attachment (filename, content_type, data, sha256) "
-		"VALUES ($1, $2, $3::bytea, decode($4, 'hex')) RETURNING id", 4, pa, lengths, formats);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		*err = xasprintf("consolidation: %s", str_trim(PQresultErrorMessage(r)));
-		PQclear(r);
+	*attachment = attachment_insert(conn, f->filename, CONSOL_CONTENT_TYPE, f->data, f->len,
+					f->sha256, err);
+	if (*attachment < 0)
 		return -1;
-	}
-	*attachment = atoll(PQgetvalue(r, 0, 0));
-	PQclear(r);
 	char att[24];
 	snprintf(att, sizeof att, "%lld", *attachment);
 	bool approved = approver > 0 || meta->automatic;
 	const char *pc[] = { period_id, kind, version, built, att, f->sha256,
 			     approver > 0 ? who : NULL, approved ? approved_at : NULL,
 			     meta->automatic ? "t" : "f" };
-	r = db_run(conn, "consolidation",
+	PGresult *r = db_run(conn, "consolidation",
 		"INSERT INTO consolidation (period_id, kind, version, built_at, attachment_id, "
 		"  sha256, assessment_id, approved_by, approved_at, automatic) "
 		"VALUES ($1::bigint, $2, $3::int, to_timestamp($4::bigint), $5::bigint, "
@@ -246,6 +238,8 @@ static int cutoff_in_tx(PGconn *conn, const struct period_info *pi, time_t now,
 	if (rc == 0 && store(conn, pi, "cutoff", &meta, 0, &e, &f, &attachment, err) < 0)
 		rc = -1;
 	consol_entries_free(&e);
+	free(f.data);		/* kept: the outbox reads it from there; size and hash stay */
+	f.data = NULL;
 	if (rc != 0) {
 		consolidation_file_free(&f);
 		return rc == CONSOL_INVALID ? CONSOL_INVALID : -1;	/* nothing stored */
@@ -614,29 +608,29 @@ enum consolidation_result consolidation_get(PGconn *conn, const struct period_in
 	snprintf(period_id, sizeof period_id, "%lld", pi->db_id);
 	snprintf(v, sizeof v, "%d", edition == CONSOL_CUTOFF ? 1 : version);
 	const char *p[] = { period_id, edition == CONSOL_CUTOFF ? "cutoff" : "final", v };
-	PGresult *r = db_query_binary(conn,
-		"SELECT a.data, c.version, encode(c.sha256, 'hex') FROM consolidation c "
-		"JOIN mail_attachment a ON a.id = c.attachment_id "
+	PGresult *r = db_run(conn, "consolidation",
+		"SELECT c.attachment_id, c.version, encode(c.sha256, 'hex') FROM consolidation c "
 		"WHERE c.period_id = $1::bigint AND c.kind = $2 "
-		"  AND ($3::int = 0 OR c.version = $3::int) ORDER BY c.version DESC LIMIT 1", 3, p);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		*err = xasprintf("consolidation: %s", str_trim(PQresultErrorMessage(r)));
-		PQclear(r);
+		"  AND ($3::int = 0 OR c.version = $3::int) ORDER BY c.version DESC LIMIT 1", 3, p,
+		err);
+	if (r == NULL)
 		return CONSOLIDATION_FAILED;
-	}
 	if (PQntuples(r) == 0) {
 		PQclear(r);
 		return CONSOLIDATION_NONE;
 	}
-	out->len = (size_t)PQgetlength(r, 0, 0);
-	out->data = xmalloc(out->len ? out->len : 1);
-	memcpy(out->data, PQgetvalue(r, 0, 0), out->len);
-	/* Binary int4 and text are big-endian and raw bytes. */
-	const unsigned char *vb = (const unsigned char *)PQgetvalue(r, 0, 1);
-	out->version = (int)((unsigned)vb[0] << 24 | (unsigned)vb[1] << 16 | (unsigned)vb[2] << 8 |
-			     vb[3]);
-	snprintf(out->sha256, sizeof out->sha256, "%.*s", PQgetlength(r, 0, 2),
-		 PQgetvalue(r, 0, 2));
+	/* The file is read in pieces into one buffer, which becomes out's. */
+	struct attachment_file file;
+	if (attachment_read(conn, PQgetvalue(r, 0, 0), &file, err) != 0) {
+		PQclear(r);
+		return CONSOLIDATION_FAILED;
+	}
+	out->data = file.data;
+	out->len = file.len;
+	file.data = NULL;
+	attachment_file_free(&file);
+	out->version = atoi(PQgetvalue(r, 0, 1));
+	snprintf(out->sha256, sizeof out->sha256, "%s", PQgetvalue(r, 0, 2));
 	PQclear(r);
 	out->filename = file_name(pi, edition, out->version);
 	/* A file kept before the check existed is checked before it is given out again. */

@@ -60,9 +60,49 @@ static int sync_dir(const char *dir)
 	return rc;
 }
 
-/* Writes dir/name through a temporary file in the same folder. */
+/* Copies everything fill gives into fd, 64 KiB at a time; 0 or -1 with errno. */
+static int write_from(int fd, file_fill_fn fill, void *arg)
+{
+	enum { PIECE = 65536 };
+	char *buf = xmalloc(PIECE);
+	size_t n;
+	int rc = 0;
+	while (rc == 0 && (n = fill(arg, buf, PIECE)) > 0)
+		rc = write_all(fd, buf, n);
+	free(buf);
+	return rc;
+}
+
+/* A source of one buffer, for file_write_atomic. */
+struct mem_source {
+	const char *data;
+	size_t len, at;
+};
+
+/* file_fill_fn over a mem_source. */
+static size_t fill_mem(void *arg, void *buf, size_t n)
+{
+	struct mem_source *m = arg;
+	if (n > m->len - m->at)
+		n = m->len - m->at;
+	if (n == 0)
+		return 0;
+	memcpy(buf, m->data + m->at, n);
+	m->at += n;
+	return n;
+}
+
+/* Writes one buffer as dir/name, atomically (fileio.h). */
 int file_write_atomic(const char *dir, const char *name, const void *data, size_t len,
 		      mode_t mode, bool make_dir, char **detail)
+{
+	struct mem_source m = { data, len, 0 };
+	return file_write_atomic_from(dir, name, fill_mem, &m, mode, make_dir, detail);
+}
+
+/* Writes what fill gives as dir/name through a temporary file, fsync, rename, fsync of dir. */
+int file_write_atomic_from(const char *dir, const char *name, file_fill_fn fill, void *arg,
+			   mode_t mode, bool make_dir, char **detail)
 {
 	if (make_dir && file_make_dirs(dir) < 0) {
 		*detail = xasprintf("mkdir %s: %s", dir, strerror(errno));
@@ -85,7 +125,7 @@ int file_write_atomic(const char *dir, const char *name, const void *data, size_
 	int rc = fd < 0 ? -1 : 0;
 	if (rc == 0 && (step = "fchmod", fchmod(fd, mode) < 0))
 		rc = -1;
-	if (rc == 0 && (step = "write", write_all(fd, data, len) < 0))
+	if (rc == 0 && (step = "write", write_from(fd, fill, arg) < 0))
 		rc = -1;
 	if (rc == 0 && (step = "fsync", fsync(fd) < 0))
 		rc = -1;

@@ -18,5 +18,10 @@ int file_make_dirs(const char *dir);
  */
 int file_write_atomic(const char *dir, const char *name, const void *data, size_t len,
 		      mode_t mode, bool make_dir, char **detail);
+/* What file_write_atomic_from() writes: up to n next bytes into buf, their count; 0 at the end. */
+typedef size_t (*file_fill_fn)(void *arg, void *buf, size_t n);
+/* file_write_atomic() with the bytes from fill, a piece at a time, instead of one buffer. */
+int file_write_atomic_from(const char *dir, const char *name, file_fill_fn fill, void *arg,
+			   mode_t mode, bool make_dir, char **detail);
 
 #endif

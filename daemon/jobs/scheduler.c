@@ -310,6 +310,8 @@ static void scheduler_run_one(PGconn *conn, struct scheduler_run *run)
 		log_info("jobs", "run %s (%s %s %s, attempt %s) done: %s", run->id, run->kind->name,
 			 run->series, run->period, run->attempt, outcome);
 		scheduler_record(conn, run, "done", outcome, NULL);
+		if (table.after_run != NULL)
+			table.after_run();
 	} else {
 		log_error("jobs", "run %s (%s %s %s, attempt %s) failed: %s", run->id,
 			  run->kind->name, run->series, run->period, run->attempt,

@@ -49,6 +49,9 @@ struct scheduler_kind {
 struct scheduler_table {
 	const struct scheduler_kind *kinds;
 	size_t nkinds;
+	/* Called on the runner's thread after a run that succeeded (committed), so that what
+	 * it queued goes now (the outbox asked to send); NULL for nothing. */
+	void (*after_run)(void);
 };
 
 /* Loop thread: arms the timer and starts the runner (its first run is at once); instance

@@ -366,8 +366,9 @@ static void header_disposition(struct strbuf *out, const char *filename)
 	free(ascii);
 }
 
-/* Appends one attachment part. */
-static void attachment_part(struct strbuf *out, const struct mail_attachment *a)
+/* Appends one attachment part's headers; its body (the base64 of its bytes) is not written
+ * here but where *body says, at the end of the text so far (see struct mail_text). */
+static void attachment_part(struct strbuf *out, const struct mail_attachment *a, size_t *body)
 {
 	const char *type = a->content_type != NULL && a->content_type[0] ? a->content_type
 									: "application/octet-stream";
@@ -378,11 +379,22 @@ static void attachment_part(struct strbuf *out, const struct mail_attachment *a)
 	strbuf_adds(out, "\r\nContent-Transfer-Encoding: base64\r\n");
 	header_disposition(out, a->filename != NULL ? a->filename : "attachment");
 	strbuf_adds(out, "\r\n");
-	base64_body(out, a->data != NULL ? a->data : "", a->data != NULL ? a->len : 0);
+	*body = out->len;
 }
 
-/* Appends the whole message, whose texts follow the text rule. */
-static void format_clean(const struct mail_message *m, struct strbuf *out)
+/*
+ * A message composed but for its attachments' bodies: the text of everything else (headers,
+ * texts, part headers, boundaries), and for attachment i the offset body[i] in that text where
+ * the base64 of its bytes goes. The text is small; the attachments' bytes stay the caller's,
+ * encoded when the message is written out (mail_format) or read (mail_reader).
+ */
+struct mail_text {
+	struct strbuf text;
+	size_t *body;
+};
+
+/* Composes the message, whose texts follow the text rule, but for the attachments' bodies. */
+static void format_clean(const struct mail_message *m, struct strbuf *out, size_t *body)
 {
 	header_date(out, m->date);
 	header_address(out, "Message-ID", m->message_id != NULL ? m->message_id : "");
@@ -403,14 +415,14 @@ static void format_clean(const struct mail_message *m, struct strbuf *out)
 	body_texts(out, m);
 	for (size_t i = 0; i < m->nattachments; i++) {
 		strbuf_addf(out, "--%s\r\n", b);
-		attachment_part(out, &m->attachments[i]);
+		attachment_part(out, &m->attachments[i], &body[i]);
 	}
 	strbuf_addf(out, "--%s--\r\n", b);
 }
 
-/* Appends the whole message (headers and MIME body, CRLF line ends) to out, the texts of m
- * with anything outside the text rule (xmltext.h) as U+FFFD. */
-void mail_format(const struct mail_message *orig, struct strbuf *out)
+/* Composes the message but for its attachments' bodies into t, the texts of m with anything
+ * outside the text rule (xmltext.h) as U+FFFD. */
+static void compose(const struct mail_message *orig, struct mail_text *t)
 {
 	struct mail_message clean = *orig;
 	char *subject = xmltext_clean(orig->subject), *text = xmltext_clean(orig->text);
@@ -432,7 +444,9 @@ void mail_format(const struct mail_message *orig, struct strbuf *out)
 		}
 		clean.attachments = atts;
 	}
-	format_clean(&clean, out);
+	t->text = (struct strbuf)STRBUF_INIT;
+	t->body = xcalloc(orig->nattachments ? orig->nattachments : 1, sizeof *t->body);
+	format_clean(&clean, &t->text, t->body);
 	for (size_t i = 0; i < orig->nattachments; i++)
 		free(names[i]);
 	free(names);
@@ -441,6 +455,147 @@ void mail_format(const struct mail_message *orig, struct strbuf *out)
 	free(text);
 	free(html);
 	free(from);
+}
+
+/* The bytes of an attachment as the body encodes them (none when it has no data). */
+static const unsigned char *att_bytes(const struct mail_attachment *a, size_t *len)
+{
+	*len = a->data != NULL ? a->len : 0;
+	return a->data != NULL ? a->data : (const unsigned char *)"";
+}
+
+/* Appends the whole message (headers and MIME body, CRLF line ends) to out, in one piece. */
+void mail_format(const struct mail_message *m, struct strbuf *out)
+{
+	struct mail_text t;
+	compose(m, &t);
+	size_t at = 0;
+	for (size_t i = 0; i < m->nattachments; i++) {
+		strbuf_add(out, t.text.data + at, t.body[i] - at);
+		at = t.body[i];
+		size_t len;
+		const unsigned char *p = att_bytes(&m->attachments[i], &len);
+		base64_body(out, p, len);
+	}
+	strbuf_add(out, t.text.data != NULL ? t.text.data + at : "", t.text.len - at);
+	strbuf_free(&t.text);
+	free(t.body);
+}
+
+/* A message read a piece at a time: the composed text, the attachments encoded as they come. */
+struct mail_reader {
+	struct mail_text t;
+	const struct mail_attachment *atts;
+	size_t natts;
+	size_t part;		/* the attachment whose body comes next; natts: the end */
+	size_t text_at;		/* bytes of the text read */
+	size_t data_at;		/* bytes of attachment part encoded */
+	char line[LINE_MAX_BASE64 + 2];	/* a line too long for the caller's buffer */
+	size_t line_len, line_at;
+	size_t size;
+};
+
+/* The length of n bytes in base64 as a body: 4 per 3 bytes, a CRLF per 57. */
+static size_t base64_body_size(size_t n)
+{
+	const size_t chunk = LINE_MAX_BASE64 / 4 * 3;
+	return (n + 2) / 3 * 4 + (n + chunk - 1) / chunk * 2;
+}
+
+/* Writes the base64 of n bytes (at most a line's 57) and CRLF at dst; returns its length. */
+static size_t base64_line(char *dst, const unsigned char *p, size_t n)
+{
+	char *d = dst;
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = (unsigned)p[i] << 16;
+		if (i + 1 < n)
+			v |= (unsigned)p[i + 1] << 8;
+		if (i + 2 < n)
+			v |= p[i + 2];
+		*d++ = b64_alphabet[(v >> 18) & 63];
+		*d++ = b64_alphabet[(v >> 12) & 63];
+		*d++ = i + 1 < n ? b64_alphabet[(v >> 6) & 63] : '=';
+		*d++ = i + 2 < n ? b64_alphabet[v & 63] : '=';
+	}
+	*d++ = '\r';
+	*d++ = '\n';
+	return (size_t)(d - dst);
+}
+
+/* Starts reading the message as mail_format writes it. */
+struct mail_reader *mail_reader_new(const struct mail_message *m)
+{
+	struct mail_reader *r = xcalloc(1, sizeof *r);
+	compose(m, &r->t);
+	r->atts = m->attachments;
+	r->natts = m->nattachments;
+	r->size = r->t.text.len;
+	for (size_t i = 0; i < r->natts; i++) {
+		size_t len;
+		att_bytes(&r->atts[i], &len);
+		r->size += base64_body_size(len);
+	}
+	return r;
+}
+
+/* The message's length in bytes. */
+size_t mail_reader_size(const struct mail_reader *r)
+{
+	return r->size;
+}
+
+/* Copies the next bytes of the message into buf; 0 at its end. */
+size_t mail_reader_read(struct mail_reader *r, void *buf, size_t n)
+{
+	const size_t chunk = LINE_MAX_BASE64 / 4 * 3;
+	char *out = buf;
+	size_t got = 0;
+	while (got < n) {
+		if (r->line_at < r->line_len) {
+			size_t k = r->line_len - r->line_at < n - got ? r->line_len - r->line_at
+								      : n - got;
+			memcpy(out + got, r->line + r->line_at, k);
+			r->line_at += k;
+			got += k;
+			continue;
+		}
+		size_t end = r->part < r->natts ? r->t.body[r->part] : r->t.text.len;
+		if (r->text_at < end) {
+			size_t k = end - r->text_at < n - got ? end - r->text_at : n - got;
+			memcpy(out + got, r->t.text.data + r->text_at, k);
+			r->text_at += k;
+			got += k;
+			continue;
+		}
+		if (r->part == r->natts)
+			break;
+		size_t len;
+		const unsigned char *p = att_bytes(&r->atts[r->part], &len);
+		if (r->data_at == len) {
+			r->part++;
+			r->data_at = 0;
+			continue;
+		}
+		size_t take = len - r->data_at < chunk ? len - r->data_at : chunk;
+		if (n - got >= sizeof r->line) {	/* a whole line fits: straight into buf */
+			got += base64_line(out + got, p + r->data_at, take);
+		} else {
+			r->line_len = base64_line(r->line, p + r->data_at, take);
+			r->line_at = 0;
+		}
+		r->data_at += take;
+	}
+	return got;
+}
+
+/* Ends reading. */
+void mail_reader_free(struct mail_reader *r)
+{
+	if (r == NULL)
+		return;
+	strbuf_free(&r->t.text);
+	free(r->t.body);
+	free(r);
 }
 
 /* True if s has a control character or one of the characters in bad. */

@@ -50,10 +50,25 @@ void mail_cleanup(void);
  * angle brackets, a Message-ID in angle brackets, a subject and a text. 0, or -1 with *detail
  * (new string). */
 int mail_check(const struct mail_message *m, char **detail);
-/* Appends the whole message (headers and MIME body, CRLF line ends) to out; in every text,
+/* Appends the whole message (headers and MIME body, CRLF line ends) to out, in one piece (a
+ * test's reference; sending and spooling read it with mail_reader instead); in every text,
  * what is outside the text rule of xmltext.h (bytes that are not UTF-8, U+FFFF, control
  * characters) is written as U+FFFD. */
 void mail_format(const struct mail_message *m, struct strbuf *out);
+/*
+ * The same message read a piece at a time, as libcurl sends it or the spool writes it: the
+ * headers and texts composed at the start (small), each attachment's bytes encoded in base64
+ * only as the reader reaches them, so that no copy of the whole message is ever made. The
+ * attachments' bytes are the caller's: they must stay until mail_reader_free(). Read in
+ * pieces of any size, the bytes are those mail_format() appends.
+ */
+struct mail_reader;
+struct mail_reader *mail_reader_new(const struct mail_message *m);
+/* The message's length in bytes, known before it is read. */
+size_t mail_reader_size(const struct mail_reader *r);
+/* Copies the next at most n bytes into buf; returns how many, 0 at the end. */
+size_t mail_reader_read(struct mail_reader *r, void *buf, size_t n);
+void mail_reader_free(struct mail_reader *r);
 /* The address inside "Name <address>", or the text itself when it has no angle brackets (new string). */
 char *mail_address(const char *from);
 /* Appends "Name: value" to out as one header field, value as RFC 2047 encoded-words when it is not

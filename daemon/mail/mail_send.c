@@ -13,8 +13,7 @@
 
 /* The message being uploaded and the server's last answer line. */
 struct send_state {
-	const char *data;
-	size_t len, sent;
+	struct mail_reader *reader;
 	char last[512];
 };
 
@@ -44,16 +43,11 @@ const char *mail_result_name(enum mail_result r)
 	return "?";
 }
 
-/* curl's read callback: the next piece of the composed message. */
+/* curl's read callback: the next piece of the message, its attachments encoded as they go. */
 static size_t read_message(char *buf, size_t size, size_t nitems, void *arg)
 {
 	struct send_state *st = arg;
-	size_t n = size * nitems;
-	if (n > st->len - st->sent)
-		n = st->len - st->sent;
-	memcpy(buf, st->data + st->sent, n);
-	st->sent += n;
-	return n;
+	return mail_reader_read(st->reader, buf, size * nitems);
 }
 
 /* curl's header callback, which gets every SMTP answer line: keeps the last one but the
@@ -157,7 +151,8 @@ static CURLcode set_options(CURL *c, const struct mail_server *s, bool tls_requi
 	if (rc == CURLE_OK)
 		rc = curl_easy_setopt(c, CURLOPT_READDATA, st);
 	if (rc == CURLE_OK)
-		rc = curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)st->len);
+		rc = curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE,
+				      (curl_off_t)mail_reader_size(st->reader));
 	if (rc == CURLE_OK)
 		rc = curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, keep_answer);
 	if (rc == CURLE_OK)
@@ -192,9 +187,7 @@ enum mail_result mail_send(const struct mail_server *s, const struct mail_messag
 		*detail = xstrdup("curl_easy_init failed");
 		return MAIL_TEMPORARY;
 	}
-	struct strbuf msg = STRBUF_INIT;
-	mail_format(m, &msg);
-	struct send_state st = { .data = strbuf_str(&msg), .len = msg.len };
+	struct send_state st = { .reader = mail_reader_new(m) };
 	char *from_addr = mail_address(m->from);
 	char *to = xasprintf("<%s>", m->to);
 	struct curl_slist *rcpt = curl_slist_append(NULL, to);
@@ -219,6 +212,6 @@ enum mail_result mail_send(const struct mail_server *s, const struct mail_messag
 	curl_easy_cleanup(c);
 	free(to);
 	free(from_addr);
-	strbuf_free(&msg);
+	mail_reader_free(st.reader);
 	return r;
 }

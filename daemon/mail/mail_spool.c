@@ -1,4 +1,5 @@
-/* Writing one composed e-mail as an .eml file, for a setup without an SMTP server. */
+/* Writing one e-mail as an .eml file, for a setup without an SMTP server: read from a
+ * mail_reader into the file, its attachments encoded as they are written. */
 #include "mail.h"
 #include "fileio.h"
 #include "util.h"
@@ -36,6 +37,12 @@ static char *spool_name(const char *message_id)
 	return name;
 }
 
+/* file_write_atomic_from's source: the next piece of the message. */
+static size_t fill_message(void *arg, void *buf, size_t n)
+{
+	return mail_reader_read(arg, buf, n);
+}
+
 /* Writes the message as dir/<name>.eml through a temporary file in the same folder. */
 int mail_spool(const char *dir, const struct mail_message *m, char **detail)
 {
@@ -46,12 +53,11 @@ int mail_spool(const char *dir, const struct mail_message *m, char **detail)
 		*detail = xstrdup("the Message-ID is empty");
 		return -1;
 	}
-	struct strbuf msg = STRBUF_INIT;
-	mail_format(m, &msg);
+	struct mail_reader *r = mail_reader_new(m);
 	char *file = xasprintf("%s.eml", name);
 	free(name);
-	int rc = file_write_atomic(dir, file, strbuf_str(&msg), msg.len, 0600, true, detail);
+	int rc = file_write_atomic_from(dir, file, fill_message, r, 0600, true, detail);
 	free(file);
-	strbuf_free(&msg);
+	mail_reader_free(r);
 	return rc;
 }

@@ -1,6 +1,7 @@
 /* The outbox's sender: claims due messages under a lease, sends them (SMTP, or .eml files in
  * the spool when no server is set), and records each outcome, with retries and expiry. */
 #include "outbox.h"
+#include "attachment.h"
 #include "clock.h"
 #include "config.h"
 #include "db.h"
@@ -204,9 +205,18 @@ static bool lease_row(PGconn *conn, const char *id, const char *attempts, const 
 	return kept;
 }
 
+/* Frees the files read for one row. */
+static void files_free(struct attachment_file *files, size_t n)
+{
+	for (size_t i = 0; files != NULL && i < n; i++)
+		attachment_file_free(&files[i]);
+	free(files);
+}
+
 /* Sends one claimed row (columns: id, attempts, recipient, subject, body, html, message_id,
  * attachment id, channel, series, period, version); its files (the attachment id, then the
- * row's outbox_attachment in position order) are read now, in binary, for this row only. */
+ * row's outbox_attachment in position order) are read now, in binary and in pieces
+ * (attachment.h), for this row only. */
 static enum outbox_outcome outbox_send_one(PGconn *conn, PGresult *r, int row,
 					const struct config *cfg,
 					const struct mail_server *server, time_t now,
@@ -223,30 +233,39 @@ static enum outbox_outcome outbox_send_one(PGconn *conn, PGresult *r, int row,
 		.message_id = PQgetvalue(r, row, 6),
 		.date = now,
 	};
-	PGresult *a = NULL;
+	struct attachment_file *files = NULL;
+	size_t nfiles = 0;
 	if (!PQgetisnull(r, row, 7)) {
 		const char *pa[] = { PQgetvalue(r, row, 7), PQgetvalue(r, row, 0) };
-		a = db_query_binary(conn, "SELECT m.filename, m.content_type, m.data "
-				    "FROM (SELECT $1::bigint AS id, 1 AS position UNION ALL "
-				    "  SELECT attachment_id, position FROM outbox_attachment "
-				    "  WHERE outbox_id = $2::bigint) x "
-				    "JOIN mail_attachment m ON m.id = x.id ORDER BY x.position", 2, pa);
-		if (PQresultStatus(a) != PGRES_TUPLES_OK || PQntuples(a) < 1) {
-			*detail = xasprintf("cannot read the attachments: %s",
-					    PQresultErrorMessage(a));
-			PQclear(a);
+		PGresult *ids = db_query(conn, "SELECT x.id FROM (SELECT $1::bigint AS id, "
+					 "  1 AS position UNION ALL SELECT attachment_id, position "
+					 "  FROM outbox_attachment WHERE outbox_id = $2::bigint) x "
+					 "ORDER BY x.position", 2, pa, NULL, NULL);
+		if (PQresultStatus(ids) != PGRES_TUPLES_OK || PQntuples(ids) < 1) {
+			*detail = xasprintf("cannot list the attachments: %s",
+					    PQresultErrorMessage(ids));
+			PQclear(ids);
 			return OUTBOX_DEFERRED;
 		}
-		size_t n = (size_t)PQntuples(a);
-		atts = xcalloc(n, sizeof *atts);
-		for (size_t i = 0; i < n; i++) {
-			atts[i].filename = PQgetvalue(a, (int)i, 0);
-			atts[i].content_type = PQgetvalue(a, (int)i, 1);
-			atts[i].data = (const unsigned char *)PQgetvalue(a, (int)i, 2);
-			atts[i].len = (size_t)PQgetlength(a, (int)i, 2);
+		nfiles = (size_t)PQntuples(ids);
+		files = xcalloc(nfiles, sizeof *files);
+		atts = xcalloc(nfiles, sizeof *atts);
+		for (size_t i = 0; i < nfiles; i++) {
+			char *why = NULL;
+			if (attachment_read(conn, PQgetvalue(ids, (int)i, 0), &files[i], &why) != 0) {
+				*detail = xasprintf("cannot read the attachment: %s", why);
+				free(why);
+				PQclear(ids);
+				files_free(files, nfiles);
+				free(atts);
+				return OUTBOX_DEFERRED;
+			}
+			atts[i] = (struct mail_attachment){ files[i].filename, files[i].content_type,
+							    files[i].data, files[i].len };
 		}
+		PQclear(ids);
 		m.attachments = atts;
-		m.nattachments = n;
+		m.nattachments = nfiles;
 	}
 	const char *channel = PQgetvalue(r, row, 8);
 	char *why = NULL;
@@ -276,8 +295,8 @@ static enum outbox_outcome outbox_send_one(PGconn *conn, PGresult *r, int row,
 	} else {
 		res = outcome_of_mail(mail_send(server, &m, detail));
 	}
+	files_free(files, nfiles);
 	free(atts);
-	PQclear(a);
 	return res;
 }
 

@@ -70,8 +70,9 @@ lxw_error xlsxw_close(lxw_workbook *wb);
 /*
  * Checks a workbook before it is stored or sent: ooxml_check() with xl/workbook.xml, a zip
  * whose every XML part (*.xml, *.rels, *.vml) is well-formed XML for expat, inflating at most
- * OOXML_CHECK_MAX_INFLATED in all. Returns 0, or -1 with *err (English, naming the part, line
- * and expat's reason).
+ * OOXML_CHECK_MAX_INFLATED in all. Bytes this process found well-formed before (the last 16,
+ * known by their SHA-256) are not parsed again. Returns 0, or -1 with *err (English, naming
+ * the part, line and expat's reason).
  */
 int xlsxw_check(const void *data, size_t len, char **err);
 

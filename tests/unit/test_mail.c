@@ -317,6 +317,109 @@ static void test_python_parses_back(void **state)
 	jv_free(v);
 }
 
+/* Reads a message through a mail_reader in pieces of random sizes (1 to 200 bytes, seeded);
+ * checks its size was told right and returns it (new buffer). */
+static void read_in_pieces(const struct mail_message *m, unsigned seed, struct strbuf *out)
+{
+	struct mail_reader *r = mail_reader_new(m);
+	char piece[200];
+	size_t n;
+	srand(seed);
+	do {
+		size_t want = 1 + (size_t)rand() % sizeof piece;
+		n = mail_reader_read(r, piece, want);
+		assert_true(n <= want);
+		strbuf_add(out, piece, n);
+	} while (n > 0);
+	assert_int_equal(mail_reader_read(r, piece, sizeof piece), 0);	/* stays at the end */
+	assert_int_equal(mail_reader_size(r), out->len);
+	mail_reader_free(r);
+}
+
+/* Bytes that vary and run through every value. */
+static unsigned char *pattern(size_t n)
+{
+	unsigned char *p = xmalloc(n ? n : 1);
+	for (size_t i = 0; i < n; i++)
+		p[i] = (unsigned char)(i * 131 + i / 251 + 7);
+	return p;
+}
+
+/* The message read in small pieces (attachments encoded as they are reached) is the one
+ * composed whole: attachments of 0, 1, 2, 3, 57 and 58 bytes (a base64 group, a line, a line
+ * and one) and a large one, alone and several in one message; written to the spool too. */
+static void test_reader_streams(void **state)
+{
+	static const size_t sizes[] = { 0, 1, 2, 3, 57, 58, 56, 114, 3 * 1024 * 1024 + 5 };
+	const size_t nsizes = sizeof sizes / sizeof *sizes;
+	struct mail_attachment all[sizeof sizes / sizeof *sizes];
+	unsigned char *data[sizeof sizes / sizeof *sizes];
+	for (size_t i = 0; i < nsizes; i++) {
+		data[i] = pattern(sizes[i]);
+		all[i] = att;
+		all[i].filename = i % 2 ? "Tuần 50.xlsx" : "Văn bản ký số của Sở.pdf";
+		all[i].content_type = i % 2 ? att.content_type : "application/pdf";
+		all[i].data = data[i];
+		all[i].len = sizes[i];
+	}
+	all[0].data = NULL;	/* no data at all, as an empty file may come */
+	struct strbuf whole = STRBUF_INIT, read = STRBUF_INIT;
+	/* Each alone, then all of them in one message, then none. */
+	for (size_t k = 0; k <= nsizes + 1; k++) {
+		struct mail_message m = k < nsizes ? sample(&all[k], 1) :
+					k == nsizes ? sample(all, nsizes) : sample(NULL, 0);
+		strbuf_reset(&whole);
+		strbuf_reset(&read);
+		mail_format(&m, &whole);
+		read_in_pieces(&m, (unsigned)k + 1, &read);
+		assert_int_equal(read.len, whole.len);
+		assert_memory_equal(read.data, whole.data, whole.len);
+	}
+	/* A large attachment's body decodes back to its bytes. */
+	struct mail_message one = sample(&all[nsizes - 1], 1);
+	strbuf_reset(&read);
+	read_in_pieces(&one, 99, &read);
+	const char *body = strstr(strbuf_str(&read), "Tu_n 50.xlsx\"\r\n\r\n");
+	if (body == NULL)
+		body = strstr(strbuf_str(&read), ".pdf\"\r\n\r\n");
+	assert_non_null(body);
+	body = strstr(body, "\r\n\r\n") + 4;
+	struct strbuf b64 = STRBUF_INIT, bytes = STRBUF_INIT;
+	while (*body != '-') {
+		const char *eol = strstr(body, "\r\n");
+		assert_true(eol - body <= 76);
+		strbuf_add(&b64, body, (size_t)(eol - body));
+		body = eol + 2;
+	}
+	assert_true(b64_decode(strbuf_str(&b64), b64.len, &bytes));
+	assert_int_equal(bytes.len, sizes[nsizes - 1]);
+	assert_memory_equal(bytes.data, data[nsizes - 1], bytes.len);
+	/* The spool writes the same bytes as mail_format. */
+	char dir[] = "/tmp/baocao-spool-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	struct mail_message m = sample(all, nsizes);
+	char *detail = NULL;
+	assert_int_equal(mail_spool(dir, &m, &detail), 0);
+	char *path = xasprintf("%s/w50.u12_baocao.example.vn.eml", dir);
+	char *file = NULL;
+	size_t len = 0;
+	assert_int_equal(file_read_all(path, 64 << 20, &file, &len), 0);
+	strbuf_reset(&whole);
+	mail_format(&m, &whole);
+	assert_int_equal(len, whole.len);
+	assert_memory_equal(file, whole.data, len);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(dir), 0);
+	free(file);
+	free(path);
+	for (size_t i = 0; i < nsizes; i++)
+		free(data[i]);
+	strbuf_free(&b64);
+	strbuf_free(&bytes);
+	strbuf_free(&whole);
+	strbuf_free(&read);
+}
+
 /* Deliveries: secrets are not shown, plain http only to this machine, a missing folder is
  * not made, a written file has the delivery's mode. */
 static void test_deliveries(void **state)
@@ -368,6 +471,7 @@ int main(void)
 		cmocka_unit_test(test_format_maps_bad_text),
 		cmocka_unit_test(test_python_parses_back),
 		cmocka_unit_test(test_deliveries),
+		cmocka_unit_test(test_reader_streams),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -206,6 +206,53 @@ static void test_check_refuses_broken_parts(void **state)
 	free(err);
 }
 
+/* A sheet of about 9 MB of XML (it compresses to little), broken at its very end if asked. */
+static char *big_sheet(bool broken)
+{
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_adds(&sb, "<worksheet>");
+	for (int i = 0; i < 1000000; i++)
+		strbuf_adds(&sb, "<c>ok</c>");
+	strbuf_adds(&sb, broken ? "<c></worksheet>" : "</worksheet>");
+	return strbuf_detach(&sb);
+}
+
+/* A package of more than 16 MB of XML is checked on two threads: still every part, the
+ * failure reported the one first in zip order (a large part on one thread fails after a small
+ * one later in the zip has failed on the other); well-formed bytes checked again pass. */
+static void test_check_large_package(void **state)
+{
+	char *good1 = big_sheet(false), *good2 = big_sheet(false), *bad2 = big_sheet(true);
+	const char *good[] = { "[Content_Types].xml", TYPES, "xl/workbook.xml", WORKBOOK,
+			       "xl/worksheets/sheet1.xml", good1, "xl/worksheets/sheet2.xml", good2,
+			       "xl/worksheets/sheet3.xml", "<worksheet/>", NULL };
+	size_t len;
+	unsigned char *zip = make_zip(good, &len);
+	char *err = NULL;
+	assert_int_equal(xlsxw_check(zip, len, &err), 0);
+	assert_int_equal(xlsxw_check(zip, len, &err), 0);	/* known: not parsed again */
+	free(zip);
+	const char *bad[] = { "[Content_Types].xml", TYPES, "xl/workbook.xml", WORKBOOK,
+			      "xl/worksheets/sheet1.xml", good1, "xl/worksheets/sheet2.xml", bad2,
+			      "xl/worksheets/sheet3.xml", "<worksheet>", NULL };
+	zip = make_zip(bad, &len);
+	assert_int_equal(xlsxw_check(zip, len, &err), -1);
+	assert_non_null(strstr(err, "xl/worksheets/sheet2.xml: line 1"));
+	free(err);
+	free(zip);
+	/* Only the small one broken, on whichever thread it went. */
+	bad[7] = good2;
+	zip = make_zip(bad, &len);
+	err = NULL;
+	assert_int_equal(xlsxw_check(zip, len, &err), -1);
+	assert_non_null(strstr(err, "xl/worksheets/sheet3.xml"));
+	free(err);
+	free(zip);
+	free(good1);
+	free(good2);
+	free(bad2);
+}
+
 /* Replaces a text of the fixture (freeing the old one). */
 static void put(char **field, const char *text)
 {
@@ -245,6 +292,7 @@ int main(void)
 		cmocka_unit_test(test_refusal),
 		cmocka_unit_test(test_clean),
 		cmocka_unit_test(test_check_refuses_broken_parts),
+		cmocka_unit_test(test_check_large_package),
 		cmocka_unit_test(test_consolidated_maps_bad_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
