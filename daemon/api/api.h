@@ -72,6 +72,14 @@ bool api_period_remindable(const struct http_request *rq, struct http_response *
 			   struct period_info *pi);
 /* The series named in the path, or NULL after answering 404. */
 const struct series_def *api_series(struct http_request *rq, struct http_response *rs);
+/* For a recipient (report.view reaches other units' reports through the series it
+ * receives): whether column col (a binary bool) of r's first row says the version was
+ * superseded; then answers 403 not_in_force. Recipients see a unit's report in force only. */
+bool api_recipient_superseded(const struct api_ctx *cx, const PGresult *r, int col,
+			      struct http_response *rs);
+/* The version number of ?n= (1 to 9 digits, no leading zero, no sign nor space), or 0 after
+ * answering 400 bad_version with message (what the route's n means). */
+int api_version_param(struct http_request *rq, struct http_response *rs, const char *message);
 
 /* api_document.c */
 void api_document_put(struct http_request *rq, struct http_response *rs,

@@ -215,3 +215,36 @@ bool api_text_refused(struct http_response *rs, const struct jv *doc)
 	free(where);
 	return true;
 }
+
+/* The version number of ?n=: digits only, strictly, so that "+1", " 1" or "01" name nothing. */
+int api_version_param(struct http_request *rq, struct http_response *rs, const char *message)
+{
+	char *text = http_query_param(rq, "n");
+	int v = 0;
+	size_t len = text != NULL ? strlen(text) : 0;
+	bool ok = len >= 1 && len <= 9 && text[0] != '0';
+	for (size_t i = 0; ok && i < len; i++) {
+		if (text[i] < '0' || text[i] > '9')
+			ok = false;
+		else
+			v = v * 10 + (text[i] - '0');
+	}
+	free(text);
+	if (!ok) {
+		http_error(rs, 400, "bad_version", message);
+		return 0;
+	}
+	return v;
+}
+
+/* A recipient asking for a version other than the one in force: 403. */
+bool api_recipient_superseded(const struct api_ctx *cx, const PGresult *r, int col,
+			      struct http_response *rs)
+{
+	if (cx->who.role != ROLE_RECIPIENT || PQntuples(r) == 0 || PQgetlength(r, 0, col) != 1 ||
+	    PQgetvalue(r, 0, col)[0] != 1)
+		return false;
+	http_error(rs, 403, "not_in_force", "Đơn vị nhận báo cáo chỉ xem được báo cáo đang dùng "
+		   "của đơn vị; các phiên bản trước do đơn vị tổng hợp quản lý.");
+	return true;
+}

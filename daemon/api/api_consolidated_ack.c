@@ -13,25 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define VERSION_MAX 100000
-
-/* The version ?n= names (1..VERSION_MAX); 0 after answering 400. */
-static int version_of(struct http_request *rq, struct http_response *rs)
-{
-	char *text = http_query_param(rq, "n");
-	long v = 0;
-	if (text != NULL && *text != '\0') {
-		char *end;
-		v = strtol(text, &end, 10);
-		if (*end != '\0' || v < 1 || v > VERSION_MAX)
-			v = 0;
-	}
-	free(text);
-	if (v == 0)
-		http_error(rs, 400, "bad_version", "Hãy ghi số thứ tự của bản đã nhận (n=1 là bản "
-			   "chính thức, n=2 là bản bổ sung lần 1, ...).");
-	return (int)v;
-}
+/* What ?n= means, for a request that gets it wrong. */
+#define BAD_VERSION "Hãy ghi số thứ tự của bản đã nhận (n=1 là bản chính thức, n=2 là bản " \
+	"bổ sung lần 1, ...)."
 
 /* Writes "acknowledged_at" ... of an acknowledgement as the answer's members. */
 static void ack_members(struct json *j, const struct consol_ack_info *a)
@@ -46,7 +30,7 @@ static void ack_members(struct json *j, const struct consol_ack_info *a)
 void api_consolidated_ack(struct http_request *rq, struct http_response *rs,
 			  const struct api_ctx *cx)
 {
-	int version = version_of(rq, rs);
+	int version = api_version_param(rq, rs, BAD_VERSION);
 	if (version == 0)
 		return;
 	struct period_info pi;
@@ -65,7 +49,8 @@ void api_consolidated_ack(struct http_request *rq, struct http_response *rs,
 	if (rc == CONSOL_ACK_NOT_DELIVERED) {
 		char *msg = a.delivered == 0 ?
 			xasprintf("Kỳ %s chưa có bản báo cáo tổng hợp nào được gửi đến đơn vị nhận, "
-				  "nên chưa có gì để xác nhận đã tiếp nhận.", pi.id) :
+				  "nên chưa có gì để xác nhận đã tiếp nhận. Hãy xác nhận sau khi nhận được "
+				  "bản tổng hợp.", pi.id) :
 			xasprintf("Bản số %d của kỳ %s chưa được gửi đến đơn vị nhận nên không xác nhận "
 				  "được. Bản mới nhất đã gửi là bản số %d.", version, pi.id,
 				  a.delivered);

@@ -1,6 +1,7 @@
 /* The consolidating unit's signed document on the consolidated report: PUT
  * .../consolidated/document?n=N attaches it to final version N (the version about to be
- * approved, or an approved one none of whose deliveries has gone out), GET gives it back, GET
+ * approved, or an approved one none of whose deliveries has gone out; replaced there only
+ * while none has been tried), GET gives it back, GET
  * .../consolidated/documents lists a period's documents with their signatures. */
 #include "api.h"
 #include "config.h"
@@ -18,22 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define VERSION_MAX 100000
-
-/* The version of ?n=N (1 to VERSION_MAX), or 0 after answering 400. */
-static int version_of(struct http_request *rq, struct http_response *rs)
-{
-	char *text = http_query_param(rq, "n"), *end = NULL;
-	long v = text != NULL && *text ? strtol(text, &end, 10) : 0;
-	bool ok = text != NULL && *text && *end == '\0' && v >= 1 && v <= VERSION_MAX;
-	free(text);
-	if (!ok) {
-		http_error(rs, 400, "bad_version", "Tham số n là số thứ tự của bản báo cáo tổng hợp "
-			   "(1, 2, ...) mà văn bản đi kèm.");
-		return 0;
-	}
-	return (int)v;
-}
+/* What ?n= means, for a request that gets it wrong. */
+#define BAD_VERSION "Tham số n là số thứ tự của bản báo cáo tổng hợp (1, 2, ...) mà văn bản " \
+	"đi kèm."
 
 /* Answers a refusal of consol_document_attach. */
 static void attach_refused(struct http_response *rs, enum consol_document_result res, int n,
@@ -52,6 +40,13 @@ static void attach_refused(struct http_response *rs, enum consol_document_result
 				"Hãy tải văn bản đã ký số lên cho bản bổ sung số %d rồi phê duyệt: "
 				"bản bổ sung được gửi kèm văn bản.", n, d->next_version);
 		http_error(rs, 409, "already_delivered", msg);
+		break;
+	case CONSOL_DOCUMENT_ATTEMPTED:
+		msg = xasprintf("Bản số %d đã bắt đầu được gửi đến nơi nhận nên văn bản đi kèm "
+				"không thay được nữa (nơi nhận có thể đã có nó). Hãy tải văn bản mới "
+				"lên cho bản bổ sung số %d rồi phê duyệt: bản bổ sung được gửi kèm "
+				"văn bản.", n, d->next_version);
+		http_error(rs, 409, "delivery_attempted", msg);
 		break;
 	case CONSOL_DOCUMENT_SENDING:
 		http_add_header(rs, "Retry-After", "30");
@@ -119,7 +114,7 @@ static bool body_acceptable(struct http_request *rq, struct http_response *rs,
 void api_consol_document_put(struct http_request *rq, struct http_response *rs,
 			     const struct api_ctx *cx)
 {
-	int n = version_of(rq, rs);
+	int n = api_version_param(rq, rs, BAD_VERSION);
 	if (n == 0)
 		return;
 	const struct config *cfg = config_current();
@@ -170,7 +165,7 @@ void api_consol_document_put(struct http_request *rq, struct http_response *rs,
 void api_consol_document_get(struct http_request *rq, struct http_response *rs,
 			     const struct api_ctx *cx)
 {
-	int n = version_of(rq, rs);
+	int n = api_version_param(rq, rs, BAD_VERSION);
 	if (n == 0)
 		return;
 	struct period_info pi;
@@ -187,7 +182,7 @@ void api_consol_document_get(struct http_request *rq, struct http_response *rs,
 	if (PQntuples(r) == 0) {
 		PQclear(r);
 		http_error(rs, 404, "no_document", "Bản báo cáo tổng hợp này chưa có văn bản đã ký "
-			   "số.");
+			   "số. Hãy dùng bảng tổng hợp (.xlsx) hoặc liên hệ đơn vị tổng hợp.");
 		return;
 	}
 	rs->status = 200;

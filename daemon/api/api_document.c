@@ -168,7 +168,8 @@ static char *document_file_name(const char *series, const char *period, const ch
 	return name;
 }
 
-/* GET .../submission/document[?version=N]: the document as uploaded. */
+/* GET .../submission/document[?version=N]: the document as uploaded (recipients: of the
+ * version in force only). */
 void api_document_get(struct http_request *rq, struct http_response *rs,
 		      const struct api_ctx *cx)
 {
@@ -180,6 +181,10 @@ void api_document_get(struct http_request *rq, struct http_response *rs,
 	free(version);
 	if (r == NULL) {
 		api_db_failed(rs, cx->db, "document", err);
+		goto out;
+	}
+	if (api_recipient_superseded(cx, r, 4, rs)) {
+		PQclear(r);
 		goto out;
 	}
 	if (PQntuples(r) == 0 || PQgetisnull(r, 0, 0)) {

@@ -384,7 +384,8 @@ out:
 	target_free(&t);
 }
 
-/* GET .../submission/file: the workbook as uploaded. */
+/* GET .../submission/file[?version=N]: the workbook as uploaded (recipients: of the version in
+ * force only). */
 void api_submission_file(struct http_request *rq, struct http_response *rs,
 			 const struct api_ctx *cx)
 {
@@ -396,6 +397,10 @@ void api_submission_file(struct http_request *rq, struct http_response *rs,
 	free(version);
 	if (r == NULL) {
 		api_db_failed(rs, cx->db, "submission", err);
+		goto out;
+	}
+	if (api_recipient_superseded(cx, r, 3, rs)) {
+		PQclear(r);
 		goto out;
 	}
 	if (PQntuples(r) == 0 || PQgetisnull(r, 0, 0)) {

@@ -20,6 +20,7 @@
 #define ATTACH_DELIVERED 2
 #define ATTACH_SENDING 3
 #define ATTACH_FULL 4
+#define ATTACH_ATTEMPTED 5
 
 /* The work of one attach transaction. */
 struct attach {
@@ -42,23 +43,50 @@ static char *document_name(const struct period_info *pi, int version)
 }
 
 /* Whether the deliveries of an approved version allow a document now: 0 (none has gone out
- * nor is going), ATTACH_DELIVERED, ATTACH_SENDING, or -1. The rows stay locked until the end
- * of the transaction, so that the sender claims none of them meanwhile. */
+ * nor is going, and, when the version has a document already, none has been tried and the
+ * version is not acknowledged), ATTACH_DELIVERED, ATTACH_SENDING, ATTACH_ATTEMPTED, or -1.
+ * The rows stay locked until the end of the transaction, so that the sender claims none of
+ * them meanwhile. */
 static int deliveries_waiting(PGconn *conn, const struct period_info *pi, const char *version,
-			      char **err)
+			      bool replacing, char **err)
 {
-	const char *p[] = { pi->series->name, pi->id, version };
+	char period[24];
+	snprintf(period, sizeof period, "%lld", pi->db_id);
+	const char *p[] = { pi->series->name, pi->id, version, period };
 	PGresult *r = db_run(conn, "consolidated document",
-		"SELECT coalesce(bool_or(state = 'sent'), false), "
-		"  coalesce(bool_or(state = 'sending'), false) FROM (SELECT state FROM outbox "
+		"SELECT coalesce(bool_or(state = 'sent'), false) OR EXISTS (SELECT 1 FROM "
+		"    consolidation WHERE period_id = $4::bigint AND kind = 'final' "
+		"    AND version = $3::int AND acknowledged_at IS NOT NULL), "
+		"  coalesce(bool_or(state = 'sending'), false), "
+		"  coalesce(bool_or(attempts > 0 OR state <> 'queued'), false) "
+		"FROM (SELECT state, attempts FROM outbox "
 		"  WHERE kind = '" OUTBOX_KIND_FINAL_DELIVERY "' AND series = $1 AND period = $2 "
-		"    AND version = $3::int FOR UPDATE) o", 3, p, err);
+		"    AND version = $3::int FOR UPDATE) o", 4, p, err);
 	if (r == NULL)
 		return -1;
 	int rc = strcmp(PQgetvalue(r, 0, 0), "t") == 0 ? ATTACH_DELIVERED :
-		 strcmp(PQgetvalue(r, 0, 1), "t") == 0 ? ATTACH_SENDING : 0;
+		 strcmp(PQgetvalue(r, 0, 1), "t") == 0 ? ATTACH_SENDING :
+		 replacing && strcmp(PQgetvalue(r, 0, 2), "t") == 0 ? ATTACH_ATTEMPTED : 0;
 	PQclear(r);
 	return rc;
+}
+
+/* Deletes the attachment a replaced document was stored in, once nothing names it any more
+ * (a delivery that went out with it keeps it). 0 or -1 with *err. */
+static int drop_replaced(PGconn *conn, const char *attachment_id, char **err)
+{
+	const char *p[] = { attachment_id };
+	PGresult *r = db_run(conn, "consolidated document",
+		"DELETE FROM mail_attachment m WHERE m.id = $1::bigint "
+		"  AND NOT EXISTS (SELECT 1 FROM consolidated_document WHERE attachment_id = m.id) "
+		"  AND NOT EXISTS (SELECT 1 FROM outbox_attachment WHERE attachment_id = m.id) "
+		"  AND NOT EXISTS (SELECT 1 FROM outbox WHERE attachment_id = m.id) "
+		"  AND NOT EXISTS (SELECT 1 FROM consolidation WHERE attachment_id = m.id)", 1, p,
+		err);
+	if (r == NULL)
+		return -1;
+	PQclear(r);
+	return 0;
 }
 
 /* The body of the attach transaction: the period's lock (the approval's too), which version
@@ -82,7 +110,9 @@ static int attach_tx(PGconn *conn, void *arg, char **err)
 		"  (SELECT encode(sha256, 'hex') FROM consolidated_document "
 		"    WHERE period_id = p.id AND version = $2::int), "
 		"  (SELECT coalesce(sum(size), 0) FROM consolidated_document "
-		"    WHERE period_id = p.id AND version <> $2::int) "
+		"    WHERE period_id = p.id AND version <> $2::int), "
+		"  (SELECT attachment_id FROM consolidated_document "
+		"    WHERE period_id = p.id AND version = $2::int) "
 		"FROM period p WHERE p.id = $1::bigint FOR UPDATE", 2, pl, err);
 	if (r == NULL)
 		return -1;
@@ -93,12 +123,15 @@ static int attach_tx(PGconn *conn, void *arg, char **err)
 	out->next_version = atoi(PQgetvalue(r, 0, 0));
 	bool same = !PQgetisnull(r, 0, 1) && strcmp(PQgetvalue(r, 0, 1), out->sha256) == 0;
 	long long bytes = atoll(PQgetvalue(r, 0, 2));
+	char replaced[24] = "";
+	if (!PQgetisnull(r, 0, 3))
+		snprintf(replaced, sizeof replaced, "%s", PQgetvalue(r, 0, 3));
 	PQclear(r);
 	if (up->version < 1 || up->version > out->next_version)
 		return ATTACH_NO_VERSION;
 	out->approved = up->version < out->next_version;
 	if (out->approved) {
-		int rc = deliveries_waiting(conn, up->pi, version, err);
+		int rc = deliveries_waiting(conn, up->pi, version, replaced[0] != '\0', err);
 		if (rc != 0)
 			return rc;
 	}
@@ -136,6 +169,8 @@ static int attach_tx(PGconn *conn, void *arg, char **err)
 	}
 	PQclear(r);
 	if (out->approved && consol_document_deliveries(conn, up->pi, up->version, err) != 0)
+		return -1;
+	if (replaced[0] != '\0' && drop_replaced(conn, replaced, err) != 0)
 		return -1;
 
 	struct strbuf detail = STRBUF_INIT;
@@ -181,6 +216,8 @@ enum consol_document_result consol_document_attach(PGconn *conn,
 		return CONSOL_DOCUMENT_SENDING;
 	case ATTACH_FULL:
 		return CONSOL_DOCUMENT_FULL;
+	case ATTACH_ATTEMPTED:
+		return CONSOL_DOCUMENT_ATTEMPTED;
 	default:
 		return CONSOL_DOCUMENT_DB;
 	}

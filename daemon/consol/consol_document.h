@@ -42,11 +42,14 @@ enum consol_document_result {
 	CONSOL_DOCUMENT_DELIVERED,	/* a delivery of the version has gone out */
 	CONSOL_DOCUMENT_SENDING,	/* a delivery of the version is being sent right now */
 	CONSOL_DOCUMENT_FULL,		/* past max_bytes */
+	CONSOL_DOCUMENT_ATTEMPTED,	/* the approved version's document would be replaced, but
+					 * a delivery of it has been tried or it is acknowledged */
 	CONSOL_DOCUMENT_DB,
 };
 
-/* Stores the document of a version (replacing the one before, while allowed); with an
- * approved version its waiting deliveries carry it from now on. */
+/* Stores the document of a version (replacing the one before, while allowed, and deleting
+ * the replaced file once nothing names it); with an approved version its waiting deliveries
+ * carry it from now on. */
 enum consol_document_result consol_document_attach(PGconn *conn,
 						   const struct consol_document_upload *up,
 						   struct consol_document_stored *out, char **err);

@@ -17,6 +17,9 @@ struct ack_rule {
 };
 
 #define ACK_RULE_BUF 32
+#define ACK_RULE_MINUTES_MAX (7 * 24 * 60)	/* "+Nm" / "+Nh" at most a week */
+#define ACK_RULE_LEAD_MINUTES 60		/* the due time is this long after the deadline
+						 * at the earliest */
 #define ACK_RULE_DEFAULT ((struct ack_rule){ .days = 0, .minute = 16 * 60 + 30 })
 
 /* Parses a rule; 0, or -1 with *err (English, naming the accepted forms). */
@@ -25,8 +28,8 @@ int ack_rule_parse(const char *text, struct ack_rule *out, char **err);
 void ack_rule_format(const struct ack_rule *r, char buf[ACK_RULE_BUF]);
 /* Whether two rules are the same. */
 bool ack_rule_equal(const struct ack_rule *a, const struct ack_rule *b);
-/* When the rule falls for a consolidation deadline, never before the deadline itself; -1 when
- * the time cannot be computed. */
+/* When the rule falls for a consolidation deadline, never earlier than ACK_RULE_LEAD_MINUTES
+ * after the deadline; -1 when the time cannot be computed. */
 int ack_rule_due(const struct ack_rule *r, time_t deadline, time_t *out);
 
 #endif

@@ -204,7 +204,8 @@ PGresult *documents_file(PGconn *conn, long long period_id, const char *unit,
 	snprintf(period, sizeof period, "%lld", period_id);
 	const char *p[] = { period, unit, version };
 	PGresult *r = db_query_binary(conn,
-		"SELECT d.file, s.version, d.file_removed_at IS NOT NULL, d.id IS NULL "
+		"SELECT d.file, s.version, d.file_removed_at IS NOT NULL, d.id IS NULL, "
+		"  s.superseded "
 		"FROM submission s JOIN unit u ON u.id = s.unit_id "
 		"LEFT JOIN submission_document d ON d.id = s.document_id "
 		"WHERE s.period_id = $1 AND u.code = $2 AND "

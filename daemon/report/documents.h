@@ -61,7 +61,8 @@ enum document_result documents_attach(PGconn *conn, const struct document_upload
 
 /* The document of the unit's version in force (version NULL) or of that version, in binary
  * format: file (bytea, NULL once removed), version (int4), removed (bool), whether the
- * version exists with no document (bool). No row: no such version. */
+ * version exists with no document (bool), superseded (bool: a later version replaced it).
+ * No row: no such version. */
 PGresult *documents_file(PGconn *conn, long long period_id, const char *unit,
 			 const char *version, char **err);
 

@@ -63,7 +63,7 @@ PGresult *submissions_file(PGconn *conn, long long period_id, const char *unit,
 	snprintf(period, sizeof period, "%lld", period_id);
 	const char *p[] = { period, unit, version };
 	PGresult *r = db_query_binary(conn,
-		"SELECT s.file, s.version, s.file_removed_at IS NOT NULL "
+		"SELECT s.file, s.version, s.file_removed_at IS NOT NULL, s.superseded "
 		"FROM submission s JOIN unit u ON u.id = s.unit_id "
 		"WHERE s.period_id = $1 AND u.code = $2 AND "
 		"  CASE WHEN $3::text IS NULL THEN NOT s.superseded "

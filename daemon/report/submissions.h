@@ -21,7 +21,8 @@ PGresult *submissions_items(PGconn *conn, long long submission_id, char **err);
  * account), on_behalf, whether the file is kept, whether it has a document. */
 PGresult *submissions_list(PGconn *conn, long long period_id, const char *unit, char **err);
 /* The file of the unit's report in force (version NULL) or of that version, in binary
- * format: file (bytea, NULL once removed), version (int4), removed (bool). */
+ * format: file (bytea, NULL once removed), version (int4), removed (bool), superseded
+ * (bool: a later version replaced it). */
 PGresult *submissions_file(PGconn *conn, long long period_id, const char *unit,
 			   const char *version, char **err);
 /* The items of the unit's report in force of the latest period of the series that starts

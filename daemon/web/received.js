@@ -28,8 +28,10 @@ function ackPart(series, period, v) {
   return box;
 }
 
-// The signed document of a version and its signature line, or a note that none came.
+// The signed document of a version and its signature line, a note that none came, or (docs
+// null: the period's list could not be read) a note saying to reload.
 function versionDocument(p, v, docs) {
+  if (docs === null) return el('span', { class: 'field-error doc-line', role: 'status', text: 'Chưa tải được thông tin văn bản đã ký số; hãy tải lại trang.' });
   const doc = docs.find((d) => d.version === v.version);
   if (!doc) return el('span', { class: 'note doc-line', text: 'Không kèm văn bản đã ký số' });
   return el('span', { class: 'doc-line' },
@@ -53,11 +55,11 @@ function show(doc, docs) {
   $('none').hidden = doc.periods.length > 0;
 }
 
-// The signed documents of each period listed (an empty list where they cannot be read).
+// The signed documents of each period listed (null where they cannot be read).
 function documentsOf(series, doc) {
   return Promise.all(doc.periods.map((p) => {
     p.base = `/api/v1/series/${enc(series)}/periods/${enc(p.period)}`;
-    return api('GET', p.base + '/consolidated/documents').then((d) => d.documents, () => []);
+    return api('GET', p.base + '/consolidated/documents').then((d) => d.documents, () => null);
   }));
 }
 

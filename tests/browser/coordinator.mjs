@@ -320,6 +320,15 @@ const scenarios = {
     await newest.locator('.ack-done').waitFor();
     check(/Đã tiếp nhận · Trần Văn Minh \(Văn phòng Tỉnh ủy\)/.test(await newest.textContent()), 'acknowledged: ' + await newest.textContent());
     await shot(page, 'received-ack');
+    // When the signed documents cannot be read, the page says so, not that none came.
+    await page.route('**/consolidated/documents', (route) => route.fulfill({
+      status: 429, contentType: 'application/json',
+      body: JSON.stringify({ error: { code: 'too_many_requests', message: 'Thử lại sau.' } }) }));
+    await page.reload();
+    await page.waitForSelector('.period-card .doc-line');
+    const failed = await page.textContent('.period-card .doc-line');
+    check(failed === 'Chưa tải được thông tin văn bản đã ký số; hãy tải lại trang.', 'documents unread: ' + failed);
+    await page.unroute('**/consolidated/documents');
     // The coordinator's page shows it, under the version.
     const coord = await openBoard(browser);
     await coord.goto(BASE + '/consolidated.html');

@@ -119,7 +119,9 @@ def test_nothing_delivered_nothing_to_acknowledge(ex):
     status, doc = ack(ex, RECIPIENT, 1)
     assert status == 409 and doc["error"]["code"] == "not_delivered", doc
     assert "chưa có bản báo cáo tổng hợp nào được gửi" in doc["error"]["message"], doc
-    for query in ("", "?n=0", "?n=abc", "?n=1x"):
+    assert doc["error"]["message"].endswith("Hãy xác nhận sau khi nhận được bản tổng hợp."), doc
+    for query in ("", "?n=0", "?n=abc", "?n=1x", "?n=+1", "?n=%201", "?n=%091", "?n=1%20",
+                  "?n=01", "?n=-1", "?n=99999999999", "?n=1000000000"):
         status, doc = call(ex, RECIPIENT, "POST", f"{BASE}/{PERIOD}/consolidated/ack{query}")
         assert status == 400 and doc["error"]["code"] == "bad_version", (query, doc)
 

@@ -210,8 +210,13 @@ def test_approval_refused_without_the_document(ex):
 
 def test_uploads_are_checked_and_shown(ex):
     # Refusals: no n, a version not next, not a PDF, not declared a PDF, the wrong people.
-    status, _, raw = put_doc(ex, COORDINATOR, None, fixture("valid.pdf"))
-    assert status == 400 and json.loads(raw)["error"]["code"] == "bad_version", raw
+    for n in (None, "", "0", "+1", "%201", "%091", "1%20", "01", "1x", "-1", "99999999999",
+              "1000000000"):
+        status, _, raw = put_doc(ex, COORDINATOR, n, fixture("valid.pdf"))
+        assert status == 400 and json.loads(raw)["error"]["code"] == "bad_version", (n, raw)
+        status, _, raw = call(ex, COORDINATOR, "GET", f"{BASE}/{PERIOD}/consolidated/document"
+                              + ("" if n is None else f"?n={n}"))
+        assert status == 400 and json.loads(raw)["error"]["code"] == "bad_version", (n, raw)
     status, _, raw = put_doc(ex, COORDINATOR, 2, fixture("valid.pdf"))
     err = json.loads(raw)["error"]
     assert status == 404 and err["code"] == "no_version" and "bản số 1" in err["message"], err
@@ -227,7 +232,11 @@ def test_uploads_are_checked_and_shown(ex):
         assert status == 403, (login, status, raw)
     status, _, _ = put_doc(ex, None, 1, fixture("valid.pdf"))
     assert status == 401
-    # Unsigned, modified after signing, then the signed one: each checked, the last kept.
+    # Two drafts, unsigned, modified after signing, then the signed one: each checked, the
+    # last kept, and only the last stored.
+    for size in (2000, 3000):
+        status, _, raw = put_doc(ex, COORDINATOR, 1, padded_pdf(size))
+        assert status == 201, raw
     for name, state in (("unsigned.pdf", None), ("modified.pdf", "modified"),
                         ("valid.pdf", "valid")):
         status, _, raw = put_doc(ex, COORDINATOR, 1, fixture(name))
@@ -237,6 +246,9 @@ def test_uploads_are_checked_and_shown(ex):
         assert got["sha256"] == sha(fixture(name)) and got["size"] == len(fixture(name)), got
         states = [s["state"] for s in got["signatures"]]
         assert states[:1] == ([state] if state else []), (name, got["signatures"])
+    stored = ex.pg.psql("SELECT encode(sha256, 'hex') FROM mail_attachment WHERE filename = "
+                        "'van-ban-tong-hop-nq57-weekly-2026-W50-v1.pdf'")
+    assert stored == [[sha(fixture("valid.pdf"))]], stored
     status, _, raw = put_doc(ex, COORDINATOR, 1, fixture("valid.pdf"))
     assert status == 200, raw          # the same file again
     sig = json.loads(raw)["signatures"][0]
@@ -248,7 +260,10 @@ def test_uploads_are_checked_and_shown(ex):
         assert hdrs["content-type"].startswith("application/pdf")
         assert "van-ban-tong-hop-nq57-weekly-2026-W50-v1.pdf" in hdrs["content-disposition"]
     status, _, raw = call(ex, RECIPIENT, "GET", f"{BASE}/{PERIOD}/consolidated/document?n=1")
-    assert status == 404 and json.loads(raw)["error"]["code"] == "no_document", raw
+    err = json.loads(raw)["error"]
+    assert status == 404 and err["code"] == "no_document", raw
+    assert err["message"].endswith("Hãy dùng bảng tổng hợp (.xlsx) hoặc liên hệ đơn vị tổng "
+                                   "hợp."), err
     assert documents(ex, RECIPIENT)["documents"] == []
     doc = documents(ex, COORDINATOR)
     assert [d["version"] for d in doc["documents"]] == [1], doc
@@ -256,7 +271,7 @@ def test_uploads_are_checked_and_shown(ex):
     assert doc["documents"][0]["approved"] is False, doc
     # Audited.
     assert ex.pg.scalar("SELECT count(*) FROM audit_log WHERE action = "
-                        "'consolidated_document'") == "3"
+                        "'consolidated_document'") == "5"
 
 
 def test_the_delivery_carries_both_files(ex):
@@ -360,6 +375,12 @@ def test_automatic_delivery_goes_without_then_carries_a_late_document(ex):
     status, _, raw = put_doc(ex, COORDINATOR, 1, fixture("valid.pdf"), period=NEXT)
     assert status == 201, raw
     assert json.loads(raw)["approved"] is True, raw
+    # Replacing it is refused now that its deliveries have been tried: the recipients may
+    # have it by the next attempt; a new document goes with a correction.
+    status, _, raw = put_doc(ex, COORDINATOR, 1, fixture("unsigned.pdf"), period=NEXT)
+    err = json.loads(raw)["error"]
+    assert status == 409 and err["code"] == "delivery_attempted", (status, err)
+    assert "bản bổ sung số 2" in err["message"], err
     Refusing.refuse = False
     Receiver.refuse = False
     os.unlink(folder)

@@ -147,8 +147,32 @@ def test_consolidated_workbook_says_each_document(ex):
     assert by_name[names["SXD"]][col] in (None, ""), by_name[names["SXD"]]   # sent nothing
 
 
+def test_replaced_versions_refused(ex):
+    """The recipient reads a unit's report in force only: once SNV sends version 2, version
+    1's workbook and document are the consolidating unit's to see, not the recipient's."""
+    pdf = (FIXTURES / "valid.pdf").read_bytes()
+    assert upload(ex, "SNV", progress=60)["version"] == 2
+    status, _, raw = put_doc(ex, REPORTERS["SNV"], pdf)
+    assert status in (200, 201) and json.loads(raw)["version"] == 2, raw
+    for what in ("file", "document"):
+        path = f"{BASE}/submission/{what}?unit=SNV"
+        status, _, raw = call(ex, RECIPIENT, "GET", path + "&version=1")
+        err = json.loads(raw)["error"]
+        assert status == 403 and err["code"] == "not_in_force", (what, status, raw)
+        assert err["message"].startswith("Đơn vị nhận báo cáo chỉ xem được báo cáo đang "
+                                         "dùng của đơn vị"), err
+        for query in ("&version=2", ""):
+            status, _, raw = call(ex, RECIPIENT, "GET", path + query)
+            assert status == 200 and raw[:2] in (b"PK", b"%P"), (what, query, status)
+        # The consolidating unit and the unit itself still read version 1.
+        for login, unit in (("skhcn.dieuphoi", "?unit=SNV&"), ("snv.baocao", "?")):
+            status, _, raw = call(ex, login, "GET", f"{BASE}/submission/{what}{unit}version=1")
+            assert status == 200, (login, what, status, raw)
+
+
 if __name__ == "__main__":
     sys.exit(run_tests([test_board_and_documents, test_unit_report_and_document,
                         test_everything_else_refused, test_others_refused,
-                        test_consolidated_workbook_says_each_document],
+                        test_consolidated_workbook_says_each_document,
+                        test_replaced_versions_refused],
                        setup=setup, teardown=teardown))
