@@ -90,6 +90,10 @@ void api_documents_list(struct http_request *rq, struct http_response *rs,
 			const struct api_ctx *cx);
 /* Whether the body is declared a PDF (Content-Type application/pdf, parameters aside). */
 bool api_is_pdf_type(const struct http_request *rq);
+/* Checks the body of a PUT of a PDF document: type, size, upload rate, pdfcheck; false after
+ * answering (api_document.c). */
+bool api_pdf_body_ok(struct http_request *rq, struct http_response *rs,
+		     const struct api_ctx *cx, const char *what);
 /* api_consolidated_doc.c: the signed document of a final version */
 void api_consol_document_put(struct http_request *rq, struct http_response *rs,
 			     const struct api_ctx *cx);

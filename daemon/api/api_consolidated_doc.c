@@ -65,51 +65,6 @@ static void attach_refused(struct http_response *rs, enum consol_document_result
 	free(msg);
 }
 
-/* Checks the body of a PUT as a unit's document is checked; false after answering. */
-static bool body_acceptable(struct http_request *rq, struct http_response *rs,
-			    const struct api_ctx *cx, const struct config *cfg)
-{
-	if (!api_is_pdf_type(rq)) {
-		metrics_upload_refused("unsupported_media_type");
-		http_error(rs, 415, "unsupported_media_type", "Văn bản báo cáo gửi dạng PDF "
-			   "(Content-Type: application/pdf).");
-		return false;
-	}
-	if (rq->body_len == 0) {
-		http_error(rs, 400, "empty_body", "Chưa có nội dung: hãy chọn tệp văn bản PDF rồi "
-			   "gửi lại.");
-		return false;
-	}
-	if ((long long)rq->body_len > cfg->max_document_size) {
-		char *msg = xasprintf("Tệp văn bản vượt quá giới hạn: văn bản PDF tối đa %lld KiB. "
-				      "Hãy xuất lại văn bản ra PDF với kích thước nhỏ hơn rồi gửi "
-				      "lại.", cfg->max_document_size / 1024);
-		http_error(rs, 413, "body_too_large", msg);
-		free(msg);
-		return false;
-	}
-	int retry = 60;
-	if (!ratelimit_allow(cx->who.account_id, cfg->uploads_per_minute, rq->received_at,
-			     &retry)) {
-		char after[16];
-		snprintf(after, sizeof after, "%d", retry > 0 ? retry : 1);
-		metrics_upload_refused("too_many_uploads");
-		http_error(rs, 429, "too_many_uploads", "Bạn đã gửi quá nhiều lần trong một phút. "
-			   "Hãy đợi một chút rồi gửi lại.");
-		http_add_header(rs, "Retry-After", after);
-		return false;
-	}
-	enum pdfcheck_result pc = pdfcheck(rq->body, rq->body_len);
-	if (pc != PDFCHECK_OK) {
-		log_info("consolidated", "%s: a signed document refused: %s", cx->series->name,
-			 pdfcheck_code(pc));
-		metrics_upload_refused(pdfcheck_code(pc));
-		http_error(rs, 422, pdfcheck_code(pc), pdfcheck_message(pc));
-		return false;
-	}
-	return true;
-}
-
 /* PUT .../consolidated/document?n=N: the signed document of final version N. */
 void api_consol_document_put(struct http_request *rq, struct http_response *rs,
 			     const struct api_ctx *cx)
@@ -118,7 +73,7 @@ void api_consol_document_put(struct http_request *rq, struct http_response *rs,
 	if (n == 0)
 		return;
 	const struct config *cfg = config_current();
-	if (!body_acceptable(rq, rs, cx, cfg))
+	if (!api_pdf_body_ok(rq, rs, cx, "a signed document of the consolidated report"))
 		return;
 	struct period_info pi;
 	if (!api_stored_period_of(rq, rs, cx, "consolidated document", &pi))

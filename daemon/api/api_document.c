@@ -57,6 +57,54 @@ static void stored_json(struct json *j, const struct document_stored *d)
 	json_object_end(j);
 }
 
+/* Checks the body of a PUT of a PDF document (a unit's, or the consolidated report's signed
+ * one): declared a PDF, not empty, within max_document_size and the caller's upload rate,
+ * passing pdfcheck; false after answering. what names it in the log. */
+bool api_pdf_body_ok(struct http_request *rq, struct http_response *rs,
+		     const struct api_ctx *cx, const char *what)
+{
+	const struct config *cfg = config_current();
+	if (!api_is_pdf_type(rq)) {
+		metrics_upload_refused("unsupported_media_type");
+		http_error(rs, 415, "unsupported_media_type", "Văn bản báo cáo gửi dạng PDF "
+			   "(Content-Type: application/pdf).");
+		return false;
+	}
+	if (rq->body_len == 0) {
+		http_error(rs, 400, "empty_body", "Chưa có nội dung: hãy chọn tệp văn bản PDF rồi "
+			   "gửi lại.");
+		return false;
+	}
+	if ((long long)rq->body_len > cfg->max_document_size) {
+		char *msg = xasprintf("Tệp văn bản vượt quá giới hạn: văn bản PDF tối đa %lld KiB. "
+				      "Hãy xuất lại văn bản ra PDF với kích thước nhỏ hơn rồi gửi "
+				      "lại.", cfg->max_document_size / 1024);
+		http_error(rs, 413, "body_too_large", msg);
+		free(msg);
+		return false;
+	}
+	int retry = 60;
+	if (!ratelimit_allow(cx->who.account_id, cfg->uploads_per_minute, rq->received_at,
+			     &retry)) {
+		char after[16];
+		snprintf(after, sizeof after, "%d", retry > 0 ? retry : 1);
+		metrics_upload_refused("too_many_uploads");
+		http_error(rs, 429, "too_many_uploads", "Bạn đã gửi quá nhiều lần trong một phút. "
+			   "Hãy đợi một chút rồi gửi lại.");
+		http_add_header(rs, "Retry-After", after);
+		return false;
+	}
+	enum pdfcheck_result pc = pdfcheck(rq->body, rq->body_len);
+	if (pc != PDFCHECK_OK) {
+		log_info("intake", "%s %s: %s refused: %s", cx->series->name,
+			 cx->unit[0] ? cx->unit : "-", what, pdfcheck_code(pc));
+		metrics_upload_refused(pdfcheck_code(pc));
+		http_error(rs, 422, pdfcheck_code(pc), pdfcheck_message(pc));
+		return false;
+	}
+	return true;
+}
+
 /* PUT .../submission/document: the unit's document for its current version. */
 void api_document_put(struct http_request *rq, struct http_response *rs,
 		      const struct api_ctx *cx)
@@ -70,45 +118,9 @@ void api_document_put(struct http_request *rq, struct http_response *rs,
 			   "văn bản.");
 		goto out;
 	}
-	if (!api_is_pdf_type(rq)) {
-		metrics_upload_refused("unsupported_media_type");
-		http_error(rs, 415, "unsupported_media_type", "Văn bản báo cáo gửi dạng PDF "
-			   "(Content-Type: application/pdf).");
+	if (!api_pdf_body_ok(rq, rs, cx, "a unit's document"))
 		goto out;
-	}
 	const struct config *cfg = config_current();
-	if (rq->body_len == 0) {
-		http_error(rs, 400, "empty_body", "Chưa có nội dung: hãy chọn tệp văn bản PDF rồi "
-			   "gửi lại.");
-		goto out;
-	}
-	if ((long long)rq->body_len > cfg->max_document_size) {
-		char *msg = xasprintf("Tệp văn bản vượt quá giới hạn: văn bản PDF tối đa %lld KiB. "
-				      "Hãy xuất lại văn bản ra PDF với kích thước nhỏ hơn rồi gửi "
-				      "lại.", cfg->max_document_size / 1024);
-		http_error(rs, 413, "body_too_large", msg);
-		free(msg);
-		goto out;
-	}
-	int retry = 60;
-	if (!ratelimit_allow(cx->who.account_id, cfg->uploads_per_minute, rq->received_at,
-			     &retry)) {
-		char after[16];
-		snprintf(after, sizeof after, "%d", retry > 0 ? retry : 1);
-		metrics_upload_refused("too_many_uploads");
-		http_error(rs, 429, "too_many_uploads", "Bạn đã gửi quá nhiều lần trong một phút. "
-			   "Hãy đợi một chút rồi gửi lại.");
-		http_add_header(rs, "Retry-After", after);
-		goto out;
-	}
-	enum pdfcheck_result pc = pdfcheck(rq->body, rq->body_len);
-	if (pc != PDFCHECK_OK) {
-		log_info("intake", "%s %s %s: document refused: %s", cx->series->name, pi.id,
-			 cx->unit, pdfcheck_code(pc));
-		metrics_upload_refused(pdfcheck_code(pc));
-		http_error(rs, 422, pdfcheck_code(pc), pdfcheck_message(pc));
-		goto out;
-	}
 	struct document_upload up = {
 		.period_id = pi.db_id, .unit = cx->unit, .who = &cx->who,
 		.on_behalf = cx->on_behalf, .pdf = rq->body, .len = rq->body_len,

@@ -2,6 +2,8 @@
  * (the deliveries send it as it is), named by consolidated_document, added to the deliveries
  * of its version, read back. */
 #include "consol_document.h"
+
+#include "attachment.h"
 #include "audit.h"
 #include "db.h"
 #include "documents.h"
@@ -142,26 +144,28 @@ static int attach_tx(PGconn *conn, void *arg, char **err)
 	if (up->max_bytes > 0 && bytes + (long long)up->len > up->max_bytes)
 		return ATTACH_FULL;
 
-	/* The file goes as a binary parameter into the attachments the outbox sends. */
+	/* The file goes into the attachments the outbox sends, a piece at a time (attachment.h:
+	 * as one parameter it would leave libpq's buffers of this connection at its size). */
 	char *name = document_name(up->pi, up->version);
-	const char *pa[] = { name, CONSOL_DOCUMENT_TYPE, (const char *)up->pdf, out->sha256,
-			     period, version, size, nowbuf, account, out->signatures_json,
-			     a->state };
-	int lengths[11] = { 0, 0, (int)up->len };
-	int formats[11] = { 0, 0, 1 };
+	long long att = attachment_insert(conn, name, CONSOL_DOCUMENT_TYPE, up->pdf, up->len,
+					  out->sha256, err);
+	free(name);
+	if (att < 0)
+		return -1;
+	char attbuf[24];
+	snprintf(attbuf, sizeof attbuf, "%lld", att);
+	const char *pa[] = { attbuf, out->sha256, period, version, size, nowbuf, account,
+			     out->signatures_json, a->state };
 	r = db_query(conn,
-		"WITH f AS (INSERT INTO mail_attachment (filename, content_type, data, sha256) "
-		"  VALUES ($1, $2, $3::bytea, decode($4, 'hex')) RETURNING id) "
 		"INSERT INTO consolidated_document (period_id, version, attachment_id, sha256, size, "
 		"  uploaded_at, uploaded_by, signatures, signature_state) "
-		"SELECT $5::bigint, $6::int, f.id, decode($4, 'hex'), $7::bigint, "
-		"  to_timestamp($8::bigint), nullif($9::bigint, 0), $10::jsonb, $11 FROM f "
+		"VALUES ($3::bigint, $4::int, $1::bigint, decode($2, 'hex'), $5::bigint, "
+		"  to_timestamp($6::bigint), nullif($7::bigint, 0), $8::jsonb, $9) "
 		"ON CONFLICT (period_id, version) DO UPDATE SET "
 		"  attachment_id = EXCLUDED.attachment_id, sha256 = EXCLUDED.sha256, "
 		"  size = EXCLUDED.size, uploaded_at = EXCLUDED.uploaded_at, "
 		"  uploaded_by = EXCLUDED.uploaded_by, signatures = EXCLUDED.signatures, "
-		"  signature_state = EXCLUDED.signature_state", 11, pa, lengths, formats);
-	free(name);
+		"  signature_state = EXCLUDED.signature_state", 9, pa, NULL, NULL);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 		*err = xasprintf("consolidated document: %s", str_trim(PQresultErrorMessage(r)));
 		PQclear(r);
