@@ -31,3 +31,36 @@ class Mailbox:
     def count(self):
         with self.lock:
             return len(self.messages)
+
+
+def mail_example(name, now, accounts, series_file=None, **settings):
+    """An Example (intake_util) whose daemon sends through an SMTP server of its own
+    (aiosmtpd on a free port): ex.handler keeps what arrives. accounts are (login, unit, role)
+    made at once. Close it with close_mail_example, which stops the server too."""
+    from aiosmtpd.controller import Controller
+    from harness import free_port
+    from intake_util import Example
+    handler = Mailbox()
+    port = free_port()
+    ex = Example(name, now, series_file=series_file,
+                 **{"mail.smtp_url": f"smtp://127.0.0.1:{port}", **settings})
+    ex.handler = handler
+    ex.smtp = Controller(handler, hostname="127.0.0.1", port=port)
+    try:
+        ex.smtp.start()
+        for login, unit, role in accounts:
+            ex.account(login, unit, role)
+    except Exception:
+        close_mail_example(ex)
+        raise
+    return ex
+
+
+def close_mail_example(ex):
+    """Stops the SMTP server of a mail_example, then the example (daemon, PostgreSQL)."""
+    if ex is None:
+        return
+    try:
+        ex.smtp.stop()
+    finally:
+        ex.close()

@@ -12,11 +12,9 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import free_port, run_tests, wait_for  # noqa: E402
-from intake_util import XLSX, Example, build_workbook, meta_for_unit  # noqa: E402
-from smtp_util import Mailbox  # noqa: E402
-
-from aiosmtpd.controller import Controller  # noqa: E402
+from harness import run_tests, wait_for  # noqa: E402
+from intake_util import XLSX, build_workbook, meta_for_unit  # noqa: E402
+from smtp_util import close_mail_example, mail_example  # noqa: E402
 
 NOW = "2026-12-09T09:00:00+07:00"   # Wednesday of week 50; units' deadline Friday 11/12 11:00
 PERIOD = "2026-W50"
@@ -31,35 +29,16 @@ SUBJECT = "Chưa có xác nhận tiếp nhận báo cáo tổng hợp"
 
 
 def setup():
-    handler = Mailbox()
-    port = free_port()
-    ex = Example("ack", NOW, **{
-        "mail.smtp_url": f"smtp://127.0.0.1:{port}",
-        "testing.clock_control": "true",
-        "server.workers": "4"})
-    ex.handler = handler
-    ex.smtp = Controller(handler, hostname="127.0.0.1", port=port)
-    try:
-        ex.smtp.start()
-        ex.account(REPORTER, "STC", "reporter")
-        for login in COORDINATORS:
-            ex.account(login, "SKHCN", "coordinator")
-        ex.account(RECIPIENT, "VPTU", "recipient")
-        ex.account(OTHER_RECIPIENT, "VPUBND", "recipient")
-        ex.account("quantri", "SKHCN", "admin")
-    except Exception:
-        teardown(ex)
-        raise
-    return ex
+    return mail_example("ack", NOW, [(REPORTER, "STC", "reporter")] +
+                        [(login, "SKHCN", "coordinator") for login in COORDINATORS] +
+                        [(RECIPIENT, "VPTU", "recipient"),
+                         (OTHER_RECIPIENT, "VPUBND", "recipient"),
+                         ("quantri", "SKHCN", "admin")],
+                        **{"testing.clock_control": "true", "server.workers": "4"})
 
 
 def teardown(ex):
-    if ex is None:
-        return
-    try:
-        ex.smtp.stop()
-    finally:
-        ex.close()
+    close_mail_example(ex)
 
 
 def call(ex, login, method, path, body=None):

@@ -15,13 +15,12 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import BUILD, free_port, run_tests, wait_for  # noqa: E402
-from intake_util import SERIES, XLSX, Example, build_workbook, meta_for_unit  # noqa: E402
-from smtp_util import Mailbox  # noqa: E402
+from harness import BUILD, run_tests, wait_for  # noqa: E402
+from intake_util import SERIES, XLSX, build_workbook, meta_for_unit  # noqa: E402
+from smtp_util import close_mail_example, mail_example  # noqa: E402
 
 import docx  # noqa: E402
 import openpyxl  # noqa: E402
-from aiosmtpd.controller import Controller  # noqa: E402
 
 NOW = "2026-12-09T09:00:00+07:00"   # Wednesday of week 50; units' deadline Friday 11/12 11:00
 PERIOD = "2026-W50"
@@ -38,37 +37,20 @@ UNITS = {"STC": ("stc.baocao", "valid.pdf", "valid"),
 
 
 def setup():
-    handler = Mailbox()
-    port = free_port()
     # The example's own series file: documents required of the units and of Sở KH&CN.
-    ex = Example("friday-documents", NOW, series_file=SERIES, **{
-        "mail.smtp_url": f"smtp://127.0.0.1:{port}",
-        "testing.clock_control": "true",
-        "report.parent_body": "UBND tỉnh Hà Tĩnh",
-        "report.place": "Hà Tĩnh",
-        "signatures.trusted_roots": str(FIXTURES / "roots.pem")})
-    ex.handler = handler
-    ex.smtp = Controller(handler, hostname="127.0.0.1", port=port)
-    try:
-        ex.smtp.start()
-        for unit, (login, _, _) in UNITS.items():
-            ex.account(login, unit, "reporter")
-        ex.account(COORDINATOR, "SKHCN", "coordinator")
-        ex.account(RECIPIENT, "VPTU", "recipient")
-        ex.account("quantri", "SKHCN", "admin")
-    except Exception:
-        teardown(ex)
-        raise
-    return ex
+    return mail_example("friday-documents", NOW,
+                        [(login, unit, "reporter") for unit, (login, _, _) in UNITS.items()] +
+                        [(COORDINATOR, "SKHCN", "coordinator"), (RECIPIENT, "VPTU", "recipient"),
+                         ("quantri", "SKHCN", "admin")],
+                        series_file=SERIES, **{
+                            "testing.clock_control": "true",
+                            "report.parent_body": "UBND tỉnh Hà Tĩnh",
+                            "report.place": "Hà Tĩnh",
+                            "signatures.trusted_roots": str(FIXTURES / "roots.pem")})
 
 
 def teardown(ex):
-    if ex is None:
-        return
-    try:
-        ex.smtp.stop()
-    finally:
-        ex.close()
+    close_mail_example(ex)
 
 
 def call(ex, login, method, path, body=None, content_type=None):
