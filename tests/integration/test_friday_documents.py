@@ -191,6 +191,11 @@ def test_approval_waits_for_the_signed_document(ex):
     assert [(d["version"], d["sha256"]) for d in mine] == [(n, got["sha256"])], mine
     status, _, raw = call(ex, RECIPIENT, "GET", BASE + f"/consolidated/document?n={n}")
     assert status == 200 and raw == signed, status
+    # Both files are kept uncompressed (schema/014), so that reading them 256 KiB at a time
+    # does not inflate the whole value for every piece.
+    compressed = ex.pg.psql("SELECT filename, pg_column_compression(data) FROM mail_attachment "
+                            "WHERE pg_column_compression(data) IS NOT NULL")
+    assert compressed == [], compressed
 
 
 def test_no_acknowledgement_by_1630_mails_the_coordinators_once(ex):
