@@ -66,6 +66,17 @@ PGresult *db_query_binary(PGconn *conn, const char *sql, int nparams, const char
 PGresult *db_run(PGconn *conn, const char *what, const char *sql, int nparams,
 		 const char *const *params, char **err);
 /*
+ * A statement sent ahead, to overlap the server's work with the caller's: db_send() sends it
+ * (as db_run() would run it), db_collect() waits for its result with the same sql and params
+ * (kept alive meanwhile), db_discard() drops it unread. Nothing else may run on the
+ * connection in between.
+ */
+int db_send(PGconn *conn, const char *what, const char *sql, int nparams,
+	    const char *const *params, char **err);
+PGresult *db_collect(PGconn *conn, const char *what, const char *sql, int nparams,
+		     const char *const *params, char **err);
+void db_discard(PGconn *conn);
+/*
  * Runs SQL text without parameters (one or several statements, e.g. a migration file) that
  * must succeed; returns 0, or -1 with *err set to "<what>: <message>".
  */
