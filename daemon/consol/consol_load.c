@@ -10,6 +10,7 @@
 #include "util.h"
 #include "vntext.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -492,6 +493,9 @@ struct consol_feed {
 	bool ahead;		/* the next batch's statement sent, its result not yet read */
 	size_t ahead_from;	/* that batch's first unit */
 	struct strbuf ahead_ids;	/* its parameter, kept until its result is read */
+	bool reading;		/* a thread reads that result: the connection is its own */
+	pthread_t reader;
+	PGresult *ahead_result;	/* what the thread read */
 };
 
 /* The items of a batch's submissions, in the order the sheets list them. */
@@ -523,11 +527,33 @@ static size_t batch_ids(const struct consol_feed *f, size_t from, size_t *end,
 	return count;
 }
 
+/* The reader thread: reads the result of the statement sent ahead, whole. */
+static void *feed_ahead_read(void *arg)
+{
+	struct consol_feed *f = arg;
+	f->ahead_result = db_receive(f->conn);
+	return NULL;
+}
+
+/* The result of the statement sent ahead, as it came: the reader's, or read now. */
+static PGresult *feed_ahead_take(struct consol_feed *f)
+{
+	if (f->reading) {
+		if (pthread_join(f->reader, NULL) != 0)
+			abort();	/* a joinable thread of ours: a broken invariant */
+		f->reading = false;
+		PGresult *r = f->ahead_result;
+		f->ahead_result = NULL;
+		return r;
+	}
+	return db_receive(f->conn);
+}
+
 /* Drops the statement sent ahead, its result unread. */
 static void feed_ahead_drop(struct consol_feed *f)
 {
 	if (f->ahead)
-		db_discard(f->conn);
+		PQclear(feed_ahead_take(f));
 	f->ahead = false;
 }
 
@@ -550,6 +576,9 @@ static void feed_ahead_send(struct consol_feed *f, size_t from)
 	}
 	f->ahead = true;
 	f->ahead_from = from;
+	/* A thread reads the rows as PostgreSQL sends them (else it waits, its socket full,
+	 * until the batch's turn); without one, they are read then. */
+	f->reading = pthread_create(&f->reader, NULL, feed_ahead_read, f) == 0;
 }
 
 /* Takes back the batch's items: their arrays, then the rows their texts are in. */
@@ -577,7 +606,8 @@ static int feed_fill(void *ctx, size_t from, size_t *to, char **err)
 		f->ahead = false;
 		const char *p[] = { strbuf_str(&f->ahead_ids) };
 		end = from + ITEM_BATCH < d->nunits ? from + ITEM_BATCH : d->nunits;
-		r = db_collect(f->conn, "consolidate", ITEMS_SQL, 1, p, err);
+		r = db_received(f->conn, feed_ahead_take(f), "consolidate", ITEMS_SQL, 1, p,
+				err);
 		if (r == NULL)
 			return -1;
 	} else {

@@ -576,11 +576,24 @@ int db_send(PGconn *conn, const char *what, const char *sql, int nparams,
 PGresult *db_collect(PGconn *conn, const char *what, const char *sql, int nparams,
 		     const char *const *params, char **err)
 {
+	return db_received(conn, db_receive(conn), what, sql, nparams, params, err);
+}
+
+/* What db_send() sent, as it came: to be given to db_received(). */
+PGresult *db_receive(PGconn *conn)
+{
 	PGresult *r = PQgetResult(conn);
 	for (PGresult *more; (more = PQgetResult(conn)) != NULL;)
 		PQclear(more);		/* one statement: nothing more is expected */
 	if (r == NULL)
 		r = PQmakeEmptyPGresult(conn, PGRES_FATAL_ERROR);
+	return r;
+}
+
+/* db_collect() of a result db_receive() took (on the thread that sent it). */
+PGresult *db_received(PGconn *conn, PGresult *r, const char *what, const char *sql,
+		      int nparams, const char *const *params, char **err)
+{
 	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
 	if (state && strcmp(state, "26000") == 0 && PQtransactionStatus(conn) == PQTRANS_IDLE) {
 		PQclear(r);

@@ -77,6 +77,14 @@ PGresult *db_collect(PGconn *conn, const char *what, const char *sql, int nparam
 		     const char *const *params, char **err);
 void db_discard(PGconn *conn);
 /*
+ * db_collect() in two steps: db_receive() waits for the result and reads it whole, and may
+ * run on another thread while the sender leaves the connection alone; db_received(), on the
+ * sender's thread, checks it as db_collect() would.
+ */
+PGresult *db_receive(PGconn *conn);
+PGresult *db_received(PGconn *conn, PGresult *r, const char *what, const char *sql,
+		      int nparams, const char *const *params, char **err);
+/*
  * Runs SQL text without parameters (one or several statements, e.g. a migration file) that
  * must succeed; returns 0, or -1 with *err set to "<what>: <message>".
  */
