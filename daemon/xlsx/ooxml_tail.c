@@ -3,7 +3,7 @@
  * file libxlsxwriter writes in workbook_close() (each local header, then the raw deflate
  * stream, which ends by itself), inflates each XML part and parses it with expat as it comes,
  * on the core the writer leaves idle. Afterwards the parts it parsed are proven to be the final
- * file's (central directory: offset, sizes, CRC-32; the compressed bytes' own CRC-32), and only
+ * file's (central directory: offset, sizes, CRC-32; the compressed bytes' SHA-256), and only
  * the others are parsed by ooxml_check_except(). Anything unexpected in what it follows (a
  * method other than deflate, a part it could not finish) only leaves more to parse afterwards.
  */
@@ -14,6 +14,7 @@
 #include <expat.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -36,7 +37,7 @@ struct tail_part {
 	uint64_t start;		/* its compressed bytes' offset */
 	uint64_t comp, size;	/* compressed and inflated lengths */
 	uint32_t crc;		/* CRC-32 of the inflated bytes */
-	uint32_t comp_crc;	/* CRC-32 of the compressed bytes */
+	unsigned char comp_sha[crypto_hash_sha256_BYTES];	/* of the compressed bytes */
 	bool xml, ok;		/* an XML part, and found well-formed */
 };
 
@@ -112,7 +113,9 @@ static bool tail_part_run(struct ooxml_tail *t, int fd, struct tail_part *p)
 	if (p->xml && xp == NULL)
 		abort();	/* out of memory: xmalloc's rule */
 	p->ok = p->xml;
-	uint32_t crc = (uint32_t)crc32(0, NULL, 0), comp_crc = crc;
+	uint32_t crc = (uint32_t)crc32(0, NULL, 0);
+	crypto_hash_sha256_state sha;
+	crypto_hash_sha256_init(&sha);
 	uint64_t off = p->start;
 	bool ended = false;
 	while (!ended) {
@@ -135,7 +138,7 @@ static bool tail_part_run(struct ooxml_tail *t, int fd, struct tail_part *p)
 				zr = Z_OK;	/* the output was full: go on */
 		}
 		size_t used = (size_t)got - zs.avail_in;
-		comp_crc = (uint32_t)crc32(comp_crc, t->in, (uInt)used);
+		crypto_hash_sha256_update(&sha, t->in, used);
 		off += used;
 		if (zr == Z_STREAM_END)
 			ended = true;
@@ -149,7 +152,7 @@ static bool tail_part_run(struct ooxml_tail *t, int fd, struct tail_part *p)
 	p->comp = zs.total_in;
 	p->size = zs.total_out;
 	p->crc = crc;
-	p->comp_crc = comp_crc;
+	crypto_hash_sha256_final(&sha, p->comp_sha);
 	inflateEnd(&zs);
 	return ended;
 }
@@ -280,7 +283,9 @@ static bool tail_proven(const struct tail_part *p, const unsigned char *d, size_
 	uint64_t start = p->header + 30 + le16(h + 26) + le16(h + 28);
 	if (start != p->start || start > len || len - start < p->comp)
 		return false;
-	return (uint32_t)crc32(crc32(0, NULL, 0), d + start, (uInt)p->comp) == p->comp_crc;
+	unsigned char sha[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256(sha, d + start, p->comp);
+	return memcmp(sha, p->comp_sha, sizeof sha) == 0;
 }
 
 int ooxml_tail_check(struct ooxml_tail *t, const void *data, size_t len, const char *main,
