@@ -545,7 +545,8 @@ static PGresult *query(PGconn *conn, const char *sql, int nparams, const char *c
 
 /*
  * Sends a statement prepared once per connection without waiting for its result (text
- * parameters, text result); db_collect() takes the result. 0, or -1 with *err.
+ * parameters, text result); db_receive() and db_received() take the result. 0, or -1 with
+ * *err.
  */
 int db_send(PGconn *conn, const char *what, const char *sql, int nparams,
 	    const char *const *params, char **err)
@@ -568,17 +569,6 @@ int db_send(PGconn *conn, const char *what, const char *sql, int nparams,
 	return 0;
 }
 
-/*
- * The result of what db_send() sent, with the same sql and params (the caller keeps them): a
- * statement the server forgot is run again at once, as db_query() would. The result, or NULL
- * with *err (English) as db_run() gives it.
- */
-PGresult *db_collect(PGconn *conn, const char *what, const char *sql, int nparams,
-		     const char *const *params, char **err)
-{
-	return db_received(conn, db_receive(conn), what, sql, nparams, params, err);
-}
-
 /* What db_send() sent, as it came: to be given to db_received(). */
 PGresult *db_receive(PGconn *conn)
 {
@@ -590,7 +580,11 @@ PGresult *db_receive(PGconn *conn)
 	return r;
 }
 
-/* db_collect() of a result db_receive() took (on the thread that sent it). */
+/*
+ * Checks a result db_receive() took, on the thread that sent it, with the same sql and params
+ * (kept by the caller): a statement the server forgot is run again at once, as db_query()
+ * would. The result, or NULL with *err (English) as db_run() gives it.
+ */
 PGresult *db_received(PGconn *conn, PGresult *r, const char *what, const char *sql,
 		      int nparams, const char *const *params, char **err)
 {

@@ -56,6 +56,7 @@ static uint32_t le16(const unsigned char *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8;
 }
 
+/* A 32-bit one. */
 static uint32_t le32(const unsigned char *p)
 {
 	return le16(p) | le16(p + 2) << 16;
@@ -189,7 +190,8 @@ static void tail_follow(struct ooxml_tail *t, int fd)
 		}
 		t->parts[t->nparts++] = p;
 		pos = p.start + p.comp;
-		if (flags & 8) {	/* a data descriptor follows, with or without its signature */
+		/* A data descriptor follows, with or without its signature. */
+		if (flags & 8) {
 			if (!tail_exact(t, fd, h, 4, pos))
 				return;
 			pos += le32(h) == SIG_DESCRIPTOR ? 16 : 12;
@@ -216,6 +218,7 @@ static void *tail_run(void *arg)
 	return NULL;
 }
 
+/* Starts following the file the writer is about to create at path (ooxml.h). */
 struct ooxml_tail *ooxml_tail_start(const char *path)
 {
 	struct ooxml_tail *t = xcalloc(1, sizeof *t);
@@ -229,6 +232,7 @@ struct ooxml_tail *ooxml_tail_start(const char *path)
 	return t;
 }
 
+/* Tells the thread the file is finished, and waits for it; once only. */
 void ooxml_tail_stop(struct ooxml_tail *t)
 {
 	if (t == NULL || t->path == NULL)
@@ -240,6 +244,7 @@ void ooxml_tail_stop(struct ooxml_tail *t)
 	t->path = NULL;
 }
 
+/* Stops the tail if need be and frees what it found. */
 void ooxml_tail_free(struct ooxml_tail *t)
 {
 	if (t == NULL)
@@ -251,6 +256,7 @@ void ooxml_tail_free(struct ooxml_tail *t)
 	free(t);
 }
 
+/* How many XML parts were followed to their end and found well-formed. */
 size_t ooxml_tail_followed(const struct ooxml_tail *t)
 {
 	size_t n = 0;
@@ -288,6 +294,7 @@ static bool tail_proven(const struct tail_part *p, const unsigned char *d, size_
 	return memcmp(sha, p->comp_sha, sizeof sha) == 0;
 }
 
+/* Checks the file's final bytes, the parts followed and proven the same not parsed again. */
 int ooxml_tail_check(struct ooxml_tail *t, const void *data, size_t len, const char *main,
 		     char **err)
 {
@@ -309,7 +316,8 @@ int ooxml_tail_check(struct ooxml_tail *t, const void *data, size_t len, const c
 			if (at > end || end - at < 46 || le32(d + at) != SIG_CENTRAL)
 				break;
 			const unsigned char *cd = d + at;
-			size_t nlen = le16(cd + 28), skip = 46 + nlen + le16(cd + 30) + le16(cd + 32);
+			size_t nlen = le16(cd + 28);
+			size_t skip = 46 + nlen + le16(cd + 30) + le16(cd + 32);
 			if (end - at < skip)
 				break;
 			const struct tail_part *p = tail_find(t, le32(cd + 42));
