@@ -183,6 +183,15 @@ struct consol_batches {
 /* consol_write_xlsx() with the items given by batches (doc is the document they fill). */
 int consol_write_xlsx_batched(const struct consol_doc *doc, const struct consol_batches *b,
 			      unsigned char **data, size_t *len, char **err);
+/*
+ * consol_write_xlsx_batched() without its check: the caller runs consol_check_xlsx() on the
+ * bytes (the cut-off while it stores them) and keeps nothing that fails it.
+ */
+int consol_write_xlsx_unchecked(const struct consol_doc *doc, const struct consol_batches *b,
+				unsigned char **data, size_t *len, char **err);
+/* The check of a written workbook: every XML part well-formed (else CONSOL_INVALID), then
+ * its sheets as our reader reads them (else -1); 0 when it passes. Safe on any thread. */
+int consol_check_xlsx(const unsigned char *data, size_t len, char **err);
 
 /*
  * Writes the report's .docx draft (consol_docx.c) in the layout of Nghị định 30/2020: the

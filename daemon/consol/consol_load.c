@@ -10,6 +10,7 @@
 #include "util.h"
 #include "vntext.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -489,7 +490,96 @@ struct consol_feed {
 	cal_day period_end;	/* items are judged at the period's last day */
 	PGresult *batch;	/* the rows the batch's items point into, or NULL */
 	size_t from, to;	/* the batch's units */
+	bool ahead;		/* the next batch's statement sent, its result not yet read */
+	size_t ahead_from;	/* that batch's first unit */
+	struct strbuf ahead_ids;	/* its parameter, kept until its result is read */
+	bool reading;		/* a thread reads that result: the connection is its own */
+	pthread_t reader;
+	PGresult *ahead_result;	/* what the thread read */
 };
+
+/* The items of a batch's submissions, in the order the sheets list them. */
+#define ITEMS_SQL \
+	"SELECT ri.submission_id, t.code, t.title, " \
+	"  CASE WHEN t.deadline_text <> '' THEN t.deadline_text " \
+	"    WHEN t.deadline IS NULL THEN 'Thường xuyên' " \
+	"    ELSE to_char(t.deadline, 'DD/MM/YYYY') END, " \
+	"  to_char(t.deadline, 'YYYY-MM-DD'), to_char(t.starts_on, 'YYYY-MM-DD'), " \
+	"  ri.status, ri.progress, to_char(ri.completed_on, 'YYYY-MM-DD'), ri.result, " \
+	"  ri.difficulties, ri.proposals, ri.note " \
+	"FROM report_item ri JOIN task t ON t.id = ri.task_id " \
+	"WHERE ri.submission_id = ANY ($1::bigint[]) " \
+	"ORDER BY ri.submission_id, t.ordinal, t.code"
+
+/* The units of the batch from `from`: its end, and its submissions as an array literal in
+ * *ids; how many there are. */
+static size_t batch_ids(const struct consol_feed *f, size_t from, size_t *end,
+			struct strbuf *ids)
+{
+	size_t n = f->doc->nunits, count = 0;
+	*end = from + ITEM_BATCH < n ? from + ITEM_BATCH : n;
+	strbuf_reset(ids);
+	strbuf_addc(ids, '{');
+	for (size_t i = from; i < *end; i++)
+		if (f->sub[i])
+			strbuf_addf(ids, "%s%lld", count++ ? "," : "", f->sub[i]);
+	strbuf_addc(ids, '}');
+	return count;
+}
+
+/* The reader thread: reads the result of the statement sent ahead, whole. */
+static void *feed_ahead_read(void *arg)
+{
+	struct consol_feed *f = arg;
+	f->ahead_result = db_receive(f->conn);
+	return NULL;
+}
+
+/* The result of the statement sent ahead, as it came: the reader's, or read now. */
+static PGresult *feed_ahead_take(struct consol_feed *f)
+{
+	if (f->reading) {
+		if (pthread_join(f->reader, NULL) != 0)
+			abort();	/* a joinable thread of ours: a broken invariant */
+		f->reading = false;
+		PGresult *r = f->ahead_result;
+		f->ahead_result = NULL;
+		return r;
+	}
+	return db_receive(f->conn);
+}
+
+/* Drops the statement sent ahead, its result unread. */
+static void feed_ahead_drop(struct consol_feed *f)
+{
+	if (f->ahead)
+		PQclear(feed_ahead_take(f));
+	f->ahead = false;
+}
+
+/*
+ * Sends the statement of the batch from `from` ahead, so that PostgreSQL reads and sorts its
+ * items (on the other core) while this batch is written. A failure to send is not one: the
+ * batch is then read when its turn comes, and fails there if it must.
+ */
+static void feed_ahead_send(struct consol_feed *f, size_t from)
+{
+	size_t end;
+	if (from >= f->doc->nunits || batch_ids(f, from, &end, &f->ahead_ids) == 0)
+		return;
+	const char *p[] = { strbuf_str(&f->ahead_ids) };
+	char *err = NULL;
+	if (db_send(f->conn, "consolidate", ITEMS_SQL, 1, p, &err) != 0) {
+		free(err);
+		db_discard(f->conn);
+		return;
+	}
+	f->ahead = true;
+	f->ahead_from = from;
+	/* A thread reads the rows as PostgreSQL sends them (else it waits, its socket full,
+	 * until the batch's turn); without one, they are read then. */
+	f->reading = pthread_create(&f->reader, NULL, feed_ahead_read, f) == 0;
+}
 
 /* Takes back the batch's items: their arrays, then the rows their texts are in. */
 static void feed_release(struct consol_feed *f)
@@ -503,41 +593,38 @@ static void feed_release(struct consol_feed *f)
 	f->from = f->to = 0;
 }
 
-/* Gives units [from, *to) their items: one statement for the batch's submissions. */
+/* Gives units [from, *to) their items: one statement for the batch's submissions, sent while
+ * the batch before was written; the next batch's is sent before this one is given. */
 static int feed_fill(void *ctx, size_t from, size_t *to, char **err)
 {
 	struct consol_feed *f = ctx;
 	struct consol_doc *d = f->doc;
 	feed_release(f);
-	size_t end = from + ITEM_BATCH < d->nunits ? from + ITEM_BATCH : d->nunits;
-	*to = end;
-	struct strbuf ids = STRBUF_INIT;
-	strbuf_addc(&ids, '{');
-	size_t count = 0;
-	for (size_t i = from; i < end; i++) {
-		if (f->sub[i])
-			strbuf_addf(&ids, "%s%lld", count++ ? "," : "", f->sub[i]);
-	}
-	strbuf_addc(&ids, '}');
-	if (count == 0) {
+	size_t end;
+	PGresult *r = NULL;
+	if (f->ahead && f->ahead_from == from) {
+		f->ahead = false;
+		const char *p[] = { strbuf_str(&f->ahead_ids) };
+		end = from + ITEM_BATCH < d->nunits ? from + ITEM_BATCH : d->nunits;
+		r = db_received(f->conn, feed_ahead_take(f), "consolidate", ITEMS_SQL, 1, p,
+				err);
+		if (r == NULL)
+			return -1;
+	} else {
+		feed_ahead_drop(f);
+		struct strbuf ids = STRBUF_INIT;
+		size_t count = batch_ids(f, from, &end, &ids);
+		const char *p[] = { strbuf_str(&ids) };
+		if (count > 0)
+			r = db_run(f->conn, "consolidate", ITEMS_SQL, 1, p, err);
 		strbuf_free(&ids);
-		return 0;
+		if (count > 0 && r == NULL)
+			return -1;
 	}
-	const char *p[] = { ids.data };
-	PGresult *r = db_run(f->conn, "consolidate",
-		"SELECT ri.submission_id, t.code, t.title, "
-		"  CASE WHEN t.deadline_text <> '' THEN t.deadline_text "
-		"    WHEN t.deadline IS NULL THEN 'Thường xuyên' "
-		"    ELSE to_char(t.deadline, 'DD/MM/YYYY') END, "
-		"  to_char(t.deadline, 'YYYY-MM-DD'), to_char(t.starts_on, 'YYYY-MM-DD'), "
-		"  ri.status, ri.progress, to_char(ri.completed_on, 'YYYY-MM-DD'), ri.result, "
-		"  ri.difficulties, ri.proposals, ri.note "
-		"FROM report_item ri JOIN task t ON t.id = ri.task_id "
-		"WHERE ri.submission_id = ANY ($1::bigint[]) "
-		"ORDER BY ri.submission_id, t.ordinal, t.code", 1, p, err);
-	strbuf_free(&ids);
-	if (r == NULL)
-		return -1;
+	*to = end;
+	if (r == NULL)		/* no submission among the batch's units */
+		return 0;
+	feed_ahead_send(f, end);
 	int n = PQntuples(r), row = 0;
 	/* The rows come in runs by submission; a run's unit is found among the batch's. */
 	while (row < n) {
@@ -583,6 +670,8 @@ void consol_feed_free(struct consol_feed *feed)
 	if (feed == NULL)
 		return;
 	feed_release(feed);
+	feed_ahead_drop(feed);
+	strbuf_free(&feed->ahead_ids);
 	free(feed->sub);
 	free(feed);
 }

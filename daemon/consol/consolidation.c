@@ -12,7 +12,9 @@
 #include "outbox_queue.h"
 #include "util.h"
 
+#include <pthread.h>
 #include <sodium.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,9 +37,10 @@ static char *file_name(const struct period_info *pi, enum consol_edition edition
 	return xasprintf("tong-hop-%s-%s-%s.xlsx", pi->series->name, pi->id, what);
 }
 
-int consolidation_build(PGconn *conn, const struct period_info *pi,
-			const struct consol_entries *e, const struct consol_meta *meta,
-			struct consolidation_file *out, char **err)
+/* consolidation_build(), the workbook's check left to the caller when !check. */
+static int build(PGconn *conn, const struct period_info *pi, const struct consol_entries *e,
+		 const struct consol_meta *meta, struct consolidation_file *out, bool check,
+		 char **err)
 {
 	memset(out, 0, sizeof *out);
 	struct consol_doc doc;
@@ -48,7 +51,8 @@ int consolidation_build(PGconn *conn, const struct period_info *pi,
 	struct consol_batches batches;
 	consol_feed_batches(feed, &batches);
 	consol_totals(&doc, &out->totals);
-	int rc = consol_write_xlsx_batched(&doc, &batches, &out->data, &out->len, err);
+	int rc = check ? consol_write_xlsx_batched(&doc, &batches, &out->data, &out->len, err)
+		       : consol_write_xlsx_unchecked(&doc, &batches, &out->data, &out->len, err);
 	consol_feed_free(feed);
 	consol_doc_free(&doc);
 	if (rc != 0)
@@ -59,6 +63,13 @@ int consolidation_build(PGconn *conn, const struct period_info *pi,
 	out->filename = file_name(pi, meta->edition, meta->version);
 	out->version = meta->version;
 	return 0;
+}
+
+int consolidation_build(PGconn *conn, const struct period_info *pi,
+			const struct consol_entries *e, const struct consol_meta *meta,
+			struct consolidation_file *out, char **err)
+{
+	return build(conn, pi, e, meta, out, true, err);
 }
 
 /* Keeps a built workbook: its file (as an attachment the outbox can send), the consolidation
@@ -216,6 +227,55 @@ struct cutoff_args {
 
 /* The cut-off inside the caller's transaction (the period's row locked): 0, -1, or
  * CONSOL_INVALID when the draft is not well-formed (then nothing is kept). */
+/* The check of a built workbook, on a thread of its own while the workbook is stored. */
+struct check_job {
+	const unsigned char *data;
+	size_t len;
+	int rc;
+	char *err;
+};
+
+/* Runs a check_job (the thread's body). */
+static void *check_job_run(void *arg)
+{
+	struct check_job *c = arg;
+	c->rc = consol_check_xlsx(c->data, c->len, &c->err);
+	return NULL;
+}
+
+/*
+ * Stores the cut-off's workbook, built unchecked, while it is checked on another thread: the
+ * check (expat over ~220 MB of XML at 4,000 units) and the COPY of the file overlap. The
+ * transaction is the caller's: a workbook that fails the check makes this fail, and what was
+ * stored is rolled back, so nothing malformed is kept or sent, as when the check came first.
+ * 0, CONSOL_INVALID or -1, with *err.
+ */
+static int store_checked(PGconn *conn, const struct period_info *pi,
+			 const struct consol_meta *meta, const struct consol_entries *e,
+			 const struct consolidation_file *f, long long *attachment, char **err)
+{
+	struct check_job cj = { f->data, f->len, 0, NULL };
+	pthread_t t;
+	bool threaded = pthread_create(&t, NULL, check_job_run, &cj) == 0;
+	if (!threaded)
+		check_job_run(&cj);	/* no thread: the check first, as before */
+	char *store_err = NULL;
+	long long id = cj.rc == 0 ? store(conn, pi, "cutoff", meta, 0, e, f, attachment,
+					  &store_err) : 0;
+	if (threaded && pthread_join(t, NULL) != 0)
+		abort();	/* a joinable thread of ours: only a broken invariant fails */
+	if (cj.rc != 0) {
+		free(store_err);
+		*err = cj.err;
+		return cj.rc == CONSOL_INVALID ? CONSOL_INVALID : -1;
+	}
+	if (id < 0) {
+		*err = store_err;
+		return -1;
+	}
+	return 0;
+}
+
 static int cutoff_in_tx(PGconn *conn, const struct period_info *pi, time_t now,
 			char **outcome, char **err)
 {
@@ -234,9 +294,9 @@ static int cutoff_in_tx(PGconn *conn, const struct period_info *pi, time_t now,
 				    .created = now };
 	struct consolidation_file f;
 	long long attachment = 0;
-	int rc = consolidation_build(conn, pi, &e, &meta, &f, err);
-	if (rc == 0 && store(conn, pi, "cutoff", &meta, 0, &e, &f, &attachment, err) < 0)
-		rc = -1;
+	int rc = build(conn, pi, &e, &meta, &f, false, err);
+	if (rc == 0)
+		rc = store_checked(conn, pi, &meta, &e, &f, &attachment, err);
 	consol_entries_free(&e);
 	free(f.data);		/* kept: the outbox reads it from there; size and hash stay */
 	f.data = NULL;

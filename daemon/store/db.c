@@ -486,27 +486,41 @@ static PGresult *stmt_prepare(PGconn *conn, struct stmt *st, const char *sql, ui
 	return NULL;
 }
 
+/* This thread's prepared statement of sql on conn, or NULL. */
+static struct stmt *stmt_find(PGconn *conn, const char *sql)
+{
+	int backend = PQbackendPID(conn);
+	uint64_t hash = stmt_hash(sql);
+	for (int i = 0; i < stmt_count; i++) {
+		struct stmt *c = &stmt_cache[i];
+		if (c->sql && c->hash == hash && c->conn == conn && c->backend == backend &&
+		    c->generation == conn_generation && strcmp(c->sql, sql) == 0)
+			return c;
+	}
+	return NULL;
+}
+
+/* Prepares sql in a slot of this thread's cache; NULL with *failed (the failed result). */
+static struct stmt *stmt_new(PGconn *conn, const char *sql, int nparams, PGresult **failed)
+{
+	stmt_cache_own();
+	int slot = stmt_count < STMT_CACHE ? stmt_count++ : (int)(stmt_serial % STMT_CACHE);
+	struct stmt *st = &stmt_cache[slot];
+	*failed = stmt_prepare(conn, st, sql, stmt_hash(sql), nparams, PQbackendPID(conn));
+	return *failed ? NULL : st;
+}
+
 /* Runs a statement prepared once per connection, the result in text (0) or binary (1). */
 static PGresult *query(PGconn *conn, const char *sql, int nparams, const char *const *params,
 		       const int *lengths, const int *formats, int result_format)
 {
 	int backend = PQbackendPID(conn);
 	uint64_t hash = stmt_hash(sql);
-	struct stmt *st = NULL;
-	for (int i = 0; i < stmt_count; i++) {
-		struct stmt *c = &stmt_cache[i];
-		if (c->sql && c->hash == hash && c->conn == conn && c->backend == backend &&
-		    c->generation == conn_generation && strcmp(c->sql, sql) == 0) {
-			st = c;
-			break;
-		}
-	}
+	struct stmt *st = stmt_find(conn, sql);
 	if (st == NULL) {
-		stmt_cache_own();
-		int slot = stmt_count < STMT_CACHE ? stmt_count++ : (int)(stmt_serial % STMT_CACHE);
-		st = &stmt_cache[slot];
-		PGresult *failed = stmt_prepare(conn, st, sql, hash, nparams, backend);
-		if (failed) {
+		PGresult *failed = NULL;
+		st = stmt_new(conn, sql, nparams, &failed);
+		if (st == NULL) {
 			request_note(conn, failed);
 			return failed;	/* the caller sees the failure as the statement's */
 		}
@@ -527,6 +541,74 @@ static PGresult *query(PGconn *conn, const char *sql, int nparams, const char *c
 	}
 	request_note(conn, r);
 	return r;
+}
+
+/*
+ * Sends a statement prepared once per connection without waiting for its result (text
+ * parameters, text result); db_receive() and db_received() take the result. 0, or -1 with
+ * *err.
+ */
+int db_send(PGconn *conn, const char *what, const char *sql, int nparams,
+	    const char *const *params, char **err)
+{
+	struct stmt *st = stmt_find(conn, sql);
+	if (st == NULL) {
+		PGresult *failed = NULL;
+		st = stmt_new(conn, sql, nparams, &failed);
+		if (st == NULL) {
+			request_note(conn, failed);
+			*err = xasprintf("%s: %s", what, str_trim(PQresultErrorMessage(failed)));
+			PQclear(failed);
+			return -1;
+		}
+	}
+	if (PQsendQueryPrepared(conn, st->name, nparams, params, NULL, NULL, 0) == 0) {
+		*err = xasprintf("%s: %s", what, str_trim(PQerrorMessage(conn)));
+		return -1;
+	}
+	return 0;
+}
+
+/* What db_send() sent, as it came: to be given to db_received(). */
+PGresult *db_receive(PGconn *conn)
+{
+	PGresult *r = PQgetResult(conn);
+	for (PGresult *more; (more = PQgetResult(conn)) != NULL;)
+		PQclear(more);		/* one statement: nothing more is expected */
+	if (r == NULL)
+		r = PQmakeEmptyPGresult(conn, PGRES_FATAL_ERROR);
+	return r;
+}
+
+/*
+ * Checks a result db_receive() took, on the thread that sent it, with the same sql and params
+ * (kept by the caller): a statement the server forgot is run again at once, as db_query()
+ * would. The result, or NULL with *err (English) as db_run() gives it.
+ */
+PGresult *db_received(PGconn *conn, PGresult *r, const char *what, const char *sql,
+		      int nparams, const char *const *params, char **err)
+{
+	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	if (state && strcmp(state, "26000") == 0 && PQtransactionStatus(conn) == PQTRANS_IDLE) {
+		PQclear(r);
+		return db_run(conn, what, sql, nparams, params, err);
+	}
+	request_note(conn, r);
+	ExecStatusType st = PQresultStatus(r);
+	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+		char *msg = PQresultErrorMessage(r);
+		*err = xasprintf("%s: %s", what, str_trim(msg[0] ? msg : PQerrorMessage(conn)));
+		PQclear(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* Takes and drops what db_send() sent, when its result is no longer wanted. */
+void db_discard(PGconn *conn)
+{
+	for (PGresult *r; (r = PQgetResult(conn)) != NULL;)
+		PQclear(r);
 }
 
 /* Runs a statement prepared once per connection. */

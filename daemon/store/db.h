@@ -66,6 +66,20 @@ PGresult *db_query_binary(PGconn *conn, const char *sql, int nparams, const char
 PGresult *db_run(PGconn *conn, const char *what, const char *sql, int nparams,
 		 const char *const *params, char **err);
 /*
+ * A statement sent ahead, to overlap the server's work with the caller's: db_send() sends it
+ * (as db_run() would run it); db_receive() waits for its result and reads it whole, and may
+ * run on another thread while the sender leaves the connection alone; db_received(), on the
+ * sender's thread, checks it with the same sql and params (kept alive meanwhile) and gives it
+ * as db_run() would. db_discard() drops a result unread. Nothing else may run on the
+ * connection in between.
+ */
+int db_send(PGconn *conn, const char *what, const char *sql, int nparams,
+	    const char *const *params, char **err);
+PGresult *db_receive(PGconn *conn);
+PGresult *db_received(PGconn *conn, PGresult *r, const char *what, const char *sql,
+		      int nparams, const char *const *params, char **err);
+void db_discard(PGconn *conn);
+/*
  * Runs SQL text without parameters (one or several statements, e.g. a migration file) that
  * must succeed; returns 0, or -1 with *err set to "<what>: <message>".
  */

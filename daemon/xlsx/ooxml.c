@@ -161,14 +161,23 @@ static void share_parts(unsigned char *owner, const zip_uint64_t *size, zip_int6
 			owner[i] = (unsigned char)(owner[i] - 2);
 }
 
-/* Checks that every XML part of a package is well-formed, [Content_Types].xml and main
- * among them; a large package on two threads, the parts shared by size. */
 int ooxml_check(const void *data, size_t len, const char *main, char **err)
+{
+	return ooxml_check_except(data, len, main, NULL, 0, err);
+}
+
+/* Checks that every XML part of a package is well-formed, [Content_Types].xml and main
+ * among them, but those done says were checked already; a large package on two threads, the
+ * parts shared by size. */
+int ooxml_check_except(const void *data, size_t len, const char *main, const bool *done,
+		       size_t ndone, char **err)
 {
 	zip_t *z = open_package(data, len, err);
 	if (z == NULL)
 		return -1;
 	zip_int64_t n = zip_get_num_entries(z, 0);
+	if (n < 0 || (size_t)n != ndone)	/* not the entries done was made for */
+		done = NULL;
 	unsigned char *owner = xcalloc(n > 0 ? (size_t)n : 1, 1);
 	zip_uint64_t *size = xcalloc(n > 0 ? (size_t)n : 1, sizeof *size), total = 0;
 	bool types = false, found = false;
@@ -184,6 +193,8 @@ int ooxml_check(const void *data, size_t len, const char *main, char **err)
 			continue;
 		types |= strcmp(name, "[Content_Types].xml") == 0;
 		found |= strcmp(name, main) == 0;
+		if (done != NULL && done[i])
+			continue;
 		zip_stat_t st;
 		if (zip_stat_index(z, (zip_uint64_t)i, 0, &st) == 0 && (st.valid & ZIP_STAT_SIZE))
 			size[i] = st.size;

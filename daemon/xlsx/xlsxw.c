@@ -131,14 +131,36 @@ void xlsxw_properties(struct xlsxw *w, const struct xlsxw_props *p)
 	free(props.comments);
 }
 
+static int close_read(struct xlsxw *w, lxw_error closed, size_t max, unsigned char **data,
+		      size_t *len, char **err);
+static void checked_add(const void *data, size_t len);
+
 /* Closes the workbook and reads its file back. */
 int xlsxw_close_read(struct xlsxw *w, size_t max, unsigned char **data, size_t *len,
 		     char **err)
 {
 	*data = NULL;
 	*len = 0;
+	/* The XML parts are checked as libxlsxwriter writes them, on another core (ooxml_tail.c);
+	 * what passes is remembered, and xlsxw_check() of these bytes does not parse it again. */
+	struct ooxml_tail *tail = ooxml_tail_start(w->path);
 	lxw_error closed = xlsxw_close(w->wb);	/* always: it also frees the workbook */
 	w->wb = NULL;
+	ooxml_tail_stop(tail);
+	int rc = close_read(w, closed, max, data, len, err);
+	char *why = NULL;
+	if (rc == 0 && tail != NULL &&
+	    ooxml_tail_check(tail, *data, *len, "xl/workbook.xml", &why) == 0)
+		checked_add(*data, *len);
+	free(why);	/* xlsxw_check() will find it again, and say it */
+	ooxml_tail_free(tail);
+	return rc;
+}
+
+/* xlsxw_close_read() once the workbook is closed (closed: libxlsxwriter's answer). */
+static int close_read(struct xlsxw *w, lxw_error closed, size_t max, unsigned char **data,
+		      size_t *len, char **err)
+{
 	if (w->err != LXW_NO_ERROR) {
 		*err = xasprintf("%s: writing the %s: %s", w->who, w->what, lxw_strerror(w->err));
 		return -1;
@@ -207,6 +229,14 @@ static bool checked_before(const unsigned char *digest, bool add)
 	if (pthread_mutex_unlock(&checked_lock) != 0)
 		abort();
 	return found;
+}
+
+/* Remembers bytes found well-formed (all their XML parts). */
+static void checked_add(const void *data, size_t len)
+{
+	unsigned char digest[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256(digest, data, len);
+	checked_before(digest, true);
 }
 
 /* Checks that every XML part of a workbook is well-formed, xl/workbook.xml among them; bytes

@@ -1,6 +1,8 @@
 /* Tests of the text rule (xmltext.c), its U+FFFD mapping, and the well-formedness check of
- * written workbooks (xlsxw_check), with the consolidated writer fed texts outside the rule. */
+ * written workbooks (xlsxw_check, and as they are written: ooxml_tail.c), with the
+ * consolidated writer fed texts outside the rule. */
 #include "consol.h"
+#include "ooxml.h"
 #include "utf8.h"
 #include "util.h"
 #include "xlsxw.h"
@@ -253,6 +255,73 @@ static void test_check_large_package(void **state)
 	free(bad2);
 }
 
+/* Writes a zip with the given parts to path while a tail follows it; the tail, stopped, and
+ * the file's bytes (*data, *len). */
+static struct ooxml_tail *followed_zip(const char *path, const char *const *parts,
+				       unsigned char **data, size_t *len)
+{
+	struct ooxml_tail *t = ooxml_tail_start(path);
+	assert_non_null(t);
+	int zerr = 0;
+	zip_t *z = zip_open(path, ZIP_CREATE | ZIP_TRUNCATE, &zerr);
+	assert_non_null(z);
+	for (size_t i = 0; parts[i] != NULL; i += 2) {
+		zip_source_t *src = zip_source_buffer(z, parts[i + 1], strlen(parts[i + 1]), 0);
+		assert_non_null(src);
+		assert_true(zip_file_add(z, parts[i], src, ZIP_FL_OVERWRITE) >= 0);
+	}
+	assert_int_equal(zip_close(z), 0);
+	ooxml_tail_stop(t);
+	char *bytes = NULL;
+	assert_int_equal(file_read_all(path, 64 << 20, &bytes, len), 0);
+	assert_int_equal(unlink(path), 0);
+	*data = (unsigned char *)bytes;
+	return t;
+}
+
+/* The check made as a package is written (ooxml_tail.c): what it followed and found
+ * well-formed passes; a part broken as written is refused, named; bytes other than those it
+ * followed (the same names and layout) are parsed whole, and refused when broken. */
+static void test_tail_check(void **state)
+{
+	char path[] = "/tmp/baocao-test-tail-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(close(fd), 0);
+	assert_int_equal(unlink(path), 0);	/* the writer creates it */
+	char *big = big_sheet(false), *broken = big_sheet(true);
+	/* The sheet first, as libxlsxwriter writes them: libzip stores the small parts (not
+	 * deflated), where the tail stops following, leaving them to be parsed afterwards. */
+	const char *good[] = { "xl/worksheets/sheet1.xml", big, "[Content_Types].xml", TYPES,
+			       "xl/workbook.xml", WORKBOOK, NULL };
+	const char *bad[] = { "xl/worksheets/sheet1.xml", broken, "[Content_Types].xml", TYPES,
+			      "xl/workbook.xml", WORKBOOK, NULL };
+	unsigned char *data;
+	size_t len;
+	char *err = NULL;
+	struct ooxml_tail *t = followed_zip(path, good, &data, &len);
+	assert_true(ooxml_tail_followed(t) >= 1);	/* the sheet at least, deflated */
+	assert_int_equal(ooxml_tail_check(t, data, len, "xl/workbook.xml", &err), 0);
+	size_t blen;
+	unsigned char *other = make_zip(bad, &blen);
+	assert_int_equal(ooxml_tail_check(t, other, blen, "xl/workbook.xml", &err), -1);
+	assert_non_null(strstr(err, "xl/worksheets/sheet1.xml"));
+	free(err);
+	err = NULL;
+	free(other);
+	ooxml_tail_free(t);
+	free(data);
+
+	t = followed_zip(path, bad, &data, &len);
+	assert_int_equal(ooxml_tail_check(t, data, len, "xl/workbook.xml", &err), -1);
+	assert_non_null(strstr(err, "xl/worksheets/sheet1.xml: line 1"));
+	free(err);
+	ooxml_tail_free(t);
+	free(data);
+	free(big);
+	free(broken);
+}
+
 /* Replaces a text of the fixture (freeing the old one). */
 static void put(char **field, const char *text)
 {
@@ -293,6 +362,7 @@ int main(void)
 		cmocka_unit_test(test_clean),
 		cmocka_unit_test(test_check_refuses_broken_parts),
 		cmocka_unit_test(test_check_large_package),
+		cmocka_unit_test(test_tail_check),
 		cmocka_unit_test(test_consolidated_maps_bad_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
