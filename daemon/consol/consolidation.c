@@ -225,8 +225,6 @@ struct cutoff_args {
 	char *outcome;
 };
 
-/* The cut-off inside the caller's transaction (the period's row locked): 0, -1, or
- * CONSOL_INVALID when the draft is not well-formed (then nothing is kept). */
 /* The check of a built workbook, on a thread of its own while the workbook is stored. */
 struct check_job {
 	const unsigned char *data;
@@ -260,8 +258,10 @@ static int store_checked(PGconn *conn, const struct period_info *pi,
 	if (!threaded)
 		check_job_run(&cj);	/* no thread: the check first, as before */
 	char *store_err = NULL;
-	long long id = cj.rc == 0 ? store(conn, pi, "cutoff", meta, 0, e, f, attachment,
-					  &store_err) : 0;
+	/* With a thread the store goes on at once (cj is the thread's until it is joined);
+	 * without one, only after the check passed. */
+	long long id = threaded || cj.rc == 0 ?
+		store(conn, pi, "cutoff", meta, 0, e, f, attachment, &store_err) : 0;
 	if (threaded && pthread_join(t, NULL) != 0)
 		abort();	/* a joinable thread of ours: only a broken invariant fails */
 	if (cj.rc != 0) {
@@ -276,6 +276,8 @@ static int store_checked(PGconn *conn, const struct period_info *pi,
 	return 0;
 }
 
+/* The cut-off inside the caller's transaction (the period's row locked): 0, -1, or
+ * CONSOL_INVALID when the draft is not well-formed (then nothing is kept). */
 static int cutoff_in_tx(PGconn *conn, const struct period_info *pi, time_t now,
 			char **outcome, char **err)
 {
