@@ -350,7 +350,7 @@ static unsigned char *pattern(size_t n)
  * and one) and a large one, alone and several in one message; written to the spool too. */
 static void test_reader_streams(void **state)
 {
-	static const size_t sizes[] = { 0, 1, 2, 3, 57, 58, 56, 114, 3 * 1024 * 1024 + 5 };
+	static const size_t sizes[] = { 0, 1, 2, 3, 57, 58, 56, 114, 256 * 1024 + 5 };
 	const size_t nsizes = sizeof sizes / sizeof *sizes;
 	struct mail_attachment all[sizeof sizes / sizeof *sizes];
 	unsigned char *data[sizeof sizes / sizeof *sizes];
