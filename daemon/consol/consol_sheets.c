@@ -3,6 +3,8 @@
 #include "consol_sheets.h"
 #include "consol_xlsx.h"
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -492,14 +494,54 @@ void consol_lists_begin(struct consol_xlsx *w, struct consol_lists *ls, lxw_work
 	list_begin(w, &ls->proposals, proposals, &proposals_layout, NULL, proposals_titles);
 }
 
-/* Each unit's rows go into the three sheets in turn, while its items are in memory. */
+/* "Chi tiết" written on a thread of its own, beside the other two lists. */
+struct detail_run {
+	struct consol_xlsx w;	/* forked from the main writer */
+	struct consol_list *list;
+	size_t from, to;
+};
+
+/* The thread's work: units [from, to) of "Chi tiết". */
+static void *detail_thread(void *arg)
+{
+	struct detail_run *r = arg;
+	for (size_t i = r->from; i < r->to; i++)
+		items_unit(&r->w, r->list, &r->w.doc->units[i], false);
+	return NULL;
+}
+
+/*
+ * Each unit's rows go into the three sheets, while its items are in memory. "Chi tiết" holds
+ * every item and the other two lists hold about as much again, so with enough units to pay
+ * for a thread it is written on one beside them (each sheet is its own temporary file, the
+ * formats are numbered beforehand: the bytes are the same either way). Without a thread, the
+ * sheets are written in turn.
+ */
 void consol_lists_units(struct consol_xlsx *w, struct consol_lists *ls, size_t from, size_t to)
 {
-	for (size_t i = from; i < to && i < w->doc->nunits; i++) {
+	if (to > w->doc->nunits)
+		to = w->doc->nunits;
+	struct detail_run run = { .list = &ls->detail, .from = from, .to = to };
+	pthread_t thread;
+	bool threaded = false;
+	if (to > from && to - from >= CONSOL_THREAD_UNITS && w->x.err == LXW_NO_ERROR) {
+		consol_xlsx_fork(w, &run.w);
+		threaded = pthread_create(&thread, NULL, detail_thread, &run) == 0;
+		if (!threaded)	/* no thread now: written in turn */
+			consol_xlsx_join(w, &run.w);
+	}
+	for (size_t i = from; i < to; i++) {
 		const struct consol_unit *u = &w->doc->units[i];
-		items_unit(w, &ls->detail, u, false);
+		if (!threaded)
+			items_unit(w, &ls->detail, u, false);
 		items_unit(w, &ls->behind, u, true);
 		proposals_unit(w, &ls->proposals, u);
+	}
+	if (threaded) {
+		/* Joining a thread this function started fails only on a broken invariant. */
+		if (pthread_join(thread, NULL) != 0)
+			abort();
+		consol_xlsx_join(w, &run.w);
 	}
 }
 

@@ -27,6 +27,8 @@ struct consol_lists {
 /* Starts the three sheets: frame and table header. */
 void consol_lists_begin(struct consol_xlsx *w, struct consol_lists *ls, lxw_worksheet *detail,
 			lxw_worksheet *behind, lxw_worksheet *proposals);
+/* Units in one call from which "Chi tiết" is written on a thread of its own. */
+#define CONSOL_THREAD_UNITS 16
 /* Writes the rows of units [from, to), whose items are in memory. */
 void consol_lists_units(struct consol_xlsx *w, struct consol_lists *ls, size_t from, size_t to);
 /* Ends the three sheets (a note where nothing was listed). */

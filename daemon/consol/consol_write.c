@@ -40,8 +40,9 @@ static int write_lists(struct consol_xlsx *w, lxw_worksheet **ws, const struct c
 /*
  * Adds and writes every sheet. Constant-memory mode writes each sheet's rows top to bottom,
  * but sheets may be written side by side: the three lists of items are written together, a
- * batch of units at a time. Formats are numbered as first used, so the sheets keep their
- * order otherwise: the same document, the same bytes, however it is fed.
+ * batch of units at a time ("Chi tiết" on a thread of its own beside the other two). The
+ * formats are numbered before any sheet: the same document, the same bytes, however it is
+ * fed.
  */
 static int write_sheets(struct consol_xlsx *w, const struct consol_batches *b, char **err)
 {

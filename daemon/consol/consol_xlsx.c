@@ -227,6 +227,25 @@ static lxw_format *cell(struct consol_xlsx *w, bool bold, uint8_t align, const c
 	return f;
 }
 
+/*
+ * Numbers every format now, in the order of the struct: libxlsxwriter numbers a format when a
+ * row using it is first written, changing the workbook's table of formats, so two threads
+ * writing sheets would race (and the numbers would follow the threads' order). Numbered here,
+ * a format is only read afterwards.
+ */
+static void number_formats(struct consol_formats *f)
+{
+	lxw_format *const all[] = {
+		f->parent, f->body, f->nation, f->motto, f->party, f->star, f->number, f->date,
+		f->doctype, f->subject, f->edition, f->section, f->note, f->para, f->recv_title,
+		f->recv_line, f->th, f->text, f->center, f->count, f->pct, f->mark, f->progress,
+		f->group, f->unit, f->total, f->total_count, f->total_pct, f->column,
+	};
+	_Static_assert(sizeof all == sizeof *f, "every format of struct consol_formats is numbered");
+	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+		(void)lxw_format_get_xf_index(all[i]);	/* a number, or 0 on out-of-memory */
+}
+
 /* Creates every format of the workbook. */
 void consol_xlsx_formats(struct consol_xlsx *w)
 {
@@ -274,6 +293,27 @@ void consol_xlsx_formats(struct consol_xlsx *w)
 	format_set_indent(f->total, CONSOL_INDENT);
 	f->total_count = cell(w, true, LXW_ALIGN_CENTER, "#,##0", 0);
 	f->total_pct = cell(w, true, LXW_ALIGN_CENTER, "0.0%", 0);
+	number_formats(f);
+}
+
+/* A writer for another thread writing other sheets of the same workbook: its own scratch
+ * texts and first failure, the same workbook, document and formats. */
+void consol_xlsx_fork(const struct consol_xlsx *w, struct consol_xlsx *other)
+{
+	*other = (struct consol_xlsx){
+		.x = { .wb = w->x.wb, .who = w->x.who, .err = LXW_NO_ERROR },
+		.doc = w->doc,
+		.f = w->f,
+	};
+}
+
+/* Takes back a forked writer: its first failure if w has none, then its scratch freed. */
+void consol_xlsx_join(struct consol_xlsx *w, struct consol_xlsx *other)
+{
+	xlsxw_keep(&w->x, other->x.err, other->x.what);
+	strbuf_free(&other->line);
+	strbuf_free(&other->x.clean);
+	strbuf_free(&other->x.cut);
 }
 
 /* ---- the document header ---- */

@@ -43,6 +43,11 @@ struct consol_layout {
 
 /* Creates every format of the workbook (once, before any sheet). */
 void consol_xlsx_formats(struct consol_xlsx *w);
+/* A writer for another thread that writes other sheets of w's workbook (consol_xlsx_formats()
+ * numbered every format, so writing cells changes nothing the sheets share). */
+void consol_xlsx_fork(const struct consol_xlsx *w, struct consol_xlsx *other);
+/* After the other thread has ended: its first failure kept in w, its scratch freed. */
+void consol_xlsx_join(struct consol_xlsx *w, struct consol_xlsx *other);
 /* Sets the document's fixed properties: the same document gives the same bytes. */
 void consol_xlsx_properties(struct consol_xlsx *w);
 
