@@ -208,8 +208,8 @@ void consol_sheet_timeliness(struct consol_xlsx *w, lxw_worksheet *ws)
 
 	lxw_row_t row = consol_xlsx_frame(w, ws, l);
 	row = text_row(w, ws, l, row, 0, ncols - 1,
-		       "Ký hiệu: Đ - nộp đúng hạn; G - nộp đúng hạn đã gia hạn (tính là đúng hạn); "
-		       "M - nộp muộn; K - không nộp; ô trống - đơn vị "
+		       "Ký hiệu: Đ - nộp đúng hạn; M - nộp muộn; K - không nộp; G - nộp trong "
+		       "thời gian được gia hạn (tính là đúng hạn); ô trống - đơn vị "
 		       "không phải báo cáo kỳ đó. Tỷ lệ đúng hạn = số kỳ nộp đúng hạn / số kỳ phải "
 		       "báo cáo. Các kỳ xếp từ cũ đến mới; kỳ cuối là kỳ này.", f->note, 12);
 	lxw_row_t header = row;
