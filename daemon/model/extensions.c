@@ -173,9 +173,12 @@ char *window_text(const struct period_info *pi, const struct extension *e, time_
 	bool cut = strcmp(pi->state, "open") != 0 || now > pi->unit_deadline;
 	if (w == WINDOW_EXTENDED) {
 		when_text(e->until, until, sizeof until);
+		const char *reason = e->reason ? e->reason : "";
+		size_t n = strlen(reason);
+		bool stop = n > 0 && strchr(".!?", reason[n - 1]) != NULL;
 		return xasprintf("Đơn vị được gia hạn gửi báo cáo đến %s (hạn chung là %s). Lý "
-				 "do: %s. Báo cáo gửi đến hết thời điểm này được tính đúng hạn%s",
-				 until, deadline, e->reason ? e->reason : "",
+				 "do: %s%s Báo cáo gửi đến hết thời điểm này được tính đúng hạn%s",
+				 until, deadline, reason, stop ? "" : ".",
 				 cut ? "; bản khóa sổ đã lập lúc hết hạn chung, nên báo cáo sẽ vào "
 				       "bản tổng hợp sau như phần bổ sung." : ".");
 	}

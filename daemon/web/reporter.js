@@ -95,7 +95,8 @@ function showState(sub) {
 function showWindow(answer) {
   const w = answer && answer.window;
   const box = $('window');
-  box.hidden = !w;
+  // Within the deadline the deadline line says it all; otherwise the sentence says why.
+  box.hidden = !w || w.state === 'open';
   if (!w) return;
   box.textContent = w.text;
   box.className = 'message ' + (w.state === 'late' ? 'warn' : 'info');
