@@ -251,7 +251,8 @@ static void status_xlsx(struct http_request *rq, struct http_response *rs,
 			PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
 			PQgetvalue(r, i, 3), PQgetisnull(r, i, 4) ? NULL : PQgetvalue(r, i, 4),
 			atoll(PQgetvalue(r, i, 5)), atoll(PQgetvalue(r, i, 6)),
-			PQgetisnull(r, i, 8) ? NULL : PQgetvalue(r, i, 8) };
+			PQgetisnull(r, i, 8) ? NULL : PQgetvalue(r, i, 8),
+			!PQgetisnull(r, i, 12) && strcmp(PQgetvalue(r, i, 3), "on_time") == 0 };
 	}
 	char title[160], made[96];
 	if (period_title_vi(&pi->period, title, sizeof title) != 0)

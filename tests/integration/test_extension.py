@@ -170,6 +170,12 @@ def test_on_time_under_the_extension(ex):
     rows = status_rows(ex)
     assert rows["STC"]["state"] == "on_time" and rows["STC"]["extended"] is True, rows["STC"]
     assert rows["SNV"]["state"] == "late" and rows["SNV"]["extended"] is False, rows["SNV"]
+    status, _, raw = ex.d.request("GET", f"{BASE}/{PERIOD}/status?format=xlsx", headers={
+        "Authorization": f"Bearer {ex.tokens[COORDINATOR]}"})
+    assert status == 200, raw[:200]
+    cells = [c.value for row in openpyxl.load_workbook(io.BytesIO(raw)).active.iter_rows()
+             for c in row]
+    assert "Đúng hạn (gia hạn)" in cells, cells
     status, doc = call(ex, COORDINATOR, "GET", "/api/v1/series/nq57-weekly/timeliness?periods=2")
     assert status == 200, doc
     stc = next(u for u in doc["units"] if u["unit"] == "STC")
