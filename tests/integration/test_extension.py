@@ -25,6 +25,7 @@ BASE = "/api/v1/series/nq57-weekly/periods"
 COORDINATOR = "skhcn.dieuphoi"
 REPORTER = "stc.baocao"
 OTHER = "snv.baocao"
+THIRD = "sxd.baocao"                 # extended until Monday 12:00, never reports
 UNTIL = "2026-12-14T17:00:00+07:00"  # Monday of week 51
 REASON = "Đơn vị đang kiểm kê tài sản cuối năm, cần thêm thời gian tổng hợp số liệu"
 
@@ -32,6 +33,7 @@ REASON = "Đơn vị đang kiểm kê tài sản cuối năm, cần thêm thời
 def setup():
     return mail_example("extension", NOW,
                         [(REPORTER, "STC", "reporter"), (OTHER, "SNV", "reporter"),
+                         (THIRD, "SXD", "reporter"),
                          (COORDINATOR, "SKHCN", "coordinator"), ("quantri", "SKHCN", "admin")],
                         **{"testing.clock_control": "true"})
 
@@ -124,6 +126,9 @@ def test_grant_is_audited_mailed_and_shown(ex):
     status, doc = call(ex, OTHER, "GET", f"{BASE}/{PERIOD}/submission")
     assert doc["extension"] is None and doc["window"]["state"] == "open", doc
     assert "Đang trong hạn" in doc["window"]["text"], doc
+    status, doc = extension(ex, COORDINATOR, {"until": "2026-12-14T12:00:00+07:00",
+                                               "reason": "Mất điện kéo dài"}, unit="SXD")
+    assert status == 200, doc
     rows = status_rows(ex)
     assert rows["STC"]["extension"]["reason"] == REASON, rows["STC"]
     assert rows["STC"]["extension"]["granted_by"], rows["STC"]
@@ -153,6 +158,15 @@ def test_reminders_follow_the_extended_deadline(ex):
     assert "17 giờ 00, thứ Hai, ngày 14/12/2026" in mails[0].get_content()
     status, doc = call(ex, REPORTER, "GET", f"{BASE}/{PERIOD}/submission")
     assert doc["window"]["state"] == "extended" and "bổ sung" in doc["window"]["text"], doc
+    # SXD's extension ends at 12:00 without a report: one late notice after it.
+    set_clock(ex, "2026-12-14T12:05:00+07:00")
+    wait_for(lambda: outbox_keys(ex, "extension", "extension:%:SXD:late:%"), timeout=60,
+             what="SXD's late notice")
+    mails = wait_for(lambda: ex.handler.to(f"{THIRD}@example.vn", "Quá hạn gia hạn"),
+                     timeout=30, what="SXD's late mail")
+    assert "12 giờ 00, thứ Hai, ngày 14/12/2026 (đã qua)" in mails[0].get_content()
+    status, doc = call(ex, THIRD, "GET", f"{BASE}/{PERIOD}/submission")
+    assert doc["window"]["state"] == "late" and "quá hạn gia hạn" in doc["window"]["text"], doc
 
 
 def test_on_time_under_the_extension(ex):
