@@ -142,6 +142,12 @@ void api_consolidated_versions(struct http_request *rq, struct http_response *rs
 			       const struct api_ctx *cx);
 void api_period_status(struct http_request *rq, struct http_response *rs, const struct api_ctx *cx);
 
+/* api_extension.c: a unit's extension for a period (grant, take back) */
+void api_extension_put(struct http_request *rq, struct http_response *rs,
+		       const struct api_ctx *cx);
+void api_extension_delete(struct http_request *rq, struct http_response *rs,
+			  const struct api_ctx *cx);
+
 /* api_review.c */
 void api_review_put(struct http_request *rq, struct http_response *rs, const struct api_ctx *cx);
 void api_assessment_put(struct http_request *rq, struct http_response *rs,

@@ -159,6 +159,7 @@ void api_timeliness_get(struct http_request *rq, struct http_response *rs, const
 	json_array_begin(&j);
 	for (int i = 0; i < n;) {
 		const char *code = PQgetvalue(r, i, 0);
+		int row0 = i;
 		json_object_begin(&j);
 		json_kv_string(&j, "unit", code);
 		json_kv_string(&j, "name", PQgetvalue(r, i, 1));
@@ -184,6 +185,13 @@ void api_timeliness_get(struct http_request *rq, struct http_response *rs, const
 		/* A row whose period is not in the list cannot happen (same periods); skip it. */
 		while (i < n && strcmp(PQgetvalue(r, i, 0), code) == 0)
 			i++;
+		json_array_end(&j);
+		/* "extended": the periods (of "periods") it was on time in only by an extension */
+		json_key(&j, "extended");
+		json_array_begin(&j);
+		for (int k = row0; k < i; k++)
+			if (strcmp(PQgetvalue(r, k, 5), "t") == 0)
+				json_string(&j, PQgetvalue(r, k, 3));
 		json_array_end(&j);
 		json_kv_int(&j, "on_time", u.on_time);
 		json_kv_int(&j, "late", u.late);

@@ -10,6 +10,7 @@
 #include "db.h"
 #include "db_json.h"
 #include "docxw.h"
+#include "extensions.h"
 #include "json.h"
 #include "json_parse.h"
 #include "log.h"
@@ -250,7 +251,8 @@ static void status_xlsx(struct http_request *rq, struct http_response *rs,
 			PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
 			PQgetvalue(r, i, 3), PQgetisnull(r, i, 4) ? NULL : PQgetvalue(r, i, 4),
 			atoll(PQgetvalue(r, i, 5)), atoll(PQgetvalue(r, i, 6)),
-			PQgetisnull(r, i, 8) ? NULL : PQgetvalue(r, i, 8) };
+			PQgetisnull(r, i, 8) ? NULL : PQgetvalue(r, i, 8),
+			!PQgetisnull(r, i, 12) && strcmp(PQgetvalue(r, i, 3), "on_time") == 0 };
 	}
 	char title[160], made[96];
 	if (period_title_vi(&pi->period, title, sizeof title) != 0)
@@ -357,6 +359,13 @@ void api_period_status(struct http_request *rq, struct http_response *rs, const 
 			json_kv_string(&j, "comment", PQgetvalue(r, i, 8));
 		/* the document: missing, unsigned, unchecked or the first signature's state */
 		json_kv_string(&j, "document", PQgetvalue(r, i, 10));
+		/* on time only by the unit's extension; the extension itself (or null) */
+		json_kv_bool(&j, "extended", !PQgetisnull(r, i, 12));
+		struct extension ext;
+		extension_from_row(r, i, 13, &ext);
+		json_key(&j, "extension");
+		extension_json(&j, &ext);
+		extension_free(&ext);
 		json_object_end(&j);
 	}
 	json_array_end(&j);

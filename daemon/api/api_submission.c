@@ -6,6 +6,7 @@
 #include "db.h"
 #include "db_json.h"
 #include "documents.h"
+#include "extensions.h"
 #include "intake.h"
 #include "json.h"
 #include "keys.h"
@@ -174,8 +175,9 @@ void api_submission_put(struct http_request *rq, struct http_response *rs, const
 	}
 	if (t.period.db_id == 0 || (t.period.has_span && rq->received_at < t.period.starts)) {
 		metrics_upload_refused("period_not_open");
-		http_error(rs, 409, "period_not_open", "Kỳ báo cáo này chưa bắt đầu. Hãy gửi báo cáo "
-			   "từ ngày đầu của kỳ.");
+		char *why = window_text(&t.period, NULL, rq->received_at);
+		http_error(rs, 409, "period_not_open", why);
+		free(why);
 		goto out_target;
 	}
 	char mt[128];
@@ -284,6 +286,35 @@ static void document_json(struct json *j, PGresult *doc)
 	json_object_end(j);
 }
 
+/* Writes the members "extension" (null or the unit's) and "window" (where the unit stands
+ * with the period: state and sentence) of the answers about a unit's report. */
+static void window_members(struct json *j, const struct target *t, const struct extension *e,
+			   time_t now)
+{
+	json_key(j, "extension");
+	extension_json(j, e);
+	json_key(j, "window");
+	window_json(j, &t->period, e, now);
+}
+
+/* The 404 of a unit without a report: the error, and the window and extension that say
+ * until when it may send. */
+static void no_submission(struct http_response *rs, const struct target *t,
+			  const struct extension *e, time_t now)
+{
+	http_json(rs, 404);
+	struct json j;
+	json_init(&j, &rs->body);
+	json_object_begin(&j);
+	json_key(&j, "error");
+	json_object_begin(&j);
+	json_kv_string(&j, "code", "no_submission");
+	json_kv_string(&j, "message", "Đơn vị chưa gửi báo cáo kỳ này.");
+	json_object_end(&j);
+	window_members(&j, t, e, now);
+	json_object_end(&j);
+}
+
 /* GET .../submission: the unit's latest report with its items and receipt. */
 void api_submission_get(struct http_request *rq, struct http_response *rs, const struct api_ctx *cx)
 {
@@ -291,14 +322,21 @@ void api_submission_get(struct http_request *rq, struct http_response *rs, const
 	if (!target_resolve(rq, rs, cx, &t))
 		goto out;
 	char *err = NULL;
+	struct extension ext = { 0 };
+	if (t.period.db_id != 0 && extension_get(t.conn, t.period.db_id, t.unit, &ext, &err) != 0) {
+		api_db_failed(rs, cx->db, "submission", err);
+		goto out;
+	}
 	PGresult *r = submissions_current(t.conn, t.period.db_id, t.unit, &err);
 	if (r == NULL) {
+		extension_free(&ext);
 		api_db_failed(rs, cx->db, "submission", err);
 		goto out;
 	}
 	if (PQntuples(r) == 0) {
 		PQclear(r);
-		http_error(rs, 404, "no_submission", "Đơn vị chưa gửi báo cáo kỳ này.");
+		no_submission(rs, &t, &ext, rq->received_at);
+		extension_free(&ext);
 		goto out;
 	}
 	struct intake_receipt rc;
@@ -308,6 +346,7 @@ void api_submission_get(struct http_request *rq, struct http_response *rs, const
 	rc.received_at = (time_t)atoll(PQgetvalue(r, 0, 2));
 	snprintf(rc.sha256, sizeof rc.sha256, "%s", PQgetvalue(r, 0, 3));
 	rc.on_time = strcmp(PQgetvalue(r, 0, 4), "t") == 0;
+	rc.extended_until = PQgetisnull(r, 0, 14) ? 0 : (time_t)atoll(PQgetvalue(r, 0, 14));
 	rc.items = (size_t)atoll(PQgetvalue(r, 0, 5));
 	snprintf(rc.signature, sizeof rc.signature, "%s", PQgetvalue(r, 0, 6));
 	snprintf(rc.series, sizeof rc.series, "%s", t.series->name);
@@ -331,6 +370,7 @@ void api_submission_get(struct http_request *rq, struct http_response *rs, const
 		free(review);
 		free(comment);
 		free(reviewed_at);
+		extension_free(&ext);
 		goto out;
 	}
 	http_json(rs, 200);
@@ -360,6 +400,12 @@ void api_submission_get(struct http_request *rq, struct http_response *rs, const
 	free(reviewed_at);
 	json_key(&j, "receipt");
 	intake_receipt_json(&j, &rc);
+	window_members(&j, &t, &ext, rq->received_at);
+	extension_free(&ext);
+	/* the report's own timeliness, in words: "Đúng hạn (gia hạn đến ...)" */
+	char *timely = extension_timeliness_text(rc.on_time, rc.extended_until);
+	json_kv_string(&j, "timeliness", timely);
+	free(timely);
 	document_json(&j, doc);
 	PQclear(doc);
 	static const struct db_json_col items[] = {

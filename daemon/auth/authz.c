@@ -28,6 +28,7 @@ static const enum reach table[ACT_COUNT][4] = {
 	[ACT_REPORT_FILE_FOR] = { NONE,     OTHER_UNIT, NONE,     NONE },
 	[ACT_REMIND]          = { NONE,     CONSOLIDATOR, NONE,   NONE },
 	[ACT_REVIEW]          = { NONE,     CONSOLIDATED, NONE,   NONE },
+	[ACT_EXTEND]          = { NONE,     CONSOLIDATED, NONE,   NONE },
 	[ACT_BOARD_READ]      = { NONE,     CONSOLIDATOR, RECEIVER, NONE },
 	[ACT_CONSOLIDATE]     = { NONE,     CONSOLIDATOR, NONE,   NONE },
 	[ACT_DELIVERED_READ]  = { NONE,     CONSOLIDATOR, RECEIVER, NONE },
@@ -48,6 +49,7 @@ static const char *const action_names[ACT_COUNT] = {
 	[ACT_REPORT_FILE_FOR] = "report.file_for",
 	[ACT_REMIND] = "remind",
 	[ACT_REVIEW] = "report.review",
+	[ACT_EXTEND] = "report.extend",
 	[ACT_BOARD_READ] = "board.read",
 	[ACT_CONSOLIDATE] = "consolidate",
 	[ACT_DELIVERED_READ] = "consolidated.read",
@@ -145,6 +147,9 @@ const char *authz_refusal(const struct principal *p, enum authz_action a)
 	if (a == ACT_REVIEW)
 		return "Chỉ điều phối viên của đơn vị tổng hợp loại báo cáo này được trả lại hoặc "
 		       "chấp nhận báo cáo của đơn vị.";
+	if (a == ACT_EXTEND)
+		return "Chỉ điều phối viên của đơn vị tổng hợp loại báo cáo này được gia hạn hoặc "
+		       "thu hồi gia hạn gửi báo cáo cho đơn vị.";
 	switch (p ? p->role : ROLE_REPORTER) {
 	case ROLE_RECIPIENT:
 		return "Tài khoản nhận báo cáo chỉ xem được báo cáo tổng hợp và, với loại báo cáo "

@@ -17,6 +17,7 @@ enum authz_action {
 	ACT_REPORT_FILE_FOR,	/* a coordinator filing a report on a member unit's behalf */
 	ACT_REMIND,		/* reminding the units of a series that have not reported */
 	ACT_REVIEW,		/* returning a unit's report for correction, or accepting it */
+	ACT_EXTEND,		/* granting a unit a later deadline for a period, taking it back */
 	ACT_BOARD_READ,		/* the board of a period: who reported, when, their documents */
 	ACT_CONSOLIDATE,	/* the live and cut-off workbooks, assessment, approval */
 	ACT_DELIVERED_READ,	/* the delivered (final) workbooks and their list */

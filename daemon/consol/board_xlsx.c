@@ -118,7 +118,7 @@ static void write_rows(struct board_w *w, const struct board_row *rows, size_t n
 		text(w, row, 1, u->code, w->cell);
 		text(w, row, 2, u->name, w->cell);
 		text(w, row, 3, unit_group_short_title(u->group), w->cell);
-		text(w, row, 4, state_name(u->state), w->cell);
+		text(w, row, 4, u->extended ? "Đúng hạn (gia hạn)" : state_name(u->state), w->cell);
 		text(w, row, 5, when, w->cell);
 		if (u->received_at) {
 			check(w, worksheet_write_number(w->ws, row, 6, (double)u->version, w->num),

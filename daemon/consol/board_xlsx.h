@@ -3,6 +3,7 @@
 #define BAOCAO_BOARD_XLSX_H
 
 #include <libpq-fe.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 /* The largest board workbook read back (4,000 units make about 200 KiB). */
@@ -14,6 +15,7 @@ struct board_row {
 	const char *received_at;	/* RFC 3339 in the zone of the province, or NULL */
 	long long version, items;
 	const char *comment;		/* the coordinator's comment, or NULL */
+	bool extended;			/* on time only by the unit's extension */
 };
 
 /* What the sheet's title says. */

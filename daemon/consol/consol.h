@@ -38,6 +38,7 @@ enum consol_mark {
 	CONSOL_MARK_ON_TIME,
 	CONSOL_MARK_LATE,
 	CONSOL_MARK_MISSING,
+	CONSOL_MARK_EXTENDED,	/* on time only by the unit's extension ("G"): counted on time */
 };
 
 /* One report item: what a unit said about one task. */
@@ -65,6 +66,9 @@ struct consol_unit {
 	char *group;			/* "so-nganh" */
 	enum consol_state state;
 	bool late;			/* the report in use arrived after the deadline */
+	char *extension;		/* on time only by the unit's extension: "gia hạn đến 17:00
+					   04/12/2026"; NULL otherwise */
+	bool supplement;		/* that report came after the cut-off ("bổ sung") */
 	char *received_at;		/* "10:42 11/12/2026" local time, or NULL when missing */
 	int version;			/* the submission's version, 0 when missing */
 	char *comment;			/* the coordinator's comment when returned, or NULL */

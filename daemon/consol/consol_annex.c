@@ -163,6 +163,8 @@ static const char *mark_letter(enum consol_mark m)
 		return "M";
 	case CONSOL_MARK_MISSING:
 		return "K";
+	case CONSOL_MARK_EXTENDED:
+		return "G";
 	case CONSOL_MARK_NONE:
 		break;
 	}
@@ -206,7 +208,8 @@ void consol_sheet_timeliness(struct consol_xlsx *w, lxw_worksheet *ws)
 
 	lxw_row_t row = consol_xlsx_frame(w, ws, l);
 	row = text_row(w, ws, l, row, 0, ncols - 1,
-		       "Ký hiệu: Đ - nộp đúng hạn; M - nộp muộn; K - không nộp; ô trống - đơn vị "
+		       "Ký hiệu: Đ - nộp đúng hạn; M - nộp muộn; K - không nộp; G - nộp trong "
+		       "thời gian được gia hạn (tính là đúng hạn); ô trống - đơn vị "
 		       "không phải báo cáo kỳ đó. Tỷ lệ đúng hạn = số kỳ nộp đúng hạn / số kỳ phải "
 		       "báo cáo. Các kỳ xếp từ cũ đến mới; kỳ cuối là kỳ này.", f->note, 12);
 	lxw_row_t header = row;
@@ -220,17 +223,19 @@ void consol_sheet_timeliness(struct consol_xlsx *w, lxw_worksheet *ws)
 			consol_xlsx_height(w, ws, row++, consol_xlsx_row_points(1));
 		}
 		group = u->group;
-		unsigned n[4] = { 0 };	/* by enum consol_mark */
+		unsigned n[5] = { 0 };	/* by enum consol_mark */
 		consol_xlsx_num(w, ws, row, T_STT, (double)(i + 1), f->center, "STT");
 		consol_xlsx_str(w, ws, row, T_NAME, u->name, f->text, "unit name");
 		for (size_t k = 0; k < nh; k++) {
 			enum consol_mark m = u->history[k];
-			if ((unsigned)m > CONSOL_MARK_MISSING)
+			if ((unsigned)m > CONSOL_MARK_EXTENDED)
 				m = CONSOL_MARK_NONE;
 			n[m]++;
 			consol_xlsx_str(w, ws, row, (lxw_col_t)(T_PERIODS + k), mark_letter(m),
 					f->mark, "mark");
 		}
+		/* on time under an extension counts on time */
+		n[CONSOL_MARK_ON_TIME] += n[CONSOL_MARK_EXTENDED];
 		unsigned expected = n[CONSOL_MARK_ON_TIME] + n[CONSOL_MARK_LATE] +
 				    n[CONSOL_MARK_MISSING];
 		consol_xlsx_num(w, ws, row, after, n[CONSOL_MARK_ON_TIME], f->count, "on time");

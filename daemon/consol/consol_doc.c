@@ -36,6 +36,7 @@ static void unit_free(struct consol_unit *u)
 	free(u->name);
 	free(u->group);
 	free(u->received_at);
+	free(u->extension);
 	free(u->comment);
 	free(u->document);
 	for (size_t i = 0; i < u->nemails; i++)

@@ -344,8 +344,10 @@ static int load_submissions(PGconn *conn, struct consol_doc *d, const long long 
 	PGresult *r = db_run(conn, "consolidate",
 		"SELECT s.id, extract(epoch FROM s.received_at)::bigint, s.version, s.on_time, "
 		"  s.general_difficulties, s.general_proposals, s.review_comment, "
-		"  " DOCUMENT_LINE_SQL("d") " "
+		"  " DOCUMENT_LINE_SQL("d") ", extract(epoch FROM s.extended_until)::bigint, "
+		"  s.received_at > p.unit_deadline "
 		"FROM submission s LEFT JOIN submission_document d ON d.id = s.document_id "
+		"JOIN period p ON p.id = s.period_id "
 		"WHERE s.id = ANY ($1::bigint[]) ORDER BY s.id", 1, p, err);
 	strbuf_free(&ids);
 	if (r == NULL)
@@ -380,6 +382,12 @@ static int load_submissions(PGconn *conn, struct consol_doc *d, const long long 
 		if (u->state == CONSOL_RETURNED && !PQgetisnull(r, row, 6))
 			u->comment = xstrdup(PQgetvalue(r, row, 6));
 		u->document = xstrdup(PQgetvalue(r, row, 7));
+		if (!PQgetisnull(r, row, 8)) {
+			char *until = time_short((time_t)atoll(PQgetvalue(r, row, 8)));
+			u->extension = xasprintf("gia hạn đến %s", until);
+			free(until);
+			u->supplement = strcmp(PQgetvalue(r, row, 9), "t") == 0;
+		}
 	}
 	PQclear(r);
 	return 0;
@@ -702,7 +710,9 @@ static int load_history(PGconn *conn, const struct period_info *pi, struct conso
 		"ps AS (SELECT q.id, q.period_key, q.starts_on FROM period q, cur "
 		"  WHERE q.series_id = cur.series_id AND q.state <> 'skipped' "
 		"    AND q.starts_on < cur.starts_on ORDER BY q.starts_on DESC LIMIT $2::int) "
-		"SELECT ps.period_key, pu.unit_id, CASE WHEN bool_or(x.on_time) THEN 'o' "
+		"SELECT ps.period_key, pu.unit_id, "
+		"  CASE WHEN bool_or(x.on_time AND x.extended_until IS NULL) THEN 'o' "
+		"  WHEN bool_or(x.on_time) THEN 'g' "
 		"  WHEN count(x.id) > 0 THEN 'l' ELSE 'm' END "
 		"FROM ps CROSS JOIN LATERAL period_units(ps.id) pu "
 		"LEFT JOIN submission x ON x.period_id = ps.id AND x.unit_id = pu.unit_id "
@@ -734,6 +744,7 @@ static int load_history(PGconn *conn, const struct period_info *pi, struct conso
 			continue;
 		const char *mark = PQgetvalue(r, row, 2);
 		d->units[(*hit)[1]].history[slot] = mark[0] == 'o' ? CONSOL_MARK_ON_TIME :
+						  mark[0] == 'g' ? CONSOL_MARK_EXTENDED :
 						  mark[0] == 'l' ? CONSOL_MARK_LATE :
 						  CONSOL_MARK_MISSING;
 	}
@@ -745,7 +756,8 @@ static int load_history(PGconn *conn, const struct period_info *pi, struct conso
 	for (size_t i = 0; i < d->nunits; i++) {
 		struct consol_unit *u = &d->units[i];
 		u->history[past] = u->state == CONSOL_MISSING ? CONSOL_MARK_MISSING :
-				   u->late ? CONSOL_MARK_LATE : CONSOL_MARK_ON_TIME;
+				   u->late ? CONSOL_MARK_LATE :
+				   u->extension ? CONSOL_MARK_EXTENDED : CONSOL_MARK_ON_TIME;
 	}
 	return 0;
 }

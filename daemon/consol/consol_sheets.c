@@ -41,6 +41,9 @@ static lxw_row_t unit_row(struct consol_xlsx *w, lxw_worksheet *ws, const struct
 		strbuf_adds(&w->line, " (trả lại để bổ sung)");
 	else if (u->state == CONSOL_LATE || u->late)
 		strbuf_adds(&w->line, " (nộp muộn)");
+	else if (u->extension)
+		strbuf_addf(&w->line, " (đúng hạn, %s%s)", u->extension,
+			    u->supplement ? "; bổ sung sau khóa sổ" : "");
 	consol_xlsx_merge(w, ws, row, 0, l->ncols - 1, strbuf_str(&w->line), w->f.unit,
 			  "unit row");
 	consol_xlsx_height(w, ws, row, consol_xlsx_row_points(
@@ -274,8 +277,12 @@ static lxw_row_t summary_list(struct consol_xlsx *w, lxw_worksheet *ws, lxw_row_
 		group = u->group;
 		consol_xlsx_num(w, ws, row, S_STT, (double)(i + 1), f->center, "STT");
 		consol_xlsx_str(w, ws, row, S_NAME, u->name, f->text, "unit name");
-		consol_xlsx_str(w, ws, row, S_STATE, consol_state_label_vi(u->state), f->center,
-				"unit state");
+		char *state = u->extension && u->state == CONSOL_ON_TIME ?
+			      xasprintf("%s (%s)%s", consol_state_label_vi(u->state), u->extension,
+					u->supplement ? " - bổ sung" : "") : NULL;
+		consol_xlsx_str(w, ws, row, S_STATE, state ? state : consol_state_label_vi(u->state),
+				f->center, "unit state");
+		free(state);
 		consol_xlsx_str(w, ws, row, S_RECEIVED, u->received_at, f->center, "received at");
 		for (int s = 0; s < 4; s++)
 			consol_xlsx_num(w, ws, row, (lxw_col_t)(S_STATUS + s), u->status_counts[s],

@@ -7,6 +7,7 @@
 #include "db.h"
 #include "log.h"
 #include "recurring.h"
+#include "remind.h"
 #include "periods.h"
 #include "retention.h"
 #include "scheduler.h"
@@ -38,7 +39,7 @@ static bool step_broke(struct db *db, const char *what, const char *tail, char *
 
 /* One pass of the work on conn: reads the series if they changed, creates the periods of
  * every series up to the next one, plans the jobs of those periods, escalates deliveries that
- * do not arrive, purges stale login counts and old raw files. Returns false when it stopped at a broken
+ * do not arrive, reminds the units of their extended deadlines, purges stale login counts and old raw files. Returns false when it stopped at a broken
  * connection. */
 static bool housekeeping_pass(struct db *db, PGconn *conn, bool force)
 {
@@ -76,6 +77,13 @@ static bool housekeeping_pass(struct db *db, PGconn *conn, bool force)
 	if (consolidation_escalate(conn, now, &escalated, &err) != 0 &&
 	    step_broke(db, "deliveries: ", "", &err))
 		return false;
+	int reminded = 0;
+	if (remind_extensions(conn, now, &reminded, &err) != 0 &&
+	    step_broke(db, "reminders of extensions: ", "", &err))
+		return false;
+	if (reminded > 0)
+		log_info("remind", "%d reminder%s of extended deadlines queued", reminded,
+			 reminded == 1 ? "" : "s");
 	char nowbuf[24];
 	snprintf(nowbuf, sizeof nowbuf, "%lld", (long long)now);
 	const char *p[] = { nowbuf };

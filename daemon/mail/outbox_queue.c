@@ -18,6 +18,7 @@ static const char *const kind_names[] = {
 	[OUTBOX_ESCALATION] = OUTBOX_KIND_ESCALATION,
 	[OUTBOX_REVIEW_RETURN] = OUTBOX_KIND_REVIEW_RETURN,
 	[OUTBOX_ACK_OVERDUE] = OUTBOX_KIND_ACK_OVERDUE,
+	[OUTBOX_EXTENSION] = OUTBOX_KIND_EXTENSION,
 };
 
 /* A channel's name in outbox.channel. */
@@ -76,6 +77,9 @@ char *outbox_key_text(const struct outbox_key *k)
 	case OUTBOX_ACK_OVERDUE:
 		return xasprintf("ack-overdue:%s:%s:v%d:%s", k->series, k->period, k->version,
 				 k->login);
+	case OUTBOX_EXTENSION:
+		return xasprintf("extension:%s:%s:%s:%s:%lld:%s", k->series, k->period, k->unit,
+				 k->round, (long long)k->asked_at, k->address);
 	}
 	return xstrdup("");
 }

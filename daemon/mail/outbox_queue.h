@@ -18,6 +18,7 @@
 #define OUTBOX_KIND_ESCALATION "escalation"
 #define OUTBOX_KIND_REVIEW_RETURN "review_return"
 #define OUTBOX_KIND_ACK_OVERDUE "ack_overdue"
+#define OUTBOX_KIND_EXTENSION "extension"
 
 /* What a queued message is; each kind's key and the parts it has. */
 enum outbox_kind {
@@ -34,6 +35,10 @@ enum outbox_kind {
 				   returned:SERIES:PERIOD:UNIT:SUBMISSION:ADDRESS */
 	OUTBOX_ACK_OVERDUE,	/* a delivered version nobody acknowledged by ack_by, to a
 				   coordinator: ack-overdue:SERIES:PERIOD:vVERSION:LOGIN */
+	OUTBOX_EXTENSION,	/* an extension granted or taken back, to the unit, and the
+				   reminders that follow it: extension:SERIES:PERIOD:UNIT:ROUND:
+				   TIME:ADDRESS (ROUND "grant", "revoke", a reminder rule or "late";
+				   TIME asked_at: when granted, taken back, or the extended deadline) */
 };
 
 /* How a message goes: mail, or (final deliveries only) a file into a folder or to a URL. */
@@ -51,7 +56,7 @@ struct outbox_key {
 	enum outbox_channel channel;	/* final deliveries; mail for every other kind */
 	long long submission;		/* receipts, review returns */
 	long long stuck_row;		/* escalations: the outbox row that did not arrive */
-	const char *unit;		/* reminders, review returns: the unit's code */
+	const char *unit;		/* reminders, review returns, extensions: the unit's code */
 	const char *login;		/* digests, draft notices, escalations, ack-overdue mails:
 					   the coordinator */
 	const char *address;		/* reminders, review returns, final mails: the address */

@@ -6,6 +6,8 @@
 #include "config.h"
 #include "db.h"
 #include "outbox_queue.h"
+#include "series_store.h"
+#include "units.h"
 #include "unit_groups.h"
 #include "util.h"
 
@@ -29,14 +31,21 @@ struct remind_round {
 /* The units that must report in the period (its roster) and have no current report for it,
  * and in a series with require_document those whose current report has no document yet
  * (doc_only: reminded of the document alone). */
-#define MISSING \
+#define MISSING_WHERE(EXTRA) \
 	"missing AS (SELECT u.id, u.code, u.name, u.emails, s.id AS series_id, " \
 	"  x.id IS NOT NULL AS doc_only " \
 	"  FROM period_units($2::bigint) m " \
 	"  JOIN series s ON s.name = $1 JOIN unit u ON u.id = m.unit_id " \
 	"  LEFT JOIN submission x ON x.period_id = $2::bigint AND x.unit_id = u.id " \
 	"    AND NOT x.superseded " \
-	"  WHERE u.active AND (x.id IS NULL OR (s.require_document AND x.document_id IS NULL)))"
+	"  WHERE u.active AND (x.id IS NULL OR (s.require_document AND x.document_id IS NULL))" \
+	EXTRA ")"
+#define MISSING MISSING_WHERE("")
+/* The rounds the scheduler runs are about the period's deadline: a unit with an extension has
+ * its own deadline and its own rounds (remind_extensions). A round asked for by hand reaches
+ * it too. */
+#define MISSING_SCHEDULED MISSING_WHERE(" AND NOT EXISTS (SELECT 1 FROM extension e " \
+	"WHERE e.period_id = $2::bigint AND e.unit_id = u.id)")
 
 /* Of those, the units that missed each of the last N deadlines before period P as of NOW (no
  * report on time): their head is copied (N = 0: never). P, NOW and N name parameters. */
@@ -110,6 +119,13 @@ struct remind_text {
 	const char *doc_subject, *doc_text;
 };
 
+/* Every address of every unit of the CTE missing (M), with their number. */
+#define UNITS_SQL(M) \
+	"WITH " M ", " KEEP_MISSING_OF("$2", "$3", "$4") ", " ADDRESSES " " \
+	"SELECT m.n, a.code, a.name, a.email, a.doc_only " \
+	"FROM (SELECT count(*) AS n FROM missing) m LEFT JOIN addr a ON true " \
+	"ORDER BY a.code, a.email"
+
 /* Queues the units' reminders: one to every address of every missing unit. */
 static int remind_units(PGconn *conn, struct remind_round *rr, const char *period_id,
 			const char *nowbuf, const struct remind_text *t, char **err)
@@ -117,11 +133,8 @@ static int remind_units(PGconn *conn, struct remind_round *rr, const char *perio
 	char head_after[16];
 	snprintf(head_after, sizeof head_after, "%lld", config_current()->head_after_missed);
 	const char *p[] = { rr->s->name, period_id, nowbuf, head_after };
-	PGresult *r = db_run(conn, "remind",
-		"WITH " MISSING ", " KEEP_MISSING_OF("$2", "$3", "$4") ", " ADDRESSES " "
-		"SELECT m.n, a.code, a.name, a.email, a.doc_only "
-		"FROM (SELECT count(*) AS n FROM missing) m LEFT JOIN addr a ON true "
-		"ORDER BY a.code, a.email", 4, p, err);
+	PGresult *r = db_run(conn, "remind", rr->occasion == NULL ? UNITS_SQL(MISSING) :
+			     UNITS_SQL(MISSING_SCHEDULED), 4, p, err);
 	if (r == NULL)
 		return -1;
 	rr->units = atoi(PQgetvalue(r, 0, 0));
@@ -149,20 +162,24 @@ static int remind_units(PGconn *conn, struct remind_round *rr, const char *perio
 	return rc;
 }
 
+/* The coordinators' digests over the units of the CTE missing (M). */
+#define DIGEST_SQL(M) \
+	"WITH " M ", " \
+	"list AS (SELECT string_agg('- ' || name || ' (' || code || ')' || " \
+	"  CASE WHEN doc_only THEN ': còn thiếu văn bản' ELSE '' END, E'\\n' " \
+	"  ORDER BY name) AS names, count(*) AS n FROM missing) " \
+	"SELECT a.login, a.email, list.names " \
+	"FROM account a JOIN unit u ON u.id = a.unit_id, list " \
+	"WHERE u.code = $3 AND a.role = 'coordinator' AND NOT a.disabled AND list.n > 0 " \
+	"ORDER BY a.login"
+
 /* Queues the coordinators' digests: the list of the missing units, when there is one. */
 static int remind_digests(PGconn *conn, struct remind_round *rr, const char *period_id,
 			  const char *subject, const char *text, char **err)
 {
 	const char *p[] = { rr->s->name, period_id, rr->s->consolidator };
-	PGresult *r = db_run(conn, "remind",
-		"WITH " MISSING ", "
-		"list AS (SELECT string_agg('- ' || name || ' (' || code || ')' || "
-		"  CASE WHEN doc_only THEN ': còn thiếu văn bản' ELSE '' END, E'\\n' "
-		"  ORDER BY name) AS names, count(*) AS n FROM missing) "
-		"SELECT a.login, a.email, list.names "
-		"FROM account a JOIN unit u ON u.id = a.unit_id, list "
-		"WHERE u.code = $3 AND a.role = 'coordinator' AND NOT a.disabled AND list.n > 0 "
-		"ORDER BY a.login", 3, p, err);
+	PGresult *r = db_run(conn, "remind", rr->occasion == NULL ? DIGEST_SQL(MISSING) :
+			     DIGEST_SQL(MISSING_SCHEDULED), 3, p, err);
 	if (r == NULL)
 		return -1;
 	size_t n = (size_t)PQntuples(r);
@@ -311,4 +328,123 @@ PGresult *remind_preview(PGconn *conn, const struct series_def *s, const struct 
 		"FROM missing mi JOIN unit u ON u.id = mi.id "
 		"ORDER BY " UNIT_ORDER_BY("u"),
 		5, p, err);
+}
+
+/* One unit's extension that may want a reminder now. */
+struct ext_due {
+	const char *series, *period, *unit, *name, *reason;
+	time_t until, granted_at;
+};
+
+/* The round of an extension due at now: the latest reminder rule of the series whose time
+ * before until has come (after the grant), or "late" once until has passed; NULL when none. */
+static const char *ext_round(const struct series_def *s, const struct ext_due *x, time_t now,
+			     char buf[REMINDER_BUF])
+{
+	if (now > x->until)
+		return "late";
+	const char *round = NULL;
+	time_t latest = 0;
+	for (size_t k = 0; k < s->nreminders; k++) {
+		time_t due;
+		if (reminder_due(&s->reminders[k], x->until, &due) != 0 || due > now ||
+		    due < x->granted_at || due >= x->until || (round && due <= latest))
+			continue;
+		reminder_format(&s->reminders[k], buf);
+		round = buf;
+		latest = due;
+	}
+	return round;
+}
+
+/* Queues the reminder (or late notice) of one extended unit that has not reported. */
+static int ext_remind_one(PGconn *conn, const struct series_def *s, const struct ext_due *x,
+			  const char *round, time_t now, int *messages, char **err)
+{
+	struct period_info pi;
+	if (periods_lookup(conn, s, x->period, now, &pi, err) != PERIODS_OK)
+		return -1;
+	char title[160], until[96], now_text[96];
+	if (period_title_vi(&pi.period, title, sizeof title) != 0)
+		snprintf(title, sizeof title, "kỳ %s", x->period);
+	period_info_free(&pi);
+	if (cal_format_vi_long(x->until, until, sizeof until) != 0 ||
+	    cal_format_vi_long(now, now_text, sizeof now_text) != 0) {
+		*err = xstrdup("remind: the times are outside the calendar's range");
+		return -1;
+	}
+	bool late = strcmp(round, "late") == 0;
+	const struct config *cfg = config_current();
+	char *subject = xasprintf(late ? "Quá hạn gia hạn gửi báo cáo: %s, %s" :
+				  "Nhắc gửi báo cáo (hạn đã gia hạn): %s, %s", s->title, title);
+	char *body = xasprintf(
+		"Kính gửi %s,\n\nĐến %s, hệ thống chưa nhận được báo cáo của đơn vị cho %s (%s).\n"
+		"Hạn gửi của đơn vị (đã gia hạn): %s%s.\nLý do gia hạn: %s\n\n"
+		"Biểu mẫu đã điền sẵn các nhiệm vụ của đơn vị: %sapi/v1/series/%s/periods/%s/template\n"
+		"%s\nNếu đơn vị vừa gửi, xin bỏ qua thư này.\n\nHệ thống baocao\n", x->name,
+		now_text, s->title, title, until, late ? " (đã qua)" : "", x->reason,
+		cfg->public_url, s->name, x->period,
+		late ? "Đơn vị vẫn gửi được báo cáo qua hệ thống; báo cáo được ghi nhận là gửi muộn." :
+		       "Báo cáo gửi đến hết hạn đã gia hạn được tính đúng hạn.");
+	PGresult *r = units_report_addresses(conn, x->unit, err);
+	if (r == NULL) {
+		free(subject);
+		free(body);
+		return -1;
+	}
+	size_t n = (size_t)PQntuples(r);
+	struct outbox_message *m = xcalloc(n ? n : 1, sizeof *m);
+	for (size_t i = 0; i < n; i++)
+		m[i] = (struct outbox_message){
+			.key = { .kind = OUTBOX_EXTENSION, .series = s->name, .period = x->period,
+				 .unit = x->unit, .round = round, .asked_at = x->until,
+				 .address = PQgetvalue(r, (int)i, 0) },
+			.to = PQgetvalue(r, (int)i, 0), .subject = subject, .body = body,
+			.queued_at = now,
+			.expires_at = late ? x->until + EXTENSION_LATE_S : x->until,
+		};
+	int rc = outbox_queue(conn, m, n, messages, err);
+	free(m);
+	PQclear(r);
+	free(subject);
+	free(body);
+	return rc;
+}
+
+int remind_extensions(PGconn *conn, time_t now, int *messages, char **err)
+{
+	char nowbuf[24], late[24];
+	snprintf(nowbuf, sizeof nowbuf, "%lld", (long long)now);
+	snprintf(late, sizeof late, "%d", EXTENSION_LATE_S);
+	const char *p[] = { nowbuf, late };
+	/* The extensions of units without a report in force (or, with require_document, without
+	 * its document), from their grant until a while after their until. */
+	PGresult *r = db_run(conn, "remind extensions",
+		"SELECT s.name, p.period_key, u.code, u.name, e.reason, "
+		"  extract(epoch FROM e.until)::bigint, extract(epoch FROM e.granted_at)::bigint "
+		"FROM extension e JOIN period p ON p.id = e.period_id "
+		"JOIN series s ON s.id = p.series_id JOIN unit u ON u.id = e.unit_id "
+		"WHERE u.active AND p.state <> 'skipped' "
+		"  AND e.granted_at <= to_timestamp($1::bigint) "
+		"  AND e.until > to_timestamp($1::bigint) - make_interval(secs => $2::int) "
+		"  AND NOT EXISTS (SELECT 1 FROM submission x WHERE x.period_id = p.id "
+		"    AND x.unit_id = u.id AND NOT x.superseded "
+		"    AND (NOT s.require_document OR x.document_id IS NOT NULL)) "
+		"ORDER BY s.name, p.period_key, u.code", 2, p, err);
+	if (r == NULL)
+		return -1;
+	int rc = 0;
+	for (int i = 0; i < PQntuples(r) && rc == 0; i++) {
+		struct ext_due x = { PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
+				     PQgetvalue(r, i, 3), PQgetvalue(r, i, 4),
+				     (time_t)atoll(PQgetvalue(r, i, 5)),
+				     (time_t)atoll(PQgetvalue(r, i, 6)) };
+		const struct series_def *s = series_current_find(x.series);
+		char buf[REMINDER_BUF];
+		const char *round = s && s->nreminders ? ext_round(s, &x, now, buf) : NULL;
+		if (round != NULL)
+			rc = ext_remind_one(conn, s, &x, round, now, messages, err);
+	}
+	PQclear(r);
+	return rc;
 }

@@ -44,4 +44,16 @@ int remind_now(PGconn *conn, const struct series_def *s, const struct period_inf
 PGresult *remind_preview(PGconn *conn, const struct series_def *s, const struct period_info *pi,
 			 time_t now, char **err);
 
+/* How long after an extension's end its late notice may still go (seconds). */
+#define EXTENSION_LATE_S 86400
+
+/*
+ * The reminders that follow a unit's extension (schema/015_extension.sql), for every unit
+ * with one that has not reported: at the series' reminder rules counted from the extension's
+ * end (the latest due since the grant, once), and a late notice once it has passed (within
+ * EXTENSION_LATE_S). The scheduled rounds of the period leave such units out. Adds the
+ * messages queued to *messages; 0, or -1 with *err.
+ */
+int remind_extensions(PGconn *conn, time_t now, int *messages, char **err);
+
 #endif

@@ -101,7 +101,10 @@ static int attach_tx(PGconn *conn, void *arg, char **err)
 	       "    WHERE period_id = $1::bigint AND unit_id = $2::bigint) + "
 	       "  (SELECT coalesce(sum(size), 0) FROM submission_document "
 	       "    WHERE period_id = $1::bigint AND unit_id = $2::bigint), "
-	       "  p.state = 'open' AND p.unit_deadline >= to_timestamp($3::bigint) "
+	       "  (p.state = 'open' AND p.unit_deadline >= to_timestamp($3::bigint)) OR "
+	       /* the unit's extension moves its deadline for the document too */
+	       "  EXISTS (SELECT 1 FROM extension e WHERE e.period_id = p.id "
+	       "    AND e.unit_id = $2::bigint AND e.until >= to_timestamp($3::bigint)) "
 	       "FROM period p "
 	       "CROSS JOIN LATERAL (SELECT pg_advisory_xact_lock(hashtextextended('submission:' "
 	       "  || $1::bigint || ':' || $2::bigint, 0))) l "

@@ -80,6 +80,7 @@ struct intake_receipt {
 	time_t received_at;
 	char sha256[65];
 	bool on_time;
+	time_t extended_until;	/* on time only by the unit's extension: its until; else 0 */
 	size_t items;
 	char series[65];
 	char period[PERIOD_ID_BUF];

@@ -3,6 +3,7 @@
 #include "intake.h"
 #include "audit.h"
 #include "db.h"
+#include "extensions.h"
 #include "outbox_queue.h"
 #include "util.h"
 
@@ -67,6 +68,12 @@ void intake_receipt_json(struct json *j, const struct intake_receipt *r)
 		json_null(j);
 	json_kv_string(j, "sha256", r->sha256);
 	json_kv_bool(j, "on_time", r->on_time);
+	/* on time by the unit's extension: its until; null otherwise */
+	json_key(j, "extended_until");
+	if (r->extended_until != 0 && cal_format_rfc3339(r->extended_until, when, sizeof when) == 0)
+		json_string(j, when);
+	else
+		json_null(j);
 	json_kv_int(j, "items", (long long)r->items);
 	json_kv_string(j, "series", r->series);
 	json_kv_string(j, "period", r->period);
@@ -84,6 +91,8 @@ static void receipt_mail(const struct intake_context *ctx, const struct intake_r
 		snprintf(when, sizeof when, "%lld", (long long)r->received_at);
 	if (cal_format_vi_long(ctx->period->unit_deadline, deadline, sizeof deadline) != 0)
 		snprintf(deadline, sizeof deadline, "-");
+	char *ontime = r->extended_until ? extension_timeliness_text(true, r->extended_until) :
+		       xstrdup(r->on_time ? "có" : "không (gửi muộn)");
 	*subject = xasprintf("Biên nhận báo cáo %s kỳ %s - %s", ctx->series->name, r->period,
 			     ctx->unit_name);
 	*body = xasprintf(
@@ -93,7 +102,8 @@ static void receipt_mail(const struct intake_context *ctx, const struct intake_r
 		"Biên nhận có chữ ký số của máy chủ; có thể kiểm tra bằng lệnh "
 		"baocaoctl receipt verify.\nChữ ký: %s\n",
 		ctx->unit_name, ctx->series->title, r->period, r->version, when, deadline,
-		r->on_time ? "có" : "không (gửi muộn)", r->items, r->sha256, r->signature);
+		ontime, r->items, r->sha256, r->signature);
+	free(ontime);
 }
 
 /* Reads the stored receipt of a submission row (id, version, received, sha, on_time, items). */
@@ -206,7 +216,10 @@ static int store_tx(PGconn *conn, void *arg, char **err)
 	PGresult *r = db_run(conn, "intake",
 	       "SELECT p.state, extract(epoch FROM p.unit_deadline)::bigint, "
 	       "  pg_advisory_xact_lock(hashtextextended('submission:' || $1::bigint || ':' || "
-	       "    $2::bigint, 0)) "
+	       "    $2::bigint, 0)), "
+	       /* the unit's extension, read under the same lock as a grant's (FOR SHARE) */
+	       "  (SELECT extract(epoch FROM e.until)::bigint FROM extension e "
+	       "    WHERE e.period_id = p.id AND e.unit_id = $2::bigint FOR SHARE) "
 	       "FROM period p WHERE p.id = $1::bigint FOR SHARE", 2, pl, err);
 	if (r == NULL)
 		return -1;
@@ -218,6 +231,7 @@ static int store_tx(PGconn *conn, void *arg, char **err)
 	}
 	bool open = strcmp(PQgetvalue(r, 0, 0), "open") == 0;
 	time_t deadline = (time_t)atoll(PQgetvalue(r, 0, 1));
+	time_t until = PQgetisnull(r, 0, 3) ? 0 : (time_t)atoll(PQgetvalue(r, 0, 3));
 	PQclear(r);
 
 	/* The current version (if any), the next version number and the next id, the versions
@@ -226,7 +240,8 @@ static int store_tx(PGconn *conn, void *arg, char **err)
 	       "SELECT s.id, s.version, extract(epoch FROM s.received_at)::bigint, "
 	       "  encode(s.sha256, 'hex'), s.on_time, (SELECT count(*) FROM report_item i "
 	       "  WHERE i.submission_id = s.id), s.receipt_signature, n.version, "
-	       "  nextval(pg_get_serial_sequence('submission', 'id')), n.versions, n.bytes "
+	       "  nextval(pg_get_serial_sequence('submission', 'id')), n.versions, n.bytes, "
+	       "  extract(epoch FROM s.extended_until)::bigint "
 	       "FROM (SELECT coalesce(max(version), 0) + 1 AS version, count(*) AS versions, "
 	       "        coalesce(sum(raw_size), 0) + (SELECT coalesce(sum(size), 0) "
 	       "          FROM submission_document WHERE period_id = $1 AND unit_id = $2) "
@@ -239,6 +254,8 @@ static int store_tx(PGconn *conn, void *arg, char **err)
 	bool has_current = !PQgetisnull(r, 0, 0);
 	if (has_current && strcmp(PQgetvalue(r, 0, 3), st->sha) == 0) {
 		receipt_from_row(r, 0, ctx, receipt);
+		if (!PQgetisnull(r, 0, 11))
+			receipt->extended_until = (time_t)atoll(PQgetvalue(r, 0, 11));
 		receipt->repeated = true;
 		PQclear(r);
 		return STORE_REPEATED;
@@ -263,6 +280,12 @@ static int store_tx(PGconn *conn, void *arg, char **err)
 	snprintf(receipt->sha256, sizeof receipt->sha256, "%s", st->sha);
 	/* Once the cut-off has run, whatever comes is late, whatever the clock says. */
 	receipt->on_time = open && st->now <= deadline;
+	/* An extension (schema/015_extension.sql) moves the unit's own deadline, whether or not
+	 * the cut-off has run: a version by its until is on time, and says so. */
+	if (!receipt->on_time && until > deadline && st->now <= until) {
+		receipt->on_time = true;
+		receipt->extended_until = until;
+	}
 	receipt->items = st->report->nitems;
 	snprintf(receipt->series, sizeof receipt->series, "%s", ctx->series->name);
 	snprintf(receipt->period, sizeof receipt->period, "%s", ctx->period->id);
@@ -277,7 +300,8 @@ static int store_tx(PGconn *conn, void *arg, char **err)
 			return -1;
 		PQclear(r);
 	}
-	char sub_id[24], version[16], raw_size[24];
+	char sub_id[24], version[16], raw_size[24], extended[24];
+	snprintf(extended, sizeof extended, "%lld", (long long)receipt->extended_until);
 	snprintf(sub_id, sizeof sub_id, "%lld", receipt->submission);
 	snprintf(raw_size, sizeof raw_size, "%zu", st->file_len);
 	snprintf(version, sizeof version, "%d", receipt->version);
@@ -287,19 +311,21 @@ static int store_tx(PGconn *conn, void *arg, char **err)
 			     with_file ? st->file : NULL, st->sha, receipt->on_time ? "t" : "f",
 			     report->general_difficulties ? report->general_difficulties : "",
 			     report->general_proposals ? report->general_proposals : "",
-			     receipt->signature, st->on_behalf ? "t" : "f", raw_size };
+			     receipt->signature, st->on_behalf ? "t" : "f", raw_size,
+			     receipt->extended_until ? extended : NULL };
 	/* The file goes as a binary parameter: no hex copy of a large upload. */
-	int lengths[15] = { 0, 0, 0, 0, 0, 0, 0, (int)st->file_len, 0, 0, 0, 0, 0, 0, 0 };
-	int formats[15] = { 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0 };
+	int lengths[16] = { 0, 0, 0, 0, 0, 0, 0, (int)st->file_len, 0, 0, 0, 0, 0, 0, 0, 0 };
+	int formats[16] = { 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0 };
 	r = db_query(conn,
 	       "INSERT INTO submission (id, period_id, unit_id, version, received_at, account_id, "
 	       "  channel, file, sha256, on_time, general_difficulties, general_proposals, "
-	       "  receipt_signature, on_behalf, raw_size, document_id) OVERRIDING SYSTEM VALUE "
+	       "  receipt_signature, on_behalf, raw_size, extended_until, document_id) "
+	       "OVERRIDING SYSTEM VALUE "
 	       "VALUES ($1, $2, $3, $4, to_timestamp($5::bigint), $6, $7, $8::bytea, "
-	       "  decode($9, 'hex'), $10, $11, $12, $13, $14, $15, "
+	       "  decode($9, 'hex'), $10, $11, $12, $13, $14, $15, to_timestamp($16::bigint), "
 	       /* the document of the version before goes on with this one (docs/intake.md) */
 	       "  (SELECT b.document_id FROM submission b WHERE b.period_id = $2 "
-	       "    AND b.unit_id = $3 AND b.version = $4::int - 1))", 15, ps, lengths, formats);
+	       "    AND b.unit_id = $3 AND b.version = $4::int - 1))", 16, ps, lengths, formats);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 		*err = xasprintf("intake: %s", str_trim(PQresultErrorMessage(r)));
 		PQclear(r);

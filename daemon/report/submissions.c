@@ -3,6 +3,7 @@
 #include "submissions.h"
 #include "db.h"
 #include "documents.h"
+#include "extensions.h"
 #include "unit_groups.h"
 #include "util.h"
 
@@ -21,7 +22,8 @@ PGresult *submissions_current(PGconn *conn, long long period_id, const char *uni
 		"  (SELECT count(*) FROM report_item i WHERE i.submission_id = s.id), "
 		"  s.receipt_signature, s.channel, s.general_difficulties, s.general_proposals, "
 		"  s.on_behalf, s.review, s.review_comment, "
-		"  to_char(s.reviewed_at, 'YYYY-MM-DD\"T\"HH24:MI:SSOF') "
+		"  to_char(s.reviewed_at, 'YYYY-MM-DD\"T\"HH24:MI:SSOF'), "
+		"  extract(epoch FROM s.extended_until)::bigint "
 		"FROM submission s JOIN unit u ON u.id = s.unit_id "
 		"WHERE s.period_id = $1 AND u.code = $2 AND NOT s.superseded", 2, p, err);
 }
@@ -111,12 +113,15 @@ PGresult *submissions_board(PGconn *conn, long long period_id, char **err)
 		"  (SELECT count(*) FROM report_item i WHERE i.submission_id = x.id), x.review, "
 		"  x.review_comment, x.on_time, "
 		"  " DOCUMENT_STATE_SQL("d") ", "
-		"  s.require_document "
+		"  s.require_document, extract(epoch FROM x.extended_until)::bigint, "
+		"  " EXTENSION_COLS("e", "ea") " "
 		"FROM period_units($1::bigint) pu JOIN unit u ON u.id = pu.unit_id "
 		"JOIN period p ON p.id = $1::bigint JOIN series s ON s.id = p.series_id "
 		"LEFT JOIN submission x ON x.period_id = $1::bigint AND x.unit_id = u.id "
 		"  AND NOT x.superseded "
 		"LEFT JOIN submission_document d ON d.id = x.document_id "
+		"LEFT JOIN extension e ON e.period_id = $1::bigint AND e.unit_id = u.id "
+		"LEFT JOIN account ea ON ea.id = e.granted_by "
 		"ORDER BY " UNIT_ORDER_BY("u"),
 		1, p, err);
 }
@@ -153,7 +158,9 @@ PGresult *submissions_timeliness(PGconn *conn, const char *series, time_t now, i
 		"SELECT u.code, u.name, u.unit_group, ps.period_key, "
 		"  CASE WHEN count(x.id) = 0 THEN 'missing' "
 		"    WHEN bool_or(x.on_time AND (NOT s.require_document OR d.on_time)) "
-		"    THEN 'on_time' ELSE 'late' END "
+		"    THEN 'on_time' ELSE 'late' END, "
+		"  bool_or(x.on_time AND x.extended_until IS NOT NULL "
+		"    AND (NOT s.require_document OR d.on_time)) "
 		"FROM ps CROSS JOIN LATERAL period_units(ps.id) pu JOIN unit u ON u.id = pu.unit_id "
 		"JOIN series s ON s.name = $1 "
 		"LEFT JOIN submission x ON x.period_id = ps.id AND x.unit_id = u.id "

@@ -11,7 +11,8 @@
 
 /* The unit's report in force for a period (no row when none): id, version, received_at (Unix
  * seconds), sha256 (hex), on_time, items, receipt_signature, channel, general_difficulties,
- * general_proposals, on_behalf, review, review_comment, reviewed_at (RFC 3339). */
+ * general_proposals, on_behalf, review, review_comment, reviewed_at (RFC 3339), extended_until
+ * (Unix seconds; NULL unless on time only by the unit's extension). */
 PGresult *submissions_current(PGconn *conn, long long period_id, const char *unit, char **err);
 /* A report's items in the tasks' order: task code, title, status, progress, completed_on
  * (YYYY-MM-DD), result, difficulties, proposals, note. */
@@ -35,7 +36,8 @@ PGresult *submissions_carried(PGconn *conn, const char *series, long long unit_i
  * 3339), version, items, review, review_comment, on_time of the report in force, its
  * document's state (missing, also without a report; unchecked; or the signatures' state), the
  * series' require_document. With require_document a report without its document is
- * no_document, and on time only when its document came by the deadline too. */
+ * no_document, and on time only when its document came by the deadline too. Then the report's
+ * extended_until (Unix seconds or NULL) and the unit's extension (EXTENSION_COLS, NULLs). */
 PGresult *submissions_board(PGconn *conn, long long period_id, char **err);
 /* The last limit periods of a series (not skipped) whose units' deadline has passed at now,
  * oldest first: period_key, starts_on, ends_on. */

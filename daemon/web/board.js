@@ -31,7 +31,8 @@ let words = '';
 
 // What makes a row look different: when it changes, the row is written again.
 function rowKey(u) {
-  return [u.state, u.version, u.received_at, u.items, u.comment || '', u.document || ''].join('|');
+  return [u.state, u.version, u.received_at, u.items, u.comment || '', u.document || '',
+    u.extension ? u.extension.until : ''].join('|');
 }
 
 // The model of a unit's row, copied for each unit.
@@ -56,10 +57,12 @@ function fill(node, u) {
   name.firstChild.href = unitHref + encodeURIComponent(u.unit);
   name.firstChild.textContent = u.name;
   state.firstChild.className = 'badge ' + u.state;
-  state.firstChild.textContent = STATES[u.state] || u.state;
-  // The comment of a returned report, else the document's state ("Đã có văn bản ...").
+  // A unit with an extension is marked "gia hạn"; the mark's title says until when and why.
+  state.firstChild.textContent = (STATES[u.state] || u.state) + (u.extension ? ' · gia hạn' : '');
+  // The comment of a returned report, else the extension, else the document's state.
   const docText = u.document ? DOC_STATES[u.document] || u.document : '';
-  if (u.comment || docText) state.title = u.comment || docText;
+  const extText = u.extension ? `Gia hạn đến ${timeShort(u.extension.until)}. Lý do: ${u.extension.reason}` : '';
+  if (u.comment || extText || docText) state.title = u.comment || extText || docText;
   else state.removeAttribute('title');
   time.textContent = u.received_at ? timeShort(u.received_at) : '—';
   time.classList.toggle('none', !u.received_at);

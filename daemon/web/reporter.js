@@ -90,6 +90,26 @@ function showState(sub) {
   }
 }
 
+// Says where the unit stands with the period (GET .../submission's window: open, not begun,
+// late, extended until when and why); with an extension, its own deadline and countdown.
+function showWindow(answer) {
+  const w = answer && answer.window;
+  const box = $('window');
+  // Within the deadline the deadline line says it all; otherwise the sentence says why.
+  box.hidden = !w || w.state === 'open';
+  if (!w) return;
+  box.textContent = w.text;
+  box.className = 'message ' + (w.state === 'late' ? 'warn' : 'info');
+  const ext = answer.extension;
+  if (ext) {
+    $('deadline').textContent = 'Hạn gửi của đơn vị (đã gia hạn): ' + (ext.until_text || timeWords(ext.until));
+    if (timer) clearInterval(timer);
+    timer = countdown($('countdown'), ext.until);
+    // The window says what the cut-off means for this unit.
+    $('period-reason').hidden = true;
+  }
+}
+
 // Fills the table of versions sent in the period.
 function showVersions(list) {
   const body = $('versions-body');
@@ -113,13 +133,15 @@ function showVersions(list) {
 
 // Reads the unit's report and its versions again, and shows them.
 async function refresh() {
-  const [sub, list] = await Promise.all([
+  const [answer, list] = await Promise.all([
     api('GET', base + '/submission').catch((e) => {
-      if (e.code === 'no_submission') return null;
+      if (e.code === 'no_submission') return { none: e.body };
       throw e;
     }),
     api('GET', base + '/submissions'),
   ]);
+  const sub = answer && answer.none ? null : answer;
+  showWindow(answer && answer.none ? answer.none : answer);
   showState(sub);
   showDocument(sub, base, series.require_document);
   showVersions(list);

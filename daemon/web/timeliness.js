@@ -35,7 +35,9 @@ function cells(u, what) {
   const tds = [el('td', {}, u.name, el('span', { class: 'code small', text: ' ' + u.unit }), what ? el('span', { class: 'note', text: ' · ' + what }) : null)];
   u.states.forEach((s, i) => {
     const none = what ? 'chưa đến hạn' : 'không phải báo cáo';
-    tds.push(el('td', { class: 'mark ' + (s || 'none'), title: `${doc.periods[i].title}: ${s ? WORDS[s] : none}`, text: s ? MARKS[s] : '' }));
+    // On time only by an extension: "G", counted on time.
+    const ext = s === 'on_time' && (u.extended || []).includes(doc.periods[i].period);
+    tds.push(el('td', { class: 'mark ' + (s || 'none'), title: `${doc.periods[i].title}: ${s ? WORDS[s] : none}${ext ? ' (được gia hạn)' : ''}`, text: ext ? 'G' : s ? MARKS[s] : '' }));
   });
   tds.push(el('td', { class: 'qty', text: String(u.on_time) }), el('td', { class: 'qty', text: String(u.late) }),
     el('td', { class: 'qty', text: String(u.missing) }),

@@ -119,6 +119,9 @@ export function reportState(sub) {
   if (review && review.decision === 'returned') {
     return { key: 'returned', label: 'Cần bổ sung', comment: review.comment || '' };
   }
+  if (sub.receipt.on_time && sub.receipt.extended_until) {
+    return { key: 'on_time', label: `Đã gửi đúng hạn (gia hạn đến ${timeShort(sub.receipt.extended_until)})` };
+  }
   return sub.receipt.on_time ? { key: 'on_time', label: 'Đã gửi đúng hạn' }
     : { key: 'late', label: 'Gửi muộn' };
 }
@@ -146,7 +149,8 @@ export function showReceipt(box, receipt, heading) {
     ['Kỳ báo cáo', receipt.period],
     ['Phiên bản', String(receipt.version)],
     ['Thời điểm nhận', timeWords(receipt.received_at)],
-    ['Đúng hạn', receipt.on_time ? 'Đúng hạn' : 'Gửi muộn'],
+    ['Đúng hạn', !receipt.on_time ? 'Gửi muộn'
+      : receipt.extended_until ? `Đúng hạn (gia hạn đến ${timeWords(receipt.extended_until)})` : 'Đúng hạn'],
     ['Số nhiệm vụ', String(receipt.items)],
     ['Mã biên nhận', String(receipt.submission)],
     ['SHA-256 của nội dung', receipt.sha256],

@@ -1,5 +1,6 @@
 // A unit's report as the coordinator sees it: the report in force (its tasks), its versions
 // with their files, and the decision: return it for correction with a comment, or accept it.
+// The coordinator grants the unit a later deadline (an extension) with a reason, or takes it back.
 // The recipient unit (Văn phòng Tỉnh ủy) sees it read only: the report in force, its workbook
 // and its document, without the versions and without any decision.
 import { api, ApiError } from './api.js';
@@ -29,6 +30,7 @@ function showHead(sub, name) {
     const decision = sub.review && sub.review.decision;
     const key = decision === 'returned' ? 'returned' : sub.receipt.on_time ? 'on_time' : 'late';
     badge.textContent = { returned: 'Đã trả lại, chờ bổ sung', on_time: 'Gửi đúng hạn', late: 'Gửi muộn' }[key] +
+      (key === 'on_time' && sub.receipt.extended_until ? ` (gia hạn đến ${timeShort(sub.receipt.extended_until)})` : '') +
       (decision === 'accepted' ? ' · đã chấp nhận' : '');
     badge.className = 'badge ' + key;
     $('received').textContent = `Phiên bản ${sub.receipt.version}, nhận lúc ${timeWords(sub.receipt.received_at)}`;
@@ -39,6 +41,53 @@ function showHead(sub, name) {
     }
   }
   $('head').hidden = false;
+}
+
+// Where the unit stands with the period, in words (GET .../submission's window), and its
+// extension in the coordinator's form.
+function showWindow(answer) {
+  const w = answer && answer.window;
+  const box = $('window');
+  box.hidden = !w;
+  if (w) {
+    box.textContent = w.text;
+    box.className = 'message ' + (w.state === 'late' ? 'warn' : 'info');
+  }
+  if (ctx.readOnly) return;
+  const ext = answer ? answer.extension : null;
+  $('extension').hidden = !!(w && w.state === 'skipped');
+  $('ext-now').textContent = ext
+    ? `Đang gia hạn đến ${timeWords(ext.until)} (${ext.granted_by}, ${timeShort(ext.granted_at)}). Lý do: ${ext.reason}`
+    : 'Đơn vị chưa được gia hạn kỳ này; hạn gửi là hạn chung của kỳ.';
+  $('ext-revoke').hidden = !ext;
+}
+
+// The value of a datetime-local field as RFC 3339 in Hà Tĩnh's zone (UTC+7, no daylight time).
+function untilValue() {
+  const v = $('ext-until').value;
+  if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d$/.test(v)) return null;
+  return v + ':00+07:00';
+}
+
+// Grants (or replaces) the unit's extension, or takes it back.
+async function extend(grant) {
+  const box = $('ext-status');
+  const until = untilValue();
+  const reason = $('ext-reason').value.trim();
+  if (grant && (!until || !reason)) {
+    say(box, 'Hãy chọn hạn mới và ghi lý do gia hạn, rồi bấm “Gia hạn”.', 'error');
+    $(until ? 'ext-reason' : 'ext-until').focus();
+    return;
+  }
+  try {
+    const doc = grant
+      ? await api('PUT', `${ctx.base}/extension?${q}`, { until, reason })
+      : await api('DELETE', `${ctx.base}/extension?${q}`);
+    say(box, doc.message + (doc.messages ? ` (${doc.messages} thư báo)` : ''), 'ok');
+    await load();
+  } catch (err) {
+    say(box, err.message, 'error');
+  }
 }
 
 // The tasks of the report in force.
@@ -95,14 +144,16 @@ function showDocument(sub, required) {
 
 // Reads the unit's report, its versions and its name, and shows them.
 async function load() {
-  const [sub, list, status] = await Promise.all([
+  const [answer, list, status] = await Promise.all([
     api('GET', `${ctx.base}/submission?${q}`).catch((e) => {
-      if (e.code === 'no_submission') return null;
+      if (e.code === 'no_submission') return { none: e.body };
       throw e;
     }),
     ctx.readOnly ? { submissions: [] } : api('GET', `${ctx.base}/submissions?${q}`),
     api('GET', `${ctx.base}/status`).catch(() => null),
   ]);
+  const sub = answer && answer.none ? null : answer;
+  showWindow(answer && answer.none ? answer.none : answer);
   const row = status && status.units.find((u) => u.unit === unitCode);
   shown = sub ? sub.receipt.version : 0;
   showHead(sub, row && row.name);
@@ -171,7 +222,11 @@ async function main() {
   }
   q = 'unit=' + enc(unitCode);
   document.title = `${unitCode} · Báo cáo của đơn vị · Hệ thống báo cáo định kỳ`;
-  if (!ctx.readOnly) wireDecide();
+  if (!ctx.readOnly) {
+    wireDecide();
+    $('ext-grant').addEventListener('click', () => extend(true));
+    $('ext-revoke').addEventListener('click', () => extend(false));
+  }
   await load();
 }
 

@@ -217,6 +217,36 @@ const scenarios = {
     await page.click('#accept');
     await page.waitForFunction(() => /Đã chấp nhận báo cáo/.test(document.querySelector('#decide-status').textContent));
     await page.waitForFunction(() => /đã chấp nhận/.test(document.querySelector('#state').textContent));
+
+    // An extension: refused without a reason, granted with one; the unit page, the board and
+    // the reporter's page say until when and why. Taken back afterwards (the later scenarios
+    // judge the period as it was).
+    check(/chưa được gia hạn/.test(await page.textContent('#ext-now')), 'ext: ' + await page.textContent('#ext-now'));
+    await page.fill('#ext-until', '2026-12-14T17:00');
+    await page.click('#ext-grant');
+    check(/ghi lý do gia hạn/.test(await page.textContent('#ext-status')), 'no reason: ' + await page.textContent('#ext-status'));
+    const reason = 'Đơn vị đang kiểm kê tài sản cuối năm, cần thêm thời gian tổng hợp số liệu.';
+    await page.fill('#ext-reason', reason);
+    await page.click('#ext-grant');
+    await page.waitForFunction(() => /Đã gia hạn/.test(document.querySelector('#ext-status').textContent));
+    await page.waitForFunction(() => /Đang gia hạn đến 17 giờ 00, thứ Hai, ngày 14\/12\/2026/.test(document.querySelector('#ext-now').textContent));
+    check((await page.textContent('#window')).includes(reason), 'window: ' + await page.textContent('#window'));
+    check(await page.isVisible('#ext-revoke'), 'no revoke button');
+    await shot(page, 'unit-extension');
+    await page.goto(BASE + '/board.html');
+    await page.waitForSelector('#board [role="row"][data-unit="STC"]');
+    const mark = await page.textContent('#board [role="row"][data-unit="STC"] .state');
+    check(/gia hạn/.test(mark), 'board mark: ' + mark);
+    await reporter.reload();
+    await reporter.waitForSelector('#window:not([hidden])');
+    check(/đã gia hạn\): 17 giờ 00, thứ Hai, ngày 14\/12\/2026/.test(await reporter.textContent('#deadline')), 'reporter deadline: ' + await reporter.textContent('#deadline'));
+    check((await reporter.textContent('#window')).includes(reason), 'reporter window: ' + await reporter.textContent('#window'));
+    await shot(reporter, 'reporter-extension');
+    await page.click('#board [role="row"][data-unit="STC"] a');
+    await page.waitForSelector('#ext-revoke:not([hidden])');
+    await page.click('#ext-revoke');
+    await page.waitForFunction(() => /Đã thu hồi gia hạn/.test(document.querySelector('#ext-status').textContent));
+    await page.waitForSelector('#ext-revoke', { state: 'hidden' });
     clean(page);
     clean(reporter);
   },

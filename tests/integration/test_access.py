@@ -35,6 +35,8 @@ ROUTES = {
     ("GET", "/api/v1/series/{series}/periods/{period}/submissions"): "report.read",
     ("GET", "/api/v1/series/{series}/periods/{period}/status"): "board.read",
     ("PUT", "/api/v1/series/{series}/periods/{period}/review"): "report.review",
+    ("PUT", "/api/v1/series/{series}/periods/{period}/extension"): "report.extend",
+    ("DELETE", "/api/v1/series/{series}/periods/{period}/extension"): "report.extend",
     ("GET", "/api/v1/series/{series}/periods/{period}/assessment"): "consolidate",
     ("PUT", "/api/v1/series/{series}/periods/{period}/assessment"): "consolidate",
     ("POST", "/api/v1/series/{series}/periods/{period}/approve"): "consolidate",
@@ -151,6 +153,15 @@ EXPECTED = {
         "reporter": (403, 403, 403),
         "coordinator": ("ok", "ok", 403),       # any unit of the series it consolidates
         "coordinator-282": (403, 403, "ok"),    # not its own report in another's series
+        "recipient": (403, 403, 403),
+        "admin": (403, 403, 403),
+    },
+    # A unit's extension: the consolidating unit's coordinators, for any unit of the series.
+    "report.extend": {
+        "anonymous": (401, 401, 401),
+        "reporter": (403, 403, 403),
+        "coordinator": ("ok", "ok", 403),
+        "coordinator-282": (403, 403, "ok"),
         "recipient": (403, 403, 403),
         "admin": (403, 403, 403),
     },
