@@ -395,7 +395,8 @@ struct final_args {
 };
 
 /* Queues a final version to the recipients: each address by mail, then the folder and the
- * URL of [report] when set. Returns the rows queued, or -1. */
+ * URL of [report] when set, and each recipient unit's webhook notice (outbox_queue). Returns
+ * the rows queued, or -1. */
 static int queue_delivery(PGconn *conn, const struct period_info *pi, int version,
 			  bool automatic, long long attachment, time_t now,
 			  const struct consol_totals *t, char **err)
@@ -443,9 +444,19 @@ static int queue_delivery(PGconn *conn, const struct period_info *pi, int versio
 		free(body);
 		return -1;
 	}
-	/* Each address by mail, then the folder and the URL when set. */
+	PGresult *units = db_run(conn, "consolidation",
+		"SELECT u.code FROM series se JOIN series_recipient sr ON sr.series_id = se.id "
+		"  JOIN unit u ON u.id = sr.unit_id WHERE se.name = $1 AND u.webhook IS NOT NULL "
+		"ORDER BY u.code", 1, pm, err);
+	if (units == NULL) {
+		PQclear(r);
+		free(subject);
+		free(body);
+		return -1;
+	}
+	/* Each address by mail, then the folder and the URL when set, then the webhooks. */
 	size_t n = (size_t)PQntuples(r);
-	struct outbox_message *m = xcalloc(n + 2, sizeof *m);
+	struct outbox_message *m = xcalloc(n + 2 + (size_t)PQntuples(units), sizeof *m);
 	for (size_t i = 0; i < n; i++) {
 		m[i] = base;
 		m[i].key.address = PQgetvalue(r, (int)i, 0);
@@ -462,9 +473,16 @@ static int queue_delivery(PGconn *conn, const struct period_info *pi, int versio
 		m[n].to = others[i].to;
 		n++;
 	}
+	for (int i = 0; i < PQntuples(units); i++) {
+		m[n] = base;
+		m[n].key.unit = PQgetvalue(units, i, 0);
+		m[n].webhook_only = true;
+		n++;
+	}
 	int queued = 0;
 	int rc = outbox_queue(conn, m, n, &queued, err);
 	free(m);
+	PQclear(units);
 	PQclear(r);
 	free(subject);
 	free(body);
@@ -737,6 +755,7 @@ static int escalate_tx(PGconn *conn, void *arg, char **err)
 	PGresult *r = db_run(conn, "consolidation",
 		"WITH stuck AS (UPDATE outbox o SET escalated_at = to_timestamp($1::bigint) "
 		"  WHERE o.kind = '" OUTBOX_KIND_FINAL_DELIVERY "' AND o.escalated_at IS NULL "
+		"    AND o.channel <> 'webhook' "
 		"    AND (o.state IN ('failed', 'expired') OR (o.state <> 'sent' "
 		"      AND o.created_at < to_timestamp($1::bigint) - make_interval(secs => $2::int))) "
 		"  RETURNING o.id, o.channel, " OUTBOX_RECIPIENT_SHOWN("o") " AS recipient, o.state, "
