@@ -323,6 +323,8 @@ def test_a_delivery_reaches_the_recipient_webhook(ex):
     # Whatever arrived over the whole file (reminders of the clock's moves too), each once.
     assert Receiver.problems == []
     assert not [p for p in Receiver.posts if p[3] not in (200, 401, 500)], Receiver.posts
+    # The token in STC's webhook URL reaches no log line.
+    assert "khoa-bi-mat" not in ex.d.log_text()
 
 
 if __name__ == "__main__":
