@@ -395,8 +395,7 @@ struct final_args {
 };
 
 /* Queues a final version to the recipients: each address by mail, then the folder and the
- * URL of [report] when set, and each recipient unit's webhook notice (outbox_queue). Returns
- * the rows queued, or -1. */
+ * URL of [report] when set. Returns the rows queued, or -1. */
 static int queue_delivery(PGconn *conn, const struct period_info *pi, int version,
 			  bool automatic, long long attachment, time_t now,
 			  const struct consol_totals *t, char **err)
@@ -431,34 +430,29 @@ static int queue_delivery(PGconn *conn, const struct period_info *pi, int versio
 	};
 	const char *pm[] = { pi->series->name };
 	PGresult *r = db_run(conn, "consolidation",
-		"SELECT lower(regexp_replace(e, '^head:', '')) AS email "
+		"SELECT lower(regexp_replace(e, '^head:', '')) AS email, NULL AS hook "
 		"  FROM series se JOIN series_recipient sr ON sr.series_id = se.id "
 		"  JOIN unit u ON u.id = sr.unit_id, unnest(u.emails) e WHERE se.name = $1 "
-		"UNION SELECT lower(a.email) FROM series se "
+		"UNION SELECT lower(a.email), NULL FROM series se "
 		"  JOIN series_recipient sr ON sr.series_id = se.id "
 		"  JOIN account a ON a.unit_id = sr.unit_id AND a.role = 'recipient' "
 		"    AND NOT a.disabled WHERE se.name = $1 "
-		"ORDER BY email", 1, pm, err);
+		"UNION SELECT NULL, u.code FROM series se JOIN series_recipient sr "
+		"  ON sr.series_id = se.id JOIN unit u ON u.id = sr.unit_id "
+		"  WHERE se.name = $1 AND u.webhook IS NOT NULL "
+		"ORDER BY email, hook", 1, pm, err);
 	if (r == NULL) {
 		free(subject);
 		free(body);
 		return -1;
 	}
-	PGresult *units = db_run(conn, "consolidation",
-		"SELECT u.code FROM series se JOIN series_recipient sr ON sr.series_id = se.id "
-		"  JOIN unit u ON u.id = sr.unit_id WHERE se.name = $1 AND u.webhook IS NOT NULL "
-		"ORDER BY u.code", 1, pm, err);
-	if (units == NULL) {
-		PQclear(r);
-		free(subject);
-		free(body);
-		return -1;
-	}
-	/* Each address by mail, then the folder and the URL when set, then the webhooks. */
+	/* Each address by mail (a webhook unit: its notice), then the folder and URL when set. */
 	size_t n = (size_t)PQntuples(r);
-	struct outbox_message *m = xcalloc(n + 2 + (size_t)PQntuples(units), sizeof *m);
+	struct outbox_message *m = xcalloc(n + 2, sizeof *m);
 	for (size_t i = 0; i < n; i++) {
 		m[i] = base;
+		m[i].webhook_only = !PQgetisnull(r, (int)i, 1);
+		m[i].key.unit = m[i].webhook_only ? PQgetvalue(r, (int)i, 1) : NULL;
 		m[i].key.address = PQgetvalue(r, (int)i, 0);
 		m[i].to = PQgetvalue(r, (int)i, 0);
 		m[i].body = body;
@@ -473,16 +467,9 @@ static int queue_delivery(PGconn *conn, const struct period_info *pi, int versio
 		m[n].to = others[i].to;
 		n++;
 	}
-	for (int i = 0; i < PQntuples(units); i++) {
-		m[n] = base;
-		m[n].key.unit = PQgetvalue(units, i, 0);
-		m[n].webhook_only = true;
-		n++;
-	}
 	int queued = 0;
 	int rc = outbox_queue(conn, m, n, &queued, err);
 	free(m);
-	PQclear(units);
 	PQclear(r);
 	free(subject);
 	free(body);

@@ -137,25 +137,23 @@ static void message_json(struct json *j, const struct outbox_message *m)
 	free(key);
 }
 
-/* The payload's "event" for a kind of notification to a unit; NULL for a kind that has no
- * webhook. */
-static const char *webhook_event(enum outbox_kind kind)
+/* The payload's "event" of a notification to a unit: "reminder", "returned", "delivered";
+ * a kind added later that names a unit (the extension notice) is its kind's name. NULL for a
+ * message not to a unit (no unit in its key, or a kind without a period). */
+static const char *webhook_event(const struct outbox_key *k)
 {
-	switch (kind) {
+	if (k->unit == NULL || k->unit[0] == '\0' || !kind_has_period(k->kind))
+		return NULL;
+	switch (k->kind) {
 	case OUTBOX_REMINDER:
 		return "reminder";
 	case OUTBOX_REVIEW_RETURN:
 		return "returned";
 	case OUTBOX_FINAL_DELIVERY:
 		return "delivered";
-	case OUTBOX_RECEIPT:
-	case OUTBOX_REMINDER_DIGEST:
-	case OUTBOX_DRAFT_NOTICE:
-	case OUTBOX_ESCALATION:
-	case OUTBOX_ACK_OVERDUE:
-		break;
+	default:
+		return kind_names[k->kind];
 	}
-	return NULL;
 }
 
 /* The key of the webhook item that goes with a unit's message: the message's key with its
@@ -208,8 +206,8 @@ static char *webhook_payload(const struct outbox_message *m, const char *event)
 static bool webhook_json(struct json *j, const struct outbox_message *m)
 {
 	const struct outbox_key *k = &m->key;
-	const char *event = webhook_event(k->kind);
-	if (event == NULL || k->unit == NULL)
+	const char *event = webhook_event(k);
+	if (event == NULL)
 		return false;
 	char *key = webhook_key(k);
 	char *payload = webhook_payload(m, event);

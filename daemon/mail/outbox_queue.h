@@ -80,7 +80,8 @@ char *outbox_key_text(const struct outbox_key *k);
 /*
  * Queues n messages in one statement, inside the caller's transaction if any; a message whose
  * key is already in the outbox is left as it is. A message to a unit (key.unit set, a kind
- * webhook_event() names) also queues, in a second statement, one webhook item for the unit
+ * about a period: reminders, returns, final deliveries, any later kind that names the unit)
+ * also queues, in a second statement, one webhook item for the unit
  * when it has a webhook: channel "webhook", the same kind, series, period and expiry, the key
  * of webhook_key() (once for all the unit's addresses), the payload as its body and its "id"
  * the row's Message-ID. Adds the mails queued to *queued (may be NULL; webhook items are not
