@@ -21,7 +21,8 @@ function emailCell(emails, u) {
   if (u.webhook) {
     let host = u.webhook;
     try { host = new URL(u.webhook).host; } catch (e) { /* shown as it is */ }
-    cell.append(el('br'), el('span', { class: 'email', text: 'webhook: ' + host }));
+    if (emails.length === 0) cell.append(el('br'));
+    cell.append(el('span', { class: 'email', text: 'webhook: ' + host }));
     if (!u.webhook_secret_set) cell.append(el('span', { class: 'tag', text: 'chưa có khóa ký' }));
   }
   return cell;

@@ -63,6 +63,7 @@ const scenarios = {
     await page.fill('#unit-webhook', 'http://thongbao.stc.hatinh.gov.vn/baocao');
     await page.click('#unit-save');
     check(await says(page, 'https://', '#unit-form-status'), 'a webhook without https refused');
+    await page.waitForSelector('#unit-save:not([disabled])');
     await page.fill('#unit-webhook', 'https://thongbao.stc.hatinh.gov.vn/baocao');
     await shot(page, 'admin-unit-webhook');
     await page.click('#unit-save');
