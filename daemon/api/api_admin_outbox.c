@@ -46,6 +46,7 @@ void api_admin_outbox_get(struct http_request *rq, struct http_response *rs,
 			json_string(&j, PQgetvalue(r, i, 4));
 		json_kv_string(&j, "last_error", PQgetvalue(r, i, 7));
 		json_kv_string(&j, "key", PQgetvalue(r, i, 8));
+		json_kv_string(&j, "channel", PQgetvalue(r, i, 9));
 		json_object_end(&j);
 	}
 	json_array_end(&j);

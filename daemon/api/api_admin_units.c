@@ -1,5 +1,5 @@
-/* /api/v1/admin/units: the units and their contacts, editing one, importing the units file
- * (as baocaoctl import units, audited with the admin's login). */
+/* /api/v1/admin/units: the units and their contacts (and webhook), editing one, importing the
+ * units file (as baocaoctl import units, audited with the admin's login). */
 #include "api_admin.h"
 #include "db.h"
 #include "db_json.h"
@@ -8,6 +8,7 @@
 #include "log.h"
 #include "series.h"
 #include "series_store.h"
+#include "unit_webhook.h"
 #include "units.h"
 #include "util.h"
 
@@ -32,6 +33,7 @@ void api_admin_units_get(struct http_request *rq, struct http_response *rs,
 	static const struct db_json_col cols[] = {
 		{ "code", DBJ_TEXT }, { "name", DBJ_TEXT }, { "group", DBJ_TEXT },
 		{ "emails", DBJ_JSON }, { "active", DBJ_BOOL }, { "accounts", DBJ_INT },
+		{ "webhook", DBJ_TEXT_NULL }, { "webhook_secret_set", DBJ_BOOL },
 	};
 	json_key(&j, "units");
 	db_json_rows(&j, r, cols, nitems(cols));
@@ -59,7 +61,25 @@ static char *emails_of(const struct jv *doc)
 	return strbuf_detach(&sb);
 }
 
-/* PUT /api/v1/admin/units/{unit} {"name":"...","group":"...","emails":["head:a@x.vn","b@y.vn"]} */
+/* The webhook of a request: its URL, "" for none (null or ""), NULL when absent (left as it
+ * is); *bad when it is neither a string nor null. */
+static const char *webhook_of(const struct jv *doc, bool *bad)
+{
+	const struct jv *v = jv_get(doc, "webhook");
+	*bad = false;
+	if (v == NULL)
+		return NULL;
+	if (v->type == JV_NULL)
+		return "";
+	if (v->type != JV_STRING || v->len > UNIT_WEBHOOK_URL_MAX) {
+		*bad = true;
+		return NULL;
+	}
+	return v->string;
+}
+
+/* PUT /api/v1/admin/units/{unit} {"name":"...","group":"...","emails":["head:a@x.vn","b@y.vn"],
+ * "webhook":"https://..." (optional; null or "" removes it)} */
 void api_admin_unit_put(struct http_request *rq, struct http_response *rs, const struct api_ctx *cx)
 {
 	const char *code = route_param(&rq->params, "unit");
@@ -75,7 +95,9 @@ void api_admin_unit_put(struct http_request *rq, struct http_response *rs, const
 	const char *name = api_admin_text(doc, "name", 300);
 	const char *group = api_admin_text(doc, "group", 32);
 	char *emails = emails_of(doc);
-	if (name == NULL || group == NULL || emails == NULL) {
+	bool bad_webhook;
+	const char *webhook = webhook_of(doc, &bad_webhook);
+	if (name == NULL || group == NULL || emails == NULL || bad_webhook) {
 		jv_free(doc);
 		free(emails);
 		http_error(rs, 400, "bad_request", "Hãy gửi tên, nhóm và danh sách thư điện tử của "
@@ -86,7 +108,7 @@ void api_admin_unit_put(struct http_request *rq, struct http_response *rs, const
 	struct audit_who who;
 	api_admin_who(rq, cx, &who);
 	char *err = NULL, *msg;
-	switch (units_update(conn, code, name, group, emails, &who, &err)) {
+	switch (units_update(conn, code, name, group, emails, webhook, &who, &err)) {
 	case UNITS_OK:
 		log_info("admin", "%s changed the unit %s", cx->who.login, code);
 		api_admin_ok(rs, "Đã lưu thông tin đơn vị.");
@@ -112,6 +134,11 @@ void api_admin_unit_put(struct http_request *rq, struct http_response *rs, const
 		http_error(rs, 422, "invalid_email", msg);
 		free(msg);
 		break;
+	case UNITS_BAD_WEBHOOK:
+		http_error(rs, 422, "invalid_webhook", "Địa chỉ webhook phải bắt đầu bằng https:// "
+			   "(ví dụ https://thongbao.donvi.gov.vn/baocao), không có dấu cách, tối đa "
+			   "2000 ký tự. Để trống nếu đơn vị không dùng webhook.");
+		break;
 	default:
 		api_db_failed(rs, cx->db, "admin: update unit", err);
 		err = NULL;
@@ -135,7 +162,8 @@ static void series_members_refresh(PGconn *conn)
 	api_changed(conn);
 }
 
-/* POST /api/v1/admin/units/import: the units file (CSV, columns code,name,group[,emails]). */
+/* POST /api/v1/admin/units/import: the units file (CSV, columns
+ * code,name,group[,emails][,webhook]). */
 void api_admin_units_import(struct http_request *rq, struct http_response *rs,
 			    const struct api_ctx *cx)
 {
@@ -147,7 +175,7 @@ void api_admin_units_import(struct http_request *rq, struct http_response *rs,
 	int rc = units_import_csv(conn, (const char *)rq->body, rq->body_len, &who, &res, &err);
 	if (rc == 1) {
 		msg = xasprintf("Tệp đơn vị có lỗi nên chưa nhập gì. Hãy sửa tệp (CSV UTF-8, các cột "
-				"code, name, group và emails) rồi nhập lại. Chi tiết: %s", err);
+				"code, name, group, emails và webhook) rồi nhập lại. Chi tiết: %s", err);
 		http_error(rs, 422, "invalid_units_file", msg);
 		free(msg);
 		free(err);

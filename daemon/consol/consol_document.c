@@ -63,7 +63,7 @@ static int deliveries_waiting(PGconn *conn, const struct period_info *pi, const 
 		"  coalesce(bool_or(attempts > 0 OR state <> 'queued'), false) "
 		"FROM (SELECT state, attempts FROM outbox "
 		"  WHERE kind = '" OUTBOX_KIND_FINAL_DELIVERY "' AND series = $1 AND period = $2 "
-		"    AND version = $3::int FOR UPDATE) o", 4, p, err);
+		"    AND version = $3::int AND channel <> 'webhook' FOR UPDATE) o", 4, p, err);
 	if (r == NULL)
 		return -1;
 	int rc = strcmp(PQgetvalue(r, 0, 0), "t") == 0 ? ATTACH_DELIVERED :
@@ -265,7 +265,8 @@ char *consol_document_list_json(PGconn *conn, long long period_id, const char *s
 		"  'approved', c.id IS NOT NULL, "
 		"  'delivered', EXISTS (SELECT 1 FROM outbox o JOIN period pe ON pe.id = d.period_id "
 		"    WHERE o.kind = '" OUTBOX_KIND_FINAL_DELIVERY "' AND o.series = $2 "
-		"      AND o.period = pe.period_key AND o.version = d.version AND o.state = 'sent')) "
+		"      AND o.period = pe.period_key AND o.version = d.version AND o.state = 'sent' "
+		"      AND o.channel <> 'webhook')) "
 		"  ORDER BY d.version)::text, '[]') "
 		"FROM consolidated_document d LEFT JOIN account a ON a.id = d.uploaded_by "
 		"LEFT JOIN consolidation c ON c.period_id = d.period_id AND c.kind = 'final' "
@@ -328,6 +329,7 @@ int consol_document_deliveries(PGconn *conn, const struct period_info *pi, int v
 		"WHERE d.period_id = $1::bigint AND d.version = $2::int "
 		"  AND o.kind = '" OUTBOX_KIND_FINAL_DELIVERY "' AND o.series = $3 "
 		"  AND o.period = $4 AND o.version = $2::int AND o.state <> 'sent' "
+		"  AND o.channel <> 'webhook' "
 		"ON CONFLICT (outbox_id, position) DO UPDATE SET "
 		"  attachment_id = EXCLUDED.attachment_id", 4, p, err);
 	if (r == NULL)

@@ -430,24 +430,29 @@ static int queue_delivery(PGconn *conn, const struct period_info *pi, int versio
 	};
 	const char *pm[] = { pi->series->name };
 	PGresult *r = db_run(conn, "consolidation",
-		"SELECT lower(regexp_replace(e, '^head:', '')) AS email "
+		"SELECT lower(regexp_replace(e, '^head:', '')) AS email, NULL AS hook "
 		"  FROM series se JOIN series_recipient sr ON sr.series_id = se.id "
 		"  JOIN unit u ON u.id = sr.unit_id, unnest(u.emails) e WHERE se.name = $1 "
-		"UNION SELECT lower(a.email) FROM series se "
+		"UNION SELECT lower(a.email), NULL FROM series se "
 		"  JOIN series_recipient sr ON sr.series_id = se.id "
 		"  JOIN account a ON a.unit_id = sr.unit_id AND a.role = 'recipient' "
 		"    AND NOT a.disabled WHERE se.name = $1 "
-		"ORDER BY email", 1, pm, err);
+		"UNION SELECT NULL, u.code FROM series se JOIN series_recipient sr "
+		"  ON sr.series_id = se.id JOIN unit u ON u.id = sr.unit_id "
+		"  WHERE se.name = $1 AND u.webhook IS NOT NULL "
+		"ORDER BY email, hook", 1, pm, err);
 	if (r == NULL) {
 		free(subject);
 		free(body);
 		return -1;
 	}
-	/* Each address by mail, then the folder and the URL when set. */
+	/* Each address by mail (a webhook unit: its notice), then the folder and URL when set. */
 	size_t n = (size_t)PQntuples(r);
 	struct outbox_message *m = xcalloc(n + 2, sizeof *m);
 	for (size_t i = 0; i < n; i++) {
 		m[i] = base;
+		m[i].webhook_only = !PQgetisnull(r, (int)i, 1);
+		m[i].key.unit = m[i].webhook_only ? PQgetvalue(r, (int)i, 1) : NULL;
 		m[i].key.address = PQgetvalue(r, (int)i, 0);
 		m[i].to = PQgetvalue(r, (int)i, 0);
 		m[i].body = body;
@@ -737,6 +742,7 @@ static int escalate_tx(PGconn *conn, void *arg, char **err)
 	PGresult *r = db_run(conn, "consolidation",
 		"WITH stuck AS (UPDATE outbox o SET escalated_at = to_timestamp($1::bigint) "
 		"  WHERE o.kind = '" OUTBOX_KIND_FINAL_DELIVERY "' AND o.escalated_at IS NULL "
+		"    AND o.channel <> 'webhook' "
 		"    AND (o.state IN ('failed', 'expired') OR (o.state <> 'sent' "
 		"      AND o.created_at < to_timestamp($1::bigint) - make_interval(secs => $2::int))) "
 		"  RETURNING o.id, o.channel, " OUTBOX_RECIPIENT_SHOWN("o") " AS recipient, o.state, "

@@ -55,6 +55,10 @@ void ctl_announce(struct ctl *ctl);
 /* Starts a transaction; false after printing why it cannot. */
 bool ctl_begin(PGconn *db);
 int ctl_finish(PGconn *db, bool ok, int fail_code);
+struct keys;
+/* Loads the server's keys from data_dir (as root, key files it creates go to server.user);
+ * CTL_OK, or an exit code after printing why not. */
+int ctl_load_keys(struct ctl *ctl, struct keys *k);
 /* Writes an audit entry by ctl_actor() in the current transaction; false after printing why
  * not. detail_json may be NULL. */
 bool ctl_audit(PGconn *db, const char *action, const char *object_type, const char *object_id,
@@ -66,6 +70,8 @@ int ctl_import(struct ctl *ctl, int argc, char **argv);
 int ctl_account(struct ctl *ctl, int argc, char **argv);
 int ctl_token(struct ctl *ctl, int argc, char **argv);
 int ctl_outbox(struct ctl *ctl, int argc, char **argv);
+/* "unit webhook-secret CODE [--generate]": sets a unit's webhook secret. */
+int ctl_unit(struct ctl *ctl, int argc, char **argv);
 int ctl_jobs(struct ctl *ctl, int argc, char **argv);
 int ctl_xlsx(struct ctl *ctl, int argc, char **argv);
 int ctl_series(struct ctl *ctl, int argc, char **argv);

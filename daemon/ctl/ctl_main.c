@@ -55,6 +55,8 @@ static const struct command commands[] = {
 	  "[--expires 90d|12h|YYYY-MM-DD|RFC3339-TIME]\n"
 	  "  token list [--login L]\n"
 	  "  token revoke ID" },
+	{ "unit", ctl_unit, true, "unit webhook-secret CODE [--generate]   (the secret on "
+	  "standard input, or made and printed once)" },
 	{ "xlsx", ctl_xlsx, false, "xlsx dump FILE.xlsx" },
 	{ NULL, NULL, false, NULL },
 };

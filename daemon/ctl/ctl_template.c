@@ -20,7 +20,7 @@
 	      "  -o -  writes the workbook to standard output\n"
 
 /* Loads the server's keys; as root, key files it creates go to the daemon's user. */
-static int load_keys(struct ctl *ctl, struct keys *k)
+int ctl_load_keys(struct ctl *ctl, struct keys *k)
 {
 	uid_t uid = (uid_t)-1;
 	gid_t gid = (gid_t)-1;
@@ -78,7 +78,7 @@ int ctl_template(struct ctl *ctl, int argc, char **argv)
 	if (s == NULL)
 		return CTL_USER;
 	struct keys keys;
-	int rc = load_keys(ctl, &keys);
+	int rc = ctl_load_keys(ctl, &keys);
 	if (rc != CTL_OK)
 		return rc;
 	struct period_info pi;

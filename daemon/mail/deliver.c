@@ -1,6 +1,7 @@
 /* Deliveries besides mail: the report written into a folder, or POSTed to a URL. */
 #include "deliver.h"
 #include "fileio.h"
+#include "unit_webhook.h"
 #include "util.h"
 
 #include <curl/curl.h>
@@ -59,41 +60,17 @@ char *deliver_url_display(const char *url)
 	return out ? out : xstrdup("(the delivery URL)");
 }
 
-/* Whether the URL may be used: https://, or http:// to this machine only. */
-static bool url_allowed(const char *url)
-{
-	CURLU *u = curl_url();
-	char *scheme = NULL, *host = NULL;
-	bool ok = false;
-	if (u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK)
-		ok = strcmp(scheme, "https") == 0 ||
-		     (strcmp(scheme, "http") == 0 &&
-		      (strcmp(host, "127.0.0.1") == 0 || strcmp(host, "localhost") == 0 ||
-		       strcmp(host, "[::1]") == 0));
-	curl_free(scheme);
-	curl_free(host);
-	curl_url_cleanup(u);
-	return ok;
-}
-
 /* Whether an HTTP status is worth trying again. */
 static bool http_temporary(long status)
 {
 	return status == 408 || status == 425 || status == 429 || status >= 500;
 }
 
-/* POSTs the file to the URL. */
-enum deliver_result deliver_http(const char *url, const struct deliver_file *f, char **detail)
+/* POSTs data to url with the given header lines (and Expect: off): the one HTTP client of
+ * deliveries and webhooks. */
+enum deliver_result deliver_post(const char *url, const char *const *lines, size_t nlines,
+				 const void *data, size_t len, char **detail)
 {
-	if (!url_allowed(url)) {
-		char *shown = deliver_url_display(url);
-		*detail = xasprintf("the delivery URL %s must be https:// (http:// only to this "
-				    "machine): set [report] delivery_url", shown);
-		free(shown);
-		return DELIVER_PERMANENT;
-	}
 	CURL *c = curl_easy_init();
 	if (c == NULL) {
 		*detail = xstrdup("libcurl cannot start a transfer");
@@ -102,25 +79,11 @@ enum deliver_result deliver_http(const char *url, const struct deliver_file *f, 
 	char errbuf[CURL_ERROR_SIZE] = "";
 	struct strbuf answer = STRBUF_INIT;
 	struct curl_slist *headers = NULL;
-	char *ascii = xstrdup(f->filename);
-	for (char *p = ascii; *p; p++)
-		if ((unsigned char)*p >= 0x80 || *p == '"' || *p == '\\' || *p < 0x20)
-			*p = '_';
-	char *lines[] = {
-		xasprintf("Content-Type: %s", f->content_type),
-		xasprintf("Content-Disposition: attachment; filename=\"%s\"", ascii),
-		xasprintf("Idempotency-Key: %s", f->key),
-		xasprintf("X-Baocao-Series: %s", f->series),
-		xasprintf("X-Baocao-Period: %s", f->period),
-		xasprintf("X-Baocao-Version: %d", f->version),
-		xstrdup("Expect:"),
-	};
-	free(ascii);
-	for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
-		struct curl_slist *more = curl_slist_append(headers, lines[i]);
+	for (size_t i = 0; i <= nlines; i++) {
+		struct curl_slist *more = curl_slist_append(headers, i < nlines ? lines[i] :
+									       "Expect:");
 		if (more != NULL)
 			headers = more;
-		free(lines[i]);
 	}
 	CURLcode rc = curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 	if (rc == CURLE_OK)
@@ -130,9 +93,9 @@ enum deliver_result deliver_http(const char *url, const struct deliver_file *f, 
 	if (rc == CURLE_OK)
 		rc = curl_easy_setopt(c, CURLOPT_POST, 1L);
 	if (rc == CURLE_OK)
-		rc = curl_easy_setopt(c, CURLOPT_POSTFIELDS, f->data);
+		rc = curl_easy_setopt(c, CURLOPT_POSTFIELDS, data);
 	if (rc == CURLE_OK)
-		rc = curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)f->len);
+		rc = curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
 	if (rc == CURLE_OK)
 		rc = curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
 	if (rc == CURLE_OK)
@@ -175,5 +138,35 @@ enum deliver_result deliver_http(const char *url, const struct deliver_file *f, 
 	curl_slist_free_all(headers);
 	curl_easy_cleanup(c);
 	strbuf_free(&answer);
+	return res;
+}
+
+/* POSTs the file to the URL. */
+enum deliver_result deliver_http(const char *url, const struct deliver_file *f, char **detail)
+{
+	if (!unit_push_url_allowed(url)) {
+		char *shown = deliver_url_display(url);
+		*detail = xasprintf("the delivery URL %s must be https:// (http:// only to this "
+				    "machine): set [report] delivery_url", shown);
+		free(shown);
+		return DELIVER_PERMANENT;
+	}
+	char *ascii = xstrdup(f->filename);
+	for (char *p = ascii; *p; p++)
+		if ((unsigned char)*p >= 0x80 || *p == '"' || *p == '\\' || *p < 0x20)
+			*p = '_';
+	char *lines[] = {
+		xasprintf("Content-Type: %s", f->content_type),
+		xasprintf("Content-Disposition: attachment; filename=\"%s\"", ascii),
+		xasprintf("Idempotency-Key: %s", f->key),
+		xasprintf("X-Baocao-Series: %s", f->series),
+		xasprintf("X-Baocao-Period: %s", f->period),
+		xasprintf("X-Baocao-Version: %d", f->version),
+	};
+	free(ascii);
+	enum deliver_result res = deliver_post(url, (const char *const *)lines, nitems(lines),
+					       f->data, f->len, detail);
+	for (size_t i = 0; i < nitems(lines); i++)
+		free(lines[i]);
 	return res;
 }

@@ -25,6 +25,11 @@ enum deliver_result deliver_folder(const char *dir, const char *filename, const 
 				   size_t len, char **detail);
 /* The URL without user, password, query and fragment, for logs and errors (new string). */
 char *deliver_url_display(const char *url);
+/* POSTs len bytes of data to url with the nlines header lines given ("Name: value"): 2xx is
+ * done; 408, 425, 429, 5xx and transport errors are temporary; other answers are permanent,
+ * with *detail (new string). The caller checks the URL (unit_push_url_allowed). */
+enum deliver_result deliver_post(const char *url, const char *const *lines, size_t nlines,
+				 const void *data, size_t len, char **detail);
 /* POSTs the file to url (https://, or http:// to this machine only) with Idempotency-Key and X-Baocao-* headers:
  * 2xx is sent; 408, 425, 429, 5xx and transport errors are temporary; other answers are
  * permanent. */

@@ -12,6 +12,7 @@
 #include "outbox_queue.h"
 #include "utf8.h"
 #include "util.h"
+#include "webhook.h"
 #include "xlsxw.h"
 
 #include <stdio.h>
@@ -213,8 +214,19 @@ static void files_free(struct attachment_file *files, size_t n)
 	free(files);
 }
 
+/* The id of a webhook item as its payload says it: its Message-ID without "<" and "@baocao>"
+ * (new string). */
+static char *webhook_id(const char *message_id)
+{
+	char *id = xstrdup(message_id[0] == '<' ? message_id + 1 : message_id);
+	char *at = strchr(id, '@');
+	if (at != NULL)
+		*at = '\0';
+	return id;
+}
+
 /* Sends one claimed row (columns: id, attempts, recipient, subject, body, html, message_id,
- * attachment id, channel, series, period, version); its files (the attachment id, then the
+ * attachment id, channel, series, period, version, unit); a webhook item has no files; its (the attachment id, then the
  * row's outbox_attachment in position order) are read now, in binary and in pieces
  * (attachment.h), for this row only. */
 static enum outbox_outcome outbox_send_one(PGconn *conn, PGresult *r, int row,
@@ -222,6 +234,15 @@ static enum outbox_outcome outbox_send_one(PGconn *conn, PGresult *r, int row,
 					const struct mail_server *server, time_t now,
 					char **detail)
 {
+	const char *channel = PQgetvalue(r, row, 8);
+	if (strcmp(channel, "webhook") == 0) {
+		char *id = webhook_id(PQgetvalue(r, row, 6));
+		enum deliver_result dr = webhook_send(conn, PQgetvalue(r, row, 12),
+						      PQgetvalue(r, row, 2), PQgetvalue(r, row, 4),
+						      id, now, detail);
+		free(id);
+		return outcome_of_delivery(dr);
+	}
 	struct mail_attachment *atts = NULL;
 	struct mail_message m = {
 		.from = cfg->mail_from,
@@ -267,7 +288,6 @@ static enum outbox_outcome outbox_send_one(PGconn *conn, PGresult *r, int row,
 		m.attachments = atts;
 		m.nattachments = nfiles;
 	}
-	const char *channel = PQgetvalue(r, row, 8);
 	char *why = NULL;
 	bool broken = false;
 	for (size_t i = 0; i < m.nattachments && !broken; i++) {
@@ -321,10 +341,10 @@ int outbox_run(PGconn *conn, const char *instance, char **err)
 		"  attempts = o.attempts + 1, last_attempt_at = to_timestamp($1::bigint) "
 		"  FROM due WHERE o.id = due.id "
 		"  RETURNING o.id, o.attempts, o.recipient, o.subject, o.body, o.html, o.message_id, "
-		"    o.attachment_id, o.channel, o.series, o.period, o.version) "
+		"    o.attachment_id, o.channel, o.series, o.period, o.version, o.unit) "
 		"SELECT c.id, c.attempts, c.recipient, c.subject, c.body, c.html, c.message_id, "
 		"  c.attachment_id, c.channel, coalesce(c.series, ''), coalesce(c.period, ''), "
-		"  c.version FROM claimed c ORDER BY c.id",
+		"  c.version, coalesce(c.unit, '') FROM claimed c ORDER BY c.id",
 		4, p, err);
 	if (r == NULL)
 		return -1;
@@ -360,7 +380,8 @@ int outbox_run(PGconn *conn, const char *instance, char **err)
 					      &detail);
 		}
 		bool mail = strcmp(PQgetvalue(r, i, 8), "mail") == 0;
-		char *to = strcmp(PQgetvalue(r, i, 8), "http") == 0 ?
+		char *to = strcmp(PQgetvalue(r, i, 8), "http") == 0 ||
+			   strcmp(PQgetvalue(r, i, 8), "webhook") == 0 ?
 			   deliver_url_display(PQgetvalue(r, i, 2)) : xstrdup(PQgetvalue(r, i, 2));
 		if (res == OUTBOX_SENT)
 			log_info("outbox", "message %s to %s sent%s", PQgetvalue(r, i, 0), to,
@@ -391,7 +412,8 @@ PGresult *outbox_list(PGconn *conn, bool stopped_only, char **err)
 		"  to_char(created_at, 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM'), "
 		"  to_char(CASE WHEN state IN ('queued', 'deferred', 'unknown') "
 		"    THEN next_attempt_at END, 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM'), "
-		"  recipient, subject, coalesce(last_error, ''), dedup_key "
+		"  " OUTBOX_RECIPIENT_SHOWN("outbox") ", subject, coalesce(last_error, ''), "
+		"  dedup_key, channel "
 		"FROM outbox WHERE NOT $1::boolean OR state IN ('failed', 'expired', 'unknown') "
 		"ORDER BY id DESC LIMIT $2::int", 2, p, err);
 }
@@ -417,7 +439,7 @@ long long outbox_deliveries_stuck(PGconn *conn, char **err)
 {
 	PGresult *r = db_run(conn, "outbox", "SELECT count(*) FROM outbox WHERE kind = '"
 			     OUTBOX_KIND_FINAL_DELIVERY "' AND escalated_at IS NOT NULL "
-			     "AND state <> 'sent'", 0, NULL, err);
+			     "AND state <> 'sent' AND channel <> 'webhook'", 0, NULL, err);
 	if (r == NULL)
 		return -1;
 	long long n = atoll(PQgetvalue(r, 0, 0));

@@ -9,10 +9,10 @@
 #include <stdbool.h>
 #include <time.h>
 
-/* SQL: an outbox row's recipient as it may be shown (a delivery URL without its user,
- * password, query and fragment); ROW names the row. */
+/* SQL: an outbox row's recipient as it may be shown (a delivery or webhook URL without its
+ * user, password, query and fragment); ROW names the row. */
 #define OUTBOX_RECIPIENT_SHOWN(ROW) \
-	"CASE WHEN " ROW ".channel = 'http' THEN regexp_replace(regexp_replace(" ROW ".recipient, " \
+	"CASE WHEN " ROW ".channel IN ('http', 'webhook') THEN regexp_replace(regexp_replace(" ROW ".recipient, " \
 	"'^([A-Za-z][A-Za-z0-9+.-]*://)[^/@]*@', '\\1'), '[?#].*$', '') ELSE " ROW ".recipient END"
 
 /* Messages claimed in one round. */
@@ -29,14 +29,15 @@ int outbox_run(PGconn *conn, const char *instance, char **err);
 /* The outbox as people read it (the admin page, baocaoctl outbox): at most OUTBOX_LIST_MAX
  * messages, newest first, every one or only the failed, expired and unknown. Columns: id,
  * state, attempts, created_at, next_attempt_at (NULL unless waiting), recipient, subject,
- * last_error ("" when none), dedup_key; times in RFC 3339 in the session's time zone
+ * last_error ("" when none), dedup_key, channel (mail, folder, http, webhook); a URL's
+ * user, password, query and fragment are left out; times in RFC 3339 in the session's time zone
  * (server.time_zone), e.g. "2026-11-27T10:59:59+07:00". NULL with *err. */
 #define OUTBOX_LIST_MAX 200
 PGresult *outbox_list(PGconn *conn, bool stopped_only, char **err);
 /* Messages failed or expired in the last 7 days by now (for /readyz); -1 with *err. */
 long long outbox_failed_count(PGconn *conn, long long now, char **err);
 /* Deliveries of consolidated reports that were escalated to the coordinators and are still
- * not sent (for /readyz); -1 with *err. */
+ * not sent (for /readyz; not the webhook items, notices only); -1 with *err. */
 long long outbox_deliveries_stuck(PGconn *conn, char **err);
 /*
  * Queues a message again, due at now, with no expiry, in one transaction with an audit entry

@@ -1,6 +1,8 @@
 /* The one way into the outbox: a message's kind and key parts, its key's text made here only,
  * and the rows inserted in one statement however many messages there are. */
 #include "outbox_queue.h"
+#include "calendar.h"
+#include "config.h"
 #include "db.h"
 #include "json.h"
 #include "util.h"
@@ -26,6 +28,7 @@ static const char *const channel_names[] = {
 	[OUTBOX_MAIL] = "mail",
 	[OUTBOX_FOLDER] = "folder",
 	[OUTBOX_HTTP] = "http",
+	[OUTBOX_WEBHOOK] = "webhook",
 };
 
 /* Whether the kind is about a period of a series (and has those parts). */
@@ -138,7 +141,147 @@ static void message_json(struct json *j, const struct outbox_message *m)
 	free(key);
 }
 
-/* Inserts the messages not queued yet, as one statement. */
+/* The payload's "event" of a notification to a unit: "reminder", "returned", "delivered";
+ * a kind added later that names a unit (the extension notice) is its kind's name. NULL for a
+ * message not to a unit (no unit in its key, or a kind without a period). */
+static const char *webhook_event(const struct outbox_key *k)
+{
+	if (k->unit == NULL || k->unit[0] == '\0' || !kind_has_period(k->kind))
+		return NULL;
+	switch (k->kind) {
+	case OUTBOX_REMINDER:
+		return "reminder";
+	case OUTBOX_REVIEW_RETURN:
+		return "returned";
+	case OUTBOX_FINAL_DELIVERY:
+		return "delivered";
+	default:
+		return kind_names[k->kind];
+	}
+}
+
+/* The key of the webhook item that goes with a unit's message: the message's key with its
+ * address replaced by "webhook" (a final delivery: final:SERIES:PERIOD:vN:webhook:UNIT), the
+ * same for every address of the unit, so the unit is told once (new string). */
+static char *webhook_key(const struct outbox_key *k)
+{
+	if (k->kind == OUTBOX_FINAL_DELIVERY)
+		return xasprintf("final:%s:%s:v%d:webhook:%s", k->series, k->period, k->version,
+				 k->unit);
+	struct outbox_key w = *k;
+	w.address = "webhook";
+	return outbox_key_text(&w);
+}
+
+/* The payload of a unit's webhook item, without its "id" (added when it is queued), in the
+ * order docs/webhooks.md shows it: event, series, period, version (a delivery), unit, at
+ * (queued_at, RFC 3339), text (the mail's subject), url (the page) (new string). */
+static char *webhook_payload(const struct outbox_message *m, const char *event)
+{
+	const struct outbox_key *k = &m->key;
+	const char *public_url = config_current()->public_url;
+	char at[40];
+	if (cal_format_rfc3339(m->queued_at, at, sizeof at) != 0)
+		snprintf(at, sizeof at, "%lld", (long long)m->queued_at);
+	/* The unit's own page of the period; a delivery: the recipient's page. */
+	char *url = xasprintf("%s%s?series=%s&period=%s", public_url,
+			      k->kind == OUTBOX_FINAL_DELIVERY ? "received.html" : "", k->series,
+			      k->period);
+	struct strbuf sb = STRBUF_INIT;
+	struct json j;
+	json_init(&j, &sb);
+	json_object_begin(&j);
+	json_kv_string(&j, "event", event);
+	json_kv_string(&j, "series", k->series);
+	json_kv_string(&j, "period", k->period);
+	if (k->kind == OUTBOX_FINAL_DELIVERY)
+		json_kv_int(&j, "version", k->version);
+	json_kv_string(&j, "unit", k->unit);
+	json_kv_string(&j, "at", at);
+	json_kv_string(&j, "text", m->subject ? m->subject : "");
+	json_kv_string(&j, "url", url);
+	json_object_end(&j);
+	free(url);
+	return strbuf_detach(&sb);
+}
+
+/* Writes the webhook item of a unit's message as an object of the statement's JSON array;
+ * false (nothing written) when the message has none. */
+static bool webhook_json(struct json *j, const struct outbox_message *m)
+{
+	const struct outbox_key *k = &m->key;
+	const char *event = webhook_event(k);
+	if (event == NULL)
+		return false;
+	char *key = webhook_key(k);
+	char *payload = webhook_payload(m, event);
+	json_object_begin(j);
+	json_kv_string(j, "dedup_key", key);
+	json_kv_string(j, "kind", kind_names[k->kind]);
+	json_kv_string(j, "series", k->series);
+	json_kv_string(j, "period", k->period);
+	json_key(j, "version");
+	if (k->kind == OUTBOX_FINAL_DELIVERY)
+		json_int(j, k->version);
+	else
+		json_null(j);
+	json_kv_bool(j, "manual", k->kind == OUTBOX_REMINDER && k->asked_at != 0);
+	json_kv_string(j, "unit", k->unit);
+	json_kv_string(j, "subject", m->subject ? m->subject : "");
+	json_kv_string(j, "body", payload);
+	json_kv_int(j, "queued_at", (long long)m->queued_at);
+	json_key(j, "expires_at");
+	if (m->expires_at != 0)
+		json_int(j, (long long)m->expires_at);
+	else
+		json_null(j);
+	json_object_end(j);
+	free(payload);
+	free(key);
+	return true;
+}
+
+/* Inserts the webhook items of the units' messages not queued yet, as one statement: each
+ * unit with a webhook once, its payload's "id" first, the same as its Message-ID. */
+static int queue_webhooks(PGconn *conn, const struct outbox_message *m, size_t n, char **err)
+{
+	struct strbuf rows = STRBUF_INIT;
+	struct json j;
+	json_init(&j, &rows);
+	json_array_begin(&j);
+	size_t items = 0;
+	for (size_t i = 0; i < n; i++)
+		if (webhook_json(&j, &m[i]))
+			items++;
+	json_array_end(&j);
+	if (items == 0) {
+		strbuf_free(&rows);
+		return 0;
+	}
+	const char *p[] = { rows.data };
+	PGresult *r = db_run(conn, "outbox",
+		"INSERT INTO outbox (dedup_key, kind, series, period, version, manual, channel, "
+		"  recipient, unit, subject, body, message_id, created_at, next_attempt_at, "
+		"  expires_at) "
+		"SELECT w.dedup_key, w.kind, w.series, w.period, w.version, w.manual, 'webhook', "
+		"  w.webhook, w.unit, w.subject, '{\"id\":\"' || w.id || '\",' || substr(w.body, 2), "
+		"  '<' || w.id || '@baocao>', to_timestamp(w.queued_at), to_timestamp(w.queued_at), "
+		"  to_timestamp(w.expires_at) "
+		"FROM (SELECT DISTINCT ON (x.dedup_key) x.*, u.webhook, gen_random_uuid()::text AS id "
+		"  FROM jsonb_to_recordset($1::jsonb) AS x(dedup_key text, kind text, series text, "
+		"    period text, version integer, manual boolean, unit text, subject text, "
+		"    body text, queued_at bigint, expires_at bigint) "
+		"  JOIN unit u ON u.code = x.unit AND u.webhook IS NOT NULL AND u.active "
+		"  ORDER BY x.dedup_key) w "
+		"ON CONFLICT (dedup_key) DO NOTHING", 1, p, err);
+	strbuf_free(&rows);
+	if (r == NULL)
+		return -1;
+	PQclear(r);
+	return 0;
+}
+
+/* Inserts the messages not queued yet, as one statement, then their webhook items. */
 int outbox_queue(PGconn *conn, const struct outbox_message *m, size_t n, int *queued,
 		 char **err)
 {
@@ -148,9 +291,18 @@ int outbox_queue(PGconn *conn, const struct outbox_message *m, size_t n, int *qu
 	struct json j;
 	json_init(&j, &rows);
 	json_array_begin(&j);
-	for (size_t i = 0; i < n; i++)
+	size_t mails = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (m[i].webhook_only)
+			continue;
 		message_json(&j, &m[i]);
+		mails++;
+	}
 	json_array_end(&j);
+	if (mails == 0) {
+		strbuf_free(&rows);
+		return queue_webhooks(conn, m, n, err);
+	}
 	const char *p[] = { rows.data };
 	PGresult *r = db_run(conn, "outbox",
 		"INSERT INTO outbox (dedup_key, kind, series, period, version, manual, channel, "
@@ -172,5 +324,5 @@ int outbox_queue(PGconn *conn, const struct outbox_message *m, size_t n, int *qu
 	if (queued != NULL)
 		*queued += atoi(PQcmdTuples(r));
 	PQclear(r);
-	return 0;
+	return queue_webhooks(conn, m, n, err);
 }

@@ -1,6 +1,7 @@
 /* The one way into the outbox: what a message is (its kind), what makes it the same message
  * when queued twice (its key, whose text is made here only), and where, when and until when it
- * goes. The parts of the key that are looked for are kept in columns of their own. */
+ * goes. The parts of the key that are looked for are kept in columns of their own. A unit's
+ * reminder, return or delivery also queues the unit's webhook item when it has a webhook. */
 #ifndef BAOCAO_OUTBOX_QUEUE_H
 #define BAOCAO_OUTBOX_QUEUE_H
 
@@ -41,8 +42,9 @@ enum outbox_kind {
 				   TIME asked_at: when granted, taken back, or the extended deadline) */
 };
 
-/* How a message goes: mail, or (final deliveries only) a file into a folder or to a URL. */
-enum outbox_channel { OUTBOX_MAIL, OUTBOX_FOLDER, OUTBOX_HTTP };
+/* How a message goes: mail, or (final deliveries only) a file into a folder or to a URL; a
+ * webhook item is made by outbox_queue only. */
+enum outbox_channel { OUTBOX_MAIL, OUTBOX_FOLDER, OUTBOX_HTTP, OUTBOX_WEBHOOK };
 
 /* A message's key, by its parts; which parts a kind has is said at enum outbox_kind. */
 struct outbox_key {
@@ -56,7 +58,8 @@ struct outbox_key {
 	enum outbox_channel channel;	/* final deliveries; mail for every other kind */
 	long long submission;		/* receipts, review returns */
 	long long stuck_row;		/* escalations: the outbox row that did not arrive */
-	const char *unit;		/* reminders, review returns, extensions: the unit's code */
+	const char *unit;		/* reminders, review returns, extensions: the unit's code; a
+					   final mail: the recipient unit (read for its webhook only) */
 	const char *login;		/* digests, draft notices, escalations, ack-overdue mails:
 					   the coordinator */
 	const char *address;		/* reminders, review returns, final mails: the address */
@@ -73,6 +76,7 @@ struct outbox_message {
 	long long attachment;	/* a mail_attachment row, 0: none */
 	time_t queued_at;	/* when it is queued, and first due */
 	time_t expires_at;	/* its business deadline, 0: none */
+	bool webhook_only;	/* no mail: only key.unit's webhook item (when it has one) */
 };
 
 /* The text of a key, as stored in outbox.dedup_key (new string). */
@@ -80,8 +84,13 @@ char *outbox_key_text(const struct outbox_key *k);
 
 /*
  * Queues n messages in one statement, inside the caller's transaction if any; a message whose
- * key is already in the outbox is left as it is. Adds the rows queued to *queued (may be
- * NULL). Returns 0, or -1 with *err.
+ * key is already in the outbox is left as it is. A message to a unit (key.unit set, a kind
+ * about a period: reminders, returns, final deliveries, any later kind that names the unit)
+ * also queues, in a second statement, one webhook item for the unit
+ * when it has a webhook: channel "webhook", the same kind, series, period and expiry, the key
+ * of webhook_key() (once for all the unit's addresses), the payload as its body and its "id"
+ * the row's Message-ID. Adds the mails queued to *queued (may be NULL; webhook items are not
+ * counted). Returns 0, or -1 with *err.
  */
 int outbox_queue(PGconn *conn, const struct outbox_message *m, size_t n, int *queued,
 		 char **err);

@@ -1,5 +1,6 @@
-/* Units: validation and the idempotent CSV import (columns code,name,group[,emails]). */
+/* Units: validation and the idempotent CSV import (columns code,name,group[,emails][,webhook]). */
 #include "units.h"
+#include "unit_webhook.h"
 #include "db.h"
 #include "audit.h"
 #include "csv.h"
@@ -15,10 +16,11 @@ struct unit_row {
 	int line;
 	char *code, *name, *group;
 	char *emails;		/* PostgreSQL array literal */
+	char *webhook;		/* "" for none; NULL when the file has no such column */
 };
 
 struct import_state {
-	int col_code, col_name, col_group, col_emails;
+	int col_code, col_name, col_group, col_emails, col_webhook;
 	int ncols;
 	bool header_done;
 	struct unit_row *rows;
@@ -93,16 +95,17 @@ static char *emails_to_array(const char *list, char **bad)
 /* Reads the header line: which column is which. */
 static int import_header(struct import_state *st, char **f, int n, int line)
 {
-	st->col_code = st->col_name = st->col_group = st->col_emails = -1;
+	st->col_code = st->col_name = st->col_group = st->col_emails = st->col_webhook = -1;
 	for (int i = 0; i < n; i++) {
 		char *h = str_trim(f[i]);
 		int *slot = strcasecmp(h, "code") == 0 ? &st->col_code :
 			    strcasecmp(h, "name") == 0 ? &st->col_name :
 			    strcasecmp(h, "group") == 0 ? &st->col_group :
-			    strcasecmp(h, "emails") == 0 ? &st->col_emails : NULL;
+			    strcasecmp(h, "emails") == 0 ? &st->col_emails :
+			    strcasecmp(h, "webhook") == 0 ? &st->col_webhook : NULL;
 		if (slot == NULL) {
 			st->err = xasprintf("line %d: unknown column '%s' (expected code, name, group "
-					    "and optionally emails)", line, h);
+					    "and optionally emails and webhook)", line, h);
 			return 1;
 		}
 		if (*slot >= 0) {
@@ -113,7 +116,7 @@ static int import_header(struct import_state *st, char **f, int n, int line)
 	}
 	if (st->col_code < 0 || st->col_name < 0 || st->col_group < 0) {
 		st->err = xasprintf("line %d: the header must name the columns code, name and group "
-				    "(and optionally emails)", line);
+				    "(and optionally emails and webhook)", line);
 		return 1;
 	}
 	st->ncols = n;
@@ -180,9 +183,18 @@ static int import_record(void *arg, char **f, int n, int line)
 			return 1;
 		}
 	}
+	char *webhook = st->col_webhook >= 0 ? str_trim(f[st->col_webhook]) : NULL;
+	if (webhook != NULL && webhook[0] != '\0' && !unit_push_url_allowed(webhook)) {
+		st->err = xasprintf("line %d: unit %s: the webhook must be an https:// URL (http:// "
+				    "only to this machine), at most %d characters", line, code,
+				    UNIT_WEBHOOK_URL_MAX);
+		free(emails);
+		return 1;
+	}
 	st->rows = xrealloc(st->rows, (size_t)(st->nrows + 1) * sizeof *st->rows);
 	st->rows[st->nrows++] = (struct unit_row){ line, xstrdup(code), xstrdup(name),
-						   xstrdup(group), emails };
+						   xstrdup(group), emails,
+						   webhook ? xstrdup(webhook) : NULL };
 	return 0;
 }
 
@@ -194,6 +206,7 @@ static void import_state_free(struct import_state *st)
 		free(st->rows[i].name);
 		free(st->rows[i].group);
 		free(st->rows[i].emails);
+		free(st->rows[i].webhook);
 	}
 	free(st->rows);
 	free(st->err);
@@ -214,19 +227,22 @@ static int import_tx(PGconn *conn, void *arg, char **err)
 	for (int i = 0; i < w->st->nrows; i++) {
 		struct unit_row *u = &w->st->rows[i];
 		const char *params[] = { u->code, u->name, u->group, u->emails ? u->emails : "{}",
-					 u->emails ? "t" : "f" };
+					 u->emails ? "t" : "f", u->webhook ? u->webhook : "",
+					 u->webhook ? "t" : "f" };
 		char *why = NULL;
 		PGresult *r = db_run(conn, "unit",
-			"INSERT INTO unit AS u (code, name, unit_group, emails) "
-			"VALUES ($1, $2, $3, $4::text[]) "
+			"INSERT INTO unit AS u (code, name, unit_group, emails, webhook) "
+			"VALUES ($1, $2, $3, $4::text[], nullif($6, '')) "
 			"ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, "
 			"  unit_group = EXCLUDED.unit_group, "
 			"  emails = CASE WHEN $5::boolean THEN EXCLUDED.emails ELSE u.emails END, "
+			"  webhook = CASE WHEN $7::boolean THEN EXCLUDED.webhook ELSE u.webhook END, "
 			"  active = true, updated_at = now() "
 			"WHERE (u.name, u.unit_group, u.active) IS DISTINCT FROM "
 			"      (EXCLUDED.name, EXCLUDED.unit_group, true) "
 			"   OR ($5::boolean AND u.emails IS DISTINCT FROM EXCLUDED.emails) "
-			"RETURNING (xmax = 0)", 5, params, &why);
+			"   OR ($7::boolean AND u.webhook IS DISTINCT FROM EXCLUDED.webhook) "
+			"RETURNING (xmax = 0)", 7, params, &why);
 		if (r == NULL) {
 			*err = xasprintf("line %d: %s %s", u->line, u->code, why);
 			free(why);
@@ -287,7 +303,7 @@ int units_import_csv(PGconn *conn, const char *data, size_t len, const struct au
 		return 1;
 	}
 	if (!st.header_done || st.nrows == 0) {
-		*err = xstrdup("no units: the file needs a header line code,name,group[,emails] "
+		*err = xstrdup("no units: the file needs a header line code,name,group[,emails][,webhook] "
 			       "and at least one row");
 		import_state_free(&st);
 		return 1;
@@ -300,6 +316,7 @@ int units_import_csv(PGconn *conn, const char *data, size_t len, const struct au
 /* What units_update writes. */
 struct update {
 	const char *code, *name, *group, *emails;	/* emails: an array literal */
+	const char *webhook;				/* NULL: left as it is; "": none */
 	const struct audit_who *who;
 };
 
@@ -307,15 +324,18 @@ struct update {
 static int update_tx(PGconn *conn, void *arg, char **err)
 {
 	struct update *u = arg;
-	const char *p[] = { u->code, u->name, u->group, u->emails };
+	const char *p[] = { u->code, u->name, u->group, u->emails, u->webhook ? u->webhook : "",
+			    u->webhook ? "t" : "f" };
 	PGresult *r = db_run(conn, "unit",
-		"WITH old AS (SELECT id, name, unit_group, emails FROM unit WHERE code = $1 "
-		"  FOR UPDATE) "
+		"WITH old AS (SELECT id, name, unit_group, emails, webhook FROM unit "
+		"  WHERE code = $1 FOR UPDATE) "
 		"UPDATE unit AS u SET name = $2, unit_group = $3, emails = $4::text[], "
+		"  webhook = CASE WHEN $6::boolean THEN nullif($5, '') ELSE old.webhook END, "
 		"  updated_at = now() FROM old WHERE u.id = old.id "
 		"RETURNING json_build_object('name', old.name, 'group', old.unit_group, "
-		"  'emails', old.emails)::text, json_build_object('name', u.name, 'group', "
-		"  u.unit_group, 'emails', u.emails)::text", 4, p, err);
+		"  'emails', old.emails, 'webhook', old.webhook)::text, json_build_object('name', "
+		"  u.name, 'group', u.unit_group, 'emails', u.emails, 'webhook', u.webhook)::text",
+		6, p, err);
 	if (r == NULL)
 		return UNITS_DB;
 	if (PQntuples(r) == 0) {
@@ -332,17 +352,19 @@ static int update_tx(PGconn *conn, void *arg, char **err)
 
 /* Sets one unit's name, group and contacts. */
 enum units_result units_update(PGconn *conn, const char *code, const char *name,
-			       const char *group, const char *emails, const struct audit_who *who,
-			       char **err)
+			       const char *group, const char *emails, const char *webhook,
+			       const struct audit_who *who, char **err)
 {
 	if (name[0] == '\0' || strlen(name) > 300 || !xmltext_valid(name, strlen(name)))
 		return UNITS_BAD_NAME;
 	if (!units_group_valid(group))
 		return UNITS_BAD_GROUP;
+	if (webhook != NULL && webhook[0] != '\0' && !unit_push_url_allowed(webhook))
+		return UNITS_BAD_WEBHOOK;
 	char *list = emails_to_array(emails, err);
 	if (list == NULL)
 		return UNITS_BAD_EMAIL;
-	struct update u = { code, name, group, list, who };
+	struct update u = { code, name, group, list, webhook, who };
 	int rc = db_tx(conn, update_tx, &u, err);
 	free(list);
 	return rc == DB_TX_FAILED ? UNITS_DB : (enum units_result)rc;
@@ -353,7 +375,8 @@ PGresult *units_list(PGconn *conn, char **err)
 {
 	return db_run(conn, "units",
 		"SELECT code, name, unit_group, array_to_json(emails)::text, active, "
-		"  (SELECT count(*) FROM account a WHERE a.unit_id = u.id) "
+		"  (SELECT count(*) FROM account a WHERE a.unit_id = u.id), webhook, "
+		"  webhook_secret IS NOT NULL "
 		"FROM unit u ORDER BY unit_group, code", 0, NULL, err);
 }
 

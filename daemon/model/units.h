@@ -1,4 +1,4 @@
-/* Units: validation and the idempotent CSV import (columns code,name,group[,emails]). */
+/* Units: validation and the idempotent CSV import (columns code,name,group[,emails][,webhook]). */
 #ifndef BAOCAO_UNITS_H
 #define BAOCAO_UNITS_H
 
@@ -40,20 +40,23 @@ enum units_result {
 	UNITS_BAD_NAME,		/* empty, longer than 300 bytes, or not UTF-8 text */
 	UNITS_BAD_GROUP,
 	UNITS_BAD_EMAIL,	/* *err is the address that is wrong */
+	UNITS_BAD_WEBHOOK,	/* not https:// (nor http:// to this machine), or too long */
 	UNITS_DB,		/* with *err */
 };
 
 /*
  * Sets one unit's name, group and contacts (emails as the CSV column has them: addresses
- * separated by ';', ',' or spaces, "head:" before the head's), in one transaction with an
- * audit entry "update" holding the values before and after.
+ * separated by ';', ',' or spaces, "head:" before the head's; webhook: its URL, "" for none,
+ * NULL to leave it as it is), in one transaction with an audit entry "update" holding the
+ * values before and after.
  */
 enum units_result units_update(PGconn *conn, const char *code, const char *name,
-			       const char *group, const char *emails, const struct audit_who *who,
-			       char **err);
+			       const char *group, const char *emails, const char *webhook,
+			       const struct audit_who *who, char **err);
 
 /* Every unit for the admin page, by group and code: code, name, unit_group, emails (a JSON
- * array), active, accounts (how many); NULL with *err. */
+ * array), active, accounts (how many), webhook (NULL: none), whether a webhook secret is set
+ * (the secret itself never leaves the database); NULL with *err. */
 PGresult *units_list(PGconn *conn, char **err);
 
 /* The name of the unit with this code, new; NULL when there is none or the query failed. */

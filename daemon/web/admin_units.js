@@ -8,8 +8,8 @@ let editing = null; // the unit being edited
 // The units, as other sections need them (the accounts' unit list).
 export let list = [];
 
-// Shows a unit's e-mails, the head's marked.
-function emailCell(emails) {
+// Shows a unit's e-mails, the head's marked, and its webhook's host.
+function emailCell(emails, u) {
   const cell = el('td', { class: 'emails' });
   for (const e of emails) {
     const head = e.startsWith('head:');
@@ -18,6 +18,13 @@ function emailCell(emails) {
     cell.append(el('br'));
   }
   if (emails.length === 0) cell.append(el('span', { class: 'note', text: 'chưa có' }));
+  if (u.webhook) {
+    let host = u.webhook;
+    try { host = new URL(u.webhook).host; } catch (e) { /* shown as it is */ }
+    if (emails.length === 0) cell.append(el('br'));
+    cell.append(el('span', { class: 'email', text: 'webhook: ' + host }));
+    if (!u.webhook_secret_set) cell.append(el('span', { class: 'tag', text: 'chưa có khóa ký' }));
+  }
   return cell;
 }
 
@@ -28,6 +35,8 @@ function edit(u) {
   $('unit-name').value = u.name;
   $('unit-group').value = u.group;
   $('unit-emails').value = u.emails.join('\n');
+  $('unit-webhook').value = u.webhook || '';
+  $('unit-webhook-secret').textContent = u.webhook_secret_set ? 'Đơn vị này đã có khóa ký.' : 'Đơn vị này chưa có khóa ký.';
   say($('unit-form-status'), '');
   $('unit-form').hidden = false;
   $('unit-name').focus();
@@ -39,7 +48,7 @@ function draw() {
   body.replaceChildren();
   for (const u of list) {
     body.append(el('tr', { id: 'unit-' + u.code },
-      td(u.code, 'code'), td(u.name), td(u.group), emailCell(u.emails),
+      td(u.code, 'code'), td(u.name), td(u.group), emailCell(u.emails, u),
       td(u.active ? 'Đang hoạt động' : 'Ngừng hoạt động', u.active ? '' : 'muted'),
       el('td', {}, rowButton('Sửa', `Sửa đơn vị ${u.name}`, () => edit(u)))));
   }
@@ -75,9 +84,10 @@ export function init() {
       return;
     }
     const emails = $('unit-emails').value.split(/[\n;,]+/).map((s) => s.trim()).filter(Boolean);
+    const webhook = $('unit-webhook').value.trim();
     await busy($('unit-save'), box, async () => {
       const answer = await api('PUT', '/api/v1/admin/units/' + encodeURIComponent(editing.code),
-        { name, group, emails });
+        { name, group, emails, webhook });
       const code = editing.code;
       $('unit-form').hidden = true;
       editing = null;
@@ -94,7 +104,7 @@ export function init() {
       $('units-file').focus();
       return;
     }
-    if (!confirmed(`Nhập tệp ${file.name}? Các đơn vị trong tệp sẽ được thêm hoặc cập nhật (tên, nhóm, thư điện tử).`)) return;
+    if (!confirmed(`Nhập tệp ${file.name}? Các đơn vị trong tệp sẽ được thêm hoặc cập nhật (tên, nhóm, thư điện tử, webhook).`)) return;
     await busy($('units-import-send'), box, async () => {
       const answer = await api('POST', '/api/v1/admin/units/import', new Blob([file], { type: 'text/csv' }));
       say(box, answer.message, 'ok');

@@ -58,11 +58,21 @@ const scenarios = {
     await page.click('#unit-STC button');
     check(await page.inputValue('#unit-name') === 'Sở Tài chính', 'the form opens on the unit');
     await page.fill('#unit-emails', 'head:giamdoc@stc.hatinh.gov.vn\nvanthu@stc.hatinh.gov.vn');
+    // Its webhook: an address that is not https:// is refused, saying what to write.
+    check((await page.textContent('#unit-webhook-hint')).includes('chưa có khóa ký'), 'no secret yet');
+    await page.fill('#unit-webhook', 'http://thongbao.stc.hatinh.gov.vn/baocao');
+    await page.click('#unit-save');
+    check(await says(page, 'https://', '#unit-form-status'), 'a webhook without https refused');
+    await page.waitForSelector('#unit-save:not([disabled])');
+    await page.fill('#unit-webhook', 'https://thongbao.stc.hatinh.gov.vn/baocao');
+    await shot(page, 'admin-unit-webhook');
     await page.click('#unit-save');
     check(await says(page, 'Đã lưu thông tin đơn vị'), 'unit saved');
     await page.waitForFunction(() => document.querySelector('#unit-STC').textContent.includes('giamdoc@stc.hatinh.gov.vn'));
     const unitRow = await page.textContent('#unit-STC');
     check(unitRow.includes('thủ trưởng') && !unitRow.includes('null'), 'the head is marked: ' + unitRow);
+    check(unitRow.includes('webhook: thongbao.stc.hatinh.gov.vn') && unitRow.includes('chưa có khóa ký'),
+      'the webhook is shown, without a secret yet: ' + unitRow);
     await page.fill('#units-filter', 'tài chính');
     await shot(page, 'admin-units');
     await page.fill('#units-filter', '');
