@@ -275,7 +275,7 @@ static void submission_store(struct http_request *rq, struct http_response *rs,
 	intake_receipt_members(&j, &receipt);
 	if (found != NULL) {
 		/* where it went, for the page that sent it (it may show another period) */
-		char *msg = xasprintf("Đã nhận biểu mẫu của %s (%s) và gửi vào kỳ %s.",
+		char *msg = xasprintf("Đã nhận biểu mẫu của %s (%s) cho %s.",
 				      ctx.unit_name, t.unit, found);
 		json_kv_string(&j, "series_title", t.series->title);
 		json_kv_string(&j, "period_title", found);
