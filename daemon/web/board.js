@@ -33,7 +33,7 @@ let lastShown = [];        // the rows the filter and the search show, in order
 
 // What makes a row look different: when it changes, the row is written again.
 function rowKey(u) {
-  return [u.state, u.version, u.received_at, u.items, u.comment || '', u.document || ''].join('|');
+  return [u.state, u.version, u.received_at, u.items, u.comment || '', u.document || '', u.review || ''].join('|');
 }
 
 // The model of a unit's row, copied for each unit.

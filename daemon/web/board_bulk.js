@@ -16,14 +16,17 @@ export function selectable(u) {
   return Boolean(u && u.version > 0 && u.review !== 'accepted');
 }
 
-// The cell of the checkbox, for the board's model row.
+// The cell of the checkbox, for the board's model row; a report accepted has a mark instead.
 export function pickCell() {
-  return el('span', { role: 'cell', class: 'pick' }, el('input', { type: 'checkbox', class: 'pick' }));
+  return el('span', { role: 'cell', class: 'pick' }, el('input', { type: 'checkbox', class: 'pick' }),
+    el('span', { class: 'accepted', title: 'Đã chấp nhận', hidden: true }, '✓',
+      el('span', { class: 'visually-hidden', text: ' Đã chấp nhận' })));
 }
 
 // Writes a unit's checkbox: there when its report waits for a decision, ticked when chosen.
 export function fillPick(cell, u) {
-  const box = cell.firstChild;
+  const [box, mark] = cell.children;
+  mark.hidden = !(u.version > 0 && u.review === 'accepted');
   const can = selectable(u);
   if (!can) selected.delete(u.unit);
   box.hidden = !can;
@@ -33,7 +36,7 @@ export function fillPick(cell, u) {
   box.setAttribute('aria-label', `Chọn ${u.name} (${u.unit}), phiên bản ${u.version}`);
 }
 
-// The units chosen that can still be accepted, in the board's order of the choice.
+// The units chosen that can still be accepted, in the order they were chosen.
 function chosen() {
   const list = [];
   for (const code of selected) {
