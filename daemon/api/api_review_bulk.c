@@ -85,8 +85,11 @@ static bool bulk_item(struct json *j, const struct jv *units, size_t i, struct a
 	a->status = 0;
 	a->changed = NULL;
 	int rc = api_review_unit(a, err);
-	if (rc < 0)
+	if (rc < 0) {
+		free(a->changed);
+		a->changed = NULL;
 		return false;
+	}
 	json_object_begin(j);
 	json_kv_string(j, "unit", unit);
 	json_kv_int(j, "version", rc == 0 ? a->version : judged);

@@ -382,8 +382,13 @@ void api_submission_found_put(struct http_request *rq, struct http_response *rs,
 	enum intake_identify ir = intake_identify_xlsx(rq->body, rq->body_len, keys_server()->mac,
 						       &id, &detail);
 	if (ir != INTAKE_ID_OK) {
-		log_info("intake", "PUT /api/v1/submissions by %s: the workbook names no period "
-			 "(%d)", cx->who.login, (int)ir);
+		static const char *const why[] = {
+			[INTAKE_ID_UNREADABLE] = "not a workbook", [INTAKE_ID_NONE] = "no meta sheet",
+			[INTAKE_ID_INCOMPLETE] = "an incomplete meta sheet",
+			[INTAKE_ID_OLD] = "an older template", [INTAKE_ID_ALTERED] = "an altered meta sheet",
+		};
+		log_info("intake", "PUT /api/v1/submissions by %s: refused, %s", cx->who.login,
+			 why[ir]);
 		identity_refused(rs, ir, detail);
 		free(detail);
 		return;
