@@ -298,8 +298,8 @@ void api_submission_put(struct http_request *rq, struct http_response *rs, const
 	target_free(&t);
 }
 
-/* Answers a workbook PUT /api/v1/submissions cannot place; false. */
-static bool identity_refused(struct http_response *rs, enum intake_identify id, const char *detail)
+/* Answers for a workbook PUT /api/v1/submissions cannot place: what its hidden sheet lacks. */
+static void identity_refused(struct http_response *rs, enum intake_identify id, const char *detail)
 {
 	metrics_upload_refused("validation_failed");
 	switch (id) {
@@ -321,7 +321,6 @@ static bool identity_refused(struct http_response *rs, enum intake_identify id, 
 			   "kỳ, đơn vị) không đầy đủ hoặc đã bị sửa đổi. Hãy tải biểu mẫu mới của kỳ "
 			   "cần báo cáo và nhập lại.");
 	}
-	return false;
 }
 
 /* The series and unit a workbook names, when the caller may report for that unit (as on the
