@@ -10,6 +10,7 @@ const BATCH = 500;
 
 const selected = new Set(); // unit codes
 let hooks = null;           // { base, unitOf, shown, repick, refresh } from board.js
+let judged = [];            // the items the confirmation shows: { unit, version }
 
 // Whether a unit's report can be accepted: a version sent and not accepted yet.
 export function selectable(u) {
@@ -70,7 +71,7 @@ function confirmChoice() {
   $('bulk-confirm').textContent = `Chấp nhận ${list.length} đơn vị`;
   $('bulk-confirm').disabled = false;
   say($('bulk-sending'), '');
-  hooks.judged = list.map((u) => ({ unit: u.unit, version: u.version }));
+  judged = list.map((u) => ({ unit: u.unit, version: u.version }));
   $('bulk-dialog').showModal();
 }
 
@@ -121,7 +122,7 @@ function showResults(results, error) {
 
 // Sends the confirmed choice, shows the results and reads the board again.
 async function accept() {
-  const items = hooks.judged || [];
+  const items = judged;
   $('bulk-confirm').disabled = true;
   say($('bulk-sending'), 'Đang gửi…', 'info');
   const { results, error } = await send(items);
