@@ -110,6 +110,9 @@ void api_submission_file(struct http_request *rq, struct http_response *rs,
 			 const struct api_ctx *cx);
 void api_submission_list(struct http_request *rq, struct http_response *rs,
 			 const struct api_ctx *cx);
+/* PUT /api/v1/submissions: a workbook stored where its hidden sheet says. */
+void api_submission_found_put(struct http_request *rq, struct http_response *rs,
+			      const struct api_ctx *cx);
 void api_receipt_key(struct http_request *rq, struct http_response *rs, const struct api_ctx *cx);
 
 /* api_session.c */
@@ -150,6 +153,33 @@ void api_extension_delete(struct http_request *rq, struct http_response *rs,
 
 /* api_review.c */
 void api_review_put(struct http_request *rq, struct http_response *rs, const struct api_ctx *cx);
+/* One unit's review: what is judged, and how it ended. */
+struct api_review {
+	const struct http_request *rq;
+	const struct api_ctx *cx;
+	const struct period_info *pi;
+	const char *unit;
+	bool returned;
+	const char *comment;
+	int judged;		/* the version the coordinator judged */
+	int status;		/* the answer when refused */
+	const char *code, *message;
+	long long submission;
+	int version, mails;
+	char current_at[40];	/* version_changed: when the version in force was received */
+	char *changed;		/* version_changed: the message (a new string; the caller frees) */
+};
+/* Records one unit's review in its own transaction (the verdict, its audit entry, the unit's
+ * mail for a return): 0 done; 1 refused (status, code, message: no report, or another
+ * version in force); -1 with *err on a database failure. */
+int api_review_unit(struct api_review *a, char **err);
+/* The "version" of a review (an object): a whole number from 1, or 0 when absent or not one. */
+int api_review_version(const struct jv *doc);
+/* Writes the error object of a refused review ({"code", "message", ...}). */
+void api_review_error_json(struct json *j, const struct api_review *a);
+/* api_review_bulk.c: POST .../review, several units' reports accepted at once. */
+void api_review_bulk(struct http_request *rq, struct http_response *rs,
+		     const struct api_ctx *cx);
 void api_assessment_put(struct http_request *rq, struct http_response *rs,
 			const struct api_ctx *cx);
 void api_assessment_get(struct http_request *rq, struct http_response *rs,

@@ -35,26 +35,11 @@ static bool text_ok(const char *s, size_t max)
 
 /* ---- review ---- */
 
-struct review_args {
-	const struct http_request *rq;
-	const struct api_ctx *cx;
-	const struct period_info *pi;
-	bool returned;
-	const char *comment;
-	int judged;		/* the version the coordinator judged */
-	int status;		/* the answer when refused */
-	const char *code, *message;
-	long long submission;
-	int version, mails;
-	char current_at[40];	/* version_changed: when the version in force was received */
-	char *changed;		/* version_changed: the message (a new string) */
-};
-
 /* Why a review found nothing to judge: no report at all (404), or a version other than the
  * one judged in force (409, a.version and a.current_at set). Returns 1, or -1 with *err. */
-static int review_refused(PGconn *conn, struct review_args *a, char **err)
+static int review_refused(PGconn *conn, struct api_review *a, char **err)
 {
-	PGresult *r = submissions_in_force(conn, a->pi->db_id, a->cx->unit, err);
+	PGresult *r = submissions_in_force(conn, a->pi->db_id, a->unit, err);
 	if (r == NULL)
 		return -1;
 	if (PQntuples(r) == 0) {
@@ -85,12 +70,12 @@ static int review_refused(PGconn *conn, struct review_args *a, char **err)
 
 static int review_tx(PGconn *conn, void *arg, char **err)
 {
-	struct review_args *a = arg;
+	struct api_review *a = arg;
 	const struct http_request *rq = a->rq;
 	const struct api_ctx *cx = a->cx;
 	/* Only the version judged, and only while it is in force: an upload in between takes
 	 * the row's lock and supersedes it, and this finds nothing. */
-	struct submission_review rv = { a->pi->db_id, cx->unit, a->returned, a->comment,
+	struct submission_review rv = { a->pi->db_id, a->unit, a->returned, a->comment,
 					cx->who.account_id, rq->received_at, a->judged };
 	PGresult *r = submissions_review(conn, &rv, err);
 	if (r == NULL)
@@ -106,7 +91,7 @@ static int review_tx(PGconn *conn, void *arg, char **err)
 	char sub[24];
 	snprintf(sub, sizeof sub, "%lld", a->submission);
 	char *detail = xasprintf("{\"series\":\"%s\",\"period\":\"%s\",\"unit\":\"%s\","
-				 "\"version\":%d}", cx->series->name, a->pi->id, cx->unit,
+				 "\"version\":%d}", cx->series->name, a->pi->id, a->unit,
 				 a->version);
 	struct audit_entry au = { cx->who.account_id, cx->who.login,
 				  a->returned ? "review_return" : "review_accept", "submission", sub,
@@ -128,7 +113,7 @@ static int review_tx(PGconn *conn, void *arg, char **err)
 		"(%s); lần gửi mới sẽ thay thế bản này.\n\nHệ thống baocao\n", unit_name, title,
 		a->version, a->comment, config_current()->public_url);
 	free(unit_name);
-	r = units_report_addresses(conn, cx->unit, err);
+	r = units_report_addresses(conn, a->unit, err);
 	if (r == NULL) {
 		free(subject);
 		free(body);
@@ -139,7 +124,7 @@ static int review_tx(PGconn *conn, void *arg, char **err)
 	for (size_t i = 0; i < n; i++)
 		m[i] = (struct outbox_message){
 			.key = { .kind = OUTBOX_REVIEW_RETURN, .series = cx->series->name,
-				 .period = a->pi->id, .unit = cx->unit,
+				 .period = a->pi->id, .unit = a->unit,
 				 .submission = a->submission, .address = PQgetvalue(r, (int)i, 0) },
 			.to = PQgetvalue(r, (int)i, 0), .subject = subject, .body = body,
 			.queued_at = rq->received_at,
@@ -153,26 +138,41 @@ static int review_tx(PGconn *conn, void *arg, char **err)
 	return rc;
 }
 
+/* Runs one unit's review in its own transaction (review_tx). */
+int api_review_unit(struct api_review *a, char **err)
+{
+	return db_tx(a->cx->conn, review_tx, a, err);
+}
+
+/* Writes the error object of a refused review: code and message, and for version_changed the
+ * version in force, when it came and the version judged. */
+void api_review_error_json(struct json *j, const struct api_review *a)
+{
+	json_object_begin(j);
+	json_kv_string(j, "code", a->code);
+	json_kv_string(j, "message", a->message);
+	if (a->status == 409) {
+		json_kv_int(j, "current_version", a->version);
+		json_kv_string(j, "current_received_at", a->current_at);
+		json_kv_int(j, "judged_version", a->judged);
+	}
+	json_object_end(j);
+}
+
 /* Writes the 409 of a review whose version is no longer the one in force. */
-static void review_changed_error(struct http_response *rs, const struct review_args *a)
+static void review_changed_error(struct http_response *rs, const struct api_review *a)
 {
 	http_json(rs, 409);
 	struct json j;
 	json_init(&j, &rs->body);
 	json_object_begin(&j);
 	json_key(&j, "error");
-	json_object_begin(&j);
-	json_kv_string(&j, "code", a->code);
-	json_kv_string(&j, "message", a->message);
-	json_kv_int(&j, "current_version", a->version);
-	json_kv_string(&j, "current_received_at", a->current_at);
-	json_kv_int(&j, "judged_version", a->judged);
-	json_object_end(&j);
+	api_review_error_json(&j, a);
 	json_object_end(&j);
 }
 
 /* The version a review names: a whole number from 1, or 0 when absent or not one. */
-static int review_version(const struct jv *doc)
+int api_review_version(const struct jv *doc)
 {
 	const struct jv *v = jv_get(doc, "version");
 	if (v == NULL || v->type != JV_NUMBER || !v->integral || v->number < 1 ||
@@ -205,7 +205,7 @@ void api_review_put(struct http_request *rq, struct http_response *rs, const str
 			   "đã xem.");
 		return;
 	}
-	int judged = review_version(doc);
+	int judged = api_review_version(doc);
 	if (judged == 0) {
 		jv_free(doc);
 		http_error(rs, 400, "version_required", "Hãy ghi kèm \"version\": số phiên bản báo "
@@ -222,15 +222,14 @@ void api_review_put(struct http_request *rq, struct http_response *rs, const str
 		return;
 	}
 	jv_free(doc);
-	PGconn *conn = cx->conn;
 	struct period_info pi;
 	if (!api_stored_period_of(rq, rs, cx, "review", &pi)) {
 		free(text);
 		return;
 	}
-	struct review_args a = { .rq = rq, .cx = cx, .pi = &pi, .returned = returned,
-				 .comment = text, .judged = judged };
-	int rc = db_tx(conn, review_tx, &a, &err);
+	struct api_review a = { .rq = rq, .cx = cx, .pi = &pi, .unit = cx->unit,
+				.returned = returned, .comment = text, .judged = judged };
+	int rc = api_review_unit(&a, &err);
 	period_info_free(&pi);
 	free(text);
 	if (rc == 1 && a.status == 409) {

@@ -1,6 +1,7 @@
 /* Submissions: upload (PUT), the latest one (with its document), its file, its versions, the
  * receipts' key. */
 #include "api.h"
+#include "authz.h"
 #include "clock.h"
 #include "config.h"
 #include "db.h"
@@ -13,6 +14,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "ratelimit.h"
+#include "series_store.h"
 #include "submissions.h"
 #include "units.h"
 
@@ -161,24 +163,38 @@ static void quota_refused(struct http_response *rs, const struct target *t,
 	free(name);
 }
 
-/* PUT .../submission: the unit's report, as the workbook (raw body) or as JSON. */
-void api_submission_put(struct http_request *rq, struct http_response *rs, const struct api_ctx *cx)
+/* Answers a refusal about the period; a workbook that named it (found, its title) says so
+ * first: "Biểu mẫu này dành cho Tuần 49 năm 2026 (...): ...". */
+static void period_refused(struct http_response *rs, int status, const char *code,
+			   const char *found, const char *message)
 {
-	struct target t;
-	if (!target_resolve(rq, rs, cx, &t))
-		goto out_target;
+	metrics_upload_refused(code);
+	if (found == NULL) {
+		http_error(rs, status, code, message);
+		return;
+	}
+	char *text = xasprintf("Biểu mẫu này dành cho %s. %s", found, message);
+	http_error(rs, status, code, text);
+	free(text);
+}
+
+/* Checks and stores an upload for the target (its period resolved); found is the title of
+ * the period a workbook named itself (PUT /api/v1/submissions), NULL on the period's own
+ * route. Answers the receipt, or why not. */
+static void submission_store(struct http_request *rq, struct http_response *rs,
+			     const struct api_ctx *cx, const struct target *tp, const char *found)
+{
+	struct target t = *tp;	/* a shallow copy: the caller frees what it holds */
 	if (t.period.skipped) {
-		metrics_upload_refused("period_skipped");
-		http_error(rs, 409, "period_skipped", "Kỳ này không yêu cầu báo cáo (không có ngày "
-			   "làm việc). Không cần gửi.");
-		goto out_target;
+		period_refused(rs, 409, "period_skipped", found, "Kỳ này không yêu cầu báo cáo "
+			       "(không có ngày làm việc). Không cần gửi.");
+		return;
 	}
 	if (t.period.db_id == 0 || (t.period.has_span && rq->received_at < t.period.starts)) {
-		metrics_upload_refused("period_not_open");
 		char *why = window_text(&t.period, NULL, rq->received_at);
-		http_error(rs, 409, "period_not_open", why);
+		period_refused(rs, 409, "period_not_open", found, why);
 		free(why);
-		goto out_target;
+		return;
 	}
 	char mt[128];
 	media_type(rq, mt);
@@ -189,18 +205,18 @@ void api_submission_put(struct http_request *rq, struct http_response *rs, const
 		http_error(rs, 415, "unsupported_media_type",
 			   "Hãy gửi tệp .xlsx (Content-Type: " XLSX_MIME ") hoặc JSON "
 			   "(Content-Type: application/json).");
-		goto out_target;
+		return;
 	}
 	if (is_json && rq->body_len > JSON_REPORT_MAX) {
 		metrics_upload_refused("body_too_large");
 		http_error(rs, 413, "body_too_large", "Báo cáo dạng JSON tối đa 1 MiB. Hãy gửi tệp "
 			   ".xlsx, hoặc rút gọn nội dung rồi gửi lại.");
-		goto out_target;
+		return;
 	}
 	if (rq->body_len == 0) {
 		metrics_upload_refused("empty_body");
 		http_error(rs, 400, "empty_body", "Chưa có nội dung: hãy chọn tệp báo cáo rồi gửi lại.");
-		goto out_target;
+		return;
 	}
 	const struct config *cfg = config_current();
 	int retry = 60;
@@ -211,11 +227,11 @@ void api_submission_put(struct http_request *rq, struct http_response *rs, const
 		http_error(rs, 429, "too_many_uploads", "Bạn đã gửi quá nhiều lần trong một phút. "
 			   "Hãy đợi một chút rồi gửi lại.");
 		http_add_header(rs, "Retry-After", after);
-		goto out_target;
+		return;
 	}
 	struct intake_context ctx;
 	if (!context_load(rs, cx->db, &t, &ctx, rq->received_at))
-		goto out_target;
+		return;
 	struct intake_report report;
 	struct intake_errors errs = { 0 };
 	if (is_json)
@@ -257,12 +273,161 @@ void api_submission_put(struct http_request *rq, struct http_response *rs, const
 	http_json(rs, receipt.repeated ? 200 : 201);
 	struct json j;
 	json_init(&j, &rs->body);
-	intake_receipt_json(&j, &receipt);
+	json_object_begin(&j);
+	intake_receipt_members(&j, &receipt);
+	if (found != NULL) {
+		/* where it went, for the page that sent it (it may show another period) */
+		char *msg = xasprintf("Đã nhận biểu mẫu của %s (%s) cho %s.",
+				      ctx.unit_name, t.unit, found);
+		json_kv_string(&j, "series_title", t.series->title);
+		json_kv_string(&j, "period_title", found);
+		json_kv_string(&j, "message", msg);
+		free(msg);
+	}
+	json_object_end(&j);
 out_report:
 	intake_errors_free(&errs);
 	intake_report_free(&report);
 	intake_context_free(&ctx);
-out_target:
+}
+
+/* PUT .../submission: the unit's report, as the workbook (raw body) or as JSON. */
+void api_submission_put(struct http_request *rq, struct http_response *rs, const struct api_ctx *cx)
+{
+	struct target t;
+	if (target_resolve(rq, rs, cx, &t))
+		submission_store(rq, rs, cx, &t, NULL);
+	target_free(&t);
+}
+
+/* Answers for a workbook PUT /api/v1/submissions cannot place: what its hidden sheet lacks. */
+static void identity_refused(struct http_response *rs, enum intake_identify id, const char *detail)
+{
+	metrics_upload_refused("validation_failed");
+	switch (id) {
+	case INTAKE_ID_UNREADABLE:
+		http_error(rs, 422, "not_a_workbook", detail ? detail : "Không đọc được tệp Excel.");
+		break;
+	case INTAKE_ID_NONE:
+		http_error(rs, 422, "no_identity", "Tệp này không có phần nhận dạng ẩn của biểu mẫu "
+			   "(loại báo cáo, kỳ, đơn vị), nên hệ thống không biết gửi vào kỳ nào. Hãy "
+			   "mở trang của kỳ cần báo cáo rồi gửi tệp ở đó, hoặc tải biểu mẫu của kỳ đó "
+			   "và nhập lại.");
+		break;
+	case INTAKE_ID_OLD:
+		http_error(rs, 422, "bad_identity", "Biểu mẫu này thuộc một phiên bản cũ, không còn "
+			   "được hỗ trợ. Hãy tải biểu mẫu mới của kỳ cần báo cáo và nhập lại.");
+		break;
+	default:
+		http_error(rs, 422, "bad_identity", "Phần nhận dạng ẩn của biểu mẫu (loại báo cáo, "
+			   "kỳ, đơn vị) không đầy đủ hoặc đã bị sửa đổi. Hãy tải biểu mẫu mới của kỳ "
+			   "cần báo cáo và nhập lại.");
+	}
+}
+
+/* The series and unit a workbook names, when the caller may report for that unit (as on the
+ * period's PUT .../submission): fills c; else answers and returns false. */
+static bool found_target(struct http_response *rs, const struct api_ctx *cx,
+			 const struct intake_identity *id, struct api_ctx *c)
+{
+	*c = *cx;
+	c->series = series_current_find(id->series);
+	if (c->series == NULL) {
+		metrics_upload_refused("other");
+		char *msg = xasprintf("Biểu mẫu này thuộc loại báo cáo “%s”, hiện không có trong hệ "
+				      "thống. Hãy tải biểu mẫu mới trên trang Báo cáo rồi nhập lại.",
+				      id->series);
+		http_error(rs, 404, "unknown_series", msg);
+		free(msg);
+		return false;
+	}
+	snprintf(c->unit, sizeof c->unit, "%s", id->unit);
+	c->on_behalf = strcmp(id->unit, cx->who.unit_code) != 0;
+	enum authz_action a = c->on_behalf ? ACT_REPORT_FILE_FOR : ACT_REPORT_WRITE;
+	if (authz_may(&cx->who, a, c->series, c->unit) == AUTHZ_ALLOW)
+		return true;
+	log_info("authz", "PUT /api/v1/submissions: %s (%s) may not %s for unit %s of %s",
+		 cx->who.login, cx->who.unit_code, authz_action_name(a), c->unit, c->series->name);
+	metrics_upload_refused("other");
+	char *name = units_name(cx->conn, c->unit);
+	char *msg = xasprintf("Biểu mẫu này là của %s (%s); tài khoản của bạn không được gửi báo "
+			      "cáo thay đơn vị đó. Hãy tải biểu mẫu của đơn vị mình trên trang Báo "
+			      "cáo, nhập lại rồi gửi.", name ? name : c->unit, c->unit);
+	http_error(rs, 403, "forbidden_unit", msg);
+	free(msg);
+	free(name);
+	return false;
+}
+
+/* PUT /api/v1/submissions: a workbook alone, stored in the series and period and for the unit
+ * its hidden sheet names, when the caller may report for that unit there. */
+void api_submission_found_put(struct http_request *rq, struct http_response *rs,
+			      const struct api_ctx *cx)
+{
+	char mt[128];
+	media_type(rq, mt);
+	if (strcmp(mt, XLSX_MIME) != 0 && strcmp(mt, "application/octet-stream") != 0) {
+		metrics_upload_refused("unsupported_media_type");
+		http_error(rs, 415, "unsupported_media_type", "Đường dẫn này chỉ nhận tệp Excel tải "
+			   "từ hệ thống (Content-Type: " XLSX_MIME "). Báo cáo dạng JSON hãy gửi vào "
+			   "PUT /api/v1/series/{loại}/periods/{kỳ}/submission.");
+		return;
+	}
+	if (rq->body_len == 0) {
+		metrics_upload_refused("empty_body");
+		http_error(rs, 400, "empty_body", "Chưa có nội dung: hãy chọn tệp báo cáo rồi gửi lại.");
+		return;
+	}
+	struct intake_identity id;
+	char *detail = NULL;
+	enum intake_identify ir = intake_identify_xlsx(rq->body, rq->body_len, keys_server()->mac,
+						       &id, &detail);
+	if (ir != INTAKE_ID_OK) {
+		static const char *const why[] = {
+			[INTAKE_ID_UNREADABLE] = "not a workbook", [INTAKE_ID_NONE] = "no meta sheet",
+			[INTAKE_ID_INCOMPLETE] = "an incomplete meta sheet",
+			[INTAKE_ID_OLD] = "an older template", [INTAKE_ID_ALTERED] = "an altered meta sheet",
+		};
+		log_info("intake", "PUT /api/v1/submissions by %s: refused, %s", cx->who.login,
+			 why[ir]);
+		identity_refused(rs, ir, detail);
+		free(detail);
+		return;
+	}
+	struct api_ctx c;
+	if (!found_target(rs, cx, &id, &c))
+		return;
+	struct target t;
+	memset(&t, 0, sizeof t);
+	t.who = &c.who;
+	t.series = c.series;
+	t.unit = c.unit;
+	t.conn = c.conn;
+	char *err = NULL;
+	enum periods_result pr = periods_lookup(t.conn, t.series, id.period, rq->received_at,
+						&t.period, &err);
+	if (pr == PERIODS_OK) {
+		char title[160];
+		if (period_title_vi(&t.period.period, title, sizeof title) != 0)
+			snprintf(title, sizeof title, "kỳ %s", t.period.id);
+		/* inside a sentence: "tuần 49 năm 2026 (...)", "quý IV năm 2026" (every title
+		 * starts with an ASCII letter or digit) */
+		if (title[0] >= 'A' && title[0] <= 'Z')
+			title[0] = (char)(title[0] - 'A' + 'a');
+		submission_store(rq, rs, &c, &t, title);
+	} else if (pr == PERIODS_BAD_REQUEST || pr == PERIODS_NOT_FOUND ||
+		   pr == PERIODS_OUT_OF_RANGE) {
+		free(err);
+		metrics_upload_refused("period_not_open");
+		char *msg = xasprintf("Biểu mẫu này dành cho kỳ %s của loại báo cáo %s, kỳ này không "
+				      "có trong hệ thống hoặc chưa mở. Hãy tải biểu mẫu của kỳ hiện "
+				      "tại trên trang Báo cáo rồi nhập lại.", id.period,
+				      c.series->title);
+		http_error(rs, 404, "unknown_period", msg);
+		free(msg);
+	} else {
+		api_period_failed(rs, cx->db, "submission period", pr, err);
+	}
 	target_free(&t);
 }
 

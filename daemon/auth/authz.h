@@ -15,6 +15,8 @@ enum authz_action {
 	ACT_REPORT_VIEW,	/* a unit's report in force, its workbook file and its document */
 	ACT_REPORT_WRITE,	/* a unit's own report */
 	ACT_REPORT_FILE_FOR,	/* a coordinator filing a report on a member unit's behalf */
+	ACT_REPORT_SEND,	/* a workbook sent alone: then report.write (or file_for) for
+				 * the unit, series and period it names */
 	ACT_REMIND,		/* reminding the units of a series that have not reported */
 	ACT_REVIEW,		/* returning a unit's report for correction, or accepting it */
 	ACT_EXTEND,		/* granting a unit a later deadline for a period, taking it back */

@@ -119,6 +119,28 @@ void intake_read_xlsx(struct intake_context *ctx, const void *data, size_t len,
 /* Reads and checks a JSON upload ({"items":[...],"general":{...}}). */
 void intake_read_json(struct intake_context *ctx, const char *body, size_t len,
 		      struct intake_report *out, struct intake_errors *errs);
+/* What a workbook's hidden meta sheet says it is for (intake_identify_xlsx). */
+struct intake_identity {
+	char unit[33];
+	char series[65];
+	char period[PERIOD_ID_BUF];
+};
+
+/* Results of intake_identify_xlsx. */
+enum intake_identify {
+	INTAKE_ID_OK,
+	INTAKE_ID_UNREADABLE,	/* not a workbook the reader opens (*detail says why) */
+	INTAKE_ID_NONE,		/* no meta sheet: not the template, or a program dropped it */
+	INTAKE_ID_INCOMPLETE,	/* a meta sheet with rows missing */
+	INTAKE_ID_OLD,		/* an older template's layout */
+	INTAKE_ID_ALTERED,	/* its MAC does not match what it says */
+};
+/* Reads the unit, series and period a workbook's meta sheet names, its MAC checked with
+ * mac_key (WB_MAC_KEY_BYTES); *detail is a new Vietnamese sentence for INTAKE_ID_UNREADABLE,
+ * else NULL. */
+enum intake_identify intake_identify_xlsx(const void *data, size_t len,
+					  const unsigned char *mac_key,
+					  struct intake_identity *out, char **detail);
 void intake_report_free(struct intake_report *r);
 void intake_errors_free(struct intake_errors *e);
 /* Writes {"error":{...},"errors":[...]} for a 422 answer. */
@@ -144,6 +166,8 @@ enum intake_result intake_store(PGconn *conn, const struct intake_context *ctx,
 char *intake_receipt_text(const struct intake_receipt *r);
 /* Writes a receipt as a JSON object. */
 void intake_receipt_json(struct json *j, const struct intake_receipt *r);
+/* The same members, into an object the caller has opened (and closes). */
+void intake_receipt_members(struct json *j, const struct intake_receipt *r);
 /* Checks a receipt's signature against a public key. */
 bool intake_receipt_verify(const struct intake_receipt *r,
 			   const unsigned char pk[crypto_sign_PUBLICKEYBYTES]);

@@ -57,8 +57,15 @@ bool intake_receipt_verify(const struct intake_receipt *r,
 /* Writes a receipt as JSON. */
 void intake_receipt_json(struct json *j, const struct intake_receipt *r)
 {
-	char when[40];
 	json_object_begin(j);
+	intake_receipt_members(j, r);
+	json_object_end(j);
+}
+
+/* Writes a receipt's members into an object the caller opened. */
+void intake_receipt_members(struct json *j, const struct intake_receipt *r)
+{
+	char when[40];
 	json_kv_int(j, "submission", r->submission);
 	json_kv_int(j, "version", r->version);
 	json_key(j, "received_at");
@@ -79,7 +86,6 @@ void intake_receipt_json(struct json *j, const struct intake_receipt *r)
 	json_kv_string(j, "period", r->period);
 	json_kv_string(j, "unit", r->unit);
 	json_kv_string(j, "signature", r->signature);
-	json_object_end(j);
 }
 
 /* The receipt mail's subject and body (new strings). */

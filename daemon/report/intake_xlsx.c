@@ -288,22 +288,23 @@ static void read_rows(struct intake_context *ctx, const char *sheet, const struc
 	}
 }
 
-/* Reads the meta sheet and checks that the workbook is this unit's, series' and period's. */
-static void check_meta(struct intake_context *ctx, struct xlsx *x, size_t sheet,
-		       struct intake_errors *e)
+/* The five values of the meta sheet (WB_META_UNIT, ..., WB_META_MAC, in that order; NULL
+ * when absent, else new strings) and the cells they are in; the reader's result. */
+static enum xlsx_error meta_values(struct xlsx *x, size_t sheet, char *val[5],
+				   char ref[5][XLSX_REF_MAX])
 {
+	static const char *const keys[5] = { WB_META_UNIT, WB_META_SERIES, WB_META_PERIOD,
+					     WB_META_VERSION, WB_META_MAC };
+	for (int k = 0; k < 5; k++) {
+		val[k] = NULL;
+		ref[k][0] = '\0';
+	}
 	struct grid g;
 	enum xlsx_error rc = grid_read(x, sheet, &g);
 	if (rc != XLSX_OK) {
 		grid_free(&g);
-		intake_err_add(e, WB_META_SHEET, NULL, NULL, "Không đọc được phần nhận dạng ẩn của biểu mẫu: "
-			"hãy tải biểu mẫu mới của kỳ %s và nhập lại.", ctx->period->id);
-		return;
+		return rc;
 	}
-	char *val[5] = { 0 };
-	char ref[5][XLSX_REF_MAX] = { "", "", "", "", "" };
-	static const char *const keys[5] = { WB_META_UNIT, WB_META_SERIES, WB_META_PERIOD,
-					     WB_META_VERSION, WB_META_MAC };
 	for (size_t i = 0; i < g.n; i++) {
 		if (g.v[i].col != 1 || g.v[i].type != XLSX_STRING)
 			continue;
@@ -321,6 +322,20 @@ static void check_meta(struct intake_context *ctx, struct xlsx *x, size_t sheet,
 		}
 	}
 	grid_free(&g);
+	return XLSX_OK;
+}
+
+/* Reads the meta sheet and checks that the workbook is this unit's, series' and period's. */
+static void check_meta(struct intake_context *ctx, struct xlsx *x, size_t sheet,
+		       struct intake_errors *e)
+{
+	char *val[5];
+	char ref[5][XLSX_REF_MAX];
+	if (meta_values(x, sheet, val, ref) != XLSX_OK) {
+		intake_err_add(e, WB_META_SHEET, NULL, NULL, "Không đọc được phần nhận dạng ẩn của biểu mẫu: "
+			"hãy tải biểu mẫu mới của kỳ %s và nhập lại.", ctx->period->id);
+		return;
+	}
 	const char *ms = WB_META_SHEET;
 	if (!val[0] || !val[1] || !val[2] || !val[3] || !val[4]) {
 		/* Present but incomplete: someone removed part of it; a program that drops hidden
@@ -481,4 +496,56 @@ void intake_read_xlsx(struct intake_context *ctx, const void *data, size_t len,
 out:
 	grid_free(&g);
 	xlsx_close(x);
+}
+
+/* Says which unit, series and period a workbook is for, from its meta sheet. */
+enum intake_identify intake_identify_xlsx(const void *data, size_t len,
+					  const unsigned char *mac_key,
+					  struct intake_identity *out, char **detail)
+{
+	memset(out, 0, sizeof *out);
+	*detail = NULL;
+	struct xlsx *x = NULL;
+	char *why = NULL;
+	struct xlsx_limits limits;
+	intake_xlsx_limits(&limits);
+	enum xlsx_error rc = xlsx_open_memory(data, len, &limits, &x, &why);
+	free(why);
+	if (rc != XLSX_OK) {
+		*detail = xstrdup(xlsx_error_message(rc));
+		return INTAKE_ID_UNREADABLE;
+	}
+	size_t meta = (size_t)-1;
+	for (size_t i = 0; i < xlsx_sheet_count(x) && meta == (size_t)-1; i++)
+		if (xlsx_sheet_kind(x, i) == XLSX_WORKSHEET &&
+		    strcmp(xlsx_sheet_name(x, i), WB_META_SHEET) == 0)
+			meta = i;
+	if (meta == (size_t)-1) {
+		xlsx_close(x);
+		return INTAKE_ID_NONE;
+	}
+	char *val[5];
+	char ref[5][XLSX_REF_MAX];
+	rc = meta_values(x, meta, val, ref);
+	xlsx_close(x);
+	enum intake_identify result = INTAKE_ID_OK;
+	if (rc != XLSX_OK) {
+		*detail = xstrdup(xlsx_error_message(rc));
+		result = INTAKE_ID_UNREADABLE;
+	} else if (!val[0] || !val[1] || !val[2] || !val[3] || !val[4]) {
+		result = INTAKE_ID_INCOMPLETE;
+	} else if (atoi(val[3]) != WB_TEMPLATE_VERSION) {
+		result = INTAKE_ID_OLD;
+	} else if (strlen(val[0]) >= sizeof out->unit || strlen(val[1]) >= sizeof out->series ||
+		   strlen(val[2]) >= sizeof out->period ||
+		   !wb_mac_ok(mac_key, val[0], val[1], val[2], atoi(val[3]), val[4])) {
+		result = INTAKE_ID_ALTERED;
+	} else {
+		snprintf(out->unit, sizeof out->unit, "%s", val[0]);
+		snprintf(out->series, sizeof out->series, "%s", val[1]);
+		snprintf(out->period, sizeof out->period, "%s", val[2]);
+	}
+	for (int k = 0; k < 5; k++)
+		free(val[k]);
+	return result;
 }

@@ -11,6 +11,7 @@ import { api, ApiError } from './api.js';
 import { $, el, say, timeShort, pageError } from './ui.js';
 import { openCoordinator, groupName, fold, pageUrl, STATES, PERIOD_STATES, showPeriodHead, showCounts } from './coord.js';
 import { DOC_STATES } from './document.js';
+import { pickCell, fillPick, wireBulk, bulkUpdate } from './board_bulk.js';
 const params = new URLSearchParams(location.search);
 // Seconds between refreshes: 30, or ?refresh=N (5 to 600).
 const REFRESH_S = Math.min(600, Math.max(5, Number.parseInt(params.get('refresh') || '30', 10) || 30));
@@ -28,18 +29,19 @@ let parked = null;         // the hidden box of the rows made but not shown
 let observer = null;       // fills an empty block when it comes near the screen
 let filter = 'all';
 let words = '';
+let lastShown = [];        // the rows the filter and the search show, in order
 
 // What makes a row look different: when it changes, the row is written again.
 function rowKey(u) {
   return [u.state, u.version, u.received_at, u.items, u.comment || '', u.document || '',
-    u.extension ? u.extension.until : ''].join('|');
+    u.review || '', u.extension ? u.extension.until : ''].join('|');
 }
 
 // The model of a unit's row, copied for each unit.
 let model = null;
 function newRow() {
   if (!model) {
-    model = el('div', { role: 'row', class: 'row unit' },
+    model = el('div', { role: 'row', class: 'row unit' }, pickCell(),
       el('span', { role: 'cell', class: 'code' }),
       el('span', { role: 'cell', class: 'name' }, el('a', { href: '#' })),
       el('span', { role: 'cell', class: 'state' }, el('span', { class: 'badge' })),
@@ -52,7 +54,8 @@ function newRow() {
 
 // Writes a unit into its row.
 function fill(node, u) {
-  const [code, name, state, time, version, items] = node.children;
+  const [pick, code, name, state, time, version, items] = node.children;
+  fillPick(pick, u);
   code.textContent = u.unit;
   name.firstChild.href = unitHref + encodeURIComponent(u.unit);
   name.firstChild.textContent = u.name;
@@ -115,7 +118,7 @@ function render(units) {
   for (const u of units) {
     let g = groups.get(u.group);
     if (!g) {
-      const head = el('span', { role: 'rowheader', 'aria-colspan': '6' });
+      const head = el('span', { role: 'rowheader', 'aria-colspan': '7' });
       const node = el('div', { role: 'rowgroup', class: 'group' }, el('div', { role: 'row', class: 'group-head' }, head));
       g = { node, head, name: groupName(u), total: 0, members: [], blocks: [] };
       groups.set(u.group, g);
@@ -187,6 +190,7 @@ function apply() {
   const needle = fold(words.trim());
   let shown = 0;
   const away = [];
+  lastShown = [];
   for (const g of groups.values()) {
     const list = [];
     for (const r of g.members) {
@@ -201,6 +205,7 @@ function apply() {
       }
     }
     layOut(g, list, shown);
+    lastShown.push(...list);
     shown += list.length;
     g.node.hidden = list.length === 0;
     g.head.textContent = `${g.name} (${list.length === g.total ? list.length : list.length + '/' + g.total})`;
@@ -216,6 +221,7 @@ async function refresh() {
   showCounts(doc.totals, doc.require_document);
   if (rows.size === 0 || !update(doc.units)) render(doc.units);
   apply();
+  bulkUpdate();
   performance.mark('board-shown'); // the benchmark (tests/bench/web/board) reads it
   $('period-state').textContent = PERIOD_STATES[doc.state] || doc.state;
   $('units').hidden = false;
@@ -299,6 +305,15 @@ async function main() {
   ctx = await openCoordinator();
   showPeriod();
   wireBoard();
+  wireBulk({
+    base: ctx.base,
+    unitOf: (code) => (rows.has(code) ? rows.get(code).u : null),
+    shown: () => lastShown.map((r) => r.u),
+    repick: () => {
+      for (const r of rows.values()) if (r.node) fillPick(r.node.firstChild, r.u);
+    },
+    refresh,
+  });
   if (!ctx.period.skipped) {
     $('remind').hidden = false;
     wireRemind();

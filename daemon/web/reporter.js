@@ -14,6 +14,7 @@ let periodId = null;
 let base = '';
 let timer = null;
 let chosen = null;
+let ownUnit = '';
 
 const enc = encodeURIComponent;
 
@@ -178,15 +179,29 @@ async function send() {
   bar.hidden = false;
   say(status, 'Đang gửi tệp…', 'info');
   try {
-    const { status: code, body } = await uploadFile(base + '/submission', chosen, (p) => {
+    const progress = (p) => {
       bar.value = p;
-    });
+    };
+    // The workbook goes where its hidden sheet says (any period, any series); one without it
+    // (a program dropped it) to the period shown, as before.
+    let { status: code, body } = await uploadFile('/api/v1/submissions', chosen, progress);
+    if (code === 422 && body && body.error && body.error.code === 'no_identity') {
+      ({ status: code, body } = await uploadFile(base + '/submission', chosen, progress));
+    }
     bar.value = 1;
-    if (code === 422) {
+    if (code === 422 && body && !body.errors) {
+      say(status, body.error ? body.error.message : 'Không đọc được tệp. Hãy tải biểu mẫu mới rồi nhập lại.', 'error');
+      $('result').hidden = true;
+    } else if (code === 422) {
       say(status, 'Báo cáo có lỗi, chưa được nhận. Xem danh sách lỗi bên dưới.', 'error');
       showErrors($('result'), body);
     } else {
-      say(status, code === 200 ? 'Tệp này giống hệt lần gửi trước: hệ thống giữ nguyên biên nhận cũ.' : 'Đã gửi xong.', 'ok');
+      const same = code === 200 ? 'Tệp này giống hệt lần gửi trước: hệ thống giữ nguyên biên nhận cũ.' : 'Đã gửi xong.';
+      if (body.series !== series.name || body.period !== periodId || body.unit !== ownUnit) {
+        showElsewhere(body, same);
+      } else {
+        say(status, same, 'ok');
+      }
       showReceipt($('result'), body);
       await refresh();
     }
@@ -198,6 +213,18 @@ async function send() {
     bar.hidden = true;
     button.disabled = !chosen;
   }
+}
+
+// Says where a workbook of another period (or series, or unit) went, with a link to its page.
+function showElsewhere(receipt, same) {
+  const status = $('upload-status');
+  const text = receipt.unit !== ownUnit
+    ? `${receipt.message} Đây là biểu mẫu của đơn vị khác: báo cáo được ghi là gửi thay đơn vị đó.`
+    : `Biểu mẫu của ${receipt.period_title || receipt.period}${receipt.series !== series.name ? ` (${receipt.series_title})` : ''} — đã gửi vào kỳ đó, không phải kỳ đang xem.`;
+  status.replaceChildren(text + ' ' + same + ' ',
+    el('a', { href: pageUrl('/', receipt.series, receipt.period), text: 'Mở trang của kỳ đó' }));
+  status.className = 'message warn';
+  status.hidden = false;
 }
 
 // Wires the file picker and the drop zone.
@@ -240,6 +267,7 @@ async function main() {
     return;
   }
   header(me);
+  ownUnit = me.unit.code;
   if (me.series.length === 0) {
     pageError(new Error('Đơn vị của bạn không phải gửi loại báo cáo nào. Nếu đây là nhầm lẫn, hãy liên hệ quản trị viên.'));
     return;

@@ -247,6 +247,50 @@ const scenarios = {
     await page.click('#ext-revoke');
     await page.waitForFunction(() => /Đã thu hồi gia hạn/.test(document.querySelector('#ext-status').textContent));
     await page.waitForSelector('#ext-revoke', { state: 'hidden' });
+    // Several units accepted at once on the board: SXD (chosen through the search and "select
+    // all shown") and SNV (its own checkbox, by keyboard). SXD sends a new version while the
+    // confirmation is open: it alone is refused, and the page says why.
+    const sxdTasks = await call('GET', API + '/tasks', env.SXD_TOKEN);
+    const sxdItems = sxdTasks.body.tasks.map((t) => ({ task: t.task, status: 'in_progress', progress: 20, result: 'Đang khảo sát hiện trạng' }));
+    const sxd1 = await call('PUT', API + '/submission', env.SXD_TOKEN, { items: sxdItems, general: {} });
+    check(sxd1.status === 201 && sxd1.body.version === 1, 'SXD upload: ' + sxd1.status);
+    await page.goto(BASE + '/board.html');
+    await page.waitForSelector('#board [role="row"][data-unit="SXD"] input.pick:not([hidden])');
+    await labelled(page);
+    check(await page.isHidden('#board [role="row"][data-unit="STC"] input.pick'), 'STC, accepted, can be chosen');
+    check(await page.isHidden('#board [role="row"][data-unit="SYT"] input.pick'), 'SYT, without a report, can be chosen');
+    await page.fill('#search', 'xay dung');
+    await page.waitForFunction(() => /^Đang hiện 1 trên/.test(document.querySelector('#shown').textContent));
+    await page.click('#bulk-all');
+    check((await page.textContent('#bulk-count')) === 'Đã chọn 1 đơn vị.', 'chosen: ' + await page.textContent('#bulk-count'));
+    await page.fill('#search', '');
+    await page.waitForFunction(() => !/^Đang hiện 1 trên/.test(document.querySelector('#shown').textContent));
+    await page.focus('#board [role="row"][data-unit="SNV"] input.pick');
+    await page.keyboard.press('Space');
+    check((await page.textContent('#bulk-count')) === 'Đã chọn 2 đơn vị.', 'chosen: ' + await page.textContent('#bulk-count'));
+    await page.click('#bulk-accept');
+    await page.waitForSelector('#bulk-dialog[open]');
+    const listed = await page.$$eval('#bulk-list li', (lis) => lis.map((li) => li.textContent));
+    check(listed.length === 2 && listed.includes('Sở Xây dựng (SXD) — phiên bản 1') && listed.includes('Sở Nội vụ (SNV) — phiên bản 1'), 'confirmation: ' + listed.join(' | '));
+    check(await page.evaluate(() => document.activeElement.id) === 'bulk-confirm', 'focus in the confirmation: ' + await page.evaluate(() => document.activeElement.id));
+    await view(page, 'bulk-confirm');
+    const sxd2 = await call('PUT', API + '/submission', env.SXD_TOKEN, { items: sxdItems.map((i) => ({ ...i, progress: 25 })), general: {} });
+    check(sxd2.status === 201 && sxd2.body.version === 2, 'SXD second upload: ' + sxd2.status);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#bulk-result:not([hidden])');
+    const result = await page.textContent('#bulk-result');
+    check(/Đã chấp nhận 1 trên 2 đơn vị/.test(result), 'result: ' + result);
+    check(await page.textContent('#bulk-result .bulk-ok') === 'Sở Nội vụ (SNV) — phiên bản 1', 'accepted: ' + await page.textContent('#bulk-result .bulk-ok'));
+    check(/Sở Xây dựng \(SXD\) — phiên bản 1: Đơn vị vừa gửi phiên bản 2/.test(await page.textContent('#bulk-result .bulk-failed')), 'refused: ' + await page.textContent('#bulk-result .bulk-failed'));
+    // SNV, accepted, can no longer be chosen; SXD stays chosen, its new version to be seen.
+    await page.waitForFunction(() => document.querySelector('#board [role="row"][data-unit="SNV"] input.pick').hidden);
+    await page.waitForFunction(() => document.querySelector('#bulk-count').textContent === 'Đã chọn 1 đơn vị.');
+    check(await page.isChecked('#board [role="row"][data-unit="SXD"] input.pick'), 'SXD no longer chosen');
+    const snv = await call('GET', API + '/submission?unit=SNV', env.SNV_TOKEN);
+    check(snv.body.review && snv.body.review.decision === 'accepted', 'SNV review: ' + JSON.stringify(snv.body.review));
+    const sxd = await call('GET', API + '/submission?unit=SXD', env.SXD_TOKEN);
+    check(sxd.body.review === null, 'SXD reviewed anyway: ' + JSON.stringify(sxd.body.review));
+    await view(page, 'bulk-result');
     clean(page);
     clean(reporter);
   },

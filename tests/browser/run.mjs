@@ -66,6 +66,20 @@ const scenarios = {
     check((await page.$$('#versions-body tr')).length === 1, 'versions after one upload');
     await shot(page, 'reporter-receipt');
 
+    // The same workbook (week 48's) sent from the page of week 47: it goes to week 48, and the
+    // page says so.
+    await page.goto(BASE + `/?series=${SERIES}&period=2026-W47`);
+    await page.waitForSelector('#versions:not([hidden])');
+    await page.setInputFiles('#file', path.join(env.WORK, 'right.xlsx'));
+    await page.click('#send');
+    await page.waitForSelector('dl.receipt');
+    const went = await page.textContent('#upload-status');
+    check(/^Biểu mẫu của tuần 48 năm 2026 \(23\/11\/2026 - 29\/11\/2026\) — đã gửi vào kỳ đó/.test(went), 'elsewhere: ' + went);
+    check((await page.getAttribute('#upload-status a', 'href')).endsWith('period=2026-W48'), 'no link to week 48');
+    check((await page.$$('#versions-body tr')).length === 0, 'week 47 got a version');
+    await shot(page, 'reporter-elsewhere');
+    await page.goto(BASE + '/');
+
     const phone = await newPage(browser, PHONE);
     await phone.context().addCookies(await page.context().cookies());
     await phone.goto(BASE + '/');

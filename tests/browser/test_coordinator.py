@@ -91,6 +91,7 @@ def setup():
                   RECIPIENT_LOGIN="vptu.nhan", RECIPIENT_PASSWORD=PEOPLE["vptu.nhan"][2],
                   LOGIN="stc.baocao", PASSWORD=PEOPLE["stc.baocao"][2],
                   SNV_TOKEN=ex.tokens["snv.baocao"], STC_TOKEN=ex.tokens["stc.baocao"],
+                  SXD_TOKEN=ex.tokens["sxd.baocao"],
                   ADMIN_TOKEN=ex.tokens["quantri"],
                   PERIOD=PERIOD, ARTEFACTS=str(ARTEFACTS), WORK=str(ex.work.path),
                   PDF_FIXTURES=str(FIXTURES))
