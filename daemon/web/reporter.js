@@ -2,6 +2,7 @@
 // download, the upload with its receipt or errors, and the versions sent.
 import { api, loadMe, uploadFile, ApiError } from './api.js';
 import { showDocument, wireDocument } from './document.js';
+import { loadTimeline, showTimeline } from './timeline.js';
 import {
   $, el, say, header, timeWords, countdown, reportState, periodLabel, channelName, timeShort,
   showReceipt, showErrors, pageError, pickSeries,
@@ -111,18 +112,20 @@ function showVersions(list) {
   $('versions').hidden = false;
 }
 
-// Reads the unit's report and its versions again, and shows them.
+// Reads the unit's report, its versions and its timeline again, and shows them.
 async function refresh() {
-  const [sub, list] = await Promise.all([
+  const [sub, list, events] = await Promise.all([
     api('GET', base + '/submission').catch((e) => {
       if (e.code === 'no_submission') return null;
       throw e;
     }),
     api('GET', base + '/submissions'),
+    loadTimeline(base, ''),
   ]);
   showState(sub);
   showDocument(sub, base, series.require_document);
   showVersions(list);
+  showTimeline(events);
 }
 
 // Takes the file the person chose or dropped.

@@ -6,6 +6,7 @@ import { api, ApiError } from './api.js';
 import { $, el, say, timeWords, timeShort, channelName, pageError } from './ui.js';
 import { openCoordinator, enc } from './coord.js';
 import { documentClass, documentLine } from './document.js';
+import { loadTimeline, showTimeline } from './timeline.js';
 
 const COMMENT_MAX = 2000;
 const STATUS_NAMES = { not_started: 'Chưa triển khai', in_progress: 'Đang thực hiện', done: 'Hoàn thành' };
@@ -93,15 +94,16 @@ function showDocument(sub, required) {
   link.href = `${ctx.base}/submission/document?${q}`;
 }
 
-// Reads the unit's report, its versions and its name, and shows them.
+// Reads the unit's report, its versions, its name and its timeline, and shows them.
 async function load() {
-  const [sub, list, status] = await Promise.all([
+  const [sub, list, status, events] = await Promise.all([
     api('GET', `${ctx.base}/submission?${q}`).catch((e) => {
       if (e.code === 'no_submission') return null;
       throw e;
     }),
     ctx.readOnly ? { submissions: [] } : api('GET', `${ctx.base}/submissions?${q}`),
     api('GET', `${ctx.base}/status`).catch(() => null),
+    loadTimeline(ctx.base, q),
   ]);
   const row = status && status.units.find((u) => u.unit === unitCode);
   shown = sub ? sub.receipt.version : 0;
@@ -109,6 +111,7 @@ async function load() {
   showDocument(sub, status && status.require_document);
   showReport(sub);
   showVersions(list);
+  showTimeline(events);
 }
 
 // What changed when the unit sent a new version while its report was on the screen.
