@@ -79,7 +79,8 @@ function lineClass(e) {
   return `tl-${e.kind}${bad ? ' tl-bad' : ''}`;
 }
 
-// Fills the section #timeline with the answer of GET .../timeline (null: hides it).
+// Fills the section #timeline with the answer of GET .../timeline (null: hides it; failed:
+// says so).
 export function showTimeline(doc) {
   const section = $('timeline');
   if (!section) return;
@@ -87,22 +88,24 @@ export function showTimeline(doc) {
     section.hidden = true;
     return;
   }
-  const events = doc.events || [];
+  const events = doc.failed ? [] : doc.events || [];
   $('timeline-list').replaceChildren(...events.map((e) => el('li', { class: lineClass(e) },
     el('time', { datetime: e.at, text: timeLine(e.at) }),
     el('span', { text: (LABELS[e.kind] || (() => e.kind))(e) }))));
   const note = $('timeline-note');
-  note.textContent = events.length === 0 ? 'Chưa có gì trong kỳ này.'
+  note.textContent = doc.failed ? 'Chưa tải được diễn biến trong kỳ; hãy tải lại trang.'
+    : events.length === 0 ? 'Chưa có gì trong kỳ này.'
     : doc.truncated ? `Chỉ hiện ${doc.limit} mục đầu tiên.` : '';
   note.hidden = !note.textContent;
   section.hidden = false;
 }
 
 // Reads the unit's timeline (query: "unit=CODE", or "" for one's own unit); null when the
-// period has none to show (not opened yet), so that the page goes on without it.
+// period has none to show (not opened yet), { failed: true } when it could not be read, so
+// that the page goes on without it.
 export function loadTimeline(base, query) {
   return api('GET', `${base}/timeline${query ? `?${query}` : ''}`).catch((e) => {
-    if (e.status === 404 || e.status === 403) return null;
-    throw e;
+    if (e.status === 401) throw e; // on the way to the login page
+    return e.status === 404 || e.status === 403 ? null : { failed: true };
   });
 }
