@@ -186,6 +186,10 @@ def test_who_may_read_it(ex):
     assert status == 400 and doc["error"]["code"] == "invalid_unit", doc
     status, _, _ = ex.d.request("GET", BASE + "/timeline?unit=STC")
     assert status == 401
+    # The pages' shared script is served with them.
+    status, headers, body = ex.d.request("GET", "/timeline.js")
+    assert status == 200 and headers["content-type"].startswith("text/javascript"), status
+    assert b"export function showTimeline" in body
     # Sở Nội vụ sent nothing: reminded, missing at the cut-off and in the final version.
     kinds = [e["kind"] for e in timeline(ex, OTHER_REPORTER)["events"]]
     assert kinds[:2] == ["opened", "reminder"] and "submission" not in kinds, kinds
