@@ -186,6 +186,9 @@ void api_assessment_get(struct http_request *rq, struct http_response *rs,
 			const struct api_ctx *cx);
 void api_approve_post(struct http_request *rq, struct http_response *rs, const struct api_ctx *cx);
 
+/* api_timeline.c: a unit's timeline in a period */
+void api_timeline_get(struct http_request *rq, struct http_response *rs, const struct api_ctx *cx);
+
 /* api_board.c: the coordinator's and the recipient's pages */
 void api_remind_preview(struct http_request *rq, struct http_response *rs,
 			const struct api_ctx *cx);

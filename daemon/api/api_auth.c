@@ -98,7 +98,8 @@ bool api_authenticate(struct http_request *rq, struct http_response *rs, struct 
 static bool about_a_unit(enum authz_action a)
 {
 	return a == ACT_REPORT_READ || a == ACT_REPORT_VIEW || a == ACT_REPORT_WRITE ||
-	       a == ACT_REPORT_FILE_FOR || a == ACT_REVIEW || a == ACT_EXTEND;
+	       a == ACT_REPORT_FILE_FOR || a == ACT_REVIEW || a == ACT_EXTEND ||
+	       a == ACT_TIMELINE_READ;
 }
 
 /* Identifies the caller and checks the route's action against the access table; fills cx

@@ -182,6 +182,8 @@ const struct route api_routes[] = {
 	  ROUTE_FN(api_extension_delete), ACT_EXTEND, 0 },
 	{ "POST", "/api/v1/series/{series}/periods/{period}/review", ROUTE_FN(api_review_bulk),
 	  ACT_REVIEW, ROUTE_TEXT },
+	{ "GET", "/api/v1/series/{series}/periods/{period}/timeline",
+	  ROUTE_FN(api_timeline_get), ACT_TIMELINE_READ, 0 },
 	{ "GET", "/api/v1/series/{series}/periods/{period}/assessment",
 	  ROUTE_FN(api_assessment_get), ACT_CONSOLIDATE, 0 },
 	{ "PUT", "/api/v1/series/{series}/periods/{period}/assessment",

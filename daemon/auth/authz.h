@@ -21,6 +21,7 @@ enum authz_action {
 	ACT_REVIEW,		/* returning a unit's report for correction, or accepting it */
 	ACT_EXTEND,		/* granting a unit a later deadline for a period, taking it back */
 	ACT_BOARD_READ,		/* the board of a period: who reported, when, their documents */
+	ACT_TIMELINE_READ,	/* a unit's timeline in a period: reminders, versions, reviews... */
 	ACT_CONSOLIDATE,	/* the live and cut-off workbooks, assessment, approval */
 	ACT_DELIVERED_READ,	/* the delivered (final) workbooks and their list */
 	ACT_DELIVERY_DETAIL,	/* every delivery of them: folder, URL, addresses, errors */

@@ -110,6 +110,11 @@ static void message_json(struct json *j, const struct outbox_message *m)
 		json_int(j, k->version);
 	else
 		json_null(j);
+	json_key(j, "unit");
+	if ((k->kind == OUTBOX_REMINDER || k->kind == OUTBOX_REVIEW_RETURN) && k->unit != NULL)
+		json_string(j, k->unit);
+	else
+		json_null(j);
 	json_kv_bool(j, "manual", (k->kind == OUTBOX_REMINDER ||
 				   k->kind == OUTBOX_REMINDER_DIGEST) && k->asked_at != 0);
 	json_kv_string(j, "channel", channel_names[k->kind == OUTBOX_FINAL_DELIVERY ?
@@ -305,14 +310,16 @@ int outbox_queue(PGconn *conn, const struct outbox_message *m, size_t n, int *qu
 	}
 	const char *p[] = { rows.data };
 	PGresult *r = db_run(conn, "outbox",
-		"INSERT INTO outbox (dedup_key, kind, series, period, version, manual, channel, "
-		"  recipient, subject, body, attachment_id, created_at, next_attempt_at, "
+		"INSERT INTO outbox (dedup_key, kind, series, period, version, unit, manual, "
+		"  channel, recipient, subject, body, attachment_id, created_at, next_attempt_at, "
 		"  expires_at) "
-		"SELECT x.dedup_key, x.kind, x.series, x.period, x.version, x.manual, x.channel, "
+		"SELECT x.dedup_key, x.kind, x.series, x.period, x.version, x.unit, x.manual, "
+		"  x.channel, "
 		"  coalesce(x.recipient, a.email), x.subject, x.body, x.attachment_id, "
 		"  to_timestamp(x.queued_at), to_timestamp(x.queued_at), to_timestamp(x.expires_at) "
 		"FROM jsonb_to_recordset($1::jsonb) AS x(dedup_key text, kind text, series text, "
-		"  period text, version integer, manual boolean, channel text, recipient text, "
+		"  period text, version integer, unit text, manual boolean, channel text, "
+		"  recipient text, "
 		"  to_account bigint, subject text, body text, attachment_id bigint, "
 		"  queued_at bigint, expires_at bigint) "
 		"LEFT JOIN account a ON a.id = x.to_account "

@@ -2,6 +2,7 @@
 // download, the upload with its receipt or errors, and the versions sent.
 import { api, loadMe, uploadFile, ApiError } from './api.js';
 import { showDocument, wireDocument } from './document.js';
+import { loadTimeline, showTimeline } from './timeline.js';
 import {
   $, el, say, header, timeWords, countdown, reportState, periodLabel, channelName, timeShort,
   showReceipt, showErrors, pageError, pickSeries,
@@ -132,20 +133,22 @@ function showVersions(list) {
   $('versions').hidden = false;
 }
 
-// Reads the unit's report and its versions again, and shows them.
+// Reads the unit's report, its versions and its timeline again, and shows them.
 async function refresh() {
-  const [answer, list] = await Promise.all([
+  const [answer, list, events] = await Promise.all([
     api('GET', base + '/submission').catch((e) => {
       if (e.code === 'no_submission') return { none: e.body };
       throw e;
     }),
     api('GET', base + '/submissions'),
+    loadTimeline(base, ''),
   ]);
   const sub = answer && answer.none ? null : answer;
   showWindow(answer && answer.none ? answer.none : answer);
   showState(sub);
   showDocument(sub, base, series.require_document);
   showVersions(list);
+  showTimeline(events);
 }
 
 // Takes the file the person chose or dropped.

@@ -7,6 +7,7 @@ import { api, ApiError } from './api.js';
 import { $, el, say, timeWords, timeShort, channelName, pageError } from './ui.js';
 import { openCoordinator, enc } from './coord.js';
 import { documentClass, documentLine } from './document.js';
+import { loadTimeline, showTimeline } from './timeline.js';
 
 const COMMENT_MAX = 2000;
 const STATUS_NAMES = { not_started: 'Chưa triển khai', in_progress: 'Đang thực hiện', done: 'Hoàn thành' };
@@ -142,15 +143,16 @@ function showDocument(sub, required) {
   link.href = `${ctx.base}/submission/document?${q}`;
 }
 
-// Reads the unit's report, its versions and its name, and shows them.
+// Reads the unit's report, its versions, its name and its timeline, and shows them.
 async function load() {
-  const [answer, list, status] = await Promise.all([
+  const [answer, list, status, events] = await Promise.all([
     api('GET', `${ctx.base}/submission?${q}`).catch((e) => {
       if (e.code === 'no_submission') return { none: e.body };
       throw e;
     }),
     ctx.readOnly ? { submissions: [] } : api('GET', `${ctx.base}/submissions?${q}`),
     api('GET', `${ctx.base}/status`).catch(() => null),
+    loadTimeline(ctx.base, q),
   ]);
   const sub = answer && answer.none ? null : answer;
   showWindow(answer && answer.none ? answer.none : answer);
@@ -160,6 +162,7 @@ async function load() {
   showDocument(sub, status && status.require_document);
   showReport(sub);
   showVersions(list);
+  showTimeline(events);
 }
 
 // What changed when the unit sent a new version while its report was on the screen.

@@ -69,6 +69,19 @@ function rowState(page, unit) {
   return page.textContent(`#board [role="row"][data-unit="${unit}"] .badge`);
 }
 
+// A unit's timeline as a page shows it (opened at url, or as it is when url is null): each
+// line's kind, time (as written and as a number) and words.
+async function timeline(page, url) {
+  if (url) await page.goto(BASE + url);
+  await page.waitForSelector('#timeline-list li');
+  return page.$$eval('#timeline-list li', (lis) => ({
+    kinds: lis.map((li) => li.className.split(' ')[0].replace(/^tl-/, '')),
+    times: lis.map((li) => Date.parse(li.querySelector('time').dateTime)),
+    words: lis.map((li) => li.querySelector('time').textContent),
+    lines: lis.map((li) => li.querySelector('span').textContent),
+  }));
+}
+
 const scenarios = {
   // The board: counts, groups, the filter and the search; a unit reports and the board
   // shows it by itself, keeping the filter and the scroll; the phone; the reminders; the export.
@@ -411,12 +424,39 @@ const scenarios = {
     check(acks.some((t) => /Đã tiếp nhận: Trần Văn Minh \(Văn phòng Tỉnh ủy\)/.test(t)), 'the coordinator sees: ' + JSON.stringify(acks));
     check(/gửi bản đầu tiên lúc .*đúng hạn/.test(await coord.textContent('#deliveries-list .delivery-own')), 'own delivery: ' + await coord.textContent('#deliveries-list .delivery-own'));
     await shot(coord, 'consolidated-ack');
+    // Sở Tài chính's week on its page, oldest first, from the opening to the acknowledgement.
+    const week = await timeline(coord, '/unit.html?unit=STC');
+    for (const kind of ['opened', 'submission', 'document', 'returned', 'accepted', 'cutoff', 'final', 'acknowledged']) {
+      check(week.kinds.includes(kind), `no ${kind} in the timeline: ${week.kinds.join(', ')}`);
+    }
+    const order = ['returned', 'accepted', 'cutoff', 'final', 'acknowledged'].map((k) => week.kinds.indexOf(k));
+    check(order.every((n, i) => i === 0 || n > order[i - 1]), 'timeline order: ' + week.kinds.join(', '));
+    check(week.times.every((t, i) => i === 0 || t >= week.times[i - 1]), 'times not oldest first');
+    check(week.words.every((w) => /^\d\d giờ \d\d, \d\d\/\d\d\/2026$/.test(w)), 'times: ' + week.words.join(' | '));
+    for (const line of ['Mở kỳ báo cáo', 'Gửi phiên bản 1 (tệp Excel) — đúng hạn', 'Trả lại: Đề nghị bổ sung',
+      'Chấp nhận (phiên bản 2', 'Vào bản tổng hợp lúc chốt (phiên bản 2)', 'Bản tổng hợp chính thức số 1',
+      'Văn phòng Tỉnh ủy đã tiếp nhận bản tổng hợp số 1']) {
+      check(week.lines.some((l) => l.startsWith(line)), `"${line}" not in the timeline: ${week.lines.join(' | ')}`);
+    }
+    await coord.locator('#timeline').scrollIntoViewIfNeeded();
+    await view(coord, 'timeline');
     clean(coord);
     // The recipient has no board.
     await page.goto(BASE + '/board.html');
     await page.waitForSelector('#page-error:not([hidden])');
     check(/dành cho điều phối viên/.test(await page.textContent('#page-error')), 'board for a recipient: ' + await page.textContent('#page-error'));
+    // The recipient reads the unit's timeline too, and the reporter its own.
+    const read = await timeline(page, '/unit.html?unit=STC');
+    check(JSON.stringify(read.lines) === JSON.stringify(week.lines), 'the recipient\'s timeline: ' + read.lines.join(' | '));
     clean(page);
+    const reporter = await newPage(browser);
+    await reporter.goto(`${BASE}/?series=nq57-weekly&period=${env.PERIOD}`);
+    await login(reporter, env.LOGIN, env.PASSWORD);
+    const own = await timeline(reporter, null);
+    check(JSON.stringify(own.lines) === JSON.stringify(week.lines), 'the reporter\'s timeline: ' + own.lines.join(' | '));
+    await reporter.locator('#timeline').scrollIntoViewIfNeeded();
+    await view(reporter, 'timeline-reporter');
+    clean(reporter);
   },
 };
 

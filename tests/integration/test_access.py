@@ -37,6 +37,8 @@ ROUTES = {
     ("PUT", "/api/v1/series/{series}/periods/{period}/review"): "report.review",
     ("PUT", "/api/v1/series/{series}/periods/{period}/extension"): "report.extend",
     ("DELETE", "/api/v1/series/{series}/periods/{period}/extension"): "report.extend",
+    # A unit's timeline in the period: as a unit's report, the recipient too.
+    ("GET", "/api/v1/series/{series}/periods/{period}/timeline"): "report.timeline",
     ("GET", "/api/v1/series/{series}/periods/{period}/assessment"): "consolidate",
     ("PUT", "/api/v1/series/{series}/periods/{period}/assessment"): "consolidate",
     ("POST", "/api/v1/series/{series}/periods/{period}/approve"): "consolidate",
@@ -123,6 +125,15 @@ EXPECTED = {
     # Read only: the recipient unit (Văn phòng Tỉnh ủy) reads every unit's report and document
     # of the series it receives, never its own unit's (it reports in none).
     "report.view": {
+        "anonymous": (401, 401, 401),
+        "reporter": ("ok", 403, 403),
+        "coordinator": ("ok", "ok", 403),
+        "coordinator-282": ("ok", 403, "ok"),
+        "recipient": (403, "ok", 403),
+        "admin": (403, 403, 403),
+    },
+    # A unit's timeline: whoever may see its report (the reporter its own unit's only).
+    "report.timeline": {
         "anonymous": (401, 401, 401),
         "reporter": ("ok", 403, 403),
         "coordinator": ("ok", "ok", 403),
