@@ -294,13 +294,13 @@ function wireBoard() {
 
 async function main() {
   ctx = await openCoordinator();
-  showPeriod();
   wireBoard();
-  if (!ctx.period.skipped) {
-    $('remind').hidden = false;
-    wireRemind();
-  }
+  if (!ctx.period.skipped) wireRemind();
+  // The head, the units and the reminders appear together with the first status, so that
+  // nothing moves as it comes.
   await refresh();
+  showPeriod();
+  $('remind').hidden = ctx.period.skipped;
   setInterval(refreshQuietly, REFRESH_S * 1000);
 }
 

@@ -114,10 +114,7 @@ function showVersions(list) {
 // Reads the unit's report and its versions again, and shows them.
 async function refresh() {
   const [sub, list] = await Promise.all([
-    api('GET', base + '/submission').catch((e) => {
-      if (e.code === 'no_submission') return null;
-      throw e;
-    }),
+    api('GET', base + '/submission?optional=1').then((d) => (d.submission === null ? null : d)),
     api('GET', base + '/submissions'),
   ]);
   showState(sub);

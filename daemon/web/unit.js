@@ -96,10 +96,7 @@ function showDocument(sub, required) {
 // Reads the unit's report, its versions and its name, and shows them.
 async function load() {
   const [sub, list, status] = await Promise.all([
-    api('GET', `${ctx.base}/submission?${q}`).catch((e) => {
-      if (e.code === 'no_submission') return null;
-      throw e;
-    }),
+    api('GET', `${ctx.base}/submission?optional=1&${q}`).then((d) => (d.submission === null ? null : d)),
     ctx.readOnly ? { submissions: [] } : api('GET', `${ctx.base}/submissions?${q}`),
     api('GET', `${ctx.base}/status`).catch(() => null),
   ]);
