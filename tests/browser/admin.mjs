@@ -2,8 +2,8 @@
 // starts it). Usage: node admin.mjs admin|admin_phone. Environment: BASE_URL, ADMIN_LOGIN,
 // ADMIN_PASSWORD, ARTEFACTS (screenshots), TASKS_FILE (a task table that changes the catalogue),
 // FAILED_ID (a failed message of the outbox). Exit status 0 when the scenario passed.
-import { BASE, DESKTOP, PHONE, check, clean, env, labelled, login as loginAs,
-         newPage as open, runScenario, shot } from './common.mjs';
+import { BASE, DESKTOP, PHONE, axeCheck, check, clean, env, labelled, login as loginAs,
+         newPage as open, restartShift, runScenario, shot, stable } from './common.mjs';
 
 const asked = []; // the confirmations the page asked for
 
@@ -36,6 +36,14 @@ async function says(page, words, selector = '#status') {
   }
 }
 
+// A screenshot of the page after the admin's changes: axe-core finds no violation. The layout
+// shift is checked when each section has loaded (stable, measured from the click on its tab);
+// a change saved moves what is below the form it closes, and the message comes at the top.
+async function after(page, name) {
+  await axeCheck(page, name);
+  await shot(page, name, true, false);
+}
+
 // The page's content fits the width of the screen (tables scroll in their own box).
 async function fits(page) {
   const over = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -53,6 +61,7 @@ const scenarios = {
     await page.waitForURL(/\/admin\.html/);
     await page.waitForSelector('#unit-STC');
     await labelled(page);
+    await stable(page, 'the units');
 
     // Units: the head of Sở Tài chính gets a new address.
     await page.click('#unit-STC button');
@@ -64,12 +73,14 @@ const scenarios = {
     const unitRow = await page.textContent('#unit-STC');
     check(unitRow.includes('thủ trưởng') && !unitRow.includes('null'), 'the head is marked: ' + unitRow);
     await page.fill('#units-filter', 'tài chính');
-    await shot(page, 'admin-units');
+    await after(page, 'admin-units');
     await page.fill('#units-filter', '');
 
     // Accounts: create one with a generated password, which logs in.
+    await restartShift(page);
     await page.click('#tab-accounts');
     await page.waitForSelector('#account-quantri');
+    await stable(page, 'the accounts');
     await page.fill('#acc-login', 'stc.moi');
     await page.fill('#acc-name', 'Trần Văn Mới');
     await page.fill('#acc-email', 'moi@stc.hatinh.gov.vn');
@@ -112,7 +123,7 @@ const scenarios = {
     await login(user, 'stc.moi', 'mat-khau-moi-2026');
     await user.waitForSelector('#login-error:not([hidden])');
     await labelled(page);
-    await shot(page, 'admin-accounts');
+    await after(page, 'admin-accounts');
 
     // Tasks: preview what the table changes, then apply it.
     await page.click('#tab-tasks');
@@ -126,17 +137,19 @@ const scenarios = {
     check(preview.includes('(không còn trong tệp) (1)') && preview.includes('NQ57-19'), 'preview: ' + preview);
     check(!preview.includes('null'), 'preview: ' + preview);
     await labelled(page);
-    await shot(page, 'admin-tasks-preview');
+    await after(page, 'admin-tasks-preview');
     await page.click('#tasks-apply');
     check(await says(page, 'Đã nhập'), 'tasks imported');
     check(!(await page.isVisible('#tasks-apply')), 'nothing left to apply');
 
     // Calendar: a holiday on Friday 27/11 moves the week's deadline to Thursday.
+    await restartShift(page);
     await page.click('#tab-calendar');
     await page.waitForSelector('#per-series option', { state: 'attached' });
     await page.selectOption('#per-series', 'nq57-weekly');
     await page.waitForSelector('#period-2026-W48');
     check((await page.textContent('#period-2026-W48')).includes('thứ Sáu, ngày 27/11/2026'), 'W48 before');
+    await stable(page, 'the calendar');
     await page.fill('#cal-day', '2026-11-27');
     await page.selectOption('#cal-kind', 'holiday');
     await page.fill('#cal-note', 'Nghỉ thử nghiệm');
@@ -154,9 +167,10 @@ const scenarios = {
     await page.waitForFunction(() => document.querySelector('#period-2026-W49').textContent.includes('thứ Hai, ngày 07/12/2026'));
     check((await page.textContent('#period-2026-W49')).includes('hạn ấn định'), 'the override is marked');
     await labelled(page);
-    await shot(page, 'admin-calendar');
+    await after(page, 'admin-calendar');
 
     // Outbox: the failed message goes again.
+    await restartShift(page);
     await page.click('#tab-outbox');
     await page.check('#outbox-failed');
     const row = `#message-${env.FAILED_ID}`;

@@ -87,6 +87,15 @@ function measureLayoutShift() {
     }
   }).observe({ type: 'layout-shift', buffered: true });
   window.__layoutShift = () => ({ score, worst });
+  window.__layoutShiftRestart = () => {
+    score = burst = worstValue = 0;
+    worst = '';
+  };
+}
+
+// Measures the layout shift from now on (before an action that loads a part of the page).
+export async function restartShift(page) {
+  await page.evaluate(() => window.__layoutShiftRestart());
 }
 
 // A new browser context and page that fail the scenario on any script error, console error
