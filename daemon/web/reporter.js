@@ -229,16 +229,17 @@ async function main() {
   fillChoices(me);
   const period = series.current && series.current.period === periodId ? series.current
     : await api('GET', base);
-  showPeriod(period);
   $('download').href = base + '/template';
   $('form-link').href = pageUrl('/form.html', series.name, periodId);
   $('nav-form').href = pageUrl('/form.html', series.name, periodId);
   if (!period.skipped) {
-    $('steps').hidden = false;
     wireUpload();
     wireDocument(base, refresh);
   }
+  // The period and the steps appear with the report's state, so that nothing moves as it comes.
   await refresh();
+  showPeriod(period);
+  $('steps').hidden = period.skipped;
 }
 
 main().catch((err) => {

@@ -2,8 +2,9 @@
 // starts it). Usage: node admin.mjs admin|admin_phone. Environment: BASE_URL, ADMIN_LOGIN,
 // ADMIN_PASSWORD, ARTEFACTS (screenshots), TASKS_FILE (a task table that changes the catalogue),
 // FAILED_ID (a failed message of the outbox). Exit status 0 when the scenario passed.
-import { BASE, DESKTOP, PHONE, axeCheck, check, clean, env, labelled, login as loginAs,
-         newPage as open, restartShift, runScenario, shot, stable } from './common.mjs';
+import { BASE, DESKTOP, PHONE, axeCheck, check, clean, env, expectError, labelled,
+         login as loginAs, newPage as open, refused, restartShift, runScenario, shot,
+         stable } from './common.mjs';
 
 const asked = []; // the confirmations the page asked for
 
@@ -107,6 +108,7 @@ const scenarios = {
     check(await says(page, 'Đã đặt mật khẩu mới'), 'password reset');
     check(asked.some((q) => q.includes('Đặt mật khẩu mới cho stc.moi')), 'the reset was confirmed');
     await user.reload();
+    expectError(user, refused(401, '/api/v1/session'));
     await login(user, 'stc.moi', first);
     await user.waitForSelector('#login-error:not([hidden])');
     await user.fill('#password', 'mat-khau-moi-2026');
