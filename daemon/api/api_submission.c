@@ -480,7 +480,36 @@ static void no_submission(struct http_response *rs, const struct target *t,
 	json_object_end(&j);
 }
 
-/* GET .../submission: the unit's latest report with its items and receipt. */
+/* Whether the caller asked with ?optional=1: no report yet is an answer, not an error. */
+static bool optional_asked(const struct http_request *rq)
+{
+	char *v = http_query_param(rq, "optional");
+	bool yes = v != NULL && strcmp(v, "1") == 0;
+	free(v);
+	return yes;
+}
+
+/* Answers 200 {"unit", "series", "period", "submission": null, "extension", "window"}: the
+ * unit has not reported. */
+static void no_submission_json(struct http_response *rs, const struct target *t,
+			       const struct extension *e, time_t now)
+{
+	http_json(rs, 200);
+	struct json j;
+	json_init(&j, &rs->body);
+	json_object_begin(&j);
+	json_kv_string(&j, "unit", t->unit);
+	json_kv_string(&j, "series", t->series->name);
+	json_kv_string(&j, "period", t->period.id);
+	json_key(&j, "submission");
+	json_null(&j);
+	window_members(&j, t, e, now);
+	json_object_end(&j);
+}
+
+/* GET .../submission: the unit's latest report with its items and receipt; none is 404
+ * no_submission, or with ?optional=1 a 200 answer whose "submission" is null (the pages ask
+ * so, and a unit that has not reported yet is no error in the browser's console). */
 void api_submission_get(struct http_request *rq, struct http_response *rs, const struct api_ctx *cx)
 {
 	struct target t;
@@ -500,7 +529,10 @@ void api_submission_get(struct http_request *rq, struct http_response *rs, const
 	}
 	if (PQntuples(r) == 0) {
 		PQclear(r);
-		no_submission(rs, &t, &ext, rq->received_at);
+		if (optional_asked(rq))
+			no_submission_json(rs, &t, &ext, rq->received_at);
+		else
+			no_submission(rs, &t, &ext, rq->received_at);
 		extension_free(&ext);
 		goto out;
 	}

@@ -13,12 +13,19 @@ const SECTIONS = {
   'don-vi': units, 'tai-khoan': accounts, 'nhiem-vu': tasks, lich: calendar, 'hop-thu': outbox,
 };
 const loaded = new Set();
+const ready = new Set(); // sections whose first load is over
 
-// Shows the section the address names (the first one by default) and loads it once.
+// The section the address names (the first one by default).
+function current() {
+  return SECTIONS[location.hash.slice(1)] ? location.hash.slice(1) : 'don-vi';
+}
+
+// Shows the section the address names and loads it once. A section appears when its first
+// load is over, so that nothing on the page moves as its rows come.
 async function show() {
-  const name = SECTIONS[location.hash.slice(1)] ? location.hash.slice(1) : 'don-vi';
+  const name = current();
   for (const id of Object.keys(SECTIONS)) {
-    $(id).hidden = id !== name;
+    $(id).hidden = id !== name || !ready.has(id);
     const tab = document.querySelector(`.tabs a[href="#${id}"]`);
     if (id === name) tab.setAttribute('aria-current', 'page');
     else tab.removeAttribute('aria-current');
@@ -32,6 +39,8 @@ async function show() {
       loaded.delete(name);
       if (!(err instanceof ApiError && err.status === 401)) pageError(err);
     }
+    ready.add(name);
+    $(name).hidden = current() !== name;
   }
 }
 

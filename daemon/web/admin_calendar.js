@@ -79,7 +79,7 @@ async function loadPeriods() {
     if (p.overridden) state.append(el('br'), el('span', { class: 'tag', text: 'hạn ấn định' }));
     const open = p.state === 'open';
     const action = el('td');
-    if (open) action.append(rowButton(p.overridden ? 'Sửa hạn' : 'Ấn định hạn', `Ấn định hạn cho kỳ ${p.period}`, () => startOverride(s, p)));
+    if (open) action.append(rowButton(p.overridden ? 'Sửa hạn' : 'Ấn định hạn', `${p.overridden ? 'Sửa hạn' : 'Ấn định hạn'} cho kỳ ${p.period}`, () => startOverride(s, p)));
     const row = el('tr', { id: 'period-' + p.period },
       el('td', {}, el('strong', { text: p.period }), el('br'), el('span', { class: 'note', text: `${dateVi(p.starts_on)} – ${dateVi(p.ends_on)}` })),
       td(deadline(p.unit_deadline)), td(deadline(p.consolidation_deadline)), state, action);

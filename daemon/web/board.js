@@ -303,7 +303,6 @@ function wireBoard() {
 
 async function main() {
   ctx = await openCoordinator();
-  showPeriod();
   wireBoard();
   wireBulk({
     base: ctx.base,
@@ -314,11 +313,12 @@ async function main() {
     },
     refresh,
   });
-  if (!ctx.period.skipped) {
-    $('remind').hidden = false;
-    wireRemind();
-  }
+  if (!ctx.period.skipped) wireRemind();
+  // The head, the units and the reminders appear together with the first status, so that
+  // nothing moves as it comes.
   await refresh();
+  showPeriod();
+  $('remind').hidden = ctx.period.skipped;
   setInterval(refreshQuietly, REFRESH_S * 1000);
 }
 

@@ -183,10 +183,7 @@ async function main() {
   const [period, list, sub] = await Promise.all([
     series.current && series.current.period === periodId ? series.current : api('GET', base),
     api('GET', base + '/tasks'),
-    api('GET', base + '/submission').catch((e) => {
-      if (e.code === 'no_submission') return null;
-      throw e;
-    }),
+    api('GET', base + '/submission?optional=1').then((d) => (d.submission === null ? null : d)),
   ]);
   tasks = list.tasks;
   $('series-title').textContent = series.title + ' · ' + list.unit_name;

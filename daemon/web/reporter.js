@@ -136,10 +136,7 @@ function showVersions(list) {
 // Reads the unit's report, its versions and its timeline again, and shows them.
 async function refresh() {
   const [answer, list, events] = await Promise.all([
-    api('GET', base + '/submission').catch((e) => {
-      if (e.code === 'no_submission') return { none: e.body };
-      throw e;
-    }),
+    api('GET', base + '/submission?optional=1').then((d) => (d.submission === null ? { none: d } : d)),
     api('GET', base + '/submissions'),
     loadTimeline(base, ''),
   ]);
@@ -285,16 +282,17 @@ async function main() {
   fillChoices(me);
   const period = series.current && series.current.period === periodId ? series.current
     : await api('GET', base);
-  showPeriod(period);
   $('download').href = base + '/template';
   $('form-link').href = pageUrl('/form.html', series.name, periodId);
   $('nav-form').href = pageUrl('/form.html', series.name, periodId);
   if (!period.skipped) {
-    $('steps').hidden = false;
     wireUpload();
     wireDocument(base, refresh);
   }
+  // The period and the steps appear with the report's state, so that nothing moves as it comes.
   await refresh();
+  showPeriod(period);
+  $('steps').hidden = period.skipped;
 }
 
 main().catch((err) => {

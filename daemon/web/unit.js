@@ -146,10 +146,7 @@ function showDocument(sub, required) {
 // Reads the unit's report, its versions, its name and its timeline, and shows them.
 async function load() {
   const [answer, list, status, events] = await Promise.all([
-    api('GET', `${ctx.base}/submission?${q}`).catch((e) => {
-      if (e.code === 'no_submission') return { none: e.body };
-      throw e;
-    }),
+    api('GET', `${ctx.base}/submission?optional=1&${q}`).then((d) => (d.submission === null ? { none: d } : d)),
     ctx.readOnly ? { submissions: [] } : api('GET', `${ctx.base}/submissions?${q}`),
     api('GET', `${ctx.base}/status`).catch(() => null),
     loadTimeline(ctx.base, q),

@@ -2,8 +2,9 @@
 // starts it). Usage: node admin.mjs admin|admin_phone. Environment: BASE_URL, ADMIN_LOGIN,
 // ADMIN_PASSWORD, ARTEFACTS (screenshots), TASKS_FILE (a task table that changes the catalogue),
 // FAILED_ID (a failed message of the outbox). Exit status 0 when the scenario passed.
-import { BASE, DESKTOP, PHONE, check, clean, env, labelled, login as loginAs,
-         newPage as open, runScenario, shot } from './common.mjs';
+import { BASE, DESKTOP, PHONE, axeCheck, check, clean, env, expectError, labelled,
+         login as loginAs, newPage as open, refused, restartShift, runScenario, shot,
+         stable } from './common.mjs';
 
 const asked = []; // the confirmations the page asked for
 
@@ -36,6 +37,14 @@ async function says(page, words, selector = '#status') {
   }
 }
 
+// A screenshot of the page after the admin's changes: axe-core finds no violation. The layout
+// shift is checked when each section has loaded (stable, measured from the click on its tab);
+// a change saved moves what is below the form it closes, and the message comes at the top.
+async function after(page, name) {
+  await axeCheck(page, name);
+  await shot(page, name, true, false);
+}
+
 // The page's content fits the width of the screen (tables scroll in their own box).
 async function fits(page) {
   const over = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -53,6 +62,7 @@ const scenarios = {
     await page.waitForURL(/\/admin\.html/);
     await page.waitForSelector('#unit-STC');
     await labelled(page);
+    await stable(page, 'the units');
 
     // Units: the head of Sở Tài chính gets a new address.
     await page.click('#unit-STC button');
@@ -74,12 +84,14 @@ const scenarios = {
     check(unitRow.includes('webhook: thongbao.stc.hatinh.gov.vn') && unitRow.includes('chưa có khóa ký'),
       'the webhook is shown, without a secret yet: ' + unitRow);
     await page.fill('#units-filter', 'tài chính');
-    await shot(page, 'admin-units');
+    await after(page, 'admin-units');
     await page.fill('#units-filter', '');
 
     // Accounts: create one with a generated password, which logs in.
+    await restartShift(page);
     await page.click('#tab-accounts');
     await page.waitForSelector('#account-quantri');
+    await stable(page, 'the accounts');
     await page.fill('#acc-login', 'stc.moi');
     await page.fill('#acc-name', 'Trần Văn Mới');
     await page.fill('#acc-email', 'moi@stc.hatinh.gov.vn');
@@ -106,6 +118,7 @@ const scenarios = {
     check(await says(page, 'Đã đặt mật khẩu mới'), 'password reset');
     check(asked.some((q) => q.includes('Đặt mật khẩu mới cho stc.moi')), 'the reset was confirmed');
     await user.reload();
+    expectError(user, refused(401, '/api/v1/session'));
     await login(user, 'stc.moi', first);
     await user.waitForSelector('#login-error:not([hidden])');
     await user.fill('#password', 'mat-khau-moi-2026');
@@ -122,7 +135,7 @@ const scenarios = {
     await login(user, 'stc.moi', 'mat-khau-moi-2026');
     await user.waitForSelector('#login-error:not([hidden])');
     await labelled(page);
-    await shot(page, 'admin-accounts');
+    await after(page, 'admin-accounts');
 
     // Tasks: preview what the table changes, then apply it.
     await page.click('#tab-tasks');
@@ -136,17 +149,19 @@ const scenarios = {
     check(preview.includes('(không còn trong tệp) (1)') && preview.includes('NQ57-19'), 'preview: ' + preview);
     check(!preview.includes('null'), 'preview: ' + preview);
     await labelled(page);
-    await shot(page, 'admin-tasks-preview');
+    await after(page, 'admin-tasks-preview');
     await page.click('#tasks-apply');
     check(await says(page, 'Đã nhập'), 'tasks imported');
     check(!(await page.isVisible('#tasks-apply')), 'nothing left to apply');
 
     // Calendar: a holiday on Friday 27/11 moves the week's deadline to Thursday.
+    await restartShift(page);
     await page.click('#tab-calendar');
     await page.waitForSelector('#per-series option', { state: 'attached' });
     await page.selectOption('#per-series', 'nq57-weekly');
     await page.waitForSelector('#period-2026-W48');
     check((await page.textContent('#period-2026-W48')).includes('thứ Sáu, ngày 27/11/2026'), 'W48 before');
+    await stable(page, 'the calendar');
     await page.fill('#cal-day', '2026-11-27');
     await page.selectOption('#cal-kind', 'holiday');
     await page.fill('#cal-note', 'Nghỉ thử nghiệm');
@@ -164,9 +179,10 @@ const scenarios = {
     await page.waitForFunction(() => document.querySelector('#period-2026-W49').textContent.includes('thứ Hai, ngày 07/12/2026'));
     check((await page.textContent('#period-2026-W49')).includes('hạn ấn định'), 'the override is marked');
     await labelled(page);
-    await shot(page, 'admin-calendar');
+    await after(page, 'admin-calendar');
 
     // Outbox: the failed message goes again.
+    await restartShift(page);
     await page.click('#tab-outbox');
     await page.check('#outbox-failed');
     const row = `#message-${env.FAILED_ID}`;

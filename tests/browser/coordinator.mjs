@@ -4,8 +4,8 @@
 // database. Exit status 0 when the scenario passed; the reason on stderr otherwise.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { BASE, DESKTOP, PHONE, check, clean, env, labelled, login, newPage as open,
-         runScenario, shot } from './common.mjs';
+import { BASE, DESKTOP, PHONE, check, clean, env, expectError, labelled, login,
+         newPage as open, refused, runScenario, shot } from './common.mjs';
 
 const API = `/api/v1/series/nq57-weekly/periods/${env.PERIOD}`;
 
@@ -215,6 +215,7 @@ const scenarios = {
     const items = tasks.body.tasks.map((t) => ({ task: t.task, status: 'in_progress', progress: 60, result: 'Đã bổ sung số liệu giải ngân' }));
     const put = await call('PUT', API + '/submission', env.STC_TOKEN, { items, general: {} });
     check(put.status === 201 && put.body.version === 2, 'STC upload: ' + put.status + ' ' + JSON.stringify(put.body));
+    expectError(page, refused(409, '/review'));
     await page.click('#accept');
     await page.waitForFunction(() => /Đơn vị vừa gửi phiên bản 2/.test(document.querySelector('#decide-status').textContent));
     const said = await page.textContent('#decide-status');
@@ -325,6 +326,7 @@ const scenarios = {
     await page.waitForFunction(() => document.querySelectorAll('#history-list li').length === 2);
     await page.click('#approve-open');
     check(/gửi ngay cho các đơn vị nhận/.test(await page.textContent('#confirm-text')), 'confirmation: ' + await page.textContent('#confirm-text'));
+    expectError(page, refused(409, '/approve'));
     await page.click('#approve-yes');
     await page.waitForSelector('#approve-status:not([hidden])');
     check(/Hãy phê duyệt sau hạn gửi/.test(await page.textContent('#approve-status')), 'before the deadline: ' + await page.textContent('#approve-status'));
@@ -411,6 +413,7 @@ const scenarios = {
     await page.route('**/consolidated/documents', (route) => route.fulfill({
       status: 429, contentType: 'application/json',
       body: JSON.stringify({ error: { code: 'too_many_requests', message: 'Thử lại sau.' } }) }));
+    expectError(page, refused(429, '/consolidated/documents'));
     await page.reload();
     await page.waitForSelector('.period-card .doc-line');
     const failed = await page.textContent('.period-card .doc-line');

@@ -6,8 +6,8 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { BASE, PHONE, check, clean, env, labelled, login as loginAs, newPage, runScenario,
-         shot } from './common.mjs';
+import { BASE, PHONE, check, clean, env, expectError, labelled, login as loginAs, newPage,
+         refused, runScenario, shot } from './common.mjs';
 
 const SERIES = 'nq57-weekly';
 
@@ -47,6 +47,7 @@ const scenarios = {
 
     const wrong = fill(template, path.join(env.WORK, 'wrong.xlsx'), 'wrong');
     await page.setInputFiles('#file', path.join(env.WORK, 'wrong.xlsx'));
+    expectError(page, refused(422, '/submission'));
     await page.click('#send');
     await page.waitForSelector('table.errors');
     const cells = await page.$$eval('table.errors td.cell', (tds) => tds.map((td) => td.textContent));
@@ -104,6 +105,7 @@ const scenarios = {
     const bad = path.join(env.WORK, 'co-ma-lenh.pdf');
     writeFileSync(bad, '%PDF-1.7\n1 0 obj << /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >> endobj\n' + tail);
     await page.setInputFiles('#doc-file', bad);
+    expectError(page, refused(422, '/submission/document'));
     await page.click('#doc-send');
     await page.waitForFunction(() => /JavaScript/.test(document.querySelector('#doc-status').textContent));
     check((await page.getAttribute('#doc-status', 'class')).includes('error'), 'the refusal is not shown as an error');
@@ -141,6 +143,7 @@ const scenarios = {
     await page.selectOption('#f-1-status', 'done');
     await page.fill('#f-1-completed_on', '');
     await shot(page, 'form');
+    expectError(page, refused(422, '/submission'));
     await page.click('#submit');
     await page.waitForSelector('#e-0-progress:not([hidden])');
     check(/Tiến độ/.test(await page.textContent('#e-0-progress')), 'progress error: ' + await page.textContent('#e-0-progress'));
@@ -178,6 +181,7 @@ const scenarios = {
     await page.fill('#current', 'khong-dung-mat-khau');
     await page.fill('#new', 'mat khau moi du dai');
     await page.fill('#again', 'mat khau moi du dai');
+    expectError(page, refused(403, '/api/v1/account/password'));
     await page.click('#password-submit');
     await page.waitForSelector('#password-status:not([hidden])');
     check(/hiện tại không đúng/.test(await page.textContent('#password-status')), 'wrong current: ' + await page.textContent('#password-status'));
@@ -253,6 +257,8 @@ const scenarios = {
     await page.goto(BASE + '/password.html');
     await login(page);
     await page.waitForSelector('#who:not(:empty)');
+    expectError(page, refused(403, '/api/v1/account/password'), 2);
+    expectError(page, refused(403, '/api/v1/session'));
     const result = await page.evaluate(async () => {
       const mod = await import('/api.js');
       const out = {};

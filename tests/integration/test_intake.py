@@ -66,6 +66,24 @@ def one_error(errors, sheet, cell, words):
     assert all(w in matches[0]["message"] for w in words), matches[0]
 
 
+def test_no_report_yet(ex):
+    """Before a unit reports, GET .../submission is 404 no_submission, or with ?optional=1 a
+    200 answer whose "submission" is null (what the pages ask: no error in the console)."""
+    path = f"/api/v1/series/nq57-weekly/periods/{PERIOD}/submission"
+    status, _, raw = ex.get("stc.baocao", path)
+    assert status == 404 and json.loads(raw)["error"]["code"] == "no_submission", raw
+    status, _, raw = ex.get("stc.baocao", path + "?optional=1")
+    assert status == 200, raw
+    assert json.loads(raw) == {"unit": "STC", "series": "nq57-weekly", "period": PERIOD,
+                               "submission": None}, raw
+    status, _, raw = ex.get("skhcn.tonghop", path + "?optional=1&unit=X-KY-ANH")
+    assert status == 200 and json.loads(raw)["unit"] == "X-KY-ANH", raw
+    assert json.loads(raw)["submission"] is None, raw
+    # Only 1 means optional; another unit's report stays refused to a reporter.
+    assert ex.get("stc.baocao", path + "?optional=yes")[0] == 404
+    assert ex.get("stc.baocao", path + "?optional=1&unit=X-KY-ANH")[0] == 403
+
+
 def test_xlsx_round_trip(ex):
     code0, code1 = ex.stc[0][0], ex.stc[1][0]
     rows = rows_for(ex.stc, **{
@@ -96,6 +114,9 @@ def test_xlsx_round_trip(ex):
     assert items[ex.stc[2][0]]["result"] == f"Kết quả tuần của {ex.stc[2][0]}"
     assert sub["general"] == {"difficulties": "Khó khăn chung", "proposals": "Đề xuất chung"}
     assert sub["channel"] == "xlsx"
+    status, _, raw = ex.get("stc.baocao",
+                            f"/api/v1/series/nq57-weekly/periods/{PERIOD}/submission?optional=1")
+    assert status == 200 and json.loads(raw) == sub, raw
     status, headers, raw = ex.get("stc.baocao",
                                   f"/api/v1/series/nq57-weekly/periods/{PERIOD}/submission/file")
     assert status == 200 and raw == body and headers["content-type"] == XLSX
@@ -500,6 +521,7 @@ def test_rate_limit_and_body_limit(ex):
 
 
 TESTS = [
+    test_no_report_yet,
     test_xlsx_round_trip,
     test_identical_upload_returns_same_receipt,
     test_new_version_supersedes_and_both_remain,
