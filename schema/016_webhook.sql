@@ -15,5 +15,7 @@ ALTER TABLE outbox DROP CONSTRAINT outbox_channel_check;
 ALTER TABLE outbox ADD CONSTRAINT outbox_channel_check
     CHECK (channel IN ('mail', 'folder', 'http', 'webhook'));
 ALTER TABLE outbox ADD COLUMN unit text;
-COMMENT ON COLUMN outbox.unit IS 'a webhook item: the code of the unit whose secret signs it';
+COMMENT ON COLUMN outbox.unit IS
+    'the code of the unit a message is about: reminders, review returns, extensions, and a '
+    'webhook item (the unit whose secret signs it)';
 ALTER TABLE outbox ADD CONSTRAINT outbox_webhook_unit CHECK (channel <> 'webhook' OR unit IS NOT NULL);

@@ -26,18 +26,23 @@
 	"WHERE p.state <> 'skipped' AND o.at <= to_timestamp($6::bigint) "
 
 /* Each reminder round to the unit (its rows queued together), with every address and
- * whether the message arrived there; late: after the units' deadline (the late notice). */
+ * whether the message arrived there; late: after the units' deadline (the late notice);
+ * extended: a round of the unit's extension (kind extension, but not the notice of the
+ * grant or of its taking back, which the extension's own event stands for). */
 #define REMINDER_SQL \
 	"SELECT r.created_at, 1, 0, json_build_object('at', " TS("r.created_at") ", " \
 	"  'kind', 'reminder', 'manual', r.manual, 'late', r.created_at > p.unit_deadline, " \
+	"  'extended', r.kind = '" OUTBOX_KIND_EXTENSION "', " \
 	"  'state', CASE WHEN bool_and(r.state = 'sent') THEN 'sent' " \
 	"    WHEN bool_or(r.state IN ('failed', 'expired')) THEN 'failed' ELSE 'pending' END, " \
 	"  'addresses', json_agg(json_build_object('address', " \
 	OUTBOX_RECIPIENT_SHOWN("r") ", 'channel', r.channel, 'state', r.state, " \
 	"    'delivered', r.state = 'sent', 'sent_at', " TS("r.sent_at") ") ORDER BY r.id)) " \
-	"FROM outbox r, p, u WHERE r.kind = '" OUTBOX_KIND_REMINDER "' AND r.series = $3 " \
-	"  AND r.period = $4 AND r.unit = u.code " \
-	"GROUP BY r.created_at, r.manual, p.unit_deadline "
+	"FROM outbox r, p, u WHERE (r.kind = '" OUTBOX_KIND_REMINDER "' " \
+	"    OR (r.kind = '" OUTBOX_KIND_EXTENSION "' " \
+	"      AND r.dedup_key !~ '^extension:[^:]*:[^:]*:[^:]*:(grant|revoke):')) " \
+	"  AND r.series = $3 AND r.period = $4 AND r.unit = u.code " \
+	"GROUP BY r.created_at, r.kind, r.manual, p.unit_deadline "
 
 /* Each version sent: channel, by whom (for the unit or a coordinator on its behalf), on
  * time or late, in force or superseded. */
@@ -73,15 +78,17 @@
 	"LEFT JOIN account a ON a.id = x.reviewed_by " \
 	"WHERE x.period_id = $1::bigint AND x.review IS NOT NULL "
 
-/*
- * EXTENSION: the unit's extensions (schema/015_extension.sql) go here as one more branch,
- * rank 5, e.g.
- *   "UNION ALL SELECT e.granted_at, 5, e.id, json_build_object('at', " TS("e.granted_at") ",
- *      'kind', 'extension', 'until', " TS("e.until") ", 'reason', e.reason,
- *      'by', " WHO("a") ") FROM extension e JOIN u ON u.id = e.unit_id
- *      LEFT JOIN account a ON a.id = e.granted_by WHERE e.period_id = $1::bigint "
- */
-#define EXTENSION_SQL ""
+/* Each extension granted (or granted again) and taken back, from the audit log, which keeps
+ * them all (the table keeps only the one in force): until when, why, by whom. */
+#define EXTENSION_SQL \
+	"UNION ALL SELECT l.at, 5, l.id, json_build_object('at', " TS("l.at") ", " \
+	"  'kind', CASE l.action WHEN 'extension_grant' THEN 'extension' " \
+	"    ELSE 'extension_revoked' END, 'until', l.detail->>'until', " \
+	"  'reason', l.detail->>'reason', 'by', coalesce(" WHO("a") ", l.actor)) " \
+	"FROM audit_log l JOIN u ON l.object_id = $1::bigint::text || ':' || u.code " \
+	"LEFT JOIN account a ON a.id = l.account_id " \
+	"WHERE l.object_type = 'extension' " \
+	"  AND l.action IN ('extension_grant', 'extension_revoke') "
 
 /* The unit's entry in a consolidation of the period (c, kind k): its state there and the
  * version that went in. */

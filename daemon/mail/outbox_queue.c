@@ -111,7 +111,8 @@ static void message_json(struct json *j, const struct outbox_message *m)
 	else
 		json_null(j);
 	json_key(j, "unit");
-	if ((k->kind == OUTBOX_REMINDER || k->kind == OUTBOX_REVIEW_RETURN) && k->unit != NULL)
+	if ((k->kind == OUTBOX_REMINDER || k->kind == OUTBOX_REVIEW_RETURN ||
+	     k->kind == OUTBOX_EXTENSION) && k->unit != NULL)
 		json_string(j, k->unit);
 	else
 		json_null(j);

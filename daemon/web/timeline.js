@@ -53,6 +53,7 @@ function entryLine(e) {
 const LABELS = {
   opened: () => 'Mở kỳ báo cáo',
   reminder: (e) => `${e.late ? 'Báo quá hạn' : e.manual ? 'Điều phối viên nhắc hạn' : 'Nhắc hạn'}` +
+    `${e.extended ? ' (theo hạn đã gia hạn)' : ''}` +
     ` gửi tới ${addressesLine(e.addresses) || '(không có địa chỉ)'}`,
   submission: (e) => `Gửi phiên bản ${e.version} ${CHANNELS[e.channel] || `(${e.channel})`} — ` +
     `${e.on_time ? 'đúng hạn' : 'muộn'}${e.by ? ` · ${e.by}` : ''}` +
@@ -63,7 +64,9 @@ const LABELS = {
     `${e.by ? `, ${e.by}` : ''})${e.addresses && e.addresses.length
       ? ` — báo tới ${addressesLine(e.addresses)}` : ''}`,
   accepted: (e) => `Chấp nhận (phiên bản ${e.version}${e.by ? `, ${e.by}` : ''})`,
-  extension: (e) => `Gia hạn đến ${timeLine(e.until)}${e.reason ? `: ${e.reason}` : ''}`,
+  extension: (e) => `Gia hạn đến ${timeLine(e.until)}${e.reason ? `: ${e.reason}` : ''}` +
+    `${e.by ? ` · ${e.by}` : ''}`,
+  extension_revoked: (e) => `Thu hồi gia hạn (đến ${timeLine(e.until)})${e.by ? ` · ${e.by}` : ''}`,
   cutoff: (e) => (e.state === 'missing' ? 'Chốt số liệu: chưa có báo cáo của đơn vị'
     : `Vào bản tổng hợp lúc chốt (${entryLine(e)})`),
   final: (e) => `Bản tổng hợp chính thức số ${e.number} (${entryLine(e)})` +
