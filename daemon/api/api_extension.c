@@ -33,12 +33,14 @@ struct extension_args {
 	int mails;
 };
 
-/* The audit entry's detail: the series, period, unit and the extension (new string). */
+/* The audit entry's detail: the series, period, unit, the extension, and when it was granted
+ * or taken back by the daemon's clock ("at": the log's own time is PostgreSQL's, which a test
+ * clock does not move; the unit's timeline orders by this one) (new string). */
 static char *audit_detail(const struct extension_args *a, time_t until, const char *reason)
 {
 	struct strbuf sb = STRBUF_INIT;
 	struct json j;
-	char when[40];
+	char when[40], at[40];
 	json_init(&j, &sb);
 	json_object_begin(&j);
 	json_kv_string(&j, "series", a->cx->series->name);
@@ -47,6 +49,8 @@ static char *audit_detail(const struct extension_args *a, time_t until, const ch
 	if (cal_format_rfc3339(until, when, sizeof when) != 0)
 		when[0] = '\0';
 	json_kv_string(&j, "until", when);
+	if (cal_format_rfc3339(a->rq->received_at, at, sizeof at) == 0)
+		json_kv_string(&j, "at", at);
 	json_kv_string(&j, "reason", reason ? reason : "");
 	json_object_end(&j);
 	return strbuf_detach(&sb);

@@ -79,9 +79,12 @@
 	"WHERE x.period_id = $1::bigint AND x.review IS NOT NULL "
 
 /* Each extension granted (or granted again) and taken back, from the audit log, which keeps
- * them all (the table keeps only the one in force): until when, why, by whom. */
+ * them all (the table keeps only the one in force): until when, why, by whom; when, by the
+ * daemon's clock the entry's detail keeps ("at"), else the entry's own. */
+#define EXTENSION_AT "coalesce((l.detail->>'at')::timestamptz, l.at)"
 #define EXTENSION_SQL \
-	"UNION ALL SELECT l.at, 5, l.id, json_build_object('at', " TS("l.at") ", " \
+	"UNION ALL SELECT " EXTENSION_AT ", 5, l.id, json_build_object('at', " \
+	TS(EXTENSION_AT) ", " \
 	"  'kind', CASE l.action WHEN 'extension_grant' THEN 'extension' " \
 	"    ELSE 'extension_revoked' END, 'until', l.detail->>'until', " \
 	"  'reason', l.detail->>'reason', 'by', coalesce(" WHO("a") ", l.actor)) " \

@@ -7,7 +7,7 @@ rounds and late notice leave the unit out; its own reminder comes on Monday 08:3
 "0d 08:30" counted from its new deadline). The cut-off and the automatic final happen on Friday
 for everyone; the report sent on Monday counts on time with the extension shown, and the next
 consolidated version (bổ sung lần 1) marks it "bổ sung" and "G" on Chuyên cần. Taking the
-extension back is audited and mailed."""
+extension back is audited and mailed; the unit's timeline tells all of it."""
 import io
 import json
 import os
@@ -234,6 +234,29 @@ def test_revoke(ex):
     assert doc["timeliness"].startswith("Đúng hạn (gia hạn đến"), doc
 
 
+def test_the_timeline_tells_it(ex):
+    # The unit's timeline: the grant, the round of its extended deadline, the report on time
+    # under it, the taking back; in that order, with until when and why.
+    status, doc = call(ex, REPORTER, "GET", f"{BASE}/{PERIOD}/timeline")
+    assert status == 200, doc
+    ev = doc["events"]
+    kinds = [e["kind"] for e in ev]
+    assert "extension" in kinds and "extension_revoked" in kinds, kinds
+    grant = next(e for e in ev if e["kind"] == "extension")
+    revoked = next(e for e in ev if e["kind"] == "extension_revoked")
+    assert grant["until"] == UNTIL and grant["reason"] == REASON and grant["by"], grant
+    assert revoked["until"] == UNTIL and revoked["reason"] == REASON, revoked
+    rounds = [e for e in ev if e["kind"] == "reminder" and e["extended"]]
+    assert rounds and any(REPORTER in a["address"] for a in rounds[0]["addresses"]), ev
+    ours = next(e for e in ev if e["kind"] == "submission")
+    assert ours["on_time"] is True, ours
+    assert kinds.index("extension") < ev.index(rounds[0]) < ev.index(ours) \
+        < kinds.index("extension_revoked"), kinds
+    # The grant's own mail is the extension's event, not a reminder round.
+    assert all(not e["extended"] for e in ev if e["kind"] == "reminder"
+               and e["at"] == grant["at"]), ev
+
+
 if __name__ == "__main__":
     sys.exit(run_tests(
         [test_refusals,
@@ -241,5 +264,6 @@ if __name__ == "__main__":
          test_reminders_follow_the_extended_deadline,
          test_on_time_under_the_extension,
          test_the_next_version_takes_it_as_supplement,
-         test_revoke],
+         test_revoke,
+         test_the_timeline_tells_it],
         setup, teardown))
