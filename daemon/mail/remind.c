@@ -411,6 +411,7 @@ static int ext_remind_one(PGconn *conn, const struct series_def *s, const struct
 	return rc;
 }
 
+/* Queues the reminders that follow the units' extensions (remind.h). */
 int remind_extensions(PGconn *conn, time_t now, int *messages, char **err)
 {
 	char nowbuf[24], late[24];
