@@ -341,8 +341,8 @@ struct ext_due {
 static const char *ext_round(const struct series_def *s, const struct ext_due *x, time_t now,
 			     char buf[REMINDER_BUF])
 {
-	if (now > x->until)
-		return "late";
+	if (now > x->until)	/* not for an extension granted after its own end */
+		return x->until >= x->granted_at ? "late" : NULL;
 	const char *round = NULL;
 	time_t latest = 0;
 	for (size_t k = 0; k < s->nreminders; k++) {
