@@ -259,6 +259,12 @@ void api_extension_put(struct http_request *rq, struct http_response *rs,
 		period_info_free(&pi);
 		return;
 	}
+	if (until <= rq->received_at) {
+		http_error(rs, 422, "until_passed", "Hạn mới đã qua; hãy chọn một thời điểm sắp tới.");
+		free(reason);
+		period_info_free(&pi);
+		return;
+	}
 	struct extension_args a = { .rq = rq, .cx = cx, .pi = &pi, .grant = true, .until = until,
 				    .reason = reason };
 	extension_run(rs, &a);
