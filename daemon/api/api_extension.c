@@ -168,16 +168,15 @@ static bool extension_period(struct http_request *rq, struct http_response *rs,
 	return true;
 }
 
-/* Answers a grant or revocation done: the unit, its extension now, the mails queued. */
+/* Answers a grant or revocation done: the unit, its extension now (read back, as GET
+ * .../submission shows it), the mails queued. */
 static void extension_answer(struct http_response *rs, const struct extension_args *a)
 {
 	struct extension now = { 0 };
-	if (a->grant) {
-		now.present = true;
-		now.until = a->until;
-		now.reason = (char *)a->reason;
-		now.granted_by = (char *)(a->cx->who.login);
-		now.granted_at = a->rq->received_at;
+	char *err = NULL;
+	if (a->grant && extension_get(a->cx->conn, a->pi->db_id, a->cx->unit, &now, &err) != 0) {
+		api_db_failed(rs, a->cx->db, "extension", err);
+		return;
 	}
 	http_json(rs, 200);
 	struct json j;
@@ -191,6 +190,7 @@ static void extension_answer(struct http_response *rs, const struct extension_ar
 		       "Đã gia hạn; đơn vị được báo qua thư điện tử kèm hạn mới và lý do." :
 		       "Đã thu hồi gia hạn; đơn vị được báo qua thư điện tử.");
 	json_object_end(&j);
+	extension_free(&now);
 }
 
 /* Runs the transaction and answers. */
@@ -259,6 +259,12 @@ void api_extension_put(struct http_request *rq, struct http_response *rs,
 		char *msg = xasprintf("Hạn mới phải sau hạn chung của kỳ (%s).", deadline);
 		http_error(rs, 422, "until_not_after_deadline", msg);
 		free(msg);
+		free(reason);
+		period_info_free(&pi);
+		return;
+	}
+	if (until <= rq->received_at) {
+		http_error(rs, 422, "until_passed", "Hạn mới đã qua; hãy chọn một thời điểm sắp tới.");
 		free(reason);
 		period_info_free(&pi);
 		return;

@@ -341,8 +341,8 @@ struct ext_due {
 static const char *ext_round(const struct series_def *s, const struct ext_due *x, time_t now,
 			     char buf[REMINDER_BUF])
 {
-	if (now > x->until)
-		return "late";
+	if (now > x->until)	/* not for an extension granted after its own end */
+		return x->until >= x->granted_at ? "late" : NULL;
 	const char *round = NULL;
 	time_t latest = 0;
 	for (size_t k = 0; k < s->nreminders; k++) {
@@ -411,6 +411,7 @@ static int ext_remind_one(PGconn *conn, const struct series_def *s, const struct
 	return rc;
 }
 
+/* Queues the reminders that follow the units' extensions (remind.h). */
 int remind_extensions(PGconn *conn, time_t now, int *messages, char **err)
 {
 	char nowbuf[24], late[24];

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Reads an extension from EXTENSION_COLS at col (extensions.h). */
 void extension_from_row(PGresult *r, int row, int col, struct extension *out)
 {
 	memset(out, 0, sizeof *out);
@@ -21,6 +22,7 @@ void extension_from_row(PGresult *r, int row, int col, struct extension *out)
 	out->granted_at = (time_t)atoll(PQgetvalue(r, row, col + 3));
 }
 
+/* The extension of a unit in a period, if any. */
 int extension_get(PGconn *conn, long long period_id, const char *unit, struct extension *out,
 		  char **err)
 {
@@ -40,6 +42,7 @@ int extension_get(PGconn *conn, long long period_id, const char *unit, struct ex
 	return 0;
 }
 
+/* Frees what an extension holds. */
 void extension_free(struct extension *e)
 {
 	free(e->reason);
@@ -58,6 +61,7 @@ static void json_time(struct json *j, const char *key, time_t t)
 		json_null(j);
 }
 
+/* Writes an extension as JSON, or null. */
 void extension_json(struct json *j, const struct extension *e)
 {
 	if (e == NULL || !e->present) {
@@ -76,6 +80,7 @@ void extension_json(struct json *j, const struct extension *e)
 	json_object_end(j);
 }
 
+/* Grants or replaces a unit's extension (only for a unit of the period's roster). */
 int extension_grant(PGconn *conn, const struct extension_change *c, char **err)
 {
 	char pid[24], until[24], account[24], now[24];
@@ -100,6 +105,7 @@ int extension_grant(PGconn *conn, const struct extension_change *c, char **err)
 	return rc;
 }
 
+/* Takes a unit's extension back. */
 int extension_revoke(PGconn *conn, const struct extension_change *c, char **err)
 {
 	char pid[24];
@@ -115,6 +121,7 @@ int extension_revoke(PGconn *conn, const struct extension_change *c, char **err)
 	return rc;
 }
 
+/* The code of a window state. */
 const char *window_code(enum window_state w)
 {
 	switch (w) {
@@ -132,6 +139,7 @@ const char *window_code(enum window_state w)
 	return "open";
 }
 
+/* Where a unit stands with a period at now. */
 enum window_state window_of(const struct period_info *pi, const struct extension *e, time_t now)
 {
 	if (pi->skipped)
@@ -153,6 +161,7 @@ static void when_text(time_t t, char *buf, size_t len)
 		buf[0] = '\0';
 }
 
+/* Where a unit stands, in Vietnamese. */
 char *window_text(const struct period_info *pi, const struct extension *e, time_t now)
 {
 	char deadline[96], start[96], until[96];
@@ -192,6 +201,7 @@ char *window_text(const struct period_info *pi, const struct extension *e, time_
 			 "dấu gửi muộn.", deadline);
 }
 
+/* Writes the window as JSON. */
 void window_json(struct json *j, const struct period_info *pi, const struct extension *e,
 		 time_t now)
 {
@@ -211,6 +221,7 @@ void window_json(struct json *j, const struct period_info *pi, const struct exte
 	free(text);
 }
 
+/* A version's timeliness in words. */
 char *extension_timeliness_text(bool on_time, time_t extended_until)
 {
 	if (!on_time)

@@ -216,6 +216,9 @@ def test_the_next_version_takes_it_as_supplement(ex):
 
 
 def test_revoke(ex):
+    status, doc = extension(ex, COORDINATOR, {"until": "2026-12-14T12:00:00+07:00",
+                                               "reason": REASON}, unit="SNV")
+    assert status == 422 and doc["error"]["code"] == "until_passed", doc
     status, doc = extension(ex, REPORTER, None, method="DELETE")
     assert status == 403, doc
     status, doc = extension(ex, COORDINATOR, None, method="DELETE")
