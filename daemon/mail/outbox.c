@@ -226,9 +226,9 @@ static char *webhook_id(const char *message_id)
 }
 
 /* Sends one claimed row (columns: id, attempts, recipient, subject, body, html, message_id,
- * attachment id, channel, series, period, version, unit); a webhook item has no files; its (the attachment id, then the
- * row's outbox_attachment in position order) are read now, in binary and in pieces
- * (attachment.h), for this row only. */
+ * attachment id, channel, series, period, version, unit): a webhook item is POSTed signed;
+ * another row's files (the attachment id, then the row's outbox_attachment in position
+ * order) are read now, in binary and in pieces (attachment.h), for this row only. */
 static enum outbox_outcome outbox_send_one(PGconn *conn, PGresult *r, int row,
 					const struct config *cfg,
 					const struct mail_server *server, time_t now,

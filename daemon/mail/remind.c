@@ -119,14 +119,18 @@ struct remind_text {
 	const char *doc_subject, *doc_text;
 };
 
-/* Every address of every unit of the CTE missing (M), with their number. */
+/* Every address of every unit of the CTE missing (M), with their number; a missing unit
+ * with a webhook once more without an address (its webhook is told through outbox_queue). */
 #define UNITS_SQL(M) \
 	"WITH " M ", " KEEP_MISSING_OF("$2", "$3", "$4") ", " ADDRESSES " " \
 	"SELECT m.n, a.code, a.name, a.email, a.doc_only " \
-	"FROM (SELECT count(*) AS n FROM missing) m LEFT JOIN addr a ON true " \
+	"FROM (SELECT count(*) AS n FROM missing) m LEFT JOIN (SELECT * FROM addr " \
+	"  UNION ALL SELECT mi.code, mi.name, NULL, mi.doc_only FROM missing mi " \
+	"  JOIN unit u ON u.id = mi.id AND u.webhook IS NOT NULL) a ON true " \
 	"ORDER BY a.code, a.email"
 
-/* Queues the units' reminders: one to every address of every missing unit. */
+/* Queues the units' reminders: one to every address of every missing unit (and, through
+ * outbox_queue, one to its webhook, also for a unit without an address). */
 static int remind_units(PGconn *conn, struct remind_round *rr, const char *period_id,
 			const char *nowbuf, const struct remind_text *t, char **err)
 {
@@ -146,6 +150,8 @@ static int remind_units(PGconn *conn, struct remind_round *rr, const char *perio
 			continue;
 		m[n].key = round_key(rr, OUTBOX_REMINDER);
 		m[n].key.unit = PQgetvalue(r, (int)i, 1);
+		/* A unit with a webhook is told there even when it has no address. */
+		m[n].webhook_only = PQgetisnull(r, (int)i, 3);
 		m[n].key.address = PQgetvalue(r, (int)i, 3);
 		m[n].to = PQgetvalue(r, (int)i, 3);
 		bool doc_only = strcmp(PQgetvalue(r, (int)i, 4), "t") == 0;

@@ -3,7 +3,7 @@
 fails on an id it has already taken: the units file and the admin's form carry a unit's
 webhook and never its secret; a reminder and a return reach the units' webhooks signed; a
 receiver that answers 500 first gets the same id again once it takes it, and nothing twice; a
-unit without a webhook gets none; a changed secret changes the signature (the receiver that
+unit without a webhook gets none, one with a webhook and no address gets its reminder; a changed secret changes the signature (the receiver that
 still knows the old one refuses it, and takes it once it knows the new one); the recipient
 unit's webhook is told of the final version delivered."""
 import hashlib
@@ -121,6 +121,7 @@ def setup():
             f"STC,Sở Tài chính,so-nganh,{hook}/STC?token=khoa-bi-mat\n"
             f"SNV,Sở Nội vụ,so-nganh,{hook}/SNV\n"
             "SXD,Sở Xây dựng,so-nganh,\n"
+            f"SGDDT,Sở Giáo dục và Đào tạo,so-nganh,{hook}/SGDDT\n"
             f"VPTU,Văn phòng Tỉnh ủy,dang-doan-the,{hook}/VPTU\n", encoding="utf-8")
         r = ex.d.ctl("import", "units", units)
         assert r.returncode == 0, r.stderr
@@ -128,7 +129,7 @@ def setup():
         r = ex.d.ctl("unit", "webhook-secret", "STC", input=STC_SECRET + "\n")
         assert r.returncode == 0 and STC_SECRET not in r.stdout, (r.stdout, r.stderr)
         Receiver.secrets["STC"] = STC_SECRET
-        for unit in ("SNV", "VPTU"):
+        for unit in ("SNV", "SGDDT", "VPTU"):
             r = ex.d.ctl("unit", "webhook-secret", unit, "--generate")
             assert r.returncode == 0, r.stderr
             Receiver.secrets[unit] = r.stdout.strip()
@@ -187,13 +188,13 @@ def test_the_units_carry_the_webhook_and_never_the_secret(ex):
     assert units["STC"]["webhook"].endswith("/hook/STC?token=khoa-bi-mat"), units["STC"]
     assert units["STC"]["webhook_secret_set"] is True
     assert units["SXD"]["webhook"] is None and units["SXD"]["webhook_secret_set"] is False
-    assert units["SGDDT"]["webhook"] is None     # not in the file: as it was
+    assert units["SYT"]["webhook"] is None       # not in the file: as it was
     raw = json.dumps(doc)
     assert all(s not in raw for s in Receiver.secrets.values())
     # Kept sealed: not the secret itself in the database.
     stored = ex.pg.scalar("SELECT webhook_secret FROM unit WHERE code = 'STC'")
     assert stored and STC_SECRET not in stored
-    assert ex.pg.scalar("SELECT count(*) FROM audit_log WHERE action = 'webhook_secret'") == "3"
+    assert ex.pg.scalar("SELECT count(*) FROM audit_log WHERE action = 'webhook_secret'") == "4"
     # The form: an address that is not https:// is refused, saying what to write.
     body = {"name": "Sở Xây dựng", "group": "so-nganh", "emails": [],
             "webhook": "http://thongbao.sxd.example.vn/baocao"}
@@ -236,12 +237,15 @@ def test_a_reminder_reaches_the_webhooks_signed(ex):
     assert ex.pg.scalar("SELECT count(*) FROM outbox WHERE channel = 'mail' AND kind = "
                         "'reminder' AND dedup_key LIKE '%:STC:%'") >= "1"
     assert [r[1] for r in hook_rows(ex, "STC")] == ["reminder"]
-    # A unit without a webhook gets none.
+    # A unit without a webhook gets none; one without an address but a webhook is told there.
     assert hook_rows(ex, "SXD") == [] and posts("SXD") == []
+    assert ex.pg.scalar("SELECT count(*) FROM outbox WHERE channel = 'mail' "
+                        "AND dedup_key LIKE '%:SGDDT:%'") == "0"
+    wait_for(lambda: taken("SGDDT", "reminder"), what="the reminder at SGDDT's webhook")
     # The admin's outbox lists them with the mails: the URL without its query.
     status, doc = call(ex, ADMIN, "GET", "/api/v1/admin/outbox")
     hooks = [m for m in doc["messages"] if m["channel"] == "webhook"]
-    assert {m["recipient"].rsplit("/", 1)[-1] for m in hooks} == {"STC", "SNV"}, hooks
+    assert {m["recipient"].rsplit("/", 1)[-1] for m in hooks} == {"STC", "SNV", "SGDDT"}, hooks
     assert "khoa-bi-mat" not in json.dumps(doc)
     snv = next(m for m in hooks if m["recipient"].endswith("/SNV"))
     assert snv["state"] == "deferred" and "HTTP 500" in snv["last_error"], snv
