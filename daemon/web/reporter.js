@@ -72,7 +72,6 @@ function showPeriod(period) {
       'Kỳ này đã chốt số liệu: báo cáo gửi bây giờ vẫn được nhận nhưng ghi là gửi muộn.';
     reason.hidden = false;
   }
-  $('period').hidden = false;
 }
 
 // Shows the unit's report state (and the coordinator's comment on a returned report).
@@ -289,9 +288,11 @@ async function main() {
     wireUpload();
     wireDocument(base, refresh);
   }
-  // The period and the steps appear with the report's state, so that nothing moves as it comes.
-  await refresh();
+  // The period and the steps appear with the report's state, so that nothing moves as it
+  // comes; the period first, so that an extension's deadline (refresh) replaces its own.
   showPeriod(period);
+  await refresh();
+  $('period').hidden = false;
   $('steps').hidden = period.skipped;
 }
 

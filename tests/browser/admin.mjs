@@ -71,6 +71,7 @@ const scenarios = {
     // Its webhook: an address that is not https:// is refused, saying what to write.
     check((await page.textContent('#unit-webhook-hint')).includes('chưa có khóa ký'), 'no secret yet');
     await page.fill('#unit-webhook', 'http://thongbao.stc.hatinh.gov.vn/baocao');
+    expectError(page, refused(422, '/api/v1/admin/units/STC'));
     await page.click('#unit-save');
     check(await says(page, 'https://', '#unit-form-status'), 'a webhook without https refused');
     await page.waitForSelector('#unit-save:not([disabled])');

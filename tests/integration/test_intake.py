@@ -74,8 +74,10 @@ def test_no_report_yet(ex):
     assert status == 404 and json.loads(raw)["error"]["code"] == "no_submission", raw
     status, _, raw = ex.get("stc.baocao", path + "?optional=1")
     assert status == 200, raw
-    assert json.loads(raw) == {"unit": "STC", "series": "nq57-weekly", "period": PERIOD,
-                               "submission": None}, raw
+    doc = json.loads(raw)
+    assert {k: doc[k] for k in ("unit", "series", "period", "submission")} == {
+        "unit": "STC", "series": "nq57-weekly", "period": PERIOD, "submission": None}, raw
+    assert doc["extension"] is None and doc["window"]["state"] == "open", raw
     status, _, raw = ex.get("skhcn.tonghop", path + "?optional=1&unit=X-KY-ANH")
     assert status == 200 and json.loads(raw)["unit"] == "X-KY-ANH", raw
     assert json.loads(raw)["submission"] is None, raw
