@@ -20,6 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The latest extension: so many days after the period's units' deadline (a report long after
+ * that is late, whatever the reason). */
+#define EXTENSION_MAX_DAYS 60
+
 /* What one grant or revocation works with, for its transaction. */
 struct extension_args {
 	const struct http_request *rq;
@@ -265,6 +269,15 @@ void api_extension_put(struct http_request *rq, struct http_response *rs,
 	}
 	if (until <= rq->received_at) {
 		http_error(rs, 422, "until_passed", "Hạn mới đã qua; hãy chọn một thời điểm sắp tới.");
+		free(reason);
+		period_info_free(&pi);
+		return;
+	}
+	if (until > pi.unit_deadline + EXTENSION_MAX_DAYS * 86400) {
+		char *msg = xasprintf("Chỉ gia hạn được tối đa %d ngày sau hạn chung của kỳ; hãy "
+				      "chọn thời điểm sớm hơn.", EXTENSION_MAX_DAYS);
+		http_error(rs, 422, "until_too_late", msg);
+		free(msg);
 		free(reason);
 		period_info_free(&pi);
 		return;

@@ -163,6 +163,24 @@ static void quota_refused(struct http_response *rs, const struct target *t,
 	free(name);
 }
 
+/* Counts an upload against the caller's uploads_per_minute; true (answered 429) past it.
+ * Counted before the upload is opened, so that refusals cost a try too. */
+static bool rate_refused(const struct http_request *rq, struct http_response *rs,
+			 long long account_id)
+{
+	int retry = 60;
+	if (ratelimit_allow(account_id, config_current()->uploads_per_minute, rq->received_at,
+			    &retry))
+		return false;
+	char after[16];
+	snprintf(after, sizeof after, "%d", retry > 0 ? retry : 1);
+	metrics_upload_refused("too_many_uploads");
+	http_error(rs, 429, "too_many_uploads", "Bạn đã gửi quá nhiều lần trong một phút. "
+		   "Hãy đợi một chút rồi gửi lại.");
+	http_add_header(rs, "Retry-After", after);
+	return true;
+}
+
 /* Answers a refusal about the period; a workbook that named it (found, its title) says so
  * first: "Biểu mẫu này dành cho Tuần 49 năm 2026 (...): ...". */
 static void period_refused(struct http_response *rs, int status, const char *code,
@@ -219,16 +237,8 @@ static void submission_store(struct http_request *rq, struct http_response *rs,
 		return;
 	}
 	const struct config *cfg = config_current();
-	int retry = 60;
-	if (!ratelimit_allow(t.who->account_id, cfg->uploads_per_minute, rq->received_at, &retry)) {
-		char after[16];
-		snprintf(after, sizeof after, "%d", retry > 0 ? retry : 1);
-		metrics_upload_refused("too_many_uploads");
-		http_error(rs, 429, "too_many_uploads", "Bạn đã gửi quá nhiều lần trong một phút. "
-			   "Hãy đợi một chút rồi gửi lại.");
-		http_add_header(rs, "Retry-After", after);
+	if (found == NULL && rate_refused(rq, rs, t.who->account_id))	/* found: counted */
 		return;
-	}
 	struct intake_context ctx;
 	if (!context_load(rs, cx->db, &t, &ctx, rq->received_at))
 		return;
@@ -378,6 +388,8 @@ void api_submission_found_put(struct http_request *rq, struct http_response *rs,
 		http_error(rs, 400, "empty_body", "Chưa có nội dung: hãy chọn tệp báo cáo rồi gửi lại.");
 		return;
 	}
+	if (rate_refused(rq, rs, cx->who.account_id))
+		return;
 	struct intake_identity id;
 	char *detail = NULL;
 	enum intake_identify ir = intake_identify_xlsx(rq->body, rq->body_len, keys_server()->mac,

@@ -13,8 +13,10 @@ void api_timeline_get(struct http_request *rq, struct http_response *rs, const s
 	struct period_info pi;
 	if (!api_stored_period_of(rq, rs, cx, "timeline", &pi))
 		return;
+	/* The recipient reads what happened, not the unit's addresses. */
 	struct timeline_query q = { pi.db_id, cx->series->name, pi.id, cx->unit,
-				    rq->received_at, TIMELINE_MAX };
+				    rq->received_at, TIMELINE_MAX,
+				    cx->who.role != ROLE_RECIPIENT };
 	char *err = NULL;
 	PGresult *r = timeline_unit(cx->conn, &q, &err);
 	if (r == NULL) {

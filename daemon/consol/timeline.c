@@ -25,6 +25,13 @@
 	"  AT TIME ZONE current_setting('TimeZone')) AS at) o " \
 	"WHERE p.state <> 'skipped' AND o.at <= to_timestamp($6::bigint) "
 
+/* Where a message of the unit went, as the timeline shows it ($7: whether the caller sees
+ * addresses): an address (a URL without its credentials); a webhook as "webhook" only, its
+ * URL often being its secret; nothing to a caller who does not see addresses. */
+#define SHOWN_TO(r) \
+	"CASE WHEN NOT $7::boolean THEN NULL WHEN " r ".channel = 'webhook' THEN 'webhook' " \
+	"ELSE " OUTBOX_RECIPIENT_SHOWN(r) " END"
+
 /* Each reminder round to the unit (its rows queued together), with every address and
  * whether the message arrived there; late: after the units' deadline (the late notice);
  * extended: a round of the unit's extension (kind extension, but not the notice of the
@@ -35,8 +42,8 @@
 	"  'extended', r.kind = '" OUTBOX_KIND_EXTENSION "', " \
 	"  'state', CASE WHEN bool_and(r.state = 'sent') THEN 'sent' " \
 	"    WHEN bool_or(r.state IN ('failed', 'expired')) THEN 'failed' ELSE 'pending' END, " \
-	"  'addresses', json_agg(json_build_object('address', " \
-	OUTBOX_RECIPIENT_SHOWN("r") ", 'channel', r.channel, 'state', r.state, " \
+	"  'addresses', json_agg(json_build_object('address', " SHOWN_TO("r") ", " \
+	"    'channel', r.channel, 'state', r.state, " \
 	"    'delivered', r.state = 'sent', 'sent_at', " TS("r.sent_at") ") ORDER BY r.id)) " \
 	"FROM outbox r, p, u WHERE (r.kind = '" OUTBOX_KIND_REMINDER "' " \
 	"    OR (r.kind = '" OUTBOX_KIND_EXTENSION "' " \
@@ -70,8 +77,9 @@
 	"SELECT x.reviewed_at, 4, x.version, json_build_object('at', " TS("x.reviewed_at") ", " \
 	"  'kind', x.review, 'version', x.version, 'comment', x.review_comment, " \
 	"  'by', " WHO("a") ", 'addresses', CASE WHEN x.review = 'returned' THEN " \
-	"    (SELECT coalesce(json_agg(json_build_object('address', o.recipient, " \
-	"      'state', o.state, 'delivered', o.state = 'sent') ORDER BY o.id), '[]') " \
+	"    (SELECT coalesce(json_agg(json_build_object('address', " SHOWN_TO("o") ", " \
+	"      'channel', o.channel, 'state', o.state, 'delivered', o.state = 'sent') " \
+	"      ORDER BY o.id), '[]') " \
 	"     FROM outbox o WHERE o.kind = '" OUTBOX_KIND_REVIEW_RETURN "' AND o.series = $3 " \
 	"       AND o.period = $4 AND o.unit = u.code AND o.created_at = x.reviewed_at) END) " \
 	"FROM submission x JOIN u ON u.id = x.unit_id " \
@@ -144,6 +152,7 @@ PGresult *timeline_unit(PGconn *conn, const struct timeline_query *q, char **err
 	snprintf(period, sizeof period, "%lld", q->period_id);
 	snprintf(limit, sizeof limit, "%d", q->limit);
 	snprintf(now, sizeof now, "%lld", (long long)q->now);
-	const char *p[] = { period, q->unit, q->series, q->period, limit, now };
-	return db_run(conn, "timeline", TIMELINE_SQL, 6, p, err);
+	const char *p[] = { period, q->unit, q->series, q->period, limit, now,
+			    q->addresses ? "true" : "false" };
+	return db_run(conn, "timeline", TIMELINE_SQL, 7, p, err);
 }

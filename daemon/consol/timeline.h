@@ -3,6 +3,7 @@
 #define BAOCAO_TIMELINE_H
 
 #include <libpq-fe.h>
+#include <stdbool.h>
 #include <time.h>
 
 /* The most events one answer lists (a unit's period has a few dozen at most). */
@@ -16,6 +17,8 @@ struct timeline_query {
 	const char *unit;	/* the unit's code */
 	time_t now;		/* an unfixed roster: the period counts as opened from its start */
 	int limit;		/* at most this many events (TIMELINE_MAX) */
+	bool addresses;		/* where the unit's messages went: each address (a webhook as
+				   "webhook"); false: address null (the recipient) */
 };
 
 /*

@@ -36,6 +36,12 @@ function addressesLine(list) {
   const all = list || [];
   if (all.length === 0) return '';
   const states = all.map(addressState);
+  // The recipient is not shown the unit's addresses: how many, and whether they arrived.
+  if (all.every((a) => a.address === null)) {
+    const sent = states.filter((x) => x === 'sent').length;
+    return `${all.length} địa chỉ của đơn vị: ${sent === all.length ? SENT.sent
+      : `${sent} đã gửi, ${all.length - sent} chưa`}`;
+  }
   if (states.every((x) => x === states[0])) {
     return `${all.map((a) => a.address).join(', ')}: ${SENT[states[0]]}`;
   }

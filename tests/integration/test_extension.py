@@ -99,6 +99,10 @@ def test_refusals(ex):
                                                "reason": REASON})
     assert status == 422 and doc["error"]["code"] == "until_not_after_deadline", doc
     assert "11 giờ 00" in doc["error"]["message"], doc
+    status, doc = extension(ex, COORDINATOR, {"until": "2027-02-10T11:00:01+07:00",
+                                               "reason": REASON})
+    assert status == 422 and doc["error"]["code"] == "until_too_late", doc
+    assert "60 ngày" in doc["error"]["message"], doc
     status, doc = extension(ex, COORDINATOR, None, method="DELETE")
     assert status == 404 and doc["error"]["code"] == "no_extension", doc
     assert ex.pg.scalar("SELECT count(*) FROM extension") == "0"

@@ -169,7 +169,13 @@ def test_a_week_of_one_unit(ex):
     # The reporter reads its own unit's, with or without ?unit=; the recipient reads it too.
     assert timeline(ex, REPORTER)["events"] == events
     assert timeline(ex, REPORTER, "STC")["events"] == events
-    assert timeline(ex, RECIPIENT, "STC")["events"] == events
+    # The recipient reads the same events without the unit's addresses.
+    theirs = timeline(ex, RECIPIENT, "STC")["events"]
+    assert [e["kind"] for e in theirs] == [e["kind"] for e in events], theirs
+    for e in theirs:
+        for a in e.get("addresses") or []:
+            assert a["address"] is None and "delivered" in a, e
+    assert any(e.get("addresses") for e in theirs), theirs
 
 
 def test_who_may_read_it(ex):

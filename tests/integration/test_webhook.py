@@ -249,6 +249,12 @@ def test_a_reminder_reaches_the_webhooks_signed(ex):
     assert "khoa-bi-mat" not in json.dumps(doc)
     snv = next(m for m in hooks if m["recipient"].endswith("/SNV"))
     assert snv["state"] == "deferred" and "HTTP 500" in snv["last_error"], snv
+    # The unit's timeline shows its webhook as "webhook", never its URL (often its secret).
+    status, doc = call(ex, COORDINATOR, "GET", f"{BASE}/{PERIOD}/timeline?unit=STC")
+    assert status == 200, doc
+    shown = [a for e in doc["events"] if e["kind"] == "reminder" for a in e["addresses"]]
+    assert "webhook" in [a["address"] for a in shown], shown
+    assert "/hook/" not in json.dumps(doc) and "khoa-bi-mat" not in json.dumps(doc), doc
 
 
 def test_a_failed_post_is_retried_with_the_same_id(ex):
