@@ -22,12 +22,18 @@ function head() {
   $('head-row').replaceChildren(...cols);
 }
 
-// One row per unit, made once; the consolidating unit's own (its report delivered by the
-// consolidation deadline) apart.
+// One row per unit, made when first laid out (rowOf); the consolidating unit's own (its
+// report delivered by the consolidation deadline) apart.
 function build() {
   const c = doc.consolidator;
   own = c ? el('tr', { class: 'consolidator' }, ...cells(c, 'gửi báo cáo tổng hợp')) : null;
-  rows = doc.units.map((u) => ({ u, tr: el('tr', {}, ...cells(u, '')), text: fold(u.name + ' ' + u.unit) }));
+  rows = doc.units.map((u) => ({ u, tr: null, text: fold(u.name + ' ' + u.unit) }));
+}
+
+// A unit's row, made once.
+function rowOf(r) {
+  if (!r.tr) r.tr = el('tr', {}, ...cells(r.u, ''));
+  return r.tr;
 }
 
 // A row's cells: the name, a mark per period, the counts and the rate.
@@ -45,32 +51,52 @@ function cells(u, what) {
   return tds;
 }
 
-// Lays the rows out in the order chosen, with the group headings, keeping the search.
+// Rows laid out per task: the first screenful at once, the rest in later tasks, so that no
+// task keeps a slow phone busy for long (rows added below what is shown move nothing).
+const CHUNK = 30;
+let generation = 0;
+
+// Lays the rows out in the order chosen, with the group headings, keeping the search; the
+// table's body gets data-complete once every row is in.
 function layout() {
+  const gen = ++generation;
   const byRate = $('sort').value === 'rate';
   const list = [...rows];
   if (byRate) list.sort((a, b) => (a.u.rate ?? 101) - (b.u.rate ?? 101) || a.u.name.localeCompare(b.u.name, 'vi'));
   const body = $('rows');
-  const frag = document.createDocumentFragment();
+  const items = [];
   let group = null;
   if (own) {
-    frag.append(el('tr', { class: 'group-head' }, el('th', { colspan: String(doc.periods.length + 5), scope: 'rowgroup', text: 'Đơn vị tổng hợp: đúng hạn khi gửi báo cáo tổng hợp trước hạn tổng hợp' })), own);
+    items.push(el('tr', { class: 'group-head' }, el('th', { colspan: String(doc.periods.length + 5), scope: 'rowgroup', text: 'Đơn vị tổng hợp: đúng hạn khi gửi báo cáo tổng hợp trước hạn tổng hợp' })), own);
   }
   for (const r of list) {
     if (!byRate && r.u.group !== group) {
       group = r.u.group;
-      frag.append(el('tr', { class: 'group-head' }, el('th', { colspan: String(doc.periods.length + 5), scope: 'rowgroup', text: groupName(r.u) })));
+      items.push(el('tr', { class: 'group-head' }, el('th', { colspan: String(doc.periods.length + 5), scope: 'rowgroup', text: groupName(r.u) })));
     }
-    frag.append(r.tr);
+    items.push(r);
   }
-  body.replaceChildren(frag);
-  search();
+  body.replaceChildren();
+  delete body.dataset.complete;
+  let i = 0;
+  const step = () => {
+    if (gen !== generation) return; // laid out again meanwhile
+    const frag = document.createDocumentFragment();
+    for (const end = Math.min(items.length, i + CHUNK); i < end; i++) {
+      frag.append(items[i] instanceof Node ? items[i] : rowOf(items[i]));
+    }
+    body.append(frag);
+    search();
+    if (i < items.length) setTimeout(step, 0);
+    else body.dataset.complete = '';
+  };
+  step();
 }
 
 // Hides the units the search leaves out.
 function search() {
   const needle = fold($('search').value.trim());
-  for (const r of rows) r.tr.hidden = !!needle && !r.text.includes(needle);
+  for (const r of rows) if (r.tr) r.tr.hidden = !!needle && !r.text.includes(needle);
 }
 
 async function main() {

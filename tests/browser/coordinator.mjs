@@ -368,7 +368,7 @@ const scenarios = {
     await shot(page, 'consolidated');
 
     await page.click('nav a[data-page="/timeliness.html"]');
-    await page.waitForSelector('#rows tr td.mark');
+    await page.waitForSelector('#rows[data-complete] tr td.mark');
     await labelled(page);
     const stc = await page.$$eval('#rows tr', (trs) => trs.filter((t) => t.textContent.includes('STC')).map((t) => [...t.querySelectorAll('td.mark')].map((m) => m.textContent)));
     check(stc.length === 1 && stc[0][stc[0].length - 1] === 'Đ', 'STC in the timeliness table: ' + JSON.stringify(stc));
@@ -448,9 +448,12 @@ const scenarios = {
     await page.goto(BASE + '/board.html');
     await page.waitForSelector('#page-error:not([hidden])');
     check(/dành cho điều phối viên/.test(await page.textContent('#page-error')), 'board for a recipient: ' + await page.textContent('#page-error'));
-    // The recipient reads the unit's timeline too, and the reporter its own.
+    // The recipient reads the unit's timeline too, without the unit's addresses (how many, and
+    // whether they arrived), and the reporter its own.
     const read = await timeline(page, '/unit.html?unit=STC');
-    check(JSON.stringify(read.lines) === JSON.stringify(week.lines), 'the recipient\'s timeline: ' + read.lines.join(' | '));
+    const unaddressed = (l) => l.replace(/báo tới .*: /, 'báo tới ');
+    check(JSON.stringify(read.lines.map(unaddressed)) === JSON.stringify(week.lines.map(unaddressed)), 'the recipient\'s timeline: ' + read.lines.join(' | '));
+    check(read.lines.some((l) => /báo tới 1 địa chỉ của đơn vị: đã gửi/.test(l)) && !read.lines.some((l) => l.includes('@')), 'addresses for the recipient: ' + read.lines.join(' | '));
     clean(page);
     const reporter = await newPage(browser);
     await reporter.goto(`${BASE}/?series=nq57-weekly&period=${env.PERIOD}`);
