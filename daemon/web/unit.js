@@ -5,7 +5,7 @@
 // and its document, without the versions and without any decision.
 import { api, ApiError } from './api.js';
 import { $, el, say, timeWords, timeShort, channelName, pageError } from './ui.js';
-import { openCoordinator, enc } from './coord.js';
+import { openCoordinator, enc, groupName } from './coord.js';
 import { documentClass, documentLine } from './document.js';
 import { loadTimeline, showTimeline } from './timeline.js';
 
@@ -15,6 +15,7 @@ const unitCode = new URLSearchParams(location.search).get('unit') || '';
 let ctx = null;
 let q = '';
 let shown = 0; // the version of the report on the screen: the one a decision judges
+let group = []; // the units of the unit's group on the period's roster, from GET .../status
 
 // The unit's state, from its report in force.
 function showHead(sub, name) {
@@ -70,7 +71,38 @@ function untilValue() {
   return v + ':00+07:00';
 }
 
-// Grants (or replaces) the unit's extension, or takes it back.
+// Offers the extension to the unit's whole group (its units on the period's roster).
+function showGroup(row) {
+  const box = $('ext-group-line');
+  box.hidden = ctx.readOnly || !row || group.length < 2;
+  if (box.hidden) return;
+  $('ext-group-label').textContent = `Áp dụng cho cả nhóm “${groupName(row)}” (${group.length} đơn vị)`;
+}
+
+// Grants (or takes back) the extension of every unit of the group, one request each (each
+// audited and mailed on its own); says how many went through and which did not.
+async function extendGroup(grant, until, reason) {
+  const box = $('ext-status');
+  const targets = grant ? group : group.filter((u) => u.extension);
+  const failed = [];
+  let done = 0;
+  for (const u of targets) {
+    say(box, `Đang ${grant ? 'gia hạn' : 'thu hồi gia hạn'}: ${done + failed.length + 1}/${targets.length} đơn vị…`, 'info');
+    const uq = 'unit=' + enc(u.unit);
+    try {
+      if (grant) await api('PUT', `${ctx.base}/extension?${uq}`, { until, reason });
+      else await api('DELETE', `${ctx.base}/extension?${uq}`);
+      done++;
+    } catch (err) {
+      failed.push(`${u.name} (${u.unit}): ${err.message}`);
+    }
+  }
+  say(box, `${grant ? 'Đã gia hạn' : 'Đã thu hồi gia hạn'} cho ${done} trên ${targets.length} đơn vị của nhóm; mỗi đơn vị được báo qua thư điện tử.` +
+    (failed.length ? ` Chưa làm được: ${failed.join('; ')}` : ''), failed.length ? 'error' : 'ok');
+  await load();
+}
+
+// Grants (or replaces) the unit's extension, or takes it back; for the whole group when asked.
 async function extend(grant) {
   const box = $('ext-status');
   const until = untilValue();
@@ -78,6 +110,10 @@ async function extend(grant) {
   if (grant && (!until || !reason)) {
     say(box, 'Hãy chọn hạn mới và ghi lý do gia hạn, rồi bấm “Gia hạn”.', 'error');
     $(until ? 'ext-reason' : 'ext-until').focus();
+    return;
+  }
+  if (!$('ext-group-line').hidden && $('ext-group').checked) {
+    await extendGroup(grant, until, reason);
     return;
   }
   try {
@@ -154,6 +190,8 @@ async function load() {
   const sub = answer && answer.none ? null : answer;
   showWindow(answer && answer.none ? answer.none : answer);
   const row = status && status.units.find((u) => u.unit === unitCode);
+  group = row ? status.units.filter((u) => u.group === row.group) : [];
+  showGroup(row);
   shown = sub ? sub.receipt.version : 0;
   showHead(sub, row && row.name);
   showDocument(sub, status && status.require_document);

@@ -261,6 +261,24 @@ const scenarios = {
     await page.click('#ext-revoke');
     await page.waitForFunction(() => /Đã thu hồi gia hạn/.test(document.querySelector('#ext-status').textContent));
     await page.waitForSelector('#ext-revoke', { state: 'hidden' });
+    // The whole group at once (Sở Tài chính's: the departments): one request per unit, each
+    // audited and mailed; then taken back the same way.
+    await page.fill('#ext-until', '2026-12-14T17:00');
+    await page.fill('#ext-reason', reason);
+    check(/^Áp dụng cho cả nhóm “.+” \(\d+ đơn vị\)$/.test(await page.textContent('#ext-group-label')), 'group line: ' + await page.textContent('#ext-group-label'));
+    await page.check('#ext-group');
+    await page.click('#ext-grant');
+    await page.waitForFunction(() => /^Đã gia hạn cho \d+ trên \d+ đơn vị của nhóm/.test(document.querySelector('#ext-status').textContent), null, { timeout: 60000 });
+    const granted = /cho (\d+) trên (\d+)/.exec(await page.textContent('#ext-status'));
+    check(granted[1] === granted[2] && Number(granted[1]) > 1, 'group extension: ' + await page.textContent('#ext-status'));
+    await page.waitForSelector('#ext-revoke:not([hidden])');
+    await shot(page, 'unit-extension-group');
+    await page.click('#ext-revoke');
+    await page.waitForFunction(() => /^Đã thu hồi gia hạn cho \d+ trên \d+ đơn vị của nhóm/.test(document.querySelector('#ext-status').textContent), null, { timeout: 60000 });
+    const revoked = /cho (\d+) trên (\d+)/.exec(await page.textContent('#ext-status'));
+    check(revoked[1] === granted[1] && revoked[2] === granted[1], 'group revoked: ' + await page.textContent('#ext-status'));
+    await page.waitForSelector('#ext-revoke', { state: 'hidden' });
+    await page.uncheck('#ext-group');
     // Several units accepted at once on the board: SXD (chosen through the search and "select
     // all shown") and SNV (its own checkbox, by keyboard). SXD sends a new version while the
     // confirmation is open: it alone is refused, and the page says why.
