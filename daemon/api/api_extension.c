@@ -96,27 +96,13 @@ static int extension_mail(PGconn *conn, struct extension_args *a, char **err)
 			deadline);
 	}
 	free(name);
-	PGresult *r = units_report_addresses(conn, cx->unit, err);
-	if (r == NULL) {
-		free(subject);
-		free(body);
-		return -1;
-	}
-	size_t n = (size_t)PQntuples(r);
-	struct outbox_message *m = xcalloc(n ? n : 1, sizeof *m);
-	for (size_t i = 0; i < n; i++)
-		m[i] = (struct outbox_message){
-			.key = { .kind = OUTBOX_EXTENSION, .series = cx->series->name,
-				 .period = a->pi->id, .unit = cx->unit,
-				 .round = a->grant ? "grant" : "revoke",
-				 .asked_at = a->rq->received_at,
-				 .address = PQgetvalue(r, (int)i, 0) },
-			.to = PQgetvalue(r, (int)i, 0), .subject = subject, .body = body,
-			.queued_at = a->rq->received_at,
-		};
-	int rc = outbox_queue(conn, m, n, &a->mails, err);
-	free(m);
-	PQclear(r);
+	struct outbox_message m = {
+		.key = { .kind = OUTBOX_EXTENSION, .series = cx->series->name, .period = a->pi->id,
+			 .unit = cx->unit, .round = a->grant ? "grant" : "revoke",
+			 .asked_at = a->rq->received_at },
+		.subject = subject, .body = body, .queued_at = a->rq->received_at,
+	};
+	int rc = outbox_queue_to_unit(conn, &m, &a->mails, err);
 	free(subject);
 	free(body);
 	return rc;

@@ -113,26 +113,13 @@ static int review_tx(PGconn *conn, void *arg, char **err)
 		"(%s); lần gửi mới sẽ thay thế bản này.\n\nHệ thống baocao\n", unit_name, title,
 		a->version, a->comment, config_current()->public_url);
 	free(unit_name);
-	r = units_report_addresses(conn, a->unit, err);
-	if (r == NULL) {
-		free(subject);
-		free(body);
-		return -1;
-	}
-	size_t n = (size_t)PQntuples(r);
-	struct outbox_message *m = xcalloc(n ? n : 1, sizeof *m);
-	for (size_t i = 0; i < n; i++)
-		m[i] = (struct outbox_message){
-			.key = { .kind = OUTBOX_REVIEW_RETURN, .series = cx->series->name,
-				 .period = a->pi->id, .unit = a->unit,
-				 .submission = a->submission, .address = PQgetvalue(r, (int)i, 0) },
-			.to = PQgetvalue(r, (int)i, 0), .subject = subject, .body = body,
-			.queued_at = rq->received_at,
-		};
+	struct outbox_message m = {
+		.key = { .kind = OUTBOX_REVIEW_RETURN, .series = cx->series->name,
+			 .period = a->pi->id, .unit = a->unit, .submission = a->submission },
+		.subject = subject, .body = body, .queued_at = rq->received_at,
+	};
 	a->mails = 0;
-	rc = outbox_queue(conn, m, n, &a->mails, err);
-	free(m);
-	PQclear(r);
+	rc = outbox_queue_to_unit(conn, &m, &a->mails, err);
 	free(subject);
 	free(body);
 	return rc;

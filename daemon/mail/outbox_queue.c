@@ -5,6 +5,7 @@
 #include "config.h"
 #include "db.h"
 #include "json.h"
+#include "units.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -333,4 +334,23 @@ int outbox_queue(PGconn *conn, const struct outbox_message *m, size_t n, int *qu
 		*queued += atoi(PQcmdTuples(r));
 	PQclear(r);
 	return queue_webhooks(conn, m, n, err);
+}
+
+/* Queues a unit's message to each of its addresses. */
+int outbox_queue_to_unit(PGconn *conn, const struct outbox_message *m, int *queued, char **err)
+{
+	PGresult *r = units_report_addresses(conn, m->key.unit, err);
+	if (r == NULL)
+		return -1;
+	size_t n = (size_t)PQntuples(r);
+	struct outbox_message *each = xcalloc(n ? n : 1, sizeof *each);
+	for (size_t i = 0; i < n; i++) {
+		each[i] = *m;
+		each[i].key.address = PQgetvalue(r, (int)i, 0);
+		each[i].to = PQgetvalue(r, (int)i, 0);
+	}
+	int rc = outbox_queue(conn, each, n, queued, err);
+	free(each);
+	PQclear(r);
+	return rc;
 }

@@ -95,4 +95,9 @@ char *outbox_key_text(const struct outbox_key *k);
 int outbox_queue(PGconn *conn, const struct outbox_message *m, size_t n, int *queued,
 		 char **err);
 
+/* Queues m to every address a unit is written to about its reports (units_report_addresses():
+ * key.address and to set to each; key.unit names the unit), through outbox_queue(). Returns
+ * 0, or -1 with *err. */
+int outbox_queue_to_unit(PGconn *conn, const struct outbox_message *m, int *queued, char **err);
+
 #endif

@@ -392,26 +392,13 @@ static int ext_remind_one(PGconn *conn, const struct series_def *s, const struct
 		cfg->public_url, s->name, x->period,
 		late ? "Đơn vị vẫn gửi được báo cáo qua hệ thống; báo cáo được ghi nhận là gửi muộn." :
 		       "Báo cáo gửi đến hết hạn đã gia hạn được tính đúng hạn.");
-	PGresult *r = units_report_addresses(conn, x->unit, err);
-	if (r == NULL) {
-		free(subject);
-		free(body);
-		return -1;
-	}
-	size_t n = (size_t)PQntuples(r);
-	struct outbox_message *m = xcalloc(n ? n : 1, sizeof *m);
-	for (size_t i = 0; i < n; i++)
-		m[i] = (struct outbox_message){
-			.key = { .kind = OUTBOX_EXTENSION, .series = s->name, .period = x->period,
-				 .unit = x->unit, .round = round, .asked_at = x->until,
-				 .address = PQgetvalue(r, (int)i, 0) },
-			.to = PQgetvalue(r, (int)i, 0), .subject = subject, .body = body,
-			.queued_at = now,
-			.expires_at = late ? x->until + EXTENSION_LATE_S : x->until,
-		};
-	int rc = outbox_queue(conn, m, n, messages, err);
-	free(m);
-	PQclear(r);
+	struct outbox_message m = {
+		.key = { .kind = OUTBOX_EXTENSION, .series = s->name, .period = x->period,
+			 .unit = x->unit, .round = round, .asked_at = x->until },
+		.subject = subject, .body = body, .queued_at = now,
+		.expires_at = late ? x->until + EXTENSION_LATE_S : x->until,
+	};
+	int rc = outbox_queue_to_unit(conn, &m, messages, err);
 	free(subject);
 	free(body);
 	return rc;
