@@ -143,10 +143,19 @@ static int extension_tx(PGconn *conn, void *arg, char **err)
 	return extension_mail(conn, a, err);
 }
 
-/* The period of the request, stored and not skipped; false after answering. */
+/* The period of the request, stored and not skipped, and the unit named (never the caller's
+ * own by default); false after answering. */
 static bool extension_period(struct http_request *rq, struct http_response *rs,
 			     const struct api_ctx *cx, struct period_info *pi)
 {
+	char *unit = http_query_param(rq, "unit");
+	bool named = unit != NULL && unit[0] != '\0';
+	free(unit);
+	if (!named) {
+		http_error(rs, 400, "unit_required", "Hãy ghi mã đơn vị được gia hạn: "
+			   ".../extension?unit=MÃ_ĐƠN_VỊ.");
+		return false;
+	}
 	if (!api_stored_period_of(rq, rs, cx, "extension", pi))
 		return false;
 	if (pi->skipped) {
@@ -176,8 +185,12 @@ static void extension_answer(struct http_response *rs, const struct extension_ar
 	json_key(&j, "extension");
 	extension_json(&j, &now);
 	json_kv_int(&j, "messages", a->mails);
-	json_kv_string(&j, "message", a->grant ?
-		       "Đã gia hạn; đơn vị được báo qua thư điện tử kèm hạn mới và lý do." :
+	json_kv_string(&j, "message", a->mails == 0 ?
+		       (a->grant ? "Đã gia hạn. Đơn vị chưa có địa chỉ thư điện tử nào để báo: "
+				   "hãy báo cho đơn vị bằng cách khác." :
+			"Đã thu hồi gia hạn. Đơn vị chưa có địa chỉ thư điện tử nào để báo: hãy "
+			"báo cho đơn vị bằng cách khác.") :
+		       a->grant ? "Đã gia hạn; đơn vị được báo qua thư điện tử kèm hạn mới và lý do." :
 		       "Đã thu hồi gia hạn; đơn vị được báo qua thư điện tử.");
 	json_object_end(&j);
 	extension_free(&now);

@@ -231,7 +231,8 @@ static lxw_format *cell(struct consol_xlsx *w, bool bold, uint8_t align, const c
  * Numbers every format now, in the order of the struct: libxlsxwriter numbers a format when a
  * row using it is first written, changing the workbook's table of formats, so two threads
  * writing sheets would race (and the numbers would follow the threads' order). Numbered here,
- * a format is only read afterwards.
+ * a format is only read afterwards; one with the same properties as an earlier one keeps no
+ * number of its own and is looked up in that table each time, which only reads it.
  */
 static void number_formats(struct consol_formats *f)
 {

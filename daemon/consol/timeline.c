@@ -38,7 +38,9 @@
  * grant or of its taking back, which the extension's own event stands for). */
 #define REMINDER_SQL \
 	"SELECT r.created_at, 1, 0, json_build_object('at', " TS("r.created_at") ", " \
-	"  'kind', 'reminder', 'manual', r.manual, 'late', r.created_at > p.unit_deadline, " \
+	"  'kind', 'reminder', 'manual', r.manual, 'late', CASE WHEN r.kind = '" \
+	OUTBOX_KIND_EXTENSION "' THEN bool_or(r.dedup_key ~ '^extension:[^:]*:[^:]*:[^:]*:late:') " \
+	"    ELSE r.created_at > p.unit_deadline END, " \
 	"  'extended', r.kind = '" OUTBOX_KIND_EXTENSION "', " \
 	"  'state', CASE WHEN bool_and(r.state = 'sent') THEN 'sent' " \
 	"    WHEN bool_or(r.state IN ('failed', 'expired')) THEN 'failed' ELSE 'pending' END, " \

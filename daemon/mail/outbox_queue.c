@@ -343,13 +343,19 @@ int outbox_queue_to_unit(PGconn *conn, const struct outbox_message *m, int *queu
 	if (r == NULL)
 		return -1;
 	size_t n = (size_t)PQntuples(r);
-	struct outbox_message *each = xcalloc(n ? n : 1, sizeof *each);
+	struct outbox_message *each = xcalloc(n + 1, sizeof *each);
 	for (size_t i = 0; i < n; i++) {
 		each[i] = *m;
 		each[i].key.address = PQgetvalue(r, (int)i, 0);
 		each[i].to = PQgetvalue(r, (int)i, 0);
 	}
-	int rc = outbox_queue(conn, each, n, queued, err);
+	/* The unit's webhook is told even when it has no address (one item whatever their
+	 * number: its key does not name an address). */
+	each[n] = *m;
+	each[n].key.address = "";
+	each[n].to = "";
+	each[n].webhook_only = true;
+	int rc = outbox_queue(conn, each, n + 1, queued, err);
 	free(each);
 	PQclear(r);
 	return rc;

@@ -96,8 +96,8 @@ int outbox_queue(PGconn *conn, const struct outbox_message *m, size_t n, int *qu
 		 char **err);
 
 /* Queues m to every address a unit is written to about its reports (units_report_addresses():
- * key.address and to set to each; key.unit names the unit), through outbox_queue(). Returns
- * 0, or -1 with *err. */
+ * key.address and to set to each; key.unit names the unit), and to its webhook even without
+ * an address, through outbox_queue(). Returns 0, or -1 with *err. */
 int outbox_queue_to_unit(PGconn *conn, const struct outbox_message *m, int *queued, char **err);
 
 #endif

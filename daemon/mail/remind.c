@@ -5,6 +5,7 @@
 #include "calendar.h"
 #include "config.h"
 #include "db.h"
+#include "log.h"
 #include "outbox_queue.h"
 #include "series_store.h"
 #include "units.h"
@@ -428,7 +429,7 @@ int remind_extensions(PGconn *conn, time_t now, int *messages, char **err)
 	if (r == NULL)
 		return -1;
 	int rc = 0;
-	for (int i = 0; i < PQntuples(r) && rc == 0; i++) {
+	for (int i = 0; i < PQntuples(r); i++) {
 		struct ext_due x = { PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
 				     PQgetvalue(r, i, 3), PQgetvalue(r, i, 4),
 				     (time_t)atoll(PQgetvalue(r, i, 5)),
@@ -436,8 +437,19 @@ int remind_extensions(PGconn *conn, time_t now, int *messages, char **err)
 		const struct series_def *s = series_current_find(x.series);
 		char buf[REMINDER_BUF];
 		const char *round = s && s->nreminders ? ext_round(s, &x, now, buf) : NULL;
-		if (round != NULL)
-			rc = ext_remind_one(conn, s, &x, round, now, messages, err);
+		char *why = NULL;
+		/* One unit's failure (its period, the calendar, the database) leaves the others
+		 * reminded; the first is the round's error, the others logged. */
+		if (round == NULL || ext_remind_one(conn, s, &x, round, now, messages, &why) == 0)
+			continue;
+		if (rc == 0) {
+			*err = why;
+			rc = -1;
+		} else {
+			log_warn("remind", "the extension reminder of %s for %s %s: %s", x.unit,
+				 x.series, x.period, why);
+			free(why);
+		}
 	}
 	PQclear(r);
 	return rc;

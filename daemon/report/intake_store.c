@@ -3,7 +3,6 @@
 #include "intake.h"
 #include "audit.h"
 #include "db.h"
-#include "extensions.h"
 #include "outbox_queue.h"
 #include "util.h"
 
@@ -97,8 +96,12 @@ static void receipt_mail(const struct intake_context *ctx, const struct intake_r
 		snprintf(when, sizeof when, "%lld", (long long)r->received_at);
 	if (cal_format_vi_long(ctx->period->unit_deadline, deadline, sizeof deadline) != 0)
 		snprintf(deadline, sizeof deadline, "-");
-	char *ontime = r->extended_until ? extension_timeliness_text(true, r->extended_until) :
-		       xstrdup(r->on_time ? "có" : "không (gửi muộn)");
+	/* On time by an extension: the unit's own deadline, and said so. */
+	char *ontime = xstrdup(r->extended_until ? "có (trong hạn được gia hạn)" :
+			       r->on_time ? "có" : "không (gửi muộn)");
+	if (r->extended_until &&
+	    cal_format_vi_long(r->extended_until, deadline, sizeof deadline) != 0)
+		snprintf(deadline, sizeof deadline, "-");
 	*subject = xasprintf("Biên nhận báo cáo %s kỳ %s - %s", ctx->series->name, r->period,
 			     ctx->unit_name);
 	*body = xasprintf(

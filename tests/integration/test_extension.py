@@ -105,6 +105,9 @@ def test_refusals(ex):
     assert "60 ngày" in doc["error"]["message"], doc
     status, doc = extension(ex, COORDINATOR, None, method="DELETE")
     assert status == 404 and doc["error"]["code"] == "no_extension", doc
+    status, doc = call(ex, COORDINATOR, "PUT", f"{BASE}/{PERIOD}/extension",
+                       {"until": UNTIL, "reason": REASON})
+    assert status == 400 and doc["error"]["code"] == "unit_required", doc
     assert ex.pg.scalar("SELECT count(*) FROM extension") == "0"
 
 
@@ -177,6 +180,11 @@ def test_on_time_under_the_extension(ex):
     set_clock(ex, "2026-12-14T15:10:00+07:00")
     receipt = upload(ex, REPORTER, "STC")
     assert receipt["on_time"] is True and receipt["extended_until"] == UNTIL, receipt
+    mails = wait_for(lambda: ex.handler.to(f"{REPORTER}@example.vn", "Biên nhận báo cáo"),
+                     timeout=30, what="the receipt mail")
+    text = mails[-1].get_content()
+    assert "Hạn gửi: 17 giờ 00, thứ Hai, ngày 14/12/2026" in text, text
+    assert "Đúng hạn: có (trong hạn được gia hạn)" in text, text
     late = upload(ex, OTHER, "SNV")
     assert late["on_time"] is False and late["extended_until"] is None, late
     status, doc = call(ex, REPORTER, "GET", f"{BASE}/{PERIOD}/submission")
@@ -255,6 +263,10 @@ def test_the_timeline_tells_it(ex):
     assert revoked["until"] == UNTIL and revoked["reason"] == REASON, revoked
     rounds = [e for e in ev if e["kind"] == "reminder" and e["extended"]]
     assert rounds and any(REPORTER in a["address"] for a in rounds[0]["addresses"]), ev
+    assert rounds[0]["late"] is False, rounds   # before its extended deadline
+    status, doc = call(ex, COORDINATOR, "GET", f"{BASE}/{PERIOD}/timeline?unit=SXD")
+    late = [e for e in doc["events"] if e["kind"] == "reminder" and e["extended"]]
+    assert late and late[-1]["late"] is True, doc["events"]   # after SXD's
     ours = next(e for e in ev if e["kind"] == "submission")
     assert ours["on_time"] is True, ours
     assert kinds.index("extension") < ev.index(rounds[0]) < ev.index(ours) \

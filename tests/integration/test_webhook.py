@@ -284,6 +284,13 @@ def test_a_return_reaches_the_webhook(ex):
     assert got["text"].startswith("Báo cáo cần bổ sung"), got
     assert got["url"].endswith(f"?series=nq57-weekly&period={PERIOD}"), got
     assert [r[1] for r in hook_rows(ex, "STC")] == ["reminder", "review_return"]
+    # A unit with a webhook and no address is told of its extension there (and the answer
+    # says no mail could tell it).
+    status, doc = call(ex, COORDINATOR, "PUT", f"{BASE}/{PERIOD}/extension?unit=SGDDT",
+                       {"until": "2026-12-14T17:00:00+07:00", "reason": "Mất điện kéo dài"})
+    assert status == 200 and doc["messages"] == 0, doc
+    assert "chưa có địa chỉ thư điện tử" in doc["message"], doc
+    wait_for(lambda: taken("SGDDT", "extension"), what="the extension at SGDDT's webhook")
 
 
 def test_a_changed_secret_changes_the_signature(ex):
