@@ -43,9 +43,12 @@ enum deliver_result webhook_send(PGconn *conn, const char *unit, const char *url
 		return DELIVER_PERMANENT;
 	}
 	const struct keys *keys = keys_server();
-	char *secret = unit_webhook_secret(conn, unit, keys->mac, detail);
+	/* Without a secret that opens, the item fails at once (the admin's outbox lists it, to
+	 * be sent again once one is set) rather than wait unnoticed. */
+	bool lasting;
+	char *secret = unit_webhook_secret(conn, unit, keys->mac, &lasting, detail);
 	if (secret == NULL)
-		return DELIVER_TEMPORARY;
+		return lasting ? DELIVER_PERMANENT : DELIVER_TEMPORARY;
 	char sig[WEBHOOK_SIGNATURE_HEX + 1];
 	size_t len = strlen(body);
 	int rc = webhook_sign(secret, (long long)now, body, len, sig);

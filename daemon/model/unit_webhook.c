@@ -174,8 +174,9 @@ int unit_webhook_secret_set(PGconn *conn, const char *code, const char *secret,
 
 /* The unit's secret, opened. */
 char *unit_webhook_secret(PGconn *conn, const char *code, const unsigned char mac[32],
-			  char **err)
+			  bool *lasting, char **err)
 {
+	*lasting = false;
 	const char *p[] = { code };
 	PGresult *r = db_run(conn, "unit webhook",
 		"SELECT webhook_secret FROM unit WHERE code = $1", 1, p, err);
@@ -183,15 +184,18 @@ char *unit_webhook_secret(PGconn *conn, const char *code, const unsigned char ma
 		return NULL;
 	if (PQntuples(r) == 0 || PQgetisnull(r, 0, 0)) {
 		PQclear(r);
+		*lasting = true;
 		*err = xasprintf("unit %s has no webhook secret: set one with baocaoctl unit "
-				 "webhook-secret %s", code, code);
+				 "webhook-secret %s, then send this again", code, code);
 		return NULL;
 	}
 	char *secret = unseal(mac, code, PQgetvalue(r, 0, 0));
 	PQclear(r);
-	if (secret == NULL)
+	if (secret == NULL) {
+		*lasting = true;
 		*err = xasprintf("the webhook secret of unit %s cannot be opened with this server's "
 				 "MAC key (restored from another server?): set it again with "
-				 "baocaoctl unit webhook-secret %s", code, code);
+				 "baocaoctl unit webhook-secret %s, then send this again", code, code);
+	}
 	return secret;
 }

@@ -33,10 +33,11 @@ int unit_webhook_secret_set(PGconn *conn, const char *code, const char *secret,
 			    const unsigned char mac[32], const struct audit_who *who, char **err);
 
 /*
- * The unit's secret, opened (new string). NULL with *err when the unit has none, when it
- * cannot be opened (sealed under another MAC key) or when the query failed.
+ * The unit's secret, opened (new string). NULL with *err when the unit has none or when it
+ * cannot be opened (sealed under another MAC key): *lasting is then true, trying again will
+ * not help until an administrator sets one; or when the query failed (*lasting false).
  */
 char *unit_webhook_secret(PGconn *conn, const char *code, const unsigned char mac[32],
-			  char **err);
+			  bool *lasting, char **err);
 
 #endif

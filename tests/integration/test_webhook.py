@@ -3,7 +3,9 @@
 fails on an id it has already taken: the units file and the admin's form carry a unit's
 webhook and never its secret; a reminder and a return reach the units' webhooks signed; a
 receiver that answers 500 first gets the same id again once it takes it, and nothing twice; a
-unit without a webhook gets none, one with a webhook and no address gets its reminder; a changed secret changes the signature (the receiver that
+unit without a webhook gets none, one with a webhook and no address gets its reminder; a unit with a webhook and no secret
+yet has its notice failed at once, saying what to run, and taken once the secret is set and the
+admin sends it again; a changed secret changes the signature (the receiver that
 still knows the old one refuses it, and takes it once it knows the new one); the recipient
 unit's webhook is told of the final version delivered."""
 import hashlib
@@ -122,6 +124,7 @@ def setup():
             f"SNV,Sở Nội vụ,so-nganh,{hook}/SNV\n"
             "SXD,Sở Xây dựng,so-nganh,\n"
             f"SGDDT,Sở Giáo dục và Đào tạo,so-nganh,{hook}/SGDDT\n"
+            f"SCT,Sở Công Thương,so-nganh,{hook}/SCT\n"
             f"VPTU,Văn phòng Tỉnh ủy,dang-doan-the,{hook}/VPTU\n", encoding="utf-8")
         r = ex.d.ctl("import", "units", units)
         assert r.returncode == 0, r.stderr
@@ -245,10 +248,26 @@ def test_a_reminder_reaches_the_webhooks_signed(ex):
     # The admin's outbox lists them with the mails: the URL without its query.
     status, doc = call(ex, ADMIN, "GET", "/api/v1/admin/outbox")
     hooks = [m for m in doc["messages"] if m["channel"] == "webhook"]
-    assert {m["recipient"].rsplit("/", 1)[-1] for m in hooks} == {"STC", "SNV", "SGDDT"}, hooks
+    assert {m["recipient"].rsplit("/", 1)[-1] for m in hooks} == \
+        {"STC", "SNV", "SGDDT", "SCT"}, hooks
     assert "khoa-bi-mat" not in json.dumps(doc)
     snv = next(m for m in hooks if m["recipient"].endswith("/SNV"))
     assert snv["state"] == "deferred" and "HTTP 500" in snv["last_error"], snv
+    # SCT's webhook has no secret yet: its notice failed at once, nothing was POSTed, and the
+    # error says what to run; once the secret is set, the admin sends it again.
+    wait_for(lambda: [r[0] for r in hook_rows(ex, "SCT")] == ["failed"],
+             what="SCT's notice failed for want of a secret")
+    status, doc = call(ex, ADMIN, "GET", "/api/v1/admin/outbox?failed=1")
+    (sct,) = [m for m in doc["messages"] if m["recipient"].endswith("/SCT")]
+    assert "baocaoctl unit webhook-secret SCT" in sct["last_error"], sct
+    assert posts("SCT") == []
+    r = ex.d.ctl("unit", "webhook-secret", "SCT", "--generate")
+    assert r.returncode == 0, r.stderr
+    with Receiver.lock:
+        Receiver.secrets["SCT"] = r.stdout.strip()
+    status, doc = call(ex, ADMIN, "POST", f"/api/v1/admin/outbox/{sct['id']}/retry")
+    assert status == 200, doc
+    wait_for(lambda: taken("SCT", "reminder"), what="SCT's notice taken once it has a secret")
     # The unit's timeline shows its webhook as "webhook", never its URL (often its secret).
     status, doc = call(ex, COORDINATOR, "GET", f"{BASE}/{PERIOD}/timeline?unit=STC")
     assert status == 200, doc
