@@ -61,6 +61,11 @@ static char *emails_of(const struct jv *doc)
 	return strbuf_detach(&sb);
 }
 
+/* What a webhook that cannot be used is answered (422 invalid_webhook). */
+static const char bad_webhook_text[] = "Địa chỉ webhook phải bắt đầu bằng https:// (ví dụ "
+	"https://thongbao.donvi.gov.vn/baocao), không có dấu cách, tối đa 2000 ký tự. Để trống "
+	"nếu đơn vị không dùng webhook.";
+
 /* The webhook of a request: its URL, "" for none (null or ""), NULL when absent (left as it
  * is); *bad when it is neither a string nor null. */
 static const char *webhook_of(const struct jv *doc, bool *bad)
@@ -98,10 +103,15 @@ void api_admin_unit_put(struct http_request *rq, struct http_response *rs, const
 	bool bad_webhook;
 	const char *webhook = webhook_of(doc, &bad_webhook);
 	if (name == NULL || group == NULL || emails == NULL || bad_webhook) {
+		/* Only the webhook wrong (not a string, too long): say so. */
+		if (name != NULL && group != NULL && emails != NULL)
+			http_error(rs, 422, "invalid_webhook", bad_webhook_text);
+		else
+			http_error(rs, 400, "bad_request", "Hãy gửi tên, nhóm và danh sách thư điện "
+				   "tử của đơn vị: {\"name\":\"...\",\"group\":\"...\",\"emails\":"
+				   "[\"...\"]}.");
 		jv_free(doc);
 		free(emails);
-		http_error(rs, 400, "bad_request", "Hãy gửi tên, nhóm và danh sách thư điện tử của "
-			   "đơn vị: {\"name\":\"...\",\"group\":\"...\",\"emails\":[\"...\"]}.");
 		return;
 	}
 	PGconn *conn = cx->conn;
@@ -135,9 +145,7 @@ void api_admin_unit_put(struct http_request *rq, struct http_response *rs, const
 		free(msg);
 		break;
 	case UNITS_BAD_WEBHOOK:
-		http_error(rs, 422, "invalid_webhook", "Địa chỉ webhook phải bắt đầu bằng https:// "
-			   "(ví dụ https://thongbao.donvi.gov.vn/baocao), không có dấu cách, tối đa "
-			   "2000 ký tự. Để trống nếu đơn vị không dùng webhook.");
+		http_error(rs, 422, "invalid_webhook", bad_webhook_text);
 		break;
 	default:
 		api_db_failed(rs, cx->db, "admin: update unit", err);

@@ -204,6 +204,9 @@ def test_the_units_carry_the_webhook_and_never_the_secret(ex):
     status, doc = call(ex, ADMIN, "PUT", "/api/v1/admin/units/SXD", body)
     assert status == 422 and doc["error"]["code"] == "invalid_webhook", doc
     assert "https://" in doc["error"]["message"], doc
+    for wrong in (42, ["https://a.vn"], "https://a.vn/" + "x" * 2000):
+        status, doc = call(ex, ADMIN, "PUT", "/api/v1/admin/units/SXD", dict(body, webhook=wrong))
+        assert status == 422 and doc["error"]["code"] == "invalid_webhook", (wrong, doc)
     status, doc = call(ex, ADMIN, "PUT", "/api/v1/admin/units/SXD",
                        dict(body, webhook="https://thongbao.sxd.example.vn/baocao"))
     assert status == 200, doc
