@@ -50,7 +50,11 @@ enum guard_state {
 struct check;
 
 /* One connection. The guard holds a reference on its bufferevent, so it can tell when evhttp
- * has let go of it (its callbacks are cleared) and free both. */
+ * has let go of it (its callbacks are cleared) and free both. The socket is the bufferevent's
+ * to close (BEV_OPT_CLOSE_ON_FREE, which evhttp respects): it stays open until the guard frees
+ * the bufferevent, after its events are taken off. Were it closed first, by evhttp, its number
+ * could meanwhile be another thread's socket (libpq's), which taking the events off would then
+ * touch. */
 struct guard {
 	struct guard *next;
 	struct bufferevent *bev;
@@ -181,8 +185,8 @@ static void reading_resume(struct guard *g)
 		log_warn("http", "guard: cannot read a connection again");
 }
 
-/* Whether evhttp still holds the connection (a freed one has its callbacks cleared, and its
- * socket's number may already belong to another connection). */
+/* Whether evhttp still holds the connection (a freed one has its callbacks cleared; its socket
+ * is shut down for writing and waits for guard_sweep to close it). */
 static bool evhttp_holds(const struct guard *g)
 {
 	bufferevent_event_cb eventcb = NULL;
@@ -190,14 +194,13 @@ static bool evhttp_holds(const struct guard *g)
 	return eventcb != NULL;
 }
 
-/* After evhttp has let go of a connection: nothing more is read or written on the socket
- * number it had, and what the guard held is dropped. */
+/* After evhttp has let go of a connection: nothing more is read or written on its socket
+ * (still open: closed when the bufferevent is freed), and what the guard held is dropped. */
 static void guard_let_go(struct guard *g)
 {
 	g->state = GUARD_CLOSED;
 	evbuffer_drain(g->held, evbuffer_get_length(g->held));
-	if (bufferevent_disable(g->bev, EV_READ | EV_WRITE) != 0 ||
-	    bufferevent_setfd(g->bev, -1) != 0)
+	if (bufferevent_disable(g->bev, EV_READ | EV_WRITE) != 0)
 		log_warn("http", "guard: cannot detach a closed connection's events");
 }
 
@@ -580,6 +583,10 @@ static void guard_input(struct evbuffer *buf, const struct evbuffer_cb_info *inf
 	struct guard *g = arg;
 	if (g->busy || info->n_added == 0)
 		return;	/* our own moves, or evhttp consuming what it has read */
+	if (!evhttp_holds(g)) {	/* input after evhttp let go, before guard_sweep: ignored */
+		guard_let_go(g);
+		return;
+	}
 	g->busy = true;
 	guard_learn(g);
 	size_t len = evbuffer_get_length(buf);
@@ -589,8 +596,8 @@ static void guard_input(struct evbuffer *buf, const struct evbuffer_cb_info *inf
 	g->busy = false;
 }
 
-/* Frees the guards of connections evhttp has closed. Run before a new connection registers
- * its socket: a bufferevent the guard still holds keeps its events until freed here. */
+/* Frees the guards of connections evhttp has let go of, taking their events off and closing
+ * their sockets (in that order). Runs on every tick and before each new connection. */
 static void guard_sweep(void)
 {
 	for (struct guard **pp = &guards; *pp;) {
@@ -655,8 +662,9 @@ static void guard_tick(evutil_socket_t fd, short what, void *arg)
 static struct bufferevent *guard_new(struct event_base *base, void *arg)
 {
 	guard_sweep();
-	/* evhttp closes the socket itself, so the bufferevent must not. */
-	struct bufferevent *bev = bufferevent_socket_new(base, -1, 0);
+	/* The bufferevent closes the socket when freed (see struct guard); evhttp then only shuts
+	 * it down. */
+	struct bufferevent *bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL)
 		return NULL;	/* evhttp makes one itself: unguarded, but the server goes on */
 	struct guard *g = xcalloc(1, sizeof *g);

@@ -2,6 +2,7 @@
 callers, many or slow connections from one address. Raw sockets against the real daemon."""
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -10,7 +11,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import run_tests, wait_for  # noqa: E402
+from harness import Skip, run_tests, wait_for  # noqa: E402
 from intake_util import Example  # noqa: E402
 
 from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
@@ -541,8 +542,9 @@ def test_a_check_outliving_its_connection_reads_nothing(ex):
             assert read_reply(a)[0] == 200
             assert closed_within(a, 5)
             a.close()
-            # New connections take the lowest socket numbers free: the one just closed.
-            # Each asks once now (so that the head timeout of a first request is over), and
+            # New connections take the lowest socket numbers free (the socket of a
+            # connection with a check in flight stays open until the check ends). Each asks
+            # once now (so that the head timeout of a first request is over), and
             # again once the checks have ended.
             for _ in range(2):
                 s = connect(ex, "127.0.0.8")
@@ -564,6 +566,67 @@ def test_a_check_outliving_its_connection_reads_nothing(ex):
             s.close()
 
 
+def syscalls(path):
+    """(thread, call, first argument, result) of each line strace wrote."""
+    out = []
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        m = re.match(r"(\d+)\s+(\w+)\(([^,)]*)(?:,\s*([^,)]*))?(?:,\s*([^,)]*))?.*=\s+(-?\d+)",
+                     line)
+        if m:
+            tid, call, a0, a1, a2, ret = m.groups()
+            out.append((tid, call, a2 if call == "epoll_ctl" else a0, int(ret)))
+    return out
+
+
+def test_no_socket_event_outlives_its_socket(ex):
+    """A connection that evhttp lets go of while it still reads (an upload refused before its
+    body, the client still sending) has its events taken off before its socket is closed.
+    The other order touches a socket number that another thread (libpq's) may have taken
+    meanwhile. Followed with strace: no epoll_ctl on a socket number closed since accepted."""
+    out = ex.work.path / "strace.txt"
+    tracer = subprocess.Popen(["strace", "-f", "-qq", "-p", str(ex.d.proc.pid), "-o", str(out),
+                               "-e", "trace=accept,accept4,close,epoll_ctl"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        # Traced once a request is seen accepted.
+        def traced():
+            if tracer.poll() is not None:
+                err = tracer.stderr.read().decode(errors="replace")
+                if "Operation not permitted" in err:
+                    raise Skip("strace may not attach to a process here: " + err.strip())
+                raise AssertionError("strace ended: " + err)
+            assert exchange(ex, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")[0] == 200
+            return out.exists() and "accept" in out.read_text(errors="replace")
+        wait_for(traced, what="strace attached")
+        for _ in range(10):
+            with connect(ex, "127.0.0.9") as s:
+                s.sendall(f"PUT {UPLOAD} HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                          "application/octet-stream\r\nContent-Length: 3000000\r\n\r\n"
+                          .encode() + b"x" * 20000)
+                assert read_reply(s)[0] == 401
+                try:
+                    for _ in range(5):
+                        s.sendall(b"y" * 10000)
+                except OSError:
+                    pass
+        time.sleep(3 * 0.25)     # the guard's ticks free what evhttp let go of
+        assert exchange(ex, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")[0] == 200
+    finally:
+        tracer.send_signal(signal.SIGINT)
+        tracer.wait(30)
+    calls = syscalls(out)
+    assert sum(1 for c in calls if c[1].startswith("accept") and c[3] >= 0) >= 11, calls[:20]
+    closed, stale = set(), []
+    for tid, call, fd, ret in calls:
+        if call.startswith("accept") and ret >= 0:
+            closed.discard(str(ret))
+        elif call == "close" and ret == 0:
+            closed.add(fd)
+        elif call == "epoll_ctl" and fd in closed:
+            stale.append((tid, call, fd, ret))
+    assert stale == [], stale[:5]
+
+
 if __name__ == "__main__":
     sys.exit(run_tests([
         test_every_trick_is_refused_before_the_body,
@@ -580,4 +643,5 @@ if __name__ == "__main__":
         test_check_without_database,
         test_input_waiting_for_evhttp_is_bounded,
         test_a_check_outliving_its_connection_reads_nothing,
+        test_no_socket_event_outlives_its_socket,
     ], setup, teardown))
