@@ -7,7 +7,8 @@ rounds and late notice leave the unit out; its own reminder comes on Monday 08:3
 "0d 08:30" counted from its new deadline). The cut-off and the automatic final happen on Friday
 for everyone; the report sent on Monday counts on time with the extension shown, and the next
 consolidated version (bổ sung lần 1) marks it "bổ sung" and "G" on Chuyên cần. Taking the
-extension back is audited and mailed; the unit's timeline tells all of it."""
+extension back is audited and mailed; the unit's timeline tells all of it. A unit on time by
+Friday that sends again under an extension counts on time without it."""
 import io
 import json
 import os
@@ -26,6 +27,7 @@ COORDINATOR = "skhcn.dieuphoi"
 REPORTER = "stc.baocao"
 OTHER = "snv.baocao"
 THIRD = "sxd.baocao"                 # extended until Monday 12:00, never reports
+FOURTH = "sct.baocao"                # on time on Wednesday, extended, sends again on Monday
 UNTIL = "2026-12-14T17:00:00+07:00"  # Monday of week 51
 REASON = "Đơn vị đang kiểm kê tài sản cuối năm, cần thêm thời gian tổng hợp số liệu"
 
@@ -33,7 +35,7 @@ REASON = "Đơn vị đang kiểm kê tài sản cuối năm, cần thêm thời
 def setup():
     return mail_example("extension", NOW,
                         [(REPORTER, "STC", "reporter"), (OTHER, "SNV", "reporter"),
-                         (THIRD, "SXD", "reporter"),
+                         (THIRD, "SXD", "reporter"), (FOURTH, "SCT", "reporter"),
                          (COORDINATOR, "SKHCN", "coordinator"), ("quantri", "SKHCN", "admin")],
                         **{"testing.clock_control": "true"})
 
@@ -136,6 +138,10 @@ def test_grant_is_audited_mailed_and_shown(ex):
     status, doc = extension(ex, COORDINATOR, {"until": "2026-12-14T12:00:00+07:00",
                                                "reason": "Mất điện kéo dài"}, unit="SXD")
     assert status == 200, doc
+    # Sở Công Thương reports in time, and is given an extension all the same.
+    assert upload(ex, FOURTH, "SCT")["on_time"] is True
+    status, doc = extension(ex, COORDINATOR, {"until": UNTIL, "reason": REASON}, unit="SCT")
+    assert status == 200, doc
     rows = status_rows(ex)
     assert rows["STC"]["extension"]["reason"] == REASON, rows["STC"]
     assert rows["STC"]["extension"]["granted_by"], rows["STC"]
@@ -206,6 +212,12 @@ def test_on_time_under_the_extension(ex):
     assert status == 200, doc
     stc = next(u for u in doc["units"] if u["unit"] == "STC")
     assert PERIOD in stc["extended"], stc
+    # A unit on time by the period's deadline is on time without the extension, whatever
+    # version it sent under it later.
+    assert upload(ex, FOURTH, "SCT")["extended_until"] == UNTIL
+    status, doc = call(ex, COORDINATOR, "GET", "/api/v1/series/nq57-weekly/timeliness?periods=2")
+    sct = next(u for u in doc["units"] if u["unit"] == "SCT")
+    assert PERIOD not in sct["extended"], sct
 
 
 def test_the_next_version_takes_it_as_supplement(ex):
