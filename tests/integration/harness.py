@@ -192,8 +192,14 @@ class Daemon:
         if self not in DAEMONS:
             DAEMONS.append(self)
         self.log = open(self.logfile, "ab")
+        # Its temporary files in the work folder: what a daemon killed mid-workbook leaves
+        # there goes with the folder (under systemd, PrivateTmp= does that).
+        tmp = self.workdir.path / "tmp"
+        tmp.mkdir(exist_ok=True)
+        os.chmod(tmp, 0o1777)
         self.proc = subprocess.Popen([BAOCAOD, "-c", str(self.conf)], stdout=self.log,
-                                     stderr=subprocess.STDOUT, env=dict(os.environ, **(env or {})))
+                                     stderr=subprocess.STDOUT,
+                                     env=dict(os.environ, **{"TMPDIR": str(tmp), **(env or {})}))
         if wait:
             wait_for(lambda: self.proc.poll() is None and self.get("/healthz")[0] == 200,
                      timeout=30, what="baocaod /healthz")

@@ -38,12 +38,10 @@ def setup():
     ex.account("quantri", "SKHCN", "admin")
     ex.account("sngv.baocao", "SNGV", "reporter")
     ex.cache = {}
-    # The daemon builds workbooks in a temporary folder of its own, checked empty at the end.
+    # The daemon builds workbooks in a temporary folder of its own (the harness gives it
+    # TMPDIR in its work folder), checked empty at the end.
     ex.tmp = ex.work.path / "tmp"
-    ex.tmp.mkdir()
-    os.chmod(ex.tmp, 0o1777)
-    assert ex.d.stop() == 0
-    ex.d.start(env={"BAOCAO_FAKE_NOW": NOW, "TMPDIR": str(ex.tmp)})
+    assert ex.tmp.is_dir()
     return ex
 
 
