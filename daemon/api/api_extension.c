@@ -185,13 +185,16 @@ static void extension_answer(struct http_response *rs, const struct extension_ar
 	json_key(&j, "extension");
 	extension_json(&j, &now);
 	json_kv_int(&j, "messages", a->mails);
-	json_kv_string(&j, "message", a->mails == 0 ?
-		       (a->grant ? "Đã gia hạn. Đơn vị chưa có địa chỉ thư điện tử nào để báo: "
-				   "hãy báo cho đơn vị bằng cách khác." :
-			"Đã thu hồi gia hạn. Đơn vị chưa có địa chỉ thư điện tử nào để báo: hãy "
-			"báo cho đơn vị bằng cách khác.") :
-		       a->grant ? "Đã gia hạn; đơn vị được báo qua thư điện tử kèm hạn mới và lý do." :
-		       "Đã thu hồi gia hạn; đơn vị được báo qua thư điện tử.");
+	/* [grant][mailed]: what was done, and whether a mail tells the unit */
+	static const char *const said[2][2] = {
+		{ "Đã thu hồi gia hạn. Đơn vị chưa có địa chỉ thư điện tử nào để báo: hãy báo cho "
+		  "đơn vị bằng cách khác.",
+		  "Đã thu hồi gia hạn; đơn vị được báo qua thư điện tử." },
+		{ "Đã gia hạn. Đơn vị chưa có địa chỉ thư điện tử nào để báo: hãy báo cho đơn vị "
+		  "bằng cách khác.",
+		  "Đã gia hạn; đơn vị được báo qua thư điện tử kèm hạn mới và lý do." },
+	};
+	json_kv_string(&j, "message", said[a->grant][a->mails > 0]);
 	json_object_end(&j);
 	extension_free(&now);
 }

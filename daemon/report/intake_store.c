@@ -94,14 +94,12 @@ static void receipt_mail(const struct intake_context *ctx, const struct intake_r
 	char when[96], deadline[96];
 	if (cal_format_vi_long(r->received_at, when, sizeof when) != 0)
 		snprintf(when, sizeof when, "%lld", (long long)r->received_at);
-	if (cal_format_vi_long(ctx->period->unit_deadline, deadline, sizeof deadline) != 0)
-		snprintf(deadline, sizeof deadline, "-");
 	/* On time by an extension: the unit's own deadline, and said so. */
-	char *ontime = xstrdup(r->extended_until ? "có (trong hạn được gia hạn)" :
-			       r->on_time ? "có" : "không (gửi muộn)");
-	if (r->extended_until &&
-	    cal_format_vi_long(r->extended_until, deadline, sizeof deadline) != 0)
+	time_t due = r->extended_until ? r->extended_until : ctx->period->unit_deadline;
+	if (cal_format_vi_long(due, deadline, sizeof deadline) != 0)
 		snprintf(deadline, sizeof deadline, "-");
+	const char *ontime = r->extended_until ? "có (trong hạn được gia hạn)" :
+			     r->on_time ? "có" : "không (gửi muộn)";
 	*subject = xasprintf("Biên nhận báo cáo %s kỳ %s - %s", ctx->series->name, r->period,
 			     ctx->unit_name);
 	*body = xasprintf(
@@ -112,7 +110,6 @@ static void receipt_mail(const struct intake_context *ctx, const struct intake_r
 		"baocaoctl receipt verify.\nChữ ký: %s\n",
 		ctx->unit_name, ctx->series->title, r->period, r->version, when, deadline,
 		ontime, r->items, r->sha256, r->signature);
-	free(ontime);
 }
 
 /* Reads the stored receipt of a submission row (id, version, received, sha, on_time, items). */
